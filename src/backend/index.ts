@@ -1,0 +1,70 @@
+// Backend start-up: WASM (SIMD) by default, the pure-JS CPU backend as a fallback.
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import "@tensorflow/tfjs-backend-wasm";
+
+export type BackendName = "wasm" | "cpu";
+
+export interface InitOptions {
+  /** Which tfjs backend to run on. Default: env SHAPEFLOW_BACKEND, else "wasm". */
+  backend?: BackendName;
+}
+
+let ready: Promise<BackendName> | undefined;
+let chosen: BackendName | undefined;
+
+function requested(options: InitOptions): BackendName {
+  const fromEnv = typeof process !== "undefined" ? process.env?.SHAPEFLOW_BACKEND : undefined;
+  const name = options.backend ?? fromEnv ?? "wasm";
+  if (name !== "wasm" && name !== "cpu") {
+    throw new Error(`init: backend must be "wasm" or "cpu", got ${JSON.stringify(name)}`);
+  }
+  return name;
+}
+
+/**
+ * Starts the backend once; later calls return the same promise.
+ * ```ts
+ * await init();                    // wasm
+ * await init({ backend: "cpu" });  // or SHAPEFLOW_BACKEND=cpu
+ * ```
+ */
+export function init(options: InitOptions = {}): Promise<BackendName> {
+  const name = requested(options);
+  if (ready) {
+    if (chosen !== name) {
+      return ready.then((current) => {
+        throw new Error(`init: backend "${current}" is already running; cannot switch to "${name}" in the same process`);
+      });
+    }
+    return ready;
+  }
+  chosen = name;
+  ready = (async () => {
+    let ok = false;
+    try {
+      ok = await tf.setBackend(name);
+      await tf.ready();
+    } catch (cause) {
+      throw new Error(
+        `init: the ${name} backend failed to load (${(cause as Error)?.message ?? cause}). ` +
+          `Set SHAPEFLOW_BACKEND=cpu or call init({ backend: "cpu" }) to use the pure-JS fallback.`,
+      );
+    }
+    if (!ok || tf.getBackend() !== name) {
+      throw new Error(`init: the ${name} backend could not be initialised (tfjs runs "${tf.getBackend()}")`);
+    }
+    return name;
+  })();
+  return ready;
+}
+
+/** The backend in use, or undefined before `init` resolved. */
+export function backendName(): string | undefined {
+  return chosen && tf.getBackend();
+}
+
+/** Number of live tfjs tensors: used by tests to prove that nothing leaks. */
+export function liveTensors(): number {
+  return tf.memory().numTensors;
+}

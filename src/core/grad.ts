@@ -1,0 +1,269 @@
+// Reverse mode: a tape of primitive applications per trace level; the backward pass runs each
+// primitive's vjp rule, which binds primitives one level down, so it can be differentiated again.
+import type * as tf from "@tensorflow/tfjs-core";
+import { Concrete, formatShape, type AnyTensor } from "../tensor/index.js";
+import { flatten, unflatten } from "../tree/index.js";
+import { bind, scoped, Tracer, withTrace, type Trace } from "./trace.js";
+import type { Primitive } from "./primitive.js";
+import { add } from "./primitives/elementwise.js";
+import { zerosLike, onesLike, leafTensors } from "./util.js";
+
+interface Node {
+  readonly out: GradTracer;
+  readonly inputs: readonly (GradTracer | null)[];
+  readonly vjp: (ct: AnyTensor) => readonly (AnyTensor | null)[];
+  /** Values the vjp reads (kept alive for a later pullback). */
+  readonly residuals: readonly AnyTensor[];
+  readonly name: string;
+}
+
+export class GradTrace implements Trace {
+  readonly kind = "grad";
+  alive = true;
+  readonly tape: Node[] = [];
+  constructor(readonly level: number) {}
+
+  process(prim: Primitive, args: AnyTensor[], params: unknown): AnyTensor {
+    const values = args.map((a) => this.unwrap(a));
+    const out = bind(prim, values, params);
+    const inputs = args.map((a) => (a instanceof GradTracer && a.trace === this && a.dtype === "float32" ? a : null));
+    if (out.dtype !== "float32" || inputs.every((i) => i === null)) return out;
+    const tracer = new GradTracer(this, out);
+    this.tape.push({
+      out: tracer,
+      inputs,
+      vjp: (ct) => prim.vjp(ct, values, params, out),
+      residuals: [...values, out],
+      name: prim.name,
+    });
+    return tracer;
+  }
+
+  unwrap(x: AnyTensor): AnyTensor {
+    return x instanceof GradTracer && x.trace === this ? x.value : x;
+  }
+
+  /** Records an application with a hand-written vjp (customVjp). */
+  record(out: AnyTensor, inputs: (GradTracer | null)[], vjp: Node["vjp"], residuals: AnyTensor[], name: string): AnyTensor {
+    const tracer = new GradTracer(this, out);
+    this.tape.push({ out: tracer, inputs, vjp, residuals, name });
+    return tracer;
+  }
+
+  /** Cotangents of the given tracers, from seeds on the outputs. */
+  backward(seeds: Map<GradTracer, AnyTensor>): Map<GradTracer, AnyTensor> {
+    const cts = new Map(seeds);
+    for (let i = this.tape.length - 1; i >= 0; i--) {
+      const node = this.tape[i];
+      const ct = cts.get(node.out);
+      if (ct === undefined) continue;
+      cts.delete(node.out);
+      const inCts = node.vjp(ct);
+      node.inputs.forEach((input, j) => {
+        const c = inCts[j];
+        if (input === null || c === null || c === undefined) return;
+        if (!sameShape(c.shape, input.shape)) {
+          throw new Error(`internal: vjp of ${node.name} gave a cotangent of shape ${formatShape(c.shape as readonly number[])} for input ${j} of shape ${formatShape(input.shape as readonly number[])}`);
+        }
+        const prev = cts.get(input);
+        cts.set(input, prev === undefined ? c : add(prev, c));
+      });
+    }
+    return cts;
+  }
+}
+
+function sameShape(a: readonly unknown[], b: readonly unknown[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+export class GradTracer extends Tracer {
+  constructor(
+    override readonly trace: GradTrace,
+    readonly value: AnyTensor,
+  ) {
+    super(trace, { shape: value.shape as readonly number[], dtype: value.dtype });
+  }
+  concrete(): tf.Tensor {
+    return this.value.concrete();
+  }
+}
+
+export interface VjpResult {
+  /** f's output tree, with values (no tracers of this transform). */
+  out: unknown;
+  /** Cotangents of every input leaf, given cotangents of the output leaves (null = zero). */
+  pullback(outCts: readonly (AnyTensor | null)[]): AnyTensor[];
+  inputDef: ReturnType<typeof flatten>[1];
+  residuals(): AnyTensor[];
+}
+
+/** Traces `f(...args)` for reverse mode over every tensor leaf of `args`. */
+export function vjpCore(f: (...args: any[]) => unknown, args: readonly unknown[], hasAux = false): VjpResult & { aux: unknown } {
+  return withTrace(
+    (level) => new GradTrace(level),
+    (t) => {
+      const trace = t as GradTrace;
+      const [leaves, def] = flatten(args);
+      const inTracers = leaves.map((l) => new GradTracer(trace, l));
+      const result = f(...unflatten<unknown[]>(def, inTracers));
+      let out = result;
+      let aux: unknown = undefined;
+      if (hasAux) {
+        if (!Array.isArray(result) || result.length !== 2) throw new Error("hasAux: the function must return [output, aux]");
+        [out, aux] = result;
+        const [auxLeaves, auxDef] = flatten(aux);
+        aux = unflatten(auxDef, auxLeaves.map((l) => trace.unwrap(l)));
+      }
+      const [outLeaves, outDef] = flatten(out);
+      const outValues = outLeaves.map((l) => trace.unwrap(l));
+      return {
+        out: unflatten(outDef, outValues),
+        aux,
+        inputDef: def,
+        pullback(outCts) {
+          if (outCts.length !== outLeaves.length) throw new Error(`vjp: expected ${outLeaves.length} output cotangents, got ${outCts.length}`);
+          const seeds = new Map<GradTracer, AnyTensor>();
+          outLeaves.forEach((o, i) => {
+            const c = outCts[i];
+            if (c === null || !(o instanceof GradTracer) || o.trace !== trace) return;
+            if (!sameShape(c.shape, o.shape)) {
+              throw new Error(`vjp: cotangent ${i} has shape ${formatShape(c.shape as readonly number[])}, expected ${formatShape(o.shape as readonly number[])}`);
+            }
+            const prev = seeds.get(o);
+            seeds.set(o, prev === undefined ? c : add(prev, c));
+          });
+          const cts = trace.backward(seeds);
+          return inTracers.map((t) => cts.get(t) ?? zerosLike(t));
+        },
+        residuals: () => trace.tape.flatMap((n) => n.residuals),
+      };
+    },
+  );
+}
+
+export interface GradOptions {
+  /** Which positional arguments to differentiate (default 0). */
+  argnums?: number | readonly number[];
+  /** f returns [loss, aux]; aux is passed through without gradient. */
+  hasAux?: boolean;
+}
+
+function pickArgnums(n: number, argnums: number | readonly number[] = 0): number[] {
+  const list = typeof argnums === "number" ? [argnums] : [...argnums];
+  for (const a of list) {
+    if (!Number.isInteger(a) || a < 0 || a >= n) throw new Error(`grad: argnums ${a} is out of range for ${n} argument(s)`);
+  }
+  return list;
+}
+
+/** value, aux and gradients (by argnums) of a scalar function. */
+export function valueAndGradCore(f: (...args: any[]) => unknown, args: unknown[], opts: GradOptions, who: string): { value: AnyTensor; aux: unknown; grads: unknown } {
+  const nums = pickArgnums(args.length, opts.argnums);
+  const diffArgs = nums.map((i) => args[i]);
+  const closed = (...d: unknown[]) => {
+    const full = [...args];
+    nums.forEach((n, j) => (full[n] = d[j]));
+    return f(...full);
+  };
+  const r = vjpCore(closed, diffArgs, opts.hasAux ?? false);
+  const value = r.out;
+  if (!(value instanceof Concrete) && !(value instanceof Tracer)) {
+    throw new Error(`${who}: the function must return a scalar tensor${opts.hasAux ? " as the first element of [loss, aux]" : ""}, got ${typeof value}`);
+  }
+  const v = value as AnyTensor;
+  if (v.rank !== 0) throw new Error(`${who}: the function must return a scalar (shape []), got shape ${formatShape(v.shape as readonly number[])}; sum or average it first`);
+  if (v.dtype !== "float32") throw new Error(`${who}: the function must return a float32 scalar, got ${v.dtype}`);
+  const cts = r.pullback([onesLike(v)]);
+  const perArg = unflatten<unknown[]>(r.inputDef, cts);
+  const grads = typeof opts.argnums === "number" || opts.argnums === undefined ? perArg[0] : perArg;
+  return { value: v, aux: r.aux, grads };
+}
+
+type Scalar = import("../tensor/index.js").Tensor<[], "float32">;
+
+/**
+ * The gradient of a scalar function w.r.t. argument 0 (or `argnums`); it has the argument's type.
+ * ```ts
+ * const g = grad((p: Params, x: Tensor<[B, 784]>) => loss(p, x))(params, x);   // g: Params
+ * const g2 = grad(grad((x: Tensor<[]>) => mul(x, mul(x, x))))(scalar(2));     // 12
+ * ```
+ */
+export function grad<A extends unknown[]>(f: (...args: A) => Scalar, opts?: { argnums?: 0; hasAux?: false }): (...args: A) => A[0];
+export function grad<A extends unknown[], const N extends readonly number[]>(f: (...args: A) => Scalar, opts: { argnums: N; hasAux?: false }): (...args: A) => { [K in keyof N]: A[N[K] & number] };
+export function grad<A extends unknown[], N extends number>(f: (...args: A) => Scalar, opts: { argnums: N; hasAux?: false }): (...args: A) => A[N];
+export function grad<A extends unknown[], Aux>(f: (...args: A) => [Scalar, Aux], opts: { argnums?: 0; hasAux: true }): (...args: A) => [A[0], Aux];
+export function grad(f: (...args: any[]) => unknown, opts: GradOptions = {}): (...args: any[]) => unknown {
+  return (...args) =>
+    scoped(
+      () => {
+        const r = valueAndGradCore(f, args, opts, "grad");
+        return opts.hasAux ? [r.grads, r.aux] : r.grads;
+      },
+      leafTensors,
+    );
+}
+
+/**
+ * `[value, gradient]` in one pass. With `hasAux`, `[[value, aux], gradient]`.
+ * ```ts
+ * const [loss, g] = valueAndGrad(lossFn)(params, batch);
+ * ```
+ */
+export function valueAndGrad<A extends unknown[]>(f: (...args: A) => Scalar, opts?: { argnums?: 0; hasAux?: false }): (...args: A) => [Scalar, A[0]];
+export function valueAndGrad<A extends unknown[], const N extends readonly number[]>(f: (...args: A) => Scalar, opts: { argnums: N; hasAux?: false }): (...args: A) => [Scalar, { [K in keyof N]: A[N[K] & number] }];
+export function valueAndGrad<A extends unknown[], N extends number>(f: (...args: A) => Scalar, opts: { argnums: N; hasAux?: false }): (...args: A) => [Scalar, A[N]];
+export function valueAndGrad<A extends unknown[], Aux>(f: (...args: A) => [Scalar, Aux], opts: { argnums?: 0; hasAux: true }): (...args: A) => [[Scalar, Aux], A[0]];
+export function valueAndGrad(f: (...args: any[]) => unknown, opts: GradOptions = {}): (...args: any[]) => unknown {
+  return (...args) =>
+    scoped(
+      () => {
+        const r = valueAndGradCore(f, args, opts, "valueAndGrad");
+        return opts.hasAux ? [[r.value, r.aux], r.grads] : [r.value, r.grads];
+      },
+      leafTensors,
+    );
+}
+
+/** A pullback: cotangent of the output in, cotangents of every primal out. Call `dispose()` when done. */
+export interface Pullback<A extends unknown[], Out> {
+  (cotangent: Out): A;
+  dispose(): void;
+}
+
+/**
+ * Reverse mode at a point: `[f(...primals), pullback]`.
+ * ```ts
+ * const [y, back] = vjp((x: Tensor<[3]>) => sin(x), x);
+ * const [xBar] = back(ones([3]));
+ * back.dispose();
+ * ```
+ */
+export function vjp<A extends unknown[], Out>(f: (...args: A) => Out, ...primals: A): [Out, Pullback<A, Out>] {
+  let result!: VjpResult;
+  let kept: tf.Tensor[] = [];
+  const out = scoped(
+    () => {
+      result = vjpCore(f as (...a: unknown[]) => unknown, primals);
+      return result.out;
+    },
+    (o) => {
+      kept = [...leafTensors(o), ...leafTensors(result.residuals())];
+      return kept;
+    },
+  ) as Out;
+  const inputs = new Set(leafTensors(primals));
+  const outputs = new Set(leafTensors(out));
+  const pullback = ((ct: Out) => {
+    const [ctLeaves, ctDef] = flatten(ct);
+    const [, outDef] = flatten(out);
+    const diff = JSON.stringify(ctDef) === JSON.stringify(outDef) ? undefined : "the cotangent must have the output's structure";
+    if (diff) throw new Error(`vjp: ${diff}`);
+    return scoped(() => unflatten(result.inputDef, result.pullback(ctLeaves)), leafTensors) as A;
+  }) as Pullback<A, Out>;
+  pullback.dispose = () => {
+    for (const t of new Set(kept)) if (!inputs.has(t) && !outputs.has(t) && !t.isDisposed) t.dispose();
+    kept = [];
+  };
+  return [out, pullback];
+}

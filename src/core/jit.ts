@@ -1,0 +1,206 @@
+// jit: trace once per input signature into a flat graph of primitive applications, drop dead
+// code, then replay it straight on the kernels, freeing each intermediate after its last use.
+import * as tf from "@tensorflow/tfjs-core";
+import { Concrete, formatShape, type AnyTensor } from "../tensor/index.js";
+import { flatten, unflatten, structureKey, type TreeDef } from "../tree/index.js";
+import { evalShape, runImpl, Tracer, withTrace, type Trace } from "./trace.js";
+import type { Aval, Primitive } from "./primitive.js";
+
+interface Equation {
+  readonly prim: Primitive;
+  readonly params: unknown;
+  readonly inputs: readonly number[];
+  readonly out: number;
+  /** Slots whose last use is this equation. */
+  free: number[];
+}
+
+export interface Graph {
+  readonly nInputs: number;
+  readonly consts: tf.Tensor[];
+  readonly eqns: Equation[];
+  readonly outputs: readonly number[];
+  readonly outDef: TreeDef;
+  readonly nSlots: number;
+}
+
+class JitTrace implements Trace {
+  readonly kind = "jit";
+  alive = true;
+  readonly eqns: Equation[] = [];
+  readonly consts: tf.Tensor[] = [];
+  private readonly constSlot = new Map<AnyTensor, number>();
+  nSlots: number;
+  constructor(
+    readonly level: number,
+    readonly nInputs: number,
+  ) {
+    this.nSlots = nInputs;
+  }
+
+  slotOf(x: AnyTensor, who: string): number {
+    if (x instanceof JitTracer && x.trace === this) return x.slot;
+    if (x instanceof Tracer) {
+      throw new Error(`${who}: a jitted function closed over a value traced by an outer ${x.trace.kind}; pass it as an argument instead`);
+    }
+    let s = this.constSlot.get(x);
+    if (s === undefined) {
+      // NOTE: a clone, so the caller may dispose the original while the graph lives
+      const c = tf.keep(tf.clone(x.concrete()));
+      this.consts.push(c);
+      s = -this.consts.length; // consts get slots after the trace ends
+      this.constSlot.set(x, s);
+    }
+    return s;
+  }
+
+  process(prim: Primitive, args: AnyTensor[], params: unknown): AnyTensor {
+    const aval = evalShape(prim, args, params);
+    const inputs = args.map((a) => this.slotOf(a, prim.name));
+    const out = this.nSlots++;
+    this.eqns.push({ prim, params, inputs, out, free: [] });
+    return new JitTracer(this, aval, out);
+  }
+}
+
+class JitTracer extends Tracer {
+  constructor(
+    override readonly trace: JitTrace,
+    aval: Aval,
+    readonly slot: number,
+  ) {
+    super(trace, aval);
+  }
+  concrete(): tf.Tensor {
+    throw new Error(`cannot read the values of ${this.toString()} while jit traces it; read them outside the jitted function`);
+  }
+}
+
+/** Traces `f` on abstract inputs shaped like `leaves`. */
+export function traceGraph(f: (...args: any[]) => unknown, inDef: TreeDef, leaves: readonly AnyTensor[]): Graph {
+  const engine = tf.engine();
+  engine.startScope();
+  try {
+    return withTrace(
+      (level) => new JitTrace(level, leaves.length),
+      (t) => {
+        const trace = t as JitTrace;
+        const ins = leaves.map((l, i) => new JitTracer(trace, { shape: l.shape as readonly number[], dtype: l.dtype }, i));
+        const out = f(...unflatten<unknown[]>(inDef, ins));
+        const [ol, outDef] = flatten(out);
+        const outSlots = ol.map((o) => trace.slotOf(o, "jit"));
+        return finalize(trace, outSlots, outDef);
+      },
+    );
+  } finally {
+    engine.endScope();
+  }
+}
+
+/** Renumbers const slots, removes dead equations and computes where each slot is freed. */
+function finalize(trace: JitTrace, rawOutputs: number[], outDef: TreeDef): Graph {
+  const nIn = trace.nInputs;
+  const nConst = trace.consts.length;
+  const shift = (s: number) => (s < 0 ? nIn + (-s - 1) : s >= nIn ? s + nConst : s);
+  const outputs = rawOutputs.map(shift);
+  const all = trace.eqns.map((e) => ({ ...e, inputs: e.inputs.map(shift), out: shift(e.out) }));
+  // dead-code elimination
+  const live = new Set(outputs);
+  const kept: Equation[] = [];
+  for (let i = all.length - 1; i >= 0; i--) {
+    if (!live.has(all[i].out)) continue;
+    kept.push(all[i]);
+    for (const s of all[i].inputs) live.add(s);
+  }
+  kept.reverse();
+  // drop consts that only dead code used
+  const firstEqnSlot = nIn + nConst;
+  const lastUse = new Map<number, number>();
+  kept.forEach((e, i) => e.inputs.forEach((s) => lastUse.set(s, i)));
+  const protectedSlot = (s: number) => s < firstEqnSlot || outputs.includes(s);
+  for (const [s, i] of lastUse) if (!protectedSlot(s)) kept[i].free.push(s);
+  // an equation whose result nobody reads (cannot happen after DCE unless it is an output) is fine
+  const consts = trace.consts.map((c, i) => (live.has(nIn + i) ? c : (c.dispose(), c)));
+  return { nInputs: nIn, consts, eqns: kept, outputs, outDef, nSlots: trace.nSlots + nConst };
+}
+
+/** Replays a graph on concrete inputs. The outputs are new tensors owned by the caller. */
+export function runGraph(g: Graph, inputs: readonly tf.Tensor[]): tf.Tensor[] {
+  const vals = new Array<tf.Tensor | undefined>(g.nSlots);
+  for (let i = 0; i < inputs.length; i++) vals[i] = inputs[i];
+  for (let i = 0; i < g.consts.length; i++) vals[g.nInputs + i] = g.consts[i];
+  const firstEqnSlot = g.nInputs + g.consts.length;
+  try {
+    for (const e of g.eqns) {
+      const args = e.inputs.map((s) => vals[s]!);
+      vals[e.out] = runImpl(e.prim, args, e.params);
+      for (const s of e.free) {
+        vals[s]!.dispose();
+        vals[s] = undefined;
+      }
+    }
+  } catch (err) {
+    for (let s = firstEqnSlot; s < vals.length; s++) vals[s]?.dispose();
+    throw err;
+  }
+  const seen = new Set<number>();
+  return g.outputs.map((s) => {
+    const v = vals[s]!;
+    // inputs and constants stay with their owners; a repeated output gets its own handle
+    if (s < firstEqnSlot || seen.has(s)) return tf.clone(v);
+    seen.add(s);
+    return v;
+  });
+}
+
+function signature(def: TreeDef, leaves: readonly AnyTensor[]): string {
+  let key = structureKey(def);
+  for (const l of leaves) key += `|${l.dtype}${formatShape(l.shape as readonly number[])}`;
+  return key;
+}
+
+export interface Jitted<F> {
+  (...args: Parameters<F extends (...a: any[]) => any ? F : never>): ReturnType<F extends (...a: any[]) => any ? F : never>;
+  /** Number of traces so far (one per input signature). */
+  readonly traceCount: number;
+  /** The graph for the last signature used, for inspection. */
+  readonly lastGraph: Graph | undefined;
+  /** Frees the constants of every cached graph. */
+  dispose(): void;
+}
+
+/**
+ * Compiles `f` per input signature (tree structure, shapes, dtypes, static leaves) and replays it.
+ * Values `f` closes over are baked in as constants: pass anything that changes as an argument.
+ * Called on traced values (inside grad/vmap), it traces through `f` instead.
+ * ```ts
+ * const step = jit(valueAndGrad(loss));
+ * const [l, g] = step(params, x, y);
+ * ```
+ */
+export function jit<F extends (...args: any[]) => any>(f: F): Jitted<F> {
+  const cache = new Map<string, Graph>();
+  let traces = 0;
+  let last: Graph | undefined;
+  const run = (...args: unknown[]) => {
+    const [leaves, def] = flatten(args);
+    if (leaves.some((l) => l instanceof Tracer)) return f(...args);
+    const key = signature(def, leaves);
+    let g = cache.get(key);
+    if (g === undefined) {
+      g = traceGraph(f, def, leaves);
+      cache.set(key, g);
+      traces++;
+    }
+    last = g;
+    const outs = runGraph(g, leaves.map((l) => l.concrete()));
+    return unflatten(g.outDef, outs.map((o) => new Concrete(o)));
+  };
+  Object.defineProperty(run, "traceCount", { get: () => traces });
+  Object.defineProperty(run, "lastGraph", { get: () => last });
+  (run as unknown as { dispose(): void }).dispose = () => {
+    for (const g of cache.values()) for (const c of g.consts) if (!c.isDisposed) c.dispose();
+    cache.clear();
+  };
+  return run as unknown as Jitted<F>;
+}

@@ -1,0 +1,83 @@
+// Forward mode: each tracer carries a primal and a tangent (null = zero).
+import type * as tf from "@tensorflow/tfjs-core";
+import { formatShape, type AnyTensor } from "../tensor/index.js";
+import { flatten, unflatten, structureDiff } from "../tree/index.js";
+import { bind, scoped, Tracer, withTrace, type Trace } from "./trace.js";
+import type { Primitive } from "./primitive.js";
+import { zerosLike, leafTensors } from "./util.js";
+
+export class JvpTrace implements Trace {
+  readonly kind = "jvp";
+  alive = true;
+  constructor(readonly level: number) {}
+
+  process(prim: Primitive, args: AnyTensor[], params: unknown): AnyTensor {
+    const primals: AnyTensor[] = [];
+    const tangents: (AnyTensor | null)[] = [];
+    for (const a of args) {
+      if (a instanceof JvpTracer && a.trace === this) {
+        primals.push(a.primal);
+        tangents.push(a.tangent);
+      } else {
+        primals.push(a);
+        tangents.push(null);
+      }
+    }
+    const out = bind(prim, primals, params);
+    if (tangents.every((t) => t === null)) return out;
+    const t = prim.jvp(primals, tangents, params, out);
+    return t === null ? out : new JvpTracer(this, out, t);
+  }
+
+  unwrap(x: AnyTensor): [AnyTensor, AnyTensor | null] {
+    return x instanceof JvpTracer && x.trace === this ? [x.primal, x.tangent] : [x, null];
+  }
+}
+
+export class JvpTracer extends Tracer {
+  constructor(
+    override readonly trace: JvpTrace,
+    readonly primal: AnyTensor,
+    readonly tangent: AnyTensor | null,
+  ) {
+    super(trace, { shape: primal.shape as readonly number[], dtype: primal.dtype });
+  }
+  concrete(): tf.Tensor {
+    return this.primal.concrete();
+  }
+}
+
+/** Forward mode on flat leaves: outputs and their tangents. */
+export function jvpCore(f: (...args: any[]) => unknown, primals: readonly unknown[], tangents: readonly unknown[]): [unknown, unknown] {
+  return withTrace(
+    (level) => new JvpTrace(level),
+    (t) => {
+      const trace = t as JvpTrace;
+      const [pl, pd] = flatten(primals);
+      const [tl, td] = flatten(tangents);
+      const diff = structureDiff(pd, td);
+      if (diff) throw new Error(`jvp: primals and tangents differ in structure ${diff}`);
+      pl.forEach((p, i) => {
+        const s = p.shape as readonly number[], u = tl[i].shape as readonly number[];
+        if (s.length !== u.length || s.some((d, j) => d !== u[j])) {
+          throw new Error(`jvp: tangent ${i} has shape ${formatShape(u)}, its primal has ${formatShape(s)}`);
+        }
+      });
+      const ins = pl.map((p, i) => new JvpTracer(trace, p, tl[i]));
+      const out = f(...unflatten<unknown[]>(pd, ins));
+      const [ol, od] = flatten(out);
+      const pairs = ol.map((o) => trace.unwrap(o));
+      return [unflatten(od, pairs.map(([p]) => p)), unflatten(od, pairs.map(([p, tg]) => tg ?? zerosLike(p)))];
+    },
+  );
+}
+
+/**
+ * Forward mode: `[f(...primals), J · tangents]`.
+ * ```ts
+ * const [y, yDot] = jvp((x: Tensor<[3]>) => sin(x), [x], [ones([3])]);   // yDot = cos(x)
+ * ```
+ */
+export function jvp<A extends unknown[], Out>(f: (...args: A) => Out, primals: A, tangents: A): [Out, Out] {
+  return scoped(() => jvpCore(f as (...a: unknown[]) => unknown, primals, tangents), leafTensors) as [Out, Out];
+}

@@ -1,0 +1,43 @@
+// broadcastTo, and its adjoint `unbroadcast` (sum over the broadcast axes).
+import * as tf from "@tensorflow/tfjs-core";
+import { formatShape, type AnyTensor } from "../../tensor/index.js";
+import { bind } from "../trace.js";
+import { definePrimitive, type Primitive } from "../primitive.js";
+import { sameShape } from "./util.js";
+import { reshape } from "./shape.js";
+import { sum } from "./reduce.js";
+
+export const broadcastToP: Primitive<{ shape: readonly number[] }> = definePrimitive<{ shape: readonly number[] }>({
+  name: "broadcastTo",
+  abstractEval([x], { shape }) {
+    const offset = shape.length - x.shape.length;
+    const ok = offset >= 0 && x.shape.every((d, i) => d === 1 || d === shape[i + offset]);
+    if (!ok) throw new Error(`broadcastTo: cannot broadcast ${formatShape(x.shape)} to ${formatShape(shape)}`);
+    return { shape, dtype: x.dtype };
+  },
+  impl: ([x], { shape }) => tf.broadcastTo(x, shape as number[]),
+  jvp: (_x, [t], p) => (t === null ? null : broadcastTo(t, p.shape)),
+  vjp: (ct, [x]) => [unbroadcast(ct, x.shape as readonly number[])],
+  batch([x], _b, { shape }, n) {
+    const s = x.shape as readonly number[];
+    const aligned = s.length - 1 < shape.length ? reshape(x, [s[0], ...new Array(shape.length - (s.length - 1)).fill(1), ...s.slice(1)]) : x;
+    return bind(broadcastToP, [aligned], { shape: [n, ...shape] });
+  },
+});
+
+export function broadcastTo(x: AnyTensor, shape: readonly number[]): AnyTensor {
+  return sameShape(x.shape as readonly number[], shape) ? x : bind(broadcastToP, [x], { shape });
+}
+
+/** Sums `x` down to `shape` (the adjoint of broadcasting `shape` up to x's shape). */
+export function unbroadcast(x: AnyTensor, shape: readonly number[]): AnyTensor {
+  const s = x.shape as readonly number[];
+  if (sameShape(s, shape)) return x;
+  const lead = s.length - shape.length;
+  const axes: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    if (i < lead || (shape[i - lead] === 1 && s[i] !== 1)) axes.push(i);
+  }
+  const summed = axes.length ? sum(x, axes, false) : x;
+  return reshape(summed, shape);
+}

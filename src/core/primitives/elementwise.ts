@@ -1,0 +1,242 @@
+// Elementwise primitives: one derivative formula each; jvp, vjp and batching follow from it.
+import * as tf from "@tensorflow/tfjs-core";
+import type { AnyTensor } from "../../tensor/index.js";
+import { bind } from "../trace.js";
+import { definePrimitive, type Aval, type Primitive } from "../primitive.js";
+import { asTensor, broadcastShapes, checkFloat, checkSameDType, sameShape, type Operand } from "./util.js";
+import { broadcastTo, unbroadcast } from "./broadcast.js";
+import { reshape } from "./shape.js";
+
+// ---------------------------------------------------------------- unary
+
+interface UnarySpec {
+  name: string;
+  impl: (x: tf.Tensor) => tf.Tensor;
+  /** d out / d x, as a tensor multiplier; "zero" for piecewise-constant functions. */
+  derivative: ((x: AnyTensor, out: AnyTensor) => AnyTensor) | "zero";
+  /** Accepts int32 too (neg, abs, square, sign). */
+  integers?: boolean;
+}
+
+function unary(spec: UnarySpec): Primitive<{}> {
+  const prim: Primitive<{}> = definePrimitive<{}>({
+    name: spec.name,
+    abstractEval([x]) {
+      if (!spec.integers) checkFloat(spec.name, [x]);
+      else if (x.dtype === "bool") throw new Error(`${spec.name}: expects a numeric tensor, got bool`);
+      return x;
+    },
+    impl: ([x]) => spec.impl(x),
+    jvp([x], [t], _p, out) {
+      if (t === null || spec.derivative === "zero") return null;
+      return mul(t, spec.derivative(x, out));
+    },
+    vjp(ct, [x], _p, out) {
+      if (spec.derivative === "zero") return [null];
+      return [mul(ct, spec.derivative(x, out))];
+    },
+    batch: ([x], _b, p) => bind(prim, [x], p),
+  });
+  return prim;
+}
+
+const SQRT_2_OVER_PI_TIMES_2 = 2 / Math.sqrt(Math.PI);
+
+export const negP = unary({ name: "neg", impl: tf.neg, derivative: (x) => constantLike(x, -1), integers: true });
+export const expP = unary({ name: "exp", impl: tf.exp, derivative: (_x, y) => y });
+export const expm1P = unary({ name: "expm1", impl: tf.expm1, derivative: (_x, y) => add(y, 1) });
+export const logP = unary({ name: "log", impl: tf.log, derivative: (x) => reciprocal(x) });
+export const log1pP = unary({ name: "log1p", impl: tf.log1p, derivative: (x) => reciprocal(add(x, 1)) });
+export const sqrtP = unary({ name: "sqrt", impl: tf.sqrt, derivative: (_x, y) => div(0.5, y) });
+export const rsqrtP = unary({ name: "rsqrt", impl: tf.rsqrt, derivative: (x, y) => mul(-0.5, div(y, x)) });
+export const squareP = unary({ name: "square", impl: tf.square, derivative: (x) => mul(2, x), integers: true });
+export const absP = unary({ name: "abs", impl: tf.abs, derivative: (x) => sign(x), integers: true });
+export const signP = unary({ name: "sign", impl: tf.sign, derivative: "zero", integers: true });
+export const floorP = unary({ name: "floor", impl: tf.floor, derivative: "zero" });
+export const ceilP = unary({ name: "ceil", impl: tf.ceil, derivative: "zero" });
+export const roundP = unary({ name: "round", impl: tf.round, derivative: "zero" });
+export const sinP = unary({ name: "sin", impl: tf.sin, derivative: (x) => cos(x) });
+export const cosP = unary({ name: "cos", impl: tf.cos, derivative: (x) => neg(sin(x)) });
+export const tanhP = unary({ name: "tanh", impl: tf.tanh, derivative: (_x, y) => sub(1, square(y)) });
+export const sigmoidP = unary({ name: "sigmoid", impl: tf.sigmoid, derivative: (_x, y) => mul(y, sub(1, y)) });
+export const reluP = unary({ name: "relu", impl: tf.relu, derivative: (x) => step(x) });
+// NOTE: softplus' derivative is sigmoid, which is stable for any x.
+export const softplusP = unary({ name: "softplus", impl: tf.softplus, derivative: (x) => sigmoid(x) });
+export const erfP = unary({ name: "erf", impl: tf.erf, derivative: (x) => mul(SQRT_2_OVER_PI_TIMES_2, exp(neg(square(x)))) });
+
+// ---------------------------------------------------------------- binary with broadcasting
+
+type Partial = AnyTensor | "one" | "minusOne";
+
+interface BinarySpec {
+  name: string;
+  impl: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+  /** Multipliers of each input's tangent (they may broadcast against the output). */
+  partials?: (x: AnyTensor, y: AnyTensor, out: AnyTensor) => [Partial, Partial];
+  /** Output is bool (comparisons); no derivative. */
+  compare?: boolean;
+  floatOnly?: boolean;
+}
+
+function applyPartial(p: Partial, t: AnyTensor): AnyTensor {
+  return p === "one" ? t : p === "minusOne" ? neg(t) : mul(t, p);
+}
+
+function binary(spec: BinarySpec): Primitive<{}> {
+  const prim: Primitive<{}> = definePrimitive<{}>({
+    name: spec.name,
+    abstractEval([a, b]) {
+      checkSameDType(spec.name, a, b);
+      if (spec.floatOnly) checkFloat(spec.name, [a, b]);
+      if (a.dtype === "bool" && !spec.compare) throw new Error(`${spec.name}: expects numeric tensors, got bool`);
+      return { shape: broadcastShapes(spec.name, a.shape, b.shape), dtype: spec.compare ? "bool" : a.dtype };
+    },
+    impl: ([a, b]) => spec.impl(a, b),
+    jvp([x, y], [tx, ty], _p, out) {
+      if (!spec.partials || (tx === null && ty === null)) return null;
+      const [px, py] = spec.partials(x, y, out);
+      let t: AnyTensor | null = null;
+      if (tx !== null) t = applyPartial(px, tx);
+      if (ty !== null) {
+        const u = applyPartial(py, ty);
+        t = t === null ? u : add(t, u);
+      }
+      return t === null || sameShape(t.shape as readonly number[], out.shape as readonly number[]) ? t : broadcastTo(t, out.shape as readonly number[]);
+    },
+    vjp(ct, [x, y], _p, out) {
+      if (!spec.partials) return [null, null];
+      const [px, py] = spec.partials(x, y, out);
+      return [
+        unbroadcast(applyPartial(px, ct), x.shape as readonly number[]),
+        unbroadcast(applyPartial(py, ct), y.shape as readonly number[]),
+      ];
+    },
+    batch(inputs, batched) {
+      const rank = Math.max(...inputs.map((v, i) => v.rank - (batched[i] ? 1 : 0)));
+      const aligned = inputs.map((v, i) => {
+        if (!batched[i] || v.rank - 1 === rank) return v;
+        const s = v.shape as readonly number[];
+        return reshape(v, [s[0], ...new Array(rank - (v.rank - 1)).fill(1), ...s.slice(1)]);
+      });
+      return bind(prim, aligned, {});
+    },
+  });
+  return prim;
+}
+
+export const addP = binary({ name: "add", impl: tf.add, partials: () => ["one", "one"] });
+export const subP = binary({ name: "sub", impl: tf.sub, partials: () => ["one", "minusOne"] });
+export const mulP = binary({ name: "mul", impl: tf.mul, partials: (x, y) => [y, x] });
+export const divP = binary({
+  name: "div",
+  impl: (a, b) => (a.dtype === "int32" ? tf.floorDiv(a, b) : tf.div(a, b)),
+  partials: (_x, y, out) => [reciprocal(y), neg(div(out, y))],
+});
+export const powP = binary({
+  name: "pow",
+  impl: tf.pow,
+  floatOnly: true,
+  // NOTE: d/dy x^y = x^y log x; masked where x <= 0 so a zero base does not poison the gradient with NaN.
+  partials: (x, y, out) => [mul(y, pow(x, sub(y, 1))), mul(out, where(greater(x, 0), log(where(greater(x, 0), x, 1)), 0))],
+});
+// NOTE: ties send the whole gradient to the first argument, as in JAX.
+export const maximumP = binary({ name: "maximum", impl: tf.maximum, partials: (x, y) => [castTo(greaterEqual(x, y)), castTo(less(x, y))] });
+export const minimumP = binary({ name: "minimum", impl: tf.minimum, partials: (x, y) => [castTo(lessEqual(x, y)), castTo(greater(x, y))] });
+export const greaterP = binary({ name: "greater", impl: tf.greater, compare: true });
+export const greaterEqualP = binary({ name: "greaterEqual", impl: tf.greaterEqual, compare: true });
+export const lessP = binary({ name: "less", impl: tf.less, compare: true });
+export const lessEqualP = binary({ name: "lessEqual", impl: tf.lessEqual, compare: true });
+export const equalP = binary({ name: "equal", impl: tf.equal, compare: true });
+export const notEqualP = binary({ name: "notEqual", impl: tf.notEqual, compare: true });
+
+// ---------------------------------------------------------------- where, cast
+
+export const whereP: Primitive<{}> = definePrimitive<{}>({
+  name: "where",
+  abstractEval([c, a, b]) {
+    if (c.dtype !== "bool") throw new Error(`where: condition must be bool, got ${c.dtype}`);
+    checkSameDType("where", a, b);
+    return { shape: broadcastShapes("where", broadcastShapes("where", c.shape, a.shape), b.shape), dtype: a.dtype };
+  },
+  impl: ([c, a, b]) => tf.where(c, a, b),
+  jvp([c, a, b], [, ta, tb], _p, out) {
+    if (ta === null && tb === null) return null;
+    const zero = zerosLikeAval(out);
+    return where(c, ta ?? zero, tb ?? zero);
+  },
+  vjp(ct, [c, a, b]) {
+    const zero = zerosLikeAval(ct);
+    return [null, unbroadcast(where(c, ct, zero), a.shape as readonly number[]), unbroadcast(where(c, zero, ct), b.shape as readonly number[])];
+  },
+  batch(inputs, batched) {
+    const rank = Math.max(...inputs.map((v, i) => v.rank - (batched[i] ? 1 : 0)));
+    const aligned = inputs.map((v, i) => {
+      if (!batched[i] || v.rank - 1 === rank) return v;
+      const s = v.shape as readonly number[];
+      return reshape(v, [s[0], ...new Array(rank - (v.rank - 1)).fill(1), ...s.slice(1)]);
+    });
+    return bind(whereP, aligned, {});
+  },
+});
+
+export const castP: Primitive<{ dtype: "float32" | "int32" | "bool" }> = definePrimitive<{ dtype: "float32" | "int32" | "bool" }>({
+  name: "cast",
+  abstractEval([x], { dtype }) {
+    if (dtype !== "float32" && dtype !== "int32" && dtype !== "bool") throw new Error(`cast: unknown dtype ${JSON.stringify(dtype)}`);
+    return { shape: x.shape, dtype };
+  },
+  impl: ([x], { dtype }) => tf.cast(x, dtype),
+  jvp: ([x], [t], { dtype }) => (t !== null && x.dtype === "float32" && dtype === "float32" ? t : null),
+  vjp: (ct, [x], { dtype }) => [x.dtype === "float32" && dtype === "float32" ? ct : null],
+  batch: ([x], _b, p) => bind(castP, [x], p),
+});
+
+// ---------------------------------------------------------------- untyped functions used by rules
+
+const u = (p: Primitive) => (x: AnyTensor) => bind(p, [x]);
+export const neg = u(negP), exp = u(expP), expm1 = u(expm1P), log = u(logP), log1p = u(log1pP), sqrt = u(sqrtP);
+export const rsqrt = u(rsqrtP), square = u(squareP), abs = u(absP), sign = u(signP), floor = u(floorP), ceil = u(ceilP);
+export const round = u(roundP), sin = u(sinP), cos = u(cosP), tanh = u(tanhP), sigmoid = u(sigmoidP), relu = u(reluP);
+export const softplus = u(softplusP), erf = u(erfP);
+
+function b2(p: Primitive) {
+  return (x: Operand, y: Operand): AnyTensor => {
+    const a = asTensor(x, typeof y === "number" ? undefined : y);
+    return bind(p, [a, asTensor(y, a)]);
+  };
+}
+export const add = b2(addP), sub = b2(subP), mul = b2(mulP), div = b2(divP), pow = b2(powP);
+export const maximum = b2(maximumP), minimum = b2(minimumP);
+export const greater = b2(greaterP), greaterEqual = b2(greaterEqualP), less = b2(lessP), lessEqual = b2(lessEqualP);
+export const equal = b2(equalP), notEqual = b2(notEqualP);
+
+export function where(cond: AnyTensor, a: Operand, b: Operand): AnyTensor {
+  const ta = asTensor(a, typeof b === "number" ? undefined : b);
+  return bind(whereP, [cond, ta, asTensor(b, ta)]);
+}
+
+export function cast(x: AnyTensor, dtype: "float32" | "int32" | "bool"): AnyTensor {
+  return x.dtype === dtype ? x : bind(castP, [x], { dtype });
+}
+
+export function reciprocal(x: AnyTensor): AnyTensor {
+  return div(1, x);
+}
+
+/** 1 where x > 0, else 0 (Heaviside step). */
+export function step(x: AnyTensor): AnyTensor {
+  return cast(greater(x, 0), "float32");
+}
+
+function castTo(x: AnyTensor): AnyTensor {
+  return cast(x, "float32");
+}
+
+function constantLike(x: AnyTensor, v: number): AnyTensor {
+  return asTensor(v, x);
+}
+
+export function zerosLikeAval(a: Aval | AnyTensor): AnyTensor {
+  return broadcastTo(asTensor(0, a as AnyTensor), a.shape as readonly number[]);
+}
+

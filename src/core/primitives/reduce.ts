@@ -1,0 +1,114 @@
+// Reductions over a set of axes: sum, max, min (differentiable) and argmax, argmin.
+import * as tf from "@tensorflow/tfjs-core";
+import type { AnyTensor } from "../../tensor/index.js";
+import { bind } from "../trace.js";
+import { definePrimitive, type Aval, type Primitive } from "../primitive.js";
+import { normAxis, range } from "./util.js";
+import { broadcastTo } from "./broadcast.js";
+import { reshape } from "./shape.js";
+import { cast, div, equal, mul } from "./elementwise.js";
+
+export interface ReduceParams {
+  readonly axes: readonly number[];
+  readonly keepDims: boolean;
+}
+
+function reducedShape(shape: readonly number[], { axes, keepDims }: ReduceParams): number[] {
+  const out: number[] = [];
+  shape.forEach((d, i) => {
+    if (!axes.includes(i)) out.push(d);
+    else if (keepDims) out.push(1);
+  });
+  return out;
+}
+
+function checkAxes(op: string, x: Aval, axes: readonly number[]): void {
+  axes.forEach((a) => normAxis(op, a, x.shape.length));
+  if (new Set(axes).size !== axes.length) throw new Error(`${op}: repeated axis in [${axes.join(", ")}]`);
+}
+
+/** The cotangent of a reduction, spread back over the reduced axes. */
+function expand(ct: AnyTensor, x: AnyTensor, p: ReduceParams): AnyTensor {
+  const kept = p.keepDims ? ct : reshape(ct, reducedShape(x.shape as readonly number[], { axes: p.axes, keepDims: true }));
+  return broadcastTo(kept, x.shape as readonly number[]);
+}
+
+const shiftAxes = (p: ReduceParams): ReduceParams => ({ axes: p.axes.map((a) => a + 1), keepDims: p.keepDims });
+
+export const sumP: Primitive<ReduceParams> = definePrimitive<ReduceParams>({
+  name: "sum",
+  abstractEval([x], p) {
+    checkAxes("sum", x, p.axes);
+    if (x.dtype === "bool") throw new Error("sum: expects a numeric tensor, got bool; cast it first");
+    return { shape: reducedShape(x.shape, p), dtype: x.dtype };
+  },
+  impl: ([x], p) => tf.sum(x, p.axes as number[], p.keepDims),
+  jvp: (_x, [t], p) => (t === null ? null : bind(sumP, [t], p)),
+  vjp: (ct, [x], p) => [expand(ct, x, p)],
+  batch: ([x], _b, p) => bind(sumP, [x], shiftAxes(p)),
+});
+
+function extremum(name: "max" | "min", impl: typeof tf.max): Primitive<ReduceParams> {
+  // NOTE: the derivative goes to every position equal to the extremum, split evenly among ties.
+  const locations = (x: AnyTensor, out: AnyTensor, p: ReduceParams): AnyTensor => {
+    const mask = cast(equal(x, expand(out, x, p)), "float32");
+    return div(mask, expand(bind(sumP, [mask], p), x, p));
+  };
+  const prim: Primitive<ReduceParams> = definePrimitive<ReduceParams>({
+    name,
+    abstractEval([x], p) {
+      checkAxes(name, x, p.axes);
+      if (x.dtype === "bool") throw new Error(`${name}: expects a numeric tensor, got bool`);
+      return { shape: reducedShape(x.shape, p), dtype: x.dtype };
+    },
+    impl: ([x], p) => impl(x, p.axes as number[], p.keepDims),
+    jvp: ([x], [t], p, out) => (t === null ? null : bind(sumP, [mul(t, locations(x, out, p))], p)),
+    vjp: (ct, [x], p, out) => [mul(expand(ct, x, p), locations(x, out, p))],
+    batch: ([x], _b, p) => bind(prim, [x], shiftAxes(p)),
+  });
+  return prim;
+}
+
+export const maxP = extremum("max", tf.max);
+export const minP = extremum("min", tf.min);
+
+function argReduce(name: "argmax" | "argmin", impl: typeof tf.argMax): Primitive<{ axis: number }> {
+  const prim: Primitive<{ axis: number }> = definePrimitive<{ axis: number }>({
+    name,
+    abstractEval([x], { axis }) {
+      const a = normAxis(name, axis, x.shape.length);
+      if (x.shape[a] === 0) throw new Error(`${name}: axis ${axis} has size 0`);
+      return { shape: x.shape.filter((_, i) => i !== a), dtype: "int32" };
+    },
+    impl: ([x], { axis }) => impl(x, axis),
+    jvp: () => null,
+    vjp: () => [null],
+    batch: ([x], _b, { axis }) => bind(prim, [x], { axis: normAxis(name, axis, x.rank - 1) + 1 }),
+  });
+  return prim;
+}
+
+export const argmaxP = argReduce("argmax", tf.argMax);
+export const argminP = argReduce("argmin", tf.argMin);
+
+export function normAxes(op: string, axes: number | readonly number[] | undefined, rank: number): number[] {
+  if (axes === undefined) return range(rank);
+  const list = typeof axes === "number" ? [axes] : axes;
+  return list.map((a) => normAxis(op, a, rank)).sort((a, b) => a - b);
+}
+
+export function sum(x: AnyTensor, axes?: number | readonly number[], keepDims = false): AnyTensor {
+  return bind(sumP, [x], { axes: normAxes("sum", axes, x.rank), keepDims });
+}
+export function max(x: AnyTensor, axes?: number | readonly number[], keepDims = false): AnyTensor {
+  return bind(maxP, [x], { axes: normAxes("max", axes, x.rank), keepDims });
+}
+export function min(x: AnyTensor, axes?: number | readonly number[], keepDims = false): AnyTensor {
+  return bind(minP, [x], { axes: normAxes("min", axes, x.rank), keepDims });
+}
+export function argmax(x: AnyTensor, axis = -1): AnyTensor {
+  return bind(argmaxP, [x], { axis: normAxis("argmax", axis, x.rank) });
+}
+export function argmin(x: AnyTensor, axis = -1): AnyTensor {
+  return bind(argminP, [x], { axis: normAxis("argmin", axis, x.rank) });
+}

@@ -1,0 +1,93 @@
+// The interpreter stack. Values are Tensors; a Tracer belongs to one level of the stack.
+// `bind` sends a primitive to the highest-level tracer among its arguments, or runs it eagerly.
+import * as tf from "@tensorflow/tfjs-core";
+import { Concrete, Tensor, type AnyTensor, type DType } from "../tensor/index.js";
+import type { Aval, Primitive } from "./primitive.js";
+
+export interface Trace {
+  readonly level: number;
+  readonly kind: string;
+  /** Runs `prim` on arguments of which at least one is a tracer of this trace. */
+  process(prim: Primitive, args: AnyTensor[], params: unknown): AnyTensor;
+  /** False once the transform that made it has returned. */
+  alive: boolean;
+}
+
+const stack: Trace[] = [];
+
+export function currentLevel(): number {
+  return stack.length;
+}
+
+/** Runs `body` with a new trace at the top of the stack. */
+export function withTrace<T>(make: (level: number) => Trace, body: (trace: Trace) => T): T {
+  const trace = make(stack.length + 1);
+  stack.push(trace);
+  try {
+    return body(trace);
+  } finally {
+    stack.pop();
+    trace.alive = false;
+  }
+}
+
+export abstract class Tracer extends Tensor<any, any> {
+  constructor(
+    readonly trace: Trace,
+    aval: Aval,
+  ) {
+    super(aval.shape, aval.dtype);
+  }
+}
+
+/** Shape checks run for every primitive call, traced or not. */
+export function evalShape(prim: Primitive, args: readonly AnyTensor[], params: unknown): Aval {
+  return prim.abstractEval(
+    args.map((a) => ({ shape: a.shape as readonly number[], dtype: a.dtype as DType })),
+    params,
+  );
+}
+
+/** Runs the eager kernel; a kernel that hands back its input gets a fresh handle, so ownership stays simple. */
+export function runImpl(prim: Primitive, inputs: tf.Tensor[], params: unknown): tf.Tensor {
+  const out = prim.impl(inputs, params);
+  for (const x of inputs) if (out === x) return tf.clone(out);
+  return out;
+}
+
+export function bind(prim: Primitive, args: AnyTensor[], params: unknown = {}): AnyTensor {
+  let top: Tracer | undefined;
+  for (const a of args) {
+    if (a instanceof Tracer && (top === undefined || a.trace.level > top.trace.level)) top = a;
+  }
+  if (top === undefined) {
+    evalShape(prim, args, params);
+    const inputs = args.map((a) => a.concrete());
+    return new Concrete(runImpl(prim, inputs, params));
+  }
+  if (!top.trace.alive) {
+    throw new Error(
+      `${prim.name}: a traced value escaped its transform (it was created inside grad/vmap/jit and used after it returned)`,
+    );
+  }
+  return top.trace.process(prim, args, params);
+}
+
+/**
+ * Runs `fn` in a tfjs memory scope when no transform is active, so every intermediate tensor is
+ * freed and only the tensors of `keep(result)` survive (owned by the caller).
+ */
+export function scoped<T>(fn: () => T, keep: (result: T) => tf.Tensor[]): T {
+  if (stack.length > 0) return fn();
+  const engine = tf.engine();
+  engine.startScope();
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    engine.endScope();
+    throw e;
+  }
+  engine.endScope(keep(result));
+  return result;
+}

@@ -1,0 +1,2 @@
+export { Tensor, Concrete, isTensor, formatShape, type AnyTensor, type DType, type DataOf, type NestedArray } from "./tensor.js";
+export { tensor, scalar, zeros, ones, fill, arange, linspace, assertShape, withShape, fromArray } from "./create.js";

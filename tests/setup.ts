@@ -1,0 +1,3 @@
+import { init } from "../src/backend/index.js";
+
+await init();

@@ -1,0 +1,138 @@
+// Convolutions and pooling (tfjs layouts: NHWC / NWC inputs, [kh, kw, cin, cout] filters).
+import type { Add, CeilDiv, Compare, FloorDiv, Mul, Sub } from "./arith.js";
+import type { ShapeError, ShowDim, ShowShape } from "./errors.js";
+import type { Dim, IsAny, IsLiteral, IsTuple, LiteralsDiffer, Shape } from "./shape.js";
+
+/** "same", "valid", symmetric explicit padding p, or explicit [[top, bottom], [left, right]]. */
+export type Padding = "same" | "valid" | number | readonly [readonly [number, number], readonly [number, number]];
+
+/** A failed output dim (internal): each op words the message with its own name and shapes. */
+interface TooSmall<Msg extends string> {
+  readonly __tooSmall: Msg;
+}
+/** Padding of one spatial axis. */
+type AxisPadding = "same" | "valid" | readonly [number, number];
+
+/**
+ * The output length of one spatial axis. Effective kernel = (K - 1) * Dilation + 1;
+ * "valid": floor((In - eff) / Stride) + 1 (an error if In < eff); "same": ceil(In / Stride);
+ * explicit p (or [before, after]): floor((In + before + after - eff) / Stride) + 1.
+ * A symbolic In stays symbolic when the op cannot change it (stride 1 and "same", or a
+ * 1-wide unpadded window); otherwise it becomes `number`.
+ * @example ConvOutDim<28, 3, 2, "valid">  // 13
+ */
+export type ConvOutDim<In extends Dim, K extends number, Stride extends number, P extends "same" | "valid" | number | readonly [number, number], Dilation extends number = 1> =
+  IsAny<In> extends true ? any
+  : AxisOut<In, K, Stride, P extends number ? [P, P] : P, Dilation> extends infer R
+    ? R extends TooSmall<infer M> ? ShapeError<`conv: ${M}`> : R
+    : never;
+
+type AxisOut<In extends Dim, K extends number, Stride extends number, P extends AxisPadding, Dilation extends number> =
+  P extends "same"
+    ? CeilDiv<In, Stride>
+    : [P extends readonly [infer b extends number, infer a extends number] ? Add<Add<In, b>, a> : In,
+       Dilation extends 1 ? K : Add<Mul<Sub<K, 1>, Dilation>, 1>] extends [infer Padded extends Dim, infer Eff extends Dim]
+      ? [IsLiteral<Padded>, IsLiteral<Eff>] extends [true, true]
+        ? Compare<Padded, Eff> extends -1
+          ? TooSmall<`${P extends "valid" ? "input" : "padded input"} ${Padded & number} is smaller than the effective kernel ${Eff & number}${P extends "valid" ? ` (padding "valid")` : ""}`>
+          : Add<FloorDiv<Sub<Padded, Eff>, Stride>, 1>
+        : [Eff, Stride] extends [1, 1] ? Padded : number
+      : never;
+
+type Pair<T> = T extends readonly [infer A, infer B] ? [A, B] : [T, T];
+/** Per-axis padding of a 2-D op: [height, width]. */
+type Paddings2d<P extends Padding> =
+  P extends "same" | "valid" ? [P, P]
+  : P extends number ? [[P, P], [P, P]]
+  : P extends readonly [infer H extends readonly [number, number], infer W extends readonly [number, number]] ? [H, W]
+  : never;
+
+/** The output [H', W'] of a 2-D window over [H, W], or a TooSmall naming the failing axis. */
+type Spatial2d<H extends Dim, W extends Dim, KH extends number, KW extends number, Stride, P extends Padding, Dilation> =
+  [Pair<Stride>, Pair<Dilation>, Paddings2d<P>] extends [
+    [infer sh extends number, infer sw extends number],
+    [infer dh extends number, infer dw extends number],
+    [infer ph extends AxisPadding, infer pw extends AxisPadding],
+  ]
+    ? [AxisOut<H, KH, sh, ph, dh>, AxisOut<W, KW, sw, pw, dw>] extends [infer OH, infer OW]
+      ? OH extends TooSmall<infer M> ? TooSmall<`height: ${M}`>
+      : OW extends TooSmall<infer M> ? TooSmall<`width: ${M}`>
+      : [OH, OW]
+      : never
+    : never;
+
+/**
+ * 2-D convolution: X [batch, H, W, C] (NHWC) with filter F [kh, kw, cin, cout], C = cin,
+ * gives [batch, H', W', cout] (see ConvOutDim). Stride and dilation may be one number or
+ * an [h, w] pair.
+ * @example Conv2d<["batch", 28, 28, 1], [3, 3, 1, 32], 1, "same">  // ["batch", 28, 28, 32]
+ */
+export type Conv2d<
+  X extends Shape,
+  F extends Shape,
+  Stride extends number | readonly [number, number] = 1,
+  P extends Padding = "valid",
+  Dilation extends number | readonly [number, number] = 1,
+> =
+  IsAny<X | F> extends true ? any
+  : [IsTuple<X>, IsTuple<F>] extends [true, true]
+    ? X extends readonly [infer B extends Dim, infer H extends Dim, infer W extends Dim, infer C extends Dim]
+      ? F extends readonly [infer KH extends Dim, infer KW extends Dim, infer CIn extends Dim, infer COut extends Dim]
+        ? LiteralsDiffer<C, CIn> extends true
+          ? ShapeError<`conv2d: filter ${ShowShape<F>} expects ${ShowDim<CIn>} input channels, got ${ShowDim<C>} (input ${ShowShape<X>})`>
+          : Spatial2d<H, W, KH & number, KW & number, Stride, P, Dilation> extends infer R
+            ? R extends TooSmall<infer M> ? ShapeError<`conv2d: ${M} (input ${ShowShape<X>}, filter ${ShowShape<F>})`>
+            : R extends [infer OH extends Dim, infer OW extends Dim] ? [B, OH, OW, COut] : never
+            : never
+        : ShapeError<`conv2d expects a filter [kh, kw, cin, cout], got ${ShowShape<F>}`>
+      : ShapeError<`conv2d expects [batch, H, W, C], got ${ShowShape<X>}`>
+    : Dim[];
+
+/**
+ * 1-D convolution: X [batch, W, C] with filter F [k, cin, cout], C = cin, gives [batch, W', cout].
+ * @example Conv1d<["batch", 100, 8], [5, 8, 16], 1, "valid">  // ["batch", 96, 16]
+ */
+export type Conv1d<
+  X extends Shape,
+  F extends Shape,
+  Stride extends number = 1,
+  P extends "same" | "valid" | number = "valid",
+  Dilation extends number = 1,
+> =
+  IsAny<X | F> extends true ? any
+  : [IsTuple<X>, IsTuple<F>] extends [true, true]
+    ? X extends readonly [infer B extends Dim, infer W extends Dim, infer C extends Dim]
+      ? F extends readonly [infer K extends Dim, infer CIn extends Dim, infer COut extends Dim]
+        ? LiteralsDiffer<C, CIn> extends true
+          ? ShapeError<`conv1d: filter ${ShowShape<F>} expects ${ShowDim<CIn>} input channels, got ${ShowDim<C>} (input ${ShowShape<X>})`>
+          : AxisOut<W, K & number, Stride, P extends number ? [P, P] : P, Dilation> extends infer OW
+            ? OW extends TooSmall<infer M> ? ShapeError<`conv1d: width: ${M} (input ${ShowShape<X>}, filter ${ShowShape<F>})`>
+            : [B, OW & Dim, COut]
+            : never
+        : ShapeError<`conv1d expects a filter [k, cin, cout], got ${ShowShape<F>}`>
+      : ShapeError<`conv1d expects [batch, W, C], got ${ShowShape<X>}`>
+    : Dim[];
+
+/**
+ * 2-D pooling (max or average): X [batch, H, W, C] -> [batch, H', W', C]. The stride
+ * defaults to the window. `Op` names the op in messages ("maxPool2d", "avgPool2d").
+ * @example Pool2d<["batch", 28, 28, 32], 2>  // ["batch", 14, 14, 32]
+ */
+export type Pool2d<
+  X extends Shape,
+  Window extends number | readonly [number, number],
+  Stride extends number | readonly [number, number] = Window,
+  P extends Padding = "valid",
+  Op extends string = "pool2d",
+> =
+  IsAny<X> extends true ? any
+  : IsTuple<X> extends true
+    ? X extends readonly [infer B extends Dim, infer H extends Dim, infer W extends Dim, infer C extends Dim]
+      ? Pair<Window> extends [infer KH extends number, infer KW extends number]
+        ? Spatial2d<H, W, KH, KW, Stride, P, 1> extends infer R
+          ? R extends TooSmall<infer M> ? ShapeError<`${Op}: ${M} (input ${ShowShape<X>}, window ${ShowShape<Pair<Window>>})`>
+          : R extends [infer OH extends Dim, infer OW extends Dim] ? [B, OH, OW, C] : never
+          : never
+        : never
+      : ShapeError<`${Op} expects [batch, H, W, C], got ${ShowShape<X>}`>
+    : Dim[];

@@ -1,0 +1,25 @@
+// Shape errors: a branded type whose text tsc prints on the offending argument.
+import type { Shape } from "./shape.js";
+
+/**
+ * A failed shape rule. An op's parameter type becomes `Tensor<B> & ShapeError<"...">`,
+ * and tsc prints the message where the argument is passed.
+ */
+export interface ShapeError<Msg extends string> {
+  readonly __shapeError: Msg;
+}
+/** `unknown` when R is a shape; the error itself otherwise, so `Tensor<B> & Check<R>` rejects the argument with the message. */
+export type Check<R> = R extends ShapeError<string> ? R : unknown;
+/** The shape carried forward: R, or `any` after an error so a chain reports once. */
+export type Out<R> = R extends ShapeError<string> ? any : R extends Shape ? R : any;
+
+/** A dim as printed in messages: 28, batch, or ? for an unknown `number`. */
+export type ShowDim<D> = D extends string ? D : number extends D ? "?" : D extends number ? `${D}` : "?";
+/** A shape as printed in messages: `[batch, 7, 7, 64]`; `[...]` when the rank is unknown. */
+export type ShowShape<S extends readonly unknown[]> =
+  number extends S["length"] ? "[...]" : `[${JoinDims<S>}]`;
+type JoinDims<S extends readonly unknown[], Acc extends string = "", Sep extends string = ""> =
+  S extends readonly [infer H, ...infer T] ? JoinDims<T, `${Acc}${Sep}${ShowDim<H>}`, ", "> : Acc;
+
+/** The message of an error (never for a shape). */
+export type ErrorMessage<R> = R extends ShapeError<infer M> ? M : never;

@@ -1,0 +1,19 @@
+// Shape algebra, types only. Nothing here imports from src/.
+// CONTRACT (used by src/ops): the names and type-parameter lists of the types exported
+// below are stable. Each shape operator resolves to a Shape, or to a
+// ShapeError<"message"> on a mismatch; `any` in gives `any` out.
+
+export type { Dim, Shape, RuntimeShape, IsAny, IsTuple, IsLiteral, Unify, NormalizeAxis } from "./shape.js";
+export type { ShapeError, Check, Out, ShowDim, ShowShape, ErrorMessage } from "./errors.js";
+export type { Add, Sub, Mul, FloorDiv, CeilDiv, Mod, Compare, Product } from "./arith.js";
+export type { Broadcast, BroadcastDim } from "./broadcast.js";
+export type { MatMul } from "./matmul.js";
+export type { Reshape } from "./reshape.js";
+export type { Transpose } from "./transpose.js";
+export type { Reduce } from "./reduce.js";
+export type { Concat, Stack } from "./concat.js";
+export type { Squeeze, ExpandDims } from "./squeeze.js";
+export type { Slice } from "./slice.js";
+export type { Pad } from "./pad.js";
+export type { Gather, OneHot } from "./gather.js";
+export type { Padding, ConvOutDim, Conv2d, Conv1d, Pool2d } from "./conv.js";

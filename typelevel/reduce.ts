@@ -1,0 +1,32 @@
+// Reductions (sum, mean, max, ...): drop or keep the reduced axes.
+import type { KnownAxes, ResolveAxes } from "./axes.js";
+import type { ShapeError, ShowShape } from "./errors.js";
+import type { Counter, Dim, IsAny, IsTuple, Shape } from "./shape.js";
+
+/**
+ * S reduced over Axes (all axes when undefined; negative axes count from the end). The
+ * reduced axes are dropped, or kept as 1 with KeepDims. `Op` names the op in the message.
+ * @example Reduce<["batch", 10], -1>  // ["batch"]
+ */
+export type Reduce<
+  S extends Shape,
+  Axes extends number | readonly number[] | undefined = undefined,
+  KeepDims extends boolean = false,
+  Op extends string = "reduce",
+> =
+  IsAny<S> extends true ? any
+  : IsTuple<S> extends true
+    ? Axes extends undefined ? KeepOrDrop<S, number, KeepDims>
+    : KnownAxes<Axes> extends true
+      ? ResolveAxes<S, Axes & (number | readonly number[])> extends infer R
+        ? R extends { bad: infer A extends number }
+          ? ShapeError<`${Op}: axis ${A} is out of range for ${ShowShape<S>} (rank ${S["length"]})`>
+          : KeepOrDrop<S, R & number, KeepDims>
+        : never
+      : Dim[]
+    : Dim[];
+
+type KeepOrDrop<S extends Shape, Axes extends number, Keep extends boolean, I extends Counter = [], Acc extends Dim[] = []> =
+  S extends readonly [infer H extends Dim, ...infer T extends Dim[]]
+    ? KeepOrDrop<T, Axes, Keep, [...I, 0], I["length"] extends Axes ? (Keep extends true ? [...Acc, 1] : Acc) : [...Acc, H]>
+    : Acc;

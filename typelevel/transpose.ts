@@ -1,0 +1,33 @@
+// Axis permutation.
+import type { ShapeError, ShowShape } from "./errors.js";
+import type { Dim, IsAny, IsTuple, Shape } from "./shape.js";
+
+/**
+ * S with its axes permuted: result[i] = S[Perm[i]]. Without Perm the axes are reversed.
+ * Perm must list each of 0..rank-1 exactly once.
+ * @example Transpose<["batch", 3, 5], [0, 2, 1]>  // ["batch", 5, 3]
+ */
+export type Transpose<S extends Shape, Perm extends readonly number[] | undefined = undefined> =
+  IsAny<S> extends true ? any
+  : IsTuple<S> extends true
+    ? Perm extends readonly number[]
+      ? IsTuple<Perm> extends true
+        ? Perm["length"] extends S["length"]
+          ? Permute<S, Perm>
+          : PermError<S, Perm>
+        : Dim[]
+      : Reversed<S>
+    : Dim[];
+
+type Reversed<S extends Shape, Acc extends Dim[] = []> =
+  S extends readonly [infer H extends Dim, ...infer T extends Dim[]] ? Reversed<T, [H, ...Acc]> : Acc;
+
+/** Picks S[p] for each p, rejecting axes out of range and repeats. */
+type Permute<S extends Shape, Perm extends readonly number[], P extends readonly number[] = Perm, Acc extends Dim[] = []> =
+  P extends readonly [infer p extends number, ...infer Rest extends number[]]
+    ? `${p}` extends keyof S
+      ? p extends Rest[number] ? PermError<S, Perm> : Permute<S, Perm, Rest, [...Acc, S[p]]>
+      : PermError<S, Perm>
+    : Acc;
+type PermError<S extends Shape, Perm extends readonly number[]> =
+  ShapeError<`transpose: perm ${ShowShape<Perm>} is not a permutation of the ${S["length"]} axes of ${ShowShape<S>}`>;
