@@ -42,9 +42,13 @@ export function init(options: InitOptions = {}): Promise<BackendName> {
   chosen = name;
   ready = (async () => {
     let ok = false;
+    const before = listeners();
     try {
       ok = await tf.setBackend(name);
       await tf.ready();
+      // NOTE: the emscripten module rethrows every uncaught error with its whole minified source
+      // line; drop its handlers so errors read as Node prints them.
+      removeAddedListeners(before);
     } catch (cause) {
       throw new Error(
         `init: the ${name} backend failed to load (${(cause as Error)?.message ?? cause}). ` +
@@ -57,6 +61,22 @@ export function init(options: InitOptions = {}): Promise<BackendName> {
     return name;
   })();
   return ready;
+}
+
+type Listeners = { uncaughtException: Function[]; unhandledRejection: Function[] };
+
+function listeners(): Listeners | undefined {
+  if (typeof process === "undefined" || typeof process.listeners !== "function") return undefined;
+  return { uncaughtException: process.listeners("uncaughtException"), unhandledRejection: process.listeners("unhandledRejection") };
+}
+
+function removeAddedListeners(before: Listeners | undefined): void {
+  if (!before) return;
+  for (const event of ["uncaughtException", "unhandledRejection"] as const) {
+    for (const l of process.listeners(event)) {
+      if (!before[event].includes(l)) process.removeListener(event, l as (...args: unknown[]) => void);
+    }
+  }
 }
 
 /** The backend in use, or undefined before `init` resolved. */
