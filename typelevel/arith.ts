@@ -85,6 +85,10 @@ type SmallerDigits = ["", "0", "0" | "1", "0" | "1" | "2", "0" | "1" | "2" | "3"
 type NextDigit = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"];
 
 // ---- digit strings ----
+// NOTE: helper parameters are deliberately unconstrained (string-ness comes from the
+// `infer x extends ...` patterns). A constraint makes tsc relate each argument to it, and
+// for a nested conditional argument that means instantiating the whole recursion on its
+// constraint: that doubled the cost of checking this file and of every use.
 
 /** The digit string of a non-negative integer literal, or `false` (symbolic, negative, fractional, >= 1e21). */
 type Digits<N> = N extends number
@@ -93,18 +97,18 @@ type Digits<N> = N extends number
   : `${N}` extends `${bigint}` ? `${N}` : false
   : false;
 /** Back to a number literal; `number` past 2^53, where the string no longer round-trips. */
-type ToNumber<S extends string> = S extends `${infer N extends number}` ? N : number;
+type ToNumber<S> = S extends `${infer N extends number}` ? N : number;
 
-type Reverse<S extends string, Acc extends string = ""> =
+type Reverse<S, Acc extends string = ""> =
   S extends `${infer A}${infer B}${infer C}${infer D}${infer T}` ? Reverse<T, `${D}${C}${B}${A}${Acc}`>
   : S extends `${infer H}${infer T}` ? Reverse<T, `${H}${Acc}`> : Acc;
-type StripZeros<S extends string> = S extends `0${infer R}` ? (R extends "" ? "0" : StripZeros<R>) : S;
+type StripZeros<S> = S extends `0${infer R}` ? (R extends "" ? "0" : StripZeros<R>) : S;
 /** A reversed digit string that may carry leading zeros, back to normal form. */
-type FromReversed<R extends string> = StripZeros<Reverse<R>>;
+type FromReversed<R> = StripZeros<Reverse<R>>;
 
 // ---- the digit-wise algorithms (reversed in, reversed out) ----
 
-type AddReversed<A extends string, B extends string, C extends Bit = "0", Acc extends string = ""> =
+type AddReversed<A, B, C extends Bit = "0", Acc extends string = ""> =
   A extends `${infer a extends Digit}${infer AT}`
     ? B extends `${infer b extends Digit}${infer BT}`
       ? AddTable[C][a][b] extends `${infer c extends Bit}${infer d}` ? AddReversed<AT, BT, c, `${Acc}${d}`> : never
@@ -113,7 +117,7 @@ type AddReversed<A extends string, B extends string, C extends Bit = "0", Acc ex
     : B extends "" ? (C extends "1" ? `${Acc}1` : Acc) : AddReversed<B, "", C, Acc>;
 
 /** A - B for A >= B; the result may end in zeros (leading zeros once reversed back). */
-type SubReversed<A extends string, B extends string, Br extends Bit = "0", Acc extends string = ""> =
+type SubReversed<A, B, Br extends Bit = "0", Acc extends string = ""> =
   A extends `${infer a extends Digit}${infer AT}`
     ? B extends `${infer b extends Digit}${infer BT}`
       ? SubTable[Br][a][b] extends `${infer c extends Bit}${infer d}` ? SubReversed<AT, BT, c, `${Acc}${d}`> : never
@@ -122,43 +126,43 @@ type SubReversed<A extends string, B extends string, Br extends Bit = "0", Acc e
     : Acc;
 
 /** A * b for one digit b: units and tens of each digit product summed once at the end. */
-type MulDigitReversed<A extends string, b extends Digit, Units extends string = "", Tens extends string = "0"> =
+type MulDigitReversed<A, b extends Digit, Units extends string = "", Tens extends string = "0"> =
   A extends `${infer a extends Digit}${infer AT}`
     ? MulTable[a][b] extends `${infer t}${infer u}` ? MulDigitReversed<AT, b, `${Units}${u}`, `${Tens}${t}`> : never
     : AddReversed<Units, Tens>;
 
 /** Schoolbook multiplication: one shifted partial product per digit of B. */
-type MulReversed<A extends string, B extends string, Shift extends string = "", Acc extends string = "0"> =
+type MulReversed<A, B, Shift extends string = "", Acc = "0"> =
   B extends `${infer b extends Digit}${infer BT}`
     ? MulReversed<A, BT, `${Shift}0`,
-        b extends "0" ? Acc : AddReversed<Acc, `${Shift}${b extends "1" ? A : MulDigitReversed<A, b>}`>>
+        b extends "0" ? Acc : AddReversed<Acc, `${Shift}${(b extends "1" ? A : MulDigitReversed<A, b>) & string}`>>
     : Acc;
 
 // ---- comparison and long division (normal digit order) ----
 
-type CompareLength<A extends string, B extends string> =
+type CompareLength<A, B> =
   A extends `${string}${infer AT}`
     ? B extends `${string}${infer BT}` ? CompareLength<AT, BT> : 1
     : B extends "" ? 0 : -1;
-type CompareSameLength<A extends string, B extends string> =
+type CompareSameLength<A, B> =
   A extends `${infer a extends Digit}${infer AT}`
     ? B extends `${infer b extends Digit}${infer BT}`
       ? a extends b ? CompareSameLength<AT, BT> : b extends SmallerDigits[a] ? 1 : -1
       : 0
     : 0;
 /** -1, 0 or 1 for two normal digit strings. */
-type CompareDigits<A extends string, B extends string> =
+type CompareDigits<A, B> =
   A extends B ? 0 : CompareLength<A, B> extends infer L ? (L extends 0 ? CompareSameLength<A, B> : L) : never;
 
-type SubDigits<A extends string, B extends string> = FromReversed<SubReversed<Reverse<A>, Reverse<B>>>;
+type SubDigits<A, B> = FromReversed<SubReversed<Reverse<A>, Reverse<B>>>;
 
 /** The quotient digit and remainder of R / B where R < 10 * B: count subtractions. */
-type DivideStep<R extends string, B extends string, Q extends string = "0"> =
+type DivideStep<R, B, Q extends string = "0"> =
   CompareDigits<R, B> extends -1 ? [Q, R]
   : Q extends Digit ? DivideStep<SubDigits<R, B>, B, NextDigit[Q]> : never;
 
 /** [quotient, remainder] of A / B by long division, B > 0. */
-type DivMod<A extends string, B extends string, R extends string = "0", Q extends string = ""> =
+type DivMod<A, B, R extends string = "0", Q extends string = ""> =
   A extends `${infer d}${infer AT}`
     ? DivideStep<R extends "0" ? d : `${R}${d}`, B> extends [infer q extends string, infer r extends string]
       ? DivMod<AT, B, r, Q extends "" ? (q extends "0" ? "" : q) : `${Q}${q}`>
@@ -181,9 +185,9 @@ export type Add<A extends Dim, B extends Dim> =
 export type Sub<A extends Dim, B extends Dim> =
   B extends 0 ? A
   : [A] extends [B] ? ([B] extends [A] ? 0 : SubLiteral<A, B>) : SubLiteral<A, B>;
-type SubLiteral<A extends Dim, B extends Dim> =
+type SubLiteral<A, B> =
   [Digits<A>, Digits<B>] extends [infer a extends string, infer b extends string]
-    ? CompareDigits<a, b> extends -1 ? ToNumber<`-${SubDigits<b, a>}`> : ToNumber<SubDigits<a, b>>
+    ? CompareDigits<a, b> extends -1 ? ToNumber<`-${SubDigits<b, a> & string}`> : ToNumber<SubDigits<a, b>>
     : number;
 
 /** A * B. */
@@ -197,7 +201,7 @@ export type Mul<A extends Dim, B extends Dim> =
 export type FloorDiv<A extends Dim, B extends Dim> =
   B extends 1 ? A
   : [Digits<A>, Digits<B>] extends [infer a extends string, infer b extends string]
-    ? b extends "0" ? number : ToNumber<DivMod<a, b>[0]>
+    ? b extends "0" ? number : DivMod<a, b> extends [infer q, unknown] ? ToNumber<q> : never
     : number;
 
 /** ceil(A / B). */
@@ -205,7 +209,7 @@ export type CeilDiv<A extends Dim, B extends Dim> =
   B extends 1 ? A
   : [Digits<A>, Digits<B>] extends [infer a extends string, infer b extends string]
     ? b extends "0" ? number
-    : DivMod<a, b> extends [infer q extends string, infer r extends string]
+    : DivMod<a, b> extends [infer q, infer r]
       ? r extends "0" ? ToNumber<q> : ToNumber<Reverse<AddReversed<Reverse<q>, "1">>>
       : never
     : number;
@@ -214,7 +218,7 @@ export type CeilDiv<A extends Dim, B extends Dim> =
 export type Mod<A extends Dim, B extends Dim> =
   B extends 1 ? 0
   : [Digits<A>, Digits<B>] extends [infer a extends string, infer b extends string]
-    ? b extends "0" ? number : ToNumber<DivMod<a, b>[1]>
+    ? b extends "0" ? number : DivMod<a, b> extends [unknown, infer r] ? ToNumber<r> : never
     : number;
 
 /** -1, 0 or 1 for two literal dims; `number` when either is not a non-negative literal. */
@@ -224,5 +228,5 @@ export type Compare<A extends Dim, B extends Dim> =
 /** The element count of a shape: exact when every dim is literal, `number` otherwise (1 for []). */
 export type Product<S extends Shape> =
   number extends S["length"] ? number : ProductOf<S, 1>;
-type ProductOf<S extends Shape, Acc extends Dim> =
-  S extends readonly [infer H extends Dim, ...infer T extends Dim[]] ? ProductOf<T, Mul<Acc, H>> : Acc;
+type ProductOf<S, Acc extends Dim> =
+  S extends readonly [infer H extends Dim, ...infer T] ? ProductOf<T, Mul<Acc, H>> : Acc;

@@ -23,7 +23,7 @@ type MatMulKnown<A extends Shape, B extends Shape> =
             ? ShapeError<`matmul: batch dims of ${ShowShape<A>} and ${ShowShape<B>} do not broadcast (${ShowDim<a>} vs ${ShowDim<b>} at batch axis -${axis})`>
             : batch extends Dim[] ? [...batch, m, n] : never
           : never
-      : RankError<A, B>
-    : RankError<A, B>;
-type RankError<A extends Shape, B extends Shape> =
-  ShapeError<`matmul expects two tensors of rank >= 2, got ${ShowShape<A>} and ${ShowShape<B>}`>;
+      : ShapeError<RankMessage<A, B>>
+    : ShapeError<RankMessage<A, B>>;
+type RankMessage<A extends Shape, B extends Shape> =
+  `matmul expects two tensors of rank >= 2, got ${ShowShape<A>} and ${ShowShape<B>}`;

@@ -17,9 +17,9 @@ export type Reduce<
   IsAny<S> extends true ? any
   : IsTuple<S> extends true
     ? Axes extends undefined ? KeepOrDrop<S, number, KeepDims>
-    : KnownAxes<Axes> extends true
-      ? ResolveAxes<S, Axes & (number | readonly number[])> extends infer R
-        ? R extends { bad: infer A extends number }
+    : [Axes, KnownAxes<Axes>] extends [infer A extends number | readonly number[], true]
+      ? ResolveAxes<S, A> extends infer R
+        ? [R] extends [{ bad: infer A extends number }]
           ? ShapeError<`${Op}: axis ${A} is out of range for ${ShowShape<S>} (rank ${S["length"]})`>
           : KeepOrDrop<S, R & number, KeepDims>
         : never

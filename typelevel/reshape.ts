@@ -30,8 +30,8 @@ type ReshapeKnown<S extends Shape, T extends Shape, Split> =
         ? Comparable<S, Rest> extends [infer PS extends Dim, infer PR extends Dim, infer Exact extends boolean]
           ? Holes extends 0
             ? [PS] extends [PR] ? [...T]
-              : Exact extends true ? CountError<S, T, PS, PR>
-              : SymbolicCountError<S, T, PS, PR>
+              : Exact extends true ? ShapeError<CountMessage<S, T, PS, PR>>
+              : ShapeError<SymbolicCountMessage<S, T, PS, PR>>
             : IsLiteral<PS> extends true
               ? PR extends 0 ? ShapeError<`reshape: cannot infer -1 in ${ShowShape<T>}: the other dims have 0 elements`>
               : Mod<PS, PR> extends 0 ? FillHole<T, FloorDiv<PS, PR>>
@@ -71,7 +71,7 @@ type RemoveFirst<A extends Dim[], X extends string, Acc extends Dim[] = []> =
 
 type FillHole<T extends Shape, V extends Dim> = { [K in keyof T]: T[K] extends -1 ? V : T[K] } extends infer R extends Shape ? [...R] : never;
 
-type CountError<S extends Shape, T extends Shape, PS extends Dim, PR extends Dim> =
-  ShapeError<`reshape: cannot reshape ${ShowShape<S>} (${PS & number} elements) into ${ShowShape<T>} (${PR & number} elements)`>;
-type SymbolicCountError<S extends Shape, T extends Shape, PS extends Dim, PR extends Dim> =
-  ShapeError<`reshape: cannot reshape ${ShowShape<S>} into ${ShowShape<T>} (${PS & number} vs ${PR & number} elements besides the shared named dims)`>;
+type CountMessage<S extends Shape, T extends Shape, PS extends Dim, PR extends Dim> =
+  `reshape: cannot reshape ${ShowShape<S>} (${PS & number} elements) into ${ShowShape<T>} (${PR & number} elements)`;
+type SymbolicCountMessage<S extends Shape, T extends Shape, PS extends Dim, PR extends Dim> =
+  `reshape: cannot reshape ${ShowShape<S>} into ${ShowShape<T>} (${PS & number} vs ${PR & number} elements besides the shared named dims)`;

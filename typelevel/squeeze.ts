@@ -12,9 +12,9 @@ export type Squeeze<S extends Shape, Axes extends number | readonly number[] | u
   IsAny<S> extends true ? any
   : IsTuple<S> extends true
     ? Axes extends undefined ? DropOnes<S>
-    : KnownAxes<Axes> extends true
-      ? ResolveAxes<S, Axes & (number | readonly number[])> extends infer R
-        ? R extends { bad: infer A extends number }
+    : [Axes, KnownAxes<Axes>] extends [infer A extends number | readonly number[], true]
+      ? ResolveAxes<S, A> extends infer R
+        ? [R] extends [{ bad: infer A extends number }]
           ? ShapeError<`squeeze: axis ${A} is out of range for ${ShowShape<S>} (rank ${S["length"]})`>
           : DropAxes<S, R & number>
         : never

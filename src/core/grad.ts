@@ -1,6 +1,6 @@
 // Reverse mode: a tape of primitive applications per trace level; the backward pass runs each
 // primitive's vjp rule, which binds primitives one level down, so it can be differentiated again.
-import type * as tf from "@tensorflow/tfjs-core";
+import * as tf from "@tensorflow/tfjs-core";
 import { Concrete, formatShape, type AnyTensor } from "../tensor/index.js";
 import { flatten, unflatten } from "../tree/index.js";
 import { bind, scoped, Tracer, withTrace, type Trace } from "./trace.js";
@@ -242,6 +242,10 @@ export interface Pullback<A extends unknown[], Out> {
 export function vjp<A extends unknown[], Out>(f: (...args: A) => Out, ...primals: A): [Out, Pullback<A, Out>] {
   let result!: VjpResult;
   let kept: tf.Tensor[] = [];
+  // NOTE: residuals may include tensors the caller closed over; only those made by this call are ours to free
+  const marker = tf.scalar(0);
+  const firstId = marker.id;
+  marker.dispose();
   const out = scoped(
     () => {
       result = vjpCore(f as (...a: unknown[]) => unknown, primals);
@@ -262,7 +266,7 @@ export function vjp<A extends unknown[], Out>(f: (...args: A) => Out, ...primals
     return scoped(() => unflatten(result.inputDef, result.pullback(ctLeaves)), leafTensors) as A;
   }) as Pullback<A, Out>;
   pullback.dispose = () => {
-    for (const t of new Set(kept)) if (!inputs.has(t) && !outputs.has(t) && !t.isDisposed) t.dispose();
+    for (const t of new Set(kept)) if (t.id > firstId && !inputs.has(t) && !outputs.has(t) && !t.isDisposed) t.dispose();
     kept = [];
   };
   return [out, pullback];

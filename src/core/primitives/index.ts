@@ -6,6 +6,10 @@ import { reshapeP, transposeP } from "./shape.js";
 import { sumP, maxP, minP, argmaxP, argminP } from "./reduce.js";
 import { matmulP } from "./matmul.js";
 import { stopGradientP } from "./stop-gradient.js";
+import { concatP } from "./concat.js";
+import { sliceP } from "./slice.js";
+import { padP } from "./pad.js";
+import { gatherP, scatterAddP } from "./gather.js";
 
 export const primitives = {
   neg: elementwise.negP,
@@ -53,6 +57,11 @@ export const primitives = {
   argmin: argminP,
   matmul: matmulP,
   stopGradient: stopGradientP,
+  concat: concatP,
+  slice: sliceP,
+  pad: padP,
+  gather: gatherP,
+  scatterAdd: scatterAddP,
 } satisfies Record<string, Primitive>;
 
 export type PrimitiveName = keyof typeof primitives;

@@ -1,0 +1,113 @@
+// slice: a static window of a tensor. Its adjoint is `pad` with zeros (see pad.ts), so
+// derivatives of any order stay within these two primitives.
+import * as tf from "@tensorflow/tfjs-core";
+import { formatShape, tensor, type AnyTensor } from "../../tensor/index.js";
+import { bind, scoped } from "../trace.js";
+import { definePrimitive, type Primitive } from "../primitive.js";
+import { leafTensors } from "../util.js";
+import { sameShape } from "./util.js";
+import { pad } from "./pad.js";
+import { gather } from "./gather.js";
+
+export interface SliceParams {
+  /** Start of the window on each axis (missing trailing axes start at 0). */
+  readonly begin: readonly number[];
+  /** Length on each axis; -1 (or a missing trailing entry) means "to the end". */
+  readonly size: readonly number[];
+}
+
+/** Full-rank begin and size with -1 resolved; throws naming the op on a bad window. */
+export function resolveSlice(shape: readonly number[], begin: readonly number[], size: readonly number[]): { begin: number[]; size: number[] } {
+  const rank = shape.length;
+  const s = formatShape(shape);
+  if (begin.length > rank) throw new Error(`slice: begin ${formatShape(begin)} has more entries than the rank of ${s}`);
+  if (size.length > rank) throw new Error(`slice: size ${formatShape(size)} has more entries than the rank of ${s}`);
+  const b: number[] = [];
+  const z: number[] = [];
+  for (let i = 0; i < rank; i++) {
+    const bi = i < begin.length ? begin[i] : 0;
+    const zi = i < size.length ? size[i] : -1;
+    const d = shape[i];
+    if (!Number.isInteger(bi)) throw new Error(`slice: begin ${bi} at axis ${i} is not an integer (shape ${s})`);
+    if (bi < 0) throw new Error(`slice: begin ${bi} at axis ${i} is negative (shape ${s})`);
+    if (!Number.isInteger(zi)) throw new Error(`slice: size ${zi} at axis ${i} is not an integer (shape ${s})`);
+    if (zi < -1) throw new Error(`slice: size ${zi} at axis ${i} is invalid (only -1, meaning "to the end", may be negative)`);
+    if (zi === -1) {
+      if (bi > d) throw new Error(`slice: begin ${bi} exceeds dim ${d} at axis ${i} of ${s}`);
+      z.push(d - bi);
+    } else {
+      if (bi + zi > d) throw new Error(`slice: begin ${bi} + size ${zi} exceeds dim ${d} at axis ${i} of ${s}`);
+      z.push(zi);
+    }
+    b.push(bi);
+  }
+  return { begin: b, size: z };
+}
+
+export const sliceP: Primitive<SliceParams> = definePrimitive<SliceParams>({
+  name: "slice",
+  abstractEval: ([x], p) => ({ shape: resolveSlice(x.shape, p.begin, p.size).size, dtype: x.dtype }),
+  impl([x], p) {
+    const { begin, size } = resolveSlice(x.shape, p.begin, p.size);
+    return tf.slice(x, begin, size);
+  },
+  jvp: (_x, [t], p) => (t === null ? null : bind(sliceP, [t], p)),
+  vjp(ct, [x], p) {
+    const xs = x.shape as readonly number[];
+    const { begin, size } = resolveSlice(xs, p.begin, p.size);
+    return [pad(ct, begin.map((b, i) => [b, xs[i] - b - size[i]] as const))];
+  },
+  batch: ([x], _b, p, n) => {
+    const { begin, size } = resolveSlice((x.shape as readonly number[]).slice(1), p.begin, p.size);
+    return bind(sliceP, [x], { begin: [0, ...begin], size: [n, ...size] });
+  },
+});
+
+/**
+ * The window of `x` starting at `begin` with `size` elements per axis (tfjs `slice`).
+ * A size of -1, or a missing trailing entry, means "to the end"; missing begins are 0.
+ * ```ts
+ * slice(x, [0, 2], [-1, 3]);   // x[:, 2:5]
+ * ```
+ */
+export function slice(x: AnyTensor, begin: readonly number[], size: readonly number[] = []): AnyTensor {
+  const r = resolveSlice(x.shape as readonly number[], begin, size);
+  if (sameShape(r.size, x.shape as readonly number[])) return x;
+  return bind(sliceP, [x], r);
+}
+
+/**
+ * Every `strides[i]`-th element of `x` from `begin[i]` (inclusive) to `end[i]` (exclusive), like
+ * `x[b:e:s]` in numpy with non-negative bounds and positive strides. A composite: a slice for the
+ * window, then a gather on each axis with a stride above 1 (so it differentiates and batches).
+ * ```ts
+ * stridedSlice(x, [0, 1], [4, 6], [2, 2]);   // x[0:4:2, 1:6:2]
+ * ```
+ */
+export function stridedSlice(x: AnyTensor, begin: readonly number[], end: readonly number[], strides?: readonly number[]): AnyTensor {
+  const shape = x.shape as readonly number[];
+  const rank = shape.length;
+  const s = formatShape(shape);
+  const st = strides ?? begin.map(() => 1);
+  if (begin.length !== end.length || begin.length !== st.length) {
+    throw new Error(`stridedSlice: begin, end and strides need equal lengths, got ${begin.length}, ${end.length} and ${st.length}`);
+  }
+  if (begin.length > rank) throw new Error(`stridedSlice: begin ${formatShape(begin)} has more entries than the rank of ${s}`);
+  const counts: number[] = [];
+  for (let i = 0; i < begin.length; i++) {
+    const [b, e, k, d] = [begin[i], end[i], st[i], shape[i]];
+    if (!Number.isInteger(k) || k < 1) throw new Error(`stridedSlice: stride ${k} at axis ${i} must be a positive integer`);
+    if (!Number.isInteger(b) || !Number.isInteger(e) || b < 0 || b > e || e > d) {
+      throw new Error(`stridedSlice: bounds ${b}..${e} at axis ${i} must satisfy 0 <= begin <= end <= ${d} (shape ${s})`);
+    }
+    counts.push(Math.ceil((e - b) / k));
+  }
+  return scoped(() => {
+    // the window from begin to just past the last picked element, then every k-th element
+    let y = slice(x, begin, begin.map((b, i) => (counts[i] === 0 ? 0 : (counts[i] - 1) * st[i] + 1)));
+    st.forEach((k, i) => {
+      if (k > 1 && counts[i] > 1) y = gather(y, tensor(Int32Array.from({ length: counts[i] }, (_, j) => j * k), [counts[i]], "int32"), i);
+    });
+    return y;
+  }, leafTensors);
+}

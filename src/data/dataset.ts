@@ -1,0 +1,53 @@
+// A data set: inputs x and targets y with the same number of samples.
+import { formatShape, type HostArray, type HostDType, type HostShape, type WithSampleCount } from "./hostArray.js";
+
+/**
+ * Inputs `x` and targets `y`, sample dim first in both. `classNames[k]` names label `k`
+ * for classification sets. Typed shapes document the layout, e.g. MNIST is
+ * `Dataset<[number, 28, 28, 1], [number], "float32", "int32">`.
+ */
+export interface Dataset<
+  XS extends HostShape = HostShape,
+  YS extends HostShape = HostShape,
+  XD extends HostDType = HostDType,
+  YD extends HostDType = HostDType,
+> {
+  readonly x: HostArray<XS, XD>;
+  readonly y: HostArray<YS, YD>;
+  readonly classNames?: readonly string[];
+}
+
+/** The data set with the sample dim of both shapes widened to `number` (what splits and batches return). */
+export type ResizedDataset<T extends Dataset> = T extends Dataset<infer XS, infer YS, infer XD, infer YD>
+  ? Dataset<WithSampleCount<XS>, WithSampleCount<YS>, XD, YD>
+  : never;
+
+/**
+ * Pair inputs and targets, checking that they have the same number of samples.
+ *
+ * @example
+ * const ds = dataset(hostArray([[0, 0], [1, 1]], [2, 2]), hostArray([0, 1], [2], "int32"));
+ */
+export function dataset<XS extends HostShape, YS extends HostShape, XD extends HostDType, YD extends HostDType>(
+  x: HostArray<XS, XD>,
+  y: HostArray<YS, YD>,
+  classNames?: readonly string[],
+): Dataset<XS, YS, XD, YD> {
+  checkDataset({ x, y }, "dataset");
+  return classNames === undefined ? { x, y } : { x, y, classNames };
+}
+
+/** Throws unless x and y are ranked arrays with the same sample count. */
+export function checkDataset(ds: Dataset, where: string): number {
+  if (ds.x.shape.length === 0) throw new Error(`${where}: x must have a sample dim, got shape ${formatShape(ds.x.shape)}`);
+  if (ds.y.shape.length === 0) throw new Error(`${where}: y must have a sample dim, got shape ${formatShape(ds.y.shape)}`);
+  const n = ds.x.shape[0] as number;
+  const m = ds.y.shape[0] as number;
+  if (n !== m) throw new Error(`${where}: x has ${n} samples but y has ${m}`);
+  return n;
+}
+
+/** Rebuild a data set from new x and y, keeping its class names. */
+export function withArrays<T extends Dataset>(ds: T, x: HostArray, y: HostArray): ResizedDataset<T> {
+  return (ds.classNames === undefined ? { x, y } : { x, y, classNames: ds.classNames }) as unknown as ResizedDataset<T>;
+}

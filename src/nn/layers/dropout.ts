@@ -1,0 +1,33 @@
+// dropout: in training, zero each unit with probability `rate` and scale the rest by 1/(1-rate).
+import type { Shape } from "../../../typelevel/index.js";
+import { mul } from "../../core/primitives/elementwise.js";
+import { bernoulliMask } from "../../random/index.js";
+import { defineLayer } from "./define.js";
+
+declare module "../layer.js" {
+  interface LayerTypes<S extends Shape, C> {
+    dropout: { out: S; params: {}; state: {} };
+  }
+}
+
+/**
+ * Inverted dropout; identity in eval mode. Needs `{ training: true, key }` at apply time.
+ * ```ts
+ * model.apply(params, x, { training: true, key: random.foldIn(k, step) })
+ * ```
+ */
+export function dropout(rate: number) {
+  if (!(rate >= 0 && rate < 1)) throw new Error(`dropout: rate must be in [0, 1), got ${rate}`);
+  const name = `dropout(${rate})`;
+  return defineLayer<"dropout", { rate: number }>({
+    kind: "dropout",
+    name,
+    config: { rate },
+    outputShape: (s) => [...s],
+    apply(_p, x, ctx) {
+      if (!ctx.training || rate === 0) return x;
+      if (ctx.key === undefined) throw new Error(`${name}: training mode needs a PRNG key ({ training: true, key })`);
+      return mul(x, mul(bernoulliMask(ctx.key, 1 - rate, x.shape as readonly number[]), 1 / (1 - rate)));
+    },
+  });
+}

@@ -1,0 +1,34 @@
+// embedding: integer ids -> learned vectors.
+import type { Dim, IsAny, Shape } from "../../../typelevel/index.js";
+import type { Tensor } from "../../tensor/index.js";
+import { gather } from "../../core/primitives/gather.js";
+import { normal } from "../../random/index.js";
+import { defineLayer, positiveInt } from "./define.js";
+
+declare module "../layer.js" {
+  interface LayerTypes<S extends Shape, C> {
+    embedding: C extends { vocabulary: infer V extends number; dim: infer D extends number }
+      ? { out: IsAny<S> extends true ? any : [...S, D]; params: { table: Tensor<[V, D]> }; state: {} }
+      : never;
+  }
+}
+
+/** `[...ids] (int32) -> [...ids, dim]`, a row of the table per id. */
+export function embedding<const V extends number, const D extends number>(vocabulary: V, dim: D) {
+  positiveInt("embedding", "vocabulary", vocabulary);
+  positiveInt("embedding", "dim", dim);
+  const name = `embedding(${vocabulary}, ${dim})`;
+  return defineLayer<"embedding", { vocabulary: V; dim: D }>({
+    kind: "embedding",
+    name,
+    config: { vocabulary, dim },
+    outputShape: (s) => [...s, dim],
+    init: (key) => ({ table: normal(key, [vocabulary, dim], { std: 0.05 }) }),
+    apply(p, x) {
+      if (x.dtype !== "int32") throw new Error(`${name}: expects int32 ids, got ${x.dtype}`);
+      return gather(p.table, x, 0);
+    },
+  });
+}
+
+export type { Dim };

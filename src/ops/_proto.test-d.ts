@@ -1,0 +1,17 @@
+import type { Shape, Broadcast, Check, Out } from "../../typelevel/index.js";
+import type { Tensor, DType } from "../tensor/index.js";
+type Operand = Tensor<Shape, DType> | number;
+type ShapeOf<X> = X extends Tensor<infer S, any> ? S : [];
+type DTypeOf<X, Y> = X extends Tensor<any, infer D> ? D : Y extends Tensor<any, infer D> ? D : "float32";
+declare function add<X extends Operand, Y extends Operand>(a: X, b: Y & Check<Broadcast<ShapeOf<X>, ShapeOf<Y>, "add">>): Tensor<Out<Broadcast<ShapeOf<X>, ShapeOf<Y>, "add">>, DTypeOf<X, Y>>;
+declare const a: Tensor<["batch", 10]>;
+declare const b: Tensor<[10]>;
+declare const c: Tensor<[3]>;
+declare const i: Tensor<[3], "int32">;
+const r1 = add(a, b);
+const r2 = add(a, 2);
+const r3 = add(2, a);
+const r4 = add(a, c);
+const r5 = add(i, 1);
+const r6 = add(3, 4);
+export const _: null[] = [r1, r2, r3, r4, r5, r6];

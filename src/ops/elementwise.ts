@@ -1,0 +1,222 @@
+// Elementwise ops: unary maths, binary ops with numpy broadcasting, comparisons, where, cast.
+// Each is one primitive (src/core/primitives/elementwise.ts); the types carry shape and dtype.
+import type { Check, Out, Shape } from "../../typelevel/index.js";
+import { Tensor, type AnyTensor, type DType } from "../tensor/index.js";
+import * as P from "../core/primitives/elementwise.js";
+import { stopGradient as stopGradientCore } from "../core/primitives/stop-gradient.js";
+import { tidy } from "./tidy.js";
+import { typed, type BinaryShape, type DTypeOf, type NumericDType, type Operand, type WhereFirst, type WhereSecondCheck, type WhereShape } from "./types.js";
+
+/** Throws unless `x` is a tensor: JS callers get a message instead of a crash deep in a kernel. */
+export function expectTensor(op: string, x: unknown, what = "x"): asserts x is AnyTensor {
+  if (!(x instanceof Tensor)) throw new Error(`${op}: expected a tensor for ${what}, got ${describe(x)}`);
+}
+
+function expectOperand(op: string, x: unknown, what: string): asserts x is AnyTensor | number {
+  if (typeof x !== "number" && !(x instanceof Tensor)) throw new Error(`${op}: expected a tensor or a number for ${what}, got ${describe(x)}`);
+}
+
+function describe(x: unknown): string {
+  if (x === null) return "null";
+  if (Array.isArray(x)) return "an array (wrap it with tensor(data, shape))";
+  return typeof x;
+}
+
+// ---------------------------------------------------------------- unary
+
+type Float<S extends Shape> = Tensor<S, "float32">;
+
+function unaryFloat(name: string, f: (x: AnyTensor) => AnyTensor) {
+  return <S extends Shape>(x: Float<S>): Float<S> => {
+    expectTensor(name, x);
+    return typed(f(x));
+  };
+}
+
+function unaryNumeric(name: string, f: (x: AnyTensor) => AnyTensor) {
+  return <S extends Shape, D extends NumericDType>(x: Tensor<S, D>): Tensor<S, D> => {
+    expectTensor(name, x);
+    return typed(f(x));
+  };
+}
+
+/** -x (float32 or int32). `neg(tensor([1, -2], [2]))` gives `[-1, 2]`. */
+export const neg = unaryNumeric("neg", P.neg);
+/** |x| (float32 or int32). `abs(tensor([-1, 2], [2]))` gives `[1, 2]`. */
+export const abs = unaryNumeric("abs", P.abs);
+/** -1, 0 or 1 by the sign of x; its derivative is zero. `sign(tensor([-3, 0, 2], [3]))` gives `[-1, 0, 1]`. */
+export const sign = unaryNumeric("sign", P.sign);
+/** x * x. `square(tensor([3], [1]))` gives `[9]`. */
+export const square = unaryNumeric("square", P.square);
+
+/** e^x. `exp(zeros([2]))` gives `[1, 1]`. */
+export const exp = unaryFloat("exp", P.exp);
+/** e^x - 1, accurate near 0. `expm1(scalar(1e-7))` is `1e-7`, not 0. */
+export const expm1 = unaryFloat("expm1", P.expm1);
+/** Natural log. `log(scalar(Math.E))` is 1. */
+export const log = unaryFloat("log", P.log);
+/** log(1 + x), accurate near 0. `log1p(scalar(1e-7))` is `1e-7`. */
+export const log1p = unaryFloat("log1p", P.log1p);
+/** Square root. `sqrt(tensor([4, 9], [2]))` gives `[2, 3]`. */
+export const sqrt = unaryFloat("sqrt", P.sqrt);
+/** 1 / sqrt(x). `rsqrt(scalar(4))` is 0.5. */
+export const rsqrt = unaryFloat("rsqrt", P.rsqrt);
+/** Round down; derivative zero. `floor(scalar(1.7))` is 1. */
+export const floor = unaryFloat("floor", P.floor);
+/** Round up; derivative zero. `ceil(scalar(1.2))` is 2. */
+export const ceil = unaryFloat("ceil", P.ceil);
+/** Round to nearest, ties to even (tfjs); derivative zero. `round(scalar(2.5))` is 2. */
+export const round = unaryFloat("round", P.round);
+/** Sine. `sin(scalar(Math.PI / 2))` is 1. */
+export const sin = unaryFloat("sin", P.sin);
+/** Cosine. `cos(scalar(0))` is 1. */
+export const cos = unaryFloat("cos", P.cos);
+/** Hyperbolic tangent. `tanh(scalar(0))` is 0. */
+export const tanh = unaryFloat("tanh", P.tanh);
+/** 1 / (1 + e^-x). `sigmoid(scalar(0))` is 0.5. */
+export const sigmoid = unaryFloat("sigmoid", P.sigmoid);
+/** max(x, 0); derivative 0 at x <= 0. `relu(tensor([-1, 2], [2]))` gives `[0, 2]`. */
+export const relu = unaryFloat("relu", P.relu);
+/** log(1 + e^x), computed stably for large |x|. `softplus(scalar(0))` is log 2. */
+export const softplus = unaryFloat("softplus", P.softplus);
+/** The error function. `erf(scalar(0))` is 0. */
+export const erf = unaryFloat("erf", P.erf);
+/** 1 / x. `reciprocal(tensor([2, 4], [2]))` gives `[0.5, 0.25]`. */
+export const reciprocal = unaryFloat("reciprocal", (x) => tidy(() => P.reciprocal(x)));
+
+// ---------------------------------------------------------------- binary, broadcasting
+
+type Numeric = Operand<NumericDType>;
+type BinaryOut<X, Y, Op extends string> = Tensor<Out<BinaryShape<X, Y, Op>>, DTypeOf<X, Y>>;
+type CompareOut<X, Y, Op extends string> = Tensor<Out<BinaryShape<X, Y, Op>>, "bool">;
+
+/** Binds a binary primitive; a number operand becomes a constant freed right after (eagerly). */
+function binary(name: string, f: (a: AnyTensor | number, b: AnyTensor | number) => AnyTensor, a: unknown, b: unknown): AnyTensor {
+  expectOperand(name, a, "the first argument");
+  expectOperand(name, b, "the second argument");
+  return typeof a === "number" || typeof b === "number" ? tidy(() => f(a, b)) : f(a, b);
+}
+
+/**
+ * a + b with numpy broadcasting; numbers broadcast as scalars. The second argument's type
+ * carries the error when the shapes cannot broadcast.
+ * ```ts
+ * add(tensor([1, 2, 3, 4, 5, 6], [2, 3]), tensor([10, 20, 30], [3]));   // Tensor<[2, 3]>
+ * add(x, 1);
+ * ```
+ */
+export function add<X extends Numeric, Y extends Numeric>(a: X, b: Y & Check<BinaryShape<X, Y, "add">>): BinaryOut<X, Y, "add"> {
+  return typed(binary("add", P.add, a, b));
+}
+/** a - b with broadcasting. `sub(x, mean(x, -1, true))` centres each row. */
+export function sub<X extends Numeric, Y extends Numeric>(a: X, b: Y & Check<BinaryShape<X, Y, "sub">>): BinaryOut<X, Y, "sub"> {
+  return typed(binary("sub", P.sub, a, b));
+}
+/** a * b with broadcasting. `mul(x, 2)` doubles x. */
+export function mul<X extends Numeric, Y extends Numeric>(a: X, b: Y & Check<BinaryShape<X, Y, "mul">>): BinaryOut<X, Y, "mul"> {
+  return typed(binary("mul", P.mul, a, b));
+}
+/** a / b with broadcasting; int32 tensors divide with floor. `div(x, sum(x))` normalises. */
+export function div<X extends Numeric, Y extends Numeric>(a: X, b: Y & Check<BinaryShape<X, Y, "div">>): BinaryOut<X, Y, "div"> {
+  return typed(binary("div", P.div, a, b));
+}
+/** a ** b (float32). The gradient in b is 0 where a <= 0 rather than NaN. `pow(x, 3)`. */
+export function pow<X extends Operand<"float32">, Y extends Operand<"float32">>(a: X, b: Y & Check<BinaryShape<X, Y, "pow">>): BinaryOut<X, Y, "pow"> {
+  return typed(binary("pow", P.pow, a, b));
+}
+/** Elementwise max; ties send the gradient to a. `maximum(x, 0)` is relu. */
+export function maximum<X extends Numeric, Y extends Numeric>(a: X, b: Y & Check<BinaryShape<X, Y, "maximum">>): BinaryOut<X, Y, "maximum"> {
+  return typed(binary("maximum", P.maximum, a, b));
+}
+/** Elementwise min; ties send the gradient to a. `minimum(x, 6)`. */
+export function minimum<X extends Numeric, Y extends Numeric>(a: X, b: Y & Check<BinaryShape<X, Y, "minimum">>): BinaryOut<X, Y, "minimum"> {
+  return typed(binary("minimum", P.minimum, a, b));
+}
+
+/** a > b as a bool tensor. `where(greater(x, 0), x, 0)`. */
+export function greater<X extends Operand, Y extends Operand>(a: X, b: Y & Check<BinaryShape<X, Y, "greater">>): CompareOut<X, Y, "greater"> {
+  return typed(binary("greater", P.greater, a, b));
+}
+/** a >= b as a bool tensor. */
+export function greaterEqual<X extends Operand, Y extends Operand>(a: X, b: Y & Check<BinaryShape<X, Y, "greaterEqual">>): CompareOut<X, Y, "greaterEqual"> {
+  return typed(binary("greaterEqual", P.greaterEqual, a, b));
+}
+/** a < b as a bool tensor. */
+export function less<X extends Operand, Y extends Operand>(a: X, b: Y & Check<BinaryShape<X, Y, "less">>): CompareOut<X, Y, "less"> {
+  return typed(binary("less", P.less, a, b));
+}
+/** a <= b as a bool tensor. */
+export function lessEqual<X extends Operand, Y extends Operand>(a: X, b: Y & Check<BinaryShape<X, Y, "lessEqual">>): CompareOut<X, Y, "lessEqual"> {
+  return typed(binary("lessEqual", P.lessEqual, a, b));
+}
+/** a == b as a bool tensor. `mean(cast(equal(argmax(logits), labels), "float32"))` is accuracy. */
+export function equal<X extends Operand, Y extends Operand>(a: X, b: Y & Check<BinaryShape<X, Y, "equal">>): CompareOut<X, Y, "equal"> {
+  return typed(binary("equal", P.equal, a, b));
+}
+/** a != b as a bool tensor. */
+export function notEqual<X extends Operand, Y extends Operand>(a: X, b: Y & Check<BinaryShape<X, Y, "notEqual">>): CompareOut<X, Y, "notEqual"> {
+  return typed(binary("notEqual", P.notEqual, a, b));
+}
+
+// ---------------------------------------------------------------- where, cast, clip, stopGradient
+
+/**
+ * a where cond is true, else b; all three broadcast together. The gradient flows to the
+ * chosen side only.
+ * ```ts
+ * where(greater(x, 0), x, mul(x, 0.01));   // leaky relu
+ * ```
+ */
+export function where<C extends Shape, X extends Operand, Y extends Operand>(
+  cond: Tensor<C, "bool">,
+  a: X & Check<WhereFirst<C, X>>,
+  b: Y & WhereSecondCheck<C, X, Y>,
+): Tensor<Out<WhereShape<C, X, Y>>, DTypeOf<X, Y>> {
+  expectTensor("where", cond, "cond");
+  expectOperand("where", a, "a");
+  expectOperand("where", b, "b");
+  const run = () => P.where(cond, a, b);
+  return typed(typeof a === "number" || typeof b === "number" ? tidy(run) : run());
+}
+
+/**
+ * x converted to `dtype`. float32 -> int32 truncates toward zero; anything -> bool is `x != 0`.
+ * Only float32 -> float32 carries a gradient.
+ * ```ts
+ * cast(greater(x, 0), "float32");   // 0/1 mask
+ * ```
+ */
+export function cast<S extends Shape, D extends DType, const T extends DType>(x: Tensor<S, D>, dtype: T): Tensor<S, T> {
+  expectTensor("cast", x);
+  if (dtype !== "float32" && dtype !== "int32" && dtype !== "bool") {
+    throw new Error(`cast: dtype must be "float32", "int32" or "bool", got ${JSON.stringify(dtype)}`);
+  }
+  return typed(P.cast(x, dtype));
+}
+
+/**
+ * x limited to [lo, hi]: `minimum(maximum(x, lo), hi)`. The gradient is 1 inside (and at the
+ * bounds), 0 outside.
+ * ```ts
+ * clip(grads, -1, 1);
+ * ```
+ */
+export function clip<S extends Shape, D extends NumericDType>(x: Tensor<S, D>, lo: number, hi: number): Tensor<S, D> {
+  expectTensor("clip", x);
+  if (typeof lo !== "number" || typeof hi !== "number" || Number.isNaN(lo) || Number.isNaN(hi)) {
+    throw new Error(`clip: lo and hi must be numbers, got ${String(lo)} and ${String(hi)}`);
+  }
+  if (lo > hi) throw new Error(`clip: lo must be <= hi, got lo ${lo} and hi ${hi}`);
+  return typed(tidy(() => P.minimum(P.maximum(x, lo), hi)));
+}
+
+/**
+ * The value of x, treated as a constant by every derivative.
+ * ```ts
+ * grad((x: Tensor<[]>) => mul(x, stopGradient(x)))(scalar(3));   // 3, not 6
+ * ```
+ */
+export function stopGradient<S extends Shape, D extends DType>(x: Tensor<S, D>): Tensor<S, D> {
+  expectTensor("stopGradient", x);
+  return typed(stopGradientCore(x));
+}

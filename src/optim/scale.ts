@@ -1,0 +1,76 @@
+// Scaling by a constant, by a schedule, and by a learning rate (with the descent sign).
+import type { AnyTensor } from "../tensor/index.js";
+import { add, neg } from "../core/primitives/elementwise.js";
+import { asTensor } from "../core/primitives/util.js";
+import { asSchedule, type Schedule } from "./schedules.js";
+import { scaleTree } from "./tree-math.js";
+import { transformation, type Count, type EmptyFamily, type GradientTransformation, type StateFamily } from "./transform.js";
+
+/**
+ * Every update times `factor`.
+ * ```ts
+ * const half = scale(0.5);
+ * ```
+ */
+export function scale(factor: number): GradientTransformation<EmptyFamily> {
+  if (!Number.isFinite(factor)) throw new Error(`scale: factor must be a finite number, got ${String(factor)}`);
+  return transformation("scale", () => ({}), (updates, state) => [scaleTree(updates, factor), state]);
+}
+
+/** The step count a schedule is evaluated at (0 before the first update). */
+export interface ScaleByScheduleState {
+  count: Count;
+}
+export interface ScaleByScheduleFamily extends StateFamily {
+  readonly state: ScaleByScheduleState;
+}
+
+function checkCount(op: string, state: { count?: unknown } | undefined): AnyTensor {
+  const c = state?.count as AnyTensor | undefined;
+  if (c === undefined || typeof c !== "object" || c.rank !== 0) {
+    throw new Error(`${op}: expected the state from init ({ count: scalar tensor }), got ${state === null ? "null" : typeof state === "object" ? `{ ${Object.keys(state).join(", ")} }` : typeof state}`);
+  }
+  return c;
+}
+
+function bySchedule(op: string, schedule: Schedule, sign: 1 | -1): GradientTransformation<ScaleByScheduleFamily> {
+  return transformation(
+    op,
+    () => ({ count: asTensor(0) }),
+    (updates, state) => {
+      const count = checkCount(op, state);
+      const value = schedule(count as Count) as AnyTensor;
+      const factor = sign === 1 ? value : neg(value);
+      return [scaleTree(updates, factor), { count: add(count, 1) }];
+    },
+  );
+}
+
+/**
+ * Every update times `schedule(count)`; the count starts at 0 and grows by one per update.
+ * ```ts
+ * const warm = scaleBySchedule(linear({ init: 0, end: 1, steps: 100 }));
+ * ```
+ */
+export function scaleBySchedule(schedule: Schedule): GradientTransformation<ScaleByScheduleFamily> {
+  if (typeof schedule !== "function") throw new Error(`scaleBySchedule: expected a schedule (step => value), got ${typeof schedule}`);
+  return bySchedule("scaleBySchedule", schedule, 1);
+}
+
+/**
+ * Every update times `-learningRate` (or `-schedule(count)`): the last link of every named
+ * optimizer, turning a descent direction into a step. `flipSign: false` keeps the sign (ascent).
+ * The state always holds a step count, so a constant and a scheduled rate share one state type.
+ * ```ts
+ * const opt = chain(scaleByAdam(), scaleByLearningRate(cosineDecay({ init: 1e-3, decaySteps: 1000 })));
+ * ```
+ */
+export function scaleByLearningRate(learningRate: number | Schedule, opts: { flipSign?: boolean } = {}): GradientTransformation<ScaleByScheduleFamily> {
+  if (typeof learningRate === "number" && !Number.isFinite(learningRate)) {
+    throw new Error(`scaleByLearningRate: learning rate must be a finite number or a schedule, got ${String(learningRate)}`);
+  }
+  if (typeof learningRate !== "number" && typeof learningRate !== "function") {
+    throw new Error(`scaleByLearningRate: learning rate must be a finite number or a schedule, got ${typeof learningRate}`);
+  }
+  return bySchedule("scaleByLearningRate", asSchedule(learningRate), opts.flipSign === false ? 1 : -1);
+}

@@ -1,0 +1,124 @@
+// The optimizer contract (optax's GradientTransformation): a pair of pure functions over pytrees.
+// State types depend on the params type P, so a transform carries a "state family" F and
+// `StateOf<F, P>` applies it (the `this`-type encoding of a type-level function).
+import * as tf from "@tensorflow/tfjs-core";
+import { Concrete, type AnyTensor, type Tensor } from "../tensor/index.js";
+import { scoped } from "../core/trace.js";
+import { leafTensors } from "../core/util.js";
+import { add } from "../core/primitives/elementwise.js";
+import { assertSameStructure, flatten, map2, unflatten } from "../tree/index.js";
+import { formatShape } from "../tensor/index.js";
+
+/** A state type as a function of the params type: `StateOf<F, P>` is the state for params P. */
+export interface StateFamily {
+  readonly params: unknown;
+  readonly state: unknown;
+}
+
+/** The state type that family F gives for params of type P. */
+export type StateOf<F extends StateFamily, P> = (F & { readonly params: P })["state"];
+
+/** A step counter: a float32 scalar tensor (exact up to 2^24 steps), so `jit(update)` traces once. */
+export type Count = Tensor<[], "float32">;
+
+/**
+ * A gradient transformation: `init(params)` builds the state; `update(updates, state, params?)`
+ * maps incoming updates (gradients at the start of a chain) to outgoing updates and the next state.
+ * Both are pure: inputs are never disposed or mutated, and every returned tensor is new and
+ * owned by the caller (dispose the old state, grads and updates once you hold the new ones).
+ * ```ts
+ * const opt = adam(1e-3);
+ * let state = opt.init(params);                         // AdamState<Params>
+ * const [updates, next] = opt.update(grads, state, params);
+ * const newParams = applyUpdates(params, updates);
+ * ```
+ */
+export interface GradientTransformation<F extends StateFamily = StateFamily> {
+  /** A short name for messages, e.g. "scaleByAdam" or "chain(scaleByAdam, scaleByLearningRate)". */
+  readonly name: string;
+  init<P>(params: P): StateOf<F, P>;
+  update<P>(updates: P, state: NoInfer<StateOf<F, P>>, params?: NoInfer<P>): [P, StateOf<F, P>];
+  /** Phantom: lets `chain` read each transform's state family. Never set. */
+  readonly __family?: F;
+}
+
+/** The state family of a transform. */
+export type FamilyOf<T> = T extends GradientTransformation<infer F> ? F : never;
+/** The state a transform (or optimizer) keeps for params of type P. */
+export type StateFor<T, P> = StateOf<FamilyOf<T> & StateFamily, P>;
+
+/** No state. */
+export type EmptyState = Record<string, never>;
+export interface EmptyFamily extends StateFamily {
+  readonly state: EmptyState;
+}
+
+type UntypedUpdate = (updates: unknown, state: any, params: unknown) => [unknown, unknown];
+
+/**
+ * Builds a transformation from untyped init/update functions. Eagerly (outside jit/grad), both run
+ * in a memory scope: intermediates are freed and only the returned tensors survive. A returned
+ * leaf that is also an input leaf, or appears twice in the result, is copied, so the caller owns
+ * every returned tensor exactly once and may dispose its inputs freely.
+ */
+export function transformation<F extends StateFamily>(name: string, init: (params: unknown) => unknown, update: UntypedUpdate): GradientTransformation<F> {
+  return {
+    name,
+    init: ((params: unknown) => scoped(() => ownedResult(init(params), [params]), leafTensors)) as GradientTransformation<F>["init"],
+    update: ((updates: unknown, state: unknown, params?: unknown) =>
+      scoped(() => ownedResult(update(updates, state, params), [updates, state, params]), leafTensors)) as unknown as GradientTransformation<F>["update"],
+  };
+}
+
+/** Copies result leaves that alias an input leaf or an earlier result leaf (eager values only). */
+function ownedResult<T>(result: T, inputs: unknown[]): T {
+  const seen = new Set<tf.Tensor>();
+  for (const l of flatten(inputs)[0]) if (l instanceof Concrete) seen.add(l.value);
+  const [ls, def] = flatten(result);
+  let copied = false;
+  const out = ls.map((l) => {
+    if (!(l instanceof Concrete)) return l;
+    if (!seen.has(l.value)) {
+      seen.add(l.value);
+      return l;
+    }
+    copied = true;
+    return new Concrete(tf.clone(l.value));
+  });
+  return copied ? unflatten<T>(def, out) : result;
+}
+
+/** Throws the message transforms that read params give when `update` was called without them. */
+export function requireParams(op: string, params: unknown): void {
+  if (params === undefined) throw new Error(`${op}: update needs the current params; call update(grads, state, params)`);
+}
+
+/**
+ * `params + updates`, leaf by leaf, as a new tree (the inputs stay owned by the caller).
+ * ```ts
+ * const next = applyUpdates(params, updates);
+ * tree.dispose(params); tree.dispose(updates);
+ * ```
+ */
+export function applyUpdates<P>(params: P, updates: NoInfer<P>): P {
+  assertSameStructure(params, updates, "applyUpdates: params and updates");
+  return scoped(
+    () =>
+      map2(params, updates, (p: AnyTensor, u: AnyTensor, path) => {
+        checkLeafPair("applyUpdates", p, u, path);
+        return add(p, u);
+      }),
+    leafTensors,
+  );
+}
+
+/** Same shape and float32: what every leafwise optimizer step needs (add would broadcast silently). */
+export function checkLeafPair(op: string, p: AnyTensor, u: AnyTensor, path: string): void {
+  const ps = p.shape as readonly number[], us = u.shape as readonly number[];
+  if (ps.length !== us.length || ps.some((d, i) => d !== us[i])) {
+    throw new Error(`${op}: ${path} has shape ${formatShape(ps)} in params but ${formatShape(us)} in updates`);
+  }
+  if (p.dtype !== "float32" || u.dtype !== "float32") {
+    throw new Error(`${op}: ${path} must be float32 in params and updates, got ${p.dtype} and ${u.dtype}`);
+  }
+}

@@ -1,0 +1,305 @@
+// The training loop: shuffled mini-batches, a jitted step (valueAndGrad + optimizer update),
+// validation, metrics, callbacks, progress, and a History. Memory stays flat across steps.
+import type { Shape } from "../../typelevel/index.js";
+import { Concrete, tensor, type AnyTensor, type Tensor } from "../tensor/index.js";
+import { jit, valueAndGrad } from "../core/index.js";
+import { argmax } from "../core/primitives/reduce.js";
+import { dispose as disposeTree, map } from "../tree/index.js";
+import { batches, batchCount, checkDataset, type Dataset } from "../data/index.js";
+import type { HostArray } from "../data/index.js";
+import { applyUpdates, type GradientTransformation } from "../optim/index.js";
+import { foldIn, key as makeKey, type Key } from "../random/index.js";
+import { liveTensors } from "../backend/index.js";
+import { makeProgress, formatMetrics, type ProgressMode } from "./progress.js";
+import * as tf from "@tensorflow/tfjs-core";
+
+/** What fit needs of a model: see nn.Model. */
+export interface Trainable<P, St> {
+  applyWithState(params: P, state: St, x: any, ctx?: { training?: boolean; key?: Key }): [any, St];
+  initState(): St;
+}
+
+export type LossFn = (output: any, target: any) => Tensor<[]>;
+export type Metric = "accuracy";
+
+export interface History {
+  epoch: number[];
+  loss: number[];
+  valLoss: number[];
+  accuracy: number[];
+  valAccuracy: number[];
+  msPerStep: number[];
+  [name: string]: number[];
+}
+
+export interface EpochLogs {
+  epoch: number;
+  loss: number;
+  accuracy?: number;
+  valLoss?: number;
+  valAccuracy?: number;
+}
+
+export interface Callback<P = unknown> {
+  /** Return "stop" to end training after this epoch. */
+  onEpochEnd?(logs: EpochLogs, ctx: { params: P; history: History }): void | "stop";
+}
+
+export interface FitOptions<P, St> {
+  model: Trainable<P, St>;
+  params: P;
+  state?: St;
+  optimizer: GradientTransformation;
+  loss: LossFn;
+  train: Dataset;
+  /** Held-out data evaluated after every epoch. */
+  validation?: Dataset;
+  epochs: number;
+  batchSize: number;
+  /** Drives shuffling and dropout; same seed, same run. Default 0. */
+  seed?: number;
+  metrics?: readonly Metric[];
+  callbacks?: readonly Callback<P>[];
+  progress?: ProgressMode;
+  /** Transforms each training batch's inputs on the host (e.g. data.augment), per step seed. */
+  augment?: (x: HostArray, seed: number) => HostArray;
+  /** Keep every batch the same size so the step traces once (default true). */
+  dropRemainder?: boolean;
+}
+
+export interface FitResult<P, St> {
+  params: P;
+  state: St;
+  optState: unknown;
+  history: History;
+  /** Why training ended early, if it did. */
+  stopReason?: string;
+}
+
+/** Host array to tensor (one copy). */
+export function toTensor(a: HostArray): AnyTensor {
+  return tensor(a.data, a.shape as readonly number[], a.dtype) as unknown as AnyTensor;
+}
+
+function countCorrect(output: AnyTensor, y: AnyTensor): number {
+  // labels as int ids, or one-hot rows
+  const pred = argmax(output, -1);
+  const p = pred.dataSync();
+  pred.dispose();
+  let correct = 0;
+  if (y.dtype === "int32") {
+    const t = y.dataSync();
+    for (let i = 0; i < p.length; i++) if (p[i] === t[i]) correct++;
+  } else {
+    const idx = argmax(y, -1);
+    const t = idx.dataSync();
+    idx.dispose();
+    for (let i = 0; i < p.length; i++) if (p[i] === t[i]) correct++;
+  }
+  return correct;
+}
+
+/**
+ * Trains `params` on `train` and returns the new params, state and history.
+ * ```ts
+ * const { params, history } = await fit({ model, params, optimizer: optim.adam(1e-3),
+ *   loss: losses.sparseCategoricalCrossEntropy, train, validation, epochs: 5, batchSize: 128,
+ *   metrics: ["accuracy"] });
+ * ```
+ */
+export async function fit<P, St>(opts: FitOptions<P, St>): Promise<FitResult<P, St>> {
+  const { model, optimizer, loss, train, epochs, batchSize } = opts;
+  const n = checkDataset(train, "fit");
+  if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`fit: epochs must be a positive integer, got ${epochs}`);
+  batchCount(n, batchSize); // checks the batch size against the data set
+  if (opts.validation) checkDataset(opts.validation, "fit (validation)");
+  checkLabels(train, "fit");
+  const wantAccuracy = (opts.metrics ?? []).includes("accuracy");
+  const seed = opts.seed ?? 0;
+  const baseKey = makeKey(seed);
+  const dropRemainder = opts.dropRemainder ?? true;
+  const steps = batchCount(n, batchSize, { dropRemainder });
+  const progress = makeProgress(opts.progress);
+
+  const step = jit((params: P, optState: unknown, state: St, x: AnyTensor, y: AnyTensor, key: Key) => {
+    const objective = (p: P) => {
+      const [out, newState] = model.applyWithState(p, state, x, { training: true, key });
+      return [loss(out, y), { out, state: newState }] as [Tensor<[]>, { out: AnyTensor; state: St }];
+    };
+    const [[l, aux], grads] = valueAndGrad(objective, { hasAux: true })(params);
+    const [updates, nextOpt] = optimizer.update(grads, optState as never, params);
+    return { loss: l, params: applyUpdates(params, updates as P), optState: nextOpt, state: aux.state, out: aux.out };
+  });
+
+  let params = map(opts.params, (t) => t) as P; // same tensors; the caller keeps ownership of opts.params
+  let ownsParams = false;
+  let state = opts.state ?? model.initState();
+  let ownsState = opts.state === undefined;
+  let optState: unknown = optimizer.init(params);
+  const history: History = { epoch: [], loss: [], valLoss: [], accuracy: [], valAccuracy: [], msPerStep: [] };
+  let stopReason: string | undefined;
+  let globalStep = 0;
+
+  outer: for (let epoch = 0; epoch < epochs; epoch++) {
+    progress.startEpoch(epoch, epochs, steps);
+    let lossSum = 0, seen = 0, correct = 0, i = 0;
+    const t0 = performance.now();
+    for (const batch of batches(train, batchSize, { seed: seed * 100_003 + epoch, dropRemainder })) {
+      const xHost = opts.augment ? opts.augment(batch.x, seed * 1_000_003 + globalStep) : batch.x;
+      const x = toTensor(xHost);
+      const y = toTensor(batch.y);
+      const k = foldIn(baseKey, globalStep);
+      const r = step(params, optState, state, x, y, k) as { loss: AnyTensor; params: P; optState: unknown; state: St; out: AnyTensor };
+      const l = r.loss.item();
+      const m = (x.shape as readonly number[])[0];
+      if (!Number.isFinite(l)) {
+        stopReason = `loss became ${l} at epoch ${epoch + 1}, step ${i + 1}; kept the parameters from before this step`;
+        disposeTree([r, x, y, k]);
+        progress.stop();
+        break outer;
+      }
+      if (wantAccuracy) correct += countCorrect(r.out, y);
+      lossSum += l * m;
+      seen += m;
+      // the old params/state are now garbage, unless they are the caller's
+      if (ownsParams) disposeTree(params);
+      disposeTree(optState);
+      if (ownsState) disposeTree(state);
+      params = r.params;
+      optState = r.optState;
+      state = r.state;
+      ownsParams = ownsState = true;
+      disposeTree([r.loss, r.out, x, y, k]);
+      i++;
+      globalStep++;
+      const values: Record<string, number> = { loss: lossSum / seen };
+      if (wantAccuracy) values.accuracy = correct / seen;
+      progress.step(i, values, (performance.now() - t0) / i);
+    }
+    const logs: EpochLogs = { epoch: epoch + 1, loss: lossSum / seen };
+    if (wantAccuracy) logs.accuracy = correct / seen;
+    if (opts.validation) {
+      const v = evaluate({ model, params, state, loss, data: opts.validation, batchSize, metrics: opts.metrics });
+      logs.valLoss = v.loss;
+      if (wantAccuracy) logs.valAccuracy = v.accuracy;
+    }
+    history.epoch.push(epoch + 1);
+    history.loss.push(logs.loss);
+    history.msPerStep.push((performance.now() - t0) / Math.max(i, 1));
+    if (logs.accuracy !== undefined) history.accuracy.push(logs.accuracy);
+    if (logs.valLoss !== undefined) history.valLoss.push(logs.valLoss);
+    if (logs.valAccuracy !== undefined) history.valAccuracy.push(logs.valAccuracy);
+    const { epoch: _e, ...shown } = logs;
+    progress.endEpoch(`${formatMetrics(shown as Record<string, number>)} | ${history.msPerStep[epoch].toFixed(1)} ms/step`);
+    for (const cb of opts.callbacks ?? []) {
+      if (cb.onEpochEnd?.(logs, { params, history }) === "stop") {
+        stopReason ??= `stopped by a callback after epoch ${epoch + 1}`;
+      }
+    }
+    if (stopReason) break;
+    await new Promise((r) => setImmediate(r)); // let the progress bar and timers run
+  }
+  step.dispose();
+  if (!ownsParams) params = map(params, (t) => tensorClone(t)) as P;
+  if (!ownsState && opts.state !== undefined) state = map(state, (t) => tensorClone(t)) as St;
+  return { params, state, optState, history, stopReason };
+}
+
+function tensorClone(t: AnyTensor): AnyTensor {
+  return tensor(t.dataSync() as Float32Array, t.shape as readonly number[], t.dtype) as unknown as AnyTensor;
+}
+
+function checkLabels(ds: Dataset, where: string): void {
+  const y = ds.y;
+  for (let i = 0; i < y.data.length; i++) {
+    if (!Number.isFinite(y.data[i])) throw new Error(`${where}: y has ${y.data[i]} at index ${i}`);
+  }
+  const x = ds.x;
+  for (let i = 0; i < x.data.length; i++) {
+    if (!Number.isFinite(x.data[i])) throw new Error(`${where}: x has ${x.data[i]} at index ${i}; clean or impute the data first`);
+  }
+}
+
+export interface EvaluateOptions<P, St> {
+  model: Trainable<P, St>;
+  params: P;
+  state?: St;
+  loss: LossFn;
+  data: Dataset;
+  batchSize?: number;
+  metrics?: readonly Metric[];
+}
+
+/** Mean loss (and accuracy) over a data set in eval mode. */
+export function evaluate<P, St>(opts: EvaluateOptions<P, St>): { loss: number; accuracy?: number } {
+  const n = checkDataset(opts.data, "evaluate");
+  const bs = Math.min(opts.batchSize ?? 256, n);
+  const state = opts.state ?? opts.model.initState();
+  let lossSum = 0, correct = 0;
+  const wantAccuracy = (opts.metrics ?? []).includes("accuracy");
+  for (const batch of batches(opts.data, bs)) {
+    const x = toTensor(batch.x);
+    const y = toTensor(batch.y);
+    const engine = tf.engine();
+    engine.startScope();
+    try {
+      const [out] = opts.model.applyWithState(opts.params, state, x, { training: false });
+      const m = (x.shape as readonly number[])[0];
+      lossSum += opts.loss(out, y).item() * m;
+      if (wantAccuracy) correct += countCorrect(out, y);
+    } finally {
+      engine.endScope();
+      x.dispose();
+      y.dispose();
+    }
+  }
+  return wantAccuracy ? { loss: lossSum / n, accuracy: correct / n } : { loss: lossSum / n };
+}
+
+/** Model outputs for every sample of `x`, in batches (eval mode). */
+export function predict<P, St>(model: Trainable<P, St>, params: P, x: HostArray, opts: { state?: St; batchSize?: number } = {}): AnyTensor {
+  const n = x.shape[0] as number;
+  const bs = Math.min(opts.batchSize ?? 256, n);
+  const state = opts.state ?? model.initState();
+  const parts: tf.Tensor[] = [];
+  const dummyY = { data: new Int32Array(n), shape: [n], dtype: "int32" as const };
+  for (const batch of batches({ x, y: dummyY }, bs)) {
+    const xt = toTensor(batch.x);
+    const engine = tf.engine();
+    engine.startScope();
+    const [out] = model.applyWithState(params, state, xt, { training: false });
+    const t = (out as AnyTensor).concrete();
+    engine.endScope([t]);
+    parts.push(t);
+    xt.dispose();
+  }
+  const all = tf.concat(parts, 0);
+  for (const p of parts) p.dispose();
+  return new Concrete(all);
+}
+
+/** Stops when `monitor` has not improved for `patience` epochs. */
+export function earlyStopping(opts: { monitor?: "valLoss" | "loss" | "valAccuracy" | "accuracy"; patience?: number; minDelta?: number } = {}): Callback {
+  const monitor = opts.monitor ?? "valLoss";
+  const patience = opts.patience ?? 3;
+  const minDelta = opts.minDelta ?? 0;
+  const higherIsBetter = monitor.toLowerCase().includes("accuracy");
+  let best = higherIsBetter ? -Infinity : Infinity;
+  let wait = 0;
+  return {
+    onEpochEnd(logs) {
+      const v = logs[monitor];
+      if (v === undefined) throw new Error(`earlyStopping: "${monitor}" is not logged; give fit validation data or metrics: ["accuracy"]`);
+      const improved = higherIsBetter ? v > best + minDelta : v < best - minDelta;
+      if (improved) {
+        best = v;
+        wait = 0;
+        return;
+      }
+      wait++;
+      return wait >= patience ? "stop" : undefined;
+    },
+  };
+}
+
+export { liveTensors };
