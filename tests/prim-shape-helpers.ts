@@ -1,11 +1,10 @@
-// Shared checks for the data-movement primitive tests (prim-shape-*.test.ts): float64
-// finite differences, the jvp/vjp inner-product identity, vmap against a loop, leak checks.
+// Shared checks for the data-movement primitive tests (prim-shape-*.test.ts): gradients via the
+// public checkGrads, the jvp/vjp inner-product identity, vmap against a loop, leak checks.
 import { expect } from "vitest";
 import { tensor, type AnyTensor } from "../src/tensor/index.js";
 import { liveTensors } from "../src/backend/index.js";
-import { grad, jvp, vjp, vmap } from "../src/core/index.js";
-import { mul, sin } from "../src/core/primitives/elementwise.js";
-import { sum } from "../src/core/primitives/reduce.js";
+import { jvp, vjp, vmap } from "../src/core/index.js";
+import { checkGrads } from "../src/testing/index.js";
 
 export type Op = (...xs: AnyTensor[]) => AnyTensor;
 export interface Input {
@@ -33,11 +32,11 @@ export function gridValues(shape: readonly number[], next: () => number): Input 
 }
 
 export function toTensor(i: Input): AnyTensor {
-  return tensor([...i.data], i.shape) as AnyTensor;
+  return tensor(i.shape.length === 0 ? i.data[0] : [...i.data], i.shape) as AnyTensor;
 }
 
 export function ints(data: readonly number[], shape: readonly number[]): AnyTensor {
-  return tensor([...data], shape, "int32") as AnyTensor;
+  return tensor(shape.length === 0 ? data[0] : [...data], shape, "int32") as AnyTensor;
 }
 
 /** Runs `body`, disposes what it registered with `own`, and asserts that no tfjs tensor leaked. */
@@ -68,36 +67,13 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
 }
 
 /**
- * Checks the gradient of L(xs) = sum(w * sin(op(xs))) w.r.t. every input against float64 central
- * differences (eps 2^-7; op's outputs are exact in float32 for data movement on grid values).
+ * First and second derivatives of `op` at `inputs` against finite differences (forward mode in a
+ * random direction, reverse mode by the inner-product identity), via the public `checkGrads`.
  */
-export function checkGradient(op: Op, inputs: readonly Input[], seed = 1, tol = 1e-4): void {
+export function checkGradient(op: Op, inputs: readonly Input[], seed = 1): void {
   noLeaks((own) => {
-    const next = rng(seed);
     const xs = own(inputs.map(toTensor));
-    const out = own(op(...xs));
-    const w = gridValues(out.shape as readonly number[], next);
-    const wT = own(toTensor(w));
-    const lossOf = (vals: Input[]): number => {
-      const ins = vals.map(toTensor);
-      const y = op(...ins);
-      const d = y.dataSync();
-      for (const t of [y, ...ins]) t.dispose();
-      let s = 0;
-      for (let i = 0; i < d.length; i++) s += w.data[i] * Math.sin(d[i]);
-      return s;
-    };
-    const argnums = inputs.map((_, i) => i);
-    const f = (...a: AnyTensor[]) => sum(mul(wT, sin(op(...a))));
-    const grads = own(grad(f as never, { argnums } as never)(...(xs as never[])) as unknown as AnyTensor[]);
-    const eps = 2 ** -7;
-    inputs.forEach((input, k) => {
-      const fd = input.data.map((_, j) => {
-        const shifted = (delta: number) => inputs.map((v, m) => (m !== k ? v : { shape: v.shape, data: v.data.map((x, i) => (i === j ? x + delta : x)) }));
-        return (lossOf(shifted(eps)) - lossOf(shifted(-eps))) / (2 * eps);
-      });
-      expectClose(grads[k].dataSync(), fd, tol);
-    });
+    checkGrads(op as (...a: AnyTensor[]) => AnyTensor, xs, { order: 2, seed });
   });
 }
 
@@ -154,4 +130,67 @@ export function errorOf(fn: () => unknown): string {
     return (e as Error).message;
   }
   throw new Error("expected an error, none was thrown");
+}
+
+// ---------------------------------------------------------------- plain-JS references (flat, row-major)
+
+export function strides(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i];
+  }
+  return s;
+}
+
+export function at(data: readonly number[], shape: readonly number[], idx: readonly number[]): number {
+  const st = strides(shape);
+  return data[idx.reduce((a, v, i) => a + v * st[i], 0)];
+}
+
+/** A flat array of the given shape, entry by multi-index. */
+export function build(shape: readonly number[], entry: (idx: number[]) => number): number[] {
+  const n = size(shape);
+  const out = new Array<number>(n);
+  for (let f = 0; f < n; f++) {
+    const idx = new Array<number>(shape.length);
+    let r = f;
+    for (let k = shape.length - 1; k >= 0; k--) {
+      idx[k] = r % shape[k];
+      r = Math.floor(r / shape[k]);
+    }
+    out[f] = entry(idx);
+  }
+  return out;
+}
+
+/** gather(x, indices, axis, batchDims) in plain JS: [shape, data]. */
+export function refGather(x: Input, indices: Input, axis: number, batchDims = 0): [number[], number[]] {
+  const k = indices.shape.length - batchDims;
+  const shape = [...x.shape.slice(0, axis), ...indices.shape.slice(batchDims), ...x.shape.slice(axis + 1)];
+  const data = build(shape, (o) => {
+    const pre = o.slice(0, axis);
+    const ii = o.slice(axis, axis + k);
+    const post = o.slice(axis + k);
+    const j = at(indices.data, indices.shape, [...pre.slice(0, batchDims), ...ii]);
+    return at(x.data, x.shape, [...pre, j, ...post]);
+  });
+  return [shape, data];
+}
+
+/** scatterAdd(updates, indices, size, axis, batchDims) in plain JS: [shape, data]. */
+export function refScatterAdd(u: Input, indices: Input, sizeAtAxis: number, axis: number, batchDims = 0): [number[], number[]] {
+  const k = indices.shape.length - batchDims;
+  const shape = [...u.shape.slice(0, axis), sizeAtAxis, ...u.shape.slice(axis + k)];
+  const out = new Array<number>(size(shape)).fill(0);
+  const st = strides(shape);
+  build(u.shape, (o) => {
+    const pre = o.slice(0, axis);
+    const j = at(indices.data, indices.shape, [...pre.slice(0, batchDims), ...o.slice(axis, axis + k)]);
+    const target = [...pre, j, ...o.slice(axis + k)];
+    out[target.reduce((a, v, i) => a + v * st[i], 0)] += at(u.data, u.shape, o);
+    return 0;
+  });
+  return [shape, out];
 }

@@ -1,21 +1,23 @@
-import { test, expect } from "vitest";
+import { test } from "vitest";
 import * as tf from "@tensorflow/tfjs-core";
-import { grad, vjp, jvp } from "../src/core/index.js";
-import { mul, sum, sin } from "../src/core/primitives/elementwise.js";
-import { sum as rsum } from "../src/core/primitives/reduce.js";
-import { tensor, scalar } from "../src/tensor/index.js";
-import { liveTensors } from "../src/backend/index.js";
-
+import { vmap } from "../src/core/index.js";
+import { matmul } from "../src/core/primitives/matmul.js";
+import { Concrete } from "../src/tensor/index.js";
 test("scratch", () => {
-  const W = tensor([1, 2, 3], [3]);
-  const x = tensor([4, 5, 6], [3]);
-  const before = liveTensors();
-  const [y, back] = vjp((x: any) => mul(x, W), x);
-  const [g] = back(tensor([1, 1, 1], [3]) as any) as any;
-  console.log(g.dataSync(), y.dataSync());
-  back.dispose();
-  console.log("W disposed?", W.isDisposed, liveTensors() - before);
-  const f = (x: any) => rsum(mul(x, mul(x, x)));
-  console.log(grad(grad((x: any) => rsum(mul(x, mul(x, x))) as any) as any)(scalar(2)));
-  console.log(tf.getBackend());
+  for (const [as, bs, ia, ib] of [[[2,2,2], [2,2], 0, 0], [[2,2], [2,2], 0, 0], [[1,2,2], [2,2], 0, 0], [[1,2,2,2], [2,2], 0, 0], [[1,2,2,2], [2,2], 4, 1]] as const) {
+    const B = 2;
+    const A = tf.randomNormal([B, ...as]), Bm = tf.randomNormal([B, ...bs]);
+    const At = tf.moveAxis ? null : null;
+    const permA = [...Array(as.length + 1).keys()].slice(1); permA.splice(ia, 0, 0);
+    const permB = [...Array(bs.length + 1).keys()].slice(1); permB.splice(ib, 0, 0);
+    const Ain = tf.transpose(A, permA), Bin = tf.transpose(Bm, permB);
+    const out = (vmap((a: any, b: any) => matmul(a, b), { inAxes: [ia, ib] })(new Concrete(Ain), new Concrete(Bin)) as any).concrete();
+    let maxErr = 0;
+    for (let k = 0; k < B; k++) {
+      const ref = tf.matMul(tf.squeeze(tf.slice(A, [k], [1]), [0]), tf.squeeze(tf.slice(Bm, [k], [1]), [0]));
+      const got = tf.squeeze(tf.slice(out, [k], [1]), [0]);
+      maxErr = Math.max(maxErr, tf.max(tf.abs(tf.sub(ref, got))).dataSync()[0]);
+    }
+    console.log(as, bs, ia, ib, maxErr);
+  }
 });

@@ -11,6 +11,7 @@ interface Equation {
   readonly params: unknown;
   readonly inputs: readonly number[];
   readonly out: number;
+  readonly aval: Aval;
   /** Slots whose last use is this equation. */
   free: number[];
 }
@@ -58,7 +59,7 @@ class JitTrace implements Trace {
     const aval = evalShape(prim, args, params);
     const inputs = args.map((a) => this.slotOf(a, prim.name));
     const out = this.nSlots++;
-    this.eqns.push({ prim, params, inputs, out, free: [] });
+    this.eqns.push({ prim, params, inputs, out, aval, free: [] });
     return new JitTracer(this, aval, out);
   }
 }
@@ -133,7 +134,7 @@ export function runGraph(g: Graph, inputs: readonly tf.Tensor[]): tf.Tensor[] {
   try {
     for (const e of g.eqns) {
       const args = e.inputs.map((s) => vals[s]!);
-      vals[e.out] = runImpl(e.prim, args, e.params);
+      vals[e.out] = runImpl(e.prim, args, e.params, e.aval);
       for (const s of e.free) {
         vals[s]!.dispose();
         vals[s] = undefined;

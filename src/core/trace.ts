@@ -49,7 +49,9 @@ export function evalShape(prim: Primitive, args: readonly AnyTensor[], params: u
 }
 
 /** Runs the eager kernel; a kernel that hands back its input gets a fresh handle, so ownership stays simple. */
-export function runImpl(prim: Primitive, inputs: tf.Tensor[], params: unknown): tf.Tensor {
+export function runImpl(prim: Primitive, inputs: tf.Tensor[], params: unknown, aval?: Aval): tf.Tensor {
+  // NOTE: an empty result is all shape; tfjs kernels (WASM above all) crash or mis-shape on empty tensors
+  if (aval !== undefined && aval.shape.includes(0)) return tf.zeros(aval.shape as number[], aval.dtype);
   const out = prim.impl(inputs, params);
   for (const x of inputs) if (out === x) return tf.clone(out);
   return out;
@@ -61,9 +63,9 @@ export function bind(prim: Primitive, args: AnyTensor[], params: unknown = {}): 
     if (a instanceof Tracer && (top === undefined || a.trace.level > top.trace.level)) top = a;
   }
   if (top === undefined) {
-    evalShape(prim, args, params);
+    const aval = evalShape(prim, args, params);
     const inputs = args.map((a) => a.concrete());
-    return new Concrete(runImpl(prim, inputs, params));
+    return new Concrete(runImpl(prim, inputs, params, aval));
   }
   if (!top.trace.alive) {
     throw new Error(

@@ -24,10 +24,8 @@ function describe(x: unknown): string {
 
 // ---------------------------------------------------------------- unary
 
-type Float<S extends Shape> = Tensor<S, "float32">;
-
 function unaryFloat(name: string, f: (x: AnyTensor) => AnyTensor) {
-  return <S extends Shape>(x: Float<S>): Float<S> => {
+  return <S extends Shape>(x: Tensor<S, "float32">): Tensor<S, "float32"> => {
     expectTensor(name, x);
     return typed(f(x));
   };
@@ -87,8 +85,6 @@ export const reciprocal = unaryFloat("reciprocal", (x) => tidy(() => P.reciproca
 // ---------------------------------------------------------------- binary, broadcasting
 
 type Numeric = Operand<NumericDType>;
-type BinaryOut<X, Y, Op extends string> = Tensor<Out<BinaryShape<X, Y, Op>>, DTypeOf<X, Y>>;
-type CompareOut<X, Y, Op extends string> = Tensor<Out<BinaryShape<X, Y, Op>>, "bool">;
 
 /** Binds a binary primitive; a number operand becomes a constant freed right after (eagerly). */
 function binary(name: string, f: (a: AnyTensor | number, b: AnyTensor | number) => AnyTensor, a: unknown, b: unknown): AnyTensor {
@@ -105,56 +101,56 @@ function binary(name: string, f: (a: AnyTensor | number, b: AnyTensor | number) 
  * add(x, 1);
  * ```
  */
-export function add<X extends Numeric, Y extends Numeric>(a: X, b: Y & Check<BinaryShape<X, Y, "add">>): BinaryOut<X, Y, "add"> {
+export function add<X extends Numeric, Y extends Numeric>(a: X, b: Y & Check<BinaryShape<X, Y, "add">>): Tensor<Out<BinaryShape<X, Y, "add">>, DTypeOf<X, Y>> {
   return typed(binary("add", P.add, a, b));
 }
 /** a - b with broadcasting. `sub(x, mean(x, -1, true))` centres each row. */
-export function sub<X extends Numeric, Y extends Numeric>(a: X, b: Y & Check<BinaryShape<X, Y, "sub">>): BinaryOut<X, Y, "sub"> {
+export function sub<X extends Numeric, Y extends Numeric>(a: X, b: Y & Check<BinaryShape<X, Y, "sub">>): Tensor<Out<BinaryShape<X, Y, "sub">>, DTypeOf<X, Y>> {
   return typed(binary("sub", P.sub, a, b));
 }
 /** a * b with broadcasting. `mul(x, 2)` doubles x. */
-export function mul<X extends Numeric, Y extends Numeric>(a: X, b: Y & Check<BinaryShape<X, Y, "mul">>): BinaryOut<X, Y, "mul"> {
+export function mul<X extends Numeric, Y extends Numeric>(a: X, b: Y & Check<BinaryShape<X, Y, "mul">>): Tensor<Out<BinaryShape<X, Y, "mul">>, DTypeOf<X, Y>> {
   return typed(binary("mul", P.mul, a, b));
 }
 /** a / b with broadcasting; int32 tensors divide with floor. `div(x, sum(x))` normalises. */
-export function div<X extends Numeric, Y extends Numeric>(a: X, b: Y & Check<BinaryShape<X, Y, "div">>): BinaryOut<X, Y, "div"> {
+export function div<X extends Numeric, Y extends Numeric>(a: X, b: Y & Check<BinaryShape<X, Y, "div">>): Tensor<Out<BinaryShape<X, Y, "div">>, DTypeOf<X, Y>> {
   return typed(binary("div", P.div, a, b));
 }
 /** a ** b (float32). The gradient in b is 0 where a <= 0 rather than NaN. `pow(x, 3)`. */
-export function pow<X extends Operand<"float32">, Y extends Operand<"float32">>(a: X, b: Y & Check<BinaryShape<X, Y, "pow">>): BinaryOut<X, Y, "pow"> {
+export function pow<X extends Operand<"float32">, Y extends Operand<"float32">>(a: X, b: Y & Check<BinaryShape<X, Y, "pow">>): Tensor<Out<BinaryShape<X, Y, "pow">>, DTypeOf<X, Y>> {
   return typed(binary("pow", P.pow, a, b));
 }
 /** Elementwise max; ties send the gradient to a. `maximum(x, 0)` is relu. */
-export function maximum<X extends Numeric, Y extends Numeric>(a: X, b: Y & Check<BinaryShape<X, Y, "maximum">>): BinaryOut<X, Y, "maximum"> {
+export function maximum<X extends Numeric, Y extends Numeric>(a: X, b: Y & Check<BinaryShape<X, Y, "maximum">>): Tensor<Out<BinaryShape<X, Y, "maximum">>, DTypeOf<X, Y>> {
   return typed(binary("maximum", P.maximum, a, b));
 }
 /** Elementwise min; ties send the gradient to a. `minimum(x, 6)`. */
-export function minimum<X extends Numeric, Y extends Numeric>(a: X, b: Y & Check<BinaryShape<X, Y, "minimum">>): BinaryOut<X, Y, "minimum"> {
+export function minimum<X extends Numeric, Y extends Numeric>(a: X, b: Y & Check<BinaryShape<X, Y, "minimum">>): Tensor<Out<BinaryShape<X, Y, "minimum">>, DTypeOf<X, Y>> {
   return typed(binary("minimum", P.minimum, a, b));
 }
 
 /** a > b as a bool tensor. `where(greater(x, 0), x, 0)`. */
-export function greater<X extends Operand, Y extends Operand>(a: X, b: Y & Check<BinaryShape<X, Y, "greater">>): CompareOut<X, Y, "greater"> {
+export function greater<X extends Operand, Y extends Operand>(a: X, b: Y & Check<BinaryShape<X, Y, "greater">>): Tensor<Out<BinaryShape<X, Y, "greater">>, "bool"> {
   return typed(binary("greater", P.greater, a, b));
 }
 /** a >= b as a bool tensor. */
-export function greaterEqual<X extends Operand, Y extends Operand>(a: X, b: Y & Check<BinaryShape<X, Y, "greaterEqual">>): CompareOut<X, Y, "greaterEqual"> {
+export function greaterEqual<X extends Operand, Y extends Operand>(a: X, b: Y & Check<BinaryShape<X, Y, "greaterEqual">>): Tensor<Out<BinaryShape<X, Y, "greaterEqual">>, "bool"> {
   return typed(binary("greaterEqual", P.greaterEqual, a, b));
 }
 /** a < b as a bool tensor. */
-export function less<X extends Operand, Y extends Operand>(a: X, b: Y & Check<BinaryShape<X, Y, "less">>): CompareOut<X, Y, "less"> {
+export function less<X extends Operand, Y extends Operand>(a: X, b: Y & Check<BinaryShape<X, Y, "less">>): Tensor<Out<BinaryShape<X, Y, "less">>, "bool"> {
   return typed(binary("less", P.less, a, b));
 }
 /** a <= b as a bool tensor. */
-export function lessEqual<X extends Operand, Y extends Operand>(a: X, b: Y & Check<BinaryShape<X, Y, "lessEqual">>): CompareOut<X, Y, "lessEqual"> {
+export function lessEqual<X extends Operand, Y extends Operand>(a: X, b: Y & Check<BinaryShape<X, Y, "lessEqual">>): Tensor<Out<BinaryShape<X, Y, "lessEqual">>, "bool"> {
   return typed(binary("lessEqual", P.lessEqual, a, b));
 }
 /** a == b as a bool tensor. `mean(cast(equal(argmax(logits), labels), "float32"))` is accuracy. */
-export function equal<X extends Operand, Y extends Operand>(a: X, b: Y & Check<BinaryShape<X, Y, "equal">>): CompareOut<X, Y, "equal"> {
+export function equal<X extends Operand, Y extends Operand>(a: X, b: Y & Check<BinaryShape<X, Y, "equal">>): Tensor<Out<BinaryShape<X, Y, "equal">>, "bool"> {
   return typed(binary("equal", P.equal, a, b));
 }
 /** a != b as a bool tensor. */
-export function notEqual<X extends Operand, Y extends Operand>(a: X, b: Y & Check<BinaryShape<X, Y, "notEqual">>): CompareOut<X, Y, "notEqual"> {
+export function notEqual<X extends Operand, Y extends Operand>(a: X, b: Y & Check<BinaryShape<X, Y, "notEqual">>): Tensor<Out<BinaryShape<X, Y, "notEqual">>, "bool"> {
   return typed(binary("notEqual", P.notEqual, a, b));
 }
 

@@ -12,8 +12,6 @@ import { tidy } from "./tidy.js";
 import { typed, type NumericDType } from "./types.js";
 
 type Axes = number | readonly number[] | undefined;
-type Reduced<S extends Shape, A extends Axes, K extends boolean, Op extends string, D extends string = "float32"> =
-  Tensor<Out<Reduce<S, A, K, Op>>, D & ("float32" | "int32" | "bool")>;
 
 /** Axes sorted and normalised, checked with the op's name; keepDims must be a boolean. */
 function axesOf(op: string, x: AnyTensor, axis: Axes, keepDims: unknown): number[] {
@@ -44,7 +42,7 @@ export function sum<S extends Shape, D extends NumericDType, const A extends Axe
   x: Tensor<S, D>,
   axis?: A & Check<Reduce<S, A, K, "sum">>,
   keepDims?: K,
-): Reduced<S, A, K, "sum", D> {
+): Tensor<Out<Reduce<S, A, K, "sum">>, D> {
   const axes = axesOf("sum", x, axis, keepDims);
   return typed(R.sum(x, axes, keepDims ?? false));
 }
@@ -59,7 +57,7 @@ export function mean<S extends Shape, const A extends Axes = undefined, const K 
   x: Tensor<S, "float32">,
   axis?: A & Check<Reduce<S, A, K, "mean">>,
   keepDims?: K,
-): Reduced<S, A, K, "mean"> {
+): Tensor<Out<Reduce<S, A, K, "mean">>, "float32"> {
   const axes = axesOf("mean", x, axis, keepDims);
   if (x.dtype !== "float32") throw new Error(`mean: expects a float32 tensor, got ${x.dtype}; cast it first`);
   return typed(tidy(() => E.div(R.sum(x, axes, keepDims ?? false), countOf(x, axes))));
@@ -75,7 +73,7 @@ export function max<S extends Shape, D extends NumericDType, const A extends Axe
   x: Tensor<S, D>,
   axis?: A & Check<Reduce<S, A, K, "max">>,
   keepDims?: K,
-): Reduced<S, A, K, "max", D> {
+): Tensor<Out<Reduce<S, A, K, "max">>, D> {
   const axes = axesOf("max", x, axis, keepDims);
   return typed(R.max(x, axes, keepDims ?? false));
 }
@@ -85,7 +83,7 @@ export function min<S extends Shape, D extends NumericDType, const A extends Axe
   x: Tensor<S, D>,
   axis?: A & Check<Reduce<S, A, K, "min">>,
   keepDims?: K,
-): Reduced<S, A, K, "min", D> {
+): Tensor<Out<Reduce<S, A, K, "min">>, D> {
   const axes = axesOf("min", x, axis, keepDims);
   return typed(R.min(x, axes, keepDims ?? false));
 }
@@ -105,7 +103,7 @@ function argAxis(op: string, x: AnyTensor, axis: unknown): number {
 export function argmax<S extends Shape, D extends NumericDType, const A extends number = -1>(
   x: Tensor<S, D>,
   axis?: A & Check<Reduce<S, A, false, "argmax">>,
-): Reduced<S, A, false, "argmax", "int32"> {
+): Tensor<Out<Reduce<S, A, false, "argmax">>, "int32"> {
   return typed(R.argmax(x, argAxis("argmax", x, axis ?? -1)));
 }
 
@@ -113,7 +111,7 @@ export function argmax<S extends Shape, D extends NumericDType, const A extends 
 export function argmin<S extends Shape, D extends NumericDType, const A extends number = -1>(
   x: Tensor<S, D>,
   axis?: A & Check<Reduce<S, A, false, "argmin">>,
-): Reduced<S, A, false, "argmin", "int32"> {
+): Tensor<Out<Reduce<S, A, false, "argmin">>, "int32"> {
   return typed(R.argmin(x, argAxis("argmin", x, axis ?? -1)));
 }
 
@@ -137,7 +135,7 @@ export function logSumExp<S extends Shape, const A extends Axes = undefined, con
   x: Tensor<S, "float32">,
   axis?: A & Check<Reduce<S, A, K, "logSumExp">>,
   keepDims?: K,
-): Reduced<S, A, K, "logSumExp"> {
+): Tensor<Out<Reduce<S, A, K, "logSumExp">>, "float32"> {
   const axes = axesOf("logSumExp", x, axis, keepDims);
   if (x.dtype !== "float32") throw new Error(`logSumExp: expects a float32 tensor, got ${x.dtype}`);
   return typed(tidy(() => logSumExpCore(x, axes, keepDims ?? false)));
@@ -161,7 +159,7 @@ export function variance<S extends Shape, const A extends Axes = undefined, cons
   x: Tensor<S, "float32">,
   axis?: A & Check<Reduce<S, A, K, "variance">>,
   keepDims?: K,
-): Reduced<S, A, K, "variance"> {
+): Tensor<Out<Reduce<S, A, K, "variance">>, "float32"> {
   return typed(tidy(() => varianceCore("variance", x, axis, keepDims)));
 }
 
@@ -176,6 +174,6 @@ export function std<S extends Shape, const A extends Axes = undefined, const K e
   x: Tensor<S, "float32">,
   axis?: A & Check<Reduce<S, A, K, "std">>,
   keepDims?: K,
-): Reduced<S, A, K, "std"> {
+): Tensor<Out<Reduce<S, A, K, "std">>, "float32"> {
   return typed(tidy(() => E.sqrt(varianceCore("std", x, axis, keepDims))));
 }

@@ -1,6 +1,6 @@
 // Types shared by the typed ops: operands, dtypes, and the few shape rules that only ops need
 // (the shape algebra itself lives in typelevel/).
-import type { Broadcast, Check, Dim, IsAny, IsLiteral, IsTuple, MatMul, Shape, ShapeError, ShowDim, ShowShape, Unify } from "../../typelevel/index.js";
+import type { Broadcast, Check, Dim, IsAny, IsLiteral, IsTuple, MatMul, NormalizeAxis, Reshape, Shape, ShapeError, ShowDim, ShowShape, Unify } from "../../typelevel/index.js";
 import type { AnyTensor, DType, Tensor } from "../tensor/index.js";
 
 export type NumericDType = "float32" | "int32";
@@ -83,12 +83,13 @@ type AlignedFrom<S extends Shape, T extends Shape, FS extends Shape, I extends u
   T extends readonly [infer t extends Dim, ...infer TR extends Dim[]]
     ? t extends string
       ? S extends readonly [infer s extends Dim, ...infer SR extends Dim[]]
-        ? [s] extends [t] ? ([t] extends [s] ? AlignedFrom<SR, TR, FS, [...I, 0]> : Misaligned<t, I["length"], FS>) : Misaligned<t, I["length"], FS>
-        : Misaligned<t, I["length"], FS>
+        ? [s] extends [t] ? ([t] extends [s] ? AlignedFrom<SR, TR, FS, [...I, 0]> : ShapeError<Misaligned<t, I["length"], FS>>) : ShapeError<Misaligned<t, I["length"], FS>>
+        : ShapeError<Misaligned<t, I["length"], FS>>
       : AlignedFrom<S extends readonly [Dim, ...infer SR extends Dim[]] ? SR : [], TR, FS, [...I, 0]>
     : unknown;
+// NOTE: messages are strings wrapped in ShapeError at the use site, so tsc prints the text, not this alias.
 type Misaligned<Name extends string, I extends number, S extends Shape> =
-  ShapeError<`reshape: named dim "${Name}" at index ${I} of the target must be at index ${I} of the input ${ShowShape<S>}`>;
+  `reshape: named dim ${Name} at index ${I} of the target must be at index ${I} of the input ${ShowShape<S>}`;
 
 /** The first `N` dims of S (N <= rank). */
 export type Take<S extends Shape, N extends number, Acc extends Dim[] = []> =
@@ -101,3 +102,17 @@ export type { IsLiteral };
 export function typed<T>(x: AnyTensor): T {
   return x as unknown as T;
 }
+
+/**
+ * Axes from Start (0..rank-1, negative from the end) to the last folded into one.
+ * @example Flatten<["batch", 7, 7, 64], 1>  // ["batch", 3136]
+ */
+export type Flatten<S extends Shape, Start extends number> =
+  IsAny<S> extends true ? any
+  : IsTuple<S> extends true
+    ? S extends readonly [] ? (Start extends 0 ? [1] : ShapeError<`flatten: startAxis ${Start} is out of range for [] (rank 0)`>)
+    : [NormalizeAxis<S, Start>] extends [infer I extends number]
+      ? [I] extends [never] ? ShapeError<`flatten: startAxis ${Start} is out of range for ${ShowShape<S>} (rank ${S["length"]})`>
+      : Reshape<S, [...Take<S, I>, -1]>
+      : never
+    : Dim[];

@@ -4,7 +4,7 @@ import { map2 } from "../tree/index.js";
 import { abs, add, div, maximum, mul, sqrt } from "../core/primitives/elementwise.js";
 import { asTensor } from "../core/primitives/util.js";
 import { biasCorrection, fullLikeTree, updateMoment } from "./tree-math.js";
-import { transformation, type Count, type GradientTransformation, type StateFamily } from "./transform.js";
+import { checkTree, transformation, type Count, type GradientTransformation, type StateFamily } from "./transform.js";
 
 /** Step count and the first and second moment estimates. */
 export interface ScaleByAdamState<P> {
@@ -51,6 +51,8 @@ export function scaleByAdam(opts: AdamOptions = {}): GradientTransformation<Scal
     "scaleByAdam",
     (params) => ({ count: asTensor(0), mu: fullLikeTree(params, 0), nu: fullLikeTree(params, 0) }),
     (updates, state: ScaleByAdamState<unknown>) => {
+      checkTree("scaleByAdam", "state.mu", updates, state?.mu);
+      checkTree("scaleByAdam", "state.nu", updates, state.nu);
       const mu = updateMoment(updates, state.mu, b1, 1);
       const nu = updateMoment(updates, state.nu, b2, 2);
       const count = add(state.count as AnyTensor, 1);
@@ -88,6 +90,8 @@ export function scaleByAdamax(opts: { b1?: number; b2?: number; eps?: number } =
     "scaleByAdamax",
     (params) => ({ count: asTensor(0), mu: fullLikeTree(params, 0), nu: fullLikeTree(params, 0) }),
     (updates, state: ScaleByAdamaxState<unknown>) => {
+      checkTree("scaleByAdamax", "state.mu", updates, state?.mu);
+      checkTree("scaleByAdamax", "state.nu", updates, state.nu);
       const count = add(state.count as AnyTensor, 1);
       const mu = updateMoment(updates, state.mu, b1, 1);
       const nu = map2(updates, state.nu, (g, v) => maximum(add(abs(g), eps), mul(v, b2)));

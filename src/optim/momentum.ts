@@ -2,7 +2,7 @@
 import { map2 } from "../tree/index.js";
 import { add, mul } from "../core/primitives/elementwise.js";
 import { fullLikeTree } from "./tree-math.js";
-import { transformation, type GradientTransformation, type StateFamily } from "./transform.js";
+import { checkTree, transformation, type GradientTransformation, type StateFamily } from "./transform.js";
 
 /** The running momentum, a tree like the params. */
 export interface ScaleByMomentumState<P> {
@@ -26,6 +26,7 @@ export function scaleByMomentum(opts: { decay?: number; nesterov?: boolean } = {
     nesterov ? "scaleByMomentum(nesterov)" : "scaleByMomentum",
     (params) => ({ trace: fullLikeTree(params, 0) }),
     (updates, state: ScaleByMomentumState<unknown>) => {
+      checkTree("scaleByMomentum", "state.trace", updates, state?.trace);
       const trace = map2(updates, state.trace, (g, t) => add(g, mul(t, decay)));
       const out = nesterov ? map2(updates, trace, (g, t) => add(g, mul(t, decay))) : trace;
       return [out, { trace }];

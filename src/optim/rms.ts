@@ -2,7 +2,7 @@
 import { map2 } from "../tree/index.js";
 import { add, greater, mul, rsqrt, sqrt, div, square, where } from "../core/primitives/elementwise.js";
 import { fullLikeTree, updateMoment } from "./tree-math.js";
-import { transformation, type GradientTransformation, type StateFamily } from "./transform.js";
+import { checkTree, transformation, type GradientTransformation, type StateFamily } from "./transform.js";
 
 /** The running mean of squared gradients. */
 export interface ScaleByRmsState<P> {
@@ -28,6 +28,7 @@ export function scaleByRms(opts: { decay?: number; eps?: number; initialScale?: 
     "scaleByRms",
     (params) => ({ nu: fullLikeTree(params, initialScale) }),
     (updates, state: ScaleByRmsState<unknown>) => {
+      checkTree("scaleByRms", "state.nu", updates, state?.nu);
       const nu = updateMoment(updates, state.nu, decay, 2);
       const out = map2(updates, nu, (g, v) => (epsInSqrt ? mul(g, rsqrt(add(v, eps))) : div(g, add(sqrt(v), eps))));
       return [out, { nu }];
@@ -60,6 +61,7 @@ export function scaleByAdagrad(opts: { initialAccumulatorValue?: number; eps?: n
     "scaleByAdagrad",
     (params) => ({ sumOfSquares: fullLikeTree(params, initialAccumulatorValue) }),
     (updates, state: ScaleByAdagradState<unknown>) => {
+      checkTree("scaleByAdagrad", "state.sumOfSquares", updates, state?.sumOfSquares);
       const sumOfSquares = map2(updates, state.sumOfSquares, (g, s) => add(s, square(g)));
       const out = map2(updates, sumOfSquares, (g, s) => {
         // NOTE: where(s > 0) guards the rsqrt of 0 when both eps and the accumulator are 0.

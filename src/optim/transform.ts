@@ -6,7 +6,7 @@ import { Concrete, type AnyTensor, type Tensor } from "../tensor/index.js";
 import { scoped } from "../core/trace.js";
 import { leafTensors } from "../core/util.js";
 import { add } from "../core/primitives/elementwise.js";
-import { assertSameStructure, flatten, map2, unflatten } from "../tree/index.js";
+import { assertSameStructure, flatten, map2, paths, structureDiff, unflatten } from "../tree/index.js";
 import { formatShape } from "../tensor/index.js";
 
 /** A state type as a function of the params type: `StateOf<F, P>` is the state for params P. */
@@ -45,7 +45,7 @@ export interface GradientTransformation<F extends StateFamily = StateFamily> {
 /** The state family of a transform. */
 export type FamilyOf<T> = T extends GradientTransformation<infer F> ? F : never;
 /** The state a transform (or optimizer) keeps for params of type P. */
-export type StateFor<T, P> = StateOf<FamilyOf<T> & StateFamily, P>;
+export type StateFor<T, P> = T extends GradientTransformation<infer F> ? StateOf<F, P> : never;
 
 /** No state. */
 export type EmptyState = Record<string, never>;
@@ -112,6 +112,24 @@ export function applyUpdates<P>(params: P, updates: NoInfer<P>): P {
   );
 }
 
+/**
+ * Checks that a state tree (or params) matches the updates leaf for leaf, so a state made for
+ * other params fails here with a message instead of broadcasting silently.
+ */
+export function checkTree(op: string, what: string, updates: unknown, other: unknown): void {
+  const [ul, ud] = flatten(updates);
+  const [ol, od] = flatten(other);
+  const diff = structureDiff(ud, od);
+  if (diff) throw new Error(`${op}: ${what} does not match the updates' structure (${diff}); was the state made by init for other params?`);
+  const ps = paths(updates);
+  ul.forEach((u, i) => {
+    const us = u.shape as readonly number[], os = ol[i].shape as readonly number[];
+    if (us.length !== os.length || us.some((d, j) => d !== os[j])) {
+      throw new Error(`${op}: ${what} has shape ${formatShape(os)} at ${ps[i]}, but the updates have ${formatShape(us)}`);
+    }
+  });
+}
+
 /** Same shape and float32: what every leafwise optimizer step needs (add would broadcast silently). */
 export function checkLeafPair(op: string, p: AnyTensor, u: AnyTensor, path: string): void {
   const ps = p.shape as readonly number[], us = u.shape as readonly number[];
@@ -121,4 +139,24 @@ export function checkLeafPair(op: string, p: AnyTensor, u: AnyTensor, path: stri
   if (p.dtype !== "float32" || u.dtype !== "float32") {
     throw new Error(`${op}: ${path} must be float32 in params and updates, got ${p.dtype} and ${u.dtype}`);
   }
+}
+
+/**
+ * One optimizer step: `update` then `applyUpdates`, returning `[newParams, newState]`; the
+ * intermediate updates are freed. Inputs stay owned by the caller (dispose them when done).
+ * ```ts
+ * const [next, nextState] = applyGradients(opt, grads, state, params);
+ * tree.dispose([params, state, grads]);
+ * ```
+ */
+export function applyGradients<F extends StateFamily, P>(
+  optimizer: GradientTransformation<F>,
+  grads: P,
+  state: NoInfer<StateOf<F, P>>,
+  params: NoInfer<P>,
+): [P, StateOf<F, P>] {
+  return scoped(() => {
+    const [updates, next] = optimizer.update(grads, state, params);
+    return [applyUpdates(params, updates), next] as [P, StateOf<F, P>];
+  }, leafTensors);
 }

@@ -2,7 +2,7 @@
 import { paths } from "../tree/index.js";
 import { add, mul } from "../core/primitives/elementwise.js";
 import { map2 } from "../tree/index.js";
-import { requireParams, transformation, type EmptyFamily, type GradientTransformation } from "./transform.js";
+import { checkTree, requireParams, transformation, type EmptyFamily, type GradientTransformation } from "./transform.js";
 
 /** Which leaves a transform touches, by path (e.g. `layers[0].kernel`): a RegExp tested on the path, or a predicate. */
 export type PathFilter = RegExp | ((path: string) => boolean);
@@ -40,6 +40,7 @@ export function addDecayedWeights(weightDecay: number, opts: { mask?: PathFilter
     },
     (updates, state, params) => {
       requireParams("addDecayedWeights", params);
+      checkTree("addDecayedWeights", "params", updates, params);
       const out = map2(updates, params, (u, p, path) => (selected(path) && weightDecay !== 0 ? add(u, mul(p, weightDecay)) : u));
       return [out, state];
     },

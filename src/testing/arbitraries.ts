@@ -7,7 +7,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { Concrete, formatShape, type DataOf, type DType, type Tensor } from "../tensor/index.js";
 
 /** Data and shape of a tensor, as plain values: safe to generate, shrink and print. */
-export class TensorValue<S extends readonly number[] = number[], D extends DType = DType> {
+export class TensorValue<S extends readonly number[] = readonly number[], D extends DType = DType> {
   constructor(
     readonly shape: S,
     readonly data: DataOf<D>,
@@ -51,6 +51,8 @@ export interface ShapeOptions {
   minDim?: number;
   /** Default 4. */
   maxDim?: number;
+  /** Also draw dims of size 0 (about one dim in ten), to test empty tensors. Default false. */
+  allowEmpty?: boolean;
 }
 
 /**
@@ -61,10 +63,12 @@ export interface ShapeOptions {
  * ```
  */
 export function arbShape(opts: ShapeOptions = {}): fc.Arbitrary<number[]> {
-  const { minRank = 0, maxRank = 3, minDim = 1, maxDim = 4 } = opts;
+  const { minRank = 0, maxRank = 3, minDim = 1, maxDim = 4, allowEmpty = false } = opts;
   if (minRank < 0 || maxRank < minRank) throw new Error(`arbShape: need 0 <= minRank <= maxRank, got ${minRank}..${maxRank}`);
   if (minDim < 0 || maxDim < minDim) throw new Error(`arbShape: need 0 <= minDim <= maxDim, got ${minDim}..${maxDim}`);
-  return fc.array(fc.integer({ min: minDim, max: maxDim }), { minLength: minRank, maxLength: maxRank });
+  const dim = fc.integer({ min: minDim, max: maxDim });
+  const dims = allowEmpty && minDim > 0 ? fc.oneof({ weight: 9, arbitrary: dim }, { weight: 1, arbitrary: fc.constant(0) }) : dim;
+  return fc.array(dims, { minLength: minRank, maxLength: maxRank });
 }
 
 export interface TensorOptions<D extends DType = DType> {
@@ -181,14 +185,16 @@ export interface MatmulShapeOptions {
   maxBatchRank?: number;
   /** Largest dim (default 4). */
   maxDim?: number;
+  /** Also draw dims of size 0 (see `ShapeOptions`). Default false. */
+  allowEmpty?: boolean;
 }
 
 /** Shapes `[...batchA, m, k]` and `[...batchB, k, n]` whose batch axes broadcast together. */
 export function arbMatmulPair(opts: MatmulShapeOptions = {}): fc.Arbitrary<[number[], number[]]> {
-  const { maxBatchRank = 2, maxDim = 4 } = opts;
-  const dim = fc.integer({ min: 1, max: maxDim });
+  const { maxBatchRank = 2, maxDim = 4, allowEmpty = false } = opts;
+  const dim = arbShape({ minRank: 1, maxRank: 1, maxDim, allowEmpty }).map(([d]) => d);
   return fc
-    .tuple(arbBroadcastablePair({ maxRank: maxBatchRank, maxDim }), dim, dim, dim)
+    .tuple(arbBroadcastablePair({ maxRank: maxBatchRank, maxDim, allowEmpty }), dim, dim, dim)
     .map(([[ba, bb], m, k, n]): [number[], number[]] => [
       [...ba, m, k],
       [...bb, k, n],

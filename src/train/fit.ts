@@ -303,3 +303,15 @@ export function earlyStopping(opts: { monitor?: "valLoss" | "loss" | "valAccurac
 }
 
 export { liveTensors };
+
+/** Saves the params every `every` epochs (and at the last one) to `path` (`{epoch}` is replaced). */
+export function checkpoint(opts: { path: string; every?: number }): Callback {
+  const every = opts.every ?? 1;
+  if (!Number.isInteger(every) || every < 1) throw new Error(`checkpoint: every must be a positive integer, got ${every}`);
+  return {
+    onEpochEnd(logs, ctx) {
+      if (logs.epoch % every === 0) saveParams(opts.path.replace("{epoch}", String(logs.epoch)), ctx.params);
+    },
+  };
+}
+import { saveParams } from "../io/index.js";

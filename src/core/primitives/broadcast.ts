@@ -15,7 +15,8 @@ export const broadcastToP: Primitive<{ shape: readonly number[] }> = definePrimi
     if (!ok) throw new Error(`broadcastTo: cannot broadcast ${formatShape(x.shape)} to ${formatShape(shape)}`);
     return { shape, dtype: x.dtype };
   },
-  impl: ([x], { shape }) => tf.broadcastTo(x, shape as number[]),
+  // NOTE: tfjs broadcasts [1] to [0] as [1]; an empty target is just zeros of its shape
+  impl: ([x], { shape }) => (shape.includes(0) ? tf.zeros(shape as number[], x.dtype) : tf.broadcastTo(x, shape as number[])),
   jvp: (_x, [t], p) => (t === null ? null : broadcastTo(t, p.shape)),
   vjp: (ct, [x]) => [unbroadcast(ct, x.shape as readonly number[])],
   batch([x], _b, { shape }, n) {

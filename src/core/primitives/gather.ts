@@ -74,8 +74,30 @@ export const gatherP: Primitive<GatherParams> = definePrimitive<GatherParams>({
     return { shape: [...s.slice(0, p.axis), ...indices.shape.slice(p.batchDims), ...s.slice(p.axis + 1)], dtype: x.dtype };
   },
   impl([x, indices], { axis, batchDims }) {
-    readIndices("gather", indices, x.shape[axis], axis);
-    return tf.gather(x, indices, axis, batchDims);
+    const ids = readIndices("gather", indices, x.shape[axis], axis);
+    if (batchDims === 0) return tf.gather(x, indices, axis);
+    // NOTE: the WASM kernel gives wrong rows with batchDims > 0 (e.g. 3 indices per batch entry
+    // into an axis of 4), so batch entry b picks from rows b * n .. b * n + n - 1 of a folded axis.
+    const s = x.shape;
+    const n = s[axis];
+    const nBatch = sizeOf(s.slice(0, batchDims));
+    const nMid = sizeOf(s.slice(batchDims, axis));
+    const nPost = sizeOf(s.slice(axis + 1));
+    const nIdx = ids.length / Math.max(nBatch, 1);
+    const outShape = [...s.slice(0, axis), ...indices.shape.slice(batchDims), ...s.slice(axis + 1)];
+    if (ids.length === 0 || sizeOf(s) === 0) return tf.zeros(outShape, x.dtype);
+    const folded = new Int32Array(ids.length);
+    for (let j = 0; j < ids.length; j++) folded[j] = Math.floor(j / nIdx) * n + ids[j];
+    return tf.tidy(() => {
+      // [batch, mid, n, post] -> [mid, batch * n, post]
+      let table = tf.reshape(x, [nBatch, nMid, n, nPost]);
+      if (nMid > 1 && nBatch > 1) table = tf.transpose(table, [1, 0, 2, 3]);
+      table = tf.reshape(table, [nMid, nBatch * n, nPost]);
+      let out = tf.gather(table, tf.tensor1d(folded, "int32"), 1);
+      // [mid, batch * idx, post] -> [batch, mid, idx, post]
+      if (nMid > 1 && nBatch > 1) out = tf.transpose(tf.reshape(out, [nMid, nBatch, nIdx, nPost]), [1, 0, 2, 3]);
+      return tf.reshape(out, outShape);
+    });
   },
   jvp: ([, indices], [t], p) => (t === null ? null : bind(gatherP, [t, indices], p)),
   vjp: (ct, [x, indices], p) => [bind(scatterAddP, [ct, indices], { ...p, size: (x.shape as readonly number[])[p.axis] }), null],

@@ -10,6 +10,9 @@ import { concatP } from "./concat.js";
 import { sliceP } from "./slice.js";
 import { padP } from "./pad.js";
 import { gatherP, scatterAddP } from "./gather.js";
+import { conv2dP } from "./conv.js";
+import { reverseP } from "./reverse.js";
+import { maxPool2dP, maxPool2dGatherP, maxPool2dScatterP, avgPool2dP } from "./pool.js";
 
 export const primitives = {
   neg: elementwise.negP,
@@ -62,6 +65,12 @@ export const primitives = {
   pad: padP,
   gather: gatherP,
   scatterAdd: scatterAddP,
+  reverse: reverseP,
+  conv2d: conv2dP,
+  maxPool2d: maxPool2dP,
+  maxPool2dGather: maxPool2dGatherP,
+  maxPool2dScatter: maxPool2dScatterP,
+  avgPool2d: avgPool2dP,
 } satisfies Record<string, Primitive>;
 
 export type PrimitiveName = keyof typeof primitives;

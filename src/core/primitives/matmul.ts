@@ -3,10 +3,10 @@
 // transposed kernels), so the impl folds batch axes into rows when it can, and the rules
 // materialise transposes instead of asking for transposed products.
 import * as tf from "@tensorflow/tfjs-core";
-import type { AnyTensor } from "../../tensor/index.js";
+import type { AnyTensor, DType } from "../../tensor/index.js";
 import { bind } from "../trace.js";
 import { definePrimitive, type Primitive } from "../primitive.js";
-import { broadcastShapes, checkSameDType } from "./util.js";
+import { broadcastShapes, checkSameDType, sameShape, sizeOf } from "./util.js";
 import { reshape, swapLast } from "./shape.js";
 import { unbroadcast } from "./broadcast.js";
 import { add } from "./elementwise.js";
@@ -26,17 +26,21 @@ export const matmulP: Primitive<{}> = definePrimitive<{}>({
     return { shape: [...batch, a.shape[a.shape.length - 2], b.shape[b.shape.length - 1]], dtype: a.dtype };
   },
   impl([a, b]) {
-    if (b.rank === 2 && a.rank > 2) {
-      // fold a's batch axes into rows: one batch-1 product
-      const lead = a.shape.slice(0, -1);
-      const a2 = tf.reshape(a, [-1, a.shape[a.rank - 1]]);
-      const out = tf.matMul(a2, b);
-      const r = tf.reshape(out, [...lead, b.shape[1] as number]);
-      a2.dispose();
-      out.dispose();
-      return r;
+    const aval = (t: tf.Tensor) => ({ shape: t.shape, dtype: t.dtype as DType });
+    const outShape = matmulP.abstractEval([aval(a), aval(b)], {}).shape as number[];
+    const k = a.shape[a.rank - 1];
+    // NOTE: WASM leaves the output uninitialised when the inner dim is 0; the sum of nothing is 0
+    if (k === 0) return tf.zeros(outShape, a.dtype);
+    const batch = outShape.slice(0, -2);
+    if (b.shape.slice(0, -2).every((d) => d === 1) && (a.rank > 2 || b.rank > 2)) {
+      // b is one matrix: fold a's batch axes into rows, one batch-1 product
+      return tf.tidy(() => tf.reshape(tf.matMul(tf.reshape(a, [sizeOf(a.shape.slice(0, -1)), k]), tf.reshape(b, b.shape.slice(-2))), outShape));
     }
-    return tf.matMul(a, b);
+    // NOTE: tfjs flattens the batch axes of each side before broadcasting them, which is wrong
+    // unless they agree (e.g. [2, 3] against [2, 1]): broadcast them ourselves first
+    const full = (t: tf.Tensor) =>
+      sameShape(t.shape.slice(0, -2), batch) ? t : tf.broadcastTo(t.rank - 2 < batch.length ? tf.reshape(t, [...new Array(batch.length - t.rank + 2).fill(1), ...t.shape]) : t, [...batch, ...t.shape.slice(-2)]);
+    return tf.tidy(() => tf.matMul(full(a), full(b)));
   },
   jvp([a, b], [ta, tb]) {
     let t: AnyTensor | null = null;
@@ -54,8 +58,9 @@ export const matmulP: Primitive<{}> = definePrimitive<{}>({
     let db: AnyTensor;
     if (bs.length === 2 && as.length > 2) {
       // sum over a's batch axes inside one product: [k, rows] x [rows, n]
-      const a2 = reshape(a, [-1, as[as.length - 1]]);
-      const c2 = reshape(ct, [-1, (ct.shape as readonly number[])[ct.rank - 1]]);
+      const rows = sizeOf(as.slice(0, -1)); // explicit: -1 cannot be resolved when a dim is 0
+      const a2 = reshape(a, [rows, as[as.length - 1]]);
+      const c2 = reshape(ct, [rows, (ct.shape as readonly number[])[ct.rank - 1]]);
       db = matmul(swapLast(a2), c2);
     } else {
       db = unbroadcast(matmul(swapLast(a), ct), bs);

@@ -35,7 +35,8 @@ export const padP: Primitive<PadParams> = definePrimitive<PadParams>({
     checkPad(x, p);
     return { shape: x.shape.map((d, i) => d + p.paddings[i][0] + p.paddings[i][1]), dtype: x.dtype };
   },
-  impl: ([x], p) => tf.pad(x, p.paddings as [number, number][], p.value),
+  // NOTE: tfjs refuses to pad a scalar, which has no axis to pad
+  impl: ([x], p) => (x.rank === 0 ? tf.clone(x) : tf.pad(x, p.paddings as [number, number][], p.value)),
   // NOTE: the fill value is a constant, so tangents and cotangents see zero padding.
   jvp: (_x, [t], p) => (t === null ? null : pad(t, p.paddings, 0)),
   vjp: (ct, [x], p) => [slice(ct, p.paddings.map(([before]) => before), x.shape as readonly number[])],

@@ -49,7 +49,8 @@ export const sliceP: Primitive<SliceParams> = definePrimitive<SliceParams>({
   abstractEval: ([x], p) => ({ shape: resolveSlice(x.shape, p.begin, p.size).size, dtype: x.dtype }),
   impl([x], p) {
     const { begin, size } = resolveSlice(x.shape, p.begin, p.size);
-    return tf.slice(x, begin, size);
+    // NOTE: tfjs refuses to slice a scalar; its only window is itself
+    return x.rank === 0 ? tf.clone(x) : tf.slice(x, begin, size);
   },
   jvp: (_x, [t], p) => (t === null ? null : bind(sliceP, [t], p)),
   vjp(ct, [x], p) {

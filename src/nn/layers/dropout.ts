@@ -1,7 +1,7 @@
 // dropout: in training, zero each unit with probability `rate` and scale the rest by 1/(1-rate).
 import type { Shape } from "../../../typelevel/index.js";
 import { mul } from "../../core/primitives/elementwise.js";
-import { bernoulliMask } from "../../random/index.js";
+import { bernoulli } from "../../random/index.js";
 import { defineLayer } from "./define.js";
 
 declare module "../layer.js" {
@@ -27,7 +27,7 @@ export function dropout(rate: number) {
     apply(_p, x, ctx) {
       if (!ctx.training || rate === 0) return x;
       if (ctx.key === undefined) throw new Error(`${name}: training mode needs a PRNG key ({ training: true, key })`);
-      return mul(x, mul(bernoulliMask(ctx.key, 1 - rate, x.shape as readonly number[]), 1 / (1 - rate)));
+      return mul(x, mul(bernoulli(ctx.key, 1 - rate, x.shape as readonly number[], "float32") as never, 1 / (1 - rate)));
     },
   });
 }

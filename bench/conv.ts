@@ -1,0 +1,111 @@
+// `npx tsx bench/conv.ts`: conv2d and pooling forward / input grad / filter grad on the CNN
+// layers (32c-pool-64c-pool, batch 64, 28x28x1), our formulations against tfjs' own kernels.
+// Every run gets fresh input tensors, as in training (XNNPACK repacks a new filter each call).
+import * as tf from "@tensorflow/tfjs-core";
+import { init, backendName } from "../src/backend/index.js";
+import { Concrete, type AnyTensor } from "../src/tensor/index.js";
+import { conv2d, conv2dFilterGrad, conv2dInputGrad, type ConvParams } from "../src/core/primitives/conv.js";
+import { maxPool2d, avgPool2d, maxPool2dP, avgPool2dP, type PoolParams } from "../src/core/primitives/pool.js";
+import { vjp } from "../src/core/index.js";
+
+const RUNS = Number(process.env.RUNS ?? 15);
+
+interface Row {
+  name: string;
+  median: number;
+  min: number;
+}
+
+/** Median and min ms of `f` over fresh copies of `inputs` (copies made outside the timed region). */
+function time(name: string, inputs: tf.Tensor[], f: (...xs: tf.Tensor[]) => tf.Tensor | AnyTensor, runs = RUNS): Row {
+  const once = () => {
+    const fresh = inputs.map((t) => tf.add(t, 0));
+    fresh.forEach((t) => t.dataSync());
+    const t0 = performance.now();
+    const out = tf.tidy(() => {
+      const r = f(...fresh);
+      return r instanceof tf.Tensor ? r : r.concrete();
+    });
+    out.dataSync();
+    const ms = performance.now() - t0;
+    out.dispose();
+    tf.dispose(fresh);
+    return ms;
+  };
+  for (let i = 0; i < 3; i++) once();
+  const ms = Array.from({ length: runs }, once).sort((a, b) => a - b);
+  return { name, median: ms[Math.floor(runs / 2)], min: ms[0] };
+}
+
+const C = (t: tf.Tensor) => new Concrete(t) as AnyTensor;
+const print = (rows: Row[]) => {
+  console.log("| step | median ms | min ms |\n| --- | --- | --- |");
+  for (const r of rows) console.log(`| ${r.name} | ${r.median.toFixed(1)} | ${r.min.toFixed(1)} |`);
+};
+
+await init();
+console.log(`backend: ${backendName()}, node ${process.version}, ${RUNS} runs each`);
+const layers = [
+  { name: "conv1: x [64,28,28,1] w [3,3,1,32] same", xs: [64, 28, 28, 1], ws: [3, 3, 1, 32] },
+  { name: "conv2: x [64,14,14,32] w [3,3,32,64] same", xs: [64, 14, 14, 32], ws: [3, 3, 32, 64] },
+];
+const keep: tf.Tensor[] = [];
+for (const l of layers) {
+  const [b, h, w] = l.xs;
+  const co = l.ws[3];
+  const x = tf.randomNormal(l.xs), wt = tf.randomNormal(l.ws), ct = tf.randomNormal([b, h, w, co]);
+  keep.push(x, wt, ct);
+  const p: ConvParams = { strides: [1, 1], padding: [[1, 1], [1, 1]], dilations: [1, 1], lhsDilation: [1, 1], groups: 1 };
+  console.log(`\n## ${l.name}  (${((2 * b * h * w * l.ws[0] * l.ws[1] * l.ws[2] * co) / 1e6).toFixed(0)} MFLOP per product)\n`);
+  print([
+    time("forward: conv2d (XNNPACK Conv2D)", [x, wt], (a, c) => conv2d(C(a), C(c), { padding: "same" })),
+    time("input grad: tfjs Conv2DBackpropInput", [ct, wt], (d, c) => tf.conv2dTranspose(d as tf.Tensor4D, c as tf.Tensor4D, [b, h, w, l.ws[2]], 1, "same")),
+    time("input grad: ours (conv2d of ct with the flipped filter)", [ct, wt], (d, c) => conv2dInputGrad(C(d), C(c), p, l.xs)),
+    time("filter grad: ours, ct as the filter (XLA's rule)", [x, ct], (a, d) => conv2dFilterGrad(C(a), C(d), p, l.ws, "ctAsFilter")),
+    time("filter grad: ours, x as the filter", [x, ct], (a, d) => conv2dFilterGrad(C(a), C(d), p, l.ws, "xAsFilter")),
+    time("filter grad: ours, auto", [x, ct], (a, d) => conv2dFilterGrad(C(a), C(d), p, l.ws, "auto")),
+    time("vjp (both grads, as grad() runs it)", [x, wt, ct], (a, c, d) => {
+      const [, back] = vjp((u: AnyTensor, v: AnyTensor) => conv2d(u, v, { padding: "same" }), C(a), C(c));
+      const [dx, dw] = back(C(d)) as AnyTensor[];
+      return tf.add(tf.sum(dx.concrete()), tf.sum(dw.concrete()));
+    }),
+  ]);
+}
+
+console.log("\n## pooling, x [64,28,28,32], window 2\n");
+{
+  const x = tf.randomNormal([64, 28, 28, 32]), ct = tf.randomNormal([64, 14, 14, 32]);
+  keep.push(x, ct);
+  const tiled: PoolParams = { window: [2, 2], strides: [2, 2], padding: [[0, 0], [0, 0]] };
+  const attrs = { filterSize: [2, 2], strides: [2, 2], pad: "valid", dimRoundingMode: undefined as unknown as string };
+  const back = (prim: typeof maxPool2dP, p: PoolParams) => (a: tf.Tensor, d: tf.Tensor) => {
+    const [, pull] = vjp((u: AnyTensor) => (prim === maxPool2dP ? maxPool2d(u, { window: p.window, strides: p.strides, padding: p.padding }) : avgPool2d(u, { window: p.window, strides: p.strides, padding: p.padding })), C(a));
+    return (pull(C(d)) as AnyTensor[])[0];
+  };
+  const overlapping: PoolParams = { window: [3, 3], strides: [2, 2], padding: [[0, 1], [0, 1]] };
+  print([
+    time("maxPool2d forward", [x], (a) => maxPool2d(C(a), { window: 2 })),
+    time("maxPool2d vjp, tiled (mask rule)", [x, ct], back(maxPool2dP, tiled)),
+    time("tfjs MaxPoolGrad (wrong for negative windows on WASM)", [x, ct], (a, d) => tf.engine().runKernel("MaxPoolGrad", { dy: d, input: a, output: d }, attrs) as tf.Tensor),
+    time("maxPool2d vjp, 3x3 stride 2 same (scatter rule)", [x, ct], back(maxPool2dP, overlapping)),
+    time("avgPool2d forward", [x], (a) => avgPool2d(C(a), { window: 2 })),
+    time("avgPool2d vjp, tiled (broadcast)", [x, ct], back(avgPool2dP, tiled)),
+    time("tfjs AvgPoolGrad", [x, ct], (a, d) => tf.engine().runKernel("AvgPoolGrad", { dy: d, input: a }, attrs) as tf.Tensor),
+    time("avgPool2d vjp, 3x3 stride 2 same (transposed depthwise conv)", [x, ct], back(avgPool2dP, overlapping)),
+  ]);
+}
+
+if (process.env.CPU_FILTER_GRAD !== "0") {
+  // WASM has no Conv2DBackpropFilter: the pure-JS CPU kernel, for scale
+  await tf.setBackend("cpu");
+  console.log("\n## tfjs CPU backend Conv2DBackpropFilter (no WASM kernel exists)\n");
+  const rows: Row[] = [];
+  for (const l of layers) {
+    const [b, h, w] = l.xs;
+    const x = tf.randomNormal(l.xs), ct = tf.randomNormal([b, h, w, l.ws[3]]);
+    rows.push(time(l.name, [x, ct], (a, d) => (tf.engine().runKernel("Conv2DBackpropFilter", { x: a, dy: d }, { strides: [1, 1], pad: "same", dataFormat: "NHWC", dimRoundingMode: undefined as unknown as string, filterShape: l.ws }) as tf.Tensor), 3));
+    tf.dispose([x, ct]);
+  }
+  print(rows);
+}
+tf.dispose(keep);

@@ -1,0 +1,407 @@
+// conv2d: one general 2-D convolution primitive (NHWC input, [kh, kw, cin / groups, cout] filter)
+// with strides, explicit padding, filter dilation, input dilation and feature groups, in the
+// spirit of XLA's conv_general_dilated. Both of its transposes are again this primitive (after
+// a few transposes/flips), so every derivative runs on the fast forward Conv2D kernel, and
+// derivatives of any order and vmap of derivatives keep working.
+//
+// NOTE: why not tfjs's own gradient kernels: WASM has no Conv2DBackpropFilter at all, and its
+// Conv2DBackpropInput is a plain loop (~10x slower than the XNNPACK forward conv).
+//
+// MEASURED (bench/conv.ts, tfjs-backend-wasm 4.22, Node 20, fresh tensors every run as in
+// training; a shared, loaded 2-core machine, so median of 15 runs):
+//   see the table filled in at the end of this task (forward, input grad, filter grad).
+import * as tf from "@tensorflow/tfjs-core";
+import { formatShape, type AnyTensor } from "../../tensor/index.js";
+import { bind, scoped } from "../trace.js";
+import { leafTensors } from "../util.js";
+import { definePrimitive, type Aval, type Primitive } from "../primitive.js";
+import { checkFloat } from "./util.js";
+import { reshape, transpose } from "./shape.js";
+import { add } from "./elementwise.js";
+import { reverse } from "./reverse.js";
+
+export type Pair = readonly [number, number];
+/** Explicit padding of the two spatial axes: [[top, bottom], [left, right]]. */
+export type Padding2d = readonly [Pair, Pair];
+/** "same", "valid", one non-negative number for all sides, or [[top, bottom], [left, right]]. */
+export type PaddingSpec = "same" | "valid" | number | Padding2d;
+
+export interface ConvParams {
+  readonly strides: Pair;
+  /** Explicit padding. Rules may pass negative values (they crop); users cannot. */
+  readonly padding: Padding2d;
+  /** Filter dilation (atrous convolution). */
+  readonly dilations: Pair;
+  /** Input dilation: zeros between input pixels (a transposed convolution). */
+  readonly lhsDilation: Pair;
+  /** Feature groups: input channels and output channels split into `groups` independent convolutions. */
+  readonly groups: number;
+}
+
+// ---------------------------------------------------------------- shape helpers
+
+/** Length of `n` samples spread `d` apart (0 stays 0). */
+export function dilateSize(n: number, d: number): number {
+  return n === 0 ? 0 : (n - 1) * d + 1;
+}
+
+function show(v: unknown): string {
+  return Array.isArray(v) ? formatShape(v) : typeof v === "string" ? JSON.stringify(v) : String(v);
+}
+
+/** A user's `number | [h, w]` as a pair of positive integers, or an error naming the op. */
+export function positivePair(op: string, what: string, v: number | Pair | undefined, fallback: Pair): Pair {
+  const p = v === undefined ? fallback : typeof v === "number" ? ([v, v] as const) : v;
+  if (!Array.isArray(p) || p.length !== 2 || !p.every((d) => Number.isInteger(d) && d > 0)) {
+    throw new Error(`${op}: ${what} must be positive integers, got ${show(v)}`);
+  }
+  return [p[0], p[1]];
+}
+
+/**
+ * Resolves "same" / "valid" / a number / explicit pairs into explicit padding (TF's rule for
+ * "same": output ceil(in / stride), the odd pixel of padding goes after).
+ */
+export function resolvePadding(op: string, padding: PaddingSpec, spatial: Pair, effKernel: Pair, strides: Pair): Padding2d {
+  if (padding === "valid") return [[0, 0], [0, 0]];
+  if (padding === "same") {
+    const axis = (i: 0 | 1): Pair => {
+      const out = Math.ceil(spatial[i] / strides[i]);
+      const total = Math.max((out - 1) * strides[i] + effKernel[i] - spatial[i], 0);
+      const before = Math.floor(total / 2);
+      return [before, total - before];
+    };
+    return [axis(0), axis(1)];
+  }
+  const ok = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
+  if (ok(padding)) return [[padding, padding], [padding, padding]];
+  const isPair = (q: unknown): q is Pair => Array.isArray(q) && q.length === 2 && q.every(ok);
+  if (Array.isArray(padding) && padding.length === 2 && isPair(padding[0]) && isPair(padding[1])) {
+    return [[padding[0][0], padding[0][1]], [padding[1][0], padding[1][1]]];
+  }
+  throw new Error(`${op}: padding must be "same", "valid", a non-negative integer or [[top, bottom], [left, right]], got ${JSON.stringify(padding)}`);
+}
+
+/**
+ * Output length of one spatial axis, or the reason there is none: floor((dilated in + pads -
+ * effective kernel) / stride) + 1, the same formula as the type-level ConvOutDim.
+ */
+export function windowOut(inSize: number, k: number, stride: number, pad: Pair, dilation: number, lhsDilation: number): number | string {
+  const padded = dilateSize(inSize, lhsDilation) + pad[0] + pad[1];
+  const eff = dilateSize(k, dilation);
+  if (padded < eff) {
+    const valid = pad[0] === 0 && pad[1] === 0;
+    return `${valid ? "input" : "padded input"} ${padded} is smaller than the effective kernel ${eff}${valid ? ` (padding "valid")` : ""}`;
+  }
+  return Math.floor((padded - eff) / stride) + 1;
+}
+
+function checkParams(p: ConvParams): void {
+  const pos = (q: unknown) => Array.isArray(q) && q.length === 2 && q.every((d) => Number.isInteger(d) && d > 0);
+  if (!pos(p.strides)) throw new Error(`conv2d: strides must be positive integers, got ${show(p.strides)}`);
+  if (!pos(p.dilations)) throw new Error(`conv2d: dilations must be positive integers, got ${show(p.dilations)}`);
+  if (!pos(p.lhsDilation)) throw new Error(`conv2d: lhsDilation must be positive integers, got ${show(p.lhsDilation)}`);
+  if (!Number.isInteger(p.groups) || p.groups < 1) throw new Error(`conv2d: groups must be a positive integer, got ${show(p.groups)}`);
+  const pads = p.padding as unknown;
+  const ints = (q: unknown) => Array.isArray(q) && q.length === 2 && q.every((d) => Number.isInteger(d));
+  if (!Array.isArray(pads) || pads.length !== 2 || !ints(pads[0]) || !ints(pads[1])) {
+    throw new Error(`conv2d: padding must be [[top, bottom], [left, right]] integers, got ${JSON.stringify(pads)}`);
+  }
+}
+
+function convShape(x: Aval, w: Aval, p: ConvParams): number[] {
+  if (x.shape.length !== 4) throw new Error(`conv2d expects x as [batch, H, W, C], got ${formatShape(x.shape)}`);
+  if (w.shape.length !== 4) throw new Error(`conv2d expects the filter as [kh, kw, cin, cout], got ${formatShape(w.shape)}`);
+  checkParams(p);
+  const [b, h, wd, c] = x.shape;
+  const [kh, kw, cin, cout] = w.shape;
+  const g = p.groups;
+  if (c !== cin * g) {
+    throw new Error(
+      g === 1
+        ? `conv2d: x has ${c} channels but the filter expects ${cin} (${formatShape(w.shape)})`
+        : `conv2d: x has ${c} channels but the filter expects ${cin} per group x ${g} groups (${formatShape(w.shape)})`,
+    );
+  }
+  if (cout % g !== 0) throw new Error(`conv2d: the filter's ${cout} output channels do not split into ${g} groups (${formatShape(w.shape)})`);
+  const oh = windowOut(h, kh, p.strides[0], p.padding[0], p.dilations[0], p.lhsDilation[0]);
+  const ow = windowOut(wd, kw, p.strides[1], p.padding[1], p.dilations[1], p.lhsDilation[1]);
+  const where = `(input ${formatShape(x.shape)}, filter ${formatShape(w.shape)})`;
+  if (typeof oh === "string") throw new Error(`conv2d: height: ${oh} ${where}`);
+  if (typeof ow === "string") throw new Error(`conv2d: width: ${ow} ${where}`);
+  return [b, oh, ow, cout];
+}
+
+// ---------------------------------------------------------------- eager kernels
+
+const NHWC = "NHWC" as const;
+
+/** [B, H, W, C] -> [B, H * lh, W * lw, C] with each pixel followed by zeros (trailing zeros included). */
+function interleaveZeros(x: tf.Tensor, lh: number, lw: number): tf.Tensor {
+  const [b, h, w, c] = x.shape;
+  const spread = tf.pad(tf.reshape(x, [b, h, 1, w, 1, c]), [[0, 0], [0, 0], [0, lh - 1], [0, 0], [0, lw - 1], [0, 0]]);
+  return tf.reshape(spread, [b, h * lh, w * lw, c]);
+}
+
+function runConv2D(x: tf.Tensor, filter: tf.Tensor, strides: Pair, pad: number[][], dilations: Pair): tf.Tensor {
+  // NOTE: runKernel, not tf.conv2d: the op refuses strides and dilations both > 1, which the kernels handle.
+  return tf.engine().runKernel("Conv2D", { x, filter }, { strides: [...strides], pad, dataFormat: NHWC, dilations: [...dilations], dimRoundingMode: undefined as unknown as string }) as tf.Tensor;
+}
+
+function runDepthwise(x: tf.Tensor, filter: tf.Tensor, strides: Pair, pad: number[][], dilations: Pair): tf.Tensor {
+  const both = strides.some((s) => s > 1) && dilations.some((d) => d > 1);
+  if (both && tf.getBackend() !== "wasm") {
+    // the CPU kernel refuses strides and dilations both > 1: run at stride 1 and subsample
+    const full = runDepthwise(x, filter, [1, 1], pad, dilations);
+    return tf.stridedSlice(full, [0, 0, 0, 0], full.shape, [1, strides[0], strides[1], 1]);
+  }
+  return tf.engine().runKernel("DepthwiseConv2dNative", { x, filter }, { strides: [...strides], pad, dataFormat: NHWC, dilations: [...dilations], dimRoundingMode: undefined as unknown as string }) as tf.Tensor;
+}
+
+function convImpl(x: tf.Tensor, w: tf.Tensor, p: ConvParams): tf.Tensor {
+  return tf.tidy(() => {
+    let input = x;
+    let [[top, bottom], [left, right]] = p.padding;
+    const [lh, lw] = p.lhsDilation;
+    if (lh > 1 || lw > 1) {
+      input = interleaveZeros(input, lh, lw);
+      bottom -= lh - 1; // the interleaved copy ends with lh - 1 extra zero rows
+      right -= lw - 1;
+    }
+    if (top < 0 || bottom < 0 || left < 0 || right < 0) {
+      // negative padding crops (the transposes of convolutions that skipped trailing pixels)
+      const [b, h, wd, c] = input.shape;
+      const [t, bt, l, r] = [top, bottom, left, right].map((v) => Math.max(0, -v));
+      input = tf.slice(input, [0, t, l, 0], [b, h - t - bt, wd - l - r, c]);
+      [top, bottom, left, right] = [top, bottom, left, right].map((v) => Math.max(0, v));
+    }
+    const pad = [[0, 0], [top, bottom], [left, right], [0, 0]];
+    const g = p.groups;
+    if (g === 1) return runConv2D(input, w, p.strides, pad, p.dilations);
+    const [kh, kw, cin, cout] = w.shape;
+    if (cin === 1) {
+      // one input channel per group: exactly a depthwise convolution with multiplier cout / g
+      return runDepthwise(input, tf.reshape(w, [kh, kw, g, cout / g]), p.strides, pad, p.dilations);
+    }
+    const xs = tf.split(input, g, 3);
+    const ws = tf.split(w, g, 3);
+    return tf.concat(xs.map((xi, i) => runConv2D(xi, ws[i], p.strides, pad, p.dilations)), 3);
+  });
+}
+
+// ---------------------------------------------------------------- rules
+
+/** A transpose that degrades to a reshape when only size-1 axes move (no data movement). */
+export function permute(x: AnyTensor, perm: readonly number[]): AnyTensor {
+  const s = x.shape as readonly number[];
+  const moving = perm.filter((a) => s[a] !== 1);
+  if (moving.every((a, i) => i === 0 || a > moving[i - 1])) return reshape(x, perm.map((a) => s[a]));
+  return transpose(x, perm);
+}
+
+function bindConv(x: AnyTensor, w: AnyTensor, p: ConvParams): AnyTensor {
+  return bind(conv2dP, [x, w], p);
+}
+
+/**
+ * The adjoint of x -> conv2d(x, w) applied to `ct` (the input cotangent): a convolution of the
+ * (stride-dilated) cotangent with the spatially flipped filter whose in/out channels are swapped
+ * within each group. Also the transposed convolution.
+ */
+export function conv2dInputGrad(ct: AnyTensor, w: AnyTensor, p: ConvParams, xShape: readonly number[]): AnyTensor {
+  const [kh, kw, cg, cout] = w.shape as readonly number[];
+  const g = p.groups;
+  const cog = cout / g;
+  const flipped = reverse(w, [0, 1]);
+  const swapped = g === 1 ? permute(flipped, [0, 1, 3, 2]) : reshape(permute(reshape(flipped, [kh, kw, cg, g, cog]), [0, 1, 4, 3, 2]), [kh, kw, cog, g * cg]);
+  const cs = ct.shape as readonly number[];
+  const axis = (i: 0 | 1): Pair => {
+    const lhs = dilateSize(xShape[1 + i], p.lhsDilation[i]);
+    const rhs = dilateSize((w.shape as readonly number[])[i], p.dilations[i]);
+    const out = dilateSize(cs[1 + i], p.strides[i]);
+    const before = rhs - p.padding[i][0] - 1;
+    return [before, lhs + rhs - 1 - out - before];
+  };
+  return bindConv(ct, swapped, { strides: p.lhsDilation, padding: [axis(0), axis(1)], dilations: p.dilations, lhsDilation: p.strides, groups: g });
+}
+
+/**
+ * Filter cotangent, with the cotangent as the filter: batch and channel axes of x swap roles,
+ * the forward stride becomes the filter dilation (as in XLA's conv transpose rule).
+ */
+function filterGradCtAsFilter(x: AnyTensor, ct: AnyTensor, p: ConvParams, wShape: readonly number[]): AnyTensor {
+  const [b, h, wd, c] = x.shape as readonly number[];
+  const g = p.groups;
+  const cg = c / g;
+  // x [B, H, W, (g, c)] -> [c, H, W, (g, B)]; ct [B, Ho, Wo, (g, o)] -> [Ho, Wo, B, (g, o)]
+  const lhs = g === 1 ? permute(x, [3, 1, 2, 0]) : reshape(permute(reshape(x, [b, h, wd, g, cg]), [4, 1, 2, 3, 0]), [cg, h, wd, g * b]);
+  const rhs = permute(ct, [1, 2, 0, 3]);
+  const cs = ct.shape as readonly number[];
+  const axis = (i: 0 | 1): Pair => {
+    const lo = p.padding[i][0];
+    const lhsD = dilateSize([h, wd][i], p.lhsDilation[i]);
+    const rhsD = dilateSize(wShape[i], p.dilations[i]);
+    const outD = dilateSize(cs[1 + i], p.strides[i]);
+    return [lo, outD - lhsD + rhsD - lo - 1];
+  };
+  const dw = bindConv(lhs, rhs, { strides: p.dilations, padding: [axis(0), axis(1)], dilations: p.strides, lhsDilation: p.lhsDilation, groups: g });
+  return permute(dw, [1, 2, 0, 3]); // [c, kh, kw, cout] -> [kh, kw, c, cout]
+}
+
+/**
+ * Filter cotangent, with x as the filter: a correlation of the (stride-dilated) cotangent with
+ * x, flipped afterwards. Cheaper than the above when x is much smaller than the cotangent (few
+ * input channels): XNNPACK repacks the filter operand on every call.
+ */
+function filterGradXAsFilter(x: AnyTensor, ct: AnyTensor, p: ConvParams, wShape: readonly number[]): AnyTensor {
+  const [b, h, wd, c] = x.shape as readonly number[];
+  const cs = ct.shape as readonly number[];
+  const [, ho, wo, cout] = cs;
+  const g = p.groups;
+  const cg = c / g;
+  const cog = cout / g;
+  // ct [B, Ho, Wo, (g, o)] -> [o, Ho, Wo, (g, B)]; x [B, H, W, (g, c)] -> [H, W, B, (g, c)]
+  const lhs = g === 1 ? permute(ct, [3, 1, 2, 0]) : reshape(permute(reshape(ct, [b, ho, wo, g, cog]), [4, 1, 2, 3, 0]), [cog, ho, wo, g * b]);
+  const rhs = permute(x, [1, 2, 0, 3]);
+  const axis = (i: 0 | 1): Pair => {
+    const lo = p.padding[i][0];
+    const k = wShape[i];
+    const before = (k - 1) * p.dilations[i] - lo;
+    const xD = dilateSize([h, wd][i], p.lhsDilation[i]);
+    const ctD = dilateSize(cs[1 + i], p.strides[i]);
+    return [before, xD - ctD + lo];
+  };
+  const out = bindConv(lhs, rhs, { strides: p.dilations, padding: [axis(0), axis(1)], dilations: p.lhsDilation, lhsDilation: p.strides, groups: g });
+  const dw = reverse(out, [1, 2]); // [o, kh, kw, (g, c)]
+  const [kh, kw] = wShape;
+  return g === 1 ? permute(dw, [1, 2, 3, 0]) : reshape(permute(reshape(dw, [cog, kh, kw, g, cg]), [1, 2, 4, 3, 0]), [kh, kw, cg, g * cog]);
+}
+
+/** Which formulation the filter gradient uses; "auto" picks per shape (see filterGrad). */
+export const convRuleOptions: { filterGrad: "auto" | "ctAsFilter" | "xAsFilter" } = { filterGrad: "auto" };
+
+/** The adjoint of w -> conv2d(x, w) applied to `ct` (the filter cotangent), by either formulation. */
+export function conv2dFilterGrad(x: AnyTensor, ct: AnyTensor, p: ConvParams, wShape: readonly number[], formulation = convRuleOptions.filterGrad): AnyTensor {
+  const choice = formulation === "auto" ? (x.size * 4 <= ct.size ? "xAsFilter" : "ctAsFilter") : formulation;
+  return choice === "xAsFilter" ? filterGradXAsFilter(x, ct, p, wShape) : filterGradCtAsFilter(x, ct, p, wShape);
+}
+
+export const conv2dP: Primitive<ConvParams> = definePrimitive<ConvParams>({
+  name: "conv2d",
+  abstractEval([x, w], p) {
+    const shape = convShape(x, w, p);
+    checkFloat("conv2d", [x, w]);
+    return { shape, dtype: "float32" };
+  },
+  impl: ([x, w], p) => convImpl(x, w, p),
+  jvp([x, w], [tx, tw], p) {
+    let t: AnyTensor | null = null;
+    if (tx !== null) t = bindConv(tx, w, p);
+    if (tw !== null) {
+      const u = bindConv(x, tw, p);
+      t = t === null ? u : add(t, u);
+    }
+    return t;
+  },
+  vjp: (ct, [x, w], p) => [conv2dInputGrad(ct, w, p, x.shape as readonly number[]), conv2dFilterGrad(x, ct, p, w.shape as readonly number[])],
+  batch([x, w], [bx, bw], p, n) {
+    const xs = x.shape as readonly number[];
+    const ws = w.shape as readonly number[];
+    const g = p.groups;
+    if (bx && !bw) {
+      // fold the mapped axis into the batch: one big convolution
+      const y = bindConv(reshape(x, [n * xs[1], ...xs.slice(2)]), w, p);
+      return reshape(y, [n, xs[1], ...(y.shape as readonly number[]).slice(1)]);
+    }
+    if (!bx && bw) {
+      // n filters side by side in the output channels: w [n, kh, kw, cg, (g, o)] -> [kh, kw, cg, (g, n, o)]
+      const [, kh, kw, cg, cout] = ws;
+      const cog = cout / g;
+      const wAll = reshape(permute(reshape(w, [n, kh, kw, cg, g, cog]), [1, 2, 3, 4, 0, 5]), [kh, kw, cg, g * n * cog]);
+      const y = bindConv(x, wAll, p);
+      const [b, ho, wo] = y.shape as readonly number[];
+      return reshape(permute(reshape(y, [b, ho, wo, g, n, cog]), [4, 0, 1, 2, 3, 5]), [n, b, ho, wo, cout]);
+    }
+    // both mapped (per-example filters, e.g. per-example gradients): n * g groups in one convolution
+    const [, b, h, wd, c] = xs;
+    const [, kh, kw, cg, cout] = ws;
+    const xAll = reshape(permute(x, [1, 2, 3, 0, 4]), [b, h, wd, n * c]);
+    const wAll = reshape(permute(w, [1, 2, 3, 0, 4]), [kh, kw, cg, n * cout]);
+    const y = bindConv(xAll, wAll, { ...p, groups: n * g });
+    const [, ho, wo] = y.shape as readonly number[];
+    return permute(reshape(y, [b, ho, wo, n, cout]), [3, 0, 1, 2, 4]);
+  },
+});
+
+// ---------------------------------------------------------------- untyped functions
+
+export interface Conv2dOptions {
+  /** Step between windows: one number or [h, w]. Default 1. */
+  strides?: number | Pair;
+  /** "same", "valid" (default), one number for all sides, or [[top, bottom], [left, right]]. */
+  padding?: PaddingSpec;
+  /** Filter dilation: one number or [h, w]. Default 1. */
+  dilations?: number | Pair;
+}
+
+/**
+ * 2-D convolution (cross-correlation, as in every deep-learning library): x [batch, H, W, cin]
+ * with filter [kh, kw, cin, cout] gives [batch, H', W', cout], where per axis H' =
+ * floor((H + padding - ((k - 1) * dilation + 1)) / stride) + 1 ("same": ceil(H / stride)).
+ * ```ts
+ * const y = conv2d(x, w, { strides: 1, padding: "same" });   // [64, 28, 28, 1] * [3, 3, 1, 32] -> [64, 28, 28, 32]
+ * ```
+ */
+export function conv2d(x: AnyTensor, w: AnyTensor, options: Conv2dOptions = {}): AnyTensor {
+  const xs = x.shape as readonly number[];
+  const ws = w.shape as readonly number[];
+  if (xs.length !== 4) throw new Error(`conv2d expects x as [batch, H, W, C], got ${formatShape(xs)}`);
+  if (ws.length !== 4) throw new Error(`conv2d expects the filter as [kh, kw, cin, cout], got ${formatShape(ws)}`);
+  const strides = positivePair("conv2d", "strides", options.strides, [1, 1]);
+  const dilations = positivePair("conv2d", "dilations", options.dilations, [1, 1]);
+  const eff: Pair = [dilateSize(ws[0], dilations[0]), dilateSize(ws[1], dilations[1])];
+  const padding = resolvePadding("conv2d", options.padding ?? "valid", [xs[1], xs[2]], eff, strides);
+  return bindConv(x, w, { strides, padding, dilations, lhsDilation: [1, 1], groups: 1 });
+}
+
+export interface Conv1dOptions {
+  stride?: number;
+  /** "same", "valid" (default), one number for both sides, or [before, after]. */
+  padding?: "same" | "valid" | number | Pair;
+  dilation?: number;
+}
+
+/**
+ * 1-D convolution over [batch, W, cin] with filter [k, cin, cout], giving [batch, W', cout]:
+ * a conv2d over a height-1 image.
+ * ```ts
+ * const y = conv1d(x, w, { padding: "same" });   // [8, 100, 4] * [5, 4, 16] -> [8, 100, 16]
+ * ```
+ */
+export function conv1d(x: AnyTensor, w: AnyTensor, options: Conv1dOptions = {}): AnyTensor {
+  const xs = x.shape as readonly number[];
+  const ws = w.shape as readonly number[];
+  if (xs.length !== 3) throw new Error(`conv1d expects x as [batch, W, C], got ${formatShape(xs)}`);
+  if (ws.length !== 3) throw new Error(`conv1d expects the filter as [k, cin, cout], got ${formatShape(ws)}`);
+  if (xs[2] !== ws[1]) throw new Error(`conv1d: x has ${xs[2]} channels but the filter expects ${ws[1]} (${formatShape(ws)})`);
+  const stride = positivePair("conv1d", "stride", options.stride, [1, 1])[1];
+  const dilation = positivePair("conv1d", "dilation", options.dilation, [1, 1])[1];
+  const p = options.padding ?? "valid";
+  const nonNegative = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
+  let pads: Pair | "same";
+  if (p === "same") pads = "same";
+  else if (p === "valid") pads = [0, 0];
+  else if (nonNegative(p)) pads = [p, p];
+  else if (Array.isArray(p) && p.length === 2 && p.every(nonNegative)) pads = [p[0], p[1]];
+  else throw new Error(`conv1d: padding must be "same", "valid", a non-negative integer or [before, after], got ${JSON.stringify(p)}`);
+  if (pads !== "same") {
+    const out = windowOut(xs[1], ws[0], stride, pads, dilation, 1);
+    if (typeof out === "string") throw new Error(`conv1d: width: ${out} (input ${formatShape(xs)}, filter ${formatShape(ws)})`);
+  }
+  const padding: PaddingSpec = pads === "same" ? "same" : [[0, 0], pads];
+  return scoped(() => {
+    const y = conv2d(reshape(x, [xs[0], 1, xs[1], xs[2]]), reshape(w, [1, ...ws]), { strides: [1, stride], padding, dilations: [1, dilation] });
+    const ys = y.shape as readonly number[];
+    return reshape(y, [ys[0], ys[2], ys[3]]);
+  }, leafTensors);
+}

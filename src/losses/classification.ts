@@ -1,0 +1,156 @@
+// Classification losses: binary and categorical cross-entropy, from probabilities or logits.
+import type { Check, Shape } from "../../typelevel/index.js";
+import { formatShape, type AnyTensor, type Tensor } from "../tensor/index.js";
+import { add, log, maximum, minimum, mul, neg, softplus, sub } from "../core/primitives/elementwise.js";
+import { sum } from "../core/primitives/reduce.js";
+import { oneHot } from "../core/primitives/gather.js";
+import { logSoftmax, tidy } from "../ops/index.js";
+import { perExample, reduce } from "./reduction.js";
+import {
+  checkPair,
+  checkReduction,
+  expectBatch,
+  expectFloat,
+  expectTensor,
+  type LossOptions,
+  type LossOut,
+  type Reduction,
+  type SameShape,
+  type SparseLabels,
+} from "./types.js";
+
+const DEFAULT_EPS = 1e-7;
+
+function checkEps(op: string, eps: unknown): number {
+  if (eps === undefined) return DEFAULT_EPS;
+  if (typeof eps !== "number" || !(eps > 0 && eps < 0.5)) throw new Error(`${op}: eps must be a number in (0, 0.5), got ${String(eps)}`);
+  return eps;
+}
+
+/** Probabilities clipped to [eps, 1 - eps] so log stays finite (the gradient is 0 outside). */
+function clipProbabilities(p: AnyTensor, eps: number): AnyTensor {
+  return minimum(maximum(p, eps), 1 - eps);
+}
+
+/**
+ * Binary cross-entropy from probabilities: `-(y log p + (1 - y) log(1 - p))`, with p clipped to
+ * [eps, 1 - eps] (default 1e-7), averaged over features, then the batch. Targets may be soft (0..1).
+ * Prefer `binaryCrossEntropyWithLogits` when you have logits: it is exact where p saturates.
+ * ```ts
+ * binaryCrossEntropy(sigmoid(logits), labels);
+ * ```
+ */
+export function binaryCrossEntropy<P extends Shape, T extends Shape, const R extends Reduction = "mean">(
+  probabilities: Tensor<P, "float32">,
+  targets: Tensor<T, "float32"> & Check<SameShape<P, T, "binaryCrossEntropy">>,
+  opts?: LossOptions<R> & { eps?: number },
+): LossOut<P, R> {
+  const op = "binaryCrossEntropy";
+  checkPair(op, probabilities, targets);
+  const reduction = checkReduction(op, opts?.reduction);
+  const eps = checkEps(op, opts?.eps);
+  const y = targets as AnyTensor;
+  return tidy(() => {
+    const p = clipProbabilities(probabilities, eps);
+    const ll = add(mul(y, log(p)), mul(sub(1, y), log(sub(1, p))));
+    return reduce(op, perExample(neg(ll)), reduction);
+  }) as LossOut<P, R>;
+}
+
+/**
+ * Binary cross-entropy from logits x: `max(x, 0) - x y + log1p(exp(-|x|))`, which is
+ * `softplus(x) - x y`. NOTE: computed with the softplus primitive (stable for any x, derivative
+ * sigmoid(x)), so the gradient `sigmoid(x) - y` is exact also at x = 0, where max and |x| have kinks.
+ * ```ts
+ * binaryCrossEntropyWithLogits(logits, labels);   // finite for logits of ±1000
+ * ```
+ */
+export function binaryCrossEntropyWithLogits<P extends Shape, T extends Shape, const R extends Reduction = "mean">(
+  logits: Tensor<P, "float32">,
+  targets: Tensor<T, "float32"> & Check<SameShape<P, T, "binaryCrossEntropyWithLogits">>,
+  opts?: LossOptions<R>,
+): LossOut<P, R> {
+  const op = "binaryCrossEntropyWithLogits";
+  checkPair(op, logits, targets);
+  const reduction = checkReduction(op, opts?.reduction);
+  return tidy(() => reduce(op, perExample(sub(softplus(logits), mul(logits, targets as AnyTensor))), reduction)) as LossOut<P, R>;
+}
+
+/** Class-axis losses: reduce the last axis first (sum), then the rest like any loss. */
+function overClasses(x: AnyTensor): AnyTensor {
+  return perExample(sum(x, -1));
+}
+
+/**
+ * Categorical cross-entropy `-sum(targets * log p)` over the class (last) axis, with targets a
+ * distribution per example (one-hot or soft). By default the predictions are probabilities,
+ * clipped to [eps, 1 - eps]; with `fromLogits: true` they are logits, and `log p` is the stable
+ * `logSoftmax`.
+ * ```ts
+ * categoricalCrossEntropy(logits, oneHotLabels, { fromLogits: true });
+ * ```
+ */
+export function categoricalCrossEntropy<P extends Shape, T extends Shape, const R extends Reduction = "mean">(
+  predictions: Tensor<P, "float32">,
+  targets: Tensor<T, "float32"> & Check<SameShape<P, T, "categoricalCrossEntropy">>,
+  opts?: LossOptions<R> & { fromLogits?: boolean; eps?: number },
+): LossOut<P, R> {
+  const op = "categoricalCrossEntropy";
+  checkPair(op, predictions, targets);
+  if (predictions.rank < 2) throw new Error(`${op}: predictions need a batch and a class axis (rank >= 2), got ${formatShape(predictions.shape as readonly number[])}`);
+  const reduction = checkReduction(op, opts?.reduction);
+  const eps = checkEps(op, opts?.eps);
+  const y = targets as AnyTensor;
+  return tidy(() => {
+    const logP = opts?.fromLogits ? (logSoftmax(predictions as Tensor<Shape>) as AnyTensor) : log(clipProbabilities(predictions, eps));
+    return reduce(op, overClasses(neg(mul(y, logP))), reduction);
+  }) as LossOut<P, R>;
+}
+
+/**
+ * Cross-entropy from logits [..., K] and int32 class labels [...]: `logSumExp(x) - x[label]`,
+ * via the stable `logSoftmax` and a one-hot mask. Concrete labels outside 0..K-1 throw, naming
+ * the first one.
+ * ```ts
+ * sparseCategoricalCrossEntropy(logits, labels);   // Tensor<["batch", 10]>, Tensor<["batch"], "int32"> -> Tensor<[]>
+ * ```
+ */
+export function sparseCategoricalCrossEntropy<L extends Shape, I extends Shape, const R extends Reduction = "mean">(
+  logits: Tensor<L, "float32">,
+  labels: Tensor<I, "int32"> & Check<SparseLabels<L, I, "sparseCategoricalCrossEntropy">>,
+  opts?: LossOptions<R>,
+): LossOut<L, R> {
+  const op = "sparseCategoricalCrossEntropy";
+  expectTensor(op, logits, "logits");
+  expectTensor(op, labels, "labels");
+  expectFloat(op, logits, "logits");
+  if (labels.dtype !== "int32") throw new Error(`${op}: labels must be int32 class indices, got ${labels.dtype}`);
+  const reduction = checkReduction(op, opts?.reduction);
+  const ls = logits.shape as readonly number[], is = labels.shape as readonly number[];
+  if (ls.length < 2) throw new Error(`${op}: logits need a batch and a class axis (rank >= 2), got ${formatShape(ls)}`);
+  expectBatch(op, labels, "labels");
+  const lead = ls.slice(0, -1);
+  if (is.length !== lead.length || is.some((d, i) => d !== lead[i])) {
+    throw new Error(`${op}: labels ${formatShape(is)} must have the logits' shape without the class axis, ${formatShape(lead)} (logits ${formatShape(ls)})`);
+  }
+  const classes = ls[ls.length - 1];
+  checkLabels(op, labels, classes);
+  return tidy(() => {
+    const logP = logSoftmax(logits as Tensor<Shape>) as AnyTensor;
+    return reduce(op, overClasses(neg(mul(oneHot(labels, classes), logP))), reduction);
+  }) as LossOut<L, R>;
+}
+
+/** Throws on the first label outside 0..classes-1 when the labels have values (not under jit). */
+function checkLabels(op: string, labels: AnyTensor, classes: number): void {
+  let values: ArrayLike<number>;
+  try {
+    values = labels.dataSync() as Int32Array;
+  } catch {
+    return; // traced by jit or vmap: no values yet
+  }
+  for (let i = 0; i < values.length; i++) {
+    const k = values[i];
+    if (k < 0 || k >= classes) throw new Error(`${op}: label ${k} at index ${i} is out of range for ${classes} classes (expected 0..${classes - 1})`);
+  }
+}

@@ -1,0 +1,16 @@
+// Public surface of losses: losses (differentiable, Tensor<[]> out), penalties, and host-side metrics.
+export { mse, mae, huber } from "./regression.js";
+export { binaryCrossEntropy, binaryCrossEntropyWithLogits, categoricalCrossEntropy, sparseCategoricalCrossEntropy } from "./classification.js";
+export { l1Penalty, l2Penalty, type PenaltyOptions, type PathFilter } from "./penalties.js";
+export {
+  accuracy,
+  topKAccuracy,
+  confusionMatrix,
+  precision,
+  recall,
+  f1Score,
+  type MetricOptions,
+  type ConfusionOptions,
+  type AveragedOptions,
+} from "./metrics.js";
+export type { Reduction, LossOptions, LossOut, BatchDim, SameShape, SparseLabels } from "./types.js";

@@ -1,0 +1,66 @@
+// Weight penalties over a whole param tree: L1 (sum |w|) and L2 (sum w^2).
+import type { AnyTensor, Tensor } from "../tensor/index.js";
+import { leaves, paths } from "../tree/index.js";
+import { abs, add, mul, square } from "../core/primitives/elementwise.js";
+import { sum } from "../core/primitives/reduce.js";
+import { asTensor } from "../core/primitives/util.js";
+import { tidy } from "../ops/index.js";
+
+/** Which leaves count, by path (e.g. `layers[0].kernel`): a RegExp tested on the path, or a predicate. */
+export type PathFilter = RegExp | ((path: string) => boolean);
+
+export interface PenaltyOptions {
+  /** Only leaves whose path matches (default: every float32 leaf). E.g. `/kernel$/` to skip biases. */
+  filter?: PathFilter;
+  /** Multiplies the sum (default 1). */
+  scale?: number;
+}
+
+// NOTE: the same PathFilter as optim's addDecayedWeights mask; both belong in src/tree once it grows one.
+function predicate(op: string, filter: PathFilter | undefined): (path: string) => boolean {
+  if (filter === undefined) return () => true;
+  if (filter instanceof RegExp) {
+    return (p) => {
+      filter.lastIndex = 0;
+      return filter.test(p);
+    };
+  }
+  if (typeof filter === "function") return filter;
+  throw new Error(`${op}: filter must be a RegExp or a (path) => boolean function, got ${typeof filter}`);
+}
+
+function penalty(op: string, params: unknown, opts: PenaltyOptions, perLeaf: (w: AnyTensor) => AnyTensor): Tensor<[]> {
+  const scale = opts.scale ?? 1;
+  if (typeof scale !== "number" || !Number.isFinite(scale)) throw new Error(`${op}: scale must be a finite number, got ${String(scale)}`);
+  const selected = predicate(op, opts.filter);
+  const ls = leaves(params);
+  const ps = paths(params);
+  const chosen = ls.filter((l, i) => l.dtype === "float32" && selected(ps[i]));
+  if (ls.length === 0) throw new Error(`${op}: the params tree has no tensors`);
+  if (chosen.length === 0) throw new Error(`${op}: the filter matches none of the float32 leaves (${ps.join(", ")})`);
+  return tidy(() => {
+    let total: AnyTensor = asTensor(0);
+    for (const w of chosen) total = add(total, sum(perLeaf(w)));
+    return scale === 1 ? total : mul(total, scale);
+  }) as Tensor<[]>;
+}
+
+/**
+ * `scale * sum(|w|)` over every selected leaf of a param tree (int32 leaves are skipped).
+ * ```ts
+ * const loss = add(mse(pred, y), l1Penalty(params, { scale: 1e-4, filter: /kernel$/ }));
+ * ```
+ */
+export function l1Penalty(params: unknown, opts: PenaltyOptions = {}): Tensor<[]> {
+  return penalty("l1Penalty", params, opts, abs);
+}
+
+/**
+ * `scale * sum(w^2)` over every selected leaf of a param tree (no 1/2 factor).
+ * ```ts
+ * const loss = add(crossEntropy, l2Penalty(params, { scale: 1e-4, filter: /kernel$/ }));
+ * ```
+ */
+export function l2Penalty(params: unknown, opts: PenaltyOptions = {}): Tensor<[]> {
+  return penalty("l2Penalty", params, opts, square);
+}

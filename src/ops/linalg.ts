@@ -1,0 +1,63 @@
+// Matrix products: matmul (2-D and batched), dot (vector . vector), matvec (matrix . vector).
+import type { Check, Out, Shape } from "../../typelevel/index.js";
+import { formatShape, type Tensor } from "../tensor/index.js";
+import { matmul as matmulCore } from "../core/primitives/matmul.js";
+import { reshape as reshapeCore } from "../core/primitives/shape.js";
+import { expectTensor } from "./elementwise.js";
+import { typed, type Dot, type MatMul, type MatVec, type NumericDType } from "./types.js";
+
+/**
+ * Matrix product over the last two axes: [..., m, k] x [..., k, n] -> [..., m, n]; the batch
+ * axes broadcast. A rank-2 right side with a batched left side runs as one big product.
+ * ```ts
+ * const h = matmul(x, w);   // Tensor<["batch", 784]> x Tensor<[784, 128]> -> Tensor<["batch", 128]>
+ * ```
+ */
+export function matmul<A extends Shape, B extends Shape, D extends NumericDType>(
+  a: Tensor<A, D>,
+  b: Tensor<B, D> & Check<MatMul<A, B>>,
+): Tensor<Out<MatMul<A, B>>, D> {
+  expectTensor("matmul", a, "a");
+  expectTensor("matmul", b, "b");
+  return typed(matmulCore(a, b));
+}
+
+/**
+ * Inner product of two vectors of equal length: a scalar.
+ * ```ts
+ * dot(tensor([1, 2, 3], [3]), tensor([4, 5, 6], [3]));   // 32
+ * ```
+ */
+export function dot<A extends Shape, B extends Shape, D extends NumericDType>(
+  a: Tensor<A, D>,
+  b: Tensor<B, D> & Check<Dot<A, B>>,
+): Tensor<Out<Dot<A, B>>, D> {
+  expectTensor("dot", a, "a");
+  expectTensor("dot", b, "b");
+  const [sa, sb] = [a.shape as readonly number[], b.shape as readonly number[]];
+  if (sa.length !== 1 || sb.length !== 1) throw new Error(`dot expects two vectors, got ${formatShape(sa)} and ${formatShape(sb)}`);
+  if (sa[0] !== sb[0]) throw new Error(`dot: lengths differ (${sa[0]} vs ${sb[0]})`);
+  // NOTE: as a [1, k] x [k, 1] product it reaches the fast matmul kernel.
+  return typed(reshapeCore(matmulCore(reshapeCore(a, [1, sa[0]]), reshapeCore(b, [sb[0], 1])), []));
+}
+
+/**
+ * Matrix times vector: [..., m, k] x [k] -> [..., m].
+ * ```ts
+ * matvec(w, v);   // Tensor<[10, 784]> x Tensor<[784]> -> Tensor<[10]>
+ * ```
+ */
+export function matvec<A extends Shape, V extends Shape, D extends NumericDType>(
+  a: Tensor<A, D>,
+  v: Tensor<V, D> & Check<MatVec<A, V>>,
+): Tensor<Out<MatVec<A, V>>, D> {
+  expectTensor("matvec", a, "a");
+  expectTensor("matvec", v, "v");
+  const [sa, sv] = [a.shape as readonly number[], v.shape as readonly number[]];
+  if (sa.length < 2 || sv.length !== 1) {
+    throw new Error(`matvec expects a matrix of rank >= 2 and a vector, got ${formatShape(sa)} and ${formatShape(sv)}`);
+  }
+  const k = sa[sa.length - 1];
+  if (k !== sv[0]) throw new Error(`matvec: inner dims differ (${k} vs ${sv[0]}) for ${formatShape(sa)} x ${formatShape(sv)}`);
+  return typed(reshapeCore(matmulCore(a, reshapeCore(v, [k, 1])), sa.slice(0, -1)));
+}

@@ -1,0 +1,53 @@
+// Normalising ops over one axis: softmax and logSoftmax, written to stay finite for any input.
+import type { Check, Reduce, Shape } from "../../typelevel/index.js";
+import type { AnyTensor, Tensor } from "../tensor/index.js";
+import * as E from "../core/primitives/elementwise.js";
+import * as R from "../core/primitives/reduce.js";
+import { stopGradient as stopGradientCore } from "../core/primitives/stop-gradient.js";
+import { expectTensor } from "./elementwise.js";
+import { logSumExpCore } from "./reduce.js";
+import { tidy } from "./tidy.js";
+import { typed } from "./types.js";
+
+function oneAxis(op: string, x: AnyTensor, axis: unknown): number {
+  expectTensor(op, x);
+  if (typeof axis !== "number") throw new Error(`${op}: axis must be a single number, got ${Array.isArray(axis) ? "an array" : typeof axis}`);
+  if (x.dtype !== "float32") throw new Error(`${op}: expects a float32 tensor, got ${x.dtype}`);
+  return R.normAxes(op, axis, x.rank)[0];
+}
+
+/**
+ * exp(x) normalised to sum to 1 along `axis` (default the last).
+ * NOTE: x - max(x) before exp keeps exp <= 1, so large logits do not overflow; the max is
+ * stopped (the shift cancels), so the gradient is the exact softmax Jacobian.
+ * ```ts
+ * softmax(logits);   // ["batch", 10], each row sums to 1
+ * ```
+ */
+export function softmax<S extends Shape, const A extends number = -1>(
+  x: Tensor<S, "float32">,
+  axis?: A & Check<Reduce<S, A, false, "softmax">>,
+): Tensor<S, "float32"> {
+  const a = oneAxis("softmax", x, axis ?? -1);
+  return typed(
+    tidy(() => {
+      const e = E.exp(E.sub(x, stopGradientCore(R.max(x, [a], true))));
+      return E.div(e, R.sum(e, [a], true));
+    }),
+  );
+}
+
+/**
+ * log(softmax(x)) along `axis` (default the last), computed as x - logSumExp(x): finite for
+ * inputs such as [1000, 0, -1000] where log(softmax(x)) would give -Infinity.
+ * ```ts
+ * const nll = neg(mean(sum(mul(logSoftmax(logits), oneHot(labels, 10)), -1)));
+ * ```
+ */
+export function logSoftmax<S extends Shape, const A extends number = -1>(
+  x: Tensor<S, "float32">,
+  axis?: A & Check<Reduce<S, A, false, "logSoftmax">>,
+): Tensor<S, "float32"> {
+  const a = oneAxis("logSoftmax", x, axis ?? -1);
+  return typed(tidy(() => E.sub(x, logSumExpCore(x, [a], true))));
+}

@@ -1,0 +1,227 @@
+// Shape ops: reshape, flatten, transpose, squeeze, expandDims, broadcastTo, concat, stack,
+// slice, pad, gather, oneHot. All move data; none computes.
+import type {
+  Check, Concat, ExpandDims, Gather, OneHot, Out, Pad, Reshape, Shape, Slice, Squeeze, Stack, Transpose,
+} from "../../typelevel/index.js";
+import { formatShape, type AnyTensor, type DType, type Tensor } from "../tensor/index.js";
+import { reshape as reshapeCore, transpose as transposeCore } from "../core/primitives/shape.js";
+import { broadcastTo as broadcastToCore } from "../core/primitives/broadcast.js";
+import { squeeze as squeezeCore, expandDims as expandDimsCore } from "../core/primitives/squeeze.js";
+import { concat as concatCore, stack as stackCore } from "../core/primitives/concat.js";
+import { slice as sliceCore } from "../core/primitives/slice.js";
+import { pad as padCore } from "../core/primitives/pad.js";
+import { gather as gatherCore, oneHot as oneHotCore } from "../core/primitives/gather.js";
+import { expectTensor } from "./elementwise.js";
+import { typed, type BroadcastTo, type Flatten, type NamedDimsAligned, type ShapeOf } from "./types.js";
+
+type Axes = number | readonly number[] | undefined;
+
+/**
+ * x with a new shape of the same element count. One dim may be -1 (inferred). A named dim
+ * ("batch") must sit at the same index as in x's type and takes x's size there, so
+ * `reshape(x, ["batch", -1])` flattens all but the batch axis.
+ * ```ts
+ * reshape(pool, ["batch", -1]);   // Tensor<["batch", 7, 7, 64]> -> Tensor<["batch", 3136]>
+ * reshape(tensor(data, [2, 6]), [3, 4]);
+ * ```
+ */
+export function reshape<S extends Shape, D extends DType, const T extends Shape>(
+  x: Tensor<S, D>,
+  shape: T & Check<Reshape<S, T>> & NamedDimsAligned<S, T>,
+): Tensor<Out<Reshape<S, T>>, D> {
+  expectTensor("reshape", x);
+  if (!Array.isArray(shape)) throw new Error(`reshape: shape must be an array of dims, got ${typeof shape}`);
+  const xs = x.shape as readonly number[];
+  const target = (shape as readonly (number | string)[]).map((d, i) => {
+    if (typeof d === "number") return d;
+    if (typeof d !== "string") throw new Error(`reshape: dims must be numbers, -1 or named dims, got ${String(d)} at index ${i}`);
+    // NOTE: names do not exist at run time; the type rule guarantees x has this name at index i.
+    if (i >= xs.length) throw new Error(`reshape: named dim ${d} at index ${i} of ${formatShape(shape as Shape)} has no input dim at that index (input ${formatShape(xs)})`);
+    return xs[i];
+  });
+  return typed(reshapeCore(x, target));
+}
+
+/**
+ * Axes from `startAxis` (default 0) to the last folded into one.
+ * ```ts
+ * flatten(x);      // [2, 3, 4] -> [24]
+ * flatten(x, 1);   // ["batch", 7, 7, 64] -> ["batch", 3136]
+ * ```
+ */
+export function flatten<S extends Shape, D extends DType, const A extends number = 0>(
+  x: Tensor<S, D>,
+  startAxis?: A & Check<Flatten<S, A>>,
+): Tensor<Out<Flatten<S, A>>, D> {
+  expectTensor("flatten", x);
+  const xs = x.shape as readonly number[];
+  const start = startAxis ?? 0;
+  const rank = xs.length;
+  const ok = Number.isInteger(start) && (rank === 0 ? start === 0 : start >= -rank && start < rank);
+  if (!ok) throw new Error(`flatten: startAxis ${start} is out of range for ${formatShape(xs)} (rank ${rank})`);
+  const s = start < 0 ? start + rank : start;
+  return typed(reshapeCore(x, [...xs.slice(0, s), -1]));
+}
+
+/**
+ * Axes permuted: result axis i is x's axis perm[i]; without perm the axes are reversed.
+ * ```ts
+ * transpose(w);                    // [784, 128] -> [128, 784]
+ * transpose(images, [0, 3, 1, 2]); // NHWC -> NCHW
+ * ```
+ */
+export function transpose<S extends Shape, D extends DType, const P extends readonly number[] | undefined = undefined>(
+  x: Tensor<S, D>,
+  perm?: P & Check<Transpose<S, P>>,
+): Tensor<Out<Transpose<S, P>>, D> {
+  expectTensor("transpose", x);
+  if (perm !== undefined && !Array.isArray(perm)) throw new Error(`transpose: perm must be an array of axes, got ${typeof perm}`);
+  return typed(transposeCore(x, perm as readonly number[] | undefined));
+}
+
+/**
+ * x without the given size-1 axes. Without axes every size-1 axis goes at run time, but the
+ * type drops only literal 1s (a named dim such as "batch" stays): give axes when a symbolic
+ * dim could be 1.
+ * ```ts
+ * squeeze(x, -1);   // ["batch", 10, 1] -> ["batch", 10]
+ * ```
+ */
+export function squeeze<S extends Shape, D extends DType, const A extends Axes = undefined>(
+  x: Tensor<S, D>,
+  axis?: A & Check<Squeeze<S, A>>,
+): Tensor<Out<Squeeze<S, A>>, D> {
+  expectTensor("squeeze", x);
+  return typed(squeezeCore(x, axis as Axes));
+}
+
+/**
+ * x with a new size-1 axis at `axis` (-1 appends it last).
+ * ```ts
+ * expandDims(labels, -1);   // ["batch"] -> ["batch", 1]
+ * ```
+ */
+export function expandDims<S extends Shape, D extends DType, const A extends number>(
+  x: Tensor<S, D>,
+  axis: A & Check<ExpandDims<S, A>>,
+): Tensor<Out<ExpandDims<S, A>>, D> {
+  expectTensor("expandDims", x);
+  return typed(expandDimsCore(x, axis));
+}
+
+/**
+ * x repeated along size-1 (or missing leading) axes up to `shape`. The gradient sums back.
+ * ```ts
+ * broadcastTo(bias, [32, 10]);   // [10] -> [32, 10]
+ * ```
+ */
+export function broadcastTo<S extends Shape, D extends DType, const T extends readonly number[]>(
+  x: Tensor<S, D>,
+  shape: T & Check<BroadcastTo<S, T>>,
+): Tensor<Out<BroadcastTo<S, T>>, D> {
+  expectTensor("broadcastTo", x);
+  if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
+    throw new Error(`broadcastTo: shape must be an array of non-negative integers, got ${Array.isArray(shape) ? formatShape(shape) : typeof shape}`);
+  }
+  return typed(broadcastToCore(x, shape));
+}
+
+/** The shapes of a tuple of tensors, and their dtype. */
+type ShapesOf<X extends readonly unknown[]> = { [K in keyof X]: ShapeOf<X[K]> };
+type DTypeOfAll<X extends readonly unknown[]> = X[number] extends Tensor<any, infer D> ? D : never;
+
+function expectTensors(op: string, xs: unknown): asserts xs is AnyTensor[] {
+  if (!Array.isArray(xs)) throw new Error(`${op}: expected an array of tensors, got ${typeof xs}`);
+  xs.forEach((x, i) => expectTensor(op, x, `tensor ${i}`));
+}
+
+/**
+ * Tensors joined along an existing axis (default 0; negative counts from the end); every
+ * other dim must agree. The type error, if any, is on the array (the axis may be omitted).
+ * ```ts
+ * concat([a, b], -1);   // ["batch", 3] and ["batch", 5] -> ["batch", 8]
+ * ```
+ */
+export function concat<const X extends readonly Tensor<Shape, DType>[], const A extends number = 0>(
+  xs: X & Check<Concat<ShapesOf<X>, A>>,
+  axis?: A,
+): Tensor<Out<Concat<ShapesOf<X>, A>>, DTypeOfAll<X>> {
+  expectTensors("concat", xs);
+  return typed(concatCore(xs, axis ?? 0));
+}
+
+/**
+ * Equal-shaped tensors stacked along a new axis (default 0; -1 appends it last).
+ * ```ts
+ * stack([a, b, c]);   // three [2, 3] -> [3, 2, 3]
+ * ```
+ */
+export function stack<const X extends readonly Tensor<Shape, DType>[], const A extends number = 0>(
+  xs: X & Check<Stack<ShapesOf<X>, A>>,
+  axis?: A,
+): Tensor<Out<Stack<ShapesOf<X>, A>>, DTypeOfAll<X>> {
+  expectTensors("stack", xs);
+  return typed(stackCore(xs, axis ?? 0));
+}
+
+/**
+ * The window of x starting at `begin` with `size` entries per axis; a size of -1 (or a
+ * missing trailing entry) means "to the end". The type error, if any, is on `begin`.
+ * ```ts
+ * slice(images, [0, 2, 2], [-1, 24, 24]);   // ["batch", 28, 28, 1] -> ["batch", 24, 24, 1]
+ * ```
+ */
+export function slice<S extends Shape, D extends DType, const B extends readonly number[], const Z extends readonly number[] = []>(
+  x: Tensor<S, D>,
+  begin: B & Check<Slice<S, B, Z>>,
+  size?: Z,
+): Tensor<Out<Slice<S, B, Z>>, D> {
+  expectTensor("slice", x);
+  if (!Array.isArray(begin)) throw new Error(`slice: begin must be an array, got ${typeof begin}`);
+  if (size !== undefined && !Array.isArray(size)) throw new Error(`slice: size must be an array, got ${typeof size}`);
+  return typed(sliceCore(x, begin, size ?? []));
+}
+
+/**
+ * x padded with `value` (default 0): `paddings[i] = [before, after]` for axis i.
+ * ```ts
+ * pad(images, [[0, 0], [2, 2], [2, 2], [0, 0]]);   // ["batch", 28, 28, 1] -> ["batch", 32, 32, 1]
+ * ```
+ */
+export function pad<S extends Shape, D extends DType, const P extends readonly (readonly [number, number])[]>(
+  x: Tensor<S, D>,
+  paddings: P & Check<Pad<S, P>>,
+  value = 0,
+): Tensor<Out<Pad<S, P>>, D> {
+  expectTensor("pad", x);
+  return typed(padCore(x, paddings, value));
+}
+
+/**
+ * Entries of x picked along `axis` (default 0) by int32 indices: the output shape is
+ * x[:axis] ++ indices ++ x[axis+1:]. An out-of-range index throws naming it.
+ * ```ts
+ * gather(embeddings, tokens);   // [1000, 64] x ["batch", 20] -> ["batch", 20, 64]
+ * ```
+ */
+export function gather<S extends Shape, D extends DType, I extends Shape, const A extends number = 0>(
+  x: Tensor<S, D>,
+  indices: Tensor<I, "int32"> & Check<Gather<S, I, A>>,
+  axis?: A,
+): Tensor<Out<Gather<S, I, A>>, D> {
+  expectTensor("gather", x);
+  expectTensor("gather", indices, "indices");
+  return typed(gatherCore(x, indices, axis ?? 0));
+}
+
+/**
+ * int32 labels as float32 one-hot rows: [...labels.shape, depth]. A label outside 0..depth-1
+ * throws naming it.
+ * ```ts
+ * oneHot(labels, 10);   // Tensor<["batch"], "int32"> -> Tensor<["batch", 10]>
+ * ```
+ */
+export function oneHot<S extends Shape, const N extends number>(indices: Tensor<S, "int32">, depth: N): Tensor<Out<OneHot<S, N>>> {
+  expectTensor("oneHot", indices, "indices");
+  return typed(oneHotCore(indices, depth));
+}

@@ -1,0 +1,63 @@
+// Public surface of optim: optax-style gradient transformations, named optimizers and schedules.
+export {
+  applyUpdates,
+  applyGradients,
+  transformation,
+  type GradientTransformation,
+  type StateFamily,
+  type StateOf,
+  type StateFor,
+  type FamilyOf,
+  type Count,
+  type EmptyState,
+  type EmptyFamily,
+} from "./transform.js";
+export { chain, type ChainFamily } from "./chain.js";
+export { scale, scaleBySchedule, scaleByLearningRate, type ScaleByScheduleState, type ScaleByScheduleFamily } from "./scale.js";
+export { scaleByAdam, scaleByAdamax, type AdamOptions, type ScaleByAdamState, type ScaleByAdamFamily, type ScaleByAdamaxState, type ScaleByAdamaxFamily } from "./adam.js";
+export { scaleByRms, scaleByAdagrad, type ScaleByRmsState, type ScaleByRmsFamily, type ScaleByAdagradState, type ScaleByAdagradFamily } from "./rms.js";
+export { scaleByMomentum, trace, type ScaleByMomentumState, type ScaleByMomentumFamily } from "./momentum.js";
+export { addDecayedWeights, pathPredicate, type PathFilter } from "./weight-decay.js";
+export { clip, clipByGlobalNorm, globalNorm } from "./clip.js";
+export {
+  sgd,
+  momentum,
+  nesterov,
+  adam,
+  adamw,
+  adagrad,
+  adamax,
+  rmsprop,
+  type LearningRate,
+  type RmspropOptions,
+  type SgdState,
+  type MomentumState,
+  type AdamState,
+  type AdamWState,
+  type AdagradState,
+  type AdamaxState,
+  type RmspropState,
+  type RmspropMomentumState,
+  type SgdFamily,
+  type MomentumFamily,
+  type AdamFamily,
+  type AdamWFamily,
+  type AdagradFamily,
+  type AdamaxFamily,
+  type RmspropFamily,
+  type RmspropMomentumFamily,
+} from "./optimizers.js";
+export {
+  constant,
+  linear,
+  piecewiseConstant,
+  stepDecay,
+  exponentialDecay,
+  cosineDecay,
+  joinSchedules,
+  warmup,
+  warmupCosineDecay,
+  asSchedule,
+  scheduleValues,
+  type Schedule,
+} from "./schedules.js";

@@ -1,0 +1,190 @@
+// Type tests for src/ops: the shapes a user sees on hover, and the mistakes that must not
+// compile. Checked by `tsc -p tsconfig.json` (not run by vitest).
+import type { Tensor } from "../src/tensor/index.js";
+import {
+  add, argmax, broadcastTo, cast, clip, concat, dot, equal, exp, expandDims, flatten, gather, greater, logSoftmax,
+  logSumExp, matmul, matvec, max, mean, mul, neg, oneHot, pad, relu, reshape, slice, softmax, squeeze, stack, sub,
+  sum, transpose, variance, where,
+} from "../src/ops/index.js";
+
+type Expect<T extends true> = T;
+type Equal<X, Y> = (<T>() => T extends X ? 1 : 2) extends (<T>() => T extends Y ? 1 : 2) ? true : false;
+
+declare const x: Tensor<["batch", 784]>;
+declare const w: Tensor<[784, 128]>;
+declare const b: Tensor<[128]>;
+declare const m23: Tensor<[2, 3]>;
+declare const m34: Tensor<[3, 4]>;
+declare const v3: Tensor<[3]>;
+declare const v4: Tensor<[4]>;
+declare const i3: Tensor<[3], "int32">;
+declare const labels: Tensor<["batch"], "int32">;
+declare const img: Tensor<["batch", 28, 28, 1]>;
+declare const seq: Tensor<["batch", "time", 16]>;
+declare const bm: Tensor<["batch", 5, 3]>;
+declare const emb: Tensor<[1000, 64]>;
+declare const tokens: Tensor<["batch", 20], "int32">;
+declare const col: Tensor<["batch", 1]>;
+declare const row: Tensor<[1, 10]>;
+
+// ---------------------------------------------------------------- what must compile, and to what
+const e1 = add(matmul(x, w), b);
+const e2 = mul(x, 2);
+const e3 = sub(1, v3);
+const e4 = add(i3, 1);
+const e5 = greater(x, 0);
+const e6 = where(e5, x, 0);
+const e7 = cast(e5, "float32");
+const e8 = exp(neg(x));
+const e9 = sum(img, [1, 2]);
+const e10 = mean(img, -1, true);
+const e11 = argmax(matmul(x, w));
+const e12 = logSumExp(x, -1);
+const e13 = matmul(bm, m34);
+const e14 = dot(v3, v3);
+const e15 = matvec(m23, v3);
+const e16 = reshape(img, ["batch", -1]);
+const e17 = reshape(m23, [3, 2]);
+const e18 = flatten(img, 1);
+const e19 = transpose(m23);
+const e20 = transpose(seq, [1, 0, 2]);
+const e21 = squeeze(img, -1);
+const e22 = expandDims(labels, -1);
+const e23 = broadcastTo(v3, [2, 3]);
+const e24 = concat([m23, m23], 0);
+const e25 = stack([v3, v3, v3], -1);
+const e26 = slice(img, [0, 2, 2], [-1, 24, 24]);
+const e27 = pad(img, [[0, 0], [2, 2], [2, 2], [0, 0]]);
+const e28 = gather(emb, tokens);
+const e29 = oneHot(labels, 10);
+const e30 = softmax(seq);
+const e31 = logSoftmax(x, 0);
+const e32 = variance(seq, [0, 1]);
+const e33 = max(i3);
+const e34 = clip(i3, 0, 2);
+const e35 = add(col, row);
+const e36 = sum(x);
+const e37 = flatten(m23);
+const e38 = relu(seq);
+
+export type Compiles = [
+  Expect<Equal<typeof e1, Tensor<["batch", 128]>>>,
+  Expect<Equal<typeof e2, Tensor<["batch", 784]>>>,
+  Expect<Equal<typeof e3, Tensor<[3]>>>,
+  Expect<Equal<typeof e4, Tensor<[3], "int32">>>,
+  Expect<Equal<typeof e5, Tensor<["batch", 784], "bool">>>,
+  Expect<Equal<typeof e6, Tensor<["batch", 784]>>>,
+  Expect<Equal<typeof e7, Tensor<["batch", 784], "float32">>>,
+  Expect<Equal<typeof e8, Tensor<["batch", 784]>>>,
+  Expect<Equal<typeof e9, Tensor<["batch", 1]>>>,
+  Expect<Equal<typeof e10, Tensor<["batch", 28, 28, 1]>>>,
+  Expect<Equal<typeof e11, Tensor<["batch"], "int32">>>,
+  Expect<Equal<typeof e12, Tensor<["batch"]>>>,
+  Expect<Equal<typeof e13, Tensor<["batch", 5, 4]>>>,
+  Expect<Equal<typeof e14, Tensor<[]>>>,
+  Expect<Equal<typeof e15, Tensor<[2]>>>,
+  Expect<Equal<typeof e16, Tensor<["batch", 784]>>>,
+  Expect<Equal<typeof e17, Tensor<[3, 2]>>>,
+  Expect<Equal<typeof e18, Tensor<["batch", 784]>>>,
+  Expect<Equal<typeof e19, Tensor<[3, 2]>>>,
+  Expect<Equal<typeof e20, Tensor<["time", "batch", 16]>>>,
+  Expect<Equal<typeof e21, Tensor<["batch", 28, 28]>>>,
+  Expect<Equal<typeof e22, Tensor<["batch", 1], "int32">>>,
+  Expect<Equal<typeof e23, Tensor<[2, 3]>>>,
+  Expect<Equal<typeof e24, Tensor<[4, 3]>>>,
+  Expect<Equal<typeof e25, Tensor<[3, 3]>>>,
+  Expect<Equal<typeof e26, Tensor<["batch", 24, 24, 1]>>>,
+  Expect<Equal<typeof e27, Tensor<["batch", 32, 32, 1]>>>,
+  Expect<Equal<typeof e28, Tensor<["batch", 20, 64]>>>,
+  Expect<Equal<typeof e29, Tensor<["batch", 10]>>>,
+  Expect<Equal<typeof e30, Tensor<["batch", "time", 16]>>>,
+  Expect<Equal<typeof e31, Tensor<["batch", 784]>>>,
+  Expect<Equal<typeof e32, Tensor<[16]>>>,
+  Expect<Equal<typeof e33, Tensor<[], "int32">>>,
+  Expect<Equal<typeof e34, Tensor<[3], "int32">>>,
+  Expect<Equal<typeof e35, Tensor<["batch", 10]>>>,
+  Expect<Equal<typeof e36, Tensor<[]>>>,
+  Expect<Equal<typeof e37, Tensor<[6]>>>,
+  Expect<Equal<typeof e38, Tensor<["batch", "time", 16]>>>,
+];
+
+// ---------------------------------------------------------------- what must not compile
+// Each line below is one mistake; tsc prints the message on the offending argument.
+// @ts-expect-error matmul: inner dims differ (784 vs 3)
+matmul(x, m34);
+// @ts-expect-error matmul expects two tensors of rank >= 2
+matmul(v3, m34);
+// @ts-expect-error add: shapes [batch, time, 16] and [4] do not broadcast
+add(seq, v4);
+// @ts-expect-error add: dtypes differ (int32 vs float32)
+add(i3, v3);
+// @ts-expect-error a bool tensor is not a numeric operand
+mul(e5, 2);
+// @ts-expect-error reshape: 6 elements into 8
+reshape(m23, [4, 2]);
+// @ts-expect-error reshape: at most one -1
+reshape(m23, [-1, -1]);
+// @ts-expect-error reshape: named dim "batch" must keep its index
+reshape(seq, [-1, "batch"]);
+// @ts-expect-error transpose: [0, 0] is not a permutation
+transpose(m23, [0, 0]);
+// @ts-expect-error sum: axis 4 is out of range for rank 4
+sum(img, 4);
+// @ts-expect-error exp needs float32
+exp(i3);
+// @ts-expect-error mean needs float32
+mean(i3);
+// @ts-expect-error argmax takes one axis
+argmax(x, [0]);
+// @ts-expect-error dot: lengths differ (3 vs 4)
+dot(v3, v4);
+// @ts-expect-error matvec: inner dims differ
+matvec(m23, v4);
+// @ts-expect-error concat: dims differ at axis 1
+concat([m23, m34], 0);
+// @ts-expect-error stack: all shapes must be equal
+stack([v3, v4]);
+// @ts-expect-error slice: begin 0 + size 30 exceeds dim 28
+slice(img, [0, 0], [-1, 30]);
+// @ts-expect-error pad: expected 4 pairs
+pad(img, [[1, 1]]);
+// @ts-expect-error squeeze: axis 1 has size 28
+squeeze(img, 1);
+// @ts-expect-error expandDims: axis 3 is out of range
+expandDims(v3, 3);
+// @ts-expect-error broadcastTo: cannot broadcast [3] to [2, 4]
+broadcastTo(v3, [2, 4]);
+// @ts-expect-error oneHot needs int32 labels
+oneHot(v3, 10);
+// @ts-expect-error gather needs int32 indices
+gather(emb, v3);
+// @ts-expect-error softmax: axis 2 is out of range for rank 2
+softmax(x, 2);
+// @ts-expect-error where needs a bool condition
+where(x, x, 0);
+// @ts-expect-error flatten: startAxis 2 is out of range for rank 2
+flatten(m23, 2);
+// @ts-expect-error logSumExp: axis -3 is out of range
+logSumExp(x, -3);
+// @ts-expect-error clip needs number bounds
+clip(x, v3, 1);
+// @ts-expect-error cast to an unknown dtype
+cast(x, "float64");
+
+// The messages users read, for the rules src/ops defines itself.
+import type { ErrorMessage, MatMul } from "../typelevel/index.js";
+import type { BroadcastTo, Dot, Flatten, MatVec } from "../src/ops/index.js";
+export type Messages = [
+  Expect<Equal<ErrorMessage<MatMul<["batch", 784], [3, 4]>>, "matmul: inner dims differ (784 vs 3)">>,
+  Expect<Equal<ErrorMessage<Dot<[3], [4]>>, "dot: lengths differ (3 vs 4)">>,
+  Expect<Equal<ErrorMessage<Dot<[2, 3], [3]>>, "dot expects two vectors, got [2, 3] and [3]">>,
+  Expect<Equal<ErrorMessage<MatVec<[2, 3], [4]>>, "matvec: inner dims differ (3 vs 4) for [2, 3] x [4]">>,
+  Expect<Equal<ErrorMessage<BroadcastTo<[3], [2, 4]>>, "broadcastTo: cannot broadcast [3] to [2, 4] (3 vs 4)">>,
+  Expect<Equal<ErrorMessage<BroadcastTo<[2, 3], [3]>>, "broadcastTo: cannot broadcast [2, 3] to [3] (rank 2 > 1)">>,
+  Expect<Equal<ErrorMessage<Flatten<[2, 3], 2>>, "flatten: startAxis 2 is out of range for [2, 3] (rank 2)">>,
+  // symbolic dims stay symbolic
+  Expect<Equal<MatVec<["batch", 3, 4], [4]>, ["batch", 3]>>,
+  Expect<Equal<BroadcastTo<["n"], [5]>, [5]>>,
+  Expect<Equal<Flatten<["batch", "time", 16], 1>, ["batch", number]>>,
+  Expect<Equal<Dot<[number], [3]>, []>>,
+];
