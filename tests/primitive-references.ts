@@ -166,3 +166,7 @@ export function scatterAdd(updates: TensorValue, indices: TensorValue, axis: num
   }
   return { shape, data: out };
 }
+
+export function reverse(x: TensorValue, axes: readonly number[]): Reference {
+  return build([...x.shape], (idx) => get(x, idx.map((i, k) => (axes.includes(k) ? x.shape[k] - 1 - i : i))));
+}

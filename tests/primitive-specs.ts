@@ -359,6 +359,7 @@ export const specs = {
       .tuple(shape, dtypeOf(["float32", "int32"]))
       .chain(([s, dtype]) => fc.tuple(arbTensor(s, { dtype }), arbAxes(s.length)).map(([x, axes]) => ({ inputs: [x], params: { axes } }))),
     derivative: "fd",
+    reference: ([x], p) => ref.reverse(x, p.axes),
   },
   conv2d: { cases: convCases, derivative: "fd" },
   maxPool2d: { cases: poolCases(true), derivative: "fd" },

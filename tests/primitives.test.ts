@@ -1,68 +1,26 @@
 // Every primitive in the registry, driven by its spec (tests/primitive-specs.ts): shape rule,
-// kernel values, derivatives of order 1 and 2 against finite differences, vmap against a loop,
-// jit against eager, and no leaked tensors.
+// kernel values against a float64 reference, derivatives of order 1 and 2 against finite
+// differences, vmap against a loop, jit against eager, and no leaked tensors.
 import { describe, expect, test } from "vitest";
-import * as fc from "fast-check";
-import * as tf from "@tensorflow/tfjs-core";
 import { primitives, type PrimitiveName } from "../src/core/primitives/index.js";
-import { bind, grad, jit, jvp, vjp, vmap } from "../src/core/index.js";
 import type { Primitive } from "../src/core/primitive.js";
-import { mul } from "../src/core/primitives/elementwise.js";
-import { sum } from "../src/core/primitives/reduce.js";
-import { Concrete, formatShape, type AnyTensor, type Tensor } from "../src/tensor/index.js";
-import { liveTensors } from "../src/backend/index.js";
-import { TensorValue, assertAllClose, checkGrads, withTensors } from "../src/testing/index.js";
-import { Rng } from "../src/testing/numeric.js";
-import { specs, type PrimitiveCase, type PrimitiveSpec } from "./primitive-specs.js";
-import { elementwise } from "./primitive-references.js";
+import { specs, type PrimitiveSpec } from "./primitive-specs.js";
+import {
+  checkClosedFormSecondDerivative,
+  checkFirstOrder,
+  checkJit,
+  checkSecondOrder,
+  checkShapeAndValues,
+  checkVmap,
+  forCases,
+} from "./primitive-harness.js";
 
+// NOTE: few runs each: ~60 primitives x 5 properties must stay well under a minute on 2 cores
 const RUNS = 8;
 const SECOND_ORDER_RUNS = 4;
 const names = Object.keys(primitives) as PrimitiveName[];
 
-/** Runs `body` and asserts that the number of live tensors is unchanged. */
-function leakFree(body: () => void): void {
-  const before = liveTensors();
-  body();
-  expect(liveTensors(), "live tensors after the check").toBe(before);
-}
-
-function run(spec: PrimitiveSpec, property: (c: PrimitiveCase, seed: number) => void, numRuns = RUNS): void {
-  fc.assert(
-    fc.property(spec.cases, fc.integer({ min: 0, max: 2 ** 31 - 1 }), (c, seed) => leakFree(() => property(c, seed))),
-    { numRuns },
-  );
-}
-
-const apply = (prim: Primitive, params: unknown) => (...xs: AnyTensor[]) => bind(prim, xs, params);
-
-function shapeOf(x: { shape: unknown }): number[] {
-  return [...(x.shape as readonly number[])];
-}
-
-/** The float32 inputs of a case, by position. */
-const floatPositions = (c: PrimitiveCase) => c.inputs.flatMap((v, i) => (v.dtype === "float32" ? [i] : []));
-
-/** `[B, ...shape]` data with B shuffles of `v` (values stay in the spec's domain), batch moved to `axis`. */
-function batchOf(v: TensorValue, size: number, axis: number, rng: Rng): { stacked: TensorValue; examples: TensorValue[] } {
-  const examples: TensorValue[] = [v];
-  for (let b = 1; b < size; b++) {
-    const d = Array.from(v.data as ArrayLike<number>);
-    for (let i = d.length - 1; i > 0; i--) {
-      const j = Math.floor(rng.next() * (i + 1));
-      [d[i], d[j]] = [d[j], d[i]];
-    }
-    examples.push(new TensorValue(v.shape, (v.data.constructor as unknown as { from(x: number[]): typeof v.data }).from(d), v.dtype));
-  }
-  const outer = v.shape.slice(0, axis).reduce((a, b) => a * b, 1);
-  const inner = v.shape.slice(axis).reduce((a, b) => a * b, 1);
-  const data = new (v.data.constructor as new (n: number) => typeof v.data)(v.size * size);
-  for (let o = 0; o < outer; o++) for (let b = 0; b < size; b++) for (let i = 0; i < inner; i++) data[(o * size + b) * inner + i] = examples[b].data[o * inner + i];
-  const shape = [...v.shape.slice(0, axis), size, ...v.shape.slice(axis)];
-  return { stacked: new TensorValue(shape, data, v.dtype), examples };
-}
-
-test("every registered primitive has a spec", () => {
+test("every registered primitive has a spec, and every spec a primitive", () => {
   expect(names.filter((n) => !(n in specs))).toEqual([]);
   expect(Object.keys(specs).filter((n) => !(n in primitives))).toEqual([]);
 });
@@ -71,147 +29,24 @@ describe.each(names)("%s", (name) => {
   const prim: Primitive = primitives[name];
   const spec: PrimitiveSpec = specs[name];
 
-  test("shape rule = eager result = kernel result (and the float64 reference)", () => {
-    run(spec, (c) =>
-      withTensors([...c.inputs], (xs) => {
-        const aval = prim.abstractEval(
-          xs.map((x) => ({ shape: shapeOf(x), dtype: x.dtype })),
-          c.params,
-        );
-        // NOTE: empty results never reach the kernels (see runImpl), so neither do we
-        const raw = aval.shape.includes(0) ? tf.zeros([...aval.shape], aval.dtype) : prim.impl(
-          xs.map((x) => x.concrete()),
-          c.params,
-        );
-        const y = bind(prim, xs, c.params);
-        try {
-          expect(shapeOf(y)).toEqual([...aval.shape]);
-          expect(y.dtype).toBe(aval.dtype);
-          expect(raw.shape).toEqual([...aval.shape]);
-          expect(raw.dtype).toBe(aval.dtype);
-          expect(Array.from(y.dataSync() as ArrayLike<number>)).toEqual(Array.from(raw.dataSync() as ArrayLike<number>));
-          const expected = spec.elementwise
-            ? elementwise(spec.elementwise, c.inputs, aval.dtype === "int32")
-            : spec.reference?.(c.inputs, c.params as never);
-          if (expected) {
-            expect(shapeOf(y), "shape of the float64 reference").toEqual(expected.shape);
-            assertAllClose(y, expected.data, { rtol: 2e-6, atol: 2e-6, what: `${name} against its float64 reference` });
-          }
-        } finally {
-          y.dispose();
-          if (!xs.some((x) => (x as Concrete).value === raw)) raw.dispose();
-        }
-      }),
-    );
+  test("shape rule = eager result = kernel result = float64 reference", () => {
+    forCases(spec, (c) => checkShapeAndValues(name, prim, spec, c), RUNS);
   });
 
   test("first derivatives: jvp vs finite differences, vjp vs both (<u, J v> = <J^T u, v>)", () => {
-    run(spec, (c) =>
-      withTensors([...c.inputs], (xs) => {
-        const f = apply(prim, c.params);
-        const floats = floatPositions(c);
-        const outDType = prim.abstractEval(xs.map((x) => ({ shape: shapeOf(x), dtype: x.dtype })), c.params).dtype;
-        if (spec.derivative === "none") expect(outDType).not.toBe("float32");
-        if (floats.length === 0) return;
-        if (spec.derivative === "fd") {
-          if (outDType === "float32") checkGrads(f, xs, { order: 1 });
-          return;
-        }
-        // "zero" and "none": both modes must give exact zeros
-        const tangents = xs.map((x) => (x.dtype === "float32" ? new Concrete(tf.onesLike(x.concrete())) : x) as AnyTensor);
-        const [y, yDot] = jvp(f, xs, tangents);
-        expect(Array.from(yDot.dataSync() as ArrayLike<number>).every((v) => v === 0)).toBe(true);
-        if (outDType === "float32") {
-          const [y2, back] = vjp(f, ...xs);
-          const seed = new Concrete(tf.onesLike(y.concrete()));
-          const cts = back(seed);
-          for (const i of floats) expect(Array.from(cts[i].dataSync()).every((v) => v === 0)).toBe(true);
-          for (const t of [...cts, y2, seed]) t.dispose();
-          back.dispose();
-        }
-        for (const t of [y, yDot, ...tangents.filter((t, i) => t !== xs[i])]) t.dispose();
-      }),
-    );
+    forCases(spec, (c) => checkFirstOrder(prim, spec, c), RUNS);
   });
 
-  test.skipIf(spec.derivative !== "fd" || spec.order === 1)("second derivatives: jvp and vjp of jvp and vjp vs finite differences", () => {
-    run(
-      spec,
-      (c) =>
-        withTensors([...c.inputs], (xs) => {
-          const outDType = prim.abstractEval(xs.map((x) => ({ shape: shapeOf(x), dtype: x.dtype })), c.params).dtype;
-          if (floatPositions(c).length === 0 || outDType !== "float32") return;
-          checkGrads(apply(prim, c.params), xs, { order: 2 });
-        }),
-      SECOND_ORDER_RUNS,
-    );
+  test.skipIf(spec.derivative !== "fd" || spec.order === 1)("second derivatives: jvp and vjp of the jvp and vjp functions vs finite differences", () => {
+    forCases(spec, (c) => checkSecondOrder(prim, c), SECOND_ORDER_RUNS);
   });
 
   test("vmap over every non-empty set of arguments equals a loop over examples", () => {
-    run(spec, (c, seed) => {
-      const rng = new Rng(seed);
-      const n = c.inputs.length;
-      const size = 2 + (seed % 2);
-      for (let mask = 1; mask < 1 << n; mask++) {
-        const inAxes = c.inputs.map((v, i) => (mask & (1 << i) ? Math.floor(rng.next() * (v.rank + 1)) : null));
-        const batches = c.inputs.map((v, i) => (inAxes[i] === null ? undefined : batchOf(v, size, inAxes[i]!, rng)));
-        const args = c.inputs.map((v, i) => batches[i]?.stacked ?? v);
-        withTensors(args, (xs) => {
-          const f = apply(prim, c.params);
-          const ys = vmap(f, { inAxes })(...xs) as AnyTensor;
-          try {
-            for (let b = 0; b < size; b++) {
-              const example = c.inputs.map((v, i) => batches[i]?.examples[b] ?? v);
-              withTensors(example, (es) => {
-                const y = f(...es);
-                const yb = tf.tidy(() => tf.squeeze(tf.slice(ys.concrete(), [b], [1]), [0]));
-                try {
-                  expect(yb.shape, `example ${b}, inAxes ${JSON.stringify(inAxes)}`).toEqual(shapeOf(y));
-                  expect(yb.dtype).toBe(y.dtype);
-                  assertAllClose(new Concrete(yb), y, { rtol: 1e-5, atol: 1e-6, what: `${name} under vmap, example ${b}, inAxes ${JSON.stringify(inAxes)}` });
-                } finally {
-                  y.dispose();
-                  yb.dispose();
-                }
-              });
-            }
-          } finally {
-            ys.dispose();
-          }
-        });
-      }
-    });
+    forCases(spec, (c, seed) => checkVmap(name, prim, c, seed), RUNS);
   });
 
   test("jit(f) = f and jit(grad f) = grad f, freeing every intermediate", () => {
-    run(spec, (c, seed) =>
-      withTensors([...c.inputs], (xs) => {
-        const f = apply(prim, c.params);
-        const jf = jit(f);
-        const before = liveTensors();
-        const y = jf(...xs);
-        expect(liveTensors(), "jit call: only the output stays alive").toBe(before + 1);
-        const y0 = f(...xs);
-        expect(shapeOf(y)).toEqual(shapeOf(y0));
-        expect(Array.from(y.dataSync() as ArrayLike<number>)).toEqual(Array.from(y0.dataSync() as ArrayLike<number>));
-        expect(jf.traceCount).toBe(1);
-        const floats = floatPositions(c);
-        if (spec.derivative === "fd" && floats.length > 0 && y0.dtype === "float32") {
-          // grad of <u, f(x)> w.r.t. every float input
-          const u = new TensorValue(shapeOf(y0), Float32Array.from(new Rng(seed).direction(y0.size)), "float32").toTensor() as AnyTensor;
-          const loss = ((...a: AnyTensor[]) => sum(mul(f(...a), u))) as unknown as (...a: AnyTensor[]) => Tensor<[]>;
-          const g = grad(loss, { argnums: floats });
-          const jg = jit(g);
-          const gs = g(...xs) as unknown as AnyTensor[];
-          const jgs = jg(...xs) as unknown as AnyTensor[];
-          gs.forEach((gi, k) => assertAllClose(jgs[k], gi, { rtol: 1e-6, atol: 1e-7, what: `jit(grad ${name}) for argument ${floats[k]}` }));
-          for (const t of [...gs, ...jgs, u]) t.dispose();
-          jg.dispose();
-        }
-        for (const t of [y, y0]) t.dispose();
-        jf.dispose();
-      }),
-    );
+    forCases(spec, (c, seed) => checkJit(name, prim, spec, c, seed), RUNS);
   });
 });
 
@@ -219,20 +54,6 @@ describe("closed-form second derivatives (float64 references)", () => {
   const withSecond = names.filter((n) => (specs[n] as PrimitiveSpec).secondDerivative !== undefined);
   test.each(withSecond)("%s'' from grad(grad)", (name) => {
     const spec = specs[name] as PrimitiveSpec;
-    const prim = primitives[name] as Primitive;
-    run(spec, (c) => {
-      if (c.inputs[0].dtype !== "float32") return;
-      withTensors([...c.inputs], ([x]) => {
-        const f = (t: AnyTensor) => sum(bind(prim, [t], {}));
-        // elementwise f: the Hessian of sum(f) is diagonal, and grad(sum ∘ grad) is that diagonal
-        const second = grad((t: AnyTensor) => sum(grad(f as (t: AnyTensor) => any)(t) as AnyTensor) as any)(x) as AnyTensor;
-        try {
-          const expected = Array.from(c.inputs[0].data as Float32Array, spec.secondDerivative!);
-          assertAllClose(second, expected, { rtol: 1e-4, atol: 1e-5, what: `${name}'' at ${formatShape(c.inputs[0].shape)}` });
-        } finally {
-          second.dispose();
-        }
-      });
-    });
+    forCases(spec, (c) => checkClosedFormSecondDerivative(name, primitives[name] as Primitive, spec.secondDerivative!, c), RUNS);
   });
 });

@@ -1,6 +1,6 @@
 // Bits are made in JS, so the pure-JS CPU backend must give exactly the numbers the WASM
 // backend gives (the same literals are asserted in random-samplers.test.ts on WASM).
-import { beforeAll, expect, test } from "vitest";
+import { afterAll, beforeAll, expect, test } from "vitest";
 import * as tf from "@tensorflow/tfjs-core";
 import { jit } from "../src/core/index.js";
 import { key, keyData, normal, permutation, split, uniform, type Key } from "../src/random/index.js";
@@ -8,6 +8,11 @@ import { key, keyData, normal, permutation, split, uniform, type Key } from "../
 beforeAll(async () => {
   await tf.setBackend("cpu");
   await tf.ready();
+});
+
+// in case the runner reuses this process for another file
+afterAll(async () => {
+  await tf.setBackend("wasm");
 });
 
 test("the CPU backend reproduces key(0)'s uniform draws bit for bit, eagerly and under jit", () => {

@@ -31,7 +31,7 @@ export type Stack<Shapes extends readonly Shape[], Axis extends number = 0> =
     ? AllTuples<Shapes> extends true
       ? [NormalizeAxis<[...First, 0], Axis>] extends [infer I extends number]
         ? [I] extends [never]
-          ? ShapeError<`stack: axis ${Axis} is out of range for stacking ${ShowShape<First>} (axes -${Add<First["length"], 1> & number} to ${First["length"]})`>
+          ? ShapeError<`stack: axis ${Axis} is out of range for stacking ${ShowShape<First>} (axes -${[...First, 0]["length"]} to ${First["length"]})`>
           : StackAll<[...First], Rest> extends infer R
             ? R extends Dim[] ? InsertAt<R, I, Shapes["length"]> : R
             : never

@@ -1,5 +1,5 @@
 // Convolutions and pooling (tfjs layouts: NHWC / NWC inputs, [kh, kw, cin, cout] filters).
-import type { Add, CeilDiv, Compare, FloorDiv, Mul, Sub } from "./arith.js";
+import type { Add, CeilDiv, FloorDiv, Mul, Sub } from "./arith.js";
 import type { ShapeError, ShowDim, ShowShape } from "./errors.js";
 import type { Dim, IsAny, IsLiteral, IsTuple, LiteralsDiffer, Shape } from "./shape.js";
 
@@ -30,14 +30,23 @@ export type ConvOutDim<In extends Dim, K extends number, Stride extends number, 
 type AxisOut<In extends Dim, K extends number, Stride extends number, P extends AxisPadding, Dilation extends number> =
   P extends "same"
     ? CeilDiv<In, Stride>
-    : [P extends readonly [infer b extends number, infer a extends number] ? Add<Add<In, b>, a> : In,
-       Dilation extends 1 ? K : Add<Mul<Sub<K, 1>, Dilation>, 1>] extends [infer Padded extends Dim, infer Eff extends Dim]
+    : [PaddedLength<In, P>, EffectiveKernel<K, Dilation>] extends [infer Padded extends Dim, infer Eff extends Dim]
       ? [IsLiteral<Padded>, IsLiteral<Eff>] extends [true, true]
-        ? Compare<Padded, Eff> extends -1
-          ? TooSmall<`${P extends "valid" ? "input" : "padded input"} ${Padded & number} is smaller than the effective kernel ${Eff & number}${P extends "valid" ? ` (padding "valid")` : ""}`>
-          : Add<FloorDiv<Sub<Padded, Eff>, Stride>, 1>
+        ? Sub<Padded, Eff> extends infer Room extends number
+          ? `${Room}` extends `-${string}`
+            ? TooSmall<`${P extends "valid" ? "input" : "padded input"} ${Padded & number} is smaller than the effective kernel ${Eff & number}${P extends "valid" ? ` (padding "valid")` : ""}`>
+            : FloorDiv<Room, Stride> extends infer Steps extends Dim ? Add<Steps, 1> : never
+          : never
         : [Eff, Stride] extends [1, 1] ? Padded : number
       : never;
+// NOTE: nested arithmetic is bound through `infer` rather than written Add<Add<...>>: tsc
+// would otherwise relate each inner conditional to the outer `Dim` constraint.
+type PaddedLength<In extends Dim, P> =
+  P extends readonly [infer b extends number, infer a extends number]
+    ? Add<In, b> extends infer X extends Dim ? Add<X, a> : never
+    : In;
+type EffectiveKernel<K extends number, Dilation extends number> =
+  Dilation extends 1 ? K : Sub<K, 1> extends infer K1 extends Dim ? (Mul<K1, Dilation> extends infer S extends Dim ? Add<S, 1> : never) : never;
 
 type Pair<T> = T extends readonly [infer A, infer B] ? [A, B] : [T, T];
 /** Per-axis padding of a 2-D op: [height, width]. */

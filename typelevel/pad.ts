@@ -19,6 +19,6 @@ export type Pad<S extends Shape, Paddings extends readonly (readonly [number, nu
 type PadDims<S extends Shape, P extends readonly (readonly [number, number])[], Acc extends Dim[] = []> =
   S extends readonly [infer d extends Dim, ...infer ST extends Dim[]]
     ? P extends readonly [readonly [infer b extends number, infer a extends number], ...infer PT extends (readonly [number, number])[]]
-      ? PadDims<ST, PT, [...Acc, Add<Add<d, b>, a>]>
+      ? PadDims<ST, PT, [...Acc, Add<d, b> extends infer X extends Dim ? Add<X, a> : never]>
       : Acc
     : Acc;

@@ -50,7 +50,9 @@ type Comparable<S extends Shape, Rest extends Shape> =
   [Product<S>, Product<Rest>] extends [infer PS extends Dim, infer PR extends Dim]
     ? IsLiteral<PS> extends true
       ? IsLiteral<PR> extends true ? [PS, PR, true] : [number, number, false]
-      : Cancel<Symbols<S>, Symbols<Rest>> extends true ? [Product<Literals<S>>, Product<Literals<Rest>>, false] : [number, number, false]
+      : Cancel<Symbols<S>, Symbols<Rest>> extends true
+        ? [Literals<S>, Literals<Rest>] extends [infer LS extends Shape, infer LR extends Shape] ? [Product<LS>, Product<LR>, false] : never
+        : [number, number, false]
     : [number, number, false];
 
 type Literals<S extends Shape, Acc extends Dim[] = []> =
@@ -60,11 +62,11 @@ type Symbols<S extends Shape, Acc extends Dim[] = []> =
   S extends readonly [infer H extends Dim, ...infer T extends Dim[]]
     ? Symbols<T, IsLiteral<H> extends true ? Acc : [...Acc, H]> : Acc;
 /** true when the symbolic dims of both sides are the same named dims (`number` never cancels). */
-type Cancel<A extends Dim[], B extends Dim[]> =
+type Cancel<A, B> =
   B extends [infer H extends string, ...infer BT extends Dim[]]
     ? string extends H ? false : RemoveFirst<A, H> extends infer AR extends Dim[] ? Cancel<AR, BT> : false
     : B extends [] ? (A extends [] ? true : false) : false;
-type RemoveFirst<A extends Dim[], X extends string, Acc extends Dim[] = []> =
+type RemoveFirst<A, X, Acc extends Dim[] = []> =
   A extends [infer H extends Dim, ...infer T extends Dim[]]
     ? [H] extends [X] ? [...Acc, ...T] : RemoveFirst<T, X, [...Acc, H]>
     : false;

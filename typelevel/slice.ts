@@ -44,5 +44,5 @@ type SliceDim<d extends Dim, b extends number, z extends number, Axis extends nu
       : number
   : `${z}` extends `-${string}` ? ShapeError<`slice: size ${z} at axis ${Axis} is invalid (only -1, meaning "to the end", may be negative)`>
   : IsLiteral<d> extends true
-    ? Compare<Add<b, z>, d> extends 1 ? ShapeError<`slice: begin ${b} + size ${z} exceeds dim ${ShowDim<d>} at axis ${Axis} of ${ShowShape<Full>}`> : z
+    ? (Add<b, z> extends infer End extends Dim ? Compare<End, d> : never) extends 1 ? ShapeError<`slice: begin ${b} + size ${z} exceeds dim ${ShowDim<d>} at axis ${Axis} of ${ShowShape<Full>}`> : z
     : z;

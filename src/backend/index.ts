@@ -72,9 +72,10 @@ function listeners(): Listeners | undefined {
 
 function removeAddedListeners(before: Listeners | undefined): void {
   if (!before) return;
+  const proc = process as unknown as { listeners(e: string): Function[]; removeListener(e: string, l: Function): void };
   for (const event of ["uncaughtException", "unhandledRejection"] as const) {
-    for (const l of process.listeners(event)) {
-      if (!before[event].includes(l)) process.removeListener(event, l as (...args: unknown[]) => void);
+    for (const l of proc.listeners(event)) {
+      if (!before[event].includes(l)) proc.removeListener(event, l);
     }
   }
 }

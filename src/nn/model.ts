@@ -2,6 +2,8 @@
 import type { Check, Out, Shape, ShapeError } from "../../typelevel/index.js";
 import { formatShape, type AnyTensor, type Tensor } from "../tensor/index.js";
 import { leaves } from "../tree/index.js";
+import { scoped } from "../core/trace.js";
+import { leafTensors } from "../core/util.js";
 import { foldIn, split, key as makeKey } from "../random/index.js";
 import type { ApplyContext, Key, Layer, LayerOut, LayerParams, LayerState } from "./layer.js";
 
@@ -82,8 +84,11 @@ export class Model<In extends Shape, O extends Shape, P extends unknown[] = [], 
    */
   init(key: Key): P {
     const shapes = this.shapes();
-    const keys = split(key, Math.max(this.layers.length, 1));
-    return this.layers.map((l, i) => l.init(keys[i], shapes[i])) as P;
+    // a memory scope frees the split keys and any temporaries; the params survive
+    return scoped(() => {
+      const keys = split(key, Math.max(this.layers.length, 1));
+      return this.layers.map((l, i) => l.init(keys[i], shapes[i])) as P;
+    }, leafTensors);
   }
 
   /** Fresh state (batch-norm running statistics); `{}` per stateless layer. */
@@ -104,6 +109,11 @@ export class Model<In extends Shape, O extends Shape, P extends unknown[] = [], 
 
   /** The forward pass, also returning the updated state (running statistics in training mode). */
   applyWithState(params: P, state: St, x: Tensor<In>, ctx: ApplyContext = {}): [Tensor<O>, St] {
+    // outside transforms, intermediates (activations, per-layer keys) are freed on return
+    return scoped(() => this.forward(params, state, x, ctx), leafTensors);
+  }
+
+  private forward(params: P, state: St, x: Tensor<In>, ctx: ApplyContext): [Tensor<O>, St] {
     this.checkInput(x as unknown as AnyTensor);
     if (!Array.isArray(params) || params.length !== this.layers.length) {
       throw new Error(`apply: expected params for ${this.layers.length} layers (from model.init), got ${Array.isArray(params) ? params.length : typeof params}`);
@@ -135,9 +145,12 @@ export class Model<In extends Shape, O extends Shape, P extends unknown[] = [], 
 
   /** Total number of scalar parameters (exact, from the shapes). */
   paramCount(params?: P): number {
-    const p = params ?? this.init(keyForCount());
+    if (params) return leaves(params).reduce((a, t) => a + t.size, 0);
+    const k = keyForCount();
+    const p = this.init(k);
+    k.dispose();
     const n = leaves(p).reduce((a, t) => a + t.size, 0);
-    if (!params) for (const t of leaves(p)) t.dispose();
+    for (const t of leaves(p)) t.dispose();
     return n;
   }
 
@@ -157,6 +170,7 @@ export class Model<In extends Shape, O extends Shape, P extends unknown[] = [], 
       total += n;
       rows.push([l.name, show(i + 1), String(n)]);
     });
+    for (const k of [key, ...keys]) k.dispose();
     const w = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r[c].length), ["Layer", "Output shape", "Params"][c].length));
     const line = (r: string[]) => `${r[0].padEnd(w[0])}  ${r[1].padEnd(w[1])}  ${r[2].padStart(w[2])}`;
     const sep = "-".repeat(w[0] + w[1] + w[2] + 4);

@@ -4,6 +4,7 @@ import { formatShape, type Tensor } from "../tensor/index.js";
 import { matmul as matmulCore } from "../core/primitives/matmul.js";
 import { reshape as reshapeCore } from "../core/primitives/shape.js";
 import { expectTensor } from "./elementwise.js";
+import { tidy } from "./tidy.js";
 import { typed, type Dot, type MatMul, type MatVec, type NumericDType } from "./types.js";
 
 /**
@@ -38,7 +39,7 @@ export function dot<A extends Shape, B extends Shape, D extends NumericDType>(
   if (sa.length !== 1 || sb.length !== 1) throw new Error(`dot expects two vectors, got ${formatShape(sa)} and ${formatShape(sb)}`);
   if (sa[0] !== sb[0]) throw new Error(`dot: lengths differ (${sa[0]} vs ${sb[0]})`);
   // NOTE: as a [1, k] x [k, 1] product it reaches the fast matmul kernel.
-  return typed(reshapeCore(matmulCore(reshapeCore(a, [1, sa[0]]), reshapeCore(b, [sb[0], 1])), []));
+  return typed(tidy(() => reshapeCore(matmulCore(reshapeCore(a, [1, sa[0]]), reshapeCore(b, [sb[0], 1])), [])));
 }
 
 /**
@@ -59,5 +60,5 @@ export function matvec<A extends Shape, V extends Shape, D extends NumericDType>
   }
   const k = sa[sa.length - 1];
   if (k !== sv[0]) throw new Error(`matvec: inner dims differ (${k} vs ${sv[0]}) for ${formatShape(sa)} x ${formatShape(sv)}`);
-  return typed(reshapeCore(matmulCore(a, reshapeCore(v, [k, 1])), sa.slice(0, -1)));
+  return typed(tidy(() => reshapeCore(matmulCore(a, reshapeCore(v, [k, 1])), sa.slice(0, -1))));
 }

@@ -1,9 +1,9 @@
 // Decoupled weight decay (Loshchilov & Hutter, AdamW): adds `weightDecay * params` to the updates.
-import { paths } from "../tree/index.js";
+import { map2, paths } from "../tree/index.js";
 import { add, mul } from "../core/primitives/elementwise.js";
-import { map2 } from "../tree/index.js";
 import { checkTree, requireParams, transformation, type EmptyFamily, type GradientTransformation } from "./transform.js";
 
+// NOTE: losses' penalties take the same PathFilter; both belong in src/tree once it grows one.
 /** Which leaves a transform touches, by path (e.g. `layers[0].kernel`): a RegExp tested on the path, or a predicate. */
 export type PathFilter = RegExp | ((path: string) => boolean);
 

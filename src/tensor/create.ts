@@ -4,6 +4,8 @@ import type { Shape, RuntimeShape } from "../../typelevel/index.js";
 import { Concrete, Tensor, formatShape, type DType, type NestedArray } from "./tensor.js";
 
 type TypedArray = Float32Array | Int32Array | Uint8Array | Float64Array;
+/** `[2, 3]` rather than `readonly [2, 3]`: what `const` inference gives, as a plain tuple. */
+export type Writable<S extends readonly unknown[]> = { -readonly [K in keyof S]: S[K] };
 
 function product(shape: readonly number[]): number {
   let n = 1;
@@ -76,7 +78,7 @@ export function tensor<const S extends readonly number[], D extends DType = "flo
   data: TypedArray | readonly NestedArray[] | number,
   shape: S,
   dtype?: D,
-): Tensor<S, D> {
+): Tensor<Writable<S>, D> {
   const op = "tensor";
   checkShape(op, shape);
   const dt = (dtype ?? "float32") as D;
@@ -100,7 +102,7 @@ export function tensor<const S extends readonly number[], D extends DType = "flo
   if (flat.length !== n) {
     throw new Error(`${op}: shape ${formatShape(shape)} needs ${n} values, got ${flat.length}`);
   }
-  return new Concrete<S, D>(tf.tensor(toTyped(flat, dt), shape as unknown as number[], dt)) as unknown as Tensor<S, D>;
+  return new Concrete(tf.tensor(toTyped(flat, dt), shape as unknown as number[], dt)) as never;
 }
 
 /** A rank-0 tensor. */
@@ -109,22 +111,22 @@ export function scalar<D extends DType = "float32">(value: number, dtype?: D): T
 }
 
 /** A tensor of zeros. */
-export function zeros<const S extends readonly number[], D extends DType = "float32">(shape: S, dtype?: D): Tensor<S, D> {
+export function zeros<const S extends readonly number[], D extends DType = "float32">(shape: S, dtype?: D): Tensor<Writable<S>, D> {
   return fill(shape, 0, dtype);
 }
 
 /** A tensor of ones. */
-export function ones<const S extends readonly number[], D extends DType = "float32">(shape: S, dtype?: D): Tensor<S, D> {
+export function ones<const S extends readonly number[], D extends DType = "float32">(shape: S, dtype?: D): Tensor<Writable<S>, D> {
   return fill(shape, 1, dtype);
 }
 
 /** A tensor with every entry `value`. */
-export function fill<const S extends readonly number[], D extends DType = "float32">(shape: S, value: number, dtype?: D): Tensor<S, D> {
+export function fill<const S extends readonly number[], D extends DType = "float32">(shape: S, value: number, dtype?: D): Tensor<Writable<S>, D> {
   checkShape("fill", shape);
   const dt = (dtype ?? "float32") as D;
   checkDType("fill", dt);
   if (dt === "int32" && !Number.isInteger(value)) throw new Error(`fill: int32 value must be an integer, got ${value}`);
-  return new Concrete<S, D>(tf.fill(shape as unknown as number[], value, dt === "bool" ? "bool" : dt)) as unknown as Tensor<S, D>;
+  return new Concrete(tf.fill(shape as unknown as number[], value, dt === "bool" ? "bool" : dt)) as never;
 }
 
 /** `[0, 1, ..., n-1]`. */
@@ -191,7 +193,7 @@ export function withShape<const S extends Shape, D extends DType>(t: Tensor<Shap
 }
 
 /** Data from an untyped source (JSON, files): checked against `shape` before it becomes a tensor. */
-export function fromArray<const S extends readonly number[], D extends DType = "float32">(data: unknown, shape: S, dtype?: D): Tensor<S, D> {
+export function fromArray<const S extends readonly number[], D extends DType = "float32">(data: unknown, shape: S, dtype?: D): Tensor<Writable<S>, D> {
   if (typeof data !== "number" && !Array.isArray(data) && !ArrayBuffer.isView(data)) {
     throw new Error(`fromArray: expected an array or typed array for shape ${formatShape(shape)}, got ${data === null ? "null" : typeof data}`);
   }

@@ -185,7 +185,8 @@ export const castP: Primitive<{ dtype: "float32" | "int32" | "bool" }> = defineP
     if (dtype !== "float32" && dtype !== "int32" && dtype !== "bool") throw new Error(`cast: unknown dtype ${JSON.stringify(dtype)}`);
     return { shape: x.shape, dtype };
   },
-  impl: ([x], { dtype }) => tf.cast(x, dtype),
+  // NOTE: the WASM Cast kernel truncates to bool (0.3 -> false, 2.5 -> 2, -1 -> 255); bool is x != 0.
+  impl: ([x], { dtype }) => (dtype === "bool" && x.dtype !== "bool" ? tf.notEqual(x, 0) : tf.cast(x, dtype)),
   jvp: ([x], [t], { dtype }) => (t !== null && x.dtype === "float32" && dtype === "float32" ? t : null),
   vjp: (ct, [x], { dtype }) => [x.dtype === "float32" && dtype === "float32" ? ct : null],
   batch: ([x], _b, p) => bind(castP, [x], p),

@@ -42,7 +42,8 @@ export const sumP: Primitive<ReduceParams> = definePrimitive<ReduceParams>({
     if (x.dtype === "bool") throw new Error("sum: expects a numeric tensor, got bool; cast it first");
     return { shape: reducedShape(x.shape, p), dtype: x.dtype };
   },
-  impl: ([x], p) => tf.sum(x, p.axes as number[], p.keepDims),
+  // NOTE: WASM sums of nothing read uninitialised memory; the sum of nothing is 0
+  impl: ([x], p) => (x.size === 0 ? tf.zeros(reducedShape(x.shape, p), x.dtype) : tf.sum(x, p.axes as number[], p.keepDims)),
   jvp: (_x, [t], p) => (t === null ? null : bind(sumP, [t], p)),
   vjp: (ct, [x], p) => [expand(ct, x, p)],
   batch: ([x], _b, p) => bind(sumP, [x], shiftAxes(p)),
@@ -59,6 +60,8 @@ function extremum(name: "max" | "min", impl: typeof tf.max): Primitive<ReducePar
     abstractEval([x], p) {
       checkAxes(name, x, p.axes);
       if (x.dtype === "bool") throw new Error(`${name}: expects a numeric tensor, got bool`);
+      const empty = p.axes.find((a) => x.shape[a] === 0);
+      if (empty !== undefined) throw new Error(`${name}: cannot reduce axis ${empty} of size 0 in [${x.shape.join(", ")}]; the ${name} of nothing is undefined`);
       return { shape: reducedShape(x.shape, p), dtype: x.dtype };
     },
     impl: ([x], p) => impl(x, p.axes as number[], p.keepDims),

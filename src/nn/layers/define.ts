@@ -1,6 +1,8 @@
 // Small helpers every layer file uses.
 import { formatShape, type AnyTensor } from "../../tensor/index.js";
 import type { ApplyContext, Key, Layer } from "../layer.js";
+import { scoped } from "../../core/trace.js";
+import { leafTensors } from "../../core/util.js";
 
 export interface LayerDef<K extends string, C> {
   kind: K;
@@ -20,7 +22,8 @@ export function defineLayer<K extends string, C>(def: LayerDef<K, C>): Layer<K, 
     name: def.name,
     config: def.config,
     outputShape: def.outputShape,
-    init: def.init ?? (() => ({})),
+    // scoped: split keys and temporaries are freed, the params survive
+    init: def.init ? (key, s) => scoped(() => def.init!(key, s), leafTensors) : () => ({}),
     initState: def.initState ?? (() => ({})),
     needsKey: def.init !== undefined,
     apply(params, state, x, ctx) {

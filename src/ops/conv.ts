@@ -1,0 +1,157 @@
+// Convolutions and pooling, NHWC (tfjs layout): x [batch, H, W, C], filters [kh, kw, cin, cout].
+// Options are objects so call sites read by name; their literal values drive the shape types.
+import type { Check, Conv1d, Conv2d, Dim, IsAny, IsTuple, Out, Padding, Pool2d, Shape, ShapeError, ShowShape } from "../../typelevel/index.js";
+import type { Tensor } from "../tensor/index.js";
+import * as C from "../core/primitives/conv.js";
+import * as P from "../core/primitives/pool.js";
+import { expectTensor } from "./elementwise.js";
+import { typed } from "./types.js";
+
+type Pair = readonly [number, number];
+
+/** Options of conv2d; each of strides and dilations is one number or [h, w]. */
+export interface Conv2dOptions {
+  /** Step between windows. Default 1. */
+  readonly strides?: number | Pair;
+  /** "valid" (default), "same", one number for every side, or [[top, bottom], [left, right]]. */
+  readonly padding?: Padding;
+  /** Filter dilation (atrous convolution). Default 1. */
+  readonly dilations?: number | Pair;
+}
+
+/** Options of conv1d. */
+export interface Conv1dOptions {
+  readonly stride?: number;
+  /** "valid" (default), "same", or one number for both sides. */
+  readonly padding?: "same" | "valid" | number;
+  readonly dilation?: number;
+}
+
+/** Options of the 2-D pools; `window` is required, the stride defaults to it. */
+export interface Pool2dOptions {
+  readonly window: number | Pair;
+  readonly strides?: number | Pair;
+  /** "valid" (default), "same", one number, or [[top, bottom], [left, right]]; padded pixels are ignored. */
+  readonly padding?: Padding;
+}
+
+/** O[K] when given, else Default. */
+type Opt<O, K extends string, Default> = O extends { readonly [P in K]: infer V } ? ([V] extends [undefined] ? Default : Exclude<V, undefined>) : Default;
+
+type Conv2dOf<X extends Shape, F extends Shape, O> =
+  Conv2d<X, F, Opt<O, "strides", 1> & (number | Pair), Opt<O, "padding", "valid"> & Padding, Opt<O, "dilations", 1> & (number | Pair)>;
+type Conv1dOf<X extends Shape, F extends Shape, O> =
+  Conv1d<X, F, Opt<O, "stride", 1> & number, Opt<O, "padding", "valid"> & ("same" | "valid" | number), Opt<O, "dilation", 1> & number>;
+type WindowOf<O> = O extends { readonly window: infer W } ? W : O;
+type Pool2dOf<X extends Shape, O, Op extends string> =
+  [WindowOf<O>] extends [infer W extends number | Pair]
+    ? Pool2d<X, W, Opt<O, "strides", W> & (number | Pair), Opt<O, "padding", "valid"> & Padding, Op>
+    : never;
+
+/**
+ * Mean or max over H and W: [batch, H, W, C] -> [batch, C], or [batch, 1, 1, C] with keepDims.
+ * @example GlobalPool2d<["batch", 7, 7, 64], false, "globalAvgPool2d">  // ["batch", 64]
+ */
+export type GlobalPool2d<X extends Shape, K extends boolean, Op extends string> =
+  IsAny<X> extends true ? any
+  : IsTuple<X> extends true
+    ? X extends readonly [infer B extends Dim, Dim, Dim, infer Ch extends Dim]
+      ? K extends true ? [B, 1, 1, Ch] : [B, Ch]
+      : ShapeError<`${Op} expects [batch, H, W, C], got ${ShowShape<X>}`>
+    : Dim[];
+
+/**
+ * 2-D convolution (cross-correlation): x [batch, H, W, cin] with filter [kh, kw, cin, cout]
+ * gives [batch, H', W', cout]; per axis H' = ceil(H / stride) for "same", else
+ * floor((H + pads - ((k - 1) * dilation + 1)) / stride) + 1. A channel mismatch or a window
+ * larger than the input is a compile error on the filter.
+ * ```ts
+ * conv2d(images, kernel, { padding: "same" });   // ["batch", 28, 28, 1] * [3, 3, 1, 32] -> ["batch", 28, 28, 32]
+ * ```
+ */
+export function conv2d<X extends Shape, F extends Shape, const O extends Conv2dOptions = {}>(
+  x: Tensor<X, "float32">,
+  filter: Tensor<F, "float32"> & Check<Conv2dOf<X, F, O>>,
+  options?: O,
+): Tensor<Out<Conv2dOf<X, F, O>>, "float32"> {
+  expectTensor("conv2d", x);
+  expectTensor("conv2d", filter, "filter");
+  return typed(C.conv2d(x, filter, options ?? {}));
+}
+
+/**
+ * 1-D convolution: x [batch, W, cin] with filter [k, cin, cout] gives [batch, W', cout].
+ * ```ts
+ * conv1d(signal, kernel, { padding: "same" });   // ["batch", 100, 8] * [5, 8, 16] -> ["batch", 100, 16]
+ * ```
+ */
+export function conv1d<X extends Shape, F extends Shape, const O extends Conv1dOptions = {}>(
+  x: Tensor<X, "float32">,
+  filter: Tensor<F, "float32"> & Check<Conv1dOf<X, F, O>>,
+  options?: O,
+): Tensor<Out<Conv1dOf<X, F, O>>, "float32"> {
+  expectTensor("conv1d", x);
+  expectTensor("conv1d", filter, "filter");
+  return typed(C.conv1d(x, filter, options ?? {}));
+}
+
+function poolOptions(op: string, options: unknown): P.Pool2dOptions {
+  if (typeof options === "number" || Array.isArray(options)) return { window: options as number | Pair };
+  if (options === null || typeof options !== "object" || !("window" in options)) {
+    throw new Error(`${op}: expected a window (a number, [h, w], or { window, strides?, padding? }), got ${options === null ? "null" : typeof options}`);
+  }
+  return options as P.Pool2dOptions;
+}
+
+/**
+ * Max of each window, per channel: [batch, H, W, C] -> [batch, H', W', C]. Give the window
+ * alone (stride = window, "valid") or options. Ties send the gradient to the first maximum.
+ * ```ts
+ * maxPool2d(x, 2);                                          // ["batch", 28, 28, 32] -> ["batch", 14, 14, 32]
+ * maxPool2d(x, { window: 3, strides: 1, padding: "same" });  // shape kept
+ * ```
+ */
+export function maxPool2d<X extends Shape, const O extends number | Pair | Pool2dOptions>(
+  x: Tensor<X, "float32"> & Check<Pool2dOf<X, O, "maxPool2d">>,
+  options: O,
+): Tensor<Out<Pool2dOf<X, O, "maxPool2d">>, "float32"> {
+  expectTensor("maxPool2d", x);
+  return typed(P.maxPool2d(x, poolOptions("maxPool2d", options)));
+}
+
+/**
+ * Mean of each window's real (unpadded) pixels, per channel: [batch, H, W, C] -> [batch, H', W', C].
+ * ```ts
+ * avgPool2d(x, 2);   // ["batch", 28, 28, 32] -> ["batch", 14, 14, 32]
+ * ```
+ */
+export function avgPool2d<X extends Shape, const O extends number | Pair | Pool2dOptions>(
+  x: Tensor<X, "float32"> & Check<Pool2dOf<X, O, "avgPool2d">>,
+  options: O,
+): Tensor<Out<Pool2dOf<X, O, "avgPool2d">>, "float32"> {
+  expectTensor("avgPool2d", x);
+  return typed(P.avgPool2d(x, poolOptions("avgPool2d", options)));
+}
+
+/**
+ * Mean over H and W: [batch, H, W, C] -> [batch, C] ([batch, 1, 1, C] with keepDims).
+ * ```ts
+ * globalAvgPool2d(features);   // ["batch", 7, 7, 64] -> ["batch", 64]
+ * ```
+ */
+export function globalAvgPool2d<X extends Shape, const K extends boolean = false>(
+  x: Tensor<X, "float32"> & Check<GlobalPool2d<X, K, "globalAvgPool2d">>,
+  keepDims?: K,
+): Tensor<Out<GlobalPool2d<X, K, "globalAvgPool2d">>, "float32"> {
+  expectTensor("globalAvgPool2d", x);
+  return typed(P.globalAvgPool2d(x, keepDims ?? false));
+}
+
+/** Max over H and W: [batch, H, W, C] -> [batch, C] ([batch, 1, 1, C] with keepDims). */
+export function globalMaxPool2d<X extends Shape, const K extends boolean = false>(
+  x: Tensor<X, "float32"> & Check<GlobalPool2d<X, K, "globalMaxPool2d">>,
+  keepDims?: K,
+): Tensor<Out<GlobalPool2d<X, K, "globalMaxPool2d">>, "float32"> {
+  expectTensor("globalMaxPool2d", x);
+  return typed(P.globalMaxPool2d(x, keepDims ?? false));
+}
