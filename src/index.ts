@@ -1,16 +1,27 @@
-// shapeflow: typed neural networks as pure functions.
+// shapeflow's public surface. Ops are top-level (`add`, `matmul`, ...); each other area is a
+// namespace (`nn.dense`, `optim.adam`, `tree.map`, ...) so names never collide.
+
+// ---- ops: the typed op set (and `tidy`, `stopGradient`)
 export * from "./ops/index.js";
-export { tensor, scalar, zeros, ones, fill, arange, linspace, assertShape, withShape, fromArray, Tensor, type DType, type AnyTensor } from "./tensor/index.js";
-export { grad, valueAndGrad, vjp, jvp, vmap, jit, jacrev, jacfwd, hessian, stopGradient, customVjp, type GradOptions, type VmapOptions, type Batched, type Jitted, type Pullback } from "./core/index.js";
-export { init, liveTensors, backendName, type BackendName, type InitOptions } from "./backend/index.js";
-export type { Shape, Dim, ShapeError } from "../typelevel/index.js";
+
+// ---- tensors: creation and the typed handle
+export { tensor, scalar, zeros, ones, fill, arange, linspace, assertShape, withShape, fromArray, Tensor, type DType } from "./tensor/index.js";
+export type { Shape, Dim } from "../typelevel/index.js";
+
+// ---- transforms (stopGradient comes typed from ops)
+export { grad, valueAndGrad, vjp, jvp, vmap, jit, jacrev, jacfwd, hessian, customVjp } from "./core/index.js";
+
+// ---- backend
+export { init, liveTensors } from "./backend/index.js";
+
+// ---- namespaces
 export * as tree from "./tree/index.js";
-export * as random from "./random/index.js";
-export * as nn from "./nn/index.js";
-export * as optim from "./optim/index.js";
-export * as losses from "./losses/index.js";
-export * as train from "./train/index.js";
-export * as data from "./data/index.js";
-export * as plot from "./plot/index.js";
-export * as io from "./io/index.js";
-export * as testing from "./testing/index.js";
+export * as random from "./random/index.js"; //   random: PRNG keys and samplers
+export * as nn from "./nn/index.js"; //           nn: layers, activations, initializers
+export * as losses from "./losses/index.js"; //   losses
+export * as optim from "./optim/index.js"; //     optim: optimizers as { init, update }
+export * as train from "./train/index.js"; //     train: fit loops
+export * as data from "./data/index.js"; //       data: datasets and batching
+export * as io from "./io/index.js"; //           io: saving and loading
+export * as plot from "./plot/index.js"; //       plot: charts
+export * as testing from "./testing/index.js"; // testing: arbitraries and gradient checks

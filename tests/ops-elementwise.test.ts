@@ -280,8 +280,7 @@ describe("where, cast, clip, stopGradient", () => {
     expect(g.item()).toBe(3);
     const y = stopGradient(x);
     expect(y.item()).toBe(3);
-    x.dispose();
-    g.dispose();
+    [x, g, y].forEach((t) => t.dispose());
   });
 
   test("number operands under grad: d/dx sum(2 * x^3 - x / 4) = 6x^2 - 1/4", () => {
@@ -293,4 +292,14 @@ describe("where, cast, clip, stopGradient", () => {
   });
 });
 
-test("size helper sanity", () => expect(size([2, 3, 4])).toBe(24));
+test("every op hands back a tensor the caller owns, even when it is an identity", () => {
+  const x = tensor([1, 2, 3, 4], [2, 2]);
+  const outs = [ops.reshape(x, [2, 2]), ops.transpose(x, [0, 1]), ops.slice(x, [0, 0]), ops.cast(x, "float32"), ops.stopGradient(x), ops.concat([x]), ops.flatten(x, 1)];
+  for (const y of outs) {
+    y.dispose();
+    expect(x.isDisposed).toBe(false);
+  }
+  expect(Array.from(x.dataSync())).toEqual([1, 2, 3, 4]);
+  x.dispose();
+  expect(size([2, 3, 4])).toBe(24);
+});

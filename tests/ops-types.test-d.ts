@@ -188,3 +188,70 @@ export type Messages = [
   Expect<Equal<Flatten<["batch", "time", 16], 1>, ["batch", number]>>,
   Expect<Equal<Dot<[number], [3]>, []>>,
 ];
+
+// ---------------------------------------------------------------- convolutions: a CNN chain
+import { avgPool2d, conv1d, conv2d, globalAvgPool2d, maxPool2d } from "../src/ops/index.js";
+
+declare const images: Tensor<["batch", 28, 28, 1]>;
+declare const kernel1: Tensor<[3, 3, 1, 32]>;
+declare const kernel2: Tensor<[3, 3, 32, 64]>;
+declare const weights1: Tensor<[3136, 128]>;
+declare const bias1: Tensor<[128]>;
+declare const weights2: Tensor<[128, 10]>;
+declare const bias2: Tensor<[10]>;
+declare const signal: Tensor<["batch", 100, 8]>;
+declare const kernel1d: Tensor<[5, 8, 16]>;
+
+const conv1 = relu(conv2d(images, kernel1, { padding: "same" }));
+const pool1 = maxPool2d(conv1, 2);
+const conv2 = relu(conv2d(pool1, kernel2, { padding: "same" }));
+const pool2 = maxPool2d(conv2, { window: 2 });
+const flat = flatten(pool2, 1);
+const hidden = relu(add(matmul(flat, weights1), bias1));
+const logits = add(matmul(hidden, weights2), bias2);
+const probs = softmax(logits);
+const loss = neg(mean(sum(mul(logSoftmax(logits), oneHot(labels, 10)), -1)));
+
+const c1 = conv2d(images, kernel1);
+const c2 = conv2d(images, kernel1, { strides: 2, padding: "valid" });
+const c3 = conv2d(images, kernel1, { strides: [2, 1], padding: 1, dilations: 2 });
+const c4 = conv1d(signal, kernel1d);
+const c5 = conv1d(signal, kernel1d, { padding: "same", stride: 2 });
+const p1 = avgPool2d(conv1, { window: 3, strides: 1, padding: "same" });
+const p2 = globalAvgPool2d(pool2);
+const p3 = globalAvgPool2d(pool2, true);
+
+export type Convs = [
+  Expect<Equal<typeof conv1, Tensor<["batch", 28, 28, 32]>>>,
+  Expect<Equal<typeof pool1, Tensor<["batch", 14, 14, 32]>>>,
+  Expect<Equal<typeof pool2, Tensor<["batch", 7, 7, 64]>>>,
+  Expect<Equal<typeof flat, Tensor<["batch", 3136]>>>,
+  Expect<Equal<typeof logits, Tensor<["batch", 10]>>>,
+  Expect<Equal<typeof probs, Tensor<["batch", 10]>>>,
+  Expect<Equal<typeof loss, Tensor<[]>>>,
+  Expect<Equal<typeof c1, Tensor<["batch", 26, 26, 32]>>>,
+  Expect<Equal<typeof c2, Tensor<["batch", 13, 13, 32]>>>,
+  Expect<Equal<typeof c3, Tensor<["batch", 13, 26, 32]>>>,
+  Expect<Equal<typeof c4, Tensor<["batch", 96, 16]>>>,
+  Expect<Equal<typeof c5, Tensor<["batch", 50, 16]>>>,
+  Expect<Equal<typeof p1, Tensor<["batch", 28, 28, 32]>>>,
+  Expect<Equal<typeof p2, Tensor<["batch", 64]>>>,
+  Expect<Equal<typeof p3, Tensor<["batch", 1, 1, 64]>>>,
+];
+
+// @ts-expect-error conv2d: filter [3, 3, 32, 64] expects 32 input channels, got 1
+conv2d(images, kernel2);
+// @ts-expect-error conv2d expects [batch, H, W, C], got [batch, 784]
+conv2d(x, kernel1);
+// @ts-expect-error conv2d: height: input 28 is smaller than the effective kernel 29
+conv2d(images, kernel1, { dilations: 14 });
+// @ts-expect-error conv1d: filter [5, 8, 16] expects 8 input channels
+conv1d(seq, kernel1d);
+// @ts-expect-error maxPool2d expects [batch, H, W, C], got [batch, 784]
+maxPool2d(x, 2);
+// @ts-expect-error maxPool2d: height: input 7 is smaller than the effective kernel 8
+maxPool2d(pool2, 8);
+// @ts-expect-error globalAvgPool2d expects [batch, H, W, C]
+globalAvgPool2d(x);
+// @ts-expect-error a dense layer after the CNN with the wrong fan-in: matmul inner dims differ (3136 vs 784)
+matmul(flat, w);

@@ -7,7 +7,7 @@ import { add, cos, mul, sin, square, tanh } from "../src/core/primitives/element
 import { sum } from "../src/core/primitives/reduce.js";
 import { matmul } from "../src/core/primitives/matmul.js";
 import { gather } from "../src/core/primitives/gather.js";
-import { tensor, type AnyTensor } from "../src/tensor/index.js";
+import { tensor, type AnyTensor, type Tensor } from "../src/tensor/index.js";
 import { liveTensors } from "../src/backend/index.js";
 import {
   TensorValue,
@@ -27,6 +27,8 @@ import {
 } from "../src/testing/index.js";
 
 const t = (data: number[], shape: number[]) => tensor(data, shape) as AnyTensor;
+/** Untyped helpers return AnyTensor; customVjp wants float32 outputs. */
+const f32 = (x: AnyTensor) => x as Tensor<number[]>;
 
 describe("arbitraries", () => {
   test("arbShape respects rank and dim bounds; allowEmpty adds some zero dims", () => {
@@ -235,8 +237,8 @@ describe("checkGrads", () => {
     const { w, b, x } = makeParams();
     // identity on w with a backward rule that scales by 1.5: only w's gradient is wrong
     const badW = customVjp(
-      (w: AnyTensor) => mul(w, 1),
-      (w: AnyTensor) => [mul(w, 1), null],
+      (w: AnyTensor) => f32(mul(w, 1)),
+      (w: AnyTensor) => [f32(mul(w, 1)), null],
       (_r, ct) => [mul(ct, 1.5)],
     );
     const f = (p: Params, x: AnyTensor) => sum(tanh(add(matmul(x, badW(p.w)), p.b)));
@@ -289,8 +291,8 @@ describe("checkGrads", () => {
     const ids = tensor([2, 0, 2], [3], "int32") as AnyTensor;
     checkGrads((tb: AnyTensor, i: AnyTensor) => sum(mul(gather(tb, i), gather(tb, i))), [table, ids], { order: 2 });
     const wrongScale = customVjp(
-      (v: AnyTensor) => mul(v, 2),
-      (v: AnyTensor) => [mul(v, 2), null],
+      (v: AnyTensor) => f32(mul(v, 2)),
+      (v: AnyTensor) => [f32(mul(v, 2)), null],
       (_r, ct) => [mul(ct, 2.5)],
     );
     const messages = [1, 2].map(() => {
@@ -313,12 +315,12 @@ describe("checkGrads", () => {
     // second derivatives come out 0 instead of 6x
     const x = t([0.5, -1.2, 0.8], [3]);
     const cube = customVjp(
-      (v: AnyTensor) => mul(v, mul(v, v)),
-      (v: AnyTensor) => [mul(v, mul(v, v)), v],
+      (v: AnyTensor) => f32(mul(v, mul(v, v))),
+      (v: AnyTensor) => [f32(mul(v, mul(v, v))), v],
       (v: AnyTensor, ct: AnyTensor) => [mul(ct, mul(3, square(stopGradient(v))))],
     );
     checkGrads(cube, [x], { order: 1 });
-    expect(() => checkGrads(cube, [x], { order: 2 })).toThrow(/checkGrads: vjp of vjp\(f\)/);
+    expect(() => checkGrads(cube, [x], { order: 2 })).toThrow(/checkGrads: (jvp|vjp) of vjp\(f\)/);
     x.dispose();
   });
 

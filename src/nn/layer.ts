@@ -28,30 +28,57 @@ export interface Layer<K extends string = string, C = unknown> {
   initState(inShape: readonly number[]): unknown;
   /** Forward pass: output and new state. */
   apply(params: any, state: any, x: AnyTensor, ctx: ApplyContext): [AnyTensor, unknown];
-  /** Number of fresh keys `init` consumes (0 for parameter-free layers). */
+  /** True when `init` draws random numbers (false for parameter-free and constant-initialised layers). */
   readonly needsKey?: boolean;
+  /** True when training-mode `apply` draws random numbers (dropout), so it needs `ctx.key`. */
+  readonly stochastic?: boolean;
 }
 
 /**
  * Type-level behaviour per layer kind: `out` is the output shape (or a ShapeError), `params`
  * and `state` are the trees `init` / `initState` return, for input shape S and config C.
+ * Each layer file adds its kind with `declare module "../layer.js" { interface LayerTypes ... }`.
  */
 export interface LayerTypes<S extends Shape, C> {
   identity: { out: S; params: {}; state: {} };
 }
 
-type Entry<L, S extends Shape> = L extends Layer<infer K, infer C>
+/** The LayerTypes entry of layer L on input S. */
+export type LayerEntry<L, S extends Shape> = L extends Layer<infer K, infer C>
   ? K extends keyof LayerTypes<S, C>
     ? LayerTypes<S, C>[K]
     : { out: ShapeError<`unknown layer kind "${K}": register it in LayerTypes`>; params: unknown; state: unknown }
   : { out: ShapeError<"not a layer">; params: unknown; state: unknown };
 
 /** Output shape of layer L on input S (or a ShapeError naming the layer and the shapes). */
-export type LayerOut<L, S extends Shape> = Entry<L, S> extends { out: infer O } ? O : never;
-export type LayerParams<L, S extends Shape> = Entry<L, S> extends { params: infer P } ? P : never;
-export type LayerState<L, S extends Shape> = Entry<L, S> extends { state: infer P } ? P : never;
+export type LayerOut<L, S extends Shape> = LayerEntry<L, S> extends { out: infer O } ? O : never;
+export type LayerParams<L, S extends Shape> = LayerEntry<L, S> extends { params: infer P } ? P : never;
+export type LayerState<L, S extends Shape> = LayerEntry<L, S> extends { state: infer P } ? P : never;
+
+/**
+ * Threads S through a tuple of layers, stopping at the first error: `out` is the final shape
+ * or that error; `params` and `state` are tuples with one entry per layer.
+ */
+export type Chain<S extends Shape, Ls extends readonly unknown[], P extends unknown[] = [], St extends unknown[] = []> =
+  Ls extends readonly [infer L, ...infer Rest]
+    ? LayerEntry<L, S> extends { out: infer O; params: infer LP; state: infer LS }
+      ? [O] extends [Shape] ? Chain<O, Rest, [...P, LP], [...St, LS]> : { out: O; params: P; state: St }
+      : never
+    : { out: S; params: P; state: St };
 
 /** Helper for layer type entries: a message in the house style. */
 export type LayerError<Name extends string, Expected extends string, S extends Shape> = ShapeError<`${Name} expects ${Expected}, got ${ShowShape<S>}`>;
+
+/**
+ * A compile-time config check: `unknown` when the literal N is a positive integer (or not a
+ * literal), else an error naming the layer. Used as `units: U & PositiveInt<U, "dense", "units">`.
+ */
+export type PositiveInt<N, Layer extends string, What extends string> =
+  number extends N ? unknown
+  : N extends number
+    ? `${N}` extends `-${string}` | "0" | `${string}.${string}` | `${string}e${string}`
+      ? ShapeError<`${Layer}: ${What} must be a positive integer, got ${N}`>
+      : unknown
+    : unknown;
 
 export type { Tensor };

@@ -35,17 +35,18 @@ export interface Pool2dOptions {
   readonly padding?: Padding;
 }
 
-/** O[K] when given, else Default. */
-type Opt<O, K extends string, Default> = O extends { readonly [P in K]: infer V } ? ([V] extends [undefined] ? Default : Exclude<V, undefined>) : Default;
+/** O[K] when given (and of type T), else Default. */
+type Opt<O, K extends string, T, Default extends T> =
+  O extends { readonly [P in K]: infer V } ? ([Exclude<V, undefined>] extends [infer R extends T] ? ([R] extends [never] ? Default : R) : Default) : Default;
 
 type Conv2dOf<X extends Shape, F extends Shape, O> =
-  Conv2d<X, F, Opt<O, "strides", 1> & (number | Pair), Opt<O, "padding", "valid"> & Padding, Opt<O, "dilations", 1> & (number | Pair)>;
+  Conv2d<X, F, Opt<O, "strides", number | Pair, 1>, Opt<O, "padding", Padding, "valid">, Opt<O, "dilations", number | Pair, 1>>;
 type Conv1dOf<X extends Shape, F extends Shape, O> =
-  Conv1d<X, F, Opt<O, "stride", 1> & number, Opt<O, "padding", "valid"> & ("same" | "valid" | number), Opt<O, "dilation", 1> & number>;
+  Conv1d<X, F, Opt<O, "stride", number, 1>, Opt<O, "padding", "same" | "valid" | number, "valid">, Opt<O, "dilation", number, 1>>;
 type WindowOf<O> = O extends { readonly window: infer W } ? W : O;
 type Pool2dOf<X extends Shape, O, Op extends string> =
   [WindowOf<O>] extends [infer W extends number | Pair]
-    ? Pool2d<X, W, Opt<O, "strides", W> & (number | Pair), Opt<O, "padding", "valid"> & Padding, Op>
+    ? Pool2d<X, W, Opt<O, "strides", number | Pair, W>, Opt<O, "padding", Padding, "valid">, Op>
     : never;
 
 /**

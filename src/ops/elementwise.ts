@@ -5,7 +5,7 @@ import { Tensor, type AnyTensor, type DType } from "../tensor/index.js";
 import * as P from "../core/primitives/elementwise.js";
 import { stopGradient as stopGradientCore } from "../core/primitives/stop-gradient.js";
 import { tidy } from "./tidy.js";
-import { typed, type BinaryShape, type DTypeOf, type NumericDType, type Operand, type WhereFirst, type WhereSecondCheck, type WhereShape } from "./types.js";
+import { owned, typed, type BinaryShape, type DTypeOf, type NumericDType, type Operand, type WhereFirst, type WhereSecondCheck, type WhereShape } from "./types.js";
 
 /** Throws unless `x` is a tensor: JS callers get a message instead of a crash deep in a kernel. */
 export function expectTensor(op: string, x: unknown, what = "x"): asserts x is AnyTensor {
@@ -187,7 +187,7 @@ export function cast<S extends Shape, D extends DType, const T extends DType>(x:
   if (dtype !== "float32" && dtype !== "int32" && dtype !== "bool") {
     throw new Error(`cast: dtype must be "float32", "int32" or "bool", got ${JSON.stringify(dtype)}`);
   }
-  return typed(P.cast(x, dtype));
+  return typed(owned(P.cast(x, dtype), x));
 }
 
 /**
@@ -214,5 +214,5 @@ export function clip<S extends Shape, D extends NumericDType>(x: Tensor<S, D>, l
  */
 export function stopGradient<S extends Shape, D extends DType>(x: Tensor<S, D>): Tensor<S, D> {
   expectTensor("stopGradient", x);
-  return typed(stopGradientCore(x));
+  return typed(owned(stopGradientCore(x), x));
 }

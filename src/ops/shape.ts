@@ -12,7 +12,7 @@ import { slice as sliceCore } from "../core/primitives/slice.js";
 import { pad as padCore } from "../core/primitives/pad.js";
 import { gather as gatherCore, oneHot as oneHotCore } from "../core/primitives/gather.js";
 import { expectTensor } from "./elementwise.js";
-import { typed, type BroadcastTo, type Flatten, type NamedDimsAligned, type ShapeOf } from "./types.js";
+import { owned, typed, type BroadcastTo, type Flatten, type NamedDimsAligned, type ShapeOf } from "./types.js";
 
 type Axes = number | readonly number[] | undefined;
 
@@ -39,7 +39,7 @@ export function reshape<S extends Shape, D extends DType, const T extends Shape>
     if (i >= xs.length) throw new Error(`reshape: named dim ${d} at index ${i} of ${formatShape(shape as Shape)} has no input dim at that index (input ${formatShape(xs)})`);
     return xs[i];
   });
-  return typed(reshapeCore(x, target));
+  return typed(owned(reshapeCore(x, target), x));
 }
 
 /**
@@ -60,7 +60,7 @@ export function flatten<S extends Shape, D extends DType, const A extends number
   const ok = Number.isInteger(start) && (rank === 0 ? start === 0 : start >= -rank && start < rank);
   if (!ok) throw new Error(`flatten: startAxis ${start} is out of range for ${formatShape(xs)} (rank ${rank})`);
   const s = start < 0 ? start + rank : start;
-  return typed(reshapeCore(x, [...xs.slice(0, s), -1]));
+  return typed(owned(reshapeCore(x, [...xs.slice(0, s), -1]), x));
 }
 
 /**
@@ -76,7 +76,7 @@ export function transpose<S extends Shape, D extends DType, const P extends read
 ): Tensor<Out<Transpose<S, P>>, D> {
   expectTensor("transpose", x);
   if (perm !== undefined && !Array.isArray(perm)) throw new Error(`transpose: perm must be an array of axes, got ${typeof perm}`);
-  return typed(transposeCore(x, perm as readonly number[] | undefined));
+  return typed(owned(transposeCore(x, perm as readonly number[] | undefined), x));
 }
 
 /**
@@ -92,7 +92,7 @@ export function squeeze<S extends Shape, D extends DType, const A extends Axes =
   axis?: A & Check<Squeeze<S, A>>,
 ): Tensor<Out<Squeeze<S, A>>, D> {
   expectTensor("squeeze", x);
-  return typed(squeezeCore(x, axis as Axes));
+  return typed(owned(squeezeCore(x, axis as Axes), x));
 }
 
 /**
@@ -106,7 +106,7 @@ export function expandDims<S extends Shape, D extends DType, const A extends num
   axis: A & Check<ExpandDims<S, A>>,
 ): Tensor<Out<ExpandDims<S, A>>, D> {
   expectTensor("expandDims", x);
-  return typed(expandDimsCore(x, axis));
+  return typed(owned(expandDimsCore(x, axis), x));
 }
 
 /**
@@ -123,7 +123,7 @@ export function broadcastTo<S extends Shape, D extends DType, const T extends re
   if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
     throw new Error(`broadcastTo: shape must be an array of non-negative integers, got ${Array.isArray(shape) ? formatShape(shape) : typeof shape}`);
   }
-  return typed(broadcastToCore(x, shape));
+  return typed(owned(broadcastToCore(x, shape), x));
 }
 
 /** The shapes of a tuple of tensors, and their dtype. */
@@ -147,7 +147,7 @@ export function concat<const X extends readonly Tensor<Shape, DType>[], const A 
   axis?: A,
 ): Tensor<Out<Concat<ShapesOf<X>, A>>, DTypeOfAll<X>> {
   expectTensors("concat", xs);
-  return typed(concatCore(xs, axis ?? 0));
+  return typed(owned(concatCore(xs, axis ?? 0), ...xs));
 }
 
 /**
@@ -161,7 +161,7 @@ export function stack<const X extends readonly Tensor<Shape, DType>[], const A e
   axis?: A,
 ): Tensor<Out<Stack<ShapesOf<X>, A>>, DTypeOfAll<X>> {
   expectTensors("stack", xs);
-  return typed(stackCore(xs, axis ?? 0));
+  return typed(owned(stackCore(xs, axis ?? 0), ...xs));
 }
 
 /**
@@ -179,7 +179,7 @@ export function slice<S extends Shape, D extends DType, const B extends readonly
   expectTensor("slice", x);
   if (!Array.isArray(begin)) throw new Error(`slice: begin must be an array, got ${typeof begin}`);
   if (size !== undefined && !Array.isArray(size)) throw new Error(`slice: size must be an array, got ${typeof size}`);
-  return typed(sliceCore(x, begin, size ?? []));
+  return typed(owned(sliceCore(x, begin, size ?? []), x));
 }
 
 /**
@@ -194,7 +194,7 @@ export function pad<S extends Shape, D extends DType, const P extends readonly (
   value = 0,
 ): Tensor<Out<Pad<S, P>>, D> {
   expectTensor("pad", x);
-  return typed(padCore(x, paddings, value));
+  return typed(owned(padCore(x, paddings, value), x));
 }
 
 /**

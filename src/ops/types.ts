@@ -1,7 +1,9 @@
 // Types shared by the typed ops: operands, dtypes, and the few shape rules that only ops need
 // (the shape algebra itself lives in typelevel/).
 import type { Broadcast, Check, Dim, IsAny, IsLiteral, IsTuple, MatMul, NormalizeAxis, Reshape, Shape, ShapeError, ShowDim, ShowShape, Unify } from "../../typelevel/index.js";
-import type { AnyTensor, DType, Tensor } from "../tensor/index.js";
+import { Concrete, type AnyTensor, type DType, type Tensor } from "../tensor/index.js";
+import { bind } from "../core/trace.js";
+import { stopGradientP } from "../core/primitives/stop-gradient.js";
 
 export type NumericDType = "float32" | "int32";
 /** A tensor or a plain number (a scalar that broadcasts). */
@@ -116,3 +118,12 @@ export type Flatten<S extends Shape, Start extends number> =
       : Reshape<S, [...Take<S, I>, -1]>
       : never
     : Dim[];
+
+/**
+ * Every op hands back a tensor its caller owns: where a rule returned an input unchanged
+ * (an identity reshape, a full slice, a same-dtype cast), an eager result gets its own handle
+ * (sharing the data), so disposing the output never frees the input.
+ */
+export function owned(out: AnyTensor, ...inputs: unknown[]): AnyTensor {
+  return out instanceof Concrete && inputs.includes(out) ? bind(stopGradientP, [out]) : out;
+}

@@ -6,6 +6,9 @@ import * as fc from "fast-check";
 import * as tf from "@tensorflow/tfjs-core";
 import { Concrete, formatShape, type DataOf, type DType, type Tensor } from "../tensor/index.js";
 
+/** `readonly [2, 3]` (what a `const` type parameter infers) as `[2, 3]` (what `Tensor` types use). */
+export type MutableShape<S extends readonly number[]> = { -readonly [K in keyof S]: S[K] };
+
 /** Data and shape of a tensor, as plain values: safe to generate, shrink and print. */
 export class TensorValue<S extends readonly number[] = readonly number[], D extends DType = DType> {
   constructor(
@@ -139,7 +142,7 @@ function elements(n: number, opts: TensorOptions): fc.Arbitrary<ArrayLike<number
 export function arbTensor<const S extends readonly number[], D extends DType = "float32">(
   shape: S,
   opts?: TensorOptions<D>,
-): fc.Arbitrary<TensorValue<S, D>>;
+): fc.Arbitrary<TensorValue<MutableShape<S>, D>>;
 export function arbTensor<D extends DType = "float32">(shape: fc.Arbitrary<number[]>, opts?: TensorOptions<D>): fc.Arbitrary<TensorValue<number[], D>>;
 export function arbTensor(shape: readonly number[] | fc.Arbitrary<number[]>, opts: TensorOptions = {}): fc.Arbitrary<TensorValue> {
   const dtype = opts.dtype ?? "float32";
@@ -232,7 +235,7 @@ function isPlainObject(x: unknown): x is Record<string, unknown> {
 }
 
 /** New tensors for every `TensorValue` in a tree (arrays and plain records); the caller disposes them. */
-export function toTensors<T>(values: T): Materialized<T> {
+export function toTensors<const T>(values: T): Materialized<T> {
   const made: Tensor<any, any>[] = [];
   try {
     return build(values, made) as Materialized<T>;
@@ -265,7 +268,7 @@ function build(x: unknown, made: Tensor<any, any>[]): unknown {
  *   withTensors([a, b], ([x, y]) => { ... })));
  * ```
  */
-export function withTensors<T, R>(values: T, fn: (tensors: Materialized<T>) => R): R {
+export function withTensors<const T, R>(values: T, fn: (tensors: Materialized<T>) => R): R {
   const made: Tensor<any, any>[] = [];
   let tensors: Materialized<T>;
   try {

@@ -14,6 +14,7 @@ export {
   type TensorOptions,
   type MatmulShapeOptions,
   type Materialized,
+  type MutableShape,
 } from "./arbitraries.js";
 export { checkGrads, type CheckGradsOptions, type GradMode } from "./check-grads.js";
 export { numericalJvp, numericalGrad, DEFAULT_EPS, type DifferenceOptions } from "./numeric.js";

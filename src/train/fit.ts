@@ -4,7 +4,9 @@ import type { Shape } from "../../typelevel/index.js";
 import { Concrete, tensor, type AnyTensor, type Tensor } from "../tensor/index.js";
 import { jit, valueAndGrad } from "../core/index.js";
 import { argmax } from "../core/primitives/reduce.js";
-import { dispose as disposeTree, map } from "../tree/index.js";
+import { dispose as disposeTree, leaves, map } from "../tree/index.js";
+import { add } from "../core/primitives/elementwise.js";
+import { sum } from "../core/primitives/reduce.js";
 import { batches, batchCount, checkDataset, type Dataset } from "../data/index.js";
 import type { HostArray } from "../data/index.js";
 import { applyUpdates, type GradientTransformation } from "../optim/index.js";
@@ -74,6 +76,10 @@ export interface FitResult<P, St> {
   history: History;
   /** Why training ended early, if it did. */
   stopReason?: string;
+  /** How many times the jitted step was traced (1 when every batch has the same shape). */
+  traceCount: number;
+  /** Optimizer steps taken. */
+  steps: number;
 }
 
 /** Host array to tensor (one copy). */
@@ -82,6 +88,16 @@ export function toTensor(a: HostArray): AnyTensor {
 }
 
 function countCorrect(output: AnyTensor, y: AnyTensor): number {
+  const os = output.shape as readonly number[];
+  // NOTE: one output per example ([batch] or [batch, 1]) is a binary probability, as Keras' "accuracy"
+  // does after a sigmoid: class 1 above 0.5. Labels are 0/1 ([batch] or [batch, 1]).
+  if (os.length === 1 || os[os.length - 1] === 1) {
+    const p = output.dataSync();
+    const t = y.dataSync();
+    let correct = 0;
+    for (let i = 0; i < p.length; i++) if ((p[i] > 0.5 ? 1 : 0) === (t[i] > 0.5 ? 1 : 0)) correct++;
+    return correct;
+  }
   // labels as int ids, or one-hot rows
   const pred = argmax(output, -1);
   const p = pred.dataSync();
@@ -128,7 +144,10 @@ export async function fit<P, St>(opts: FitOptions<P, St>): Promise<FitResult<P, 
     };
     const [[l, aux], grads] = valueAndGrad(objective, { hasAux: true })(params);
     const [updates, nextOpt] = optimizer.update(grads, optState as never, params);
-    return { loss: l, params: applyUpdates(params, updates as P), optState: nextOpt, state: aux.state, out: aux.out };
+    const next = applyUpdates(params, updates as P);
+    // NaN/Inf anywhere in the new params makes this sum non-finite: one scalar to read per step
+    const probe = leaves(next).reduce<AnyTensor>((acc, p) => add(acc, sum(p)) as AnyTensor, sum(l) as AnyTensor);
+    return { loss: l, params: next, optState: nextOpt, state: aux.state, out: aux.out, probe };
   });
 
   let params = map(opts.params, (t) => t) as P; // same tensors; the caller keeps ownership of opts.params
@@ -140,73 +159,108 @@ export async function fit<P, St>(opts: FitOptions<P, St>): Promise<FitResult<P, 
   let stopReason: string | undefined;
   let globalStep = 0;
 
-  outer: for (let epoch = 0; epoch < epochs; epoch++) {
-    progress.startEpoch(epoch, epochs, steps);
-    let lossSum = 0, seen = 0, correct = 0, i = 0;
-    const t0 = performance.now();
-    for (const batch of batches(train, batchSize, { seed: seed * 100_003 + epoch, dropRemainder })) {
-      const xHost = opts.augment ? opts.augment(batch.x, seed * 1_000_003 + globalStep) : batch.x;
-      const x = toTensor(xHost);
-      const y = toTensor(batch.y);
-      const k = foldIn(baseKey, globalStep);
-      const r = step(params, optState, state, x, y, k) as { loss: AnyTensor; params: P; optState: unknown; state: St; out: AnyTensor };
-      const l = r.loss.item();
-      const m = (x.shape as readonly number[])[0];
-      if (!Number.isFinite(l)) {
-        stopReason = `loss became ${l} at epoch ${epoch + 1}, step ${i + 1}; kept the parameters from before this step`;
-        disposeTree([r, x, y, k]);
-        progress.stop();
-        break outer;
+  try {
+    outer: for (let epoch = 0; epoch < epochs; epoch++) {
+      progress.startEpoch(epoch, epochs, steps);
+      let lossSum = 0, seen = 0, correct = 0, i = 0;
+      const t0 = performance.now();
+      for (const batch of batches(train, batchSize, { seed: seed * 100_003 + epoch, dropRemainder })) {
+        const xHost = opts.augment ? opts.augment(batch.x, seed * 1_000_003 + globalStep) : batch.x;
+        const x = toTensor(xHost);
+        const y = toTensor(batch.y);
+        const k = foldIn(baseKey, globalStep);
+        const r = step(params, optState, state, x, y, k) as { loss: AnyTensor; params: P; optState: unknown; state: St; out: AnyTensor; probe: AnyTensor };
+        if (globalStep === 0) {
+          try {
+            checkLabelRange(train, r.out, "fit");
+            if (opts.validation) checkLabelRange(opts.validation, r.out, "fit (validation)");
+          } catch (e) {
+            disposeTree([r, x, y, k]);
+            throw e;
+          }
+        }
+        const l = r.loss.item();
+        const m = (x.shape as readonly number[])[0];
+        const probe = r.probe.item();
+        if (!Number.isFinite(l) || !Number.isFinite(probe)) {
+          const what = Number.isFinite(l) ? `the parameters became non-finite (NaN or Inf)` : `loss became ${l}`;
+          stopReason = `${what} at epoch ${epoch + 1}, step ${i + 1}; kept the parameters from before this step`;
+          disposeTree([r, x, y, k]);
+          progress.stop();
+          break outer;
+        }
+        if (wantAccuracy) correct += countCorrect(r.out, y);
+        lossSum += l * m;
+        seen += m;
+        // the old params/state are now garbage, unless they are the caller's
+        if (ownsParams) disposeTree(params);
+        disposeTree(optState);
+        if (ownsState) disposeTree(state);
+        params = r.params;
+        optState = r.optState;
+        state = r.state;
+        ownsParams = ownsState = true;
+        disposeTree([r.loss, r.out, r.probe, x, y, k]);
+        i++;
+        globalStep++;
+        const values: Record<string, number> = { loss: lossSum / seen };
+        if (wantAccuracy) values.accuracy = correct / seen;
+        progress.step(i, values, (performance.now() - t0) / i);
       }
-      if (wantAccuracy) correct += countCorrect(r.out, y);
-      lossSum += l * m;
-      seen += m;
-      // the old params/state are now garbage, unless they are the caller's
-      if (ownsParams) disposeTree(params);
-      disposeTree(optState);
-      if (ownsState) disposeTree(state);
-      params = r.params;
-      optState = r.optState;
-      state = r.state;
-      ownsParams = ownsState = true;
-      disposeTree([r.loss, r.out, x, y, k]);
-      i++;
-      globalStep++;
-      const values: Record<string, number> = { loss: lossSum / seen };
-      if (wantAccuracy) values.accuracy = correct / seen;
-      progress.step(i, values, (performance.now() - t0) / i);
-    }
-    const logs: EpochLogs = { epoch: epoch + 1, loss: lossSum / seen };
-    if (wantAccuracy) logs.accuracy = correct / seen;
-    if (opts.validation) {
-      const v = evaluate({ model, params, state, loss, data: opts.validation, batchSize, metrics: opts.metrics });
-      logs.valLoss = v.loss;
-      if (wantAccuracy) logs.valAccuracy = v.accuracy;
-    }
-    history.epoch.push(epoch + 1);
-    history.loss.push(logs.loss);
-    history.msPerStep.push((performance.now() - t0) / Math.max(i, 1));
-    if (logs.accuracy !== undefined) history.accuracy.push(logs.accuracy);
-    if (logs.valLoss !== undefined) history.valLoss.push(logs.valLoss);
-    if (logs.valAccuracy !== undefined) history.valAccuracy.push(logs.valAccuracy);
-    const { epoch: _e, ...shown } = logs;
-    progress.endEpoch(`${formatMetrics(shown as Record<string, number>)} | ${history.msPerStep[epoch].toFixed(1)} ms/step`);
-    for (const cb of opts.callbacks ?? []) {
-      if (cb.onEpochEnd?.(logs, { params, history }) === "stop") {
-        stopReason ??= `stopped by a callback after epoch ${epoch + 1}`;
+      const logs: EpochLogs = { epoch: epoch + 1, loss: lossSum / seen };
+      if (wantAccuracy) logs.accuracy = correct / seen;
+      if (opts.validation) {
+        const v = evaluate({ model, params, state, loss, data: opts.validation, batchSize, metrics: opts.metrics });
+        logs.valLoss = v.loss;
+        if (wantAccuracy) logs.valAccuracy = v.accuracy;
       }
+      history.epoch.push(epoch + 1);
+      history.loss.push(logs.loss);
+      history.msPerStep.push((performance.now() - t0) / Math.max(i, 1));
+      if (logs.accuracy !== undefined) history.accuracy.push(logs.accuracy);
+      if (logs.valLoss !== undefined) history.valLoss.push(logs.valLoss);
+      if (logs.valAccuracy !== undefined) history.valAccuracy.push(logs.valAccuracy);
+      const { epoch: _e, ...shown } = logs;
+      progress.endEpoch(`${formatMetrics(shown as Record<string, number>)} | ${history.msPerStep[epoch].toFixed(1)} ms/step`);
+      for (const cb of opts.callbacks ?? []) {
+        if (cb.onEpochEnd?.(logs, { params, history }) === "stop") {
+          stopReason ??= `stopped by a callback after epoch ${epoch + 1}`;
+        }
+      }
+      if (stopReason) break;
+      await new Promise((r) => setImmediate(r)); // let the progress bar and timers run
     }
-    if (stopReason) break;
-    await new Promise((r) => setImmediate(r)); // let the progress bar and timers run
+  } catch (e) {
+    // nothing of a failed run survives: free what fit made, never the caller's tensors
+    progress.stop();
+    if (ownsParams) disposeTree(params);
+    if (ownsState) disposeTree(state);
+    disposeTree(optState);
+    throw e;
+  } finally {
+    step.dispose();
+    baseKey.dispose();
   }
-  step.dispose();
+  const traceCount = step.traceCount;
   if (!ownsParams) params = map(params, (t) => tensorClone(t)) as P;
   if (!ownsState && opts.state !== undefined) state = map(state, (t) => tensorClone(t)) as St;
-  return { params, state, optState, history, stopReason };
+  return { params, state, optState, history, stopReason, traceCount, steps: globalStep };
 }
 
 function tensorClone(t: AnyTensor): AnyTensor {
   return tensor(t.dataSync() as Float32Array, t.shape as readonly number[], t.dtype) as unknown as AnyTensor;
+}
+
+/** Integer labels must be class ids of the model's output: 0..K-1 for an output [..., K]. */
+function checkLabelRange(ds: Dataset, out: AnyTensor, where: string): void {
+  const os = out.shape as readonly number[];
+  const y = ds.y;
+  if (y.dtype !== "int32" || y.shape.length !== os.length - 1) return;
+  const k = os[os.length - 1];
+  for (let i = 0; i < y.data.length; i++) {
+    const v = y.data[i];
+    if (v < 0 || v >= k) throw new Error(`${where}: label ${v} at index ${i} is out of range: the model outputs ${k} classes, so labels must be in 0..${k - 1}`);
+  }
 }
 
 function checkLabels(ds: Dataset, where: string): void {

@@ -12,7 +12,7 @@ import { padP } from "./pad.js";
 import { gatherP, scatterAddP } from "./gather.js";
 import { conv2dP } from "./conv.js";
 import { reverseP } from "./reverse.js";
-import { maxPool2dP, maxPool2dGatherP, maxPool2dScatterP, avgPool2dP } from "./pool.js";
+import { maxPool2dP, avgPool2dP } from "./pool.js";
 
 export const primitives = {
   neg: elementwise.negP,
@@ -68,8 +68,6 @@ export const primitives = {
   reverse: reverseP,
   conv2d: conv2dP,
   maxPool2d: maxPool2dP,
-  maxPool2dGather: maxPool2dGatherP,
-  maxPool2dScatter: maxPool2dScatterP,
   avgPool2d: avgPool2dP,
 } satisfies Record<string, Primitive>;
 

@@ -1,14 +1,16 @@
-// 2-D pooling over NHWC tensors: maxPool2d and avgPool2d, plus the two linear primitives that
-// carry max-pooling derivatives through overlapping or padded windows (maxPool2dGather and its
-// transpose maxPool2dScatter). Global pooling is a reduction (see globalAvgPool2d).
+// 2-D pooling over NHWC tensors: maxPool2d and avgPool2d (XNNPACK kernels forward). Global
+// pooling is a reduction (see globalAvgPool2d).
 //
-// NOTE: derivatives take two routes.
+// NOTE: the derivative rules use only kernels that are fast on WASM (XNNPACK convolutions and
+// broadcasting arithmetic). Measured there: broadcastTo (Tile), broadcasting comparisons, where and
+// strided slices are plain loops, 20-100x slower; and tfjs' MaxPoolGrad / MaxPoolWithArgmax
+// kernels start their search at FLT_MIN (the smallest positive float), so windows of negative
+// values send the whole gradient to index 0.
 // - Tiled windows (stride = window, no padding; the usual 2x2 pooling): the window axes are
-//   reshaped out ([B, Ho, kh, Wo, kw, C]) and the rules are elementwise ops and sums, which run
-//   on fast kernels. Max ties split the derivative evenly, as the `max` reduction does.
-// - Otherwise: avgPool2d's transpose is a transposed depthwise convolution with ones (conv2d's own
-//   rule), scaled by how many real pixels each window saw; maxPool2d routes derivatives to one
-//   arg-max position per window (the kernel's MaxPoolWithArgmax choice, on ties).
+//   reshaped out ([B * Ho, kh, Wo, kw, C]), a free view.
+// - Other windows: a depthwise conv2d with one-hot filters extracts the kh * kw pixels of every
+//   window ([B, Ho, Wo, C, kh * kw]); its transpose (conv2d's own rule) puts values back.
+// Max ties split the derivative evenly among the tied maxima, as the `max` reduction does.
 import * as tf from "@tensorflow/tfjs-core";
 import { Concrete, formatShape, type AnyTensor } from "../../tensor/index.js";
 import { bind, scoped } from "../trace.js";
@@ -16,12 +18,12 @@ import { leafTensors } from "../util.js";
 import { definePrimitive, type Aval, type Primitive } from "../primitive.js";
 import { checkFloat } from "./util.js";
 import { reshape } from "./shape.js";
-import { broadcastTo } from "./broadcast.js";
-import { cast, div, equal, mul } from "./elementwise.js";
+import { add, div, maximum, mul, sub } from "./elementwise.js";
+import { stopGradient } from "./stop-gradient.js";
 import { max, sum } from "./reduce.js";
 import { slice } from "./slice.js";
 import { pad } from "./pad.js";
-import { conv2dInputGrad, positivePair, resolvePadding, windowOut, type Pair, type Padding2d, type PaddingSpec } from "./conv.js";
+import { conv2dInputGrad, conv2dP, positivePair, resolvePadding, windowOut, type ConvParams, type Pair, type Padding2d, type PaddingSpec } from "./conv.js";
 
 export interface PoolParams {
   readonly window: Pair;
@@ -63,17 +65,11 @@ function poolAttrs(p: PoolParams) {
 
 // ---------------------------------------------------------------- shared rule helpers
 
-/** Folds a mapped axis into the batch (broadcasting unmapped arguments), runs `prim`, unfolds. */
-function foldBatch(prim: Primitive<PoolParams>, inputs: AnyTensor[], batched: boolean[], p: PoolParams, n: number): AnyTensor {
-  const folded = inputs.map((v, i) => {
-    const s = v.shape as readonly number[];
-    const full = batched[i] ? v : broadcastTo(reshape(v, [1, ...s]), [n, ...s]);
-    const fs = full.shape as readonly number[];
-    return reshape(full, [n * fs[1], ...fs.slice(2)]);
-  });
-  const y = bind(prim, folded, p);
-  const ys = y.shape as readonly number[];
-  return reshape(y, [n, ys[0] / n, ...ys.slice(1)]);
+/** Folds the mapped axis into the batch, runs `prim`, unfolds. */
+function foldBatch(prim: Primitive<PoolParams>, x: AnyTensor, p: PoolParams, n: number): AnyTensor {
+  const s = x.shape as readonly number[];
+  const y = bind(prim, [reshape(x, [n * s[1], ...s.slice(2)])], p);
+  return reshape(y, [n, s[1], ...(y.shape as readonly number[]).slice(1)]);
 }
 
 interface Tiling {
@@ -114,12 +110,81 @@ function joinWindows(v: AnyTensor, tl: Tiling, xShape: readonly number[]): AnyTe
   return pad(joined, [[0, 0], [0, xShape[1] - tl.cropped[1]], [0, xShape[2] - tl.cropped[2]], [0, 0]]);
 }
 
+// ---------------------------------------------------------------- window pixels (non-tiled windows)
+
+/** The depthwise convolution that copies the kh * kw pixels of each window into channels. */
+function patchConv(xShape: readonly number[], p: PoolParams): { filter: AnyTensor; params: ConvParams } {
+  const [kh, kw] = p.window;
+  const c = xShape[3];
+  const k = kh * kw;
+  // [kh, kw, 1, (c, k)]: output channel (c, k) reads channel c at window offset k
+  const data = new Float32Array(k * c * k);
+  for (let off = 0; off < k; off++) for (let ch = 0; ch < c; ch++) data[off * c * k + ch * k + off] = 1;
+  return {
+    filter: new Concrete(tf.tensor4d(data, [kh, kw, 1, c * k])),
+    params: { strides: p.strides, padding: p.padding, dilations: [1, 1], lhsDilation: [1, 1], groups: c },
+  };
+}
+
+/** Window pixels of x: [B, Ho, Wo, C, kh * kw] (zeros where a window hangs over the padding). */
+function patches(x: AnyTensor, p: PoolParams): AnyTensor {
+  const { filter, params } = patchConv(x.shape as readonly number[], p);
+  const y = bind(conv2dP, [x, filter], params);
+  const [b, oh, ow] = y.shape as readonly number[];
+  return reshape(y, [b, oh, ow, (x.shape as readonly number[])[3], p.window[0] * p.window[1]]);
+}
+
+/** The transpose of `patches`: window pixels [B, Ho, Wo, C, kh * kw] added back into x's shape. */
+function unpatches(v: AnyTensor, p: PoolParams, xShape: readonly number[]): AnyTensor {
+  const { filter, params } = patchConv(xShape, p);
+  const [b, oh, ow, c, k] = v.shape as readonly number[];
+  return conv2dInputGrad(reshape(v, [b, oh, ow, c * k]), filter, params, xShape);
+}
+
+/** [1, Ho, Wo, 1, kh * kw]: 1 where the window pixel is real, 0 where it is padding; undefined without padding. */
+function realPixels(xShape: readonly number[], p: PoolParams, oh: number, ow: number): AnyTensor | undefined {
+  const [[t, bt], [l, r]] = p.padding;
+  if (t + bt + l + r === 0) return undefined;
+  const [kh, kw] = p.window;
+  const data = new Float32Array(oh * ow * kh * kw);
+  for (let i = 0; i < oh; i++)
+    for (let j = 0; j < ow; j++)
+      for (let a = 0; a < kh; a++)
+        for (let c = 0; c < kw; c++) {
+          const y = i * p.strides[0] + a - t, x = j * p.strides[1] + c - l;
+          data[((i * ow + j) * kh + a) * kw + c] = y >= 0 && x >= 0 && y < xShape[1] && x < xShape[2] ? 1 : 0;
+        }
+  return new Concrete(tf.tensor(data, [1, oh, ow, 1, kh * kw]));
+}
+
+/**
+ * 1 where d == 0, 0 where d < 0 (d <= 0 everywhere), with arithmetic only: any non-zero float32
+ * times 2^200 is below -1. NOTE: WASM's comparison kernels are slow loops; these are XNNPACK.
+ */
+function zeroIndicator(d: AnyTensor): AnyTensor {
+  return add(maximum(mul(mul(d, 2 ** 100), 2 ** 100), -1), 1);
+}
+
 // ---------------------------------------------------------------- maxPool2d
 
-/** [B * Ho, kh, Wo, kw, C]: each pixel's share of its window's derivative (1 / #ties at the maxima, else 0). */
-function maxShare(x: AnyTensor, out: AnyTensor, tl: Tiling): AnyTensor {
-  const mask = cast(equal(splitWindows(x, tl), reshape(out, tl.perWindow)), "float32");
-  return div(mask, sum(mask, [1, 3], true));
+/**
+ * Each window pixel's share of its window's derivative, 1 / #ties at the window's maxima and 0
+ * elsewhere, in the layout of `pixels` (tiled: [B * Ho, kh, Wo, kw, C]; else [B, Ho, Wo, C, k]).
+ * A constant for derivatives (it is piecewise constant in x).
+ */
+function maxShare(x: AnyTensor, out: AnyTensor, p: PoolParams, tl: Tiling | undefined): AnyTensor {
+  const xs = x.shape as readonly number[];
+  const os = out.shape as readonly number[];
+  if (tl !== undefined) {
+    const mask = zeroIndicator(sub(splitWindows(x, tl), reshape(out, tl.perWindow)));
+    // ties per window: an average pool of the mask (an XNNPACK kernel) times the window size
+    const count = mul(bind(avgPool2dP, [reshape(mask, tl.cropped)], p), p.window[0] * p.window[1]);
+    return stopGradient(div(mask, reshape(count, tl.perWindow)));
+  }
+  let mask = zeroIndicator(sub(patches(x, p), reshape(out, [...os, 1])));
+  const real = realPixels(xs, p, os[1], os[2]);
+  if (real !== undefined) mask = mul(mask, real);
+  return stopGradient(div(mask, sum(mask, [4], true)));
 }
 
 export const maxPool2dP: Primitive<PoolParams> = definePrimitive<PoolParams>({
@@ -129,102 +194,18 @@ export const maxPool2dP: Primitive<PoolParams> = definePrimitive<PoolParams>({
   jvp([x], [t], p, out) {
     if (t === null) return null;
     const tl = tiling(x.shape as readonly number[], p);
-    if (tl === undefined) return bind(maxPool2dGatherP, [x, t], p);
-    return reshape(sum(mul(maxShare(x, out, tl), splitWindows(t, tl)), [1, 3]), tl.out);
+    const share = maxShare(x, out, p, tl);
+    if (tl === undefined) return sum(mul(share, patches(t, p)), [4]);
+    return reshape(sum(mul(share, splitWindows(t, tl)), [1, 3]), tl.out);
   },
   vjp(ct, [x], p, out) {
     const xs = x.shape as readonly number[];
     const tl = tiling(xs, p);
-    if (tl === undefined) return [bind(maxPool2dScatterP, [x, ct], p)];
-    return [joinWindows(mul(maxShare(x, out, tl), reshape(ct, tl.perWindow)), tl, xs)];
+    const share = maxShare(x, out, p, tl);
+    if (tl === undefined) return [unpatches(mul(share, reshape(ct, [...(ct.shape as readonly number[]), 1])), p, xs)];
+    return [joinWindows(mul(share, reshape(ct, tl.perWindow)), tl, xs)];
   },
-  batch: (inputs, batched, p, n) => foldBatch(maxPool2dP, inputs, batched, p, n),
-});
-
-/**
- * For each window offset (i, j), row-major: where that offset holds its window's maximum and no
- * earlier offset does (the first maximum wins ties), as bool [B, Ho, Wo, C]; with the padded-view
- * helper used to read (or write) that offset of every window.
- */
-function firstMaxima(x: tf.Tensor, p: PoolParams): { masks: tf.Tensor[]; view: (t: tf.Tensor, i: number, j: number) => tf.Tensor; padded: (t: tf.Tensor, fill: number) => tf.Tensor } {
-  // NOTE: not the MaxPoolWithArgmax / MaxPoolGrad kernels: on WASM they start the search from
-  // FLT_MIN (the smallest positive float), so windows of negative values all pick index 0.
-  const [b, , , c] = x.shape;
-  const [[top, bottom], [left, right]] = p.padding;
-  const [sh, sw] = p.strides;
-  const y = tf.engine().runKernel("MaxPool", { x }, poolAttrs(p)) as tf.Tensor;
-  const [, oh, ow] = y.shape;
-  const padded = (t: tf.Tensor, fill: number) => (top + bottom + left + right === 0 ? t : tf.pad(t, [[0, 0], [top, bottom], [left, right], [0, 0]], fill));
-  const view = (t: tf.Tensor, i: number, j: number) => tf.stridedSlice(t, [0, i, j, 0], [b, i + (oh - 1) * sh + 1, j + (ow - 1) * sw + 1, c], [1, sh, sw, 1]);
-  const xp = padded(x, -Infinity);
-  const masks: tf.Tensor[] = [];
-  let found: tf.Tensor | undefined;
-  for (let i = 0; i < p.window[0]; i++) {
-    for (let j = 0; j < p.window[1]; j++) {
-      let hit = tf.equal(view(xp, i, j), y);
-      if (found !== undefined) hit = tf.logicalAnd(hit, tf.logicalNot(found));
-      found = found === undefined ? hit : tf.logicalOr(found, hit);
-      masks.push(hit);
-    }
-  }
-  return { masks, view, padded };
-}
-
-/** maxPool2dGather(x, v): v read at each window's arg-max of x ([B, Ho, Wo, C]). Linear in v. */
-export const maxPool2dGatherP: Primitive<PoolParams> = definePrimitive<PoolParams>({
-  name: "maxPool2dGather",
-  abstractEval([x, v], p) {
-    if (formatShape(x.shape) !== formatShape(v.shape)) throw new Error(`maxPool2dGather: x ${formatShape(x.shape)} and v ${formatShape(v.shape)} must have the same shape`);
-    checkFloat("maxPool2dGather", [v]);
-    return { shape: poolShape("maxPool2dGather", x, p), dtype: "float32" };
-  },
-  impl: ([x, v], p) =>
-    tf.tidy(() => {
-      const { masks, view, padded } = firstMaxima(x, p);
-      const vp = padded(v, 0);
-      let out = tf.zeros(masks[0].shape);
-      masks.forEach((m, k) => (out = tf.where(m, view(vp, Math.floor(k / p.window[1]), k % p.window[1]), out)));
-      return out;
-    }),
-  jvp: ([x], [, t], p) => (t === null ? null : bind(maxPool2dGatherP, [x, t], p)),
-  vjp: (ct, [x], p) => [null, bind(maxPool2dScatterP, [x, ct], p)],
-  batch: (inputs, batched, p, n) => foldBatch(maxPool2dGatherP, inputs, batched, p, n),
-});
-
-/** maxPool2dScatter(x, dy): dy added at each window's arg-max of x (shape of x). Linear in dy; the transpose of maxPool2dGather. */
-export const maxPool2dScatterP: Primitive<PoolParams> = definePrimitive<PoolParams>({
-  name: "maxPool2dScatter",
-  abstractEval([x, dy], p) {
-    const out = poolShape("maxPool2dScatter", x, p);
-    if (formatShape(out) !== formatShape(dy.shape)) throw new Error(`maxPool2dScatter: dy must have the pooled shape ${formatShape(out)}, got ${formatShape(dy.shape)}`);
-    checkFloat("maxPool2dScatter", [dy]);
-    return { shape: x.shape, dtype: "float32" };
-  },
-  impl: ([x, dy], p) =>
-    tf.tidy(() => {
-      const { masks } = firstMaxima(x, p);
-      const [b, h, w, c] = x.shape;
-      const [, oh, ow] = dy.shape;
-      const [sh, sw] = p.strides;
-      const [hp, wp] = [h + p.padding[0][0] + p.padding[0][1], w + p.padding[1][0] + p.padding[1][1]];
-      const zero = tf.zerosLike(dy);
-      // spread dy onto the stride grid once: [B, (Ho - 1) * sh + 1, (Wo - 1) * sw + 1, C]
-      const spread = (t: tf.Tensor) => {
-        const grid = tf.reshape(tf.pad(tf.reshape(t, [b, oh, 1, ow, 1, c]), [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]), [b, oh * sh, ow * sw, c]);
-        return tf.slice(grid, [0, 0, 0, 0], [b, (oh - 1) * sh + 1, (ow - 1) * sw + 1, c]);
-      };
-      let dxp: tf.Tensor | undefined;
-      masks.forEach((m, k) => {
-        const [i, j] = [Math.floor(k / p.window[1]), k % p.window[1]];
-        const part = spread(tf.where(m, dy, zero));
-        const placed = tf.pad(part, [[0, 0], [i, hp - i - part.shape[1]!], [j, wp - j - part.shape[2]!], [0, 0]]);
-        dxp = dxp === undefined ? placed : tf.add(dxp, placed);
-      });
-      return tf.slice(dxp!, [0, p.padding[0][0], p.padding[1][0], 0], [b, h, w, c]);
-    }),
-  jvp: ([x], [, t], p) => (t === null ? null : bind(maxPool2dScatterP, [x, t], p)),
-  vjp: (ct, [x], p) => [null, bind(maxPool2dGatherP, [x, ct], p)],
-  batch: (inputs, batched, p, n) => foldBatch(maxPool2dScatterP, inputs, batched, p, n),
+  batch: ([x], _b, p, n) => foldBatch(maxPool2dP, x, p, n),
 });
 
 // ---------------------------------------------------------------- avgPool2d
@@ -254,7 +235,11 @@ function inverseCounts(xShape: readonly number[], p: PoolParams, outShape: reado
 function avgPoolTranspose(ct: AnyTensor, xShape: readonly number[], p: PoolParams): AnyTensor {
   const tl = tiling(xShape, p);
   const [kh, kw] = p.window;
-  if (tl !== undefined) return joinWindows(broadcastTo(reshape(div(ct, kh * kw), tl.perWindow), tl.split), tl, xShape);
+  if (tl !== undefined) {
+    // NOTE: a broadcasting multiply by ones, not broadcastTo: WASM's Tile kernel is a slow loop
+    const ones = new Concrete(tf.ones([1, kh, 1, kw, 1]));
+    return joinWindows(mul(reshape(div(ct, kh * kw), tl.perWindow), ones), tl, xShape);
+  }
   // sum pooling is a depthwise convolution with ones; its adjoint is conv2d's input rule
   const c = xShape[3];
   const ones = broadcastTo(new Concrete(tf.scalar(1)), [kh, kw, 1, c]);
@@ -269,7 +254,7 @@ export const avgPool2dP: Primitive<PoolParams> = definePrimitive<PoolParams>({
   impl: ([x], p) => tf.engine().runKernel("AvgPool", { x }, poolAttrs(p)) as tf.Tensor,
   jvp: (_x, [t], p) => (t === null ? null : bind(avgPool2dP, [t], p)),
   vjp: (ct, [x], p) => [avgPoolTranspose(ct, x.shape as readonly number[], p)],
-  batch: (inputs, batched, p, n) => foldBatch(avgPool2dP, inputs, batched, p, n),
+  batch: ([x], _b, p, n) => foldBatch(avgPool2dP, x, p, n),
 });
 
 // ---------------------------------------------------------------- untyped functions

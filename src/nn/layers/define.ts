@@ -13,7 +13,9 @@ export interface LayerDef<K extends string, C> {
   initState?(inShape: readonly number[]): unknown;
   /** Stateless layers return just the output. */
   apply(params: any, x: AnyTensor, ctx: ApplyContext, state: any): AnyTensor | [AnyTensor, unknown];
-  stateful?: boolean;
+  /** Overrides the default (`init` given) for layers whose init draws no random numbers. */
+  needsKey?: boolean;
+  stochastic?: boolean;
 }
 
 export function defineLayer<K extends string, C>(def: LayerDef<K, C>): Layer<K, C> {
@@ -25,7 +27,8 @@ export function defineLayer<K extends string, C>(def: LayerDef<K, C>): Layer<K, 
     // scoped: split keys and temporaries are freed, the params survive
     init: def.init ? (key, s) => scoped(() => def.init!(key, s), leafTensors) : () => ({}),
     initState: def.initState ?? (() => ({})),
-    needsKey: def.init !== undefined,
+    needsKey: def.needsKey ?? def.init !== undefined,
+    stochastic: def.stochastic ?? false,
     apply(params, state, x, ctx) {
       const r = def.apply(params, x, ctx, state);
       return Array.isArray(r) ? r : [r, state];
@@ -38,6 +41,19 @@ export function positiveInt(layer: string, what: string, v: unknown): number {
   return v;
 }
 
+/** A `number | [h, w]` option as a pair of positive integers, or an error naming the layer. */
+export function positivePair(layer: string, what: string, v: unknown, fallback?: readonly [number, number]): [number, number] {
+  const p = v === undefined ? fallback : typeof v === "number" ? [v, v] : v;
+  const ok = Array.isArray(p) && p.length === 2 && p.every((d) => typeof d === "number" && Number.isInteger(d) && d > 0);
+  if (!ok) throw new Error(`${layer}: ${what} must be a positive integer or [h, w] of positive integers, got ${JSON.stringify(v)}`);
+  return [p[0], p[1]];
+}
+
 export function expectRank(layer: string, expected: string, s: readonly number[], ok: boolean): void {
   if (!ok) throw new Error(`${layer} expects ${expected}, got ${formatShape(s)}`);
+}
+
+/** `3` -> "3x3", `[3, 5]` -> "3x5": how layer names show a 2-D window. */
+export function showWindow(w: number | readonly [number, number]): string {
+  return typeof w === "number" ? `${w}x${w}` : `${w[0]}x${w[1]}`;
 }

@@ -6,60 +6,66 @@ import { matmul } from "../../core/primitives/matmul.js";
 import { reshape } from "../../core/primitives/shape.js";
 import { split } from "../../random/index.js";
 import { glorotUniform, zeros, type Initializer } from "../init.js";
-import type { LayerError } from "../layer.js";
+import type { LayerError, PositiveInt } from "../layer.js";
 import { defineLayer, expectRank, positiveInt } from "./define.js";
 
-export interface DenseConfig<U extends number = number> {
+export interface DenseConfig<U extends number = number, B extends boolean = boolean> {
   units: U;
-  useBias: boolean;
+  useBias: B;
 }
+
+type DenseParams<F extends Dim, U extends number, B> = B extends false ? { kernel: Tensor<[F, U]> } : { kernel: Tensor<[F, U]>; bias: Tensor<[U]> };
 
 declare module "../layer.js" {
   interface LayerTypes<S extends Shape, C> {
-    dense: C extends DenseConfig<infer U>
+    dense: C extends DenseConfig<infer U, infer B>
       ? IsAny<S> extends true
-        ? { out: any; params: { kernel: Tensor<[number, U]>; bias: Tensor<[U]> }; state: {} }
+        ? { out: any; params: DenseParams<number, U, B>; state: {} }
         : S extends readonly [...infer Lead extends Dim[], infer F extends Dim]
-          ? { out: [...Lead, U]; params: { kernel: Tensor<[F, U]>; bias: Tensor<[U]> }; state: {} }
+          ? { out: [...Lead, U]; params: DenseParams<F, U, B>; state: {} }
           : { out: LayerError<`dense(${U})`, "[..., features]", S>; params: never; state: {} }
       : never;
   }
 }
 
-export interface DenseOptions {
-  useBias?: boolean;
+export interface DenseOptions<B extends boolean = boolean> {
+  /** Default true; false leaves the bias out of the params. */
+  useBias?: B;
   kernelInit?: Initializer;
   biasInit?: Initializer;
 }
 
 /**
- * Fully connected layer over the last axis: `[..., F] -> [..., units]`.
+ * Fully connected layer over the last axis: `[..., F] -> [..., units]`, kernel `[F, units]`
+ * (glorotUniform), bias `[units]` (zeros).
  * ```ts
  * const m = nn.input(["batch", 784]).add(nn.dense(128));   // Model<["batch", 784], ["batch", 128], ...>
  * ```
  */
-export function dense<const U extends number>(units: U, opts: DenseOptions = {}) {
+export function dense<const U extends number, const B extends boolean = true>(units: U & PositiveInt<U, "dense", "units">, opts: DenseOptions<B> = {}) {
   const name = `dense(${units})`;
   positiveInt("dense", "units", units);
-  const useBias = opts.useBias ?? true;
+  const useBias = (opts.useBias ?? true) as B;
   const kernelInit = opts.kernelInit ?? glorotUniform;
   const biasInit = opts.biasInit ?? zeros;
-  return defineLayer<"dense", DenseConfig<U>>({
+  return defineLayer<"dense", DenseConfig<U, B>>({
     kind: "dense",
     name,
-    config: { units, useBias },
+    config: { units: units as U, useBias },
     outputShape(s) {
       expectRank(name, "[..., features]", s, s.length >= 1);
       return [...s.slice(0, -1), units];
     },
     init(key, s) {
       const [k1, k2] = split(key, 2);
-      const f = s[s.length - 1];
-      return { kernel: kernelInit(k1, [f, units]), bias: useBias ? biasInit(k2, [units]) : zeros(k2, [units]) };
+      const kernel = kernelInit(k1, [s[s.length - 1], units]);
+      return useBias ? { kernel, bias: biasInit(k2, [units]) } : { kernel };
     },
     apply(p, x) {
       const s = x.shape as readonly number[];
-      const h = s.length === 1 ? reshape(matmul(reshape(x, [1, s[0]]), p.kernel), [units]) : matmul(x, p.kernel);
+      // one 2-D product ([1, F] for a single example; leading axes folded): WASM's fast GEMM path
+      const lead = s.slice(0, -1);
+      const h = s.length === 2 ? matmul(x, p.kernel) : reshape(matmul(reshape(x, [lead.reduce((a, b) => a * b, 1), s[s.length - 1]]), p.kernel), [...lead, units]);
       return useBias ? add(h, p.bias) : h;
     },
   });

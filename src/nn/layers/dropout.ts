@@ -1,5 +1,5 @@
 // dropout: in training, zero each unit with probability `rate` and scale the rest by 1/(1-rate).
-import type { Shape } from "../../../typelevel/index.js";
+import type { Shape, ShapeError } from "../../../typelevel/index.js";
 import { mul } from "../../core/primitives/elementwise.js";
 import { bernoulli } from "../../random/index.js";
 import { defineLayer } from "./define.js";
@@ -10,19 +10,27 @@ declare module "../layer.js" {
   }
 }
 
+/** `unknown` for a literal rate in [0, 1) (or a non-literal number), else the message. */
+type RateCheck<R extends number> =
+  number extends R ? unknown
+  : `${R}` extends `-${string}` ? ShapeError<`dropout: rate must be in [0, 1), got ${R}`>
+  : `${R}` extends "0" | `0.${string}` | `${number}e-${number}` ? unknown
+  : ShapeError<`dropout: rate must be in [0, 1), got ${R}`>;
+
 /**
  * Inverted dropout; identity in eval mode. Needs `{ training: true, key }` at apply time.
  * ```ts
  * model.apply(params, x, { training: true, key: random.foldIn(k, step) })
  * ```
  */
-export function dropout(rate: number) {
-  if (!(rate >= 0 && rate < 1)) throw new Error(`dropout: rate must be in [0, 1), got ${rate}`);
+export function dropout<const R extends number>(rate: R & RateCheck<R>) {
+  if (typeof rate !== "number" || !(rate >= 0 && rate < 1)) throw new Error(`dropout: rate must be in [0, 1), got ${rate}`);
   const name = `dropout(${rate})`;
   return defineLayer<"dropout", { rate: number }>({
     kind: "dropout",
     name,
     config: { rate },
+    stochastic: rate > 0,
     outputShape: (s) => [...s],
     apply(_p, x, ctx) {
       if (!ctx.training || rate === 0) return x;

@@ -3,6 +3,7 @@ import type { Dim, IsAny, Shape } from "../../../typelevel/index.js";
 import type { Tensor } from "../../tensor/index.js";
 import { gather } from "../../core/primitives/gather.js";
 import { normal } from "../../random/index.js";
+import type { PositiveInt } from "../layer.js";
 import { defineLayer, positiveInt } from "./define.js";
 
 declare module "../layer.js" {
@@ -14,14 +15,14 @@ declare module "../layer.js" {
 }
 
 /** `[...ids] (int32) -> [...ids, dim]`, a row of the table per id. */
-export function embedding<const V extends number, const D extends number>(vocabulary: V, dim: D) {
+export function embedding<const V extends number, const D extends number>(vocabulary: V & PositiveInt<V, "embedding", "vocabulary">, dim: D & PositiveInt<D, "embedding", "dim">) {
   positiveInt("embedding", "vocabulary", vocabulary);
   positiveInt("embedding", "dim", dim);
   const name = `embedding(${vocabulary}, ${dim})`;
   return defineLayer<"embedding", { vocabulary: V; dim: D }>({
     kind: "embedding",
     name,
-    config: { vocabulary, dim },
+    config: { vocabulary: vocabulary as V, dim: dim as D },
     outputShape: (s) => [...s, dim],
     init: (key) => ({ table: normal(key, [vocabulary, dim], { std: 0.05 }) }),
     apply(p, x) {

@@ -12,7 +12,7 @@ import { Concrete } from "../../tensor/index.js";
 import * as tf from "@tensorflow/tfjs-core";
 import { split } from "../../random/index.js";
 import { glorotUniform, orthogonal } from "../init.js";
-import type { LayerError } from "../layer.js";
+import type { LayerError, PositiveInt } from "../layer.js";
 import { defineLayer, expectRank, positiveInt } from "./define.js";
 
 export interface RecurrentConfig<U extends number = number, R extends boolean = boolean> {
@@ -113,8 +113,8 @@ const zerosBias = (n: number) => () => new Concrete(tf.zeros([n])) as AnyTensor;
  * nn.input(["batch", 28, 28]).add(nn.simpleRnn(64))   // ["batch", 64]
  * ```
  */
-export function simpleRnn<const U extends number, const R extends boolean = false>(units: U, opts: RecurrentOptions<R> = {}) {
-  return recurrent("simpleRnn", 1, units, opts, (p, xw, h) => {
+export function simpleRnn<const U extends number, const R extends boolean = false>(units: U & PositiveInt<U, "simpleRnn", "units">, opts: RecurrentOptions<R> = {}) {
+  return recurrent("simpleRnn", 1, units as U, opts, (p, xw, h) => {
     const hn = tanh(add(add(xw, matmul(h, p.recurrentKernel)), p.bias));
     return [hn, hn];
   }, (u) => zerosBias(u)());
@@ -124,8 +124,8 @@ export function simpleRnn<const U extends number, const R extends boolean = fals
  * LSTM with Keras' gate order (input, forget, cell, output) and forget-gate bias 1.
  * c_t = f ⊙ c_{t-1} + i ⊙ g, h_t = o ⊙ tanh(c_t).
  */
-export function lstm<const U extends number, const R extends boolean = false>(units: U, opts: RecurrentOptions<R> = {}) {
-  return recurrent("lstm", 4, units, opts, (p, xw, h, c) => {
+export function lstm<const U extends number, const R extends boolean = false>(units: U & PositiveInt<U, "lstm", "units">, opts: RecurrentOptions<R> = {}) {
+  return recurrent("lstm", 4, units as U, opts, (p, xw, h, c) => {
     const z = add(add(xw, matmul(h, p.recurrentKernel)), p.bias);
     const u = (z.shape as readonly number[])[1] / 4;
     const i = sigmoid(gate(z, 0, u));
@@ -145,8 +145,8 @@ export function lstm<const U extends number, const R extends boolean = false>(un
  * GRU (gate order update, reset, candidate): z = σ(.), r = σ(.),
  * ĥ = tanh(x W_h + (r ⊙ h) U_h + b_h), h_t = z ⊙ h_{t-1} + (1 − z) ⊙ ĥ.
  */
-export function gru<const U extends number, const R extends boolean = false>(units: U, opts: RecurrentOptions<R> = {}) {
-  return recurrent("gru", 3, units, opts, (p, xw, h) => {
+export function gru<const U extends number, const R extends boolean = false>(units: U & PositiveInt<U, "gru", "units">, opts: RecurrentOptions<R> = {}) {
+  return recurrent("gru", 3, units as U, opts, (p, xw, h) => {
     const u = (h.shape as readonly number[])[1];
     const b = (h.shape as readonly number[])[0];
     const uzr = slice(p.recurrentKernel, [0, 0], [u, 2 * u]);
