@@ -9,6 +9,9 @@ import { maxPool2d, avgPool2d, maxPool2dP, avgPool2dP, type PoolParams } from ".
 import { vjp } from "../src/core/index.js";
 
 const RUNS = Number(process.env.RUNS ?? 15);
+/** ONLY=conv | pool | cpu runs one section. */
+const ONLY = process.env.ONLY;
+const section = (name: string) => ONLY === undefined || ONLY === name;
 
 interface Row {
   name: string;
@@ -50,7 +53,7 @@ const layers = [
   { name: "conv2: x [64,14,14,32] w [3,3,32,64] same", xs: [64, 14, 14, 32], ws: [3, 3, 32, 64] },
 ];
 const keep: tf.Tensor[] = [];
-for (const l of layers) {
+for (const l of section("conv") ? layers : []) {
   const [b, h, w] = l.xs;
   const co = l.ws[3];
   const x = tf.randomNormal(l.xs), wt = tf.randomNormal(l.ws), ct = tf.randomNormal([b, h, w, co]);
@@ -72,8 +75,8 @@ for (const l of layers) {
   ]);
 }
 
-console.log("\n## pooling, x [64,28,28,32], window 2\n");
-{
+if (section("pool")) {
+  console.log("\n## pooling, x [64,28,28,32], window 2\n");
   const x = tf.randomNormal([64, 28, 28, 32]), ct = tf.randomNormal([64, 14, 14, 32]);
   keep.push(x, ct);
   const tiled: PoolParams = { window: [2, 2], strides: [2, 2], padding: [[0, 0], [0, 0]] };
@@ -87,7 +90,7 @@ console.log("\n## pooling, x [64,28,28,32], window 2\n");
     time("maxPool2d forward", [x], (a) => maxPool2d(C(a), { window: 2 })),
     time("maxPool2d vjp, tiled (mask rule)", [x, ct], back(maxPool2dP, tiled)),
     time("tfjs MaxPoolGrad (wrong for negative windows on WASM)", [x, ct], (a, d) => tf.engine().runKernel("MaxPoolGrad", { dy: d, input: a, output: d }, attrs) as tf.Tensor),
-    time("maxPool2d vjp, 3x3 stride 2 same (scatter rule)", [x, ct], back(maxPool2dP, overlapping)),
+    time("maxPool2d vjp, 3x3 stride 2 same (window-pixel rule)", [x, ct], back(maxPool2dP, overlapping)),
     time("avgPool2d forward", [x], (a) => avgPool2d(C(a), { window: 2 })),
     time("avgPool2d vjp, tiled (broadcast)", [x, ct], back(avgPool2dP, tiled)),
     time("tfjs AvgPoolGrad", [x, ct], (a, d) => tf.engine().runKernel("AvgPoolGrad", { dy: d, input: a }, attrs) as tf.Tensor),
@@ -95,7 +98,7 @@ console.log("\n## pooling, x [64,28,28,32], window 2\n");
   ]);
 }
 
-if (process.env.CPU_FILTER_GRAD !== "0") {
+if (section("cpu")) {
   // WASM has no Conv2DBackpropFilter: the pure-JS CPU kernel, for scale
   await tf.setBackend("cpu");
   console.log("\n## tfjs CPU backend Conv2DBackpropFilter (no WASM kernel exists)\n");

@@ -5,8 +5,7 @@
 // (squared error of the I and R fractions over the days) is differentiable in β and γ: Adam on
 // (log β, log γ) recovers them from a wrong start. jit traces the unrolled solver once.
 //   npm run example:sir          QUICK=1 npm run example:sir
-import { init, data, plot, optim, jit, valueAndGrad, add, sub, mul, exp, stack, mean, square, scalar, tensor, type Tensor } from "../src/index.js";
-import { dispose as disposeTree } from "../src/tree/index.js";
+import { init, data, plot, optim, tree, jit, valueAndGrad, add, sub, mul, exp, stack, mean, square, scalar, tensor, type Tensor } from "../src/index.js";
 import { header, quick, stopwatch } from "./common.js";
 
 await init();
@@ -14,7 +13,7 @@ header("SIR epidemic: fitting beta and gamma through an RK4 solver");
 const elapsed = stopwatch();
 const truth = { beta: 0.3, gamma: 0.1 };
 const population = 1000, i0 = 5;
-const days = quick ? 40 : 80;
+const days = quick ? 30 : 80;
 const observed = data.sirEpidemic({ ...truth, days, population, i0 });
 const column = (c: number) => Float32Array.from({ length: days + 1 }, (_, d) => observed.data[3 * d + c] / population);
 const target = tensor(Float32Array.from([...column(1), ...column(2)]), [2, days + 1]); // I and R fractions
@@ -50,25 +49,25 @@ function simulate(p: Params): Tensor<[2, number]> {
 }
 
 const loss = (p: Params, y: Tensor<[2, number]>) => mean(square(sub(simulate(p), y)));
-const optimizer = optim.adam(0.05);
+// Adam with a cosine-decayed step size: large steps cross the valley, small ones settle in it
+const steps = quick ? 150 : 300;
+const optimizer = optim.adam(optim.cosineDecay({ init: 0.1, decaySteps: steps, alpha: 0.01 }));
 const step = jit((p: Params, state: unknown, y: Tensor<[2, number]>) => {
   const [l, g] = valueAndGrad(loss)(p, y);
   const [updates, next] = optimizer.update(g, state as never, p);
   return { loss: l, params: optim.applyUpdates(p, updates), state: next };
 });
 
-// a wrong start: β = 0.6, γ = 0.2 (the same R0 = 2 ... 3 range the course explores)
+// a wrong start: β = 0.6, γ = 0.2 (twice the true values)
 let params: Params = { logBeta: scalar(Math.log(0.6)), logGamma: scalar(Math.log(0.2)) };
 let optState: unknown = optimizer.init(params);
-const steps = quick ? 120 : 300;
 const lossCurve: number[] = [];
 for (let k = 1; k <= steps; k++) {
   const r = step(params, optState, target) as { loss: Scalar; params: Params; state: unknown };
   lossCurve.push(r.loss.item());
   r.loss.dispose();
   for (const t of [params.logBeta, params.logGamma]) t.dispose();
-
-  disposeTree(optState);
+  tree.dispose(optState);
   params = r.params;
   optState = r.state;
   if (k % (steps / 10) === 0) {

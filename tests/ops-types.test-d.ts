@@ -2,7 +2,7 @@
 // compile. Checked by `tsc -p tsconfig.json` (not run by vitest).
 import type { Tensor } from "../src/tensor/index.js";
 import {
-  add, argmax, broadcastTo, cast, clip, concat, dot, equal, exp, expandDims, flatten, gather, greater, logSoftmax,
+  add, argmax, div, broadcastTo, cast, clip, concat, dot, equal, exp, expandDims, flatten, gather, greater, logSoftmax,
   logSumExp, matmul, matvec, max, mean, mul, neg, oneHot, pad, relu, reshape, slice, softmax, squeeze, stack, sub,
   sum, transpose, variance, where,
 } from "../src/ops/index.js";
@@ -66,6 +66,11 @@ const e35 = add(col, row);
 const e36 = sum(x);
 const e37 = flatten(m23);
 const e38 = relu(seq);
+const e39 = where(greater(v3, 0), m23, v3);
+const e40 = concat([i3, i3]);
+const e41 = sum(img, undefined, true);
+const e42 = reshape(seq, ["batch", "time", 4, 4]);
+const e43 = div(labels, 2);
 
 export type Compiles = [
   Expect<Equal<typeof e1, Tensor<["batch", 128]>>>,
@@ -106,6 +111,11 @@ export type Compiles = [
   Expect<Equal<typeof e36, Tensor<[]>>>,
   Expect<Equal<typeof e37, Tensor<[6]>>>,
   Expect<Equal<typeof e38, Tensor<["batch", "time", 16]>>>,
+  Expect<Equal<typeof e39, Tensor<[2, 3]>>>,
+  Expect<Equal<typeof e40, Tensor<[6], "int32">>>,
+  Expect<Equal<typeof e41, Tensor<[1, 1, 1, 1]>>>,
+  Expect<Equal<typeof e42, Tensor<["batch", "time", 4, 4]>>>,
+  Expect<Equal<typeof e43, Tensor<["batch"], "int32">>>,
 ];
 
 // ---------------------------------------------------------------- what must not compile
@@ -173,7 +183,7 @@ cast(x, "float64");
 
 // The messages users read, for the rules src/ops defines itself.
 import type { ErrorMessage, MatMul } from "../typelevel/index.js";
-import type { BroadcastTo, Dot, Flatten, MatVec } from "../src/ops/index.js";
+import type { BroadcastTo, Dot, Flatten, MatVec, NamedDimsAligned } from "../src/ops/index.js";
 export type Messages = [
   Expect<Equal<ErrorMessage<MatMul<["batch", 784], [3, 4]>>, "matmul: inner dims differ (784 vs 3)">>,
   Expect<Equal<ErrorMessage<Dot<[3], [4]>>, "dot: lengths differ (3 vs 4)">>,
@@ -182,6 +192,8 @@ export type Messages = [
   Expect<Equal<ErrorMessage<BroadcastTo<[3], [2, 4]>>, "broadcastTo: cannot broadcast [3] to [2, 4] (3 vs 4)">>,
   Expect<Equal<ErrorMessage<BroadcastTo<[2, 3], [3]>>, "broadcastTo: cannot broadcast [2, 3] to [3] (rank 2 > 1)">>,
   Expect<Equal<ErrorMessage<Flatten<[2, 3], 2>>, "flatten: startAxis 2 is out of range for [2, 3] (rank 2)">>,
+  Expect<Equal<ErrorMessage<NamedDimsAligned<["batch", "time", 16], [-1, "batch"]>>, "reshape: named dim batch at index 1 of the target must be at index 1 of the input [batch, time, 16]">>,
+  Expect<Equal<NamedDimsAligned<["batch", 7, 7, 64], ["batch", -1]>, unknown>>,
   // symbolic dims stay symbolic
   Expect<Equal<MatVec<["batch", 3, 4], [4]>, ["batch", 3]>>,
   Expect<Equal<BroadcastTo<["n"], [5]>, [5]>>,

@@ -115,17 +115,25 @@ describe("max ties", () => {
     });
   });
 
-  test("overlapping windows send each window's derivative to one of its tied maxima", () => {
+  test("overlapping windows split too: each window's unit goes evenly to its tied maxima", () => {
     leakFree(() => {
       const tx = tensor(x, [1, 2, 4, 1]) as AnyTensor;
       const g = grad(scalarFn((a: AnyTensor) => sum(maxPool2d(a, { window: 2, strides: 1 }))))(tx) as AnyTensor;
-      const v = Array.from(g.dataSync() as Float32Array);
-      // 3 windows, each worth 1; every unit lands on a maximum of its window
-      expect(v.reduce((a, b) => a + b, 0)).toBe(3);
-      const windows = [[0, 1, 4, 5], [1, 2, 5, 6], [2, 3, 6, 7]];
-      const maxima = new Set(windows.flatMap((w) => w.filter((i) => x[i] === Math.max(...w.map((j) => x[j])))));
-      v.forEach((d, i) => expect(d === 0 || maxima.has(i), `position ${i}`).toBe(true));
+      // windows {0,1,4,5} all 5; {1,2,5,6} max 7 at 6; {2,3,6,7} 7 at 3 and 6
+      assertAllClose(g, [0.25, 0.25, 0, 0.5, 0.25, 0.25, 1.5, 0], { what: "tied gradient" });
       [tx, g].forEach((t) => t.dispose());
+    });
+  });
+
+  test("padded windows of negative values: padding never wins (it is not a pixel)", () => {
+    leakFree(() => {
+      const tx = tensor([-3, -1, -2, -4], [1, 2, 2, 1]) as AnyTensor;
+      const f = (a: AnyTensor) => maxPool2d(a, { window: 2, strides: 1, padding: "same" });
+      const y = f(tx);
+      assertAllClose(y, [-1, -1, -2, -4], { what: "values" });
+      const g = grad(scalarFn((a: AnyTensor) => sum(f(a))))(tx) as AnyTensor;
+      assertAllClose(g, [0, 2, 1, 1], { what: "gradient" });
+      [tx, y, g].forEach((t) => t.dispose());
     });
   });
 });

@@ -15,9 +15,10 @@ import {
   forCases,
 } from "./primitive-harness.js";
 
-// NOTE: few runs each: ~60 primitives x 5 properties must stay well under a minute on 2 cores
-const RUNS = 8;
-const SECOND_ORDER_RUNS = 4;
+// NOTE: few runs each: ~60 primitives x 5 properties must stay well under a minute on 2 cores.
+// SHAPEFLOW_PROPERTY_RUNS=100 searches harder (locally, before a release).
+const RUNS = Number(process.env.SHAPEFLOW_PROPERTY_RUNS ?? 8);
+const SECOND_ORDER_RUNS = Math.max(1, Math.round(RUNS / 2));
 const names = Object.keys(primitives) as PrimitiveName[];
 
 test("every registered primitive has a spec, and every spec a primitive", () => {

@@ -7,7 +7,8 @@ import { primitives } from "../src/core/primitives/index.js";
 import { mul, cos, sin, add } from "../src/core/primitives/elementwise.js";
 import { stopGradient } from "../src/core/primitives/stop-gradient.js";
 import { TensorValue, arbTensor } from "../src/testing/index.js";
-import type { PrimitiveCase, PrimitiveSpec } from "./primitive-specs.js";
+import { specs, type PrimitiveCase, type PrimitiveSpec } from "./primitive-specs.js";
+import type { PrimitiveName } from "../src/core/primitives/index.js";
 import { checkFirstOrder, checkJit, checkSecondOrder, checkShapeAndValues, checkVmap, forCases } from "./primitive-harness.js";
 
 /** A unary primitive built from tfjs kernels and rules; `overrides` plant the bug. */
@@ -100,3 +101,10 @@ describe("the primitive checks catch planted bugs", () => {
   });
 });
 
+
+test("a primitive without a spec is a compile error (tsc checks the @ts-expect-error below)", () => {
+  const { exp: _dropped, ...rest } = specs;
+  // @ts-expect-error Property 'exp' is missing
+  const registry: Record<PrimitiveName, PrimitiveSpec> = rest;
+  expect(Object.keys(registry)).not.toContain("exp");
+});

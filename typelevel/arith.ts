@@ -222,19 +222,25 @@ type SubReversed<A, B, Br extends Bit = "0", Acc extends string = ""> =
     : Acc;
 
 /**
- * A * b * 10^shift for one digit b, where Shift is the shift's zeros: the units and tens
- * of each digit product are collected apart and summed once at the end.
+ * A * b * 10^shift for one digit b in one pass, where Acc starts as the shift's zeros.
+ * The carry stays one digit: a * b + carry <= 81 + 8.
  */
-type MulDigitReversed<A, b extends Digit, Units extends string, Tens extends string> =
+type MulDigitReversed<A, b extends Digit, Carry extends Digit, Acc extends string> =
   A extends `${infer a extends Digit}${infer AT}`
-    ? MulTable[a][b] extends `${infer t}${infer u}` ? MulDigitReversed<AT, b, `${Units}${u}`, `${Tens}${t}`> : never
-    : AddReversed<Units, Tens>;
+    ? MulTable[a][b] extends `${infer t extends Digit}${infer u extends Digit}`
+      ? AddTable["0"][u][Carry] extends `${infer c}${infer d}`
+        ? MulDigitReversed<AT, b, c extends "1" ? NextDigit[t] & Digit : t, `${Acc}${d}`>
+        : never
+      : never
+    : Carry extends "0" ? Acc : `${Acc}${Carry}`;
 
-/** Schoolbook multiplication: one shifted partial product per digit of B. */
-type MulReversed<A, B, Shift extends string = "", Acc = "0"> =
+/** Schoolbook multiplication: one shifted partial product per nonzero digit of B. */
+type MulReversed<A, B, Shift extends string = "", Acc = ""> =
   B extends `${infer b extends Digit}${infer BT}`
-    ? MulReversed<A, BT, `${Shift}0`, b extends "0" ? Acc : AddReversed<Acc, MulDigitReversed<A, b, Shift, `${Shift}0`>>>
-    : Acc;
+    ? MulReversed<A, BT, `${Shift}0`,
+        b extends "0" ? Acc
+        : Acc extends "" ? MulDigitReversed<A, b, "0", Shift> : AddReversed<Acc, MulDigitReversed<A, b, "0", Shift>>>
+    : Acc extends "" ? "0" : Acc;
 
 // ---- comparison and general long division (normal digit order) ----
 

@@ -5,9 +5,9 @@ import type { Dim, IsAny, IsLiteral, IsTuple, Shape } from "./shape.js";
 
 /**
  * S reshaped to T. Element counts must match when they can be compared; one -1 in T is
- * inferred as Product(S) / Product(rest of T). Named dims that appear in both S and T
- * cancel, so ["batch", 7, 7, 64] -> ["batch", -1] gives ["batch", 3136]; otherwise a
- * symbolic element count makes the -1 `number` and skips the count check.
+ * inferred as Product(S) / Product(rest of T). Dims that appear on both sides cancel first,
+ * named ones included, so ["batch", 7, 7, 64] -> ["batch", -1] gives ["batch", 3136].
+ * When a symbolic dim is left over, the count check is skipped and a -1 becomes `number`.
  * @example Reshape<[2, 3, 4], [-1, 4]>  // [6, 4]
  */
 export type Reshape<S extends Shape, T extends Shape> =
@@ -15,7 +15,7 @@ export type Reshape<S extends Shape, T extends Shape> =
   : [IsTuple<S>, IsTuple<T>] extends [true, true] ? ReshapeKnown<S, T, SplitTarget<T>>
   : Dim[];
 
-/** [dims of T other than -1, number of -1s, first invalid dim (negative other than -1) or never]. */
+/** [dims of T other than -1, number of -1s, invalid dims (negative other than -1)]. */
 type SplitTarget<T extends Shape, Rest extends Dim[] = [], Holes extends 0[] = [], Bad = never> =
   T extends readonly [infer H extends Dim, ...infer R extends Dim[]]
     ? H extends -1 ? SplitTarget<R, Rest, [...Holes, 0], Bad>
@@ -27,53 +27,53 @@ type ReshapeKnown<S extends Shape, T extends Shape, Split> =
   Split extends [infer Rest extends Dim[], infer Holes extends number, infer Bad]
     ? [Bad] extends [never]
       ? Holes extends 0 | 1
-        ? Comparable<S, Rest> extends [infer PS extends Dim, infer PR extends Dim, infer Exact extends boolean]
-          ? Holes extends 0
-            ? [PS] extends [PR] ? [...T]
-              : Exact extends true ? ShapeError<CountMessage<S, T, PS, PR>>
-              : ShapeError<SymbolicCountMessage<S, T, PS, PR>>
-            : IsLiteral<PS> extends true
-              ? PR extends 0 ? ShapeError<`reshape: cannot infer -1 in ${ShowShape<T>}: the other dims have 0 elements`>
-              : Mod<PS, PR> extends 0 ? FillHole<T, FloorDiv<PS, PR>>
-              : ShapeError<`reshape: cannot reshape ${ShowShape<S>} into ${ShowShape<T>}: ${PS} elements are not divisible by ${PR}`>
-              : FillHole<T, number>
+        ? CancelCommon<S, Rest> extends [infer SL extends Dim[], infer RL extends Dim[]]
+          ? [AllLiteral<SL>, AllLiteral<RL>] extends [true, true]
+            ? [Product<SL>, Product<RL>] extends [infer PS extends Dim, infer PR extends Dim]
+              ? Holes extends 0
+                ? [PS] extends [PR] ? [...T] : ShapeError<CountMessage<S, T, Rest, PS, PR, "">>
+                : PR extends 0 ? ShapeError<`reshape: cannot infer -1 in ${ShowShape<T>}: the other dims hold 0 elements`>
+                : Mod<PS, PR> extends 0 ? FillHole<T, FloorDiv<PS, PR>>
+                : ShapeError<CountMessage<S, T, Rest, PS, PR, "-1">>
+              : never
+            : Holes extends 0 ? [...T] : FillHole<T, number>
           : never
         : ShapeError<`reshape: at most one -1 allowed, got ${ShowShape<T>}`>
-      : ShapeError<`reshape: invalid dim ${Bad & number} in ${ShowShape<T>}`>
+      : ShapeError<`reshape: invalid dim ${Bad & number} in ${ShowShape<T>} (only -1 may be negative)`>
     : never;
 
 /**
- * [count of S, count of the rest of T, exact] once shared named dims cancel. When something
- * stays symbolic the counts are `number` and never compared.
+ * [S, Rest] without the dims they share (as a multiset) and without 1s. Only literals other
+ * than 0 and named dims cancel: two `number` dims may differ, and a 0 empties both sides.
  */
-type Comparable<S extends Shape, Rest extends Shape> =
-  [Product<S>, Product<Rest>] extends [infer PS extends Dim, infer PR extends Dim]
-    ? IsLiteral<PS> extends true
-      ? IsLiteral<PR> extends true ? [PS, PR, true] : [number, number, false]
-      : Cancel<Symbols<S>, Symbols<Rest>> extends true
-        ? [Literals<S>, Literals<Rest>] extends [infer LS extends Shape, infer LR extends Shape] ? [Product<LS>, Product<LR>, false] : never
-        : [number, number, false]
-    : [number, number, false];
-
-type Literals<S extends Shape, Acc extends Dim[] = []> =
-  S extends readonly [infer H extends Dim, ...infer T extends Dim[]]
-    ? Literals<T, IsLiteral<H> extends true ? [...Acc, H] : Acc> : Acc;
-type Symbols<S extends Shape, Acc extends Dim[] = []> =
-  S extends readonly [infer H extends Dim, ...infer T extends Dim[]]
-    ? Symbols<T, IsLiteral<H> extends true ? Acc : [...Acc, H]> : Acc;
-/** true when the symbolic dims of both sides are the same named dims (`number` never cancels). */
-type Cancel<A, B> =
-  B extends [infer H extends string, ...infer BT extends Dim[]]
-    ? string extends H ? false : RemoveFirst<A, H> extends infer AR extends Dim[] ? Cancel<AR, BT> : false
-    : B extends [] ? (A extends [] ? true : false) : false;
+type CancelCommon<S, Rest, Kept extends Dim[] = []> =
+  Rest extends readonly [infer r extends Dim, ...infer RT]
+    ? r extends 1 ? CancelCommon<S, RT, Kept>
+    : Cancels<r> extends true
+      ? RemoveFirst<S, r> extends infer S2 extends Dim[] ? CancelCommon<S2, RT, Kept> : CancelCommon<S, RT, [...Kept, r]>
+      : CancelCommon<S, RT, [...Kept, r]>
+    : [S, Kept];
+type Cancels<D> = D extends 0 ? false : number extends D ? false : true;
+/** A without its first X, or false when X is not there. */
 type RemoveFirst<A, X, Acc extends Dim[] = []> =
-  A extends [infer H extends Dim, ...infer T extends Dim[]]
-    ? [H] extends [X] ? [...Acc, ...T] : RemoveFirst<T, X, [...Acc, H]>
+  A extends readonly [infer H extends Dim, ...infer T]
+    ? [H] extends [X] ? ([X] extends [H] ? [...Acc, ...T] : RemoveFirst<T, X, [...Acc, H]>) : RemoveFirst<T, X, [...Acc, H]>
     : false;
+type AllLiteral<S> = S extends readonly [infer H, ...infer T] ? (IsLiteral<H> extends true ? AllLiteral<T> : false) : true;
 
 type FillHole<T extends Shape, V extends Dim> = { [K in keyof T]: T[K] extends -1 ? V : T[K] } extends infer R extends Shape ? [...R] : never;
 
-type CountMessage<S extends Shape, T extends Shape, PS extends Dim, PR extends Dim> =
-  `reshape: cannot reshape ${ShowShape<S>} (${PS & number} elements) into ${ShowShape<T>} (${PR & number} elements)`;
-type SymbolicCountMessage<S extends Shape, T extends Shape, PS extends Dim, PR extends Dim> =
-  `reshape: cannot reshape ${ShowShape<S>} into ${ShowShape<T>} (${PS & number} vs ${PR & number} elements besides the shared named dims)`;
+/**
+ * The count mismatch message. With every dim literal it gives the full element counts;
+ * otherwise the counts left once the shared dims cancel. Hole is "-1" for a failed inference.
+ */
+type CountMessage<S extends Shape, T extends Shape, Rest extends Shape, PS extends Dim, PR extends Dim, Hole extends string> =
+  [AllLiteral<S>, AllLiteral<Rest>] extends [true, true]
+    ? [Product<S>, Product<Rest>] extends [infer FS extends number, infer FR extends number]
+      ? Hole extends "-1"
+        ? `reshape: cannot reshape ${ShowShape<S>} (${FS} elements) into ${ShowShape<T>}: ${FS} is not divisible by ${FR}`
+        : `reshape: cannot reshape ${ShowShape<S>} (${FS} elements) into ${ShowShape<T>} (${FR} elements)`
+      : never
+    : Hole extends "-1"
+      ? `reshape: cannot reshape ${ShowShape<S>} into ${ShowShape<T>}: ${PS & number} is not divisible by ${PR & number} (once shared dims cancel)`
+      : `reshape: cannot reshape ${ShowShape<S>} into ${ShowShape<T>}: ${PS & number} vs ${PR & number} elements once shared dims cancel`;

@@ -67,7 +67,9 @@ export type Chain<S extends Shape, Ls extends readonly unknown[], P extends unkn
     : { out: S; params: P; state: St };
 
 /** Helper for layer type entries: a message in the house style. */
-export type LayerError<Name extends string, Expected extends string, S extends Shape> = ShapeError<`${Name} expects ${Expected}, got ${ShowShape<S>}`>;
+// NOTE: written as a conditional so tsc prints the resolved ShapeError text, not this alias.
+export type LayerError<Name extends string, Expected extends string, S extends Shape> =
+  ShowShape<S> extends infer Got extends string ? ShapeError<`${Name} expects ${Expected}, got ${Got}`> : never;
 
 /**
  * A compile-time config check: `unknown` when the literal N is a positive integer (or not a

@@ -23,10 +23,12 @@ export type ValidateLayers<S extends Shape, Ls extends readonly unknown[]> =
   Ls extends readonly [infer L, ...infer Rest] ? [Check<LayerOut<L, S>>, ...ValidateLayers<Out<LayerOut<L, S>>, Rest>] : [];
 
 // NOTE: symbolic dims ("batch", "time") have no size until apply. Shapes are computed twice with
-// large, distinct probe sizes per symbol (run a and run b differ by one): a dim equal to the probe
-// in both runs *is* that symbol, a dim that differs otherwise derives from one ("?"). Messages
-// are named the same way, so run-time errors read like the compile-time ones.
+// large, distinct probe sizes per symbol: a dim equal to the probe in both runs *is* that symbol,
+// a dim that differs otherwise derives from one ("?"; the run-b sizes are about 3x the run-a ones,
+// so halving or striding cannot make them agree). Messages are named the same way, so run-time
+// errors read like the compile-time ones. Run a (powers of two) is the one checked at build time.
 const PROBE = 1 << 20;
+const probeSize = (symbol: number, run: 0 | 1) => (run === 0 ? PROBE + 2 * symbol : 3 * PROBE + 2 * symbol + 1);
 
 interface Run {
   shapes: number[][];
@@ -54,7 +56,7 @@ export class Model<In extends Shape, O extends Shape, P extends unknown[] = [], 
 
   /** Appends a layer; a layer that does not fit is a compile error on this argument. */
   add<L extends Layer>(layer: L & Check<LayerOut<L, O>>): Model<In, Out<LayerOut<L, O>>, [...P, LayerParams<L, O>], [...St, LayerState<L, O>], D> {
-    const m = new Model(this.inputShape, [...this.layers, checkLayer("add", layer, 0)], this.inputDType);
+    const m = new Model(this.inputShape, [...this.layers, checkLayer("add", layer)], this.inputDType);
     m.check(); // runtime check, for untyped callers
     return m as never;
   }
@@ -69,7 +71,7 @@ export class Model<In extends Shape, O extends Shape, P extends unknown[] = [], 
 
   private probe(run: 0 | 1): number[] {
     const syms = this.symbols();
-    return (this.inputShape as readonly (number | string)[]).map((d) => (typeof d === "number" ? d : PROBE + 2 * syms.indexOf(d) + run));
+    return (this.inputShape as readonly (number | string)[]).map((d) => (typeof d === "number" ? d : probeSize(syms.indexOf(d), run)));
   }
 
   private run(inShape: readonly number[]): Run {
@@ -92,7 +94,7 @@ export class Model<In extends Shape, O extends Shape, P extends unknown[] = [], 
     return ta
       .map((t, i) => {
         if (i % 2 === 0) return t;
-        const s = syms.findIndex((_, j) => Number(t) === PROBE + 2 * j);
+        const s = syms.findIndex((_, j) => Number(t) === probeSize(j, 0));
         if (s >= 0) return syms[s];
         return tb && tb.length === ta.length && tb[i] !== t ? "?" : t;
       })
@@ -128,7 +130,7 @@ export class Model<In extends Shape, O extends Shape, P extends unknown[] = [], 
     const b = this.shapes(this.probe(1));
     return a.map((s, j) =>
       s.map((d, i) => {
-        const k = syms.findIndex((_, n) => d === PROBE + 2 * n && b[j][i] === d + 1);
+        const k = syms.findIndex((_, n) => d === probeSize(n, 0) && b[j][i] === probeSize(n, 1));
         return k >= 0 ? syms[k] : d === b[j][i] ? d : "?";
       }),
     );
@@ -186,7 +188,7 @@ export class Model<In extends Shape, O extends Shape, P extends unknown[] = [], 
    * const logits = model.apply(params, x);   // Tensor<["batch", 10]>
    * ```
    */
-  apply(params: P, x: Tensor<In, D>, ctx: ModelContext<St> = {}): Tensor<O> {
+  apply(params: P, x: Tensor<Accept<In>, D>, ctx: ModelContext<St> = {}): Tensor<O> {
     return this.applyWithState(params, ctx.state ?? this.emptyState(), x, ctx)[0];
   }
 
@@ -196,12 +198,12 @@ export class Model<In extends Shape, O extends Shape, P extends unknown[] = [], 
    * const [logits, state2] = model.applyWithState(params, state, x, { training: true, key });
    * ```
    */
-  applyWithState(params: P, state: St, x: Tensor<In, D>, ctx: ApplyContext = {}): [Tensor<O>, St] {
+  applyWithState(params: P, state: St, x: Tensor<Accept<In>, D>, ctx: ApplyContext = {}): [Tensor<O>, St] {
     // outside transforms, intermediates (activations, per-layer keys) are freed on return
     return scoped(() => this.forward(params, state, x, ctx), leafTensors);
   }
 
-  private forward(params: P, state: St, x: Tensor<In, D>, ctx: ApplyContext): [Tensor<O>, St] {
+  private forward(params: P, state: St, x: Tensor<Accept<In>, D>, ctx: ApplyContext): [Tensor<O>, St] {
     this.checkInput(x as unknown as AnyTensor);
     if (!Array.isArray(params) || params.length !== this.layers.length) {
       throw new Error(`apply: expected params for ${this.layers.length} layers (from model.init), got ${Array.isArray(params) ? `${params.length}` : typeof params}`);
@@ -272,11 +274,12 @@ export class Model<In extends Shape, O extends Shape, P extends unknown[] = [], 
   }
 }
 
-function checkLayer(who: string, l: unknown, i: number): Layer {
+/** The layer itself, or an error saying what came instead (`where`: "add", "sequential: argument 2"). */
+function checkLayer(where: string, l: unknown): Layer {
   const ok = l !== null && typeof l === "object" && typeof (l as Layer).outputShape === "function" && typeof (l as Layer).apply === "function";
   if (!ok) {
-    const what = typeof l === "function" ? "a function (call it: nn.dense(8), not nn.dense)" : l === null ? "null" : typeof l;
-    throw new Error(`${who}: argument ${i} is not a layer, got ${what}`);
+    const what = typeof l === "function" ? "a function (call it: nn.flatten(), not nn.flatten)" : l === null ? "null" : typeof l;
+    throw new Error(`${where}: expected a layer, got ${what}`);
   }
   return l as Layer;
 }
@@ -310,9 +313,9 @@ export function input<const S extends Shape, const D extends DType = "float32">(
  */
 export function sequential<In extends Shape, O extends Shape, P extends unknown[], St extends unknown[], D extends DType, const Ls extends readonly Layer[]>(
   start: Model<In, O, P, St, D>,
-  ...layers: Ls & ValidateLayers<O, Ls>
+  ...layers: { [K in keyof Ls]: Ls[K] & ValidateLayers<O, Ls>[K & keyof ValidateLayers<O, Ls>] }
 ): Model<In, Thread<O, Ls, P, St>["out"], Thread<O, Ls, P, St>["params"], Thread<O, Ls, P, St>["state"], D> {
-  const ls = (layers as readonly unknown[]).map((l, i) => checkLayer("sequential", l, i + 1));
+  const ls = (layers as readonly unknown[]).map((l, i) => checkLayer(`sequential: argument ${i + 1}`, l));
   const m = new Model(start.inputShape, [...start.layers, ...ls], start.inputDType);
   m["check"]();
   return m as never;
@@ -331,6 +334,8 @@ export function append<L extends Layer>(layer: L) {
   ): Model<In, Out<LayerOut<L, O>>, [...P, LayerParams<L, O>], [...St, LayerState<L, O>], D> => (model as Model<In, O, P, St, D>).add(layer as never) as never;
 }
 
+/** An input for shape S: a named dim ("batch") accepts any size. */
+export type Accept<S extends Shape> = { [K in keyof S]: S[K] extends string ? S[K] | number : S[K] };
 export type ParamsOf<M> = M extends Model<any, any, infer P, any, any> ? P : never;
 export type StateOf<M> = M extends Model<any, any, any, infer St, any> ? St : never;
 export type OutputOf<M> = M extends Model<any, infer O, any, any, any> ? O : never;

@@ -1,6 +1,6 @@
 // Types shared by the typed ops: operands, dtypes, and the few shape rules that only ops need
 // (the shape algebra itself lives in typelevel/).
-import type { Broadcast, Check, Dim, IsAny, IsLiteral, IsTuple, MatMul, NormalizeAxis, Reshape, Shape, ShapeError, ShowDim, ShowShape, Unify } from "../../typelevel/index.js";
+import type { Broadcast, Check, Dim, IsAny, IsTuple, MatMul, NormalizeAxis, Reshape, Shape, ShapeError, ShowDim, ShowShape, Unify } from "../../typelevel/index.js";
 import { Concrete, type AnyTensor, type DType, type Tensor } from "../tensor/index.js";
 import { bind } from "../core/trace.js";
 import { stopGradientP } from "../core/primitives/stop-gradient.js";
@@ -96,9 +96,6 @@ type Misaligned<Name extends string, I extends number, S extends Shape> =
 /** The first `N` dims of S (N <= rank). */
 export type Take<S extends Shape, N extends number, Acc extends Dim[] = []> =
   Acc["length"] extends N ? Acc : S extends readonly [infer H extends Dim, ...infer T extends Dim[]] ? Take<T, N, [...Acc, H]> : Acc;
-
-/** true when D is a literal dim (re-exported for op signatures). */
-export type { IsLiteral };
 
 /** Runtime-typed helper: every op result passes through this one cast. */
 export function typed<T>(x: AnyTensor): T {

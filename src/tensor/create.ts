@@ -91,8 +91,9 @@ export function tensor<const S extends readonly number[], D extends DType = "flo
     flat = data as TypedArray;
   } else if (Array.isArray(data)) {
     const nested = data.length > 0 && Array.isArray(data[0]);
-    if (nested || shape.length === 0) {
-      flat = shape.length === 0 ? flattenNested(op, [data as never], [1]) : flattenNested(op, data, shape);
+    // NOTE: a flat array is taken as is, also for a scalar (`tensor([3], [])`); its length is checked below
+    if (nested) {
+      flat = flattenNested(op, data, shape);
     } else {
       flat = data as number[];
     }

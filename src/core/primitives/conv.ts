@@ -183,6 +183,13 @@ function convImpl(x: tf.Tensor, w: tf.Tensor, p: ConvParams): tf.Tensor {
       // one input channel per group: exactly a depthwise convolution with multiplier cout / g
       return runDepthwise(input, tf.reshape(w, [kh, kw, g, cout / g]), p.strides, pad, p.dilations);
     }
+    if (cout === g) {
+      // one output channel per group: a depthwise convolution, then a sum over each group's inputs
+      const filter = tf.reshape(tf.transpose(w, [0, 1, 3, 2]), [kh, kw, g * cin, 1]);
+      const y = runDepthwise(input, filter, p.strides, pad, p.dilations);
+      const [b, oh, ow] = y.shape;
+      return tf.sum(tf.reshape(y, [b, oh, ow, g, cin]), 4);
+    }
     const xs = tf.split(input, g, 3);
     const ws = tf.split(w, g, 3);
     return tf.concat(xs.map((xi, i) => runConv2D(xi, ws[i], p.strides, pad, p.dilations)), 3);

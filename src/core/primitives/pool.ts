@@ -18,7 +18,7 @@ import { leafTensors } from "../util.js";
 import { definePrimitive, type Aval, type Primitive } from "../primitive.js";
 import { checkFloat } from "./util.js";
 import { reshape } from "./shape.js";
-import { add, div, maximum, mul, sub } from "./elementwise.js";
+import { add, div, mul, relu, sub } from "./elementwise.js";
 import { stopGradient } from "./stop-gradient.js";
 import { max, sum } from "./reduce.js";
 import { slice } from "./slice.js";
@@ -141,8 +141,11 @@ function unpatches(v: AnyTensor, p: PoolParams, xShape: readonly number[]): AnyT
   return conv2dInputGrad(reshape(v, [b, oh, ow, c * k]), filter, params, xShape);
 }
 
-/** [1, Ho, Wo, 1, kh * kw]: 1 where the window pixel is real, 0 where it is padding; undefined without padding. */
-function realPixels(xShape: readonly number[], p: PoolParams, oh: number, ow: number): AnyTensor | undefined {
+/**
+ * [1, Ho, Wo, 1, kh * kw]: 0 for real window pixels, -2^127 for padding (so padding, read as 0 by
+ * `patches`, never equals a window's maximum); undefined without padding.
+ */
+function paddingPenalty(xShape: readonly number[], p: PoolParams, oh: number, ow: number): AnyTensor | undefined {
   const [[t, bt], [l, r]] = p.padding;
   if (t + bt + l + r === 0) return undefined;
   const [kh, kw] = p.window;
@@ -152,39 +155,42 @@ function realPixels(xShape: readonly number[], p: PoolParams, oh: number, ow: nu
       for (let a = 0; a < kh; a++)
         for (let c = 0; c < kw; c++) {
           const y = i * p.strides[0] + a - t, x = j * p.strides[1] + c - l;
-          data[((i * ow + j) * kh + a) * kw + c] = y >= 0 && x >= 0 && y < xShape[1] && x < xShape[2] ? 1 : 0;
+          const real = y >= 0 && x >= 0 && y < xShape[1] && x < xShape[2];
+          data[((i * ow + j) * kh + a) * kw + c] = real ? 0 : -(2 ** 127);
         }
   return new Concrete(tf.tensor(data, [1, oh, ow, 1, kh * kw]));
 }
 
 /**
- * 1 where d == 0, 0 where d < 0 (d <= 0 everywhere), with arithmetic only: any non-zero float32
- * times 2^200 is below -1. NOTE: WASM's comparison kernels are slow loops; these are XNNPACK.
+ * 1 where d == 0, 0 where d < 0 (d <= 0 everywhere): any non-zero float32 times 2^200 is below
+ * -1. NOTE: arithmetic and relu run on XNNPACK; WASM's comparison and sign kernels are slow loops.
  */
 function zeroIndicator(d: AnyTensor): AnyTensor {
-  return add(maximum(mul(mul(d, 2 ** 100), 2 ** 100), -1), 1);
+  return relu(add(mul(mul(d, 2 ** 100), 2 ** 100), 1));
 }
 
 // ---------------------------------------------------------------- maxPool2d
 
 /**
- * Each window pixel's share of its window's derivative, 1 / #ties at the window's maxima and 0
- * elsewhere, in the layout of `pixels` (tiled: [B * Ho, kh, Wo, kw, C]; else [B, Ho, Wo, C, k]).
- * A constant for derivatives (it is piecewise constant in x).
+ * Where each window's maxima are (mask: 1 at a maximum, else 0, in the layout of the window
+ * pixels: tiled [B * Ho, kh, Wo, kw, C], else [B, Ho, Wo, C, k]) and how many there are (count,
+ * broadcastable against mask). Derivatives split evenly among ties: share = mask / count.
+ * Constants for derivatives (piecewise constant in x).
  */
-function maxShare(x: AnyTensor, out: AnyTensor, p: PoolParams, tl: Tiling | undefined): AnyTensor {
+function maxima(x: AnyTensor, out: AnyTensor, p: PoolParams, tl: Tiling | undefined): { mask: AnyTensor; count: AnyTensor } {
   const xs = x.shape as readonly number[];
   const os = out.shape as readonly number[];
   if (tl !== undefined) {
     const mask = zeroIndicator(sub(splitWindows(x, tl), reshape(out, tl.perWindow)));
     // ties per window: an average pool of the mask (an XNNPACK kernel) times the window size
     const count = mul(bind(avgPool2dP, [reshape(mask, tl.cropped)], p), p.window[0] * p.window[1]);
-    return stopGradient(div(mask, reshape(count, tl.perWindow)));
+    return { mask: stopGradient(mask), count: stopGradient(reshape(count, tl.perWindow)) };
   }
-  let mask = zeroIndicator(sub(patches(x, p), reshape(out, [...os, 1])));
-  const real = realPixels(xs, p, os[1], os[2]);
-  if (real !== undefined) mask = mul(mask, real);
-  return stopGradient(div(mask, sum(mask, [4], true)));
+  let below = sub(patches(x, p), reshape(out, [...os, 1]));
+  const penalty = paddingPenalty(xs, p, os[1], os[2]);
+  if (penalty !== undefined) below = add(below, penalty);
+  const mask = zeroIndicator(below);
+  return { mask: stopGradient(mask), count: stopGradient(sum(mask, [4], true)) };
 }
 
 export const maxPool2dP: Primitive<PoolParams> = definePrimitive<PoolParams>({
@@ -194,16 +200,18 @@ export const maxPool2dP: Primitive<PoolParams> = definePrimitive<PoolParams>({
   jvp([x], [t], p, out) {
     if (t === null) return null;
     const tl = tiling(x.shape as readonly number[], p);
-    const share = maxShare(x, out, p, tl);
-    if (tl === undefined) return sum(mul(share, patches(t, p)), [4]);
-    return reshape(sum(mul(share, splitWindows(t, tl)), [1, 3]), tl.out);
+    const { mask, count } = maxima(x, out, p, tl);
+    if (tl === undefined) return div(sum(mul(mask, patches(t, p)), [4]), reshape(count, out.shape as readonly number[]));
+    return div(reshape(sum(mul(mask, splitWindows(t, tl)), [1, 3]), tl.out), reshape(count, tl.out));
   },
   vjp(ct, [x], p, out) {
     const xs = x.shape as readonly number[];
     const tl = tiling(xs, p);
-    const share = maxShare(x, out, p, tl);
-    if (tl === undefined) return [unpatches(mul(share, reshape(ct, [...(ct.shape as readonly number[]), 1])), p, xs)];
-    return [joinWindows(mul(share, reshape(ct, tl.perWindow)), tl, xs)];
+    const { mask, count } = maxima(x, out, p, tl);
+    // divide at the pooled size, then one broadcasting multiply at full size
+    const perWindow = tl === undefined ? [...(ct.shape as readonly number[]), 1] : tl.perWindow;
+    const spread = mul(mask, div(reshape(ct, perWindow), count));
+    return [tl === undefined ? unpatches(spread, p, xs) : joinWindows(spread, tl, xs)];
   },
   batch: ([x], _b, p, n) => foldBatch(maxPool2dP, x, p, n),
 });
@@ -242,7 +250,7 @@ function avgPoolTranspose(ct: AnyTensor, xShape: readonly number[], p: PoolParam
   }
   // sum pooling is a depthwise convolution with ones; its adjoint is conv2d's input rule
   const c = xShape[3];
-  const ones = broadcastTo(new Concrete(tf.scalar(1)), [kh, kw, 1, c]);
+  const ones = new Concrete(tf.ones([kh, kw, 1, c]));
   const scaled = mul(ct, inverseCounts(xShape, p, ct.shape as readonly number[]));
   return conv2dInputGrad(scaled, ones, { strides: p.strides, padding: p.padding, dilations: [1, 1], lhsDilation: [1, 1], groups: c }, xShape);
 }

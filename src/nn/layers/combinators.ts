@@ -30,7 +30,7 @@ type SameShape<S extends Shape, O extends Shape> =
   0 extends 1 & O ? S
   : [O] extends [[...S]] ? ([[...S]] extends [O] ? S : ResidualError<S, O>) : ResidualError<S, O>;
 type ResidualError<S extends Shape, O extends Shape> =
-  ShapeError<`residual: the inner layers map ${ShowShape<S>} to ${ShowShape<O>}; a residual block must keep the shape`>;
+  [ShowShape<S>, ShowShape<O>] extends [infer A extends string, infer B extends string] ? ShapeError<`residual: the inner layers map ${A} to ${B}; a residual block must keep the shape`> : never;
 
 /** What one branch is: a layer, or a list of layers run in order. */
 type Branch = Layer | readonly Layer[];
@@ -86,7 +86,10 @@ function rethrow(prefix: string, f: () => number[]): number[] {
 function checkLayers(who: string, layers: readonly unknown[]): void {
   layers.forEach((l, i) => {
     const ok = l !== null && typeof l === "object" && typeof (l as Layer).outputShape === "function" && typeof (l as Layer).apply === "function";
-    if (!ok) throw new Error(`${who}: argument ${i} is not a layer (got ${l === null ? "null" : typeof l}); did you pass nn.dense instead of nn.dense(8)?`);
+    if (!ok) {
+      const what = typeof l === "function" ? "a function (call it: nn.flatten(), not nn.flatten)" : l === null ? "null" : typeof l;
+      throw new Error(`${who}: argument ${i} is not a layer, got ${what}`);
+    }
   });
 }
 
