@@ -107,7 +107,9 @@ type _11b = Expect<Equal<StateOf<typeof resConv>[0][1], { mean: Tensor<[16]>; va
 const textClassifier = nn.input(["batch", 20], "int32").add(nn.embedding(1000, 32)).add(nn.lstm(64)).add(nn.dense(2)).add(nn.logSoftmax);
 type _12a = Expect<Equal<OutputOf<typeof textClassifier>, ["batch", 2]>>;
 type _12b = Expect<Equal<ParamsOf<typeof textClassifier>[0], { table: Tensor<[1000, 32]> }>>;
-type _12c = Expect<Equal<Parameters<typeof textClassifier.apply>[1], Tensor<["batch", 20], "int32">>>;
+declare const ids: Tensor<["batch", 20], "int32">;
+const y12 = textClassifier.apply(textClassifier.init(k), ids);
+type _12c = Expect<Equal<typeof y12, Tensor<["batch", 2]>>>;
 
 // 13. Inception-style branches joined on the channel axis
 const inception = nn
@@ -334,6 +336,6 @@ const bad30 = nn.conv2d({ filters: 2, kernel: [3, 0] });
 
 export {
   mlp2, lenet, series, seriesMid, rowsLstm, tagger, autoencoder, upsampler, resMlp, resConv, inception, maxoutNet, piped, bnCnn, fcn, fcnMid, stem, chained, dilated,
-  g21, j21, v21, y22, bad1, bad2, bad3, bad4, bad5, bad6, bad7, bad8, bad9, bad10, bad11, bad12, bad13, bad14, bad15, bad16, bad17, bad18, bad19, bad19b, bad20,
+  g21, j21, v21, y12, y22, bad1, bad2, bad3, bad4, bad5, bad6, bad7, bad8, bad9, bad10, bad11, bad12, bad13, bad14, bad15, bad16, bad17, bad18, bad19, bad19b, bad20,
   bad21, bad22, bad23, bad24, bad25, bad26, bad27, bad28, bad29, bad30,
 };

@@ -79,8 +79,9 @@ function live(): number {
 }
 
 /**
- * Runs `fn` and throws if it left tensors alive (or freed some it did not own). Tensors in
- * `fn`'s result are allowed when `fn` frees them itself before returning: dispose what you keep.
+ * Runs `fn` and throws if the number of live tensors changed (a leak, or a tensor freed that
+ * `fn` did not own). `fn` frees everything it makes, results included; its return value is
+ * passed through (a promise is awaited before counting).
  * ```ts
  * assertNoLeaks(() => { const g = grad(f)(x); g.dispose(); });
  * ```

@@ -289,7 +289,10 @@ export const convRuleOptions: { filterGrad: "auto" | "ctAsFilter" | "xAsFilter" 
 
 /** The adjoint of w -> conv2d(x, w) applied to `ct` (the filter cotangent), by either formulation. */
 export function conv2dFilterGrad(x: AnyTensor, ct: AnyTensor, p: ConvParams, wShape: readonly number[], formulation = convRuleOptions.filterGrad): AnyTensor {
-  const choice = formulation === "auto" ? (x.size * 4 <= ct.size ? "xAsFilter" : "ctAsFilter") : formulation;
+  // NOTE: XNNPACK repacks the filter operand on every call and tiles output channels by 8, so
+  // "auto" makes the smaller tensor the filter unless that leaves fewer than 8 output channels
+  const cin = (x.shape as readonly number[])[3] / p.groups;
+  const choice = formulation === "auto" ? (x.size < ct.size && cin >= 8 ? "xAsFilter" : "ctAsFilter") : formulation;
   return choice === "xAsFilter" ? filterGradXAsFilter(x, ct, p, wShape) : filterGradCtAsFilter(x, ct, p, wShape);
 }
 

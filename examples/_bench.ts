@@ -1,0 +1,14 @@
+import { init } from "../src/index.js";
+import * as tf from "@tensorflow/tfjs-core";
+await init();
+const small = tf.randomNormal([1, 1, 1, 32]);
+const big = tf.randomNormal([64, 28, 28, 32]);
+const time = (name: string, f: () => tf.Tensor) => { for (let i = 0; i < 2; i++) f().dispose(); const t0 = performance.now(); for (let i = 0; i < 5; i++) { const r = f(); r.dataSync(); r.dispose(); } console.log(name, ((performance.now() - t0) / 5).toFixed(1), "ms"); };
+time("broadcastTo", () => tf.broadcastTo(small, [64, 28, 28, 32]));
+time("tile", () => tf.tile(small, [64, 28, 28, 1]));
+time("add zeros", () => tf.tidy(() => tf.add(tf.zeros([64, 28, 28, 32]), small)));
+time("sum axes 0,1,2", () => tf.sum(big, [0, 1, 2]));
+time("reshape+sum axis0", () => tf.tidy(() => tf.sum(tf.reshape(big, [-1, 32]), 0)));
+time("ones matmul", () => tf.tidy(() => tf.matMul(tf.ones([1, 64 * 28 * 28]), tf.reshape(big, [-1, 32]))));
+time("sum last axis (transpose first)", () => tf.tidy(() => tf.sum(tf.transpose(tf.reshape(big, [-1, 32])), 1)));
+console.log(tf.getBackend());

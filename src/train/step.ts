@@ -1,0 +1,44 @@
+// One training step as a single jitted graph: forward, backward and optimizer update.
+import type { AnyTensor, Tensor } from "../tensor/index.js";
+import { jit, valueAndGrad, type Jitted } from "../core/index.js";
+import { applyUpdates, type GradientTransformation } from "../optim/index.js";
+import type { Key } from "../random/index.js";
+
+export interface StepModel<P, St> {
+  applyWithState(params: P, state: St, x: any, ctx?: { training?: boolean; key?: Key }): [any, St];
+}
+
+export interface StepResult<P, St> {
+  loss: Tensor<[]>;
+  params: P;
+  optState: unknown;
+  state: St;
+  /** The model output on this batch (for metrics). */
+  out: AnyTensor;
+}
+
+export type TrainStep<P, St> = Jitted<(params: P, optState: unknown, state: St, x: AnyTensor, y: AnyTensor, key: Key) => StepResult<P, St>>;
+
+/**
+ * `jit(valueAndGrad(loss) + optimizer update)`: traced once per batch shape, then replayed.
+ * Every returned tensor is new; the caller disposes the old params and states.
+ * ```ts
+ * const step = makeTrainStep(model, losses.sparseCategoricalCrossEntropy, optim.adam(1e-3));
+ * const r = step(params, optState, state, x, y, key);
+ * ```
+ */
+export function makeTrainStep<P, St>(
+  model: StepModel<P, St>,
+  loss: (output: any, target: any) => Tensor<[]>,
+  optimizer: GradientTransformation,
+): TrainStep<P, St> {
+  return jit((params: P, optState: unknown, state: St, x: AnyTensor, y: AnyTensor, key: Key): StepResult<P, St> => {
+    const objective = (p: P) => {
+      const [out, newState] = model.applyWithState(p, state, x, { training: true, key });
+      return [loss(out, y), { out, state: newState }] as [Tensor<[]>, { out: AnyTensor; state: St }];
+    };
+    const [[l, aux], grads] = valueAndGrad(objective, { hasAux: true })(params);
+    const [updates, nextOpt] = optimizer.update(grads, optState as never, params);
+    return { loss: l, params: applyUpdates(params, updates as P), optState: nextOpt, state: aux.state, out: aux.out };
+  });
+}
