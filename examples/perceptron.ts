@@ -48,7 +48,7 @@ while (errors > 0 && epoch < maxEpochs) {
       const next = tidy(() => ({ kernel: add(kernel, mul(transpose(xi), lr * err)), bias: add(bias, lr * err) }));
       kernel.dispose();
       bias.dispose();
-      params = [next, {}] as unknown as typeof params;
+      params = [next, {}];
     }
     xi.dispose();
   }

@@ -3,9 +3,9 @@
 // offending `.add(...)`, sequential argument, config or pipe step; the exact message tsc prints
 // is asserted beside it with ErrorMessage). Checked by `tsc -p tsconfig.json` (not run by vitest).
 import { pipe } from "fp-ts/lib/function.js";
-import type { ErrorMessage } from "../typelevel/index.js";
+import type { Dim, ErrorMessage, Mul, Shape } from "../typelevel/index.js";
 import * as nn from "../src/nn/index.js";
-import type { InputOf, LayerOut, OutputOf, ParamsOf, StateOf } from "../src/nn/index.js";
+import type { InputOf, LayerError, LayerOut, OutputOf, ParamsOf, StateOf } from "../src/nn/index.js";
 import type { Tensor } from "../src/tensor/index.js";
 import type { Key } from "../src/random/index.js";
 import { grad, jit, vmap } from "../src/core/index.js";
@@ -179,6 +179,22 @@ declare const x22: Tensor<["batch", 784]>;
 const y22 = mlp.apply(p22, x22);
 type _22b = Expect<Equal<typeof y22, Tensor<["batch", 10]>>>;
 
+// 23. a user-defined layer, registered in LayerTypes by declaration merging (see src/nn/README.md)
+declare module "../src/nn/layer.js" {
+  interface LayerTypes<S extends Shape, C> {
+    // repeats the last axis `times` times: [..., F] -> [..., F * times]
+    tile: C extends { times: infer T extends number }
+      ? S extends readonly [...infer Lead extends Dim[], infer F extends Dim] ? { out: [...Lead, Mul<F, T>]; params: {}; state: {} } : { out: LayerError<`tile(${T})`, "[..., features]", S>; params: {}; state: {} }
+      : never;
+  }
+}
+const tile = <const T extends number>(times: T) =>
+  nn.defineLayer<"tile", { times: T }>({ kind: "tile", name: `tile(${times})`, config: { times }, outputShape: (s) => [...s.slice(0, -1), s[s.length - 1] * times], apply: (_p, x) => x });
+const tiled = nn.input(["batch", 4]).add(tile(3)).add(nn.dense(2));
+type _23a = Expect<Equal<OutputOf<typeof tiled>, ["batch", 2]>>;
+type _23b = Expect<Equal<ParamsOf<typeof tiled>[1]["kernel"], Tensor<[12, 2]>>>;
+type _23c = Expect<Equal<AddError<ReturnType<typeof nn.input<[]>>, ReturnType<typeof tile<3>>>, "tile(3) expects [..., features], got []">>;
+
 // ================================================================ mistakes that must not compile
 
 // 1. a conv layer on flat input
@@ -336,6 +352,6 @@ const bad30 = nn.conv2d({ filters: 2, kernel: [3, 0] });
 
 export {
   mlp2, lenet, series, seriesMid, rowsLstm, tagger, autoencoder, upsampler, resMlp, resConv, inception, maxoutNet, piped, bnCnn, fcn, fcnMid, stem, chained, dilated,
-  g21, j21, v21, y12, y22, bad1, bad2, bad3, bad4, bad5, bad6, bad7, bad8, bad9, bad10, bad11, bad12, bad13, bad14, bad15, bad16, bad17, bad18, bad19, bad19b, bad20,
+  g21, j21, v21, y12, y22, tiled, bad1, bad2, bad3, bad4, bad5, bad6, bad7, bad8, bad9, bad10, bad11, bad12, bad13, bad14, bad15, bad16, bad17, bad18, bad19, bad19b, bad20,
   bad21, bad22, bad23, bad24, bad25, bad26, bad27, bad28, bad29, bad30,
 };

@@ -9,6 +9,8 @@ import type { Layer, LayerOut } from "../src/nn/index.js";
 
 type Equal<X, Y> = (<T>() => T extends X ? 1 : 2) extends (<T>() => T extends Y ? 1 : 2) ? true : false;
 
+type Shown<O> = O extends readonly unknown[] ? ShowShape<O> : O extends ShapeError<infer M> ? `an error: ${M}` : "not a shape";
+
 export interface LayerCase<L extends Layer = Layer, In extends readonly number[] = readonly number[], E extends readonly number[] = readonly number[]> {
   readonly name: string;
   readonly layer: L;
@@ -25,7 +27,7 @@ function entry<L extends Layer, const In extends readonly number[], const E exte
   name: string,
   layer: L,
   input: In,
-  expected: E & (Equal<LayerOut<L, [...In]>, [...E]> extends true ? unknown : ShapeError<`type-level output is ${ShowShape<LayerOut<L, [...In]> & readonly unknown[]>}`>),
+  expected: E & (Equal<LayerOut<L, [...In]>, [...E]> extends true ? unknown : ShapeError<`type-level output is ${Shown<LayerOut<L, [...In]>>}`>),
   opts: { dtype?: "int32"; order2?: boolean } = {},
 ): LayerCase<L, In, E> {
   return { name, layer, input, expected: expected as E, dtype: opts.dtype ?? "float32", order2: opts.order2 };

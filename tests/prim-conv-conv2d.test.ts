@@ -5,7 +5,9 @@ import { afterEach, describe, expect, test } from "vitest";
 import * as tf from "@tensorflow/tfjs-core";
 import { bind, grad, jvp, vjp, vmap, jit } from "../src/core/index.js";
 import { conv2dP, conv2d, conv1d, convRuleOptions, type ConvParams, type Conv2dOptions } from "../src/core/primitives/conv.js";
-import { square } from "../src/core/primitives/elementwise.js";
+import { square, tanh } from "../src/core/primitives/elementwise.js";
+import { matmul } from "../src/core/primitives/matmul.js";
+import { avgPool2d, globalAvgPool2d, maxPool2d } from "../src/core/primitives/pool.js";
 import { sum } from "../src/core/primitives/reduce.js";
 import { Concrete, tensor, type AnyTensor, type Tensor } from "../src/tensor/index.js";
 import { liveTensors } from "../src/backend/index.js";
@@ -317,3 +319,25 @@ test("jvp is linear in each argument: J_x x = J_w w = conv2d(x, w)", () => {
   });
 });
 
+
+test("a small CNN end to end: conv-tanh-maxPool-conv-avgPool-global-dense, gradients vs finite differences, jit(grad) = grad", () => {
+  leakFree(() => {
+    const x = T(randomImg([2, 6, 6, 1], 60));
+    const params = [T(randomImg([3, 3, 1, 2], 61)), T(randomImg([2, 2, 2, 3], 62)), T(randomImg([3, 2], 63))];
+    const loss = (w1: AnyTensor, w2: AnyTensor, wd: AnyTensor) => {
+      let h = tanh(conv2d(x, w1, { padding: "same" })); // [2, 6, 6, 2]
+      h = maxPool2d(h, { window: 2 }); // [2, 3, 3, 2]
+      h = conv2d(h, w2); // [2, 2, 2, 3]
+      h = avgPool2d(h, { window: 2, strides: 1, padding: "same" }); // [2, 2, 2, 3]
+      return sum(square(matmul(globalAvgPool2d(h), wd)));
+    };
+    checkGrads(loss, params as [AnyTensor, AnyTensor, AnyTensor], { order: 1, seed: 9 });
+    const g = grad(scalarFn(loss), { argnums: [0, 1, 2] });
+    const jg = jit(g);
+    const gs = g(...(params as [AnyTensor, AnyTensor, AnyTensor])) as unknown as AnyTensor[];
+    const jgs = jg(...(params as [AnyTensor, AnyTensor, AnyTensor])) as unknown as AnyTensor[];
+    gs.forEach((gi, k) => assertAllClose(jgs[k], gi, { rtol: 1e-6, atol: 1e-7, what: `jit(grad) for parameter ${k}` }));
+    [x, ...params, ...gs, ...jgs].forEach((t) => t.dispose());
+    jg.dispose();
+  });
+});

@@ -232,6 +232,11 @@ describe("bad input", () => {
     expect(await fitError({ x: ds.x, y: { ...ds.y, data: ds.y.data.subarray(0, 7), shape: [7] } })).toBe("fit: x has 8 samples but y has 7");
   });
 
+  test("x that does not fit the model fails with the model's message and leaks nothing", async () => {
+    const x = data.hostArray(new Float32Array(8 * 3), [8, 3]);
+    expect(await fitError({ x, y: noisyXor(8, 0).y })).toMatch(/: expected input \[batch, 2\], got \[4, 3\]$/);
+  });
+
   test("epochs must be a positive integer", async () => {
     const params = model.init(random.key(0));
     await expect(
@@ -277,7 +282,7 @@ describe("divergence", () => {
   test("a loss that is NaN from the first step returns a copy of the initial params", async () => {
     const model = linear();
     const params = model.init(random.key(0));
-    const nanLoss = (out: never, y: never) => mul(losses.mse(out, y), NaN) as never;
+    const nanLoss: train.LossFn = (out, y) => mul(losses.mse(out, y), NaN);
     const r = await train.fit({ model, params, optimizer: optim.sgd(0.1), loss: nanLoss, train: line(32), epochs: 3, batchSize: 16, progress: "silent" });
     expect(r.stopReason).toBe("loss became NaN at epoch 1, step 1; kept the parameters from before this step");
     expect(r.history.epoch).toEqual([]);

@@ -31,14 +31,21 @@ type AxisOut<In extends Dim, K extends number, Stride extends number, P extends 
   P extends "same"
     ? CeilDiv<In, Stride>
     : [PaddedLength<In, P>, EffectiveKernel<K, Dilation>] extends [infer Padded extends Dim, infer Eff extends Dim]
-      ? [IsLiteral<Padded>, IsLiteral<Eff>] extends [true, true]
-        ? Sub<Padded, Eff> extends infer Room extends number
-          ? `${Room}` extends `-${string}`
-            ? TooSmall<`${P extends "valid" ? "input" : "padded input"} ${Padded & number} is smaller than the effective kernel ${Eff & number}${P extends "valid" ? ` (padding "valid")` : ""}`>
+      ? [Eff, Stride] extends [1, 1] ? Padded
+      : [IsLiteral<Padded>, IsLiteral<Eff>] extends [true, true]
+        // A window as wide as its stride (the usual pooling): floor((In - K) / K) + 1 = floor(In / K).
+        ? [Eff] extends [Stride]
+          ? FloorDiv<Padded, Stride> extends infer Steps extends Dim
+            ? Steps extends 0 ? TooSmall<TooSmallMessage<P, Padded, Eff>> : Steps
+            : never
+          : Sub<Padded, Eff> extends infer Room extends number
+            ? `${Room}` extends `-${string}` ? TooSmall<TooSmallMessage<P, Padded, Eff>>
             : FloorDiv<Room, Stride> extends infer Steps extends Dim ? Add<Steps, 1> : never
-          : never
-        : [Eff, Stride] extends [1, 1] ? Padded : number
+            : never
+        : number
       : never;
+type TooSmallMessage<P, Padded, Eff> =
+  `${P extends "valid" ? "input" : "padded input"} ${Padded & number} is smaller than the effective kernel ${Eff & number}${P extends "valid" ? ` (padding "valid")` : ""}`;
 // NOTE: nested arithmetic is bound through `infer` rather than written Add<Add<...>>: tsc
 // would otherwise relate each inner conditional to the outer `Dim` constraint.
 type PaddedLength<In extends Dim, P> =
@@ -48,6 +55,8 @@ type PaddedLength<In extends Dim, P> =
 type EffectiveKernel<K extends number, Dilation extends number> =
   Dilation extends 1 ? K : Sub<K, 1> extends infer K1 extends Dim ? (Mul<K1, Dilation> extends infer S extends Dim ? Add<S, 1> : never) : never;
 
+/** A kernel dim as a number (a named kernel dim is unknown). */
+type KernelSize<D> = D extends number ? D : number;
 type Pair<T> = T extends readonly [infer A, infer B] ? [A, B] : [T, T];
 /** Per-axis padding of a 2-D op: [height, width]. */
 type Paddings2d<P extends Padding> =
@@ -89,7 +98,7 @@ export type Conv2d<
       ? F extends readonly [infer KH extends Dim, infer KW extends Dim, infer CIn extends Dim, infer COut extends Dim]
         ? LiteralsDiffer<C, CIn> extends true
           ? ShapeError<`conv2d: filter ${ShowShape<F>} expects ${ShowDim<CIn>} input channels, got ${ShowDim<C>} (input ${ShowShape<X>})`>
-          : Spatial2d<H, W, KH & number, KW & number, Stride, P, Dilation> extends infer R
+          : Spatial2d<H, W, KernelSize<KH>, KernelSize<KW>, Stride, P, Dilation> extends infer R
             ? R extends TooSmall<infer M> ? ShapeError<`conv2d: ${M} (input ${ShowShape<X>}, filter ${ShowShape<F>})`>
             : R extends [infer OH extends Dim, infer OW extends Dim] ? [B, OH, OW, COut] : never
             : never
@@ -114,7 +123,7 @@ export type Conv1d<
       ? F extends readonly [infer K extends Dim, infer CIn extends Dim, infer COut extends Dim]
         ? LiteralsDiffer<C, CIn> extends true
           ? ShapeError<`conv1d: filter ${ShowShape<F>} expects ${ShowDim<CIn>} input channels, got ${ShowDim<C>} (input ${ShowShape<X>})`>
-          : AxisOut<W, K & number, Stride, P extends number ? [P, P] : P, Dilation> extends infer OW
+          : AxisOut<W, KernelSize<K>, Stride, P extends number ? [P, P] : P, Dilation> extends infer OW
             ? OW extends TooSmall<infer M> ? ShapeError<`conv1d: width: ${M} (input ${ShowShape<X>}, filter ${ShowShape<F>})`>
             : [B, OW & Dim, COut]
             : never

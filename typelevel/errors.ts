@@ -10,10 +10,12 @@ export interface ShapeError<Msg extends string> {
 }
 // NOTE: Check and Out bind R through `infer X extends ...`. Written as `R extends Shape ? R : any`,
 // tsc proves the result satisfies Tensor's constraint by walking every branch of the op's
-// rule: that cost ~500-2,000 instantiations per op signature. Same meaning, ~20.
+// rule (~500-2,000 instantiations per op signature). Check is also non-distributive
+// (`[R]`): when its argument is an array literal, tsc computes the constraint of the
+// contextual type, and the distributive form made that re-run the whole rule.
 
 /** `unknown` when R is a shape; the error itself otherwise, so `Tensor<B> & Check<R>` rejects the argument with the message. */
-export type Check<R> = R extends infer E extends ShapeError<string> ? E : unknown;
+export type Check<R> = [R] extends [infer E extends ShapeError<string>] ? E : unknown;
 /** The shape carried forward: R, or `any` after an error so a chain reports once (a ShapeError is not a Shape). */
 export type Out<R> = R extends infer X extends Shape ? X : any;
 

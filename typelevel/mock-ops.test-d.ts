@@ -1,10 +1,14 @@
 // A tiny mock of the runtime op layer (declarations only), in the pattern src/ops uses:
 // the checked argument's type is `Tensor<B> & Check<Rule<A, B>>`, the result `Tensor<Out<...>>`.
-// Shared by the type tests and the benches. Not emitted (tsconfig.build excludes *.test-d.ts).
+// Shared by the type tests and the benches; tsconfig.build.json excludes *.test-d.ts.
 import type {
   Broadcast, Check, Concat, Conv1d, Conv2d, ExpandDims, Gather, MatMul, OneHot, Out, Pad, Padding,
   Pool2d, Reduce, Reshape, RuntimeShape, Shape, Slice, Squeeze, Stack, Transpose,
 } from "./index.js";
+
+/** Type-test helpers: `Expect<Equal<A, B>>` compiles only when A and B are identical. */
+export type Expect<T extends true> = T;
+export type Equal<X, Y> = (<T>() => T extends X ? 1 : 2) extends (<T>() => T extends Y ? 1 : 2) ? true : false;
 
 export class Tensor<S extends Shape> {
   declare readonly __s: S;

@@ -28,7 +28,7 @@ export interface Layer<K extends string = string, C = unknown> {
   initState(inShape: readonly number[]): unknown;
   /** Forward pass: output and new state. */
   apply(params: any, state: any, x: AnyTensor, ctx: ApplyContext): [AnyTensor, unknown];
-  /** True when `init` draws random numbers (false for parameter-free and constant-initialised layers). */
+  /** True when the layer has parameters (`init` gets a key of its own); false for parameter-free layers. */
   readonly needsKey?: boolean;
   /** True when training-mode `apply` draws random numbers (dropout), so it needs `ctx.key`. */
   readonly stochastic?: boolean;

@@ -169,7 +169,13 @@ export async function fit<P, St>(opts: FitOptions<P, St>): Promise<FitResult<P, 
         const x = toTensor(xHost);
         const y = toTensor(batch.y);
         const k = foldIn(baseKey, globalStep);
-        const r = step(params, optState, state, x, y, k) as { loss: AnyTensor; params: P; optState: unknown; state: St; out: AnyTensor; probe: AnyTensor };
+        let r: { loss: AnyTensor; params: P; optState: unknown; state: St; out: AnyTensor; probe: AnyTensor };
+        try {
+          r = step(params, optState, state, x, y, k) as typeof r;
+        } catch (e) {
+          disposeTree([x, y, k]); // e.g. a shape error while tracing
+          throw e;
+        }
         if (globalStep === 0) {
           try {
             checkLabelRange(train, r.out, "fit");
@@ -207,6 +213,7 @@ export async function fit<P, St>(opts: FitOptions<P, St>): Promise<FitResult<P, 
         if (wantAccuracy) values.accuracy = correct / seen;
         progress.step(i, values, (performance.now() - t0) / i);
       }
+      const msPerStep = (performance.now() - t0) / Math.max(i, 1); // training steps only, not validation
       const logs: EpochLogs = { epoch: epoch + 1, loss: lossSum / seen };
       if (wantAccuracy) logs.accuracy = correct / seen;
       if (opts.validation) {
@@ -216,12 +223,12 @@ export async function fit<P, St>(opts: FitOptions<P, St>): Promise<FitResult<P, 
       }
       history.epoch.push(epoch + 1);
       history.loss.push(logs.loss);
-      history.msPerStep.push((performance.now() - t0) / Math.max(i, 1));
+      history.msPerStep.push(msPerStep);
       if (logs.accuracy !== undefined) history.accuracy.push(logs.accuracy);
       if (logs.valLoss !== undefined) history.valLoss.push(logs.valLoss);
       if (logs.valAccuracy !== undefined) history.valAccuracy.push(logs.valAccuracy);
       const { epoch: _e, ...shown } = logs;
-      progress.endEpoch(`${formatMetrics(shown as Record<string, number>)} | ${history.msPerStep[epoch].toFixed(1)} ms/step`);
+      progress.endEpoch(`${formatMetrics(shown as Record<string, number>)} | ${msPerStep.toFixed(1)} ms/step`);
       for (const cb of opts.callbacks ?? []) {
         if (cb.onEpochEnd?.(logs, { params, history }) === "stop") {
           stopReason ??= `stopped by a callback after epoch ${epoch + 1}`;

@@ -2,11 +2,9 @@
 // arithmetic (seven-digit element counts, strides, dilations, explicit padding) and the
 // op rules one after another. Measured alone by `tsc -p typelevel/bench/tsconfig.deep.json`.
 import {
-  add, concat, conv2d, expandDims, matmul, maxPool2d, pad, relu, reshape, slice, squeeze, sum, transpose, type Tensor,
+  add, concat, conv2d, expandDims, matmul, maxPool2d, pad, relu, reshape, slice, squeeze, sum, transpose,
+  type Equal, type Expect, type Tensor,
 } from "../mock-ops.test-d.js";
-
-type Expect<T extends true> = T;
-type Equal<X, Y> = (<T>() => T extends X ? 1 : 2) extends (<T>() => T extends Y ? 1 : 2) ? true : false;
 
 declare const image: Tensor<[1, 1024, 1024, 3]>;
 declare const k3x16: Tensor<[3, 3, 3, 16]>;

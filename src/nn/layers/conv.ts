@@ -2,14 +2,14 @@
 // Shapes at the type level come from typelevel's Conv1d / Conv2d / ConvOutDim; at run time from
 // the same formulas (core's windowOut), so both report the same text.
 import type { Add, Conv1d, Conv2d, Dim, FloorDiv, IsAny, IsTuple, Mod, Mul, Shape, ShapeError, ShowDim, ShowShape, Sub } from "../../../typelevel/index.js";
-import { formatShape, type AnyTensor, type Tensor } from "../../tensor/index.js";
+import { formatShape, type Tensor } from "../../tensor/index.js";
 import { bind } from "../../core/trace.js";
 import { add } from "../../core/primitives/elementwise.js";
 import { conv1d as conv1dOp, conv2dInputGrad, conv2dP, dilateSize, resolvePadding, windowOut, type Padding2d } from "../../core/primitives/conv.js";
 import { split } from "../../random/index.js";
 import { glorotUniform, zeros, type Initializer } from "../init.js";
 import type { LayerError, PositiveInt } from "../layer.js";
-import { defineLayer, expectRank, positiveInt, positivePair, showWindow } from "./define.js";
+import { defineLayer, expectRank, positiveInt, positivePair } from "./define.js";
 
 type Pair = readonly [number, number];
 
@@ -92,7 +92,7 @@ function axisOut(inSize: number, k: number, stride: number, padding: "same" | "v
   return windowOut(inSize, k, stride, [0, 0], dilation, 1);
 }
 
-function initKernel(layer: string, kernelInit: Initializer, biasInit: Initializer, useBias: boolean) {
+function initKernel(kernelInit: Initializer, biasInit: Initializer, useBias: boolean) {
   return (key: import("../layer.js").Key, kernelShape: readonly number[], filters: number) => {
     const [k1, k2] = split(key, 2);
     const kernel = kernelInit(k1, kernelShape);
@@ -130,7 +130,7 @@ export function conv2d<const O extends Conv2dOptions>(options: O & ConvConfigChe
   const useBias = o.useBias ?? true;
   const name = `conv2d(${filters}, ${kh}x${kw})`;
   if (filters % groups !== 0) throw new Error(`conv2d: ${filters} filters do not split into ${groups} groups`);
-  const makeParams = initKernel(name, o.kernelInit ?? glorotUniform, o.biasInit ?? zeros, useBias);
+  const makeParams = initKernel(o.kernelInit ?? glorotUniform, o.biasInit ?? zeros, useBias);
   return defineLayer<"conv2d", O>({
     kind: "conv2d",
     name,
@@ -202,7 +202,7 @@ export function conv1d<const O extends Conv1dOptions>(options: O & ConvConfigChe
   const padding = checkPadding("conv1d", o.padding);
   const useBias = o.useBias ?? true;
   const name = `conv1d(${filters}, ${k})`;
-  const makeParams = initKernel(name, o.kernelInit ?? glorotUniform, o.biasInit ?? zeros, useBias);
+  const makeParams = initKernel(o.kernelInit ?? glorotUniform, o.biasInit ?? zeros, useBias);
   return defineLayer<"conv1d", O>({
     kind: "conv1d",
     name,
@@ -282,7 +282,7 @@ export function conv2dTranspose<const O extends Conv2dTransposeOptions>(options:
   const padding = checkPadding("conv2dTranspose", o.padding);
   const useBias = o.useBias ?? true;
   const name = `conv2dTranspose(${filters}, ${kh}x${kw})`;
-  const makeParams = initKernel(name, o.kernelInit ?? glorotUniform, o.biasInit ?? zeros, useBias);
+  const makeParams = initKernel(o.kernelInit ?? glorotUniform, o.biasInit ?? zeros, useBias);
   const axis = (n: number, k: number, s: number) => (padding === "same" ? n * s : n * s + Math.max(k - s, 0));
   return defineLayer<"conv2dTranspose", O>({
     kind: "conv2dTranspose",
@@ -304,4 +304,3 @@ export function conv2dTranspose<const O extends Conv2dTransposeOptions>(options:
   });
 }
 
-export type { AnyTensor };

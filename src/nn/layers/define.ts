@@ -13,7 +13,7 @@ export interface LayerDef<K extends string, C> {
   initState?(inShape: readonly number[]): unknown;
   /** Stateless layers return just the output. */
   apply(params: any, x: AnyTensor, ctx: ApplyContext, state: any): AnyTensor | [AnyTensor, unknown];
-  /** Overrides the default (`init` given) for layers whose init draws no random numbers. */
+  /** Has parameters; defaults to "`init` given" (combinators ask their parts). */
   needsKey?: boolean;
   stochastic?: boolean;
 }
