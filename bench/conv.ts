@@ -4,7 +4,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { init, backendName } from "../src/backend/index.js";
 import { Concrete, type AnyTensor } from "../src/tensor/index.js";
-import { conv2d, conv2dFilterGrad, conv2dInputGrad, type ConvParams } from "../src/core/primitives/conv.js";
+import { conv2d, conv2dFilterGrad, conv2dInputGrad, convRuleOptions, type ConvParams, type Pair } from "../src/core/primitives/conv.js";
 import { maxPool2d, avgPool2d, maxPool2dP, avgPool2dP, type PoolParams } from "../src/core/primitives/pool.js";
 import { vjp } from "../src/core/index.js";
 
@@ -20,7 +20,7 @@ interface Row {
 }
 
 /** Median and min ms of `f` over fresh copies of `inputs` (copies made outside the timed region). */
-function time(name: string, inputs: tf.Tensor[], f: (...xs: tf.Tensor[]) => tf.Tensor | AnyTensor, runs = RUNS): Row {
+function time(name: string, inputs: tf.Tensor[], f: (...xs: tf.Tensor[]) => tf.Tensor | AnyTensor, runs = RUNS, warmup = 3): Row {
   const once = () => {
     const fresh = inputs.map((t) => tf.add(t, 0));
     fresh.forEach((t) => t.dataSync());
@@ -35,7 +35,7 @@ function time(name: string, inputs: tf.Tensor[], f: (...xs: tf.Tensor[]) => tf.T
     tf.dispose(fresh);
     return ms;
   };
-  for (let i = 0; i < 3; i++) once();
+  for (let i = 0; i < warmup; i++) once();
   const ms = Array.from({ length: runs }, once).sort((a, b) => a - b);
   return { name, median: ms[Math.floor(runs / 2)], min: ms[0] };
 }
@@ -49,26 +49,40 @@ const print = (rows: Row[]) => {
 await init();
 console.log(`backend: ${backendName()}, node ${process.version}, ${RUNS} runs each`);
 const layers = [
-  { name: "conv1: x [64,28,28,1] w [3,3,1,32] same", xs: [64, 28, 28, 1], ws: [3, 3, 1, 32] },
-  { name: "conv2: x [64,14,14,32] w [3,3,32,64] same", xs: [64, 14, 14, 32], ws: [3, 3, 32, 64] },
+  { name: "conv1: x [64,28,28,1] w [3,3,1,32] same", xs: [64, 28, 28, 1], ws: [3, 3, 1, 32], stride: 1 },
+  { name: "conv2: x [64,14,14,32] w [3,3,32,64] same", xs: [64, 14, 14, 32], ws: [3, 3, 32, 64], stride: 1 },
+  { name: "strided: x [64,28,28,32] w [3,3,32,64] stride 2 same", xs: [64, 28, 28, 32], ws: [3, 3, 32, 64], stride: 2 },
 ];
 const keep: tf.Tensor[] = [];
 for (const l of section("conv") ? layers : []) {
-  const [b, h, w] = l.xs;
+  const [b, h, w, ci] = l.xs;
   const co = l.ws[3];
-  const x = tf.randomNormal(l.xs), wt = tf.randomNormal(l.ws), ct = tf.randomNormal([b, h, w, co]);
+  const s = l.stride;
+  const [oh, ow] = [Math.ceil(h / s), Math.ceil(w / s)];
+  const x = tf.randomNormal(l.xs), wt = tf.randomNormal(l.ws), ct = tf.randomNormal([b, oh, ow, co]);
   keep.push(x, wt, ct);
-  const p: ConvParams = { strides: [1, 1], padding: [[1, 1], [1, 1]], dilations: [1, 1], lhsDilation: [1, 1], groups: 1 };
-  console.log(`\n## ${l.name}  (${((2 * b * h * w * l.ws[0] * l.ws[1] * l.ws[2] * co) / 1e6).toFixed(0)} MFLOP per product)\n`);
+  // "same" with a 3x3 kernel: 1 on each side at stride 1, [0, 1] at stride 2 on even sizes
+  const pad: Pair = s === 1 ? [1, 1] : [0, 1];
+  const p: ConvParams = { strides: [s, s], padding: [pad, pad], dilations: [1, 1], lhsDilation: [1, 1], groups: 1 };
+  console.log(`\n## ${l.name}  (${((2 * b * oh * ow * l.ws[0] * l.ws[1] * ci * co) / 1e6).toFixed(0)} MFLOP per product)\n`);
+  const withSubpixel = (on: boolean, f: () => AnyTensor) => () => {
+    convRuleOptions.subpixel = on;
+    try {
+      return f();
+    } finally {
+      convRuleOptions.subpixel = true;
+    }
+  };
   print([
-    time("forward: conv2d (XNNPACK Conv2D)", [x, wt], (a, c) => conv2d(C(a), C(c), { padding: "same" })),
-    time("input grad: tfjs Conv2DBackpropInput", [ct, wt], (d, c) => tf.conv2dTranspose(d as tf.Tensor4D, c as tf.Tensor4D, [b, h, w, l.ws[2]], 1, "same")),
+    time("forward: conv2d (XNNPACK Conv2D)", [x, wt], (a, c) => conv2d(C(a), C(c), { strides: s, padding: "same" })),
+    time("input grad: tfjs Conv2DBackpropInput", [ct, wt], (d, c) => tf.conv2dTranspose(d as tf.Tensor4D, c as tf.Tensor4D, [b, h, w, ci], s, "same")),
     time("input grad: ours (conv2d of ct with the flipped filter)", [ct, wt], (d, c) => conv2dInputGrad(C(d), C(c), p, l.xs)),
+    ...(s > 1 ? [time("input grad: ours, zero-interleaved ct (no subpixel)", [ct, wt], (d, c) => withSubpixel(false, () => conv2dInputGrad(C(d), C(c), p, l.xs))())] : []),
     time("filter grad: ours, ct as the filter (XLA's rule)", [x, ct], (a, d) => conv2dFilterGrad(C(a), C(d), p, l.ws, "ctAsFilter")),
     time("filter grad: ours, x as the filter", [x, ct], (a, d) => conv2dFilterGrad(C(a), C(d), p, l.ws, "xAsFilter")),
     time("filter grad: ours, auto", [x, ct], (a, d) => conv2dFilterGrad(C(a), C(d), p, l.ws, "auto")),
     time("vjp (both grads, as grad() runs it)", [x, wt, ct], (a, c, d) => {
-      const [, back] = vjp((u: AnyTensor, v: AnyTensor) => conv2d(u, v, { padding: "same" }), C(a), C(c));
+      const [, back] = vjp((u: AnyTensor, v: AnyTensor) => conv2d(u, v, { strides: s, padding: "same" }), C(a), C(c));
       const [dx, dw] = back(C(d)) as AnyTensor[];
       return tf.add(tf.sum(dx.concrete()), tf.sum(dw.concrete()));
     }),
@@ -103,10 +117,10 @@ if (section("cpu")) {
   await tf.setBackend("cpu");
   console.log("\n## tfjs CPU backend Conv2DBackpropFilter (no WASM kernel exists)\n");
   const rows: Row[] = [];
-  for (const l of layers) {
+  for (const l of layers.slice(0, 2)) {
     const [b, h, w] = l.xs;
     const x = tf.randomNormal(l.xs), ct = tf.randomNormal([b, h, w, l.ws[3]]);
-    rows.push(time(l.name, [x, ct], (a, d) => (tf.engine().runKernel("Conv2DBackpropFilter", { x: a, dy: d }, { strides: [1, 1], pad: "same", dataFormat: "NHWC", dimRoundingMode: undefined as unknown as string, filterShape: l.ws }) as tf.Tensor), 3));
+    rows.push(time(l.name, [x, ct], (a, d) => (tf.engine().runKernel("Conv2DBackpropFilter", { x: a, dy: d }, { strides: [1, 1], pad: "same", dataFormat: "NHWC", dimRoundingMode: undefined as unknown as string, filterShape: l.ws }) as tf.Tensor), 2, 1));
     tf.dispose([x, ct]);
   }
   print(rows);

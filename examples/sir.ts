@@ -61,6 +61,9 @@ const step = jit((p: Params, state: unknown, y: Tensor<[2, number]>) => {
 // a wrong start: β = 0.6, γ = 0.2 (twice the true values)
 let params: Params = { logBeta: scalar(Math.log(0.6)), logGamma: scalar(Math.log(0.2)) };
 let optState: unknown = optimizer.init(params);
+const start = simulate(params);
+const initial = start.dataSync().slice(0, days + 1); // the I curve of the first guess (β 0.6, γ 0.2)
+start.dispose();
 const lossCurve: number[] = [];
 for (let k = 1; k <= steps; k++) {
   const r = step(params, optState, target) as { loss: Scalar; params: Params; state: unknown };
@@ -76,7 +79,7 @@ for (let k = 1; k <= steps; k++) {
 }
 const beta = Math.exp(params.logBeta.item()), gamma = Math.exp(params.logGamma.item());
 const errBeta = Math.abs(beta / truth.beta - 1), errGamma = Math.abs(gamma / truth.gamma - 1);
-console.log(`SIR fit: beta ${beta.toFixed(4)} (true ${truth.beta}, error ${(100 * errBeta).toFixed(2)}%), gamma ${gamma.toFixed(4)} (true ${truth.gamma}, error ${(100 * errGamma).toFixed(2)}%), ${steps} steps, ${elapsed()}`);
+console.log(`SIR fit: beta ${beta.toFixed(5)} (true ${truth.beta}, error ${(100 * errBeta).toFixed(3)}%), gamma ${gamma.toFixed(5)} (true ${truth.gamma}, error ${(100 * errGamma).toFixed(3)}%), ${steps} steps, ${elapsed()}`);
 
 // fitted curves (dashed) over the observed ones
 const fitted = simulate(params);
@@ -88,6 +91,7 @@ const series = [
   { name: "R observed", y: column(2), color: "#2ca02c" },
   { name: "I fitted", y: f.subarray(0, days + 1), color: "#d62728", dashed: true },
   { name: "R fitted", y: f.subarray(days + 1), color: "#2ca02c", dashed: true },
+  { name: "I, first guess", y: initial, color: "#999999", dashed: true },
 ];
 const files = await plot.savePlot(
   await plot.linePlot(series, { x, title: `SIR fit: beta ${beta.toFixed(3)} (true 0.3), gamma ${gamma.toFixed(3)} (true 0.1)`, xTitle: "day", yTitle: "fraction of the population" }),

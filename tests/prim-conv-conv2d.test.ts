@@ -126,6 +126,8 @@ describe("conv2d gradients", () => {
 describe("general conv2d primitive: input dilation, groups, negative padding", () => {
   const PARAMS: { name: string; xs: number[]; ws: number[]; p: ConvParams }[] = [
     { name: "lhsDilation 2 (transposed conv), stride 1", xs: [1, 3, 4, 2], ws: [3, 3, 2, 2], p: { strides: [1, 1], padding: [[2, 2], [1, 2]], dilations: [1, 1], lhsDilation: [2, 2], groups: 1 } },
+    { name: "lhsDilation [3, 2], kernel smaller than the dilation, negative padding", xs: [2, 3, 3, 2], ws: [2, 1, 2, 3], p: { strides: [1, 1], padding: [[-1, 3], [0, -1]], dilations: [1, 1], lhsDilation: [3, 2], groups: 1 } },
+    { name: "lhsDilation 2, groups 2 (depthwise per phase)", xs: [1, 4, 3, 2], ws: [3, 2, 1, 4], p: { strides: [1, 1], padding: [[1, 1], [1, 0]], dilations: [1, 1], lhsDilation: [2, 2], groups: 2 } },
     { name: "lhsDilation [2, 3], dilation 2, stride 2", xs: [2, 3, 3, 1], ws: [2, 2, 1, 2], p: { strides: [2, 2], padding: [[1, 0], [0, 1]], dilations: [2, 2], lhsDilation: [2, 3], groups: 1 } },
     { name: "negative padding crops", xs: [1, 6, 6, 2], ws: [2, 2, 2, 2], p: { strides: [1, 2], padding: [[-1, 1], [0, -2]], dilations: [1, 1], lhsDilation: [1, 1], groups: 1 } },
     { name: "groups 3, one channel per group (depthwise)", xs: [2, 5, 4, 3], ws: [3, 2, 1, 6], p: { strides: [1, 2], padding: [[1, 1], [0, 1]], dilations: [1, 1], lhsDilation: [1, 1], groups: 3 } },
@@ -142,6 +144,15 @@ describe("general conv2d primitive: input dilation, groups, negative padding", (
       const f = (a: AnyTensor, b: AnyTensor) => bind(conv2dP, [a, b], p);
       const [y, back] = vjp(f, tx, tw);
       assertAllClose(y, refConv(x, w, p).data, { rtol: 1e-5, atol: 1e-5, what: "forward" });
+      // input-dilated convs run per output phase by default; the zero-interleaving kernel must agree
+      convRuleOptions.subpixel = false;
+      try {
+        const y2 = f(tx, tw);
+        assertAllClose(y2, refConv(x, w, p).data, { rtol: 1e-5, atol: 1e-5, what: "forward without subpixel" });
+        y2.dispose();
+      } finally {
+        convRuleOptions.subpixel = true;
+      }
       const ref = refConvBackward(x, w, ct, p);
       for (const formulation of ["ctAsFilter", "xAsFilter"] as const) {
         const saved = convRuleOptions.filterGrad;
@@ -159,6 +170,15 @@ describe("general conv2d primitive: input dilation, groups, negative padding", (
       [tx, tw, tct, y].forEach((t) => t.dispose());
       back.dispose();
     });
+  });
+});
+
+test("second order where a rule's convolution crops its whole input (it reads only padding)", () => {
+  leakFree(() => {
+    const p: ConvParams = { strides: [2, 1], padding: [[1, 0], [2, -1]], dilations: [2, 1], lhsDilation: [1, 1], groups: 1 };
+    const [tx, tw] = [T(randomImg([1, 1, 2, 2], 13)), T(randomImg([1, 3, 2, 1], 14))];
+    checkGrads((a: AnyTensor, b: AnyTensor) => bind(conv2dP, [a, b], p), [tx, tw], { order: 2, seed: 10 });
+    [tx, tw].forEach((t) => t.dispose());
   });
 });
 
@@ -339,5 +359,31 @@ test("a small CNN end to end: conv-tanh-maxPool-conv-avgPool-global-dense, gradi
     gs.forEach((gi, k) => assertAllClose(jgs[k], gi, { rtol: 1e-6, atol: 1e-7, what: `jit(grad) for parameter ${k}` }));
     [x, ...params, ...gs, ...jgs].forEach((t) => t.dispose());
     jg.dispose();
+  });
+});
+
+test("output shapes follow the type-level ConvOutDim / Conv2d / Conv1d / Pool2d examples", () => {
+  leakFree(() => {
+    const made: AnyTensor[] = [];
+    const z = (s: number[]) => {
+      const t = tensor(new Float32Array(s.reduce((a, b) => a * b, 1)), s) as AnyTensor;
+      made.push(t);
+      return t;
+    };
+    const cases: [() => AnyTensor, number[]][] = [
+      [() => conv2d(z([2, 28, 28, 1]), z([3, 3, 1, 1]), { strides: 2 }), [2, 13, 13, 1]], // ConvOutDim<28, 3, 2, "valid"> = 13
+      [() => conv2d(z([2, 28, 28, 1]), z([3, 3, 1, 32]), { padding: "same" }), [2, 28, 28, 32]],
+      [() => conv2d(z([1, 7, 7, 1]), z([3, 3, 1, 1]), { strides: 2, padding: "same" }), [1, 4, 4, 1]], // ceil(7 / 2)
+      [() => conv2d(z([1, 7, 9, 1]), z([3, 3, 1, 1]), { strides: [2, 3], padding: [[1, 2], [0, 1]], dilations: 2 }), [1, 3, 2, 1]], // floor((7+3-5)/2)+1, floor((9+1-5)/3)+1
+      [() => conv1d(z([2, 100, 8]), z([5, 8, 16])), [2, 96, 16]],
+      [() => maxPool2d(z([2, 28, 28, 32]), { window: 2 }), [2, 14, 14, 32]],
+      [() => avgPool2d(z([1, 7, 7, 1]), { window: 3, strides: 2 }), [1, 3, 3, 1]],
+    ];
+    for (const [make, shape] of cases) {
+      const y = make();
+      expect([...y.shape]).toEqual(shape);
+      y.dispose();
+    }
+    made.forEach((t) => t.dispose());
   });
 });

@@ -4,8 +4,9 @@
 // divided digit by digit with 10x10 lookup tables, in tail-recursive conditional types.
 // Cost grows with the number of digits (at most 16), not with the value: tuple-length
 // arithmetic caps at 10,000 and hits "excessively deep" near 1,000 recursion steps.
-// Internally Add/Sub/Mul work on *reversed* digit strings (least significant digit
-// first), because template literal types can only peel characters off the front.
+// The general Add/Sub/Mul work on *reversed* digit strings (least significant digit
+// first), because template literals peel one character at a time off the front; a
+// one-digit right operand instead peels the last digit off the end (see below).
 import type { Dim, Shape } from "./shape.js";
 
 type Digit = "0" | "1" | "2" | "3" | "4" | "5" | "6" | "7" | "8" | "9";

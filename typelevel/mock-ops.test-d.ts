@@ -25,7 +25,8 @@ export declare function reshape<S extends Shape, const T extends Shape>(x: Tenso
 export declare function transpose<S extends Shape, const P extends readonly number[] | undefined = undefined>(x: Tensor<S>, perm?: P & Check<Transpose<S, P>>): Tensor<Out<Transpose<S, P>>>;
 export declare function sum<S extends Shape, const A extends Axes = undefined, const K extends boolean = false>(x: Tensor<S>, axis?: A & Check<Reduce<S, A, K, "sum">>, keepDims?: K): Tensor<Out<Reduce<S, A, K, "sum">>>;
 export declare function concat<const T extends readonly Shape[], const A extends number>(xs: { [K in keyof T]: Tensor<T[K]> }, axis: A & Check<Concat<T, A>>): Tensor<Out<Concat<T, A>>>;
-export declare function stack<const T extends readonly Shape[], const A extends number = 0>(xs: { [K in keyof T]: Tensor<T[K]> }, axis?: A & Check<Stack<T, A>>): Tensor<Out<Stack<T, A>>>;
+// NOTE: a Check on an optional parameter is skipped when the argument is omitted, so stack checks `xs`.
+export declare function stack<const T extends readonly Shape[], const A extends number = 0>(xs: { [K in keyof T]: Tensor<T[K]> } & Check<Stack<T, A>>, axis?: A): Tensor<Out<Stack<T, A>>>;
 export declare function squeeze<S extends Shape, const A extends Axes = undefined>(x: Tensor<S>, axis?: A & Check<Squeeze<S, A>>): Tensor<Out<Squeeze<S, A>>>;
 export declare function expandDims<S extends Shape, const A extends number>(x: Tensor<S>, axis: A & Check<ExpandDims<S, A>>): Tensor<Out<ExpandDims<S, A>>>;
 export declare function slice<S extends Shape, const B extends readonly number[], const Z extends readonly number[]>(x: Tensor<S>, begin: B, size: Z & Check<Slice<S, B, Z>>): Tensor<Out<Slice<S, B, Z>>>;

@@ -1,5 +1,7 @@
 // Dims, shapes, messages and the Check/Out pattern the ops in src use.
-import type { Check, Dim, ErrorMessage, IsLiteral, MatMul, NormalizeAxis, Out, RuntimeShape, ShapeError, ShowShape, Unify } from "./index.js";
+import type {
+  Check, Conv2d, Dim, ErrorMessage, IsAny, IsLiteral, IsTuple, MatMul, NormalizeAxis, Out, Reshape, RuntimeShape, ShapeError, ShowDim, ShowShape, Unify,
+} from "./index.js";
 import { add, matmul, relu, reshape, Tensor, type Equal, type Expect } from "./mock-ops.test-d.js";
 
 export type ShapeCases = [
@@ -18,6 +20,19 @@ export type ShapeCases = [
   Expect<Equal<ShowShape<["batch", 7, 7, 64]>, "[batch, 7, 7, 64]">>,
   Expect<Equal<ShowShape<[number, 3]>, "[?, 3]">>,
   Expect<Equal<ShowShape<Dim[]>, "[...]">>,
+  Expect<Equal<ShowDim<number>, "?">>,
+  Expect<Equal<IsAny<any>, true>>,
+  Expect<Equal<IsAny<[2, 3]>, false>>,
+  Expect<Equal<IsTuple<["batch", 3]>, true>>,
+  Expect<Equal<IsTuple<Dim[]>, false>>,
+];
+
+// `any` (after an earlier error) and unknown rank flow through every rule without new errors.
+export type PassThroughCases = [
+  Expect<Equal<MatMul<any, [784, 10]>, any>>,
+  Expect<Equal<Conv2d<any, [3, 3, 1, 8]>, any>>,
+  Expect<Equal<Reshape<Dim[], [2, 3]>, Dim[]>>,
+  Expect<Equal<Conv2d<Dim[], [3, 3, 1, 8]>, Dim[]>>,
 ];
 
 export type CheckOutCases = [

@@ -14,9 +14,6 @@ export type IsTuple<S extends readonly unknown[]> = number extends S["length"] ?
 /** true for a concrete number dim such as 28 (not `number`, not a named dim). */
 export type IsLiteral<D> = D extends number ? (number extends D ? false : true) : false;
 
-/** The shape of a mutable tuple, whatever came in (outputs are always mutable tuples). */
-export type Mutable<S extends Shape> = [...S];
-
 /**
  * The dim two dims that must be equal resolve to, or `never` when they cannot be.
  * NOTE: permissive on purpose, because a symbolic dim may hold any size at run time:
@@ -37,7 +34,7 @@ type UnifyDistinct<A extends Dim, B extends Dim> =
 export type LiteralsDiffer<A, B> =
   IsLiteral<A> extends true ? (IsLiteral<B> extends true ? ([A] extends [B] ? false : true) : false) : false;
 
-/** A tuple of `N` placeholders, used as a small counter. */
+/** A tuple used as a small counter: its length is the count. */
 export type Counter = unknown[];
 
 /**

@@ -134,6 +134,12 @@ function convShape(x: Aval, w: Aval, p: ConvParams): number[] {
 
 // ---------------------------------------------------------------- eager kernels
 
+/**
+ * Formulation switches, for benchmarks and tests: which conv the filter gradient uses ("auto"
+ * picks per shape, see conv2dFilterGrad), and whether input-dilated convs run per output phase.
+ */
+export const convRuleOptions: { filterGrad: "auto" | "ctAsFilter" | "xAsFilter"; subpixel: boolean } = { filterGrad: "auto", subpixel: true };
+
 const NHWC = "NHWC" as const;
 
 /** [B, H, W, C] -> [B, H * lh, W * lw, C] with each pixel followed by zeros (trailing zeros included). */
@@ -158,11 +164,57 @@ function runDepthwise(x: tf.Tensor, filter: tf.Tensor, strides: Pair, pad: numbe
   return tf.engine().runKernel("DepthwiseConv2dNative", { x, filter }, { strides: [...strides], pad, dataFormat: NHWC, dilations: [...dilations], dimRoundingMode: undefined as unknown as string }) as tf.Tensor;
 }
 
+/**
+ * A stride-1, undilated convolution of an input dilated by s (a transposed convolution, such as
+ * the input gradient of a strided conv) as s_h * s_w ordinary convolutions, one per output phase
+ * r: output rows q * s + r only meet the filter taps k = a_r, a_r + s, ... (a_r = (top - r) mod s)
+ * and undilated input rows. Saves the s^2 multiplications by interleaved zeros.
+ */
+function subpixelConvImpl(x: tf.Tensor, w: tf.Tensor, p: ConvParams, outShape: readonly number[]): tf.Tensor {
+  const [b, h, wd] = x.shape;
+  const [kh, kw, cin, cout] = w.shape as [number, number, number, number];
+  const [, oh, ow, co] = outShape;
+  const [sh, sw] = p.lhsDilation;
+  // per axis and phase r: first tap a, taps count, input offset c (rows q + c + m), outputs count
+  const phases = (s: number, k: number, top: number, out: number, inSize: number) =>
+    Array.from({ length: s }, (_, r) => {
+      const a = (((top - r) % s) + s) % s;
+      const taps = Math.max(0, Math.ceil((k - a) / s));
+      const c = (r + a - top) / s;
+      const count = Math.max(0, Math.ceil((out - r) / s));
+      // rows read: c .. c + count + taps - 2; none inside the input means an all-zero phase
+      const empty = taps === 0 || count === 0 || c >= inSize || c + count + taps - 2 < 0;
+      return { a, taps, count, empty, pad: [-c, count + taps - 1 - inSize + c] as Pair };
+    });
+  const rows = phases(sh, kh, p.padding[0][0], oh, h);
+  const cols = phases(sw, kw, p.padding[1][0], ow, wd);
+  const qh = rows[0].count, qw = cols[0].count;
+  let out: tf.Tensor | undefined;
+  rows.forEach((ry, i) =>
+    cols.forEach((rx, j) => {
+      if (ry.empty || rx.empty) return;
+      const sub = tf.stridedSlice(w, [ry.a, rx.a, 0, 0], [kh, kw, cin, cout], [sh, sw, 1, 1]);
+      const y = convImpl(x, sub, { ...p, lhsDilation: [1, 1], padding: [ry.pad, rx.pad] });
+      // place phase (i, j) on its sub-grid of a [b, qh * sh, qw * sw, co] canvas
+      const grid = tf.pad(tf.reshape(y, [b, ry.count, 1, rx.count, 1, co]), [[0, 0], [0, qh - ry.count], [i, sh - 1 - i], [0, qw - rx.count], [j, sw - 1 - j], [0, 0]]);
+      out = out === undefined ? grid : tf.add(out, grid);
+    }),
+  );
+  if (out === undefined) return tf.zeros(outShape as number[]);
+  return tf.slice(tf.reshape(out, [b, qh * sh, qw * sw, co]), [0, 0, 0, 0], outShape as number[]);
+}
+
 function convImpl(x: tf.Tensor, w: tf.Tensor, p: ConvParams): tf.Tensor {
+  const [lh, lw] = p.lhsDilation;
+  if (x.size === 0 || w.size === 0) return tf.zeros(convShape({ shape: x.shape, dtype: "float32" }, { shape: w.shape, dtype: "float32" }, p));
+  const plain = p.strides.every((s) => s === 1) && p.dilations.every((d) => d === 1);
+  if ((lh > 1 || lw > 1) && plain && convRuleOptions.subpixel) {
+    const outShape = convShape({ shape: x.shape, dtype: "float32" }, { shape: w.shape, dtype: "float32" }, p);
+    return tf.tidy(() => subpixelConvImpl(x, w, p, outShape));
+  }
   return tf.tidy(() => {
     let input = x;
     let [[top, bottom], [left, right]] = p.padding;
-    const [lh, lw] = p.lhsDilation;
     if (lh > 1 || lw > 1) {
       input = interleaveZeros(input, lh, lw);
       bottom -= lh - 1; // the interleaved copy ends with lh - 1 extra zero rows
@@ -172,8 +224,12 @@ function convImpl(x: tf.Tensor, w: tf.Tensor, p: ConvParams): tf.Tensor {
       // negative padding crops (the transposes of convolutions that skipped trailing pixels)
       const [b, h, wd, c] = input.shape;
       const [t, bt, l, r] = [top, bottom, left, right].map((v) => Math.max(0, -v));
-      input = tf.slice(input, [0, t, l, 0], [b, h - t - bt, wd - l - r, c]);
       [top, bottom, left, right] = [top, bottom, left, right].map((v) => Math.max(0, v));
+      if (h - t - bt <= 0 || wd - l - r <= 0) {
+        // cropped away entirely: every window reads padding (XNNPACK rejects empty inputs)
+        return tf.zeros(convShape({ shape: x.shape, dtype: "float32" }, { shape: w.shape, dtype: "float32" }, p));
+      }
+      input = tf.slice(input, [0, t, l, 0], [b, h - t - bt, wd - l - r, c]);
     }
     const pad = [[0, 0], [top, bottom], [left, right], [0, 0]];
     const g = p.groups;
@@ -284,8 +340,6 @@ function filterGradXAsFilter(x: AnyTensor, ct: AnyTensor, p: ConvParams, wShape:
   return g === 1 ? permute(dw, [1, 2, 3, 0]) : reshape(permute(reshape(dw, [cog, kh, kw, g, cg]), [1, 2, 4, 3, 0]), [kh, kw, cg, g * cog]);
 }
 
-/** Which formulation the filter gradient uses; "auto" picks per shape (see filterGrad). */
-export const convRuleOptions: { filterGrad: "auto" | "ctAsFilter" | "xAsFilter" } = { filterGrad: "auto" };
 
 /** The adjoint of w -> conv2d(x, w) applied to `ct` (the filter cotangent), by either formulation. */
 export function conv2dFilterGrad(x: AnyTensor, ct: AnyTensor, p: ConvParams, wShape: readonly number[], formulation = convRuleOptions.filterGrad): AnyTensor {

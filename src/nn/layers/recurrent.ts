@@ -75,13 +75,18 @@ function recurrent<K extends "simpleRnn" | "lstm" | "gru", U extends number, R e
     },
     apply(p, x) {
       const [b, t, f] = x.shape as readonly number[];
-      // every step's input projection in one product: [B*T, F] x [F, G*U]
-      const xw = reshape(matmul(reshape(x, [b * t, f]), p.kernel), [b, t, gates * units]);
+      const g = gates * units;
+      // NOTE: a step's slice costs a pad of the whole sequence in the backward pass, so slice
+      // the narrower of x ([B, T, F]) and its projection ([B, T, G*U]).
+      const projectFirst = g <= f;
+      const seq = projectFirst ? reshape(matmul(reshape(x, [b * t, f]), p.kernel), [b, t, g]) : x;
+      const width = projectFirst ? g : f;
       let h: AnyTensor = broadcastTo(new Concrete(tf.scalar(0)), [b, units]);
       let c: AnyTensor = h;
       const outs: AnyTensor[] = [];
       for (let i = 0; i < t; i++) {
-        const xi = reshape(slice(xw, [0, i, 0], [b, 1, gates * units]), [b, gates * units]);
+        const step = reshape(slice(seq, [0, i, 0], [b, 1, width]), [b, width]);
+        const xi = projectFirst ? step : matmul(step, p.kernel);
         [h, c] = cell(p, xi, h, c);
         if (returnSequences) outs.push(reshape(h, [b, 1, units]));
       }
