@@ -54,6 +54,12 @@ function poolShape(op: string, x: Aval, p: PoolParams): number[] {
   return [b, oh, ow, c];
 }
 
+/** Runs a pooling kernel; empty tensors skip it (XNNPACK rejects them). */
+function runPool(kernel: "MaxPool" | "AvgPool", x: tf.Tensor, p: PoolParams): tf.Tensor {
+  if (x.size === 0) return tf.zeros(poolShape(kernel === "MaxPool" ? "maxPool2d" : "avgPool2d", { shape: x.shape, dtype: "float32" }, p));
+  return tf.engine().runKernel(kernel, { x }, poolAttrs(p)) as tf.Tensor;
+}
+
 function poolAttrs(p: PoolParams) {
   return {
     filterSize: [...p.window],
@@ -196,7 +202,7 @@ function maxima(x: AnyTensor, out: AnyTensor, p: PoolParams, tl: Tiling | undefi
 export const maxPool2dP: Primitive<PoolParams> = definePrimitive<PoolParams>({
   name: "maxPool2d",
   abstractEval: ([x], p) => ({ shape: poolShape("maxPool2d", x, p), dtype: "float32" }),
-  impl: ([x], p) => tf.engine().runKernel("MaxPool", { x }, poolAttrs(p)) as tf.Tensor,
+  impl: ([x], p) => runPool("MaxPool", x, p),
   jvp([x], [t], p, out) {
     if (t === null) return null;
     const tl = tiling(x.shape as readonly number[], p);
@@ -259,7 +265,7 @@ export const avgPool2dP: Primitive<PoolParams> = definePrimitive<PoolParams>({
   name: "avgPool2d",
   abstractEval: ([x], p) => ({ shape: poolShape("avgPool2d", x, p), dtype: "float32" }),
   // NOTE: the kernel averages over the real pixels of a window (padding excluded), as TF does
-  impl: ([x], p) => tf.engine().runKernel("AvgPool", { x }, poolAttrs(p)) as tf.Tensor,
+  impl: ([x], p) => runPool("AvgPool", x, p),
   jvp: (_x, [t], p) => (t === null ? null : bind(avgPool2dP, [t], p)),
   vjp: (ct, [x], p) => [avgPoolTranspose(ct, x.shape as readonly number[], p)],
   batch: ([x], _b, p, n) => foldBatch(avgPool2dP, x, p, n),
