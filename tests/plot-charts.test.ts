@@ -53,6 +53,13 @@ test("learningCurves: bad histories fail with clear messages", async () => {
   await expect(learningCurves({ loss: [1, "2"] as unknown as number[] })).rejects.toThrow('learningCurves: series "loss" has a non-number at index 1: "2"');
 });
 
+test("learningCurves: a fit History without validation draws loss only (empty series and step timings left out)", async () => {
+  const plot = await learningCurves({ epoch: [1, 2], loss: [0.9, 0.5], valLoss: [], accuracy: [], valAccuracy: [], msPerStep: [12, 11] });
+  expect(plot.svg).toContain("loss");
+  expect(plot.svg).not.toContain("msPerStep");
+  expect(plot.svg).not.toContain("accuracy");
+});
+
 test("savePlot writes an SVG and a PNG (signature, 2x size), creating folders", async () => {
   directory = await mkdtemp(join(tmpdir(), "shapeflow-plot-"));
   const plot = await learningCurves(history);

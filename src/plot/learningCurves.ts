@@ -41,7 +41,10 @@ function trainNameOf(key: string): string | undefined {
 export async function learningCurves(history: History, options: LearningCurvesOptions = {}): Promise<Plot> {
   const { title, metrics, panelWidth = 320, panelHeight = 220 } = options;
   if (history === null || typeof history !== "object") throw new Error(`${WHERE}: history must be an object of metric series, got ${String(history)}`);
-  const keys = Object.keys(history).filter((key) => key !== "epoch" && history[key] !== undefined);
+  // step timings are not a learning curve; a metric fit did not record is an empty series
+  const present = Object.keys(history).filter((key) => key !== "epoch" && key !== "msPerStep" && history[key] !== undefined);
+  const isEmpty = (key: string) => Array.isArray(history[key]) && (history[key] as unknown[]).length === 0;
+  const keys = present.every(isEmpty) ? present : present.filter((key) => !isEmpty(key));
   if (keys.length === 0) throw new Error(`${WHERE}: history has no metric series (expected e.g. { loss: [...], valLoss: [...] })`);
   const values = new Map(keys.map((key) => [key, seriesValues(WHERE, key, history[key])]));
   const [firstKey] = keys as [string];
