@@ -1,17 +1,14 @@
 // The training loop: shuffled mini-batches, a jitted step (valueAndGrad + optimizer update),
 // validation, metrics, callbacks, progress, and a History. Memory stays flat across steps.
-import type { Shape } from "../../typelevel/index.js";
 import { Concrete, tensor, type AnyTensor, type Tensor } from "../tensor/index.js";
-import { jit, valueAndGrad } from "../core/index.js";
 import { argmax } from "../core/primitives/reduce.js";
-import { dispose as disposeTree, leaves, map } from "../tree/index.js";
-import { add } from "../core/primitives/elementwise.js";
-import { sum } from "../core/primitives/reduce.js";
+import { dispose as disposeTree, map } from "../tree/index.js";
 import { batches, batchCount, checkDataset, type Dataset } from "../data/index.js";
 import type { HostArray } from "../data/index.js";
-import { applyUpdates, type GradientTransformation } from "../optim/index.js";
+import type { GradientTransformation } from "../optim/index.js";
 import { foldIn, key as makeKey, type Key } from "../random/index.js";
 import { liveTensors } from "../backend/index.js";
+import { makeTrainStep } from "./step.js";
 import { makeProgress, formatMetrics, type ProgressMode } from "./progress.js";
 import * as tf from "@tensorflow/tfjs-core";
 
@@ -137,18 +134,7 @@ export async function fit<P, St>(opts: FitOptions<P, St>): Promise<FitResult<P, 
   const steps = batchCount(n, batchSize, { dropRemainder });
   const progress = makeProgress(opts.progress);
 
-  const step = jit((params: P, optState: unknown, state: St, x: AnyTensor, y: AnyTensor, key: Key) => {
-    const objective = (p: P) => {
-      const [out, newState] = model.applyWithState(p, state, x, { training: true, key });
-      return [loss(out, y), { out, state: newState }] as [Tensor<[]>, { out: AnyTensor; state: St }];
-    };
-    const [[l, aux], grads] = valueAndGrad(objective, { hasAux: true })(params);
-    const [updates, nextOpt] = optimizer.update(grads, optState as never, params);
-    const next = applyUpdates(params, updates as P);
-    // NaN/Inf anywhere in the new params makes this sum non-finite: one scalar to read per step
-    const probe = leaves(next).reduce<AnyTensor>((acc, p) => add(acc, sum(p)) as AnyTensor, sum(l) as AnyTensor);
-    return { loss: l, params: next, optState: nextOpt, state: aux.state, out: aux.out, probe };
-  });
+  const step = makeTrainStep(model, loss, optimizer);
 
   let params = map(opts.params, (t) => t) as P; // same tensors; the caller keeps ownership of opts.params
   let ownsParams = false;

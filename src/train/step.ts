@@ -3,6 +3,9 @@ import type { AnyTensor, Tensor } from "../tensor/index.js";
 import { jit, valueAndGrad, type Jitted } from "../core/index.js";
 import { applyUpdates, type GradientTransformation } from "../optim/index.js";
 import type { Key } from "../random/index.js";
+import { leaves } from "../tree/index.js";
+import { add } from "../core/primitives/elementwise.js";
+import { sum } from "../core/primitives/reduce.js";
 
 export interface StepModel<P, St> {
   applyWithState(params: P, state: St, x: any, ctx?: { training?: boolean; key?: Key }): [any, St];
@@ -15,6 +18,8 @@ export interface StepResult<P, St> {
   state: St;
   /** The model output on this batch (for metrics). */
   out: AnyTensor;
+  /** A scalar that is NaN/Inf when the loss or any new parameter is: one value to read per step. */
+  probe: Tensor<[]>;
 }
 
 export type TrainStep<P, St> = Jitted<(params: P, optState: unknown, state: St, x: AnyTensor, y: AnyTensor, key: Key) => StepResult<P, St>>;
@@ -39,6 +44,8 @@ export function makeTrainStep<P, St>(
     };
     const [[l, aux], grads] = valueAndGrad(objective, { hasAux: true })(params);
     const [updates, nextOpt] = optimizer.update(grads, optState as never, params);
-    return { loss: l, params: applyUpdates(params, updates as P), optState: nextOpt, state: aux.state, out: aux.out };
+    const next = applyUpdates(params, updates as P);
+    const probe = leaves(next).reduce<AnyTensor>((acc, p) => add(acc, sum(p)), sum(l as AnyTensor)) as unknown as Tensor<[]>;
+    return { loss: l, params: next, optState: nextOpt, state: aux.state, out: aux.out, probe };
   });
 }

@@ -8,15 +8,14 @@
 // Conv2DBackpropInput is a plain loop (~10x slower than the XNNPACK forward conv).
 //
 // MEASURED (`npx tsx bench/conv.ts`; tfjs-backend-wasm 4.22, Node 20; fresh tensors every run,
-// as in training; median ms of 15 runs on a shared 2-core machine under load ~5-8, so absolute
-// numbers are ~1.5-2x high, ratios hold):
-//   layer                                   forward | input grad: tfjs / ours | filter grad: ours (rule)
-//   x [64,28,28,1]  w [3,3,1,32]  same         13   |          33 / 19        |  30 (ct as filter; x as filter 62)
-//   x [64,14,14,32] w [3,3,32,64] same         54   |         577 / 50-77     |  74 (x as filter; ct as filter 87-177)
-//   x [64,28,28,32] w [3,3,32,64] stride 2     87   |         493 / 76        |  80 (ct as filter; x as filter 1000)
-// The strided input grad runs per output phase (subpixel): 76 ms against 163 ms for convolving the
-// zero-interleaved cotangent. tfjs has no WASM filter-grad kernel; its CPU Conv2DBackpropFilter
-// takes ~5.4 s (first layer) and ~80 s (second layer).
+// as in training; median ms of 15 runs on a shared 2-core machine, load ~3.5):
+//   layer                                  forward | input grad: tfjs / ours | filter grad: ours, by rule
+//   x [64,28,28,1]  w [3,3,1,32]  same        12   |          30 / 18-31     | ct as filter 41 (chosen), x as filter 46
+//   x [64,14,14,32] w [3,3,32,64] same        48   |         383 / 37        | ct as filter 60, x as filter 58 (chosen)
+//   x [64,28,28,32] w [3,3,32,64] stride 2    36   |         384 / 74        | ct as filter 83 (chosen), x as filter 501
+// The strided input grad runs per output phase (subpixel): 74 ms against 142 ms for convolving
+// the zero-interleaved cotangent. tfjs has no WASM filter-grad kernel; its CPU backend's
+// Conv2DBackpropFilter takes 5.9 s (first layer) and 126 s (second layer).
 import * as tf from "@tensorflow/tfjs-core";
 import { formatShape, type AnyTensor } from "../../tensor/index.js";
 import { bind, scoped } from "../trace.js";

@@ -4,18 +4,18 @@
 // NOTE: the derivative rules use only kernels that are fast on WASM (XNNPACK convolutions and
 // broadcasting arithmetic). Measured there: broadcastTo (Tile), broadcasting comparisons, where and
 // strided slices are plain loops, 20-100x slower; and tfjs' MaxPoolGrad / MaxPoolWithArgmax
-// kernels start their search at FLT_MIN (the smallest positive float), so windows of negative
-// values send the whole gradient to index 0.
+// kernels start their search at FLT_MIN (the smallest positive float), so every window with no
+// value above it (all <= 0, e.g. after relu) sends its derivative to flat index 0.
 // - Tiled windows (stride = window, no padding; the usual 2x2 pooling): the window axes are
 //   reshaped out ([B * Ho, kh, Wo, kw, C]), a free view.
 // - Other windows: a depthwise conv2d with one-hot filters extracts the kh * kw pixels of every
 //   window ([B, Ho, Wo, C, kh * kw]); its transpose (conv2d's own rule) puts values back.
 // Max ties split the derivative evenly among the tied maxima, as the `max` reduction does.
 //
-// MEASURED (bench/conv.ts, x [64, 28, 28, 32], loaded machine, median ms): window 2: maxPool2d
-// forward 4, vjp 43 (tfjs MaxPoolGrad 117, and wrong on negative windows); avgPool2d forward 3,
-// vjp 13 (tfjs AvgPoolGrad 37, which also ignores that padded windows average fewer pixels).
-// Window 3 stride 2 "same": maxPool2d vjp 191, avgPool2d vjp 16.
+// MEASURED (bench/conv.ts, x [64, 28, 28, 32], median ms, load ~3.5): window 2: maxPool2d
+// forward 3.5, vjp 26 (tfjs MaxPoolGrad 76, and wrong on negative windows); avgPool2d forward 3.5,
+// vjp 14 (tfjs AvgPoolGrad 43, which also divides padded windows by the full window size).
+// Window 3 stride 2 "same": maxPool2d vjp 292, avgPool2d vjp 55.
 import * as tf from "@tensorflow/tfjs-core";
 import { Concrete, formatShape, type AnyTensor } from "../../tensor/index.js";
 import { bind, scoped } from "../trace.js";
