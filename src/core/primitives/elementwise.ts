@@ -1,6 +1,6 @@
 // Elementwise primitives: one derivative formula each; jvp, vjp and batching follow from it.
 import * as tf from "@tensorflow/tfjs-core";
-import type { AnyTensor } from "../../tensor/index.js";
+import { formatShape, type AnyTensor } from "../../tensor/index.js";
 import { bind } from "../trace.js";
 import { definePrimitive, type Aval, type Primitive } from "../primitive.js";
 import { asTensor, broadcastShapes, checkFloat, checkSameDType, sameShape, type Operand } from "./util.js";
@@ -82,6 +82,56 @@ function applyPartial(p: Partial, t: AnyTensor): AnyTensor {
   return p === "one" ? t : p === "minusOne" ? neg(t) : mul(t, p);
 }
 
+/**
+ * NOTE: WASM's XNNPACK binary kernels return garbage above rank 6 (vmap of vmap reaches it).
+ * Adjacent axes that broadcast alike merge into one, which brings any such op to a low rank.
+ */
+function collapsedBinary(op: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  const out = broadcastShapes(op.name || "binary", a.shape, b.shape);
+  const pad = (s: number[]) => [...new Array(out.length - s.length).fill(1), ...s];
+  const as = pad(a.shape), bs = pad(b.shape);
+  const ma: number[] = [], mb: number[] = [];
+  let prev = "";
+  for (let i = 0; i < out.length; i++) {
+    if (out[i] === 1) continue; // size-1 axes merge with anything
+    const pattern = `${as[i] === out[i] ? 1 : 0}${bs[i] === out[i] ? 1 : 0}`;
+    if (pattern === prev) {
+      ma[ma.length - 1] *= as[i];
+      mb[mb.length - 1] *= bs[i];
+    } else {
+      ma.push(as[i]);
+      mb.push(bs[i]);
+      prev = pattern;
+    }
+  }
+  if (ma.length > 6) return peelLeading(op, tf.reshape(a, as), tf.reshape(b, bs), out);
+  const a2 = tf.reshape(a, ma), b2 = tf.reshape(b, mb);
+  const r = op(a2, b2);
+  const o = tf.reshape(r, out);
+  for (const t of [a2, b2, r]) t.dispose();
+  return o;
+}
+
+/** Still too many axes: one op per index of the leading axis, concatenated. */
+function peelLeading(op: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, a: tf.Tensor, b: tf.Tensor, out: number[]): tf.Tensor {
+  const parts: tf.Tensor[] = [];
+  const row = (x: tf.Tensor, i: number) => {
+    const s = tf.slice(x, [x.shape[0] === 1 ? 0 : i], [1]);
+    const r = tf.reshape(s, x.shape.slice(1));
+    s.dispose();
+    return r;
+  };
+  for (let i = 0; i < out[0]; i++) {
+    const ai = row(a, i), bi = row(b, i);
+    const r = collapsedBinary(op, ai, bi);
+    parts.push(tf.reshape(r, [1, ...r.shape]));
+    for (const t of [ai, bi, r]) t.dispose();
+  }
+  const o = tf.concat(parts, 0);
+  for (const t of [a, b, ...parts]) t.dispose();
+  return o;
+}
+
 function binary(spec: BinarySpec): Primitive<{}> {
   const prim: Primitive<{}> = definePrimitive<{}>({
     name: spec.name,
@@ -91,7 +141,7 @@ function binary(spec: BinarySpec): Primitive<{}> {
       if (a.dtype === "bool" && !spec.compare) throw new Error(`${spec.name}: expects numeric tensors, got bool`);
       return { shape: broadcastShapes(spec.name, a.shape, b.shape), dtype: spec.compare ? "bool" : a.dtype };
     },
-    impl: ([a, b]) => spec.impl(a, b),
+    impl: ([a, b]) => (Math.max(a.rank, b.rank) > 6 ? collapsedBinary(spec.impl, a, b) : spec.impl(a, b)),
     jvp([x, y], [tx, ty], _p, out) {
       if (!spec.partials || (tx === null && ty === null)) return null;
       const [px, py] = spec.partials(x, y, out);
