@@ -3,15 +3,14 @@
 // reconstructions from the 32-number code.
 //   npm run example:autoencoder          QUICK=1 npm run example:autoencoder
 import { init, nn, optim, losses, train, data, random } from "../src/index.js";
-import { header, quick, saveImageGrid, stopwatch } from "./common.js";
+import { header, quick, saveImageGrid, stopwatch, heldOutSplits } from "./common.js";
 
 await init();
 header("MNIST dense autoencoder 784-128-32-128-784 (Adam 1e-3, batch 128)");
 const elapsed = stopwatch();
 const all = data.loadMnist({ limit: quick ? 2000 : undefined });
 const flat = data.hostArray(all.x.data, [all.x.shape[0], 784]);
-const { train: trainSet, test } = data.trainTestSplit(data.dataset(flat, flat), { testFraction: 0.2, seed: 1 });
-const { train: fitSet, validation } = data.validationSplit(trainSet, { fraction: 0.1, seed: 2 });
+const { fitSet, validation, test } = heldOutSplits(data.dataset(flat, flat));
 
 const model = nn
   .input(["batch", 784])

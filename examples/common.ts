@@ -81,3 +81,13 @@ export async function saveConfusionMatrix<P, St>(
   await plot.savePlot(await plot.confusionMatrixPlot(matrix, names, { title: opts.title }), path);
   return matrix;
 }
+
+/**
+ * The MNIST examples' split, the same everywhere: 20% held out for the test (seed 1), and 10%
+ * of the rest for validation (seed 2).
+ */
+export function heldOutSplits<T extends data.Dataset>(ds: T) {
+  const { train: trainSet, test } = data.trainTestSplit(ds, { testFraction: 0.2, seed: 1 });
+  const { train: fitSet, validation } = data.validationSplit(trainSet, { fraction: 0.1, seed: 2 });
+  return { fitSet, validation, test };
+}

@@ -4,15 +4,14 @@
 //   npm run example:mnist-500-300
 //   QUICK=1 npm run example:mnist-500-300
 import { init, nn, optim, losses, train, data, plot, random } from "../src/index.js";
-import { header, quick, saveConfusionMatrix, stopwatch } from "./common.js";
+import { header, quick, saveConfusionMatrix, stopwatch, heldOutSplits } from "./common.js";
 
 await init();
 header("MNIST MLP 784-500-300-10 (Adam 1e-3, batch 128)");
 const elapsed = stopwatch();
 const all = data.loadMnist({ limit: quick ? 2000 : undefined });
 const flat = data.dataset(data.hostArray(all.x.data, [all.x.shape[0], 784]), all.y);
-const { train: trainSet, test } = data.trainTestSplit(flat, { testFraction: 0.2, seed: 1 });
-const { train: fitSet, validation } = data.validationSplit(trainSet, { fraction: 0.1, seed: 2 });
+const { fitSet, validation, test } = heldOutSplits(flat);
 
 const model = nn
   .input(["batch", 784])

@@ -6,14 +6,13 @@
 // on the 2,000 held out. Writes learning curves and a confusion matrix.
 //   npm run example:mnist-cnn          QUICK=1 npm run example:mnist-cnn
 import { init, nn, optim, losses, train, data, plot, random } from "../src/index.js";
-import { header, quick, saveConfusionMatrix, stopwatch } from "./common.js";
+import { header, quick, saveConfusionMatrix, stopwatch, heldOutSplits } from "./common.js";
 
 await init();
 header("MNIST CNN conv32-pool-bn-conv64-pool-bn-dense128 (dropout, Adam 1e-3, batch 64)");
 const elapsed = stopwatch();
 const all = data.loadMnist({ limit: quick ? 600 : undefined });
-const { train: trainSet, test } = data.trainTestSplit(all, { testFraction: 0.2, seed: 1 });
-const { train: fitSet, validation } = data.validationSplit(trainSet, { fraction: 0.1, seed: 2 });
+const { fitSet, validation, test } = heldOutSplits(all);
 
 const model = nn
   .input(["batch", 28, 28, 1])

@@ -2,15 +2,14 @@
 // of 28 pixels; lstm(64) keeps its last hidden state, dense(10) classifies it.
 //   npm run example:mnist-lstm          QUICK=1 npm run example:mnist-lstm
 import { init, nn, optim, losses, train, data, plot, random } from "../src/index.js";
-import { header, quick, stopwatch } from "./common.js";
+import { header, quick, stopwatch, heldOutSplits } from "./common.js";
 
 await init();
 header("MNIST LSTM(64) over 28 rows (Adam 2e-3, batch 64)");
 const elapsed = stopwatch();
 const all = data.loadMnist({ limit: quick ? 1000 : undefined });
 const rows = data.dataset(data.hostArray(all.x.data, [all.x.shape[0], 28, 28]), all.y);
-const { train: trainSet, test } = data.trainTestSplit(rows, { testFraction: 0.2, seed: 1 });
-const { train: fitSet, validation } = data.validationSplit(trainSet, { fraction: 0.1, seed: 2 });
+const { fitSet, validation, test } = heldOutSplits(rows);
 
 const model = nn.input(["batch", 28, 28]).add(nn.lstm(64)).add(nn.dense(10));
 console.log(model.summary());
