@@ -1,7 +1,7 @@
 // customVjp: a function with a hand-written reverse rule (for stability or speed).
 import { type AnyTensor, type Tensor } from "../tensor/index.js";
 import type { Shape } from "../../typelevel/index.js";
-import { flatten, unflatten } from "../tree/index.js";
+import { flatten } from "../tree/index.js";
 import { Tracer } from "./trace.js";
 import { GradTrace, GradTracer } from "./grad.js";
 
@@ -37,4 +37,3 @@ export function customVjp<A extends AnyTensor[], S extends Shape, R>(
   };
 }
 
-export { unflatten };

@@ -1,6 +1,6 @@
 // Jacobians and the Hessian, from vjp/jvp under vmap over a one-hot basis.
 import * as tf from "@tensorflow/tfjs-core";
-import { Concrete, formatShape, type AnyTensor, type Tensor } from "../tensor/index.js";
+import { Concrete, Tensor, formatShape, type AnyTensor } from "../tensor/index.js";
 import type { Shape } from "../../typelevel/index.js";
 import { scoped } from "./trace.js";
 import { vjpCore } from "./grad.js";
@@ -16,10 +16,9 @@ function basis(shape: readonly number[]): AnyTensor {
 }
 
 function single(who: string, x: unknown): AnyTensor {
-  if (!(x instanceof Concrete) && !(x instanceof Tensor_)) throw new Error(`${who}: the function must take and return a single tensor`);
+  if (!(x instanceof Tensor)) throw new Error(`${who}: the function must take and return a single tensor`);
   return x as AnyTensor;
 }
-import { Tensor as Tensor_ } from "../tensor/index.js";
 
 type Jac<Y extends Shape, X extends Shape> = Tensor<[...Y, ...X]>;
 

@@ -4,7 +4,7 @@ import type * as tf from "@tensorflow/tfjs-core";
 import { formatShape, type AnyTensor, type DType } from "../tensor/index.js";
 import type { Shape } from "../../typelevel/index.js";
 import { flatten, unflatten } from "../tree/index.js";
-import { bind, evalShape, scoped, Tracer, withTrace, type Trace } from "./trace.js";
+import { evalShape, scoped, Tracer, withTrace, type Trace } from "./trace.js";
 import type { Primitive } from "./primitive.js";
 import { leafTensors } from "./util.js";
 import { moveAxis, reshape } from "./primitives/shape.js";
@@ -118,4 +118,3 @@ export function vmap<A extends unknown[], Out>(f: (...args: A) => Out, opts: Vma
   return (...args: unknown[]) => scoped(() => vmapCore(f as (...a: unknown[]) => unknown, args, opts), leafTensors) as Batched<Out, number>;
 }
 
-export { bind };

@@ -1,6 +1,6 @@
 // Elementwise primitives: one derivative formula each; jvp, vjp and batching follow from it.
 import * as tf from "@tensorflow/tfjs-core";
-import { formatShape, type AnyTensor } from "../../tensor/index.js";
+import type { AnyTensor } from "../../tensor/index.js";
 import { bind } from "../trace.js";
 import { definePrimitive, type Aval, type Primitive } from "../primitive.js";
 import { asTensor, broadcastShapes, checkFloat, checkSameDType, sameShape, type Operand } from "./util.js";
