@@ -195,6 +195,7 @@ export const specs = {
   square: { cases: unary({}, ["float32", "int32"]), derivative: "fd", elementwise: (x) => x * x, secondDerivative: () => 2 },
   abs: { cases: unary({ avoid: [0] }, ["float32", "int32"]), derivative: "fd", elementwise: Math.abs },
   sign: { cases: unary({ avoid: [0] }, ["float32", "int32"]), derivative: "fd", elementwise: Math.sign },
+  step: { cases: unary({ avoid: [0] }), derivative: "fd", elementwise: (x) => (x > 0 ? 1 : 0) },
   floor: { cases: unary({ min: -3, max: 3, avoid: INTEGERS }), derivative: "fd", elementwise: Math.floor },
   ceil: { cases: unary({ min: -3, max: 3, avoid: INTEGERS }), derivative: "fd", elementwise: Math.ceil },
   round: { cases: unary({ min: -3, max: 3, avoid: HALVES }), derivative: "fd", elementwise: Math.round },

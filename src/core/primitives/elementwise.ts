@@ -59,6 +59,8 @@ export const sinP = unary({ name: "sin", impl: tf.sin, derivative: (x) => cos(x)
 export const cosP = unary({ name: "cos", impl: tf.cos, derivative: (x) => neg(sin(x)) });
 export const tanhP = unary({ name: "tanh", impl: tf.tanh, derivative: (_x, y) => sub(1, square(y)) });
 export const sigmoidP = unary({ name: "sigmoid", impl: tf.sigmoid, derivative: (_x, y) => mul(y, sub(1, y)) });
+// NOTE: one kernel instead of greater + cast (comparisons are slow loops on WASM); relu's vjp uses it.
+export const stepP = unary({ name: "step", impl: (x) => tf.step(x, 0), derivative: "zero" });
 export const reluP = unary({ name: "relu", impl: tf.relu, derivative: (x) => step(x) });
 // NOTE: softplus' derivative is sigmoid, which is stable for any x.
 export const softplusP = unary({ name: "softplus", impl: tf.softplus, derivative: (x) => sigmoid(x) });
@@ -276,7 +278,7 @@ export function reciprocal(x: AnyTensor): AnyTensor {
 
 /** 1 where x > 0, else 0 (Heaviside step). */
 export function step(x: AnyTensor): AnyTensor {
-  return cast(greater(x, 0), "float32");
+  return bind(stepP, [x]);
 }
 
 function castTo(x: AnyTensor): AnyTensor {

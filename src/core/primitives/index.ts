@@ -32,6 +32,7 @@ export const primitives = {
   cos: elementwise.cosP,
   tanh: elementwise.tanhP,
   sigmoid: elementwise.sigmoidP,
+  step: elementwise.stepP,
   relu: elementwise.reluP,
   softplus: elementwise.softplusP,
   erf: elementwise.erfP,
