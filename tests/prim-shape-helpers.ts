@@ -12,19 +12,9 @@ export interface Input {
   readonly shape: readonly number[];
 }
 
-/** A small deterministic generator (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng, size } from "./ops-helpers.js";
 
-const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+export { rng };
 
 /** Values k/64 in [-2, 2]: exact in float32, and so are their sums and x ± 2^-7. */
 export function gridValues(shape: readonly number[], next: () => number): Input {
