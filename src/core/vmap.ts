@@ -114,7 +114,21 @@ export function vmapCore(f: (...args: any[]) => unknown, args: unknown[], opts: 
  * const perExample = vmap(grad(loss), { inAxes: [null, 0, 0] })(params, xs, ys);
  * ```
  */
+export function vmap<A extends unknown[], Out>(f: (...args: A) => Out, opts?: VmapOptions & { inAxes?: 0 }): (...args: BatchedArgs<A>) => Batched<Out, number>;
+export function vmap<A extends unknown[], Out>(f: (...args: A) => Out, opts: VmapOptions): (...args: any[]) => Batched<Out, number>;
 export function vmap<A extends unknown[], Out>(f: (...args: A) => Out, opts: VmapOptions = {}): (...args: any[]) => Batched<Out, number> {
   return (...args: unknown[]) => scoped(() => vmapCore(f as (...a: unknown[]) => unknown, args, opts), leafTensors) as Batched<Out, number>;
 }
 
+/** Arguments of a function vmapped over axis 0: every tensor gains a leading dim of any size. */
+export type BatchedArgs<A extends unknown[]> = { [K in keyof A]: BatchedArg<A[K]> };
+/** Named dims accept any size (as model inputs do); a tensor of unknown rank stays unknown. */
+type BatchedArg<T> = T extends import("../tensor/index.js").Tensor<infer S extends Shape, infer D extends DType>
+  ? number extends S["length"]
+    ? import("../tensor/index.js").Tensor<Shape, D>
+    : import("../tensor/index.js").Tensor<[number, ...{ [K in keyof S]: S[K] extends string ? S[K] | number : S[K] }], D>
+  : T extends readonly unknown[]
+    ? { [K in keyof T]: BatchedArg<T[K]> }
+    : T extends object
+      ? { [K in keyof T]: BatchedArg<T[K]> }
+      : T;
