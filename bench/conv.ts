@@ -4,9 +4,20 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { init, backendName } from "../src/backend/index.js";
 import { Concrete, type AnyTensor } from "../src/tensor/index.js";
-import { conv2d, conv2dFilterGrad, conv2dInputGrad, convRuleOptions, type ConvParams, type Pair } from "../src/core/primitives/conv.js";
-import { maxPool2d, avgPool2d, maxPool2dP, avgPool2dP, type PoolParams } from "../src/core/primitives/pool.js";
-import { vjp } from "../src/core/index.js";
+import {
+  conv2d,
+  conv2dFilterGrad,
+  conv2dInputGrad,
+  convRuleOptions,
+  type ConvParams,
+  type Pair,
+  maxPool2d,
+  avgPool2d,
+  maxPool2dP,
+  avgPool2dP,
+  type PoolParams,
+  vjp,
+} from "../src/core/index.js";
 
 const RUNS = Number(process.env.RUNS ?? 15);
 /** ONLY=conv | pool | cpu runs one section. */
@@ -59,7 +70,9 @@ for (const l of section("conv") ? layers : []) {
   const co = l.ws[3];
   const s = l.stride;
   const [oh, ow] = [Math.ceil(h / s), Math.ceil(w / s)];
-  const x = tf.randomNormal(l.xs), wt = tf.randomNormal(l.ws), ct = tf.randomNormal([b, oh, ow, co]);
+  const x = tf.randomNormal(l.xs),
+    wt = tf.randomNormal(l.ws),
+    ct = tf.randomNormal([b, oh, ow, co]);
   keep.push(x, wt, ct);
   // "same" with a 3x3 kernel: 1 on each side at stride 1, [0, 1] at stride 2 on even sizes
   const pad: Pair = s === 1 ? [1, 1] : [0, 1];
@@ -75,9 +88,17 @@ for (const l of section("conv") ? layers : []) {
   };
   print([
     time("forward: conv2d (XNNPACK Conv2D)", [x, wt], (a, c) => conv2d(C(a), C(c), { strides: s, padding: "same" })),
-    time("input grad: tfjs Conv2DBackpropInput", [ct, wt], (d, c) => tf.conv2dTranspose(d as tf.Tensor4D, c as tf.Tensor4D, [b, h, w, ci], s, "same")),
+    time("input grad: tfjs Conv2DBackpropInput", [ct, wt], (d, c) =>
+      tf.conv2dTranspose(d as tf.Tensor4D, c as tf.Tensor4D, [b, h, w, ci], s, "same"),
+    ),
     time("input grad: ours (conv2d of ct with the flipped filter)", [ct, wt], (d, c) => conv2dInputGrad(C(d), C(c), p, l.xs)),
-    ...(s > 1 ? [time("input grad: ours, zero-interleaved ct (no subpixel)", [ct, wt], (d, c) => withSubpixel(false, () => conv2dInputGrad(C(d), C(c), p, l.xs))())] : []),
+    ...(s > 1
+      ? [
+          time("input grad: ours, zero-interleaved ct (no subpixel)", [ct, wt], (d, c) =>
+            withSubpixel(false, () => conv2dInputGrad(C(d), C(c), p, l.xs))(),
+          ),
+        ]
+      : []),
     time("filter grad: ours, ct as the filter (XLA's rule)", [x, ct], (a, d) => conv2dFilterGrad(C(a), C(d), p, l.ws, "ctAsFilter")),
     time("filter grad: ours, x as the filter", [x, ct], (a, d) => conv2dFilterGrad(C(a), C(d), p, l.ws, "xAsFilter")),
     time("filter grad: ours, auto", [x, ct], (a, d) => conv2dFilterGrad(C(a), C(d), p, l.ws, "auto")),
@@ -91,19 +112,44 @@ for (const l of section("conv") ? layers : []) {
 
 if (section("pool")) {
   console.log("\n## pooling, x [64,28,28,32], window 2\n");
-  const x = tf.randomNormal([64, 28, 28, 32]), ct = tf.randomNormal([64, 14, 14, 32]);
+  const x = tf.randomNormal([64, 28, 28, 32]),
+    ct = tf.randomNormal([64, 14, 14, 32]);
   keep.push(x, ct);
-  const tiled: PoolParams = { window: [2, 2], strides: [2, 2], padding: [[0, 0], [0, 0]] };
+  const tiled: PoolParams = {
+    window: [2, 2],
+    strides: [2, 2],
+    padding: [
+      [0, 0],
+      [0, 0],
+    ],
+  };
   const attrs = { filterSize: [2, 2], strides: [2, 2], pad: "valid", dimRoundingMode: undefined as unknown as string };
   const back = (prim: typeof maxPool2dP, p: PoolParams) => (a: tf.Tensor, d: tf.Tensor) => {
-    const [, pull] = vjp((u: AnyTensor) => (prim === maxPool2dP ? maxPool2d(u, { window: p.window, strides: p.strides, padding: p.padding }) : avgPool2d(u, { window: p.window, strides: p.strides, padding: p.padding })), C(a));
+    const [, pull] = vjp(
+      (u: AnyTensor) =>
+        prim === maxPool2dP
+          ? maxPool2d(u, { window: p.window, strides: p.strides, padding: p.padding })
+          : avgPool2d(u, { window: p.window, strides: p.strides, padding: p.padding }),
+      C(a),
+    );
     return (pull(C(d)) as AnyTensor[])[0];
   };
-  const overlapping: PoolParams = { window: [3, 3], strides: [2, 2], padding: [[0, 1], [0, 1]] };
+  const overlapping: PoolParams = {
+    window: [3, 3],
+    strides: [2, 2],
+    padding: [
+      [0, 1],
+      [0, 1],
+    ],
+  };
   print([
     time("maxPool2d forward", [x], (a) => maxPool2d(C(a), { window: 2 })),
     time("maxPool2d vjp, tiled (mask rule)", [x, ct], back(maxPool2dP, tiled)),
-    time("tfjs MaxPoolGrad (wrong for negative windows on WASM)", [x, ct], (a, d) => tf.engine().runKernel("MaxPoolGrad", { dy: d, input: a, output: d }, attrs) as tf.Tensor),
+    time(
+      "tfjs MaxPoolGrad (wrong for negative windows on WASM)",
+      [x, ct],
+      (a, d) => tf.engine().runKernel("MaxPoolGrad", { dy: d, input: a, output: d }, attrs) as tf.Tensor,
+    ),
     time("maxPool2d vjp, 3x3 stride 2 same (window-pixel rule)", [x, ct], back(maxPool2dP, overlapping)),
     time("avgPool2d forward", [x], (a) => avgPool2d(C(a), { window: 2 })),
     time("avgPool2d vjp, tiled (broadcast)", [x, ct], back(avgPool2dP, tiled)),
@@ -119,8 +165,24 @@ if (section("cpu")) {
   const rows: Row[] = [];
   for (const l of layers.slice(0, 2)) {
     const [b, h, w] = l.xs;
-    const x = tf.randomNormal(l.xs), ct = tf.randomNormal([b, h, w, l.ws[3]]);
-    rows.push(time(l.name, [x, ct], (a, d) => (tf.engine().runKernel("Conv2DBackpropFilter", { x: a, dy: d }, { strides: [1, 1], pad: "same", dataFormat: "NHWC", dimRoundingMode: undefined as unknown as string, filterShape: l.ws }) as tf.Tensor), 1, 0));
+    const x = tf.randomNormal(l.xs),
+      ct = tf.randomNormal([b, h, w, l.ws[3]]);
+    rows.push(
+      time(
+        l.name,
+        [x, ct],
+        (a, d) =>
+          tf
+            .engine()
+            .runKernel(
+              "Conv2DBackpropFilter",
+              { x: a, dy: d },
+              { strides: [1, 1], pad: "same", dataFormat: "NHWC", dimRoundingMode: undefined as unknown as string, filterShape: l.ws },
+            ) as tf.Tensor,
+        1,
+        0,
+      ),
+    );
     tf.dispose([x, ct]);
   }
   print(rows);

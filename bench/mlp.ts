@@ -4,12 +4,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { Concrete, type AnyTensor, type Tensor } from "../src/tensor/index.js";
-import { valueAndGrad, jit } from "../src/core/index.js";
-import { add, mul, sub, tanh, relu } from "../src/core/primitives/elementwise.js";
-import { matmul } from "../src/core/primitives/matmul.js";
-import { sum, max } from "../src/core/primitives/reduce.js";
-import { log, exp } from "../src/core/primitives/elementwise.js";
-import { stopGradient } from "../src/core/primitives/stop-gradient.js";
+import { valueAndGrad, jit, add, mul, sub, tanh, relu, matmul, sum, max, log, exp, stopGradient } from "../src/core/index.js";
 import { time, type Timing } from "./harness.js";
 
 const SIZES = [784, 128, 128, 128, 10];
@@ -60,11 +55,19 @@ export async function benchMlp(): Promise<Timing[]> {
     const next = sgd(params, g);
     const keep = [l.concrete(), ...next.flatMap((p) => [p.w.concrete(), p.b.concrete()])];
     engine.endScope(keep);
-    for (const p of params) { p.w.dispose(); p.b.dispose(); }
+    for (const p of params) {
+      p.w.dispose();
+      p.b.dispose();
+    }
     params = next;
     return l;
   };
-  results.push(await time("shapeflow eager valueAndGrad + sgd", () => { const l = eagerStep(); return (l as unknown as Concrete).value; }));
+  results.push(
+    await time("shapeflow eager valueAndGrad + sgd", () => {
+      const l = eagerStep();
+      return (l as unknown as Concrete).value;
+    }),
+  );
 
   // shapeflow, jit of the whole step
   const step = jit((ps: Layer[], xx: AnyTensor, yy: AnyTensor) => {
@@ -73,7 +76,10 @@ export async function benchMlp(): Promise<Timing[]> {
   });
   const jitStep = () => {
     const [l, next] = step(params, x, y) as unknown as [AnyTensor, Layer[]];
-    for (const p of params) { p.w.dispose(); p.b.dispose(); }
+    for (const p of params) {
+      p.w.dispose();
+      p.b.dispose();
+    }
     params = next;
     return (l as Concrete).value;
   };

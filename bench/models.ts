@@ -20,7 +20,7 @@ const cases: Case[] = [
     name: "MLP 784-500-300-10, batch 128",
     batch: 128,
     inShape: [784],
-    build: () => nn.input(["batch", 784]).add(nn.dense(500)).add(nn.relu).add(nn.dense(300)).add(nn.relu).add(nn.dense(10)) as never,
+    build: () => nn.input(["batch", 784]).add(nn.dense(500)).add(nn.relu).add(nn.dense(300)).add(nn.relu).add(nn.dense(10)),
     keras() {
       const m = tfl.sequential();
       m.add(tfl.layers.dense({ units: 500, activation: "relu", inputShape: [784] }));
@@ -45,7 +45,7 @@ const cases: Case[] = [
         .add(nn.flatten())
         .add(nn.dense(128))
         .add(nn.relu)
-        .add(nn.dense(10)) as never,
+        .add(nn.dense(10)),
     keras() {
       const m = tfl.sequential();
       m.add(tfl.layers.conv2d({ filters: 32, kernelSize: 3, padding: "same", activation: "relu", inputShape: [28, 28, 1] }));
@@ -62,7 +62,7 @@ const cases: Case[] = [
     name: "LSTM(64) over 28x28 -> 10, batch 64",
     batch: 64,
     inShape: [28, 28],
-    build: () => nn.input(["batch", 28, 28]).add(nn.lstm(64)).add(nn.dense(10)) as never,
+    build: () => nn.input(["batch", 28, 28]).add(nn.lstm(64)).add(nn.dense(10)),
     keras() {
       const m = tfl.sequential();
       // NOTE: tfjs-layers' default orthogonal recurrent initializer throws under wasm ("rMat.flatten is not a function")
@@ -116,7 +116,12 @@ export async function benchModels(runs = 10): Promise<{ name: string; rows: Timi
       km.dispose();
       yk.dispose();
     } catch (e) {
-      rows.push({ name: `tfjs-layers trainOnBatch (fails: ${String((e as Error).message).slice(0, 60)})`, medianMs: NaN, minMs: NaN, runs: 0 });
+      rows.push({
+        name: `tfjs-layers trainOnBatch (fails: ${String((e as Error).message).slice(0, 60)})`,
+        medianMs: NaN,
+        minMs: NaN,
+        runs: 0,
+      });
     }
     x.dispose();
     y.dispose();

@@ -43,7 +43,9 @@ for (let i = 0; i < n; i++) for (let j = 0; j < 784; j++) mean[j] += fitSet.x.da
 let base = 0;
 const m = test.x.shape[0];
 for (let i = 0; i < m; i++) for (let j = 0; j < 784; j++) base += (test.x.data[i * 784 + j] - mean[j]) ** 2 / (m * 784);
-console.log(`autoencoder: held-out reconstruction mse ${mse.loss.toFixed(4)} (mean-image baseline ${base.toFixed(4)}), bce ${bce.loss.toFixed(4)} (${m} digits), ${epochs} epochs, ${elapsed()}`);
+console.log(
+  `autoencoder: held-out reconstruction mse ${mse.loss.toFixed(4)} (mean-image baseline ${base.toFixed(4)}), bce ${bce.loss.toFixed(4)} (${m} digits), ${epochs} epochs, ${elapsed()}`,
+);
 
 const shown = 12;
 const originals = data.sliceSamples(test.x, 0, shown);

@@ -21,7 +21,12 @@ export function header(title: string): void {
  * Saves rows of grey-scale images (values in [0, 1], each `size` x `size`, row-major) as one
  * picture: `<path>.svg` and `<path>.png`. Rows are labelled on the left.
  */
-export async function saveImageGrid(rows: { label: string; images: ArrayLike<number>[] }[], size: number, path: string, cell = 3): Promise<{ svgPath: string; pngPath: string }> {
+export async function saveImageGrid(
+  rows: { label: string; images: ArrayLike<number>[] }[],
+  size: number,
+  path: string,
+  cell = 3,
+): Promise<{ svgPath: string; pngPath: string }> {
   const labelWidth = 110;
   const gap = 4;
   const cols = Math.max(...rows.map((r) => r.images.length));
@@ -40,7 +45,10 @@ export async function saveImageGrid(rows: { label: string; images: ArrayLike<num
           const v = grey(img[i * size + j]);
           let k = j + 1;
           while (k < size && grey(img[i * size + k]) === v) k++;
-          if (v !== 255) parts.push(`<rect x="${x0 + j * cell}" y="${y0 + i * cell}" width="${(k - j) * cell}" height="${cell}" fill="rgb(${v},${v},${v})"/>`);
+          if (v !== 255)
+            parts.push(
+              `<rect x="${x0 + j * cell}" y="${y0 + i * cell}" width="${(k - j) * cell}" height="${cell}" fill="rgb(${v},${v},${v})"/>`,
+            );
           j = k;
         }
       }

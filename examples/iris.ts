@@ -25,14 +25,20 @@ async function run(fitSet: data.Dataset, test: data.Dataset, opts: { validation?
     optimizer: optim.adam(0.01),
     loss: losses.sparseCategoricalCrossEntropy,
     train: s.train,
-    validation: s.validation as data.Dataset | undefined,
+    validation: s.validation,
     epochs,
     batchSize: 30,
     metrics: ["accuracy"],
     seed: opts.seed,
     progress: opts.progress,
   });
-  const score = train.evaluate({ model, params: result.params, loss: losses.sparseCategoricalCrossEntropy, data: s.test, metrics: ["accuracy"] });
+  const score = train.evaluate({
+    model,
+    params: result.params,
+    loss: losses.sparseCategoricalCrossEntropy,
+    data: s.test,
+    metrics: ["accuracy"],
+  });
   return { result, score, test: s.test };
 }
 
@@ -40,7 +46,9 @@ async function run(fitSet: data.Dataset, test: data.Dataset, opts: { validation?
 const { train: rest, test } = data.trainTestSplit(iris, { testFraction: 0.2, seed: 0, stratify: true });
 const { train: fitSet, test: validation } = data.trainTestSplit(rest, { testFraction: 0.25, seed: 1, stratify: true });
 const single = await run(fitSet, test, { validation, seed: 0 });
-console.log(`Iris: held-out test accuracy ${single.score.accuracy!.toFixed(4)}, loss ${single.score.loss.toFixed(4)} (${test.x.shape[0]} flowers, one split), ${epochs} epochs, ${elapsed()}`);
+console.log(
+  `Iris: held-out test accuracy ${single.score.accuracy!.toFixed(4)}, loss ${single.score.loss.toFixed(4)} (${test.x.shape[0]} flowers, one split), ${epochs} epochs, ${elapsed()}`,
+);
 const { msPerStep: _ms, ...curves } = single.result.history;
 await plot.savePlot(await plot.learningCurves(curves, { title: "Iris 4-10-10-3, Adam 0.01" }), "out/iris-learning-curves");
 const scores = train.predict(model, single.result.params, single.test.x);
@@ -48,7 +56,10 @@ const labels = train.toTensor(single.test.y);
 const matrix = losses.confusionMatrix(scores, labels);
 scores.dispose();
 labels.dispose();
-const files = await plot.savePlot(await plot.confusionMatrixPlot(matrix, iris.classNames, { title: "Iris: held-out confusion matrix" }), "out/iris-confusion");
+const files = await plot.savePlot(
+  await plot.confusionMatrixPlot(matrix, iris.classNames, { title: "Iris: held-out confusion matrix" }),
+  "out/iris-confusion",
+);
 console.log(`learning curves: out/iris-learning-curves.png, confusion matrix: ${files.pngPath}`);
 
 // 2. 5-fold stratified cross-validation: fold k holds every 5th flower of each class (shuffled)
@@ -71,5 +82,7 @@ if (!quick) {
   }
   const mean = correct / 150;
   const sd = Math.sqrt(accs.reduce((a, v) => a + (v - mean) ** 2, 0) / (folds - 1));
-  console.log(`Iris 5-fold cross-validation: held-out accuracy ${mean.toFixed(4)} (${correct}/150, sd over folds ${sd.toFixed(3)}), ${epochs} epochs per fold, ${elapsed()}`);
+  console.log(
+    `Iris 5-fold cross-validation: held-out accuracy ${mean.toFixed(4)} (${correct}/150, sd over folds ${sd.toFixed(3)}), ${epochs} epochs per fold, ${elapsed()}`,
+  );
 }

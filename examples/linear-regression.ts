@@ -33,19 +33,29 @@ for (let i = 1; i <= steps; i++) {
   params.w.dispose();
   params.b.dispose();
   params = r.params;
-  if (i % (steps / 10) === 0) console.log(`step ${i}/${steps} loss ${curve[i - 1].toFixed(5)} w ${params.w.item().toFixed(4)} b ${params.b.item().toFixed(4)}`);
+  if (i % (steps / 10) === 0)
+    console.log(`step ${i}/${steps} loss ${curve[i - 1].toFixed(5)} w ${params.w.item().toFixed(4)} b ${params.b.item().toFixed(4)}`);
 }
-const w = params.w.item(), b = params.b.item();
+const w = params.w.item(),
+  b = params.b.item();
 // the least-squares optimum, for comparison (closed form on the host)
-let mx = 0, my = 0;
-for (let i = 0; i < 200; i++) (mx += ds.x.data[i] / 200), (my += ds.y.data[i] / 200);
-let sxy = 0, sxx = 0;
-for (let i = 0; i < 200; i++) (sxy += (ds.x.data[i] - mx) * (ds.y.data[i] - my)), (sxx += (ds.x.data[i] - mx) ** 2);
-const olsW = sxy / sxx, olsB = my - olsW * mx;
+let mx = 0,
+  my = 0;
+for (let i = 0; i < 200; i++) ((mx += ds.x.data[i] / 200), (my += ds.y.data[i] / 200));
+let sxy = 0,
+  sxx = 0;
+for (let i = 0; i < 200; i++) ((sxy += (ds.x.data[i] - mx) * (ds.y.data[i] - my)), (sxx += (ds.x.data[i] - mx) ** 2));
+const olsW = sxy / sxx,
+  olsB = my - olsW * mx;
 console.log(`least squares (closed form): slope ${olsW.toFixed(4)}, intercept ${olsB.toFixed(4)}`);
-console.log(`linear regression: slope ${w.toFixed(4)} (true ${truth.slope}), intercept ${b.toFixed(4)} (true ${truth.intercept}), final mse ${curve[curve.length - 1].toFixed(5)}, ${steps} steps, ${elapsed()}`);
+console.log(
+  `linear regression: slope ${w.toFixed(4)} (true ${truth.slope}), intercept ${b.toFixed(4)} (true ${truth.intercept}), final mse ${curve[curve.length - 1].toFixed(5)}, ${steps} steps, ${elapsed()}`,
+);
 
-const figure = await plot.linePlot({ mse: curve }, { title: "Linear regression: training loss", xTitle: "step", yTitle: "mean squared error", yScale: "log" });
+const figure = await plot.linePlot(
+  { mse: curve },
+  { title: "Linear regression: training loss", xTitle: "step", yTitle: "mean squared error", yScale: "log" },
+);
 const files = await plot.savePlot(figure, "out/linear-regression-loss");
 console.log(`loss curve: ${files.pngPath}`);
 step.dispose();

@@ -39,7 +39,9 @@ const [w1, w2] = result.params[0].kernel.dataSync();
 const [b] = result.params[0].bias.dataSync();
 // Bayes-optimal boundary for these clouds: the perpendicular bisector, 2 x1 + x2 = 0
 console.log(`weights w = (${w1.toFixed(3)}, ${w2.toFixed(3)}), b = ${b.toFixed(3)} (the optimal boundary is along 2 x1 + x2 = 0)`);
-console.log(`logistic regression: held-out accuracy ${score.accuracy!.toFixed(4)}, loss ${score.loss.toFixed(4)} (${test.x.shape[0]} points), ${elapsed()}`);
+console.log(
+  `logistic regression: held-out accuracy ${score.accuracy!.toFixed(4)}, loss ${score.loss.toFixed(4)} (${test.x.shape[0]} points), ${elapsed()}`,
+);
 
 // P(class 1) over the plane, the held-out points on top
 const g = 60;

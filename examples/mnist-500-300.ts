@@ -13,13 +13,7 @@ const all = data.loadMnist({ limit: quick ? 2000 : undefined });
 const flat = data.dataset(data.hostArray(all.x.data, [all.x.shape[0], 784]), all.y);
 const { fitSet, validation, test } = heldOutSplits(flat);
 
-const model = nn
-  .input(["batch", 784])
-  .add(nn.dense(500))
-  .add(nn.relu)
-  .add(nn.dense(300))
-  .add(nn.relu)
-  .add(nn.dense(10));
+const model = nn.input(["batch", 784]).add(nn.dense(500)).add(nn.relu).add(nn.dense(300)).add(nn.relu).add(nn.dense(10));
 console.log(model.summary());
 
 const key = random.key(0);
@@ -37,9 +31,20 @@ const result = await train.fit({
   metrics: ["accuracy"],
   seed: 0,
 });
-const testScore = train.evaluate({ model, params: result.params, loss: losses.sparseCategoricalCrossEntropy, data: test, metrics: ["accuracy"] });
-console.log(`MNIST 500-300: held-out test accuracy ${testScore.accuracy!.toFixed(4)}, loss ${testScore.loss.toFixed(4)} (${test.x.shape[0]} digits), ${epochs} epochs, ${elapsed()}`);
+const testScore = train.evaluate({
+  model,
+  params: result.params,
+  loss: losses.sparseCategoricalCrossEntropy,
+  data: test,
+  metrics: ["accuracy"],
+});
+console.log(
+  `MNIST 500-300: held-out test accuracy ${testScore.accuracy!.toFixed(4)}, loss ${testScore.loss.toFixed(4)} (${test.x.shape[0]} digits), ${epochs} epochs, ${elapsed()}`,
+);
 const { msPerStep: _ms, ...curves } = result.history;
-const files = await plot.savePlot(await plot.learningCurves(curves, { title: "MNIST MLP 784-500-300-10 (Adam 1e-3)" }), "out/mnist-500-300-learning-curves");
+const files = await plot.savePlot(
+  await plot.learningCurves(curves, { title: "MNIST MLP 784-500-300-10 (Adam 1e-3)" }),
+  "out/mnist-500-300-learning-curves",
+);
 await saveConfusionMatrix(model, result.params, test, "out/mnist-500-300-confusion", { title: "MNIST 500-300: held-out confusion matrix" });
 console.log(`learning curves: ${files.pngPath}, confusion matrix: out/mnist-500-300-confusion.png`);

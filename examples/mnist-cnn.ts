@@ -43,9 +43,21 @@ const result = await train.fit({
   batchSize: 64,
   metrics: ["accuracy"],
 });
-const score = train.evaluate({ model, params: result.params, state: result.state, loss: losses.sparseCategoricalCrossEntropy, data: test, metrics: ["accuracy"] });
-console.log(`MNIST CNN: held-out test accuracy ${score.accuracy!.toFixed(4)}, loss ${score.loss.toFixed(4)} (${test.x.shape[0]} digits), ${epochs} epochs, ${elapsed()}`);
+const score = train.evaluate({
+  model,
+  params: result.params,
+  state: result.state,
+  loss: losses.sparseCategoricalCrossEntropy,
+  data: test,
+  metrics: ["accuracy"],
+});
+console.log(
+  `MNIST CNN: held-out test accuracy ${score.accuracy!.toFixed(4)}, loss ${score.loss.toFixed(4)} (${test.x.shape[0]} digits), ${epochs} epochs, ${elapsed()}`,
+);
 const { msPerStep: _ms, ...curves } = result.history;
 const files = await plot.savePlot(await plot.learningCurves(curves, { title: "MNIST CNN" }), "out/mnist-cnn-learning-curves");
-await saveConfusionMatrix(model, result.params, test, "out/mnist-cnn-confusion", { title: "MNIST CNN: held-out confusion matrix", state: result.state });
+await saveConfusionMatrix(model, result.params, test, "out/mnist-cnn-confusion", {
+  title: "MNIST CNN: held-out confusion matrix",
+  state: result.state,
+});
 console.log(`learning curves: ${files.pngPath}, confusion matrix: out/mnist-cnn-confusion.png`);

@@ -25,8 +25,19 @@ const result = await train.fit({
   batchSize: 64,
   metrics: ["accuracy"],
 });
-const score = train.evaluate({ model, params: result.params, loss: losses.sparseCategoricalCrossEntropy, data: test, metrics: ["accuracy"] });
-console.log(`MNIST LSTM: held-out test accuracy ${score.accuracy!.toFixed(4)}, loss ${score.loss.toFixed(4)} (${test.x.shape[0]} digits), ${epochs} epochs, ${elapsed()}`);
+const score = train.evaluate({
+  model,
+  params: result.params,
+  loss: losses.sparseCategoricalCrossEntropy,
+  data: test,
+  metrics: ["accuracy"],
+});
+console.log(
+  `MNIST LSTM: held-out test accuracy ${score.accuracy!.toFixed(4)}, loss ${score.loss.toFixed(4)} (${test.x.shape[0]} digits), ${epochs} epochs, ${elapsed()}`,
+);
 const { msPerStep: _ms, ...curves } = result.history;
-const files = await plot.savePlot(await plot.learningCurves(curves, { title: "MNIST LSTM(64) over rows" }), "out/mnist-lstm-learning-curves");
+const files = await plot.savePlot(
+  await plot.learningCurves(curves, { title: "MNIST LSTM(64) over rows" }),
+  "out/mnist-lstm-learning-curves",
+);
 console.log(`learning curves: ${files.pngPath}`);

@@ -15,8 +15,9 @@ const n = quick ? 60 : 200;
 const rng = data.hostRng(7);
 const xs = new Float32Array(n * 2);
 const ys = new Float32Array(n);
-for (let i = 0; i < n; ) {
-  const a = 2 * rng.float() - 1, b = 2 * rng.float() - 1;
+for (let i = 0; i < n;) {
+  const a = 2 * rng.float() - 1,
+    b = 2 * rng.float() - 1;
   const s = (1.5 * a - b + 0.2) / Math.hypot(1.5, 1);
   if (Math.abs(s) < 0.05) continue;
   xs[2 * i] = a;
@@ -62,7 +63,9 @@ pred.dispose();
 const [w1, w2] = params[0].kernel.dataSync();
 const [b] = params[0].bias.dataSync();
 console.log(`learned boundary: ${w1.toFixed(3)} x1 + ${w2.toFixed(3)} x2 + ${b.toFixed(3)} = 0 (true: 1.5 x1 - x2 + 0.2 = 0, up to scale)`);
-console.log(`perceptron: ${errors === 0 ? "converged" : "did not converge"} after ${epoch} epochs, training accuracy ${(correct / n).toFixed(4)} (${correct}/${n}), ${elapsed()}`);
+console.log(
+  `perceptron: ${errors === 0 ? "converged" : "did not converge"} after ${epoch} epochs, training accuracy ${(correct / n).toFixed(4)} (${correct}/${n}), ${elapsed()}`,
+);
 
 // decision regions on a grid, the points on top
 const g = 60;

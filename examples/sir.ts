@@ -5,14 +5,33 @@
 // (squared error of the I and R fractions over the days) is differentiable in β and γ: Adam on
 // (log β, log γ) recovers them from a wrong start. jit traces the unrolled solver once.
 //   npm run example:sir          QUICK=1 npm run example:sir
-import { init, data, plot, optim, tree, jit, valueAndGrad, add, sub, mul, exp, stack, mean, square, scalar, tensor, type Tensor } from "../src/index.js";
+import {
+  init,
+  data,
+  plot,
+  optim,
+  tree,
+  jit,
+  valueAndGrad,
+  add,
+  sub,
+  mul,
+  exp,
+  stack,
+  mean,
+  square,
+  scalar,
+  tensor,
+  type Tensor,
+} from "../src/index.js";
 import { header, quick, stopwatch } from "./common.js";
 
 await init();
 header("SIR epidemic: fitting beta and gamma through an RK4 solver");
 const elapsed = stopwatch();
 const truth = { beta: 0.3, gamma: 0.1 };
-const population = 1000, i0 = 5;
+const population = 1000,
+  i0 = 5;
 const days = quick ? 30 : 80;
 const observed = data.sirEpidemic({ ...truth, days, population, i0 });
 const column = (c: number) => Float32Array.from({ length: days + 1 }, (_, d) => observed.data[3 * d + c] / population);
@@ -23,14 +42,18 @@ type Scalar = Tensor<[]>;
 
 /** I and R fractions for days 0..days, by RK4 with a step of one day on fractions s, i (r = 1 - s - i). */
 function simulate(p: Params): Tensor<[2, number]> {
-  const beta = exp(p.logBeta), gamma = exp(p.logGamma);
+  const beta = exp(p.logBeta),
+    gamma = exp(p.logGamma);
   // derivative of (s, i): infections β s i, recoveries γ i
   const rates = (s: Scalar, i: Scalar): [Scalar, Scalar] => {
     const infections = mul(mul(beta, s), i);
     return [infections, mul(gamma, i)];
   };
-  let s: Scalar = scalar(1 - i0 / population), i: Scalar = scalar(i0 / population), r: Scalar = scalar(0);
-  const is: Scalar[] = [i], rs: Scalar[] = [r];
+  let s: Scalar = scalar(1 - i0 / population),
+    i: Scalar = scalar(i0 / population),
+    r: Scalar = scalar(0);
+  const is: Scalar[] = [i],
+    rs: Scalar[] = [r];
   for (let d = 1; d <= days; d++) {
     const [a1, b1] = rates(s, i);
     const [a2, b2] = rates(sub(s, mul(a1, 0.5)), add(i, mul(sub(a1, b1), 0.5)));
@@ -74,12 +97,18 @@ for (let k = 1; k <= steps; k++) {
   params = r.params;
   optState = r.state;
   if (k % (steps / 10) === 0) {
-    console.log(`step ${k}/${steps} loss ${lossCurve[k - 1].toExponential(3)} beta ${Math.exp(params.logBeta.item()).toFixed(4)} gamma ${Math.exp(params.logGamma.item()).toFixed(4)}`);
+    console.log(
+      `step ${k}/${steps} loss ${lossCurve[k - 1].toExponential(3)} beta ${Math.exp(params.logBeta.item()).toFixed(4)} gamma ${Math.exp(params.logGamma.item()).toFixed(4)}`,
+    );
   }
 }
-const beta = Math.exp(params.logBeta.item()), gamma = Math.exp(params.logGamma.item());
-const errBeta = Math.abs(beta / truth.beta - 1), errGamma = Math.abs(gamma / truth.gamma - 1);
-console.log(`SIR fit: beta ${beta.toFixed(5)} (true ${truth.beta}, error ${(100 * errBeta).toFixed(3)}%), gamma ${gamma.toFixed(5)} (true ${truth.gamma}, error ${(100 * errGamma).toFixed(3)}%), ${steps} steps, ${elapsed()}`);
+const beta = Math.exp(params.logBeta.item()),
+  gamma = Math.exp(params.logGamma.item());
+const errBeta = Math.abs(beta / truth.beta - 1),
+  errGamma = Math.abs(gamma / truth.gamma - 1);
+console.log(
+  `SIR fit: beta ${beta.toFixed(5)} (true ${truth.beta}, error ${(100 * errBeta).toFixed(3)}%), gamma ${gamma.toFixed(5)} (true ${truth.gamma}, error ${(100 * errGamma).toFixed(3)}%), ${steps} steps, ${elapsed()}`,
+);
 
 // fitted curves (dashed) over the observed ones
 const fitted = simulate(params);
@@ -94,9 +123,17 @@ const series = [
   { name: "I, first guess", y: initial, color: "#999999", dashed: true },
 ];
 const files = await plot.savePlot(
-  await plot.linePlot(series, { x, title: `SIR fit: beta ${beta.toFixed(3)} (true 0.3), gamma ${gamma.toFixed(3)} (true 0.1)`, xTitle: "day", yTitle: "fraction of the population" }),
+  await plot.linePlot(series, {
+    x,
+    title: `SIR fit: beta ${beta.toFixed(3)} (true 0.3), gamma ${gamma.toFixed(3)} (true 0.1)`,
+    xTitle: "day",
+    yTitle: "fraction of the population",
+  }),
   "out/sir-fit",
 );
-await plot.savePlot(await plot.linePlot({ loss: lossCurve }, { title: "SIR fit: loss", xTitle: "step", yTitle: "mean squared error", yScale: "log" }), "out/sir-loss");
+await plot.savePlot(
+  await plot.linePlot({ loss: lossCurve }, { title: "SIR fit: loss", xTitle: "step", yTitle: "mean squared error", yScale: "log" }),
+  "out/sir-loss",
+);
 console.log(`fitted vs true curves: ${files.pngPath}, loss curve: out/sir-loss.png`);
 step.dispose();

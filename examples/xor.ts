@@ -23,7 +23,15 @@ const result = await train.fit({
   batchSize: 4,
   metrics: ["accuracy"],
   // one line every 10% of the run
-  callbacks: [{ onEpochEnd: (logs) => void (logs.epoch % (epochs / 10) === 0 && console.log(`epoch ${logs.epoch}/${epochs} loss ${logs.loss.toFixed(5)} accuracy ${logs.accuracy!.toFixed(4)}`)) }],
+  callbacks: [
+    {
+      onEpochEnd: (logs) =>
+        void (
+          logs.epoch % (epochs / 10) === 0 &&
+          console.log(`epoch ${logs.epoch}/${epochs} loss ${logs.loss.toFixed(5)} accuracy ${logs.accuracy!.toFixed(4)}`)
+        ),
+    },
+  ],
   progress: "silent",
 });
 
@@ -34,10 +42,14 @@ let correct = 0;
 for (let i = 0; i < 4; i++) {
   const pred = logits[i][1] > logits[i][0] ? 1 : 0;
   if (pred === table.y.data[i]) correct++;
-  console.log(`  ${table.x.data[2 * i]} xor ${table.x.data[2 * i + 1]} = ${table.y.data[i]}, predicted ${pred} (logits ${logits[i].map((v) => v.toFixed(2)).join(", ")})`);
+  console.log(
+    `  ${table.x.data[2 * i]} xor ${table.x.data[2 * i + 1]} = ${table.y.data[i]}, predicted ${pred} (logits ${logits[i].map((v) => v.toFixed(2)).join(", ")})`,
+  );
 }
 const finalLoss = result.history.loss[result.history.loss.length - 1];
-console.log(`XOR: ${correct}/4 correct${correct === 4 ? " (solved)" : ""}, final loss ${finalLoss.toFixed(5)}, ${epochs} epochs, ${elapsed()}`);
+console.log(
+  `XOR: ${correct}/4 correct${correct === 4 ? " (solved)" : ""}, final loss ${finalLoss.toFixed(5)}, ${epochs} epochs, ${elapsed()}`,
+);
 
 // decision regions: predicted class over [-0.5, 1.5]^2
 const g = 80;

@@ -5,7 +5,20 @@
 export * from "./ops/index.js";
 
 // ---- tensors: creation and the typed handle
-export { tensor, scalar, zeros, ones, fill, arange, linspace, assertShape, withShape, fromArray, Tensor, type DType } from "./tensor/index.js";
+export {
+  tensor,
+  scalar,
+  zeros,
+  ones,
+  fill,
+  arange,
+  linspace,
+  assertShape,
+  withShape,
+  fromArray,
+  Tensor,
+  type DType,
+} from "./tensor/index.js";
 export type { Shape, Dim } from "../typelevel/index.js";
 
 // ---- transforms (stopGradient comes typed from ops)

@@ -11,7 +11,14 @@ test("hostArray keeps a typed array of the right dtype without copying", () => {
 });
 
 test("hostArray flattens nested arrays row-major", () => {
-  const x = hostArray([[[1], [2]], [[3], [4]], [[5], [6]]], [3, 2, 1]);
+  const x = hostArray(
+    [
+      [[1], [2]],
+      [[3], [4]],
+      [[5], [6]],
+    ],
+    [3, 2, 1],
+  );
   expect(Array.from(x.data)).toEqual([1, 2, 3, 4, 5, 6]);
   const y = hostArray([0, 2, 1], [3], "int32");
   expect(y.data).toBeInstanceOf(Int32Array);
@@ -23,7 +30,13 @@ test("hostArray names expected and actual sizes", () => {
 });
 
 test("hostArray names the first ragged row", () => {
-  const rows = [[1, 2, 3, 4], [1, 2, 3, 4], [1, 2, 3, 4], [1, 2, 3], [1, 2, 3, 4]];
+  const rows = [
+    [1, 2, 3, 4],
+    [1, 2, 3, 4],
+    [1, 2, 3, 4],
+    [1, 2, 3],
+    [1, 2, 3, 4],
+  ];
   expect(() => hostArray(rows, [5, 4])).toThrow("hostArray: expected row 3 to have 4 values, got 3 (shape [5, 4])");
   expect(() => hostArray(rows, [6, 4])).toThrow("hostArray: expected the outer array to have 6 values, got 5 (shape [6, 4])");
   expect(() => hostArray([[[1, 2]], [[1]]], [2, 1, 2])).toThrow("hostArray: expected row [1, 0] to have 2 values, got 1 (shape [2, 1, 2])");
@@ -40,7 +53,9 @@ test("hostArray rejects non-finite values naming the first bad index, unless all
 
 test("hostArray checks int32 values and shapes", () => {
   expect(() => hostArray([0, 2.5], [2], "int32")).toThrow("hostArray: int32 value at index 1 is 2.5, not an integer");
-  expect(() => hostArray([0, 1], [2, -1])).toThrow("hostArray: shape [2, -1] has an invalid dim -1 at axis 1 (dims are non-negative integers)");
+  expect(() => hostArray([0, 1], [2, -1])).toThrow(
+    "hostArray: shape [2, -1] has an invalid dim -1 at axis 1 (dims are non-negative integers)",
+  );
 });
 
 test("dataset checks sample counts", () => {
@@ -50,7 +65,14 @@ test("dataset checks sample counts", () => {
 });
 
 test("takeSamples copies rows in order; sliceSamples shares memory", () => {
-  const x = hostArray([[1, 2], [3, 4], [5, 6]], [3, 2]);
+  const x = hostArray(
+    [
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ],
+    [3, 2],
+  );
   expect(Array.from(takeSamples(x, [2, 0]).data)).toEqual([5, 6, 1, 2]);
   expect(() => takeSamples(x, [3])).toThrow("takeSamples: index 3 at position 0 is outside 0..2");
   const view = sliceSamples(x, 1, 3);
@@ -72,7 +94,10 @@ test("hostRng is deterministic per seed, and seeds differ", () => {
 test("hostRng.float is uniform and normal has mean 0, variance 1", () => {
   const rng = hostRng(123);
   const n = 20000;
-  let sum = 0, sumNormal = 0, sumSquares = 0, outside = 0;
+  let sum = 0,
+    sumNormal = 0,
+    sumSquares = 0,
+    outside = 0;
   for (let i = 0; i < n; i++) {
     const u = rng.float();
     if (!(u >= 0 && u < 1)) outside++;

@@ -16,7 +16,8 @@ test("loadMnist: 10,000 real digits, [N, 28, 28, 1] float32 in [0, 1], labels 0.
   expect(y.shape).toEqual([10_000]);
   expect(y.dtype).toBe("int32");
   expect(classNames).toHaveLength(10);
-  let min = Infinity, max = -Infinity;
+  let min = Infinity,
+    max = -Infinity;
   for (const v of x.data) {
     if (v < min) min = v;
     if (v > max) max = v;
@@ -65,7 +66,7 @@ test("loadIris: 150 flowers, 4 features, 50 per class", () => {
   expect(Array.from(iris.x.data.subarray(0, 4))).toEqual([5.1, 3.5, 1.4, 0.2].map(Math.fround));
   // setosa petals are short: every setosa has petal length < 2, every other > 2.9
   for (let i = 0; i < 150; i++) {
-    const petalLength = iris.x.data[i * 4 + 2] as number;
+    const petalLength = iris.x.data[i * 4 + 2];
     if (iris.y.data[i] === 0) expect(petalLength).toBeLessThan(2);
     else expect(petalLength).toBeGreaterThan(2.9);
   }

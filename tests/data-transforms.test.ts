@@ -19,7 +19,17 @@ import {
 
 /** x holds each sample's own index, so a split's samples can be traced back. */
 function indexed(n: number) {
-  return dataset(hostArray(Float32Array.from({ length: n * 2 }, (_, k) => Math.floor(k / 2)), [n, 2]), hostArray(Int32Array.from({ length: n }, (_, i) => i % 3), [n], "int32"));
+  return dataset(
+    hostArray(
+      Float32Array.from({ length: n * 2 }, (_, k) => Math.floor(k / 2)),
+      [n, 2],
+    ),
+    hostArray(
+      Int32Array.from({ length: n }, (_, i) => i % 3),
+      [n],
+      "int32",
+    ),
+  );
 }
 const ids = (ds: { x: { data: Float32Array | Int32Array } }) => Array.from(ds.x.data).filter((_, k) => k % 2 === 0);
 
@@ -28,11 +38,12 @@ test("trainTestSplit: sizes, disjoint, covering, and determined by the seed", ()
   const { train, test: held } = trainTestSplit(ds, { testFraction: 0.25, seed: 1 });
   expect(train.x.shape).toEqual([75, 2]);
   expect(held.y.shape).toEqual([25]);
-  const trainIds = ids(train), testIds = ids(held);
+  const trainIds = ids(train),
+    testIds = ids(held);
   expect(new Set([...trainIds, ...testIds]).size).toBe(100);
   expect(trainIds.filter((i) => testIds.includes(i))).toEqual([]);
   // y travels with x
-  train.y.data.forEach((label, k) => expect(label).toBe((trainIds[k] as number) % 3));
+  train.y.data.forEach((label, k) => expect(label).toBe(trainIds[k] % 3));
   expect(ids(trainTestSplit(ds, { testFraction: 0.25, seed: 1 }).test)).toEqual(testIds);
   expect(ids(trainTestSplit(ds, { testFraction: 0.25, seed: 2 }).test)).not.toEqual(testIds);
   expect(() => trainTestSplit(ds, { testFraction: 1, seed: 0 })).toThrow("trainTestSplit: testFraction must be in (0, 1), got 1");
@@ -66,7 +77,7 @@ test("shuffle is a seeded permutation of whole samples", () => {
   expect(ids(a).sort((p, q) => p - q)).toEqual(ids(ds));
   expect(ids(a)).not.toEqual(ids(ds));
   expect(ids(shuffle(ds, 9))).toEqual(ids(a));
-  a.y.data.forEach((label, k) => expect(label).toBe((ids(a)[k] as number) % 3));
+  a.y.data.forEach((label, k) => expect(label).toBe(ids(a)[k] % 3));
   expect(Array.from(ds.x.data.subarray(0, 4))).toEqual([0, 0, 1, 1]); // input untouched
 });
 
@@ -86,7 +97,14 @@ test("batches: sizes, remainder, seeded order, errors", () => {
 });
 
 test("standardize: stats fit on train, applied to test; constant features are only centred", () => {
-  const train = hostArray([[1, 5], [3, 5], [5, 5]], [3, 2]);
+  const train = hostArray(
+    [
+      [1, 5],
+      [3, 5],
+      [5, 5],
+    ],
+    [3, 2],
+  );
   const stats = fitStandardize(train);
   expect(Array.from(stats.mean)).toEqual([3, 5]);
   expect(stats.std[0]).toBeCloseTo(Math.sqrt(8 / 3), 6);
@@ -96,7 +114,9 @@ test("standardize: stats fit on train, applied to test; constant features are on
   expect(z.data[1]).toBe(0);
   const testX = standardize(hostArray([[3, 6]], [1, 2]), stats);
   expect(Array.from(testX.data)).toEqual([0, 1]);
-  expect(() => standardize(hostArray([[1, 2, 3]], [1, 3]), stats)).toThrow("standardize: stats have 2 features but samples of shape [1, 3] have 3");
+  expect(() => standardize(hostArray([[1, 2, 3]], [1, 3]), stats)).toThrow(
+    "standardize: stats have 2 features but samples of shape [1, 3] have 3",
+  );
   const iris = loadIris();
   const { train: tr, test: te } = trainTestSplit(iris, { testFraction: 0.2, seed: 0 });
   const out = standardizeSplits({ train: tr, test: te });
@@ -110,7 +130,16 @@ test("standardize: stats fit on train, applied to test; constant features are on
 });
 
 test("normalizeL2 scales each sample to unit norm", () => {
-  const x = normalizeL2(hostArray([[3, 4], [0, 0], [0, -2]], [3, 2]));
+  const x = normalizeL2(
+    hostArray(
+      [
+        [3, 4],
+        [0, 0],
+        [0, -2],
+      ],
+      [3, 2],
+    ),
+  );
   expect(Array.from(x.data)).toEqual([0.6, 0.8, 0, 0, 0, -1].map(Math.fround));
 });
 
@@ -124,7 +153,16 @@ test("oneHot: rows, and out-of-range labels named by index and value", () => {
 
 test("augment: shifts move pixels and pad with zeros; flips mirror; seeded", () => {
   // 1 image 3x3, one channel, a single bright pixel at (row 0, col 0)
-  const image = hostArray([[[[1], [0], [0]], [[0], [0], [0]], [[0], [0], [0]]]], [1, 3, 3, 1]);
+  const image = hostArray(
+    [
+      [
+        [[1], [0], [0]],
+        [[0], [0], [0]],
+        [[0], [0], [0]],
+      ],
+    ],
+    [1, 3, 3, 1],
+  );
   const flipped = augment(image, { flipHorizontal: true, seed: 0 });
   const flippedAgain = augment(image, { flipHorizontal: true, seed: 0 });
   expect(Array.from(flipped.data)).toEqual(Array.from(flippedAgain.data));

@@ -165,7 +165,17 @@ describe("constants", () => {
 describe("every registered initializer", () => {
   const names = Object.keys(initializers) as (keyof typeof initializers)[];
   test("the registry holds the named initializers", () => {
-    expect(names.sort()).toEqual(["glorotNormal", "glorotUniform", "heNormal", "heUniform", "lecunNormal", "lecunUniform", "ones", "orthogonal", "zeros"]);
+    expect(names.sort()).toEqual([
+      "glorotNormal",
+      "glorotUniform",
+      "heNormal",
+      "heUniform",
+      "lecunNormal",
+      "lecunUniform",
+      "ones",
+      "orthogonal",
+      "zeros",
+    ]);
   });
 
   test.each(names)("%s: shape, dtype, finite values, determinism, works under jit, rejects non-keys", (name) => {
@@ -179,7 +189,11 @@ describe("every registered initializer", () => {
       expect(values(jitted(k))).toEqual(a);
       jitted.dispose();
       expect(() => init(7 as never, [2, 2])).toThrow(`${name}: expected a PRNG key from key(seed) or split(...), got the number 7`);
-      expect(() => init(k, [2, -1] as never)).toThrow(name === "orthogonal" ? "orthogonal: dim 1 of shape [2, -1]" : `${name}: shape must be an array of non-negative integer dims, got [2, -1]`);
+      expect(() => init(k, [2, -1] as never)).toThrow(
+        name === "orthogonal"
+          ? "orthogonal: dim 1 of shape [2, -1]"
+          : `${name}: shape must be an array of non-negative integer dims, got [2, -1]`,
+      );
     });
   });
 
@@ -198,7 +212,9 @@ describe("every registered initializer", () => {
     withKey(11, (k) => {
       expect(() => heNormal(k, [2, 2], { fanIn: 0 })).toThrow("heNormal: fanIn must be a positive number, got 0");
       expect(() => glorotUniform(k, [2, 2], { gain: Infinity })).toThrow("glorotUniform: gain must be a finite number, got Infinity");
-      expect(() => varianceScaling({ scale: -1, mode: "fanIn", distribution: "normal" })).toThrow("varianceScaling: scale must be a positive number, got -1");
+      expect(() => varianceScaling({ scale: -1, mode: "fanIn", distribution: "normal" })).toThrow(
+        "varianceScaling: scale must be a positive number, got -1",
+      );
       expect(() => varianceScaling({ scale: 1, mode: "fan_in" as never, distribution: "normal" })).toThrow(
         'varianceScaling: mode must be "fanIn", "fanOut" or "fanAvg", got "fan_in"',
       );

@@ -20,8 +20,10 @@ function rng(seed: number) {
     return s / 4294967296;
   };
 }
-const B = 4, K = 3;
-const grid = (f: (i: number, j: number) => number, rows = B, cols = K) => Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => f(i, j)));
+const B = 4,
+  K = 3;
+const grid = (f: (i: number, j: number) => number, rows = B, cols = K) =>
+  Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => f(i, j)));
 const r = rng(7);
 const PRED = grid(() => Math.round((4 * r() - 2) * 64) / 64);
 // targets kept at least 0.1 away from PRED (mae's kink) and |diff| away from huber's delta 0.7
@@ -235,7 +237,10 @@ describe("large logits", () => {
 
 test("per-example losses average over every non-batch axis", () => {
   // sequences: logits [2, 3, 4], labels [2, 3]
-  const logits = tensor(Array.from({ length: 24 }, (_, i) => Math.sin(i)), [2, 3, 4]);
+  const logits = tensor(
+    Array.from({ length: 24 }, (_, i) => Math.sin(i)),
+    [2, 3, 4],
+  );
   const labels = tensor([0, 1, 2, 3, 0, 1], [2, 3], "int32");
   const l = losses.sparseCategoricalCrossEntropy(logits, labels, { reduction: "none" });
   const rows = Array.from({ length: 6 }, (_, k) => Array.from({ length: 4 }, (_, j) => Math.sin(k * 4 + j)));
@@ -304,12 +309,16 @@ test("error messages name the loss, what was expected and what came", () => {
   expect(() => losses.sparseCategoricalCrossEntropy(a, bad)).toThrow(
     "sparseCategoricalCrossEntropy: label 3 at index 1 is out of range for 3 classes (expected 0..2)",
   );
-  expect(() => losses.sparseCategoricalCrossEntropy(a, b as never)).toThrow("sparseCategoricalCrossEntropy: labels must be int32 class indices, got float32");
+  expect(() => losses.sparseCategoricalCrossEntropy(a, b as never)).toThrow(
+    "sparseCategoricalCrossEntropy: labels must be int32 class indices, got float32",
+  );
   const wrongLen = tensor([0, 1], [2], "int32");
   expect(() => losses.sparseCategoricalCrossEntropy(a, wrongLen as never)).toThrow(
     "sparseCategoricalCrossEntropy: labels [2] must have the logits' shape without the class axis, [4] (logits [4, 3])",
   );
-  expect(() => losses.categoricalCrossEntropy(b, b)).toThrow("categoricalCrossEntropy: predictions need a batch and a class axis (rank >= 2), got [2]");
+  expect(() => losses.categoricalCrossEntropy(b, b)).toThrow(
+    "categoricalCrossEntropy: predictions need a batch and a class axis (rank >= 2), got [2]",
+  );
   expect(() => losses.binaryCrossEntropy(a, a, { eps: 0.7 })).toThrow("binaryCrossEntropy: eps must be a number in (0, 0.5), got 0.7");
   expect(() => losses.mse([1, 2] as never, a as never)).toThrow("mse: expected a tensor for predictions, got an array");
   const empty = tensor([], [0, 3]);

@@ -27,7 +27,10 @@ describe("metrics", () => {
     const s = scores();
     const y = ids();
     const pred = tensor(Y_PRED, [6], "int32");
-    const oneHot = tensor(Y_TRUE.map((c) => [0, 1, 2].map((j) => (j === c ? 1 : 0))), [6, 3]);
+    const oneHot = tensor(
+      Y_TRUE.map((c) => [0, 1, 2].map((j) => (j === c ? 1 : 0))),
+      [6, 3],
+    );
     const before = liveTensors();
     expect(losses.accuracy(s, y)).toBe(2 / 6);
     expect(losses.accuracy(pred, y)).toBe(2 / 6);
@@ -92,7 +95,18 @@ describe("metrics", () => {
     const p = losses.precision(s, y, { average: "none" });
     const r = losses.recall(s, y, { average: "none" });
     const f = losses.f1Score(s, y, { average: "none" });
-    [p, r, f].forEach((xs, i) => xs.forEach((v, j) => expect(v).toBeCloseTo([[2 / 3, 0, 0], [1, 0, 0], [0.8, 0, 0]][i][j], 9)));
+    [p, r, f].forEach((xs, i) =>
+      xs.forEach((v, j) =>
+        expect(v).toBeCloseTo(
+          [
+            [2 / 3, 0, 0],
+            [1, 0, 0],
+            [0.8, 0, 0],
+          ][i][j],
+          9,
+        ),
+      ),
+    );
     tree.dispose([s, y]);
   });
 
@@ -120,9 +134,15 @@ describe("metrics", () => {
     );
     expect(() => losses.accuracy(short, floatLabels)).toThrow("accuracy: label 0.5 at index 0 is not a class id (a non-negative integer)");
     expect(() => losses.topKAccuracy(s, y, 4)).toThrow("topKAccuracy: k must be an integer in 1..3, got 4");
-    expect(() => losses.topKAccuracy(s, outOfRange, 1)).toThrow("topKAccuracy: label 3 at index 3 is out of range for 3 classes (expected 0..2)");
-    expect(() => losses.confusionMatrix(s, outOfRange)).toThrow("confusionMatrix: label 3 at index 3 is out of range for 3 classes (expected 0..2)");
-    expect(() => losses.precision(s, y, { average: "micro" as never })).toThrow('precision: average must be "macro" or "none", got "micro"');
+    expect(() => losses.topKAccuracy(s, outOfRange, 1)).toThrow(
+      "topKAccuracy: label 3 at index 3 is out of range for 3 classes (expected 0..2)",
+    );
+    expect(() => losses.confusionMatrix(s, outOfRange)).toThrow(
+      "confusionMatrix: label 3 at index 3 is out of range for 3 classes (expected 0..2)",
+    );
+    expect(() => losses.precision(s, y, { average: "micro" as never })).toThrow(
+      'precision: average must be "macro" or "none", got "micro"',
+    );
     const f = jit((x: typeof s) => {
       losses.accuracy(x, y);
       return x;

@@ -12,7 +12,11 @@ const untyped = nn as any;
 
 describe("shape mistakes while building a model: the compile-time text, at run time", () => {
   const table: [string, () => unknown, string][] = [
-    ["conv2d on a flat input", () => untyped.input(["batch", 784]).add(nn.conv2d({ filters: 32, kernel: 3 })), "conv2d(32, 3x3) expects [batch, H, W, C], got [batch, 784]"],
+    [
+      "conv2d on a flat input",
+      () => untyped.input(["batch", 784]).add(nn.conv2d({ filters: 32, kernel: 3 })),
+      "conv2d(32, 3x3) expects [batch, H, W, C], got [batch, 784]",
+    ],
     [
       "conv2d kernel larger than the input",
       () => untyped.input(["batch", 2, 2, 1]).add(nn.conv2d({ filters: 32, kernel: 3 })),
@@ -23,38 +27,108 @@ describe("shape mistakes while building a model: the compile-time text, at run t
       () => untyped.input([1, 8, 4, 1]).add(nn.conv2d({ filters: 2, kernel: 3, dilation: 2 })),
       'conv2d(2, 3x3): width: input 4 is smaller than the effective kernel 5 (padding "valid") (input [1, 8, 4, 1], filter [3, 3, 1, 2])',
     ],
-    ["conv2d groups that do not divide the channels", () => untyped.input(["batch", 5, 5, 3]).add(nn.conv2d({ filters: 4, kernel: 1, groups: 2 })), "conv2d(4, 1x1): 3 input channels do not split into 2 groups (input [batch, 5, 5, 3])"],
-    ["conv1d on an image", () => untyped.input(["batch", 28, 28, 1]).add(nn.conv1d({ filters: 4, kernel: 3 })), "conv1d(4, 3) expects [batch, W, C], got [batch, 28, 28, 1]"],
-    ["conv1d longer than the series", () => untyped.input(["batch", 4, 2]).add(nn.conv1d({ filters: 4, kernel: 5 })), 'conv1d(4, 5): width: input 4 is smaller than the effective kernel 5 (padding "valid") (input [batch, 4, 2], filter [5, 2, 4])'],
-    ["maxPool2d after flatten", () => untyped.input(["batch", 4, 4, 1]).add(nn.flatten()).add(nn.maxPool2d(2)), "maxPool2d(2x2) expects [batch, H, W, C], got [batch, 16]"],
-    ["maxPool2d window too large", () => untyped.input(["batch", 1, 4, 1]).add(nn.maxPool2d(2)), 'maxPool2d(2x2): height: input 1 is smaller than the effective kernel 2 (padding "valid") (input [batch, 1, 4, 1], window [2, 2])'],
-    ["avgPool1d window too large", () => untyped.input(["batch", 2, 3]).add(nn.avgPool1d(3)), 'avgPool1d(3): width: input 2 is smaller than the effective kernel 3 (padding "valid") (input [batch, 2, 3], window [3])'],
-    ["globalAvgPool2d on a sequence", () => untyped.input(["batch", 10, 3]).add(nn.globalAvgPool2d()), "globalAvgPool2d expects [batch, H, W, C], got [batch, 10, 3]"],
-    ["upsampling2d on a vector", () => untyped.input(["batch", 10]).add(nn.upsampling2d(2)), "upsampling2d(2x2) expects [batch, H, W, C], got [batch, 10]"],
-    ["conv2dTranspose on a vector", () => untyped.input(["batch", 10]).add(nn.conv2dTranspose({ filters: 2, kernel: 3 })), "conv2dTranspose(2, 3x3) expects [batch, H, W, C], got [batch, 10]"],
-    ["lstm on an image", () => untyped.input(["batch", 28, 28, 1]).add(nn.lstm(8)), "lstm(8) expects [batch, time, features], got [batch, 28, 28, 1]"],
-    ["reshape to the wrong size", () => untyped.input(["batch", 12]).add(nn.reshape([5, 2])), "reshape([5, 2]): cannot reshape [12] (12 elements per example) into [5, 2]"],
+    [
+      "conv2d groups that do not divide the channels",
+      () => untyped.input(["batch", 5, 5, 3]).add(nn.conv2d({ filters: 4, kernel: 1, groups: 2 })),
+      "conv2d(4, 1x1): 3 input channels do not split into 2 groups (input [batch, 5, 5, 3])",
+    ],
+    [
+      "conv1d on an image",
+      () => untyped.input(["batch", 28, 28, 1]).add(nn.conv1d({ filters: 4, kernel: 3 })),
+      "conv1d(4, 3) expects [batch, W, C], got [batch, 28, 28, 1]",
+    ],
+    [
+      "conv1d longer than the series",
+      () => untyped.input(["batch", 4, 2]).add(nn.conv1d({ filters: 4, kernel: 5 })),
+      'conv1d(4, 5): width: input 4 is smaller than the effective kernel 5 (padding "valid") (input [batch, 4, 2], filter [5, 2, 4])',
+    ],
+    [
+      "maxPool2d after flatten",
+      () => untyped.input(["batch", 4, 4, 1]).add(nn.flatten()).add(nn.maxPool2d(2)),
+      "maxPool2d(2x2) expects [batch, H, W, C], got [batch, 16]",
+    ],
+    [
+      "maxPool2d window too large",
+      () => untyped.input(["batch", 1, 4, 1]).add(nn.maxPool2d(2)),
+      'maxPool2d(2x2): height: input 1 is smaller than the effective kernel 2 (padding "valid") (input [batch, 1, 4, 1], window [2, 2])',
+    ],
+    [
+      "avgPool1d window too large",
+      () => untyped.input(["batch", 2, 3]).add(nn.avgPool1d(3)),
+      'avgPool1d(3): width: input 2 is smaller than the effective kernel 3 (padding "valid") (input [batch, 2, 3], window [3])',
+    ],
+    [
+      "globalAvgPool2d on a sequence",
+      () => untyped.input(["batch", 10, 3]).add(nn.globalAvgPool2d()),
+      "globalAvgPool2d expects [batch, H, W, C], got [batch, 10, 3]",
+    ],
+    [
+      "upsampling2d on a vector",
+      () => untyped.input(["batch", 10]).add(nn.upsampling2d(2)),
+      "upsampling2d(2x2) expects [batch, H, W, C], got [batch, 10]",
+    ],
+    [
+      "conv2dTranspose on a vector",
+      () => untyped.input(["batch", 10]).add(nn.conv2dTranspose({ filters: 2, kernel: 3 })),
+      "conv2dTranspose(2, 3x3) expects [batch, H, W, C], got [batch, 10]",
+    ],
+    [
+      "lstm on an image",
+      () => untyped.input(["batch", 28, 28, 1]).add(nn.lstm(8)),
+      "lstm(8) expects [batch, time, features], got [batch, 28, 28, 1]",
+    ],
+    [
+      "reshape to the wrong size",
+      () => untyped.input(["batch", 12]).add(nn.reshape([5, 2])),
+      "reshape([5, 2]): cannot reshape [12] (12 elements per example) into [5, 2]",
+    ],
     [
       "residual that changes the shape",
       () => untyped.input(["batch", 32]).add(nn.residual(nn.dense(32), nn.relu, nn.dense(64))),
       "residual: the inner layers map [batch, 32] to [batch, 64]; a residual block must keep the shape",
     ],
-    ["residual with a mistake inside", () => untyped.input(["batch", 32]).add(nn.residual(nn.maxPool2d(2))), "in residual: maxPool2d(2x2) expects [batch, H, W, C], got [batch, 32]"],
-    ["chain with a mistake inside", () => untyped.input(["batch", 32]).add(nn.chain(nn.dense(4), nn.conv1d({ filters: 2, kernel: 2 }))), "in chain: conv1d(2, 2) expects [batch, W, C], got [batch, 4]"],
+    [
+      "residual with a mistake inside",
+      () => untyped.input(["batch", 32]).add(nn.residual(nn.maxPool2d(2))),
+      "in residual: maxPool2d(2x2) expects [batch, H, W, C], got [batch, 32]",
+    ],
+    [
+      "chain with a mistake inside",
+      () => untyped.input(["batch", 32]).add(nn.chain(nn.dense(4), nn.conv1d({ filters: 2, kernel: 2 }))),
+      "in chain: conv1d(2, 2) expects [batch, W, C], got [batch, 4]",
+    ],
     [
       "branches that disagree off the last axis",
       () => untyped.input(["batch", 6, 3]).add(nn.concatBranches(nn.dense(2), nn.globalAvgPool1d())),
       "concatBranches: all shapes need rank 3, got [batch, 6, 2] and [batch, 3]",
     ],
-    ["a mistake inside a branch", () => untyped.input(["batch", 6]).add(nn.concatBranches(nn.dense(2), [nn.dense(3), nn.flatten(), nn.lstm(2)])), "in branch 1: lstm(2) expects [batch, time, features], got [batch, 3]"],
-    ["sequential: the first layer that does not fit", () => untyped.sequential(nn.input(["batch", 784]), nn.dense(128), nn.relu, nn.conv2d({ filters: 8, kernel: 3 })), "conv2d(8, 3x3) expects [batch, H, W, C], got [batch, 128]"],
-    ["a factory passed uncalled", () => untyped.input(["batch", 4, 4, 1]).add(nn.flatten), "add: expected a layer, got a function (call it: nn.flatten(), not nn.flatten)"],
-    ["sequential with a non-layer", () => untyped.sequential(nn.input(["batch", 4]), nn.dense(2), 3), "sequential: argument 2: expected a layer, got number"],
+    [
+      "a mistake inside a branch",
+      () => untyped.input(["batch", 6]).add(nn.concatBranches(nn.dense(2), [nn.dense(3), nn.flatten(), nn.lstm(2)])),
+      "in branch 1: lstm(2) expects [batch, time, features], got [batch, 3]",
+    ],
+    [
+      "sequential: the first layer that does not fit",
+      () => untyped.sequential(nn.input(["batch", 784]), nn.dense(128), nn.relu, nn.conv2d({ filters: 8, kernel: 3 })),
+      "conv2d(8, 3x3) expects [batch, H, W, C], got [batch, 128]",
+    ],
+    [
+      "a factory passed uncalled",
+      () => untyped.input(["batch", 4, 4, 1]).add(nn.flatten),
+      "add: expected a layer, got a function (call it: nn.flatten(), not nn.flatten)",
+    ],
+    [
+      "sequential with a non-layer",
+      () => untyped.sequential(nn.input(["batch", 4]), nn.dense(2), 3),
+      "sequential: argument 2: expected a layer, got number",
+    ],
   ];
   for (const [name, build, message] of table) test(name, () => expect(build).toThrow(new Error(message)));
 
   test("symbolic dims keep their names in messages; size errors on them wait for apply", () => {
-    expect(() => untyped.input(["batch", "time", 3]).add(nn.flatten()).add(nn.lstm(4))).toThrow(new Error("lstm(4) expects [batch, time, features], got [batch, ?]"));
+    expect(() => untyped.input(["batch", "time", 3]).add(nn.flatten()).add(nn.lstm(4))).toThrow(
+      new Error("lstm(4) expects [batch, time, features], got [batch, ?]"),
+    );
     // H and W are unknown until apply: a 3x3 window fits some sizes
     const m = nn.input(["batch", "H", "W", 1]).add(nn.conv2d({ filters: 2, kernel: 3 }));
     noLeaks(() => {
@@ -64,7 +138,11 @@ describe("shape mistakes while building a model: the compile-time text, at run t
       const bad = input([1, 2, 5, 1]);
       const y = m.apply(params, ok as never);
       expect(y.shape).toEqual([1, 3, 3, 2]);
-      expect(() => m.apply(params, bad as never)).toThrow(new Error('conv2d(2, 3x3): height: input 2 is smaller than the effective kernel 3 (padding "valid") (input [1, 2, 5, 1], filter [3, 3, 1, 2])'));
+      expect(() => m.apply(params, bad as never)).toThrow(
+        new Error(
+          'conv2d(2, 3x3): height: input 2 is smaller than the effective kernel 3 (padding "valid") (input [1, 2, 5, 1], filter [3, 3, 1, 2])',
+        ),
+      );
       disposeTree(k, params, ok, bad, y);
     });
   });
@@ -76,16 +154,48 @@ describe("bad configs fail when the layer is made", () => {
     ["dense(-3)", () => untyped.dense(-3), "dense: units must be a positive integer, got -3"],
     ["dense(2.5)", () => untyped.dense(2.5), "dense: units must be a positive integer, got 2.5"],
     ["conv2d filters 0", () => untyped.conv2d({ filters: 0, kernel: 3 }), "conv2d: filters must be a positive integer, got 0"],
-    ["conv2d kernel 0", () => untyped.conv2d({ filters: 2, kernel: 0 }), "conv2d: kernel must be a positive integer or [h, w] of positive integers, got 0"],
-    ["conv2d strides [1, 0]", () => untyped.conv2d({ filters: 2, kernel: 3, strides: [1, 0] }), "conv2d: strides must be a positive integer or [h, w] of positive integers, got [1,0]"],
-    ["conv2d padding 'full'", () => untyped.conv2d({ filters: 2, kernel: 3, padding: "full" }), 'conv2d: padding must be "same" or "valid", got "full"'],
-    ["conv2d filters not divisible by groups", () => untyped.conv2d({ filters: 3, kernel: 3, groups: 2 }), "conv2d: 3 filters do not split into 2 groups"],
+    [
+      "conv2d kernel 0",
+      () => untyped.conv2d({ filters: 2, kernel: 0 }),
+      "conv2d: kernel must be a positive integer or [h, w] of positive integers, got 0",
+    ],
+    [
+      "conv2d strides [1, 0]",
+      () => untyped.conv2d({ filters: 2, kernel: 3, strides: [1, 0] }),
+      "conv2d: strides must be a positive integer or [h, w] of positive integers, got [1,0]",
+    ],
+    [
+      "conv2d padding 'full'",
+      () => untyped.conv2d({ filters: 2, kernel: 3, padding: "full" }),
+      'conv2d: padding must be "same" or "valid", got "full"',
+    ],
+    [
+      "conv2d filters not divisible by groups",
+      () => untyped.conv2d({ filters: 3, kernel: 3, groups: 2 }),
+      "conv2d: 3 filters do not split into 2 groups",
+    ],
     ["conv2d without options", () => untyped.conv2d(32), "conv2d: expected options { filters, kernel, ... }, got 32"],
-    ["conv1d dilation 0", () => untyped.conv1d({ filters: 2, kernel: 3, dilation: 0 }), "conv1d: dilation must be a positive integer, got 0"],
-    ["conv2dTranspose filters -1", () => untyped.conv2dTranspose({ filters: -1, kernel: 3 }), "conv2dTranspose: filters must be a positive integer, got -1"],
+    [
+      "conv1d dilation 0",
+      () => untyped.conv1d({ filters: 2, kernel: 3, dilation: 0 }),
+      "conv1d: dilation must be a positive integer, got 0",
+    ],
+    [
+      "conv2dTranspose filters -1",
+      () => untyped.conv2dTranspose({ filters: -1, kernel: 3 }),
+      "conv2dTranspose: filters must be a positive integer, got -1",
+    ],
     ["maxPool2d(0)", () => untyped.maxPool2d(0), "maxPool2d: window must be a positive integer or [h, w] of positive integers, got 0"],
-    ["avgPool1d without a window", () => untyped.avgPool1d({ stride: 2 }), "avgPool1d: expected a window (a number or { window, stride?, padding? }), got [object Object]"],
-    ["upsampling2d(0)", () => untyped.upsampling2d(0), "upsampling2d: factor must be a positive integer or [h, w] of positive integers, got 0"],
+    [
+      "avgPool1d without a window",
+      () => untyped.avgPool1d({ stride: 2 }),
+      "avgPool1d: expected a window (a number or { window, stride?, padding? }), got [object Object]",
+    ],
+    [
+      "upsampling2d(0)",
+      () => untyped.upsampling2d(0),
+      "upsampling2d: factor must be a positive integer or [h, w] of positive integers, got 0",
+    ],
     ["maxout(4, 0)", () => untyped.maxout(4, 0), "maxout: pieces must be a positive integer, got 0"],
     ["dropout(1)", () => untyped.dropout(1), "dropout: rate must be in [0, 1), got 1"],
     ["dropout(-0.1)", () => untyped.dropout(-0.1), "dropout: rate must be in [0, 1), got -0.1"],
@@ -106,7 +216,9 @@ describe("init and apply check what they are given", () => {
     expect(() => m.init(5 as never)).toThrow(new Error("init: expected a PRNG key from key(seed) or split(...), got the number 5"));
     noLeaks(() => {
       const floatKey = tensor([0, 1], [2]);
-      expect(() => m.init(floatKey as never)).toThrow(new Error("init: expected a PRNG key from key(seed) or split(...), got Tensor<[2], float32>"));
+      expect(() => m.init(floatKey as never)).toThrow(
+        new Error("init: expected a PRNG key from key(seed) or split(...), got Tensor<[2], float32>"),
+      );
       floatKey.dispose();
     });
   });
@@ -115,7 +227,11 @@ describe("init and apply check what they are given", () => {
     const sym = nn.input(["batch", "features"]).add(nn.dense(3));
     noLeaks(() => {
       const k = key(0);
-      expect(() => sym.init(k)).toThrow(new Error("init: dense(3) needs a known size for the last dim of its input [batch, features]; give it as a number in nn.input(...)"));
+      expect(() => sym.init(k)).toThrow(
+        new Error(
+          "init: dense(3) needs a known size for the last dim of its input [batch, features]; give it as a number in nn.input(...)",
+        ),
+      );
       k.dispose();
     });
   });
@@ -129,8 +245,12 @@ describe("init and apply check what they are given", () => {
       const x = input([2, 4]);
       expect(() => m.apply(params, wrong as never)).toThrow(new Error("apply: expected input [batch, 4], got [2, 5]"));
       expect(() => m.apply(params, ids as never)).toThrow(new Error("apply: expected a float32 input, got int32"));
-      expect(() => m.apply([params[0]] as never, x as never)).toThrow(new Error("apply: expected params for 2 layers (from model.init), got 1"));
-      expect(() => m.apply(params, x as never, { training: true })).toThrow(new Error("apply: training mode with dropout needs a PRNG key: apply(params, x, { training: true, key })"));
+      expect(() => m.apply([params[0]] as never, x as never)).toThrow(
+        new Error("apply: expected params for 2 layers (from model.init), got 1"),
+      );
+      expect(() => m.apply(params, x as never, { training: true })).toThrow(
+        new Error("apply: training mode with dropout needs a PRNG key: apply(params, x, { training: true, key })"),
+      );
       disposeTree(k, params, wrong, ids, x);
     });
   });
@@ -141,7 +261,9 @@ describe("init and apply check what they are given", () => {
       const k = key(0);
       const params = bn.init(k);
       const x = input([3, 2]);
-      expect(() => bn.apply(params, x as never)).toThrow(new Error("batchNorm: eval mode needs the running statistics: pass { state } from model.initState() or training"));
+      expect(() => bn.apply(params, x as never)).toThrow(
+        new Error("batchNorm: eval mode needs the running statistics: pass { state } from model.initState() or training"),
+      );
       disposeTree(k, params, x);
     });
   });

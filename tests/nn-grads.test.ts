@@ -4,7 +4,7 @@
 import { describe, expect, test } from "vitest";
 import * as nn from "../src/nn/index.js";
 import type { Layer } from "../src/nn/index.js";
-import { stopGradient } from "../src/core/primitives/stop-gradient.js";
+import { stopGradient } from "../src/core/index.js";
 import { key } from "../src/random/index.js";
 import { checkGrads } from "../src/testing/index.js";
 import type { AnyTensor } from "../src/tensor/index.js";

@@ -27,12 +27,12 @@ export function size(shape: readonly number[]): number {
 
 /** A seeded input tensor; int32 ids in [0, 10) for embeddings. */
 export function input(shape: readonly number[], dtype: "float32" | "int32" = "float32", seed = 1): AnyTensor {
-  return tensor(values(size(shape), seed, dtype === "int32" ? 10 : undefined), shape as number[], dtype) as unknown as AnyTensor;
+  return tensor(values(size(shape), seed, dtype === "int32" ? 10 : undefined), shape as number[], dtype);
 }
 
 /** A tensor from flat values. */
 export function t(data: readonly number[], shape: readonly number[]): AnyTensor {
-  return tensor([...data], shape as number[]) as unknown as AnyTensor;
+  return tensor([...data], shape as number[]);
 }
 
 export function disposeTree(...trees: unknown[]): void {

@@ -13,10 +13,18 @@ import { disposeTree, input, noLeaks, read, t, values } from "./nn-helpers.js";
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
 
 /** Index into a row-major array of `shape`. */
-const at = (shape: readonly number[]) => (...ix: number[]) => ix.reduce((a, v, i) => a * shape[i] + v, 0);
+const at =
+  (shape: readonly number[]) =>
+  (...ix: number[]) =>
+    ix.reduce((a, v, i) => a * shape[i] + v, 0);
 
 /** Runs a one-layer model on `x` with fresh params; hands the params' values to `reference`. */
-function compare(layer: Layer, shape: number[], reference: (x: number[], p: Record<string, number[]>) => number[], opts: { rtol?: number; atol?: number } = {}): void {
+function compare(
+  layer: Layer,
+  shape: number[],
+  reference: (x: number[], p: Record<string, number[]>) => number[],
+  opts: { rtol?: number; atol?: number } = {},
+): void {
   noLeaks(() => {
     const m = (nn.input(shape) as any).add(layer);
     const k = key(5);
@@ -34,7 +42,11 @@ function compare(layer: Layer, shape: number[], reference: (x: number[], p: Reco
 
 /** conv2d, NHWC, kernel [kh, kw, cin / groups, cout], TF's "same" padding (extra pixel after). */
 function conv2dRef(
-  x: number[], [b, h, w, c]: number[], kernel: number[], [kh, kw, cout]: number[], bias: number[] | undefined,
+  x: number[],
+  [b, h, w, c]: number[],
+  kernel: number[],
+  [kh, kw, cout]: number[],
+  bias: number[] | undefined,
   o: { strides: [number, number]; dilation: [number, number]; padding: "same" | "valid"; groups: number },
 ): number[] {
   const [sh, sw] = o.strides;
@@ -76,10 +88,20 @@ describe("convolutions against plain-JS references", () => {
   ] as const;
   for (const cfg of configs) {
     test(`conv2d ${JSON.stringify(cfg)}`, () => {
-      const layer = nn.conv2d({ filters: cfg.filters, kernel: cfg.kernel, strides: cfg.strides, dilation: cfg.dilation, padding: cfg.padding, groups: cfg.groups });
+      const layer = nn.conv2d({
+        filters: cfg.filters,
+        kernel: cfg.kernel,
+        strides: cfg.strides,
+        dilation: cfg.dilation,
+        padding: cfg.padding,
+        groups: cfg.groups,
+      });
       compare(layer, [...cfg.shape], (x, p) =>
         conv2dRef(x, [...cfg.shape], p.kernel, [cfg.kernel[0], cfg.kernel[1], cfg.filters], p.bias, {
-          strides: [...cfg.strides], dilation: [...cfg.dilation], padding: cfg.padding, groups: cfg.groups,
+          strides: [...cfg.strides],
+          dilation: [...cfg.dilation],
+          padding: cfg.padding,
+          groups: cfg.groups,
         }),
       );
     });
@@ -93,7 +115,15 @@ describe("convolutions against plain-JS references", () => {
   });
 
   /** Transposed convolution by scattering each input pixel through the kernel (the adjoint of conv2d). */
-  function conv2dTransposeRef(x: number[], [b, h, w, c]: number[], kernel: number[], [kh, kw, f]: number[], bias: number[], s: [number, number], padding: "same" | "valid"): number[] {
+  function conv2dTransposeRef(
+    x: number[],
+    [b, h, w, c]: number[],
+    kernel: number[],
+    [kh, kw, f]: number[],
+    bias: number[],
+    s: [number, number],
+    padding: "same" | "valid",
+  ): number[] {
     const len = (n: number, k: number, st: number) => (padding === "same" ? n * st : n * st + Math.max(k - st, 0));
     const [oh, ow] = [len(h, kh, s[0]), len(w, kw, s[1])];
     // the forward conv2d of this adjoint maps [oh, ow] to [h, w] with TF's padding rule
@@ -132,7 +162,14 @@ describe("convolutions against plain-JS references", () => {
 
 // ---------------------------------------------------------------- pools, upsampling, maxout
 
-function pool2dRef(x: number[], [b, h, w, c]: number[], [kh, kw]: number[], [sh, sw]: number[], padding: "same" | "valid", kind: "max" | "avg"): number[] {
+function pool2dRef(
+  x: number[],
+  [b, h, w, c]: number[],
+  [kh, kw]: number[],
+  [sh, sw]: number[],
+  padding: "same" | "valid",
+  kind: "max" | "avg",
+): number[] {
   const oh = padding === "same" ? Math.ceil(h / sh) : Math.floor((h - kh) / sh) + 1;
   const ow = padding === "same" ? Math.ceil(w / sw) : Math.floor((w - kw) / sw) + 1;
   const top = padding === "same" ? Math.floor(Math.max((oh - 1) * sh + kh - h, 0) / 2) : 0;
@@ -159,8 +196,12 @@ describe("pools, upsampling and maxout against plain-JS references", () => {
   test("maxPool2d / avgPool2d, tiled and overlapping with 'same' padding", () => {
     compare(nn.maxPool2d(2), [2, 5, 4, 3], (x) => pool2dRef(x, [2, 5, 4, 3], [2, 2], [2, 2], "valid", "max"));
     compare(nn.avgPool2d(2), [2, 5, 4, 3], (x) => pool2dRef(x, [2, 5, 4, 3], [2, 2], [2, 2], "valid", "avg"));
-    compare(nn.maxPool2d({ window: 3, strides: 2, padding: "same" }), [1, 5, 6, 2], (x) => pool2dRef(x, [1, 5, 6, 2], [3, 3], [2, 2], "same", "max"));
-    compare(nn.avgPool2d({ window: [3, 2], strides: 1, padding: "same" }), [1, 4, 4, 2], (x) => pool2dRef(x, [1, 4, 4, 2], [3, 2], [1, 1], "same", "avg"));
+    compare(nn.maxPool2d({ window: 3, strides: 2, padding: "same" }), [1, 5, 6, 2], (x) =>
+      pool2dRef(x, [1, 5, 6, 2], [3, 3], [2, 2], "same", "max"),
+    );
+    compare(nn.avgPool2d({ window: [3, 2], strides: 1, padding: "same" }), [1, 4, 4, 2], (x) =>
+      pool2dRef(x, [1, 4, 4, 2], [3, 2], [1, 1], "same", "avg"),
+    );
   });
 
   test("maxPool1d / avgPool1d are 2-D pools over a height-1 image", () => {
@@ -171,11 +212,13 @@ describe("pools, upsampling and maxout against plain-JS references", () => {
   test("global pools: mean and max over space", () => {
     const shape = [2, 3, 4, 2];
     const X = at(shape);
-    const over = (x: number[], f: (v: number[]) => number) => [0, 1].flatMap((n) => [0, 1].map((c) => f([0, 1, 2].flatMap((i) => [0, 1, 2, 3].map((j) => x[X(n, i, j, c)])))));
+    const over = (x: number[], f: (v: number[]) => number) =>
+      [0, 1].flatMap((n) => [0, 1].map((c) => f([0, 1, 2].flatMap((i) => [0, 1, 2, 3].map((j) => x[X(n, i, j, c)])))));
     compare(nn.globalAvgPool2d(), shape, (x) => over(x, (v) => v.reduce((a, b) => a + b, 0) / v.length));
     compare(nn.globalMaxPool2d(), shape, (x) => over(x, (v) => Math.max(...v)));
     const X1 = at([2, 5, 3]);
-    const over1 = (x: number[], f: (v: number[]) => number) => [0, 1].flatMap((n) => [0, 1, 2].map((c) => f([0, 1, 2, 3, 4].map((i) => x[X1(n, i, c)]))));
+    const over1 = (x: number[], f: (v: number[]) => number) =>
+      [0, 1].flatMap((n) => [0, 1, 2].map((c) => f([0, 1, 2, 3, 4].map((i) => x[X1(n, i, c)]))));
     compare(nn.globalAvgPool1d(), [2, 5, 3], (x) => over1(x, (v) => v.reduce((a, b) => a + b, 0) / v.length));
     compare(nn.globalMaxPool1d(), [2, 5, 3], (x) => over1(x, (v) => Math.max(...v)));
   });
@@ -185,7 +228,9 @@ describe("pools, upsampling and maxout against plain-JS references", () => {
     const X = at(shape);
     compare(nn.upsampling2d([2, 3]), shape, (x) => {
       const out: number[] = [];
-      for (let n = 0; n < 2; n++) for (let i = 0; i < 4; i++) for (let j = 0; j < 9; j++) for (let c = 0; c < 2; c++) out.push(x[X(n, Math.floor(i / 2), Math.floor(j / 3), c)]);
+      for (let n = 0; n < 2; n++)
+        for (let i = 0; i < 4; i++)
+          for (let j = 0; j < 9; j++) for (let c = 0; c < 2; c++) out.push(x[X(n, Math.floor(i / 2), Math.floor(j / 3), c)]);
       return out;
     });
   });
@@ -212,7 +257,12 @@ describe("pools, upsampling and maxout against plain-JS references", () => {
 // ---------------------------------------------------------------- recurrent cells
 
 /** x [B, T, F] through a recurrent cell in plain JS; `step` maps (x_t, h, c) to (h, c). */
-function unroll(x: number[], [b, tlen, f]: number[], units: number, step: (xt: number[], h: number[], c: number[]) => [number[], number[]]): number[][][] {
+function unroll(
+  x: number[],
+  [b, tlen, f]: number[],
+  units: number,
+  step: (xt: number[], h: number[], c: number[]) => [number[], number[]],
+): number[][][] {
   const out: number[][][] = [];
   for (let n = 0; n < b; n++) {
     let h = new Array<number>(units).fill(0);
@@ -235,10 +285,15 @@ describe("recurrent layers against the published equations", () => {
     noLeaks(() => {
       const m = nn.input([1, 1, 1]).add(nn.lstm(1));
       // kernel [1, 4] = W_i, W_f, W_g, W_o; recurrent kernel unused at h0 = 0; bias b_i, b_f, b_g, b_o
-      const params: any = [{ kernel: t([0.5, -0.3, 0.8, 0.2], [1, 4]), recurrentKernel: t([0.1, 0.2, 0.3, 0.4], [1, 4]), bias: t([0.1, 1, -0.2, 0.05], [4]) }];
+      const params: any = [
+        { kernel: t([0.5, -0.3, 0.8, 0.2], [1, 4]), recurrentKernel: t([0.1, 0.2, 0.3, 0.4], [1, 4]), bias: t([0.1, 1, -0.2, 0.05], [4]) },
+      ];
       const x = t([2], [1, 1, 1]);
       const y = m.apply(params, x as never);
-      const i = sigmoid(0.5 * 2 + 0.1), f = sigmoid(-0.3 * 2 + 1), g = Math.tanh(0.8 * 2 - 0.2), o = sigmoid(0.2 * 2 + 0.05);
+      const i = sigmoid(0.5 * 2 + 0.1),
+        f = sigmoid(-0.3 * 2 + 1),
+        g = Math.tanh(0.8 * 2 - 0.2),
+        o = sigmoid(0.2 * 2 + 0.05);
       const c = f * 0 + i * g;
       assertAllClose(y, [o * Math.tanh(c)], { rtol: 1e-5 });
       expect(y.item()).toBeCloseTo(0.354_892, 5); // the same formula evaluated once, as a fixed number
@@ -250,7 +305,8 @@ describe("recurrent layers against the published equations", () => {
     const [b, tlen, f, u] = [2, 3, 2, 3];
     compare(nn.lstm(u, { returnSequences: true }), [b, tlen, f], (x, p) =>
       unroll(x, [b, tlen, f], u, (xt, h, c) => {
-        const z = (gate: number, k: number) => dotCol(xt, p.kernel, 4 * u, gate * u + k) + dotCol(h, p.recurrentKernel, 4 * u, gate * u + k) + p.bias[gate * u + k];
+        const z = (gate: number, k: number) =>
+          dotCol(xt, p.kernel, 4 * u, gate * u + k) + dotCol(h, p.recurrentKernel, 4 * u, gate * u + k) + p.bias[gate * u + k];
         const cn = c.map((ck, k) => sigmoid(z(1, k)) * ck + sigmoid(z(0, k)) * Math.tanh(z(2, k)));
         return [cn.map((ck, k) => sigmoid(z(3, k)) * Math.tanh(ck)), cn];
       }).flat(2),
@@ -270,10 +326,13 @@ describe("recurrent layers against the published equations", () => {
   test("GRU, one step by hand (update z, reset r, candidate; h0 = 0)", () => {
     noLeaks(() => {
       const m = nn.input([1, 1, 1]).add(nn.gru(1));
-      const params: any = [{ kernel: t([0.5, -0.4, 0.9], [1, 3]), recurrentKernel: t([0.3, 0.2, 0.7], [1, 3]), bias: t([0.1, 0.2, -0.1], [3]) }];
+      const params: any = [
+        { kernel: t([0.5, -0.4, 0.9], [1, 3]), recurrentKernel: t([0.3, 0.2, 0.7], [1, 3]), bias: t([0.1, 0.2, -0.1], [3]) },
+      ];
       const x = t([1.5], [1, 1, 1]);
       const y = m.apply(params, x as never);
-      const z = sigmoid(0.5 * 1.5 + 0.1), hh = Math.tanh(0.9 * 1.5 - 0.1);
+      const z = sigmoid(0.5 * 1.5 + 0.1),
+        hh = Math.tanh(0.9 * 1.5 - 0.1);
       assertAllClose(y, [z * 0 + (1 - z) * hh], { rtol: 1e-5 });
       disposeTree(params, x, y);
     });
@@ -310,19 +369,25 @@ describe("batchNorm: batch statistics in training, running statistics in eval", 
   test("training normalises with the batch's mean and (biased) variance and moves the running statistics by momentum", () => {
     noLeaks(() => {
       const [b, c] = [4, 3];
-      const momentum = 0.9, eps = 1e-3;
+      const momentum = 0.9,
+        eps = 1e-3;
       const m = nn.input(["batch", c]).add(nn.batchNorm({ momentum, epsilon: eps }));
       const k = key(0);
       const params = m.init(k);
       let state = m.initState();
       const xs = [values(b * c, 21).map((v) => 3 * v + 1), values(b * c, 22).map((v) => 2 * v - 1)];
-      let runMean = [0, 0, 0], runVar = [1, 1, 1];
+      let runMean = [0, 0, 0],
+        runVar = [1, 1, 1];
       for (const data of xs) {
         const x = t(data, [b, c]);
         const [y, next] = m.applyWithState(params, state, x as never, { training: true });
         const mean = [0, 1, 2].map((j) => [0, 1, 2, 3].reduce((a, n) => a + data[n * c + j], 0) / b);
         const variance = [0, 1, 2].map((j) => [0, 1, 2, 3].reduce((a, n) => a + (data[n * c + j] - mean[j]) ** 2, 0) / b);
-        assertAllClose(y, data.map((v, i) => (v - mean[i % c]) / Math.sqrt(variance[i % c] + eps)), { rtol: 1e-4, atol: 1e-5, what: "normalised batch" });
+        assertAllClose(
+          y,
+          data.map((v, i) => (v - mean[i % c]) / Math.sqrt(variance[i % c] + eps)),
+          { rtol: 1e-4, atol: 1e-5, what: "normalised batch" },
+        );
         runMean = runMean.map((r, j) => momentum * r + (1 - momentum) * mean[j]);
         runVar = runVar.map((r, j) => momentum * r + (1 - momentum) * variance[j]);
         assertAllClose(next[0].mean, runMean, { rtol: 1e-5, what: "running mean" });
@@ -334,7 +399,11 @@ describe("batchNorm: batch statistics in training, running statistics in eval", 
       const data = values(b * c, 23);
       const x = t(data, [b, c]);
       const y = m.apply(params, x as never, { state });
-      assertAllClose(y, data.map((v, i) => (v - runMean[i % c]) / Math.sqrt(runVar[i % c] + eps)), { rtol: 1e-4, atol: 1e-5, what: "eval" });
+      assertAllClose(
+        y,
+        data.map((v, i) => (v - runMean[i % c]) / Math.sqrt(runVar[i % c] + eps)),
+        { rtol: 1e-4, atol: 1e-5, what: "eval" },
+      );
       const [y2, same] = m.applyWithState(params, state, x as never);
       expect(same[0]).toBe(state[0]); // eval does not change the state
       disposeTree(k, params, state, x, y, y2);
@@ -382,10 +451,16 @@ describe("dropout", () => {
   test("is the identity in eval mode and at rate 0", () => {
     noLeaks(() => {
       const x = input([3, 4]);
-      const y = nn.input([3, 4]).add(nn.dropout(0.9)).apply([{}], x as never);
+      const y = nn
+        .input([3, 4])
+        .add(nn.dropout(0.9))
+        .apply([{}], x as never);
       expect(read(y)).toEqual(read(x));
       const k = key(1);
-      const y0 = nn.input([3, 4]).add(nn.dropout(0)).apply([{}], x as never, { training: true, key: k });
+      const y0 = nn
+        .input([3, 4])
+        .add(nn.dropout(0))
+        .apply([{}], x as never, { training: true, key: k });
       expect(read(y0)).toEqual(read(x));
       disposeTree(x, y, k, y0);
     });
@@ -396,7 +471,16 @@ describe("dropout", () => {
 
 describe("summary() and parameter counts", () => {
   test("the MLP 784-128-128-128-10 has 134,794 parameters", () => {
-    const mlp = nn.sequential(nn.input(["batch", 784]), nn.dense(128), nn.relu, nn.dense(128), nn.relu, nn.dense(128), nn.relu, nn.dense(10));
+    const mlp = nn.sequential(
+      nn.input(["batch", 784]),
+      nn.dense(128),
+      nn.relu,
+      nn.dense(128),
+      nn.relu,
+      nn.dense(128),
+      nn.relu,
+      nn.dense(10),
+    );
     noLeaks(() => expect(mlp.paramCount()).toBe(134_794));
     expect(mlp.summary()).toBe(
       [
@@ -419,9 +503,18 @@ describe("summary() and parameter counts", () => {
   test("LeNet-5 (tanh, average pooling) has the published 61,706 parameters", () => {
     const lenet = nn
       .input(["batch", 28, 28, 1])
-      .add(nn.conv2d({ filters: 6, kernel: 5, padding: "same" })).add(nn.tanh).add(nn.avgPool2d(2))
-      .add(nn.conv2d({ filters: 16, kernel: 5 })).add(nn.tanh).add(nn.avgPool2d(2))
-      .add(nn.flatten()).add(nn.dense(120)).add(nn.tanh).add(nn.dense(84)).add(nn.tanh).add(nn.dense(10));
+      .add(nn.conv2d({ filters: 6, kernel: 5, padding: "same" }))
+      .add(nn.tanh)
+      .add(nn.avgPool2d(2))
+      .add(nn.conv2d({ filters: 16, kernel: 5 }))
+      .add(nn.tanh)
+      .add(nn.avgPool2d(2))
+      .add(nn.flatten())
+      .add(nn.dense(120))
+      .add(nn.tanh)
+      .add(nn.dense(84))
+      .add(nn.tanh)
+      .add(nn.dense(10));
     expect(lenet.summary()).toBe(
       [
         "Layer            Output shape         Params",
@@ -452,8 +545,19 @@ describe("summary() and parameter counts", () => {
   });
 
   test("symbolic dims keep their names; sizes derived from them show as ?", () => {
-    const m = nn.input(["batch", "time", 3]).add(nn.conv1d({ filters: 4, kernel: 3, padding: "same" })).add(nn.lstm(5, { returnSequences: true })).add(nn.maxPool1d(2)).add(nn.globalAvgPool1d());
-    expect(m.symbolicShapes()).toEqual([["batch", "time", 3], ["batch", "time", 4], ["batch", "time", 5], ["batch", "?", 5], ["batch", 5]]);
+    const m = nn
+      .input(["batch", "time", 3])
+      .add(nn.conv1d({ filters: 4, kernel: 3, padding: "same" }))
+      .add(nn.lstm(5, { returnSequences: true }))
+      .add(nn.maxPool1d(2))
+      .add(nn.globalAvgPool1d());
+    expect(m.symbolicShapes()).toEqual([
+      ["batch", "time", 3],
+      ["batch", "time", 4],
+      ["batch", "time", 5],
+      ["batch", "?", 5],
+      ["batch", 5],
+    ]);
     expect(m.outputShape).toEqual(["batch", 5]);
     expect(m.summary().split("\n")[1 + 3]).toBe("lstm(5, sequences)  [batch, time, 5]     200");
   });

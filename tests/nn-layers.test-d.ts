@@ -6,14 +6,17 @@ import type { LayerOut, LayerTypes } from "../src/nn/index.js";
 import type { cases, LayerCase } from "./nn-registry.js";
 
 type Expect<T extends true> = T;
-type Equal<X, Y> = (<T>() => T extends X ? 1 : 2) extends (<T>() => T extends Y ? 1 : 2) ? true : false;
+type Equal<X, Y> = (<T>() => T extends X ? 1 : 2) extends <T>() => T extends Y ? 1 : 2 ? true : false;
 
 type Cases = typeof cases;
 /** true when every row's type-level output equals its expected shape; else the first bad row. */
-type AllRows<T extends readonly unknown[]> =
-  T extends readonly [infer H, ...infer R]
-    ? H extends LayerCase<infer L, infer In, infer E> ? (Equal<LayerOut<L, [...In]>, [...E]> extends true ? AllRows<R> : H) : H
-    : true;
+type AllRows<T extends readonly unknown[]> = T extends readonly [infer H, ...infer R]
+  ? H extends LayerCase<infer L, infer In, infer E>
+    ? Equal<LayerOut<L, [...In]>, [...E]> extends true
+      ? AllRows<R>
+      : H
+    : H
+  : true;
 type _rows = Expect<Equal<AllRows<Cases>, true>>;
 
 /**

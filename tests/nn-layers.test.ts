@@ -80,12 +80,36 @@ const RUNS = { numRuns: 6, seed: 42 };
 describe("random configs give the published output shapes", () => {
   test("conv2d", () => {
     const arb = fc
-      .record({ b: small(1, 2), h: small(1, 7), w: small(1, 7), c: small(1, 3), filters: small(1, 3), kh: small(1, 3), kw: small(1, 3), sh: small(1, 2), sw: small(1, 2), dh: small(1, 2), dw: small(1, 2), padding })
+      .record({
+        b: small(1, 2),
+        h: small(1, 7),
+        w: small(1, 7),
+        c: small(1, 3),
+        filters: small(1, 3),
+        kh: small(1, 3),
+        kw: small(1, 3),
+        sh: small(1, 2),
+        sw: small(1, 2),
+        dh: small(1, 2),
+        dw: small(1, 2),
+        padding,
+      })
       .filter((r) => r.padding === "same" || (r.h >= (r.kh - 1) * r.dh + 1 && r.w >= (r.kw - 1) * r.dw + 1));
     fc.assert(
       fc.property(arb, (r) => {
-        const layer = nn.conv2d({ filters: r.filters, kernel: [r.kh, r.kw], strides: [r.sh, r.sw], dilation: [r.dh, r.dw], padding: r.padding });
-        checkShape([r.b, r.h, r.w, r.c], layer, [r.b, convOut(r.h, r.kh, r.sh, r.dh, r.padding), convOut(r.w, r.kw, r.sw, r.dw, r.padding), r.filters]);
+        const layer = nn.conv2d({
+          filters: r.filters,
+          kernel: [r.kh, r.kw],
+          strides: [r.sh, r.sw],
+          dilation: [r.dh, r.dw],
+          padding: r.padding,
+        });
+        checkShape([r.b, r.h, r.w, r.c], layer, [
+          r.b,
+          convOut(r.h, r.kh, r.sh, r.dh, r.padding),
+          convOut(r.w, r.kw, r.sw, r.dw, r.padding),
+          r.filters,
+        ]);
       }),
       RUNS,
     );
@@ -93,7 +117,16 @@ describe("random configs give the published output shapes", () => {
 
   test("conv1d", () => {
     const arb = fc
-      .record({ b: small(1, 2), w: small(1, 9), c: small(1, 3), filters: small(1, 3), k: small(1, 4), s: small(1, 3), d: small(1, 2), padding })
+      .record({
+        b: small(1, 2),
+        w: small(1, 9),
+        c: small(1, 3),
+        filters: small(1, 3),
+        k: small(1, 4),
+        s: small(1, 3),
+        d: small(1, 2),
+        padding,
+      })
       .filter((r) => r.padding === "same" || r.w >= (r.k - 1) * r.d + 1);
     fc.assert(
       fc.property(arb, (r) => {
@@ -105,7 +138,18 @@ describe("random configs give the published output shapes", () => {
   });
 
   test("conv2dTranspose (Keras' deconv_output_length)", () => {
-    const arb = fc.record({ b: small(1, 2), h: small(1, 4), w: small(1, 4), c: small(1, 3), filters: small(1, 3), kh: small(1, 3), kw: small(1, 3), sh: small(1, 3), sw: small(1, 3), padding });
+    const arb = fc.record({
+      b: small(1, 2),
+      h: small(1, 4),
+      w: small(1, 4),
+      c: small(1, 3),
+      filters: small(1, 3),
+      kh: small(1, 3),
+      kw: small(1, 3),
+      sh: small(1, 3),
+      sw: small(1, 3),
+      padding,
+    });
     const out = (n: number, k: number, s: number, p: "same" | "valid") => (p === "same" ? n * s : n * s + Math.max(k - s, 0));
     fc.assert(
       fc.property(arb, (r) => {
@@ -118,7 +162,18 @@ describe("random configs give the published output shapes", () => {
 
   test("maxPool2d / avgPool2d", () => {
     const arb = fc
-      .record({ max: fc.boolean(), b: small(1, 2), h: small(1, 6), w: small(1, 6), c: small(1, 2), kh: small(1, 3), kw: small(1, 3), sh: small(1, 3), sw: small(1, 3), padding })
+      .record({
+        max: fc.boolean(),
+        b: small(1, 2),
+        h: small(1, 6),
+        w: small(1, 6),
+        c: small(1, 2),
+        kh: small(1, 3),
+        kw: small(1, 3),
+        sh: small(1, 3),
+        sw: small(1, 3),
+        padding,
+      })
       .filter((r) => r.padding === "same" || (r.h >= r.kh && r.w >= r.kw));
     fc.assert(
       fc.property(arb, (r) => {
@@ -153,7 +208,13 @@ describe("random configs give the published output shapes", () => {
   });
 
   test("dense / maxout over any leading axes", () => {
-    const arb = fc.record({ lead: fc.array(small(1, 3), { minLength: 0, maxLength: 2 }), f: small(1, 4), units: small(1, 4), pieces: small(1, 3), maxout: fc.boolean() });
+    const arb = fc.record({
+      lead: fc.array(small(1, 3), { minLength: 0, maxLength: 2 }),
+      f: small(1, 4),
+      units: small(1, 4),
+      pieces: small(1, 3),
+      maxout: fc.boolean(),
+    });
     fc.assert(
       fc.property(arb, (r) => {
         const layer = r.maxout ? nn.maxout(r.units, r.pieces) : nn.dense(r.units);
@@ -164,7 +225,14 @@ describe("random configs give the published output shapes", () => {
   });
 
   test("simpleRnn / lstm / gru", () => {
-    const arb = fc.record({ kind: fc.constantFrom("simpleRnn" as const, "lstm" as const, "gru" as const), b: small(1, 2), t: small(1, 3), f: small(1, 3), units: small(1, 3), seq: fc.boolean() });
+    const arb = fc.record({
+      kind: fc.constantFrom("simpleRnn" as const, "lstm" as const, "gru" as const),
+      b: small(1, 2),
+      t: small(1, 3),
+      f: small(1, 3),
+      units: small(1, 3),
+      seq: fc.boolean(),
+    });
     fc.assert(
       fc.property(arb, (r) => {
         const layer = nn[r.kind](r.units, { returnSequences: r.seq });

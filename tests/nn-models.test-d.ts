@@ -11,7 +11,7 @@ import type { Key } from "../src/random/index.js";
 import { grad, jit, vmap } from "../src/core/index.js";
 
 type Expect<T extends true> = T;
-type Equal<X, Y> = (<T>() => T extends X ? 1 : 2) extends (<T>() => T extends Y ? 1 : 2) ? true : false;
+type Equal<X, Y> = (<T>() => T extends X ? 1 : 2) extends <T>() => T extends Y ? 1 : 2 ? true : false;
 /** The message tsc prints when `layer` is added to `model`. */
 type AddError<M, L> = ErrorMessage<LayerOut<L, OutputOf<M>>>;
 
@@ -20,7 +20,15 @@ declare const k: Key;
 // ================================================================ models that compile
 
 // 1. MLP 784-128-128-128-10 (builder)
-const mlp = nn.input(["batch", 784]).add(nn.dense(128)).add(nn.relu).add(nn.dense(128)).add(nn.relu).add(nn.dense(128)).add(nn.relu).add(nn.dense(10));
+const mlp = nn
+  .input(["batch", 784])
+  .add(nn.dense(128))
+  .add(nn.relu)
+  .add(nn.dense(128))
+  .add(nn.relu)
+  .add(nn.dense(128))
+  .add(nn.relu)
+  .add(nn.dense(10));
 type _1a = Expect<Equal<OutputOf<typeof mlp>, ["batch", 10]>>;
 type _1b = Expect<Equal<ParamsOf<typeof mlp>[0], { kernel: Tensor<[784, 128]>; bias: Tensor<[128]> }>>;
 type _1c = Expect<Equal<ParamsOf<typeof mlp>[6], { kernel: Tensor<[128, 10]>; bias: Tensor<[10]> }>>;
@@ -33,8 +41,12 @@ type _2 = Expect<Equal<ParamsOf<typeof mlp2>, ParamsOf<typeof mlp>>>;
 // 3. the CNN of DESIGN.md: two conv + pool blocks give ["batch", 7, 7, 64] (the hover of `features`)
 const features = nn
   .input(["batch", 28, 28, 1])
-  .add(nn.conv2d({ filters: 32, kernel: 3, padding: "same" })).add(nn.relu).add(nn.maxPool2d(2))
-  .add(nn.conv2d({ filters: 64, kernel: 3, padding: "same" })).add(nn.relu).add(nn.maxPool2d(2));
+  .add(nn.conv2d({ filters: 32, kernel: 3, padding: "same" }))
+  .add(nn.relu)
+  .add(nn.maxPool2d(2))
+  .add(nn.conv2d({ filters: 64, kernel: 3, padding: "same" }))
+  .add(nn.relu)
+  .add(nn.maxPool2d(2));
 type _3a = Expect<Equal<OutputOf<typeof features>, ["batch", 7, 7, 64]>>;
 const cnn = features.add(nn.flatten()).add(nn.dense(128)).add(nn.relu).add(nn.dense(10));
 type _3b = Expect<Equal<OutputOf<typeof cnn>, ["batch", 10]>>;
@@ -45,9 +57,18 @@ type _3e = Expect<Equal<ParamsOf<typeof cnn>[7]["kernel"], Tensor<[3136, 128]>>>
 // 4. LeNet-5 (valid conv, average pooling)
 const lenet = nn.sequential(
   nn.input(["batch", 28, 28, 1]),
-  nn.conv2d({ filters: 6, kernel: 5, padding: "same" }), nn.tanh, nn.avgPool2d(2),
-  nn.conv2d({ filters: 16, kernel: 5 }), nn.tanh, nn.avgPool2d(2),
-  nn.flatten(), nn.dense(120), nn.tanh, nn.dense(84), nn.tanh, nn.dense(10),
+  nn.conv2d({ filters: 6, kernel: 5, padding: "same" }),
+  nn.tanh,
+  nn.avgPool2d(2),
+  nn.conv2d({ filters: 16, kernel: 5 }),
+  nn.tanh,
+  nn.avgPool2d(2),
+  nn.flatten(),
+  nn.dense(120),
+  nn.tanh,
+  nn.dense(84),
+  nn.tanh,
+  nn.dense(10),
 );
 type _4a = Expect<Equal<OutputOf<typeof lenet>, ["batch", 10]>>;
 type _4b = Expect<Equal<ParamsOf<typeof lenet>[7]["kernel"], Tensor<[400, 120]>>>;
@@ -55,30 +76,48 @@ type _4b = Expect<Equal<ParamsOf<typeof lenet>[7]["kernel"], Tensor<[400, 120]>>
 // 5. conv1d time-series regressor
 const series = nn
   .input(["batch", 128, 3])
-  .add(nn.conv1d({ filters: 16, kernel: 5 })).add(nn.relu).add(nn.maxPool1d(2))
-  .add(nn.conv1d({ filters: 32, kernel: 3, padding: "same" })).add(nn.relu).add(nn.globalAvgPool1d()).add(nn.dense(1));
+  .add(nn.conv1d({ filters: 16, kernel: 5 }))
+  .add(nn.relu)
+  .add(nn.maxPool1d(2))
+  .add(nn.conv1d({ filters: 32, kernel: 3, padding: "same" }))
+  .add(nn.relu)
+  .add(nn.globalAvgPool1d())
+  .add(nn.dense(1));
 type _5a = Expect<Equal<OutputOf<typeof series>, ["batch", 1]>>;
 type _5b = Expect<Equal<ParamsOf<typeof series>[0], { kernel: Tensor<[5, 3, 16]>; bias: Tensor<[16]> }>>;
-const seriesMid = nn.input(["batch", 128, 3]).add(nn.conv1d({ filters: 16, kernel: 5 })).add(nn.maxPool1d(2));
+const seriesMid = nn
+  .input(["batch", 128, 3])
+  .add(nn.conv1d({ filters: 16, kernel: 5 }))
+  .add(nn.maxPool1d(2));
 type _5c = Expect<Equal<OutputOf<typeof seriesMid>, ["batch", 62, 16]>>;
 
 // 6. LSTM classifier over the rows of an MNIST digit
 const rowsLstm = nn.input(["batch", 28, 28]).add(nn.lstm(64)).add(nn.dense(10));
 type _6a = Expect<Equal<OutputOf<typeof rowsLstm>, ["batch", 10]>>;
-type _6b = Expect<Equal<ParamsOf<typeof rowsLstm>[0], { kernel: Tensor<[28, 256]>; recurrentKernel: Tensor<[64, 256]>; bias: Tensor<[256]> }>>;
+type _6b = Expect<
+  Equal<ParamsOf<typeof rowsLstm>[0], { kernel: Tensor<[28, 256]>; recurrentKernel: Tensor<[64, 256]>; bias: Tensor<[256]> }>
+>;
 
 // 7. GRU sequence tagger over a symbolic time axis
-const tagger = nn.input(["batch", "time", 8]).add(nn.gru(16, { returnSequences: true })).add(nn.dense(4)).add(nn.softmax);
+const tagger = nn
+  .input(["batch", "time", 8])
+  .add(nn.gru(16, { returnSequences: true }))
+  .add(nn.dense(4))
+  .add(nn.softmax);
 type _7a = Expect<Equal<OutputOf<typeof tagger>, ["batch", "time", 4]>>;
 type _7b = Expect<Equal<ParamsOf<typeof tagger>[0]["recurrentKernel"], Tensor<[16, 48]>>>;
 
 // 8. convolutional autoencoder with conv2dTranspose
 const autoencoder = nn
   .input(["batch", 28, 28, 1])
-  .add(nn.conv2d({ filters: 16, kernel: 3, strides: 2, padding: "same" })).add(nn.relu)
-  .add(nn.conv2d({ filters: 8, kernel: 3, strides: 2, padding: "same" })).add(nn.relu)
-  .add(nn.conv2dTranspose({ filters: 8, kernel: 3, strides: 2, padding: "same" })).add(nn.relu)
-  .add(nn.conv2dTranspose({ filters: 1, kernel: 3, strides: 2, padding: "same" })).add(nn.sigmoid);
+  .add(nn.conv2d({ filters: 16, kernel: 3, strides: 2, padding: "same" }))
+  .add(nn.relu)
+  .add(nn.conv2d({ filters: 8, kernel: 3, strides: 2, padding: "same" }))
+  .add(nn.relu)
+  .add(nn.conv2dTranspose({ filters: 8, kernel: 3, strides: 2, padding: "same" }))
+  .add(nn.relu)
+  .add(nn.conv2dTranspose({ filters: 1, kernel: 3, strides: 2, padding: "same" }))
+  .add(nn.sigmoid);
 type _8a = Expect<Equal<OutputOf<typeof autoencoder>, ["batch", 28, 28, 1]>>;
 type _8b = Expect<Equal<ParamsOf<typeof autoencoder>[4]["kernel"], Tensor<[3, 3, 8, 8]>>>;
 type _8c = Expect<Equal<ParamsOf<typeof autoencoder>[6]["kernel"], Tensor<[3, 3, 1, 8]>>>;
@@ -86,19 +125,37 @@ type _8c = Expect<Equal<ParamsOf<typeof autoencoder>[6]["kernel"], Tensor<[3, 3,
 // 9. autoencoder with upsampling2d
 const upsampler = nn
   .input(["batch", 28, 28, 1])
-  .add(nn.conv2d({ filters: 8, kernel: 3, padding: "same" })).add(nn.relu).add(nn.maxPool2d(2))
-  .add(nn.upsampling2d(2)).add(nn.conv2d({ filters: 1, kernel: 3, padding: "same" }));
+  .add(nn.conv2d({ filters: 8, kernel: 3, padding: "same" }))
+  .add(nn.relu)
+  .add(nn.maxPool2d(2))
+  .add(nn.upsampling2d(2))
+  .add(nn.conv2d({ filters: 1, kernel: 3, padding: "same" }));
 type _9 = Expect<Equal<OutputOf<typeof upsampler>, ["batch", 28, 28, 1]>>;
 
 // 10. residual MLP block
-const resMlp = nn.input(["batch", 32]).add(nn.residual(nn.dense(32), nn.relu, nn.dense(32))).add(nn.dense(10));
+const resMlp = nn
+  .input(["batch", 32])
+  .add(nn.residual(nn.dense(32), nn.relu, nn.dense(32)))
+  .add(nn.dense(10));
 type _10a = Expect<Equal<OutputOf<typeof resMlp>, ["batch", 10]>>;
-type _10b = Expect<Equal<ParamsOf<typeof resMlp>[0], [{ kernel: Tensor<[32, 32]>; bias: Tensor<[32]> }, {}, { kernel: Tensor<[32, 32]>; bias: Tensor<[32]> }]>>;
+type _10b = Expect<
+  Equal<
+    ParamsOf<typeof resMlp>[0],
+    [{ kernel: Tensor<[32, 32]>; bias: Tensor<[32]> }, {}, { kernel: Tensor<[32, 32]>; bias: Tensor<[32]> }]
+  >
+>;
 
 // 11. residual conv block (ResNet's basic block)
 const resConv = nn
   .input(["batch", 8, 8, 16])
-  .add(nn.residual(nn.conv2d({ filters: 16, kernel: 3, padding: "same" }), nn.batchNorm(), nn.relu, nn.conv2d({ filters: 16, kernel: 3, padding: "same" })))
+  .add(
+    nn.residual(
+      nn.conv2d({ filters: 16, kernel: 3, padding: "same" }),
+      nn.batchNorm(),
+      nn.relu,
+      nn.conv2d({ filters: 16, kernel: 3, padding: "same" }),
+    ),
+  )
   .add(nn.relu);
 type _11a = Expect<Equal<OutputOf<typeof resConv>, ["batch", 8, 8, 16]>>;
 type _11b = Expect<Equal<StateOf<typeof resConv>[0][1], { mean: Tensor<[16]>; variance: Tensor<[16]> }>>;
@@ -114,11 +171,13 @@ type _12c = Expect<Equal<typeof y12, Tensor<["batch", 2]>>>;
 // 13. Inception-style branches joined on the channel axis
 const inception = nn
   .input(["batch", 16, 16, 8])
-  .add(nn.concatBranches(
-    nn.conv2d({ filters: 4, kernel: 1 }),
-    [nn.conv2d({ filters: 6, kernel: 3, padding: "same" }), nn.relu],
-    nn.maxPool2d({ window: 3, strides: 1, padding: "same" }),
-  ));
+  .add(
+    nn.concatBranches(
+      nn.conv2d({ filters: 4, kernel: 1 }),
+      [nn.conv2d({ filters: 6, kernel: 3, padding: "same" }), nn.relu],
+      nn.maxPool2d({ window: 3, strides: 1, padding: "same" }),
+    ),
+  );
 type _13a = Expect<Equal<OutputOf<typeof inception>, ["batch", 16, 16, 18]>>;
 type _13b = Expect<Equal<ParamsOf<typeof inception>[0][1][0]["kernel"], Tensor<[3, 3, 8, 6]>>>;
 
@@ -134,20 +193,32 @@ type _15 = Expect<Equal<OutputOf<typeof piped>, ["batch", 3]>>;
 // 16. batch norm + dropout CNN with global pooling; the state holds running statistics
 const bnCnn = nn
   .input(["batch", 32, 32, 3])
-  .add(nn.conv2d({ filters: 32, kernel: 3, padding: "same", useBias: false })).add(nn.batchNorm()).add(nn.relu).add(nn.dropout(0.25))
-  .add(nn.globalAvgPool2d()).add(nn.dense(10));
+  .add(nn.conv2d({ filters: 32, kernel: 3, padding: "same", useBias: false }))
+  .add(nn.batchNorm())
+  .add(nn.relu)
+  .add(nn.dropout(0.25))
+  .add(nn.globalAvgPool2d())
+  .add(nn.dense(10));
 type _16a = Expect<Equal<OutputOf<typeof bnCnn>, ["batch", 10]>>;
 type _16b = Expect<Equal<ParamsOf<typeof bnCnn>[0], { kernel: Tensor<[3, 3, 3, 32]> }>>;
 type _16c = Expect<Equal<StateOf<typeof bnCnn>[1], { mean: Tensor<[32]>; variance: Tensor<[32]> }>>;
 
 // 17. fully convolutional over symbolic image sizes
-const fcn = nn.input(["batch", "H", "W", 3]).add(nn.conv2d({ filters: 8, kernel: 3, padding: "same" })).add(nn.relu).add(nn.globalMaxPool2d()).add(nn.dense(2));
+const fcn = nn
+  .input(["batch", "H", "W", 3])
+  .add(nn.conv2d({ filters: 8, kernel: 3, padding: "same" }))
+  .add(nn.relu)
+  .add(nn.globalMaxPool2d())
+  .add(nn.dense(2));
 type _17a = Expect<Equal<OutputOf<typeof fcn>, ["batch", 2]>>;
 const fcnMid = nn.input(["batch", "H", "W", 3]).add(nn.conv2d({ filters: 8, kernel: 3, padding: "same" }));
 type _17b = Expect<Equal<OutputOf<typeof fcnMid>, ["batch", "H", "W", 8]>>;
 
 // 18. ResNet stem: 7x7 stride-2 conv and 3x3 stride-2 pool, "same"
-const stem = nn.input(["batch", 224, 224, 3]).add(nn.conv2d({ filters: 64, kernel: 7, strides: 2, padding: "same" })).add(nn.maxPool2d({ window: 3, strides: 2, padding: "same" }));
+const stem = nn
+  .input(["batch", 224, 224, 3])
+  .add(nn.conv2d({ filters: 64, kernel: 7, strides: 2, padding: "same" }))
+  .add(nn.maxPool2d({ window: 3, strides: 2, padding: "same" }));
 type _18 = Expect<Equal<OutputOf<typeof stem>, ["batch", 56, 56, 64]>>;
 
 // 19. a reusable block via chain
@@ -157,7 +228,10 @@ type _19a = Expect<Equal<OutputOf<typeof chained>, ["batch", 8, 8, 16]>>;
 type _19b = Expect<Equal<ParamsOf<typeof chained>[1][0]["kernel"], Tensor<[3, 3, 16, 16]>>>; // second use: 16 input channels
 
 // 20. dilated and grouped convolutions
-const dilated = nn.input(["batch", 32, 32, 4]).add(nn.conv2d({ filters: 8, kernel: 3, dilation: 2 })).add(nn.conv2d({ filters: 8, kernel: 3, groups: 2 }));
+const dilated = nn
+  .input(["batch", 32, 32, 4])
+  .add(nn.conv2d({ filters: 8, kernel: 3, dilation: 2 }))
+  .add(nn.conv2d({ filters: 8, kernel: 3, groups: 2 }));
 type _20a = Expect<Equal<OutputOf<typeof dilated>, ["batch", 26, 26, 8]>>;
 type _20b = Expect<Equal<ParamsOf<typeof dilated>[1]["kernel"], Tensor<[3, 3, 4, 8]>>>;
 
@@ -184,12 +258,20 @@ declare module "../src/nn/layer.js" {
   interface LayerTypes<S extends Shape, C> {
     // repeats the last axis `times` times: [..., F] -> [..., F * times]
     tile: C extends { times: infer T extends number }
-      ? S extends readonly [...infer Lead extends Dim[], infer F extends Dim] ? { out: [...Lead, Mul<F, T>]; params: {}; state: {} } : { out: LayerError<`tile(${T})`, "[..., features]", S>; params: {}; state: {} }
+      ? S extends readonly [...infer Lead extends Dim[], infer F extends Dim]
+        ? { out: [...Lead, Mul<F, T>]; params: {}; state: {} }
+        : { out: LayerError<`tile(${T})`, "[..., features]", S>; params: {}; state: {} }
       : never;
   }
 }
 const tile = <const T extends number>(times: T) =>
-  nn.defineLayer<"tile", { times: T }>({ kind: "tile", name: `tile(${times})`, config: { times }, outputShape: (s) => [...s.slice(0, -1), s[s.length - 1] * times], apply: (_p, x) => x });
+  nn.defineLayer<"tile", { times: T }>({
+    kind: "tile",
+    name: `tile(${times})`,
+    config: { times },
+    outputShape: (s) => [...s.slice(0, -1), s[s.length - 1] * times],
+    apply: (_p, x) => x,
+  });
 const tiled = nn.input(["batch", 4]).add(tile(3)).add(nn.dense(2));
 type _23a = Expect<Equal<OutputOf<typeof tiled>, ["batch", 2]>>;
 type _23b = Expect<Equal<ParamsOf<typeof tiled>[1]["kernel"], Tensor<[12, 2]>>>;
@@ -198,17 +280,28 @@ type _23c = Expect<Equal<AddError<ReturnType<typeof nn.input<[]>>, ReturnType<ty
 // ================================================================ mistakes that must not compile
 
 // 1. a conv layer on flat input
-const bad1 = nn.input(["batch", 784])
+const bad1 = nn
+  .input(["batch", 784])
   // @ts-expect-error conv2d(32, 3x3) expects [batch, H, W, C], got [batch, 784]
   .add(nn.conv2d({ filters: 32, kernel: 3 }));
-type _b1 = Expect<Equal<AddError<ReturnType<typeof nn.input<["batch", 784]>>, ReturnType<typeof nn.conv2d<{ filters: 32; kernel: 3 }>>>, "conv2d(32, 3x3) expects [batch, H, W, C], got [batch, 784]">>;
+type _b1 = Expect<
+  Equal<
+    AddError<ReturnType<typeof nn.input<["batch", 784]>>, ReturnType<typeof nn.conv2d<{ filters: 32; kernel: 3 }>>>,
+    "conv2d(32, 3x3) expects [batch, H, W, C], got [batch, 784]"
+  >
+>;
 
 // 2. a kernel larger than the input with "valid"
 const tiny = nn.input(["batch", 2, 2, 1]);
 const bad2 = tiny
   // @ts-expect-error conv2d(32, 3x3): height: input 2 is smaller than the effective kernel 3
   .add(nn.conv2d({ filters: 32, kernel: 3 }));
-type _b2 = Expect<Equal<AddError<typeof tiny, ReturnType<typeof nn.conv2d<{ filters: 32; kernel: 3 }>>>, 'conv2d(32, 3x3): height: input 2 is smaller than the effective kernel 3 (padding "valid") (input [batch, 2, 2, 1], filter [3, 3, 1, 32])'>>;
+type _b2 = Expect<
+  Equal<
+    AddError<typeof tiny, ReturnType<typeof nn.conv2d<{ filters: 32; kernel: 3 }>>>,
+    'conv2d(32, 3x3): height: input 2 is smaller than the effective kernel 3 (padding "valid") (input [batch, 2, 2, 1], filter [3, 3, 1, 32])'
+  >
+>;
 
 // 3. non-positive units
 // @ts-expect-error dense: units must be a positive integer, got 0
@@ -232,7 +325,12 @@ const bad8 = res
   // @ts-expect-error residual: the inner layers map [batch, 32] to [batch, 64]
   .add(nn.residual(nn.dense(32), nn.relu, nn.dense(64)));
 const wideResidual = nn.residual(nn.dense(32), nn.relu, nn.dense(64));
-type _b8 = Expect<Equal<AddError<typeof res, typeof wideResidual>, "residual: the inner layers map [batch, 32] to [batch, 64]; a residual block must keep the shape">>;
+type _b8 = Expect<
+  Equal<
+    AddError<typeof res, typeof wideResidual>,
+    "residual: the inner layers map [batch, 32] to [batch, 64]; a residual block must keep the shape"
+  >
+>;
 
 // 9. sequential: the error sits on the fourth argument
 const bad9 = nn.sequential(
@@ -247,7 +345,9 @@ const bad9 = nn.sequential(
 const flat = nn.input(["batch", 4, 4, 1]).add(nn.flatten());
 // @ts-expect-error maxPool2d(2x2) expects [batch, H, W, C], got [batch, 16]
 const bad10 = flat.add(nn.maxPool2d(2));
-type _b10 = Expect<Equal<AddError<typeof flat, ReturnType<typeof nn.maxPool2d<2>>>, "maxPool2d(2x2) expects [batch, H, W, C], got [batch, 16]">>;
+type _b10 = Expect<
+  Equal<AddError<typeof flat, ReturnType<typeof nn.maxPool2d<2>>>, "maxPool2d(2x2) expects [batch, H, W, C], got [batch, 16]">
+>;
 
 // 11. an LSTM on an image
 // @ts-expect-error lstm(8) expects [batch, time, features], got [batch, 28, 28, 1]
@@ -265,14 +365,21 @@ const bad13 = nn.input(["batch", 28, 28, 1]).add(nn.conv1d({ filters: 4, kernel:
 const short = nn.input(["batch", 2, 3]);
 // @ts-expect-error maxPool1d(3): width: input 2 is smaller than the effective kernel 3
 const bad14 = short.add(nn.maxPool1d(3));
-type _b14 = Expect<Equal<AddError<typeof short, ReturnType<typeof nn.maxPool1d<3>>>, 'maxPool1d(3): width: input 2 is smaller than the effective kernel 3 (padding "valid") (input [batch, 2, 3], window [3])'>>;
+type _b14 = Expect<
+  Equal<
+    AddError<typeof short, ReturnType<typeof nn.maxPool1d<3>>>,
+    'maxPool1d(3): width: input 2 is smaller than the effective kernel 3 (padding "valid") (input [batch, 2, 3], window [3])'
+  >
+>;
 
 // 15. branches whose outputs cannot be joined
 const seq6 = nn.input(["batch", 6, 3]);
 // @ts-expect-error concatBranches: all shapes need rank 3
 const bad15 = seq6.add(nn.concatBranches(nn.dense(2), nn.globalAvgPool1d()));
 const mismatched = nn.concatBranches(nn.dense(2), nn.globalAvgPool1d());
-type _b15 = Expect<Equal<AddError<typeof seq6, typeof mismatched>, "concatBranches: all shapes need rank 3, got [batch, 6, 2] and [batch, 3]">>;
+type _b15 = Expect<
+  Equal<AddError<typeof seq6, typeof mismatched>, "concatBranches: all shapes need rank 3, got [batch, 6, 2] and [batch, 3]">
+>;
 
 // 16. fp-ts pipe: the error is on the append step (a longer message)
 const bad16 = pipe(
@@ -286,7 +393,12 @@ const bad16 = pipe(
 const rgb = nn.input(["batch", 8, 8, 3]);
 // @ts-expect-error conv2d(4, 1x1): 3 input channels do not split into 2 groups
 const bad17 = rgb.add(nn.conv2d({ filters: 4, kernel: 1, groups: 2 }));
-type _b17 = Expect<Equal<AddError<typeof rgb, ReturnType<typeof nn.conv2d<{ filters: 4; kernel: 1; groups: 2 }>>>, "conv2d(4, 1x1): 3 input channels do not split into 2 groups (input [batch, 8, 8, 3])">>;
+type _b17 = Expect<
+  Equal<
+    AddError<typeof rgb, ReturnType<typeof nn.conv2d<{ filters: 4; kernel: 1; groups: 2 }>>>,
+    "conv2d(4, 1x1): 3 input channels do not split into 2 groups (input [batch, 8, 8, 3])"
+  >
+>;
 
 // 18. filters that do not divide into groups
 // @ts-expect-error conv2d: 6 filters do not split into 4 groups
@@ -351,7 +463,60 @@ type _b29 = Expect<Equal<AddError<typeof four, typeof badChain>, "in chain: conv
 const bad30 = nn.conv2d({ filters: 2, kernel: [3, 0] });
 
 export {
-  mlp2, lenet, series, seriesMid, rowsLstm, tagger, autoencoder, upsampler, resMlp, resConv, inception, maxoutNet, piped, bnCnn, fcn, fcnMid, stem, chained, dilated,
-  g21, j21, v21, y12, y22, tiled, bad1, bad2, bad3, bad4, bad5, bad6, bad7, bad8, bad9, bad10, bad11, bad12, bad13, bad14, bad15, bad16, bad17, bad18, bad19, bad19b, bad20,
-  bad21, bad22, bad23, bad24, bad25, bad26, bad27, bad28, bad29, bad30,
+  mlp2,
+  lenet,
+  series,
+  seriesMid,
+  rowsLstm,
+  tagger,
+  autoencoder,
+  upsampler,
+  resMlp,
+  resConv,
+  inception,
+  maxoutNet,
+  piped,
+  bnCnn,
+  fcn,
+  fcnMid,
+  stem,
+  chained,
+  dilated,
+  g21,
+  j21,
+  v21,
+  y12,
+  y22,
+  tiled,
+  bad1,
+  bad2,
+  bad3,
+  bad4,
+  bad5,
+  bad6,
+  bad7,
+  bad8,
+  bad9,
+  bad10,
+  bad11,
+  bad12,
+  bad13,
+  bad14,
+  bad15,
+  bad16,
+  bad17,
+  bad18,
+  bad19,
+  bad19b,
+  bad20,
+  bad21,
+  bad22,
+  bad23,
+  bad24,
+  bad25,
+  bad26,
+  bad27,
+  bad28,
+  bad29,
+  bad30,
 };

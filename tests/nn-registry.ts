@@ -7,11 +7,15 @@ import type { ShapeError, ShowShape } from "../typelevel/index.js";
 import * as nn from "../src/nn/index.js";
 import type { Layer, LayerOut } from "../src/nn/index.js";
 
-type Equal<X, Y> = (<T>() => T extends X ? 1 : 2) extends (<T>() => T extends Y ? 1 : 2) ? true : false;
+type Equal<X, Y> = (<T>() => T extends X ? 1 : 2) extends <T>() => T extends Y ? 1 : 2 ? true : false;
 
 type Shown<O> = O extends readonly unknown[] ? ShowShape<O> : O extends ShapeError<infer M> ? `an error: ${M}` : "not a shape";
 
-export interface LayerCase<L extends Layer = Layer, In extends readonly number[] = readonly number[], E extends readonly number[] = readonly number[]> {
+export interface LayerCase<
+  L extends Layer = Layer,
+  In extends readonly number[] = readonly number[],
+  E extends readonly number[] = readonly number[],
+> {
   readonly name: string;
   readonly layer: L;
   readonly input: In;
@@ -27,10 +31,11 @@ function entry<L extends Layer, const In extends readonly number[], const E exte
   name: string,
   layer: L,
   input: In,
-  expected: E & (Equal<LayerOut<L, [...In]>, [...E]> extends true ? unknown : ShapeError<`type-level output is ${Shown<LayerOut<L, [...In]>>}`>),
+  expected: E &
+    (Equal<LayerOut<L, [...In]>, [...E]> extends true ? unknown : ShapeError<`type-level output is ${Shown<LayerOut<L, [...In]>>}`>),
   opts: { dtype?: "int32"; order2?: boolean } = {},
 ): LayerCase<L, In, E> {
-  return { name, layer, input, expected: expected as E, dtype: opts.dtype ?? "float32", order2: opts.order2 };
+  return { name, layer, input, expected: expected, dtype: opts.dtype ?? "float32", order2: opts.order2 };
 }
 
 export const cases = [
@@ -39,7 +44,12 @@ export const cases = [
   entry("dense (no bias)", nn.dense(3, { useBias: false }), [2, 4], [2, 3]),
   entry("maxout", nn.maxout(3, 2), [2, 4], [2, 3]),
   entry("conv2d", nn.conv2d({ filters: 3, kernel: 3 }), [2, 5, 5, 2], [2, 3, 3, 3]),
-  entry("conv2d (same, strided, [h, w] kernel)", nn.conv2d({ filters: 2, kernel: [2, 3], strides: 2, padding: "same" }), [2, 5, 6, 2], [2, 3, 3, 2]),
+  entry(
+    "conv2d (same, strided, [h, w] kernel)",
+    nn.conv2d({ filters: 2, kernel: [2, 3], strides: 2, padding: "same" }),
+    [2, 5, 6, 2],
+    [2, 3, 3, 2],
+  ),
   entry("conv2d (dilated)", nn.conv2d({ filters: 2, kernel: 2, dilation: 2 }), [1, 6, 6, 1], [1, 4, 4, 2]),
   entry("conv2d (groups)", nn.conv2d({ filters: 4, kernel: 2, groups: 2, useBias: false }), [2, 4, 4, 2], [2, 3, 3, 4]),
   entry("conv1d", nn.conv1d({ filters: 3, kernel: 3 }), [2, 6, 2], [2, 4, 3]),

@@ -2,10 +2,7 @@
 // param tree, jit(model.apply), per-example gradients; and init/apply/summary are leak-free.
 import { describe, expect, test } from "vitest";
 import * as nn from "../src/nn/index.js";
-import { grad, jit, valueAndGrad, vmap } from "../src/core/index.js";
-import { mul, sub } from "../src/core/primitives/elementwise.js";
-import { sum } from "../src/core/primitives/reduce.js";
-import { reshape } from "../src/core/primitives/shape.js";
+import { grad, jit, valueAndGrad, vmap, mul, sub, sum, reshape } from "../src/core/index.js";
 import { key } from "../src/random/index.js";
 import { assertAllClose } from "../src/testing/index.js";
 import type { AnyTensor, Tensor } from "../src/tensor/index.js";
@@ -34,9 +31,13 @@ describe("vmap", () => {
     noLeaks(() => {
       const cnn = nn
         .input(["batch", 6, 6, 2])
-        .add(nn.conv2d({ filters: 3, kernel: 3, padding: "same" })).add(nn.relu).add(nn.maxPool2d(2))
-        .add(nn.conv2dTranspose({ filters: 2, kernel: 2, strides: 2 })).add(nn.upsampling2d(2))
-        .add(nn.globalAvgPool2d()).add(nn.dense(4));
+        .add(nn.conv2d({ filters: 3, kernel: 3, padding: "same" }))
+        .add(nn.relu)
+        .add(nn.maxPool2d(2))
+        .add(nn.conv2dTranspose({ filters: 2, kernel: 2, strides: 2 }))
+        .add(nn.upsampling2d(2))
+        .add(nn.globalAvgPool2d())
+        .add(nn.dense(4));
       const k = key(1);
       const params = cnn.init(k);
       const groups = input([3, 2, 6, 6, 2]);
@@ -56,14 +57,15 @@ describe("vmap", () => {
       const params = m.init(k);
       const xs = input([5, 3], "float32", 4);
       const ys = input([5, 1], "float32", 5);
-      const loss = (p: typeof params, x: AnyTensor, y: AnyTensor) => total(mul(sub(m.apply(p, x as never), y), sub(m.apply(p, x as never), y)));
+      const loss = (p: typeof params, x: AnyTensor, y: AnyTensor) =>
+        total(mul(sub(m.apply(p, x as never), y), sub(m.apply(p, x as never), y)));
       const perExample = vmap(grad(loss), { inAxes: [null, 0, 0] })(params, xs, ys);
       for (const i of [0, 4]) {
         const rows = [sliceRow(xs, i), sliceRow(ys, i)];
         const xi = reshape(rows[0], [3]);
         const yi = reshape(rows[1], [1]);
         const gi = grad(loss)(params, xi, yi);
-        const mapped = leaves(perExample).map((l) => read(l as AnyTensor));
+        const mapped = leaves(perExample).map((l) => read(l));
         leaves(gi).forEach((g, j) => {
           const n = g.size;
           assertAllClose(mapped[j].slice(i * n, (i + 1) * n), read(g), { rtol: 1e-4, atol: 1e-6, what: `example ${i}, leaf ${j}` });
@@ -77,7 +79,7 @@ describe("vmap", () => {
 
 /** Row i of a [n, k] tensor, as [1, k]. */
 function sliceRow(x: AnyTensor, i: number): AnyTensor {
-  const k = (x.shape as readonly number[])[1];
+  const k = x.shape[1];
   return t(read(x).slice(i * k, (i + 1) * k), [1, k]);
 }
 
@@ -93,7 +95,11 @@ describe("grad with respect to the param tree", () => {
       expect(g[0].kernel.shape).toEqual([3, 2]);
       const xv = read(x);
       const colSums = [0, 1, 2].map((j) => [0, 1, 2, 3].reduce((a, n) => a + xv[n * 3 + j], 0));
-      assertAllClose(g[0].kernel, colSums.flatMap((v) => [v, v]), { rtol: 1e-5 });
+      assertAllClose(
+        g[0].kernel,
+        colSums.flatMap((v) => [v, v]),
+        { rtol: 1e-5 },
+      );
       assertAllClose(g[0].bias, [4, 4]);
       disposeTree(k, params, x, g);
     });
@@ -101,7 +107,12 @@ describe("grad with respect to the param tree", () => {
 
   test("through a recurrent model, with a batch-norm state threaded through applyWithState", () => {
     noLeaks(() => {
-      const m = nn.input(["batch", 3, 2]).add(nn.gru(3, { returnSequences: true })).add(nn.batchNorm()).add(nn.lstm(2)).add(nn.dense(1));
+      const m = nn
+        .input(["batch", 3, 2])
+        .add(nn.gru(3, { returnSequences: true }))
+        .add(nn.batchNorm())
+        .add(nn.lstm(2))
+        .add(nn.dense(1));
       const k = key(3);
       const params = m.init(k);
       const state = m.initState();
@@ -117,7 +128,12 @@ describe("grad with respect to the param tree", () => {
 describe("jit", () => {
   test("jit(model.apply) gives the eager values and traces once per input shape", () => {
     noLeaks(() => {
-      const m = nn.input(["batch", 8, 8, 1]).add(nn.conv2d({ filters: 2, kernel: 3 })).add(nn.relu).add(nn.flatten()).add(nn.dense(3));
+      const m = nn
+        .input(["batch", 8, 8, 1])
+        .add(nn.conv2d({ filters: 2, kernel: 3 }))
+        .add(nn.relu)
+        .add(nn.flatten())
+        .add(nn.dense(3));
       const k = key(0);
       const params = m.init(k);
       const f = jit(m.apply);
@@ -158,8 +174,15 @@ describe("memory", () => {
   test("init, initState, apply, applyWithState, summary and paramCount free every temporary", () => {
     const m = nn
       .input(["batch", 6, 6, 1])
-      .add(nn.conv2d({ filters: 2, kernel: 3 })).add(nn.batchNorm()).add(nn.relu).add(nn.maxPool2d(2))
-      .add(nn.flatten()).add(nn.dropout(0.2)).add(nn.residual(nn.dense(8), nn.tanh)).add(nn.dense(8)).add(nn.concatBranches(nn.dense(2), [nn.dense(2), nn.relu]));
+      .add(nn.conv2d({ filters: 2, kernel: 3 }))
+      .add(nn.batchNorm())
+      .add(nn.relu)
+      .add(nn.maxPool2d(2))
+      .add(nn.flatten())
+      .add(nn.dropout(0.2))
+      .add(nn.residual(nn.dense(8), nn.tanh))
+      .add(nn.dense(8))
+      .add(nn.concatBranches(nn.dense(2), [nn.dense(2), nn.relu]));
     noLeaks(() => {
       const k = key(0);
       const params = m.init(k);
@@ -177,12 +200,17 @@ describe("memory", () => {
   });
 
   test("a failing apply frees what it made before the error", () => {
-    const m = nn.input(["batch", "H", "W", 1]).add(nn.conv2d({ filters: 2, kernel: 3 })).add(nn.conv2d({ filters: 2, kernel: 3 }));
+    const m = nn
+      .input(["batch", "H", "W", 1])
+      .add(nn.conv2d({ filters: 2, kernel: 3 }))
+      .add(nn.conv2d({ filters: 2, kernel: 3 }));
     noLeaks(() => {
       const k = key(0);
       const params = m.init(k);
       const x = input([1, 4, 4, 1]);
-      expect(() => m.apply(params, x as never)).toThrow("conv2d(2, 3x3): height: input 2 is smaller than the effective kernel 3 (padding \"valid\") (input [1, 2, 2, 2], filter [3, 3, 2, 2])");
+      expect(() => m.apply(params, x as never)).toThrow(
+        'conv2d(2, 3x3): height: input 2 is smaller than the effective kernel 3 (padding "valid") (input [1, 2, 2, 2], filter [3, 3, 2, 2])',
+      );
       disposeTree(k, params, x);
     });
   });

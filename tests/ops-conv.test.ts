@@ -23,7 +23,15 @@ function pads(n: number, k: number, stride: number, padding: "same" | "valid" | 
 }
 
 /** Direct NHWC convolution in float64. */
-function conv2dRef(x: number[], xs: number[], w: number[], ws: number[], stride: number, padding: "same" | "valid" | number, dilation = 1): [number[], number[]] {
+function conv2dRef(
+  x: number[],
+  xs: number[],
+  w: number[],
+  ws: number[],
+  stride: number,
+  padding: "same" | "valid" | number,
+  dilation = 1,
+): [number[], number[]] {
   const [b, h, wd, c] = xs;
   const [kh, kw, , co] = ws;
   const [oh, ow] = [outDim(h, kh, stride, padding, dilation), outDim(wd, kw, stride, padding, dilation)];
@@ -55,7 +63,8 @@ function poolRef(x: number[], xs: number[], k: number, stride: number, f: (v: nu
       for (let j = 0; j < ow; j++)
         for (let ch = 0; ch < c; ch++) {
           const win: number[] = [];
-          for (let di = 0; di < k; di++) for (let dj = 0; dj < k; dj++) win.push(x[((n * h + i * stride + di) * wd + j * stride + dj) * c + ch]);
+          for (let di = 0; di < k; di++)
+            for (let dj = 0; dj < k; dj++) win.push(x[((n * h + i * stride + di) * wd + j * stride + dj) * c + ch]);
           out.push(f(win));
         }
   return out;
@@ -65,7 +74,12 @@ describe("conv2d and conv1d", () => {
   test("conv2d matches a direct convolution for valid, same and explicit padding", () => {
     const [x, xv] = randTensor([2, 5, 6, 3], 1);
     const [w, wv] = randTensor([3, 2, 3, 4], 2);
-    for (const [stride, padding, dilation] of [[1, "valid", 1], [2, "same", 1], [1, 1, 2], [2, "same", 2]] as const) {
+    for (const [stride, padding, dilation] of [
+      [1, "valid", 1],
+      [2, "same", 1],
+      [1, 1, 2],
+      [2, "same", 2],
+    ] as const) {
       expectNoLeaks(() => {
         const y = conv2d(x, w, { strides: stride, padding, dilations: dilation });
         const [want, shape] = conv2dRef(xv, [2, 5, 6, 3], wv, [3, 2, 3, 4], stride, padding, dilation);
@@ -94,7 +108,9 @@ describe("conv2d and conv1d", () => {
         const padded = (n: number) => n + (typeof padding === "number" ? 2 * padding : 0);
         if (padding !== "same" && (padded(h) < eff || padded(w) < eff)) {
           // the rule has no output: the op must say so rather than return something
-          expect(() => conv2d(x, f, { strides: stride, padding, dilations: dilation })).toThrow(`is smaller than the effective kernel ${eff}`);
+          expect(() => conv2d(x, f, { strides: stride, padding, dilations: dilation })).toThrow(
+            `is smaller than the effective kernel ${eff}`,
+          );
         } else {
           const y = conv2d(x, f, { strides: stride, padding, dilations: dilation });
           expect([...y.shape]).toEqual([1, outDim(h, k, stride, padding, dilation), outDim(w, k, stride, padding, dilation), 3]);
@@ -110,10 +126,22 @@ describe("conv2d and conv1d", () => {
     const [x, xv] = randTensor([1, 4, 4, 2], 5);
     const [w, wv] = randTensor([3, 3, 2, 2], 6);
     const [c, cv] = randTensor([1, 2, 2, 2], 7);
-    const loss = (xa: number[], wa: number[]) => conv2dRef(xa, [1, 4, 4, 2], wa, [3, 3, 2, 2], 2, "same")[0].reduce((s, v, i) => s + v * cv[i], 0);
-    const [gx, gw] = grad((p: Tensor<[1, 4, 4, 2]>, q: Tensor<[3, 3, 2, 2]>) => sum(mul(conv2d(p, q, { strides: 2, padding: "same" }), c)), { argnums: [0, 1] })(x, w);
-    expectClose(gx.dataSync(), numericGrad((z) => loss(z, wv), xv), 1e-4);
-    expectClose(gw.dataSync(), numericGrad((z) => loss(xv, z), wv), 1e-4);
+    const loss = (xa: number[], wa: number[]) =>
+      conv2dRef(xa, [1, 4, 4, 2], wa, [3, 3, 2, 2], 2, "same")[0].reduce((s, v, i) => s + v * cv[i], 0);
+    const [gx, gw] = grad(
+      (p: Tensor<[1, 4, 4, 2]>, q: Tensor<[3, 3, 2, 2]>) => sum(mul(conv2d(p, q, { strides: 2, padding: "same" }), c)),
+      { argnums: [0, 1] },
+    )(x, w);
+    expectClose(
+      gx.dataSync(),
+      numericGrad((z) => loss(z, wv), xv),
+      1e-4,
+    );
+    expectClose(
+      gw.dataSync(),
+      numericGrad((z) => loss(xv, z), wv),
+      1e-4,
+    );
     [x, w, c, gx, gw].forEach((t) => t.dispose());
   });
 
@@ -140,8 +168,12 @@ describe("conv2d and conv1d", () => {
     expect(() => conv2d(x, w as never, { strides: 0 } as never)).toThrow("conv2d: strides must be positive integers, got 0");
     expect(() => conv2d(x, 3 as never)).toThrow("conv2d: expected a tensor for filter, got number");
     expect(() => maxPool2d(v as never, 2)).toThrow("maxPool2d expects x as [batch, H, W, C], got [5, 3]");
-    expect(() => avgPool2d(x, 6 as never)).toThrow("avgPool2d: height: input 5 is smaller than the effective kernel 6 (padding \"valid\") (input [1, 5, 5, 3], window [6, 6])");
-    expect(() => maxPool2d(x, "2" as never)).toThrow("maxPool2d: expected a window (a number, [h, w], or { window, strides?, padding? }), got string");
+    expect(() => avgPool2d(x, 6 as never)).toThrow(
+      'avgPool2d: height: input 5 is smaller than the effective kernel 6 (padding "valid") (input [1, 5, 5, 3], window [6, 6])',
+    );
+    expect(() => maxPool2d(x, "2" as never)).toThrow(
+      "maxPool2d: expected a window (a number, [h, w], or { window, strides?, padding? }), got string",
+    );
     [x, w, v].forEach((t) => t.dispose());
   });
 });
@@ -159,11 +191,24 @@ describe("pooling", () => {
       expect(o.shape).toEqual([2, 2, 4, 3]);
       expect(g.shape).toEqual([2, 3]);
       expect(gm.shape).toEqual([2, 1, 1, 3]);
-      expectClose(m.dataSync(), poolRef(xv, [2, 4, 6, 3], 2, 2, (w) => Math.max(...w)));
-      expectClose(a.dataSync(), poolRef(xv, [2, 4, 6, 3], 2, 2, (w) => w.reduce((s, v) => s + v, 0) / w.length));
-      expectClose(o.dataSync(), poolRef(xv, [2, 4, 6, 3], 3, 1, (w) => Math.max(...w)));
-      const mean = (n: number, ch: number) => Array.from({ length: 24 }, (_, p) => xv[(n * 24 + p) * 3 + ch]).reduce((t, v) => t + v, 0) / 24;
-      expectClose(g.dataSync(), [0, 1].flatMap((n) => [0, 1, 2].map((ch) => mean(n, ch))));
+      expectClose(
+        m.dataSync(),
+        poolRef(xv, [2, 4, 6, 3], 2, 2, (w) => Math.max(...w)),
+      );
+      expectClose(
+        a.dataSync(),
+        poolRef(xv, [2, 4, 6, 3], 2, 2, (w) => w.reduce((s, v) => s + v, 0) / w.length),
+      );
+      expectClose(
+        o.dataSync(),
+        poolRef(xv, [2, 4, 6, 3], 3, 1, (w) => Math.max(...w)),
+      );
+      const mean = (n: number, ch: number) =>
+        Array.from({ length: 24 }, (_, p) => xv[(n * 24 + p) * 3 + ch]).reduce((t, v) => t + v, 0) / 24;
+      expectClose(
+        g.dataSync(),
+        [0, 1].flatMap((n) => [0, 1, 2].map((ch) => mean(n, ch))),
+      );
       return [m, a, o, g, gm];
     });
     x.dispose();

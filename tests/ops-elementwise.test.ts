@@ -4,9 +4,45 @@ import { scalar, tensor, type Tensor } from "../src/tensor/index.js";
 import { grad } from "../src/core/index.js";
 import * as ops from "../src/ops/index.js";
 import {
-  abs, add, cast, ceil, clip, cos, div, equal, erf, exp, expm1, floor, greater, greaterEqual, less, lessEqual, log, log1p,
-  maximum, minimum, mul, neg, notEqual, pow, reciprocal, relu, round, rsqrt, sigmoid, sign, sin, softplus, sqrt, square,
-  stopGradient, sub, sum, tanh, where,
+  abs,
+  add,
+  cast,
+  ceil,
+  clip,
+  cos,
+  div,
+  equal,
+  erf,
+  exp,
+  expm1,
+  floor,
+  greater,
+  greaterEqual,
+  less,
+  lessEqual,
+  log,
+  log1p,
+  maximum,
+  minimum,
+  mul,
+  neg,
+  notEqual,
+  pow,
+  reciprocal,
+  relu,
+  round,
+  rsqrt,
+  sigmoid,
+  sign,
+  sin,
+  softplus,
+  sqrt,
+  square,
+  stopGradient,
+  sub,
+  sum,
+  tanh,
+  where,
 } from "../src/ops/index.js";
 import { broadcastRef, broadcastShape, expectClose, expectNoLeaks, randTensor, size, values } from "./ops-helpers.js";
 
@@ -135,8 +171,16 @@ describe("binary ops with broadcasting", () => {
     // numbers broadcast as scalars, on either side, and the constant is freed
     expectNoLeaks(() => {
       const [l, r] = [op(a, 1.5), op(1.5, a)];
-      expectClose(l.dataSync(), av.map((x) => ref(x, 1.5)), 2e-6);
-      expectClose(r.dataSync(), av.map((x) => ref(1.5, x)), 2e-6);
+      expectClose(
+        l.dataSync(),
+        av.map((x) => ref(x, 1.5)),
+        2e-6,
+      );
+      expectClose(
+        r.dataSync(),
+        av.map((x) => ref(1.5, x)),
+        2e-6,
+      );
       return [l, r];
     });
     a.dispose();
@@ -196,7 +240,10 @@ describe("binary ops with broadcasting", () => {
         const [b, bv] = randTensor(bs, 6);
         const y = add(a, b);
         expect([...y.shape]).toEqual(broadcastShape(as, bs));
-        expectClose(y.dataSync(), broadcastRef(av, as, bv, bs, (x, z) => x + z));
+        expectClose(
+          y.dataSync(),
+          broadcastRef(av, as, bv, bs, (x, z) => x + z),
+        );
         [a, b, y].forEach((t) => t.dispose());
       }),
       { numRuns: 40 },
@@ -223,7 +270,10 @@ describe("where, cast, clip, stopGradient", () => {
     expectNoLeaks(() => {
       const y = where(c, a, 0);
       expect(y.shape).toEqual([2, 3]);
-      expectClose(y.dataSync(), av.map((v, i) => ([1, 0, 1][i % 3] ? v : 0)));
+      expectClose(
+        y.dataSync(),
+        av.map((v, i) => ([1, 0, 1][i % 3] ? v : 0)),
+      );
       return y;
     });
     expect(() => where(a as never, a, 0)).toThrow("where: condition must be bool, got float32");
@@ -286,7 +336,11 @@ describe("where, cast, clip, stopGradient", () => {
   test("number operands under grad: d/dx sum(2 * x^3 - x / 4) = 6x^2 - 1/4", () => {
     const [x, xv] = randTensor([5], 9);
     const g = grad((t: Tensor<[5]>) => sum(sub(mul(2, pow(t, 3)), div(t, 4))))(x);
-    expectClose(g.dataSync(), xv.map((v) => 6 * v * v - 0.25), 1e-5);
+    expectClose(
+      g.dataSync(),
+      xv.map((v) => 6 * v * v - 0.25),
+      1e-5,
+    );
     x.dispose();
     g.dispose();
   });
@@ -294,7 +348,15 @@ describe("where, cast, clip, stopGradient", () => {
 
 test("every op hands back a tensor the caller owns, even when it is an identity", () => {
   const x = tensor([1, 2, 3, 4], [2, 2]);
-  const outs = [ops.reshape(x, [2, 2]), ops.transpose(x, [0, 1]), ops.slice(x, [0, 0]), ops.cast(x, "float32"), ops.stopGradient(x), ops.concat([x]), ops.flatten(x, 1)];
+  const outs = [
+    ops.reshape(x, [2, 2]),
+    ops.transpose(x, [0, 1]),
+    ops.slice(x, [0, 0]),
+    ops.cast(x, "float32"),
+    ops.stopGradient(x),
+    ops.concat([x]),
+    ops.flatten(x, 1),
+  ];
   for (const y of outs) {
     y.dispose();
     expect(x.isDisposed).toBe(false);

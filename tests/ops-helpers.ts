@@ -27,10 +27,15 @@ export function values(n: number, seed = 1, lo = -2, hi = 2): number[] {
 }
 
 /** A float32 tensor of seeded values and the same values as a JS array. */
-export function randTensor<const S extends readonly number[]>(shape: S, seed = 1, lo = -2, hi = 2): [Tensor<{ -readonly [K in keyof S]: S[K] }>, number[]] {
+export function randTensor<const S extends readonly number[]>(
+  shape: S,
+  seed = 1,
+  lo = -2,
+  hi = 2,
+): [Tensor<{ -readonly [K in keyof S]: S[K] }>, number[]] {
   const v = values(size(shape), seed, lo, hi);
   // NOTE: a typed array, because tensor([v], []) (a one-element array for a scalar) is rejected.
-  return [tensor(Float32Array.from(v), shape) as never, v];
+  return [tensor(Float32Array.from(v), shape), v];
 }
 
 export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-5): void {
@@ -103,7 +108,13 @@ export function broadcastIndex(idx: readonly number[], shape: readonly number[])
 }
 
 /** f applied elementwise with broadcasting, in float64. */
-export function broadcastRef(a: readonly number[], as: readonly number[], b: readonly number[], bs: readonly number[], f: (x: number, y: number) => number): number[] {
+export function broadcastRef(
+  a: readonly number[],
+  as: readonly number[],
+  b: readonly number[],
+  bs: readonly number[],
+  f: (x: number, y: number) => number,
+): number[] {
   const out = broadcastShape(as, bs)!;
   return Array.from({ length: size(out) }, (_, i) => {
     const idx = unravel(i, out);

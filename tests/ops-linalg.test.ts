@@ -76,9 +76,17 @@ describe("matmul, dot, matvec", () => {
     // d/dA sum(A B) = 1 B^T (row sums of B), d/dB sum(A B) = A^T 1 (column sums of A over batch and rows)
     const [ga, gb] = grad((p: Tensor<[2, 3, 4]>, q: Tensor<[4, 2]>) => sum(matmul(p, q)), { argnums: [0, 1] })(a, b);
     const rowSumB = [0, 1, 2, 3].map((q) => bv[q * 2] + bv[q * 2 + 1]);
-    expectClose(ga.dataSync(), Array.from({ length: 24 }, (_, i) => rowSumB[i % 4]), 1e-5);
+    expectClose(
+      ga.dataSync(),
+      Array.from({ length: 24 }, (_, i) => rowSumB[i % 4]),
+      1e-5,
+    );
     const colSumA = [0, 1, 2, 3].map((q) => av.filter((_, i) => i % 4 === q).reduce((s, v) => s + v, 0));
-    expectClose(gb.dataSync(), [0, 1, 2, 3].flatMap((q) => [colSumA[q], colSumA[q]]), 1e-5);
+    expectClose(
+      gb.dataSync(),
+      [0, 1, 2, 3].flatMap((q) => [colSumA[q], colSumA[q]]),
+      1e-5,
+    );
     [a, b, y, ga, gb].forEach((t) => t.dispose());
   });
 
@@ -98,7 +106,11 @@ describe("matmul, dot, matvec", () => {
     const [bm, bmv] = randTensor([2, 2, 3], 5);
     const bmvOut = matvec(bm, v);
     expect(bmvOut.shape).toEqual([2, 2]);
-    expectClose(bmvOut.dataSync(), [0, 1, 2, 3].map((r) => bmv[r * 3] * 4 + bmv[r * 3 + 1] * 5 + bmv[r * 3 + 2] * 6), 1e-5);
+    expectClose(
+      bmvOut.dataSync(),
+      [0, 1, 2, 3].map((r) => bmv[r * 3] * 4 + bmv[r * 3 + 1] * 5 + bmv[r * 3 + 2] * 6),
+      1e-5,
+    );
     const g = grad((t: Tensor<[3]>) => dot(t, mul(t, v)))(u);
     expectClose(g.dataSync(), [8, 20, 36]);
     [u, v, m, bm, bmvOut, g].forEach((t) => t.dispose());

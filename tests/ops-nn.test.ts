@@ -39,7 +39,11 @@ describe("softmax and logSoftmax", () => {
     const p = softmax(x, 0);
     const cols = [0, 1].map((j) => [0, 1, 2].map((i) => xv[i * 2 + j]));
     const want = cols.map(softmaxRef);
-    expectClose(p.dataSync(), [0, 1, 2].flatMap((i) => [want[0][i], want[1][i]]), 1e-6);
+    expectClose(
+      p.dataSync(),
+      [0, 1, 2].flatMap((i) => [want[0][i], want[1][i]]),
+      1e-6,
+    );
     x.dispose();
     p.dispose();
   });
@@ -63,11 +67,19 @@ describe("softmax and logSoftmax", () => {
     const g1 = grad((t: Tensor<[3]>) => sum(mul(logSoftmax(t), wt)))(x);
     const p = softmaxRef(v);
     const sw = w.reduce((a, b) => a + b, 0);
-    expectClose(g1.dataSync(), w.map((wi, i) => wi - p[i] * sw), 1e-6);
+    expectClose(
+      g1.dataSync(),
+      w.map((wi, i) => wi - p[i] * sw),
+      1e-6,
+    );
     // d/dx sum(w * softmax(x)) = p * (w - <p, w>)
     const g2 = grad((t: Tensor<[3]>) => sum(mul(softmax(t), wt)))(x);
     const pw = p.reduce((a, pi, i) => a + pi * w[i], 0);
-    expectClose(g2.dataSync(), p.map((pi, i) => pi * (w[i] - pw)), 1e-6);
+    expectClose(
+      g2.dataSync(),
+      p.map((pi, i) => pi * (w[i] - pw)),
+      1e-6,
+    );
     for (const g of [g1, g2]) for (const z of g.dataSync()) expect(Number.isFinite(z)).toBe(true);
     [x, wt, g1, g2].forEach((t) => t.dispose());
   });
@@ -79,7 +91,11 @@ describe("softmax and logSoftmax", () => {
         const w = [1, -0.5, 2, 0.25];
         const wt = tensor(w, [4]);
         const g = grad((t: Tensor<[4]>) => sum(mul(softmax(t), wt)))(x);
-        expectClose(g.dataSync(), numericGrad((z) => softmaxRef(z).reduce((a, p, i) => a + p * w[i], 0), xv), 2e-4);
+        expectClose(
+          g.dataSync(),
+          numericGrad((z) => softmaxRef(z).reduce((a, p, i) => a + p * w[i], 0), xv),
+          2e-4,
+        );
         [x, wt, g].forEach((t) => t.dispose());
       }),
       { numRuns: 10 },

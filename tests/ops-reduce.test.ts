@@ -128,7 +128,11 @@ describe("reductions", () => {
     const x = tensor(v, [3]);
     const g = grad((t: Tensor<[3]>) => logSumExp(t))(x);
     const e = v.map((z) => Math.exp(z - 1000));
-    expectClose(g.dataSync(), e.map((z) => z / sumRef(e)), 1e-6);
+    expectClose(
+      g.dataSync(),
+      e.map((z) => z / sumRef(e)),
+      1e-6,
+    );
     x.dispose();
     g.dispose();
   });

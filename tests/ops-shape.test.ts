@@ -3,7 +3,20 @@ import fc from "fast-check";
 import { tensor, withShape, type Tensor } from "../src/tensor/index.js";
 import { grad } from "../src/core/index.js";
 import {
-  broadcastTo, concat, expandDims, flatten, gather, mul, oneHot, pad, reshape, slice, squeeze, stack, sum, transpose,
+  broadcastTo,
+  concat,
+  expandDims,
+  flatten,
+  gather,
+  mul,
+  oneHot,
+  pad,
+  reshape,
+  slice,
+  squeeze,
+  stack,
+  sum,
+  transpose,
 } from "../src/ops/index.js";
 import { expectClose, expectNoLeaks, randTensor, size, strides, unravel } from "./ops-helpers.js";
 
@@ -46,7 +59,7 @@ describe("reshape and flatten", () => {
         const target = (reverse ? [...shape].reverse() : [...shape]).map((d, i) => (i === hole ? -1 : d));
         const expected = target.map((d) => (d === -1 ? size(shape) / size(target.filter((t) => t !== -1)) : d));
         const [x, xv] = randTensor(shape, 3);
-        const y = reshape(x as Tensor<number[]>, target as never);
+        const y = reshape(x, target as never);
         expect([...y.shape]).toEqual(expected);
         expectClose(y.dataSync(), xv);
         [x, y].forEach((t) => t.dispose());
@@ -74,7 +87,9 @@ describe("reshape and flatten", () => {
     expect(() => reshape(x, [4, 2] as never)).toThrow("reshape: cannot reshape [2, 3] (6 elements) into [4, 2] (8 elements)");
     expect(() => reshape(x, [-1, -1] as never)).toThrow("reshape: at most one -1 allowed, got [-1, -1]");
     expect(() => reshape(x, [4, -1] as never)).toThrow("reshape: cannot reshape [2, 3] (6 elements) into [4, -1]");
-    expect(() => reshape(any, [1, 6, "batch"])).toThrow("reshape: named dim batch at index 2 of [1, 6, batch] has no input dim at that index (input [2, 3])");
+    expect(() => reshape(any, [1, 6, "batch"])).toThrow(
+      "reshape: named dim batch at index 2 of [1, 6, batch] has no input dim at that index (input [2, 3])",
+    );
     expect(() => reshape(x, "6" as never)).toThrow("reshape: shape must be an array of dims, got string");
     expect(() => flatten(x, 2 as never)).toThrow("flatten: startAxis 2 is out of range for [2, 3] (rank 2)");
     x.dispose();
@@ -84,12 +99,18 @@ describe("reshape and flatten", () => {
 describe("transpose, squeeze, expandDims, broadcastTo", () => {
   test("transpose moves values; default reverses axes (property over permutations)", () => {
     const arb = arbShape().chain((shape) =>
-      fc.tuple(fc.constant(shape), fc.shuffledSubarray(shape.map((_, i) => i), { minLength: shape.length, maxLength: shape.length })),
+      fc.tuple(
+        fc.constant(shape),
+        fc.shuffledSubarray(
+          shape.map((_, i) => i),
+          { minLength: shape.length, maxLength: shape.length },
+        ),
+      ),
     );
     fc.assert(
       fc.property(arb, ([shape, perm]) => {
         const [x, xv] = randTensor(shape, 6);
-        const y = transpose(x as Tensor<number[]>, perm as never);
+        const y = transpose(x, perm as never);
         const out = perm.map((p) => shape[p]);
         expect([...y.shape]).toEqual(out);
         const want = Array.from({ length: size(out) }, (_, i) => {
@@ -106,7 +127,10 @@ describe("transpose, squeeze, expandDims, broadcastTo", () => {
     const [m, mv] = randTensor([2, 3], 7);
     const t = transpose(m);
     expect(t.shape).toEqual([3, 2]);
-    expectClose(t.dataSync(), [0, 1, 2].flatMap((j) => [mv[j], mv[3 + j]]));
+    expectClose(
+      t.dataSync(),
+      [0, 1, 2].flatMap((j) => [mv[j], mv[3 + j]]),
+    );
     expect(() => transpose(m, [0, 0] as never)).toThrow("transpose: [0, 0] is not a permutation of the 2 axes");
     [m, t].forEach((z) => z.dispose());
   });
@@ -118,7 +142,12 @@ describe("transpose, squeeze, expandDims, broadcastTo", () => {
       const b = squeeze(x, -1);
       const c = expandDims(a, 0);
       const d = expandDims(a, -1);
-      expect([a.shape, b.shape, c.shape, d.shape]).toEqual([[2, 3], [2, 1, 3], [1, 2, 3], [2, 3, 1]]);
+      expect([a.shape, b.shape, c.shape, d.shape]).toEqual([
+        [2, 3],
+        [2, 1, 3],
+        [1, 2, 3],
+        [2, 3, 1],
+      ]);
       return [a, b, c, d];
     });
     expect(() => squeeze(x, 0 as never)).toThrow("squeeze: axis 0 has size 2, expected 1 (shape [2, 1, 3, 1])");
@@ -159,7 +188,13 @@ describe("concat, stack, slice, pad", () => {
         expect([...y.shape]).toEqual(out);
         const want = Array.from({ length: size(out) }, (_, i) => {
           const idx = unravel(i, out);
-          return idx[axis] < shape[axis] ? at(av, shape, idx) : at(bv, other, idx.map((k, j) => (j === axis ? k - shape[axis] : k)));
+          return idx[axis] < shape[axis]
+            ? at(av, shape, idx)
+            : at(
+                bv,
+                other,
+                idx.map((k, j) => (j === axis ? k - shape[axis] : k)),
+              );
         });
         expectClose(y.dataSync(), want);
         [a, b, y].forEach((t) => t.dispose());
@@ -192,14 +227,26 @@ describe("concat, stack, slice, pad", () => {
     expectNoLeaks(() => {
       const s = slice(x, [1, 2], [2, -1]);
       expect(s.shape).toEqual([2, 3]);
-      expectClose(s.dataSync(), [1, 2].flatMap((i) => [2, 3, 4].map((j) => xv[i * 5 + j])));
-      const p = pad(s, [[1, 0], [0, 2]], -1);
+      expectClose(
+        s.dataSync(),
+        [1, 2].flatMap((i) => [2, 3, 4].map((j) => xv[i * 5 + j])),
+      );
+      const p = pad(
+        s,
+        [
+          [1, 0],
+          [0, 2],
+        ],
+        -1,
+      );
       expect(p.shape).toEqual([3, 5]);
       expectClose(p.dataSync(), [-1, -1, -1, -1, -1, ...[1, 2].flatMap((i) => [...[2, 3, 4].map((j) => xv[i * 5 + j]), -1, -1])]);
       return [s, p];
     });
     const g = grad((t: Tensor<[4, 5]>) => sum(slice(t, [1, 2], [2, 3])))(x);
-    expect(Array.from(g.dataSync())).toEqual(Array.from({ length: 20 }, (_, i) => (Math.floor(i / 5) >= 1 && Math.floor(i / 5) <= 2 && i % 5 >= 2 ? 1 : 0)));
+    expect(Array.from(g.dataSync())).toEqual(
+      Array.from({ length: 20 }, (_, i) => (Math.floor(i / 5) >= 1 && Math.floor(i / 5) <= 2 && i % 5 >= 2 ? 1 : 0)),
+    );
     expect(() => slice(x, [0, 3], [-1, 3] as never)).toThrow("slice: begin 3 + size 3 exceeds dim 5 at axis 1 of [4, 5]");
     expect(() => pad(x, [[1, 1]] as never)).toThrow("pad: expected 2 [before, after] pairs (one per axis of [4, 5]), got 1");
     [x, g].forEach((t) => t.dispose());
@@ -213,12 +260,18 @@ describe("gather and oneHot", () => {
     expectNoLeaks(() => {
       const rows = gather(emb, ids);
       expect(rows.shape).toEqual([2, 2, 3]);
-      expectClose(rows.dataSync(), [4, 0, 4, 2].flatMap((r) => ev.slice(r * 3, r * 3 + 3)));
+      expectClose(
+        rows.dataSync(),
+        [4, 0, 4, 2].flatMap((r) => ev.slice(r * 3, r * 3 + 3)),
+      );
       const pick = tensor([2, 0], [2], "int32");
       const cols = gather(emb, pick, 1);
       pick.dispose();
       expect(cols.shape).toEqual([5, 2]);
-      expectClose(cols.dataSync(), [0, 1, 2, 3, 4].flatMap((r) => [ev[r * 3 + 2], ev[r * 3]]));
+      expectClose(
+        cols.dataSync(),
+        [0, 1, 2, 3, 4].flatMap((r) => [ev[r * 3 + 2], ev[r * 3]]),
+      );
       return [rows, cols];
     });
     const bad = tensor([1, 5], [2], "int32");

@@ -2,13 +2,45 @@
 // compile. Checked by `tsc -p tsconfig.json` (not run by vitest).
 import type { Tensor } from "../src/tensor/index.js";
 import {
-  add, argmax, div, broadcastTo, cast, clip, concat, dot, equal, exp, expandDims, flatten, gather, greater, logSoftmax,
-  logSumExp, matmul, matvec, max, mean, mul, neg, oneHot, pad, relu, reshape, slice, softmax, squeeze, stack, sub,
-  sum, transpose, variance, where,
+  add,
+  argmax,
+  div,
+  broadcastTo,
+  cast,
+  clip,
+  concat,
+  dot,
+  equal,
+  exp,
+  expandDims,
+  flatten,
+  gather,
+  greater,
+  logSoftmax,
+  logSumExp,
+  matmul,
+  matvec,
+  max,
+  mean,
+  mul,
+  neg,
+  oneHot,
+  pad,
+  relu,
+  reshape,
+  slice,
+  softmax,
+  squeeze,
+  stack,
+  sub,
+  sum,
+  transpose,
+  variance,
+  where,
 } from "../src/ops/index.js";
 
 type Expect<T extends true> = T;
-type Equal<X, Y> = (<T>() => T extends X ? 1 : 2) extends (<T>() => T extends Y ? 1 : 2) ? true : false;
+type Equal<X, Y> = (<T>() => T extends X ? 1 : 2) extends <T>() => T extends Y ? 1 : 2 ? true : false;
 
 declare const x: Tensor<["batch", 784]>;
 declare const w: Tensor<[784, 128]>;
@@ -54,7 +86,12 @@ const e23 = broadcastTo(v3, [2, 3]);
 const e24 = concat([m23, m23], 0);
 const e25 = stack([v3, v3, v3], -1);
 const e26 = slice(img, [0, 2, 2], [-1, 24, 24]);
-const e27 = pad(img, [[0, 0], [2, 2], [2, 2], [0, 0]]);
+const e27 = pad(img, [
+  [0, 0],
+  [2, 2],
+  [2, 2],
+  [0, 0],
+]);
 const e28 = gather(emb, tokens);
 const e29 = oneHot(labels, 10);
 const e30 = softmax(seq);
@@ -192,7 +229,12 @@ export type Messages = [
   Expect<Equal<ErrorMessage<BroadcastTo<[3], [2, 4]>>, "broadcastTo: cannot broadcast [3] to [2, 4] (3 vs 4)">>,
   Expect<Equal<ErrorMessage<BroadcastTo<[2, 3], [3]>>, "broadcastTo: cannot broadcast [2, 3] to [3] (rank 2 > 1)">>,
   Expect<Equal<ErrorMessage<Flatten<[2, 3], 2>>, "flatten: startAxis 2 is out of range for [2, 3] (rank 2)">>,
-  Expect<Equal<ErrorMessage<NamedDimsAligned<["batch", "time", 16], [-1, "batch"]>>, "reshape: named dim batch at index 1 of the target must be at index 1 of the input [batch, time, 16]">>,
+  Expect<
+    Equal<
+      ErrorMessage<NamedDimsAligned<["batch", "time", 16], [-1, "batch"]>>,
+      "reshape: named dim batch at index 1 of the target must be at index 1 of the input [batch, time, 16]"
+    >
+  >,
   Expect<Equal<NamedDimsAligned<["batch", 7, 7, 64], ["batch", -1]>, unknown>>,
   // symbolic dims stay symbolic
   Expect<Equal<MatVec<["batch", 3, 4], [4]>, ["batch", 3]>>,

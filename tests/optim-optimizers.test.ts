@@ -2,9 +2,7 @@
 // on a quadratic and on Rosenbrock, under jit, and for memory. One table drives all of it.
 import { describe, expect, test } from "vitest";
 import { Concrete, scalar, tensor, type Tensor } from "../src/tensor/index.js";
-import { grad, jit, valueAndGrad } from "../src/core/index.js";
-import { add, mul, square, sub } from "../src/core/primitives/elementwise.js";
-import { sum } from "../src/core/primitives/reduce.js";
+import { grad, jit, valueAndGrad, add, mul, square, sub, sum } from "../src/core/index.js";
 import { liveTensors } from "../src/backend/index.js";
 import * as tree from "../src/tree/index.js";
 import * as optim from "../src/optim/index.js";
@@ -435,10 +433,18 @@ describe("transforms", () => {
   test("errors name the transform and what came", () => {
     const g = { w: vec([1, 2]) };
     expect(() => optim.chain()).toThrow("chain: needs at least one transform");
-    expect(() => optim.chain(optim.sgd(1), {} as never)).toThrow("chain: argument 1 is not a gradient transformation (expected { init, update }), got object");
-    expect(() => optim.sgd(1).update(g, {} as never)).toThrow("chain(scaleByLearningRate): expected the state from init (an array of 1), got object");
-    expect(() => optim.addDecayedWeights(0.1).update(g, {})).toThrow("addDecayedWeights: update needs the current params; call update(grads, state, params)");
-    expect(() => optim.addDecayedWeights(0.1, { mask: /kernel/ }).init(g)).toThrow("addDecayedWeights: the mask matches none of the params' leaves (w)");
+    expect(() => optim.chain(optim.sgd(1), {} as never)).toThrow(
+      "chain: argument 1 is not a gradient transformation (expected { init, update }), got object",
+    );
+    expect(() => optim.sgd(1).update(g, {} as never)).toThrow(
+      "chain(scaleByLearningRate): expected the state from init (an array of 1), got object",
+    );
+    expect(() => optim.addDecayedWeights(0.1).update(g, {})).toThrow(
+      "addDecayedWeights: update needs the current params; call update(grads, state, params)",
+    );
+    expect(() => optim.addDecayedWeights(0.1, { mask: /kernel/ }).init(g)).toThrow(
+      "addDecayedWeights: the mask matches none of the params' leaves (w)",
+    );
     expect(() => optim.adam(0.1, { b1: 1 })).toThrow("scaleByAdam: b1 must be in [0, 1), got 1");
     expect(() => optim.sgd(NaN)).toThrow("scaleByLearningRate: learning rate must be a finite number or a schedule, got NaN");
     expect(() => optim.clipByGlobalNorm(0)).toThrow("clipByGlobalNorm: maxNorm must be a positive number, got 0");
@@ -455,7 +461,9 @@ describe("transforms", () => {
       "scaleByAdam: state.mu does not match the updates' structure (at the root: keys {w} vs {v}); was the state made by init for other params?",
     );
     expect(() => optim.applyUpdates(g, { w: vec([1]) })).toThrow("applyUpdates: w has shape [2] in params but [1] in updates");
-    expect(() => optim.applyUpdates(g, { v: g.w } as never)).toThrow("applyUpdates: params and updates: structures differ at the root: keys {w} vs {v}");
+    expect(() => optim.applyUpdates(g, { v: g.w } as never)).toThrow(
+      "applyUpdates: params and updates: structures differ at the root: keys {w} vs {v}",
+    );
     tree.dispose([g, other, s, s2]);
   });
 

@@ -11,8 +11,10 @@ interface Entry {
   reference: (step: number) => number;
 }
 
-const cosine = (init: number, decaySteps: number, alpha = 0, exponent = 1) => (t: number) =>
-  init * ((1 - alpha) * (0.5 * (1 + Math.cos((Math.PI * Math.min(Math.max(t, 0), decaySteps)) / decaySteps))) ** exponent + alpha);
+const cosine =
+  (init: number, decaySteps: number, alpha = 0, exponent = 1) =>
+  (t: number) =>
+    init * ((1 - alpha) * (0.5 * (1 + Math.cos((Math.PI * Math.min(Math.max(t, 0), decaySteps)) / decaySteps))) ** exponent + alpha);
 
 const table: Entry[] = [
   { name: "constant", schedule: optim.constant(0.25), reference: () => 0.25 },
@@ -123,7 +125,9 @@ test("schedule arguments are checked", () => {
   expect(() => optim.constant(NaN)).toThrow("constant: value must be a finite number, got NaN");
   expect(() => optim.linear({ init: 1, end: 0, steps: 0 })).toThrow("linear: steps must be a positive number, got 0");
   expect(() => optim.cosineDecay({ init: 1, decaySteps: -5 })).toThrow("cosineDecay: decaySteps must be a positive number, got -5");
-  expect(() => optim.exponentialDecay({ init: 1, transitionSteps: 10, decayRate: 0 })).toThrow("exponentialDecay: decayRate must be a positive number, got 0");
+  expect(() => optim.exponentialDecay({ init: 1, transitionSteps: 10, decayRate: 0 })).toThrow(
+    "exponentialDecay: decayRate must be a positive number, got 0",
+  );
   expect(() => optim.stepDecay({ init: 1, stepSize: 0, gamma: 0.5 })).toThrow("stepDecay: stepSize must be a positive number, got 0");
   expect(() => optim.piecewiseConstant(1, { [-3]: 0.5 })).toThrow("piecewiseConstant: a boundary must be a non-negative number, got -3");
   expect(() => optim.joinSchedules([1, 2], [])).toThrow("joinSchedules: expected 1 schedules for 0 boundaries, got 2");

@@ -3,7 +3,16 @@ import { describe, expectTypeOf, test, expect } from "vitest";
 import { tensor, type Tensor } from "../src/tensor/index.js";
 import * as tree from "../src/tree/index.js";
 import * as optim from "../src/optim/index.js";
-import type { AdamState, AdamWState, Count, EmptyState, MomentumState, ScaleByAdamState, ScaleByScheduleState, SgdState } from "../src/optim/index.js";
+import type {
+  AdamState,
+  AdamWState,
+  Count,
+  EmptyState,
+  MomentumState,
+  ScaleByAdamState,
+  ScaleByScheduleState,
+  SgdState,
+} from "../src/optim/index.js";
 
 type Params = { dense: { kernel: Tensor<[3, 2]>; bias: Tensor<[2]> } };
 const makeParams = (): Params => ({

@@ -37,7 +37,10 @@ test("learningCurves: two panels with train and validation series, epoch and met
 });
 
 test("learningCurves: metrics selects panels; Keras-style val_ keys and explicit epochs work", async () => {
-  const plot = await learningCurves({ epoch: [10, 20, 30], loss: [1, 0.5, 0.3], val_loss: [1.1, 0.6, 0.5], accuracy: [0.5, 0.7, 0.8] }, { metrics: ["loss"] });
+  const plot = await learningCurves(
+    { epoch: [10, 20, 30], loss: [1, 0.5, 0.3], val_loss: [1.1, 0.6, 0.5], accuracy: [0.5, 0.7, 0.8] },
+    { metrics: ["loss"] },
+  );
   const labels = texts(plot.svg);
   expect(labels).toContain("validation");
   expect(labels).not.toContain("accuracy");
@@ -45,12 +48,20 @@ test("learningCurves: metrics selects panels; Keras-style val_ keys and explicit
 });
 
 test("learningCurves: bad histories fail with clear messages", async () => {
-  await expect(learningCurves({})).rejects.toThrow("learningCurves: history has no metric series (expected e.g. { loss: [...], valLoss: [...] })");
+  await expect(learningCurves({})).rejects.toThrow(
+    "learningCurves: history has no metric series (expected e.g. { loss: [...], valLoss: [...] })",
+  );
   await expect(learningCurves({ loss: [] })).rejects.toThrow("learningCurves: history is empty (0 epochs)");
-  await expect(learningCurves({ loss: [1, 2, 3], valLoss: [1, 2] })).rejects.toThrow('learningCurves: series "valLoss" has 2 values but "loss" has 3');
+  await expect(learningCurves({ loss: [1, 2, 3], valLoss: [1, 2] })).rejects.toThrow(
+    'learningCurves: series "valLoss" has 2 values but "loss" has 3',
+  );
   await expect(learningCurves({ epoch: [1, 2], loss: [1, 2, 3] })).rejects.toThrow('learningCurves: epoch has 2 values but "loss" has 3');
-  await expect(learningCurves(history, { metrics: ["f1"] })).rejects.toThrow('learningCurves: metric "f1" is not in the history (it has loss, accuracy)');
-  await expect(learningCurves({ loss: [1, "2"] as unknown as number[] })).rejects.toThrow('learningCurves: series "loss" has a non-number at index 1: "2"');
+  await expect(learningCurves(history, { metrics: ["f1"] })).rejects.toThrow(
+    'learningCurves: metric "f1" is not in the history (it has loss, accuracy)',
+  );
+  await expect(learningCurves({ loss: [1, "2"] as unknown as number[] })).rejects.toThrow(
+    'learningCurves: series "loss" has a non-number at index 1: "2"',
+  );
 });
 
 test("learningCurves: a fit History without validation draws loss only (empty series and step timings left out)", async () => {
@@ -77,7 +88,12 @@ test("savePlot writes an SVG and a PNG (signature, 2x size), creating folders", 
 });
 
 test("renderPng draws text (a font is found)", async () => {
-  const blank: Plot = { svg: `<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"></svg>`, width: 120, height: 40, spec: {} as Plot["spec"] };
+  const blank: Plot = {
+    svg: `<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"></svg>`,
+    width: 120,
+    height: 40,
+    spec: {} as Plot["spec"],
+  };
   const withText: Plot = {
     ...blank,
     svg: `<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><text x="5" y="25" font-family="sans-serif" font-size="16">epoch</text></svg>`,
@@ -87,22 +103,49 @@ test("renderPng draws text (a font is found)", async () => {
 });
 
 test("confusionMatrixPlot: labels, counts and axis titles; bad matrices fail", async () => {
-  const plot = await confusionMatrixPlot([[48, 2, 0], [1, 45, 4], [0, 3, 47]], ["setosa", "versicolor", "virginica"], { title: "Iris" });
+  const plot = await confusionMatrixPlot(
+    [
+      [48, 2, 0],
+      [1, 45, 4],
+      [0, 3, 47],
+    ],
+    ["setosa", "versicolor", "virginica"],
+    { title: "Iris" },
+  );
   const labels = texts(plot.svg);
-  for (const label of ["Iris", "setosa", "versicolor", "virginica", "predicted", "true", "48", "45", "47", "count"]) expect(labels).toContain(label);
+  for (const label of ["Iris", "setosa", "versicolor", "virginica", "predicted", "true", "48", "45", "47", "count"])
+    expect(labels).toContain(label);
   const normalized = await confusionMatrixPlot({ data: Int32Array.of(9, 1, 0, 10), shape: [2, 2] }, ["a", "b"], { normalize: true });
   expect(texts(normalized.svg)).toContain("0.90");
-  await expect(confusionMatrixPlot([[1, 2], [3]], ["a", "b"])).rejects.toThrow("confusionMatrixPlot: matrix must be square; row 1 has 1 values but there are 2 rows");
-  await expect(confusionMatrixPlot([[1, 2], [3, 4]], ["a"])).rejects.toThrow("confusionMatrixPlot: 1 labels for a 2 x 2 matrix");
-  await expect(confusionMatrixPlot([[1, -2], [3, 4]], ["a", "b"])).rejects.toThrow("confusionMatrixPlot: cell [0, 1] is -2; counts must be finite and >= 0");
+  await expect(confusionMatrixPlot([[1, 2], [3]], ["a", "b"])).rejects.toThrow(
+    "confusionMatrixPlot: matrix must be square; row 1 has 1 values but there are 2 rows",
+  );
+  await expect(
+    confusionMatrixPlot(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      ["a"],
+    ),
+  ).rejects.toThrow("confusionMatrixPlot: 1 labels for a 2 x 2 matrix");
+  await expect(
+    confusionMatrixPlot(
+      [
+        [1, -2],
+        [3, 4],
+      ],
+      ["a", "b"],
+    ),
+  ).rejects.toThrow("confusionMatrixPlot: cell [0, 1] is -2; counts must be finite and >= 0");
 });
 
 test("decisionBoundaryPlot: the grid as one embedded image, points and class legend", async () => {
   const ds = twoSpirals({ n: 200, noise: 0.02, seed: 0 });
   const n = 100;
   const xs = Array.from({ length: n }, (_, i) => -1.1 + (2.2 * i) / (n - 1));
-  const values = new Int32Array(n * n).map((_, k) => ((xs[k % n] as number) * (xs[Math.floor(k / n)] as number) > 0 ? 1 : 0));
-  const points = Array.from({ length: 200 }, (_, k) => ({ x: ds.x.data[2 * k] as number, y: ds.x.data[2 * k + 1] as number, label: ds.y.data[k] as number }));
+  const values = new Int32Array(n * n).map((_, k) => (xs[k % n] * xs[Math.floor(k / n)] > 0 ? 1 : 0));
+  const points = Array.from({ length: 200 }, (_, k) => ({ x: ds.x.data[2 * k], y: ds.x.data[2 * k + 1], label: ds.y.data[k] }));
   const plot = await decisionBoundaryPlot({ grid: { xs, ys: xs, values }, points, title: "spirals", classNames: ["inner", "outer"] });
   expect(plot.svg.match(/<image /g)).toHaveLength(1);
   expect(plot.svg).toContain("data:image/png;base64,");
@@ -111,7 +154,17 @@ test("decisionBoundaryPlot: the grid as one embedded image, points and class leg
   expect(symbols.match(/<path/g)).toHaveLength(200);
   for (const label of ["spirals", "inner", "outer", "class", "x₁", "x₂"]) expect(texts(plot.svg)).toContain(label);
   expect(plot.svg.length).toBeLessThan(400_000); // 10,000 cells without 10,000 SVG rects
-  const scores = await decisionBoundaryPlot({ grid: { xs: [0, 1], ys: [0, 1], values: [[0.1, 0.4], [0.6, 0.9]] }, points: [{ x: 0.2, y: 0.3, label: 0 }] });
+  const scores = await decisionBoundaryPlot({
+    grid: {
+      xs: [0, 1],
+      ys: [0, 1],
+      values: [
+        [0.1, 0.4],
+        [0.6, 0.9],
+      ],
+    },
+    points: [{ x: 0.2, y: 0.3, label: 0 }],
+  });
   expect(texts(scores.svg)).toContain("score");
   await expect(decisionBoundaryPlot({ grid: { xs: [0, 1, 2], ys: [0, 1], values: [0, 1, 0, 1, 0] }, points: [] })).rejects.toThrow(
     "decisionBoundaryPlot: grid has 3 xs and 2 ys, so values needs 6 entries, got 5",
@@ -123,16 +176,23 @@ test("decisionBoundaryPlot: the grid as one embedded image, points and class leg
 
 test("linePlot: SIR curves and a dashed fitted curve; mismatched lengths fail", async () => {
   const curves = sirEpidemic({ beta: 0.3, gamma: 0.1, days: 100, population: 1000, i0: 1 });
-  const column = (c: number) => Array.from({ length: 101 }, (_, d) => curves.data[d * 3 + c] as number);
+  const column = (c: number) => Array.from({ length: 101 }, (_, d) => curves.data[d * 3 + c]);
   const plot = await linePlot(
-    [{ name: "S", y: column(0) }, { name: "I", y: column(1), color: "#d62728" }, { name: "R", y: column(2) }, { name: "I fitted", y: column(1).map((v) => v * 0.95), dashed: true, color: "#d62728" }],
+    [
+      { name: "S", y: column(0) },
+      { name: "I", y: column(1), color: "#d62728" },
+      { name: "R", y: column(2) },
+      { name: "I fitted", y: column(1).map((v) => v * 0.95), dashed: true, color: "#d62728" },
+    ],
     { title: "SIR", xTitle: "day", yTitle: "people" },
   );
   for (const label of ["SIR", "S", "I", "R", "I fitted", "day", "people"]) expect(texts(plot.svg)).toContain(label);
   expect(plot.svg).toContain('stroke-dasharray="6,4"');
   const record = await linePlot({ a: [1, 2, 3], b: [3, 2, 1] }, { x: [0, 0.5, 1], yScale: "log" });
   expect(texts(record.svg)).toContain("b");
-  await expect(linePlot({ S: [1, 2, 3], I: [1, 2] })).rejects.toThrow('linePlot: series "I" has 2 values but "S" has 3 (pass x per series to plot different lengths)');
+  await expect(linePlot({ S: [1, 2, 3], I: [1, 2] })).rejects.toThrow(
+    'linePlot: series "I" has 2 values but "S" has 3 (pass x per series to plot different lengths)',
+  );
   await expect(linePlot({ S: [1, 2, 3] }, { x: [0, 1] })).rejects.toThrow('linePlot: series "S" has 3 values but x has 2');
   await expect(linePlot([{ name: "S", y: [1, 2], x: [0] }])).rejects.toThrow('linePlot: series "S" has 2 y values but 1 x values');
   await expect(linePlot({})).rejects.toThrow("linePlot: no series to plot");

@@ -3,18 +3,33 @@
 // exact error messages. Small sizes: the reference is a direct loop.
 import { afterEach, describe, expect, test } from "vitest";
 import * as tf from "@tensorflow/tfjs-core";
-import { bind, grad, jvp, vjp, vmap, jit } from "../src/core/index.js";
-import { conv2dP, conv2d, conv1d, convRuleOptions, type ConvParams, type Conv2dOptions } from "../src/core/primitives/conv.js";
-import { square, tanh } from "../src/core/primitives/elementwise.js";
-import { matmul } from "../src/core/primitives/matmul.js";
-import { avgPool2d, globalAvgPool2d, maxPool2d } from "../src/core/primitives/pool.js";
-import { sum } from "../src/core/primitives/reduce.js";
+import {
+  bind,
+  grad,
+  jvp,
+  vjp,
+  vmap,
+  jit,
+  conv2dP,
+  conv2d,
+  conv1d,
+  convRuleOptions,
+  type ConvParams,
+  type Conv2dOptions,
+  square,
+  tanh,
+  matmul,
+  avgPool2d,
+  globalAvgPool2d,
+  maxPool2d,
+  sum,
+} from "../src/core/index.js";
 import { Concrete, tensor, type AnyTensor, type Tensor } from "../src/tensor/index.js";
 import { liveTensors } from "../src/backend/index.js";
 import { assertAllClose, checkGrads } from "../src/testing/index.js";
 import { randomImg, refConv, refConvBackward, refConvShape, type Img, type RefConvParams } from "./prim-conv-reference.js";
 
-const T = (img: Img): AnyTensor => tensor(Float32Array.from(img.data), img.shape) as AnyTensor;
+const T = (img: Img): AnyTensor => tensor(Float32Array.from(img.data), img.shape);
 const scalarFn = <A extends AnyTensor[]>(f: (...a: A) => AnyTensor) => f as unknown as (...a: A) => Tensor<[]>;
 
 /** Runs body and checks that it freed every tensor it made. */
@@ -26,7 +41,8 @@ function leakFree(body: () => void): void {
 
 /** The explicit params conv2d(x, w, opts) resolves to, for the reference. */
 function resolved(xs: readonly number[], ws: readonly number[], o: Conv2dOptions): RefConvParams {
-  const pair = (v: number | readonly [number, number] | undefined): [number, number] => (v === undefined ? [1, 1] : typeof v === "number" ? [v, v] : [v[0], v[1]]);
+  const pair = (v: number | readonly [number, number] | undefined): [number, number] =>
+    v === undefined ? [1, 1] : typeof v === "number" ? [v, v] : [v[0], v[1]];
   const strides = pair(o.strides);
   const dilations = pair(o.dilations);
   const pads = (i: 0 | 1): [number, number] => {
@@ -56,9 +72,27 @@ const CASES: Case[] = [
   { name: "stride 1, same", xs: [2, 5, 5, 3], ws: [3, 3, 3, 4], opts: { padding: "same" }, out: [2, 5, 5, 4] },
   { name: "stride 2, valid", xs: [2, 7, 6, 2], ws: [3, 2, 2, 3], opts: { strides: 2 }, out: [2, 3, 3, 3] },
   { name: "stride 2, same (odd size)", xs: [1, 7, 6, 2], ws: [3, 3, 2, 2], opts: { strides: 2, padding: "same" }, out: [1, 4, 3, 2] },
-  { name: "strides [2, 1], explicit [[1, 0], [2, 1]]", xs: [1, 6, 5, 2], ws: [2, 3, 2, 2], opts: { strides: [2, 1], padding: [[1, 0], [2, 1]] }, out: [1, 3, 6, 2] },
+  {
+    name: "strides [2, 1], explicit [[1, 0], [2, 1]]",
+    xs: [1, 6, 5, 2],
+    ws: [2, 3, 2, 2],
+    opts: {
+      strides: [2, 1],
+      padding: [
+        [1, 0],
+        [2, 1],
+      ],
+    },
+    out: [1, 3, 6, 2],
+  },
   { name: "dilation 2, same", xs: [2, 7, 7, 2], ws: [3, 3, 2, 3], opts: { padding: "same", dilations: 2 }, out: [2, 7, 7, 3] },
-  { name: "stride 2 and dilation 2, same", xs: [1, 8, 9, 2], ws: [3, 2, 2, 2], opts: { padding: "same", strides: 2, dilations: 2 }, out: [1, 4, 5, 2] },
+  {
+    name: "stride 2 and dilation 2, same",
+    xs: [1, 8, 9, 2],
+    ws: [3, 2, 2, 2],
+    opts: { padding: "same", strides: 2, dilations: 2 },
+    out: [1, 4, 5, 2],
+  },
   { name: "stride 3, valid, unused border", xs: [1, 8, 8, 1], ws: [2, 2, 1, 2], opts: { strides: 3 }, out: [1, 3, 3, 2] },
   { name: "padding 1 (number), 1x1 kernel", xs: [2, 3, 4, 3], ws: [1, 1, 3, 2], opts: { padding: 1 }, out: [2, 5, 6, 2] },
 ];
@@ -66,10 +100,12 @@ const CASES: Case[] = [
 describe("conv2d forward", () => {
   test.each(CASES)("$name: shape and values match the float64 reference", ({ xs, ws, opts, out }) => {
     leakFree(() => {
-      const x = randomImg(xs, 1), w = randomImg(ws, 2);
+      const x = randomImg(xs, 1),
+        w = randomImg(ws, 2);
       const p = resolved(xs, ws, opts);
       expect(refConvShape(xs, ws, p)).toEqual(out);
-      const tx = T(x), tw = T(w);
+      const tx = T(x),
+        tw = T(w);
       const y = conv2d(tx, tw, opts);
       expect([...y.shape]).toEqual(out);
       assertAllClose(y, refConv(x, w, p).data, { rtol: 1e-5, atol: 1e-5, what: "conv2d" });
@@ -85,7 +121,9 @@ describe("conv2d gradients", () => {
       convRuleOptions.filterGrad = formulation;
       try {
         leakFree(() => {
-          const x = randomImg(xs, 3), w = randomImg(ws, 4), ct = randomImg(out, 5);
+          const x = randomImg(xs, 3),
+            w = randomImg(ws, 4),
+            ct = randomImg(out, 5);
           const ref = refConvBackward(x, w, ct, resolved(xs, ws, opts));
           const [tx, tw, tct] = [T(x), T(w), T(ct)];
           const [y, back] = vjp((a: AnyTensor, b: AnyTensor) => conv2d(a, b, opts), tx, tw);
@@ -116,7 +154,7 @@ describe("conv2d gradients", () => {
       checkGrads((a: AnyTensor, b: AnyTensor) => conv2d(a, b, opts), [tx, tw], { order: 2, seed: 4 });
       // g(w) = sum((d/dx sum(conv(x, w)^2))^2): depends on w through both conv rules
       const inner = (a: AnyTensor, b: AnyTensor) => sum(square(conv2d(a, b, opts)));
-      const outer = (b: AnyTensor) => sum(square(grad(scalarFn(inner))(tx, b) as AnyTensor));
+      const outer = (b: AnyTensor) => sum(square(grad(scalarFn(inner))(tx, b)));
       checkGrads(outer, [tw], { order: 1, seed: 5 });
       [tx, tw].forEach((t) => t.dispose());
     });
@@ -125,19 +163,132 @@ describe("conv2d gradients", () => {
 
 describe("general conv2d primitive: input dilation, groups, negative padding", () => {
   const PARAMS: { name: string; xs: number[]; ws: number[]; p: ConvParams }[] = [
-    { name: "lhsDilation 2 (transposed conv), stride 1", xs: [1, 3, 4, 2], ws: [3, 3, 2, 2], p: { strides: [1, 1], padding: [[2, 2], [1, 2]], dilations: [1, 1], lhsDilation: [2, 2], groups: 1 } },
-    { name: "lhsDilation [3, 2], kernel smaller than the dilation, negative padding", xs: [2, 3, 3, 2], ws: [2, 1, 2, 3], p: { strides: [1, 1], padding: [[-1, 3], [0, -1]], dilations: [1, 1], lhsDilation: [3, 2], groups: 1 } },
-    { name: "lhsDilation 2, groups 2 (depthwise per phase)", xs: [1, 4, 3, 2], ws: [3, 2, 1, 4], p: { strides: [1, 1], padding: [[1, 1], [1, 0]], dilations: [1, 1], lhsDilation: [2, 2], groups: 2 } },
-    { name: "lhsDilation [2, 3], dilation 2, stride 2", xs: [2, 3, 3, 1], ws: [2, 2, 1, 2], p: { strides: [2, 2], padding: [[1, 0], [0, 1]], dilations: [2, 2], lhsDilation: [2, 3], groups: 1 } },
-    { name: "negative padding crops", xs: [1, 6, 6, 2], ws: [2, 2, 2, 2], p: { strides: [1, 2], padding: [[-1, 1], [0, -2]], dilations: [1, 1], lhsDilation: [1, 1], groups: 1 } },
-    { name: "groups 3, one channel per group (depthwise)", xs: [2, 5, 4, 3], ws: [3, 2, 1, 6], p: { strides: [1, 2], padding: [[1, 1], [0, 1]], dilations: [1, 1], lhsDilation: [1, 1], groups: 3 } },
-    { name: "groups 2, two channels per group", xs: [1, 5, 5, 4], ws: [2, 2, 2, 4], p: { strides: [2, 1], padding: [[0, 1], [1, 0]], dilations: [1, 2], lhsDilation: [1, 1], groups: 2 } },
-    { name: "groups 2, depthwise with stride 2 and dilation 2", xs: [1, 7, 7, 2], ws: [2, 2, 1, 4], p: { strides: [2, 2], padding: [[1, 1], [1, 1]], dilations: [2, 2], lhsDilation: [1, 1], groups: 2 } },
+    {
+      name: "lhsDilation 2 (transposed conv), stride 1",
+      xs: [1, 3, 4, 2],
+      ws: [3, 3, 2, 2],
+      p: {
+        strides: [1, 1],
+        padding: [
+          [2, 2],
+          [1, 2],
+        ],
+        dilations: [1, 1],
+        lhsDilation: [2, 2],
+        groups: 1,
+      },
+    },
+    {
+      name: "lhsDilation [3, 2], kernel smaller than the dilation, negative padding",
+      xs: [2, 3, 3, 2],
+      ws: [2, 1, 2, 3],
+      p: {
+        strides: [1, 1],
+        padding: [
+          [-1, 3],
+          [0, -1],
+        ],
+        dilations: [1, 1],
+        lhsDilation: [3, 2],
+        groups: 1,
+      },
+    },
+    {
+      name: "lhsDilation 2, groups 2 (depthwise per phase)",
+      xs: [1, 4, 3, 2],
+      ws: [3, 2, 1, 4],
+      p: {
+        strides: [1, 1],
+        padding: [
+          [1, 1],
+          [1, 0],
+        ],
+        dilations: [1, 1],
+        lhsDilation: [2, 2],
+        groups: 2,
+      },
+    },
+    {
+      name: "lhsDilation [2, 3], dilation 2, stride 2",
+      xs: [2, 3, 3, 1],
+      ws: [2, 2, 1, 2],
+      p: {
+        strides: [2, 2],
+        padding: [
+          [1, 0],
+          [0, 1],
+        ],
+        dilations: [2, 2],
+        lhsDilation: [2, 3],
+        groups: 1,
+      },
+    },
+    {
+      name: "negative padding crops",
+      xs: [1, 6, 6, 2],
+      ws: [2, 2, 2, 2],
+      p: {
+        strides: [1, 2],
+        padding: [
+          [-1, 1],
+          [0, -2],
+        ],
+        dilations: [1, 1],
+        lhsDilation: [1, 1],
+        groups: 1,
+      },
+    },
+    {
+      name: "groups 3, one channel per group (depthwise)",
+      xs: [2, 5, 4, 3],
+      ws: [3, 2, 1, 6],
+      p: {
+        strides: [1, 2],
+        padding: [
+          [1, 1],
+          [0, 1],
+        ],
+        dilations: [1, 1],
+        lhsDilation: [1, 1],
+        groups: 3,
+      },
+    },
+    {
+      name: "groups 2, two channels per group",
+      xs: [1, 5, 5, 4],
+      ws: [2, 2, 2, 4],
+      p: {
+        strides: [2, 1],
+        padding: [
+          [0, 1],
+          [1, 0],
+        ],
+        dilations: [1, 2],
+        lhsDilation: [1, 1],
+        groups: 2,
+      },
+    },
+    {
+      name: "groups 2, depthwise with stride 2 and dilation 2",
+      xs: [1, 7, 7, 2],
+      ws: [2, 2, 1, 4],
+      p: {
+        strides: [2, 2],
+        padding: [
+          [1, 1],
+          [1, 1],
+        ],
+        dilations: [2, 2],
+        lhsDilation: [1, 1],
+        groups: 2,
+      },
+    },
   ];
 
   test.each(PARAMS)("$name: forward and both cotangents match the reference; finite differences", ({ xs, ws, p }) => {
     leakFree(() => {
-      const x = randomImg(xs, 10), w = randomImg(ws, 11);
+      const x = randomImg(xs, 10),
+        w = randomImg(ws, 11);
       const outShape = refConvShape(xs, ws, p);
       const ct = randomImg(outShape, 12);
       const [tx, tw, tct] = [T(x), T(w), T(ct)];
@@ -175,7 +326,16 @@ describe("general conv2d primitive: input dilation, groups, negative padding", (
 
 test("second order where a rule's convolution crops its whole input (it reads only padding)", () => {
   leakFree(() => {
-    const p: ConvParams = { strides: [2, 1], padding: [[1, 0], [2, -1]], dilations: [2, 1], lhsDilation: [1, 1], groups: 1 };
+    const p: ConvParams = {
+      strides: [2, 1],
+      padding: [
+        [1, 0],
+        [2, -1],
+      ],
+      dilations: [2, 1],
+      lhsDilation: [1, 1],
+      groups: 1,
+    };
     const [tx, tw] = [T(randomImg([1, 1, 2, 2], 13)), T(randomImg([1, 3, 2, 1], 14))];
     checkGrads((a: AnyTensor, b: AnyTensor) => bind(conv2dP, [a, b], p), [tx, tw], { order: 2, seed: 10 });
     [tx, tw].forEach((t) => t.dispose());
@@ -183,10 +343,12 @@ test("second order where a rule's convolution crops its whole input (it reads on
 });
 
 describe("conv2d under vmap", () => {
-  const xs = [2, 5, 5, 2], ws = [3, 3, 2, 3];
+  const xs = [2, 5, 5, 2],
+    ws = [3, 3, 2, 3];
   const opts: Conv2dOptions = { strides: [1, 2], padding: "same" };
   const n = 3;
-  const stack = (imgs: Img[]): AnyTensor => tensor(Float32Array.from(imgs.flatMap((i) => Array.from(i.data))), [imgs.length, ...imgs[0].shape]) as AnyTensor;
+  const stack = (imgs: Img[]): AnyTensor =>
+    tensor(Float32Array.from(imgs.flatMap((i) => Array.from(i.data))), [imgs.length, ...imgs[0].shape]);
   const xsN = [0, 1, 2].map((i) => randomImg(xs, 20 + i));
   const wsN = [0, 1, 2].map((i) => randomImg(ws, 30 + i));
 
@@ -236,7 +398,11 @@ describe("conv2d under vmap", () => {
         const y = refConv(x, wsN[0], p);
         const ref = refConvBackward(x, wsN[0], { data: y.data.map((v) => 2 * v), shape: y.shape }, p);
         const k = 3 * 3 * 2 * 3;
-        assertAllClose(Array.from(g.dataSync() as Float32Array).slice(b * k, (b + 1) * k), ref.dw.data, { rtol: 1e-4, atol: 1e-4, what: `example ${b}` });
+        assertAllClose(Array.from(g.dataSync() as Float32Array).slice(b * k, (b + 1) * k), ref.dw.data, {
+          rtol: 1e-4,
+          atol: 1e-4,
+          what: `example ${b}`,
+        });
       }
       assertAllClose(g2, g, { rtol: 1e-6, atol: 1e-6, what: "jit" });
       [X, W, g, g2].forEach((t) => t.dispose());
@@ -248,16 +414,30 @@ describe("conv2d under vmap", () => {
 describe("conv1d", () => {
   test.each([
     { name: "same", xs: [2, 9, 3], ws: [3, 3, 4], opts: { padding: "same" as const }, out: [2, 9, 4] },
-    { name: "stride 2, dilation 2, [2, 1]", xs: [1, 10, 2], ws: [3, 2, 2], opts: { stride: 2, dilation: 2, padding: [2, 1] as const }, out: [1, 5, 2] },
+    {
+      name: "stride 2, dilation 2, [2, 1]",
+      xs: [1, 10, 2],
+      ws: [3, 2, 2],
+      opts: { stride: 2, dilation: 2, padding: [2, 1] as const },
+      out: [1, 5, 2],
+    },
   ])("$name: values and gradients match the 2-D reference on a height-1 image", ({ xs, ws, opts, out }) => {
     leakFree(() => {
-      const x = randomImg(xs, 40), w = randomImg(ws, 41), ct = randomImg(out, 42);
+      const x = randomImg(xs, 40),
+        w = randomImg(ws, 41),
+        ct = randomImg(out, 42);
       const x2 = { data: x.data, shape: [xs[0], 1, xs[1], xs[2]] };
       const w2 = { data: w.data, shape: [1, ...ws] };
       const p = resolved(x2.shape, w2.shape, {
         strides: [1, opts.stride ?? 1],
         dilations: [1, opts.dilation ?? 1],
-        padding: opts.padding === "same" ? "same" : [[0, 0], [opts.padding[0], opts.padding[1]]],
+        padding:
+          opts.padding === "same"
+            ? "same"
+            : [
+                [0, 0],
+                [opts.padding[0], opts.padding[1]],
+              ],
       });
       const [tx, tw, tct] = [T(x), T(w), T(ct)];
       const [y, back] = vjp((a: AnyTensor, b: AnyTensor) => conv1d(a, b, opts), tx, tw);
@@ -295,17 +475,32 @@ describe("conv errors", () => {
       message: 'conv2d: width: input 5 is smaller than the effective kernel 7 (padding "valid") (input [1, 5, 5, 1], filter [3, 3, 1, 8])',
     },
     {
-      call: () => conv2d(z([1, 2, 5, 1]), z([5, 3, 1, 8]), { padding: [[1, 0], [0, 0]] }),
+      call: () =>
+        conv2d(z([1, 2, 5, 1]), z([5, 3, 1, 8]), {
+          padding: [
+            [1, 0],
+            [0, 0],
+          ],
+        }),
       message: "conv2d: height: padded input 3 is smaller than the effective kernel 5 (input [1, 2, 5, 1], filter [5, 3, 1, 8])",
     },
     { call: () => conv2d(z([1, 5, 5, 1]), z([3, 3, 1, 8]), { strides: 0 }), message: "conv2d: strides must be positive integers, got 0" },
-    { call: () => conv2d(z([1, 5, 5, 1]), z([3, 3, 1, 8]), { strides: [2, -1] }), message: "conv2d: strides must be positive integers, got [2, -1]" },
-    { call: () => conv2d(z([1, 5, 5, 1]), z([3, 3, 1, 8]), { dilations: 1.5 }), message: "conv2d: dilations must be positive integers, got 1.5" },
+    {
+      call: () => conv2d(z([1, 5, 5, 1]), z([3, 3, 1, 8]), { strides: [2, -1] }),
+      message: "conv2d: strides must be positive integers, got [2, -1]",
+    },
+    {
+      call: () => conv2d(z([1, 5, 5, 1]), z([3, 3, 1, 8]), { dilations: 1.5 }),
+      message: "conv2d: dilations must be positive integers, got 1.5",
+    },
     {
       call: () => conv2d(z([1, 5, 5, 1]), z([3, 3, 1, 8]), { padding: "full" as never }),
       message: 'conv2d: padding must be "same", "valid", a non-negative integer or [[top, bottom], [left, right]], got "full"',
     },
-    { call: () => conv2d(z([1, 5, 5, 1]), keep(tensor(new Int32Array(9), [3, 3, 1, 1], "int32") as AnyTensor)), message: "conv2d: argument 1 must be float32, got int32" },
+    {
+      call: () => conv2d(z([1, 5, 5, 1]), keep(tensor(new Int32Array(9), [3, 3, 1, 1], "int32") as AnyTensor)),
+      message: "conv2d: argument 1 must be float32, got int32",
+    },
     { call: () => conv1d(z([4, 10]), z([3, 1, 2])), message: "conv1d expects x as [batch, W, C], got [4, 10]" },
     { call: () => conv1d(z([4, 10, 2]), z([3, 1, 2])), message: "conv1d: x has 2 channels but the filter expects 1 ([3, 1, 2])" },
     {
@@ -319,7 +514,8 @@ describe("conv errors", () => {
   });
 
   test("messages under vmap name the per-example shapes", () => {
-    const x = z([4, 1, 5, 5, 3]), w = z([3, 3, 1, 8]);
+    const x = z([4, 1, 5, 5, 3]),
+      w = z([3, 3, 1, 8]);
     expect(() => vmap((a: AnyTensor) => conv2d(a, w))(x)).toThrow("conv2d: x has 3 channels but the filter expects 1 ([3, 3, 1, 8])");
     expect(() => vmap((a: AnyTensor) => conv2d(a, w))(z([4, 5, 5]))).toThrow("conv2d expects x as [batch, H, W, C], got [5, 5]");
   });
@@ -338,7 +534,6 @@ test("jvp is linear in each argument: J_x x = J_w w = conv2d(x, w)", () => {
     [tx, tw, zx, zw, y1, t1, y2, t2].forEach((t) => t.dispose());
   });
 });
-
 
 test("a small CNN end to end: conv-tanh-maxPool-conv-avgPool-global-dense, gradients vs finite differences, jit(grad) = grad", () => {
   leakFree(() => {
@@ -374,7 +569,18 @@ test("output shapes follow the type-level ConvOutDim / Conv2d / Conv1d / Pool2d 
       [() => conv2d(z([2, 28, 28, 1]), z([3, 3, 1, 1]), { strides: 2 }), [2, 13, 13, 1]], // ConvOutDim<28, 3, 2, "valid"> = 13
       [() => conv2d(z([2, 28, 28, 1]), z([3, 3, 1, 32]), { padding: "same" }), [2, 28, 28, 32]],
       [() => conv2d(z([1, 7, 7, 1]), z([3, 3, 1, 1]), { strides: 2, padding: "same" }), [1, 4, 4, 1]], // ceil(7 / 2)
-      [() => conv2d(z([1, 7, 9, 1]), z([3, 3, 1, 1]), { strides: [2, 3], padding: [[1, 2], [0, 1]], dilations: 2 }), [1, 3, 2, 1]], // floor((7+3-5)/2)+1, floor((9+1-5)/3)+1
+      [
+        () =>
+          conv2d(z([1, 7, 9, 1]), z([3, 3, 1, 1]), {
+            strides: [2, 3],
+            padding: [
+              [1, 2],
+              [0, 1],
+            ],
+            dilations: 2,
+          }),
+        [1, 3, 2, 1],
+      ], // floor((7+3-5)/2)+1, floor((9+1-5)/3)+1
       [() => conv1d(z([2, 100, 8]), z([5, 8, 16])), [2, 96, 16]],
       [() => maxPool2d(z([2, 28, 28, 32]), { window: 2 }), [2, 14, 14, 32]],
       [() => avgPool2d(z([1, 7, 7, 1]), { window: 3, strides: 2 }), [1, 3, 3, 1]],

@@ -2,16 +2,34 @@
 // (tiled windows and overlapping/padded windows take different derivative routes), finite
 // differences to second order, max ties, the gather/scatter transpose pair, vmap, errors.
 import { afterEach, describe, expect, test } from "vitest";
-import { grad, vjp, vmap } from "../src/core/index.js";
-import { avgPool2d, globalAvgPool2d, globalMaxPool2d, maxPool2d, type Pool2dOptions } from "../src/core/primitives/pool.js";
-import { mul, square } from "../src/core/primitives/elementwise.js";
-import { sum } from "../src/core/primitives/reduce.js";
+import {
+  grad,
+  vjp,
+  vmap,
+  avgPool2d,
+  globalAvgPool2d,
+  globalMaxPool2d,
+  maxPool2d,
+  type Pool2dOptions,
+  mul,
+  square,
+  sum,
+} from "../src/core/index.js";
 import { tensor, type AnyTensor, type Tensor } from "../src/tensor/index.js";
 import { liveTensors } from "../src/backend/index.js";
 import { assertAllClose, checkGrads } from "../src/testing/index.js";
-import { randomData, randomImg, refAvgPool, refAvgPoolBackward, refMaxPool, refMaxPoolBackward, type Img, type RefPoolParams } from "./prim-conv-reference.js";
+import {
+  randomData,
+  randomImg,
+  refAvgPool,
+  refAvgPoolBackward,
+  refMaxPool,
+  refMaxPoolBackward,
+  type Img,
+  type RefPoolParams,
+} from "./prim-conv-reference.js";
 
-const T = (img: Img): AnyTensor => tensor(Float32Array.from(img.data), img.shape) as AnyTensor;
+const T = (img: Img): AnyTensor => tensor(Float32Array.from(img.data), img.shape);
 const scalarFn = <A extends AnyTensor[]>(f: (...a: A) => AnyTensor) => f as unknown as (...a: A) => Tensor<[]>;
 
 function leakFree(body: () => void): void {
@@ -39,17 +57,90 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { name: "window 2 (tiled)", xs: [2, 4, 6, 3], opts: { window: 2 }, p: { window: [2, 2], strides: [2, 2], padding: [[0, 0], [0, 0]] }, out: [2, 2, 3, 3] },
-  { name: "window 2, odd size (tiled, unused border)", xs: [1, 5, 7, 2], opts: { window: 2 }, p: { window: [2, 2], strides: [2, 2], padding: [[0, 0], [0, 0]] }, out: [1, 2, 3, 2] },
-  { name: "window 3, stride 2, same", xs: [2, 5, 6, 2], opts: { window: 3, strides: 2, padding: "same" }, p: { window: [3, 3], strides: [2, 2], padding: [[1, 1], [0, 1]] }, out: [2, 3, 3, 2] },
-  { name: "window [2, 3], strides [1, 2], explicit", xs: [1, 4, 7, 2], opts: { window: [2, 3], strides: [1, 2], padding: [[1, 0], [0, 2]] }, p: { window: [2, 3], strides: [1, 2], padding: [[1, 0], [0, 2]] }, out: [1, 4, 4, 2] },
-  { name: "window 2, stride 2, same on odd size (padded tile)", xs: [1, 3, 3, 1], opts: { window: 2, padding: "same" }, p: { window: [2, 2], strides: [2, 2], padding: [[0, 1], [0, 1]] }, out: [1, 2, 2, 1] },
+  {
+    name: "window 2 (tiled)",
+    xs: [2, 4, 6, 3],
+    opts: { window: 2 },
+    p: {
+      window: [2, 2],
+      strides: [2, 2],
+      padding: [
+        [0, 0],
+        [0, 0],
+      ],
+    },
+    out: [2, 2, 3, 3],
+  },
+  {
+    name: "window 2, odd size (tiled, unused border)",
+    xs: [1, 5, 7, 2],
+    opts: { window: 2 },
+    p: {
+      window: [2, 2],
+      strides: [2, 2],
+      padding: [
+        [0, 0],
+        [0, 0],
+      ],
+    },
+    out: [1, 2, 3, 2],
+  },
+  {
+    name: "window 3, stride 2, same",
+    xs: [2, 5, 6, 2],
+    opts: { window: 3, strides: 2, padding: "same" },
+    p: {
+      window: [3, 3],
+      strides: [2, 2],
+      padding: [
+        [1, 1],
+        [0, 1],
+      ],
+    },
+    out: [2, 3, 3, 2],
+  },
+  {
+    name: "window [2, 3], strides [1, 2], explicit",
+    xs: [1, 4, 7, 2],
+    opts: {
+      window: [2, 3],
+      strides: [1, 2],
+      padding: [
+        [1, 0],
+        [0, 2],
+      ],
+    },
+    p: {
+      window: [2, 3],
+      strides: [1, 2],
+      padding: [
+        [1, 0],
+        [0, 2],
+      ],
+    },
+    out: [1, 4, 4, 2],
+  },
+  {
+    name: "window 2, stride 2, same on odd size (padded tile)",
+    xs: [1, 3, 3, 1],
+    opts: { window: 2, padding: "same" },
+    p: {
+      window: [2, 2],
+      strides: [2, 2],
+      padding: [
+        [0, 1],
+        [0, 1],
+      ],
+    },
+    out: [1, 2, 2, 1],
+  },
 ];
 
 describe.each(CASES)("$name", ({ xs, opts, p, out }) => {
   test("maxPool2d: values, gradient = reference, finite differences to second order", () => {
     leakFree(() => {
-      const x = distinctImg(xs, 1), ct = randomImg(out, 2);
+      const x = distinctImg(xs, 1),
+        ct = randomImg(out, 2);
       const [tx, tct] = [T(x), T(ct)];
       const [y, back] = vjp((a: AnyTensor) => maxPool2d(a, opts), tx);
       expect([...y.shape]).toEqual(out);
@@ -64,7 +155,8 @@ describe.each(CASES)("$name", ({ xs, opts, p, out }) => {
 
   test("avgPool2d: values (padding excluded from the mean), gradient = reference, finite differences", () => {
     leakFree(() => {
-      const x = randomImg(xs, 3), ct = randomImg(out, 4);
+      const x = randomImg(xs, 3),
+        ct = randomImg(out, 4);
       const [tx, tct] = [T(x), T(ct)];
       const [y, back] = vjp((a: AnyTensor) => avgPool2d(a, opts), tx);
       expect([...y.shape]).toEqual(out);
@@ -94,7 +186,11 @@ describe.each(CASES)("$name", ({ xs, opts, p, out }) => {
           const y = ref(imgs[b], p);
           const pick = (t: AnyTensor, s: number[]) => Array.from(t.dataSync() as Float32Array).slice(b * size(s), (b + 1) * size(s));
           assertAllClose(pick(ys, out), y.data, { what: `vmap forward ${b}` });
-          assertAllClose(pick(gs, xs), refBack(imgs[b], { data: y.data.map((v) => 2 * v), shape: y.shape }, p).data, { rtol: 1e-5, atol: 1e-6, what: `vmap grad ${b}` });
+          assertAllClose(pick(gs, xs), refBack(imgs[b], { data: y.data.map((v) => 2 * v), shape: y.shape }, p).data, {
+            rtol: 1e-5,
+            atol: 1e-6,
+            what: `vmap grad ${b}`,
+          });
         }
         [ys, gs].forEach((t) => t.dispose());
       }
@@ -109,7 +205,7 @@ describe("max ties", () => {
   test("tiled windows split the derivative evenly among tied maxima (as the max reduction)", () => {
     leakFree(() => {
       const tx = tensor(x, [1, 2, 4, 1]) as AnyTensor;
-      const g = grad(scalarFn((a: AnyTensor) => sum(mul(maxPool2d(a, { window: 2 }), tensor([1, 10], [1, 1, 2, 1]) as AnyTensor))))(tx) as AnyTensor;
+      const g = grad(scalarFn((a: AnyTensor) => sum(mul(maxPool2d(a, { window: 2 }), tensor([1, 10], [1, 1, 2, 1]) as AnyTensor))))(tx);
       assertAllClose(g, [0.25, 0.25, 0, 5, 0.25, 0.25, 5, 0], { what: "tied gradient" });
       [tx, g].forEach((t) => t.dispose());
     });
@@ -118,7 +214,7 @@ describe("max ties", () => {
   test("overlapping windows split too: each window's unit goes evenly to its tied maxima", () => {
     leakFree(() => {
       const tx = tensor(x, [1, 2, 4, 1]) as AnyTensor;
-      const g = grad(scalarFn((a: AnyTensor) => sum(maxPool2d(a, { window: 2, strides: 1 }))))(tx) as AnyTensor;
+      const g = grad(scalarFn((a: AnyTensor) => sum(maxPool2d(a, { window: 2, strides: 1 }))))(tx);
       // windows {0,1,4,5} all 5; {1,2,5,6} max 7 at 6; {2,3,6,7} 7 at 3 and 6
       assertAllClose(g, [0.25, 0.25, 0, 0.5, 0.25, 0.25, 1.5, 0], { what: "tied gradient" });
       [tx, g].forEach((t) => t.dispose());
@@ -131,7 +227,7 @@ describe("max ties", () => {
       const f = (a: AnyTensor) => maxPool2d(a, { window: 2, strides: 1, padding: "same" });
       const y = f(tx);
       assertAllClose(y, [-1, -1, -2, -4], { what: "values" });
-      const g = grad(scalarFn((a: AnyTensor) => sum(f(a))))(tx) as AnyTensor;
+      const g = grad(scalarFn((a: AnyTensor) => sum(f(a))))(tx);
       assertAllClose(g, [0, 2, 1, 1], { what: "gradient" });
       [tx, y, g].forEach((t) => t.dispose());
     });
@@ -142,7 +238,8 @@ test("global pooling: mean and max over H and W, with gradients", () => {
   leakFree(() => {
     const x = randomImg([2, 3, 4, 5], 30);
     const tx = T(x);
-    const mean = new Float64Array(10), mx = new Float64Array(10).fill(-Infinity);
+    const mean = new Float64Array(10),
+      mx = new Float64Array(10).fill(-Infinity);
     for (let b = 0; b < 2; b++)
       for (let i = 0; i < 12; i++)
         for (let c = 0; c < 5; c++) {
@@ -150,7 +247,9 @@ test("global pooling: mean and max over H and W, with gradients", () => {
           mean[b * 5 + c] += v / 12;
           mx[b * 5 + c] = Math.max(mx[b * 5 + c], v);
         }
-    const ga = globalAvgPool2d(tx), gm = globalMaxPool2d(tx), gk = globalAvgPool2d(tx, true);
+    const ga = globalAvgPool2d(tx),
+      gm = globalMaxPool2d(tx),
+      gk = globalAvgPool2d(tx, true);
     expect([...ga.shape]).toEqual([2, 5]);
     expect([...gk.shape]).toEqual([2, 1, 1, 5]);
     assertAllClose(ga, mean, { what: "globalAvgPool2d" });
@@ -170,10 +269,19 @@ describe("pool errors", () => {
   afterEach(() => made.splice(0).forEach((t) => t.dispose()));
   test.each([
     { call: () => maxPool2d(z([32, 784]), { window: 2 }), message: "maxPool2d expects x as [batch, H, W, C], got [32, 784]" },
-    { call: () => avgPool2d(z([1, 1, 5, 2]), { window: 2 }), message: 'avgPool2d: height: input 1 is smaller than the effective kernel 2 (padding "valid") (input [1, 1, 5, 2], window [2, 2])' },
+    {
+      call: () => avgPool2d(z([1, 1, 5, 2]), { window: 2 }),
+      message: 'avgPool2d: height: input 1 is smaller than the effective kernel 2 (padding "valid") (input [1, 1, 5, 2], window [2, 2])',
+    },
     { call: () => maxPool2d(z([1, 4, 4, 1]), { window: 0 }), message: "maxPool2d: window must be positive integers, got 0" },
-    { call: () => maxPool2d(z([1, 4, 4, 1]), { window: 2, strides: [1, 0] }), message: "maxPool2d: strides must be positive integers, got [1, 0]" },
-    { call: () => maxPool2d(z([1, 4, 4, 1]), { window: 2, padding: 2 }), message: "maxPool2d: padding must be non-negative integers smaller than the window [2, 2], got [[2,2],[2,2]]" },
+    {
+      call: () => maxPool2d(z([1, 4, 4, 1]), { window: 2, strides: [1, 0] }),
+      message: "maxPool2d: strides must be positive integers, got [1, 0]",
+    },
+    {
+      call: () => maxPool2d(z([1, 4, 4, 1]), { window: 2, padding: 2 }),
+      message: "maxPool2d: padding must be non-negative integers smaller than the window [2, 2], got [[2,2],[2,2]]",
+    },
     { call: () => globalAvgPool2d(z([4, 10])), message: "globalAvgPool2d expects x as [batch, H, W, C], got [4, 10]" },
   ])("$message", ({ call, message }) => {
     expect(call).toThrow(message);

@@ -19,12 +19,18 @@ export interface RefConvParams {
 const dil = (n: number, d: number) => (n === 0 ? 0 : (n - 1) * d + 1);
 
 export function refConvShape(xs: readonly number[], ws: readonly number[], p: RefConvParams): number[] {
-  const out = (i: 0 | 1) => Math.floor((dil(xs[1 + i], p.lhsDilation[i]) + p.padding[i][0] + p.padding[i][1] - dil(ws[i], p.dilations[i])) / p.strides[i]) + 1;
+  const out = (i: 0 | 1) =>
+    Math.floor((dil(xs[1 + i], p.lhsDilation[i]) + p.padding[i][0] + p.padding[i][1] - dil(ws[i], p.dilations[i])) / p.strides[i]) + 1;
   return [xs[0], out(0), out(1), ws[3]];
 }
 
 /** Calls visit(x index, w index, out index) for every product term of the convolution. */
-function convTerms(xs: readonly number[], ws: readonly number[], p: RefConvParams, visit: (xi: number, wi: number, oi: number) => void): void {
+function convTerms(
+  xs: readonly number[],
+  ws: readonly number[],
+  p: RefConvParams,
+  visit: (xi: number, wi: number, oi: number) => void,
+): void {
   const [b, h, w, c] = xs;
   const [kh, kw, cg, co] = ws;
   const [, oh, ow] = refConvShape(xs, ws, p);
@@ -41,7 +47,8 @@ function convTerms(xs: readonly number[], ws: readonly number[], p: RefConvParam
               const iy = oy * p.strides[0] + ky * p.dilations[0] - p.padding[0][0];
               const ix = ox * p.strides[1] + kx * p.dilations[1] - p.padding[1][0];
               if (iy < 0 || ix < 0 || iy % p.lhsDilation[0] !== 0 || ix % p.lhsDilation[1] !== 0) continue;
-              const y = iy / p.lhsDilation[0], x = ix / p.lhsDilation[1];
+              const y = iy / p.lhsDilation[0],
+                x = ix / p.lhsDilation[1];
               if (y >= h || x >= w) continue;
               for (let ci = 0; ci < cg; ci++) {
                 const xi = ((n * h + y) * w + x) * c + g * cg + ci;
@@ -143,5 +150,11 @@ export function randomData(n: number, seed: number): Float64Array {
 }
 
 export function randomImg(shape: readonly number[], seed: number): Img {
-  return { data: randomData(shape.reduce((a, b) => a * b, 1), seed), shape };
+  return {
+    data: randomData(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+    ),
+    shape,
+  };
 }

@@ -1,9 +1,19 @@
 import { describe, expect, test } from "vitest";
 import { tensor, zeros, type AnyTensor } from "../src/tensor/index.js";
-import { jit } from "../src/core/index.js";
-import { concat, stack } from "../src/core/primitives/concat.js";
-import { expandDims, squeeze } from "../src/core/primitives/squeeze.js";
-import { at, build, checkGradient, checkJvpVjp, checkVmap, errorOf, gridValues, noLeaks, rng, toTensor, type Input } from "./prim-shape-helpers.js";
+import { jit, concat, stack, expandDims, squeeze } from "../src/core/index.js";
+import {
+  at,
+  build,
+  checkGradient,
+  checkJvpVjp,
+  checkVmap,
+  errorOf,
+  gridValues,
+  noLeaks,
+  rng,
+  toTensor,
+  type Input,
+} from "./prim-shape-helpers.js";
 
 /** concat in plain JS. */
 function refConcat(parts: readonly Input[], axis: number): [number[], number[]] {
@@ -12,7 +22,12 @@ function refConcat(parts: readonly Input[], axis: number): [number[], number[]] 
   const data = build(shape, (o) => {
     let j = o[axis];
     for (const p of parts) {
-      if (j < p.shape[axis]) return at(p.data, p.shape, o.map((v, k) => (k === axis ? j : v)));
+      if (j < p.shape[axis])
+        return at(
+          p.data,
+          p.shape,
+          o.map((v, k) => (k === axis ? j : v)),
+        );
       j -= p.shape[axis];
     }
     throw new Error("unreachable");
@@ -22,7 +37,9 @@ function refConcat(parts: readonly Input[], axis: number): [number[], number[]] 
 
 describe("concat", () => {
   const next = rng(11);
-  const a = gridValues([2, 3, 2], next), b = gridValues([2, 1, 2], next), c = gridValues([2, 4, 2], next);
+  const a = gridValues([2, 3, 2], next),
+    b = gridValues([2, 1, 2], next),
+    c = gridValues([2, 4, 2], next);
 
   test("forward matches plain JS on every axis, negative axes included", () => {
     noLeaks((own) => {
@@ -46,7 +63,11 @@ describe("concat", () => {
     noLeaks((own) => {
       const i = own(concat([own(tensor([1, 2], [1, 2], "int32")), own(tensor([3, 4, 5, 6], [2, 2], "int32"))]));
       expect(i.dtype).toBe("int32");
-      expect(i.arraySync()).toEqual([[1, 2], [3, 4], [5, 6]]);
+      expect(i.arraySync()).toEqual([
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ]);
       const ta = own(toTensor(a));
       const e = own(concat([own(zeros([2, 0, 2])), ta], 1));
       expect(Array.from(e.dataSync())).toEqual(a.data);
@@ -65,7 +86,9 @@ describe("concat", () => {
       expect(errorOf(() => concat([x, x], 2))).toBe("concat: axis 2 is out of range for [2, 3] (rank 2)");
       expect(errorOf(() => concat([x, x], -3))).toBe("concat: axis -3 is out of range for [2, 3] (rank 2)");
       expect(errorOf(() => concat([x], 5))).toBe("concat: axis 5 is out of range for [2, 3] (rank 2)");
-      expect(errorOf(() => concat([x, own(zeros([2, 3], "int32"))]))).toBe("concat: tensor 1 is int32 but tensor 0 is float32; cast one first");
+      expect(errorOf(() => concat([x, own(zeros([2, 3], "int32"))]))).toBe(
+        "concat: tensor 1 is int32 but tensor 0 is float32; cast one first",
+      );
       expect(errorOf(() => concat([own(zeros([])), own(zeros([]))]))).toBe("concat: cannot join scalars (rank 0) along an axis; use stack");
     });
   });
@@ -93,8 +116,9 @@ describe("concat", () => {
   test("runs under jit", () => {
     noLeaks((own) => {
       const f = jit((x: AnyTensor, y: AnyTensor) => concat([x, y, x], 0));
-      const ta = own(toTensor(a)), tb = own(toTensor(a));
-      const y = own(f(ta, tb) as AnyTensor);
+      const ta = own(toTensor(a)),
+        tb = own(toTensor(a));
+      const y = own(f(ta, tb));
       const [, data] = refConcat([a, a, a], 0);
       expect(Array.from(y.dataSync())).toEqual(data);
       f.dispose();
@@ -109,12 +133,24 @@ describe("stack", () => {
   test("forward matches plain JS for every axis", () => {
     noLeaks((own) => {
       const ts = own(parts.map(toTensor));
-      for (const [axis, norm] of [[0, 0], [1, 1], [2, 2], [-1, 2], [-3, 0]]) {
+      for (const [axis, norm] of [
+        [0, 0],
+        [1, 1],
+        [2, 2],
+        [-1, 2],
+        [-3, 0],
+      ]) {
         const y = own(stack(ts, axis));
         const shape = [2, 3];
         shape.splice(norm, 0, 3);
         expect(y.shape).toEqual(shape);
-        const data = build(shape, (o) => at(parts[o[norm]].data, [2, 3], o.filter((_, k) => k !== norm)));
+        const data = build(shape, (o) =>
+          at(
+            parts[o[norm]].data,
+            [2, 3],
+            o.filter((_, k) => k !== norm),
+          ),
+        );
         expect(Array.from(y.dataSync())).toEqual(data);
       }
       expect(own(stack([ts[0]])).shape).toEqual([1, 2, 3]);
@@ -127,8 +163,12 @@ describe("stack", () => {
       expect(errorOf(() => stack([]))).toBe("stack: needs at least one tensor, got none");
       expect(errorOf(() => stack([x, x], 3))).toBe("stack: axis 3 is out of range for stacking [2, 3] (axes -3 to 2)");
       expect(errorOf(() => stack([x, x], -4))).toBe("stack: axis -4 is out of range for stacking [2, 3] (axes -3 to 2)");
-      expect(errorOf(() => stack([x, own(zeros([3, 2]))]))).toBe("stack: tensor 1 has shape [3, 2] but tensor 0 has [2, 3]; stacked tensors need equal shapes");
-      expect(errorOf(() => stack([x, own(zeros([2, 3], "int32"))]))).toBe("stack: tensor 1 is int32 but tensor 0 is float32; cast one first");
+      expect(errorOf(() => stack([x, own(zeros([3, 2]))]))).toBe(
+        "stack: tensor 1 has shape [3, 2] but tensor 0 has [2, 3]; stacked tensors need equal shapes",
+      );
+      expect(errorOf(() => stack([x, own(zeros([2, 3], "int32"))]))).toBe(
+        "stack: tensor 1 is int32 but tensor 0 is float32; cast one first",
+      );
     });
   });
 

@@ -22,11 +22,11 @@ export function gridValues(shape: readonly number[], next: () => number): Input 
 }
 
 export function toTensor(i: Input): AnyTensor {
-  return tensor(i.shape.length === 0 ? i.data[0] : [...i.data], i.shape) as AnyTensor;
+  return tensor(i.shape.length === 0 ? i.data[0] : [...i.data], i.shape);
 }
 
 export function ints(data: readonly number[], shape: readonly number[]): AnyTensor {
-  return tensor(shape.length === 0 ? data[0] : [...data], shape, "int32") as AnyTensor;
+  return tensor(shape.length === 0 ? data[0] : [...data], shape, "int32");
 }
 
 /** Runs `body`, disposes what it registered with `own`, and asserts that no tfjs tensor leaked. */
@@ -63,7 +63,7 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
 export function checkGradient(op: Op, inputs: readonly Input[], seed = 1): void {
   noLeaks((own) => {
     const xs = own(inputs.map(toTensor));
-    checkGrads(op as (...a: AnyTensor[]) => AnyTensor, xs, { order: 2, seed });
+    checkGrads(op, xs, { order: 2, seed });
   });
 }
 
@@ -73,12 +73,12 @@ export function checkJvpVjp(op: Op, inputs: readonly Input[], seed = 2): void {
     const next = rng(seed);
     const xs = own(inputs.map(toTensor));
     const vs = inputs.map((i) => gridValues(i.shape, next));
-    const [y, yDot] = jvp(op as (...a: AnyTensor[]) => AnyTensor, xs, own(vs.map(toTensor)));
+    const [y, yDot] = jvp(op, xs, own(vs.map(toTensor)));
     own([y, yDot]);
-    const u = gridValues(y.shape as readonly number[], next);
-    const [y2, back] = vjp(op as (...a: AnyTensor[]) => AnyTensor, ...xs);
+    const u = gridValues(y.shape, next);
+    const [y2, back] = vjp(op, ...xs);
     own(y2);
-    const xBars = own(back(own(toTensor(u))) as AnyTensor[]);
+    const xBars = own(back(own(toTensor(u))));
     back.dispose();
     const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
       let s = 0;
@@ -95,14 +95,14 @@ export function checkJvpVjp(op: Op, inputs: readonly Input[], seed = 2): void {
 /** Example i of a batched tensor, rebuilt from plain data (so the check does not use the ops under test). */
 function example(x: AnyTensor, i: number): AnyTensor {
   const rows = x.arraySync() as unknown[];
-  return tensor(rows[i] as never, (x.shape as readonly number[]).slice(1), x.dtype) as AnyTensor;
+  return tensor(rows[i] as never, x.shape.slice(1), x.dtype);
 }
 
 /** vmap(op)(args) equals op applied to each example and stacked (args with axis null are shared). */
 export function checkVmap(op: Op, args: readonly AnyTensor[], inAxes: readonly (0 | null)[]): void {
   noLeaks((own) => {
-    const n = (args[inAxes.indexOf(0)].shape as readonly number[])[0];
-    const batched = own(vmap(op as (...a: AnyTensor[]) => AnyTensor, { inAxes })(...args) as AnyTensor);
+    const n = args[inAxes.indexOf(0)].shape[0];
+    const batched = own(vmap(op, { inAxes })(...args) as AnyTensor);
     const rows = batched.arraySync() as unknown[];
     expect(batched.shape[0]).toBe(n);
     for (let i = 0; i < n; i++) {

@@ -1,11 +1,19 @@
 import { describe, expect, test } from "vitest";
 import { tensor, zeros, type AnyTensor } from "../src/tensor/index.js";
-import { grad } from "../src/core/index.js";
-import { slice, stridedSlice } from "../src/core/primitives/slice.js";
-import { pad } from "../src/core/primitives/pad.js";
-import { mul, sin } from "../src/core/primitives/elementwise.js";
-import { sum } from "../src/core/primitives/reduce.js";
-import { at, build, checkGradient, checkJvpVjp, checkVmap, errorOf, expectClose, gridValues, noLeaks, rng, toTensor } from "./prim-shape-helpers.js";
+import { grad, slice, stridedSlice, pad, mul, sin, sum } from "../src/core/index.js";
+import {
+  at,
+  build,
+  checkGradient,
+  checkJvpVjp,
+  checkVmap,
+  errorOf,
+  expectClose,
+  gridValues,
+  noLeaks,
+  rng,
+  toTensor,
+} from "./prim-shape-helpers.js";
 
 const next = rng(41);
 const x = gridValues([3, 4, 5], next);
@@ -16,15 +24,38 @@ describe("slice", () => {
       const t = own(toTensor(x));
       const cases: [number[], number[], number[], number[]][] = [
         // begin, size, resolved begin, resolved size
-        [[1, 0, 2], [1, -1, 2], [1, 0, 2], [1, 4, 2]],
+        [
+          [1, 0, 2],
+          [1, -1, 2],
+          [1, 0, 2],
+          [1, 4, 2],
+        ],
         [[0, 1], [2], [0, 1, 0], [2, 3, 5]],
-        [[2, 3, 4], [-1, -1, -1], [2, 3, 4], [1, 1, 1]],
-        [[0, 4, 0], [3, 0, 5], [0, 4, 0], [3, 0, 5]],
+        [
+          [2, 3, 4],
+          [-1, -1, -1],
+          [2, 3, 4],
+          [1, 1, 1],
+        ],
+        [
+          [0, 4, 0],
+          [3, 0, 5],
+          [0, 4, 0],
+          [3, 0, 5],
+        ],
       ];
       for (const [begin, size, b, z] of cases) {
         const y = own(slice(t, begin, size));
         expect(y.shape).toEqual(z);
-        expect(Array.from(y.dataSync())).toEqual(build(z, (o) => at(x.data, x.shape, o.map((v, k) => v + b[k]))));
+        expect(Array.from(y.dataSync())).toEqual(
+          build(z, (o) =>
+            at(
+              x.data,
+              x.shape,
+              o.map((v, k) => v + b[k]),
+            ),
+          ),
+        );
       }
       expect(slice(t, [0, 0, 0], [-1, 4, -1])).toBe(t);
       const i = own(slice(own(tensor([1, 2, 3, 4], [4], "int32")), [1], [2]));
@@ -40,7 +71,9 @@ describe("slice", () => {
       expect(errorOf(() => slice(t, [0, -1]))).toBe("slice: begin -1 at axis 1 is negative (shape [2, 3])");
       expect(errorOf(() => slice(t, [0, 4]))).toBe("slice: begin 4 exceeds dim 3 at axis 1 of [2, 3]");
       expect(errorOf(() => slice(t, [1, 1], [2, 1]))).toBe("slice: begin 1 + size 2 exceeds dim 2 at axis 0 of [2, 3]");
-      expect(errorOf(() => slice(t, [0, 0], [1, -2]))).toBe('slice: size -2 at axis 1 is invalid (only -1, meaning "to the end", may be negative)');
+      expect(errorOf(() => slice(t, [0, 0], [1, -2]))).toBe(
+        'slice: size -2 at axis 1 is invalid (only -1, meaning "to the end", may be negative)',
+      );
       expect(errorOf(() => slice(t, [0.5]))).toBe("slice: begin 0.5 at axis 0 is not an integer (shape [2, 3])");
     });
   });
@@ -58,16 +91,22 @@ describe("slice", () => {
     // f(x) = sum(w * sin(x[window])); h(x) = sum(v * grad f(x)) = sum_window v w cos(x); dh/dx = -v w sin(x) on the window
     noLeaks((own) => {
       const n = rng(43);
-      const begin = [1, 1, 0], size = [2, 2, 5];
-      const w = gridValues(size, n), v = gridValues(x.shape, n);
+      const begin = [1, 1, 0],
+        size = [2, 2, 5];
+      const w = gridValues(size, n),
+        v = gridValues(x.shape, n);
       const [tx, tw, tv] = own([x, w, v].map(toTensor));
       const f = (t: AnyTensor) => sum(mul(tw, sin(slice(t, begin, size))));
-      const h = (t: AnyTensor) => sum(mul(tv, grad(f as never)(t as never) as AnyTensor));
+      const h = (t: AnyTensor) => sum(mul(tv, grad(f as never)(t) as AnyTensor));
       const g2 = own(grad(h as never)(tx as never) as AnyTensor);
       const expected = build(x.shape, (o) => {
         const inside = o.every((d, k) => d >= begin[k] && d < begin[k] + size[k]);
         if (!inside) return 0;
-        const wv = at(w.data, size, o.map((d, k) => d - begin[k]));
+        const wv = at(
+          w.data,
+          size,
+          o.map((d, k) => d - begin[k]),
+        );
         return -at(v.data, x.shape, o) * wv * Math.sin(at(x.data, x.shape, o));
       });
       expectClose(g2.dataSync(), expected, 1e-5);
@@ -79,22 +118,56 @@ describe("pad", () => {
   const y = gridValues([2, 3], rng(51));
   const refPad = (p: [number, number][], value: number) => {
     const shape = y.shape.map((d, i) => d + p[i][0] + p[i][1]);
-    return [shape, build(shape, (o) => {
-      const inner = o.map((d, i) => d - p[i][0]);
-      return inner.every((d, i) => d >= 0 && d < y.shape[i]) ? at(y.data, y.shape, inner) : value;
-    })];
+    return [
+      shape,
+      build(shape, (o) => {
+        const inner = o.map((d, i) => d - p[i][0]);
+        return inner.every((d, i) => d >= 0 && d < y.shape[i]) ? at(y.data, y.shape, inner) : value;
+      }),
+    ];
   };
 
   test("forward matches plain JS, with any fill value", () => {
     noLeaks((own) => {
       const t = own(toTensor(y));
-      for (const [p, value] of [[[[1, 0], [2, 1]], 0], [[[0, 2], [0, 0]], 0.5], [[[1, 1], [1, 1]], -Infinity]] as [[number, number][], number][]) {
+      for (const [p, value] of [
+        [
+          [
+            [1, 0],
+            [2, 1],
+          ],
+          0,
+        ],
+        [
+          [
+            [0, 2],
+            [0, 0],
+          ],
+          0.5,
+        ],
+        [
+          [
+            [1, 1],
+            [1, 1],
+          ],
+          -Infinity,
+        ],
+      ] as [[number, number][], number][]) {
         const out = own(pad(t, p, value));
         const [shape, data] = refPad(p, value);
         expect(out.shape).toEqual(shape);
         expect(Array.from(out.dataSync())).toEqual(data);
       }
-      expect(pad(t, [[0, 0], [0, 0]], 3)).toBe(t);
+      expect(
+        pad(
+          t,
+          [
+            [0, 0],
+            [0, 0],
+          ],
+          3,
+        ),
+      ).toBe(t);
       expect(own(pad(own(tensor([1, 2], [2], "int32")), [[1, 1]], 9)).arraySync()).toEqual([9, 1, 2, 9]);
     });
   });
@@ -103,18 +176,55 @@ describe("pad", () => {
     noLeaks((own) => {
       const t = own(zeros([2, 3]));
       expect(errorOf(() => pad(t, [[1, 1]]))).toBe("pad: expected 2 [before, after] pairs (one per axis of [2, 3]), got 1");
-      expect(errorOf(() => pad(t, [[1, 1], [-1, 0]]))).toBe("pad: the padding at axis 1 must be [before, after] with non-negative integers, got [-1,0]");
+      expect(
+        errorOf(() =>
+          pad(t, [
+            [1, 1],
+            [-1, 0],
+          ]),
+        ),
+      ).toBe("pad: the padding at axis 1 must be [before, after] with non-negative integers, got [-1,0]");
       expect(errorOf(() => pad(own(zeros([2], "int32")), [[1, 1]], 0.5))).toBe("pad: an int32 tensor needs an integer fill value, got 0.5");
       expect(errorOf(() => pad(own(zeros([2], "bool")), [[1, 1]]))).toBe("pad: expects a numeric tensor, got bool");
     });
   });
 
   test("gradient, jvp/vjp identity and vmap", () => {
-    checkGradient((t) => pad(t, [[1, 2], [0, 3]], 0.25), [y]);
-    checkJvpVjp((t) => pad(t, [[2, 0], [1, 1]]), [y]);
+    checkGradient(
+      (t) =>
+        pad(
+          t,
+          [
+            [1, 2],
+            [0, 3],
+          ],
+          0.25,
+        ),
+      [y],
+    );
+    checkJvpVjp(
+      (t) =>
+        pad(t, [
+          [2, 0],
+          [1, 1],
+        ]),
+      [y],
+    );
     noLeaks((own) => {
       const ys = own(toTensor(gridValues([3, 2, 3], rng(52))));
-      checkVmap((t) => pad(t, [[1, 0], [2, 1]], -1), [ys], [0]);
+      checkVmap(
+        (t) =>
+          pad(
+            t,
+            [
+              [1, 0],
+              [2, 1],
+            ],
+            -1,
+          ),
+        [ys],
+        [0],
+      );
     });
   });
 });
@@ -124,16 +234,40 @@ describe("stridedSlice", () => {
     noLeaks((own) => {
       const t = own(toTensor(x));
       const cases: [number[], number[], number[]][] = [
-        [[0, 1, 0], [3, 4, 5], [2, 2, 2]],
-        [[1, 0, 1], [3, 4, 5], [1, 3, 3]],
-        [[0, 0, 4], [3, 4, 5], [3, 1, 1]],
-        [[0, 2, 0], [3, 2, 5], [1, 5, 1]],
+        [
+          [0, 1, 0],
+          [3, 4, 5],
+          [2, 2, 2],
+        ],
+        [
+          [1, 0, 1],
+          [3, 4, 5],
+          [1, 3, 3],
+        ],
+        [
+          [0, 0, 4],
+          [3, 4, 5],
+          [3, 1, 1],
+        ],
+        [
+          [0, 2, 0],
+          [3, 2, 5],
+          [1, 5, 1],
+        ],
       ];
       for (const [begin, end, st] of cases) {
         const shape = begin.map((b, i) => Math.ceil((end[i] - b) / st[i]));
         const out = own(stridedSlice(t, begin, end, st));
         expect(out.shape).toEqual(shape);
-        expect(Array.from(out.dataSync())).toEqual(build(shape, (o) => at(x.data, x.shape, o.map((v, k) => begin[k] + v * st[k]))));
+        expect(Array.from(out.dataSync())).toEqual(
+          build(shape, (o) =>
+            at(
+              x.data,
+              x.shape,
+              o.map((v, k) => begin[k] + v * st[k]),
+            ),
+          ),
+        );
       }
     });
   });
@@ -141,9 +275,13 @@ describe("stridedSlice", () => {
   test("errors", () => {
     noLeaks((own) => {
       const t = own(zeros([2, 3]));
-      expect(errorOf(() => stridedSlice(t, [0], [2, 3], [1]))).toBe("stridedSlice: begin, end and strides need equal lengths, got 1, 2 and 1");
+      expect(errorOf(() => stridedSlice(t, [0], [2, 3], [1]))).toBe(
+        "stridedSlice: begin, end and strides need equal lengths, got 1, 2 and 1",
+      );
       expect(errorOf(() => stridedSlice(t, [0, 0], [2, 3], [1, 0]))).toBe("stridedSlice: stride 0 at axis 1 must be a positive integer");
-      expect(errorOf(() => stridedSlice(t, [0, 2], [2, 1], [1, 1]))).toBe("stridedSlice: bounds 2..1 at axis 1 must satisfy 0 <= begin <= end <= 3 (shape [2, 3])");
+      expect(errorOf(() => stridedSlice(t, [0, 2], [2, 1], [1, 1]))).toBe(
+        "stridedSlice: bounds 2..1 at axis 1 must satisfy 0 <= begin <= end <= 3 (shape [2, 3])",
+      );
     });
   });
 

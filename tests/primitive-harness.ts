@@ -3,10 +3,7 @@
 import { expect } from "vitest";
 import * as fc from "fast-check";
 import * as tf from "@tensorflow/tfjs-core";
-import { bind, grad, jit, jvp, vjp, vmap } from "../src/core/index.js";
-import type { Primitive } from "../src/core/primitive.js";
-import { mul } from "../src/core/primitives/elementwise.js";
-import { sum } from "../src/core/primitives/reduce.js";
+import { bind, grad, jit, jvp, vjp, vmap, type Primitive, mul, sum } from "../src/core/index.js";
 import { Concrete, formatShape, type AnyTensor, type Tensor } from "../src/tensor/index.js";
 import { liveTensors } from "../src/backend/index.js";
 import { TensorValue, assertAllClose, checkGrads, withTensors } from "../src/testing/index.js";
@@ -29,7 +26,10 @@ export function forCases(spec: PrimitiveSpec, property: (c: PrimitiveCase, seed:
   );
 }
 
-const apply = (prim: Primitive, params: unknown) => (...xs: AnyTensor[]) => bind(prim, xs, params);
+const apply =
+  (prim: Primitive, params: unknown) =>
+  (...xs: AnyTensor[]) =>
+    bind(prim, xs, params);
 
 function shapeOf(x: { shape: unknown }): number[] {
   return [...(x.shape as readonly number[])];
@@ -58,7 +58,9 @@ export function checkShapeAndValues(name: string, prim: Primitive, spec: Primiti
       expect(raw.shape, "kernel shape vs shape rule").toEqual([...aval.shape]);
       expect(raw.dtype).toBe(aval.dtype);
       expect(Array.from(y.dataSync() as ArrayLike<number>)).toEqual(Array.from(raw.dataSync() as ArrayLike<number>));
-      const expected = spec.elementwise ? elementwise(spec.elementwise, c.inputs, aval.dtype === "int32") : spec.reference?.(c.inputs, c.params as never);
+      const expected = spec.elementwise
+        ? elementwise(spec.elementwise, c.inputs, aval.dtype === "int32")
+        : spec.reference?.(c.inputs, c.params);
       if (expected) {
         expect(shapeOf(y), "shape of the float64 reference").toEqual(expected.shape);
         assertAllClose(y, expected.data, { rtol: 2e-6, atol: 2e-6, what: `${name} against its float64 reference` });
@@ -85,12 +87,19 @@ export function checkFirstOrder(prim: Primitive, spec: PrimitiveSpec, c: Primiti
     // "zero" and "none": both modes must give exact zeros
     const tangents = xs.map((x) => (x.dtype === "float32" ? new Concrete(tf.onesLike(x.concrete())) : x) as AnyTensor);
     const [y, yDot] = jvp(f, xs, tangents);
-    expect(Array.from(yDot.dataSync() as ArrayLike<number>).every((v) => v === 0), "jvp gives zeros").toBe(true);
+    expect(
+      Array.from(yDot.dataSync() as ArrayLike<number>).every((v) => v === 0),
+      "jvp gives zeros",
+    ).toBe(true);
     if (outDType === "float32") {
       const [y2, back] = vjp(f, ...xs);
       const seed = new Concrete(tf.onesLike(y.concrete()));
       const cts = back(seed);
-      for (const i of floats) expect(Array.from(cts[i].dataSync()).every((v) => v === 0), "vjp gives zeros").toBe(true);
+      for (const i of floats)
+        expect(
+          Array.from(cts[i].dataSync()).every((v) => v === 0),
+          "vjp gives zeros",
+        ).toBe(true);
       for (const t of [...cts, y2, seed]) t.dispose();
       back.dispose();
     }
@@ -121,7 +130,8 @@ function batchOf(v: TensorValue, size: number, axis: number, rng: Rng): { stacke
   const outer = v.shape.slice(0, axis).reduce((a, b) => a * b, 1);
   const inner = v.shape.slice(axis).reduce((a, b) => a * b, 1);
   const data = new (v.data.constructor as new (n: number) => typeof v.data)(v.size * size);
-  for (let o = 0; o < outer; o++) for (let b = 0; b < size; b++) for (let i = 0; i < inner; i++) data[(o * size + b) * inner + i] = examples[b].data[o * inner + i];
+  for (let o = 0; o < outer; o++)
+    for (let b = 0; b < size; b++) for (let i = 0; i < inner; i++) data[(o * size + b) * inner + i] = examples[b].data[o * inner + i];
   const shape = [...v.shape.slice(0, axis), size, ...v.shape.slice(axis)];
   return { stacked: new TensorValue(shape, data, v.dtype), examples };
 }
@@ -133,7 +143,7 @@ export function checkVmap(name: string, prim: Primitive, c: PrimitiveCase, seed:
   const size = 2 + (seed % 2);
   for (let mask = 1; mask < 1 << n; mask++) {
     const inAxes = c.inputs.map((v, i) => (mask & (1 << i) ? Math.floor(rng.next() * (v.rank + 1)) : null));
-    const batches = c.inputs.map((v, i) => (inAxes[i] === null ? undefined : batchOf(v, size, inAxes[i]!, rng)));
+    const batches = c.inputs.map((v, i) => (inAxes[i] === null ? undefined : batchOf(v, size, inAxes[i], rng)));
     const args = c.inputs.map((v, i) => batches[i]?.stacked ?? v);
     const where = `${name} under vmap with inAxes ${JSON.stringify(inAxes)}`;
     withTensors(args, (xs) => {
@@ -181,8 +191,8 @@ export function checkJit(name: string, prim: Primitive, spec: PrimitiveSpec, c: 
       const loss = ((...a: AnyTensor[]) => sum(mul(f(...a), u))) as unknown as (...a: AnyTensor[]) => Tensor<[]>;
       const g = grad(loss, { argnums: floats });
       const jg = jit(g);
-      const gs = g(...xs) as unknown as AnyTensor[];
-      const jgs = jg(...xs) as unknown as AnyTensor[];
+      const gs = g(...xs);
+      const jgs = jg(...xs);
       gs.forEach((gi, k) => assertAllClose(jgs[k], gi, { rtol: 1e-6, atol: 1e-7, what: `jit(grad ${name}) for argument ${floats[k]}` }));
       for (const t of [...gs, ...jgs, u]) t.dispose();
       jg.dispose();
@@ -193,13 +203,18 @@ export function checkJit(name: string, prim: Primitive, spec: PrimitiveSpec, c: 
 }
 
 /** f'' of a unary elementwise primitive from grad(sum ∘ grad(sum ∘ f)) against a closed form. */
-export function checkClosedFormSecondDerivative(name: string, prim: Primitive, secondDerivative: (x: number) => number, c: PrimitiveCase): void {
+export function checkClosedFormSecondDerivative(
+  name: string,
+  prim: Primitive,
+  secondDerivative: (x: number) => number,
+  c: PrimitiveCase,
+): void {
   if (c.inputs[0].dtype !== "float32") return;
   withTensors([...c.inputs], ([x]) => {
     const f = (t: AnyTensor) => sum(bind(prim, [t], {}));
     // elementwise f: the Hessian of sum(f) is diagonal, and grad(sum ∘ grad) is that diagonal
     const df = grad(f as unknown as (t: AnyTensor) => Tensor<[]>);
-    const second = grad(((t: AnyTensor) => sum(df(t) as AnyTensor)) as unknown as (t: AnyTensor) => Tensor<[]>)(x) as AnyTensor;
+    const second = grad(((t: AnyTensor) => sum(df(t))) as unknown as (t: AnyTensor) => Tensor<[]>)(x);
     try {
       const expected = Array.from(c.inputs[0].data as Float32Array, secondDerivative);
       assertAllClose(second, expected, { rtol: 1e-4, atol: 1e-5, what: `${name}'' at ${formatShape(c.inputs[0].shape)}` });

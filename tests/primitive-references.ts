@@ -45,7 +45,12 @@ export function broadcastShape(shapes: readonly (readonly number[])[]): number[]
 export function elementwise(fn: (...xs: number[]) => number, inputs: readonly TensorValue[], intOutput: boolean): Reference {
   const shape = broadcastShape(inputs.map((v) => v.shape));
   return build(shape, (idx) => {
-    const args = inputs.map((v) => get(v, v.shape.map((d, k) => (d === 1 ? 0 : idx[k + shape.length - v.rank]))));
+    const args = inputs.map((v) =>
+      get(
+        v,
+        v.shape.map((d, k) => (d === 1 ? 0 : idx[k + shape.length - v.rank])),
+      ),
+    );
     const y = fn(...args);
     return intOutput ? Math.floor(y) : y;
   });
@@ -117,7 +122,11 @@ export function concat(xs: readonly TensorValue[], axis: number): Reference {
     (idx) => {
       let i = idx[axis];
       for (const x of xs) {
-        if (i < x.shape[axis]) return get(x, idx.map((v, k) => (k === axis ? i : v)));
+        if (i < x.shape[axis])
+          return get(
+            x,
+            idx.map((v, k) => (k === axis ? i : v)),
+          );
         i -= x.shape[axis];
       }
       throw new Error("unreachable");
@@ -128,7 +137,12 @@ export function concat(xs: readonly TensorValue[], axis: number): Reference {
 export function slice(x: TensorValue, begin: readonly number[], size: readonly number[]): Reference {
   const b = x.shape.map((_, k) => begin[k] ?? 0);
   const z = x.shape.map((d, k) => (size[k] === undefined || size[k] === -1 ? d - b[k] : size[k]));
-  return build(z, (idx) => get(x, idx.map((i, k) => i + b[k])));
+  return build(z, (idx) =>
+    get(
+      x,
+      idx.map((i, k) => i + b[k]),
+    ),
+  );
 }
 
 export function pad(x: TensorValue, paddings: readonly (readonly [number, number])[], value: number): Reference {
@@ -168,5 +182,10 @@ export function scatterAdd(updates: TensorValue, indices: TensorValue, axis: num
 }
 
 export function reverse(x: TensorValue, axes: readonly number[]): Reference {
-  return build([...x.shape], (idx) => get(x, idx.map((i, k) => (axes.includes(k) ? x.shape[k] - 1 - i : i))));
+  return build([...x.shape], (idx) =>
+    get(
+      x,
+      idx.map((i, k) => (axes.includes(k) ? x.shape[k] - 1 - i : i)),
+    ),
+  );
 }

@@ -2,7 +2,7 @@
 // `satisfies Record<PrimitiveName, PrimitiveSpec>` makes a primitive without a spec a compile
 // error (and tests/primitives.test.ts fails at run time too).
 import * as fc from "fast-check";
-import type { PrimitiveName } from "../src/core/primitives/index.js";
+import type { PrimitiveName } from "../src/core/index.js";
 import type { DType } from "../src/tensor/index.js";
 import {
   TensorValue,
@@ -49,14 +49,15 @@ const positiveShape = arbShape({ ...SHAPE, minRank: 1 });
 /** No empty dims: argmax needs a non-empty axis. */
 const nonEmptyShape = arbShape({ maxRank: 3, maxDim: 3, minRank: 1 });
 
-const range = (from: number, to: number, step: number) => Array.from({ length: Math.round((to - from) / step) + 1 }, (_, i) => from + i * step);
+const range = (from: number, to: number, step: number) =>
+  Array.from({ length: Math.round((to - from) / step) + 1 }, (_, i) => from + i * step);
 const INTEGERS = range(-4, 4, 1);
 const HALVES = range(-4, 4, 0.5);
 const QUARTERS = range(-3, 3, 0.25);
 
 /** `v` with its data mapped (same shape and dtype). */
 function mapData(v: TensorValue, f: (x: number) => number): TensorValue {
-  return new TensorValue(v.shape, v.data.map(f) as typeof v.data, v.dtype);
+  return new TensorValue(v.shape, v.data.map(f), v.dtype);
 }
 
 const dtypeOf = (dtypes: readonly DType[]) => fc.constantFrom(...dtypes);
@@ -68,17 +69,27 @@ function unary(opts: TensorOptions = {}, dtypes: readonly DType[] = ["float32"])
     .map((x) => ({ inputs: [x], params: {} }));
 }
 
-function binary(a: TensorOptions = {}, b: TensorOptions = a, dtypes: readonly DType[] = ["float32"], ints: TensorOptions = {}): fc.Arbitrary<PrimitiveCase> {
+function binary(
+  a: TensorOptions = {},
+  b: TensorOptions = a,
+  dtypes: readonly DType[] = ["float32"],
+  ints: TensorOptions = {},
+): fc.Arbitrary<PrimitiveCase> {
   return fc
     .tuple(arbBroadcastablePair(SHAPE), dtypeOf(dtypes))
     .chain(([[sa, sb], dtype]) =>
-      dtype === "float32" ? fc.tuple(arbTensor(sa, a), arbTensor(sb, b)) : fc.tuple(arbTensor(sa, { ...ints, dtype }), arbTensor(sb, { ...ints, dtype })),
+      dtype === "float32"
+        ? fc.tuple(arbTensor(sa, a), arbTensor(sb, b))
+        : fc.tuple(arbTensor(sa, { ...ints, dtype }), arbTensor(sb, { ...ints, dtype })),
     )
     .map(([x, y]) => ({ inputs: [x, y], params: {} }));
 }
 
 /** Values on a grid of halves, so comparisons see ties. */
-const comparison = binary({}, {}, ["float32", "int32"]).map((c) => ({ ...c, inputs: c.inputs.map((v) => (v.dtype === "float32" ? mapData(v, (x) => Math.round(x * 2) / 2) : v)) }));
+const comparison = binary({}, {}, ["float32", "int32"]).map((c) => ({
+  ...c,
+  inputs: c.inputs.map((v) => (v.dtype === "float32" ? mapData(v, (x) => Math.round(x * 2) / 2) : v)),
+}));
 
 /** One argument on a grid of quarters, the other kept 0.05 away from it: no ties, no kinks. */
 const extremum = binary({ avoid: QUARTERS }, { min: -3, max: 3 }, ["float32", "int32"]).map((c) => ({
@@ -91,31 +102,36 @@ const broadcastTriple = shape.chain((out) => fc.tuple(arbBroadcastableTo(out), a
 
 function reduction(distinct: boolean): fc.Arbitrary<PrimitiveCase> {
   // NOTE: max and min of nothing have no value: only sum gets empty axes
-  return fc
-    .tuple(distinct ? nonEmptyShape : shape, dtypeOf(["float32", "int32"]), fc.boolean())
-    .chain(([s, dtype, keepDims]) =>
-      fc.tuple(arbTensor(s, dtype === "float32" ? { distinct, margin: 0.1 } : { dtype }), arbAxes(s.length)).map(([x, axes]) => ({
-        inputs: [x],
-        params: { axes, keepDims },
-      })),
-    );
+  return fc.tuple(distinct ? nonEmptyShape : shape, dtypeOf(["float32", "int32"]), fc.boolean()).chain(([s, dtype, keepDims]) =>
+    fc.tuple(arbTensor(s, dtype === "float32" ? { distinct, margin: 0.1 } : { dtype }), arbAxes(s.length)).map(([x, axes]) => ({
+      inputs: [x],
+      params: { axes, keepDims },
+    })),
+  );
 }
 
 function argReduction(): fc.Arbitrary<PrimitiveCase> {
-  return fc
-    .tuple(nonEmptyShape, dtypeOf(["float32", "int32"]))
-    .chain(([s, dtype]) =>
-      fc.tuple(arbTensor(s, dtype === "float32" ? { distinct: true } : { dtype }), fc.integer({ min: 0, max: s.length - 1 })).map(([x, axis]) => ({
+  return fc.tuple(nonEmptyShape, dtypeOf(["float32", "int32"])).chain(([s, dtype]) =>
+    fc
+      .tuple(arbTensor(s, dtype === "float32" ? { distinct: true } : { dtype }), fc.integer({ min: 0, max: s.length - 1 }))
+      .map(([x, axis]) => ({
         inputs: [x],
         params: { axis },
       })),
-    );
+  );
 }
 
 /** Target shapes of the same size: flattened, reversed, with 1s inserted, or with one -1. */
 function reshapeTarget(s: number[]): fc.Arbitrary<number[]> {
   const n = s.reduce((a, b) => a * b, 1);
-  return fc.constantFrom<number[][]>([n], [...s].reverse(), [1, ...s, 1], s.length > 0 && n > 0 ? [...s.slice(0, -1), -1] : [1, n], [n, 1], s.length > 1 ? [s[0] * s[1], ...s.slice(2)] : [1, n]);
+  return fc.constantFrom<number[][]>(
+    [n],
+    [...s].reverse(),
+    [1, ...s, 1],
+    s.length > 0 && n > 0 ? [...s.slice(0, -1), -1] : [1, n],
+    [n, 1],
+    s.length > 1 ? [s[0] * s[1], ...s.slice(2)] : [1, n],
+  );
 }
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
@@ -123,7 +139,9 @@ const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 /** Abramowitz & Stegun 7.1.26 is too coarse for a reference; a series / continued fraction is not needed at |x| <= 2. */
 function erf(x: number): number {
   // Taylor series: converges fast for |x| <= 2.5
-  let sum = 0, term = x, k = 0;
+  let sum = 0,
+    term = x,
+    k = 0;
   while (Math.abs(term) > 1e-17 * Math.abs(sum) || k < 3) {
     sum += term / (2 * k + 1);
     k++;
@@ -146,7 +164,10 @@ const convCases: fc.Arbitrary<PrimitiveCase> = fc
     strides: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
     dilations: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
     lhsDilation: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
-    padding: fc.tuple(fc.tuple(fc.integer({ min: -1, max: 2 }), fc.integer({ min: -1, max: 2 })), fc.tuple(fc.integer({ min: -1, max: 2 }), fc.integer({ min: -1, max: 2 }))),
+    padding: fc.tuple(
+      fc.tuple(fc.integer({ min: -1, max: 2 }), fc.integer({ min: -1, max: 2 })),
+      fc.tuple(fc.integer({ min: -1, max: 2 }), fc.integer({ min: -1, max: 2 })),
+    ),
   })
   .filter((c) =>
     [c.h, c.w].every((n, i) => {
@@ -166,13 +187,21 @@ const convCases: fc.Arbitrary<PrimitiveCase> = fc
 /** Pooling windows over [B, H, W, C] (padding smaller than the window). */
 const poolWindows = fc
   .record({
-    x: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 2 })),
+    x: fc.tuple(
+      fc.integer({ min: 1, max: 2 }),
+      fc.integer({ min: 1, max: 5 }),
+      fc.integer({ min: 1, max: 5 }),
+      fc.integer({ min: 1, max: 2 }),
+    ),
     window: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
     strides: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
     pads: fc.tuple(fc.nat(2), fc.nat(2), fc.nat(2), fc.nat(2)),
   })
   .map(({ x, window, strides, pads }) => {
-    const padding = [[pads[0] % window[0], pads[1] % window[0]], [pads[2] % window[1], pads[3] % window[1]]];
+    const padding = [
+      [pads[0] % window[0], pads[1] % window[0]],
+      [pads[2] % window[1], pads[3] % window[1]],
+    ];
     const fits = [0, 1].every((i) => x[1 + i] + padding[i][0] + padding[i][1] >= window[i]);
     return { x, fits, params: { window, strides, padding } };
   })
@@ -189,9 +218,19 @@ export const specs = {
   exp: { cases: unary({ min: -2, max: 2 }), derivative: "fd", elementwise: Math.exp, secondDerivative: Math.exp },
   expm1: { cases: unary({ min: -2, max: 2 }), derivative: "fd", elementwise: Math.expm1, secondDerivative: Math.exp },
   log: { cases: unary({ min: 0.2, max: 3 }), derivative: "fd", elementwise: Math.log, secondDerivative: (x) => -1 / (x * x) },
-  log1p: { cases: unary({ min: -0.7, max: 3 }), derivative: "fd", elementwise: Math.log1p, secondDerivative: (x) => -1 / ((1 + x) * (1 + x)) },
+  log1p: {
+    cases: unary({ min: -0.7, max: 3 }),
+    derivative: "fd",
+    elementwise: Math.log1p,
+    secondDerivative: (x) => -1 / ((1 + x) * (1 + x)),
+  },
   sqrt: { cases: unary({ min: 0.2, max: 3 }), derivative: "fd", elementwise: Math.sqrt, secondDerivative: (x) => -0.25 * x ** -1.5 },
-  rsqrt: { cases: unary({ min: 0.3, max: 3 }), derivative: "fd", elementwise: (x) => 1 / Math.sqrt(x), secondDerivative: (x) => 0.75 * x ** -2.5 },
+  rsqrt: {
+    cases: unary({ min: 0.3, max: 3 }),
+    derivative: "fd",
+    elementwise: (x) => 1 / Math.sqrt(x),
+    secondDerivative: (x) => 0.75 * x ** -2.5,
+  },
   square: { cases: unary({}, ["float32", "int32"]), derivative: "fd", elementwise: (x) => x * x, secondDerivative: () => 2 },
   abs: { cases: unary({ avoid: [0] }, ["float32", "int32"]), derivative: "fd", elementwise: Math.abs },
   sign: { cases: unary({ avoid: [0] }, ["float32", "int32"]), derivative: "fd", elementwise: Math.sign },
@@ -201,11 +240,31 @@ export const specs = {
   round: { cases: unary({ min: -3, max: 3, avoid: HALVES }), derivative: "fd", elementwise: Math.round },
   sin: { cases: unary({ min: -3, max: 3 }), derivative: "fd", elementwise: Math.sin, secondDerivative: (x) => -Math.sin(x) },
   cos: { cases: unary({ min: -3, max: 3 }), derivative: "fd", elementwise: Math.cos, secondDerivative: (x) => -Math.cos(x) },
-  tanh: { cases: unary({ min: -2.5, max: 2.5 }), derivative: "fd", elementwise: Math.tanh, secondDerivative: (x) => -2 * Math.tanh(x) * (1 - Math.tanh(x) ** 2) },
-  sigmoid: { cases: unary({ min: -4, max: 4 }), derivative: "fd", elementwise: sigmoid, secondDerivative: (x) => sigmoid(x) * (1 - sigmoid(x)) * (1 - 2 * sigmoid(x)) },
+  tanh: {
+    cases: unary({ min: -2.5, max: 2.5 }),
+    derivative: "fd",
+    elementwise: Math.tanh,
+    secondDerivative: (x) => -2 * Math.tanh(x) * (1 - Math.tanh(x) ** 2),
+  },
+  sigmoid: {
+    cases: unary({ min: -4, max: 4 }),
+    derivative: "fd",
+    elementwise: sigmoid,
+    secondDerivative: (x) => sigmoid(x) * (1 - sigmoid(x)) * (1 - 2 * sigmoid(x)),
+  },
   relu: { cases: unary({ avoid: [0] }), derivative: "fd", elementwise: (x) => Math.max(x, 0) },
-  softplus: { cases: unary({ min: -4, max: 4 }), derivative: "fd", elementwise: (x) => Math.log1p(Math.exp(x)), secondDerivative: (x) => sigmoid(x) * (1 - sigmoid(x)) },
-  erf: { cases: unary({ min: -2, max: 2 }), derivative: "fd", elementwise: erf, secondDerivative: (x) => (-4 * x * Math.exp(-x * x)) / Math.sqrt(Math.PI) },
+  softplus: {
+    cases: unary({ min: -4, max: 4 }),
+    derivative: "fd",
+    elementwise: (x) => Math.log1p(Math.exp(x)),
+    secondDerivative: (x) => sigmoid(x) * (1 - sigmoid(x)),
+  },
+  erf: {
+    cases: unary({ min: -2, max: 2 }),
+    derivative: "fd",
+    elementwise: erf,
+    secondDerivative: (x) => (-4 * x * Math.exp(-x * x)) / Math.sqrt(Math.PI),
+  },
 
   add: { cases: binary({}, {}, ["float32", "int32"]), derivative: "fd", elementwise: (x, y) => x + y },
   sub: { cases: binary({}, {}, ["float32", "int32"]), derivative: "fd", elementwise: (x, y) => x - y },
@@ -226,9 +285,13 @@ export const specs = {
   equal: { cases: comparison, derivative: "none", elementwise: (x, y) => Number(x === y) },
   notEqual: { cases: comparison, derivative: "none", elementwise: (x, y) => Number(x !== y) },
   where: {
-    cases: fc.tuple(broadcastTriple, dtypeOf(["float32", "int32"])).chain(([[sc, sa, sb], dtype]) =>
-      fc.tuple(arbTensor(sc, { dtype: "bool" }), arbTensor(sa, { dtype }), arbTensor(sb, { dtype })).map((inputs) => ({ inputs, params: {} })),
-    ),
+    cases: fc
+      .tuple(broadcastTriple, dtypeOf(["float32", "int32"]))
+      .chain(([[sc, sa, sb], dtype]) =>
+        fc
+          .tuple(arbTensor(sc, { dtype: "bool" }), arbTensor(sa, { dtype }), arbTensor(sb, { dtype }))
+          .map((inputs) => ({ inputs, params: {} })),
+      ),
     derivative: "fd",
     elementwise: (c, a, b) => (c ? a : b),
   },
@@ -236,28 +299,43 @@ export const specs = {
     cases: fc
       .tuple(shape, dtypeOf(["float32", "int32", "bool"]), dtypeOf(["float32", "int32", "bool"]))
       // float -> int truncates: keep floats away from integers so that the kernels agree on the side
-      .chain(([s, from, to]) => arbTensor(s, from === "float32" ? { avoid: INTEGERS } : { dtype: from }).map((x) => ({ inputs: [x], params: { dtype: to } }))),
+      .chain(([s, from, to]) =>
+        arbTensor(s, from === "float32" ? { avoid: INTEGERS } : { dtype: from }).map((x) => ({ inputs: [x], params: { dtype: to } })),
+      ),
     derivative: "fd",
   },
 
   broadcastTo: {
     cases: fc
       .tuple(shape, dtypeOf(["float32", "int32"]))
-      .chain(([out, dtype]) => arbBroadcastableTo(out).chain((s) => arbTensor(s, { dtype }).map((x) => ({ inputs: [x], params: { shape: out } })))),
+      .chain(([out, dtype]) =>
+        arbBroadcastableTo(out).chain((s) => arbTensor(s, { dtype }).map((x) => ({ inputs: [x], params: { shape: out } }))),
+      ),
     derivative: "fd",
-    reference: ([x], p) => ({ shape: [...p.shape], data: ref.elementwise((v) => v, [x, new TensorValue(p.shape, new Float32Array(p.shape.reduce((a: number, b: number) => a * b, 1)), "float32")], false).data }),
+    reference: ([x], p) => ({
+      shape: [...p.shape],
+      data: ref.elementwise(
+        (v) => v,
+        [x, new TensorValue(p.shape, new Float32Array(p.shape.reduce((a: number, b: number) => a * b, 1)), "float32")],
+        false,
+      ).data,
+    }),
   },
   reshape: {
     cases: fc
       .tuple(shape, dtypeOf(["float32", "int32"]))
-      .chain(([s, dtype]) => fc.tuple(arbTensor(s, { dtype }), reshapeTarget(s)).map(([x, target]) => ({ inputs: [x], params: { shape: target } }))),
+      .chain(([s, dtype]) =>
+        fc.tuple(arbTensor(s, { dtype }), reshapeTarget(s)).map(([x, target]) => ({ inputs: [x], params: { shape: target } })),
+      ),
     derivative: "fd",
     reference: ([x], p) => ref.reshape(x, p.shape),
   },
   transpose: {
     cases: fc
       .tuple(shape, dtypeOf(["float32", "int32"]))
-      .chain(([s, dtype]) => fc.tuple(arbTensor(s, { dtype }), arbPermutation(s.length)).map(([x, perm]) => ({ inputs: [x], params: { perm } }))),
+      .chain(([s, dtype]) =>
+        fc.tuple(arbTensor(s, { dtype }), arbPermutation(s.length)).map(([x, perm]) => ({ inputs: [x], params: { perm } })),
+      ),
     derivative: "fd",
     reference: ([x], p) => ref.transpose(x, p.perm),
   },
@@ -267,48 +345,63 @@ export const specs = {
   argmax: { cases: argReduction(), derivative: "none", reference: ([x], p) => ref.argReduce(x, p.axis, "max") },
   argmin: { cases: argReduction(), derivative: "none", reference: ([x], p) => ref.argReduce(x, p.axis, "min") },
   matmul: {
-    cases: arbMatmulPair({ maxBatchRank: 2, maxDim: 3, allowEmpty: true }).chain(([sa, sb]) => fc.tuple(arbTensor(sa), arbTensor(sb)).map((inputs) => ({ inputs, params: {} }))),
+    cases: arbMatmulPair({ maxBatchRank: 2, maxDim: 3, allowEmpty: true }).chain(([sa, sb]) =>
+      fc.tuple(arbTensor(sa), arbTensor(sb)).map((inputs) => ({ inputs, params: {} })),
+    ),
     derivative: "fd",
     reference: ([a, b]) => ref.matmul(a, b),
   },
   stopGradient: { cases: unary(), derivative: "zero", elementwise: (x) => x },
 
   concat: {
-    cases: fc
-      .tuple(positiveShape, fc.integer({ min: 1, max: 3 }), dtypeOf(["float32", "int32"]))
-      .chain(([s, n, dtype]) =>
-        fc.integer({ min: 0, max: s.length - 1 }).chain((axis) =>
-          fc
-            .array(fc.integer({ min: 1, max: 3 }), { minLength: n, maxLength: n })
-            .chain((dims) => fc.tuple(...dims.map((d) => arbTensor(s.map((x, k) => (k === axis ? d : x)), { dtype }))))
-            .map((inputs) => ({ inputs, params: { axis } })),
-        ),
+    cases: fc.tuple(positiveShape, fc.integer({ min: 1, max: 3 }), dtypeOf(["float32", "int32"])).chain(([s, n, dtype]) =>
+      fc.integer({ min: 0, max: s.length - 1 }).chain((axis) =>
+        fc
+          .array(fc.integer({ min: 1, max: 3 }), { minLength: n, maxLength: n })
+          .chain((dims) =>
+            fc.tuple(
+              ...dims.map((d) =>
+                arbTensor(
+                  s.map((x, k) => (k === axis ? d : x)),
+                  { dtype },
+                ),
+              ),
+            ),
+          )
+          .map((inputs) => ({ inputs, params: { axis } })),
       ),
+    ),
     derivative: "fd",
     reference: (xs, p) => ref.concat(xs, p.axis),
   },
   slice: {
-    cases: fc.tuple(shape, dtypeOf(["float32", "int32"])).chain(([s, dtype]) =>
-      fc
-        .tuple(
-          arbTensor(s, { dtype }),
-          fc.tuple(...s.map((d) => fc.integer({ min: 0, max: d }).chain((b) => fc.tuple(fc.constant(b), fc.integer({ min: -1, max: d - b }))))),
-        )
-        .map(([x, window]) => ({ inputs: [x], params: { begin: window.map(([b]) => b), size: window.map(([, z]) => z) } })),
-    ),
+    cases: fc
+      .tuple(shape, dtypeOf(["float32", "int32"]))
+      .chain(([s, dtype]) =>
+        fc
+          .tuple(
+            arbTensor(s, { dtype }),
+            fc.tuple(
+              ...s.map((d) => fc.integer({ min: 0, max: d }).chain((b) => fc.tuple(fc.constant(b), fc.integer({ min: -1, max: d - b })))),
+            ),
+          )
+          .map(([x, window]) => ({ inputs: [x], params: { begin: window.map(([b]) => b), size: window.map(([, z]) => z) } })),
+      ),
     derivative: "fd",
     reference: ([x], p) => ref.slice(x, p.begin, p.size),
   },
   pad: {
-    cases: fc.tuple(shape, dtypeOf(["float32", "int32"])).chain(([s, dtype]) =>
-      fc
-        .tuple(
-          arbTensor(s, { dtype }),
-          fc.tuple(...s.map(() => fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })))),
-          fc.integer({ min: -3, max: 3 }),
-        )
-        .map(([x, paddings, value]) => ({ inputs: [x], params: { paddings, value: dtype === "float32" ? value / 2 : value } })),
-    ),
+    cases: fc
+      .tuple(shape, dtypeOf(["float32", "int32"]))
+      .chain(([s, dtype]) =>
+        fc
+          .tuple(
+            arbTensor(s, { dtype }),
+            fc.tuple(...s.map(() => fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })))),
+            fc.integer({ min: -3, max: 3 }),
+          )
+          .map(([x, paddings, value]) => ({ inputs: [x], params: { paddings, value: dtype === "float32" ? value / 2 : value } })),
+      ),
     derivative: "fd",
     reference: ([x], p) => ref.pad(x, p.paddings, p.value),
   },
@@ -325,7 +418,10 @@ export const specs = {
       )
       .chain(([batch, mid, size, post, idx, dtype]) =>
         fc
-          .tuple(arbTensor([...batch, ...mid, size, ...post], { dtype }), arbTensor([...batch, ...idx], { dtype: "int32", min: 0, max: size - 1 }))
+          .tuple(
+            arbTensor([...batch, ...mid, size, ...post], { dtype }),
+            arbTensor([...batch, ...idx], { dtype: "int32", min: 0, max: size - 1 }),
+          )
           .map((inputs) => ({ inputs, params: { axis: batch.length + mid.length, batchDims: batch.length } })),
       ),
     derivative: "fd",
@@ -344,7 +440,10 @@ export const specs = {
       )
       .chain(([batch, mid, size, post, idx, dtype]) =>
         fc
-          .tuple(arbTensor([...batch, ...mid, ...idx, ...post], { dtype }), arbTensor([...batch, ...idx], { dtype: "int32", min: 0, max: size - 1 }))
+          .tuple(
+            arbTensor([...batch, ...mid, ...idx, ...post], { dtype }),
+            arbTensor([...batch, ...idx], { dtype: "int32", min: 0, max: size - 1 }),
+          )
           .map((inputs) => ({ inputs, params: { axis: batch.length + mid.length, batchDims: batch.length, size } })),
       ),
     derivative: "fd",

@@ -2,9 +2,7 @@
 // errors and memory.
 import { describe, expect, test } from "vitest";
 import { liveTensors } from "../src/backend/index.js";
-import { grad, jit, vmap } from "../src/core/index.js";
-import { mul } from "../src/core/primitives/elementwise.js";
-import { sum } from "../src/core/primitives/reduce.js";
+import { grad, jit, vmap, mul, sum } from "../src/core/index.js";
 import { scalar, tensor, type AnyTensor, type Tensor } from "../src/tensor/index.js";
 import * as random from "../src/random/index.js";
 import { foldIn, key, keyData, normal, split, splitStacked, uniform, type Key } from "../src/random/index.js";
@@ -19,7 +17,9 @@ function correlation(a: number[], b: number[]): number {
   const n = a.length;
   const ma = a.reduce((s, x) => s + x, 0) / n;
   const mb = b.reduce((s, x) => s + x, 0) / n;
-  let sab = 0, saa = 0, sbb = 0;
+  let sab = 0,
+    saa = 0,
+    sbb = 0;
   for (let i = 0; i < n; i++) {
     sab += (a[i] - ma) * (b[i] - mb);
     saa += (a[i] - ma) ** 2;
@@ -136,7 +136,7 @@ describe("transforms", () => {
     const before = liveTensors();
     const k = key(3);
     const x = tensor([1, 2, 3], [3]);
-    const g = grad((xx: AnyTensor) => sum(mul(xx, normal(k, [3]))) as Tensor<[]>)(x) as AnyTensor;
+    const g = grad((xx: AnyTensor) => sum(mul(xx, normal(k, [3]))) as Tensor<[]>)(x);
     const noise = values(normal(k, [3]));
     expect(values(g)).toEqual(noise);
     k.dispose();

@@ -29,7 +29,8 @@ function values(t: AnyTensor): number[] {
 }
 
 function range(xs: number[]): [number, number] {
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (const x of xs) {
     lo = Math.min(lo, x);
     hi = Math.max(hi, x);
@@ -39,7 +40,8 @@ function range(xs: number[]): [number, number] {
 
 function moments(xs: number[]): { mean: number; variance: number; m4: number } {
   const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
-  let v = 0, m4 = 0;
+  let v = 0,
+    m4 = 0;
   for (const x of xs) {
     v += (x - mean) ** 2;
     m4 += (x - mean) ** 4;
@@ -72,9 +74,20 @@ function withKey(seed: number, body: (k: Key) => void): void {
 
 describe("special functions", () => {
   test("erf and erfinv against reference values; the truncated-normal std is Keras' constant", () => {
-    const erfs: [number, number][] = [[0.5, 0.5204998778130465], [1, 0.8427007929497149], [2, 0.9953222650189527], [3, 0.9999779095030014], [-0.1, -0.1124629160182849]];
+    const erfs: [number, number][] = [
+      [0.5, 0.5204998778130465],
+      [1, 0.8427007929497149],
+      [2, 0.9953222650189527],
+      [3, 0.9999779095030014],
+      [-0.1, -0.1124629160182849],
+    ];
     for (const [x, want] of erfs) expect(erf(x)).toBeCloseTo(want, 14);
-    const inverses: [number, number][] = [[0.5, 0.4769362762044699], [0.9, 1.1630871536766743], [0.999, 2.3267537655135246], [-0.3, -0.27246271472675443]];
+    const inverses: [number, number][] = [
+      [0.5, 0.4769362762044699],
+      [0.9, 1.1630871536766743],
+      [0.999, 2.3267537655135246],
+      [-0.3, -0.27246271472675443],
+    ];
     for (const [x, want] of inverses) expect(Math.abs(erfinv(x) - want) / Math.abs(want)).toBeLessThan(2e-7);
     expect(TRUNCATED_STD_2).toBeCloseTo(0.87962566103423978, 14);
   });
@@ -83,7 +96,9 @@ describe("special functions", () => {
 describe("uniform", () => {
   test("known uniform and normal values for key(0) (the same on every backend; see random-cpu-backend.test.ts)", () => {
     withKey(0, (k) => {
-      expect(values(uniform(k, [5]))).toEqual([0.9476670026779175, 0.9785798788070679, 0.33229148387908936, 0.46866846084594727, 0.569888710975647]);
+      expect(values(uniform(k, [5]))).toEqual([
+        0.9476670026779175, 0.9785798788070679, 0.33229148387908936, 0.46866846084594727, 0.569888710975647,
+      ]);
       expect(values(normal(k, [3]))).toEqual([1.6226422786712646, 2.0252654552459717, -0.43359434604644775]);
     });
   });
@@ -112,7 +127,7 @@ describe("uniform", () => {
       expect(hi).toBeLessThan(5);
       const m = moments(xs);
       expect(Math.abs(m.mean - 1)).toBeLessThan(5 * Math.sqrt(64 / 12 / N));
-      expect(Math.abs(m.variance - 64 / 12)).toBeLessThan(0.02 * 64 / 12);
+      expect(Math.abs(m.variance - 64 / 12)).toBeLessThan((0.02 * 64) / 12);
       // a range whose float32 rounding would reach max still stays below it
       const narrow = values(uniform(k, [1000], { min: 1, max: 1 + 1e-7 }));
       expect(narrow.every((x) => x >= 1 && x < 1 + 1e-7)).toBe(true);
@@ -149,7 +164,7 @@ describe("truncatedNormal", () => {
       const xs = values(truncatedNormal(k, [N]));
       expect(xs.every((x) => x > -2 && x < 2)).toBe(true);
       const m = moments(xs);
-      expect(Math.abs(m.mean)).toBeLessThan(5 * TRUNCATED_STD_2 / Math.sqrt(N));
+      expect(Math.abs(m.mean)).toBeLessThan((5 * TRUNCATED_STD_2) / Math.sqrt(N));
       expect(Math.abs(m.variance - TRUNCATED_STD_2 ** 2)).toBeLessThan(0.016);
       expect(ksDistance(xs, truncatedCdf(-2, 2))).toBeLessThan(KS_LIMIT);
     });
@@ -212,7 +227,10 @@ describe("categorical", () => {
   test("frequencies follow softmax(logits), unnormalised logits are fine", () => {
     withKey(10, (k) => {
       const p = [0.1, 0.2, 0.3, 0.4];
-      const logits = tensor(p.map((x) => Math.log(x) - 42), [4]);
+      const logits = tensor(
+        p.map((x) => Math.log(x) - 42),
+        [4],
+      );
       const draws = categorical(k, logits, [N]);
       expect(draws.dtype).toBe("int32");
       const xs = values(draws);
@@ -226,8 +244,14 @@ describe("categorical", () => {
 
   test("batched logits: one draw per row by default, several with a longer shape", () => {
     withKey(11, (k) => {
-      const p = [[0.5, 0.5], [0.1, 0.9]];
-      const logits = tensor(p.map((r) => r.map(Math.log)), [2, 2]);
+      const p = [
+        [0.5, 0.5],
+        [0.1, 0.9],
+      ];
+      const logits = tensor(
+        p.map((r) => r.map(Math.log)),
+        [2, 2],
+      );
       const one = categorical(k, logits);
       expect(one.shape).toEqual([2]);
       one.dispose();
@@ -361,9 +385,15 @@ describe("shapes and errors", () => {
     withKey(20, (k) => {
       const cases: [() => unknown, string][] = [
         [() => uniform(k, [3, -1]), "uniform: dim 1 of shape [3, -1] must be a non-negative integer, got the number -1"],
-        [() => normal(k, ["batch", 3] as never), 'normal: dim 0 of shape [batch, 3] must be a non-negative integer, got the string "batch"'],
+        [
+          () => normal(k, ["batch", 3] as never),
+          'normal: dim 0 of shape [batch, 3] must be a non-negative integer, got the string "batch"',
+        ],
         [() => normal(k, 3 as never), "normal: shape must be an array of dims, got the number 3"],
-        [() => uniform(k, [2 ** 16, 2 ** 16]), "uniform: shape [65536, 65536] has 4294967296 elements; one draw holds fewer than 2^32 (split the key)"],
+        [
+          () => uniform(k, [2 ** 16, 2 ** 16]),
+          "uniform: shape [65536, 65536] has 4294967296 elements; one draw holds fewer than 2^32 (split the key)",
+        ],
         [() => uniform(k, [2], { min: 1, max: 1 }), "uniform: min must be less than max, got min=1, max=1"],
         [() => uniform(k, [2], { max: Infinity }), "uniform: max must be a finite number, got the number Infinity"],
         [() => normal(k, [2], { std: -1 }), "normal: std must be non-negative, got -1"],

@@ -7,9 +7,21 @@ import { bits, foldIn, key, keyData, keyFromData, split, splitStacked, threefry2
 describe("threefry2x32", () => {
   // Random123 kat_vectors, "threefry2x32 20 <ctr0> <ctr1> <key0> <key1> <out0> <out1>"
   test.each([
-    [[0, 0], [0, 0], [0x6b200159, 0x99ba4efe]],
-    [[0xffffffff, 0xffffffff], [0xffffffff, 0xffffffff], [0x1cb996fc, 0xbb002be7]],
-    [[0x243f6a88, 0x85a308d3], [0x13198a2e, 0x03707344], [0xc4923a9c, 0x483df7a0]],
+    [
+      [0, 0],
+      [0, 0],
+      [0x6b200159, 0x99ba4efe],
+    ],
+    [
+      [0xffffffff, 0xffffffff],
+      [0xffffffff, 0xffffffff],
+      [0x1cb996fc, 0xbb002be7],
+    ],
+    [
+      [0x243f6a88, 0x85a308d3],
+      [0x13198a2e, 0x03707344],
+      [0xc4923a9c, 0x483df7a0],
+    ],
   ] as const)("Random123 vector ctr=%j key=%j", (counter, k, expected) => {
     expect(threefry2x32(k, counter)).toEqual(expected);
   });

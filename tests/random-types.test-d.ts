@@ -1,11 +1,24 @@
 // Type tests for src/random and src/nn/init: the shapes a user sees on hover, and the calls
 // that must not compile. Checked by `tsc -p tsconfig.json` (not run by vitest).
 import type { Tensor } from "../src/tensor/index.js";
-import { bernoulli, categorical, foldIn, key, normal, permutation, randint, split, splitStacked, truncatedNormal, uniform, type Key } from "../src/random/index.js";
+import {
+  bernoulli,
+  categorical,
+  foldIn,
+  key,
+  normal,
+  permutation,
+  randint,
+  split,
+  splitStacked,
+  truncatedNormal,
+  uniform,
+  type Key,
+} from "../src/random/index.js";
 import { glorotUniform, initializers, orthogonal } from "../src/nn/init.js";
 
 type Expect<T extends true> = T;
-type Equal<X, Y> = (<T>() => T extends X ? 1 : 2) extends (<T>() => T extends Y ? 1 : 2) ? true : false;
+type Equal<X, Y> = (<T>() => T extends X ? 1 : 2) extends <T>() => T extends Y ? 1 : 2 ? true : false;
 
 declare const logits: Tensor<["batch", 10]>;
 declare const k: Key;

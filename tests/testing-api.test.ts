@@ -2,11 +2,23 @@
 import { describe, expect, test } from "vitest";
 import * as fc from "fast-check";
 import * as tf from "@tensorflow/tfjs-core";
-import { bind, customVjp, definePrimitive, primitives, stopGradient, type Primitive } from "../src/core/index.js";
-import { add, cos, mul, sin, square, tanh } from "../src/core/primitives/elementwise.js";
-import { sum } from "../src/core/primitives/reduce.js";
-import { matmul } from "../src/core/primitives/matmul.js";
-import { gather } from "../src/core/primitives/gather.js";
+import {
+  bind,
+  customVjp,
+  definePrimitive,
+  primitives,
+  stopGradient,
+  type Primitive,
+  add,
+  cos,
+  mul,
+  sin,
+  square,
+  tanh,
+  sum,
+  matmul,
+  gather,
+} from "../src/core/index.js";
 import { tensor, type AnyTensor, type Tensor } from "../src/tensor/index.js";
 import { liveTensors } from "../src/backend/index.js";
 import {
@@ -96,11 +108,14 @@ describe("arbitraries", () => {
       { numRuns: 50 },
     );
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 5 }).chain((r) => fc.tuple(fc.constant(r), arbPermutation(r), arbAxes(r))), ([r, perm, axes]) => {
-        expect([...perm].sort()).toEqual(Array.from({ length: r }, (_, i) => i));
-        expect(new Set(axes).size).toBe(axes.length);
-        expect(axes.every((a) => a >= 0 && a < r)).toBe(true);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 5 }).chain((r) => fc.tuple(fc.constant(r), arbPermutation(r), arbAxes(r))),
+        ([r, perm, axes]) => {
+          expect([...perm].sort()).toEqual(Array.from({ length: r }, (_, i) => i));
+          expect(new Set(axes).size).toBe(axes.length);
+          expect(axes.every((a) => a >= 0 && a < r)).toBe(true);
+        },
+      ),
       { numRuns: 50 },
     );
   });
@@ -162,7 +177,9 @@ describe("tensor lifetimes", () => {
     });
     let leaked: AnyTensor | undefined;
     const before = liveTensors();
-    expect(() => assertNoLeaks(() => void (leaked = sin(x)))).toThrow(`assertNoLeaks: 1 tensor(s) leaked (live tensors ${before} before, ${before + 1} after)`);
+    expect(() => assertNoLeaks(() => void (leaked = sin(x)))).toThrow(
+      `assertNoLeaks: 1 tensor(s) leaked (live tensors ${before} before, ${before + 1} after)`,
+    );
     leaked!.dispose();
     x.dispose();
   });
@@ -195,7 +212,11 @@ describe("finite differences", () => {
     const xs = [0.3, -1.2, 2, 0.7];
     const x = t(xs, [2, 2]);
     const g = assertNoLeaks(() => numericalGrad((v: AnyTensor) => sum(mul(v, mul(v, v))), x));
-    assertAllClose(g, xs.map((v) => 3 * v * v), { rtol: 1e-5, atol: 1e-5 });
+    assertAllClose(
+      g,
+      xs.map((v) => 3 * v * v),
+      { rtol: 1e-5, atol: 1e-5 },
+    );
     expect(() => numericalGrad((v: AnyTensor) => mul(v, v), x)).toThrow("numericalGrad: f must return one scalar, got shapes [2, 2]");
     x.dispose();
   });
@@ -206,9 +227,15 @@ describe("finite differences", () => {
     const x = t(xs, [3]);
     const v = t(vs, [3]);
     const [d] = numericalJvp((a: AnyTensor) => sin(a), [x], [v]);
-    assertAllClose(d, xs.map((xi, i) => Math.cos(xi) * vs[i]), { rtol: 1e-5, atol: 1e-5 });
+    assertAllClose(
+      d,
+      xs.map((xi, i) => Math.cos(xi) * vs[i]),
+      { rtol: 1e-5, atol: 1e-5 },
+    );
     const w = t([1, 2], [2]);
-    expect(() => numericalJvp((a: AnyTensor) => sin(a), [x], [w])).toThrow("numericalJvp: tangent for args[0] has shape [2], its primal [3]");
+    expect(() => numericalJvp((a: AnyTensor) => sin(a), [x], [w])).toThrow(
+      "numericalJvp: tangent for args[0] has shape [2], its primal [3]",
+    );
     for (const z of [x, v, w]) z.dispose();
   });
 });
@@ -252,7 +279,9 @@ describe("checkGrads", () => {
     expect(lines[0]).toBe(
       "checkGrads: vjp of f (eps 0.0078125, atol 0.0001, rtol 0.002, seed 0) fails the inner-product identity <u, J v> = <J^T u, v> for random u, v (outputs: output [])",
     );
-    expect(lines[1]).toMatch(/^ {2}<J\^T u, v> by vjp = -?[\d.e-]+, <u, J v> by finite differences = -?[\d.e-]+ \(\|diff\| [\d.e+-]+ > tolerance [\d.e+-]+\)$/);
+    expect(lines[1]).toMatch(
+      /^ {2}<J\^T u, v> by vjp = -?[\d.e-]+, <u, J v> by finite differences = -?[\d.e-]+ \(\|diff\| [\d.e+-]+ > tolerance [\d.e+-]+\)$/,
+    );
     expect(lines[2]).toBe("  inputs to blame (each fails alone): args[0].w");
     // forward mode never runs the custom rule, so it passes
     checkGrads(f, [{ w, b }, x], { modes: ["fwd"] });
@@ -277,7 +306,9 @@ describe("checkGrads", () => {
       message = (e as Error).message;
     }
     const lines = message.split("\n");
-    expect(lines[0]).toBe("checkGrads: jvp of f (eps 0.0078125, atol 0.0001, rtol 0.002, seed 0) disagrees with finite differences in a random direction");
+    expect(lines[0]).toBe(
+      "checkGrads: jvp of f (eps 0.0078125, atol 0.0001, rtol 0.002, seed 0) disagrees with finite differences in a random direction",
+    );
     expect(lines[1]).toMatch(
       /^ {2}output \[2\]: [12] of 2 entries differ; worst at flat index [01]: jvp gave -?[\d.]+, finite differences -?[\d.]+ \(\|diff\| [\d.e+-]+ > tolerance [\d.e+-]+\)$/,
     );
@@ -329,9 +360,10 @@ describe("checkGrads", () => {
     const ids = tensor([0], [1], "int32") as AnyTensor;
     expect(() => checkGrads((v: AnyTensor) => v, [x], { order: 3 as 1 })).toThrow("checkGrads: order must be 1 or 2, got 3");
     expect(() => checkGrads((v: AnyTensor) => v, [x], { modes: [] })).toThrow('checkGrads: modes must list "fwd" and/or "rev", got []');
-    expect(() => checkGrads((i: AnyTensor) => i, [ids])).toThrow("checkGrads: no float32 tensor among the arguments; nothing to differentiate");
+    expect(() => checkGrads((i: AnyTensor) => i, [ids])).toThrow(
+      "checkGrads: no float32 tensor among the arguments; nothing to differentiate",
+    );
     x.dispose();
     ids.dispose();
   });
 });
-

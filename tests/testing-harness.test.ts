@@ -2,13 +2,20 @@
 // by the check that targets its bug, and passes the others.
 import { describe, expect, test } from "vitest";
 import * as tf from "@tensorflow/tfjs-core";
-import { bind, definePrimitive, type Primitive } from "../src/core/index.js";
-import { primitives } from "../src/core/primitives/index.js";
-import { mul, cos, sin, add } from "../src/core/primitives/elementwise.js";
-import { stopGradient } from "../src/core/primitives/stop-gradient.js";
+import {
+  bind,
+  definePrimitive,
+  type Primitive,
+  primitives,
+  mul,
+  cos,
+  sin,
+  add,
+  stopGradient,
+  type PrimitiveName,
+} from "../src/core/index.js";
 import { TensorValue, arbTensor } from "../src/testing/index.js";
 import { specs, type PrimitiveCase, type PrimitiveSpec } from "./primitive-specs.js";
-import type { PrimitiveName } from "../src/core/primitives/index.js";
 import { checkFirstOrder, checkJit, checkSecondOrder, checkShapeAndValues, checkVmap, forCases } from "./primitive-harness.js";
 
 /** A unary primitive built from tfjs kernels and rules; `overrides` plant the bug. */
@@ -30,7 +37,10 @@ const spec: PrimitiveSpec = {
   derivative: "fd",
   elementwise: Math.sin,
 };
-const fixed: PrimitiveCase = { inputs: [new TensorValue([2, 3], Float32Array.from([0.3, -1.2, 1.9, 0.5, -0.4, 1.1]), "float32")], params: {} };
+const fixed: PrimitiveCase = {
+  inputs: [new TensorValue([2, 3], Float32Array.from([0.3, -1.2, 1.9, 0.5, -0.4, 1.1]), "float32")],
+  params: {},
+};
 
 function allChecks(prim: Primitive, c: PrimitiveCase = fixed): void {
   checkShapeAndValues(prim.name, prim, spec, c);
@@ -83,7 +93,9 @@ describe("the primitive checks catch planted bugs", () => {
 
   test("a kernel with wrong values: the float64 reference catches it", () => {
     const bad = unaryPrimitive("badKernel", { impl: ([x]) => tf.tidy(() => tf.add(tf.sin(x), 1e-4)) });
-    expect(() => checkShapeAndValues("badKernel", bad, spec, fixed)).toThrow(/badKernel against its float64 reference: 6 of 6 values differ/);
+    expect(() => checkShapeAndValues("badKernel", bad, spec, fixed)).toThrow(
+      /badKernel against its float64 reference: 6 of 6 values differ/,
+    );
   });
 
   test("a kernel that leaks a tensor: the leak check catches it", () => {
@@ -100,7 +112,6 @@ describe("the primitive checks catch planted bugs", () => {
     expect(() => checkJit("stateful", bad, { ...spec, derivative: "none" }, fixed, 7)).toThrow(/jit\(stateful\) vs eager/);
   });
 });
-
 
 test("a primitive without a spec is a compile error (tsc checks the @ts-expect-error below)", () => {
   const { exp: _dropped, ...rest } = specs;

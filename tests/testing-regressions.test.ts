@@ -1,10 +1,7 @@
 // Bugs the property tests found, pinned as plain examples so that they stay fixed even on runs
 // where fast-check does not draw the case again.
 import { describe, expect, test } from "vitest";
-import { bind, grad, jit, primitives, vjp, vmap } from "../src/core/index.js";
-import { mul } from "../src/core/primitives/elementwise.js";
-import { sum } from "../src/core/primitives/reduce.js";
-import { matmul } from "../src/core/primitives/matmul.js";
+import { bind, grad, jit, primitives, vjp, vmap, mul, sum, matmul } from "../src/core/index.js";
 import { tensor, zeros, type AnyTensor, type Tensor } from "../src/tensor/index.js";
 import { liveTensors } from "../src/backend/index.js";
 import { assertAllClose } from "../src/testing/index.js";
@@ -66,11 +63,13 @@ test("matmul broadcasts batch axes that tfjs would flatten first ([2, 2] against
   const y = matmul(a, b);
   // float64 reference: out[i, j] = a[i, j] @ b[i, 0]
   const expected: number[] = [];
-  const A = a.dataSync(), B = b.dataSync();
+  const A = a.dataSync(),
+    B = b.dataSync();
   for (let i = 0; i < 2; i++)
     for (let j = 0; j < 2; j++)
       for (let r = 0; r < 2; r++)
-        for (let c = 0; c < 2; c++) expected.push(A[(i * 2 + j) * 4 + r * 2] * B[i * 4 + c] + A[(i * 2 + j) * 4 + r * 2 + 1] * B[i * 4 + 2 + c]);
+        for (let c = 0; c < 2; c++)
+          expected.push(A[(i * 2 + j) * 4 + r * 2] * B[i * 4 + c] + A[(i * 2 + j) * 4 + r * 2 + 1] * B[i * 4 + 2 + c]);
   assertAllClose(y, expected);
   // the batching rule builds exactly such products
   const v = vmap((p: AnyTensor, q: AnyTensor) => matmul(p, q))(a, b) as AnyTensor;

@@ -23,7 +23,16 @@ describe("fit learns and logs", () => {
   test("loss decreases every epoch on a line fit; history has one entry per epoch", async () => {
     const model = linear();
     const params = model.init(random.key(0));
-    const r = await train.fit({ model, params, optimizer: optim.sgd(0.5), loss: losses.mse, train: line(), epochs: 5, batchSize: 16, progress: "silent" });
+    const r = await train.fit({
+      model,
+      params,
+      optimizer: optim.sgd(0.5),
+      loss: losses.mse,
+      train: line(),
+      epochs: 5,
+      batchSize: 16,
+      progress: "silent",
+    });
     const l = r.history.loss;
     expect(r.history.epoch).toEqual([1, 2, 3, 4, 5]);
     expect(l).toHaveLength(5);
@@ -44,8 +53,18 @@ describe("fit learns and logs", () => {
     const model = linear();
     const params = model.init(random.key(3));
     const ds = line(48);
-    const r = await train.fit({ model, params, optimizer: optim.sgd(0), loss: losses.mse, train: ds, epochs: 2, batchSize: 16, progress: "silent" });
-    const w = params[0].kernel.dataSync()[0], b = params[0].bias.dataSync()[0];
+    const r = await train.fit({
+      model,
+      params,
+      optimizer: optim.sgd(0),
+      loss: losses.mse,
+      train: ds,
+      epochs: 2,
+      batchSize: 16,
+      progress: "silent",
+    });
+    const w = params[0].kernel.dataSync()[0],
+      b = params[0].bias.dataSync()[0];
     let ref = 0;
     for (let i = 0; i < 48; i++) ref += (w * ds.x.data[i] + b - ds.y.data[i]) ** 2 / 48;
     expect(r.history.loss[0]).toBeCloseTo(ref, 5);
@@ -58,13 +77,28 @@ describe("fit learns and logs", () => {
   test("validation metrics: valLoss and valAccuracy per epoch match evaluate on the final params", async () => {
     const model = classifier();
     const params = model.init(random.key(1));
-    const trainSet = noisyXor(128, 1), validation = noisyXor(40, 2);
+    const trainSet = noisyXor(128, 1),
+      validation = noisyXor(40, 2);
     const r = await train.fit({
-      model, params, optimizer: optim.adam(0.05), loss: losses.sparseCategoricalCrossEntropy,
-      train: trainSet, validation, epochs: 4, batchSize: 32, metrics: ["accuracy"], progress: "silent",
+      model,
+      params,
+      optimizer: optim.adam(0.05),
+      loss: losses.sparseCategoricalCrossEntropy,
+      train: trainSet,
+      validation,
+      epochs: 4,
+      batchSize: 32,
+      metrics: ["accuracy"],
+      progress: "silent",
     });
     for (const k of ["loss", "valLoss", "accuracy", "valAccuracy"]) expect(r.history[k]).toHaveLength(4);
-    const v = train.evaluate({ model, params: r.params, loss: losses.sparseCategoricalCrossEntropy, data: validation, metrics: ["accuracy"] });
+    const v = train.evaluate({
+      model,
+      params: r.params,
+      loss: losses.sparseCategoricalCrossEntropy,
+      data: validation,
+      metrics: ["accuracy"],
+    });
     expect(r.history.valLoss[3]).toBeCloseTo(v.loss, 5);
     expect(r.history.valAccuracy[3]).toBe(v.accuracy);
     // accuracy counted on the host agrees with losses.accuracy
@@ -107,8 +141,15 @@ describe("callbacks", () => {
     const params = model.init(random.key(0));
     // lr 0: the loss never improves after epoch 1 (beyond float rounding of the batch order), so patience 2 stops after epoch 3
     const r = await train.fit({
-      model, params, optimizer: optim.sgd(0), loss: losses.mse, train: line(), epochs: 20, batchSize: 16,
-      callbacks: [train.earlyStopping({ monitor: "loss", patience: 2, minDelta: 1e-6 })], progress: "silent",
+      model,
+      params,
+      optimizer: optim.sgd(0),
+      loss: losses.mse,
+      train: line(),
+      epochs: 20,
+      batchSize: 16,
+      callbacks: [train.earlyStopping({ monitor: "loss", patience: 2, minDelta: 1e-6 })],
+      progress: "silent",
     });
     expect(r.history.epoch).toEqual([1, 2, 3]);
     expect(r.stopReason).toBe("stopped by a callback after epoch 3");
@@ -120,7 +161,17 @@ describe("callbacks", () => {
     const params = model.init(random.key(0));
     const before = liveTensors();
     await expect(
-      train.fit({ model, params, optimizer: optim.sgd(0.1), loss: losses.mse, train: line(), epochs: 3, batchSize: 16, callbacks: [train.earlyStopping()], progress: "silent" }),
+      train.fit({
+        model,
+        params,
+        optimizer: optim.sgd(0.1),
+        loss: losses.mse,
+        train: line(),
+        epochs: 3,
+        batchSize: 16,
+        callbacks: [train.earlyStopping()],
+        progress: "silent",
+      }),
     ).rejects.toThrow('earlyStopping: "valLoss" is not logged; give fit validation data or metrics: ["accuracy"]');
     expect(liveTensors()).toBe(before);
     disposeAll(params);
@@ -133,8 +184,17 @@ describe("callbacks", () => {
       const params = model.init(random.key(4));
       const snapshots: number[][] = [];
       const r = await train.fit({
-        model, params, optimizer: optim.adam(0.01), loss: losses.sparseCategoricalCrossEntropy, train: noisyXor(64, 5), epochs: 4, batchSize: 16,
-        callbacks: [train.checkpoint({ path: join(dir, "epoch-{epoch}.json"), every: 2 }), { onEpochEnd: (_l, ctx) => void snapshots.push(values(ctx.params)) }],
+        model,
+        params,
+        optimizer: optim.adam(0.01),
+        loss: losses.sparseCategoricalCrossEntropy,
+        train: noisyXor(64, 5),
+        epochs: 4,
+        batchSize: 16,
+        callbacks: [
+          train.checkpoint({ path: join(dir, "epoch-{epoch}.json"), every: 2 }),
+          { onEpochEnd: (_l, ctx) => void snapshots.push(values(ctx.params)) },
+        ],
         progress: "silent",
       });
       const e2 = io.loadParams(join(dir, "epoch-2.json"), params);
@@ -156,8 +216,16 @@ describe("memory and tracing", () => {
     const before = liveTensors();
     const live: number[] = [];
     const r = await train.fit({
-      model, params, optimizer: optim.adam(0.01), loss: losses.sparseCategoricalCrossEntropy, train: noisyXor(96, 6), validation: noisyXor(32, 7),
-      epochs: 3, batchSize: 32, metrics: ["accuracy"], progress: "silent",
+      model,
+      params,
+      optimizer: optim.adam(0.01),
+      loss: losses.sparseCategoricalCrossEntropy,
+      train: noisyXor(96, 6),
+      validation: noisyXor(32, 7),
+      epochs: 3,
+      batchSize: 32,
+      metrics: ["accuracy"],
+      progress: "silent",
       callbacks: [{ onEpochEnd: () => void live.push(liveTensors()) }],
     });
     expect(live[0]).toBe(live[2]);
@@ -170,11 +238,28 @@ describe("memory and tracing", () => {
   test("the jitted step is traced once across epochs; a ragged last batch traces a second shape", async () => {
     const model = linear();
     const params = model.init(random.key(0));
-    const r = await train.fit({ model, params, optimizer: optim.sgd(0.1), loss: losses.mse, train: line(50), epochs: 3, batchSize: 16, progress: "silent" });
+    const r = await train.fit({
+      model,
+      params,
+      optimizer: optim.sgd(0.1),
+      loss: losses.mse,
+      train: line(50),
+      epochs: 3,
+      batchSize: 16,
+      progress: "silent",
+    });
     expect(r.traceCount).toBe(1);
     expect(r.steps).toBe(9); // 3 full batches of 16 per epoch, the 2 left over dropped
     const ragged = await train.fit({
-      model, params, optimizer: optim.sgd(0.1), loss: losses.mse, train: line(50), epochs: 3, batchSize: 16, dropRemainder: false, progress: "silent",
+      model,
+      params,
+      optimizer: optim.sgd(0.1),
+      loss: losses.mse,
+      train: line(50),
+      epochs: 3,
+      batchSize: 16,
+      dropRemainder: false,
+      progress: "silent",
     });
     expect(ragged.traceCount).toBe(2);
     expect(ragged.steps).toBe(12);
@@ -189,8 +274,15 @@ describe("bad input", () => {
     const before = liveTensors();
     try {
       await train.fit({
-        model, params, optimizer: optim.sgd(0.1), loss: losses.sparseCategoricalCrossEntropy, train: ds, validation: opts.validation,
-        epochs: 2, batchSize: opts.batchSize ?? 4, progress: "silent",
+        model,
+        params,
+        optimizer: optim.sgd(0.1),
+        loss: losses.sparseCategoricalCrossEntropy,
+        train: ds,
+        validation: opts.validation,
+        epochs: 2,
+        batchSize: opts.batchSize ?? 4,
+        progress: "silent",
       });
       return "no error";
     } catch (e) {
@@ -205,7 +297,9 @@ describe("bad input", () => {
     const ds = noisyXor(8, 0);
     const y = Int32Array.from(ds.y.data);
     y[5] = 2;
-    expect(await fitError({ x: ds.x, y: { ...ds.y, data: y } })).toBe("fit: label 2 at index 5 is out of range: the model outputs 2 classes, so labels must be in 0..1");
+    expect(await fitError({ x: ds.x, y: { ...ds.y, data: y } })).toBe(
+      "fit: label 2 at index 5 is out of range: the model outputs 2 classes, so labels must be in 0..1",
+    );
     const v = noisyXor(8, 1);
     const vy = Int32Array.from(v.y.data);
     vy[0] = -1;
@@ -229,7 +323,9 @@ describe("bad input", () => {
 
   test("x and y of different lengths", async () => {
     const ds = noisyXor(8, 0);
-    expect(await fitError({ x: ds.x, y: { ...ds.y, data: ds.y.data.subarray(0, 7), shape: [7] } })).toBe("fit: x has 8 samples but y has 7");
+    expect(await fitError({ x: ds.x, y: { ...ds.y, data: ds.y.data.subarray(0, 7), shape: [7] } })).toBe(
+      "fit: x has 8 samples but y has 7",
+    );
   });
 
   test("x that does not fit the model fails with the model's message and leaks nothing", async () => {
@@ -240,7 +336,15 @@ describe("bad input", () => {
   test("epochs must be a positive integer", async () => {
     const params = model.init(random.key(0));
     await expect(
-      train.fit({ model, params, optimizer: optim.sgd(0.1), loss: losses.sparseCategoricalCrossEntropy, train: noisyXor(8, 0), epochs: 0, batchSize: 4 }),
+      train.fit({
+        model,
+        params,
+        optimizer: optim.sgd(0.1),
+        loss: losses.sparseCategoricalCrossEntropy,
+        train: noisyXor(8, 0),
+        epochs: 0,
+        batchSize: 4,
+      }),
     ).rejects.toThrow("fit: epochs must be a positive integer, got 0");
     disposeAll(params);
   });
@@ -254,10 +358,19 @@ describe("divergence", () => {
     const snapshots: number[][] = [];
     const before = liveTensors();
     const r = await train.fit({
-      model, params, optimizer: optim.sgd(10), loss: losses.mse, train: line(32), epochs: 200, batchSize: 32, progress: "silent",
+      model,
+      params,
+      optimizer: optim.sgd(10),
+      loss: losses.mse,
+      train: line(32),
+      epochs: 200,
+      batchSize: 32,
+      progress: "silent",
       callbacks: [{ onEpochEnd: (_l, ctx) => void snapshots.push(values(ctx.params)) }],
     });
-    expect(r.stopReason).toMatch(/^(loss became (NaN|Infinity)|the parameters became non-finite \(NaN or Inf\)) at epoch \d+, step 1; kept the parameters from before this step$/);
+    expect(r.stopReason).toMatch(
+      /^(loss became (NaN|Infinity)|the parameters became non-finite \(NaN or Inf\)) at epoch \d+, step 1; kept the parameters from before this step$/,
+    );
     expect(r.history.epoch.length).toBeLessThan(200);
     expect(r.history.epoch.length).toBeGreaterThan(10);
     expect(r.history.loss.every(Number.isFinite)).toBe(true);
@@ -273,8 +386,19 @@ describe("divergence", () => {
     // 1e39 overflows float32: the first update makes every param infinite
     const model = linear();
     const params = model.init(random.key(0));
-    const r = await train.fit({ model, params, optimizer: optim.sgd(1e39), loss: losses.mse, train: line(32), epochs: 3, batchSize: 32, progress: "silent" });
-    expect(r.stopReason).toBe("the parameters became non-finite (NaN or Inf) at epoch 1, step 1; kept the parameters from before this step");
+    const r = await train.fit({
+      model,
+      params,
+      optimizer: optim.sgd(1e39),
+      loss: losses.mse,
+      train: line(32),
+      epochs: 3,
+      batchSize: 32,
+      progress: "silent",
+    });
+    expect(r.stopReason).toBe(
+      "the parameters became non-finite (NaN or Inf) at epoch 1, step 1; kept the parameters from before this step",
+    );
     expect(values(r.params)).toEqual(values(params));
     disposeAll(params, r.params, r.optState, r.state);
   });
@@ -283,7 +407,16 @@ describe("divergence", () => {
     const model = linear();
     const params = model.init(random.key(0));
     const nanLoss: train.LossFn = (out, y) => mul(losses.mse(out, y), NaN);
-    const r = await train.fit({ model, params, optimizer: optim.sgd(0.1), loss: nanLoss, train: line(32), epochs: 3, batchSize: 16, progress: "silent" });
+    const r = await train.fit({
+      model,
+      params,
+      optimizer: optim.sgd(0.1),
+      loss: nanLoss,
+      train: line(32),
+      epochs: 3,
+      batchSize: 16,
+      progress: "silent",
+    });
     expect(r.stopReason).toBe("loss became NaN at epoch 1, step 1; kept the parameters from before this step");
     expect(r.history.epoch).toEqual([]);
     expect(values(r.params)).toEqual(values(params));

@@ -4,11 +4,35 @@
 // argnums/hasAux, error messages and memory.
 import { describe, expect, expectTypeOf, test } from "vitest";
 import * as tf from "@tensorflow/tfjs-core";
-import { currentLevel, customVjp, grad, hessian, jacfwd, jacrev, jit, jvp, stopGradient, valueAndGrad, vjp, vmap, type Jitted } from "../src/core/index.js";
-import { add, exp, log, maximum, minimum, mul, sin, sub, tanh, div } from "../src/core/primitives/elementwise.js";
-import { max, sum } from "../src/core/primitives/reduce.js";
-import { matmul } from "../src/core/primitives/matmul.js";
-import { reshape } from "../src/core/primitives/shape.js";
+import {
+  currentLevel,
+  customVjp,
+  grad,
+  hessian,
+  jacfwd,
+  jacrev,
+  jit,
+  jvp,
+  stopGradient,
+  valueAndGrad,
+  vjp,
+  vmap,
+  type Jitted,
+  add,
+  exp,
+  log,
+  maximum,
+  minimum,
+  mul,
+  sin,
+  sub,
+  tanh,
+  div,
+  max,
+  sum,
+  matmul,
+  reshape,
+} from "../src/core/index.js";
 import { Concrete, tensor, scalar, type AnyTensor, type Tensor } from "../src/tensor/index.js";
 import { liveTensors } from "../src/backend/index.js";
 import { assertAllClose, assertNoLeaks, checkGrads, numericalJvp } from "../src/testing/index.js";
@@ -23,9 +47,10 @@ interface Arr {
 const sizeOf = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 const arr = (shape: number[], data: ArrayLike<number>): Arr => ({ shape, data: Float64Array.from(data) });
 /** Deterministic values in [-1, 1], exact in float32, so both sides see the same numbers. */
-const fixedValues = (shape: readonly number[], salt: number) => Array.from({ length: sizeOf(shape) }, (_, i) => Math.fround(Math.sin(1.7 * i + salt)));
+const fixedValues = (shape: readonly number[], salt: number) =>
+  Array.from({ length: sizeOf(shape) }, (_, i) => Math.fround(Math.sin(1.7 * i + salt)));
 const toTensor = (a: Arr) => tensor(Float32Array.from(a.data), a.shape) as AnyTensor;
-const toArr = (t: AnyTensor) => arr([...(t.shape as readonly number[])], t.dataSync() as Float32Array);
+const toArr = (t: AnyTensor) => arr([...t.shape], t.dataSync());
 
 /** A function on a tensor, and the same function on float64 arrays. */
 interface Pair {
@@ -42,9 +67,22 @@ const constant = (shape: readonly number[], values: number[]) => tensor(Float32A
 const H = 1e-4;
 
 function fdAlong(f: (x: Arr) => Arr, x: Arr, v: ArrayLike<number>): Arr {
-  const plus = f(arr(x.shape, x.data.map((xi, i) => xi + H * v[i])));
-  const minus = f(arr(x.shape, x.data.map((xi, i) => xi - H * v[i])));
-  return arr(plus.shape, plus.data.map((p, j) => (p - minus.data[j]) / (2 * H)));
+  const plus = f(
+    arr(
+      x.shape,
+      x.data.map((xi, i) => xi + H * v[i]),
+    ),
+  );
+  const minus = f(
+    arr(
+      x.shape,
+      x.data.map((xi, i) => xi - H * v[i]),
+    ),
+  );
+  return arr(
+    plus.shape,
+    plus.data.map((p, j) => (p - minus.data[j]) / (2 * H)),
+  );
 }
 
 interface Transform {
@@ -65,8 +103,8 @@ const transforms: Transform[] = [
     t: (f) => (x) =>
       grad(((z: AnyTensor) => {
         const y = f(z);
-        return sum(mul(y, constant(y.shape as readonly number[], cotangentValues(y.shape as readonly number[]))));
-      }) as unknown as (z: AnyTensor) => Tensor<[]>)(x) as AnyTensor,
+        return sum(mul(y, constant(y.shape, cotangentValues(y.shape))));
+      }) as unknown as (z: AnyTensor) => Tensor<[]>)(x),
     js: (f) => (x) => {
       const w = cotangentValues(f(x).shape);
       const g = new Float64Array(x.data.length);
@@ -83,7 +121,7 @@ const transforms: Transform[] = [
     name: "jvp",
     batchAxes: 0,
     t: (f) => (x) => {
-      const v = constant(x.shape as readonly number[], tangentValues(x.shape as readonly number[]));
+      const v = constant(x.shape, tangentValues(x.shape));
       const [y, yDot] = jvp(f, [x], [v]);
       // NOTE: under an outer transform v may be a residual of its tape: only free it at top level
       if (currentLevel() === 0) (y.dispose(), v.dispose());
@@ -94,12 +132,15 @@ const transforms: Transform[] = [
   {
     name: "vmap",
     batchAxes: 1,
-    t: (f) => (x) => vmap(f)(x) as AnyTensor,
+    t: (f) => (x) => vmap(f)(x),
     js: (f) => (x) => {
       const n = x.shape[0];
       const inner = x.shape.slice(1);
       const ys = Array.from({ length: n }, (_, b) => f(arr(inner, x.data.subarray(b * sizeOf(inner), (b + 1) * sizeOf(inner)))));
-      return arr([n, ...ys[0].shape], ys.flatMap((y) => Array.from(y.data)));
+      return arr(
+        [n, ...ys[0].shape],
+        ys.flatMap((y) => Array.from(y.data)),
+      );
     },
   },
   {
@@ -152,7 +193,10 @@ const composites: Record<string, Pair> = {
       const m = Math.max(...x.data);
       const e = x.data.map((v) => Math.exp(v - m));
       const s = e.reduce((a, b) => a + b, 0);
-      return arr([3], e.map((v) => v / s));
+      return arr(
+        [3],
+        e.map((v) => v / s),
+      );
     },
   },
   // [3] -> []: logsumexp plus a smooth coupling term, a rank-0 output
@@ -160,7 +204,10 @@ const composites: Record<string, Pair> = {
     t: (x) => add(log(sum(exp(x))), mul(sum(sin(x)), sum(x))),
     js: (x) => {
       const d = Array.from(x.data);
-      return arr([], [Math.log(d.reduce((a, v) => a + Math.exp(v), 0)) + d.reduce((a, v) => a + Math.sin(v), 0) * d.reduce((a, v) => a + v, 0)]);
+      return arr(
+        [],
+        [Math.log(d.reduce((a, v) => a + Math.exp(v), 0)) + d.reduce((a, v) => a + Math.sin(v), 0) * d.reduce((a, v) => a + v, 0)],
+      );
     },
   },
 };
@@ -171,13 +218,16 @@ describe.each(Object.keys(composites))("%s: every ordered pair of transforms aga
   test.each(pairs.map(([o, i]) => [`${o.name}(${i.name}(f))`, o, i] as const))("%s", (_label, outer, inner) => {
     const batch = 2;
     const lead = new Array(outer.batchAxes + inner.batchAxes).fill(batch);
-    const x = arr([...lead, 3], fixedValues([...lead, 3], 0.45).map((v) => v * 1.5));
+    const x = arr(
+      [...lead, 3],
+      fixedValues([...lead, 3], 0.45).map((v) => v * 1.5),
+    );
     const expected = outer.js(inner.js(base.js))(x);
     const before = liveTensors();
     const xt = toTensor(x);
     const got = outer.t(inner.t(base.t))(xt);
     try {
-      expect([...(got.shape as readonly number[])]).toEqual(expected.shape);
+      expect([...got.shape]).toEqual(expected.shape);
       assertAllClose(got, expected.data, { rtol: 2e-3, atol: 2e-4, what: `${outer.name}(${inner.name}(${fname}))` });
     } finally {
       got.dispose();
@@ -191,16 +241,23 @@ describe.each(Object.keys(composites))("%s: every ordered pair of transforms aga
 // ---------------------------------------------------------------- named compositions
 
 type Params = { w1: Tensor<[3, 4]>; b1: Tensor<[4]>; w2: Tensor<[4, 1]> };
-const makeParams = (): Params => ({ w1: toTensor(W1) as Tensor<[3, 4]>, b1: toTensor(B1) as Tensor<[4]>, w2: toTensor(arr([4, 1], fixedValues([4], 3.3))) as Tensor<[4, 1]> });
+const makeParams = (): Params => ({
+  w1: toTensor(W1) as Tensor<[3, 4]>,
+  b1: toTensor(B1) as Tensor<[4]>,
+  w2: toTensor(arr([4, 1], fixedValues([4], 3.3))) as Tensor<[4, 1]>,
+});
 const disposeAll = (...ts: unknown[]) => {
-  for (const t of ts.flatMap((x) => (Array.isArray(x) ? x : x instanceof Concrete ? [x] : typeof x === "object" && x ? Object.values(x) : []))) (t as AnyTensor).dispose();
+  for (const t of ts.flatMap((x) =>
+    Array.isArray(x) ? x : x instanceof Concrete ? [x] : typeof x === "object" && x ? Object.values(x) : [],
+  ))
+    (t as AnyTensor).dispose();
 };
 
 /** Mean squared error of a one-hidden-layer net on a batch [B, 3] with targets [B, 1]. */
 const loss = (p: Params, x: AnyTensor, y: AnyTensor) => {
   const pred = matmul(tanh(add(matmul(x, p.w1), p.b1)), p.w2);
   const d = sub(pred, y);
-  return div(sum(mul(d, d)), (x.shape as readonly number[])[0]) as Tensor<[]>;
+  return div(sum(mul(d, d)), x.shape[0]) as Tensor<[]>;
 };
 
 describe("named compositions", () => {
@@ -209,7 +266,10 @@ describe("named compositions", () => {
     const xs = toTensor(arr([4, 3], fixedValues([4, 3], 0.2)));
     const ys = toTensor(arr([4, 1], fixedValues([4, 1], 5.1)));
     const before = liveTensors();
-    const perExample = vmap(grad((q: Params, x: AnyTensor, y: AnyTensor) => loss(q, reshape(x, [1, 3]), reshape(y, [1, 1]))), { inAxes: [null, 0, 0] })(p, xs, ys) as unknown as Params;
+    const perExample = vmap(
+      grad((q: Params, x: AnyTensor, y: AnyTensor) => loss(q, reshape(x, [1, 3]), reshape(y, [1, 1]))),
+      { inAxes: [null, 0, 0] },
+    )(p, xs, ys) as unknown as Params;
     expect(perExample.w1.shape).toEqual([4, 3, 4]);
     for (let b = 0; b < 4; b++) {
       const xb = new Concrete(tf.slice(xs.concrete(), [b, 0], [1, 3]));
@@ -253,7 +313,12 @@ describe("named compositions", () => {
     expect(h1.shape).toEqual([3, 3]);
     const g = grad(f);
     const cols = [0, 1, 2].map((j) => {
-      const e = toTensor(arr([3], [0, 1, 2].map((i) => Number(i === j))));
+      const e = toTensor(
+        arr(
+          [3],
+          [0, 1, 2].map((i) => Number(i === j)),
+        ),
+      );
       const [c] = numericalJvp((z: AnyTensor) => g(z as Tensor<[3]>), [x], [e]);
       e.dispose();
       return Array.from(c);
@@ -368,7 +433,9 @@ describe("customVjp and stopGradient", () => {
     const x = tensor([1.5, -2], [2]);
     const g = grad((z: Tensor<[2]>) => sum(mul(z, stopGradient(z))) as Tensor<[]>)(x);
     assertAllClose(g, [1.5, -2]);
-    const gg = grad((z: Tensor<[2]>) => sum(grad((u: Tensor<[2]>) => sum(mul(u, stopGradient(mul(u, u)))) as Tensor<[]>)(z)) as Tensor<[]>)(x);
+    const gg = grad((z: Tensor<[2]>) => sum(grad((u: Tensor<[2]>) => sum(mul(u, stopGradient(mul(u, u)))) as Tensor<[]>)(z)) as Tensor<[]>)(
+      x,
+    );
     // inner gradient: stopGradient(u²); stopGradient stops the outer grad too (as in JAX), so 0
     assertAllClose(gg, [0, 0]);
     disposeAll(x, g, gg);
@@ -457,7 +524,7 @@ describe("error messages", () => {
       grad((z: AnyTensor) => {
         // jit is called on a concrete argument but closes over the grad tracer z
         const inner = jit((w: AnyTensor) => mul(w, z));
-        return sum(inner(tensor([1, 1, 1], [3]) as AnyTensor)) as Tensor<[]>;
+        return sum(inner(tensor([1, 1, 1], [3]))) as Tensor<[]>;
       })(x),
     ).toThrow("mul: a jitted function closed over a value traced by an outer grad; pass it as an argument instead");
   });
@@ -478,16 +545,25 @@ describe("memory", () => {
     const calls: [string, () => unknown][] = [
       ["grad", () => grad(loss)(p, x, y)],
       ["valueAndGrad", () => valueAndGrad(loss)(p, x, y)],
-      ["vjp", () => {
-        const [out, back] = vjp((q: Params) => loss(q, x, y), p);
-        const cts = back(scalar(1) as Tensor<[]>);
-        back.dispose();
-        return [out, cts];
-      }],
+      [
+        "vjp",
+        () => {
+          const [out, back] = vjp((q: Params) => loss(q, x, y), p);
+          const cts = back(scalar(1) as Tensor<[]>);
+          back.dispose();
+          return [out, cts];
+        },
+      ],
       ["jvp", () => jvp((q: Params) => loss(q, x, y), [p], [p])],
       ["vmap", () => vmap((r: AnyTensor) => tanh(r))(x)],
       ["hessian", () => hessian((r: Tensor<[3]>) => sum(mul(r, r)) as Tensor<[]>)(toTensor(arr([3], [1, 2, 3])) as Tensor<[3]>)],
-      ["grad(grad)", () => grad((r: Tensor<[3]>) => sum(grad((s: Tensor<[3]>) => sum(mul(s, mul(s, s))) as Tensor<[]>)(r)) as Tensor<[]>)(toTensor(arr([3], [1, 2, 3])) as Tensor<[3]>)],
+      [
+        "grad(grad)",
+        () =>
+          grad((r: Tensor<[3]>) => sum(grad((s: Tensor<[3]>) => sum(mul(s, mul(s, s))) as Tensor<[]>)(r)) as Tensor<[]>)(
+            toTensor(arr([3], [1, 2, 3])) as Tensor<[3]>,
+          ),
+      ],
     ];
     for (const [name, call] of calls) {
       const before = liveTensors();
@@ -500,7 +576,7 @@ describe("memory", () => {
       };
       collect(result);
       // a function argument handed back (jvp's primal tree is not) would not be the caller's to free
-      for (const t of [x, y, ...Object.values(p)]) expect(owned.has(t as AnyTensor), `${name} returned an input`).toBe(false);
+      for (const t of [x, y, ...Object.values(p)]) expect(owned.has(t), `${name} returned an input`).toBe(false);
       for (const t of owned) t.dispose();
       // hessian and grad(grad) created their input inline: one tensor each
       const inline = name === "hessian" || name === "grad(grad)" ? 1 : name === "vjp" ? 1 : 0;

@@ -1,6 +1,6 @@
 // numpy broadcasting.
 import type { Broadcast, BroadcastDim, Dim, ShapeError } from "./index.js";
-import { add, Tensor, type Equal, type Expect } from "./mock-ops.test-d.js";
+import { add, type Tensor, type Equal, type Expect } from "./mock-ops.test-d.js";
 
 export type BroadcastCases = [
   Expect<Equal<Broadcast<[2, 3], [3]>, [2, 3]>>,
@@ -13,7 +13,9 @@ export type BroadcastCases = [
   Expect<Equal<Broadcast<["batch", 3], ["time", 3]>, [number, 3]>>,
   Expect<Equal<Broadcast<Dim[], [3]>, Dim[]>>,
   Expect<Equal<Broadcast<[2, 3], [4], "add">, ShapeError<"add: shapes [2, 3] and [4] do not broadcast (3 vs 4 at axis -1)">>>,
-  Expect<Equal<Broadcast<[2, 3, 4], [5, 3, 4]>, ShapeError<"broadcast: shapes [2, 3, 4] and [5, 3, 4] do not broadcast (2 vs 5 at axis -3)">>>,
+  Expect<
+    Equal<Broadcast<[2, 3, 4], [5, 3, 4]>, ShapeError<"broadcast: shapes [2, 3, 4] and [5, 3, 4] do not broadcast (2 vs 5 at axis -3)">>
+  >,
   Expect<Equal<BroadcastDim<1, 7>, 7>>,
   Expect<Equal<BroadcastDim<6, 7>, never>>,
 ];

@@ -10,14 +10,15 @@ import type { Counter, Dim, IsAny, IsTuple, Shape, Unify } from "./shape.js";
  * @example Broadcast<["batch", 1, 3], [4, 1]>  // ["batch", 4, 3]
  */
 export type Broadcast<A extends Shape, B extends Shape, Op extends string = "broadcast"> =
-  IsAny<A | B> extends true ? any
-  : [IsTuple<A>, IsTuple<B>] extends [true, true]
-    ? BroadcastShapes<A, B> extends infer R
-      ? R extends Mismatch<infer a, infer b, infer axis>
-        ? ShapeError<`${Op}: shapes ${ShowShape<A>} and ${ShowShape<B>} do not broadcast (${ShowDim<a>} vs ${ShowDim<b>} at axis -${axis})`>
-        : R
-      : never
-    : Dim[];
+  IsAny<A | B> extends true
+    ? any
+    : [IsTuple<A>, IsTuple<B>] extends [true, true]
+      ? BroadcastShapes<A, B> extends infer R
+        ? R extends Mismatch<infer a, infer b, infer axis>
+          ? ShapeError<`${Op}: shapes ${ShowShape<A>} and ${ShowShape<B>} do not broadcast (${ShowDim<a>} vs ${ShowDim<b>} at axis -${axis})`>
+          : R
+        : never
+      : Dim[];
 
 /** A failed pair of dims, `Axis` counted from the right (1 = last). */
 export interface Mismatch<A, B, Axis extends number> {
@@ -25,16 +26,23 @@ export interface Mismatch<A, B, Axis extends number> {
 }
 
 /** The dim two dims broadcast to, or `never` for a definite mismatch. */
-export type BroadcastDim<A extends Dim, B extends Dim> =
-  [A] extends [B] ? ([B] extends [A] ? A : BroadcastDistinct<A, B>) : BroadcastDistinct<A, B>;
+export type BroadcastDim<A extends Dim, B extends Dim> = [A] extends [B]
+  ? [B] extends [A]
+    ? A
+    : BroadcastDistinct<A, B>
+  : BroadcastDistinct<A, B>;
 type BroadcastDistinct<A extends Dim, B extends Dim> = A extends 1 ? B : B extends 1 ? A : Unify<A, B>;
 
 /** The broadcast of two known-rank shapes, or a Mismatch (ops word their own message). */
-export type BroadcastShapes<A extends Shape, B extends Shape, Acc extends Dim[] = [], Axis extends Counter = [0]> =
-  A extends readonly [...infer AI extends Dim[], infer a extends Dim]
-    ? B extends readonly [...infer BI extends Dim[], infer b extends Dim]
-      ? [BroadcastDim<a, b>] extends [infer d extends Dim]
-        ? [d] extends [never] ? Mismatch<a, b, Axis["length"]> : BroadcastShapes<AI, BI, [d, ...Acc], [...Axis, 0]>
-        : never
-      : [...A, ...Acc]
-    : [...B, ...Acc];
+export type BroadcastShapes<A extends Shape, B extends Shape, Acc extends Dim[] = [], Axis extends Counter = [0]> = A extends readonly [
+  ...infer AI extends Dim[],
+  infer a extends Dim,
+]
+  ? B extends readonly [...infer BI extends Dim[], infer b extends Dim]
+    ? [BroadcastDim<a, b>] extends [infer d extends Dim]
+      ? [d] extends [never]
+        ? Mismatch<a, b, Axis["length"]>
+        : BroadcastShapes<AI, BI, [d, ...Acc], [...Axis, 0]>
+      : never
+    : [...A, ...Acc]
+  : [...B, ...Acc];

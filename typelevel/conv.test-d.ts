@@ -1,6 +1,6 @@
 // Convolution and pooling output shapes.
 import type { Conv1d, Conv2d, ConvOutDim, Pool2d, ShapeError } from "./index.js";
-import { conv1d, conv2d, maxPool2d, Tensor, type Equal, type Expect } from "./mock-ops.test-d.js";
+import { conv1d, conv2d, maxPool2d, type Tensor, type Equal, type Expect } from "./mock-ops.test-d.js";
 
 export type ConvOutDimCases = [
   Expect<Equal<ConvOutDim<28, 3, 1, "valid">, 26>>,
@@ -20,8 +20,18 @@ export type Conv2dCases = [
   Expect<Equal<Conv2d<[1, 64, 128, 3], [3, 3, 3, 16], [2, 1], [[1, 1], [0, 0]]>, [1, 32, 126, 16]>>,
   Expect<Equal<Conv2d<[1, 32, 32, 3], [3, 3, 3, 16], 1, "valid", [2, 1]>, [1, 28, 30, 16]>>,
   Expect<Equal<Conv2d<["batch", 784], [3, 3, 1, 8]>, ShapeError<"conv2d expects [batch, H, W, C], got [batch, 784]">>>,
-  Expect<Equal<Conv2d<["batch", 28, 28, 3], [3, 3, 1, 32]>, ShapeError<"conv2d: filter [3, 3, 1, 32] expects 1 input channels, got 3 (input [batch, 28, 28, 3])">>>,
-  Expect<Equal<Conv2d<["batch", 4, 28, 1], [5, 5, 1, 8]>, ShapeError<`conv2d: height: input 4 is smaller than the effective kernel 5 (padding "valid") (input [batch, 4, 28, 1], filter [5, 5, 1, 8])`>>>,
+  Expect<
+    Equal<
+      Conv2d<["batch", 28, 28, 3], [3, 3, 1, 32]>,
+      ShapeError<"conv2d: filter [3, 3, 1, 32] expects 1 input channels, got 3 (input [batch, 28, 28, 3])">
+    >
+  >,
+  Expect<
+    Equal<
+      Conv2d<["batch", 4, 28, 1], [5, 5, 1, 8]>,
+      ShapeError<`conv2d: height: input 4 is smaller than the effective kernel 5 (padding "valid") (input [batch, 4, 28, 1], filter [5, 5, 1, 8])`>
+    >
+  >,
   Expect<Equal<Conv1d<["batch", 100, 8], [5, 8, 16]>, ["batch", 96, 16]>>,
   Expect<Equal<Conv1d<["batch", 100, 8], [5, 8, 16], 2, "same">, ["batch", 50, 16]>>,
   Expect<Equal<Conv1d<["batch", 100], [5, 8, 16]>, ShapeError<"conv1d expects [batch, W, C], got [batch, 100]">>>,
@@ -29,7 +39,12 @@ export type Conv2dCases = [
   Expect<Equal<Pool2d<["batch", 27, 27, 32], 2>, ["batch", 13, 13, 32]>>,
   Expect<Equal<Pool2d<["batch", 28, 28, 32], 3, 2, "same">, ["batch", 14, 14, 32]>>,
   Expect<Equal<Pool2d<["batch", 28, 28, 32], [2, 4]>, ["batch", 14, 7, 32]>>,
-  Expect<Equal<Pool2d<["batch", 1, 28, 32], 2, 2, "valid", "maxPool2d">, ShapeError<`maxPool2d: height: input 1 is smaller than the effective kernel 2 (padding "valid") (input [batch, 1, 28, 32], window [2, 2])`>>>,
+  Expect<
+    Equal<
+      Pool2d<["batch", 1, 28, 32], 2, 2, "valid", "maxPool2d">,
+      ShapeError<`maxPool2d: height: input 1 is smaller than the effective kernel 2 (padding "valid") (input [batch, 1, 28, 32], window [2, 2])`>
+    >
+  >,
 ];
 
 declare const images: Tensor<["batch", 28, 28, 1]>;

@@ -21,63 +21,90 @@ type AxisPadding = "same" | "valid" | readonly [number, number];
  * 1-wide unpadded window); otherwise it becomes `number`.
  * @example ConvOutDim<28, 3, 2, "valid">  // 13
  */
-export type ConvOutDim<In extends Dim, K extends number, Stride extends number, P extends "same" | "valid" | number | readonly [number, number], Dilation extends number = 1> =
-  IsAny<In> extends true ? any
-  : AxisOut<In, K, Stride, P extends number ? [P, P] : P, Dilation> extends infer R
-    ? R extends TooSmall<infer M> ? ShapeError<`conv: ${M}`> : R
-    : never;
+export type ConvOutDim<
+  In extends Dim,
+  K extends number,
+  Stride extends number,
+  P extends "same" | "valid" | number | readonly [number, number],
+  Dilation extends number = 1,
+> =
+  IsAny<In> extends true
+    ? any
+    : AxisOut<In, K, Stride, P extends number ? [P, P] : P, Dilation> extends infer R
+      ? R extends TooSmall<infer M>
+        ? ShapeError<`conv: ${M}`>
+        : R
+      : never;
 
-type AxisOut<In extends Dim, K extends number, Stride extends number, P extends AxisPadding, Dilation extends number> =
-  P extends "same"
-    ? CeilDiv<In, Stride>
-    : [PaddedLength<In, P>, EffectiveKernel<K, Dilation>] extends [infer Padded extends Dim, infer Eff extends Dim]
-      ? [Eff, Stride] extends [1, 1] ? Padded
+type AxisOut<In extends Dim, K extends number, Stride extends number, P extends AxisPadding, Dilation extends number> = P extends "same"
+  ? CeilDiv<In, Stride>
+  : [PaddedLength<In, P>, EffectiveKernel<K, Dilation>] extends [infer Padded extends Dim, infer Eff extends Dim]
+    ? [Eff, Stride] extends [1, 1]
+      ? Padded
       : [IsLiteral<Padded>, IsLiteral<Eff>] extends [true, true]
-        // A window as wide as its stride (the usual pooling): floor((In - K) / K) + 1 = floor(In / K).
-        ? [Eff] extends [Stride]
+        ? // A window as wide as its stride (the usual pooling): floor((In - K) / K) + 1 = floor(In / K).
+          [Eff] extends [Stride]
           ? FloorDiv<Padded, Stride> extends infer Steps extends Dim
-            ? Steps extends 0 ? TooSmall<TooSmallMessage<P, Padded, Eff>> : Steps
+            ? Steps extends 0
+              ? TooSmall<TooSmallMessage<P, Padded, Eff>>
+              : Steps
             : never
           : Sub<Padded, Eff> extends infer Room extends number
-            ? `${Room}` extends `-${string}` ? TooSmall<TooSmallMessage<P, Padded, Eff>>
-            : FloorDiv<Room, Stride> extends infer Steps extends Dim ? Add<Steps, 1> : never
+            ? `${Room}` extends `-${string}`
+              ? TooSmall<TooSmallMessage<P, Padded, Eff>>
+              : FloorDiv<Room, Stride> extends infer Steps extends Dim
+                ? Add<Steps, 1>
+                : never
             : never
         : number
-      : never;
+    : never;
 type TooSmallMessage<P, Padded, Eff> =
   `${P extends "valid" ? "input" : "padded input"} ${Padded & number} is smaller than the effective kernel ${Eff & number}${P extends "valid" ? ` (padding "valid")` : ""}`;
 // NOTE: nested arithmetic is bound through `infer` rather than written Add<Add<...>>: tsc
 // would otherwise relate each inner conditional to the outer `Dim` constraint.
-type PaddedLength<In extends Dim, P> =
-  P extends readonly [infer b extends number, infer a extends number]
-    ? Add<In, b> extends infer X extends Dim ? Add<X, a> : never
-    : In;
-type EffectiveKernel<K extends number, Dilation extends number> =
-  Dilation extends 1 ? K : Sub<K, 1> extends infer K1 extends Dim ? (Mul<K1, Dilation> extends infer S extends Dim ? Add<S, 1> : never) : never;
+type PaddedLength<In extends Dim, P> = P extends readonly [infer b extends number, infer a extends number]
+  ? Add<In, b> extends infer X extends Dim
+    ? Add<X, a>
+    : never
+  : In;
+type EffectiveKernel<K extends number, Dilation extends number> = Dilation extends 1
+  ? K
+  : Sub<K, 1> extends infer K1 extends Dim
+    ? Mul<K1, Dilation> extends infer S extends Dim
+      ? Add<S, 1>
+      : never
+    : never;
 
 /** A kernel dim as a number (a named kernel dim is unknown). */
 type KernelSize<D> = D extends number ? D : number;
 type Pair<T> = T extends readonly [infer A, infer B] ? [A, B] : [T, T];
 /** Per-axis padding of a 2-D op: [height, width]. */
-type Paddings2d<P extends Padding> =
-  P extends "same" | "valid" ? [P, P]
-  : P extends number ? [[P, P], [P, P]]
-  : P extends readonly [infer H extends readonly [number, number], infer W extends readonly [number, number]] ? [H, W]
-  : never;
+type Paddings2d<P extends Padding> = P extends "same" | "valid"
+  ? [P, P]
+  : P extends number
+    ? [[P, P], [P, P]]
+    : P extends readonly [infer H extends readonly [number, number], infer W extends readonly [number, number]]
+      ? [H, W]
+      : never;
 
 /** The output [H', W'] of a 2-D window over [H, W], or a TooSmall naming the failing axis. */
-type Spatial2d<H extends Dim, W extends Dim, KH extends number, KW extends number, Stride, P extends Padding, Dilation> =
-  [Pair<Stride>, Pair<Dilation>, Paddings2d<P>] extends [
-    [infer sh extends number, infer sw extends number],
-    [infer dh extends number, infer dw extends number],
-    [infer ph extends AxisPadding, infer pw extends AxisPadding],
-  ]
-    ? [AxisOut<H, KH, sh, ph, dh>, AxisOut<W, KW, sw, pw, dw>] extends [infer OH, infer OW]
-      ? OH extends TooSmall<infer M> ? TooSmall<`height: ${M}`>
-      : OW extends TooSmall<infer M> ? TooSmall<`width: ${M}`>
-      : [OH, OW]
-      : never
-    : never;
+type Spatial2d<H extends Dim, W extends Dim, KH extends number, KW extends number, Stride, P extends Padding, Dilation> = [
+  Pair<Stride>,
+  Pair<Dilation>,
+  Paddings2d<P>,
+] extends [
+  [infer sh extends number, infer sw extends number],
+  [infer dh extends number, infer dw extends number],
+  [infer ph extends AxisPadding, infer pw extends AxisPadding],
+]
+  ? [AxisOut<H, KH, sh, ph, dh>, AxisOut<W, KW, sw, pw, dw>] extends [infer OH, infer OW]
+    ? OH extends TooSmall<infer M>
+      ? TooSmall<`height: ${M}`>
+      : OW extends TooSmall<infer M>
+        ? TooSmall<`width: ${M}`>
+        : [OH, OW]
+    : never
+  : never;
 
 /**
  * 2-D convolution: X [batch, H, W, C] (NHWC) with filter F [kh, kw, cin, cout], C = cin,
@@ -92,19 +119,23 @@ export type Conv2d<
   P extends Padding = "valid",
   Dilation extends number | readonly [number, number] = 1,
 > =
-  IsAny<X | F> extends true ? any
-  : [IsTuple<X>, IsTuple<F>] extends [true, true]
-    ? X extends readonly [infer B extends Dim, infer H extends Dim, infer W extends Dim, infer C extends Dim]
-      ? F extends readonly [infer KH extends Dim, infer KW extends Dim, infer CIn extends Dim, infer COut extends Dim]
-        ? LiteralsDiffer<C, CIn> extends true
-          ? ShapeError<`conv2d: filter ${ShowShape<F>} expects ${ShowDim<CIn>} input channels, got ${ShowDim<C>} (input ${ShowShape<X>})`>
-          : Spatial2d<H, W, KernelSize<KH>, KernelSize<KW>, Stride, P, Dilation> extends infer R
-            ? R extends TooSmall<infer M> ? ShapeError<`conv2d: ${M} (input ${ShowShape<X>}, filter ${ShowShape<F>})`>
-            : R extends [infer OH extends Dim, infer OW extends Dim] ? [B, OH, OW, COut] : never
-            : never
-        : ShapeError<`conv2d expects a filter [kh, kw, cin, cout], got ${ShowShape<F>}`>
-      : ShapeError<`conv2d expects [batch, H, W, C], got ${ShowShape<X>}`>
-    : Dim[];
+  IsAny<X | F> extends true
+    ? any
+    : [IsTuple<X>, IsTuple<F>] extends [true, true]
+      ? X extends readonly [infer B extends Dim, infer H extends Dim, infer W extends Dim, infer C extends Dim]
+        ? F extends readonly [infer KH extends Dim, infer KW extends Dim, infer CIn extends Dim, infer COut extends Dim]
+          ? LiteralsDiffer<C, CIn> extends true
+            ? ShapeError<`conv2d: filter ${ShowShape<F>} expects ${ShowDim<CIn>} input channels, got ${ShowDim<C>} (input ${ShowShape<X>})`>
+            : Spatial2d<H, W, KernelSize<KH>, KernelSize<KW>, Stride, P, Dilation> extends infer R
+              ? R extends TooSmall<infer M>
+                ? ShapeError<`conv2d: ${M} (input ${ShowShape<X>}, filter ${ShowShape<F>})`>
+                : R extends [infer OH extends Dim, infer OW extends Dim]
+                  ? [B, OH, OW, COut]
+                  : never
+              : never
+          : ShapeError<`conv2d expects a filter [kh, kw, cin, cout], got ${ShowShape<F>}`>
+        : ShapeError<`conv2d expects [batch, H, W, C], got ${ShowShape<X>}`>
+      : Dim[];
 
 /**
  * 1-D convolution: X [batch, W, C] with filter F [k, cin, cout], C = cin, gives [batch, W', cout].
@@ -117,19 +148,21 @@ export type Conv1d<
   P extends "same" | "valid" | number = "valid",
   Dilation extends number = 1,
 > =
-  IsAny<X | F> extends true ? any
-  : [IsTuple<X>, IsTuple<F>] extends [true, true]
-    ? X extends readonly [infer B extends Dim, infer W extends Dim, infer C extends Dim]
-      ? F extends readonly [infer K extends Dim, infer CIn extends Dim, infer COut extends Dim]
-        ? LiteralsDiffer<C, CIn> extends true
-          ? ShapeError<`conv1d: filter ${ShowShape<F>} expects ${ShowDim<CIn>} input channels, got ${ShowDim<C>} (input ${ShowShape<X>})`>
-          : AxisOut<W, KernelSize<K>, Stride, P extends number ? [P, P] : P, Dilation> extends infer OW
-            ? OW extends TooSmall<infer M> ? ShapeError<`conv1d: width: ${M} (input ${ShowShape<X>}, filter ${ShowShape<F>})`>
-            : [B, OW & Dim, COut]
-            : never
-        : ShapeError<`conv1d expects a filter [k, cin, cout], got ${ShowShape<F>}`>
-      : ShapeError<`conv1d expects [batch, W, C], got ${ShowShape<X>}`>
-    : Dim[];
+  IsAny<X | F> extends true
+    ? any
+    : [IsTuple<X>, IsTuple<F>] extends [true, true]
+      ? X extends readonly [infer B extends Dim, infer W extends Dim, infer C extends Dim]
+        ? F extends readonly [infer K extends Dim, infer CIn extends Dim, infer COut extends Dim]
+          ? LiteralsDiffer<C, CIn> extends true
+            ? ShapeError<`conv1d: filter ${ShowShape<F>} expects ${ShowDim<CIn>} input channels, got ${ShowDim<C>} (input ${ShowShape<X>})`>
+            : AxisOut<W, KernelSize<K>, Stride, P extends number ? [P, P] : P, Dilation> extends infer OW
+              ? OW extends TooSmall<infer M>
+                ? ShapeError<`conv1d: width: ${M} (input ${ShowShape<X>}, filter ${ShowShape<F>})`>
+                : [B, OW & Dim, COut]
+              : never
+          : ShapeError<`conv1d expects a filter [k, cin, cout], got ${ShowShape<F>}`>
+        : ShapeError<`conv1d expects [batch, W, C], got ${ShowShape<X>}`>
+      : Dim[];
 
 /**
  * 2-D pooling (max or average): X [batch, H, W, C] -> [batch, H', W', C]. The stride
@@ -143,14 +176,18 @@ export type Pool2d<
   P extends Padding = "valid",
   Op extends string = "pool2d",
 > =
-  IsAny<X> extends true ? any
-  : IsTuple<X> extends true
-    ? X extends readonly [infer B extends Dim, infer H extends Dim, infer W extends Dim, infer C extends Dim]
-      ? Pair<Window> extends [infer KH extends number, infer KW extends number]
-        ? Spatial2d<H, W, KH, KW, Stride, P, 1> extends infer R
-          ? R extends TooSmall<infer M> ? ShapeError<`${Op}: ${M} (input ${ShowShape<X>}, window ${ShowShape<Pair<Window>>})`>
-          : R extends [infer OH extends Dim, infer OW extends Dim] ? [B, OH, OW, C] : never
+  IsAny<X> extends true
+    ? any
+    : IsTuple<X> extends true
+      ? X extends readonly [infer B extends Dim, infer H extends Dim, infer W extends Dim, infer C extends Dim]
+        ? Pair<Window> extends [infer KH extends number, infer KW extends number]
+          ? Spatial2d<H, W, KH, KW, Stride, P, 1> extends infer R
+            ? R extends TooSmall<infer M>
+              ? ShapeError<`${Op}: ${M} (input ${ShowShape<X>}, window ${ShowShape<Pair<Window>>})`>
+              : R extends [infer OH extends Dim, infer OW extends Dim]
+                ? [B, OH, OW, C]
+                : never
+            : never
           : never
-        : never
-      : ShapeError<`${Op} expects [batch, H, W, C], got ${ShowShape<X>}`>
-    : Dim[];
+        : ShapeError<`${Op} expects [batch, H, W, C], got ${ShowShape<X>}`>
+      : Dim[];

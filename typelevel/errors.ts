@@ -22,10 +22,14 @@ export type Out<R> = R extends infer X extends Shape ? X : any;
 /** A dim as printed in messages: 28, batch, or ? for an unknown `number`. */
 export type ShowDim<D> = D extends string ? D : number extends D ? "?" : D extends number ? `${D}` : "?";
 /** A shape as printed in messages: `[batch, 7, 7, 64]`; `[...]` when the rank is unknown. */
-export type ShowShape<S extends readonly unknown[]> =
-  number extends S["length"] ? "[...]" : JoinDims<S> extends infer J extends string ? `[${J}]` : never;
-type JoinDims<S, Acc extends string = "", Sep extends string = ""> =
-  S extends readonly [infer H, ...infer T] ? JoinDims<T, `${Acc}${Sep}${ShowDim<H>}`, ", "> : Acc;
+export type ShowShape<S extends readonly unknown[]> = number extends S["length"]
+  ? "[...]"
+  : JoinDims<S> extends infer J extends string
+    ? `[${J}]`
+    : never;
+type JoinDims<S, Acc extends string = "", Sep extends string = ""> = S extends readonly [infer H, ...infer T]
+  ? JoinDims<T, `${Acc}${Sep}${ShowDim<H>}`, ", ">
+  : Acc;
 
 /** The message of an error (never for a shape). */
 export type ErrorMessage<R> = R extends ShapeError<infer M> ? M : never;

@@ -1,6 +1,6 @@
 // Gather and oneHot.
 import type { Gather, OneHot, ShapeError } from "./index.js";
-import { gather, oneHot, Tensor, type Equal, type Expect } from "./mock-ops.test-d.js";
+import { gather, oneHot, type Tensor, type Equal, type Expect } from "./mock-ops.test-d.js";
 
 export type GatherCases = [
   Expect<Equal<Gather<[1000, 64], ["batch", 20]>, ["batch", 20, 64]>>,

@@ -1,6 +1,6 @@
 // Batched matrix product.
 import type { MatMul, ShapeError } from "./index.js";
-import { matmul, Tensor, type Equal, type Expect } from "./mock-ops.test-d.js";
+import { matmul, type Tensor, type Equal, type Expect } from "./mock-ops.test-d.js";
 
 export type MatMulCases = [
   Expect<Equal<MatMul<["batch", 784], [784, 128]>, ["batch", 128]>>,
@@ -9,7 +9,12 @@ export type MatMulCases = [
   Expect<Equal<MatMul<["batch", "k"], [784, 10]>, ["batch", 10]>>, // symbolic inner dim accepted
   Expect<Equal<MatMul<[2, 784], [28, 10]>, ShapeError<"matmul: inner dims differ (784 vs 28)">>>,
   Expect<Equal<MatMul<[784], [784, 10]>, ShapeError<"matmul expects two tensors of rank >= 2, got [784] and [784, 10]">>>,
-  Expect<Equal<MatMul<[2, 3, 4], [3, 4, 5]>, ShapeError<"matmul: batch dims of [2, 3, 4] and [3, 4, 5] do not broadcast (2 vs 3 at batch axis -1)">>>,
+  Expect<
+    Equal<
+      MatMul<[2, 3, 4], [3, 4, 5]>,
+      ShapeError<"matmul: batch dims of [2, 3, 4] and [3, 4, 5] do not broadcast (2 vs 3 at batch axis -1)">
+    >
+  >,
 ];
 
 declare const x: Tensor<["batch", 784]>;

@@ -1,6 +1,6 @@
 // Constant padding.
 import type { Pad, ShapeError } from "./index.js";
-import { pad, Tensor, type Equal, type Expect } from "./mock-ops.test-d.js";
+import { pad, type Tensor, type Equal, type Expect } from "./mock-ops.test-d.js";
 
 export type PadCases = [
   Expect<Equal<Pad<["batch", 28, 28, 1], [[0, 0], [2, 2], [2, 2], [0, 0]]>, ["batch", 32, 32, 1]>>,
@@ -10,8 +10,16 @@ export type PadCases = [
 ];
 
 declare const x: Tensor<["batch", 28, 28, 1]>;
-export const padded = pad(x, [[0, 0], [2, 2], [2, 2], [0, 0]]);
+export const padded = pad(x, [
+  [0, 0],
+  [2, 2],
+  [2, 2],
+  [0, 0],
+]);
 // @ts-expect-error pad: expected 4 [before, after] pairs, got 2
-export const e1 = pad(x, [[2, 2], [2, 2]]);
+export const e1 = pad(x, [
+  [2, 2],
+  [2, 2],
+]);
 
 export type PadCallCases = [Expect<Equal<typeof padded, Tensor<["batch", 32, 32, 1]>>>];

@@ -1,6 +1,6 @@
 // Reductions.
 import type { Reduce, ShapeError } from "./index.js";
-import { sum, Tensor, type Equal, type Expect } from "./mock-ops.test-d.js";
+import { sum, type Tensor, type Equal, type Expect } from "./mock-ops.test-d.js";
 
 export type ReduceCases = [
   Expect<Equal<Reduce<["batch", 10]>, []>>,
@@ -21,7 +21,4 @@ export const e1 = sum(x, 3);
 // @ts-expect-error sum: axis -4 is out of range
 export const e2 = sum(x, [0, -4]);
 
-export type ReduceCallCases = [
-  Expect<Equal<typeof perExample, Tensor<["batch"]>>>,
-  Expect<Equal<typeof kept, Tensor<["batch", 4, 1]>>>,
-];
+export type ReduceCallCases = [Expect<Equal<typeof perExample, Tensor<["batch"]>>>, Expect<Equal<typeof kept, Tensor<["batch", 4, 1]>>>];

@@ -14,19 +14,26 @@ export type Reduce<
   KeepDims extends boolean = false,
   Op extends string = "reduce",
 > =
-  IsAny<S> extends true ? any
-  : IsTuple<S> extends true
-    ? Axes extends undefined ? KeepOrDrop<S, number, KeepDims>
-    : [Axes, KnownAxes<Axes>] extends [infer A extends number | readonly number[], true]
-      ? ResolveAxes<S, A> extends infer R
-        ? [R] extends [{ bad: infer A extends number }]
-          ? ShapeError<`${Op}: axis ${A} is out of range for ${ShowShape<S>} (rank ${S["length"]})`>
-          : KeepOrDrop<S, R & number, KeepDims>
-        : never
-      : Dim[]
-    : Dim[];
+  IsAny<S> extends true
+    ? any
+    : IsTuple<S> extends true
+      ? Axes extends undefined
+        ? KeepOrDrop<S, number, KeepDims>
+        : [Axes, KnownAxes<Axes>] extends [infer A extends number | readonly number[], true]
+          ? ResolveAxes<S, A> extends infer R
+            ? [R] extends [{ bad: infer A extends number }]
+              ? ShapeError<`${Op}: axis ${A} is out of range for ${ShowShape<S>} (rank ${S["length"]})`>
+              : KeepOrDrop<S, R & number, KeepDims>
+            : never
+          : Dim[]
+      : Dim[];
 
-type KeepOrDrop<S extends Shape, Axes extends number, Keep extends boolean, I extends Counter = [], Acc extends Dim[] = []> =
-  S extends readonly [infer H extends Dim, ...infer T extends Dim[]]
-    ? KeepOrDrop<T, Axes, Keep, [...I, 0], I["length"] extends Axes ? (Keep extends true ? [...Acc, 1] : Acc) : [...Acc, H]>
-    : Acc;
+type KeepOrDrop<
+  S extends Shape,
+  Axes extends number,
+  Keep extends boolean,
+  I extends Counter = [],
+  Acc extends Dim[] = [],
+> = S extends readonly [infer H extends Dim, ...infer T extends Dim[]]
+  ? KeepOrDrop<T, Axes, Keep, [...I, 0], I["length"] extends Axes ? (Keep extends true ? [...Acc, 1] : Acc) : [...Acc, H]>
+  : Acc;

@@ -1,6 +1,6 @@
 // Reshape and the inferred -1.
 import type { Dim, Reshape, ShapeError } from "./index.js";
-import { reshape, Tensor, type Equal, type Expect } from "./mock-ops.test-d.js";
+import { reshape, type Tensor, type Equal, type Expect } from "./mock-ops.test-d.js";
 
 export type ReshapeCases = [
   Expect<Equal<Reshape<[2, 3, 4], [6, 4]>, [6, 4]>>,
@@ -14,7 +14,12 @@ export type ReshapeCases = [
   Expect<Equal<Reshape<[2, 3], [4, 2]>, ShapeError<"reshape: cannot reshape [2, 3] (6 elements) into [4, 2] (8 elements)">>>,
   Expect<Equal<Reshape<[2, 3], [-1, 4]>, ShapeError<"reshape: cannot reshape [2, 3] (6 elements) into [-1, 4]: 6 is not divisible by 4">>>,
   Expect<Equal<Reshape<[2, 3], [-1, -1]>, ShapeError<"reshape: at most one -1 allowed, got [-1, -1]">>>,
-  Expect<Equal<Reshape<["batch", 7, 7, 64], ["batch", 3000]>, ShapeError<"reshape: cannot reshape [batch, 7, 7, 64] into [batch, 3000]: 3136 vs 3000 elements once shared dims cancel">>>,
+  Expect<
+    Equal<
+      Reshape<["batch", 7, 7, 64], ["batch", 3000]>,
+      ShapeError<"reshape: cannot reshape [batch, 7, 7, 64] into [batch, 3000]: 3136 vs 3000 elements once shared dims cancel">
+    >
+  >,
 ];
 
 declare const images: Tensor<["batch", 28, 28, 1]>;

@@ -11,69 +11,85 @@ import type { Dim, IsAny, IsLiteral, IsTuple, Shape } from "./shape.js";
  * @example Reshape<[2, 3, 4], [-1, 4]>  // [6, 4]
  */
 export type Reshape<S extends Shape, T extends Shape> =
-  IsAny<S | T> extends true ? any
-  : [IsTuple<S>, IsTuple<T>] extends [true, true] ? ReshapeKnown<S, T, SplitTarget<T>>
-  : Dim[];
+  IsAny<S | T> extends true ? any : [IsTuple<S>, IsTuple<T>] extends [true, true] ? ReshapeKnown<S, T, SplitTarget<T>> : Dim[];
 
 /** [dims of T other than -1, number of -1s, invalid dims (negative other than -1)]. */
-type SplitTarget<T extends Shape, Rest extends Dim[] = [], Holes extends 0[] = [], Bad = never> =
-  T extends readonly [infer H extends Dim, ...infer R extends Dim[]]
-    ? H extends -1 ? SplitTarget<R, Rest, [...Holes, 0], Bad>
-    : `${H}` extends `-${string}` ? SplitTarget<R, Rest, Holes, Bad | H>
-    : SplitTarget<R, [...Rest, H], Holes, Bad>
-    : [Rest, Holes["length"], Bad];
+type SplitTarget<T extends Shape, Rest extends Dim[] = [], Holes extends 0[] = [], Bad = never> = T extends readonly [
+  infer H extends Dim,
+  ...infer R extends Dim[],
+]
+  ? H extends -1
+    ? SplitTarget<R, Rest, [...Holes, 0], Bad>
+    : `${H}` extends `-${string}`
+      ? SplitTarget<R, Rest, Holes, Bad | H>
+      : SplitTarget<R, [...Rest, H], Holes, Bad>
+  : [Rest, Holes["length"], Bad];
 
-type ReshapeKnown<S extends Shape, T extends Shape, Split> =
-  Split extends [infer Rest extends Dim[], infer Holes extends number, infer Bad]
-    ? [Bad] extends [never]
-      ? Holes extends 0 | 1
-        ? CancelCommon<S, Rest> extends [infer SL extends Dim[], infer RL extends Dim[]]
-          ? [AllLiteral<SL>, AllLiteral<RL>] extends [true, true]
-            ? [Product<SL>, Product<RL>] extends [infer PS extends Dim, infer PR extends Dim]
-              ? Holes extends 0
-                ? [PS] extends [PR] ? [...T] : ShapeError<CountMessage<S, T, Rest, PS, PR, "">>
-                : PR extends 0 ? ShapeError<`reshape: cannot infer -1 in ${ShowShape<T>}: the other dims hold 0 elements`>
-                : Mod<PS, PR> extends 0 ? FillHole<T, FloorDiv<PS, PR>>
-                : ShapeError<CountMessage<S, T, Rest, PS, PR, "-1">>
-              : never
-            : Holes extends 0 ? [...T] : FillHole<T, number>
-          : never
-        : ShapeError<`reshape: at most one -1 allowed, got ${ShowShape<T>}`>
-      : ShapeError<`reshape: invalid dim ${Bad & number} in ${ShowShape<T>} (only -1 may be negative)`>
-    : never;
+type ReshapeKnown<S extends Shape, T extends Shape, Split> = Split extends [infer Rest extends Dim[], infer Holes extends number, infer Bad]
+  ? [Bad] extends [never]
+    ? Holes extends 0 | 1
+      ? CancelCommon<S, Rest> extends [infer SL extends Dim[], infer RL extends Dim[]]
+        ? [AllLiteral<SL>, AllLiteral<RL>] extends [true, true]
+          ? [Product<SL>, Product<RL>] extends [infer PS extends Dim, infer PR extends Dim]
+            ? Holes extends 0
+              ? [PS] extends [PR]
+                ? [...T]
+                : ShapeError<CountMessage<S, T, Rest, PS, PR, "">>
+              : PR extends 0
+                ? ShapeError<`reshape: cannot infer -1 in ${ShowShape<T>}: the other dims hold 0 elements`>
+                : Mod<PS, PR> extends 0
+                  ? FillHole<T, FloorDiv<PS, PR>>
+                  : ShapeError<CountMessage<S, T, Rest, PS, PR, "-1">>
+            : never
+          : Holes extends 0
+            ? [...T]
+            : FillHole<T, number>
+        : never
+      : ShapeError<`reshape: at most one -1 allowed, got ${ShowShape<T>}`>
+    : ShapeError<`reshape: invalid dim ${Bad & number} in ${ShowShape<T>} (only -1 may be negative)`>
+  : never;
 
 /**
  * [S, Rest] without the dims they share (as a multiset) and without 1s. Only literals other
  * than 0 and named dims cancel: two `number` dims may differ, and a 0 empties both sides.
  */
-type CancelCommon<S, Rest, Kept extends Dim[] = []> =
-  Rest extends readonly [infer r extends Dim, ...infer RT]
-    ? r extends 1 ? CancelCommon<S, RT, Kept>
+type CancelCommon<S, Rest, Kept extends Dim[] = []> = Rest extends readonly [infer r extends Dim, ...infer RT]
+  ? r extends 1
+    ? CancelCommon<S, RT, Kept>
     : Cancels<r> extends true
-      ? RemoveFirst<S, r> extends infer S2 extends Dim[] ? CancelCommon<S2, RT, Kept> : CancelCommon<S, RT, [...Kept, r]>
+      ? RemoveFirst<S, r> extends infer S2 extends Dim[]
+        ? CancelCommon<S2, RT, Kept>
+        : CancelCommon<S, RT, [...Kept, r]>
       : CancelCommon<S, RT, [...Kept, r]>
-    : [S, Kept];
+  : [S, Kept];
 type Cancels<D> = D extends 0 ? false : number extends D ? false : true;
 /** A without its first X, or false when X is not there. */
-type RemoveFirst<A, X, Acc extends Dim[] = []> =
-  A extends readonly [infer H extends Dim, ...infer T]
-    ? [H] extends [X] ? ([X] extends [H] ? [...Acc, ...T] : RemoveFirst<T, X, [...Acc, H]>) : RemoveFirst<T, X, [...Acc, H]>
-    : false;
+type RemoveFirst<A, X, Acc extends Dim[] = []> = A extends readonly [infer H extends Dim, ...infer T]
+  ? [H] extends [X]
+    ? [X] extends [H]
+      ? [...Acc, ...T]
+      : RemoveFirst<T, X, [...Acc, H]>
+    : RemoveFirst<T, X, [...Acc, H]>
+  : false;
 type AllLiteral<S> = S extends readonly [infer H, ...infer T] ? (IsLiteral<H> extends true ? AllLiteral<T> : false) : true;
 
-type FillHole<T extends Shape, V extends Dim> = { [K in keyof T]: T[K] extends -1 ? V : T[K] } extends infer R extends Shape ? [...R] : never;
+type FillHole<T extends Shape, V extends Dim> = { [K in keyof T]: T[K] extends -1 ? V : T[K] } extends infer R extends Shape
+  ? [...R]
+  : never;
 
 /**
  * The count mismatch message. With every dim literal it gives the full element counts;
  * otherwise the counts left once the shared dims cancel. Hole is "-1" for a failed inference.
  */
-type CountMessage<S extends Shape, T extends Shape, Rest extends Shape, PS extends Dim, PR extends Dim, Hole extends string> =
-  [AllLiteral<S>, AllLiteral<Rest>] extends [true, true]
-    ? [Product<S>, Product<Rest>] extends [infer FS extends number, infer FR extends number]
-      ? Hole extends "-1"
-        ? `reshape: cannot reshape ${ShowShape<S>} (${FS} elements) into ${ShowShape<T>}: ${FS} is not divisible by ${FR}`
-        : `reshape: cannot reshape ${ShowShape<S>} (${FS} elements) into ${ShowShape<T>} (${FR} elements)`
-      : never
-    : Hole extends "-1"
-      ? `reshape: cannot reshape ${ShowShape<S>} into ${ShowShape<T>}: ${PS & number} is not divisible by ${PR & number} (once shared dims cancel)`
-      : `reshape: cannot reshape ${ShowShape<S>} into ${ShowShape<T>}: ${PS & number} vs ${PR & number} elements once shared dims cancel`;
+type CountMessage<S extends Shape, T extends Shape, Rest extends Shape, PS extends Dim, PR extends Dim, Hole extends string> = [
+  AllLiteral<S>,
+  AllLiteral<Rest>,
+] extends [true, true]
+  ? [Product<S>, Product<Rest>] extends [infer FS extends number, infer FR extends number]
+    ? Hole extends "-1"
+      ? `reshape: cannot reshape ${ShowShape<S>} (${FS} elements) into ${ShowShape<T>}: ${FS} is not divisible by ${FR}`
+      : `reshape: cannot reshape ${ShowShape<S>} (${FS} elements) into ${ShowShape<T>} (${FR} elements)`
+    : never
+  : Hole extends "-1"
+    ? `reshape: cannot reshape ${ShowShape<S>} into ${ShowShape<T>}: ${PS & number} is not divisible by ${PR & number} (once shared dims cancel)`
+    : `reshape: cannot reshape ${ShowShape<S>} into ${ShowShape<T>}: ${PS & number} vs ${PR & number} elements once shared dims cancel`;

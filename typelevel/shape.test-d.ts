@@ -1,8 +1,23 @@
 // Dims, shapes, messages and the Check/Out pattern the ops in src use.
 import type {
-  Check, Conv2d, Dim, ErrorMessage, IsAny, IsLiteral, IsTuple, MatMul, NormalizeAxis, Out, Reshape, RuntimeShape, ShapeError, ShowDim, ShowShape, Unify,
+  Check,
+  Conv2d,
+  Dim,
+  ErrorMessage,
+  IsAny,
+  IsLiteral,
+  IsTuple,
+  MatMul,
+  NormalizeAxis,
+  Out,
+  Reshape,
+  RuntimeShape,
+  ShapeError,
+  ShowDim,
+  ShowShape,
+  Unify,
 } from "./index.js";
-import { add, matmul, relu, reshape, Tensor, type Equal, type Expect } from "./mock-ops.test-d.js";
+import { add, matmul, relu, reshape, type Tensor, type Equal, type Expect } from "./mock-ops.test-d.js";
 
 export type ShapeCases = [
   Expect<Equal<RuntimeShape<["batch", 28, number]>, readonly [number, 28, number]>>,

@@ -20,15 +20,19 @@ export type IsLiteral<D> = D extends number ? (number extends D ? false : true) 
  * literal vs symbolic takes the literal (it is more precise), a named dim beats `number`,
  * and two different names give `number` (either could be right).
  */
-export type Unify<A extends Dim, B extends Dim> =
-  [A] extends [B] ? ([B] extends [A] ? A : UnifyDistinct<A, B>) : UnifyDistinct<A, B>;
+export type Unify<A extends Dim, B extends Dim> = [A] extends [B] ? ([B] extends [A] ? A : UnifyDistinct<A, B>) : UnifyDistinct<A, B>;
 type UnifyDistinct<A extends Dim, B extends Dim> =
   IsLiteral<A> extends true
-    ? IsLiteral<B> extends true ? never : A
-    : IsLiteral<B> extends true ? B
-    : number extends A ? B
-    : number extends B ? A
-    : number;
+    ? IsLiteral<B> extends true
+      ? never
+      : A
+    : IsLiteral<B> extends true
+      ? B
+      : number extends A
+        ? B
+        : number extends B
+          ? A
+          : number;
 
 /** true when A and B are different literal dims (a definite mismatch). */
 export type LiteralsDiffer<A, B> =
@@ -41,21 +45,29 @@ export type Counter = unknown[];
  * Resolves an axis for a shape of rank `S["length"]`: negative axes count from the end
  * (-1 = last). `never` when out of range or not a literal integer.
  */
-export type NormalizeAxis<S extends Shape, A extends number> =
-  `${A}` extends `-${infer P extends number}` ? DropEnd<S, P> : `${A}` extends keyof S ? A : never;
-type DropEnd<S extends Shape, P extends number, C extends Counter = []> =
-  C["length"] extends P
-    ? S["length"]
-    : S extends readonly [...infer Init extends Dim[], Dim] ? DropEnd<Init, P, [...C, 0]> : never;
+export type NormalizeAxis<S extends Shape, A extends number> = `${A}` extends `-${infer P extends number}`
+  ? DropEnd<S, P>
+  : `${A}` extends keyof S
+    ? A
+    : never;
+type DropEnd<S extends Shape, P extends number, C extends Counter = []> = C["length"] extends P
+  ? S["length"]
+  : S extends readonly [...infer Init extends Dim[], Dim]
+    ? DropEnd<Init, P, [...C, 0]>
+    : never;
 
 /** Inserts dim V before index I (I may equal the rank: append). */
-export type InsertAt<S extends Shape, I extends number, V extends Dim, Acc extends Dim[] = []> =
-  Acc["length"] extends I
-    ? [...Acc, V, ...S]
-    : S extends readonly [infer H extends Dim, ...infer T extends Dim[]] ? InsertAt<T, I, V, [...Acc, H]> : [...Acc, V];
+export type InsertAt<S extends Shape, I extends number, V extends Dim, Acc extends Dim[] = []> = Acc["length"] extends I
+  ? [...Acc, V, ...S]
+  : S extends readonly [infer H extends Dim, ...infer T extends Dim[]]
+    ? InsertAt<T, I, V, [...Acc, H]>
+    : [...Acc, V];
 
 /** [S[:I], S[I], S[I+1:]] for a valid index I. */
-export type SplitAt<S extends Shape, I extends number, Acc extends Dim[] = []> =
-  Acc["length"] extends I
-    ? S extends readonly [infer H extends Dim, ...infer T extends Dim[]] ? [Acc, H, T] : never
-    : S extends readonly [infer H extends Dim, ...infer T extends Dim[]] ? SplitAt<T, I, [...Acc, H]> : never;
+export type SplitAt<S extends Shape, I extends number, Acc extends Dim[] = []> = Acc["length"] extends I
+  ? S extends readonly [infer H extends Dim, ...infer T extends Dim[]]
+    ? [Acc, H, T]
+    : never
+  : S extends readonly [infer H extends Dim, ...infer T extends Dim[]]
+    ? SplitAt<T, I, [...Acc, H]>
+    : never;

@@ -1,6 +1,6 @@
 // Static slices.
 import type { ShapeError, Slice } from "./index.js";
-import { slice, Tensor, type Equal, type Expect } from "./mock-ops.test-d.js";
+import { slice, type Tensor, type Equal, type Expect } from "./mock-ops.test-d.js";
 
 export type SliceCases = [
   Expect<Equal<Slice<["batch", 28, 28], [0, 2, 2], [-1, 24, 24]>, ["batch", 24, 24]>>,

@@ -1,6 +1,6 @@
 // Squeeze and expandDims.
 import type { ExpandDims, ShapeError, Squeeze } from "./index.js";
-import { expandDims, squeeze, Tensor, type Equal, type Expect } from "./mock-ops.test-d.js";
+import { expandDims, squeeze, type Tensor, type Equal, type Expect } from "./mock-ops.test-d.js";
 
 export type SqueezeCases = [
   Expect<Equal<Squeeze<["batch", 1, 10, 1]>, ["batch", 10]>>,

@@ -1,6 +1,6 @@
 // Axis permutations.
 import type { ShapeError, Transpose } from "./index.js";
-import { transpose, Tensor, type Equal, type Expect } from "./mock-ops.test-d.js";
+import { transpose, type Tensor, type Equal, type Expect } from "./mock-ops.test-d.js";
 
 export type TransposeCases = [
   Expect<Equal<Transpose<[2, 3]>, [3, 2]>>,

@@ -3,7 +3,7 @@ import { type AnyTensor, type Tensor } from "../tensor/index.js";
 import type { Shape } from "../../typelevel/index.js";
 import { flatten } from "../tree/index.js";
 import { Tracer } from "./trace.js";
-import { GradTrace, GradTracer } from "./grad.js";
+import { type GradTrace, GradTracer } from "./grad.js";
 
 /**
  * `f` with a custom reverse rule. `fwd` returns the output and residuals; `bwd` maps residuals and
@@ -22,18 +22,11 @@ export function customVjp<A extends AnyTensor[], S extends Shape, R>(
     let top: Tracer | undefined;
     for (const a of args) if (a instanceof Tracer && (top === undefined || a.trace.level > top.trace.level)) top = a;
     if (!(top instanceof GradTracer)) return f(...args);
-    const trace = top.trace as GradTrace;
+    const trace = top.trace;
     const values = args.map((a) => trace.unwrap(a)) as unknown as A;
     const [out, residuals] = fwd(...values);
     const inputs = args.map((a) => (a instanceof GradTracer && a.trace === trace && a.dtype === "float32" ? a : null));
     const [resLeaves] = flatten(residuals);
-    return trace.record(
-      out as AnyTensor,
-      inputs,
-      (ct) => bwd(residuals, ct as Tensor<S>) as unknown as (AnyTensor | null)[],
-      [...values, out as AnyTensor, ...resLeaves],
-      "customVjp",
-    ) as Tensor<S>;
+    return trace.record(out, inputs, (ct) => bwd(residuals, ct as Tensor<S>), [...values, out, ...resLeaves], "customVjp") as Tensor<S>;
   };
 }
-

@@ -63,7 +63,9 @@ export class GradTrace implements Trace {
         const c = inCts[j];
         if (input === null || c === null || c === undefined) return;
         if (!sameShape(c.shape, input.shape)) {
-          throw new Error(`internal: vjp of ${node.name} gave a cotangent of shape ${formatShape(c.shape as readonly number[])} for input ${j} of shape ${formatShape(input.shape as readonly number[])}`);
+          throw new Error(
+            `internal: vjp of ${node.name} gave a cotangent of shape ${formatShape(c.shape)} for input ${j} of shape ${formatShape(input.shape as readonly number[])}`,
+          );
         }
         const prev = cts.get(input);
         cts.set(input, prev === undefined ? c : add(prev, c));
@@ -82,7 +84,7 @@ export class GradTracer extends Tracer {
     override readonly trace: GradTrace,
     readonly value: AnyTensor,
   ) {
-    super(trace, { shape: value.shape as readonly number[], dtype: value.dtype });
+    super(trace, { shape: value.shape, dtype: value.dtype });
   }
   concrete(): tf.Tensor {
     return this.value.concrete();
@@ -113,7 +115,10 @@ export function vjpCore(f: (...args: any[]) => unknown, args: readonly unknown[]
         if (!Array.isArray(result) || result.length !== 2) throw new Error("hasAux: the function must return [output, aux]");
         [out, aux] = result;
         const [auxLeaves, auxDef] = flatten(aux);
-        aux = unflatten(auxDef, auxLeaves.map((l) => trace.unwrap(l)));
+        aux = unflatten(
+          auxDef,
+          auxLeaves.map((l) => trace.unwrap(l)),
+        );
       }
       const [outLeaves, outDef] = flatten(out);
       const outValues = outLeaves.map((l) => trace.unwrap(l));
@@ -122,13 +127,16 @@ export function vjpCore(f: (...args: any[]) => unknown, args: readonly unknown[]
         aux,
         inputDef: def,
         pullback(outCts) {
-          if (outCts.length !== outLeaves.length) throw new Error(`vjp: expected ${outLeaves.length} output cotangents, got ${outCts.length}`);
+          if (outCts.length !== outLeaves.length)
+            throw new Error(`vjp: expected ${outLeaves.length} output cotangents, got ${outCts.length}`);
           const seeds = new Map<GradTracer, AnyTensor>();
           outLeaves.forEach((o, i) => {
             const c = outCts[i];
             if (c === null || !(o instanceof GradTracer) || o.trace !== trace) return;
             if (!sameShape(c.shape, o.shape)) {
-              throw new Error(`vjp: cotangent ${i} has shape ${formatShape(c.shape as readonly number[])}, expected ${formatShape(o.shape as readonly number[])}`);
+              throw new Error(
+                `vjp: cotangent ${i} has shape ${formatShape(c.shape)}, expected ${formatShape(o.shape as readonly number[])}`,
+              );
             }
             const prev = seeds.get(o);
             seeds.set(o, prev === undefined ? c : add(prev, c));
@@ -158,7 +166,12 @@ function pickArgnums(n: number, argnums: number | readonly number[] = 0): number
 }
 
 /** value, aux and gradients (by argnums) of a scalar function. */
-export function valueAndGradCore(f: (...args: any[]) => unknown, args: unknown[], opts: GradOptions, who: string): { value: AnyTensor; aux: unknown; grads: unknown } {
+export function valueAndGradCore(
+  f: (...args: any[]) => unknown,
+  args: unknown[],
+  opts: GradOptions,
+  who: string,
+): { value: AnyTensor; aux: unknown; grads: unknown } {
   const nums = pickArgnums(args.length, opts.argnums);
   const diffArgs = nums.map((i) => args[i]);
   const closed = (...d: unknown[]) => {
@@ -169,10 +182,13 @@ export function valueAndGradCore(f: (...args: any[]) => unknown, args: unknown[]
   const r = vjpCore(closed, diffArgs, opts.hasAux ?? false);
   const value = r.out;
   if (!(value instanceof Concrete) && !(value instanceof Tracer)) {
-    throw new Error(`${who}: the function must return a scalar tensor${opts.hasAux ? " as the first element of [loss, aux]" : ""}, got ${typeof value}`);
+    throw new Error(
+      `${who}: the function must return a scalar tensor${opts.hasAux ? " as the first element of [loss, aux]" : ""}, got ${typeof value}`,
+    );
   }
   const v = value as AnyTensor;
-  if (v.rank !== 0) throw new Error(`${who}: the function must return a scalar (shape []), got shape ${formatShape(v.shape as readonly number[])}; sum or average it first`);
+  if (v.rank !== 0)
+    throw new Error(`${who}: the function must return a scalar (shape []), got shape ${formatShape(v.shape)}; sum or average it first`);
   if (v.dtype !== "float32") throw new Error(`${who}: the function must return a float32 scalar, got ${v.dtype}`);
   const cts = r.pullback([onesLike(v)]);
   const perArg = unflatten<unknown[]>(r.inputDef, cts);
@@ -190,18 +206,24 @@ type Scalar = import("../tensor/index.js").Tensor<[], "float32">;
  * ```
  */
 export function grad<A extends unknown[]>(f: (...args: A) => Scalar, opts?: { argnums?: 0; hasAux?: false }): (...args: A) => A[0];
-export function grad<A extends unknown[], const N extends readonly number[]>(f: (...args: A) => Scalar, opts: { argnums: N; hasAux?: false }): (...args: A) => { [K in keyof N]: A[N[K] & number] };
-export function grad<A extends unknown[], N extends number>(f: (...args: A) => Scalar, opts: { argnums: N; hasAux?: false }): (...args: A) => A[N];
-export function grad<A extends unknown[], Aux>(f: (...args: A) => [Scalar, Aux], opts: { argnums?: 0; hasAux: true }): (...args: A) => [A[0], Aux];
+export function grad<A extends unknown[], const N extends readonly number[]>(
+  f: (...args: A) => Scalar,
+  opts: { argnums: N; hasAux?: false },
+): (...args: A) => { [K in keyof N]: A[N[K] & number] };
+export function grad<A extends unknown[], N extends number>(
+  f: (...args: A) => Scalar,
+  opts: { argnums: N; hasAux?: false },
+): (...args: A) => A[N];
+export function grad<A extends unknown[], Aux>(
+  f: (...args: A) => [Scalar, Aux],
+  opts: { argnums?: 0; hasAux: true },
+): (...args: A) => [A[0], Aux];
 export function grad(f: (...args: any[]) => unknown, opts: GradOptions = {}): (...args: any[]) => unknown {
   return (...args) =>
-    scoped(
-      () => {
-        const r = valueAndGradCore(f, args, opts, "grad");
-        return opts.hasAux ? [r.grads, r.aux] : r.grads;
-      },
-      leafTensors,
-    );
+    scoped(() => {
+      const r = valueAndGradCore(f, args, opts, "grad");
+      return opts.hasAux ? [r.grads, r.aux] : r.grads;
+    }, leafTensors);
 }
 
 /**
@@ -210,19 +232,28 @@ export function grad(f: (...args: any[]) => unknown, opts: GradOptions = {}): (.
  * const [loss, g] = valueAndGrad(lossFn)(params, batch);
  * ```
  */
-export function valueAndGrad<A extends unknown[]>(f: (...args: A) => Scalar, opts?: { argnums?: 0; hasAux?: false }): (...args: A) => [Scalar, A[0]];
-export function valueAndGrad<A extends unknown[], const N extends readonly number[]>(f: (...args: A) => Scalar, opts: { argnums: N; hasAux?: false }): (...args: A) => [Scalar, { [K in keyof N]: A[N[K] & number] }];
-export function valueAndGrad<A extends unknown[], N extends number>(f: (...args: A) => Scalar, opts: { argnums: N; hasAux?: false }): (...args: A) => [Scalar, A[N]];
-export function valueAndGrad<A extends unknown[], Aux>(f: (...args: A) => [Scalar, Aux], opts: { argnums?: 0; hasAux: true }): (...args: A) => [[Scalar, Aux], A[0]];
+export function valueAndGrad<A extends unknown[]>(
+  f: (...args: A) => Scalar,
+  opts?: { argnums?: 0; hasAux?: false },
+): (...args: A) => [Scalar, A[0]];
+export function valueAndGrad<A extends unknown[], const N extends readonly number[]>(
+  f: (...args: A) => Scalar,
+  opts: { argnums: N; hasAux?: false },
+): (...args: A) => [Scalar, { [K in keyof N]: A[N[K] & number] }];
+export function valueAndGrad<A extends unknown[], N extends number>(
+  f: (...args: A) => Scalar,
+  opts: { argnums: N; hasAux?: false },
+): (...args: A) => [Scalar, A[N]];
+export function valueAndGrad<A extends unknown[], Aux>(
+  f: (...args: A) => [Scalar, Aux],
+  opts: { argnums?: 0; hasAux: true },
+): (...args: A) => [[Scalar, Aux], A[0]];
 export function valueAndGrad(f: (...args: any[]) => unknown, opts: GradOptions = {}): (...args: any[]) => unknown {
   return (...args) =>
-    scoped(
-      () => {
-        const r = valueAndGradCore(f, args, opts, "valueAndGrad");
-        return opts.hasAux ? [[r.value, r.aux], r.grads] : [r.value, r.grads];
-      },
-      leafTensors,
-    );
+    scoped(() => {
+      const r = valueAndGradCore(f, args, opts, "valueAndGrad");
+      return opts.hasAux ? [[r.value, r.aux], r.grads] : [r.value, r.grads];
+    }, leafTensors);
 }
 
 /** A pullback: cotangent of the output in, cotangents of every primal out. Call `dispose()` when done. */

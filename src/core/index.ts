@@ -1,11 +1,10 @@
-export { bind, Tracer, currentLevel } from "./trace.js";
-export type { Primitive, Aval } from "./primitive.js";
-export { definePrimitive } from "./primitive.js";
+// core's public surface: the transforms, and the untyped op surface (lax) that every folder
+// above core builds on. Nothing outside core imports core's internal files.
+export * from "./lax.js";
 export { grad, valueAndGrad, vjp, type GradOptions, type Pullback } from "./grad.js";
 export { jvp } from "./jvp.js";
 export { vmap, type VmapOptions, type Batched } from "./vmap.js";
 export { jit, type Jitted, type Graph } from "./jit.js";
 export { jacrev, jacfwd, hessian } from "./jacobian.js";
 export { customVjp } from "./custom.js";
-export { stopGradient } from "./primitives/stop-gradient.js";
 export { primitives, type PrimitiveName } from "./primitives/index.js";

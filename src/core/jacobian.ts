@@ -28,7 +28,7 @@ export function jacrev<X extends Shape, Y extends Shape>(f: (x: Tensor<X>) => Te
     scoped(() => {
       const r = vjpCore(f as (...a: unknown[]) => unknown, [x]);
       const y = single("jacrev", r.out);
-      const ys = y.shape as readonly number[];
+      const ys = y.shape;
       const rows = vmapCore((ct: AnyTensor) => r.pullback([ct])[0], [basis(ys)], { inAxes: [0] }) as AnyTensor;
       return reshape(rows, [...ys, ...(x.shape as readonly number[])]);
     }, leafTensors) as unknown as Jac<Y, X>;
@@ -45,7 +45,7 @@ export function jacfwd<X extends Shape, Y extends Shape>(f: (x: Tensor<X>) => Te
       // cols: [n, ...out] -> [...out, n]
       const outRank = cols.rank - 1;
       const moved = transpose(cols, [...range(outRank).map((i) => i + 1), 0]);
-      return reshape(moved, [...(moved.shape as readonly number[]).slice(0, outRank), ...xs]);
+      return reshape(moved, [...moved.shape.slice(0, outRank), ...xs]);
     }, leafTensors) as unknown as Jac<Y, X>;
 }
 
@@ -54,8 +54,8 @@ export function hessian<X extends Shape>(f: (x: Tensor<X>) => Tensor<[]>): (x: T
   const g = (x: Tensor<X>) => {
     const r = vjpCore(f as (...a: unknown[]) => unknown, [x]);
     const y = single("hessian", r.out);
-    if (y.rank !== 0) throw new Error(`hessian: the function must return a scalar, got shape ${formatShape(y.shape as readonly number[])}`);
+    if (y.rank !== 0) throw new Error(`hessian: the function must return a scalar, got shape ${formatShape(y.shape)}`);
     return r.pullback([new Concrete(tf.scalar(1))])[0] as unknown as Tensor<X>;
   };
-  return jacfwd(g) as unknown as (x: Tensor<X>) => Tensor<[...X, ...X]>;
+  return jacfwd(g);
 }

@@ -86,7 +86,7 @@ export function traceGraph(f: (...args: any[]) => unknown, inDef: TreeDef, leave
       (level) => new JitTrace(level, leaves.length),
       (t) => {
         const trace = t as JitTrace;
-        const ins = leaves.map((l, i) => new JitTracer(trace, { shape: l.shape as readonly number[], dtype: l.dtype }, i));
+        const ins = leaves.map((l, i) => new JitTracer(trace, { shape: l.shape, dtype: l.dtype }, i));
         const out = f(...unflatten<unknown[]>(inDef, ins));
         const [ol, outDef] = flatten(out);
         const outSlots = ol.map((o) => trace.slotOf(o, "jit"));
@@ -156,7 +156,7 @@ export function runGraph(g: Graph, inputs: readonly tf.Tensor[]): tf.Tensor[] {
 
 function signature(def: TreeDef, leaves: readonly AnyTensor[]): string {
   let key = structureKey(def);
-  for (const l of leaves) key += `|${l.dtype}${formatShape(l.shape as readonly number[])}`;
+  for (const l of leaves) key += `|${l.dtype}${formatShape(l.shape)}`;
   return key;
 }
 
@@ -194,8 +194,14 @@ export function jit<F extends (...args: any[]) => any>(f: F): Jitted<F> {
       traces++;
     }
     last = g;
-    const outs = runGraph(g, leaves.map((l) => l.concrete()));
-    return unflatten(g.outDef, outs.map((o) => new Concrete(o)));
+    const outs = runGraph(
+      g,
+      leaves.map((l) => l.concrete()),
+    );
+    return unflatten(
+      g.outDef,
+      outs.map((o) => new Concrete(o)),
+    );
   };
   Object.defineProperty(run, "traceCount", { get: () => traces });
   Object.defineProperty(run, "lastGraph", { get: () => last });

@@ -40,7 +40,7 @@ export class JvpTracer extends Tracer {
     readonly primal: AnyTensor,
     readonly tangent: AnyTensor | null,
   ) {
-    super(trace, { shape: primal.shape as readonly number[], dtype: primal.dtype });
+    super(trace, { shape: primal.shape, dtype: primal.dtype });
   }
   concrete(): tf.Tensor {
     return this.primal.concrete();
@@ -58,7 +58,8 @@ export function jvpCore(f: (...args: any[]) => unknown, primals: readonly unknow
       const diff = structureDiff(pd, td);
       if (diff) throw new Error(`jvp: primals and tangents differ in structure ${diff}`);
       pl.forEach((p, i) => {
-        const s = p.shape as readonly number[], u = tl[i].shape as readonly number[];
+        const s = p.shape,
+          u = tl[i].shape;
         if (s.length !== u.length || s.some((d, j) => d !== u[j])) {
           throw new Error(`jvp: tangent ${i} has shape ${formatShape(u)}, its primal has ${formatShape(s)}`);
         }
@@ -67,7 +68,16 @@ export function jvpCore(f: (...args: any[]) => unknown, primals: readonly unknow
       const out = f(...unflatten<unknown[]>(pd, ins));
       const [ol, od] = flatten(out);
       const pairs = ol.map((o) => trace.unwrap(o));
-      return [unflatten(od, pairs.map(([p]) => p)), unflatten(od, pairs.map(([p, tg]) => tg ?? zerosLike(p)))];
+      return [
+        unflatten(
+          od,
+          pairs.map(([p]) => p),
+        ),
+        unflatten(
+          od,
+          pairs.map(([p, tg]) => tg ?? zerosLike(p)),
+        ),
+      ];
     },
   );
 }

@@ -43,7 +43,7 @@ export abstract class Tracer extends Tensor<any, any> {
 /** Shape checks run for every primitive call, traced or not. */
 export function evalShape(prim: Primitive, args: readonly AnyTensor[], params: unknown): Aval {
   return prim.abstractEval(
-    args.map((a) => ({ shape: a.shape as readonly number[], dtype: a.dtype as DType })),
+    args.map((a) => ({ shape: a.shape, dtype: a.dtype })),
     params,
   );
 }
@@ -68,9 +68,7 @@ export function bind(prim: Primitive, args: AnyTensor[], params: unknown = {}): 
     return new Concrete(runImpl(prim, inputs, params, aval));
   }
   if (!top.trace.alive) {
-    throw new Error(
-      `${prim.name}: a traced value escaped its transform (it was created inside grad/vmap/jit and used after it returned)`,
-    );
+    throw new Error(`${prim.name}: a traced value escaped its transform (it was created inside grad/vmap/jit and used after it returned)`);
   }
   return top.trace.process(prim, args, params);
 }

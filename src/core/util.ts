@@ -5,11 +5,11 @@ import { asTensor } from "./primitives/util.js";
 import { broadcastTo } from "./primitives/broadcast.js";
 
 export function zerosLike(x: AnyTensor): AnyTensor {
-  return broadcastTo(asTensor(0, x.dtype === "int32" ? x : undefined), x.shape as readonly number[]);
+  return broadcastTo(asTensor(0, x.dtype === "int32" ? x : undefined), x.shape);
 }
 
 export function onesLike(x: AnyTensor): AnyTensor {
-  return broadcastTo(asTensor(1, x.dtype === "int32" ? x : undefined), x.shape as readonly number[]);
+  return broadcastTo(asTensor(1, x.dtype === "int32" ? x : undefined), x.shape);
 }
 
 /** The tfjs tensors behind the concrete leaves of a tree. */

@@ -38,7 +38,7 @@ export class BatchTracer extends Tracer {
     override readonly trace: BatchTrace,
     readonly value: AnyTensor,
   ) {
-    super(trace, { shape: (value.shape as readonly number[]).slice(1), dtype: value.dtype });
+    super(trace, { shape: value.shape.slice(1), dtype: value.dtype });
   }
   concrete(): tf.Tensor {
     throw new Error(`cannot read the values of a batched tensor inside vmap (${this.toString()})`);
@@ -57,7 +57,10 @@ export interface VmapOptions {
 }
 
 /** Adds a leading dim N to every tensor type in a tree. */
-export type Batched<T, N extends number | string> = T extends import("../tensor/index.js").Tensor<infer S extends Shape, infer D extends DType>
+export type Batched<T, N extends number | string> = T extends import("../tensor/index.js").Tensor<
+  infer S extends Shape,
+  infer D extends DType
+>
   ? import("../tensor/index.js").Tensor<[N, ...S], D>
   : T extends readonly unknown[]
     ? { [K in keyof T]: Batched<T[K], N> }
@@ -76,8 +79,8 @@ export function vmapCore(f: (...args: any[]) => unknown, args: unknown[], opts: 
     if (ax === null) return;
     for (const l of flatten(arg)[0]) {
       const a = normAxis("vmap", ax, l.rank);
-      const n = (l.shape as readonly number[])[a];
-      sizes.push(`argument ${i} has ${n} at axis ${ax} (shape ${formatShape(l.shape as readonly number[])})`);
+      const n = l.shape[a];
+      sizes.push(`argument ${i} has ${n} at axis ${ax} (shape ${formatShape(l.shape)})`);
       if (size === undefined) size = n;
       else if (size !== n) throw new Error(`vmap: mapped axes have different sizes: ${sizes.join("; ")}`);
     }
@@ -92,7 +95,10 @@ export function vmapCore(f: (...args: any[]) => unknown, args: unknown[], opts: 
         const ax = inAxes[i];
         if (ax === null) return arg;
         const [ls, def] = flatten(arg);
-        return unflatten(def, ls.map((l) => new BatchTracer(trace, moveAxis(l, normAxis("vmap", ax, l.rank), 0))));
+        return unflatten(
+          def,
+          ls.map((l) => new BatchTracer(trace, moveAxis(l, normAxis("vmap", ax, l.rank), 0))),
+        );
       });
       const out = f(...wrapped);
       const [ol, od] = flatten(out);
@@ -100,7 +106,7 @@ export function vmapCore(f: (...args: any[]) => unknown, args: unknown[], opts: 
       return unflatten(
         od,
         ol.map((o) => {
-          const v = o instanceof BatchTracer && o.trace === trace ? o.value : broadcastTo(reshape(o, [1, ...(o.shape as readonly number[])]), [n, ...(o.shape as readonly number[])]);
+          const v = o instanceof BatchTracer && o.trace === trace ? o.value : broadcastTo(reshape(o, [1, ...o.shape]), [n, ...o.shape]);
           return moveAxis(v, 0, normAxis("vmap", outAxis, v.rank));
         }),
       );
@@ -114,7 +120,10 @@ export function vmapCore(f: (...args: any[]) => unknown, args: unknown[], opts: 
  * const perExample = vmap(grad(loss), { inAxes: [null, 0, 0] })(params, xs, ys);
  * ```
  */
-export function vmap<A extends unknown[], Out>(f: (...args: A) => Out, opts?: VmapOptions & { inAxes?: 0 }): (...args: BatchedArgs<A>) => Batched<Out, number>;
+export function vmap<A extends unknown[], Out>(
+  f: (...args: A) => Out,
+  opts?: VmapOptions & { inAxes?: 0 },
+): (...args: BatchedArgs<A>) => Batched<Out, number>;
 export function vmap<A extends unknown[], Out>(f: (...args: A) => Out, opts: VmapOptions): (...args: any[]) => Batched<Out, number>;
 export function vmap<A extends unknown[], Out>(f: (...args: A) => Out, opts: VmapOptions = {}): (...args: any[]) => Batched<Out, number> {
   return (...args: unknown[]) => scoped(() => vmapCore(f as (...a: unknown[]) => unknown, args, opts), leafTensors) as Batched<Out, number>;

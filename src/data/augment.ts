@@ -17,7 +17,10 @@ export interface AugmentOptions {
  * @example
  * const xAugmented = augment(batch.x, { maxShift: 2, seed: epoch });
  */
-export function augment<S extends readonly [number, number, number, number]>(images: HostArray<S>, options: AugmentOptions): HostArray<S, "float32"> {
+export function augment<S extends readonly [number, number, number, number]>(
+  images: HostArray<S>,
+  options: AugmentOptions,
+): HostArray<S, "float32"> {
   const { maxShift = 0, flipHorizontal = false, seed } = options;
   checkSeed(seed, "augment");
   if (images.shape.length !== 4) throw new Error(`augment: images must have shape [N, H, W, C], got ${formatShape(images.shape)}`);
@@ -40,7 +43,7 @@ export function augment<S extends readonly [number, number, number, number]>(ima
         const sourceCol = flip ? width - 1 - shifted : shifted;
         const from = base + (sourceRow * width + sourceCol) * channels;
         const to = base + (row * width + col) * channels;
-        for (let c = 0; c < channels; c++) out[to + c] = images.data[from + c] as number;
+        for (let c = 0; c < channels; c++) out[to + c] = images.data[from + c];
       }
     }
   }

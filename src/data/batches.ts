@@ -38,7 +38,11 @@ export function batchCount(n: number, batchSize: number, options: Pick<BatchesOp
  *   // batch.x.shape: [32, 28, 28, 1]
  * }
  */
-export function batches<T extends Dataset>(ds: T, batchSize: number, options: BatchesOptions = {}): Generator<ResizedDataset<T>, void, undefined> {
+export function batches<T extends Dataset>(
+  ds: T,
+  batchSize: number,
+  options: BatchesOptions = {},
+): Generator<ResizedDataset<T>, void, undefined> {
   const n = checkDataset(ds, "batches");
   checkBatchSize(n, batchSize, "batches");
   const { seed, dropRemainder = false } = options;

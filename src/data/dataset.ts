@@ -18,9 +18,8 @@ export interface Dataset<
 }
 
 /** The data set with the sample dim of both shapes widened to `number` (what splits and batches return). */
-export type ResizedDataset<T extends Dataset> = T extends Dataset<infer XS, infer YS, infer XD, infer YD>
-  ? Dataset<WithSampleCount<XS>, WithSampleCount<YS>, XD, YD>
-  : never;
+export type ResizedDataset<T extends Dataset> =
+  T extends Dataset<infer XS, infer YS, infer XD, infer YD> ? Dataset<WithSampleCount<XS>, WithSampleCount<YS>, XD, YD> : never;
 
 /**
  * Pair inputs and targets, checking that they have the same number of samples.
@@ -41,8 +40,8 @@ export function dataset<XS extends HostShape, YS extends HostShape, XD extends H
 export function checkDataset(ds: Dataset, where: string): number {
   if (ds.x.shape.length === 0) throw new Error(`${where}: x must have a sample dim, got shape ${formatShape(ds.x.shape)}`);
   if (ds.y.shape.length === 0) throw new Error(`${where}: y must have a sample dim, got shape ${formatShape(ds.y.shape)}`);
-  const n = ds.x.shape[0] as number;
-  const m = ds.y.shape[0] as number;
+  const n = ds.x.shape[0];
+  const m = ds.y.shape[0];
   if (n !== m) throw new Error(`${where}: x has ${n} samples but y has ${m}`);
   return n;
 }

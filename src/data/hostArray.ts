@@ -21,9 +21,7 @@ export interface HostArray<S extends HostShape = HostShape, D extends HostDType 
 }
 
 /** The same shape with its sample dim (the first) widened to `number`: what splits and batches return. */
-export type WithSampleCount<S extends HostShape> = S extends readonly [number, ...infer Rest extends number[]]
-  ? [number, ...Rest]
-  : S;
+export type WithSampleCount<S extends HostShape> = S extends readonly [number, ...infer Rest extends number[]] ? [number, ...Rest] : S;
 
 /** Nested JS arrays of numbers, any depth (`[[1, 2], [3, 4]]`). */
 export type NestedNumbers = number | readonly NestedNumbers[];
@@ -59,13 +57,17 @@ function flattenNested(data: readonly NestedNumbers[], shape: HostShape, out: nu
   const visit = (node: NestedNumbers, depth: number, path: number[]): void => {
     if (depth === shape.length) {
       if (Array.isArray(node)) {
-        throw new Error(`hostArray: expected a number at ${describePath(path)}, got an array (shape ${formatShape(shape)} has rank ${shape.length})`);
+        throw new Error(
+          `hostArray: expected a number at ${describePath(path)}, got an array (shape ${formatShape(shape)} has rank ${shape.length})`,
+        );
       }
       out.push(node as number);
       return;
     }
     if (!Array.isArray(node)) {
-      throw new Error(`hostArray: expected ${describePath(path)} to be an array of ${shape[depth]} values, got ${String(node)} (shape ${formatShape(shape)})`);
+      throw new Error(
+        `hostArray: expected ${describePath(path)} to be an array of ${shape[depth]} values, got ${String(node)} (shape ${formatShape(shape)})`,
+      );
     }
     if (node.length !== shape[depth]) {
       const what = depth === 0 ? `the outer array` : describePath(path);
@@ -113,7 +115,7 @@ export function hostArray<const S extends HostShape, D extends HostDType = "floa
     flattenNested(data, shape, out);
     flat = out;
   } else {
-    flat = data as ArrayLike<number>;
+    flat = data;
   }
   const expected = sizeOf(shape);
   if (flat.length !== expected) {
@@ -123,15 +125,19 @@ export function hostArray<const S extends HostShape, D extends HostDType = "floa
   if (!options.allowNonFinite || resolvedDtype === "int32") checkValues(flat, resolvedDtype, options);
   const typed =
     resolvedDtype === "int32"
-      ? flat instanceof Int32Array ? flat : Int32Array.from(flat)
-      : flat instanceof Float32Array ? flat : Float32Array.from(flat);
+      ? flat instanceof Int32Array
+        ? flat
+        : Int32Array.from(flat)
+      : flat instanceof Float32Array
+        ? flat
+        : Float32Array.from(flat);
   return { data: typed as DataFor<D>, shape, dtype: resolvedDtype };
 }
 
 function checkValues(values: ArrayLike<number>, dtype: HostDType, options: HostArrayOptions): void {
   if (values instanceof Int32Array) return; // always finite integers
   for (let i = 0; i < values.length; i++) {
-    const v = values[i] as number;
+    const v = values[i];
     if (!Number.isFinite(v)) {
       if (typeof v !== "number") throw new Error(`hostArray: value at index ${i} is ${JSON.stringify(v)}, not a number`);
       if (dtype === "int32") throw new Error(`hostArray: int32 value at index ${i} is ${v}, not an integer`);
@@ -149,7 +155,7 @@ function checkValues(values: ArrayLike<number>, dtype: HostDType, options: HostA
 /** Number of samples: the first dim. */
 export function sampleCount(array: HostArray): number {
   if (array.shape.length === 0) throw new Error(`sampleCount: a scalar host array has no sample dim (shape [])`);
-  return array.shape[0] as number;
+  return array.shape[0];
 }
 
 /** Values per sample: the product of all dims after the first. */
@@ -176,7 +182,7 @@ export function takeSamples<S extends HostShape, D extends HostDType>(
   const size = sampleSize(array);
   const out = allocLike(array.dtype, indices.length * size);
   for (let i = 0; i < indices.length; i++) {
-    const index = indices[i] as number;
+    const index = indices[i];
     if (!Number.isInteger(index) || index < 0 || index >= n) {
       throw new Error(`takeSamples: index ${index} at position ${i} is outside 0..${n - 1}`);
     }

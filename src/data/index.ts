@@ -32,22 +32,7 @@ export {
   type SineWavesFrequency,
 } from "./synthetic.js";
 export { sirEpidemic, SIR_COLUMNS, type SirOptions } from "./sir.js";
-export {
-  shuffle,
-  takeDataset,
-  trainTestSplit,
-  validationSplit,
-  type TrainTestSplitOptions,
-  type ValidationSplitOptions,
-} from "./split.js";
+export { shuffle, takeDataset, trainTestSplit, validationSplit, type TrainTestSplitOptions, type ValidationSplitOptions } from "./split.js";
 export { batches, batchCount, type BatchesOptions } from "./batches.js";
-export {
-  fitStandardize,
-  standardize,
-  standardizeSplits,
-  normalizeL2,
-  oneHot,
-  labelCounts,
-  type StandardizeStats,
-} from "./transforms.js";
+export { fitStandardize, standardize, standardizeSplits, normalizeL2, oneHot, labelCounts, type StandardizeStats } from "./transforms.js";
 export { augment, type AugmentOptions } from "./augment.js";

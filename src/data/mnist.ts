@@ -34,26 +34,26 @@ export function parseDigitFile(bytes: Uint8Array): Float32Array {
   const values = new Float32Array(bytes.length >>> 1);
   let count = 0;
   let i = open + 1;
-  let c = bytes[i] as number;
+  let c = bytes[i];
   for (;;) {
-    while (c === 0x2c || c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = bytes[++i] as number; // , and whitespace
+    while (c === 0x2c || c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = bytes[++i]; // , and whitespace
     if (c === 0x5d) break; // ']'
     if (!(c >= 0x30 && c <= 0x39)) return parseDigitFileSlowly(bytes);
     let integer = 0;
     while (c >= 0x30 && c <= 0x39) {
       integer = integer * 10 + (c - 0x30);
-      c = bytes[++i] as number;
+      c = bytes[++i];
     }
     let value = integer;
     if (c === 0x2e) {
       // '.': integer fraction over a power of ten; both exact in float64, so the division is correctly rounded like JSON.parse.
       let fraction = 0;
       let scale = 1;
-      c = bytes[++i] as number;
+      c = bytes[++i];
       while (c >= 0x30 && c <= 0x39) {
         fraction = fraction * 10 + (c - 0x30);
         scale *= 10;
-        c = bytes[++i] as number;
+        c = bytes[++i];
       }
       if (scale > 1e15) return parseDigitFileSlowly(bytes);
       value = integer + fraction / scale;
@@ -111,7 +111,9 @@ export function loadMnist(options: LoadMnistOptions = {}): MnistDataset {
   if (limit !== undefined && (!Number.isInteger(limit) || limit <= 0 || limit > n)) {
     throw new Error(`loadMnist: limit must be an integer in 1..${n}, got ${limit}`);
   }
-  const order = hostRng(seed).permutation(n).subarray(0, limit ?? n);
+  const order = hostRng(seed)
+    .permutation(n)
+    .subarray(0, limit ?? n);
   const x = takeSamples({ data: all.pixels, shape: [n, 28, 28, 1] as [number, 28, 28, 1], dtype: "float32" }, order);
   const y = takeSamples({ data: all.labels, shape: [n] as [number], dtype: "int32" }, order);
   return { x, y, classNames: ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"] };

@@ -67,8 +67,8 @@ export function hostRng(seed: number): HostRng {
       for (let i = 0; i < n; i++) perm[i] = i;
       for (let i = n - 1; i > 0; i--) {
         const j = Math.floor(float() * (i + 1));
-        const tmp = perm[i] as number;
-        perm[i] = perm[j] as number;
+        const tmp = perm[i];
+        perm[i] = perm[j];
         perm[j] = tmp;
       }
       return perm;

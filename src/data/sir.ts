@@ -32,7 +32,10 @@ export interface SirOptions {
  */
 export function sirEpidemic(options: SirOptions): HostArray<[number, 3], "float32"> {
   const { beta, gamma, days, population, i0, stepsPerDay = 10 } = options;
-  for (const [name, value] of [["beta", beta], ["gamma", gamma]] as const) {
+  for (const [name, value] of [
+    ["beta", beta],
+    ["gamma", gamma],
+  ] as const) {
     if (!Number.isFinite(value) || value < 0) throw new Error(`sirEpidemic: ${name} must be a finite number >= 0, got ${value}`);
   }
   if (!Number.isInteger(days) || days < 0) throw new Error(`sirEpidemic: days must be an integer >= 0, got ${days}`);

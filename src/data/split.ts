@@ -67,7 +67,7 @@ export function trainTestSplit<T extends Dataset>(
     const labels = labelsOf(ds, "trainTestSplit");
     const byClass = new Map<number, number[]>();
     for (let i = 0; i < n; i++) {
-      const label = labels[i] as number;
+      const label = labels[i];
       const members = byClass.get(label) ?? [];
       members.push(i);
       byClass.set(label, members);
@@ -76,7 +76,7 @@ export function trainTestSplit<T extends Dataset>(
       const members = byClass.get(label) as number[];
       const order = rng.permutation(members.length);
       const testCount = Math.round(members.length * testFraction);
-      order.forEach((k, position) => (position < testCount ? testIndices : trainIndices).push(members[k] as number));
+      order.forEach((k, position) => (position < testCount ? testIndices : trainIndices).push(members[k]));
     }
   } else {
     const order = rng.permutation(n);
@@ -91,7 +91,7 @@ export function trainTestSplit<T extends Dataset>(
   // Stratified indices come grouped by class: shuffle each part so batches mix classes.
   const mix = (indices: number[]): Int32Array => {
     const order = rng.permutation(indices.length);
-    return order.map((k) => indices[k] as number);
+    return order.map((k) => indices[k]);
   };
   return { train: takeDataset(ds, mix(trainIndices)), test: takeDataset(ds, mix(testIndices)) };
 }

@@ -165,14 +165,15 @@ export function sineWaves(options: SineWavesOptions): SineWavesNext | SineWavesF
   if (periods.length === 0 || periods.some((p) => !(Number.isFinite(p) && p > 0))) {
     throw new Error(`sineWaves: periods must be positive numbers, got [${periods.join(", ")}]`);
   }
-  if (target !== "next" && target !== "frequency") throw new Error(`sineWaves: target must be "next" or "frequency", got ${JSON.stringify(target)}`);
+  if (target !== "next" && target !== "frequency")
+    throw new Error(`sineWaves: target must be "next" or "frequency", got ${JSON.stringify(target)}`);
   const rng = hostRng(seed);
   const x = new Float32Array(n * length);
   const next = new Float32Array(n);
   const classes = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const k = rng.int(periods.length);
-    const omega = (2 * Math.PI) / (periods[k] as number);
+    const omega = (2 * Math.PI) / periods[k];
     const phase = 2 * Math.PI * rng.float();
     for (let t = 0; t < length; t++) x[i * length + t] = Math.sin(omega * t + phase) + (noise > 0 ? noise * rng.normal() : 0);
     next[i] = Math.sin(omega * length + phase);

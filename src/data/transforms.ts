@@ -23,14 +23,14 @@ export function fitStandardize(x: HostArray): StandardizeStats {
   const sumSquares = new Float64Array(size);
   for (let i = 0; i < n; i++) {
     const offset = i * size;
-    for (let j = 0; j < size; j++) sum[j] += x.data[offset + j] as number;
+    for (let j = 0; j < size; j++) sum[j] += x.data[offset + j];
   }
   const mean = sum.map((s) => s / n);
   // Two passes: sum of squared deviations is exact where E[x²] - E[x]² would cancel.
   for (let i = 0; i < n; i++) {
     const offset = i * size;
     for (let j = 0; j < size; j++) {
-      const d = (x.data[offset + j] as number) - (mean[j] as number);
+      const d = x.data[offset + j] - mean[j];
       sumSquares[j] += d * d;
     }
   }
@@ -55,8 +55,8 @@ export function standardize<S extends HostShape>(x: HostArray<S>, stats: Standar
   for (let i = 0; i < n; i++) {
     const offset = i * size;
     for (let j = 0; j < size; j++) {
-      const std = stats.std[j] as number;
-      out[offset + j] = ((x.data[offset + j] as number) - (stats.mean[j] as number)) / (std > 0 ? std : 1);
+      const std = stats.std[j];
+      out[offset + j] = (x.data[offset + j] - stats.mean[j]) / (std > 0 ? std : 1);
     }
   }
   return { data: out, shape: x.shape, dtype: "float32" };
@@ -93,9 +93,9 @@ export function normalizeL2<S extends HostShape>(x: HostArray<S>): HostArray<S, 
   for (let i = 0; i < n; i++) {
     const offset = i * size;
     let sumSquares = 0;
-    for (let j = 0; j < size; j++) sumSquares += (x.data[offset + j] as number) ** 2;
+    for (let j = 0; j < size; j++) sumSquares += x.data[offset + j] ** 2;
     const scale = sumSquares > 0 ? 1 / Math.sqrt(sumSquares) : 0;
-    for (let j = 0; j < size; j++) out[offset + j] = (x.data[offset + j] as number) * scale;
+    for (let j = 0; j < size; j++) out[offset + j] = x.data[offset + j] * scale;
   }
   return { data: out, shape: x.shape, dtype: "float32" };
 }
@@ -106,10 +106,7 @@ export function normalizeL2<S extends HostShape>(x: HostArray<S>): HostArray<S, 
  * @example
  * oneHot(hostArray([2, 0], [2], "int32"), 3); // [[0, 0, 1], [1, 0, 0]]
  */
-export function oneHot<D extends number>(
-  labels: HostArray | ArrayLike<number>,
-  depth: D,
-): HostArray<[number, D], "float32"> {
+export function oneHot<D extends number>(labels: HostArray | ArrayLike<number>, depth: D): HostArray<[number, D], "float32"> {
   if (!Number.isInteger(depth) || depth <= 0) throw new Error(`oneHot: depth must be a positive integer, got ${depth}`);
   let values: ArrayLike<number>;
   if ("shape" in labels && "data" in labels) {
@@ -121,7 +118,7 @@ export function oneHot<D extends number>(
   const n = values.length;
   const out = new Float32Array(n * depth);
   for (let i = 0; i < n; i++) {
-    const label = values[i] as number;
+    const label = values[i];
     if (!Number.isInteger(label) || label < 0 || label >= depth) {
       throw new Error(`oneHot: label at index ${i} is ${label}, outside 0..${depth - 1} (depth ${depth})`);
     }
@@ -144,12 +141,12 @@ export function labelCounts(labels: HostArray | ArrayLike<number>, depth?: numbe
   }
   let max = -1;
   for (let i = 0; i < values.length; i++) {
-    const label = values[i] as number;
+    const label = values[i];
     if (!Number.isInteger(label) || label < 0) throw new Error(`labelCounts: label at index ${i} is ${label}, not a non-negative integer`);
     if (depth !== undefined && label >= depth) throw new Error(`labelCounts: label at index ${i} is ${label}, outside 0..${depth - 1}`);
     max = Math.max(max, label);
   }
   const counts = new Array<number>(depth ?? max + 1).fill(0);
-  for (let i = 0; i < values.length; i++) counts[values[i] as number]! += 1;
+  for (let i = 0; i < values.length; i++) counts[values[i]] += 1;
   return counts;
 }

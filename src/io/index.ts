@@ -18,7 +18,7 @@ interface SavedTree {
 }
 
 function encode(t: AnyTensor): string {
-  const d = t.dataSync() as Float32Array | Int32Array | Uint8Array;
+  const d = t.dataSync();
   return Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString("base64");
 }
 
@@ -26,7 +26,7 @@ function decode(leaf: SavedLeaf): AnyTensor {
   const bytes = Buffer.from(leaf.data, "base64");
   const copy = new Uint8Array(bytes); // aligned copy
   const data = leaf.dtype === "float32" ? new Float32Array(copy.buffer) : leaf.dtype === "int32" ? new Int32Array(copy.buffer) : copy;
-  return tensor(data, leaf.shape, leaf.dtype) as unknown as AnyTensor;
+  return tensor(data, leaf.shape, leaf.dtype);
 }
 
 /** A JSON string holding a params tree (structure, shapes, dtypes and exact values). */
@@ -36,7 +36,7 @@ export function serialize(tree: unknown): string {
   const saved: SavedTree = {
     format: "shapeflow-params/1",
     structure: def,
-    leaves: leaves.map((l, i) => ({ path: ps[i], shape: [...(l.shape as readonly number[])], dtype: l.dtype, data: encode(l) })),
+    leaves: leaves.map((l, i) => ({ path: ps[i], shape: [...l.shape], dtype: l.dtype, data: encode(l) })),
   };
   return JSON.stringify(saved);
 }
@@ -52,13 +52,14 @@ export function deserialize<T>(json: string, like?: T): T {
   } catch (e) {
     throw new Error(`deserialize: not JSON (${(e as Error).message})`);
   }
-  if (saved?.format !== "shapeflow-params/1") throw new Error(`deserialize: expected format "shapeflow-params/1", got ${JSON.stringify(saved?.format)}`);
+  if (saved?.format !== "shapeflow-params/1")
+    throw new Error(`deserialize: expected format "shapeflow-params/1", got ${JSON.stringify(saved?.format)}`);
   if (like !== undefined) {
     const [ls, def] = flatten(like);
     const diff = structureDiff(def, saved.structure);
     if (diff) throw new Error(`deserialize: the saved tree differs from the expected one ${diff}`);
     ls.forEach((l, i) => {
-      const want = l.shape as readonly number[];
+      const want = l.shape;
       const got = saved.leaves[i].shape;
       if (want.length !== got.length || want.some((d, j) => d !== got[j])) {
         throw new Error(`deserialize: ${saved.leaves[i].path} has shape ${formatShape(got)}, expected ${formatShape(want)}`);

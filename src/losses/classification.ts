@@ -1,9 +1,7 @@
 // Classification losses: binary and categorical cross-entropy, from probabilities or logits.
 import type { Check, Shape } from "../../typelevel/index.js";
 import { formatShape, type AnyTensor, type Tensor } from "../tensor/index.js";
-import { add, log, maximum, minimum, mul, neg, softplus, sub } from "../core/primitives/elementwise.js";
-import { sum } from "../core/primitives/reduce.js";
-import { oneHot } from "../core/primitives/gather.js";
+import { add, log, maximum, minimum, mul, neg, softplus, sub, sum, oneHot } from "../core/index.js";
 import { logSoftmax, tidy } from "../ops/index.js";
 import { perExample, reduce } from "./reduction.js";
 import {
@@ -97,7 +95,8 @@ export function categoricalCrossEntropy<P extends Shape, T extends Shape, const 
 ): LossOut<P, R> {
   const op = "categoricalCrossEntropy";
   checkPair(op, predictions, targets);
-  if (predictions.rank < 2) throw new Error(`${op}: predictions need a batch and a class axis (rank >= 2), got ${formatShape(predictions.shape as readonly number[])}`);
+  if (predictions.rank < 2)
+    throw new Error(`${op}: predictions need a batch and a class axis (rank >= 2), got ${formatShape(predictions.shape)}`);
   const reduction = checkReduction(op, opts?.reduction);
   const eps = checkEps(op, opts?.eps);
   const y = targets as AnyTensor;
@@ -126,12 +125,15 @@ export function sparseCategoricalCrossEntropy<L extends Shape, I extends Shape, 
   expectFloat(op, logits, "logits");
   if (labels.dtype !== "int32") throw new Error(`${op}: labels must be int32 class indices, got ${labels.dtype}`);
   const reduction = checkReduction(op, opts?.reduction);
-  const ls = logits.shape as readonly number[], is = labels.shape as readonly number[];
+  const ls = logits.shape as readonly number[],
+    is = labels.shape as readonly number[];
   if (ls.length < 2) throw new Error(`${op}: logits need a batch and a class axis (rank >= 2), got ${formatShape(ls)}`);
   expectBatch(op, labels, "labels");
   const lead = ls.slice(0, -1);
   if (is.length !== lead.length || is.some((d, i) => d !== lead[i])) {
-    throw new Error(`${op}: labels ${formatShape(is)} must have the logits' shape without the class axis, ${formatShape(lead)} (logits ${formatShape(ls)})`);
+    throw new Error(
+      `${op}: labels ${formatShape(is)} must have the logits' shape without the class axis, ${formatShape(lead)} (logits ${formatShape(ls)})`,
+    );
   }
   const classes = ls[ls.length - 1];
   checkLabels(op, labels, classes);
@@ -145,12 +147,13 @@ export function sparseCategoricalCrossEntropy<L extends Shape, I extends Shape, 
 function checkLabels(op: string, labels: AnyTensor, classes: number): void {
   let values: ArrayLike<number>;
   try {
-    values = labels.dataSync() as Int32Array;
+    values = labels.dataSync();
   } catch {
     return; // traced by jit or vmap: no values yet
   }
   for (let i = 0; i < values.length; i++) {
     const k = values[i];
-    if (k < 0 || k >= classes) throw new Error(`${op}: label ${k} at index ${i} is out of range for ${classes} classes (expected 0..${classes - 1})`);
+    if (k < 0 || k >= classes)
+      throw new Error(`${op}: label ${k} at index ${i} is out of range for ${classes} classes (expected 0..${classes - 1})`);
   }
 }

@@ -1,6 +1,11 @@
 // Public surface of losses: losses (differentiable, Tensor<[]> out), penalties, and host-side metrics.
 export { mse, mae, huber } from "./regression.js";
-export { binaryCrossEntropy, binaryCrossEntropyWithLogits, categoricalCrossEntropy, sparseCategoricalCrossEntropy } from "./classification.js";
+export {
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+  categoricalCrossEntropy,
+  sparseCategoricalCrossEntropy,
+} from "./classification.js";
 export { l1Penalty, l2Penalty, type PenaltyOptions, type PathFilter } from "./penalties.js";
 export {
   accuracy,

@@ -1,6 +1,6 @@
 // Metrics: plain numbers computed on the host from concrete tensors (no tensors are made, so
 // nothing can leak). Not differentiable and not for jit: call them on values, outside transforms.
-import { Tracer } from "../core/trace.js";
+import { Tracer } from "../core/index.js";
 import { formatShape, type AnyTensor, type Tensor } from "../tensor/index.js";
 import { expectTensor } from "./types.js";
 
@@ -22,7 +22,7 @@ function hostValues(op: string, x: AnyTensor, what: string): ArrayLike<number> {
   if (x instanceof Tracer) {
     throw new Error(`${op}: ${what} is a traced value; metrics read values, so call ${op} outside jit, grad and vmap`);
   }
-  return x.dataSync() as ArrayLike<number>;
+  return x.dataSync();
 }
 
 function argmaxRows(values: ArrayLike<number>, rows: number, k: number): Int32Array {
@@ -38,7 +38,7 @@ function argmaxRows(values: ArrayLike<number>, rows: number, k: number): Int32Ar
 /** Class ids from predictions: scores [batch, K] (argmax), binary scores [batch] or [batch, 1], or int32 ids [batch]. */
 function predictedClasses(op: string, predictions: unknown, threshold: number): Classes {
   expectTensor(op, predictions, "predictions");
-  const s = predictions.shape as readonly number[];
+  const s = predictions.shape;
   const values = hostValues(op, predictions, "predictions");
   if (predictions.dtype === "int32" && s.length === 1) return { ids: Int32Array.from(values), classes: undefined };
   if (predictions.dtype === "float32" && (s.length === 1 || (s.length === 2 && s[1] === 1))) {
@@ -53,7 +53,7 @@ function predictedClasses(op: string, predictions: unknown, threshold: number): 
 /** Class ids from labels: int32 ids [batch], integer-valued float32 [batch], or one-hot rows [batch, K]. */
 function trueClasses(op: string, labels: unknown): Classes {
   expectTensor(op, labels, "labels");
-  const s = labels.shape as readonly number[];
+  const s = labels.shape;
   const values = hostValues(op, labels, "labels");
   if (s.length === 1 || (s.length === 2 && s[1] === 1)) {
     const ids = new Int32Array(values.length);
@@ -125,7 +125,8 @@ export function topKAccuracy(predictions: Tensor<any, "float32">, labels: Tensor
   let hits = 0;
   for (let r = 0; r < rows; r++) {
     const label = truth.ids[r];
-    if (label >= classes) throw new Error(`${op}: label ${label} at index ${r} is out of range for ${classes} classes (expected 0..${classes - 1})`);
+    if (label >= classes)
+      throw new Error(`${op}: label ${label} at index ${r} is out of range for ${classes} classes (expected 0..${classes - 1})`);
     const target = values[r * classes + label];
     let higher = 0;
     for (let j = 0; j < classes; j++) if (values[r * classes + j] > target) higher++;
@@ -147,11 +148,12 @@ function confusion(op: string, predictions: unknown, labels: unknown, opts: Conf
     for (let i = 0; i < pred.ids.length; i++) n = Math.max(n, pred.ids[i] + 1, truth.ids[i] + 1);
   }
   if (!Number.isInteger(n) || n < 1) throw new Error(`${op}: numClasses must be a positive integer, got ${String(opts.numClasses)}`);
-  const m = Array.from({ length: n }, () => new Array<number>(n!).fill(0));
+  const m = Array.from({ length: n }, () => new Array<number>(n).fill(0));
   for (let i = 0; i < pred.ids.length; i++) {
     const [t, p] = [truth.ids[i], pred.ids[i]];
     if (t >= n) throw new Error(`${op}: label ${t} at index ${i} is out of range for ${n} classes (expected 0..${n - 1})`);
-    if (p < 0 || p >= n) throw new Error(`${op}: predicted class ${p} at index ${i} is out of range for ${n} classes (expected 0..${n - 1})`);
+    if (p < 0 || p >= n)
+      throw new Error(`${op}: predicted class ${p} at index ${i} is out of range for ${n} classes (expected 0..${n - 1})`);
     m[t][p]++;
   }
   return m;
@@ -183,14 +185,16 @@ const f1Of: PerClass = (tp, fp, fn) => safeDiv(2 * tp, 2 * tp + fp + fn);
 
 function averaged(op: string, predictions: unknown, labels: unknown, opts: AveragedOptions, score: PerClass): number | number[] {
   const average = opts.average ?? "macro";
-  if (average !== "macro" && average !== "none") throw new Error(`${op}: average must be "macro" or "none", got ${JSON.stringify(average)}`);
+  if (average !== "macro" && average !== "none")
+    throw new Error(`${op}: average must be "macro" or "none", got ${JSON.stringify(average)}`);
   const m = confusion(op, predictions, labels, opts);
   const n = m.length;
   const per: number[] = [];
   const present: boolean[] = [];
   for (let c = 0; c < n; c++) {
     const tp = m[c][c];
-    let fp = 0, fn = 0;
+    let fp = 0,
+      fn = 0;
     for (let j = 0; j < n; j++) {
       if (j === c) continue;
       fp += m[j][c];

@@ -1,9 +1,7 @@
 // Weight penalties over a whole param tree: L1 (sum |w|) and L2 (sum w^2).
 import type { AnyTensor, Tensor } from "../tensor/index.js";
 import { leaves, paths } from "../tree/index.js";
-import { abs, add, mul, square } from "../core/primitives/elementwise.js";
-import { sum } from "../core/primitives/reduce.js";
-import { asTensor } from "../core/primitives/util.js";
+import { abs, add, mul, square, sum, asTensor } from "../core/index.js";
 import { tidy } from "../ops/index.js";
 
 /** Which leaves count, by path (e.g. `layers[0].kernel`): a RegExp tested on the path, or a predicate. */

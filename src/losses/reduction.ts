@@ -1,12 +1,11 @@
 // From elementwise losses to per-example losses to the result.
 import type { AnyTensor } from "../tensor/index.js";
-import { div } from "../core/primitives/elementwise.js";
-import { sum } from "../core/primitives/reduce.js";
+import { div, sum } from "../core/index.js";
 import type { Reduction } from "./types.js";
 
 /** Mean over every axis but the batch axis (0): one value per example, shape [batch]. */
 export function perExample(x: AnyTensor): AnyTensor {
-  const shape = x.shape as readonly number[];
+  const shape = x.shape;
   if (shape.length <= 1) return x;
   const axes = shape.map((_, i) => i).slice(1);
   const n = shape.slice(1).reduce((a, b) => a * b, 1);
@@ -18,7 +17,7 @@ export function reduce(op: string, losses: AnyTensor, reduction: Reduction): Any
   if (reduction === "none") return losses;
   const total = sum(losses);
   if (reduction === "sum") return total;
-  const batch = (losses.shape as readonly number[])[0];
+  const batch = losses.shape[0];
   if (batch === 0) throw new Error(`${op}: the batch is empty, so its mean is undefined; use reduction "sum"`);
   return div(total, batch);
 }

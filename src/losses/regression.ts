@@ -1,12 +1,18 @@
 // Regression losses: squared, absolute and Huber error, averaged over features, then the batch.
 import type { Check, Shape } from "../../typelevel/index.js";
 import type { AnyTensor, Tensor } from "../tensor/index.js";
-import { abs, add, minimum, mul, square, sub } from "../core/primitives/elementwise.js";
+import { abs, add, minimum, mul, square, sub } from "../core/index.js";
 import { tidy } from "../ops/index.js";
 import { perExample, reduce } from "./reduction.js";
 import { checkPair, checkReduction, type LossOptions, type LossOut, type Reduction, type SameShape } from "./types.js";
 
-function elementwiseLoss(op: string, predictions: unknown, targets: unknown, opts: LossOptions | undefined, f: (diff: AnyTensor) => AnyTensor): AnyTensor {
+function elementwiseLoss(
+  op: string,
+  predictions: unknown,
+  targets: unknown,
+  opts: LossOptions | undefined,
+  f: (diff: AnyTensor) => AnyTensor,
+): AnyTensor {
   checkPair(op, predictions, targets);
   const reduction = checkReduction(op, opts?.reduction);
   return tidy(() => reduce(op, perExample(f(sub(predictions, targets as AnyTensor))), reduction));
@@ -56,7 +62,8 @@ export function huber<P extends Shape, T extends Shape, const R extends Reductio
   opts?: LossOptions<R> & { delta?: number },
 ): LossOut<P, R> {
   const delta = opts?.delta ?? 1;
-  if (typeof delta !== "number" || !(delta > 0) || !Number.isFinite(delta)) throw new Error(`huber: delta must be a positive number, got ${String(delta)}`);
+  if (typeof delta !== "number" || !(delta > 0) || !Number.isFinite(delta))
+    throw new Error(`huber: delta must be a positive number, got ${String(delta)}`);
   return elementwiseLoss("huber", predictions, targets, opts, (d) => {
     const a = abs(d);
     const q = minimum(a, delta);

@@ -16,39 +16,49 @@ export type BatchDim<S extends Shape> = S extends readonly [infer B extends Dim,
 /** A loss's result: a scalar, or one value per example with reduction "none". */
 export type LossOut<S extends Shape, R extends Reduction> = R extends "none" ? Tensor<[BatchDim<S>]> : Tensor<[]>;
 
-type DimsUnify<A extends Shape, B extends Shape> =
-  A extends readonly [infer a extends Dim, ...infer AR extends Dim[]]
-    ? B extends readonly [infer b extends Dim, ...infer BR extends Dim[]]
-      ? [Unify<a, b>] extends [never] ? false : DimsUnify<AR, BR>
-      : false
-    : B extends readonly [] ? true : false;
+type DimsUnify<A extends Shape, B extends Shape> = A extends readonly [infer a extends Dim, ...infer AR extends Dim[]]
+  ? B extends readonly [infer b extends Dim, ...infer BR extends Dim[]]
+    ? [Unify<a, b>] extends [never]
+      ? false
+      : DimsUnify<AR, BR>
+    : false
+  : B extends readonly []
+    ? true
+    : false;
 
 /**
  * A when B can be the same shape (symbolic dims match anything), else an error naming the op.
  * @example SameShape<["batch", 10], [32, 10], "mse">   // ["batch", 10]
  */
 export type SameShape<A extends Shape, B extends Shape, Op extends string> =
-  IsAny<A | B> extends true ? any
-  : [IsTuple<A>, IsTuple<B>] extends [true, true]
-    ? DimsUnify<A, B> extends true ? A : ShapeError<`${Op}: predictions ${ShowShape<A>} and targets ${ShowShape<B>} must have the same shape`>
-    : A;
+  IsAny<A | B> extends true
+    ? any
+    : [IsTuple<A>, IsTuple<B>] extends [true, true]
+      ? DimsUnify<A, B> extends true
+        ? A
+        : ShapeError<`${Op}: predictions ${ShowShape<A>} and targets ${ShowShape<B>} must have the same shape`>
+      : A;
 
 /**
  * Integer labels for logits of shape L: L without its last (class) axis.
  * @example SparseLabels<["batch", 10], ["batch"], "op">   // ["batch"]
  */
 export type SparseLabels<L extends Shape, I extends Shape, Op extends string> =
-  IsAny<L | I> extends true ? any
-  : [IsTuple<L>, IsTuple<I>] extends [true, true]
-    ? L extends readonly [...infer Lead extends Dim[], Dim]
-      ? DimsUnify<Lead, I> extends true ? I : ShapeError<`${Op}: labels ${ShowShape<I>} must have the logits' shape without the class axis, ${ShowShape<Lead>}`>
-      : ShapeError<`${Op}: logits need a class axis, got ${ShowShape<L>}`>
-    : I;
+  IsAny<L | I> extends true
+    ? any
+    : [IsTuple<L>, IsTuple<I>] extends [true, true]
+      ? L extends readonly [...infer Lead extends Dim[], Dim]
+        ? DimsUnify<Lead, I> extends true
+          ? I
+          : ShapeError<`${Op}: labels ${ShowShape<I>} must have the logits' shape without the class axis, ${ShowShape<Lead>}`>
+        : ShapeError<`${Op}: logits need a class axis, got ${ShowShape<L>}`>
+      : I;
 
 // ---------------------------------------------------------------- run-time checks
 
 export function expectTensor(op: string, x: unknown, what: string): asserts x is AnyTensor {
-  if (!(x instanceof Tensor)) throw new Error(`${op}: expected a tensor for ${what}, got ${x === null ? "null" : Array.isArray(x) ? "an array" : typeof x}`);
+  if (!(x instanceof Tensor))
+    throw new Error(`${op}: expected a tensor for ${what}, got ${x === null ? "null" : Array.isArray(x) ? "an array" : typeof x}`);
 }
 
 export function expectFloat(op: string, x: AnyTensor, what: string): void {
@@ -70,12 +80,14 @@ export function checkPair(op: string, predictions: unknown, targets: unknown): a
   expectFloat(op, predictions, "predictions");
   expectFloat(op, targets, "targets");
   expectBatch(op, predictions, "predictions");
-  const p = predictions.shape as readonly number[], t = targets.shape as readonly number[];
+  const p = predictions.shape,
+    t = targets.shape;
   if (!sameShape(p, t)) throw new Error(`${op}: predictions ${formatShape(p)} and targets ${formatShape(t)} must have the same shape`);
 }
 
 export function checkReduction(op: string, r: unknown): Reduction {
   if (r === undefined) return "mean";
-  if (r !== "mean" && r !== "sum" && r !== "none") throw new Error(`${op}: reduction must be "mean", "sum" or "none", got ${JSON.stringify(r)}`);
+  if (r !== "mean" && r !== "sum" && r !== "none")
+    throw new Error(`${op}: reduction must be "mean", "sum" or "none", got ${JSON.stringify(r)}`);
   return r;
 }

@@ -1,9 +1,8 @@
 // Activation functions (shape-preserving), built from primitives so every transform applies.
 import type { Shape } from "../../typelevel/index.js";
 import type { AnyTensor, Tensor } from "../tensor/index.js";
-import * as E from "../core/primitives/elementwise.js";
-import { max, sum } from "../core/primitives/reduce.js";
-import { stopGradient } from "../core/primitives/stop-gradient.js";
+import * as E from "../core/index.js";
+import { max, sum, stopGradient } from "../core/index.js";
 
 type Act = <S extends Shape>(x: Tensor<S>) => Tensor<S>;
 const act = (f: (x: AnyTensor) => AnyTensor): Act => f as unknown as Act;
@@ -30,7 +29,7 @@ export function elu<S extends Shape>(x: Tensor<S>, alpha = 1): Tensor<S> {
   return E.where(E.greater(t, 0), t, E.mul(alpha, E.expm1(E.minimum(t, 0)))) as unknown as Tensor<S>;
 }
 /** Self-normalising ELU with the published constants. */
-export const selu = act((x) => E.mul(SELU_SCALE, elu(x as Tensor<Shape>, SELU_ALPHA) as unknown as AnyTensor));
+export const selu = act((x) => E.mul(SELU_SCALE, elu(x as Tensor<Shape>, SELU_ALPHA)));
 /** x·sigmoid(x) (a.k.a. SiLU). */
 export const swish = act((x) => E.mul(x, E.sigmoid(x)));
 export const silu = swish;
@@ -54,5 +53,21 @@ export const logSoftmax = act((x) => {
   return E.sub(shifted, E.log(sum(E.exp(shifted), -1, true)));
 });
 
-export const activations = { step, sigmoid, tanh, relu, softplus, linear, leakyRelu, elu, selu, swish, silu, gelu, smelu, softmax, logSoftmax } as const;
+export const activations = {
+  step,
+  sigmoid,
+  tanh,
+  relu,
+  softplus,
+  linear,
+  leakyRelu,
+  elu,
+  selu,
+  swish,
+  silu,
+  gelu,
+  smelu,
+  softmax,
+  logSoftmax,
+} as const;
 export type ActivationName = keyof typeof activations;

@@ -1,11 +1,46 @@
 // Public surface of nn: layers as typed pure functions, composition, activations, initializers.
-export { input, sequential, append, Model, type ParamsOf, type StateOf, type OutputOf, type InputOf, type Thread, type ValidateLayers, type ModelContext } from "./model.js";
-export type { Layer, LayerTypes, LayerEntry, LayerOut, LayerParams, LayerState, Chain, ApplyContext, Key, LayerError, PositiveInt } from "./layer.js";
+export {
+  input,
+  sequential,
+  append,
+  Model,
+  type ParamsOf,
+  type StateOf,
+  type OutputOf,
+  type InputOf,
+  type Thread,
+  type ValidateLayers,
+  type ModelContext,
+} from "./model.js";
+export type {
+  Layer,
+  LayerTypes,
+  LayerEntry,
+  LayerOut,
+  LayerParams,
+  LayerState,
+  Chain,
+  ApplyContext,
+  Key,
+  LayerError,
+  PositiveInt,
+} from "./layer.js";
 export { defineLayer, type LayerDef } from "./layers/define.js";
 export { dense, type DenseOptions } from "./layers/dense.js";
 export { maxout } from "./layers/maxout.js";
 export { conv1d, conv2d, conv2dTranspose, type Conv1dOptions, type Conv2dOptions, type Conv2dTransposeOptions } from "./layers/conv.js";
-export { maxPool1d, maxPool2d, avgPool1d, avgPool2d, globalAvgPool1d, globalAvgPool2d, globalMaxPool1d, globalMaxPool2d, type Pool1dOptions, type Pool2dOptions } from "./layers/pool.js";
+export {
+  maxPool1d,
+  maxPool2d,
+  avgPool1d,
+  avgPool2d,
+  globalAvgPool1d,
+  globalAvgPool2d,
+  globalMaxPool1d,
+  globalMaxPool2d,
+  type Pool1dOptions,
+  type Pool2dOptions,
+} from "./layers/pool.js";
 export { upsampling2d } from "./layers/upsampling.js";
 export { chain, residual, concatBranches } from "./layers/combinators.js";
 export { flatten, reshape } from "./layers/reshape.js";
@@ -13,6 +48,21 @@ export { dropout } from "./layers/dropout.js";
 export { batchNorm, layerNorm, type BatchNormOptions } from "./layers/norm.js";
 export { embedding } from "./layers/embedding.js";
 export { simpleRnn, lstm, gru, type RecurrentOptions } from "./layers/recurrent.js";
-export { step, sigmoid, tanh, relu, softplus, selu, swish, silu, gelu, softmax, logSoftmax, leakyRelu, elu, smelu } from "./layers/activation.js";
+export {
+  step,
+  sigmoid,
+  tanh,
+  relu,
+  softplus,
+  selu,
+  swish,
+  silu,
+  gelu,
+  softmax,
+  logSoftmax,
+  leakyRelu,
+  elu,
+  smelu,
+} from "./layers/activation.js";
 export * as activations from "./activations.js";
 export * as initializers from "./init.js";

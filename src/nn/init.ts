@@ -33,13 +33,17 @@ export function fans(shape: readonly number[]): { fanIn: number; fanOut: number 
 
 function checkShape(op: string, shape: unknown): asserts shape is readonly number[] {
   const ok = Array.isArray(shape) && shape.every((d) => typeof d === "number" && Number.isInteger(d) && d >= 0);
-  if (!ok) throw new Error(`${op}: shape must be an array of non-negative integer dims, got ${Array.isArray(shape) ? formatShape(shape) : String(shape)}`);
+  if (!ok)
+    throw new Error(
+      `${op}: shape must be an array of non-negative integer dims, got ${Array.isArray(shape) ? formatShape(shape) : String(shape)}`,
+    );
 }
 
 function checkOptions(op: string, opts: InitOptions): void {
   for (const name of ["fanIn", "fanOut"] as const) {
     const v = opts[name];
-    if (v !== undefined && !(typeof v === "number" && Number.isFinite(v) && v > 0)) throw new Error(`${op}: ${name} must be a positive number, got ${String(v)}`);
+    if (v !== undefined && !(typeof v === "number" && Number.isFinite(v) && v > 0))
+      throw new Error(`${op}: ${name} must be a positive number, got ${String(v)}`);
   }
   if (opts.gain !== undefined && !(typeof opts.gain === "number" && Number.isFinite(opts.gain))) {
     throw new Error(`${op}: gain must be a finite number, got ${String(opts.gain)}`);
@@ -74,8 +78,10 @@ export interface VarianceScalingConfig {
 export function varianceScaling(config: VarianceScalingConfig): Initializer {
   const { scale, mode, distribution } = config;
   const op = config.name ?? "varianceScaling";
-  if (!(typeof scale === "number" && Number.isFinite(scale) && scale > 0)) throw new Error(`${op}: scale must be a positive number, got ${String(scale)}`);
-  if (mode !== "fanIn" && mode !== "fanOut" && mode !== "fanAvg") throw new Error(`${op}: mode must be "fanIn", "fanOut" or "fanAvg", got ${JSON.stringify(mode)}`);
+  if (!(typeof scale === "number" && Number.isFinite(scale) && scale > 0))
+    throw new Error(`${op}: scale must be a positive number, got ${String(scale)}`);
+  if (mode !== "fanIn" && mode !== "fanOut" && mode !== "fanAvg")
+    throw new Error(`${op}: mode must be "fanIn", "fanOut" or "fanAvg", got ${JSON.stringify(mode)}`);
   if (distribution !== "uniform" && distribution !== "normal" && distribution !== "truncatedNormal") {
     throw new Error(`${op}: distribution must be "uniform", "normal" or "truncatedNormal", got ${JSON.stringify(distribution)}`);
   }
@@ -103,7 +109,12 @@ export function varianceScaling(config: VarianceScalingConfig): Initializer {
 /** Xavier/Glorot uniform: variance 2 / (fanIn + fanOut), on [-limit, limit]. */
 export const glorotUniform: Initializer = varianceScaling({ scale: 1, mode: "fanAvg", distribution: "uniform", name: "glorotUniform" });
 /** Xavier/Glorot normal: variance 2 / (fanIn + fanOut), truncated at 2 std (as Keras and JAX). */
-export const glorotNormal: Initializer = varianceScaling({ scale: 1, mode: "fanAvg", distribution: "truncatedNormal", name: "glorotNormal" });
+export const glorotNormal: Initializer = varianceScaling({
+  scale: 1,
+  mode: "fanAvg",
+  distribution: "truncatedNormal",
+  name: "glorotNormal",
+});
 /** He/Kaiming uniform: variance 2 / fanIn (for ReLU layers). */
 export const heUniform: Initializer = varianceScaling({ scale: 2, mode: "fanIn", distribution: "uniform", name: "heUniform" });
 /** He/Kaiming normal: variance 2 / fanIn, truncated at 2 std. */
@@ -139,7 +150,8 @@ export const ones: Initializer = (key, shape) => {
  * ```
  */
 export function constant(value: number): Initializer {
-  if (typeof value !== "number" || !Number.isFinite(value)) throw new Error(`constant: value must be a finite number, got ${String(value)}`);
+  if (typeof value !== "number" || !Number.isFinite(value))
+    throw new Error(`constant: value must be a finite number, got ${String(value)}`);
   return (key, shape) => {
     checkKey("constant", key);
     checkShape("constant", shape);

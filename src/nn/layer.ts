@@ -44,11 +44,12 @@ export interface LayerTypes<S extends Shape, C> {
 }
 
 /** The LayerTypes entry of layer L on input S. */
-export type LayerEntry<L, S extends Shape> = L extends Layer<infer K, infer C>
-  ? K extends keyof LayerTypes<S, C>
-    ? LayerTypes<S, C>[K]
-    : { out: ShapeError<`unknown layer kind "${K}": register it in LayerTypes`>; params: unknown; state: unknown }
-  : { out: ShapeError<"not a layer">; params: unknown; state: unknown };
+export type LayerEntry<L, S extends Shape> =
+  L extends Layer<infer K, infer C>
+    ? K extends keyof LayerTypes<S, C>
+      ? LayerTypes<S, C>[K]
+      : { out: ShapeError<`unknown layer kind "${K}": register it in LayerTypes`>; params: unknown; state: unknown }
+    : { out: ShapeError<"not a layer">; params: unknown; state: unknown };
 
 /** Output shape of layer L on input S (or a ShapeError naming the layer and the shapes). */
 export type LayerOut<L, S extends Shape> = LayerEntry<L, S> extends { out: infer O } ? O : never;
@@ -59,12 +60,18 @@ export type LayerState<L, S extends Shape> = LayerEntry<L, S> extends { state: i
  * Threads S through a tuple of layers, stopping at the first error: `out` is the final shape
  * or that error; `params` and `state` are tuples with one entry per layer.
  */
-export type Chain<S extends Shape, Ls extends readonly unknown[], P extends unknown[] = [], St extends unknown[] = []> =
-  Ls extends readonly [infer L, ...infer Rest]
-    ? LayerEntry<L, S> extends { out: infer O; params: infer LP; state: infer LS }
-      ? [O] extends [Shape] ? Chain<O, Rest, [...P, LP], [...St, LS]> : { out: O; params: P; state: St }
-      : never
-    : { out: S; params: P; state: St };
+export type Chain<
+  S extends Shape,
+  Ls extends readonly unknown[],
+  P extends unknown[] = [],
+  St extends unknown[] = [],
+> = Ls extends readonly [infer L, ...infer Rest]
+  ? LayerEntry<L, S> extends { out: infer O; params: infer LP; state: infer LS }
+    ? [O] extends [Shape]
+      ? Chain<O, Rest, [...P, LP], [...St, LS]>
+      : { out: O; params: P; state: St }
+    : never
+  : { out: S; params: P; state: St };
 
 /** Helper for layer type entries: a message in the house style. */
 // NOTE: written as a conditional so tsc prints the resolved ShapeError text, not this alias.
@@ -75,8 +82,8 @@ export type LayerError<Name extends string, Expected extends string, S extends S
  * A compile-time config check: `unknown` when the literal N is a positive integer (or not a
  * literal), else an error naming the layer. Used as `units: U & PositiveInt<U, "dense", "units">`.
  */
-export type PositiveInt<N, Layer extends string, What extends string> =
-  number extends N ? unknown
+export type PositiveInt<N, Layer extends string, What extends string> = number extends N
+  ? unknown
   : N extends number
     ? `${N}` extends `-${string}` | "0" | `${string}.${string}` | `${string}e${string}`
       ? ShapeError<`${Layer}: ${What} must be a positive integer, got ${N}`>

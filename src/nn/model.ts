@@ -2,8 +2,7 @@
 import type { Check, Out, Shape, ShapeError } from "../../typelevel/index.js";
 import { formatShape, type AnyTensor, type DType, type Tensor } from "../tensor/index.js";
 import { leaves } from "../tree/index.js";
-import { scoped } from "../core/trace.js";
-import { leafTensors } from "../core/util.js";
+import { scoped, leafTensors } from "../core/index.js";
 import { checkKey, foldIn, split, key as makeKey } from "../random/index.js";
 import type { ApplyContext, Key, Layer, LayerOut, LayerParams, LayerState } from "./layer.js";
 
@@ -13,14 +12,19 @@ export interface ModelContext<St> extends ApplyContext {
 }
 
 /** Threads S through a tuple of layers: final shape, params tuple, state tuple (`any` after an error). */
-export type Thread<S extends Shape, Ls extends readonly unknown[], P extends unknown[] = [], St extends unknown[] = []> =
-  Ls extends readonly [infer L, ...infer Rest]
-    ? Thread<Out<LayerOut<L, S>>, Rest, [...P, LayerParams<L, S>], [...St, LayerState<L, S>]>
-    : { out: S; params: P; state: St };
+export type Thread<
+  S extends Shape,
+  Ls extends readonly unknown[],
+  P extends unknown[] = [],
+  St extends unknown[] = [],
+> = Ls extends readonly [infer L, ...infer Rest]
+  ? Thread<Out<LayerOut<L, S>>, Rest, [...P, LayerParams<L, S>], [...St, LayerState<L, S>]>
+  : { out: S; params: P; state: St };
 
 /** One Check per layer: the failing position carries the ShapeError. */
-export type ValidateLayers<S extends Shape, Ls extends readonly unknown[]> =
-  Ls extends readonly [infer L, ...infer Rest] ? [Check<LayerOut<L, S>>, ...ValidateLayers<Out<LayerOut<L, S>>, Rest>] : [];
+export type ValidateLayers<S extends Shape, Ls extends readonly unknown[]> = Ls extends readonly [infer L, ...infer Rest]
+  ? [Check<LayerOut<L, S>>, ...ValidateLayers<Out<LayerOut<L, S>>, Rest>]
+  : [];
 
 // NOTE: symbolic dims ("batch", "time") have no size until apply. Shapes are computed twice with
 // large, distinct probe sizes per symbol: a dim equal to the probe in both runs *is* that symbol,
@@ -55,7 +59,9 @@ export class Model<In extends Shape, O extends Shape, P extends unknown[] = [], 
   }
 
   /** Appends a layer; a layer that does not fit is a compile error on this argument. */
-  add<L extends Layer>(layer: L & Check<LayerOut<L, O>>): Model<In, Out<LayerOut<L, O>>, [...P, LayerParams<L, O>], [...St, LayerState<L, O>], D> {
+  add<L extends Layer>(
+    layer: L & Check<LayerOut<L, O>>,
+  ): Model<In, Out<LayerOut<L, O>>, [...P, LayerParams<L, O>], [...St, LayerState<L, O>], D> {
     const m = new Model(this.inputShape, [...this.layers, checkLayer("add", layer)], this.inputDType);
     m.check(); // runtime check, for untyped callers
     return m as never;
@@ -152,7 +158,9 @@ export class Model<In extends Shape, O extends Shape, P extends unknown[] = [], 
     this.layers.forEach((l, i) => {
       const last = a[i].length - 1;
       if (l.needsKey && last >= 0 && a[i][last] !== b[i][last]) {
-        throw new Error(`init: ${l.name} needs a known size for the last dim of its input ${formatShape(named[i])}; give it as a number in nn.input(...)`);
+        throw new Error(
+          `init: ${l.name} needs a known size for the last dim of its input ${formatShape(named[i])}; give it as a number in nn.input(...)`,
+        );
       }
     });
   }
@@ -204,9 +212,11 @@ export class Model<In extends Shape, O extends Shape, P extends unknown[] = [], 
   }
 
   private forward(params: P, state: St, x: Tensor<Accept<In>, D>, ctx: ApplyContext): [Tensor<O>, St] {
-    this.checkInput(x as unknown as AnyTensor);
+    this.checkInput(x);
     if (!Array.isArray(params) || params.length !== this.layers.length) {
-      throw new Error(`apply: expected params for ${this.layers.length} layers (from model.init), got ${Array.isArray(params) ? `${params.length}` : typeof params}`);
+      throw new Error(
+        `apply: expected params for ${this.layers.length} layers (from model.init), got ${Array.isArray(params) ? `${params.length}` : typeof params}`,
+      );
     }
     if (ctx.training && ctx.key === undefined && this.layers.some((l) => l.stochastic)) {
       throw new Error("apply: training mode with dropout needs a PRNG key: apply(params, x, { training: true, key })");
@@ -214,7 +224,7 @@ export class Model<In extends Shape, O extends Shape, P extends unknown[] = [], 
     let h = x as unknown as AnyTensor;
     const newState: unknown[] = [];
     this.layers.forEach((l, i) => {
-      l.outputShape(h.shape as readonly number[]); // the layer's own message, before a primitive's
+      l.outputShape(h.shape); // the layer's own message, before a primitive's
       const lctx: ApplyContext = { training: ctx.training, key: ctx.key === undefined ? undefined : foldIn(ctx.key, i) };
       const [y, s] = l.apply(params[i], (state as unknown[] | undefined)?.[i] ?? {}, h, lctx);
       h = y;
@@ -228,9 +238,10 @@ export class Model<In extends Shape, O extends Shape, P extends unknown[] = [], 
   }
 
   private checkInput(x: AnyTensor): void {
-    if (!(x !== null && typeof x === "object" && "shape" in x && "dtype" in x)) throw new Error(`apply: expected an input tensor, got ${x === null ? "null" : typeof x}`);
+    if (!(x !== null && typeof x === "object" && "shape" in x && "dtype" in x))
+      throw new Error(`apply: expected an input tensor, got ${x === null ? "null" : typeof x}`);
     const want = this.inputShape as readonly (number | string)[];
-    const got = x.shape as readonly number[];
+    const got = x.shape;
     const ok = got.length === want.length && want.every((d, i) => typeof d !== "number" || d === got[i]);
     if (!ok) throw new Error(`apply: expected input ${formatShape(want)}, got ${formatShape(got)}`);
     if (x.dtype !== this.inputDType) throw new Error(`apply: expected a ${this.inputDType} input, got ${x.dtype}`);
@@ -242,10 +253,13 @@ export class Model<In extends Shape, O extends Shape, P extends unknown[] = [], 
   private paramCounts(): number[] {
     this.checkParamShapes();
     const shapes = this.shapes();
-    return scoped(() => {
-      const keys = split(makeKey(0), Math.max(this.layers.length, 1));
-      return this.layers.map((l, i) => leaves(l.init(keys[i], shapes[i])).reduce((a, t) => a + t.size, 0));
-    }, () => []);
+    return scoped(
+      () => {
+        const keys = split(makeKey(0), Math.max(this.layers.length, 1));
+        return this.layers.map((l, i) => leaves(l.init(keys[i], shapes[i])).reduce((a, t) => a + t.size, 0));
+      },
+      () => [],
+    );
   }
 
   /** Total number of scalar parameters (exact, from the shapes). */
@@ -264,7 +278,10 @@ export class Model<In extends Shape, O extends Shape, P extends unknown[] = [], 
     const named = this.symbolicShapes();
     const show = (i: number) => formatShape(named[i]);
     const counts = this.paramCounts();
-    const rows: [string, string, string][] = [["input", show(0), "0"], ...this.layers.map((l, i): [string, string, string] => [l.name, show(i + 1), counts[i].toLocaleString("en-US")])];
+    const rows: [string, string, string][] = [
+      ["input", show(0), "0"],
+      ...this.layers.map((l, i): [string, string, string] => [l.name, show(i + 1), counts[i].toLocaleString("en-US")]),
+    ];
     const total = counts.reduce((a, b) => a + b, 0);
     const head = ["Layer", "Output shape", "Params"];
     const w = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r[c].length), head[c].length));
@@ -276,7 +293,8 @@ export class Model<In extends Shape, O extends Shape, P extends unknown[] = [], 
 
 /** The layer itself, or an error saying what came instead (`where`: "add", "sequential: argument 2"). */
 function checkLayer(where: string, l: unknown): Layer {
-  const ok = l !== null && typeof l === "object" && typeof (l as Layer).outputShape === "function" && typeof (l as Layer).apply === "function";
+  const ok =
+    l !== null && typeof l === "object" && typeof (l as Layer).outputShape === "function" && typeof (l as Layer).apply === "function";
   if (!ok) {
     const what = typeof l === "function" ? "a function (call it: nn.flatten(), not nn.flatten)" : l === null ? "null" : typeof l;
     throw new Error(`${where}: expected a layer, got ${what}`);
@@ -300,7 +318,8 @@ export function input<const S extends Shape, const D extends DType = "float32">(
     }
   });
   const dt = dtype ?? "float32";
-  if (dt !== "float32" && dt !== "int32" && dt !== "bool") throw new Error(`input: dtype must be "float32", "int32" or "bool", got ${String(dt)}`);
+  if (dt !== "float32" && dt !== "int32" && dt !== "bool")
+    throw new Error(`input: dtype must be "float32", "int32" or "bool", got ${String(dt)}`);
   return new Model([...shape] as [...S], [], dt as D);
 }
 
@@ -311,7 +330,14 @@ export function input<const S extends Shape, const D extends DType = "float32">(
  * const mlp = nn.sequential(nn.input(["batch", 4]), nn.dense(10), nn.relu, nn.dense(3));
  * ```
  */
-export function sequential<In extends Shape, O extends Shape, P extends unknown[], St extends unknown[], D extends DType, const Ls extends readonly Layer[]>(
+export function sequential<
+  In extends Shape,
+  O extends Shape,
+  P extends unknown[],
+  St extends unknown[],
+  D extends DType,
+  const Ls extends readonly Layer[],
+>(
   start: Model<In, O, P, St, D>,
   ...layers: { [K in keyof Ls]: Ls[K] & ValidateLayers<O, Ls>[K & keyof ValidateLayers<O, Ls>] }
 ): Model<In, Thread<O, Ls, P, St>["out"], Thread<O, Ls, P, St>["params"], Thread<O, Ls, P, St>["state"], D> {
@@ -331,7 +357,8 @@ export function sequential<In extends Shape, O extends Shape, P extends unknown[
 export function append<L extends Layer>(layer: L) {
   return <In extends Shape, O extends Shape, P extends unknown[], St extends unknown[], D extends DType>(
     model: Model<In, O, P, St, D> & Check<LayerOut<L, O>>,
-  ): Model<In, Out<LayerOut<L, O>>, [...P, LayerParams<L, O>], [...St, LayerState<L, O>], D> => (model as Model<In, O, P, St, D>).add(layer as never) as never;
+  ): Model<In, Out<LayerOut<L, O>>, [...P, LayerParams<L, O>], [...St, LayerState<L, O>], D> =>
+    (model as Model<In, O, P, St, D>).add(layer as never) as never;
 }
 
 /** An input for shape S: a named dim ("batch") accepts any size. */

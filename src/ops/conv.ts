@@ -1,9 +1,22 @@
 // Convolutions and pooling, NHWC (tfjs layout): x [batch, H, W, C], filters [kh, kw, cin, cout].
 // Options are objects so call sites read by name; their literal values drive the shape types.
-import type { Check, Conv1d, Conv2d, Dim, IsAny, IsTuple, Out, Padding, Pool2d, Shape, ShapeError, ShowShape } from "../../typelevel/index.js";
+import type {
+  Check,
+  Conv1d,
+  Conv2d,
+  Dim,
+  IsAny,
+  IsTuple,
+  Out,
+  Padding,
+  Pool2d,
+  Shape,
+  ShapeError,
+  ShowShape,
+} from "../../typelevel/index.js";
 import type { Tensor } from "../tensor/index.js";
-import * as C from "../core/primitives/conv.js";
-import * as P from "../core/primitives/pool.js";
+import * as C from "../core/index.js";
+import * as P from "../core/index.js";
 import { expectTensor } from "./elementwise.js";
 import { typed } from "./types.js";
 
@@ -36,30 +49,47 @@ export interface Pool2dOptions {
 }
 
 /** O[K] when given (and of type T), else Default. */
-type Opt<O, K extends string, T, Default extends T> =
-  O extends { readonly [P in K]: infer V } ? ([Exclude<V, undefined>] extends [infer R extends T] ? ([R] extends [never] ? Default : R) : Default) : Default;
+type Opt<O, K extends string, T, Default extends T> = O extends { readonly [P in K]: infer V }
+  ? [Exclude<V, undefined>] extends [infer R extends T]
+    ? [R] extends [never]
+      ? Default
+      : R
+    : Default
+  : Default;
 
-type Conv2dOf<X extends Shape, F extends Shape, O> =
-  Conv2d<X, F, Opt<O, "strides", number | Pair, 1>, Opt<O, "padding", Padding, "valid">, Opt<O, "dilations", number | Pair, 1>>;
-type Conv1dOf<X extends Shape, F extends Shape, O> =
-  Conv1d<X, F, Opt<O, "stride", number, 1>, Opt<O, "padding", "same" | "valid" | number, "valid">, Opt<O, "dilation", number, 1>>;
+type Conv2dOf<X extends Shape, F extends Shape, O> = Conv2d<
+  X,
+  F,
+  Opt<O, "strides", number | Pair, 1>,
+  Opt<O, "padding", Padding, "valid">,
+  Opt<O, "dilations", number | Pair, 1>
+>;
+type Conv1dOf<X extends Shape, F extends Shape, O> = Conv1d<
+  X,
+  F,
+  Opt<O, "stride", number, 1>,
+  Opt<O, "padding", "same" | "valid" | number, "valid">,
+  Opt<O, "dilation", number, 1>
+>;
 type WindowOf<O> = O extends { readonly window: infer W } ? W : O;
-type Pool2dOf<X extends Shape, O, Op extends string> =
-  [WindowOf<O>] extends [infer W extends number | Pair]
-    ? Pool2d<X, W, Opt<O, "strides", number | Pair, W>, Opt<O, "padding", Padding, "valid">, Op>
-    : never;
+type Pool2dOf<X extends Shape, O, Op extends string> = [WindowOf<O>] extends [infer W extends number | Pair]
+  ? Pool2d<X, W, Opt<O, "strides", number | Pair, W>, Opt<O, "padding", Padding, "valid">, Op>
+  : never;
 
 /**
  * Mean or max over H and W: [batch, H, W, C] -> [batch, C], or [batch, 1, 1, C] with keepDims.
  * @example GlobalPool2d<["batch", 7, 7, 64], false, "globalAvgPool2d">  // ["batch", 64]
  */
 export type GlobalPool2d<X extends Shape, K extends boolean, Op extends string> =
-  IsAny<X> extends true ? any
-  : IsTuple<X> extends true
-    ? X extends readonly [infer B extends Dim, Dim, Dim, infer Ch extends Dim]
-      ? K extends true ? [B, 1, 1, Ch] : [B, Ch]
-      : ShapeError<`${Op} expects [batch, H, W, C], got ${ShowShape<X>}`>
-    : Dim[];
+  IsAny<X> extends true
+    ? any
+    : IsTuple<X> extends true
+      ? X extends readonly [infer B extends Dim, Dim, Dim, infer Ch extends Dim]
+        ? K extends true
+          ? [B, 1, 1, Ch]
+          : [B, Ch]
+        : ShapeError<`${Op} expects [batch, H, W, C], got ${ShowShape<X>}`>
+      : Dim[];
 
 /**
  * 2-D convolution (cross-correlation): x [batch, H, W, cin] with filter [kh, kw, cin, cout]
@@ -99,7 +129,9 @@ export function conv1d<X extends Shape, F extends Shape, const O extends Conv1dO
 function poolOptions(op: string, options: unknown): P.Pool2dOptions {
   if (typeof options === "number" || Array.isArray(options)) return { window: options as number | Pair };
   if (options === null || typeof options !== "object" || !("window" in options)) {
-    throw new Error(`${op}: expected a window (a number, [h, w], or { window, strides?, padding? }), got ${options === null ? "null" : typeof options}`);
+    throw new Error(
+      `${op}: expected a window (a number, [h, w], or { window, strides?, padding? }), got ${options === null ? "null" : typeof options}`,
+    );
   }
   return options as P.Pool2dOptions;
 }

@@ -2,10 +2,20 @@
 // Each is one primitive (src/core/primitives/elementwise.ts); the types carry shape and dtype.
 import type { Check, Out, Shape } from "../../typelevel/index.js";
 import { Tensor, type AnyTensor, type DType } from "../tensor/index.js";
-import * as P from "../core/primitives/elementwise.js";
-import { stopGradient as stopGradientCore } from "../core/primitives/stop-gradient.js";
+import * as P from "../core/index.js";
+import { stopGradient as stopGradientCore } from "../core/index.js";
 import { tidy } from "./tidy.js";
-import { owned, typed, type BinaryShape, type DTypeOf, type NumericDType, type Operand, type WhereFirst, type WhereSecondCheck, type WhereShape } from "./types.js";
+import {
+  owned,
+  typed,
+  type BinaryShape,
+  type DTypeOf,
+  type NumericDType,
+  type Operand,
+  type WhereFirst,
+  type WhereSecondCheck,
+  type WhereShape,
+} from "./types.js";
 
 /** Throws unless `x` is a tensor: JS callers get a message instead of a crash deep in a kernel. */
 export function expectTensor(op: string, x: unknown, what = "x"): asserts x is AnyTensor {
@@ -13,7 +23,8 @@ export function expectTensor(op: string, x: unknown, what = "x"): asserts x is A
 }
 
 function expectOperand(op: string, x: unknown, what: string): asserts x is AnyTensor | number {
-  if (typeof x !== "number" && !(x instanceof Tensor)) throw new Error(`${op}: expected a tensor or a number for ${what}, got ${describe(x)}`);
+  if (typeof x !== "number" && !(x instanceof Tensor))
+    throw new Error(`${op}: expected a tensor or a number for ${what}, got ${describe(x)}`);
 }
 
 function describe(x: unknown): string {
@@ -101,56 +112,95 @@ function binary(name: string, f: (a: AnyTensor | number, b: AnyTensor | number) 
  * add(x, 1);
  * ```
  */
-export function add<X extends Numeric, Y extends Numeric>(a: X, b: Y & Check<BinaryShape<X, Y, "add">>): Tensor<Out<BinaryShape<X, Y, "add">>, DTypeOf<X, Y>> {
+export function add<X extends Numeric, Y extends Numeric>(
+  a: X,
+  b: Y & Check<BinaryShape<X, Y, "add">>,
+): Tensor<Out<BinaryShape<X, Y, "add">>, DTypeOf<X, Y>> {
   return typed(binary("add", P.add, a, b));
 }
 /** a - b with broadcasting. `sub(x, mean(x, -1, true))` centres each row. */
-export function sub<X extends Numeric, Y extends Numeric>(a: X, b: Y & Check<BinaryShape<X, Y, "sub">>): Tensor<Out<BinaryShape<X, Y, "sub">>, DTypeOf<X, Y>> {
+export function sub<X extends Numeric, Y extends Numeric>(
+  a: X,
+  b: Y & Check<BinaryShape<X, Y, "sub">>,
+): Tensor<Out<BinaryShape<X, Y, "sub">>, DTypeOf<X, Y>> {
   return typed(binary("sub", P.sub, a, b));
 }
 /** a * b with broadcasting. `mul(x, 2)` doubles x. */
-export function mul<X extends Numeric, Y extends Numeric>(a: X, b: Y & Check<BinaryShape<X, Y, "mul">>): Tensor<Out<BinaryShape<X, Y, "mul">>, DTypeOf<X, Y>> {
+export function mul<X extends Numeric, Y extends Numeric>(
+  a: X,
+  b: Y & Check<BinaryShape<X, Y, "mul">>,
+): Tensor<Out<BinaryShape<X, Y, "mul">>, DTypeOf<X, Y>> {
   return typed(binary("mul", P.mul, a, b));
 }
 /** a / b with broadcasting; int32 tensors divide with floor. `div(x, sum(x))` normalises. */
-export function div<X extends Numeric, Y extends Numeric>(a: X, b: Y & Check<BinaryShape<X, Y, "div">>): Tensor<Out<BinaryShape<X, Y, "div">>, DTypeOf<X, Y>> {
+export function div<X extends Numeric, Y extends Numeric>(
+  a: X,
+  b: Y & Check<BinaryShape<X, Y, "div">>,
+): Tensor<Out<BinaryShape<X, Y, "div">>, DTypeOf<X, Y>> {
   return typed(binary("div", P.div, a, b));
 }
 /** a ** b (float32). The gradient in b is 0 where a <= 0 rather than NaN. `pow(x, 3)`. */
-export function pow<X extends Operand<"float32">, Y extends Operand<"float32">>(a: X, b: Y & Check<BinaryShape<X, Y, "pow">>): Tensor<Out<BinaryShape<X, Y, "pow">>, DTypeOf<X, Y>> {
+export function pow<X extends Operand<"float32">, Y extends Operand<"float32">>(
+  a: X,
+  b: Y & Check<BinaryShape<X, Y, "pow">>,
+): Tensor<Out<BinaryShape<X, Y, "pow">>, DTypeOf<X, Y>> {
   return typed(binary("pow", P.pow, a, b));
 }
 /** Elementwise max; ties send the gradient to a. `maximum(x, 0)` is relu. */
-export function maximum<X extends Numeric, Y extends Numeric>(a: X, b: Y & Check<BinaryShape<X, Y, "maximum">>): Tensor<Out<BinaryShape<X, Y, "maximum">>, DTypeOf<X, Y>> {
+export function maximum<X extends Numeric, Y extends Numeric>(
+  a: X,
+  b: Y & Check<BinaryShape<X, Y, "maximum">>,
+): Tensor<Out<BinaryShape<X, Y, "maximum">>, DTypeOf<X, Y>> {
   return typed(binary("maximum", P.maximum, a, b));
 }
 /** Elementwise min; ties send the gradient to a. `minimum(x, 6)`. */
-export function minimum<X extends Numeric, Y extends Numeric>(a: X, b: Y & Check<BinaryShape<X, Y, "minimum">>): Tensor<Out<BinaryShape<X, Y, "minimum">>, DTypeOf<X, Y>> {
+export function minimum<X extends Numeric, Y extends Numeric>(
+  a: X,
+  b: Y & Check<BinaryShape<X, Y, "minimum">>,
+): Tensor<Out<BinaryShape<X, Y, "minimum">>, DTypeOf<X, Y>> {
   return typed(binary("minimum", P.minimum, a, b));
 }
 
 /** a > b as a bool tensor. `where(greater(x, 0), x, 0)`. */
-export function greater<X extends Operand, Y extends Operand>(a: X, b: Y & Check<BinaryShape<X, Y, "greater">>): Tensor<Out<BinaryShape<X, Y, "greater">>, "bool"> {
+export function greater<X extends Operand, Y extends Operand>(
+  a: X,
+  b: Y & Check<BinaryShape<X, Y, "greater">>,
+): Tensor<Out<BinaryShape<X, Y, "greater">>, "bool"> {
   return typed(binary("greater", P.greater, a, b));
 }
 /** a >= b as a bool tensor. */
-export function greaterEqual<X extends Operand, Y extends Operand>(a: X, b: Y & Check<BinaryShape<X, Y, "greaterEqual">>): Tensor<Out<BinaryShape<X, Y, "greaterEqual">>, "bool"> {
+export function greaterEqual<X extends Operand, Y extends Operand>(
+  a: X,
+  b: Y & Check<BinaryShape<X, Y, "greaterEqual">>,
+): Tensor<Out<BinaryShape<X, Y, "greaterEqual">>, "bool"> {
   return typed(binary("greaterEqual", P.greaterEqual, a, b));
 }
 /** a < b as a bool tensor. */
-export function less<X extends Operand, Y extends Operand>(a: X, b: Y & Check<BinaryShape<X, Y, "less">>): Tensor<Out<BinaryShape<X, Y, "less">>, "bool"> {
+export function less<X extends Operand, Y extends Operand>(
+  a: X,
+  b: Y & Check<BinaryShape<X, Y, "less">>,
+): Tensor<Out<BinaryShape<X, Y, "less">>, "bool"> {
   return typed(binary("less", P.less, a, b));
 }
 /** a <= b as a bool tensor. */
-export function lessEqual<X extends Operand, Y extends Operand>(a: X, b: Y & Check<BinaryShape<X, Y, "lessEqual">>): Tensor<Out<BinaryShape<X, Y, "lessEqual">>, "bool"> {
+export function lessEqual<X extends Operand, Y extends Operand>(
+  a: X,
+  b: Y & Check<BinaryShape<X, Y, "lessEqual">>,
+): Tensor<Out<BinaryShape<X, Y, "lessEqual">>, "bool"> {
   return typed(binary("lessEqual", P.lessEqual, a, b));
 }
 /** a == b as a bool tensor. `mean(cast(equal(argmax(logits), labels), "float32"))` is accuracy. */
-export function equal<X extends Operand, Y extends Operand>(a: X, b: Y & Check<BinaryShape<X, Y, "equal">>): Tensor<Out<BinaryShape<X, Y, "equal">>, "bool"> {
+export function equal<X extends Operand, Y extends Operand>(
+  a: X,
+  b: Y & Check<BinaryShape<X, Y, "equal">>,
+): Tensor<Out<BinaryShape<X, Y, "equal">>, "bool"> {
   return typed(binary("equal", P.equal, a, b));
 }
 /** a != b as a bool tensor. */
-export function notEqual<X extends Operand, Y extends Operand>(a: X, b: Y & Check<BinaryShape<X, Y, "notEqual">>): Tensor<Out<BinaryShape<X, Y, "notEqual">>, "bool"> {
+export function notEqual<X extends Operand, Y extends Operand>(
+  a: X,
+  b: Y & Check<BinaryShape<X, Y, "notEqual">>,
+): Tensor<Out<BinaryShape<X, Y, "notEqual">>, "bool"> {
   return typed(binary("notEqual", P.notEqual, a, b));
 }
 

@@ -1,8 +1,7 @@
 // Matrix products: matmul (2-D and batched), dot (vector . vector), matvec (matrix . vector).
 import type { Check, Out, Shape } from "../../typelevel/index.js";
 import { formatShape, type Tensor } from "../tensor/index.js";
-import { matmul as matmulCore } from "../core/primitives/matmul.js";
-import { reshape as reshapeCore } from "../core/primitives/shape.js";
+import { matmul as matmulCore, reshape as reshapeCore } from "../core/index.js";
 import { expectTensor } from "./elementwise.js";
 import { tidy } from "./tidy.js";
 import { typed, type Dot, type MatMul, type MatVec, type NumericDType } from "./types.js";

@@ -1,9 +1,9 @@
 // Normalising ops over one axis: softmax and logSoftmax, written to stay finite for any input.
 import type { Check, Reduce, Shape } from "../../typelevel/index.js";
 import type { AnyTensor, Tensor } from "../tensor/index.js";
-import * as E from "../core/primitives/elementwise.js";
-import * as R from "../core/primitives/reduce.js";
-import { stopGradient as stopGradientCore } from "../core/primitives/stop-gradient.js";
+import * as E from "../core/index.js";
+import * as R from "../core/index.js";
+import { stopGradient as stopGradientCore } from "../core/index.js";
 import { expectTensor } from "./elementwise.js";
 import { logSumExpCore } from "./reduce.js";
 import { tidy } from "./tidy.js";
@@ -11,7 +11,8 @@ import { typed } from "./types.js";
 
 function oneAxis(op: string, x: AnyTensor, axis: unknown): number {
   expectTensor(op, x);
-  if (typeof axis !== "number") throw new Error(`${op}: axis must be a single number, got ${Array.isArray(axis) ? "an array" : typeof axis}`);
+  if (typeof axis !== "number")
+    throw new Error(`${op}: axis must be a single number, got ${Array.isArray(axis) ? "an array" : typeof axis}`);
   if (x.dtype !== "float32") throw new Error(`${op}: expects a float32 tensor, got ${x.dtype}`);
   return R.normAxes(op, axis, x.rank)[0];
 }

@@ -1,12 +1,10 @@
 // Reductions over axes: sum, mean, max, min, argmax, argmin, logSumExp, variance, std.
 // `axis` is one axis or a list (negative counts from the end); omitted, every axis is reduced.
 import type { Check, Out, Reduce, Shape } from "../../typelevel/index.js";
-import type { Tensor } from "../tensor/index.js";
-import * as R from "../core/primitives/reduce.js";
-import * as E from "../core/primitives/elementwise.js";
-import { reshape as reshapeCore } from "../core/primitives/shape.js";
-import { stopGradient as stopGradientCore } from "../core/primitives/stop-gradient.js";
-import type { AnyTensor } from "../tensor/index.js";
+import type { Tensor, AnyTensor } from "../tensor/index.js";
+import * as R from "../core/index.js";
+import * as E from "../core/index.js";
+import { reshape as reshapeCore, stopGradient as stopGradientCore } from "../core/index.js";
 import { expectTensor } from "./elementwise.js";
 import { tidy } from "./tidy.js";
 import { typed, type NumericDType } from "./types.js";
@@ -21,13 +19,14 @@ function axesOf(op: string, x: AnyTensor, axis: Axes, keepDims: unknown): number
   }
   if (keepDims !== undefined && typeof keepDims !== "boolean") throw new Error(`${op}: keepDims must be a boolean, got ${typeof keepDims}`);
   const axes = R.normAxes(op, axis, x.rank);
-  for (let i = 1; i < axes.length; i++) if (axes[i] === axes[i - 1]) throw new Error(`${op}: repeated axis in [${(axis as number[]).join(", ")}]`);
+  for (let i = 1; i < axes.length; i++)
+    if (axes[i] === axes[i - 1]) throw new Error(`${op}: repeated axis in [${(axis as number[]).join(", ")}]`);
   return axes;
 }
 
 function countOf(x: AnyTensor, axes: readonly number[]): number {
   let n = 1;
-  for (const a of axes) n *= (x.shape as readonly number[])[a];
+  for (const a of axes) n *= x.shape[a];
   return n;
 }
 
@@ -90,7 +89,8 @@ export function min<S extends Shape, D extends NumericDType, const A extends Axe
 
 function argAxis(op: string, x: AnyTensor, axis: unknown): number {
   expectTensor(op, x);
-  if (typeof axis !== "number") throw new Error(`${op}: axis must be a single number, got ${Array.isArray(axis) ? "an array" : typeof axis}`);
+  if (typeof axis !== "number")
+    throw new Error(`${op}: axis must be a single number, got ${Array.isArray(axis) ? "an array" : typeof axis}`);
   return axis;
 }
 
@@ -122,7 +122,12 @@ export function logSumExpCore(x: AnyTensor, axes: readonly number[], keepDims: b
   const m = stopGradientCore(R.max(x, axes, true));
   const shift = E.where(E.less(E.abs(m), Infinity), m, 0);
   const out = E.add(E.log(R.sum(E.exp(E.sub(x, shift)), axes, true)), shift);
-  return keepDims ? out : reshapeCore(out, (out.shape as readonly number[]).filter((_, i) => !axes.includes(i)));
+  return keepDims
+    ? out
+    : reshapeCore(
+        out,
+        out.shape.filter((_, i) => !axes.includes(i)),
+      );
 }
 
 /**

@@ -1,16 +1,34 @@
 // Shape ops: reshape, flatten, transpose, squeeze, expandDims, broadcastTo, concat, stack,
 // slice, pad, gather, oneHot. All move data; none computes.
 import type {
-  Check, Concat, ExpandDims, Gather, OneHot, Out, Pad, Reshape, Shape, Slice, Squeeze, Stack, Transpose,
+  Check,
+  Concat,
+  ExpandDims,
+  Gather,
+  OneHot,
+  Out,
+  Pad,
+  Reshape,
+  Shape,
+  Slice,
+  Squeeze,
+  Stack,
+  Transpose,
 } from "../../typelevel/index.js";
 import { formatShape, type AnyTensor, type DType, type Tensor } from "../tensor/index.js";
-import { reshape as reshapeCore, transpose as transposeCore } from "../core/primitives/shape.js";
-import { broadcastTo as broadcastToCore } from "../core/primitives/broadcast.js";
-import { squeeze as squeezeCore, expandDims as expandDimsCore } from "../core/primitives/squeeze.js";
-import { concat as concatCore, stack as stackCore } from "../core/primitives/concat.js";
-import { slice as sliceCore } from "../core/primitives/slice.js";
-import { pad as padCore } from "../core/primitives/pad.js";
-import { gather as gatherCore, oneHot as oneHotCore } from "../core/primitives/gather.js";
+import {
+  reshape as reshapeCore,
+  transpose as transposeCore,
+  broadcastTo as broadcastToCore,
+  squeeze as squeezeCore,
+  expandDims as expandDimsCore,
+  concat as concatCore,
+  stack as stackCore,
+  slice as sliceCore,
+  pad as padCore,
+  gather as gatherCore,
+  oneHot as oneHotCore,
+} from "../core/index.js";
 import { expectTensor } from "./elementwise.js";
 import { owned, typed, type BroadcastTo, type Flatten, type NamedDimsAligned, type ShapeOf } from "./types.js";
 
@@ -36,7 +54,10 @@ export function reshape<S extends Shape, D extends DType, const T extends Shape>
     if (typeof d === "number") return d;
     if (typeof d !== "string") throw new Error(`reshape: dims must be numbers, -1 or named dims, got ${String(d)} at index ${i}`);
     // NOTE: names do not exist at run time; the type rule guarantees x has this name at index i.
-    if (i >= xs.length) throw new Error(`reshape: named dim ${d} at index ${i} of ${formatShape(shape as Shape)} has no input dim at that index (input ${formatShape(xs)})`);
+    if (i >= xs.length)
+      throw new Error(
+        `reshape: named dim ${d} at index ${i} of ${formatShape(shape as Shape)} has no input dim at that index (input ${formatShape(xs)})`,
+      );
     return xs[i];
   });
   return typed(owned(reshapeCore(x, target), x));
@@ -92,7 +113,7 @@ export function squeeze<S extends Shape, D extends DType, const A extends Axes =
   axis?: A & Check<Squeeze<S, A>>,
 ): Tensor<Out<Squeeze<S, A>>, D> {
   expectTensor("squeeze", x);
-  return typed(owned(squeezeCore(x, axis as Axes), x));
+  return typed(owned(squeezeCore(x, axis), x));
 }
 
 /**
@@ -121,7 +142,9 @@ export function broadcastTo<S extends Shape, D extends DType, const T extends re
 ): Tensor<Out<BroadcastTo<S, T>>, D> {
   expectTensor("broadcastTo", x);
   if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
-    throw new Error(`broadcastTo: shape must be an array of non-negative integers, got ${Array.isArray(shape) ? formatShape(shape) : typeof shape}`);
+    throw new Error(
+      `broadcastTo: shape must be an array of non-negative integers, got ${Array.isArray(shape) ? formatShape(shape) : typeof shape}`,
+    );
   }
   return typed(owned(broadcastToCore(x, shape), x));
 }

@@ -1,7 +1,6 @@
 // Memory scopes for eager code. Inside a transform (grad, vmap, jit) there is nothing to free:
 // the transform owns its values, so `tidy` just runs the function.
-import { scoped } from "../core/trace.js";
-import { leafTensors } from "../core/util.js";
+import { scoped, leafTensors } from "../core/index.js";
 
 /**
  * Runs `fn` in a memory scope: every tensor made inside is freed on return, except the

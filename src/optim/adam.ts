@@ -1,8 +1,7 @@
 // Adam and Adamax moment estimates (Kingma & Ba 2015, Algorithm 1 and section 7.1).
 import type { AnyTensor } from "../tensor/index.js";
 import { map2 } from "../tree/index.js";
-import { abs, add, div, maximum, mul, sqrt } from "../core/primitives/elementwise.js";
-import { asTensor } from "../core/primitives/util.js";
+import { abs, add, div, maximum, mul, sqrt, asTensor } from "../core/index.js";
 import { biasCorrection, fullLikeTree, updateMoment } from "./tree-math.js";
 import { checkTree, transformation, type Count, type GradientTransformation, type StateFamily } from "./transform.js";
 
@@ -55,7 +54,7 @@ export function scaleByAdam(opts: AdamOptions = {}): GradientTransformation<Scal
       checkTree("scaleByAdam", "state.nu", updates, state.nu);
       const mu = updateMoment(updates, state.mu, b1, 1);
       const nu = updateMoment(updates, state.nu, b2, 2);
-      const count = add(state.count as AnyTensor, 1);
+      const count = add(state.count, 1);
       const muHat = biasCorrection(mu, b1, count);
       const nuHat = biasCorrection(nu, b2, count);
       const out = map2(muHat, nuHat, (m, v) => div(m, add(sqrt(epsRoot === 0 ? v : add(v, epsRoot)), eps)));
@@ -92,7 +91,7 @@ export function scaleByAdamax(opts: { b1?: number; b2?: number; eps?: number } =
     (updates, state: ScaleByAdamaxState<unknown>) => {
       checkTree("scaleByAdamax", "state.mu", updates, state?.mu);
       checkTree("scaleByAdamax", "state.nu", updates, state.nu);
-      const count = add(state.count as AnyTensor, 1);
+      const count = add(state.count, 1);
       const mu = updateMoment(updates, state.mu, b1, 1);
       const nu = map2(updates, state.nu, (g, v) => maximum(add(abs(g), eps), mul(v, b2)));
       const out = map2(biasCorrection(mu, b1, count), nu, (m, v) => div(m, v));

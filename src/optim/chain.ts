@@ -19,7 +19,9 @@ export function chain<const Ts extends readonly GradientTransformation<any>[]>(
   if (transforms.length === 0) throw new Error("chain: needs at least one transform");
   transforms.forEach((t, i) => {
     if (t === null || typeof t !== "object" || typeof t.init !== "function" || typeof t.update !== "function") {
-      throw new Error(`chain: argument ${i} is not a gradient transformation (expected { init, update }), got ${t === null ? "null" : typeof t}`);
+      throw new Error(
+        `chain: argument ${i} is not a gradient transformation (expected { init, update }), got ${t === null ? "null" : typeof t}`,
+      );
     }
   });
   const name = `chain(${transforms.map((t) => t.name).join(", ")})`;

@@ -1,9 +1,7 @@
 // Clipping: elementwise, and by the global norm over every leaf.
 import type { Tensor } from "../tensor/index.js";
 import { map } from "../tree/index.js";
-import { div, maximum, minimum, sqrt } from "../core/primitives/elementwise.js";
-import { scoped } from "../core/trace.js";
-import { leafTensors } from "../core/util.js";
+import { div, maximum, minimum, sqrt, scoped, leafTensors } from "../core/index.js";
 import { scaleTree, sumOfSquares } from "./tree-math.js";
 import { transformation, type EmptyFamily, type GradientTransformation } from "./transform.js";
 
@@ -24,8 +22,13 @@ export function globalNorm(tree: unknown): Tensor<[]> {
  * ```
  */
 export function clip(maxDelta: number): GradientTransformation<EmptyFamily> {
-  if (!(Number.isFinite(maxDelta) && maxDelta >= 0)) throw new Error(`clip: maxDelta must be a non-negative number, got ${String(maxDelta)}`);
-  return transformation("clip", () => ({}), (updates, state) => [map(updates, (u) => minimum(maximum(u, -maxDelta), maxDelta)), state]);
+  if (!(Number.isFinite(maxDelta) && maxDelta >= 0))
+    throw new Error(`clip: maxDelta must be a non-negative number, got ${String(maxDelta)}`);
+  return transformation(
+    "clip",
+    () => ({}),
+    (updates, state) => [map(updates, (u) => minimum(maximum(u, -maxDelta), maxDelta)), state],
+  );
 }
 
 /**
@@ -36,11 +39,16 @@ export function clip(maxDelta: number): GradientTransformation<EmptyFamily> {
  * ```
  */
 export function clipByGlobalNorm(maxNorm: number): GradientTransformation<EmptyFamily> {
-  if (!(Number.isFinite(maxNorm) && maxNorm > 0)) throw new Error(`clipByGlobalNorm: maxNorm must be a positive number, got ${String(maxNorm)}`);
-  return transformation("clipByGlobalNorm", () => ({}), (updates, state) => {
-    // NOTE: dividing by max(norm, maxNorm) instead of norm avoids 0/0 for all-zero gradients.
-    const norm = sqrt(sumOfSquares(updates));
-    const factor = div(maxNorm, maximum(norm, maxNorm));
-    return [scaleTree(updates, factor), state];
-  });
+  if (!(Number.isFinite(maxNorm) && maxNorm > 0))
+    throw new Error(`clipByGlobalNorm: maxNorm must be a positive number, got ${String(maxNorm)}`);
+  return transformation(
+    "clipByGlobalNorm",
+    () => ({}),
+    (updates, state) => {
+      // NOTE: dividing by max(norm, maxNorm) instead of norm avoids 0/0 for all-zero gradients.
+      const norm = sqrt(sumOfSquares(updates));
+      const factor = div(maxNorm, maximum(norm, maxNorm));
+      return [scaleTree(updates, factor), state];
+    },
+  );
 }

@@ -14,8 +14,23 @@ export {
 } from "./transform.js";
 export { chain, type ChainFamily } from "./chain.js";
 export { scale, scaleBySchedule, scaleByLearningRate, type ScaleByScheduleState, type ScaleByScheduleFamily } from "./scale.js";
-export { scaleByAdam, scaleByAdamax, type AdamOptions, type ScaleByAdamState, type ScaleByAdamFamily, type ScaleByAdamaxState, type ScaleByAdamaxFamily } from "./adam.js";
-export { scaleByRms, scaleByAdagrad, type ScaleByRmsState, type ScaleByRmsFamily, type ScaleByAdagradState, type ScaleByAdagradFamily } from "./rms.js";
+export {
+  scaleByAdam,
+  scaleByAdamax,
+  type AdamOptions,
+  type ScaleByAdamState,
+  type ScaleByAdamFamily,
+  type ScaleByAdamaxState,
+  type ScaleByAdamaxFamily,
+} from "./adam.js";
+export {
+  scaleByRms,
+  scaleByAdagrad,
+  type ScaleByRmsState,
+  type ScaleByRmsFamily,
+  type ScaleByAdagradState,
+  type ScaleByAdagradFamily,
+} from "./rms.js";
 export { scaleByMomentum, trace, type ScaleByMomentumState, type ScaleByMomentumFamily } from "./momentum.js";
 export { addDecayedWeights, pathPredicate, type PathFilter } from "./weight-decay.js";
 export { clip, clipByGlobalNorm, globalNorm } from "./clip.js";

@@ -1,6 +1,6 @@
 // Heavy-ball and Nesterov momentum (optax's trace).
 import { map2 } from "../tree/index.js";
-import { add, mul } from "../core/primitives/elementwise.js";
+import { add, mul } from "../core/index.js";
 import { fullLikeTree } from "./tree-math.js";
 import { checkTree, transformation, type GradientTransformation, type StateFamily } from "./transform.js";
 
@@ -21,7 +21,8 @@ export interface ScaleByMomentumFamily extends StateFamily {
  */
 export function scaleByMomentum(opts: { decay?: number; nesterov?: boolean } = {}): GradientTransformation<ScaleByMomentumFamily> {
   const { decay = 0.9, nesterov = false } = opts;
-  if (!(Number.isFinite(decay) && decay >= 0)) throw new Error(`scaleByMomentum: decay must be a non-negative number, got ${String(decay)}`);
+  if (!(Number.isFinite(decay) && decay >= 0))
+    throw new Error(`scaleByMomentum: decay must be a non-negative number, got ${String(decay)}`);
   return transformation(
     nesterov ? "scaleByMomentum(nesterov)" : "scaleByMomentum",
     (params) => ({ trace: fullLikeTree(params, 0) }),

@@ -79,7 +79,10 @@ export interface AdamWFamily extends StateFamily {
  * const opt = adamw(1e-3, { weightDecay: 1e-2, mask: /kernel$/ });
  * ```
  */
-export function adamw(learningRate: LearningRate, opts: AdamOptions & { weightDecay?: number; mask?: PathFilter } = {}): Named<AdamWFamily> {
+export function adamw(
+  learningRate: LearningRate,
+  opts: AdamOptions & { weightDecay?: number; mask?: PathFilter } = {},
+): Named<AdamWFamily> {
   const { weightDecay = 1e-4, mask, ...adamOpts } = opts;
   return named(chain(scaleByAdam(adamOpts), addDecayedWeights(weightDecay, { mask }), scaleByLearningRate(learningRate)));
 }
@@ -135,9 +138,18 @@ export interface RmspropMomentumFamily extends StateFamily {
  * const opt = rmsprop(1e-3, { decay: 0.9, momentum: 0.9 });
  * ```
  */
-export function rmsprop(learningRate: LearningRate, opts?: RmspropOptions & { momentum?: undefined; nesterov?: undefined }): Named<RmspropFamily>;
-export function rmsprop(learningRate: LearningRate, opts: RmspropOptions & { momentum: number; nesterov?: boolean }): Named<RmspropMomentumFamily>;
-export function rmsprop(learningRate: LearningRate, opts: RmspropOptions & { momentum?: number; nesterov?: boolean } = {}): Named<StateFamily> {
+export function rmsprop(
+  learningRate: LearningRate,
+  opts?: RmspropOptions & { momentum?: undefined; nesterov?: undefined },
+): Named<RmspropFamily>;
+export function rmsprop(
+  learningRate: LearningRate,
+  opts: RmspropOptions & { momentum: number; nesterov?: boolean },
+): Named<RmspropMomentumFamily>;
+export function rmsprop(
+  learningRate: LearningRate,
+  opts: RmspropOptions & { momentum?: number; nesterov?: boolean } = {},
+): Named<StateFamily> {
   const { momentum: beta, nesterov: useNesterov = false, ...rms } = opts;
   const head = [scaleByRms(rms), scaleByLearningRate(learningRate)] as const;
   return beta === undefined ? named(chain(...head)) : named(chain(...head, scaleByMomentum({ decay: beta, nesterov: useNesterov })));

@@ -1,6 +1,6 @@
 // Per-coordinate scaling by accumulated squared gradients: RMSProp and Adagrad.
 import { map2 } from "../tree/index.js";
-import { add, greater, mul, rsqrt, sqrt, div, square, where } from "../core/primitives/elementwise.js";
+import { add, greater, mul, rsqrt, sqrt, div, square, where } from "../core/index.js";
 import { fullLikeTree, updateMoment } from "./tree-math.js";
 import { checkTree, transformation, type GradientTransformation, type StateFamily } from "./transform.js";
 
@@ -19,11 +19,14 @@ export interface ScaleByRmsFamily extends StateFamily {
  * const opt = chain(scaleByRms({ decay: 0.9 }), scaleByLearningRate(1e-3));
  * ```
  */
-export function scaleByRms(opts: { decay?: number; eps?: number; initialScale?: number; epsInSqrt?: boolean } = {}): GradientTransformation<ScaleByRmsFamily> {
+export function scaleByRms(
+  opts: { decay?: number; eps?: number; initialScale?: number; epsInSqrt?: boolean } = {},
+): GradientTransformation<ScaleByRmsFamily> {
   const { decay = 0.9, eps = 1e-8, initialScale = 0, epsInSqrt = true } = opts;
   if (!(Number.isFinite(decay) && decay >= 0 && decay < 1)) throw new Error(`scaleByRms: decay must be in [0, 1), got ${String(decay)}`);
   if (!(Number.isFinite(eps) && eps >= 0)) throw new Error(`scaleByRms: eps must be a non-negative number, got ${String(eps)}`);
-  if (!(Number.isFinite(initialScale) && initialScale >= 0)) throw new Error(`scaleByRms: initialScale must be a non-negative number, got ${String(initialScale)}`);
+  if (!(Number.isFinite(initialScale) && initialScale >= 0))
+    throw new Error(`scaleByRms: initialScale must be a non-negative number, got ${String(initialScale)}`);
   return transformation(
     "scaleByRms",
     (params) => ({ nu: fullLikeTree(params, initialScale) }),
@@ -51,7 +54,9 @@ export interface ScaleByAdagradFamily extends StateFamily {
  * const opt = chain(scaleByAdagrad(), scaleByLearningRate(0.1));
  * ```
  */
-export function scaleByAdagrad(opts: { initialAccumulatorValue?: number; eps?: number } = {}): GradientTransformation<ScaleByAdagradFamily> {
+export function scaleByAdagrad(
+  opts: { initialAccumulatorValue?: number; eps?: number } = {},
+): GradientTransformation<ScaleByAdagradFamily> {
   const { initialAccumulatorValue = 0.1, eps = 1e-7 } = opts;
   if (!(Number.isFinite(initialAccumulatorValue) && initialAccumulatorValue >= 0)) {
     throw new Error(`scaleByAdagrad: initialAccumulatorValue must be a non-negative number, got ${String(initialAccumulatorValue)}`);

@@ -1,7 +1,6 @@
 // Scaling by a constant, by a schedule, and by a learning rate (with the descent sign).
 import type { AnyTensor } from "../tensor/index.js";
-import { add, neg } from "../core/primitives/elementwise.js";
-import { asTensor } from "../core/primitives/util.js";
+import { add, neg, asTensor } from "../core/index.js";
 import { asSchedule, type Schedule } from "./schedules.js";
 import { scaleTree } from "./tree-math.js";
 import { transformation, type Count, type EmptyFamily, type GradientTransformation, type StateFamily } from "./transform.js";
@@ -14,7 +13,11 @@ import { transformation, type Count, type EmptyFamily, type GradientTransformati
  */
 export function scale(factor: number): GradientTransformation<EmptyFamily> {
   if (!Number.isFinite(factor)) throw new Error(`scale: factor must be a finite number, got ${String(factor)}`);
-  return transformation("scale", () => ({}), (updates, state) => [scaleTree(updates, factor), state]);
+  return transformation(
+    "scale",
+    () => ({}),
+    (updates, state) => [scaleTree(updates, factor), state],
+  );
 }
 
 /** The step count a schedule is evaluated at (0 before the first update). */
@@ -28,7 +31,9 @@ export interface ScaleByScheduleFamily extends StateFamily {
 function checkCount(op: string, state: { count?: unknown } | undefined): AnyTensor {
   const c = state?.count as AnyTensor | undefined;
   if (c === undefined || typeof c !== "object" || c.rank !== 0) {
-    throw new Error(`${op}: expected the state from init ({ count: scalar tensor }), got ${state === null ? "null" : typeof state === "object" ? `{ ${Object.keys(state).join(", ")} }` : typeof state}`);
+    throw new Error(
+      `${op}: expected the state from init ({ count: scalar tensor }), got ${state === null ? "null" : typeof state === "object" ? `{ ${Object.keys(state).join(", ")} }` : typeof state}`,
+    );
   }
   return c;
 }
@@ -65,7 +70,10 @@ export function scaleBySchedule(schedule: Schedule): GradientTransformation<Scal
  * const opt = chain(scaleByAdam(), scaleByLearningRate(cosineDecay({ init: 1e-3, decaySteps: 1000 })));
  * ```
  */
-export function scaleByLearningRate(learningRate: number | Schedule, opts: { flipSign?: boolean } = {}): GradientTransformation<ScaleByScheduleFamily> {
+export function scaleByLearningRate(
+  learningRate: number | Schedule,
+  opts: { flipSign?: boolean } = {},
+): GradientTransformation<ScaleByScheduleFamily> {
   if (typeof learningRate === "number" && !Number.isFinite(learningRate)) {
     throw new Error(`scaleByLearningRate: learning rate must be a finite number or a schedule, got ${String(learningRate)}`);
   }

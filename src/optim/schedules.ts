@@ -1,16 +1,13 @@
 // Schedules: step -> value, written with primitives so they run under jit on a traced step count.
 // Semantics follow optax's schedules (the first update uses the value at step 0).
-import type { AnyTensor, Tensor } from "../tensor/index.js";
-import { scalar } from "../tensor/index.js";
-import { scoped } from "../core/trace.js";
-import { add, cos, div, floor, greaterEqual, maximum, minimum, mul, pow, sub, where } from "../core/primitives/elementwise.js";
-import { asTensor } from "../core/primitives/util.js";
+import { type AnyTensor, type Tensor, scalar } from "../tensor/index.js";
+import { scoped, add, cos, div, floor, greaterEqual, maximum, minimum, mul, pow, sub, where, asTensor } from "../core/index.js";
 
 /** A value per step (e.g. a learning rate). Accepts a scalar step tensor (as kept in optimizer state) or a number. */
 export type Schedule = (step: Tensor<[]> | number) => Tensor<[]>;
 
 function stepTensor(step: Tensor<[]> | number): AnyTensor {
-  return typeof step === "number" ? scalar(step) : (step as AnyTensor);
+  return typeof step === "number" ? scalar(step) : step;
 }
 
 function define(f: (step: AnyTensor) => AnyTensor): Schedule {
@@ -144,7 +141,9 @@ export function cosineDecay(opts: { init: number; decaySteps: number; alpha?: nu
  */
 export function joinSchedules(schedules: readonly (Schedule | number)[], boundaries: readonly number[]): Schedule {
   if (schedules.length !== boundaries.length + 1) {
-    throw new Error(`joinSchedules: expected ${boundaries.length + 1} schedules for ${boundaries.length} boundaries, got ${schedules.length}`);
+    throw new Error(
+      `joinSchedules: expected ${boundaries.length + 1} schedules for ${boundaries.length} boundaries, got ${schedules.length}`,
+    );
   }
   boundaries.forEach((b, i) => {
     check("joinSchedules", `boundary ${i}`, b, nonNegative, "a non-negative number");
@@ -154,7 +153,7 @@ export function joinSchedules(schedules: readonly (Schedule | number)[], boundar
   return define((step) => {
     let v = fs[0](step as Tensor<[]>) as AnyTensor;
     boundaries.forEach((b, i) => {
-      v = where(greaterEqual(step, b), fs[i + 1](sub(step, b) as Tensor<[]>) as AnyTensor, v);
+      v = where(greaterEqual(step, b), fs[i + 1](sub(step, b) as Tensor<[]>), v);
     });
     return v;
   });
@@ -176,7 +175,7 @@ export function warmup(after: Schedule | number, opts: { steps: number; init?: n
   return define((step) => {
     const peak = f(0) as AnyTensor;
     const ramp = add(mul(div(minimum(maximum(step, 0), steps), steps), sub(peak, init)), init);
-    return where(greaterEqual(step, steps), f(sub(step, steps) as Tensor<[]>) as AnyTensor, ramp);
+    return where(greaterEqual(step, steps), f(sub(step, steps) as Tensor<[]>), ramp);
   });
 }
 
@@ -187,7 +186,14 @@ export function warmup(after: Schedule | number, opts: { steps: number; init?: n
  * warmupCosineDecay({ init: 0, peak: 1e-3, warmupSteps: 100, decaySteps: 1000, end: 1e-5 });
  * ```
  */
-export function warmupCosineDecay(opts: { init?: number; peak: number; warmupSteps: number; decaySteps: number; end?: number; exponent?: number }): Schedule {
+export function warmupCosineDecay(opts: {
+  init?: number;
+  peak: number;
+  warmupSteps: number;
+  decaySteps: number;
+  end?: number;
+  exponent?: number;
+}): Schedule {
   const { init = 0, peak, warmupSteps, decaySteps, end = 0, exponent = 1 } = opts;
   check("warmupCosineDecay", "peak", peak, finite, "a finite number");
   check("warmupCosineDecay", "end", end, finite, "a finite number");

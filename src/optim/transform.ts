@@ -2,12 +2,9 @@
 // State types depend on the params type P, so a transform carries a "state family" F and
 // `StateOf<F, P>` applies it (the `this`-type encoding of a type-level function).
 import * as tf from "@tensorflow/tfjs-core";
-import { Concrete, type AnyTensor, type Tensor } from "../tensor/index.js";
-import { scoped } from "../core/trace.js";
-import { leafTensors } from "../core/util.js";
-import { add } from "../core/primitives/elementwise.js";
+import { Concrete, type AnyTensor, type Tensor, formatShape } from "../tensor/index.js";
+import { scoped, leafTensors, add } from "../core/index.js";
 import { assertSameStructure, flatten, map2, paths, structureDiff, unflatten } from "../tree/index.js";
-import { formatShape } from "../tensor/index.js";
 
 /** A state type as a function of the params type: `StateOf<F, P>` is the state for params P. */
 export interface StateFamily {
@@ -61,12 +58,19 @@ type UntypedUpdate = (updates: unknown, state: any, params: unknown) => [unknown
  * leaf that is also an input leaf, or appears twice in the result, is copied, so the caller owns
  * every returned tensor exactly once and may dispose its inputs freely.
  */
-export function transformation<F extends StateFamily>(name: string, init: (params: unknown) => unknown, update: UntypedUpdate): GradientTransformation<F> {
+export function transformation<F extends StateFamily>(
+  name: string,
+  init: (params: unknown) => unknown,
+  update: UntypedUpdate,
+): GradientTransformation<F> {
   return {
     name,
-    init: ((params: unknown) => scoped(() => ownedResult(init(params), [params]), leafTensors)) as GradientTransformation<F>["init"],
+    init: (params: unknown) => scoped(() => ownedResult(init(params), [params]), leafTensors),
     update: ((updates: unknown, state: unknown, params?: unknown) =>
-      scoped(() => ownedResult(update(updates, state, params), [updates, state, params]), leafTensors)) as unknown as GradientTransformation<F>["update"],
+      scoped(
+        () => ownedResult(update(updates, state, params), [updates, state, params]),
+        leafTensors,
+      )) as unknown as GradientTransformation<F>["update"],
   };
 }
 
@@ -123,7 +127,8 @@ export function checkTree(op: string, what: string, updates: unknown, other: unk
   if (diff) throw new Error(`${op}: ${what} does not match the updates' structure (${diff}); was the state made by init for other params?`);
   const ps = paths(updates);
   ul.forEach((u, i) => {
-    const us = u.shape as readonly number[], os = ol[i].shape as readonly number[];
+    const us = u.shape,
+      os = ol[i].shape;
     if (us.length !== os.length || us.some((d, j) => d !== os[j])) {
       throw new Error(`${op}: ${what} has shape ${formatShape(os)} at ${ps[i]}, but the updates have ${formatShape(us)}`);
     }
@@ -132,7 +137,8 @@ export function checkTree(op: string, what: string, updates: unknown, other: unk
 
 /** Same shape and float32: what every leafwise optimizer step needs (add would broadcast silently). */
 export function checkLeafPair(op: string, p: AnyTensor, u: AnyTensor, path: string): void {
-  const ps = p.shape as readonly number[], us = u.shape as readonly number[];
+  const ps = p.shape,
+    us = u.shape;
   if (ps.length !== us.length || ps.some((d, i) => d !== us[i])) {
     throw new Error(`${op}: ${path} has shape ${formatShape(ps)} in params but ${formatShape(us)} in updates`);
   }

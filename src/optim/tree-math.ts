@@ -1,14 +1,11 @@
 // Leafwise helpers shared by the transforms (untyped: each transform types its own surface).
 import type { AnyTensor } from "../tensor/index.js";
 import { leaves, map, map2 } from "../tree/index.js";
-import { add, div, mul, pow, square, sub } from "../core/primitives/elementwise.js";
-import { broadcastTo } from "../core/primitives/broadcast.js";
-import { asTensor } from "../core/primitives/util.js";
-import { sum } from "../core/primitives/reduce.js";
+import { add, div, mul, pow, square, sub, broadcastTo, asTensor, sum } from "../core/index.js";
 
 /** A float32 tensor of `value` with x's shape (always a new tensor, even for scalars). */
 export function fullLike(x: AnyTensor, value: number): AnyTensor {
-  const shape = x.shape as readonly number[];
+  const shape = x.shape;
   const c = asTensor(value);
   return shape.length === 0 ? c : broadcastTo(c, shape);
 }

@@ -1,6 +1,6 @@
 // Decoupled weight decay (Loshchilov & Hutter, AdamW): adds `weightDecay * params` to the updates.
 import { map2, paths } from "../tree/index.js";
-import { add, mul } from "../core/primitives/elementwise.js";
+import { add, mul } from "../core/index.js";
 import { checkTree, requireParams, transformation, type EmptyFamily, type GradientTransformation } from "./transform.js";
 
 // NOTE: losses' penalties take the same PathFilter; both belong in src/tree once it grows one.
@@ -10,10 +10,11 @@ export type PathFilter = RegExp | ((path: string) => boolean);
 /** A predicate from a PathFilter (undefined = every leaf). */
 export function pathPredicate(filter: PathFilter | undefined): (path: string) => boolean {
   if (filter === undefined) return () => true;
-  if (filter instanceof RegExp) return (p) => {
-    filter.lastIndex = 0;
-    return filter.test(p);
-  };
+  if (filter instanceof RegExp)
+    return (p) => {
+      filter.lastIndex = 0;
+      return filter.test(p);
+    };
   if (typeof filter === "function") return filter;
   throw new Error(`mask: expected a RegExp or a (path) => boolean function, got ${typeof filter}`);
 }

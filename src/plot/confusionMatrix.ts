@@ -19,7 +19,9 @@ function toRows(matrix: ConfusionMatrix): number[][] {
     const rows = matrix as readonly (readonly number[])[];
     rows.forEach((row, t) => {
       if (!Array.isArray(row) || row.length !== rows.length) {
-        throw new Error(`${WHERE}: matrix must be square; row ${t} has ${Array.isArray(row) ? row.length : describe(row)} values but there are ${rows.length} rows`);
+        throw new Error(
+          `${WHERE}: matrix must be square; row ${t} has ${Array.isArray(row) ? row.length : describe(row)} values but there are ${rows.length} rows`,
+        );
       }
     });
     return rows.map((row) => [...row]);
@@ -28,7 +30,7 @@ function toRows(matrix: ConfusionMatrix): number[][] {
   const n = shape[0] ?? 0;
   if (shape.length !== 2 || shape[1] !== n) throw new Error(`${WHERE}: matrix must have shape [n, n], got [${shape.join(", ")}]`);
   if (data.length !== n * n) throw new Error(`${WHERE}: matrix of shape [${n}, ${n}] needs ${n * n} values, got ${data.length}`);
-  return Array.from({ length: n }, (_, t) => Array.from({ length: n }, (_, p) => data[t * n + p] as number));
+  return Array.from({ length: n }, (_, t) => Array.from({ length: n }, (_, p) => data[t * n + p]));
 }
 
 /**
@@ -38,7 +40,11 @@ function toRows(matrix: ConfusionMatrix): number[][] {
  * @example
  * const plot = await confusionMatrixPlot([[48, 2, 0], [1, 45, 4], [0, 3, 47]], ["setosa", "versicolor", "virginica"]);
  */
-export async function confusionMatrixPlot(matrix: ConfusionMatrix, labels: readonly string[], options: ConfusionMatrixOptions = {}): Promise<Plot> {
+export async function confusionMatrixPlot(
+  matrix: ConfusionMatrix,
+  labels: readonly string[],
+  options: ConfusionMatrixOptions = {},
+): Promise<Plot> {
   const { title, normalize = false } = options;
   const rows = toRows(matrix);
   const n = rows.length;
@@ -49,8 +55,9 @@ export async function confusionMatrixPlot(matrix: ConfusionMatrix, labels: reado
   rows.forEach((row, t) => {
     const total = row.reduce((sum, v) => sum + v, 0);
     row.forEach((count, p) => {
-      if (!(Number.isFinite(count) && count >= 0)) throw new Error(`${WHERE}: cell [${t}, ${p}] is ${count}; counts must be finite and >= 0`);
-      cells.push({ truth: labels[t] as string, predicted: labels[p] as string, count, value: normalize ? (total > 0 ? count / total : 0) : count });
+      if (!(Number.isFinite(count) && count >= 0))
+        throw new Error(`${WHERE}: cell [${t}, ${p}] is ${count}; counts must be finite and >= 0`);
+      cells.push({ truth: labels[t], predicted: labels[p], count, value: normalize ? (total > 0 ? count / total : 0) : count });
     });
   });
   const max = Math.max(...cells.map((c) => c.value));
@@ -63,14 +70,25 @@ export async function confusionMatrixPlot(matrix: ConfusionMatrix, labels: reado
     height: cellSize * n,
     data: { values: cells },
     encoding: {
-      x: { field: "predicted", type: "ordinal", sort: order, title: "predicted", axis: { labelAngle: labels.some((label) => label.length * 7 > cellSize) ? -45 : 0, orient: "top" } },
+      x: {
+        field: "predicted",
+        type: "ordinal",
+        sort: order,
+        title: "predicted",
+        axis: { labelAngle: labels.some((label) => label.length * 7 > cellSize) ? -45 : 0, orient: "top" },
+      },
       y: { field: "truth", type: "ordinal", sort: order, title: "true" },
     },
     layer: [
       {
         mark: { type: "rect", stroke: "white", strokeWidth: 1 },
         encoding: {
-          color: { field: "value", type: "quantitative", title: normalize ? "fraction of row" : "count", scale: { scheme: "blues", domainMin: 0 } },
+          color: {
+            field: "value",
+            type: "quantitative",
+            title: normalize ? "fraction of row" : "count",
+            scale: { scheme: "blues", domainMin: 0 },
+          },
         },
       },
       {

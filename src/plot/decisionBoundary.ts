@@ -11,7 +11,7 @@ function parseHex(hex: string): [number, number, number] {
 }
 
 function toHex([r, g, b]: readonly number[]): string {
-  return `#${[r, g, b].map((c) => Math.round(c as number).toString(16).padStart(2, "0")).join("")}`;
+  return `#${[r, g, b].map((c) => Math.round(c).toString(16).padStart(2, "0")).join("")}`;
 }
 
 /** The color of `hex` at `opacity` over white, as an opaque color. */
@@ -23,9 +23,9 @@ function scoreColor(t: number): string {
   const clamped = Math.min(1, Math.max(0, t));
   const segment = clamped < 0.5 ? 0 : 1;
   const local = clamped < 0.5 ? clamped * 2 : (clamped - 0.5) * 2;
-  const from = parseHex(SCORE_STOPS[segment] as string);
-  const to = parseHex(SCORE_STOPS[segment + 1] as string);
-  return toHex(from.map((c, k) => c + ((to[k] as number) - c) * local));
+  const from = parseHex(SCORE_STOPS[segment]);
+  const to = parseHex(SCORE_STOPS[segment + 1]);
+  return toHex(from.map((c, k) => c + (to[k] - c) * local));
 }
 
 /**
@@ -35,10 +35,10 @@ function scoreColor(t: number): string {
 async function rasterizeGrid(colors: string[], xEdges: number[], yEdges: number[], pixelWidth: number): Promise<string> {
   const nx = xEdges.length - 1;
   const ny = yEdges.length - 1;
-  const x0 = xEdges[0] as number;
-  const yTop = yEdges[ny] as number;
-  const spanX = (xEdges[nx] as number) - x0;
-  const spanY = yTop - (yEdges[0] as number);
+  const x0 = xEdges[0];
+  const yTop = yEdges[ny];
+  const spanX = xEdges[nx] - x0;
+  const spanY = yTop - yEdges[0];
   // Work in a 1000-unit-wide box with the data's aspect ratio; resvg scales it to pixelWidth.
   const unitsX = 1000;
   const unitsY = (1000 * spanY) / spanX;
@@ -49,14 +49,16 @@ async function rasterizeGrid(colors: string[], xEdges: number[], yEdges: number[
     // Merge runs of equal color in a row: class maps shrink to a few rects per row.
     let i = 0;
     while (i < nx) {
-      const color = colors[j * nx + i] as string;
+      const color = colors[j * nx + i];
       let end = i + 1;
       while (end < nx && colors[j * nx + end] === color) end++;
-      const left = Number(px(xEdges[i] as number));
-      const right = Number(px(xEdges[end] as number));
-      const top = Number(py(yEdges[j + 1] as number));
-      const bottom = Number(py(yEdges[j] as number));
-      parts.push(`<rect x="${left}" y="${top}" width="${(right - left).toFixed(3)}" height="${(bottom - top).toFixed(3)}" fill="${color}"/>`);
+      const left = Number(px(xEdges[i]));
+      const right = Number(px(xEdges[end]));
+      const top = Number(py(yEdges[j + 1]));
+      const bottom = Number(py(yEdges[j]));
+      parts.push(
+        `<rect x="${left}" y="${top}" width="${(right - left).toFixed(3)}" height="${(bottom - top).toFixed(3)}" fill="${color}"/>`,
+      );
       i = end;
     }
   }
@@ -103,13 +105,14 @@ const WHERE = "decisionBoundaryPlot";
 /** Cell edges: halfway between neighbouring grid coordinates, extended by half a step at both ends. */
 function edges(coords: number[], axis: string): number[] {
   for (let i = 1; i < coords.length; i++) {
-    if (!((coords[i] as number) > (coords[i - 1] as number))) throw new Error(`${WHERE}: grid ${axis} must be increasing; ${axis}[${i}] = ${coords[i]} after ${coords[i - 1]}`);
+    if (!(coords[i] > coords[i - 1]))
+      throw new Error(`${WHERE}: grid ${axis} must be increasing; ${axis}[${i}] = ${coords[i]} after ${coords[i - 1]}`);
   }
-  if (coords.length === 1) return [(coords[0] as number) - 0.5, (coords[0] as number) + 0.5];
-  const out = [(coords[0] as number) - ((coords[1] as number) - (coords[0] as number)) / 2];
-  for (let i = 0; i < coords.length - 1; i++) out.push(((coords[i] as number) + (coords[i + 1] as number)) / 2);
+  if (coords.length === 1) return [coords[0] - 0.5, coords[0] + 0.5];
+  const out = [coords[0] - (coords[1] - coords[0]) / 2];
+  for (let i = 0; i < coords.length - 1; i++) out.push((coords[i] + coords[i + 1]) / 2);
   const last = coords.length - 1;
-  out.push((coords[last] as number) + ((coords[last] as number) - (coords[last - 1] as number)) / 2);
+  out.push(coords[last] + (coords[last] - coords[last - 1]) / 2);
   return out;
 }
 
@@ -126,29 +129,37 @@ export async function decisionBoundaryPlot(input: DecisionBoundaryInput): Promis
   const { grid, points, title, classNames, xTitle = "x₁", yTitle = "x₂", width = 400, height = 400 } = input;
   const xs = Array.from(grid.xs);
   const ys = Array.from(grid.ys);
-  if (xs.length === 0 || ys.length === 0) throw new Error(`${WHERE}: grid needs at least one x and one y, got ${xs.length} xs and ${ys.length} ys`);
+  if (xs.length === 0 || ys.length === 0)
+    throw new Error(`${WHERE}: grid needs at least one x and one y, got ${xs.length} xs and ${ys.length} ys`);
   const nested = grid.values.length > 0 && typeof grid.values[0] === "object";
   if (nested) {
     const rows = grid.values as readonly ArrayLike<number>[];
     if (rows.length !== ys.length) throw new Error(`${WHERE}: grid values have ${rows.length} rows but there are ${ys.length} ys`);
     rows.forEach((row, j) => {
-      if (row.length !== xs.length) throw new Error(`${WHERE}: grid values row ${j} has ${row.length} values but there are ${xs.length} xs`);
+      if (row.length !== xs.length)
+        throw new Error(`${WHERE}: grid values row ${j} has ${row.length} values but there are ${xs.length} xs`);
     });
   }
-  const values: number[] = nested ? (grid.values as readonly ArrayLike<number>[]).flatMap((row) => Array.from(row)) : Array.from(grid.values as ArrayLike<number>);
+  const values: number[] = nested
+    ? (grid.values as readonly ArrayLike<number>[]).flatMap((row) => Array.from(row))
+    : Array.from(grid.values as ArrayLike<number>);
   if (values.length !== xs.length * ys.length) {
-    throw new Error(`${WHERE}: grid has ${xs.length} xs and ${ys.length} ys, so values needs ${xs.length * ys.length} entries, got ${values.length}`);
+    throw new Error(
+      `${WHERE}: grid has ${xs.length} xs and ${ys.length} ys, so values needs ${xs.length * ys.length} entries, got ${values.length}`,
+    );
   }
   values.forEach((v, k) => {
     if (!Number.isFinite(v)) throw new Error(`${WHERE}: grid value ${k} is ${v}`);
   });
   points.forEach((p, k) => {
-    if (!Number.isFinite(p.x) || !Number.isFinite(p.y)) throw new Error(`${WHERE}: point ${k} has x = ${p.x}, y = ${p.y}; both must be finite`);
+    if (!Number.isFinite(p.x) || !Number.isFinite(p.y))
+      throw new Error(`${WHERE}: point ${k} has x = ${p.x}, y = ${p.y}; both must be finite`);
   });
   const xEdges = edges(xs, "xs");
   const yEdges = edges(ys, "ys");
   const isClassGrid = values.every(Number.isInteger);
-  const nameOf = (label: number | string): string => (typeof label === "number" && classNames?.[label] !== undefined ? (classNames[label] as string) : String(label));
+  const nameOf = (label: number | string): string =>
+    typeof label === "number" && classNames?.[label] !== undefined ? classNames[label] : String(label);
 
   const pointRows = points.map((p) => ({ px: p.x, py: p.y, class: nameOf(p.label) }));
   const classes = [...new Set([...(isClassGrid ? values.map(nameOf) : []), ...pointRows.map((p) => p.class)])];
@@ -159,19 +170,20 @@ export async function decisionBoundaryPlot(input: DecisionBoundaryInput): Promis
     classes.sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
   }
   const classColors = classes.map((_, k) => CATEGORY10[k % CATEGORY10.length] as string);
-  const xDomain = [Math.min(xEdges[0] as number, ...pointRows.map((p) => p.px)), Math.max(xEdges[xEdges.length - 1] as number, ...pointRows.map((p) => p.px))];
-  const yDomain = [Math.min(yEdges[0] as number, ...pointRows.map((p) => p.py)), Math.max(yEdges[yEdges.length - 1] as number, ...pointRows.map((p) => p.py))];
+  const xDomain = [Math.min(xEdges[0], ...pointRows.map((p) => p.px)), Math.max(xEdges[xEdges.length - 1], ...pointRows.map((p) => p.px))];
+  const yDomain = [Math.min(yEdges[0], ...pointRows.map((p) => p.py)), Math.max(yEdges[yEdges.length - 1], ...pointRows.map((p) => p.py))];
   const scoreMin = Math.min(...values);
   const scoreMax = Math.max(...values);
-  const scoreDomain: [number, number] = scoreMin >= 0 && scoreMax <= 1 ? [0, 1] : [scoreMin, scoreMax === scoreMin ? scoreMin + 1 : scoreMax];
+  const scoreDomain: [number, number] =
+    scoreMin >= 0 && scoreMax <= 1 ? [0, 1] : [scoreMin, scoreMax === scoreMin ? scoreMin + 1 : scoreMax];
 
   // NOTE: one vega rect per grid cell costs ~0.4 ms and ~300 bytes of SVG each (a 100 x 100
   // grid: seconds and megabytes). Instead the grid is drawn once by resvg into a PNG that the
   // chart embeds as a single image mark; vega still draws axes, points and legends.
   const cellColor = isClassGrid
-    ? (v: number) => mixWithWhite(classColors[classes.indexOf(nameOf(v))] as string, 0.35)
+    ? (v: number) => mixWithWhite(classColors[classes.indexOf(nameOf(v))], 0.35)
     : (v: number) => scoreColor((v - scoreDomain[0]) / (scoreDomain[1] - scoreDomain[0]));
-  const gridWidthPx = Math.max(1, Math.round((width * ((xEdges[xEdges.length - 1] as number) - (xEdges[0] as number))) / ((xDomain[1] as number) - (xDomain[0] as number))));
+  const gridWidthPx = Math.max(1, Math.round((width * (xEdges[xEdges.length - 1] - xEdges[0])) / (xDomain[1] - xDomain[0])));
   const imageUrl = await rasterizeGrid(values.map(cellColor), xEdges, yEdges, gridWidthPx * 2);
 
   const xEncoding = { field: "x", type: "quantitative", title: xTitle, scale: { domain: xDomain, nice: false, zero: false } };
@@ -202,7 +214,12 @@ export async function decisionBoundaryPlot(input: DecisionBoundaryInput): Promis
       encoding: {
         x: { value: 0 },
         y: { value: 0 },
-        fill: { field: "score", type: "quantitative", title: "score", scale: { domain: scoreDomain, range: SCORE_STOPS, interpolate: "rgb" } },
+        fill: {
+          field: "score",
+          type: "quantitative",
+          title: "score",
+          scale: { domain: scoreDomain, range: SCORE_STOPS, interpolate: "rgb" },
+        },
       },
     });
   }

@@ -25,8 +25,8 @@ function trainNameOf(key: string): string | undefined {
   const match = /^val(?:_(.+)|([A-Z].*))$/.exec(key);
   if (!match) return undefined;
   if (match[1] !== undefined) return match[1];
-  const rest = match[2] as string;
-  return rest[0]!.toLowerCase() + rest.slice(1);
+  const rest = match[2];
+  return rest[0].toLowerCase() + rest.slice(1);
 }
 
 /**
@@ -40,7 +40,8 @@ function trainNameOf(key: string): string | undefined {
  */
 export async function learningCurves(history: History, options: LearningCurvesOptions = {}): Promise<Plot> {
   const { title, metrics, panelWidth = 320, panelHeight = 220 } = options;
-  if (history === null || typeof history !== "object") throw new Error(`${WHERE}: history must be an object of metric series, got ${String(history)}`);
+  if (history === null || typeof history !== "object")
+    throw new Error(`${WHERE}: history must be an object of metric series, got ${String(history)}`);
   // step timings are not a learning curve; a metric fit did not record is an empty series
   const present = Object.keys(history).filter((key) => key !== "epoch" && key !== "msPerStep" && history[key] !== undefined);
   const isEmpty = (key: string) => Array.isArray(history[key]) && (history[key] as unknown[]).length === 0;
@@ -74,16 +75,20 @@ export async function learningCurves(history: History, options: LearningCurvesOp
   const chosen = metrics ?? [...panels.keys()];
   if (chosen.length === 0) throw new Error(`${WHERE}: metrics is empty; the history has ${[...panels.keys()].join(", ")}`);
   for (const metric of chosen) {
-    if (!panels.has(metric)) throw new Error(`${WHERE}: metric "${metric}" is not in the history (it has ${[...panels.keys()].join(", ")})`);
+    if (!panels.has(metric))
+      throw new Error(`${WHERE}: metric "${metric}" is not in the history (it has ${[...panels.keys()].join(", ")})`);
   }
 
   const charts = chosen.map((metric) => {
     const panel = panels.get(metric) as { train?: string; validation?: string };
     const rows: { epoch: number; split: string; value: number | null }[] = [];
-    for (const [split, key] of [["train", panel.train], ["validation", panel.validation]] as const) {
+    for (const [split, key] of [
+      ["train", panel.train],
+      ["validation", panel.validation],
+    ] as const) {
       if (key === undefined) continue;
       const series = values.get(key) as (number | null)[];
-      series.forEach((value, i) => rows.push({ epoch: epochValues[i] as number, split, value }));
+      series.forEach((value, i) => rows.push({ epoch: epochValues[i], split, value }));
     }
     return {
       title: metric,

@@ -37,7 +37,10 @@ const WHERE = "linePlot";
  * const column = (c: number) => Array.from({ length: 161 }, (_, d) => curves.data[d * 3 + c]);
  * await linePlot({ S: column(0), I: column(1), R: column(2) }, { xTitle: "day", yTitle: "people" });
  */
-export async function linePlot(series: Readonly<Record<string, ArrayLike<number>>> | readonly LineSeries[], options: LinePlotOptions = {}): Promise<Plot> {
+export async function linePlot(
+  series: Readonly<Record<string, ArrayLike<number>>> | readonly LineSeries[],
+  options: LinePlotOptions = {},
+): Promise<Plot> {
   const { title, xTitle = "x", yTitle = "value", yScale = "linear", width = 480, height = 280 } = options;
   const list: LineSeries[] = Array.isArray(series)
     ? [...(series as readonly LineSeries[])]
@@ -47,7 +50,7 @@ export async function linePlot(series: Readonly<Record<string, ArrayLike<number>
   const duplicate = names.find((name, i) => names.indexOf(name) !== i);
   if (duplicate !== undefined) throw new Error(`${WHERE}: two series are named "${duplicate}"`);
   const sharedX = options.x === undefined ? undefined : seriesValues(WHERE, "x", options.x);
-  const first = list[0] as LineSeries;
+  const first = list[0];
   const firstLength = seriesValues(WHERE, first.name, first.y).length;
   const rows: { x: number; y: number | null; series: string }[] = [];
   for (const s of list) {
@@ -61,12 +64,15 @@ export async function linePlot(series: Readonly<Record<string, ArrayLike<number>
       if (sharedX.length !== ys.length) throw new Error(`${WHERE}: series "${s.name}" has ${ys.length} values but x has ${sharedX.length}`);
       xs = sharedX;
     } else {
-      if (ys.length !== firstLength) throw new Error(`${WHERE}: series "${s.name}" has ${ys.length} values but "${first.name}" has ${firstLength} (pass x per series to plot different lengths)`);
+      if (ys.length !== firstLength)
+        throw new Error(
+          `${WHERE}: series "${s.name}" has ${ys.length} values but "${first.name}" has ${firstLength} (pass x per series to plot different lengths)`,
+        );
       xs = ys.map((_, i) => i);
     }
     xs.forEach((x, i) => {
       if (x === null) throw new Error(`${WHERE}: x value ${i} of series "${s.name}" is not finite`);
-      const y = ys[i] as number | null;
+      const y = ys[i];
       rows.push({ x, y: yScale === "log" && y !== null && y <= 0 ? null : y, series: s.name });
     });
   }

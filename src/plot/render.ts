@@ -19,7 +19,18 @@ export interface Plot {
 export const PLOT_FONT = "DejaVu Sans, Liberation Sans, Helvetica, Arial, sans-serif";
 
 /** d3's category10: the colors of series and classes 0..9 (cycled beyond). */
-export const CATEGORY10 = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"] as const;
+export const CATEGORY10 = [
+  "#1f77b4",
+  "#ff7f0e",
+  "#2ca02c",
+  "#d62728",
+  "#9467bd",
+  "#8c564b",
+  "#e377c2",
+  "#7f7f7f",
+  "#bcbd22",
+  "#17becf",
+] as const;
 
 /** Shared look: white background, readable sizes. */
 export const PLOT_CONFIG = {
@@ -35,7 +46,7 @@ export const PLOT_CONFIG = {
 /** Compile a Vega-Lite spec and render it to SVG without a browser (`renderer: "none"`). */
 export async function renderSpec(spec: TopLevelSpec): Promise<Plot> {
   const [{ compile }, { View, parse }] = await Promise.all([import("vega-lite"), import("vega")]);
-  const vegaSpec = compile({ ...spec, config: { ...PLOT_CONFIG, ...(spec.config ?? {}) } } as TopLevelSpec).spec;
+  const vegaSpec = compile({ ...spec, config: { ...PLOT_CONFIG, ...(spec.config ?? {}) } }).spec;
   const view = new View(parse(vegaSpec), { renderer: "none" });
   try {
     const svg = await view.toSVG();

@@ -206,11 +206,12 @@ export const distributions: { readonly [K in Kind]: Distribution<K> } = {
 /** Runs `kind`'s fill for each key in `keys` (pairs of int32 words); the output holds the samples in key order. */
 export function sample(p: RandomParams, keys: Int32Array): Out {
   const dist = distributions[p.kind] as Distribution<Kind>;
-  const dtype = dist.dtype(p as never);
+  const dtype = dist.dtype(p);
   let size = 1;
   for (const d of p.shape) size *= d;
   const nKeys = keys.length / 2;
-  const out = dtype === "float32" ? new Float32Array(nKeys * size) : dtype === "int32" ? new Int32Array(nKeys * size) : new Uint8Array(nKeys * size);
-  for (let b = 0; b < nKeys; b++) dist.fill(keys[2 * b], keys[2 * b + 1], out, b * size, size, p as never);
+  const out =
+    dtype === "float32" ? new Float32Array(nKeys * size) : dtype === "int32" ? new Int32Array(nKeys * size) : new Uint8Array(nKeys * size);
+  for (let b = 0; b < nKeys; b++) dist.fill(keys[2 * b], keys[2 * b + 1], out, b * size, size, p);
   return out;
 }

@@ -3,7 +3,7 @@
 // of keys, and grad sees them as constants. Like any tensor, a key is freed with `dispose()`.
 import * as tf from "@tensorflow/tfjs-core";
 import { Concrete, Tensor } from "../tensor/index.js";
-import { bind } from "../core/trace.js";
+import { bind } from "../core/index.js";
 import { foldInTensorP, randomP } from "./primitive.js";
 import { seedWords } from "./threefry.js";
 
@@ -60,7 +60,10 @@ export function key(seed: number): Key {
  */
 export function keyFromData(words: readonly [number, number]): Key {
   const ok = Array.isArray(words) && words.length === 2 && words.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff);
-  if (!ok) throw new Error(`keyFromData: expected two uint32 words [hi, lo], got ${Array.isArray(words) ? `[${words.join(", ")}]` : describe(words)}`);
+  if (!ok)
+    throw new Error(
+      `keyFromData: expected two uint32 words [hi, lo], got ${Array.isArray(words) ? `[${words.join(", ")}]` : describe(words)}`,
+    );
   return new Concrete(tf.tensor1d([words[0] | 0, words[1] | 0], "int32")) as unknown as Key;
 }
 
@@ -72,7 +75,8 @@ export function keyData(k: Key): [number, number] {
 }
 
 function checkCount(op: string, n: unknown): asserts n is number {
-  if (typeof n !== "number" || !Number.isInteger(n) || n < 0) throw new Error(`${op}: n must be a non-negative integer, got ${describe(n)}`);
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 0)
+    throw new Error(`${op}: n must be a non-negative integer, got ${describe(n)}`);
 }
 
 /**

@@ -72,7 +72,8 @@ export function float32Above(x: number): number {
   const f = Math.fround(x);
   if (f > x) return f;
   f32[0] = f;
-  if (f === 0) i32[0] = 1; // the smallest positive subnormal
+  if (f === 0)
+    i32[0] = 1; // the smallest positive subnormal
   else if (f > 0) i32[0] += 1;
   else i32[0] -= 1;
   return f32[0];

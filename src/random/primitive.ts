@@ -5,11 +5,8 @@
 // Neither has a derivative (samples are constants to autodiff) and neither belongs to the core
 // registry, whose tests check gradients numerically.
 import * as tf from "@tensorflow/tfjs-core";
-import type { AnyTensor } from "../tensor/index.js";
-import { formatShape } from "../tensor/index.js";
-import { bind } from "../core/trace.js";
-import { definePrimitive, type Aval, type Primitive } from "../core/primitive.js";
-import { broadcastTo } from "../core/primitives/broadcast.js";
+import { type AnyTensor, formatShape } from "../tensor/index.js";
+import { bind, definePrimitive, type Aval, type Primitive, broadcastTo } from "../core/index.js";
 import { distributions, sample, type RandomParams } from "./distributions.js";
 import { threefryInto } from "./threefry.js";
 
@@ -60,7 +57,7 @@ export const foldInTensorP: Primitive<{}> = definePrimitive<{}>({
   jvp: () => null,
   vjp: () => [null, null],
   batch([key, data], [kb, db], _p, n) {
-    const lead = (x: AnyTensor) => broadcastTo(x, [n, ...(x.shape as readonly number[])]);
+    const lead = (x: AnyTensor) => broadcastTo(x, [n, ...x.shape]);
     return bind(foldInTensorP, [kb ? key : lead(key), db ? data : lead(data)], {});
   },
 });

@@ -1,9 +1,7 @@
 // The samplers: argument checks, then one `random` primitive call (categorical adds two more).
 import type { Shape } from "../../typelevel/index.js";
 import { Tensor, formatShape, type AnyTensor } from "../tensor/index.js";
-import { bind, scoped } from "../core/trace.js";
-import { add } from "../core/primitives/elementwise.js";
-import { argmax } from "../core/primitives/reduce.js";
+import { bind, scoped, add, argmax } from "../core/index.js";
 import { randomP } from "./primitive.js";
 import type { RandomParams } from "./distributions.js";
 import { checkKey, describe, type Key } from "./key.js";
@@ -23,7 +21,8 @@ function checkShape(op: string, shape: unknown): asserts shape is readonly numbe
     }
     size *= d;
   });
-  if (size >= MAX_SIZE) throw new Error(`${op}: shape ${formatShape(shape)} has ${size} elements; one draw holds fewer than 2^32 (split the key)`);
+  if (size >= MAX_SIZE)
+    throw new Error(`${op}: shape ${formatShape(shape)} has ${size} elements; one draw holds fewer than 2^32 (split the key)`);
 }
 
 function checkFinite(op: string, name: string, v: unknown): asserts v is number {
@@ -33,7 +32,7 @@ function checkFinite(op: string, name: string, v: unknown): asserts v is number 
 function draw(op: string, k: unknown, p: RandomParams): AnyTensor {
   checkKey(op, k);
   // a copy: jit keeps params in its graph, and the caller may reuse the shape array
-  return bind(randomP, [k], { ...p, shape: [...p.shape] } as RandomParams);
+  return bind(randomP, [k], { ...p, shape: [...p.shape] });
 }
 
 /**
@@ -82,7 +81,10 @@ export function truncatedNormal<const S extends readonly number[]>(
 ): Tensor<Dims<S>> {
   const { lower = -2, upper = 2, mean = 0, std = 1 } = opts;
   checkShape("truncatedNormal", shape);
-  for (const [name, v] of [["lower", lower], ["upper", upper]] as const) {
+  for (const [name, v] of [
+    ["lower", lower],
+    ["upper", upper],
+  ] as const) {
     if (typeof v !== "number" || Number.isNaN(v)) throw new Error(`truncatedNormal: ${name} must be a number, got ${describe(v)}`);
   }
   if (!(lower < upper)) throw new Error(`truncatedNormal: lower must be less than upper, got lower=${lower}, upper=${upper}`);
@@ -119,10 +121,17 @@ export function bernoulli<const S extends readonly number[], D extends "bool" | 
  * const idx = randint(key(0), [32], { min: 0, max: 60000 });   // Tensor<[32], "int32">
  * ```
  */
-export function randint<const S extends readonly number[]>(k: Key, shape: S, opts: { min?: number; max: number }): Tensor<Dims<S>, "int32"> {
+export function randint<const S extends readonly number[]>(
+  k: Key,
+  shape: S,
+  opts: { min?: number; max: number },
+): Tensor<Dims<S>, "int32"> {
   const { min = 0, max } = opts ?? ({} as { max: number });
   checkShape("randint", shape);
-  for (const [name, v] of [["min", min], ["max", max]] as const) {
+  for (const [name, v] of [
+    ["min", min],
+    ["max", max],
+  ] as const) {
     if (typeof v !== "number" || !Number.isInteger(v) || v < -2147483648 || v > 2147483648) {
       throw new Error(`randint: ${name} must be an integer in [-2^31, 2^31], got ${describe(v)}`);
     }
@@ -164,13 +173,17 @@ type DropLast<L extends Shape> = L extends readonly [...infer Init extends Shape
  * ```
  */
 export function categorical<L extends Shape>(k: Key, logits: Tensor<L>): Tensor<DropLast<L>, "int32">;
-export function categorical<L extends Shape, const S extends readonly number[]>(k: Key, logits: Tensor<L>, shape: S): Tensor<Dims<S>, "int32">;
+export function categorical<L extends Shape, const S extends readonly number[]>(
+  k: Key,
+  logits: Tensor<L>,
+  shape: S,
+): Tensor<Dims<S>, "int32">;
 export function categorical(k: Key, logits: Tensor<Shape>, shape?: readonly number[]): AnyTensor {
   checkKey("categorical", k);
   if (!(logits instanceof Tensor) || logits.dtype !== "float32" || logits.rank === 0) {
     throw new Error(`categorical: logits must be a float32 tensor [..., K], got ${describe(logits)}`);
   }
-  const ls = logits.shape as readonly number[];
+  const ls = logits.shape;
   const categories = ls[ls.length - 1];
   if (categories === 0) throw new Error(`categorical: logits ${formatShape(ls)} have no categories (last dim 0)`);
   const batch = ls.slice(0, -1);

@@ -1,7 +1,7 @@
 // Creation from data. Everything untyped enters here and is checked before it is trusted.
 import * as tf from "@tensorflow/tfjs-core";
 import type { Shape, RuntimeShape } from "../../typelevel/index.js";
-import { Concrete, Tensor, formatShape, type DType, type NestedArray } from "./tensor.js";
+import { Concrete, type Tensor, formatShape, type DType, type NestedArray } from "./tensor.js";
 
 type TypedArray = Float32Array | Int32Array | Uint8Array | Float64Array;
 /** `[2, 3]` rather than `readonly [2, 3]`: what `const` inference gives, as a plain tuple. */
@@ -40,7 +40,9 @@ function flattenNested(op: string, data: readonly NestedArray[], shape: readonly
       return;
     }
     if (!Array.isArray(x)) {
-      throw new Error(`${op}: expected an array of ${shape[depth]} at ${path.length ? `[${path.join("][")}]` : "the top level"} for shape ${formatShape(shape)}, got ${String(x)}`);
+      throw new Error(
+        `${op}: expected an array of ${shape[depth]} at ${path.length ? `[${path.join("][")}]` : "the top level"} for shape ${formatShape(shape)}, got ${String(x)}`,
+      );
     }
     if (x.length !== shape[depth]) {
       throw new Error(
@@ -49,7 +51,7 @@ function flattenNested(op: string, data: readonly NestedArray[], shape: readonly
     }
     for (let i = 0; i < x.length; i++) walk(x[i], depth + 1, [...path, i]);
   };
-  walk(data as unknown as NestedArray, 0, []);
+  walk(data, 0, []);
   return out;
 }
 
@@ -88,7 +90,7 @@ export function tensor<const S extends readonly number[], D extends DType = "flo
   if (typeof data === "number") {
     flat = [data];
   } else if (ArrayBuffer.isView(data)) {
-    flat = data as TypedArray;
+    flat = data;
   } else if (Array.isArray(data)) {
     const nested = data.length > 0 && Array.isArray(data[0]);
     // NOTE: a flat array is taken as is, also for a scalar (`tensor([3], [])`); its length is checked below
@@ -122,7 +124,11 @@ export function ones<const S extends readonly number[], D extends DType = "float
 }
 
 /** A tensor with every entry `value`. */
-export function fill<const S extends readonly number[], D extends DType = "float32">(shape: S, value: number, dtype?: D): Tensor<Writable<S>, D> {
+export function fill<const S extends readonly number[], D extends DType = "float32">(
+  shape: S,
+  value: number,
+  dtype?: D,
+): Tensor<Writable<S>, D> {
   checkShape("fill", shape);
   const dt = (dtype ?? "float32") as D;
   checkDType("fill", dt);
@@ -181,9 +187,9 @@ export function assertShape<const S extends Shape, D extends DType>(
   shape: S,
   what = "tensor",
 ): asserts t is Tensor<AsShape<S>, D> {
-  const problem = matchShape(t.shape as readonly number[], shape);
+  const problem = matchShape(t.shape, shape);
   if (problem) {
-    throw new Error(`${what}: expected shape ${formatShape(shape)}, got ${formatShape(t.shape as readonly number[])} (${problem})`);
+    throw new Error(`${what}: expected shape ${formatShape(shape)}, got ${formatShape(t.shape)} (${problem})`);
   }
 }
 
@@ -194,9 +200,15 @@ export function withShape<const S extends Shape, D extends DType>(t: Tensor<Shap
 }
 
 /** Data from an untyped source (JSON, files): checked against `shape` before it becomes a tensor. */
-export function fromArray<const S extends readonly number[], D extends DType = "float32">(data: unknown, shape: S, dtype?: D): Tensor<Writable<S>, D> {
+export function fromArray<const S extends readonly number[], D extends DType = "float32">(
+  data: unknown,
+  shape: S,
+  dtype?: D,
+): Tensor<Writable<S>, D> {
   if (typeof data !== "number" && !Array.isArray(data) && !ArrayBuffer.isView(data)) {
-    throw new Error(`fromArray: expected an array or typed array for shape ${formatShape(shape)}, got ${data === null ? "null" : typeof data}`);
+    throw new Error(
+      `fromArray: expected an array or typed array for shape ${formatShape(shape)}, got ${data === null ? "null" : typeof data}`,
+    );
   }
   if (Array.isArray(data)) {
     const bad = findNonNumber(data);

@@ -1,6 +1,6 @@
 // The typed handle. `S` and `D` are phantom: the runtime `shape` always equals the type's
 // literal dims (symbolic dims are plain numbers at run time).
-import * as tf from "@tensorflow/tfjs-core";
+import type * as tf from "@tensorflow/tfjs-core";
 import type { Shape, RuntimeShape } from "../../typelevel/index.js";
 
 export type DType = "float32" | "int32" | "bool";

@@ -96,7 +96,8 @@ export interface TensorOptions<D extends DType = DType> {
 function pushAway(v: number, avoid: readonly number[], margin: number, min: number, max: number): number {
   for (const a of avoid) {
     if (Math.abs(v - a) >= margin) continue;
-    const up = a + margin, down = a - margin;
+    const up = a + margin,
+      down = a - margin;
     v = v >= a ? (up <= max || down < min ? up : down) : down >= min || up > max ? down : up;
   }
   return v;
@@ -143,7 +144,10 @@ export function arbTensor<const S extends readonly number[], D extends DType = "
   shape: S,
   opts?: TensorOptions<D>,
 ): fc.Arbitrary<TensorValue<MutableShape<S>, D>>;
-export function arbTensor<D extends DType = "float32">(shape: fc.Arbitrary<number[]>, opts?: TensorOptions<D>): fc.Arbitrary<TensorValue<number[], D>>;
+export function arbTensor<D extends DType = "float32">(
+  shape: fc.Arbitrary<number[]>,
+  opts?: TensorOptions<D>,
+): fc.Arbitrary<TensorValue<number[], D>>;
 export function arbTensor(shape: readonly number[] | fc.Arbitrary<number[]>, opts: TensorOptions = {}): fc.Arbitrary<TensorValue> {
   const dtype = opts.dtype ?? "float32";
   const fixed = (s: readonly number[]) => {
@@ -158,7 +162,9 @@ export function arbBroadcastableTo(shape: readonly number[]): fc.Arbitrary<numbe
   return fc
     .integer({ min: 0, max: shape.length })
     .chain((rank) =>
-      fc.array(fc.boolean(), { minLength: rank, maxLength: rank }).map((ones) => shape.slice(shape.length - rank).map((d, i) => (ones[i] ? 1 : d))),
+      fc
+        .array(fc.boolean(), { minLength: rank, maxLength: rank })
+        .map((ones) => shape.slice(shape.length - rank).map((d, i) => (ones[i] ? 1 : d))),
     );
 }
 

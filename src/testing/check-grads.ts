@@ -61,7 +61,14 @@ function check(s: Settings, fn: FlatFunction, outNames: string[], x: Point, y: P
       const v = x.data.map((d) => s.rng.direction(d.length));
       const g = jvpFunction(fn);
       const gx: Point = { shapes: [...x.shapes, ...x.shapes], data: [...x.data, ...v] };
-      check(s, g, outNames.map((n) => `tangent of ${n}`), gx, evaluate(g, gx.shapes, gx.data), order - 1);
+      check(
+        s,
+        g,
+        outNames.map((n) => `tangent of ${n}`),
+        gx,
+        evaluate(g, gx.shapes, gx.data),
+        order - 1,
+      );
     }
   }
   if (s.modes.includes("rev")) {
@@ -70,7 +77,14 @@ function check(s: Settings, fn: FlatFunction, outNames: string[], x: Point, y: P
       const u = y.data.map((d) => s.rng.direction(d.length));
       const g = vjpFunction(fn, outNames);
       const gx: Point = { shapes: [...x.shapes, ...y.shapes], data: [...x.data, ...u] };
-      check(s, g, fn.inputNames.map((n) => `cotangent of ${n}`), gx, evaluate(g, gx.shapes, gx.data), order - 1);
+      check(
+        s,
+        g,
+        fn.inputNames.map((n) => `cotangent of ${n}`),
+        gx,
+        evaluate(g, gx.shapes, gx.data),
+        order - 1,
+      );
     }
   }
 }
@@ -82,7 +96,8 @@ function jvpFunction(fn: FlatFunction): FlatFunction {
     label: `jvp(${fn.label})`,
     inputNames: [...fn.inputNames, ...fn.inputNames.map((name) => `tangent of ${name}`)],
     call(inputs) {
-      const xs = inputs.slice(0, n), vs = inputs.slice(n);
+      const xs = inputs.slice(0, n),
+        vs = inputs.slice(n);
       return jvp((...a: AnyTensor[]) => fn.call(a), xs, vs)[1];
     },
   };
@@ -95,7 +110,8 @@ function vjpFunction(fn: FlatFunction, outNames: string[]): FlatFunction {
     label: `vjp(${fn.label})`,
     inputNames: [...fn.inputNames, ...outNames.map((name) => `cotangent of ${name}`)],
     call(inputs) {
-      const xs = inputs.slice(0, n), us = inputs.slice(n);
+      const xs = inputs.slice(0, n),
+        us = inputs.slice(n);
       // NOTE: no pullback.dispose(): under a transform nothing is concrete, and at top level
       // `evaluate` runs us inside a tidy that frees the residuals
       const [, back] = vjp((...a: AnyTensor[]) => fn.call(a), ...xs);
@@ -108,7 +124,7 @@ function tensorsOf(p: Point, data: readonly Float64Array[] = p.data): AnyTensor[
   return data.map((d, i) => fromData(d, p.shapes[i]));
 }
 function fromData(d: Float64Array, shape: readonly number[]): AnyTensor {
-  return new Concrete(tf.tensor(Float32Array.from(d), shape as number[], "float32")) as AnyTensor;
+  return new Concrete(tf.tensor(Float32Array.from(d), shape as number[], "float32"));
 }
 
 function forward(fn: FlatFunction, x: Point, v: readonly Float64Array[]): Float64Array[] {
@@ -130,7 +146,8 @@ function reverse(fn: FlatFunction, x: Point, y: Point, u: readonly Float64Array[
 }
 
 function dot(a: readonly Float64Array[], b: readonly Float64Array[]): { value: number; abs: number } {
-  let value = 0, abs = 0;
+  let value = 0,
+    abs = 0;
   a.forEach((ai, k) => {
     for (let j = 0; j < ai.length; j++) {
       value += ai[j] * b[k][j];
@@ -164,19 +181,24 @@ function checkJvp(s: Settings, fn: FlatFunction, outNames: string[], x: Point, y
     const got = forward(fn, x, v);
     const fd = centralDifference(fn, x, v, s.eps);
     for (let k = 0; k < got.length; k++) {
-      let bad = 0, worst = -1, worstExcess = 0, worstTol = 0;
+      let bad = 0,
+        worst = -1,
+        worstExcess = 0,
+        worstTol = 0;
       for (let j = 0; j < got[k].length; j++) {
-        const g = got[k][j], e = fd.value[k][j];
+        const g = got[k][j],
+          e = fd.value[k][j];
         const tol = s.atol + s.rtol * Math.max(Math.abs(g), Math.abs(e)) + fd.error[k][j];
         const excess = Math.abs(g - e) - tol;
         if (!(excess <= 0) && !(Number.isNaN(g) && Number.isNaN(e))) {
           bad++;
           const ex = Number.isNaN(excess) ? Infinity : excess;
-          if (worst < 0 || ex > worstExcess) (worst = j), (worstExcess = ex), (worstTol = tol);
+          if (worst < 0 || ex > worstExcess) ((worst = j), (worstExcess = ex), (worstTol = tol));
         }
       }
       if (bad > 0) {
-        const g = got[k][worst], e = fd.value[k][worst];
+        const g = got[k][worst],
+          e = fd.value[k][worst];
         return (
           `  ${outNames[k]} ${formatShape(y.shapes[k])}: ${bad} of ${got[k].length} entries differ; worst at flat index ${worst}: ` +
           `jvp gave ${fmt(g)}, finite differences ${fmt(e)} (|diff| ${Math.abs(g - e).toExponential(2)} > tolerance ${worstTol.toExponential(2)})`
@@ -188,7 +210,9 @@ function checkJvp(s: Settings, fn: FlatFunction, outNames: string[], x: Point, y
   const v = x.data.map((d) => s.rng.direction(d.length));
   const problem = attempt(v);
   if (problem === undefined) return;
-  throw new Error([header(s, "jvp", fn) + " disagrees with finite differences in a random direction", problem, blame(fn, v, attempt)].join("\n"));
+  throw new Error(
+    [header(s, "jvp", fn) + " disagrees with finite differences in a random direction", problem, blame(fn, v, attempt)].join("\n"),
+  );
 }
 
 function checkVjp(s: Settings, fn: FlatFunction, outNames: string[], x: Point, y: Point): void {
@@ -198,7 +222,10 @@ function checkVjp(s: Settings, fn: FlatFunction, outNames: string[], x: Point, y
     const rev = dot(xBar, v);
     const fd = centralDifference(fn, x, v, s.eps);
     const num = dot(u, fd.value);
-    const fdErr = dot(u.map((d) => d.map(Math.abs)), fd.error).value;
+    const fdErr = dot(
+      u.map((d) => d.map(Math.abs)),
+      fd.error,
+    ).value;
     const tolFd = s.atol + s.rtol * Math.max(rev.abs, num.abs) + fdErr;
     if (!(Math.abs(rev.value - num.value) <= tolFd)) {
       return (
@@ -223,8 +250,10 @@ function checkVjp(s: Settings, fn: FlatFunction, outNames: string[], x: Point, y
   if (problem === undefined) return;
   const outs = outNames.map((n, k) => `${n} ${formatShape(y.shapes[k])}`).join(", ");
   throw new Error(
-    [header(s, "vjp", fn) + ` fails the inner-product identity <u, J v> = <J^T u, v> for random u, v (outputs: ${outs})`, problem, blame(fn, v, attempt)].join(
-      "\n",
-    ),
+    [
+      header(s, "vjp", fn) + ` fails the inner-product identity <u, J v> = <J^T u, v> for random u, v (outputs: ${outs})`,
+      problem,
+      blame(fn, v, attempt),
+    ].join("\n"),
   );
 }

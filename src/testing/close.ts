@@ -6,7 +6,7 @@ import { Tensor, formatShape } from "../tensor/index.js";
 export type Numeric = Tensor<any, any> | ArrayLike<number> | readonly unknown[] | number;
 
 function toFlat(x: Numeric): { shape?: readonly number[]; values: ArrayLike<number> } {
-  if (x instanceof Tensor) return { shape: x.shape as readonly number[], values: x.dataSync() as ArrayLike<number> };
+  if (x instanceof Tensor) return { shape: x.shape as readonly number[], values: x.dataSync() };
   if (typeof x === "number") return { values: [x] };
   if (ArrayBuffer.isView(x)) return { values: x as unknown as ArrayLike<number> };
   const out: number[] = [];
@@ -48,11 +48,12 @@ export function assertAllClose(actual: Numeric, expected: Numeric, opts: CloseOp
   let worstExcess = 0;
   let bad = 0;
   for (let i = 0; i < a.values.length; i++) {
-    const x = a.values[i], y = e.values[i];
+    const x = a.values[i],
+      y = e.values[i];
     if (Number.isNaN(x) || Number.isNaN(y)) {
       if (Number.isNaN(x) !== Number.isNaN(y)) {
         bad++;
-        if (worst < 0 || worstExcess !== Infinity) (worst = i), (worstExcess = Infinity);
+        if (worst < 0 || worstExcess !== Infinity) ((worst = i), (worstExcess = Infinity));
       }
       continue;
     }
@@ -61,11 +62,12 @@ export function assertAllClose(actual: Numeric, expected: Numeric, opts: CloseOp
     if (excess > 0 || Number.isNaN(excess)) {
       bad++;
       const ex = Number.isNaN(excess) ? Infinity : excess;
-      if (worst < 0 || ex > worstExcess) (worst = i), (worstExcess = ex);
+      if (worst < 0 || ex > worstExcess) ((worst = i), (worstExcess = ex));
     }
   }
   if (bad > 0) {
-    const x = a.values[worst], y = e.values[worst];
+    const x = a.values[worst],
+      y = e.values[worst];
     throw new Error(
       `${what}: ${bad} of ${a.values.length} values differ beyond atol ${atol} + rtol ${rtol}; ` +
         `worst at flat index ${worst}: got ${x}, expected ${y} (|diff| ${Math.abs(x - y).toExponential(2)})`,
@@ -91,7 +93,9 @@ export function assertNoLeaks<R>(fn: () => R, what = "assertNoLeaks"): R {
   const check = () => {
     const after = live();
     if (after !== before) {
-      throw new Error(`${what}: ${after > before ? `${after - before} tensor(s) leaked` : `${before - after} tensor(s) too many were freed`} (live tensors ${before} before, ${after} after)`);
+      throw new Error(
+        `${what}: ${after > before ? `${after - before} tensor(s) leaked` : `${before - after} tensor(s) too many were freed`} (live tensors ${before} before, ${after} after)`,
+      );
     }
   };
   const result = fn();

@@ -59,7 +59,7 @@ export function evaluate(fn: FlatFunction, shapes: readonly (readonly number[])[
     const inputs = data.map((d, i) => new Concrete(tf.tensor(Float32Array.from(d), shapes[i] as number[], "float32")) as AnyTensor);
     const ys = fn.call(inputs);
     // NOTE: assigned, not returned: tidy walks a returned typed array element by element
-    out = { shapes: ys.map((y) => [...(y.shape as readonly number[])]), data: ys.map(readFloat64) };
+    out = { shapes: ys.map((y) => [...y.shape]), data: ys.map(readFloat64) };
   });
   return out!;
 }
@@ -80,12 +80,16 @@ export function centralDifference(fn: FlatFunction, x: Point, v: readonly Float6
       x.shapes,
       x.data.map((d, i) => d.map((xi, j) => xi + s * v[i][j])),
     );
-  const p1 = at(eps), m1 = at(-eps), p2 = at(eps / 2), m2 = at(-eps / 2);
+  const p1 = at(eps),
+    m1 = at(-eps),
+    p2 = at(eps / 2),
+    m2 = at(-eps / 2);
   const value: Float64Array[] = [];
   const error: Float64Array[] = [];
   p1.data.forEach((a, k) => {
     const n = a.length;
-    const val = new Float64Array(n), err = new Float64Array(n);
+    const val = new Float64Array(n),
+      err = new Float64Array(n);
     let scale = 0;
     for (const pt of [p1, m1, p2, m2]) for (const y of pt.data[k]) if (Number.isFinite(y)) scale = Math.max(scale, Math.abs(y));
     // rounding in f itself: a few ulps of the largest value, divided by the step
@@ -128,7 +132,7 @@ export function flatFunction(
     },
   };
   const point: Point = {
-    shapes: diff.map((i) => [...(leaves[i].shape as readonly number[])]),
+    shapes: diff.map((i) => [...leaves[i].shape]),
     data: diff.map((i) => readFloat64(leaves[i])),
   };
   return { fn, point, outputNames: () => outputNames };
@@ -161,15 +165,22 @@ export interface DifferenceOptions {
  * const [fd] = numericalJvp((x) => sin(x), [x], [ones([3])]);   // ≈ cos(x)
  * ```
  */
-export function numericalJvp(f: (...args: any[]) => unknown, primals: readonly unknown[], tangents: readonly unknown[], opts: DifferenceOptions = {}): Float64Array[] {
+export function numericalJvp(
+  f: (...args: any[]) => unknown,
+  primals: readonly unknown[],
+  tangents: readonly unknown[],
+  opts: DifferenceOptions = {},
+): Float64Array[] {
   const diff = structureDiff(flatten(primals)[1], flatten(tangents)[1]);
   if (diff) throw new Error(`numericalJvp: primals and tangents differ in structure ${diff}`);
   const { fn, point } = flatFunction(f, primals);
   const tl = flatten(tangents)[0].filter((_, i) => flatten(primals)[0][i].dtype === "float32");
   tl.forEach((t, i) => {
-    const s = t.shape as readonly number[];
+    const s = t.shape;
     if (s.length !== point.shapes[i].length || s.some((d, j) => d !== point.shapes[i][j])) {
-      throw new Error(`numericalJvp: tangent for ${fn.inputNames[i]} has shape ${formatShape(s)}, its primal ${formatShape(point.shapes[i])}`);
+      throw new Error(
+        `numericalJvp: tangent for ${fn.inputNames[i]} has shape ${formatShape(s)}, its primal ${formatShape(point.shapes[i])}`,
+      );
     }
   });
   return centralDifference(fn, point, tl.map(readFloat64), opts.eps ?? DEFAULT_EPS).value;

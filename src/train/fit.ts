@@ -1,10 +1,9 @@
 // The training loop: shuffled mini-batches, a jitted step (valueAndGrad + optimizer update),
 // validation, metrics, callbacks, progress, and a History. Memory stays flat across steps.
 import { Concrete, tensor, type AnyTensor, type Tensor } from "../tensor/index.js";
-import { argmax } from "../core/primitives/reduce.js";
+import { argmax } from "../core/index.js";
 import { dispose as disposeTree, map } from "../tree/index.js";
-import { batches, batchCount, checkDataset, type Dataset } from "../data/index.js";
-import type { HostArray } from "../data/index.js";
+import { batches, batchCount, checkDataset, type Dataset, type HostArray } from "../data/index.js";
 import type { GradientTransformation } from "../optim/index.js";
 import { foldIn, key as makeKey, type Key } from "../random/index.js";
 import { liveTensors } from "../backend/index.js";
@@ -81,11 +80,11 @@ export interface FitResult<P, St> {
 
 /** Host array to tensor (one copy). */
 export function toTensor(a: HostArray): AnyTensor {
-  return tensor(a.data, a.shape as readonly number[], a.dtype) as unknown as AnyTensor;
+  return tensor(a.data, a.shape, a.dtype);
 }
 
 function countCorrect(output: AnyTensor, y: AnyTensor): number {
-  const os = output.shape as readonly number[];
+  const os = output.shape;
   // NOTE: one output per example ([batch] or [batch, 1]) is a binary probability, as Keras' "accuracy"
   // does after a sigmoid: class 1 above 0.5. Labels are 0/1 ([batch] or [batch, 1]).
   if (os.length === 1 || os[os.length - 1] === 1) {
@@ -148,7 +147,10 @@ export async function fit<P, St>(opts: FitOptions<P, St>): Promise<FitResult<P, 
   try {
     outer: for (let epoch = 0; epoch < epochs; epoch++) {
       progress.startEpoch(epoch, epochs, steps);
-      let lossSum = 0, seen = 0, correct = 0, i = 0;
+      let lossSum = 0,
+        seen = 0,
+        correct = 0,
+        i = 0;
       const t0 = performance.now();
       for (const batch of batches(train, batchSize, { seed: seed * 100_003 + epoch, dropRemainder })) {
         const xHost = opts.augment ? opts.augment(batch.x, seed * 1_000_003 + globalStep) : batch.x;
@@ -157,7 +159,7 @@ export async function fit<P, St>(opts: FitOptions<P, St>): Promise<FitResult<P, 
         const k = foldIn(baseKey, globalStep);
         let r: { loss: AnyTensor; params: P; optState: unknown; state: St; out: AnyTensor; probe: AnyTensor };
         try {
-          r = step(params, optState, state, x, y, k) as typeof r;
+          r = step(params, optState, state, x, y, k);
         } catch (e) {
           disposeTree([x, y, k]); // e.g. a shape error while tracing
           throw e;
@@ -172,7 +174,7 @@ export async function fit<P, St>(opts: FitOptions<P, St>): Promise<FitResult<P, 
           }
         }
         const l = r.loss.item();
-        const m = (x.shape as readonly number[])[0];
+        const m = x.shape[0];
         const probe = r.probe.item();
         if (!Number.isFinite(l) || !Number.isFinite(probe)) {
           const what = Number.isFinite(l) ? `the parameters became non-finite (NaN or Inf)` : `loss became ${l}`;
@@ -214,7 +216,7 @@ export async function fit<P, St>(opts: FitOptions<P, St>): Promise<FitResult<P, 
       if (logs.valLoss !== undefined) history.valLoss.push(logs.valLoss);
       if (logs.valAccuracy !== undefined) history.valAccuracy.push(logs.valAccuracy);
       const { epoch: _e, ...shown } = logs;
-      progress.endEpoch(`${formatMetrics(shown as Record<string, number>)} | ${msPerStep.toFixed(1)} ms/step`);
+      progress.endEpoch(`${formatMetrics(shown)} | ${msPerStep.toFixed(1)} ms/step`);
       for (const cb of opts.callbacks ?? []) {
         if (cb.onEpochEnd?.(logs, { params, history }) === "stop") {
           stopReason ??= `stopped by a callback after epoch ${epoch + 1}`;
@@ -241,18 +243,21 @@ export async function fit<P, St>(opts: FitOptions<P, St>): Promise<FitResult<P, 
 }
 
 function tensorClone(t: AnyTensor): AnyTensor {
-  return tensor(t.dataSync() as Float32Array, t.shape as readonly number[], t.dtype) as unknown as AnyTensor;
+  return tensor(t.dataSync() as Float32Array, t.shape, t.dtype);
 }
 
 /** Integer labels must be class ids of the model's output: 0..K-1 for an output [..., K]. */
 function checkLabelRange(ds: Dataset, out: AnyTensor, where: string): void {
-  const os = out.shape as readonly number[];
+  const os = out.shape;
   const y = ds.y;
   if (y.dtype !== "int32" || y.shape.length !== os.length - 1) return;
   const k = os[os.length - 1];
   for (let i = 0; i < y.data.length; i++) {
     const v = y.data[i];
-    if (v < 0 || v >= k) throw new Error(`${where}: label ${v} at index ${i} is out of range: the model outputs ${k} classes, so labels must be in 0..${k - 1}`);
+    if (v < 0 || v >= k)
+      throw new Error(
+        `${where}: label ${v} at index ${i} is out of range: the model outputs ${k} classes, so labels must be in 0..${k - 1}`,
+      );
   }
 }
 
@@ -282,7 +287,8 @@ export function evaluate<P, St>(opts: EvaluateOptions<P, St>): { loss: number; a
   const n = checkDataset(opts.data, "evaluate");
   const bs = Math.min(opts.batchSize ?? 256, n);
   const state = opts.state ?? opts.model.initState();
-  let lossSum = 0, correct = 0;
+  let lossSum = 0,
+    correct = 0;
   const wantAccuracy = (opts.metrics ?? []).includes("accuracy");
   for (const batch of batches(opts.data, bs)) {
     const x = toTensor(batch.x);
@@ -291,7 +297,7 @@ export function evaluate<P, St>(opts: EvaluateOptions<P, St>): { loss: number; a
     engine.startScope();
     try {
       const [out] = opts.model.applyWithState(opts.params, state, x, { training: false });
-      const m = (x.shape as readonly number[])[0];
+      const m = x.shape[0];
       lossSum += opts.loss(out, y).item() * m;
       if (wantAccuracy) correct += countCorrect(out, y);
     } finally {
@@ -305,7 +311,7 @@ export function evaluate<P, St>(opts: EvaluateOptions<P, St>): { loss: number; a
 
 /** Model outputs for every sample of `x`, in batches (eval mode). */
 export function predict<P, St>(model: Trainable<P, St>, params: P, x: HostArray, opts: { state?: St; batchSize?: number } = {}): AnyTensor {
-  const n = x.shape[0] as number;
+  const n = x.shape[0];
   const bs = Math.min(opts.batchSize ?? 256, n);
   const state = opts.state ?? model.initState();
   const parts: tf.Tensor[] = [];
@@ -326,7 +332,9 @@ export function predict<P, St>(model: Trainable<P, St>, params: P, x: HostArray,
 }
 
 /** Stops when `monitor` has not improved for `patience` epochs. */
-export function earlyStopping(opts: { monitor?: "valLoss" | "loss" | "valAccuracy" | "accuracy"; patience?: number; minDelta?: number } = {}): Callback {
+export function earlyStopping(
+  opts: { monitor?: "valLoss" | "loss" | "valAccuracy" | "accuracy"; patience?: number; minDelta?: number } = {},
+): Callback {
   const monitor = opts.monitor ?? "valLoss";
   const patience = opts.patience ?? 3;
   const minDelta = opts.minDelta ?? 0;

@@ -15,7 +15,10 @@ export function isInteractive(): boolean {
 /** `"bar"` on a TTY, `"lines"` otherwise (one line per epoch), or `"silent"`. */
 export type ProgressMode = "bar" | "lines" | "silent";
 
-export function makeProgress(mode: ProgressMode = isInteractive() ? "bar" : "lines", write: (s: string) => void = (s) => process.stdout.write(s)): Progress {
+export function makeProgress(
+  mode: ProgressMode = isInteractive() ? "bar" : "lines",
+  write: (s: string) => void = (s) => process.stdout.write(s),
+): Progress {
   if (mode === "silent") return { startEpoch() {}, step() {}, endEpoch() {}, stop() {} };
   if (mode === "lines") {
     let header = "";

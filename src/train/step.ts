@@ -1,11 +1,9 @@
 // One training step as a single jitted graph: forward, backward and optimizer update.
 import type { AnyTensor, Tensor } from "../tensor/index.js";
-import { jit, valueAndGrad, type Jitted } from "../core/index.js";
+import { jit, valueAndGrad, type Jitted, add, sum } from "../core/index.js";
 import { applyUpdates, type GradientTransformation } from "../optim/index.js";
 import type { Key } from "../random/index.js";
 import { leaves } from "../tree/index.js";
-import { add } from "../core/primitives/elementwise.js";
-import { sum } from "../core/primitives/reduce.js";
 
 export interface StepModel<P, St> {
   applyWithState(params: P, state: St, x: any, ctx?: { training?: boolean; key?: Key }): [any, St];
@@ -43,9 +41,9 @@ export function makeTrainStep<P, St>(
       return [loss(out, y), { out, state: newState }] as [Tensor<[]>, { out: AnyTensor; state: St }];
     };
     const [[l, aux], grads] = valueAndGrad(objective, { hasAux: true })(params);
-    const [updates, nextOpt] = optimizer.update(grads, optState as never, params);
-    const next = applyUpdates(params, updates as P);
-    const probe = leaves(next).reduce<AnyTensor>((acc, p) => add(acc, sum(p)), sum(l as AnyTensor)) as unknown as Tensor<[]>;
+    const [updates, nextOpt] = optimizer.update(grads, optState, params);
+    const next = applyUpdates(params, updates);
+    const probe = leaves(next).reduce<AnyTensor>((acc, p) => add(acc, sum(p)), sum(l)) as unknown as Tensor<[]>;
     return { loss: l, params: next, optState: nextOpt, state: aux.state, out: aux.out, probe };
   });
 }

@@ -104,7 +104,8 @@ export function structureDiff(a: TreeDef, b: TreeDef, path = ""): string | undef
     }
   }
   if (a.kind === "object" && b.kind === "object") {
-    const ka = a.keys.join(","), kb = b.keys.join(",");
+    const ka = a.keys.join(","),
+      kb = b.keys.join(",");
     if (ka !== kb) return `at ${at}: keys {${ka}} vs {${kb}}`;
     for (let i = 0; i < a.keys.length; i++) {
       const d = structureDiff(a.children[i], b.children[i], path ? `${path}.${a.keys[i]}` : a.keys[i]);
@@ -129,7 +130,10 @@ export function assertSameStructure(a: unknown, b: unknown, what = "tree"): void
 export function map<T>(tree: T, fn: (leaf: AnyTensor, path: string) => AnyTensor): T {
   const [ls, def] = flatten(tree);
   const ps = paths(tree);
-  return unflatten<T>(def, ls.map((l, i) => fn(l, ps[i])));
+  return unflatten<T>(
+    def,
+    ls.map((l, i) => fn(l, ps[i])),
+  );
 }
 
 /** Applies `fn` to matching leaves of trees with the same structure. */
@@ -139,7 +143,10 @@ export function map2<T>(a: T, b: T, fn: (x: AnyTensor, y: AnyTensor, path: strin
   const diff = structureDiff(da, db);
   if (diff) throw new Error(`map2: structures differ ${diff}`);
   const ps = paths(a);
-  return unflatten<T>(da, la.map((x, i) => fn(x, lb[i], ps[i])));
+  return unflatten<T>(
+    da,
+    la.map((x, i) => fn(x, lb[i], ps[i])),
+  );
 }
 
 /** Like map2 over any number of trees of one structure. */
@@ -151,7 +158,15 @@ export function zipMap<T>(trees: readonly T[], fn: (xs: AnyTensor[], path: strin
     if (diff) throw new Error(`zipMap: tree ${i} differs from tree 0 ${diff}`);
   });
   const ps = paths(trees[0]);
-  return unflatten<T>(flat[0][1], flat[0][0].map((_, j) => fn(flat.map(([l]) => l[j]), ps[j])));
+  return unflatten<T>(
+    flat[0][1],
+    flat[0][0].map((_, j) =>
+      fn(
+        flat.map(([l]) => l[j]),
+        ps[j],
+      ),
+    ),
+  );
 }
 
 /** Frees every concrete tensor in a tree. */
@@ -161,7 +176,9 @@ export function dispose(tree: unknown): void {
 
 /** Shapes of the leaves, for messages. */
 export function shapes(tree: unknown): string {
-  return leaves(tree).map((l) => formatShape(l.shape as readonly number[])).join(", ");
+  return leaves(tree)
+    .map((l) => formatShape(l.shape))
+    .join(", ");
 }
 
 /** A key for caching by structure (static leaves by value). */

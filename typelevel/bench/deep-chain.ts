@@ -2,8 +2,22 @@
 // arithmetic (seven-digit element counts, strides, dilations, explicit padding) and the
 // op rules one after another. Measured alone by `tsc -p typelevel/bench/tsconfig.deep.json`.
 import {
-  add, concat, conv2d, expandDims, matmul, maxPool2d, pad, relu, reshape, slice, squeeze, sum, transpose,
-  type Equal, type Expect, type Tensor,
+  add,
+  concat,
+  conv2d,
+  expandDims,
+  matmul,
+  maxPool2d,
+  pad,
+  relu,
+  reshape,
+  slice,
+  squeeze,
+  sum,
+  transpose,
+  type Equal,
+  type Expect,
+  type Tensor,
 } from "../mock-ops.test-d.js";
 
 declare const image: Tensor<[1, 1024, 1024, 3]>;
@@ -17,7 +31,12 @@ declare const bias16: Tensor<[16]>;
 declare const bias64: Tensor<[64]>;
 declare const w: Tensor<[128, 10]>;
 
-const x1 = pad(image, [[0, 0], [1, 1], [1, 1], [0, 0]]); //          [1, 1026, 1026, 3]
+const x1 = pad(image, [
+  [0, 0],
+  [1, 1],
+  [1, 1],
+  [0, 0],
+]); //          [1, 1026, 1026, 3]
 const x2 = conv2d(x1, k3x16); //                                     [1, 1024, 1024, 16]
 const x3 = add(x2, bias16);
 const x4 = relu(x3);
@@ -25,13 +44,26 @@ const x5 = maxPool2d(x4, 2); //                                      [1, 512, 51
 const x6 = conv2d(x5, k16x32, 2, "same"); //                         [1, 256, 256, 32]
 const x7 = relu(x6);
 const x8 = conv2d(x7, k32x32, 1, "valid", 2); //                     [1, 248, 248, 32]
-const x9 = pad(x8, [[0, 0], [4, 4], [4, 4], [0, 0]]); //             [1, 256, 256, 32]
+const x9 = pad(x8, [
+  [0, 0],
+  [4, 4],
+  [4, 4],
+  [0, 0],
+]); //             [1, 256, 256, 32]
 const x10 = maxPool2d(x9, 3, 2, "same"); //                          [1, 128, 128, 32]
 const x11 = reshape(x10, [1, -1, 32]); //                            [1, 16384, 32]
 const x12 = transpose(x11, [0, 2, 1]); //                            [1, 32, 16384]
 const x13 = transpose(x12, [0, 2, 1]); //                            [1, 16384, 32]
 const x14 = reshape(x13, [1, 128, 128, 32]);
-const x15 = conv2d(x14, k32x64, [2, 1], [[1, 1], [0, 0]]); //        [1, 64, 126, 64]
+const x15 = conv2d(
+  x14,
+  k32x64,
+  [2, 1],
+  [
+    [1, 1],
+    [0, 0],
+  ],
+); //        [1, 64, 126, 64]
 const x16 = relu(x15);
 const x17 = slice(x16, [0, 0, 1, 0], [-1, 64, 124, -1]); //           [1, 64, 124, 64]
 const x18 = conv2d(x17, k64x64); //                                  [1, 64, 124, 64]
@@ -54,7 +86,10 @@ const x34 = expandDims(x33, -1); //                                  [10, 16, 1]
 const x35 = add(x34, x31); //                                        [10, 16, 16]
 const x36 = reshape(x35, [10, 256]);
 const x37 = concat([x36, x36, x36], 0); //                           [30, 256]
-const x38 = pad(x37, [[1, 1], [0, 0]]); //                           [32, 256]
+const x38 = pad(x37, [
+  [1, 1],
+  [0, 0],
+]); //                           [32, 256]
 const x39 = reshape(x38, [32, 16, 16, 1]);
 const x40 = maxPool2d(x39, 2); //                                    [32, 8, 8, 1]
 const x41 = reshape(x40, [32, 64]);

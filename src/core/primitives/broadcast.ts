@@ -27,21 +27,22 @@ export const broadcastToP: Primitive<{ shape: readonly number[] }> = definePrimi
     return out;
   },
   jvp: (_x, [t], p) => (t === null ? null : broadcastTo(t, p.shape)),
-  vjp: (ct, [x]) => [unbroadcast(ct, x.shape as readonly number[])],
+  vjp: (ct, [x]) => [unbroadcast(ct, x.shape)],
   batch([x], _b, { shape }, n) {
-    const s = x.shape as readonly number[];
-    const aligned = s.length - 1 < shape.length ? reshape(x, [s[0], ...new Array(shape.length - (s.length - 1)).fill(1), ...s.slice(1)]) : x;
+    const s = x.shape;
+    const aligned =
+      s.length - 1 < shape.length ? reshape(x, [s[0], ...new Array(shape.length - (s.length - 1)).fill(1), ...s.slice(1)]) : x;
     return bind(broadcastToP, [aligned], { shape: [n, ...shape] });
   },
 });
 
 export function broadcastTo(x: AnyTensor, shape: readonly number[]): AnyTensor {
-  return sameShape(x.shape as readonly number[], shape) ? x : bind(broadcastToP, [x], { shape });
+  return sameShape(x.shape, shape) ? x : bind(broadcastToP, [x], { shape });
 }
 
 /** Sums `x` down to `shape` (the adjoint of broadcasting `shape` up to x's shape). */
 export function unbroadcast(x: AnyTensor, shape: readonly number[]): AnyTensor {
-  const s = x.shape as readonly number[];
+  const s = x.shape;
   if (sameShape(s, shape)) return x;
   const lead = s.length - shape.length;
   const axes: number[] = [];

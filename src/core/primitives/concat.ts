@@ -13,7 +13,7 @@ import { slice } from "./slice.js";
 
 /** `x` repeated `n` times along a new leading axis (for batching rules with unbatched inputs). */
 export function withBatchAxis(x: AnyTensor, n: number): AnyTensor {
-  const s = x.shape as readonly number[];
+  const s = x.shape;
   return broadcastTo(reshape(x, [1, ...s]), [n, ...s]);
 }
 
@@ -30,10 +30,13 @@ export const concatP: Primitive<{ axis: number }> = definePrimitive<{ axis: numb
     let total = 0;
     xs.forEach((x, i) => {
       if (x.dtype !== xs[0].dtype) throw new Error(`concat: tensor ${i} is ${x.dtype} but tensor 0 is ${xs[0].dtype}; cast one first`);
-      if (x.shape.length !== rank) throw new Error(`concat: all shapes need rank ${rank}, got ${formatShape(first)} and ${formatShape(x.shape)} (tensor ${i})`);
+      if (x.shape.length !== rank)
+        throw new Error(`concat: all shapes need rank ${rank}, got ${formatShape(first)} and ${formatShape(x.shape)} (tensor ${i})`);
       x.shape.forEach((d, k) => {
         if (k !== axis && d !== first[k]) {
-          throw new Error(`concat: dims differ at axis ${k} (${first[k]} vs ${d}) in ${formatShape(first)} and ${formatShape(x.shape)} (tensor ${i}); only axis ${axis} may differ`);
+          throw new Error(
+            `concat: dims differ at axis ${k} (${first[k]} vs ${d}) in ${formatShape(first)} and ${formatShape(x.shape)} (tensor ${i}); only axis ${axis} may differ`,
+          );
         }
       });
       total += x.shape[axis];
@@ -43,18 +46,27 @@ export const concatP: Primitive<{ axis: number }> = definePrimitive<{ axis: numb
   impl: (xs, { axis }) => tf.concat(xs, axis),
   jvp(primals, tangents, p) {
     if (tangents.every((t) => t === null)) return null;
-    return bind(concatP, tangents.map((t, i) => t ?? zerosLikeAval(primals[i])), p);
+    return bind(
+      concatP,
+      tangents.map((t, i) => t ?? zerosLikeAval(primals[i])),
+      p,
+    );
   },
   vjp(ct, primals, { axis }) {
     let offset = 0;
     return primals.map((x) => {
-      const s = x.shape as readonly number[];
+      const s = x.shape;
       const begin = s.map((_, k) => (k === axis ? offset : 0));
       offset += s[axis];
       return x.dtype === "float32" ? slice(ct, begin, s) : null;
     });
   },
-  batch: (xs, batched, { axis }, n) => bind(concatP, xs.map((x, i) => (batched[i] ? x : withBatchAxis(x, n))), { axis: axis + 1 }),
+  batch: (xs, batched, { axis }, n) =>
+    bind(
+      concatP,
+      xs.map((x, i) => (batched[i] ? x : withBatchAxis(x, n))),
+      { axis: axis + 1 },
+    ),
 });
 
 /**
@@ -92,7 +104,9 @@ export function stack(xs: readonly AnyTensor[], axis = 0): AnyTensor {
   }
   xs.forEach((x, i) => {
     if (!sameShape(x.shape as readonly number[], s)) {
-      throw new Error(`stack: tensor ${i} has shape ${formatShape(x.shape as readonly number[])} but tensor 0 has ${formatShape(s)}; stacked tensors need equal shapes`);
+      throw new Error(
+        `stack: tensor ${i} has shape ${formatShape(x.shape as readonly number[])} but tensor 0 has ${formatShape(s)}; stacked tensors need equal shapes`,
+      );
     }
     if (x.dtype !== xs[0].dtype) throw new Error(`stack: tensor ${i} is ${x.dtype} but tensor 0 is ${xs[0].dtype}; cast one first`);
   });

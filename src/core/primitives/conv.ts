@@ -69,7 +69,11 @@ export function positivePair(op: string, what: string, v: number | Pair | undefi
  * "same": output ceil(in / stride), the odd pixel of padding goes after).
  */
 export function resolvePadding(op: string, padding: PaddingSpec, spatial: Pair, effKernel: Pair, strides: Pair): Padding2d {
-  if (padding === "valid") return [[0, 0], [0, 0]];
+  if (padding === "valid")
+    return [
+      [0, 0],
+      [0, 0],
+    ];
   if (padding === "same") {
     const axis = (i: 0 | 1): Pair => {
       const out = Math.ceil(spatial[i] / strides[i]);
@@ -80,12 +84,21 @@ export function resolvePadding(op: string, padding: PaddingSpec, spatial: Pair, 
     return [axis(0), axis(1)];
   }
   const ok = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
-  if (ok(padding)) return [[padding, padding], [padding, padding]];
+  if (ok(padding))
+    return [
+      [padding, padding],
+      [padding, padding],
+    ];
   const isPair = (q: unknown): q is Pair => Array.isArray(q) && q.length === 2 && q.every(ok);
   if (Array.isArray(padding) && padding.length === 2 && isPair(padding[0]) && isPair(padding[1])) {
-    return [[padding[0][0], padding[0][1]], [padding[1][0], padding[1][1]]];
+    return [
+      [padding[0][0], padding[0][1]],
+      [padding[1][0], padding[1][1]],
+    ];
   }
-  throw new Error(`${op}: padding must be "same", "valid", a non-negative integer or [[top, bottom], [left, right]], got ${JSON.stringify(padding)}`);
+  throw new Error(
+    `${op}: padding must be "same", "valid", a non-negative integer or [[top, bottom], [left, right]], got ${JSON.stringify(padding)}`,
+  );
 }
 
 /**
@@ -129,7 +142,8 @@ function convShape(x: Aval, w: Aval, p: ConvParams): number[] {
         : `conv2d: x has ${c} channels but the filter expects ${cin} per group x ${g} groups (${formatShape(w.shape)})`,
     );
   }
-  if (cout % g !== 0) throw new Error(`conv2d: the filter's ${cout} output channels do not split into ${g} groups (${formatShape(w.shape)})`);
+  if (cout % g !== 0)
+    throw new Error(`conv2d: the filter's ${cout} output channels do not split into ${g} groups (${formatShape(w.shape)})`);
   const oh = windowOut(h, kh, p.strides[0], p.padding[0], p.dilations[0], p.lhsDilation[0]);
   const ow = windowOut(wd, kw, p.strides[1], p.padding[1], p.dilations[1], p.lhsDilation[1]);
   const where = `(input ${formatShape(x.shape)}, filter ${formatShape(w.shape)})`;
@@ -144,20 +158,36 @@ function convShape(x: Aval, w: Aval, p: ConvParams): number[] {
  * Formulation switches, for benchmarks and tests: which conv the filter gradient uses ("auto"
  * picks per shape, see conv2dFilterGrad), and whether input-dilated convs run per output phase.
  */
-export const convRuleOptions: { filterGrad: "auto" | "ctAsFilter" | "xAsFilter"; subpixel: boolean } = { filterGrad: "auto", subpixel: true };
+export const convRuleOptions: { filterGrad: "auto" | "ctAsFilter" | "xAsFilter"; subpixel: boolean } = {
+  filterGrad: "auto",
+  subpixel: true,
+};
 
 const NHWC = "NHWC" as const;
 
 /** [B, H, W, C] -> [B, H * lh, W * lw, C] with each pixel followed by zeros (trailing zeros included). */
 function interleaveZeros(x: tf.Tensor, lh: number, lw: number): tf.Tensor {
   const [b, h, w, c] = x.shape;
-  const spread = tf.pad(tf.reshape(x, [b, h, 1, w, 1, c]), [[0, 0], [0, 0], [0, lh - 1], [0, 0], [0, lw - 1], [0, 0]]);
+  const spread = tf.pad(tf.reshape(x, [b, h, 1, w, 1, c]), [
+    [0, 0],
+    [0, 0],
+    [0, lh - 1],
+    [0, 0],
+    [0, lw - 1],
+    [0, 0],
+  ]);
   return tf.reshape(spread, [b, h * lh, w * lw, c]);
 }
 
 function runConv2D(x: tf.Tensor, filter: tf.Tensor, strides: Pair, pad: number[][], dilations: Pair): tf.Tensor {
   // NOTE: runKernel, not tf.conv2d: the op refuses strides and dilations both > 1, which the kernels handle.
-  return tf.engine().runKernel("Conv2D", { x, filter }, { strides: [...strides], pad, dataFormat: NHWC, dilations: [...dilations], dimRoundingMode: undefined as unknown as string }) as tf.Tensor;
+  return tf
+    .engine()
+    .runKernel(
+      "Conv2D",
+      { x, filter },
+      { strides: [...strides], pad, dataFormat: NHWC, dilations: [...dilations], dimRoundingMode: undefined as unknown as string },
+    ) as tf.Tensor;
 }
 
 function runDepthwise(x: tf.Tensor, filter: tf.Tensor, strides: Pair, pad: number[][], dilations: Pair): tf.Tensor {
@@ -167,7 +197,13 @@ function runDepthwise(x: tf.Tensor, filter: tf.Tensor, strides: Pair, pad: numbe
     const full = runDepthwise(x, filter, [1, 1], pad, dilations);
     return tf.stridedSlice(full, [0, 0, 0, 0], full.shape, [1, strides[0], strides[1], 1]);
   }
-  return tf.engine().runKernel("DepthwiseConv2dNative", { x, filter }, { strides: [...strides], pad, dataFormat: NHWC, dilations: [...dilations], dimRoundingMode: undefined as unknown as string }) as tf.Tensor;
+  return tf
+    .engine()
+    .runKernel(
+      "DepthwiseConv2dNative",
+      { x, filter },
+      { strides: [...strides], pad, dataFormat: NHWC, dilations: [...dilations], dimRoundingMode: undefined as unknown as string },
+    ) as tf.Tensor;
 }
 
 /**
@@ -194,7 +230,8 @@ function subpixelConvImpl(x: tf.Tensor, w: tf.Tensor, p: ConvParams, outShape: r
     });
   const rows = phases(sh, kh, p.padding[0][0], oh, h);
   const cols = phases(sw, kw, p.padding[1][0], ow, wd);
-  const qh = rows[0].count, qw = cols[0].count;
+  const qh = rows[0].count,
+    qw = cols[0].count;
   let out: tf.Tensor | undefined;
   rows.forEach((ry, i) =>
     cols.forEach((rx, j) => {
@@ -202,7 +239,14 @@ function subpixelConvImpl(x: tf.Tensor, w: tf.Tensor, p: ConvParams, outShape: r
       const sub = tf.stridedSlice(w, [ry.a, rx.a, 0, 0], [kh, kw, cin, cout], [sh, sw, 1, 1]);
       const y = convImpl(x, sub, { ...p, lhsDilation: [1, 1], padding: [ry.pad, rx.pad] });
       // place phase (i, j) on its sub-grid of a [b, qh * sh, qw * sw, co] canvas
-      const grid = tf.pad(tf.reshape(y, [b, ry.count, 1, rx.count, 1, co]), [[0, 0], [0, qh - ry.count], [i, sh - 1 - i], [0, qw - rx.count], [j, sw - 1 - j], [0, 0]]);
+      const grid = tf.pad(tf.reshape(y, [b, ry.count, 1, rx.count, 1, co]), [
+        [0, 0],
+        [0, qh - ry.count],
+        [i, sh - 1 - i],
+        [0, qw - rx.count],
+        [j, sw - 1 - j],
+        [0, 0],
+      ]);
       out = out === undefined ? grid : tf.add(out, grid);
     }),
   );
@@ -212,7 +256,8 @@ function subpixelConvImpl(x: tf.Tensor, w: tf.Tensor, p: ConvParams, outShape: r
 
 function convImpl(x: tf.Tensor, w: tf.Tensor, p: ConvParams): tf.Tensor {
   const [lh, lw] = p.lhsDilation;
-  if (x.size === 0 || w.size === 0) return tf.zeros(convShape({ shape: x.shape, dtype: "float32" }, { shape: w.shape, dtype: "float32" }, p));
+  if (x.size === 0 || w.size === 0)
+    return tf.zeros(convShape({ shape: x.shape, dtype: "float32" }, { shape: w.shape, dtype: "float32" }, p));
   const plain = p.strides.every((s) => s === 1) && p.dilations.every((d) => d === 1);
   if ((lh > 1 || lw > 1) && plain && convRuleOptions.subpixel) {
     const outShape = convShape({ shape: x.shape, dtype: "float32" }, { shape: w.shape, dtype: "float32" }, p);
@@ -237,7 +282,12 @@ function convImpl(x: tf.Tensor, w: tf.Tensor, p: ConvParams): tf.Tensor {
       }
       input = tf.slice(input, [0, t, l, 0], [b, h - t - bt, wd - l - r, c]);
     }
-    const pad = [[0, 0], [top, bottom], [left, right], [0, 0]];
+    const pad = [
+      [0, 0],
+      [top, bottom],
+      [left, right],
+      [0, 0],
+    ];
     const g = p.groups;
     if (g === 1) return runConv2D(input, w, p.strides, pad, p.dilations);
     const [kh, kw, cin, cout] = w.shape;
@@ -254,7 +304,10 @@ function convImpl(x: tf.Tensor, w: tf.Tensor, p: ConvParams): tf.Tensor {
     }
     const xs = tf.split(input, g, 3);
     const ws = tf.split(w, g, 3);
-    return tf.concat(xs.map((xi, i) => runConv2D(xi, ws[i], p.strides, pad, p.dilations)), 3);
+    return tf.concat(
+      xs.map((xi, i) => runConv2D(xi, ws[i], p.strides, pad, p.dilations)),
+      3,
+    );
   });
 }
 
@@ -262,9 +315,13 @@ function convImpl(x: tf.Tensor, w: tf.Tensor, p: ConvParams): tf.Tensor {
 
 /** A transpose that degrades to a reshape when only size-1 axes move (no data movement). */
 export function permute(x: AnyTensor, perm: readonly number[]): AnyTensor {
-  const s = x.shape as readonly number[];
+  const s = x.shape;
   const moving = perm.filter((a) => s[a] !== 1);
-  if (moving.every((a, i) => i === 0 || a > moving[i - 1])) return reshape(x, perm.map((a) => s[a]));
+  if (moving.every((a, i) => i === 0 || a > moving[i - 1]))
+    return reshape(
+      x,
+      perm.map((a) => s[a]),
+    );
   return transpose(x, perm);
 }
 
@@ -278,20 +335,29 @@ function bindConv(x: AnyTensor, w: AnyTensor, p: ConvParams): AnyTensor {
  * within each group. Also the transposed convolution.
  */
 export function conv2dInputGrad(ct: AnyTensor, w: AnyTensor, p: ConvParams, xShape: readonly number[]): AnyTensor {
-  const [kh, kw, cg, cout] = w.shape as readonly number[];
+  const [kh, kw, cg, cout] = w.shape;
   const g = p.groups;
   const cog = cout / g;
   const flipped = reverse(w, [0, 1]);
-  const swapped = g === 1 ? permute(flipped, [0, 1, 3, 2]) : reshape(permute(reshape(flipped, [kh, kw, cg, g, cog]), [0, 1, 4, 3, 2]), [kh, kw, cog, g * cg]);
-  const cs = ct.shape as readonly number[];
+  const swapped =
+    g === 1
+      ? permute(flipped, [0, 1, 3, 2])
+      : reshape(permute(reshape(flipped, [kh, kw, cg, g, cog]), [0, 1, 4, 3, 2]), [kh, kw, cog, g * cg]);
+  const cs = ct.shape;
   const axis = (i: 0 | 1): Pair => {
     const lhs = dilateSize(xShape[1 + i], p.lhsDilation[i]);
-    const rhs = dilateSize((w.shape as readonly number[])[i], p.dilations[i]);
+    const rhs = dilateSize(w.shape[i], p.dilations[i]);
     const out = dilateSize(cs[1 + i], p.strides[i]);
     const before = rhs - p.padding[i][0] - 1;
     return [before, lhs + rhs - 1 - out - before];
   };
-  return bindConv(ct, swapped, { strides: p.lhsDilation, padding: [axis(0), axis(1)], dilations: p.dilations, lhsDilation: p.strides, groups: g });
+  return bindConv(ct, swapped, {
+    strides: p.lhsDilation,
+    padding: [axis(0), axis(1)],
+    dilations: p.dilations,
+    lhsDilation: p.strides,
+    groups: g,
+  });
 }
 
 /**
@@ -299,13 +365,13 @@ export function conv2dInputGrad(ct: AnyTensor, w: AnyTensor, p: ConvParams, xSha
  * the forward stride becomes the filter dilation (as in XLA's conv transpose rule).
  */
 function filterGradCtAsFilter(x: AnyTensor, ct: AnyTensor, p: ConvParams, wShape: readonly number[]): AnyTensor {
-  const [b, h, wd, c] = x.shape as readonly number[];
+  const [b, h, wd, c] = x.shape;
   const g = p.groups;
   const cg = c / g;
   // x [B, H, W, (g, c)] -> [c, H, W, (g, B)]; ct [B, Ho, Wo, (g, o)] -> [Ho, Wo, B, (g, o)]
   const lhs = g === 1 ? permute(x, [3, 1, 2, 0]) : reshape(permute(reshape(x, [b, h, wd, g, cg]), [4, 1, 2, 3, 0]), [cg, h, wd, g * b]);
   const rhs = permute(ct, [1, 2, 0, 3]);
-  const cs = ct.shape as readonly number[];
+  const cs = ct.shape;
   const axis = (i: 0 | 1): Pair => {
     const lo = p.padding[i][0];
     const lhsD = dilateSize([h, wd][i], p.lhsDilation[i]);
@@ -313,7 +379,13 @@ function filterGradCtAsFilter(x: AnyTensor, ct: AnyTensor, p: ConvParams, wShape
     const outD = dilateSize(cs[1 + i], p.strides[i]);
     return [lo, outD - lhsD + rhsD - lo - 1];
   };
-  const dw = bindConv(lhs, rhs, { strides: p.dilations, padding: [axis(0), axis(1)], dilations: p.strides, lhsDilation: p.lhsDilation, groups: g });
+  const dw = bindConv(lhs, rhs, {
+    strides: p.dilations,
+    padding: [axis(0), axis(1)],
+    dilations: p.strides,
+    lhsDilation: p.lhsDilation,
+    groups: g,
+  });
   return permute(dw, [1, 2, 0, 3]); // [c, kh, kw, cout] -> [kh, kw, c, cout]
 }
 
@@ -323,14 +395,15 @@ function filterGradCtAsFilter(x: AnyTensor, ct: AnyTensor, p: ConvParams, wShape
  * input channels): XNNPACK repacks the filter operand on every call.
  */
 function filterGradXAsFilter(x: AnyTensor, ct: AnyTensor, p: ConvParams, wShape: readonly number[]): AnyTensor {
-  const [b, h, wd, c] = x.shape as readonly number[];
-  const cs = ct.shape as readonly number[];
+  const [b, h, wd, c] = x.shape;
+  const cs = ct.shape;
   const [, ho, wo, cout] = cs;
   const g = p.groups;
   const cg = c / g;
   const cog = cout / g;
   // ct [B, Ho, Wo, (g, o)] -> [o, Ho, Wo, (g, B)]; x [B, H, W, (g, c)] -> [H, W, B, (g, c)]
-  const lhs = g === 1 ? permute(ct, [3, 1, 2, 0]) : reshape(permute(reshape(ct, [b, ho, wo, g, cog]), [4, 1, 2, 3, 0]), [cog, ho, wo, g * b]);
+  const lhs =
+    g === 1 ? permute(ct, [3, 1, 2, 0]) : reshape(permute(reshape(ct, [b, ho, wo, g, cog]), [4, 1, 2, 3, 0]), [cog, ho, wo, g * b]);
   const rhs = permute(x, [1, 2, 0, 3]);
   const axis = (i: 0 | 1): Pair => {
     const lo = p.padding[i][0];
@@ -340,19 +413,30 @@ function filterGradXAsFilter(x: AnyTensor, ct: AnyTensor, p: ConvParams, wShape:
     const ctD = dilateSize(cs[1 + i], p.strides[i]);
     return [before, xD - ctD + lo];
   };
-  const out = bindConv(lhs, rhs, { strides: p.dilations, padding: [axis(0), axis(1)], dilations: p.lhsDilation, lhsDilation: p.strides, groups: g });
+  const out = bindConv(lhs, rhs, {
+    strides: p.dilations,
+    padding: [axis(0), axis(1)],
+    dilations: p.lhsDilation,
+    lhsDilation: p.strides,
+    groups: g,
+  });
   const dw = reverse(out, [1, 2]); // [o, kh, kw, (g, c)]
   const [kh, kw] = wShape;
   return g === 1 ? permute(dw, [1, 2, 3, 0]) : reshape(permute(reshape(dw, [cog, kh, kw, g, cg]), [1, 2, 4, 3, 0]), [kh, kw, cg, g * cog]);
 }
 
-
 /** The adjoint of w -> conv2d(x, w) applied to `ct` (the filter cotangent), by either formulation. */
-export function conv2dFilterGrad(x: AnyTensor, ct: AnyTensor, p: ConvParams, wShape: readonly number[], formulation = convRuleOptions.filterGrad): AnyTensor {
+export function conv2dFilterGrad(
+  x: AnyTensor,
+  ct: AnyTensor,
+  p: ConvParams,
+  wShape: readonly number[],
+  formulation = convRuleOptions.filterGrad,
+): AnyTensor {
   // NOTE: XNNPACK repacks the filter operand on every call and tiles output channels by 8, so
   // "auto" makes x the filter when it is the smaller tensor, has at least 8 channels, and the
   // forward conv is unstrided (else x-as-filter convolves a stride-dilated cotangent: ~10x slower).
-  const cin = (x.shape as readonly number[])[3] / p.groups;
+  const cin = x.shape[3] / p.groups;
   const unstrided = p.strides.every((s) => s === 1);
   const choice = formulation === "auto" ? (x.size < ct.size && cin >= 8 && unstrided ? "xAsFilter" : "ctAsFilter") : formulation;
   return choice === "xAsFilter" ? filterGradXAsFilter(x, ct, p, wShape) : filterGradCtAsFilter(x, ct, p, wShape);
@@ -375,15 +459,15 @@ export const conv2dP: Primitive<ConvParams> = definePrimitive<ConvParams>({
     }
     return t;
   },
-  vjp: (ct, [x, w], p) => [conv2dInputGrad(ct, w, p, x.shape as readonly number[]), conv2dFilterGrad(x, ct, p, w.shape as readonly number[])],
+  vjp: (ct, [x, w], p) => [conv2dInputGrad(ct, w, p, x.shape), conv2dFilterGrad(x, ct, p, w.shape)],
   batch([x, w], [bx, bw], p, n) {
-    const xs = x.shape as readonly number[];
-    const ws = w.shape as readonly number[];
+    const xs = x.shape;
+    const ws = w.shape;
     const g = p.groups;
     if (bx && !bw) {
       // fold the mapped axis into the batch: one big convolution
       const y = bindConv(reshape(x, [n * xs[1], ...xs.slice(2)]), w, p);
-      return reshape(y, [n, xs[1], ...(y.shape as readonly number[]).slice(1)]);
+      return reshape(y, [n, xs[1], ...y.shape.slice(1)]);
     }
     if (!bx && bw) {
       // n filters side by side in the output channels: w [n, kh, kw, cg, (g, o)] -> [kh, kw, cg, (g, n, o)]
@@ -391,7 +475,7 @@ export const conv2dP: Primitive<ConvParams> = definePrimitive<ConvParams>({
       const cog = cout / g;
       const wAll = reshape(permute(reshape(w, [n, kh, kw, cg, g, cog]), [1, 2, 3, 4, 0, 5]), [kh, kw, cg, g * n * cog]);
       const y = bindConv(x, wAll, p);
-      const [b, ho, wo] = y.shape as readonly number[];
+      const [b, ho, wo] = y.shape;
       return reshape(permute(reshape(y, [b, ho, wo, g, n, cog]), [4, 0, 1, 2, 3, 5]), [n, b, ho, wo, cout]);
     }
     // both mapped (per-example filters, e.g. per-example gradients): n * g groups in one convolution
@@ -400,7 +484,7 @@ export const conv2dP: Primitive<ConvParams> = definePrimitive<ConvParams>({
     const xAll = reshape(permute(x, [1, 2, 3, 0, 4]), [b, h, wd, n * c]);
     const wAll = reshape(permute(w, [1, 2, 3, 0, 4]), [kh, kw, cg, n * cout]);
     const y = bindConv(xAll, wAll, { ...p, groups: n * g });
-    const [, ho, wo] = y.shape as readonly number[];
+    const [, ho, wo] = y.shape;
     return permute(reshape(y, [b, ho, wo, n, cout]), [3, 0, 1, 2, 4]);
   },
 });
@@ -425,8 +509,8 @@ export interface Conv2dOptions {
  * ```
  */
 export function conv2d(x: AnyTensor, w: AnyTensor, options: Conv2dOptions = {}): AnyTensor {
-  const xs = x.shape as readonly number[];
-  const ws = w.shape as readonly number[];
+  const xs = x.shape;
+  const ws = w.shape;
   if (xs.length !== 4) throw new Error(`conv2d expects x as [batch, H, W, C], got ${formatShape(xs)}`);
   if (ws.length !== 4) throw new Error(`conv2d expects the filter as [kh, kw, cin, cout], got ${formatShape(ws)}`);
   const strides = positivePair("conv2d", "strides", options.strides, [1, 1]);
@@ -451,8 +535,8 @@ export interface Conv1dOptions {
  * ```
  */
 export function conv1d(x: AnyTensor, w: AnyTensor, options: Conv1dOptions = {}): AnyTensor {
-  const xs = x.shape as readonly number[];
-  const ws = w.shape as readonly number[];
+  const xs = x.shape;
+  const ws = w.shape;
   if (xs.length !== 3) throw new Error(`conv1d expects x as [batch, W, C], got ${formatShape(xs)}`);
   if (ws.length !== 3) throw new Error(`conv1d expects the filter as [k, cin, cout], got ${formatShape(ws)}`);
   if (xs[2] !== ws[1]) throw new Error(`conv1d: x has ${xs[2]} channels but the filter expects ${ws[1]} (${formatShape(ws)})`);
@@ -472,8 +556,12 @@ export function conv1d(x: AnyTensor, w: AnyTensor, options: Conv1dOptions = {}):
   }
   const padding: PaddingSpec = pads === "same" ? "same" : [[0, 0], pads];
   return scoped(() => {
-    const y = conv2d(reshape(x, [xs[0], 1, xs[1], xs[2]]), reshape(w, [1, ...ws]), { strides: [1, stride], padding, dilations: [1, dilation] });
-    const ys = y.shape as readonly number[];
+    const y = conv2d(reshape(x, [xs[0], 1, xs[1], xs[2]]), reshape(w, [1, ...ws]), {
+      strides: [1, stride],
+      padding,
+      dilations: [1, dilation],
+    });
+    const ys = y.shape;
     return reshape(y, [ys[0], ys[2], ys[3]]);
   }, leafTensors);
 }

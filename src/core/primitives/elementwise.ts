@@ -91,8 +91,10 @@ function applyPartial(p: Partial, t: AnyTensor): AnyTensor {
 function collapsedBinary(op: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   const out = broadcastShapes(op.name || "binary", a.shape, b.shape);
   const pad = (s: number[]) => [...new Array(out.length - s.length).fill(1), ...s];
-  const as = pad(a.shape), bs = pad(b.shape);
-  const ma: number[] = [], mb: number[] = [];
+  const as = pad(a.shape),
+    bs = pad(b.shape);
+  const ma: number[] = [],
+    mb: number[] = [];
   let prev = "";
   for (let i = 0; i < out.length; i++) {
     if (out[i] === 1) continue; // size-1 axes merge with anything
@@ -107,7 +109,8 @@ function collapsedBinary(op: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, a: tf.Te
     }
   }
   if (ma.length > 6) return peelLeading(op, tf.reshape(a, as), tf.reshape(b, bs), out);
-  const a2 = tf.reshape(a, ma), b2 = tf.reshape(b, mb);
+  const a2 = tf.reshape(a, ma),
+    b2 = tf.reshape(b, mb);
   const r = op(a2, b2);
   const o = tf.reshape(r, out);
   for (const t of [a2, b2, r]) t.dispose();
@@ -124,7 +127,8 @@ function peelLeading(op: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, a: tf.Tensor
     return r;
   };
   for (let i = 0; i < out[0]; i++) {
-    const ai = row(a, i), bi = row(b, i);
+    const ai = row(a, i),
+      bi = row(b, i);
     const r = collapsedBinary(op, ai, bi);
     parts.push(tf.reshape(r, [1, ...r.shape]));
     for (const t of [ai, bi, r]) t.dispose();
@@ -153,21 +157,18 @@ function binary(spec: BinarySpec): Primitive<{}> {
         const u = applyPartial(py, ty);
         t = t === null ? u : add(t, u);
       }
-      return t === null || sameShape(t.shape as readonly number[], out.shape as readonly number[]) ? t : broadcastTo(t, out.shape as readonly number[]);
+      return t === null || sameShape(t.shape, out.shape) ? t : broadcastTo(t, out.shape);
     },
     vjp(ct, [x, y], _p, out) {
       if (!spec.partials) return [null, null];
       const [px, py] = spec.partials(x, y, out);
-      return [
-        unbroadcast(applyPartial(px, ct), x.shape as readonly number[]),
-        unbroadcast(applyPartial(py, ct), y.shape as readonly number[]),
-      ];
+      return [unbroadcast(applyPartial(px, ct), x.shape), unbroadcast(applyPartial(py, ct), y.shape)];
     },
     batch(inputs, batched) {
       const rank = Math.max(...inputs.map((v, i) => v.rank - (batched[i] ? 1 : 0)));
       const aligned = inputs.map((v, i) => {
         if (!batched[i] || v.rank - 1 === rank) return v;
-        const s = v.shape as readonly number[];
+        const s = v.shape;
         return reshape(v, [s[0], ...new Array(rank - (v.rank - 1)).fill(1), ...s.slice(1)]);
       });
       return bind(prim, aligned, {});
@@ -218,13 +219,13 @@ export const whereP: Primitive<{}> = definePrimitive<{}>({
   },
   vjp(ct, [c, a, b]) {
     const zero = zerosLikeAval(ct);
-    return [null, unbroadcast(where(c, ct, zero), a.shape as readonly number[]), unbroadcast(where(c, zero, ct), b.shape as readonly number[])];
+    return [null, unbroadcast(where(c, ct, zero), a.shape), unbroadcast(where(c, zero, ct), b.shape)];
   },
   batch(inputs, batched) {
     const rank = Math.max(...inputs.map((v, i) => v.rank - (batched[i] ? 1 : 0)));
     const aligned = inputs.map((v, i) => {
       if (!batched[i] || v.rank - 1 === rank) return v;
-      const s = v.shape as readonly number[];
+      const s = v.shape;
       return reshape(v, [s[0], ...new Array(rank - (v.rank - 1)).fill(1), ...s.slice(1)]);
     });
     return bind(whereP, aligned, {});
@@ -247,10 +248,26 @@ export const castP: Primitive<{ dtype: "float32" | "int32" | "bool" }> = defineP
 // ---------------------------------------------------------------- untyped functions used by rules
 
 const u = (p: Primitive) => (x: AnyTensor) => bind(p, [x]);
-export const neg = u(negP), exp = u(expP), expm1 = u(expm1P), log = u(logP), log1p = u(log1pP), sqrt = u(sqrtP);
-export const rsqrt = u(rsqrtP), square = u(squareP), abs = u(absP), sign = u(signP), floor = u(floorP), ceil = u(ceilP);
-export const round = u(roundP), sin = u(sinP), cos = u(cosP), tanh = u(tanhP), sigmoid = u(sigmoidP), relu = u(reluP);
-export const softplus = u(softplusP), erf = u(erfP);
+export const neg = u(negP),
+  exp = u(expP),
+  expm1 = u(expm1P),
+  log = u(logP),
+  log1p = u(log1pP),
+  sqrt = u(sqrtP);
+export const rsqrt = u(rsqrtP),
+  square = u(squareP),
+  abs = u(absP),
+  sign = u(signP),
+  floor = u(floorP),
+  ceil = u(ceilP);
+export const round = u(roundP),
+  sin = u(sinP),
+  cos = u(cosP),
+  tanh = u(tanhP),
+  sigmoid = u(sigmoidP),
+  relu = u(reluP);
+export const softplus = u(softplusP),
+  erf = u(erfP);
 
 function b2(p: Primitive) {
   return (x: Operand, y: Operand): AnyTensor => {
@@ -258,10 +275,19 @@ function b2(p: Primitive) {
     return bind(p, [a, asTensor(y, a)]);
   };
 }
-export const add = b2(addP), sub = b2(subP), mul = b2(mulP), div = b2(divP), pow = b2(powP);
-export const maximum = b2(maximumP), minimum = b2(minimumP);
-export const greater = b2(greaterP), greaterEqual = b2(greaterEqualP), less = b2(lessP), lessEqual = b2(lessEqualP);
-export const equal = b2(equalP), notEqual = b2(notEqualP);
+export const add = b2(addP),
+  sub = b2(subP),
+  mul = b2(mulP),
+  div = b2(divP),
+  pow = b2(powP);
+export const maximum = b2(maximumP),
+  minimum = b2(minimumP);
+export const greater = b2(greaterP),
+  greaterEqual = b2(greaterEqualP),
+  less = b2(lessP),
+  lessEqual = b2(lessEqualP);
+export const equal = b2(equalP),
+  notEqual = b2(notEqualP);
 
 export function where(cond: AnyTensor, a: Operand, b: Operand): AnyTensor {
   const ta = asTensor(a, typeof b === "number" ? undefined : b);
@@ -290,6 +316,5 @@ function constantLike(x: AnyTensor, v: number): AnyTensor {
 }
 
 export function zerosLikeAval(a: Aval | AnyTensor): AnyTensor {
-  return broadcastTo(asTensor(0, a as AnyTensor), a.shape as readonly number[]);
+  return broadcastTo(asTensor(0, a as AnyTensor), a.shape);
 }
-

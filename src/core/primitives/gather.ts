@@ -41,7 +41,9 @@ function readIndices(op: string, indices: tf.Tensor, size: number, axis: number)
     const k = v[i];
     if (k < 0 || k >= size) {
       const range = size === 0 ? "axis has size 0, so no index is valid" : `expected 0..${size - 1}`;
-      throw new Error(`${op}: index ${k} at position ${formatShape(unravel(i, indices.shape))} is out of range for axis ${axis} of size ${size} (${range})`);
+      throw new Error(
+        `${op}: index ${k} at position ${formatShape(unravel(i, indices.shape))} is out of range for axis ${axis} of size ${size} (${range})`,
+      );
     }
   }
   return v;
@@ -59,7 +61,9 @@ function checkIndexArgs(op: string, data: Aval, indices: Aval, { axis, batchDims
   }
   for (let i = 0; i < batchDims; i++) {
     if (data.shape[i] !== indices.shape[i]) {
-      throw new Error(`${op}: batch dim ${i} differs: ${dataName} ${formatShape(data.shape)} has ${data.shape[i]}, indices ${formatShape(indices.shape)} have ${indices.shape[i]}`);
+      throw new Error(
+        `${op}: batch dim ${i} differs: ${dataName} ${formatShape(data.shape)} has ${data.shape[i]}, indices ${formatShape(indices.shape)} have ${indices.shape[i]}`,
+      );
     }
   }
 }
@@ -100,7 +104,7 @@ export const gatherP: Primitive<GatherParams> = definePrimitive<GatherParams>({
     });
   },
   jvp: ([, indices], [t], p) => (t === null ? null : bind(gatherP, [t, indices], p)),
-  vjp: (ct, [x, indices], p) => [bind(scatterAddP, [ct, indices], { ...p, size: (x.shape as readonly number[])[p.axis] }), null],
+  vjp: (ct, [x, indices], p) => [bind(scatterAddP, [ct, indices], { ...p, size: x.shape[p.axis] }), null],
   batch([x, indices], [bx, bi], { axis, batchDims }, n) {
     if (batchDims === 0 && bx && !bi) return bind(gatherP, [x, indices], { axis: axis + 1, batchDims: 0 });
     // shared table, batched indices (an embedding lookup): one gather, then the batch axis to the front
@@ -132,7 +136,8 @@ export const scatterAddP: Primitive<ScatterAddParams> = definePrimitive<ScatterA
     // updates must look like gather's output: u[:axis] ++ indices[batchDims:] ++ post
     const u = updates.shape;
     const k = iRank - batchDims;
-    const fits = Number.isInteger(axis) && axis >= 0 && u.length >= axis + k && sameShape(u.slice(axis, axis + k), indices.shape.slice(batchDims));
+    const fits =
+      Number.isInteger(axis) && axis >= 0 && u.length >= axis + k && sameShape(u.slice(axis, axis + k), indices.shape.slice(batchDims));
     if (!fits) {
       throw new Error(
         `scatterAdd: updates ${formatShape(u)} do not fit indices ${formatShape(indices.shape)} at axis ${axis} ` +
@@ -231,11 +236,11 @@ export function oneHot(indices: AnyTensor, depth: number): AnyTensor {
     for (let i = 0; i < values.length; i++) {
       const k = values[i];
       if (k < 0 || k >= depth) {
-        const pos = formatShape(unravel(i, indices.shape as readonly number[]));
+        const pos = formatShape(unravel(i, indices.shape));
         throw new Error(`oneHot: label ${k} at position ${pos} is out of range for depth ${depth} (expected 0..${depth - 1})`);
       }
     }
   }
-  const s = indices.shape as readonly number[];
+  const s = indices.shape;
   return scoped(() => cast(equal(reshape(indices, [...s, 1]), arange(depth, "int32") as AnyTensor), "float32"), leafTensors);
 }

@@ -34,12 +34,19 @@ export const matmulP: Primitive<{}> = definePrimitive<{}>({
     const batch = outShape.slice(0, -2);
     if (b.shape.slice(0, -2).every((d) => d === 1) && (a.rank > 2 || b.rank > 2)) {
       // b is one matrix: fold a's batch axes into rows, one batch-1 product
-      return tf.tidy(() => tf.reshape(tf.matMul(tf.reshape(a, [sizeOf(a.shape.slice(0, -1)), k]), tf.reshape(b, b.shape.slice(-2))), outShape));
+      return tf.tidy(() =>
+        tf.reshape(tf.matMul(tf.reshape(a, [sizeOf(a.shape.slice(0, -1)), k]), tf.reshape(b, b.shape.slice(-2))), outShape),
+      );
     }
     // NOTE: tfjs flattens the batch axes of each side before broadcasting them, which is wrong
     // unless they agree (e.g. [2, 3] against [2, 1]): broadcast them ourselves first
     const full = (t: tf.Tensor) =>
-      sameShape(t.shape.slice(0, -2), batch) ? t : tf.broadcastTo(t.rank - 2 < batch.length ? tf.reshape(t, [...new Array(batch.length - t.rank + 2).fill(1), ...t.shape]) : t, [...batch, ...t.shape.slice(-2)]);
+      sameShape(t.shape.slice(0, -2), batch)
+        ? t
+        : tf.broadcastTo(t.rank - 2 < batch.length ? tf.reshape(t, [...new Array(batch.length - t.rank + 2).fill(1), ...t.shape]) : t, [
+            ...batch,
+            ...t.shape.slice(-2),
+          ]);
     return tf.tidy(() => tf.matMul(full(a), full(b)));
   },
   jvp([a, b], [ta, tb]) {
@@ -52,15 +59,15 @@ export const matmulP: Primitive<{}> = definePrimitive<{}>({
     return t;
   },
   vjp(ct, [a, b]) {
-    const as = a.shape as readonly number[];
-    const bs = b.shape as readonly number[];
+    const as = a.shape;
+    const bs = b.shape;
     const da = unbroadcast(matmul(ct, swapLast(b)), as);
     let db: AnyTensor;
     if (bs.length === 2 && as.length > 2) {
       // sum over a's batch axes inside one product: [k, rows] x [rows, n]
       const rows = sizeOf(as.slice(0, -1)); // explicit: -1 cannot be resolved when a dim is 0
       const a2 = reshape(a, [rows, as[as.length - 1]]);
-      const c2 = reshape(ct, [rows, (ct.shape as readonly number[])[ct.rank - 1]]);
+      const c2 = reshape(ct, [rows, ct.shape[ct.rank - 1]]);
       db = matmul(swapLast(a2), c2);
     } else {
       db = unbroadcast(matmul(swapLast(a), ct), bs);
@@ -71,17 +78,16 @@ export const matmulP: Primitive<{}> = definePrimitive<{}>({
     // a batched, b a shared matrix: the impl folds the batch into a's rows
     if (ba && !bb && b.rank === 2) return bind(matmulP, [a, b]);
     // otherwise give both a leading batch axis (size 1 when shared) and equal ranks
-    const lift = (x: AnyTensor, batched: boolean) => (batched ? x : reshape(x, [1, ...(x.shape as readonly number[])]));
+    const lift = (x: AnyTensor, batched: boolean) => (batched ? x : reshape(x, [1, ...x.shape]));
     const [la, lb] = [lift(a, ba), lift(b, bb)];
     const target = Math.max(la.rank, lb.rank);
     const pad = (x: AnyTensor) => {
-      const s = x.shape as readonly number[];
+      const s = x.shape;
       return x.rank === target ? x : reshape(x, [s[0], ...new Array(target - x.rank).fill(1), ...s.slice(1)]);
     };
     return bind(matmulP, [pad(la), pad(lb)]);
   },
 });
-
 
 export function matmul(a: AnyTensor, b: AnyTensor): AnyTensor {
   return bind(matmulP, [a, b]);

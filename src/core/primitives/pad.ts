@@ -22,7 +22,8 @@ function checkPad(x: Aval, { paddings, value }: PadParams): void {
   }
   paddings.forEach((pair, i) => {
     const ok = Array.isArray(pair) && pair.length === 2 && pair.every((v) => Number.isInteger(v) && v >= 0);
-    if (!ok) throw new Error(`pad: the padding at axis ${i} must be [before, after] with non-negative integers, got ${JSON.stringify(pair)}`);
+    if (!ok)
+      throw new Error(`pad: the padding at axis ${i} must be [before, after] with non-negative integers, got ${JSON.stringify(pair)}`);
   });
   if (x.dtype === "bool") throw new Error("pad: expects a numeric tensor, got bool");
   if (typeof value !== "number") throw new Error(`pad: the fill value must be a number, got ${typeof value}`);
@@ -39,7 +40,13 @@ export const padP: Primitive<PadParams> = definePrimitive<PadParams>({
   impl: ([x], p) => (x.rank === 0 ? tf.clone(x) : tf.pad(x, p.paddings as [number, number][], p.value)),
   // NOTE: the fill value is a constant, so tangents and cotangents see zero padding.
   jvp: (_x, [t], p) => (t === null ? null : pad(t, p.paddings, 0)),
-  vjp: (ct, [x], p) => [slice(ct, p.paddings.map(([before]) => before), x.shape as readonly number[])],
+  vjp: (ct, [x], p) => [
+    slice(
+      ct,
+      p.paddings.map(([before]) => before),
+      x.shape,
+    ),
+  ],
   batch: ([x], _b, p) => bind(padP, [x], { paddings: [[0, 0], ...p.paddings], value: p.value }),
 });
 
@@ -50,6 +57,7 @@ export const padP: Primitive<PadParams> = definePrimitive<PadParams>({
  * ```
  */
 export function pad(x: AnyTensor, paddings: Paddings, value = 0): AnyTensor {
-  if (Array.isArray(paddings) && paddings.length === x.rank && paddings.every((p) => Array.isArray(p) && p[0] === 0 && p[1] === 0)) return x;
+  if (Array.isArray(paddings) && paddings.length === x.rank && paddings.every((p) => Array.isArray(p) && p[0] === 0 && p[1] === 0))
+    return x;
   return bind(padP, [x], { paddings, value });
 }

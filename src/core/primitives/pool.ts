@@ -28,7 +28,17 @@ import { stopGradient } from "./stop-gradient.js";
 import { max, sum } from "./reduce.js";
 import { slice } from "./slice.js";
 import { pad } from "./pad.js";
-import { conv2dInputGrad, conv2dP, positivePair, resolvePadding, windowOut, type ConvParams, type Pair, type Padding2d, type PaddingSpec } from "./conv.js";
+import {
+  conv2dInputGrad,
+  conv2dP,
+  positivePair,
+  resolvePadding,
+  windowOut,
+  type ConvParams,
+  type Pair,
+  type Padding2d,
+  type PaddingSpec,
+} from "./conv.js";
 
 export interface PoolParams {
   readonly window: Pair;
@@ -48,7 +58,9 @@ function poolShape(op: string, x: Aval, p: PoolParams): number[] {
   const pads = p.padding as unknown;
   const okPair = (q: unknown, k: number) => Array.isArray(q) && q.length === 2 && q.every((d) => Number.isInteger(d) && d >= 0 && d < k);
   if (!Array.isArray(pads) || pads.length !== 2 || !okPair(pads[0], p.window[0]) || !okPair(pads[1], p.window[1])) {
-    throw new Error(`${op}: padding must be non-negative integers smaller than the window ${formatShape(p.window)}, got ${JSON.stringify(pads)}`);
+    throw new Error(
+      `${op}: padding must be non-negative integers smaller than the window ${formatShape(p.window)}, got ${JSON.stringify(pads)}`,
+    );
   }
   const [b, h, w, c] = x.shape;
   const where = `(input ${formatShape(x.shape)}, window ${formatShape(p.window)})`;
@@ -78,9 +90,9 @@ function poolAttrs(p: PoolParams) {
 
 /** Folds the mapped axis into the batch, runs `prim`, unfolds. */
 function foldBatch(prim: Primitive<PoolParams>, x: AnyTensor, p: PoolParams, n: number): AnyTensor {
-  const s = x.shape as readonly number[];
+  const s = x.shape;
   const y = bind(prim, [reshape(x, [n * s[1], ...s.slice(2)])], p);
-  return reshape(y, [n, s[1], ...(y.shape as readonly number[]).slice(1)]);
+  return reshape(y, [n, s[1], ...y.shape.slice(1)]);
 }
 
 interface Tiling {
@@ -109,7 +121,7 @@ function tiling(xShape: readonly number[], p: PoolParams): Tiling | undefined {
 
 /** x cropped to the tiled windows, with window axes split out. */
 function splitWindows(x: AnyTensor, tl: Tiling): AnyTensor {
-  const s = x.shape as readonly number[];
+  const s = x.shape;
   const whole = s[1] === tl.cropped[1] && s[2] === tl.cropped[2] ? x : slice(x, [0, 0, 0, 0], tl.cropped);
   return reshape(whole, tl.split);
 }
@@ -118,7 +130,12 @@ function splitWindows(x: AnyTensor, tl: Tiling): AnyTensor {
 function joinWindows(v: AnyTensor, tl: Tiling, xShape: readonly number[]): AnyTensor {
   const joined = reshape(v, tl.cropped);
   if (xShape[1] === tl.cropped[1] && xShape[2] === tl.cropped[2]) return joined;
-  return pad(joined, [[0, 0], [0, xShape[1] - tl.cropped[1]], [0, xShape[2] - tl.cropped[2]], [0, 0]]);
+  return pad(joined, [
+    [0, 0],
+    [0, xShape[1] - tl.cropped[1]],
+    [0, xShape[2] - tl.cropped[2]],
+    [0, 0],
+  ]);
 }
 
 // ---------------------------------------------------------------- window pixels (non-tiled windows)
@@ -139,16 +156,16 @@ function patchConv(xShape: readonly number[], p: PoolParams): { filter: AnyTenso
 
 /** Window pixels of x: [B, Ho, Wo, C, kh * kw] (zeros where a window hangs over the padding). */
 function patches(x: AnyTensor, p: PoolParams): AnyTensor {
-  const { filter, params } = patchConv(x.shape as readonly number[], p);
+  const { filter, params } = patchConv(x.shape, p);
   const y = bind(conv2dP, [x, filter], params);
-  const [b, oh, ow] = y.shape as readonly number[];
-  return reshape(y, [b, oh, ow, (x.shape as readonly number[])[3], p.window[0] * p.window[1]]);
+  const [b, oh, ow] = y.shape;
+  return reshape(y, [b, oh, ow, x.shape[3], p.window[0] * p.window[1]]);
 }
 
 /** The transpose of `patches`: window pixels [B, Ho, Wo, C, kh * kw] added back into x's shape. */
 function unpatches(v: AnyTensor, p: PoolParams, xShape: readonly number[]): AnyTensor {
   const { filter, params } = patchConv(xShape, p);
-  const [b, oh, ow, c, k] = v.shape as readonly number[];
+  const [b, oh, ow, c, k] = v.shape;
   return conv2dInputGrad(reshape(v, [b, oh, ow, c * k]), filter, params, xShape);
 }
 
@@ -165,7 +182,8 @@ function paddingPenalty(xShape: readonly number[], p: PoolParams, oh: number, ow
     for (let j = 0; j < ow; j++)
       for (let a = 0; a < kh; a++)
         for (let c = 0; c < kw; c++) {
-          const y = i * p.strides[0] + a - t, x = j * p.strides[1] + c - l;
+          const y = i * p.strides[0] + a - t,
+            x = j * p.strides[1] + c - l;
           const real = y >= 0 && x >= 0 && y < xShape[1] && x < xShape[2];
           data[((i * ow + j) * kh + a) * kw + c] = real ? 0 : -(2 ** 127);
         }
@@ -189,8 +207,8 @@ function zeroIndicator(d: AnyTensor): AnyTensor {
  * Constants for derivatives (piecewise constant in x).
  */
 function maxima(x: AnyTensor, out: AnyTensor, p: PoolParams, tl: Tiling | undefined): { mask: AnyTensor; count: AnyTensor } {
-  const xs = x.shape as readonly number[];
-  const os = out.shape as readonly number[];
+  const xs = x.shape;
+  const os = out.shape;
   if (tl !== undefined) {
     const mask = zeroIndicator(sub(splitWindows(x, tl), reshape(out, tl.perWindow)));
     // ties per window: an average pool of the mask (an XNNPACK kernel) times the window size
@@ -210,17 +228,17 @@ export const maxPool2dP: Primitive<PoolParams> = definePrimitive<PoolParams>({
   impl: ([x], p) => runPool("MaxPool", x, p),
   jvp([x], [t], p, out) {
     if (t === null) return null;
-    const tl = tiling(x.shape as readonly number[], p);
+    const tl = tiling(x.shape, p);
     const { mask, count } = maxima(x, out, p, tl);
-    if (tl === undefined) return div(sum(mul(mask, patches(t, p)), [4]), reshape(count, out.shape as readonly number[]));
+    if (tl === undefined) return div(sum(mul(mask, patches(t, p)), [4]), reshape(count, out.shape));
     return div(reshape(sum(mul(mask, splitWindows(t, tl)), [1, 3]), tl.out), reshape(count, tl.out));
   },
   vjp(ct, [x], p, out) {
-    const xs = x.shape as readonly number[];
+    const xs = x.shape;
     const tl = tiling(xs, p);
     const { mask, count } = maxima(x, out, p, tl);
     // divide at the pooled size, then one broadcasting multiply at full size
-    const perWindow = tl === undefined ? [...(ct.shape as readonly number[]), 1] : tl.perWindow;
+    const perWindow = tl === undefined ? [...ct.shape, 1] : tl.perWindow;
     const spread = mul(mask, div(reshape(ct, perWindow), count));
     return [tl === undefined ? unpatches(spread, p, xs) : joinWindows(spread, tl, xs)];
   },
@@ -262,8 +280,13 @@ function avgPoolTranspose(ct: AnyTensor, xShape: readonly number[], p: PoolParam
   // sum pooling is a depthwise convolution with ones; its adjoint is conv2d's input rule
   const c = xShape[3];
   const ones = new Concrete(tf.ones([kh, kw, 1, c]));
-  const scaled = mul(ct, inverseCounts(xShape, p, ct.shape as readonly number[]));
-  return conv2dInputGrad(scaled, ones, { strides: p.strides, padding: p.padding, dilations: [1, 1], lhsDilation: [1, 1], groups: c }, xShape);
+  const scaled = mul(ct, inverseCounts(xShape, p, ct.shape));
+  return conv2dInputGrad(
+    scaled,
+    ones,
+    { strides: p.strides, padding: p.padding, dilations: [1, 1], lhsDilation: [1, 1], groups: c },
+    xShape,
+  );
 }
 
 export const avgPool2dP: Primitive<PoolParams> = definePrimitive<PoolParams>({
@@ -272,7 +295,7 @@ export const avgPool2dP: Primitive<PoolParams> = definePrimitive<PoolParams>({
   // NOTE: the kernel averages over the real pixels of a window (padding excluded), as TF does
   impl: ([x], p) => runPool("AvgPool", x, p),
   jvp: (_x, [t], p) => (t === null ? null : bind(avgPool2dP, [t], p)),
-  vjp: (ct, [x], p) => [avgPoolTranspose(ct, x.shape as readonly number[], p)],
+  vjp: (ct, [x], p) => [avgPoolTranspose(ct, x.shape, p)],
   batch: ([x], _b, p, n) => foldBatch(avgPool2dP, x, p, n),
 });
 
@@ -288,7 +311,7 @@ export interface Pool2dOptions {
 }
 
 function poolParams(op: string, x: AnyTensor, o: Pool2dOptions): PoolParams {
-  const xs = x.shape as readonly number[];
+  const xs = x.shape;
   if (xs.length !== 4) throw new Error(`${op} expects x as [batch, H, W, C], got ${formatShape(xs)}`);
   const window = positivePair(op, "window", o.window, [0, 0]);
   const strides = positivePair(op, "strides", o.strides, window);
@@ -317,7 +340,7 @@ export function avgPool2d(x: AnyTensor, options: Pool2dOptions): AnyTensor {
 }
 
 function checkImage(op: string, x: AnyTensor): readonly number[] {
-  const xs = x.shape as readonly number[];
+  const xs = x.shape;
   if (xs.length !== 4) throw new Error(`${op} expects x as [batch, H, W, C], got ${formatShape(xs)}`);
   return xs;
 }

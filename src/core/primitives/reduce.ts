@@ -29,8 +29,8 @@ function checkAxes(op: string, x: Aval, axes: readonly number[]): void {
 
 /** The cotangent of a reduction, spread back over the reduced axes. */
 function expand(ct: AnyTensor, x: AnyTensor, p: ReduceParams): AnyTensor {
-  const kept = p.keepDims ? ct : reshape(ct, reducedShape(x.shape as readonly number[], { axes: p.axes, keepDims: true }));
-  return broadcastTo(kept, x.shape as readonly number[]);
+  const kept = p.keepDims ? ct : reshape(ct, reducedShape(x.shape, { axes: p.axes, keepDims: true }));
+  return broadcastTo(kept, x.shape);
 }
 
 const shiftAxes = (p: ReduceParams): ReduceParams => ({ axes: p.axes.map((a) => a + 1), keepDims: p.keepDims });
@@ -80,7 +80,8 @@ function extremum(name: "max" | "min", impl: typeof tf.max): Primitive<ReducePar
       checkAxes(name, x, p.axes);
       if (x.dtype === "bool") throw new Error(`${name}: expects a numeric tensor, got bool`);
       const empty = p.axes.find((a) => x.shape[a] === 0);
-      if (empty !== undefined) throw new Error(`${name}: cannot reduce axis ${empty} of size 0 in [${x.shape.join(", ")}]; the ${name} of nothing is undefined`);
+      if (empty !== undefined)
+        throw new Error(`${name}: cannot reduce axis ${empty} of size 0 in [${x.shape.join(", ")}]; the ${name} of nothing is undefined`);
       return { shape: reducedShape(x.shape, p), dtype: x.dtype };
     },
     impl: ([x], p) => impl(x, p.axes as number[], p.keepDims),

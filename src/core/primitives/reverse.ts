@@ -26,7 +26,7 @@ export const reverseP: Primitive<ReverseParams> = definePrimitive<ReverseParams>
 
 /** `x` flipped along `axes` (negative axes count from the end); axes of size 1 are skipped. */
 export function reverse(x: AnyTensor, axes: number | readonly number[]): AnyTensor {
-  const shape = x.shape as readonly number[];
+  const shape = x.shape;
   const list = (typeof axes === "number" ? [axes] : axes).map((a) => normAxis("reverse", a, x.rank));
   if (new Set(list).size !== list.length) throw new Error(`reverse: repeated axis in ${formatShape(list)}`);
   const moving = list.filter((a) => shape[a] > 1);

@@ -11,7 +11,8 @@ export function resolveReshape(from: readonly number[], to: readonly number[]): 
   const holes = to.filter((d) => d === -1).length;
   if (holes > 1) throw new Error(`reshape: at most one -1 allowed, got ${formatShape(to)}`);
   to.forEach((d) => {
-    if (d !== -1 && (!Number.isInteger(d) || d < 0)) throw new Error(`reshape: dims must be non-negative integers or -1, got ${formatShape(to)}`);
+    if (d !== -1 && (!Number.isInteger(d) || d < 0))
+      throw new Error(`reshape: dims must be non-negative integers or -1, got ${formatShape(to)}`);
   });
   if (holes === 1) {
     const known = sizeOf(to.filter((d) => d !== -1));
@@ -31,13 +32,13 @@ export const reshapeP: Primitive<{ shape: readonly number[] }> = definePrimitive
   abstractEval: ([x], { shape }) => ({ shape: resolveReshape(x.shape, shape), dtype: x.dtype }),
   impl: ([x], { shape }) => tf.reshape(x, shape as number[]),
   jvp: ([x], [t], { shape }) => (t === null ? null : reshape(t, shape)),
-  vjp: (ct, [x]) => [reshape(ct, x.shape as readonly number[])],
-  batch: ([x], _b, { shape }, n) => bind(reshapeP, [x], { shape: [n, ...resolveReshape((x.shape as readonly number[]).slice(1), shape)] }),
+  vjp: (ct, [x]) => [reshape(ct, x.shape)],
+  batch: ([x], _b, { shape }, n) => bind(reshapeP, [x], { shape: [n, ...resolveReshape(x.shape.slice(1), shape)] }),
 });
 
 export function reshape(x: AnyTensor, shape: readonly number[]): AnyTensor {
-  const target = resolveReshape(x.shape as readonly number[], shape);
-  return sameShape(x.shape as readonly number[], target) ? x : bind(reshapeP, [x], { shape: target });
+  const target = resolveReshape(x.shape, shape);
+  return sameShape(x.shape, target) ? x : bind(reshapeP, [x], { shape: target });
 }
 
 export function checkPermutation(op: string, perm: readonly number[], rank: number): void {

@@ -17,7 +17,11 @@ export interface SliceParams {
 }
 
 /** Full-rank begin and size with -1 resolved; throws naming the op on a bad window. */
-export function resolveSlice(shape: readonly number[], begin: readonly number[], size: readonly number[]): { begin: number[]; size: number[] } {
+export function resolveSlice(
+  shape: readonly number[],
+  begin: readonly number[],
+  size: readonly number[],
+): { begin: number[]; size: number[] } {
   const rank = shape.length;
   const s = formatShape(shape);
   if (begin.length > rank) throw new Error(`slice: begin ${formatShape(begin)} has more entries than the rank of ${s}`);
@@ -54,12 +58,17 @@ export const sliceP: Primitive<SliceParams> = definePrimitive<SliceParams>({
   },
   jvp: (_x, [t], p) => (t === null ? null : bind(sliceP, [t], p)),
   vjp(ct, [x], p) {
-    const xs = x.shape as readonly number[];
+    const xs = x.shape;
     const { begin, size } = resolveSlice(xs, p.begin, p.size);
-    return [pad(ct, begin.map((b, i) => [b, xs[i] - b - size[i]] as const))];
+    return [
+      pad(
+        ct,
+        begin.map((b, i) => [b, xs[i] - b - size[i]] as const),
+      ),
+    ];
   },
   batch: ([x], _b, p, n) => {
-    const { begin, size } = resolveSlice((x.shape as readonly number[]).slice(1), p.begin, p.size);
+    const { begin, size } = resolveSlice(x.shape.slice(1), p.begin, p.size);
     return bind(sliceP, [x], { begin: [0, ...begin], size: [n, ...size] });
   },
 });
@@ -72,8 +81,8 @@ export const sliceP: Primitive<SliceParams> = definePrimitive<SliceParams>({
  * ```
  */
 export function slice(x: AnyTensor, begin: readonly number[], size: readonly number[] = []): AnyTensor {
-  const r = resolveSlice(x.shape as readonly number[], begin, size);
-  if (sameShape(r.size, x.shape as readonly number[])) return x;
+  const r = resolveSlice(x.shape, begin, size);
+  if (sameShape(r.size, x.shape)) return x;
   return bind(sliceP, [x], r);
 }
 
@@ -86,7 +95,7 @@ export function slice(x: AnyTensor, begin: readonly number[], size: readonly num
  * ```
  */
 export function stridedSlice(x: AnyTensor, begin: readonly number[], end: readonly number[], strides?: readonly number[]): AnyTensor {
-  const shape = x.shape as readonly number[];
+  const shape = x.shape;
   const rank = shape.length;
   const s = formatShape(shape);
   const st = strides ?? begin.map(() => 1);
@@ -105,9 +114,22 @@ export function stridedSlice(x: AnyTensor, begin: readonly number[], end: readon
   }
   return scoped(() => {
     // the window from begin to just past the last picked element, then every k-th element
-    let y = slice(x, begin, begin.map((b, i) => (counts[i] === 0 ? 0 : (counts[i] - 1) * st[i] + 1)));
+    let y = slice(
+      x,
+      begin,
+      begin.map((b, i) => (counts[i] === 0 ? 0 : (counts[i] - 1) * st[i] + 1)),
+    );
     st.forEach((k, i) => {
-      if (k > 1 && counts[i] > 1) y = gather(y, tensor(Int32Array.from({ length: counts[i] }, (_, j) => j * k), [counts[i]], "int32"), i);
+      if (k > 1 && counts[i] > 1)
+        y = gather(
+          y,
+          tensor(
+            Int32Array.from({ length: counts[i] }, (_, j) => j * k),
+            [counts[i]],
+            "int32",
+          ),
+          i,
+        );
     });
     return y;
   }, leafTensors);

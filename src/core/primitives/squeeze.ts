@@ -9,7 +9,7 @@ import { reshape } from "./shape.js";
  * ```
  */
 export function expandDims(x: AnyTensor, axis: number): AnyTensor {
-  const s = x.shape as readonly number[];
+  const s = x.shape;
   const rank = s.length;
   if (!Number.isInteger(axis) || axis < -(rank + 1) || axis > rank) {
     throw new Error(`expandDims: axis ${axis} is out of range for ${formatShape(s)} (rank ${rank}; expected ${-(rank + 1)}..${rank})`);
@@ -27,7 +27,7 @@ export function expandDims(x: AnyTensor, axis: number): AnyTensor {
  * ```
  */
 export function squeeze(x: AnyTensor, axes?: number | readonly number[]): AnyTensor {
-  const s = x.shape as readonly number[];
+  const s = x.shape;
   const rank = s.length;
   let drop: Set<number>;
   if (axes === undefined) {
@@ -44,5 +44,8 @@ export function squeeze(x: AnyTensor, axes?: number | readonly number[]): AnyTen
       drop.add(a);
     }
   }
-  return reshape(x, s.filter((_, i) => !drop.has(i)));
+  return reshape(
+    x,
+    s.filter((_, i) => !drop.has(i)),
+  );
 }

@@ -2,8 +2,7 @@
 // joined on the last axis). Params and state of a combinator are tuples of its parts'.
 import type { Concat, Shape, ShapeError, ShowShape } from "../../../typelevel/index.js";
 import type { AnyTensor } from "../../tensor/index.js";
-import { add } from "../../core/primitives/elementwise.js";
-import { concat } from "../../core/primitives/concat.js";
+import { add, concat } from "../../core/index.js";
 import { foldIn, split } from "../../random/index.js";
 import type { ApplyContext, Chain, Key, Layer, LayerEntry } from "../layer.js";
 import { defineLayer } from "./define.js";
@@ -19,28 +18,42 @@ declare module "../layer.js" {
 type Prefixed<R, Prefix extends string> = R extends ShapeError<infer M> ? ShapeError<`${Prefix}${M}`> : R;
 
 type ChainEntry<S extends Shape, Ls extends readonly unknown[]> =
-  Chain<S, Ls> extends { out: infer O; params: infer P; state: infer St } ? { out: Prefixed<O, "in chain: ">; params: P; state: St } : never;
+  Chain<S, Ls> extends { out: infer O; params: infer P; state: infer St }
+    ? { out: Prefixed<O, "in chain: ">; params: P; state: St }
+    : never;
 
 type ResidualEntry<S extends Shape, Ls extends readonly unknown[]> =
   Chain<S, Ls> extends { out: infer O; params: infer P; state: infer St }
     ? { out: [O] extends [Shape] ? SameShape<S, O> : Prefixed<O, "in residual: ">; params: P; state: St }
     : never;
 /** S when the inner chain kept the shape (an `any` inner result counts as kept). */
-type SameShape<S extends Shape, O extends Shape> =
-  0 extends 1 & O ? S
-  : [O] extends [[...S]] ? ([[...S]] extends [O] ? S : ResidualError<S, O>) : ResidualError<S, O>;
-type ResidualError<S extends Shape, O extends Shape> =
-  [ShowShape<S>, ShowShape<O>] extends [infer A extends string, infer B extends string] ? ShapeError<`residual: the inner layers map ${A} to ${B}; a residual block must keep the shape`> : never;
+type SameShape<S extends Shape, O extends Shape> = 0 extends 1 & O
+  ? S
+  : [O] extends [[...S]]
+    ? [[...S]] extends [O]
+      ? S
+      : ResidualError<S, O>
+    : ResidualError<S, O>;
+type ResidualError<S extends Shape, O extends Shape> = [ShowShape<S>, ShowShape<O>] extends [infer A extends string, infer B extends string]
+  ? ShapeError<`residual: the inner layers map ${A} to ${B}; a residual block must keep the shape`>
+  : never;
 
 /** What one branch is: a layer, or a list of layers run in order. */
 type Branch = Layer | readonly Layer[];
 type BranchEntry<S extends Shape, B> = B extends readonly unknown[] ? Chain<S, B> : LayerEntry<B, S>;
-type BranchesEntry<S extends Shape, Bs extends readonly unknown[], Outs extends Shape[] = [], P extends unknown[] = [], St extends unknown[] = []> =
-  Bs extends readonly [infer B, ...infer Rest]
-    ? BranchEntry<S, B> extends { out: infer O; params: infer BP; state: infer BS }
-      ? [O] extends [Shape] ? BranchesEntry<S, Rest, [...Outs, O], [...P, BP], [...St, BS]> : { out: Prefixed<O, `in branch ${Outs["length"]}: `>; params: P; state: St }
-      : never
-    : { out: Renamed<Concat<Outs, -1>>; params: P; state: St };
+type BranchesEntry<
+  S extends Shape,
+  Bs extends readonly unknown[],
+  Outs extends Shape[] = [],
+  P extends unknown[] = [],
+  St extends unknown[] = [],
+> = Bs extends readonly [infer B, ...infer Rest]
+  ? BranchEntry<S, B> extends { out: infer O; params: infer BP; state: infer BS }
+    ? [O] extends [Shape]
+      ? BranchesEntry<S, Rest, [...Outs, O], [...P, BP], [...St, BS]>
+      : { out: Prefixed<O, `in branch ${Outs["length"]}: `>; params: P; state: St }
+    : never
+  : { out: Renamed<Concat<Outs, -1>>; params: P; state: St };
 type Renamed<R> = R extends ShapeError<`concat: ${infer M}`> ? ShapeError<`concatBranches: ${M}`> : R;
 
 // ---------------------------------------------------------------- runtime
@@ -66,7 +79,10 @@ function sequence(layers: readonly Layer[]) {
       let h = x;
       const next: unknown[] = [];
       layers.forEach((l, i) => {
-        const [y, s] = l.apply(params[i], state?.[i] ?? {}, h, { training: ctx.training, key: ctx.key === undefined ? undefined : foldIn(ctx.key, i) });
+        const [y, s] = l.apply(params[i], state?.[i] ?? {}, h, {
+          training: ctx.training,
+          key: ctx.key === undefined ? undefined : foldIn(ctx.key, i),
+        });
         h = y;
         next.push(s);
       });
@@ -85,7 +101,8 @@ function rethrow(prefix: string, f: () => number[]): number[] {
 
 function checkLayers(who: string, layers: readonly unknown[]): void {
   layers.forEach((l, i) => {
-    const ok = l !== null && typeof l === "object" && typeof (l as Layer).outputShape === "function" && typeof (l as Layer).apply === "function";
+    const ok =
+      l !== null && typeof l === "object" && typeof (l as Layer).outputShape === "function" && typeof (l as Layer).apply === "function";
     if (!ok) {
       const what = typeof l === "function" ? "a function (call it: nn.flatten(), not nn.flatten)" : l === null ? "null" : typeof l;
       throw new Error(`${who}: argument ${i} is not a layer, got ${what}`);
@@ -180,7 +197,9 @@ export function concatBranches<const Bs extends readonly Branch[]>(...branches: 
         }
         const bad = o.findIndex((d, j) => j < o.length - 1 && d !== first[j]);
         if (bad >= 0) {
-          throw new Error(`concatBranches: dims differ at axis ${bad} (${first[bad]} vs ${o[bad]}) in [${first.join(", ")}] and [${o.join(", ")}]; only axis ${o.length - 1} may differ`);
+          throw new Error(
+            `concatBranches: dims differ at axis ${bad} (${first[bad]} vs ${o[bad]}) in [${first.join(", ")}] and [${o.join(", ")}]; only axis ${o.length - 1} may differ`,
+          );
         }
       }
       return [...first.slice(0, -1), outs.reduce((a, o) => a + o[o.length - 1], 0)];

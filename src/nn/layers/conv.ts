@@ -1,11 +1,34 @@
 // Convolution layers (NHWC / NWC, TensorFlow kernel layouts): conv1d, conv2d, conv2dTranspose.
 // Shapes at the type level come from typelevel's Conv1d / Conv2d / ConvOutDim; at run time from
 // the same formulas (core's windowOut), so both report the same text.
-import type { Add, Conv1d, Conv2d, Dim, FloorDiv, IsAny, IsTuple, Mod, Mul, Shape, ShapeError, ShowDim, ShowShape, Sub } from "../../../typelevel/index.js";
+import type {
+  Add,
+  Conv1d,
+  Conv2d,
+  Dim,
+  FloorDiv,
+  IsAny,
+  IsTuple,
+  Mod,
+  Mul,
+  Shape,
+  ShapeError,
+  ShowDim,
+  ShowShape,
+  Sub,
+} from "../../../typelevel/index.js";
 import { formatShape, type Tensor } from "../../tensor/index.js";
-import { bind } from "../../core/trace.js";
-import { add } from "../../core/primitives/elementwise.js";
-import { conv1d as conv1dOp, conv2dInputGrad, conv2dP, dilateSize, resolvePadding, windowOut, type Padding2d } from "../../core/primitives/conv.js";
+import {
+  bind,
+  add,
+  conv1d as conv1dOp,
+  conv2dInputGrad,
+  conv2dP,
+  dilateSize,
+  resolvePadding,
+  windowOut,
+  type Padding2d,
+} from "../../core/index.js";
 import { split } from "../../random/index.js";
 import { glorotUniform, zeros, type Initializer } from "../init.js";
 import type { LayerError, PositiveInt } from "../layer.js";
@@ -16,21 +39,25 @@ type Pair = readonly [number, number];
 // ---------------------------------------------------------------- type-level helpers
 
 /** O[K] when given, else Default. */
-export type Opt<O, K extends string, Default> = O extends { readonly [P in K]: infer V } ? ([V] extends [undefined] ? Default : Exclude<V, undefined>) : Default;
+export type Opt<O, K extends string, Default> = O extends { readonly [P in K]: infer V }
+  ? [V] extends [undefined]
+    ? Default
+    : Exclude<V, undefined>
+  : Default;
 /** T narrowed to U (an intersection would keep odd members such as `1 & [number, number]`). */
 export type As<T, U> = T extends U ? T : never;
 /** `3` -> [3, 3]; `[3, 5]` -> [3, 5]. */
 export type PairOf<T> = T extends readonly [infer A extends number, infer B extends number] ? [A, B] : [T & number, T & number];
 /** A typelevel error re-worded with the layer's name: "conv2d: height: ..." -> "conv2d(32, 3x3): height: ...". */
-export type Renamed<R, Op extends string, Name extends string> = R extends ShapeError<`${Op}: ${infer M}`> ? ShapeError<`${Name}: ${M}`> : R;
+export type Renamed<R, Op extends string, Name extends string> =
+  R extends ShapeError<`${Op}: ${infer M}`> ? ShapeError<`${Name}: ${M}`> : R;
 /** Params of a conv layer: the kernel, and a bias unless `useBias: false`. */
 export type ConvParams<Kernel extends Shape, F extends Dim, C> =
   Opt<C, "useBias", true> extends false ? { kernel: Tensor<Kernel> } : { kernel: Tensor<Kernel>; bias: Tensor<[F]> };
 type Fail<O> = { out: O; params: never; state: {} };
 
 /** Compile-time checks of a conv config's literal numbers. */
-type ConvConfigCheck<O, Layer extends string> =
-  PositiveInt<Opt<O, "filters", 1>, Layer, "filters"> &
+type ConvConfigCheck<O, Layer extends string> = PositiveInt<Opt<O, "filters", 1>, Layer, "filters"> &
   PositiveInt<Opt<O, "groups", 1>, Layer, "groups"> &
   (DividesOrUnknown<As<Opt<O, "filters", 1>, number>, As<Opt<O, "groups", 1>, number>> extends false
     ? ShapeError<`${Layer}: ${As<Opt<O, "filters", 1>, number>} filters do not split into ${As<Opt<O, "groups", 1>, number>} groups`>
@@ -58,25 +85,42 @@ export interface Conv2dOptions {
   readonly biasInit?: Initializer;
 }
 
-type Conv2dEntry<S extends Shape, C> =
-  C extends { readonly filters: infer F extends number; readonly kernel: infer K }
-    ? PairOf<K> extends [infer KH extends number, infer KW extends number]
-      ? Conv2dShape<S, `conv2d(${F}, ${KH}x${KW})`, KH, KW, F, C, Opt<C, "groups", 1>>
-      : never
-    : never;
+type Conv2dEntry<S extends Shape, C> = C extends { readonly filters: infer F extends number; readonly kernel: infer K }
+  ? PairOf<K> extends [infer KH extends number, infer KW extends number]
+    ? Conv2dShape<S, `conv2d(${F}, ${KH}x${KW})`, KH, KW, F, C, Opt<C, "groups", 1>>
+    : never
+  : never;
 
 type Conv2dShape<S extends Shape, Name extends string, KH extends number, KW extends number, F extends number, C, G extends number> =
-  IsAny<S> extends true ? { out: any; params: ConvParams<[KH, KW, number, F], F, C>; state: {} }
-  : IsTuple<S> extends false ? { out: Dim[]; params: ConvParams<[KH, KW, number, F], F, C>; state: {} }
-  : S extends readonly [Dim, Dim, Dim, infer Cin extends Dim]
-    ? DividesOrUnknown<Cin, G> extends false
-      ? Fail<ShapeError<`${Name}: ${ShowDim<Cin>} input channels do not split into ${G} groups (input ${ShowShape<S>})`>>
-      : Conv2d<S, [KH, KW, Cin, F], As<Opt<C, "strides", 1>, number | Pair>, As<Opt<C, "padding", "valid">, "same" | "valid">, As<Opt<C, "dilation", 1>, number | Pair>> extends infer R
-        ? [R] extends [Shape] ? { out: R; params: ConvParams<[KH, KW, FloorDiv<Cin, G>, F], F, C>; state: {} } : Fail<Renamed<R, "conv2d", Name>>
-        : never
-    : Fail<LayerError<Name, "[batch, H, W, C]", S>>;
+  IsAny<S> extends true
+    ? { out: any; params: ConvParams<[KH, KW, number, F], F, C>; state: {} }
+    : IsTuple<S> extends false
+      ? { out: Dim[]; params: ConvParams<[KH, KW, number, F], F, C>; state: {} }
+      : S extends readonly [Dim, Dim, Dim, infer Cin extends Dim]
+        ? DividesOrUnknown<Cin, G> extends false
+          ? Fail<ShapeError<`${Name}: ${ShowDim<Cin>} input channels do not split into ${G} groups (input ${ShowShape<S>})`>>
+          : Conv2d<
+                S,
+                [KH, KW, Cin, F],
+                As<Opt<C, "strides", 1>, number | Pair>,
+                As<Opt<C, "padding", "valid">, "same" | "valid">,
+                As<Opt<C, "dilation", 1>, number | Pair>
+              > extends infer R
+            ? [R] extends [Shape]
+              ? { out: R; params: ConvParams<[KH, KW, FloorDiv<Cin, G>, F], F, C>; state: {} }
+              : Fail<Renamed<R, "conv2d", Name>>
+            : never
+        : Fail<LayerError<Name, "[batch, H, W, C]", S>>;
 /** false only when both are literals and G does not divide N. */
-type DividesOrUnknown<N extends Dim, G extends number> = G extends 1 ? true : Mod<N, G> extends infer R ? (number extends R ? true : R extends 0 ? true : false) : never;
+type DividesOrUnknown<N extends Dim, G extends number> = G extends 1
+  ? true
+  : Mod<N, G> extends infer R
+    ? number extends R
+      ? true
+      : R extends 0
+        ? true
+        : false
+    : never;
 
 declare module "../layer.js" {
   interface LayerTypes<S extends Shape, C> {
@@ -134,7 +178,7 @@ export function conv2d<const O extends Conv2dOptions>(options: O & ConvConfigChe
   return defineLayer<"conv2d", O>({
     kind: "conv2d",
     name,
-    config: options as O,
+    config: options,
     outputShape(s) {
       expectRank(name, "[batch, H, W, C]", s, s.length === 4);
       const [b, h, w, c] = s;
@@ -148,7 +192,7 @@ export function conv2d<const O extends Conv2dOptions>(options: O & ConvConfigChe
     },
     init: (key, s) => makeParams(key, [kh, kw, s[3] / groups, filters], filters),
     apply(p, x) {
-      const s = x.shape as readonly number[];
+      const s = x.shape;
       const eff: Pair = [dilateSize(kh, dilation[0]), dilateSize(kw, dilation[1])];
       const pads = resolvePadding(name, padding, [s[1], s[2]], eff, strides);
       const y = bind(conv2dP, [x, p.kernel], { strides, padding: pads, dilations: dilation, lhsDilation: [1, 1], groups });
@@ -172,18 +216,27 @@ export interface Conv1dOptions {
   readonly biasInit?: Initializer;
 }
 
-type Conv1dEntry<S extends Shape, C> =
-  C extends { readonly filters: infer F extends number; readonly kernel: infer K extends number }
-    ? Conv1dShape<S, `conv1d(${F}, ${K})`, K, F, C>
-    : never;
+type Conv1dEntry<S extends Shape, C> = C extends { readonly filters: infer F extends number; readonly kernel: infer K extends number }
+  ? Conv1dShape<S, `conv1d(${F}, ${K})`, K, F, C>
+  : never;
 type Conv1dShape<S extends Shape, Name extends string, K extends number, F extends number, C> =
-  IsAny<S> extends true ? { out: any; params: ConvParams<[K, number, F], F, C>; state: {} }
-  : IsTuple<S> extends false ? { out: Dim[]; params: ConvParams<[K, number, F], F, C>; state: {} }
-  : S extends readonly [Dim, Dim, infer Cin extends Dim]
-    ? Conv1d<S, [K, Cin, F], As<Opt<C, "stride", 1>, number>, As<Opt<C, "padding", "valid">, "same" | "valid">, As<Opt<C, "dilation", 1>, number>> extends infer R
-      ? [R] extends [Shape] ? { out: R; params: ConvParams<[K, Cin, F], F, C>; state: {} } : Fail<Renamed<R, "conv1d", Name>>
-      : never
-    : Fail<LayerError<Name, "[batch, W, C]", S>>;
+  IsAny<S> extends true
+    ? { out: any; params: ConvParams<[K, number, F], F, C>; state: {} }
+    : IsTuple<S> extends false
+      ? { out: Dim[]; params: ConvParams<[K, number, F], F, C>; state: {} }
+      : S extends readonly [Dim, Dim, infer Cin extends Dim]
+        ? Conv1d<
+            S,
+            [K, Cin, F],
+            As<Opt<C, "stride", 1>, number>,
+            As<Opt<C, "padding", "valid">, "same" | "valid">,
+            As<Opt<C, "dilation", 1>, number>
+          > extends infer R
+          ? [R] extends [Shape]
+            ? { out: R; params: ConvParams<[K, Cin, F], F, C>; state: {} }
+            : Fail<Renamed<R, "conv1d", Name>>
+          : never
+        : Fail<LayerError<Name, "[batch, W, C]", S>>;
 
 /**
  * 1-D convolution layer over time series: `[batch, W, C] -> [batch, W', filters]`, kernel
@@ -206,12 +259,13 @@ export function conv1d<const O extends Conv1dOptions>(options: O & ConvConfigChe
   return defineLayer<"conv1d", O>({
     kind: "conv1d",
     name,
-    config: options as O,
+    config: options,
     outputShape(s) {
       expectRank(name, "[batch, W, C]", s, s.length === 3);
       const [b, w, c] = s;
       const ow = axisOut(w, k, stride, padding, dilation);
-      if (typeof ow === "string") throw new Error(`${name}: width: ${ow} (input ${formatShape(s)}, filter ${formatShape([k, c, filters])})`);
+      if (typeof ow === "string")
+        throw new Error(`${name}: width: ${ow} (input ${formatShape(s)}, filter ${formatShape([k, c, filters])})`);
       return [b, ow, filters];
     },
     init: (key, s) => makeParams(key, [k, s[2], filters], filters),
@@ -239,30 +293,43 @@ export interface Conv2dTransposeOptions {
 /** One axis of a transposed convolution (Keras' deconv_output_length without output padding). */
 type TransposeOutDim<In extends Dim, K extends number, St extends number, P> =
   Mul<In, St> extends infer M extends Dim
-    ? P extends "same" ? M
-    : Sub<K, St> extends infer Extra extends number
-      ? `${Extra}` extends `-${string}` ? M : Add<M, Extra>
-      : never
+    ? P extends "same"
+      ? M
+      : Sub<K, St> extends infer Extra extends number
+        ? `${Extra}` extends `-${string}`
+          ? M
+          : Add<M, Extra>
+        : never
     : never;
 
-type Conv2dTransposeEntry<S extends Shape, C> =
-  C extends { readonly filters: infer F extends number; readonly kernel: infer K }
-    ? PairOf<K> extends [infer KH extends number, infer KW extends number]
-      ? PairOf<Opt<C, "strides", 1>> extends [infer SH extends number, infer SW extends number]
-        ? Conv2dTransposeShape<S, `conv2dTranspose(${F}, ${KH}x${KW})`, KH, KW, SH, SW, F, C>
-        : never
+type Conv2dTransposeEntry<S extends Shape, C> = C extends { readonly filters: infer F extends number; readonly kernel: infer K }
+  ? PairOf<K> extends [infer KH extends number, infer KW extends number]
+    ? PairOf<Opt<C, "strides", 1>> extends [infer SH extends number, infer SW extends number]
+      ? Conv2dTransposeShape<S, `conv2dTranspose(${F}, ${KH}x${KW})`, KH, KW, SH, SW, F, C>
       : never
-    : never;
-type Conv2dTransposeShape<S extends Shape, Name extends string, KH extends number, KW extends number, SH extends number, SW extends number, F extends number, C> =
-  IsAny<S> extends true ? { out: any; params: ConvParams<[KH, KW, F, number], F, C>; state: {} }
-  : IsTuple<S> extends false ? { out: Dim[]; params: ConvParams<[KH, KW, F, number], F, C>; state: {} }
-  : S extends readonly [infer B extends Dim, infer H extends Dim, infer W extends Dim, infer Cin extends Dim]
-    ? {
-        out: [B, TransposeOutDim<H, KH, SH, Opt<C, "padding", "valid">>, TransposeOutDim<W, KW, SW, Opt<C, "padding", "valid">>, F];
-        params: ConvParams<[KH, KW, F, Cin], F, C>;
-        state: {};
-      }
-    : Fail<LayerError<Name, "[batch, H, W, C]", S>>;
+    : never
+  : never;
+type Conv2dTransposeShape<
+  S extends Shape,
+  Name extends string,
+  KH extends number,
+  KW extends number,
+  SH extends number,
+  SW extends number,
+  F extends number,
+  C,
+> =
+  IsAny<S> extends true
+    ? { out: any; params: ConvParams<[KH, KW, F, number], F, C>; state: {} }
+    : IsTuple<S> extends false
+      ? { out: Dim[]; params: ConvParams<[KH, KW, F, number], F, C>; state: {} }
+      : S extends readonly [infer B extends Dim, infer H extends Dim, infer W extends Dim, infer Cin extends Dim]
+        ? {
+            out: [B, TransposeOutDim<H, KH, SH, Opt<C, "padding", "valid">>, TransposeOutDim<W, KW, SW, Opt<C, "padding", "valid">>, F];
+            params: ConvParams<[KH, KW, F, Cin], F, C>;
+            state: {};
+          }
+        : Fail<LayerError<Name, "[batch, H, W, C]", S>>;
 
 /**
  * Transposed 2-D convolution (the adjoint of conv2d; "deconvolution" in autoencoders):
@@ -287,20 +354,25 @@ export function conv2dTranspose<const O extends Conv2dTransposeOptions>(options:
   return defineLayer<"conv2dTranspose", O>({
     kind: "conv2dTranspose",
     name,
-    config: options as O,
+    config: options,
     outputShape(s) {
       expectRank(name, "[batch, H, W, C]", s, s.length === 4);
       return [s[0], axis(s[1], kh, strides[0]), axis(s[2], kw, strides[1]), filters];
     },
     init: (key, s) => makeParams(key, [kh, kw, filters, s[3]], filters),
     apply(p, x) {
-      const [b, h, w] = x.shape as readonly number[];
+      const [b, h, w] = x.shape;
       const out = [b, axis(h, kh, strides[0]), axis(w, kw, strides[1]), filters];
       // the forward convolution this one transposes maps `out` back to x's spatial size
-      const pads: Padding2d = padding === "same" ? resolvePadding(name, "same", [out[1], out[2]], [kh, kw], strides) : [[0, 0], [0, 0]];
+      const pads: Padding2d =
+        padding === "same"
+          ? resolvePadding(name, "same", [out[1], out[2]], [kh, kw], strides)
+          : [
+              [0, 0],
+              [0, 0],
+            ];
       const y = conv2dInputGrad(x, p.kernel, { strides, padding: pads, dilations: [1, 1], lhsDilation: [1, 1], groups: 1 }, out);
       return useBias ? add(y, p.bias) : y;
     },
   });
 }
-

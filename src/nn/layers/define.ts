@@ -1,8 +1,7 @@
 // Small helpers every layer file uses.
 import { formatShape, type AnyTensor } from "../../tensor/index.js";
 import type { ApplyContext, Key, Layer } from "../layer.js";
-import { scoped } from "../../core/trace.js";
-import { leafTensors } from "../../core/util.js";
+import { scoped, leafTensors } from "../../core/index.js";
 
 export interface LayerDef<K extends string, C> {
   kind: K;
@@ -37,7 +36,8 @@ export function defineLayer<K extends string, C>(def: LayerDef<K, C>): Layer<K, 
 }
 
 export function positiveInt(layer: string, what: string, v: unknown): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v <= 0) throw new Error(`${layer}: ${what} must be a positive integer, got ${String(v)}`);
+  if (typeof v !== "number" || !Number.isInteger(v) || v <= 0)
+    throw new Error(`${layer}: ${what} must be a positive integer, got ${String(v)}`);
   return v;
 }
 

@@ -1,9 +1,7 @@
 // dense: y = x · kernel + bias over the last axis.
 import type { Dim, IsAny, Shape } from "../../../typelevel/index.js";
 import type { Tensor } from "../../tensor/index.js";
-import { add } from "../../core/primitives/elementwise.js";
-import { matmul } from "../../core/primitives/matmul.js";
-import { reshape } from "../../core/primitives/shape.js";
+import { add, matmul, reshape } from "../../core/index.js";
 import { split } from "../../random/index.js";
 import { glorotUniform, zeros, type Initializer } from "../init.js";
 import type { LayerError, PositiveInt } from "../layer.js";
@@ -14,7 +12,9 @@ export interface DenseConfig<U extends number = number, B extends boolean = bool
   useBias: B;
 }
 
-type DenseParams<F extends Dim, U extends number, B> = B extends false ? { kernel: Tensor<[F, U]> } : { kernel: Tensor<[F, U]>; bias: Tensor<[U]> };
+type DenseParams<F extends Dim, U extends number, B> = B extends false
+  ? { kernel: Tensor<[F, U]> }
+  : { kernel: Tensor<[F, U]>; bias: Tensor<[U]> };
 
 declare module "../layer.js" {
   interface LayerTypes<S extends Shape, C> {
@@ -42,7 +42,10 @@ export interface DenseOptions<B extends boolean = boolean> {
  * const m = nn.input(["batch", 784]).add(nn.dense(128));   // Model<["batch", 784], ["batch", 128], ...>
  * ```
  */
-export function dense<const U extends number, const B extends boolean = true>(units: U & PositiveInt<U, "dense", "units">, opts: DenseOptions<B> = {}) {
+export function dense<const U extends number, const B extends boolean = true>(
+  units: U & PositiveInt<U, "dense", "units">,
+  opts: DenseOptions<B> = {},
+) {
   const name = `dense(${units})`;
   positiveInt("dense", "units", units);
   const useBias = (opts.useBias ?? true) as B;
@@ -51,7 +54,7 @@ export function dense<const U extends number, const B extends boolean = true>(un
   return defineLayer<"dense", DenseConfig<U, B>>({
     kind: "dense",
     name,
-    config: { units: units as U, useBias },
+    config: { units: units, useBias },
     outputShape(s) {
       expectRank(name, "[..., features]", s, s.length >= 1);
       return [...s.slice(0, -1), units];
@@ -62,10 +65,13 @@ export function dense<const U extends number, const B extends boolean = true>(un
       return useBias ? { kernel, bias: biasInit(k2, [units]) } : { kernel };
     },
     apply(p, x) {
-      const s = x.shape as readonly number[];
+      const s = x.shape;
       // one 2-D product ([1, F] for a single example; leading axes folded): WASM's fast GEMM path
       const lead = s.slice(0, -1);
-      const h = s.length === 2 ? matmul(x, p.kernel) : reshape(matmul(reshape(x, [lead.reduce((a, b) => a * b, 1), s[s.length - 1]]), p.kernel), [...lead, units]);
+      const h =
+        s.length === 2
+          ? matmul(x, p.kernel)
+          : reshape(matmul(reshape(x, [lead.reduce((a, b) => a * b, 1), s[s.length - 1]]), p.kernel), [...lead, units]);
       return useBias ? add(h, p.bias) : h;
     },
   });

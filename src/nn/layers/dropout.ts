@@ -1,6 +1,6 @@
 // dropout: in training, zero each unit with probability `rate` and scale the rest by 1/(1-rate).
 import type { Shape, ShapeError } from "../../../typelevel/index.js";
-import { mul } from "../../core/primitives/elementwise.js";
+import { mul } from "../../core/index.js";
 import { bernoulli } from "../../random/index.js";
 import { defineLayer } from "./define.js";
 
@@ -11,11 +11,13 @@ declare module "../layer.js" {
 }
 
 /** `unknown` for a literal rate in [0, 1) (or a non-literal number), else the message. */
-type RateCheck<R extends number> =
-  number extends R ? unknown
-  : `${R}` extends `-${string}` ? ShapeError<`dropout: rate must be in [0, 1), got ${R}`>
-  : `${R}` extends "0" | `0.${string}` | `${number}e-${number}` ? unknown
-  : ShapeError<`dropout: rate must be in [0, 1), got ${R}`>;
+type RateCheck<R extends number> = number extends R
+  ? unknown
+  : `${R}` extends `-${string}`
+    ? ShapeError<`dropout: rate must be in [0, 1), got ${R}`>
+    : `${R}` extends "0" | `0.${string}` | `${number}e-${number}`
+      ? unknown
+      : ShapeError<`dropout: rate must be in [0, 1), got ${R}`>;
 
 /**
  * Inverted dropout; identity in eval mode. Needs `{ training: true, key }` at apply time.
@@ -35,7 +37,7 @@ export function dropout<const R extends number>(rate: R & RateCheck<R>) {
     apply(_p, x, ctx) {
       if (!ctx.training || rate === 0) return x;
       if (ctx.key === undefined) throw new Error(`${name}: training mode needs a PRNG key ({ training: true, key })`);
-      return mul(x, mul(bernoulli(ctx.key, 1 - rate, x.shape as readonly number[], "float32") as never, 1 / (1 - rate)));
+      return mul(x, mul(bernoulli(ctx.key, 1 - rate, x.shape, "float32"), 1 / (1 - rate)));
     },
   });
 }

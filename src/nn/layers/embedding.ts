@@ -1,7 +1,7 @@
 // embedding: integer ids -> learned vectors.
 import type { Dim, IsAny, Shape } from "../../../typelevel/index.js";
 import type { Tensor } from "../../tensor/index.js";
-import { gather } from "../../core/primitives/gather.js";
+import { gather } from "../../core/index.js";
 import { normal } from "../../random/index.js";
 import type { PositiveInt } from "../layer.js";
 import { defineLayer, positiveInt } from "./define.js";
@@ -15,14 +15,17 @@ declare module "../layer.js" {
 }
 
 /** `[...ids] (int32) -> [...ids, dim]`, a row of the table per id. */
-export function embedding<const V extends number, const D extends number>(vocabulary: V & PositiveInt<V, "embedding", "vocabulary">, dim: D & PositiveInt<D, "embedding", "dim">) {
+export function embedding<const V extends number, const D extends number>(
+  vocabulary: V & PositiveInt<V, "embedding", "vocabulary">,
+  dim: D & PositiveInt<D, "embedding", "dim">,
+) {
   positiveInt("embedding", "vocabulary", vocabulary);
   positiveInt("embedding", "dim", dim);
   const name = `embedding(${vocabulary}, ${dim})`;
   return defineLayer<"embedding", { vocabulary: V; dim: D }>({
     kind: "embedding",
     name,
-    config: { vocabulary: vocabulary as V, dim: dim as D },
+    config: { vocabulary: vocabulary, dim: dim },
     outputShape: (s) => [...s, dim],
     init: (key) => ({ table: normal(key, [vocabulary, dim], { std: 0.05 }) }),
     apply(p, x) {

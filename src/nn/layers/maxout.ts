@@ -1,10 +1,7 @@
 // maxout (Goodfellow et al. 2013): `pieces` affine maps per unit, the unit outputs their maximum.
 import type { Dim, IsAny, Mul, Shape } from "../../../typelevel/index.js";
 import type { Tensor } from "../../tensor/index.js";
-import { add } from "../../core/primitives/elementwise.js";
-import { matmul } from "../../core/primitives/matmul.js";
-import { max } from "../../core/primitives/reduce.js";
-import { reshape } from "../../core/primitives/shape.js";
+import { add, matmul, max, reshape } from "../../core/index.js";
 import { split } from "../../random/index.js";
 import { glorotUniform, zeros } from "../init.js";
 import type { LayerError, PositiveInt } from "../layer.js";
@@ -30,7 +27,10 @@ declare module "../layer.js" {
  * nn.input(["batch", 784]).add(nn.maxout(64, 3))   // ["batch", 64]; kernel [784, 192]
  * ```
  */
-export function maxout<const U extends number, const K extends number>(units: U & PositiveInt<U, "maxout", "units">, pieces: K & PositiveInt<K, "maxout", "pieces">) {
+export function maxout<const U extends number, const K extends number>(
+  units: U & PositiveInt<U, "maxout", "units">,
+  pieces: K & PositiveInt<K, "maxout", "pieces">,
+) {
   positiveInt("maxout", "units", units);
   positiveInt("maxout", "pieces", pieces);
   const name = `maxout(${units}, ${pieces})`;
@@ -38,7 +38,7 @@ export function maxout<const U extends number, const K extends number>(units: U 
   return defineLayer<"maxout", { units: U; pieces: K }>({
     kind: "maxout",
     name,
-    config: { units: units as U, pieces: pieces as K },
+    config: { units: units, pieces: pieces },
     outputShape(s) {
       expectRank(name, "[..., features]", s, s.length >= 1);
       return [...s.slice(0, -1), units];
@@ -49,7 +49,7 @@ export function maxout<const U extends number, const K extends number>(units: U 
       return { kernel: glorotUniform(k1, [s[s.length - 1], width], { fanOut: units }), bias: zeros(k2, [width]) };
     },
     apply(p, x) {
-      const s = x.shape as readonly number[];
+      const s = x.shape;
       const lead = s.slice(0, -1);
       const flat = reshape(x, [lead.reduce((a, b) => a * b, 1), s[s.length - 1]]);
       const z = add(matmul(flat, p.kernel), p.bias);

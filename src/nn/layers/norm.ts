@@ -1,20 +1,18 @@
 // Normalisation over the last (feature/channel) axis: batchNorm (with running statistics as
 // explicit state) and layerNorm.
 import type { Dim, IsAny, Shape } from "../../../typelevel/index.js";
-import type { AnyTensor, Tensor } from "../../tensor/index.js";
-import { add, mul, rsqrt, sub, square } from "../../core/primitives/elementwise.js";
-import { sum } from "../../core/primitives/reduce.js";
-import { stopGradient } from "../../core/primitives/stop-gradient.js";
-import { ones, zeros } from "../../tensor/index.js";
+import { type AnyTensor, type Tensor, ones, zeros } from "../../tensor/index.js";
+import { add, mul, rsqrt, sub, square, sum, stopGradient } from "../../core/index.js";
 import type { LayerError } from "../layer.js";
 import { defineLayer, expectRank } from "./define.js";
 
 type Last<S extends Shape> = S extends readonly [...Dim[], infer C extends Dim] ? C : never;
-type NormEntry<Name extends string, S extends Shape, St> = IsAny<S> extends true
-  ? { out: any; params: { gamma: Tensor<[number]>; beta: Tensor<[number]> }; state: St }
-  : S extends readonly [Dim, ...Dim[]]
-    ? { out: S; params: { gamma: Tensor<[Last<S>]>; beta: Tensor<[Last<S>]> }; state: St }
-    : { out: LayerError<Name, "[..., features]", S>; params: never; state: St };
+type NormEntry<Name extends string, S extends Shape, St> =
+  IsAny<S> extends true
+    ? { out: any; params: { gamma: Tensor<[number]>; beta: Tensor<[number]> }; state: St }
+    : S extends readonly [Dim, ...Dim[]]
+      ? { out: S; params: { gamma: Tensor<[Last<S>]>; beta: Tensor<[Last<S>]> }; state: St }
+      : { out: LayerError<Name, "[..., features]", S>; params: never; state: St };
 
 declare module "../layer.js" {
   interface LayerTypes<S extends Shape, C> {
@@ -24,7 +22,7 @@ declare module "../layer.js" {
 }
 
 function moments(x: AnyTensor, axes: number[]): [AnyTensor, AnyTensor] {
-  const n = axes.reduce((a, i) => a * (x.shape as readonly number[])[i], 1);
+  const n = axes.reduce((a, i) => a * x.shape[i], 1);
   const mean = mul(sum(x, axes, true), 1 / n);
   const variance = mul(sum(square(sub(x, mean)), axes, true), 1 / n);
   return [mean, variance];
@@ -58,7 +56,7 @@ export function batchNorm(opts: BatchNormOptions = {}) {
     init: (_k, s) => ({ gamma: ones([s[s.length - 1]]), beta: zeros([s[s.length - 1]]) }),
     initState: (s) => ({ mean: zeros([s[s.length - 1]]), variance: ones([s[s.length - 1]]) }),
     apply(p, x, ctx, state) {
-      const c = (x.shape as readonly number[])[x.rank - 1];
+      const c = x.shape[x.rank - 1];
       const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
       if (ctx.training) {
         const [mean, variance] = moments(x, axes);
@@ -73,7 +71,8 @@ export function batchNorm(opts: BatchNormOptions = {}) {
       if (!state || !state.mean) {
         throw new Error("batchNorm: eval mode needs the running statistics: pass { state } from model.initState() or training");
       }
-      if ((state.mean.shape as readonly number[])[0] !== c) throw new Error(`batchNorm: state has ${state.mean.shape[0]} channels, input has ${c}`);
+      if ((state.mean.shape as readonly number[])[0] !== c)
+        throw new Error(`batchNorm: state has ${state.mean.shape[0]} channels, input has ${c}`);
       const y = add(mul(mul(sub(x, state.mean), rsqrt(add(state.variance, eps))), p.gamma), p.beta);
       return [y, state];
     },

@@ -2,11 +2,18 @@
 // 1-D pools run as 2-D pools over a height-1 image.
 import type { ConvOutDim, Dim, IsAny, IsTuple, Pool2d, Shape, ShapeError, ShowShape } from "../../../typelevel/index.js";
 import { formatShape, type AnyTensor } from "../../tensor/index.js";
-import { avgPool2d as avgPoolOp, globalAvgPool2d as globalAvgOp, globalMaxPool2d as globalMaxOp, maxPool2d as maxPoolOp } from "../../core/primitives/pool.js";
-import { resolvePadding, windowOut } from "../../core/primitives/conv.js";
-import { reshape } from "../../core/primitives/shape.js";
-import { max, sum } from "../../core/primitives/reduce.js";
-import { mul } from "../../core/primitives/elementwise.js";
+import {
+  avgPool2d as avgPoolOp,
+  globalAvgPool2d as globalAvgOp,
+  globalMaxPool2d as globalMaxOp,
+  maxPool2d as maxPoolOp,
+  resolvePadding,
+  windowOut,
+  reshape,
+  max,
+  sum,
+  mul,
+} from "../../core/index.js";
 import type { LayerError, PositiveInt } from "../layer.js";
 import { defineLayer, expectRank, positiveInt, positivePair, showWindow } from "./define.js";
 import type { As, Opt, PairOf } from "./conv.js";
@@ -31,7 +38,13 @@ type WindowOf<O> = O extends { readonly window: infer W } ? W : O;
 type ShowWin<W> = PairOf<W> extends [infer A extends number, infer B extends number] ? `${A}x${B}` : never;
 type Pool2dEntry<S extends Shape, O, Op extends string> =
   WindowOf<O> extends infer W extends number | Pair
-    ? Pool2d<S, W, As<Opt<O, "strides", W>, number | Pair>, As<Opt<O, "padding", "valid">, "same" | "valid">, `${Op}(${ShowWin<W>})`> extends infer R
+    ? Pool2d<
+        S,
+        W,
+        As<Opt<O, "strides", W>, number | Pair>,
+        As<Opt<O, "padding", "valid">, "same" | "valid">,
+        `${Op}(${ShowWin<W>})`
+      > extends infer R
       ? { out: R; params: {}; state: {} }
       : never
     : never;
@@ -41,22 +54,30 @@ type Pool1dEntry<S extends Shape, O, Op extends string> =
     ? Pool1dShape<S, K, As<Opt<O, "stride", K>, number>, As<Opt<O, "padding", "valid">, "same" | "valid">, `${Op}(${K})`>
     : never;
 type Pool1dShape<S extends Shape, K extends number, St extends number, P extends "same" | "valid", Name extends string> =
-  IsAny<S> extends true ? { out: any; params: {}; state: {} }
-  : IsTuple<S> extends false ? { out: Dim[]; params: {}; state: {} }
-  : S extends readonly [infer B extends Dim, infer W extends Dim, infer C extends Dim]
-    ? ConvOutDim<W, K, St, P> extends infer OW
-      ? OW extends ShapeError<`conv: ${infer M}`>
-        ? { out: ShapeError<`${Name}: width: ${M} (input ${ShowShape<S>}, window [${K}])`>; params: {}; state: {} }
-        : { out: [B, OW & Dim, C]; params: {}; state: {} }
-      : never
-    : { out: LayerError<Name, "[batch, W, C]", S>; params: {}; state: {} };
+  IsAny<S> extends true
+    ? { out: any; params: {}; state: {} }
+    : IsTuple<S> extends false
+      ? { out: Dim[]; params: {}; state: {} }
+      : S extends readonly [infer B extends Dim, infer W extends Dim, infer C extends Dim]
+        ? ConvOutDim<W, K, St, P> extends infer OW
+          ? OW extends ShapeError<`conv: ${infer M}`>
+            ? { out: ShapeError<`${Name}: width: ${M} (input ${ShowShape<S>}, window [${K}])`>; params: {}; state: {} }
+            : { out: [B, OW & Dim, C]; params: {}; state: {} }
+          : never
+        : { out: LayerError<Name, "[batch, W, C]", S>; params: {}; state: {} };
 
 type GlobalEntry<S extends Shape, Name extends string, Rank extends 3 | 4> =
-  IsAny<S> extends true ? { out: any; params: {}; state: {} }
-  : IsTuple<S> extends false ? { out: Dim[]; params: {}; state: {} }
-  : Rank extends 4
-    ? S extends readonly [infer B extends Dim, Dim, Dim, infer C extends Dim] ? { out: [B, C]; params: {}; state: {} } : { out: LayerError<Name, "[batch, H, W, C]", S>; params: {}; state: {} }
-    : S extends readonly [infer B extends Dim, Dim, infer C extends Dim] ? { out: [B, C]; params: {}; state: {} } : { out: LayerError<Name, "[batch, W, C]", S>; params: {}; state: {} };
+  IsAny<S> extends true
+    ? { out: any; params: {}; state: {} }
+    : IsTuple<S> extends false
+      ? { out: Dim[]; params: {}; state: {} }
+      : Rank extends 4
+        ? S extends readonly [infer B extends Dim, Dim, Dim, infer C extends Dim]
+          ? { out: [B, C]; params: {}; state: {} }
+          : { out: LayerError<Name, "[batch, H, W, C]", S>; params: {}; state: {} }
+        : S extends readonly [infer B extends Dim, Dim, infer C extends Dim]
+          ? { out: [B, C]; params: {}; state: {} }
+          : { out: LayerError<Name, "[batch, W, C]", S>; params: {}; state: {} };
 
 declare module "../layer.js" {
   interface LayerTypes<S extends Shape, C> {
@@ -76,11 +97,13 @@ type WindowCheck<O, Op extends string> =
 
 function poolOptions2d(op: string, o: unknown): { window: [number, number]; strides: [number, number]; padding: "same" | "valid" } {
   const opts = (typeof o === "number" || Array.isArray(o) ? { window: o } : o) as Partial<Pool2dOptions> | null;
-  if (opts === null || typeof opts !== "object" || !("window" in opts)) throw new Error(`${op}: expected a window (a number, [h, w], or { window, strides?, padding? }), got ${String(o)}`);
+  if (opts === null || typeof opts !== "object" || !("window" in opts))
+    throw new Error(`${op}: expected a window (a number, [h, w], or { window, strides?, padding? }), got ${String(o)}`);
   const window = positivePair(op, "window", opts.window);
   const strides = positivePair(op, "strides", opts.strides, window);
   const padding = opts.padding ?? "valid";
-  if (padding !== "same" && padding !== "valid") throw new Error(`${op}: padding must be "same" or "valid", got ${JSON.stringify(padding)}`);
+  if (padding !== "same" && padding !== "valid")
+    throw new Error(`${op}: padding must be "same" or "valid", got ${JSON.stringify(padding)}`);
   return { window, strides, padding };
 }
 
@@ -108,11 +131,13 @@ function pool2dLayer<K extends "maxPool2d" | "avgPool2d", O>(kind: K, options: O
 
 function pool1dLayer<K extends "maxPool1d" | "avgPool1d", O>(kind: K, options: O) {
   const opts = (typeof options === "number" ? { window: options } : options) as Partial<Pool1dOptions> | null;
-  if (opts === null || typeof opts !== "object" || !("window" in opts)) throw new Error(`${kind}: expected a window (a number or { window, stride?, padding? }), got ${String(options)}`);
+  if (opts === null || typeof opts !== "object" || !("window" in opts))
+    throw new Error(`${kind}: expected a window (a number or { window, stride?, padding? }), got ${String(options)}`);
   const k = positiveInt(kind, "window", opts.window);
   const stride = positiveInt(kind, "stride", opts.stride ?? k);
   const padding = opts.padding ?? "valid";
-  if (padding !== "same" && padding !== "valid") throw new Error(`${kind}: padding must be "same" or "valid", got ${JSON.stringify(padding)}`);
+  if (padding !== "same" && padding !== "valid")
+    throw new Error(`${kind}: padding must be "same" or "valid", got ${JSON.stringify(padding)}`);
   const name = `${kind}(${k})`;
   const op = kind === "maxPool1d" ? maxPoolOp : avgPoolOp;
   return defineLayer<K, O>({
@@ -126,9 +151,9 @@ function pool1dLayer<K extends "maxPool1d" | "avgPool1d", O>(kind: K, options: O
       return [s[0], ow, s[2]];
     },
     apply(_p, x) {
-      const [b, w, c] = x.shape as readonly number[];
+      const [b, w, c] = x.shape;
       const y = op(reshape(x, [b, 1, w, c]), { window: [1, k], strides: [1, stride], padding });
-      const ys = y.shape as readonly number[];
+      const ys = y.shape;
       return reshape(y, [b, ys[2], c]);
     },
   });
@@ -165,7 +190,11 @@ export function avgPool1d<const O extends number | Pool1dOptions>(options: O & W
   return pool1dLayer("avgPool1d", options as O);
 }
 
-function globalLayer<K extends "globalAvgPool2d" | "globalMaxPool2d" | "globalAvgPool1d" | "globalMaxPool1d">(kind: K, rank: 3 | 4, f: (x: AnyTensor) => AnyTensor) {
+function globalLayer<K extends "globalAvgPool2d" | "globalMaxPool2d" | "globalAvgPool1d" | "globalMaxPool1d">(
+  kind: K,
+  rank: 3 | 4,
+  f: (x: AnyTensor) => AnyTensor,
+) {
   const expected = rank === 4 ? "[batch, H, W, C]" : "[batch, W, C]";
   return defineLayer<K, {}>({
     kind,
@@ -184,6 +213,6 @@ export const globalAvgPool2d = () => globalLayer("globalAvgPool2d", 4, (x) => gl
 /** Max over H and W: `[batch, H, W, C] -> [batch, C]`. */
 export const globalMaxPool2d = () => globalLayer("globalMaxPool2d", 4, (x) => globalMaxOp(x));
 /** Mean over time: `[batch, W, C] -> [batch, C]`. */
-export const globalAvgPool1d = () => globalLayer("globalAvgPool1d", 3, (x) => mul(sum(x, 1), 1 / (x.shape as readonly number[])[1]));
+export const globalAvgPool1d = () => globalLayer("globalAvgPool1d", 3, (x) => mul(sum(x, 1), 1 / x.shape[1]));
 /** Max over time: `[batch, W, C] -> [batch, C]`. */
 export const globalMaxPool1d = () => globalLayer("globalMaxPool1d", 3, (x) => max(x, 1));

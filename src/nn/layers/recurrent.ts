@@ -1,14 +1,8 @@
 // Recurrent layers over [B, T, F]: simpleRnn, lstm, gru. The input projection of every time
 // step is one matmul up front; the loop does only the recurrent product per step.
 import type { Dim, IsAny, Mul, Shape } from "../../../typelevel/index.js";
-import type { AnyTensor, Tensor } from "../../tensor/index.js";
-import { add, mul, sigmoid, sub, tanh } from "../../core/primitives/elementwise.js";
-import { matmul } from "../../core/primitives/matmul.js";
-import { reshape } from "../../core/primitives/shape.js";
-import { slice } from "../../core/primitives/slice.js";
-import { concat } from "../../core/primitives/concat.js";
-import { broadcastTo } from "../../core/primitives/broadcast.js";
-import { Concrete } from "../../tensor/index.js";
+import { type AnyTensor, type Tensor, Concrete } from "../../tensor/index.js";
+import { add, mul, sigmoid, sub, tanh, matmul, reshape, slice, concat, broadcastTo } from "../../core/index.js";
 import * as tf from "@tensorflow/tfjs-core";
 import { split } from "../../random/index.js";
 import { glorotUniform, orthogonal } from "../init.js";
@@ -20,13 +14,14 @@ export interface RecurrentConfig<U extends number = number, R extends boolean = 
   returnSequences: R;
 }
 
-type RecurrentEntry<Name extends string, S extends Shape, C, G extends number> = C extends RecurrentConfig<infer U, infer R>
-  ? IsAny<S> extends true
-    ? { out: any; params: RecurrentParams<number, U, G>; state: {} }
-    : S extends readonly [infer B extends Dim, infer T extends Dim, infer F extends Dim]
-      ? { out: R extends true ? [B, T, U] : [B, U]; params: RecurrentParams<F, U, G>; state: {} }
-      : { out: LayerError<`${Name}(${U})`, "[batch, time, features]", S>; params: never; state: {} }
-  : never;
+type RecurrentEntry<Name extends string, S extends Shape, C, G extends number> =
+  C extends RecurrentConfig<infer U, infer R>
+    ? IsAny<S> extends true
+      ? { out: any; params: RecurrentParams<number, U, G>; state: {} }
+      : S extends readonly [infer B extends Dim, infer T extends Dim, infer F extends Dim]
+        ? { out: R extends true ? [B, T, U] : [B, U]; params: RecurrentParams<F, U, G>; state: {} }
+        : { out: LayerError<`${Name}(${U})`, "[batch, time, features]", S>; params: never; state: {} }
+    : never;
 
 export interface RecurrentParams<F extends Dim, U extends number, G extends number> {
   kernel: Tensor<[F, Mul<G, U>]>;
@@ -71,10 +66,14 @@ function recurrent<K extends "simpleRnn" | "lstm" | "gru", U extends number, R e
     },
     init(key, s) {
       const [k1, k2] = split(key, 2);
-      return { kernel: glorotUniform(k1, [s[2], gates * units]), recurrentKernel: orthogonalBlocks(k2, units, gates), bias: biasInit(units) };
+      return {
+        kernel: glorotUniform(k1, [s[2], gates * units]),
+        recurrentKernel: orthogonalBlocks(k2, units, gates),
+        bias: biasInit(units),
+      };
     },
     apply(p, x) {
-      const [b, t, f] = x.shape as readonly number[];
+      const [b, t, f] = x.shape;
       const g = gates * units;
       // NOTE: a step's slice costs a pad of the whole sequence in the backward pass, so slice
       // the narrower of x ([B, T, F]) and its projection ([B, T, G*U]).
@@ -106,7 +105,7 @@ function orthogonalBlocks(key: import("../layer.js").Key, units: number, gates: 
 }
 
 function gate(z: AnyTensor, i: number, units: number): AnyTensor {
-  const b = (z.shape as readonly number[])[0];
+  const b = z.shape[0];
   return slice(z, [0, i * units], [b, units]);
 }
 
@@ -118,50 +117,80 @@ const zerosBias = (n: number) => () => new Concrete(tf.zeros([n])) as AnyTensor;
  * nn.input(["batch", 28, 28]).add(nn.simpleRnn(64))   // ["batch", 64]
  * ```
  */
-export function simpleRnn<const U extends number, const R extends boolean = false>(units: U & PositiveInt<U, "simpleRnn", "units">, opts: RecurrentOptions<R> = {}) {
-  return recurrent("simpleRnn", 1, units as U, opts, (p, xw, h) => {
-    const hn = tanh(add(add(xw, matmul(h, p.recurrentKernel)), p.bias));
-    return [hn, hn];
-  }, (u) => zerosBias(u)());
+export function simpleRnn<const U extends number, const R extends boolean = false>(
+  units: U & PositiveInt<U, "simpleRnn", "units">,
+  opts: RecurrentOptions<R> = {},
+) {
+  return recurrent(
+    "simpleRnn",
+    1,
+    units as U,
+    opts,
+    (p, xw, h) => {
+      const hn = tanh(add(add(xw, matmul(h, p.recurrentKernel)), p.bias));
+      return [hn, hn];
+    },
+    (u) => zerosBias(u)(),
+  );
 }
 
 /**
  * LSTM with Keras' gate order (input, forget, cell, output) and forget-gate bias 1.
  * c_t = f ⊙ c_{t-1} + i ⊙ g, h_t = o ⊙ tanh(c_t).
  */
-export function lstm<const U extends number, const R extends boolean = false>(units: U & PositiveInt<U, "lstm", "units">, opts: RecurrentOptions<R> = {}) {
-  return recurrent("lstm", 4, units as U, opts, (p, xw, h, c) => {
-    const z = add(add(xw, matmul(h, p.recurrentKernel)), p.bias);
-    const u = (z.shape as readonly number[])[1] / 4;
-    const i = sigmoid(gate(z, 0, u));
-    const f = sigmoid(gate(z, 1, u));
-    const g = tanh(gate(z, 2, u));
-    const o = sigmoid(gate(z, 3, u));
-    const cn = add(mul(f, c), mul(i, g));
-    return [mul(o, tanh(cn)), cn];
-  }, (u) => {
-    const b = new Float32Array(4 * u);
-    b.fill(1, u, 2 * u);
-    return new Concrete(tf.tensor1d(b));
-  });
+export function lstm<const U extends number, const R extends boolean = false>(
+  units: U & PositiveInt<U, "lstm", "units">,
+  opts: RecurrentOptions<R> = {},
+) {
+  return recurrent(
+    "lstm",
+    4,
+    units as U,
+    opts,
+    (p, xw, h, c) => {
+      const z = add(add(xw, matmul(h, p.recurrentKernel)), p.bias);
+      const u = z.shape[1] / 4;
+      const i = sigmoid(gate(z, 0, u));
+      const f = sigmoid(gate(z, 1, u));
+      const g = tanh(gate(z, 2, u));
+      const o = sigmoid(gate(z, 3, u));
+      const cn = add(mul(f, c), mul(i, g));
+      return [mul(o, tanh(cn)), cn];
+    },
+    (u) => {
+      const b = new Float32Array(4 * u);
+      b.fill(1, u, 2 * u);
+      return new Concrete(tf.tensor1d(b));
+    },
+  );
 }
 
 /**
  * GRU (gate order update, reset, candidate): z = σ(.), r = σ(.),
  * ĥ = tanh(x W_h + (r ⊙ h) U_h + b_h), h_t = z ⊙ h_{t-1} + (1 − z) ⊙ ĥ.
  */
-export function gru<const U extends number, const R extends boolean = false>(units: U & PositiveInt<U, "gru", "units">, opts: RecurrentOptions<R> = {}) {
-  return recurrent("gru", 3, units as U, opts, (p, xw, h) => {
-    const u = (h.shape as readonly number[])[1];
-    const b = (h.shape as readonly number[])[0];
-    const uzr = slice(p.recurrentKernel, [0, 0], [u, 2 * u]);
-    const uh = slice(p.recurrentKernel, [0, 2 * u], [u, u]);
-    const bias = p.bias;
-    const zr = add(add(slice(xw, [0, 0], [b, 2 * u]), matmul(h, uzr)), slice(bias, [0], [2 * u]));
-    const z = sigmoid(gate(zr, 0, u));
-    const r = sigmoid(gate(zr, 1, u));
-    const hh = tanh(add(add(slice(xw, [0, 2 * u], [b, u]), matmul(mul(r, h), uh)), slice(bias, [2 * u], [u])));
-    const hn = add(mul(z, h), mul(sub(1, z), hh));
-    return [hn, hn];
-  }, (u) => zerosBias(3 * u)());
+export function gru<const U extends number, const R extends boolean = false>(
+  units: U & PositiveInt<U, "gru", "units">,
+  opts: RecurrentOptions<R> = {},
+) {
+  return recurrent(
+    "gru",
+    3,
+    units as U,
+    opts,
+    (p, xw, h) => {
+      const u = h.shape[1];
+      const b = h.shape[0];
+      const uzr = slice(p.recurrentKernel, [0, 0], [u, 2 * u]);
+      const uh = slice(p.recurrentKernel, [0, 2 * u], [u, u]);
+      const bias = p.bias;
+      const zr = add(add(slice(xw, [0, 0], [b, 2 * u]), matmul(h, uzr)), slice(bias, [0], [2 * u]));
+      const z = sigmoid(gate(zr, 0, u));
+      const r = sigmoid(gate(zr, 1, u));
+      const hh = tanh(add(add(slice(xw, [0, 2 * u], [b, u]), matmul(mul(r, h), uh)), slice(bias, [2 * u], [u])));
+      const hn = add(mul(z, h), mul(sub(1, z), hh));
+      return [hn, hn];
+    },
+    (u) => zerosBias(3 * u)(),
+  );
 }

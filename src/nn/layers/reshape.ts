@@ -1,6 +1,6 @@
 // flatten and reshape: data movement only, the leading (batch) axis kept.
 import type { Dim, IsAny, Product, Reshape, Shape } from "../../../typelevel/index.js";
-import { reshape as reshapeOp } from "../../core/primitives/shape.js";
+import { reshape as reshapeOp } from "../../core/index.js";
 import type { LayerError } from "../layer.js";
 import { defineLayer, expectRank } from "./define.js";
 
@@ -35,7 +35,7 @@ export const flatten = () =>
       expectRank("flatten", "[batch, ...]", s, s.length >= 1);
       return [s[0], s.slice(1).reduce((a, b) => a * b, 1)];
     },
-    apply: (_p, x) => reshapeOp(x, [(x.shape as readonly number[])[0], -1]),
+    apply: (_p, x) => reshapeOp(x, [x.shape[0], -1]),
   });
 
 /** `[B, ...rest] -> [B, ...target]` (one -1 allowed in target). */
@@ -55,6 +55,6 @@ export function reshape<const T extends readonly number[]>(target: T) {
       }
       return [s[0], ...t];
     },
-    apply: (_p, x) => reshapeOp(x, [(x.shape as readonly number[])[0], ...target]),
+    apply: (_p, x) => reshapeOp(x, [x.shape[0], ...target]),
   });
 }
