@@ -29,7 +29,9 @@ const cnn = measure("cnn-chain", "tsconfig.cnn.json");
 const deep = measure("deep-chain", "tsconfig.deep.json");
 const failures = [];
 for (const result of [cnn, deep]) {
-  console.log(`${result.name}: ${result.instantiations} instantiations, check time ${result.checkTimeSeconds}s${result.ok ? "" : " (FAILED)"}`);
+  console.log(
+    `${result.name}: ${result.instantiations} instantiations, check time ${result.checkTimeSeconds}s${result.ok ? "" : " (FAILED)"}`,
+  );
   for (const error of result.errors) console.log(`  ${error}`);
   if (!result.ok) failures.push(`${result.name} does not type-check`);
 }
