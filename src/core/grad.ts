@@ -1,7 +1,7 @@
 // Reverse mode: a tape of primitive applications per trace level; the backward pass runs each
 // primitive's vjp rule, which binds primitives one level down, so it can be differentiated again.
 import * as tf from "@tensorflow/tfjs-core";
-import { Concrete, formatShape, type AnyTensor } from "../tensor/index.js";
+import { Concrete, formatShape, sameShape, type AnyTensor, type Tensor } from "../tensor/index.js";
 import { flatten, unflatten } from "../tree/index.js";
 import { bind, scoped, Tracer, withTrace, type Trace } from "./trace.js";
 import type { Primitive } from "./primitive.js";
@@ -73,10 +73,6 @@ export class GradTrace implements Trace {
     }
     return cts;
   }
-}
-
-function sameShape(a: readonly unknown[], b: readonly unknown[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
 export class GradTracer extends Tracer {
@@ -196,7 +192,7 @@ export function valueAndGradCore(
   return { value: v, aux: r.aux, grads };
 }
 
-type Scalar = import("../tensor/index.js").Tensor<[], "float32">;
+type Scalar = Tensor<[], "float32">;
 
 /**
  * The gradient of a scalar function w.r.t. argument 0 (or `argnums`); it has the argument's type.

@@ -5,6 +5,12 @@
 export type HostDType = "float32" | "int32";
 
 /** A runtime shape: one non-negative integer per axis. Literal dims (`[number, 28, 28, 1]`) document the layout. */
+// NOTE: tensor/shape.js, not tensor/index.js: data/ stays free of tfjs.
+import { formatShape, sizeOf } from "../tensor/shape.js";
+
+// Shared with the rest of the library; the data modules import them from here.
+export { formatShape, sizeOf };
+
 export type HostShape = readonly number[];
 
 /** The typed array that stores a dtype's values. */
@@ -29,18 +35,6 @@ export type NestedNumbers = number | readonly NestedNumbers[];
 export interface HostArrayOptions {
   /** Keep NaN and ±Infinity instead of rejecting them. Default false: a non-finite input is almost always a bug upstream. */
   allowNonFinite?: boolean;
-}
-
-/** Product of the dims: the number of values a shape holds. */
-export function sizeOf(shape: HostShape): number {
-  let size = 1;
-  for (const dim of shape) size *= dim;
-  return size;
-}
-
-/** `[10, 784]`, the way shapes are printed in error messages. */
-export function formatShape(shape: HostShape): string {
-  return `[${shape.join(", ")}]`;
 }
 
 function checkShape(shape: HostShape, where: string): void {

@@ -1,8 +1,6 @@
 // shapeflow/data: data sets as host arrays with runtime checks. No tfjs here (see README).
 export {
   hostArray,
-  sizeOf,
-  formatShape,
   sampleCount,
   sampleSize,
   takeSamples,

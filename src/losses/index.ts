@@ -6,7 +6,8 @@ export {
   categoricalCrossEntropy,
   sparseCategoricalCrossEntropy,
 } from "./classification.js";
-export { l1Penalty, l2Penalty, type PenaltyOptions, type PathFilter } from "./penalties.js";
+export { l1Penalty, l2Penalty, type PenaltyOptions } from "./penalties.js";
+export type { PathFilter } from "../tree/index.js";
 export {
   accuracy,
   topKAccuracy,

@@ -1,11 +1,8 @@
 // Weight penalties over a whole param tree: L1 (sum |w|) and L2 (sum w^2).
 import type { AnyTensor, Tensor } from "../tensor/index.js";
-import { leaves, paths } from "../tree/index.js";
+import { leaves, pathPredicate, paths, type PathFilter } from "../tree/index.js";
 import { abs, add, mul, square, sum, asTensor } from "../core/index.js";
 import { tidy } from "../ops/index.js";
-
-/** Which leaves count, by path (e.g. `layers[0].kernel`): a RegExp tested on the path, or a predicate. */
-export type PathFilter = RegExp | ((path: string) => boolean);
 
 export interface PenaltyOptions {
   /** Only leaves whose path matches (default: every float32 leaf). E.g. `/kernel$/` to skip biases. */
@@ -14,23 +11,10 @@ export interface PenaltyOptions {
   scale?: number;
 }
 
-// NOTE: the same PathFilter as optim's addDecayedWeights mask; both belong in src/tree once it grows one.
-function predicate(op: string, filter: PathFilter | undefined): (path: string) => boolean {
-  if (filter === undefined) return () => true;
-  if (filter instanceof RegExp) {
-    return (p) => {
-      filter.lastIndex = 0;
-      return filter.test(p);
-    };
-  }
-  if (typeof filter === "function") return filter;
-  throw new Error(`${op}: filter must be a RegExp or a (path) => boolean function, got ${typeof filter}`);
-}
-
 function penalty(op: string, params: unknown, opts: PenaltyOptions, perLeaf: (w: AnyTensor) => AnyTensor): Tensor<[]> {
   const scale = opts.scale ?? 1;
   if (typeof scale !== "number" || !Number.isFinite(scale)) throw new Error(`${op}: scale must be a finite number, got ${String(scale)}`);
-  const selected = predicate(op, opts.filter);
+  const selected = pathPredicate(opts.filter, op, "filter");
   const ls = leaves(params);
   const ps = paths(params);
   const chosen = ls.filter((l, i) => l.dtype === "float32" && selected(ps[i]));

@@ -1,6 +1,7 @@
 // Shape rules for losses (type level) and the matching run-time checks.
 import type { Dim, IsAny, IsTuple, Shape, ShapeError, ShowShape, Unify } from "../../typelevel/index.js";
-import { Tensor, formatShape, type AnyTensor } from "../tensor/index.js";
+import { expectTensor, formatShape, sameShape, type AnyTensor, type Tensor } from "../tensor/index.js";
+export { expectTensor, sameShape };
 
 /** How per-example losses become the result: their mean (default), their sum, or all of them. */
 export type Reduction = "mean" | "sum" | "none";
@@ -56,21 +57,12 @@ export type SparseLabels<L extends Shape, I extends Shape, Op extends string> =
 
 // ---------------------------------------------------------------- run-time checks
 
-export function expectTensor(op: string, x: unknown, what: string): asserts x is AnyTensor {
-  if (!(x instanceof Tensor))
-    throw new Error(`${op}: expected a tensor for ${what}, got ${x === null ? "null" : Array.isArray(x) ? "an array" : typeof x}`);
-}
-
 export function expectFloat(op: string, x: AnyTensor, what: string): void {
   if (x.dtype !== "float32") throw new Error(`${op}: ${what} must be float32, got ${x.dtype}`);
 }
 
 export function expectBatch(op: string, x: AnyTensor, what: string): void {
   if (x.rank < 1) throw new Error(`${op}: ${what} need a batch axis (rank >= 1), got shape []`);
-}
-
-export function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
 /** The checks every (predictions, targets) loss starts with. */

@@ -17,7 +17,7 @@ import type {
 import type { Tensor } from "../tensor/index.js";
 import * as C from "../core/index.js";
 import * as P from "../core/index.js";
-import { expectTensor } from "./elementwise.js";
+import { expectTensor } from "../tensor/index.js";
 import { typed } from "./types.js";
 
 type Pair = readonly [number, number];

@@ -1,7 +1,7 @@
 // Elementwise ops: unary maths, binary ops with numpy broadcasting, comparisons, where, cast.
 // Each is one primitive (src/core/primitives/elementwise.ts); the types carry shape and dtype.
 import type { Check, Out, Shape } from "../../typelevel/index.js";
-import { Tensor, type AnyTensor, type DType } from "../tensor/index.js";
+import { Tensor, expectOperand, expectTensor, type AnyTensor, type DType } from "../tensor/index.js";
 import * as P from "../core/index.js";
 import { stopGradient as stopGradientCore } from "../core/index.js";
 import { tidy } from "./tidy.js";
@@ -16,22 +16,6 @@ import {
   type WhereSecondCheck,
   type WhereShape,
 } from "./types.js";
-
-/** Throws unless `x` is a tensor: JS callers get a message instead of a crash deep in a kernel. */
-export function expectTensor(op: string, x: unknown, what = "x"): asserts x is AnyTensor {
-  if (!(x instanceof Tensor)) throw new Error(`${op}: expected a tensor for ${what}, got ${describe(x)}`);
-}
-
-function expectOperand(op: string, x: unknown, what: string): asserts x is AnyTensor | number {
-  if (typeof x !== "number" && !(x instanceof Tensor))
-    throw new Error(`${op}: expected a tensor or a number for ${what}, got ${describe(x)}`);
-}
-
-function describe(x: unknown): string {
-  if (x === null) return "null";
-  if (Array.isArray(x)) return "an array (wrap it with tensor(data, shape))";
-  return typeof x;
-}
 
 // ---------------------------------------------------------------- unary
 

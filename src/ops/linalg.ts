@@ -2,7 +2,7 @@
 import type { Check, Out, Shape } from "../../typelevel/index.js";
 import { formatShape, type Tensor } from "../tensor/index.js";
 import { matmul as matmulCore, reshape as reshapeCore } from "../core/index.js";
-import { expectTensor } from "./elementwise.js";
+import { expectTensor } from "../tensor/index.js";
 import { tidy } from "./tidy.js";
 import { typed, type Dot, type MatMul, type MatVec, type NumericDType } from "./types.js";
 

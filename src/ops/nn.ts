@@ -4,7 +4,7 @@ import type { AnyTensor, Tensor } from "../tensor/index.js";
 import * as E from "../core/index.js";
 import * as R from "../core/index.js";
 import { stopGradient as stopGradientCore } from "../core/index.js";
-import { expectTensor } from "./elementwise.js";
+import { expectTensor } from "../tensor/index.js";
 import { logSumExpCore } from "./reduce.js";
 import { tidy } from "./tidy.js";
 import { typed } from "./types.js";

@@ -5,7 +5,7 @@ import type { Tensor, AnyTensor } from "../tensor/index.js";
 import * as R from "../core/index.js";
 import * as E from "../core/index.js";
 import { reshape as reshapeCore, stopGradient as stopGradientCore } from "../core/index.js";
-import { expectTensor } from "./elementwise.js";
+import { expectTensor } from "../tensor/index.js";
 import { tidy } from "./tidy.js";
 import { typed, type NumericDType } from "./types.js";
 

@@ -29,7 +29,7 @@ import {
   gather as gatherCore,
   oneHot as oneHotCore,
 } from "../core/index.js";
-import { expectTensor } from "./elementwise.js";
+import { expectTensor } from "../tensor/index.js";
 import { owned, typed, type BroadcastTo, type Flatten, type NamedDimsAligned, type ShapeOf } from "./types.js";
 
 type Axes = number | readonly number[] | undefined;

@@ -32,7 +32,8 @@ export {
   type ScaleByAdagradFamily,
 } from "./rms.js";
 export { scaleByMomentum, trace, type ScaleByMomentumState, type ScaleByMomentumFamily } from "./momentum.js";
-export { addDecayedWeights, pathPredicate, type PathFilter } from "./weight-decay.js";
+export { addDecayedWeights } from "./weight-decay.js";
+export type { PathFilter } from "../tree/index.js";
 export { clip, clipByGlobalNorm, globalNorm } from "./clip.js";
 export {
   sgd,

@@ -5,7 +5,8 @@ import { scaleByAdam, scaleByAdamax, type AdamOptions, type ScaleByAdamState, ty
 import { scaleByAdagrad, scaleByRms, type ScaleByAdagradState, type ScaleByRmsState } from "./rms.js";
 import { scaleByMomentum, type ScaleByMomentumState } from "./momentum.js";
 import { scaleByLearningRate, type ScaleByScheduleState } from "./scale.js";
-import { addDecayedWeights, type PathFilter } from "./weight-decay.js";
+import { addDecayedWeights } from "./weight-decay.js";
+import type { PathFilter } from "../tree/index.js";
 import type { EmptyState, GradientTransformation, StateFamily } from "./transform.js";
 
 /** A learning rate: a number, or a schedule of the step count. */

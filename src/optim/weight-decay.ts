@@ -1,23 +1,7 @@
 // Decoupled weight decay (Loshchilov & Hutter, AdamW): adds `weightDecay * params` to the updates.
-import { map2, paths } from "../tree/index.js";
+import { map2, pathPredicate, paths, type PathFilter } from "../tree/index.js";
 import { add, mul } from "../core/index.js";
 import { checkTree, requireParams, transformation, type EmptyFamily, type GradientTransformation } from "./transform.js";
-
-// NOTE: losses' penalties take the same PathFilter; both belong in src/tree once it grows one.
-/** Which leaves a transform touches, by path (e.g. `layers[0].kernel`): a RegExp tested on the path, or a predicate. */
-export type PathFilter = RegExp | ((path: string) => boolean);
-
-/** A predicate from a PathFilter (undefined = every leaf). */
-export function pathPredicate(filter: PathFilter | undefined): (path: string) => boolean {
-  if (filter === undefined) return () => true;
-  if (filter instanceof RegExp)
-    return (p) => {
-      filter.lastIndex = 0;
-      return filter.test(p);
-    };
-  if (typeof filter === "function") return filter;
-  throw new Error(`mask: expected a RegExp or a (path) => boolean function, got ${typeof filter}`);
-}
 
 /**
  * `updates + weightDecay * params` on the leaves `mask` selects (all by default). Put it after the
@@ -30,7 +14,7 @@ export function addDecayedWeights(weightDecay: number, opts: { mask?: PathFilter
   if (!(Number.isFinite(weightDecay) && weightDecay >= 0)) {
     throw new Error(`addDecayedWeights: weightDecay must be a non-negative number, got ${String(weightDecay)}`);
   }
-  const selected = pathPredicate(opts.mask);
+  const selected = pathPredicate(opts.mask, "addDecayedWeights", "mask");
   return transformation(
     "addDecayedWeights",
     (params) => {

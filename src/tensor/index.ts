@@ -1,2 +1,15 @@
-export { Tensor, Concrete, isTensor, formatShape, type AnyTensor, type DType, type DataOf, type NestedArray } from "./tensor.js";
+export {
+  Tensor,
+  Concrete,
+  isTensor,
+  formatShape,
+  sizeOf,
+  sameShape,
+  expectTensor,
+  expectOperand,
+  type AnyTensor,
+  type DType,
+  type DataOf,
+  type NestedArray,
+} from "./tensor.js";
 export { tensor, scalar, zeros, ones, fill, arange, linspace, assertShape, withShape, fromArray } from "./create.js";

@@ -85,10 +85,26 @@ export class Concrete<S extends Shape = Shape, D extends DType = DType> extends 
 
 export type AnyTensor = Tensor<Shape, DType>;
 
+import { formatShape } from "./shape.js";
+export { formatShape, sizeOf, sameShape } from "./shape.js";
+
 export function isTensor(x: unknown): x is AnyTensor {
   return x instanceof Tensor;
 }
 
-export function formatShape(shape: readonly (number | string)[]): string {
-  return `[${shape.join(", ")}]`;
+function describeValue(x: unknown): string {
+  if (x === null) return "null";
+  if (Array.isArray(x)) return "an array (wrap it with tensor(data, shape))";
+  return typeof x;
+}
+
+/** Throws unless `x` is a tensor: JS callers get a message instead of a crash deep in a kernel. */
+export function expectTensor(op: string, x: unknown, what = "x"): asserts x is AnyTensor {
+  if (!(x instanceof Tensor)) throw new Error(`${op}: expected a tensor for ${what}, got ${describeValue(x)}`);
+}
+
+/** Throws unless `x` is a tensor or a plain number. */
+export function expectOperand(op: string, x: unknown, what: string): asserts x is AnyTensor | number {
+  if (typeof x !== "number" && !(x instanceof Tensor))
+    throw new Error(`${op}: expected a tensor or a number for ${what}, got ${describeValue(x)}`);
 }

@@ -185,3 +185,25 @@ export function shapes(tree: unknown): string {
 export function structureKey(def: TreeDef): string {
   return describe(def);
 }
+
+/** Which leaves an operation touches, by path (e.g. `layers[0].kernel`): a RegExp tested on the path, or a predicate. */
+export type PathFilter = RegExp | ((path: string) => boolean);
+
+/**
+ * A predicate from a PathFilter (undefined selects every leaf); `op` and `what` name the caller's
+ * option in the error for anything else.
+ * ```ts
+ * const isKernel = pathPredicate(/kernel$/, "l2Penalty", "filter");   // isKernel("layers[0].kernel") === true
+ * ```
+ */
+export function pathPredicate(filter: PathFilter | undefined, op: string, what: string): (path: string) => boolean {
+  if (filter === undefined) return () => true;
+  if (filter instanceof RegExp) {
+    return (p) => {
+      filter.lastIndex = 0;
+      return filter.test(p);
+    };
+  }
+  if (typeof filter === "function") return filter;
+  throw new Error(`${op}: ${what} must be a RegExp or a (path) => boolean function, got ${filter === null ? "null" : typeof filter}`);
+}

@@ -5,17 +5,7 @@ import type { Aval } from "../primitive.js";
 
 export type Operand = AnyTensor | number;
 
-export function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-export function sizeOf(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
+export { sameShape, sizeOf } from "../../tensor/index.js";
 
 /** numpy broadcasting of two shapes, with a message naming the op on failure. */
 export function broadcastShapes(op: string, a: readonly number[], b: readonly number[]): number[] {
