@@ -49,7 +49,7 @@ console.log(
 
 const shown = 12;
 const originals = data.sliceSamples(test.x, 0, shown);
-const recon = train.predict(model, result.params, originals);
+const recon = train.predict({ model, params: result.params, x: originals });
 const r = recon.dataSync();
 const files = await saveImageGrid(
   [

@@ -80,7 +80,7 @@ export async function saveConfusionMatrix<P, St>(
   path: string,
   opts: { title: string; labels?: readonly string[]; state?: St },
 ): Promise<number[][]> {
-  const scores = train.predict(model, params, test.x, { state: opts.state });
+  const scores = train.predict({ model, params, x: test.x, state: opts.state });
   const labels = train.toTensor(test.y);
   const matrix = losses.confusionMatrix(scores, labels);
   scores.dispose();

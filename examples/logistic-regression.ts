@@ -48,7 +48,7 @@ const g = 60;
 const grid = Array.from(linspace(-4, 4, g).dataSync());
 const gridX = new Float32Array(g * g * 2);
 for (let j = 0; j < g; j++) for (let i = 0; i < g; i++) gridX.set([grid[i], grid[j]], 2 * (j * g + i));
-const probs = train.predict(model, result.params, data.hostArray(gridX, [g * g, 2]));
+const probs = train.predict({ model, params: result.params, x: data.hostArray(gridX, [g * g, 2]) });
 const figure = await plot.decisionBoundaryPlot({
   grid: { xs: grid, ys: grid, values: Array.from(probs.dataSync()) },
   points: Array.from({ length: test.x.shape[0] }, (_, i) => ({ x: test.x.data[2 * i], y: test.x.data[2 * i + 1], label: test.y.data[i] })),

@@ -54,8 +54,7 @@ const score = train.evaluate({
 console.log(
   `MNIST CNN: held-out test accuracy ${score.accuracy!.toFixed(4)}, loss ${score.loss.toFixed(4)} (${test.x.shape[0]} digits), ${epochs} epochs, ${elapsed()}`,
 );
-const { msPerStep: _ms, ...curves } = result.history;
-const files = await plot.savePlot(await plot.learningCurves(curves, { title: "MNIST CNN" }), "out/mnist-cnn-learning-curves");
+const files = await plot.savePlot(await plot.learningCurvesPlot(result.history, { title: "MNIST CNN" }), "out/mnist-cnn-learning-curves");
 await saveConfusionMatrix(model, result.params, test, "out/mnist-cnn-confusion", {
   title: "MNIST CNN: held-out confusion matrix",
   state: result.state,

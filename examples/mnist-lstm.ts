@@ -35,9 +35,8 @@ const score = train.evaluate({
 console.log(
   `MNIST LSTM: held-out test accuracy ${score.accuracy!.toFixed(4)}, loss ${score.loss.toFixed(4)} (${test.x.shape[0]} digits), ${epochs} epochs, ${elapsed()}`,
 );
-const { msPerStep: _ms, ...curves } = result.history;
 const files = await plot.savePlot(
-  await plot.learningCurves(curves, { title: "MNIST LSTM(64) over rows" }),
+  await plot.learningCurvesPlot(result.history, { title: "MNIST LSTM(64) over rows" }),
   "out/mnist-lstm-learning-curves",
 );
 console.log(`learning curves: ${files.pngPath}`);

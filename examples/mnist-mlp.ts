@@ -49,9 +49,8 @@ const testScore = train.evaluate({
 console.log(
   `MNIST MLP: held-out test accuracy ${testScore.accuracy!.toFixed(4)}, loss ${testScore.loss.toFixed(4)} (${test.x.shape[0]} digits), ${epochs} epochs, ${elapsed()}`,
 );
-const { msPerStep: _ms, ...curves } = result.history;
 const files = await plot.savePlot(
-  await plot.learningCurves(curves, { title: "MNIST MLP 784-128-128-128-10 (Adam 1e-3)" }),
+  await plot.learningCurvesPlot(result.history, { title: "MNIST MLP 784-128-128-128-10 (Adam 1e-3)" }),
   "out/mnist-mlp-learning-curves",
 );
 await saveConfusionMatrix(model, result.params, test, "out/mnist-mlp-confusion", { title: "MNIST MLP: held-out confusion matrix" });

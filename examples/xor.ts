@@ -35,7 +35,7 @@ const result = await train.fit({
   progress: "silent",
 });
 
-const out = train.predict(model, result.params, table.x);
+const out = train.predict({ model, params: result.params, x: table.x });
 const logits = out.arraySync() as number[][];
 out.dispose();
 let correct = 0;
@@ -56,7 +56,7 @@ const g = 80;
 const grid = Array.from(linspace(-0.5, 1.5, g).dataSync());
 const gridX = new Float32Array(g * g * 2);
 for (let j = 0; j < g; j++) for (let i = 0; i < g; i++) gridX.set([grid[i], grid[j]], 2 * (j * g + i));
-const scores = train.predict(model, result.params, data.hostArray(gridX, [g * g, 2]));
+const scores = train.predict({ model, params: result.params, x: data.hostArray(gridX, [g * g, 2]) });
 const s = scores.dataSync();
 scores.dispose();
 const classes = Array.from({ length: g * g }, (_, k) => (s[2 * k + 1] > s[2 * k] ? 1 : 0));

@@ -1,9 +1,10 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, test } from "vitest";
 import { sirEpidemic, twoSpirals } from "../src/data/index.js";
-import { confusionMatrixPlot, decisionBoundaryPlot, learningCurves, linePlot, renderPng, savePlot, type Plot } from "../src/plot/index.js";
+import { confusionMatrixPlot, decisionBoundaryPlot, learningCurvesPlot, linePlot, renderPng, savePlot, type Plot } from "../src/plot/index.js";
+import type { History } from "../src/train/index.js";
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const pngSize = (png: Uint8Array) => {
@@ -24,8 +25,8 @@ afterAll(async () => {
   if (directory) await rm(directory, { recursive: true, force: true });
 });
 
-test("learningCurves: two panels with train and validation series, epoch and metric axes", async () => {
-  const plot = await learningCurves(history, { title: "MNIST MLP" });
+test("learningCurvesPlot: two panels with train and validation series, epoch and metric axes", async () => {
+  const plot = await learningCurvesPlot(history, { title: "MNIST MLP" });
   expect(plot.svg.startsWith("<svg")).toBe(true);
   const labels = texts(plot.svg);
   for (const label of ["MNIST MLP", "loss", "accuracy", "epoch", "train", "validation"]) expect(labels).toContain(label);
@@ -36,8 +37,8 @@ test("learningCurves: two panels with train and validation series, epoch and met
   expect(plot.svg.match(/class="mark-line role-mark/g)?.length ?? 0).toBeGreaterThanOrEqual(2);
 });
 
-test("learningCurves: metrics selects panels; Keras-style val_ keys and explicit epochs work", async () => {
-  const plot = await learningCurves(
+test("learningCurvesPlot: metrics selects panels; Keras-style val_ keys and explicit epochs work", async () => {
+  const plot = await learningCurvesPlot(
     { epoch: [10, 20, 30], loss: [1, 0.5, 0.3], val_loss: [1.1, 0.6, 0.5], accuracy: [0.5, 0.7, 0.8] },
     { metrics: ["loss"] },
   );
@@ -47,33 +48,48 @@ test("learningCurves: metrics selects panels; Keras-style val_ keys and explicit
   expect(labels).toContain("30");
 });
 
-test("learningCurves: bad histories fail with clear messages", async () => {
-  await expect(learningCurves({})).rejects.toThrow(
-    "learningCurves: history has no metric series (expected e.g. { loss: [...], valLoss: [...] })",
+test("learningCurvesPlot: bad histories fail with clear messages", async () => {
+  await expect(learningCurvesPlot({})).rejects.toThrow(
+    "learningCurvesPlot: history has no metric series (expected e.g. { loss: [...], valLoss: [...] })",
   );
-  await expect(learningCurves({ loss: [] })).rejects.toThrow("learningCurves: history is empty (0 epochs)");
-  await expect(learningCurves({ loss: [1, 2, 3], valLoss: [1, 2] })).rejects.toThrow(
-    'learningCurves: series "valLoss" has 2 values but "loss" has 3',
+  await expect(learningCurvesPlot({ loss: [] })).rejects.toThrow("learningCurvesPlot: history is empty (0 epochs)");
+  await expect(learningCurvesPlot({ loss: [1, 2, 3], valLoss: [1, 2] })).rejects.toThrow(
+    'learningCurvesPlot: series "valLoss" has 2 values but "loss" has 3',
   );
-  await expect(learningCurves({ epoch: [1, 2], loss: [1, 2, 3] })).rejects.toThrow('learningCurves: epoch has 2 values but "loss" has 3');
-  await expect(learningCurves(history, { metrics: ["f1"] })).rejects.toThrow(
-    'learningCurves: metric "f1" is not in the history (it has loss, accuracy)',
+  await expect(learningCurvesPlot({ epoch: [1, 2], loss: [1, 2, 3] })).rejects.toThrow('learningCurvesPlot: epoch has 2 values but "loss" has 3');
+  await expect(learningCurvesPlot(history, { metrics: ["f1"] })).rejects.toThrow(
+    'learningCurvesPlot: metric "f1" is not in the history (it has loss, accuracy)',
   );
-  await expect(learningCurves({ loss: [1, "2"] as unknown as number[] })).rejects.toThrow(
-    'learningCurves: series "loss" has a non-number at index 1: "2"',
+  await expect(learningCurvesPlot({ loss: [1, "2"] as unknown as number[] })).rejects.toThrow(
+    'learningCurvesPlot: series "loss" has a non-number at index 1: "2"',
   );
 });
 
-test("learningCurves: a fit History without validation draws loss only (empty series and step timings left out)", async () => {
-  const plot = await learningCurves({ epoch: [1, 2], loss: [0.9, 0.5], valLoss: [], accuracy: [], valAccuracy: [], msPerStep: [12, 11] });
+test("learningCurvesPlot: a fit History without validation draws loss only (empty series and step timings left out)", async () => {
+  const fitHistory: History = { epoch: [1, 2], loss: [0.9, 0.5], valLoss: [], accuracy: [], valAccuracy: [], msPerStep: [12, 11] };
+  const plot = await learningCurvesPlot(fitHistory);
   expect(plot.svg).toContain("loss");
   expect(plot.svg).not.toContain("msPerStep");
   expect(plot.svg).not.toContain("accuracy");
 });
 
+test("plot imports only types from src: its runtime loads none of the library (no tfjs)", async () => {
+  const folder = join(import.meta.dirname, "..", "src", "plot");
+  const files = (await readdir(folder)).filter((name) => name.endsWith(".ts"));
+  expect(files.length).toBeGreaterThan(3);
+  const valueImports: string[] = [];
+  for (const name of files) {
+    const text = await readFile(join(folder, name), "utf8");
+    for (const m of text.matchAll(/^(import|export)\b([^;]*?)from\s*["'](\.\.\/[^"']+)["']/gm)) {
+      if (!/^\s*type\b/.test(m[2])) valueImports.push(`${name}: ${m[0]}`);
+    }
+  }
+  expect(valueImports).toEqual([]);
+});
+
 test("savePlot writes an SVG and a PNG (signature, 2x size), creating folders", async () => {
   directory = await mkdtemp(join(tmpdir(), "shapeflow-plot-"));
-  const plot = await learningCurves(history);
+  const plot = await learningCurvesPlot(history);
   const { svgPath, pngPath } = await savePlot(plot, join(directory, "nested", "run", "curves.png"));
   expect(svgPath).toBe(join(directory, "nested", "run", "curves.svg"));
   expect(pngPath).toBe(join(directory, "nested", "run", "curves.png"));

@@ -4,7 +4,7 @@ import { describe, expect, test } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { nn, optim, losses, train, data, random, io, tree, liveTensors, mul } from "../src/index.js";
+import { nn, optim, losses, train, data, random, io, tree, liveTensors, mul, type Tensor } from "../src/index.js";
 import type { Dataset } from "../src/data/index.js";
 
 const line = (n = 64) => data.regressionLine({ n, slope: 2, intercept: -1, noise: 0.05, seed: 0 });
@@ -102,7 +102,7 @@ describe("fit learns and logs", () => {
     expect(r.history.valLoss[3]).toBeCloseTo(v.loss, 5);
     expect(r.history.valAccuracy[3]).toBe(v.accuracy);
     // accuracy counted on the host agrees with losses.accuracy
-    const out = train.predict(model, r.params, validation.x);
+    const out = train.predict({ model, params: r.params, x: validation.x });
     const labels = train.toTensor(validation.y);
     expect(v.accuracy).toBe(losses.accuracy(out, labels));
     expect(v.accuracy).toBeGreaterThan(0.9);
@@ -116,7 +116,7 @@ describe("fit learns and logs", () => {
     const y = data.hostArray(Float32Array.from([0, 0, 1, 1]), [4, 1]);
     const ds = data.dataset(x, y);
     const v = train.evaluate({ model, params, loss: losses.binaryCrossEntropy, data: ds, metrics: ["accuracy"] });
-    const out = train.predict(model, params, x);
+    const out = train.predict({ model, params, x });
     const labels = train.toTensor(y);
     expect(v.accuracy).toBe(losses.accuracy(out, labels));
     disposeAll(out, labels, params);
@@ -128,7 +128,7 @@ describe("fit learns and logs", () => {
     const ds = noisyXor(10, 3);
     const all = train.toTensor(ds.x);
     const whole = model.apply(params, all as never);
-    const batched = train.predict(model, params, ds.x, { batchSize: 4 });
+    const batched = train.predict({ model, params, x: ds.x, batchSize: 4 });
     expect(batched.shape).toEqual([10, 2]);
     expect(Array.from(batched.dataSync())).toEqual(Array.from(whole.dataSync()));
     disposeAll(all, whole, batched, params);
@@ -406,7 +406,7 @@ describe("divergence", () => {
   test("a loss that is NaN from the first step returns a copy of the initial params", async () => {
     const model = linear();
     const params = model.init(random.key(0));
-    const nanLoss: train.LossFn = (out, y) => mul(losses.mse(out, y), NaN);
+    const nanLoss: train.LossFn = (out: Tensor<[number, 1]>, y: Tensor<[number, 1]>) => mul(losses.mse(out, y), NaN);
     const r = await train.fit({
       model,
       params,

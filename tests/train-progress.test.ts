@@ -10,7 +10,7 @@ afterEach(() => {
 
 function record(mode?: train.ProgressMode) {
   const out: string[] = [];
-  const p = train.makeProgress(mode, (s) => void out.push(s));
+  const p = train.makeProgress({ mode, write: (s) => void out.push(s) });
   for (let e = 0; e < 2; e++) {
     p.startEpoch(e, 2, 3);
     for (let i = 1; i <= 3; i++) p.step(i, { loss: 1 / i }, 5);
@@ -33,7 +33,7 @@ describe("progress", () => {
 
   test("epoch numbers are padded to the width of the total", () => {
     const out: string[] = [];
-    const p = train.makeProgress("lines", (s) => void out.push(s));
+    const p = train.makeProgress({ mode: "lines", write: (s) => void out.push(s) });
     p.startEpoch(2, 12, 1);
     p.endEpoch("loss 1.0000");
     expect(out).toEqual(["epoch  3/12 loss 1.0000\n"]);

@@ -1,13 +1,9 @@
 // Train vs validation curves per epoch, one panel per metric.
 import type { TopLevelSpec } from "vega-lite";
+// NOTE: a type-only import: plot's runtime still needs nothing from src (tests/plot-charts checks it).
+import type { HistoryLike } from "../train/index.js";
 import { seriesValues } from "./check.js";
 import { renderSpec, type Plot } from "./render.js";
-
-/**
- * Per-epoch metrics: `{ epoch?, loss, valLoss, accuracy, valAccuracy, ... }`. A key
- * `valX` or `val_x` is the validation curve of metric `x`; `epoch` defaults to 1..n.
- */
-export type History = { readonly epoch?: ArrayLike<number> } & { readonly [metric: string]: ArrayLike<number> | undefined };
 
 export interface LearningCurvesOptions {
   title?: string;
@@ -18,7 +14,7 @@ export interface LearningCurvesOptions {
   panelHeight?: number;
 }
 
-const WHERE = "learningCurves";
+const WHERE = "learningCurvesPlot";
 
 /** `valLoss` → `loss`, `val_loss` → `loss`, `loss` → undefined. */
 function trainNameOf(key: string): string | undefined {
@@ -31,14 +27,17 @@ function trainNameOf(key: string): string | undefined {
 
 /**
  * Learning curves: for each metric a panel with its train and validation curves over the
- * epochs. Series must all have one value per epoch; NaN (a diverged run) leaves a gap.
+ * epochs. Takes fit's `History` or any record of per-epoch series (`train.HistoryLike`): a key
+ * `valX` or `val_x` is the validation curve of metric `x`; `epoch` defaults to 1..n; empty
+ * series and `msPerStep` are left out. Series must all have one value per epoch; NaN (a
+ * diverged run) leaves a gap.
  *
  * @example
- * const plot = await learningCurves({ loss: [0.9, 0.5, 0.4], valLoss: [1, 0.6, 0.55],
+ * const plot = await learningCurvesPlot({ loss: [0.9, 0.5, 0.4], valLoss: [1, 0.6, 0.55],
  *   accuracy: [0.7, 0.85, 0.9], valAccuracy: [0.68, 0.8, 0.84] }, { title: "MNIST MLP" });
  * await savePlot(plot, "runs/mlp/curves");
  */
-export async function learningCurves(history: History, options: LearningCurvesOptions = {}): Promise<Plot> {
+export async function learningCurvesPlot(history: HistoryLike, options: LearningCurvesOptions = {}): Promise<Plot> {
   const { title, metrics, panelWidth = 320, panelHeight = 220 } = options;
   if (history === null || typeof history !== "object")
     throw new Error(`${WHERE}: history must be an object of metric series, got ${String(history)}`);

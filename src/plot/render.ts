@@ -69,7 +69,7 @@ export interface PngOptions {
  * Rasterize a plot to PNG bytes with resvg, using the system fonts (plus `fontFiles`).
  *
  * @example
- * const png = await renderPng(await learningCurves(history), { scale: 1 });
+ * const png = await renderPng(await learningCurvesPlot(history), { scale: 1 });
  */
 export async function renderPng(plot: Plot, options: PngOptions = {}): Promise<Uint8Array> {
   const { scale = 2, fontFiles = [] } = options;
@@ -94,7 +94,7 @@ export interface SavedPlot {
  * `.svg` or `.png` (either way both files are written) or have no extension.
  *
  * @example
- * await savePlot(await learningCurves(history), "runs/mnist/curves"); // curves.svg + curves.png
+ * await savePlot(await learningCurvesPlot(history), "runs/mnist/curves"); // curves.svg + curves.png
  */
 export async function savePlot(plot: Plot, path: string, options: PngOptions = {}): Promise<SavedPlot> {
   const base = path.replace(/\.(svg|png)$/i, "");

@@ -1,18 +1,9 @@
-export {
-  fit,
-  evaluate,
-  predict,
-  earlyStopping,
-  checkpoint,
-  toTensor,
-  type FitOptions,
-  type FitResult,
-  type History,
-  type EpochLogs,
-  type Callback,
-  type Trainable,
-  type LossFn,
-  type Metric,
-} from "./fit.js";
-export { makeProgress, isInteractive, type ProgressMode, type Progress } from "./progress.js";
-export { makeTrainStep, type TrainStep, type StepResult, type StepModel } from "./step.js";
+// shapeflow/train: the training loop (fit), evaluation and prediction, callbacks, progress.
+export { fit, type FitOptions, type FitResult } from "./fit.js";
+export { evaluate, predict, type EvaluateOptions, type PredictOptions } from "./evaluate.js";
+export { earlyStopping, checkpoint, type Callback, type EarlyStoppingOptions, type CheckpointOptions } from "./callbacks.js";
+export type { History, HistoryLike, EpochLogs } from "./history.js";
+export type { Metric, Scores } from "./metrics.js";
+export { toTensor, type Trainable, type StepModel, type LossFn } from "./model.js";
+export { makeProgress, isInteractive, type ProgressMode, type ProgressOptions, type Progress } from "./progress.js";
+export { makeTrainStep, type TrainStep, type StepResult } from "./step.js";

@@ -15,10 +15,21 @@ export function isInteractive(): boolean {
 /** `"bar"` on a TTY, `"lines"` otherwise (one line per epoch), or `"silent"`. */
 export type ProgressMode = "bar" | "lines" | "silent";
 
-export function makeProgress(
-  mode: ProgressMode = isInteractive() ? "bar" : "lines",
-  write: (s: string) => void = (s) => process.stdout.write(s),
-): Progress {
+export interface ProgressOptions {
+  /** Default `"bar"` when `isInteractive()`, else `"lines"`. */
+  mode?: ProgressMode;
+  /** Where epoch lines go (default stdout); the live bar itself draws on stderr (cli-progress). */
+  write?: (s: string) => void;
+}
+
+/**
+ * The progress reporter fit uses: a live bar, one line per epoch, or nothing.
+ * ```ts
+ * const progress = makeProgress({ mode: "lines", write: (s) => void log.push(s) });
+ * ```
+ */
+export function makeProgress(options: ProgressOptions = {}): Progress {
+  const { mode = isInteractive() ? "bar" : "lines", write = (s: string) => process.stdout.write(s) } = options;
   if (mode === "silent") return { startEpoch() {}, step() {}, endEpoch() {}, stop() {} };
   if (mode === "lines") {
     let header = "";

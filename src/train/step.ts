@@ -4,10 +4,7 @@ import { jit, valueAndGrad, type Jitted, add, sum } from "../core/index.js";
 import { applyUpdates, type GradientTransformation } from "../optim/index.js";
 import type { Key } from "../random/index.js";
 import { leaves } from "../tree/index.js";
-
-export interface StepModel<P, St> {
-  applyWithState(params: P, state: St, x: any, ctx?: { training?: boolean; key?: Key }): [any, St];
-}
+import type { LossFn, StepModel } from "./model.js";
 
 export interface StepResult<P, St> {
   loss: Tensor<[]>;
@@ -30,20 +27,17 @@ export type TrainStep<P, St> = Jitted<(params: P, optState: unknown, state: St, 
  * const r = step(params, optState, state, x, y, key);
  * ```
  */
-export function makeTrainStep<P, St>(
-  model: StepModel<P, St>,
-  loss: (output: any, target: any) => Tensor<[]>,
-  optimizer: GradientTransformation,
-): TrainStep<P, St> {
+export function makeTrainStep<P, St>(model: StepModel<P, St>, loss: LossFn, optimizer: GradientTransformation): TrainStep<P, St> {
   return jit((params: P, optState: unknown, state: St, x: AnyTensor, y: AnyTensor, key: Key): StepResult<P, St> => {
-    const objective = (p: P) => {
+    const objective = (p: P): [Tensor<[]>, { out: AnyTensor; state: St }] => {
       const [out, newState] = model.applyWithState(p, state, x, { training: true, key });
-      return [loss(out, y), { out, state: newState }] as [Tensor<[]>, { out: AnyTensor; state: St }];
+      return [loss(out, y), { out, state: newState }];
     };
     const [[l, aux], grads] = valueAndGrad(objective, { hasAux: true })(params);
     const [updates, nextOpt] = optimizer.update(grads, optState, params);
     const next = applyUpdates(params, updates);
-    const probe = leaves(next).reduce<AnyTensor>((acc, p) => add(acc, sum(p)), sum(l)) as unknown as Tensor<[]>;
+    // NOTE: core's surface is untyped (AnyTensor); a sum of scalars is a scalar.
+    const probe = leaves(next).reduce<AnyTensor>((acc, p) => add(acc, sum(p)), sum(l)) as Tensor<[]>;
     return { loss: l, params: next, optState: nextOpt, state: aux.state, out: aux.out, probe };
   });
 }
