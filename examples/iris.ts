@@ -49,7 +49,10 @@ const single = await run(fitSet, test, { validation, seed: 0 });
 console.log(
   `Iris: held-out test accuracy ${single.score.accuracy!.toFixed(4)}, loss ${single.score.loss.toFixed(4)} (${test.x.shape[0]} flowers, one split), ${epochs} epochs, ${elapsed()}`,
 );
-await plot.savePlot(await plot.learningCurvesPlot(single.result.history, { title: "Iris 4-10-10-3, Adam 0.01" }), "out/iris-learning-curves");
+await plot.savePlot(
+  await plot.learningCurvesPlot(single.result.history, { title: "Iris 4-10-10-3, Adam 0.01" }),
+  "out/iris-learning-curves",
+);
 const scores = train.predict({ model, params: single.result.params, x: single.test.x });
 const labels = train.toTensor(single.test.y);
 const matrix = losses.confusionMatrix(scores, labels);

@@ -3,7 +3,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, test } from "vitest";
 import { sirEpidemic, twoSpirals } from "../src/data/index.js";
-import { confusionMatrixPlot, decisionBoundaryPlot, learningCurvesPlot, linePlot, renderPng, savePlot, type Plot } from "../src/plot/index.js";
+import {
+  confusionMatrixPlot,
+  decisionBoundaryPlot,
+  learningCurvesPlot,
+  linePlot,
+  renderPng,
+  savePlot,
+  type Plot,
+} from "../src/plot/index.js";
 import type { History } from "../src/train/index.js";
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -56,7 +64,9 @@ test("learningCurvesPlot: bad histories fail with clear messages", async () => {
   await expect(learningCurvesPlot({ loss: [1, 2, 3], valLoss: [1, 2] })).rejects.toThrow(
     'learningCurvesPlot: series "valLoss" has 2 values but "loss" has 3',
   );
-  await expect(learningCurvesPlot({ epoch: [1, 2], loss: [1, 2, 3] })).rejects.toThrow('learningCurvesPlot: epoch has 2 values but "loss" has 3');
+  await expect(learningCurvesPlot({ epoch: [1, 2], loss: [1, 2, 3] })).rejects.toThrow(
+    'learningCurvesPlot: epoch has 2 values but "loss" has 3',
+  );
   await expect(learningCurvesPlot(history, { metrics: ["f1"] })).rejects.toThrow(
     'learningCurvesPlot: metric "f1" is not in the history (it has loss, accuracy)',
   );
