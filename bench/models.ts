@@ -4,7 +4,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { nn, optim, losses, random, tensor, tree } from "../src/index.js";
 import type { AnyTensor } from "../src/tensor/index.js";
-import { makeTrainStep } from "../src/train/step.js";
+import { makeTrainStep } from "../src/train/index.js";
 import { time, type Timing } from "./harness.js";
 
 interface Case {

@@ -41,10 +41,16 @@ const w = params.w.item(),
 // the least-squares optimum, for comparison (closed form on the host)
 let mx = 0,
   my = 0;
-for (let i = 0; i < 200; i++) ((mx += ds.x.data[i] / 200), (my += ds.y.data[i] / 200));
+for (let i = 0; i < 200; i++) {
+  mx += ds.x.data[i] / 200;
+  my += ds.y.data[i] / 200;
+}
 let sxy = 0,
   sxx = 0;
-for (let i = 0; i < 200; i++) ((sxy += (ds.x.data[i] - mx) * (ds.y.data[i] - my)), (sxx += (ds.x.data[i] - mx) ** 2));
+for (let i = 0; i < 200; i++) {
+  sxy += (ds.x.data[i] - mx) * (ds.y.data[i] - my);
+  sxx += (ds.x.data[i] - mx) ** 2;
+}
 const olsW = sxy / sxx,
   olsB = my - olsW * mx;
 console.log(`least squares (closed form): slope ${olsW.toFixed(4)}, intercept ${olsB.toFixed(4)}`);

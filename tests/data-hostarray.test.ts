@@ -20,7 +20,7 @@ test("hostArray flattens nested arrays row-major", () => {
     [3, 2, 1],
   );
   expect(Array.from(x.data)).toEqual([1, 2, 3, 4, 5, 6]);
-  const y = hostArray([0, 2, 1], [3], "int32");
+  const y = hostArray([0, 2, 1], [3], { dtype: "int32" });
   expect(y.data).toBeInstanceOf(Int32Array);
 });
 
@@ -47,12 +47,12 @@ test("hostArray rejects non-finite values naming the first bad index, unless all
     "hostArray: value at index 2 is NaN (pass { allowNonFinite: true } to keep NaN and Infinity)",
   );
   expect(() => hostArray(Float32Array.of(0, -Infinity), [2])).toThrow("hostArray: value at index 1 is -Infinity");
-  const kept = hostArray([0, Number.NaN], [2], "float32", { allowNonFinite: true });
+  const kept = hostArray([0, Number.NaN], [2], { dtype: "float32", allowNonFinite: true });
   expect(Number.isNaN(kept.data[1])).toBe(true);
 });
 
 test("hostArray checks int32 values and shapes", () => {
-  expect(() => hostArray([0, 2.5], [2], "int32")).toThrow("hostArray: int32 value at index 1 is 2.5, not an integer");
+  expect(() => hostArray([0, 2.5], [2], { dtype: "int32" })).toThrow("hostArray: int32 value at index 1 is 2.5, not an integer");
   expect(() => hostArray([0, 1], [2, -1])).toThrow(
     "hostArray: shape [2, -1] has an invalid dim -1 at axis 1 (dims are non-negative integers)",
   );

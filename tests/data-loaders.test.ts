@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, test } from "vitest";
-import { labelCounts, loadIris, loadMnist, MNIST_COUNT } from "../src/data/index.js";
-import { mnistDigitsDir, parseDigitFile } from "../src/data/mnist.js";
+import { internal, labelCounts, loadIris, loadMnist, MNIST_COUNT } from "../src/data/index.js";
+
+const { mnistDigitsDir, parseDigitFile } = internal;
 
 test("loadMnist: 10,000 real digits, [N, 28, 28, 1] float32 in [0, 1], labels 0..9", () => {
   const start = performance.now();

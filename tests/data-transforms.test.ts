@@ -27,7 +27,7 @@ function indexed(n: number) {
     hostArray(
       Int32Array.from({ length: n }, (_, i) => i % 3),
       [n],
-      "int32",
+      { dtype: "int32" },
     ),
   );
 }
@@ -144,7 +144,7 @@ test("normalizeL2 scales each sample to unit norm", () => {
 });
 
 test("oneHot: rows, and out-of-range labels named by index and value", () => {
-  const rows = oneHot(hostArray([2, 0, 1], [3], "int32"), 3);
+  const rows = oneHot(hostArray([2, 0, 1], [3], { dtype: "int32" }), 3);
   expect(rows.shape).toEqual([3, 3]);
   expect(Array.from(rows.data)).toEqual([0, 0, 1, 1, 0, 0, 0, 1, 0]);
   expect(() => oneHot([0, 1, 9, 12], 10)).toThrow("oneHot: label at index 3 is 12, outside 0..9 (depth 10)");

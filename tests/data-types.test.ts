@@ -4,7 +4,7 @@ import { batches, hostArray, loadIris, loadMnist, oneHot, sineWaves, trainTestSp
 
 test("shapes and dtypes are carried in the types", () => {
   expectTypeOf(hostArray([1, 2, 3, 4], [2, 2])).toEqualTypeOf<HostArray<readonly [2, 2], "float32">>();
-  expectTypeOf(hostArray([1, 2], [2], "int32").data).toEqualTypeOf<Int32Array>();
+  expectTypeOf(hostArray([1, 2], [2], { dtype: "int32" }).data).toEqualTypeOf<Int32Array>();
   const mnist = loadMnist({ limit: 10 });
   expectTypeOf(mnist.x.shape).toEqualTypeOf<[number, 28, 28, 1]>();
   expectTypeOf(mnist.y.data).toEqualTypeOf<Int32Array>();

@@ -4,8 +4,8 @@ import { describe, expect, test } from "vitest";
 import { liveTensors } from "../src/backend/index.js";
 import { jit, vmap } from "../src/core/index.js";
 import { tensor, type AnyTensor } from "../src/tensor/index.js";
-import { erf, erfinv, TRUNCATED_STD_2 } from "../src/random/math.js";
 import {
+  TRUNCATED_STD_2,
   bernoulli,
   categorical,
   gumbel,
@@ -17,8 +17,11 @@ import {
   splitStacked,
   truncatedNormal,
   uniform,
+  internal,
   type Key,
 } from "../src/random/index.js";
+
+const { erf, erfinv } = internal;
 
 const N = 100_000;
 
@@ -195,12 +198,12 @@ describe("truncatedNormal", () => {
 describe("bernoulli", () => {
   test("frequency p; bool by default, float32 0/1 on request (same draws)", () => {
     withKey(8, (k) => {
-      const b = bernoulli(k, 0.3, [N]);
+      const b = bernoulli(k, [N], { p: 0.3 });
       expect(b.dtype).toBe("bool");
       const xs = values(b);
       const freq = xs.reduce((s, x) => s + x, 0) / N;
       expect(Math.abs(freq - 0.3)).toBeLessThan(5 * Math.sqrt(0.21 / N));
-      const f = bernoulli(k, 0.3, [N], "float32");
+      const f = bernoulli(k, [N], { p: 0.3, dtype: "float32" });
       expect(f.dtype).toBe("float32");
       expect(values(f)).toEqual(xs);
     });
@@ -208,8 +211,9 @@ describe("bernoulli", () => {
 
   test("odd sizes work and a smaller draw is a prefix of a larger one", () => {
     withKey(21, (k) => {
-      const long = values(bernoulli(k, 0.5, [10, 10]));
-      expect(values(bernoulli(k, 0.5, [7]))).toEqual(long.slice(0, 7));
+      const long = values(bernoulli(k, [10, 10], { p: 0.5 }));
+      expect(values(bernoulli(k, [7], { p: 0.5 }))).toEqual(long.slice(0, 7));
+      expect(values(bernoulli(k, [7]))).toEqual(long.slice(0, 7)); // p defaults to 0.5
       // the two words of a block are not copies of each other
       expect(long.filter((x, i) => i % 2 === 0 && x !== long[i + 1]).length).toBeGreaterThan(10);
     });
@@ -217,8 +221,8 @@ describe("bernoulli", () => {
 
   test("p = 0 never and p = 1 always", () => {
     withKey(9, (k) => {
-      expect(values(bernoulli(k, 0, [1000])).every((x) => x === 0)).toBe(true);
-      expect(values(bernoulli(k, 1, [1000])).every((x) => x === 1)).toBe(true);
+      expect(values(bernoulli(k, [1000], { p: 0 })).every((x) => x === 0)).toBe(true);
+      expect(values(bernoulli(k, [1000], { p: 1 })).every((x) => x === 1)).toBe(true);
     });
   });
 });
@@ -399,9 +403,12 @@ describe("shapes and errors", () => {
         [() => normal(k, [2], { std: -1 }), "normal: std must be non-negative, got -1"],
         [() => truncatedNormal(k, [2], { lower: 1, upper: -1 }), "truncatedNormal: lower must be less than upper, got lower=1, upper=-1"],
         [() => truncatedNormal(k, [2], { std: 0 }), "truncatedNormal: std must be positive, got 0"],
-        [() => bernoulli(k, 1.5, [2]), "bernoulli: p must be in [0, 1], got the number 1.5"],
-        [() => bernoulli(k, NaN, [2]), "bernoulli: p must be in [0, 1], got the number NaN"],
-        [() => bernoulli(k, 0.5, [2], "int32" as never), 'bernoulli: dtype must be "bool" or "float32", got the string "int32"'],
+        [() => bernoulli(k, [2], { p: 1.5 }), "bernoulli: p must be in [0, 1], got the number 1.5"],
+        [() => bernoulli(k, [2], { p: NaN }), "bernoulli: p must be in [0, 1], got the number NaN"],
+        [
+          () => bernoulli(k, [2], { p: 0.5, dtype: "int32" as never }),
+          'bernoulli: dtype must be "bool" or "float32", got the string "int32"',
+        ],
         [() => randint(k, [2], { min: 0, max: 0.5 }), "randint: max must be an integer in [-2^31, 2^31], got the number 0.5"],
         [() => randint(k, [2], { min: 3, max: 3 }), "randint: min must be less than max, got min=3, max=3"],
         [() => permutation(k, -2), "permutation: n must be a non-negative integer, got the number -2"],

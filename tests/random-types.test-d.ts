@@ -26,8 +26,8 @@ declare const k: Key;
 const n = normal(k, [3, 4]);
 const u = uniform(k, [784, 500], { min: -1, max: 1 });
 const t = truncatedNormal(k, [5]);
-const b = bernoulli(k, 0.5, [128, 500]);
-const bf = bernoulli(k, 0.5, [128, 500], "float32");
+const b = bernoulli(k, [128, 500], { p: 0.5 });
+const bf = bernoulli(k, [128, 500], { p: 0.5, dtype: "float32" });
 const c = categorical(k, logits);
 const c2 = categorical(k, logits, [7, 3]);
 const p = permutation(k, 60);
@@ -72,6 +72,6 @@ const [, , third] = split(k);
 // @ts-expect-error foldIn data is an integer or an int32 scalar
 foldIn(k, n);
 // @ts-expect-error p is a number
-bernoulli(k, n, [2]);
+bernoulli(k, [2], { p: n });
 export { third };
 export const kk: Key = key(0);

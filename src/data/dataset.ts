@@ -25,7 +25,7 @@ export type ResizedDataset<T extends Dataset> =
  * Pair inputs and targets, checking that they have the same number of samples.
  *
  * @example
- * const ds = dataset(hostArray([[0, 0], [1, 1]], [2, 2]), hostArray([0, 1], [2], "int32"));
+ * const ds = dataset(hostArray([[0, 0], [1, 1]], [2, 2]), hostArray([0, 1], [2], { dtype: "int32" }));
  */
 export function dataset<XS extends HostShape, YS extends HostShape, XD extends HostDType, YD extends HostDType>(
   x: HostArray<XS, XD>,
@@ -48,5 +48,5 @@ export function checkDataset(ds: Dataset, where: string): number {
 
 /** Rebuild a data set from new x and y, keeping its class names. */
 export function withArrays<T extends Dataset>(ds: T, x: HostArray, y: HostArray): ResizedDataset<T> {
-  return (ds.classNames === undefined ? { x, y } : { x, y, classNames: ds.classNames }) as unknown as ResizedDataset<T>;
+  return (ds.classNames === undefined ? { x, y } : { x, y, classNames: ds.classNames }) as ResizedDataset<T>;
 }

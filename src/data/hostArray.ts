@@ -32,7 +32,9 @@ export type WithSampleCount<S extends HostShape> = S extends readonly [number, .
 /** Nested JS arrays of numbers, any depth (`[[1, 2], [3, 4]]`). */
 export type NestedNumbers = number | readonly NestedNumbers[];
 
-export interface HostArrayOptions {
+export interface HostArrayOptions<D extends HostDType = HostDType> {
+  /** Default `"int32"` for an Int32Array, `"float32"` otherwise. */
+  dtype?: D;
   /** Keep NaN and ±Infinity instead of rejecting them. Default false: a non-finite input is almost always a bug upstream. */
   allowNonFinite?: boolean;
 }
@@ -89,17 +91,16 @@ function isNested(data: unknown): data is readonly NestedNumbers[] {
  *
  * @example
  * const x = hostArray([[1, 2], [3, 4], [5, 6]], [3, 2] as const); // HostArray<readonly [3, 2], "float32">
- * const y = hostArray([0, 1, 1], [3], "int32");
+ * const y = hostArray([0, 1, 1], [3], { dtype: "int32" });
  * hostArray(new Float32Array(7000), [10, 784]); // throws: shape [10, 784] needs 7840 values, got 7000
  */
 export function hostArray<const S extends HostShape, D extends HostDType = "float32">(
   data: Float32Array | Int32Array | ArrayLike<number> | readonly NestedNumbers[],
   shape: S,
-  dtype?: D,
-  options: HostArrayOptions = {},
+  options: HostArrayOptions<D> = {},
 ): HostArray<S, D> {
   checkShape(shape, "hostArray");
-  const resolvedDtype = (dtype ?? (data instanceof Int32Array ? "int32" : "float32")) as D;
+  const resolvedDtype = (options.dtype ?? (data instanceof Int32Array ? "int32" : "float32")) as D;
   if (resolvedDtype !== "float32" && resolvedDtype !== "int32") {
     throw new Error(`hostArray: dtype must be "float32" or "int32", got ${JSON.stringify(resolvedDtype)}`);
   }
@@ -182,7 +183,7 @@ export function takeSamples<S extends HostShape, D extends HostDType>(
     }
     out.set(array.data.subarray(index * size, (index + 1) * size), i * size);
   }
-  return { data: out, shape: [indices.length, ...array.shape.slice(1)] as unknown as WithSampleCount<S>, dtype: array.dtype };
+  return { data: out, shape: [indices.length, ...array.shape.slice(1)] as WithSampleCount<S>, dtype: array.dtype };
 }
 
 /**
@@ -200,7 +201,7 @@ export function sliceSamples<S extends HostShape, D extends HostDType>(
   const size = sampleSize(array);
   return {
     data: array.data.subarray(start * size, end * size) as DataFor<D>,
-    shape: [end - start, ...array.shape.slice(1)] as unknown as WithSampleCount<S>,
+    shape: [end - start, ...array.shape.slice(1)] as WithSampleCount<S>,
     dtype: array.dtype,
   };
 }

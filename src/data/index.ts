@@ -34,3 +34,10 @@ export { shuffle, takeDataset, trainTestSplit, validationSplit, type TrainTestSp
 export { batches, batchCount, type BatchesOptions } from "./batches.js";
 export { fitStandardize, standardize, standardizeSplits, normalizeL2, oneHot, labelCounts, type StandardizeStats } from "./transforms.js";
 export { augment, type AugmentOptions } from "./augment.js";
+
+import { mnistDigitsDir, parseDigitFile } from "./mnist.js";
+/**
+ * Not public API: kept only so tests/data-loaders can check MNIST's fast byte parser against
+ * JSON.parse on a real file and on its fallback path, which `loadMnist` never shows.
+ */
+export const internal = { parseDigitFile, mnistDigitsDir } as const;

@@ -104,7 +104,7 @@ export function normalizeL2<S extends HostShape>(x: HostArray<S>): HostArray<S, 
  * One-hot rows from integer labels: `[N]` → `[N, depth]` float32.
  *
  * @example
- * oneHot(hostArray([2, 0], [2], "int32"), 3); // [[0, 0, 1], [1, 0, 0]]
+ * oneHot(hostArray([2, 0], [2], { dtype: "int32" }), 3); // [[0, 0, 1], [1, 0, 0]]
  */
 export function oneHot<D extends number>(labels: HostArray | ArrayLike<number>, depth: D): HostArray<[number, D], "float32"> {
   if (!Number.isInteger(depth) || depth <= 0) throw new Error(`oneHot: depth must be a positive integer, got ${depth}`);

@@ -49,7 +49,7 @@ export function key(seed: number): Key {
     throw new Error(`key: seed must be an integer in [-(2^53 - 1), 2^53 - 1], got ${describe(seed)}`);
   }
   const [hi, lo] = seedWords(seed);
-  return new Concrete(tf.tensor1d([hi | 0, lo | 0], "int32")) as unknown as Key;
+  return new Concrete<[2], "int32">(tf.tensor1d([hi | 0, lo | 0], "int32"));
 }
 
 /**
@@ -64,7 +64,7 @@ export function keyFromData(words: readonly [number, number]): Key {
     throw new Error(
       `keyFromData: expected two uint32 words [hi, lo], got ${Array.isArray(words) ? `[${words.join(", ")}]` : describe(words)}`,
     );
-  return new Concrete(tf.tensor1d([words[0] | 0, words[1] | 0], "int32")) as unknown as Key;
+  return new Concrete<[2], "int32">(tf.tensor1d([words[0] | 0, words[1] | 0], "int32"));
 }
 
 /** The two words of a concrete key as uint32 numbers (comparable with JAX's `key_data`). */
@@ -91,7 +91,7 @@ export function split<const N extends number = 2>(k: Key, n?: N): Keys<N> {
   checkKey("split", k);
   const count = n ?? 2;
   checkCount("split", count);
-  return Array.from({ length: count }, (_, i) => bind(randomP, [k], { kind: "foldIn", shape: [2], data: i })) as unknown as Keys<N>;
+  return Array.from({ length: count }, (_, i) => bind(randomP, [k], { kind: "foldIn", shape: [2], data: i })) as Keys<N>;
 }
 
 /**
@@ -103,7 +103,7 @@ export function split<const N extends number = 2>(k: Key, n?: N): Keys<N> {
 export function splitStacked<const N extends number>(k: Key, n: N): Tensor<[N, 2], "int32"> {
   checkKey("splitStacked", k);
   checkCount("splitStacked", n);
-  return bind(randomP, [k], { kind: "split", shape: [n, 2] }) as unknown as Tensor<[N, 2], "int32">;
+  return bind(randomP, [k], { kind: "split", shape: [n, 2] }) as Tensor<[N, 2], "int32">;
 }
 
 /**
@@ -119,10 +119,10 @@ export function foldIn(k: Key, data: number | Tensor<[], "int32">): Key {
     if (data.dtype !== "int32" || data.shape.length !== 0) {
       throw new Error(`foldIn: data must be an integer or an int32 scalar tensor, got ${data.toString()}`);
     }
-    return bind(foldInTensorP, [k, data], {}) as unknown as Key;
+    return bind(foldInTensorP, [k, data], {}) as Key;
   }
   if (typeof data !== "number" || !Number.isInteger(data) || data < -2147483648 || data > 0xffffffff) {
     throw new Error(`foldIn: data must be an integer in [-2^31, 2^32), got ${describe(data)}`);
   }
-  return bind(randomP, [k], { kind: "foldIn", shape: [2], data: data | 0 }) as unknown as Key;
+  return bind(randomP, [k], { kind: "foldIn", shape: [2], data: data | 0 }) as Key;
 }

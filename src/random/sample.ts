@@ -29,6 +29,8 @@ function checkFinite(op: string, name: string, v: unknown): asserts v is number 
   if (typeof v !== "number" || !Number.isFinite(v)) throw new Error(`${op}: ${name} must be a finite number, got ${describe(v)}`);
 }
 
+// NOTE: core's op surface is untyped (AnyTensor); each sampler's return type states the shape and
+// dtype its params produce (the `random` primitive's shape rule computes the same at run time).
 function draw(op: string, k: unknown, p: RandomParams): AnyTensor {
   checkKey(op, k);
   // a copy: jit keeps params in its graph, and the caller may reuse the shape array
@@ -47,7 +49,7 @@ export function uniform<const S extends readonly number[]>(k: Key, shape: S, opt
   checkFinite("uniform", "min", min);
   checkFinite("uniform", "max", max);
   if (!(min < max)) throw new Error(`uniform: min must be less than max, got min=${min}, max=${max}`);
-  return draw("uniform", k, { kind: "uniform", shape, min, max }) as unknown as Tensor<Dims<S>>;
+  return draw("uniform", k, { kind: "uniform", shape, min, max }) as Tensor<Dims<S>>;
 }
 
 /**
@@ -63,7 +65,7 @@ export function normal<const S extends readonly number[]>(k: Key, shape: S, opts
   checkFinite("normal", "mean", mean);
   checkFinite("normal", "std", std);
   if (std < 0) throw new Error(`normal: std must be non-negative, got ${std}`);
-  return draw("normal", k, { kind: "normal", shape, mean, std }) as unknown as Tensor<Dims<S>>;
+  return draw("normal", k, { kind: "normal", shape, mean, std }) as Tensor<Dims<S>>;
 }
 
 /**
@@ -91,28 +93,34 @@ export function truncatedNormal<const S extends readonly number[]>(
   checkFinite("truncatedNormal", "mean", mean);
   checkFinite("truncatedNormal", "std", std);
   if (!(std > 0)) throw new Error(`truncatedNormal: std must be positive, got ${std}`);
-  return draw("truncatedNormal", k, { kind: "truncatedNormal", shape, lower, upper, mean, std }) as unknown as Tensor<Dims<S>>;
+  return draw("truncatedNormal", k, { kind: "truncatedNormal", shape, lower, upper, mean, std }) as Tensor<Dims<S>>;
+}
+
+export interface BernoulliOptions<D extends "bool" | "float32" = "bool" | "float32"> {
+  /** Probability of true (1), in [0, 1]. Default 0.5. */
+  p?: number;
+  /** `"bool"` (default, as JAX) or `"float32"` 0/1 (handy for a dropout mask). */
+  dtype?: D;
 }
 
 /**
- * True with probability `p`: a bool tensor (as JAX), or float32 0/1 with `dtype: "float32"`
- * (handy for a dropout mask). 32 random bits per sample.
+ * True with probability `p` (default 0.5): a bool tensor (as JAX), or float32 0/1 with
+ * `dtype: "float32"` (handy for a dropout mask). 32 random bits per sample.
  * ```ts
- * const keep = bernoulli(key(1), 0.9, [128, 500]);               // Tensor<[128, 500], "bool">
- * const mask = bernoulli(key(1), 0.9, [128, 500], "float32");    // Tensor<[128, 500]>
+ * const keep = bernoulli(key(1), [128, 500], { p: 0.9 });                     // Tensor<[128, 500], "bool">
+ * const mask = bernoulli(key(1), [128, 500], { p: 0.9, dtype: "float32" });   // Tensor<[128, 500]>
  * ```
  */
 export function bernoulli<const S extends readonly number[], D extends "bool" | "float32" = "bool">(
   k: Key,
-  p: number,
   shape: S,
-  dtype?: D,
+  opts: BernoulliOptions<D> = {},
 ): Tensor<Dims<S>, D> {
+  const { p = 0.5, dtype = "bool" } = opts;
   if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new Error(`bernoulli: p must be in [0, 1], got ${describe(p)}`);
   checkShape("bernoulli", shape);
-  const dt = dtype ?? "bool";
-  if (dt !== "bool" && dt !== "float32") throw new Error(`bernoulli: dtype must be "bool" or "float32", got ${describe(dt)}`);
-  return draw("bernoulli", k, { kind: "bernoulli", shape, p, dtype: dt }) as unknown as Tensor<Dims<S>, D>;
+  if (dtype !== "bool" && dtype !== "float32") throw new Error(`bernoulli: dtype must be "bool" or "float32", got ${describe(dtype)}`);
+  return draw("bernoulli", k, { kind: "bernoulli", shape, p, dtype }) as Tensor<Dims<S>, D>;
 }
 
 /**
@@ -137,7 +145,7 @@ export function randint<const S extends readonly number[]>(
     }
   }
   if (!(min < max)) throw new Error(`randint: min must be less than max, got min=${min}, max=${max}`);
-  return draw("randint", k, { kind: "randint", shape, min, max }) as unknown as Tensor<Dims<S>, "int32">;
+  return draw("randint", k, { kind: "randint", shape, min, max }) as Tensor<Dims<S>, "int32">;
 }
 
 /**
@@ -146,7 +154,7 @@ export function randint<const S extends readonly number[]>(
  */
 export function bits<const S extends readonly number[]>(k: Key, shape: S): Tensor<Dims<S>, "int32"> {
   checkShape("bits", shape);
-  return draw("bits", k, { kind: "bits", shape }) as unknown as Tensor<Dims<S>, "int32">;
+  return draw("bits", k, { kind: "bits", shape }) as Tensor<Dims<S>, "int32">;
 }
 
 /**
@@ -157,7 +165,7 @@ export function bits<const S extends readonly number[]>(k: Key, shape: S): Tenso
  */
 export function gumbel<const S extends readonly number[]>(k: Key, shape: S): Tensor<Dims<S>> {
   checkShape("gumbel", shape);
-  return draw("gumbel", k, { kind: "gumbel", shape }) as unknown as Tensor<Dims<S>>;
+  return draw("gumbel", k, { kind: "gumbel", shape }) as Tensor<Dims<S>>;
 }
 
 type DropLast<L extends Shape> = L extends readonly [...infer Init extends Shape, unknown] ? Init : Shape;
@@ -211,7 +219,7 @@ export function permutation<const N extends number>(k: Key, n: N): Tensor<[N], "
   if (typeof n !== "number" || !Number.isInteger(n) || n < 0 || n >= MAX_SIZE) {
     throw new Error(`permutation: n must be a non-negative integer, got ${describe(n)}`);
   }
-  return draw("permutation", k, { kind: "permutation", shape: [n] }) as unknown as Tensor<[N], "int32">;
+  return draw("permutation", k, { kind: "permutation", shape: [n] }) as Tensor<[N], "int32">;
 }
 
 /**
@@ -227,5 +235,5 @@ export function orthogonal<const S extends readonly number[]>(k: Key, shape: S, 
   checkShape("orthogonal", shape);
   if (shape.length < 2) throw new Error(`orthogonal: shape must have rank >= 2, got ${formatShape(shape)}`);
   checkFinite("orthogonal", "gain", gain);
-  return draw("orthogonal", k, { kind: "orthogonal", shape, gain }) as unknown as Tensor<Dims<S>>;
+  return draw("orthogonal", k, { kind: "orthogonal", shape, gain }) as Tensor<Dims<S>>;
 }

@@ -37,7 +37,7 @@ export function dropout<const R extends number>(rate: R & RateCheck<R>) {
     apply(_p, x, ctx) {
       if (!ctx.training || rate === 0) return x;
       if (ctx.key === undefined) throw new Error(`${name}: training mode needs a PRNG key ({ training: true, key })`);
-      return mul(x, mul(bernoulli(ctx.key, 1 - rate, x.shape, "float32"), 1 / (1 - rate)));
+      return mul(x, mul(bernoulli(ctx.key, x.shape, { p: 1 - rate, dtype: "float32" }), 1 / (1 - rate)));
     },
   });
 }
