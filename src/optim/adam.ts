@@ -26,6 +26,15 @@ export interface AdamOptions {
   epsRoot?: number;
 }
 
+/** b1, b2 and eps with their defaults (0.9, 0.999, 1e-8: the same for Adam and Adamax), checked. */
+function momentOptions(op: string, opts: AdamOptions): Required<Omit<AdamOptions, "epsRoot">> {
+  const { b1 = 0.9, b2 = 0.999, eps = 1e-8 } = opts;
+  checkDecayRate(op, "b1", b1);
+  checkDecayRate(op, "b2", b2);
+  checkNonNegative(op, "eps", eps);
+  return { b1, b2, eps };
+}
+
 /** `1 - decay^count`: divide a moment by it to undo its bias towards 0 (`count` is 1 at the first step). */
 function biasCorrection(decay: number, count: AnyTensor): AnyTensor {
   return sub(1, pow(asTensor(decay), count));
@@ -39,10 +48,8 @@ function biasCorrection(decay: number, count: AnyTensor): AnyTensor {
  * ```
  */
 export function scaleByAdam(opts: AdamOptions = {}): GradientTransformation<ScaleByAdamFamily> {
-  const { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0 } = opts;
-  checkDecayRate("scaleByAdam", "b1", b1);
-  checkDecayRate("scaleByAdam", "b2", b2);
-  checkNonNegative("scaleByAdam", "eps", eps);
+  const { b1, b2, eps } = momentOptions("scaleByAdam", opts);
+  const epsRoot = opts.epsRoot ?? 0;
   checkNonNegative("scaleByAdam", "epsRoot", epsRoot);
   return leafwiseTransformation("scaleByAdam", {
     initial: { mu: 0, nu: 0 },
@@ -80,10 +87,7 @@ export type AdamaxOptions = Omit<AdamOptions, "epsRoot">;
  * ```
  */
 export function scaleByAdamax(opts: AdamaxOptions = {}): GradientTransformation<ScaleByAdamaxFamily> {
-  const { b1 = 0.9, b2 = 0.999, eps = 1e-8 } = opts;
-  checkDecayRate("scaleByAdamax", "b1", b1);
-  checkDecayRate("scaleByAdamax", "b2", b2);
-  checkNonNegative("scaleByAdamax", "eps", eps);
+  const { b1, b2, eps } = momentOptions("scaleByAdamax", opts);
   return leafwiseTransformation("scaleByAdamax", {
     initial: { mu: 0, nu: 0 },
     counted: true,
