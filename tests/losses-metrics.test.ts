@@ -50,6 +50,29 @@ describe("metrics", () => {
     tree.dispose([probs, logits, y]);
   });
 
+  test("with binary scores, float labels in [0, 1] are soft binary labels: class 1 above 0.5", () => {
+    const probs = tensor([0.9, 0.4, 0.6, 0.1, 0.7], [5]); // predicted 1, 0, 1, 0, 1
+    const soft = tensor([0.9, 0.2, 0.3, 0.5, 1], [5]); // classes 1, 0, 0, 0 (0.5 is not above), 1
+    const hard = tensor([1, 0, 0, 0, 1], [5], "int32");
+    // [batch, 1] columns, and logits with threshold 0: the labels' 0.5 does not move with the threshold
+    const logits = tensor([[2], [-1], [0.5], [-0.2], [0.1]], [5, 1]);
+    const softColumn = tensor([[0.9], [0.2], [0.3], [0.5], [1]], [5, 1]);
+    const before = liveTensors();
+    expect(losses.accuracy(probs, soft)).toBe(0.8);
+    expect(losses.accuracy(probs, soft)).toBe(losses.accuracy(probs, hard));
+    expect(losses.accuracy(logits, softColumn, { threshold: 0 })).toBe(0.8);
+    expect(losses.confusionMatrix(probs, soft)).toEqual([
+      [2, 1],
+      [0, 2],
+    ]);
+    expect(liveTensors()).toBe(before);
+    const bad = tensor([0.5, 1.5, 0, 0, 0], [5]);
+    expect(() => losses.accuracy(probs, bad)).toThrow(
+      "accuracy: label 1.5 at index 1 is neither a class id (a non-negative integer) nor a soft binary label in [0, 1]",
+    );
+    tree.dispose([probs, soft, hard, logits, softColumn, bad]);
+  });
+
   test("top-k accuracy", () => {
     const s = scores();
     const y = ids();

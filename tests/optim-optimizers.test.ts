@@ -126,16 +126,22 @@ const table: Entry[] = [
   },
   {
     name: "momentum",
-    make: () => optim.momentum(0.05, 0.9),
+    make: () => optim.momentum(0.05, { beta: 0.9 }),
     reference: () => momentumRef(0.05, 0.9, false),
-    quadratic: { make: () => optim.momentum(0.02, 0.9), steps: 150 },
-    rosenbrock: { make: () => optim.momentum(0.003, 0.9), steps: 450 },
+    quadratic: { make: () => optim.momentum(0.02, { beta: 0.9 }), steps: 150 },
+    rosenbrock: { make: () => optim.momentum(0.003, { beta: 0.9 }), steps: 450 },
   },
   {
     name: "nesterov",
-    make: () => optim.nesterov(0.05, 0.9),
+    make: () => optim.nesterov(0.05, { beta: 0.9 }),
     reference: () => momentumRef(0.05, 0.9, true),
-    quadratic: { make: () => optim.nesterov(0.05, 0.9), steps: 100 },
+    quadratic: { make: () => optim.nesterov(0.05, { beta: 0.9 }), steps: 100 },
+  },
+  {
+    name: "momentum (nesterov option)",
+    make: () => optim.momentum(0.05, { beta: 0.8, nesterov: true }),
+    reference: () => momentumRef(0.05, 0.8, true),
+    quadratic: { make: () => optim.momentum(0.05, { nesterov: true }), steps: 100 },
   },
   {
     name: "adam",
@@ -245,7 +251,7 @@ const rosenbrock = (p: { xy: Tensor<[2]> }) => {
 
 /** Minimises f with a jitted step; returns the final point, f there and how many traces happened. */
 function minimise(f: (p: { xy: Tensor<[2]> }) => Tensor<[]>, opt: GradientTransformation<any>, start: [number, number], steps: number) {
-  let params = { xy: tensor(start, [2]) as Tensor<[2]> };
+  let params = { xy: tensor(start, [2]) };
   let state = opt.init(params);
   const step = jit((p: typeof params, s: unknown) => {
     const [loss, g] = valueAndGrad(f)(p);
@@ -448,7 +454,7 @@ describe("transforms", () => {
     expect(() => optim.adam(0.1, { b1: 1 })).toThrow("scaleByAdam: b1 must be in [0, 1), got 1");
     expect(() => optim.sgd(NaN)).toThrow("scaleByLearningRate: learning rate must be a finite number or a schedule, got NaN");
     expect(() => optim.clipByGlobalNorm(0)).toThrow("clipByGlobalNorm: maxNorm must be a positive number, got 0");
-    expect(() => optim.momentum(0.1, -1)).toThrow("scaleByMomentum: decay must be a non-negative number, got -1");
+    expect(() => optim.momentum(0.1, { beta: -1 })).toThrow("scaleByMomentum: decay must be a non-negative number, got -1");
     expect(() => optim.scaleByRms({ decay: 1 })).toThrow("scaleByRms: decay must be in [0, 1), got 1");
 
     // a state made for other params

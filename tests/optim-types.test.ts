@@ -4,19 +4,30 @@ import { tensor, type Tensor } from "../src/tensor/index.js";
 import * as tree from "../src/tree/index.js";
 import * as optim from "../src/optim/index.js";
 import type {
+  AdagradState,
+  AdamaxState,
   AdamState,
   AdamWState,
   Count,
   EmptyState,
+  GradientTransformation,
   MomentumState,
+  RmspropMomentumState,
+  RmspropState,
+  ScaleByAdagradState,
+  ScaleByAdamaxState,
+  ScaleByAdamFamily,
   ScaleByAdamState,
+  ScaleByMomentumState,
+  ScaleByRmsFamily,
+  ScaleByRmsState,
   ScaleByScheduleState,
   SgdState,
 } from "../src/optim/index.js";
 
 type Params = { dense: { kernel: Tensor<[3, 2]>; bias: Tensor<[2]> } };
 const makeParams = (): Params => ({
-  dense: { kernel: tensor([1, 2, 3, 4, 5, 6], [3, 2]) as Tensor<[3, 2]>, bias: tensor([0, 0], [2]) as Tensor<[2]> },
+  dense: { kernel: tensor([1, 2, 3, 4, 5, 6], [3, 2]), bias: tensor([0, 0], [2]) },
 });
 
 describe("optimizer types", () => {
@@ -42,12 +53,62 @@ describe("optimizer types", () => {
     tree.dispose([params, state, updates, next, applied]);
   });
 
+  test("the named states are read off each optimizer's chain, and match the chains written out", () => {
+    // The aliases are derived (OptimizerStateOf<ReturnType<typeof adam>, P>), so these compare what
+    // chain infers with the chain each optimizer is documented to be: a change to either side fails here.
+    expectTypeOf<SgdState>().toEqualTypeOf<[ScaleByScheduleState]>();
+    expectTypeOf<MomentumState<Params>>().toEqualTypeOf<[ScaleByMomentumState<Params>, ScaleByScheduleState]>();
+    expectTypeOf(optim.nesterov(0.1).init(makeParams())).toEqualTypeOf<MomentumState<Params>>();
+    expectTypeOf<AdamState<Params>>().toEqualTypeOf<[ScaleByAdamState<Params>, ScaleByScheduleState]>();
+    expectTypeOf<AdamWState<Params>>().toEqualTypeOf<[ScaleByAdamState<Params>, EmptyState, ScaleByScheduleState]>();
+    expectTypeOf<AdagradState<Params>>().toEqualTypeOf<[ScaleByAdagradState<Params>, ScaleByScheduleState]>();
+    expectTypeOf<AdamaxState<Params>>().toEqualTypeOf<[ScaleByAdamaxState<Params>, ScaleByScheduleState]>();
+    expectTypeOf<RmspropState<Params>>().toEqualTypeOf<[ScaleByRmsState<Params>, ScaleByScheduleState]>();
+    expectTypeOf<RmspropMomentumState<Params>>().toEqualTypeOf<
+      [ScaleByRmsState<Params>, ScaleByScheduleState, ScaleByMomentumState<Params>]
+    >();
+    expectTypeOf(optim.adam(1e-3)).toEqualTypeOf<GradientTransformation<optim.AdamFamily>>();
+
+    // A wrong claim does not compile: the comparison can fail.
+    // @ts-expect-error adam's chain has no weight-decay slot
+    expectTypeOf<AdamState<Params>>().toEqualTypeOf<[ScaleByAdamState<Params>, EmptyState, ScaleByScheduleState]>();
+    // @ts-expect-error adamw's chain has one
+    expectTypeOf<AdamWState<Params>>().toEqualTypeOf<[ScaleByAdamState<Params>, ScaleByScheduleState]>();
+    // @ts-expect-error rmsprop with momentum keeps a momentum trace after the learning rate's count
+    expectTypeOf(optim.rmsprop(0.1, { momentum: 0.9 }).init(makeParams())).toEqualTypeOf<RmspropState<Params>>();
+    // @ts-expect-error the state follows the params type
+    expectTypeOf<MomentumState<Params>>().toEqualTypeOf<MomentumState<{ w: Tensor<[1]> }>>();
+  });
+
+  test("a leafwise transform's declared state is checked against the statistics it keeps", () => {
+    const rule =
+      () =>
+      (g: any, s: any): [any, any] => [g, s];
+    const rms: GradientTransformation<ScaleByRmsFamily> = optim.leafwiseTransformation("rms", { initial: { nu: 0 }, counted: false, rule });
+    // @ts-expect-error ScaleByRmsState keeps nu, not mu
+    const wrongKey: GradientTransformation<ScaleByRmsFamily> = optim.leafwiseTransformation("rms", {
+      initial: { mu: 0 },
+      counted: false,
+      rule,
+    });
+    // @ts-expect-error ScaleByAdamState needs a step count
+    const noCount: GradientTransformation<ScaleByAdamFamily> = optim.leafwiseTransformation("adam", {
+      initial: { mu: 0, nu: 0 },
+      counted: false,
+      rule,
+    });
+    expect([rms, wrongKey, noCount].map((t) => t.name)).toEqual(["rms", "rms", "adam"]);
+    expectTypeOf(optim.scaleByAdam().init(makeParams())).toEqualTypeOf<ScaleByAdamState<Params>>();
+  });
+
   test("chain's state is the tuple of its transforms' states", () => {
     const opt = optim.chain(optim.clipByGlobalNorm(1), optim.scaleByAdam(), optim.scaleByLearningRate(1e-3));
     const params = makeParams();
     const state = opt.init(params);
     expectTypeOf(state).toEqualTypeOf<[EmptyState, ScaleByAdamState<Params>, ScaleByScheduleState]>();
-    expectTypeOf<optim.StateFor<typeof opt, Params>>().toEqualTypeOf<[EmptyState, ScaleByAdamState<Params>, ScaleByScheduleState]>();
+    expectTypeOf<optim.OptimizerStateOf<typeof opt, Params>>().toEqualTypeOf<
+      [EmptyState, ScaleByAdamState<Params>, ScaleByScheduleState]
+    >();
     tree.dispose([params, state]);
   });
 
@@ -55,7 +116,7 @@ describe("optimizer types", () => {
     const opt = optim.adam(1e-3);
     const params = makeParams();
     const state = opt.init(params);
-    const other = { w: tensor([1], [1]) as Tensor<[1]> };
+    const other = { w: tensor([1], [1]) };
     // compile-time only: these calls are never run
     const typeOnly = (_f: () => unknown) => undefined;
     // @ts-expect-error the state was made for Params, not for { w }

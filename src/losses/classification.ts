@@ -3,9 +3,8 @@ import type { Check, Shape } from "../../typelevel/index.js";
 import { formatShape, type AnyTensor, type Tensor } from "../tensor/index.js";
 import { add, log, maximum, minimum, mul, neg, softplus, sub, sum, oneHot } from "../core/index.js";
 import { logSoftmax, tidy } from "../ops/index.js";
-import { perExample, reduce } from "./reduction.js";
+import { pairLoss, perExample, reduce } from "./reduction.js";
 import {
-  checkPair,
   checkReduction,
   expectBatch,
   expectFloat,
@@ -13,7 +12,6 @@ import {
   type LossOptions,
   type LossOut,
   type Reduction,
-  type SameShape,
   type SparseLabels,
 } from "./types.js";
 
@@ -30,6 +28,11 @@ function clipProbabilities(p: AnyTensor, eps: number): AnyTensor {
   return minimum(maximum(p, eps), 1 - eps);
 }
 
+export interface BinaryCrossEntropyOptions {
+  /** Probabilities are clipped to [eps, 1 - eps] (default 1e-7). */
+  eps?: number;
+}
+
 /**
  * Binary cross-entropy from probabilities: `-(y log p + (1 - y) log(1 - p))`, with p clipped to
  * [eps, 1 - eps] (default 1e-7), averaged over features, then the batch. Targets may be soft (0..1).
@@ -38,22 +41,13 @@ function clipProbabilities(p: AnyTensor, eps: number): AnyTensor {
  * binaryCrossEntropy(sigmoid(logits), labels);
  * ```
  */
-export function binaryCrossEntropy<P extends Shape, T extends Shape, const R extends Reduction = "mean">(
-  probabilities: Tensor<P, "float32">,
-  targets: Tensor<T, "float32"> & Check<SameShape<P, T, "binaryCrossEntropy">>,
-  opts?: LossOptions<R> & { eps?: number },
-): LossOut<P, R> {
-  const op = "binaryCrossEntropy";
-  checkPair(op, probabilities, targets);
-  const reduction = checkReduction(op, opts?.reduction);
-  const eps = checkEps(op, opts?.eps);
-  const y = targets as AnyTensor;
-  return tidy(() => {
+export const binaryCrossEntropy = pairLoss("binaryCrossEntropy", (opts: BinaryCrossEntropyOptions | undefined) => {
+  const eps = checkEps("binaryCrossEntropy", opts?.eps);
+  return (probabilities, y) => {
     const p = clipProbabilities(probabilities, eps);
-    const ll = add(mul(y, log(p)), mul(sub(1, y), log(sub(1, p))));
-    return reduce(op, perExample(neg(ll)), reduction);
-  }) as LossOut<P, R>;
-}
+    return perExample(neg(add(mul(y, log(p)), mul(sub(1, y), log(sub(1, p))))));
+  };
+});
 
 /**
  * Binary cross-entropy from logits x: `max(x, 0) - x y + log1p(exp(-|x|))`, which is
@@ -63,20 +57,21 @@ export function binaryCrossEntropy<P extends Shape, T extends Shape, const R ext
  * binaryCrossEntropyWithLogits(logits, labels);   // finite for logits of ±1000
  * ```
  */
-export function binaryCrossEntropyWithLogits<P extends Shape, T extends Shape, const R extends Reduction = "mean">(
-  logits: Tensor<P, "float32">,
-  targets: Tensor<T, "float32"> & Check<SameShape<P, T, "binaryCrossEntropyWithLogits">>,
-  opts?: LossOptions<R>,
-): LossOut<P, R> {
-  const op = "binaryCrossEntropyWithLogits";
-  checkPair(op, logits, targets);
-  const reduction = checkReduction(op, opts?.reduction);
-  return tidy(() => reduce(op, perExample(sub(softplus(logits), mul(logits, targets as AnyTensor))), reduction)) as LossOut<P, R>;
-}
+export const binaryCrossEntropyWithLogits = pairLoss(
+  "binaryCrossEntropyWithLogits",
+  () => (logits, y) => perExample(sub(softplus(logits), mul(logits, y))),
+);
 
 /** Class-axis losses: reduce the last axis first (sum), then the rest like any loss. */
 function overClasses(x: AnyTensor): AnyTensor {
   return perExample(sum(x, -1));
+}
+
+export interface CategoricalCrossEntropyOptions {
+  /** The predictions are logits (`log p` is then the stable `logSoftmax`), not probabilities (default false). */
+  fromLogits?: boolean;
+  /** Probabilities are clipped to [eps, 1 - eps] (default 1e-7; unused with `fromLogits`). */
+  eps?: number;
 }
 
 /**
@@ -88,23 +83,16 @@ function overClasses(x: AnyTensor): AnyTensor {
  * categoricalCrossEntropy(logits, oneHotLabels, { fromLogits: true });
  * ```
  */
-export function categoricalCrossEntropy<P extends Shape, T extends Shape, const R extends Reduction = "mean">(
-  predictions: Tensor<P, "float32">,
-  targets: Tensor<T, "float32"> & Check<SameShape<P, T, "categoricalCrossEntropy">>,
-  opts?: LossOptions<R> & { fromLogits?: boolean; eps?: number },
-): LossOut<P, R> {
+export const categoricalCrossEntropy = pairLoss("categoricalCrossEntropy", (opts: CategoricalCrossEntropyOptions | undefined) => {
   const op = "categoricalCrossEntropy";
-  checkPair(op, predictions, targets);
-  if (predictions.rank < 2)
-    throw new Error(`${op}: predictions need a batch and a class axis (rank >= 2), got ${formatShape(predictions.shape)}`);
-  const reduction = checkReduction(op, opts?.reduction);
   const eps = checkEps(op, opts?.eps);
-  const y = targets as AnyTensor;
-  return tidy(() => {
-    const logP = opts?.fromLogits ? (logSoftmax(predictions as Tensor<Shape>) as AnyTensor) : log(clipProbabilities(predictions, eps));
-    return reduce(op, overClasses(neg(mul(y, logP))), reduction);
-  }) as LossOut<P, R>;
-}
+  return (predictions, y) => {
+    if (predictions.rank < 2)
+      throw new Error(`${op}: predictions need a batch and a class axis (rank >= 2), got ${formatShape(predictions.shape)}`);
+    const logP = opts?.fromLogits ? logSoftmax(predictions) : log(clipProbabilities(predictions, eps));
+    return overClasses(neg(mul(y, logP)));
+  };
+});
 
 /**
  * Cross-entropy from logits [..., K] and int32 class labels [...]: `logSumExp(x) - x[label]`,

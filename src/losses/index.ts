@@ -1,10 +1,12 @@
 // Public surface of losses: losses (differentiable, Tensor<[]> out), penalties, and host-side metrics.
-export { mse, mae, huber } from "./regression.js";
+export { mse, mae, huber, type HuberOptions } from "./regression.js";
 export {
   binaryCrossEntropy,
   binaryCrossEntropyWithLogits,
   categoricalCrossEntropy,
   sparseCategoricalCrossEntropy,
+  type BinaryCrossEntropyOptions,
+  type CategoricalCrossEntropyOptions,
 } from "./classification.js";
 export { l1Penalty, l2Penalty, type PenaltyOptions } from "./penalties.js";
 export type { PathFilter } from "../tree/index.js";

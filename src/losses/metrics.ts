@@ -1,6 +1,7 @@
 // Metrics: plain numbers computed on the host from concrete tensors (no tensors are made, so
 // nothing can leak). Not differentiable and not for jit: call them on values, outside transforms.
 import { Tracer } from "../core/index.js";
+import type { Shape } from "../../typelevel/index.js";
 import { formatShape, type AnyTensor, type Tensor } from "../tensor/index.js";
 import { expectTensor } from "./types.js";
 
@@ -16,6 +17,8 @@ interface Classes {
   ids: Int32Array;
   /** Number of classes the input's shape implies (K of [batch, K]; 2 for binary), if any. */
   classes: number | undefined;
+  /** The ids come from thresholding binary scores ([batch] or [batch, 1]). */
+  binary?: boolean;
 }
 
 function hostValues(op: string, x: AnyTensor, what: string): ArrayLike<number> {
@@ -42,7 +45,7 @@ function predictedClasses(op: string, predictions: unknown, threshold: number): 
   const values = hostValues(op, predictions, "predictions");
   if (predictions.dtype === "int32" && s.length === 1) return { ids: Int32Array.from(values), classes: undefined };
   if (predictions.dtype === "float32" && (s.length === 1 || (s.length === 2 && s[1] === 1))) {
-    return { ids: Int32Array.from(values, (v) => (v > threshold ? 1 : 0)), classes: 2 };
+    return { ids: Int32Array.from(values, (v) => (v > threshold ? 1 : 0)), classes: 2, binary: true };
   }
   if (predictions.dtype === "float32" && s.length === 2) return { ids: argmaxRows(values, s[0], s[1]), classes: s[1] };
   throw new Error(
@@ -50,8 +53,12 @@ function predictedClasses(op: string, predictions: unknown, threshold: number): 
   );
 }
 
-/** Class ids from labels: int32 ids [batch], integer-valued float32 [batch], or one-hot rows [batch, K]. */
-function trueClasses(op: string, labels: unknown): Classes {
+/**
+ * Class ids from labels: int32 ids [batch], integer-valued float32 [batch], or one-hot rows [batch, K].
+ * With `softBinary` (the predictions are binary scores), float labels in [0, 1] are soft binary
+ * labels: class 1 above 0.5, class 0 otherwise (so 0.5 itself is class 0, as a score of 0.5 is).
+ */
+function trueClasses(op: string, labels: unknown, softBinary = false): Classes {
   expectTensor(op, labels, "labels");
   const s = labels.shape;
   const values = hostValues(op, labels, "labels");
@@ -59,8 +66,11 @@ function trueClasses(op: string, labels: unknown): Classes {
     const ids = new Int32Array(values.length);
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
-      if (!Number.isInteger(v) || v < 0) throw new Error(`${op}: label ${v} at index ${i} is not a class id (a non-negative integer)`);
-      ids[i] = v;
+      if (softBinary && v >= 0 && v <= 1) ids[i] = v > 0.5 ? 1 : 0;
+      else if (Number.isInteger(v) && v >= 0) ids[i] = v;
+      else if (softBinary)
+        throw new Error(`${op}: label ${v} at index ${i} is neither a class id (a non-negative integer) nor a soft binary label in [0, 1]`);
+      else throw new Error(`${op}: label ${v} at index ${i} is not a class id (a non-negative integer)`);
     }
     return { ids, classes: undefined };
   }
@@ -76,7 +86,7 @@ function checkThreshold(op: string, t: unknown): number {
 
 function pair(op: string, predictions: unknown, labels: unknown, opts: MetricOptions): { pred: Classes; truth: Classes } {
   const pred = predictedClasses(op, predictions, checkThreshold(op, opts.threshold));
-  const truth = trueClasses(op, labels);
+  const truth = trueClasses(op, labels, pred.binary);
   if (pred.ids.length !== truth.ids.length) {
     throw new Error(`${op}: predictions have ${pred.ids.length} examples but labels have ${truth.ids.length}`);
   }
@@ -88,14 +98,19 @@ function pair(op: string, predictions: unknown, labels: unknown, opts: MetricOpt
 }
 
 /**
- * The fraction of examples whose predicted class is the label. Predictions: scores [batch, K]
- * (logits or probabilities: argmax), binary scores [batch] (above `threshold`), or int32 ids.
- * Labels: int32 ids [batch] or one-hot rows [batch, K].
+ * The fraction of examples whose predicted class is the label: the one accuracy rule (train's
+ * `metrics: ["accuracy"]` counts with it too). Predictions: scores [batch, K] (logits or
+ * probabilities: argmax), binary scores [batch] or [batch, 1] (class 1 above `threshold`), or int32
+ * ids [batch]. Labels: int32 ids [batch], one-hot rows [batch, K], or, with binary scores, float
+ * labels in [0, 1] of shape [batch] or [batch, 1]: soft labels count as class 1 above 0.5 (always
+ * 0.5: `threshold` is for the scores, which may be logits).
  * ```ts
- * accuracy(logits, labels);   // e.g. 0.97
+ * accuracy(logits, labels);                        // e.g. 0.97
+ * accuracy(sigmoidOutputs, softTargets);           // targets like 0.9 / 0.1 count as 1 / 0
+ * accuracy(logitsPerExample, labels, { threshold: 0 });
  * ```
  */
-export function accuracy(predictions: Tensor<any, any>, labels: Tensor<any, any>, opts: MetricOptions = {}): number {
+export function accuracy(predictions: AnyTensor, labels: AnyTensor, opts: MetricOptions = {}): number {
   const { pred, truth } = pair("accuracy", predictions, labels, opts);
   let hits = 0;
   for (let i = 0; i < pred.ids.length; i++) if (pred.ids[i] === truth.ids[i]) hits++;
@@ -109,10 +124,10 @@ export function accuracy(predictions: Tensor<any, any>, labels: Tensor<any, any>
  * topKAccuracy(logits, labels, 5);
  * ```
  */
-export function topKAccuracy(predictions: Tensor<any, "float32">, labels: Tensor<any, any>, k: number): number {
+export function topKAccuracy(predictions: Tensor<Shape, "float32">, labels: AnyTensor, k: number): number {
   const op = "topKAccuracy";
   expectTensor(op, predictions, "predictions");
-  const s = predictions.shape as readonly number[];
+  const s = predictions.shape;
   if (predictions.dtype !== "float32" || s.length !== 2) {
     throw new Error(`${op}: predictions must be float32 scores [batch, classes], got ${predictions.dtype} ${formatShape(s)}`);
   }
@@ -165,7 +180,7 @@ function confusion(op: string, predictions: unknown, labels: unknown, opts: Conf
  * confusionMatrix(logits, labels);   // number[][], K x K
  * ```
  */
-export function confusionMatrix(predictions: Tensor<any, any>, labels: Tensor<any, any>, opts: ConfusionOptions = {}): number[][] {
+export function confusionMatrix(predictions: AnyTensor, labels: AnyTensor, opts: ConfusionOptions = {}): number[][] {
   return confusion("confusionMatrix", predictions, labels, opts);
 }
 
@@ -215,9 +230,9 @@ function averaged(op: string, predictions: unknown, labels: unknown, opts: Avera
  * precision(logits, labels, { average: "none" });   // number[], one per class
  * ```
  */
-export function precision(predictions: Tensor<any, any>, labels: Tensor<any, any>, opts?: AveragedOptions & { average?: "macro" }): number;
-export function precision(predictions: Tensor<any, any>, labels: Tensor<any, any>, opts: AveragedOptions & { average: "none" }): number[];
-export function precision(predictions: Tensor<any, any>, labels: Tensor<any, any>, opts: AveragedOptions = {}): number | number[] {
+export function precision(predictions: AnyTensor, labels: AnyTensor, opts?: AveragedOptions & { average?: "macro" }): number;
+export function precision(predictions: AnyTensor, labels: AnyTensor, opts: AveragedOptions & { average: "none" }): number[];
+export function precision(predictions: AnyTensor, labels: AnyTensor, opts: AveragedOptions = {}): number | number[] {
   return averaged("precision", predictions, labels, opts, precisionOf);
 }
 
@@ -227,9 +242,9 @@ export function precision(predictions: Tensor<any, any>, labels: Tensor<any, any
  * recall(logits, labels, { average: "none" });
  * ```
  */
-export function recall(predictions: Tensor<any, any>, labels: Tensor<any, any>, opts?: AveragedOptions & { average?: "macro" }): number;
-export function recall(predictions: Tensor<any, any>, labels: Tensor<any, any>, opts: AveragedOptions & { average: "none" }): number[];
-export function recall(predictions: Tensor<any, any>, labels: Tensor<any, any>, opts: AveragedOptions = {}): number | number[] {
+export function recall(predictions: AnyTensor, labels: AnyTensor, opts?: AveragedOptions & { average?: "macro" }): number;
+export function recall(predictions: AnyTensor, labels: AnyTensor, opts: AveragedOptions & { average: "none" }): number[];
+export function recall(predictions: AnyTensor, labels: AnyTensor, opts: AveragedOptions = {}): number | number[] {
   return averaged("recall", predictions, labels, opts, recallOf);
 }
 
@@ -239,8 +254,8 @@ export function recall(predictions: Tensor<any, any>, labels: Tensor<any, any>, 
  * f1Score(logits, labels);
  * ```
  */
-export function f1Score(predictions: Tensor<any, any>, labels: Tensor<any, any>, opts?: AveragedOptions & { average?: "macro" }): number;
-export function f1Score(predictions: Tensor<any, any>, labels: Tensor<any, any>, opts: AveragedOptions & { average: "none" }): number[];
-export function f1Score(predictions: Tensor<any, any>, labels: Tensor<any, any>, opts: AveragedOptions = {}): number | number[] {
+export function f1Score(predictions: AnyTensor, labels: AnyTensor, opts?: AveragedOptions & { average?: "macro" }): number;
+export function f1Score(predictions: AnyTensor, labels: AnyTensor, opts: AveragedOptions & { average: "none" }): number[];
+export function f1Score(predictions: AnyTensor, labels: AnyTensor, opts: AveragedOptions = {}): number | number[] {
   return averaged("f1Score", predictions, labels, opts, f1Of);
 }

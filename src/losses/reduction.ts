@@ -1,7 +1,10 @@
-// From elementwise losses to per-example losses to the result.
-import type { AnyTensor } from "../tensor/index.js";
+// From elementwise losses to per-example losses to the result, and the signature every
+// (predictions, targets) loss shares.
+import type { Check, Shape } from "../../typelevel/index.js";
+import type { AnyTensor, Tensor } from "../tensor/index.js";
 import { div, sum } from "../core/index.js";
-import type { Reduction } from "./types.js";
+import { tidy } from "../ops/index.js";
+import { checkPair, checkReduction, type LossOptions, type LossOut, type Reduction, type SameShape } from "./types.js";
 
 /** Mean over every axis but the batch axis (0): one value per example, shape [batch]. */
 export function perExample(x: AnyTensor): AnyTensor {
@@ -20,4 +23,29 @@ export function reduce(op: string, losses: AnyTensor, reduction: Reduction): Any
   const batch = losses.shape[0];
   if (batch === 0) throw new Error(`${op}: the batch is empty, so its mean is undefined; use reduction "sum"`);
   return div(total, batch);
+}
+
+/** A float32 tensor of any shape: what a loss's rule receives once the inputs are checked. */
+export type FloatTensor = Tensor<Shape, "float32">;
+
+/**
+ * A loss over float32 predictions and targets of one shape, batch first, with the typed signature,
+ * the checks and the reductions every such loss shares; only its per-example rule differs.
+ * `perExampleOf` reads the loss's own options (`Extra`, checked before the inputs) and returns the
+ * rule: checked predictions and targets in, losses of shape [batch] out.
+ */
+export function pairLoss<const Op extends string, Extra = unknown>(
+  op: Op,
+  perExampleOf: (opts: Extra | undefined) => (predictions: FloatTensor, targets: FloatTensor) => AnyTensor,
+) {
+  return <P extends Shape, T extends Shape, const R extends Reduction = "mean">(
+    predictions: Tensor<P, "float32">,
+    targets: Tensor<T, "float32"> & Check<SameShape<P, T, Op>>,
+    opts?: LossOptions<R> & Extra,
+  ): LossOut<P, R> => {
+    const rule = perExampleOf(opts);
+    checkPair(op, predictions, targets);
+    const reduction = checkReduction(op, opts?.reduction);
+    return tidy(() => reduce(op, rule(predictions, targets), reduction)) as LossOut<P, R>;
+  };
 }

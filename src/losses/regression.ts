@@ -1,22 +1,12 @@
-// Regression losses: squared, absolute and Huber error, averaged over features, then the batch.
-import type { Check, Shape } from "../../typelevel/index.js";
-import type { AnyTensor, Tensor } from "../tensor/index.js";
+// Regression losses: squared, absolute and Huber error of `predictions - targets`, averaged over
+// features, then the batch (the signature, checks and reductions are `pairLoss`'s).
+import type { AnyTensor } from "../tensor/index.js";
 import { abs, add, minimum, mul, square, sub } from "../core/index.js";
-import { tidy } from "../ops/index.js";
-import { perExample, reduce } from "./reduction.js";
-import { checkPair, checkReduction, type LossOptions, type LossOut, type Reduction, type SameShape } from "./types.js";
+import { pairLoss, perExample } from "./reduction.js";
 
-function elementwiseLoss(
-  op: string,
-  predictions: unknown,
-  targets: unknown,
-  opts: LossOptions | undefined,
-  f: (diff: AnyTensor) => AnyTensor,
-): AnyTensor {
-  checkPair(op, predictions, targets);
-  const reduction = checkReduction(op, opts?.reduction);
-  return tidy(() => reduce(op, perExample(f(sub(predictions, targets as AnyTensor))), reduction));
-}
+/** The per-example rule `mean(f(predictions - targets))` over the features. */
+const ofDifference = (f: (diff: AnyTensor) => AnyTensor) => (predictions: AnyTensor, targets: AnyTensor) =>
+  perExample(f(sub(predictions, targets)));
 
 /**
  * Mean squared error: `mean((predictions - targets)^2)` over features, then over the batch.
@@ -26,13 +16,7 @@ function elementwiseLoss(
  * const perExample = mse(pred, y, { reduction: "none" });       // Tensor<["batch"]>
  * ```
  */
-export function mse<P extends Shape, T extends Shape, const R extends Reduction = "mean">(
-  predictions: Tensor<P, "float32">,
-  targets: Tensor<T, "float32"> & Check<SameShape<P, T, "mse">>,
-  opts?: LossOptions<R>,
-): LossOut<P, R> {
-  return elementwiseLoss("mse", predictions, targets, opts, square) as LossOut<P, R>;
-}
+export const mse = pairLoss("mse", () => ofDifference(square));
 
 /**
  * Mean absolute error: `mean(|predictions - targets|)` (the derivative at 0 is 0).
@@ -40,12 +24,11 @@ export function mse<P extends Shape, T extends Shape, const R extends Reduction 
  * mae(pred, y);
  * ```
  */
-export function mae<P extends Shape, T extends Shape, const R extends Reduction = "mean">(
-  predictions: Tensor<P, "float32">,
-  targets: Tensor<T, "float32"> & Check<SameShape<P, T, "mae">>,
-  opts?: LossOptions<R>,
-): LossOut<P, R> {
-  return elementwiseLoss("mae", predictions, targets, opts, abs) as LossOut<P, R>;
+export const mae = pairLoss("mae", () => ofDifference(abs));
+
+export interface HuberOptions {
+  /** Where the loss turns from quadratic to linear (default 1). */
+  delta?: number;
 }
 
 /**
@@ -56,17 +39,13 @@ export function mae<P extends Shape, T extends Shape, const R extends Reduction 
  * huber(pred, y, { delta: 0.5 });
  * ```
  */
-export function huber<P extends Shape, T extends Shape, const R extends Reduction = "mean">(
-  predictions: Tensor<P, "float32">,
-  targets: Tensor<T, "float32"> & Check<SameShape<P, T, "huber">>,
-  opts?: LossOptions<R> & { delta?: number },
-): LossOut<P, R> {
+export const huber = pairLoss("huber", (opts: HuberOptions | undefined) => {
   const delta = opts?.delta ?? 1;
   if (typeof delta !== "number" || !(delta > 0) || !Number.isFinite(delta))
     throw new Error(`huber: delta must be a positive number, got ${String(delta)}`);
-  return elementwiseLoss("huber", predictions, targets, opts, (d) => {
+  return ofDifference((d) => {
     const a = abs(d);
     const q = minimum(a, delta);
     return add(mul(square(q), 0.5), mul(sub(a, q), delta));
-  }) as LossOut<P, R>;
-}
+  });
+});

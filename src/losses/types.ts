@@ -28,12 +28,13 @@ type DimsUnify<A extends Shape, B extends Shape> = A extends readonly [infer a e
     : false;
 
 /**
- * A when B can be the same shape (symbolic dims match anything), else an error naming the op.
+ * A when B can be the same shape (symbolic dims match anything, and so does an `any` shape), else
+ * an error naming the op.
  * @example SameShape<["batch", 10], [32, 10], "mse">   // ["batch", 10]
  */
 export type SameShape<A extends Shape, B extends Shape, Op extends string> =
   IsAny<A | B> extends true
-    ? any
+    ? A
     : [IsTuple<A>, IsTuple<B>] extends [true, true]
       ? DimsUnify<A, B> extends true
         ? A
@@ -41,12 +42,12 @@ export type SameShape<A extends Shape, B extends Shape, Op extends string> =
       : A;
 
 /**
- * Integer labels for logits of shape L: L without its last (class) axis.
+ * Integer labels for logits of shape L: L without its last (class) axis (I itself when either is `any`).
  * @example SparseLabels<["batch", 10], ["batch"], "op">   // ["batch"]
  */
 export type SparseLabels<L extends Shape, I extends Shape, Op extends string> =
   IsAny<L | I> extends true
-    ? any
+    ? I
     : [IsTuple<L>, IsTuple<I>] extends [true, true]
       ? L extends readonly [...infer Lead extends Dim[], Dim]
         ? DimsUnify<Lead, I> extends true

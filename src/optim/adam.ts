@@ -1,9 +1,9 @@
 // Adam and Adamax moment estimates (Kingma & Ba 2015, Algorithm 1 and section 7.1).
+import { abs, add, div, maximum, mul, pow, sqrt, square, sub, asTensor } from "../core/index.js";
 import type { AnyTensor } from "../tensor/index.js";
-import { map2 } from "../tree/index.js";
-import { abs, add, div, maximum, mul, sqrt, asTensor } from "../core/index.js";
-import { biasCorrection, fullLikeTree, updateMoment } from "./tree-math.js";
-import { checkTree, transformation, type Count, type GradientTransformation, type StateFamily } from "./transform.js";
+import { leafwiseTransformation } from "./leafwise.js";
+import { movingAverage } from "./tree-math.js";
+import { checkDecayRate, checkNonNegative, type Count, type GradientTransformation, type StateFamily } from "./transform.js";
 
 /** Step count and the first and second moment estimates. */
 export interface ScaleByAdamState<P> {
@@ -26,11 +26,18 @@ export interface AdamOptions {
   epsRoot?: number;
 }
 
-function checkDecay(op: string, name: string, v: number): void {
-  if (!(Number.isFinite(v) && v >= 0 && v < 1)) throw new Error(`${op}: ${name} must be in [0, 1), got ${String(v)}`);
+/** b1, b2 and eps with their defaults (0.9, 0.999, 1e-8: the same for Adam and Adamax), checked. */
+function momentOptions(op: string, opts: AdamOptions): Required<Omit<AdamOptions, "epsRoot">> {
+  const { b1 = 0.9, b2 = 0.999, eps = 1e-8 } = opts;
+  checkDecayRate(op, "b1", b1);
+  checkDecayRate(op, "b2", b2);
+  checkNonNegative(op, "eps", eps);
+  return { b1, b2, eps };
 }
-function checkEps(op: string, name: string, v: number): void {
-  if (!(Number.isFinite(v) && v >= 0)) throw new Error(`${op}: ${name} must be a non-negative number, got ${String(v)}`);
+
+/** `1 - decay^count`: divide a moment by it to undo its bias towards 0 (`count` is 1 at the first step). */
+function biasCorrection(decay: number, count: AnyTensor): AnyTensor {
+  return sub(1, pow(asTensor(decay), count));
 }
 
 /**
@@ -41,26 +48,22 @@ function checkEps(op: string, name: string, v: number): void {
  * ```
  */
 export function scaleByAdam(opts: AdamOptions = {}): GradientTransformation<ScaleByAdamFamily> {
-  const { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0 } = opts;
-  checkDecay("scaleByAdam", "b1", b1);
-  checkDecay("scaleByAdam", "b2", b2);
-  checkEps("scaleByAdam", "eps", eps);
-  checkEps("scaleByAdam", "epsRoot", epsRoot);
-  return transformation(
-    "scaleByAdam",
-    (params) => ({ count: asTensor(0), mu: fullLikeTree(params, 0), nu: fullLikeTree(params, 0) }),
-    (updates, state: ScaleByAdamState<unknown>) => {
-      checkTree("scaleByAdam", "state.mu", updates, state?.mu);
-      checkTree("scaleByAdam", "state.nu", updates, state.nu);
-      const mu = updateMoment(updates, state.mu, b1, 1);
-      const nu = updateMoment(updates, state.nu, b2, 2);
-      const count = add(state.count, 1);
-      const muHat = biasCorrection(mu, b1, count);
-      const nuHat = biasCorrection(nu, b2, count);
-      const out = map2(muHat, nuHat, (m, v) => div(m, add(sqrt(epsRoot === 0 ? v : add(v, epsRoot)), eps)));
-      return [out, { count, mu, nu }];
+  const { b1, b2, eps } = momentOptions("scaleByAdam", opts);
+  const epsRoot = opts.epsRoot ?? 0;
+  checkNonNegative("scaleByAdam", "epsRoot", epsRoot);
+  return leafwiseTransformation("scaleByAdam", {
+    initial: { mu: 0, nu: 0 },
+    counted: true,
+    rule: (count) => {
+      const [c1, c2] = [biasCorrection(b1, count), biasCorrection(b2, count)];
+      return (g, { mu, nu }) => {
+        const m = movingAverage(mu, g, b1);
+        const v = movingAverage(nu, square(g), b2);
+        const vHat = div(v, c2);
+        return [div(div(m, c1), add(sqrt(epsRoot === 0 ? vHat : add(vHat, epsRoot)), eps)), { mu: m, nu: v }];
+      };
     },
-  );
+  });
 }
 
 /** Step count, first moment and the exponentially weighted infinity norm. */
@@ -73,6 +76,9 @@ export interface ScaleByAdamaxFamily extends StateFamily {
   readonly state: ScaleByAdamaxState<this["params"]>;
 }
 
+/** Adamax's options: Adam's without `epsRoot` (its second statistic is a max, not a mean). */
+export type AdamaxOptions = Omit<AdamOptions, "epsRoot">;
+
 /**
  * Adamax's direction: `mu = b1 mu + (1-b1) g`, `nu = max(b2 nu, |g| + eps)`, update `mu / (1 - b1^t) / nu`
  * (optax's scale_by_adamax; eps sits inside the max so nu is never 0).
@@ -80,22 +86,18 @@ export interface ScaleByAdamaxFamily extends StateFamily {
  * const opt = chain(scaleByAdamax(), scaleByLearningRate(2e-3));
  * ```
  */
-export function scaleByAdamax(opts: { b1?: number; b2?: number; eps?: number } = {}): GradientTransformation<ScaleByAdamaxFamily> {
-  const { b1 = 0.9, b2 = 0.999, eps = 1e-8 } = opts;
-  checkDecay("scaleByAdamax", "b1", b1);
-  checkDecay("scaleByAdamax", "b2", b2);
-  checkEps("scaleByAdamax", "eps", eps);
-  return transformation(
-    "scaleByAdamax",
-    (params) => ({ count: asTensor(0), mu: fullLikeTree(params, 0), nu: fullLikeTree(params, 0) }),
-    (updates, state: ScaleByAdamaxState<unknown>) => {
-      checkTree("scaleByAdamax", "state.mu", updates, state?.mu);
-      checkTree("scaleByAdamax", "state.nu", updates, state.nu);
-      const count = add(state.count, 1);
-      const mu = updateMoment(updates, state.mu, b1, 1);
-      const nu = map2(updates, state.nu, (g, v) => maximum(add(abs(g), eps), mul(v, b2)));
-      const out = map2(biasCorrection(mu, b1, count), nu, (m, v) => div(m, v));
-      return [out, { count, mu, nu }];
+export function scaleByAdamax(opts: AdamaxOptions = {}): GradientTransformation<ScaleByAdamaxFamily> {
+  const { b1, b2, eps } = momentOptions("scaleByAdamax", opts);
+  return leafwiseTransformation("scaleByAdamax", {
+    initial: { mu: 0, nu: 0 },
+    counted: true,
+    rule: (count) => {
+      const c1 = biasCorrection(b1, count);
+      return (g, { mu, nu }) => {
+        const m = movingAverage(mu, g, b1);
+        const u = maximum(add(abs(g), eps), mul(nu, b2));
+        return [div(div(m, c1), u), { mu: m, nu: u }];
+      };
     },
-  );
+  });
 }

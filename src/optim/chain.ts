@@ -1,9 +1,9 @@
 // chain: transforms applied in order, each with its own slot in a tuple state.
-import { transformation, type FamilyOf, type GradientTransformation, type StateFamily, type StateOf } from "./transform.js";
+import { transformation, type FamilyOf, type GradientTransformation, type StateFamily, type StateFromFamily } from "./transform.js";
 
 /** The state of a chain: one entry per transform, in order. */
 export interface ChainFamily<Fs extends readonly unknown[]> extends StateFamily {
-  readonly state: { -readonly [K in keyof Fs]: Fs[K] extends StateFamily ? StateOf<Fs[K], this["params"]> : never };
+  readonly state: { -readonly [K in keyof Fs]: Fs[K] extends StateFamily ? StateFromFamily<Fs[K], this["params"]> : never };
 }
 
 /**
@@ -13,7 +13,7 @@ export interface ChainFamily<Fs extends readonly unknown[]> extends StateFamily 
  * const state = opt.init(params);   // [EmptyState, ScaleByAdamState<P>, ScaleByScheduleState]
  * ```
  */
-export function chain<const Ts extends readonly GradientTransformation<any>[]>(
+export function chain<const Ts extends readonly GradientTransformation[]>(
   ...transforms: Ts
 ): GradientTransformation<ChainFamily<{ -readonly [K in keyof Ts]: FamilyOf<Ts[K]> }>> {
   if (transforms.length === 0) throw new Error("chain: needs at least one transform");

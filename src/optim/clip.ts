@@ -3,7 +3,7 @@ import type { Tensor } from "../tensor/index.js";
 import { map } from "../tree/index.js";
 import { div, maximum, minimum, sqrt, scoped, leafTensors } from "../core/index.js";
 import { scaleTree, sumOfSquares } from "./tree-math.js";
-import { transformation, type EmptyFamily, type GradientTransformation } from "./transform.js";
+import { checkNonNegative, transformation, type EmptyFamily, type GradientTransformation } from "./transform.js";
 
 /**
  * The L2 norm of all leaves together, `sqrt(sum of every squared entry)`, as a scalar tensor.
@@ -22,8 +22,7 @@ export function globalNorm(tree: unknown): Tensor<[]> {
  * ```
  */
 export function clip(maxDelta: number): GradientTransformation<EmptyFamily> {
-  if (!(Number.isFinite(maxDelta) && maxDelta >= 0))
-    throw new Error(`clip: maxDelta must be a non-negative number, got ${String(maxDelta)}`);
+  checkNonNegative("clip", "maxDelta", maxDelta);
   return transformation(
     "clip",
     () => ({}),

@@ -5,8 +5,8 @@ export {
   transformation,
   type GradientTransformation,
   type StateFamily,
-  type StateOf,
-  type StateFor,
+  type StateFromFamily,
+  type OptimizerStateOf,
   type FamilyOf,
   type Count,
   type EmptyState,
@@ -22,6 +22,7 @@ export {
   type ScaleByAdamFamily,
   type ScaleByAdamaxState,
   type ScaleByAdamaxFamily,
+  type AdamaxOptions,
 } from "./adam.js";
 export {
   scaleByRms,
@@ -30,8 +31,18 @@ export {
   type ScaleByRmsFamily,
   type ScaleByAdagradState,
   type ScaleByAdagradFamily,
+  type ScaleByRmsOptions,
+  type ScaleByAdagradOptions,
 } from "./rms.js";
-export { scaleByMomentum, trace, type ScaleByMomentumState, type ScaleByMomentumFamily } from "./momentum.js";
+export { scaleByMomentum, trace, type ScaleByMomentumState, type ScaleByMomentumFamily, type ScaleByMomentumOptions } from "./momentum.js";
+export {
+  leafwiseTransformation,
+  type LeafwiseSpec,
+  type LeafRule,
+  type LeafStatistics,
+  type LeafwiseState,
+  type LeafwiseFamily,
+} from "./leafwise.js";
 export { addDecayedWeights } from "./weight-decay.js";
 export type { PathFilter } from "../tree/index.js";
 export { clip, clipByGlobalNorm, globalNorm } from "./clip.js";
@@ -45,6 +56,8 @@ export {
   adamax,
   rmsprop,
   type LearningRate,
+  type MomentumOptions,
+  type AdamWOptions,
   type RmspropOptions,
   type SgdState,
   type MomentumState,

@@ -1,8 +1,7 @@
 // Heavy-ball and Nesterov momentum (optax's trace).
-import { map2 } from "../tree/index.js";
 import { add, mul } from "../core/index.js";
-import { fullLikeTree } from "./tree-math.js";
-import { checkTree, transformation, type GradientTransformation, type StateFamily } from "./transform.js";
+import { leafwiseTransformation } from "./leafwise.js";
+import { checkNonNegative, type GradientTransformation, type StateFamily } from "./transform.js";
 
 /** The running momentum, a tree like the params. */
 export interface ScaleByMomentumState<P> {
@@ -12,6 +11,13 @@ export interface ScaleByMomentumFamily extends StateFamily {
   readonly state: ScaleByMomentumState<this["params"]>;
 }
 
+export interface ScaleByMomentumOptions {
+  /** How much of the previous trace each step keeps (default 0.9). */
+  decay?: number;
+  /** Nesterov's look-ahead: the update is `g + decay * trace` instead of `trace` (default false). */
+  nesterov?: boolean;
+}
+
 /**
  * Momentum: `trace = g + decay * trace`; the update is `trace`, or `g + decay * trace` with
  * `nesterov` (optax's trace). Place it before `scaleByLearningRate`.
@@ -19,20 +25,19 @@ export interface ScaleByMomentumFamily extends StateFamily {
  * const heavyBall = chain(scaleByMomentum({ decay: 0.9 }), scaleByLearningRate(0.01));
  * ```
  */
-export function scaleByMomentum(opts: { decay?: number; nesterov?: boolean } = {}): GradientTransformation<ScaleByMomentumFamily> {
+export function scaleByMomentum(opts: ScaleByMomentumOptions = {}): GradientTransformation<ScaleByMomentumFamily> {
   const { decay = 0.9, nesterov = false } = opts;
-  if (!(Number.isFinite(decay) && decay >= 0))
-    throw new Error(`scaleByMomentum: decay must be a non-negative number, got ${String(decay)}`);
-  return transformation(
-    nesterov ? "scaleByMomentum(nesterov)" : "scaleByMomentum",
-    (params) => ({ trace: fullLikeTree(params, 0) }),
-    (updates, state: ScaleByMomentumState<unknown>) => {
-      checkTree("scaleByMomentum", "state.trace", updates, state?.trace);
-      const trace = map2(updates, state.trace, (g, t) => add(g, mul(t, decay)));
-      const out = nesterov ? map2(updates, trace, (g, t) => add(g, mul(t, decay))) : trace;
-      return [out, { trace }];
-    },
-  );
+  checkNonNegative("scaleByMomentum", "decay", decay);
+  return leafwiseTransformation(nesterov ? "scaleByMomentum(nesterov)" : "scaleByMomentum", {
+    initial: { trace: 0 },
+    counted: false,
+    rule:
+      () =>
+      (g, { trace }) => {
+        const t = add(g, mul(trace, decay));
+        return [nesterov ? add(g, mul(t, decay)) : t, { trace: t }];
+      },
+  });
 }
 
 /** optax's name for `scaleByMomentum`. */

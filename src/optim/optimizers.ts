@@ -1,77 +1,81 @@
-// Named optimizers: each a one-line chain of transforms, as in optax.
+// Named optimizers: each a one-line chain of transforms, as in optax. Their state types are not
+// declared but read off the chain each one returns (`OptimizerStateOf`), so they cannot drift from it.
 import type { Schedule } from "./schedules.js";
 import { chain } from "./chain.js";
-import { scaleByAdam, scaleByAdamax, type AdamOptions, type ScaleByAdamState, type ScaleByAdamaxState } from "./adam.js";
-import { scaleByAdagrad, scaleByRms, type ScaleByAdagradState, type ScaleByRmsState } from "./rms.js";
-import { scaleByMomentum, type ScaleByMomentumState } from "./momentum.js";
-import { scaleByLearningRate, type ScaleByScheduleState } from "./scale.js";
+import { scaleByAdam, scaleByAdamax, type AdamOptions, type AdamaxOptions } from "./adam.js";
+import { scaleByAdagrad, scaleByRms, type ScaleByAdagradOptions, type ScaleByRmsOptions } from "./rms.js";
+import { scaleByMomentum } from "./momentum.js";
+import { scaleByLearningRate } from "./scale.js";
 import { addDecayedWeights } from "./weight-decay.js";
 import type { PathFilter } from "../tree/index.js";
-import type { EmptyState, GradientTransformation, StateFamily } from "./transform.js";
+import type { FamilyOf, OptimizerStateOf } from "./transform.js";
 
 /** A learning rate: a number, or a schedule of the step count. */
 export type LearningRate = number | Schedule;
 
-/** An optimizer whose state for params P is `S<P>`: a transformation with a named state. */
-type Named<F extends StateFamily> = GradientTransformation<F>;
-const named = <F extends StateFamily>(t: GradientTransformation<any>): Named<F> => t as Named<F>;
-
-export type SgdState = [ScaleByScheduleState];
-export interface SgdFamily extends StateFamily {
-  readonly state: SgdState;
-}
 /**
  * Plain gradient descent: `p -= lr * g`.
  * ```ts
  * const opt = sgd(0.1);
  * ```
  */
-export function sgd(learningRate: LearningRate): Named<SgdFamily> {
-  return named(chain(scaleByLearningRate(learningRate)));
+export function sgd(learningRate: LearningRate) {
+  return chain(scaleByLearningRate(learningRate));
 }
+/** sgd's state, `[ScaleByScheduleState]` (the same for any params). */
+export type SgdState = OptimizerStateOf<ReturnType<typeof sgd>, unknown>;
+export type SgdFamily = FamilyOf<ReturnType<typeof sgd>>;
 
-export type MomentumState<P> = [ScaleByMomentumState<P>, ScaleByScheduleState];
-export interface MomentumFamily extends StateFamily {
-  readonly state: MomentumState<this["params"]>;
+export interface MomentumOptions {
+  /** How much of the previous velocity each step keeps (default 0.9). */
+  beta?: number;
+  /** Nesterov's look-ahead step `g + beta v` instead of `v` (default false; `nesterov(lr)` sets it). */
+  nesterov?: boolean;
 }
 /**
- * Heavy-ball momentum: `v = g + beta v; p -= lr * v`.
+ * Heavy-ball momentum: `v = g + beta v; p -= lr * v` (default beta 0.9); with `nesterov: true`,
+ * `p -= lr * (g + beta v)`.
  * ```ts
- * const opt = momentum(0.01, 0.9);
+ * const opt = momentum(0.01, { beta: 0.9 });
  * ```
  */
-export function momentum(learningRate: LearningRate, beta = 0.9): Named<MomentumFamily> {
-  return named(chain(scaleByMomentum({ decay: beta }), scaleByLearningRate(learningRate)));
+export function momentum(learningRate: LearningRate, opts: MomentumOptions = {}) {
+  const { beta = 0.9, nesterov = false } = opts;
+  return chain(scaleByMomentum({ decay: beta, nesterov }), scaleByLearningRate(learningRate));
 }
+/** momentum's (and nesterov's) state: `[ScaleByMomentumState<P>, ScaleByScheduleState]`. */
+export type MomentumState<P> = OptimizerStateOf<ReturnType<typeof momentum>, P>;
+export type MomentumFamily = FamilyOf<ReturnType<typeof momentum>>;
 
 /**
- * Nesterov momentum: `v = g + beta v; p -= lr * (g + beta v)`. Same state as `momentum`.
+ * Nesterov momentum: `v = g + beta v; p -= lr * (g + beta v)` (default beta 0.9). Same state as `momentum`.
  * ```ts
- * const opt = nesterov(0.01, 0.9);
+ * const opt = nesterov(0.01, { beta: 0.9 });
  * ```
  */
-export function nesterov(learningRate: LearningRate, beta = 0.9): Named<MomentumFamily> {
-  return named(chain(scaleByMomentum({ decay: beta, nesterov: true }), scaleByLearningRate(learningRate)));
+export function nesterov(learningRate: LearningRate, opts: Omit<MomentumOptions, "nesterov"> = {}) {
+  return momentum(learningRate, { ...opts, nesterov: true });
 }
 
-export type AdamState<P> = [ScaleByAdamState<P>, ScaleByScheduleState];
-export interface AdamFamily extends StateFamily {
-  readonly state: AdamState<this["params"]>;
-}
 /**
  * Adam (Kingma & Ba 2015) with defaults b1 0.9, b2 0.999, eps 1e-8.
  * ```ts
  * const opt = adam(1e-3);
- * let state = opt.init(params);
+ * let state = opt.init(params);   // AdamState<typeof params>
  * ```
  */
-export function adam(learningRate: LearningRate, opts: AdamOptions = {}): Named<AdamFamily> {
-  return named(chain(scaleByAdam(opts), scaleByLearningRate(learningRate)));
+export function adam(learningRate: LearningRate, opts: AdamOptions = {}) {
+  return chain(scaleByAdam(opts), scaleByLearningRate(learningRate));
 }
+/** adam's state: `[ScaleByAdamState<P>, ScaleByScheduleState]`. */
+export type AdamState<P> = OptimizerStateOf<ReturnType<typeof adam>, P>;
+export type AdamFamily = FamilyOf<ReturnType<typeof adam>>;
 
-export type AdamWState<P> = [ScaleByAdamState<P>, EmptyState, ScaleByScheduleState];
-export interface AdamWFamily extends StateFamily {
-  readonly state: AdamWState<this["params"]>;
+export interface AdamWOptions extends AdamOptions {
+  /** The decay rate (default 1e-4, as optax). */
+  weightDecay?: number;
+  /** The leaves to decay (default all), e.g. `/kernel$/` to skip biases. */
+  mask?: PathFilter;
 }
 /**
  * AdamW: Adam with decoupled weight decay, `p -= lr * (adam direction + weightDecay * p)` (default
@@ -80,58 +84,55 @@ export interface AdamWFamily extends StateFamily {
  * const opt = adamw(1e-3, { weightDecay: 1e-2, mask: /kernel$/ });
  * ```
  */
-export function adamw(
-  learningRate: LearningRate,
-  opts: AdamOptions & { weightDecay?: number; mask?: PathFilter } = {},
-): Named<AdamWFamily> {
+export function adamw(learningRate: LearningRate, opts: AdamWOptions = {}) {
   const { weightDecay = 1e-4, mask, ...adamOpts } = opts;
-  return named(chain(scaleByAdam(adamOpts), addDecayedWeights(weightDecay, { mask }), scaleByLearningRate(learningRate)));
+  return chain(scaleByAdam(adamOpts), addDecayedWeights(weightDecay, { mask }), scaleByLearningRate(learningRate));
 }
+/** adamw's state: `[ScaleByAdamState<P>, EmptyState, ScaleByScheduleState]`. */
+export type AdamWState<P> = OptimizerStateOf<ReturnType<typeof adamw>, P>;
+export type AdamWFamily = FamilyOf<ReturnType<typeof adamw>>;
 
-export type AdagradState<P> = [ScaleByAdagradState<P>, ScaleByScheduleState];
-export interface AdagradFamily extends StateFamily {
-  readonly state: AdagradState<this["params"]>;
-}
 /**
  * Adagrad (Duchi et al. 2011): `s += g^2; p -= lr * g / sqrt(s + eps)`, s starting at 0.1.
  * ```ts
  * const opt = adagrad(0.1);
  * ```
  */
-export function adagrad(learningRate: LearningRate, opts: { initialAccumulatorValue?: number; eps?: number } = {}): Named<AdagradFamily> {
-  return named(chain(scaleByAdagrad(opts), scaleByLearningRate(learningRate)));
+export function adagrad(learningRate: LearningRate, opts: ScaleByAdagradOptions = {}) {
+  return chain(scaleByAdagrad(opts), scaleByLearningRate(learningRate));
 }
+/** adagrad's state: `[ScaleByAdagradState<P>, ScaleByScheduleState]`. */
+export type AdagradState<P> = OptimizerStateOf<ReturnType<typeof adagrad>, P>;
+export type AdagradFamily = FamilyOf<ReturnType<typeof adagrad>>;
 
-export type AdamaxState<P> = [ScaleByAdamaxState<P>, ScaleByScheduleState];
-export interface AdamaxFamily extends StateFamily {
-  readonly state: AdamaxState<this["params"]>;
-}
 /**
  * Adamax, Adam's infinity-norm variant (Kingma & Ba 2015, section 7.1).
  * ```ts
  * const opt = adamax(2e-3);
  * ```
  */
-export function adamax(learningRate: LearningRate, opts: { b1?: number; b2?: number; eps?: number } = {}): Named<AdamaxFamily> {
-  return named(chain(scaleByAdamax(opts), scaleByLearningRate(learningRate)));
+export function adamax(learningRate: LearningRate, opts: AdamaxOptions = {}) {
+  return chain(scaleByAdamax(opts), scaleByLearningRate(learningRate));
 }
+/** adamax's state: `[ScaleByAdamaxState<P>, ScaleByScheduleState]`. */
+export type AdamaxState<P> = OptimizerStateOf<ReturnType<typeof adamax>, P>;
+export type AdamaxFamily = FamilyOf<ReturnType<typeof adamax>>;
 
-export interface RmspropOptions {
-  /** Decay of the squared-gradient average (default 0.9). */
-  decay?: number;
-  /** Added inside the root (default 1e-8). */
-  eps?: number;
-  /** The average's starting value (default 0). */
-  initialScale?: number;
-}
-export type RmspropState<P> = [ScaleByRmsState<P>, ScaleByScheduleState];
-export interface RmspropFamily extends StateFamily {
-  readonly state: RmspropState<this["params"]>;
-}
-export type RmspropMomentumState<P> = [ScaleByRmsState<P>, ScaleByScheduleState, ScaleByMomentumState<P>];
-export interface RmspropMomentumFamily extends StateFamily {
-  readonly state: RmspropMomentumState<this["params"]>;
-}
+/** RMSProp's scaling options (see `scaleByRms`). */
+export type RmspropOptions = ScaleByRmsOptions;
+
+// The two chains rmsprop returns; its overloads and state types are read off them.
+const rmspropChain = (learningRate: LearningRate, rms: RmspropOptions) => chain(scaleByRms(rms), scaleByLearningRate(learningRate));
+const rmspropMomentumChain = (learningRate: LearningRate, rms: RmspropOptions, decay: number, nesterov: boolean) =>
+  chain(scaleByRms(rms), scaleByLearningRate(learningRate), scaleByMomentum({ decay, nesterov }));
+
+/** rmsprop's state without momentum: `[ScaleByRmsState<P>, ScaleByScheduleState]`. */
+export type RmspropState<P> = OptimizerStateOf<ReturnType<typeof rmspropChain>, P>;
+export type RmspropFamily = FamilyOf<ReturnType<typeof rmspropChain>>;
+/** rmsprop's state with momentum: `[ScaleByRmsState<P>, ScaleByScheduleState, ScaleByMomentumState<P>]`. */
+export type RmspropMomentumState<P> = OptimizerStateOf<ReturnType<typeof rmspropMomentumChain>, P>;
+export type RmspropMomentumFamily = FamilyOf<ReturnType<typeof rmspropMomentumChain>>;
+
 /**
  * RMSProp (Tieleman & Hinton 2012) as optax: `nu = decay nu + (1-decay) g^2; u = -lr g / sqrt(nu + eps)`,
  * followed by momentum on the scaled step when `momentum` is given.
@@ -142,16 +143,15 @@ export interface RmspropMomentumFamily extends StateFamily {
 export function rmsprop(
   learningRate: LearningRate,
   opts?: RmspropOptions & { momentum?: undefined; nesterov?: undefined },
-): Named<RmspropFamily>;
+): ReturnType<typeof rmspropChain>;
 export function rmsprop(
   learningRate: LearningRate,
   opts: RmspropOptions & { momentum: number; nesterov?: boolean },
-): Named<RmspropMomentumFamily>;
+): ReturnType<typeof rmspropMomentumChain>;
 export function rmsprop(
   learningRate: LearningRate,
   opts: RmspropOptions & { momentum?: number; nesterov?: boolean } = {},
-): Named<StateFamily> {
+): ReturnType<typeof rmspropChain> | ReturnType<typeof rmspropMomentumChain> {
   const { momentum: beta, nesterov: useNesterov = false, ...rms } = opts;
-  const head = [scaleByRms(rms), scaleByLearningRate(learningRate)] as const;
-  return beta === undefined ? named(chain(...head)) : named(chain(...head, scaleByMomentum({ decay: beta, nesterov: useNesterov })));
+  return beta === undefined ? rmspropChain(learningRate, rms) : rmspropMomentumChain(learningRate, rms, beta, useNesterov);
 }

@@ -1,5 +1,5 @@
 // Scaling by a constant, by a schedule, and by a learning rate (with the descent sign).
-import type { AnyTensor } from "../tensor/index.js";
+import { isTensor, type AnyTensor } from "../tensor/index.js";
 import { add, neg, asTensor } from "../core/index.js";
 import { asSchedule, type Schedule } from "./schedules.js";
 import { scaleTree } from "./tree-math.js";
@@ -28,12 +28,11 @@ export interface ScaleByScheduleFamily extends StateFamily {
   readonly state: ScaleByScheduleState;
 }
 
-function checkCount(op: string, state: { count?: unknown } | undefined): AnyTensor {
-  const c = state?.count as AnyTensor | undefined;
-  if (c === undefined || typeof c !== "object" || c.rank !== 0) {
-    throw new Error(
-      `${op}: expected the state from init ({ count: scalar tensor }), got ${state === null ? "null" : typeof state === "object" ? `{ ${Object.keys(state).join(", ")} }` : typeof state}`,
-    );
+function checkCount(op: string, state: unknown): AnyTensor {
+  const c = typeof state === "object" && state !== null && "count" in state ? state.count : undefined;
+  if (!isTensor(c) || c.rank !== 0) {
+    const got = state === null ? "null" : typeof state === "object" ? `{ ${Object.keys(state).join(", ")} }` : typeof state;
+    throw new Error(`${op}: expected the state from init ({ count: scalar tensor }), got ${got}`);
   }
   return c;
 }

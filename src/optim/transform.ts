@@ -1,19 +1,19 @@
 // The optimizer contract (optax's GradientTransformation): a pair of pure functions over pytrees.
 // State types depend on the params type P, so a transform carries a "state family" F and
-// `StateOf<F, P>` applies it (the `this`-type encoding of a type-level function).
+// `StateFromFamily<F, P>` applies it (the `this`-type encoding of a type-level function).
 import * as tf from "@tensorflow/tfjs-core";
 import { Concrete, type AnyTensor, type Tensor, formatShape } from "../tensor/index.js";
 import { scoped, leafTensors, add } from "../core/index.js";
 import { assertSameStructure, flatten, map2, paths, structureDiff, unflatten } from "../tree/index.js";
 
-/** A state type as a function of the params type: `StateOf<F, P>` is the state for params P. */
+/** A state type as a function of the params type: `StateFromFamily<F, P>` is the state for params P. */
 export interface StateFamily {
   readonly params: unknown;
   readonly state: unknown;
 }
 
 /** The state type that family F gives for params of type P. */
-export type StateOf<F extends StateFamily, P> = (F & { readonly params: P })["state"];
+export type StateFromFamily<F extends StateFamily, P> = (F & { readonly params: P })["state"];
 
 /** A step counter: a float32 scalar tensor (exact up to 2^24 steps), so `jit(update)` traces once. */
 export type Count = Tensor<[], "float32">;
@@ -33,16 +33,21 @@ export type Count = Tensor<[], "float32">;
 export interface GradientTransformation<F extends StateFamily = StateFamily> {
   /** A short name for messages, e.g. "scaleByAdam" or "chain(scaleByAdam, scaleByLearningRate)". */
   readonly name: string;
-  init<P>(params: P): StateOf<F, P>;
-  update<P>(updates: P, state: NoInfer<StateOf<F, P>>, params?: NoInfer<P>): [P, StateOf<F, P>];
+  init<P>(params: P): StateFromFamily<F, P>;
+  update<P>(updates: P, state: NoInfer<StateFromFamily<F, P>>, params?: NoInfer<P>): [P, StateFromFamily<F, P>];
   /** Phantom: lets `chain` read each transform's state family. Never set. */
   readonly __family?: F;
 }
 
 /** The state family of a transform. */
 export type FamilyOf<T> = T extends GradientTransformation<infer F> ? F : never;
-/** The state a transform (or optimizer) keeps for params of type P. */
-export type StateFor<T, P> = T extends GradientTransformation<infer F> ? StateOf<F, P> : never;
+/**
+ * The state a transform or optimizer T keeps for params of type P (what `T.init(params)` returns).
+ * ```ts
+ * type S = OptimizerStateOf<ReturnType<typeof adam>, Params>;   // [ScaleByAdamState<Params>, ScaleByScheduleState]
+ * ```
+ */
+export type OptimizerStateOf<T, P> = T extends GradientTransformation<infer F> ? StateFromFamily<F, P> : never;
 
 /** No state. */
 export type EmptyState = Record<string, never>;
@@ -50,10 +55,10 @@ export interface EmptyFamily extends StateFamily {
   readonly state: EmptyState;
 }
 
-type UntypedUpdate = (updates: unknown, state: any, params: unknown) => [unknown, unknown];
-
 /**
- * Builds a transformation from untyped init/update functions. Eagerly (outside jit/grad), both run
+ * Builds a transformation from untyped init/update functions: this is where the untyped inside
+ * meets the typed surface, so `update` gets the state as the caller passed it (`unknown`) and must
+ * check it before reading it (`checkTree`, `expectStateKeys`). Eagerly (outside jit/grad), both run
  * in a memory scope: intermediates are freed and only the returned tensors survive. A returned
  * leaf that is also an input leaf, or appears twice in the result, is copied, so the caller owns
  * every returned tensor exactly once and may dispose its inputs freely.
@@ -61,17 +66,35 @@ type UntypedUpdate = (updates: unknown, state: any, params: unknown) => [unknown
 export function transformation<F extends StateFamily>(
   name: string,
   init: (params: unknown) => unknown,
-  update: UntypedUpdate,
+  update: (updates: unknown, state: unknown, params: unknown) => [unknown, unknown],
 ): GradientTransformation<F> {
   return {
     name,
     init: (params: unknown) => scoped(() => ownedResult(init(params), [params]), leafTensors),
-    update: ((updates: unknown, state: unknown, params?: unknown) =>
-      scoped(
-        () => ownedResult(update(updates, state, params), [updates, state, params]),
-        leafTensors,
-      )) as unknown as GradientTransformation<F>["update"],
+    update: <P>(updates: P, state: StateFromFamily<F, P>, params?: P) =>
+      // NOTE: the one claim of the module: update maps P to P and keeps the family's state (the registry
+      // tests in optim-optimizers.test.ts check it at run time for every optimizer).
+      scoped(() => ownedResult(update(updates, state, params), [updates, state, params]), leafTensors) as [P, StateFromFamily<F, P>],
   };
+}
+
+/**
+ * Throws unless `state` is an object holding every key in `keys` (the state a transform's init
+ * made), naming the transform and what came; narrows `state` for the reads that follow.
+ */
+export function expectStateKeys<K extends string>(op: string, state: unknown, keys: readonly K[]): asserts state is Record<K, unknown> {
+  const ok = typeof state === "object" && state !== null && !Array.isArray(state) && keys.every((k) => k in state);
+  if (!ok) {
+    const got =
+      state === null
+        ? "null"
+        : Array.isArray(state)
+          ? `an array of ${state.length}`
+          : typeof state === "object"
+            ? `{ ${Object.keys(state).join(", ")} }`
+            : typeof state;
+    throw new Error(`${op}: expected the state from init ({ ${keys.join(", ")} }), got ${got}`);
+  }
 }
 
 /** Copies result leaves that alias an input leaf or an earlier result leaf (eager values only). */
@@ -158,11 +181,21 @@ export function checkLeafPair(op: string, p: AnyTensor, u: AnyTensor, path: stri
 export function applyGradients<F extends StateFamily, P>(
   optimizer: GradientTransformation<F>,
   grads: P,
-  state: NoInfer<StateOf<F, P>>,
+  state: NoInfer<StateFromFamily<F, P>>,
   params: NoInfer<P>,
-): [P, StateOf<F, P>] {
+): [P, StateFromFamily<F, P>] {
   return scoped(() => {
     const [updates, next] = optimizer.update(grads, state, params);
-    return [applyUpdates(params, updates), next] as [P, StateOf<F, P>];
+    return [applyUpdates(params, updates), next] as [P, StateFromFamily<F, P>];
   }, leafTensors);
+}
+
+/** Throws unless `value` is a decay rate in [0, 1) (the moments' b1, b2, RMSProp's decay). */
+export function checkDecayRate(op: string, name: string, value: number): void {
+  if (!(Number.isFinite(value) && value >= 0 && value < 1)) throw new Error(`${op}: ${name} must be in [0, 1), got ${String(value)}`);
+}
+
+/** Throws unless `value` is a finite number >= 0 (eps, starting values, weight decay, clip bounds). */
+export function checkNonNegative(op: string, name: string, value: number): void {
+  if (!(Number.isFinite(value) && value >= 0)) throw new Error(`${op}: ${name} must be a non-negative number, got ${String(value)}`);
 }

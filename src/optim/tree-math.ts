@@ -1,7 +1,7 @@
 // Leafwise helpers shared by the transforms (untyped: each transform types its own surface).
 import type { AnyTensor } from "../tensor/index.js";
-import { leaves, map, map2 } from "../tree/index.js";
-import { add, div, mul, pow, square, sub, broadcastTo, asTensor, sum } from "../core/index.js";
+import { leaves, map } from "../tree/index.js";
+import { add, mul, square, broadcastTo, asTensor, sum } from "../core/index.js";
 
 /** A float32 tensor of `value` with x's shape (always a new tensor, even for scalars). */
 export function fullLike(x: AnyTensor, value: number): AnyTensor {
@@ -15,15 +15,9 @@ export function fullLikeTree<P>(tree: P, value: number): P {
   return map(tree, (x) => fullLike(x, value));
 }
 
-/** `decay * moment + (1 - decay) * g^order`, leaf by leaf (optax's update_moment). */
-export function updateMoment<P>(updates: P, moments: P, decay: number, order: 1 | 2): P {
-  return map2(updates, moments, (g, m) => add(mul(m, decay), mul(order === 1 ? g : square(g), 1 - decay)));
-}
-
-/** `moment / (1 - decay^count)`, leaf by leaf; `count` is the new step count (1 at the first step). */
-export function biasCorrection<P>(moments: P, decay: number, count: AnyTensor): P {
-  const correction = sub(1, pow(asTensor(decay), count));
-  return map(moments, (m) => div(m, correction));
+/** `decay * moment + (1 - decay) * value` for one leaf (optax's update_moment). */
+export function movingAverage(moment: AnyTensor, value: AnyTensor, decay: number): AnyTensor {
+  return add(mul(moment, decay), mul(value, 1 - decay));
 }
 
 /** Every leaf times one scalar (a number or a scalar tensor). */

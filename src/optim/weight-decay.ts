@@ -1,7 +1,7 @@
 // Decoupled weight decay (Loshchilov & Hutter, AdamW): adds `weightDecay * params` to the updates.
 import { map2, pathPredicate, paths, type PathFilter } from "../tree/index.js";
 import { add, mul } from "../core/index.js";
-import { checkTree, requireParams, transformation, type EmptyFamily, type GradientTransformation } from "./transform.js";
+import { checkNonNegative, checkTree, requireParams, transformation, type EmptyFamily, type GradientTransformation } from "./transform.js";
 
 /**
  * `updates + weightDecay * params` on the leaves `mask` selects (all by default). Put it after the
@@ -11,9 +11,7 @@ import { checkTree, requireParams, transformation, type EmptyFamily, type Gradie
  * ```
  */
 export function addDecayedWeights(weightDecay: number, opts: { mask?: PathFilter } = {}): GradientTransformation<EmptyFamily> {
-  if (!(Number.isFinite(weightDecay) && weightDecay >= 0)) {
-    throw new Error(`addDecayedWeights: weightDecay must be a non-negative number, got ${String(weightDecay)}`);
-  }
+  checkNonNegative("addDecayedWeights", "weightDecay", weightDecay);
   const selected = pathPredicate(opts.mask, "addDecayedWeights", "mask");
   return transformation(
     "addDecayedWeights",
