@@ -13,7 +13,7 @@ import * as tf from "@tensorflow/tfjs-core";
 
 /** What fit needs of a model: see nn.Model. */
 export interface Trainable<P, St> {
-  applyWithState(params: P, state: St, x: any, ctx?: { training?: boolean; key?: Key }): [any, St];
+  applyWithState(params: P, x: any, ctx?: { training?: boolean; key?: Key; state?: St }): [any, St];
   initState(): St;
 }
 
@@ -296,7 +296,7 @@ export function evaluate<P, St>(opts: EvaluateOptions<P, St>): { loss: number; a
     const engine = tf.engine();
     engine.startScope();
     try {
-      const [out] = opts.model.applyWithState(opts.params, state, x, { training: false });
+      const [out] = opts.model.applyWithState(opts.params, x, { state, training: false });
       const m = x.shape[0];
       lossSum += opts.loss(out, y).item() * m;
       if (wantAccuracy) correct += countCorrect(out, y);
@@ -320,7 +320,7 @@ export function predict<P, St>(model: Trainable<P, St>, params: P, x: HostArray,
     const xt = toTensor(batch.x);
     const engine = tf.engine();
     engine.startScope();
-    const [out] = model.applyWithState(params, state, xt, { training: false });
+    const [out] = model.applyWithState(params, xt, { state, training: false });
     const t = (out as AnyTensor).concrete();
     engine.endScope([t]);
     parts.push(t);

@@ -6,7 +6,7 @@ import type { Key } from "../random/index.js";
 import { leaves } from "../tree/index.js";
 
 export interface StepModel<P, St> {
-  applyWithState(params: P, state: St, x: any, ctx?: { training?: boolean; key?: Key }): [any, St];
+  applyWithState(params: P, x: any, ctx?: { training?: boolean; key?: Key; state?: St }): [any, St];
 }
 
 export interface StepResult<P, St> {
@@ -37,7 +37,7 @@ export function makeTrainStep<P, St>(
 ): TrainStep<P, St> {
   return jit((params: P, optState: unknown, state: St, x: AnyTensor, y: AnyTensor, key: Key): StepResult<P, St> => {
     const objective = (p: P) => {
-      const [out, newState] = model.applyWithState(p, state, x, { training: true, key });
+      const [out, newState] = model.applyWithState(p, x, { state, training: true, key });
       return [loss(out, y), { out, state: newState }] as [Tensor<[]>, { out: AnyTensor; state: St }];
     };
     const [[l, aux], grads] = valueAndGrad(objective, { hasAux: true })(params);
