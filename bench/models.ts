@@ -20,7 +20,7 @@ const cases: Case[] = [
     name: "MLP 784-500-300-10, batch 128",
     batch: 128,
     inShape: [784],
-    build: () => nn.input(["batch", 784]).add(nn.dense(500)).add(nn.relu).add(nn.dense(300)).add(nn.relu).add(nn.dense(10)),
+    build: () => nn.input(["batch", 784]).add(nn.dense(500)).add(nn.relu()).add(nn.dense(300)).add(nn.relu()).add(nn.dense(10)),
     keras() {
       const m = tfl.sequential();
       m.add(tfl.layers.dense({ units: 500, activation: "relu", inputShape: [784] }));
@@ -37,14 +37,14 @@ const cases: Case[] = [
       nn
         .input(["batch", 28, 28, 1])
         .add(nn.conv2d({ filters: 32, kernel: 3, padding: "same" }))
-        .add(nn.relu)
+        .add(nn.relu())
         .add(nn.maxPool2d(2))
         .add(nn.conv2d({ filters: 64, kernel: 3, padding: "same" }))
-        .add(nn.relu)
+        .add(nn.relu())
         .add(nn.maxPool2d(2))
         .add(nn.flatten())
         .add(nn.dense(128))
-        .add(nn.relu)
+        .add(nn.relu())
         .add(nn.dense(10)),
     keras() {
       const m = tfl.sequential();

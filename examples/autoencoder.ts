@@ -15,13 +15,13 @@ const { fitSet, validation, test } = heldOutSplits(data.dataset(flat, flat));
 const model = nn
   .input(["batch", 784])
   .add(nn.dense(128))
-  .add(nn.relu)
+  .add(nn.relu())
   .add(nn.dense(32)) // the code
-  .add(nn.relu)
+  .add(nn.relu())
   .add(nn.dense(128))
-  .add(nn.relu)
+  .add(nn.relu())
   .add(nn.dense(784))
-  .add(nn.sigmoid);
+  .add(nn.sigmoid());
 console.log(model.summary());
 const epochs = quick ? 2 : 20;
 const result = await train.fit({

@@ -12,7 +12,7 @@ await init();
 header("Iris MLP 4-10-10-3 (Adam 0.01, batch 30)");
 const elapsed = stopwatch();
 const iris = data.loadIris();
-const model = nn.input(["batch", 4]).add(nn.dense(10)).add(nn.relu).add(nn.dense(10)).add(nn.relu).add(nn.dense(3));
+const model = nn.input(["batch", 4]).add(nn.dense(10)).add(nn.relu()).add(nn.dense(10)).add(nn.relu()).add(nn.dense(3));
 console.log(model.summary());
 const epochs = quick ? 30 : 300;
 

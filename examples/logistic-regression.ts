@@ -22,7 +22,7 @@ for (let i = 0; i < n; i++) {
 const all = data.dataset(data.hostArray(xs, [n, 2]), data.hostArray(ys, [n, 1]));
 const { train: trainSet, test } = data.trainTestSplit(all, { testFraction: 0.25, seed: 1 });
 
-const model = nn.input(["batch", 2]).add(nn.dense(1)).add(nn.sigmoid);
+const model = nn.input(["batch", 2]).add(nn.dense(1)).add(nn.sigmoid());
 const result = await train.fit({
   model,
   params: model.init(random.key(0)),

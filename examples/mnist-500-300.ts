@@ -13,7 +13,7 @@ const all = data.loadMnist({ limit: quick ? 2000 : undefined });
 const flat = data.dataset(data.hostArray(all.x.data, [all.x.shape[0], 784]), all.y);
 const { fitSet, validation, test } = heldOutSplits(flat);
 
-const model = nn.input(["batch", 784]).add(nn.dense(500)).add(nn.relu).add(nn.dense(300)).add(nn.relu).add(nn.dense(10));
+const model = nn.input(["batch", 784]).add(nn.dense(500)).add(nn.relu()).add(nn.dense(300)).add(nn.relu()).add(nn.dense(10));
 console.log(model.summary());
 
 const key = random.key(0);

@@ -17,17 +17,17 @@ const { fitSet, validation, test } = heldOutSplits(all);
 const model = nn
   .input(["batch", 28, 28, 1])
   .add(nn.conv2d({ filters: 32, kernel: 3, padding: "same" }))
-  .add(nn.relu)
+  .add(nn.relu())
   .add(nn.maxPool2d(2)) // [batch, 14, 14, 32]
   .add(nn.batchNorm({ momentum: 0.9 }))
   .add(nn.conv2d({ filters: 64, kernel: 3, padding: "same" }))
-  .add(nn.relu)
+  .add(nn.relu())
   .add(nn.maxPool2d(2)) // [batch, 7, 7, 64]
   .add(nn.batchNorm({ momentum: 0.9 }))
   .add(nn.flatten())
   .add(nn.dropout(0.25))
   .add(nn.dense(128))
-  .add(nn.relu)
+  .add(nn.relu())
   .add(nn.dropout(0.5))
   .add(nn.dense(10));
 console.log(model.summary());

@@ -16,11 +16,11 @@ const { fitSet, validation, test } = heldOutSplits(flat);
 const model = nn
   .input(["batch", 784])
   .add(nn.dense(128))
-  .add(nn.relu)
+  .add(nn.relu())
   .add(nn.dense(128))
-  .add(nn.relu)
+  .add(nn.relu())
   .add(nn.dense(128))
-  .add(nn.relu)
+  .add(nn.relu())
   .add(nn.dense(10));
 console.log(model.summary());
 

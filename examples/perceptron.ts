@@ -27,7 +27,7 @@ for (let i = 0; i < n;) {
 }
 
 // the neuron as a model: dense(1) then the step; the rule below edits its params directly
-const model = nn.input(["batch", 2]).add(nn.dense(1)).add(nn.step);
+const model = nn.input(["batch", 2]).add(nn.dense(1)).add(nn.step());
 let params = model.init(random.key(0));
 const x = tensor(xs, [n, 2]);
 const lr = 0.1;

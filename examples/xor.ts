@@ -10,7 +10,7 @@ header("XOR with a 2-layer ReLU network");
 const elapsed = stopwatch();
 const table = data.xor(); // x [4, 2] in {0, 1}, y [4] int32
 
-const model = nn.input(["batch", 2]).add(nn.dense(8)).add(nn.relu).add(nn.dense(2));
+const model = nn.input(["batch", 2]).add(nn.dense(8)).add(nn.relu()).add(nn.dense(2));
 console.log(model.summary());
 const epochs = quick ? 150 : 500;
 const result = await train.fit({

@@ -84,7 +84,7 @@ describe("shape mistakes while building a model: the compile-time text, at run t
     ],
     [
       "residual that changes the shape",
-      () => untyped.input(["batch", 32]).add(nn.residual(nn.dense(32), nn.relu, nn.dense(64))),
+      () => untyped.input(["batch", 32]).add(nn.residual(nn.dense(32), nn.relu(), nn.dense(64))),
       "residual: the inner layers map [batch, 32] to [batch, 64]; a residual block must keep the shape",
     ],
     [
@@ -109,13 +109,23 @@ describe("shape mistakes while building a model: the compile-time text, at run t
     ],
     [
       "sequential: the first layer that does not fit",
-      () => untyped.sequential(nn.input(["batch", 784]), nn.dense(128), nn.relu, nn.conv2d({ filters: 8, kernel: 3 })),
+      () => untyped.sequential(nn.input(["batch", 784]), nn.dense(128), nn.relu(), nn.conv2d({ filters: 8, kernel: 3 })),
       "conv2d(8, 3x3) expects [batch, H, W, C], got [batch, 128]",
     ],
     [
       "a factory passed uncalled",
       () => untyped.input(["batch", 4, 4, 1]).add(nn.flatten),
       "add: expected a layer, got a function (call it: nn.flatten(), not nn.flatten)",
+    ],
+    [
+      "an activation passed uncalled: every layer is made by a call",
+      () => untyped.input(["batch", 4]).add(nn.relu),
+      "add: expected a layer, got a function (call it: nn.relu(), not nn.relu)",
+    ],
+    [
+      "sequential with an uncalled activation",
+      () => untyped.sequential(nn.input(["batch", 4]), nn.dense(2), nn.tanh),
+      "sequential: argument 2: expected a layer, got a function (call it: nn.tanh(), not nn.tanh)",
     ],
     [
       "sequential with a non-layer",
@@ -203,7 +213,12 @@ describe("bad configs fail when the layer is made", () => {
     ["embedding(0, 3)", () => untyped.embedding(0, 3), "embedding: vocabulary must be a positive integer, got 0"],
     ["batchNorm momentum 1", () => untyped.batchNorm({ momentum: 1 }), "batchNorm: momentum must be in [0, 1), got 1"],
     ["input with a fractional dim", () => untyped.input([2, 1.5]), "input: dim 1 must be a non-negative integer or a name, got 1.5"],
-    ["residual of a non-layer", () => untyped.residual(nn.dense(2), "relu"), "residual: argument 1 is not a layer, got string"],
+    ["residual of a non-layer", () => untyped.residual(nn.dense(2), "relu"), "residual: argument 1: expected a layer, got string"],
+    [
+      "a factory passed uncalled to a combinator",
+      () => untyped.chain(nn.dense(2), nn.relu),
+      "chain: argument 1: expected a layer, got a function (call it: nn.relu(), not nn.relu)",
+    ],
     ["concatBranches of nothing", () => untyped.concatBranches(), "concatBranches: needs at least one branch"],
   ];
   for (const [name, make, message] of table) test(name, () => expect(make).toThrow(new Error(message)));

@@ -42,7 +42,7 @@ describe("training-mode gradients", () => {
       const params = m.init(k);
       const state = m.initState();
       const x = input([4, 3], "float32", 5);
-      checkGrads((p: typeof params, v: AnyTensor) => m.applyWithState(p, state, v as never, { training: true })[0], [params, x]);
+      checkGrads((p: typeof params, v: AnyTensor) => m.applyWithState(p, v as never, { state, training: true })[0], [params, x]);
       disposeTree(k, params, state, x);
     });
   });
@@ -66,8 +66,8 @@ describe("training-mode gradients", () => {
       name: "broken",
       config: { units: 2, useBias: true },
       outputShape: (s) => [s[0], 2],
-      init: (kk, s) => inner.init(kk, s),
-      apply: (p, v) => inner.apply({ kernel: stopGradient(p.kernel), bias: p.bias }, {}, v, {})[0],
+      init: (kk, s) => inner.init(kk, s) as nn.TensorRecord,
+      apply: (p, v) => inner.apply({ kernel: stopGradient(p.kernel), bias: p.bias }, v)[0],
     });
     const m = (nn.input([2, 3]) as any).add(broken);
     const k = key(0);

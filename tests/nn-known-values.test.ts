@@ -4,10 +4,12 @@
 import { describe, expect, test } from "vitest";
 import * as nn from "../src/nn/index.js";
 import type { Layer } from "../src/nn/index.js";
+import { grad, mul, sum } from "../src/core/index.js";
+import * as ops from "../src/ops/index.js";
 import { key } from "../src/random/index.js";
 import { assertAllClose } from "../src/testing/index.js";
 import { ones } from "../src/tensor/index.js";
-import type { AnyTensor } from "../src/tensor/index.js";
+import type { AnyTensor, Tensor } from "../src/tensor/index.js";
 import { disposeTree, input, noLeaks, read, t, values } from "./nn-helpers.js";
 
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
@@ -380,7 +382,7 @@ describe("batchNorm: batch statistics in training, running statistics in eval", 
         runVar = [1, 1, 1];
       for (const data of xs) {
         const x = t(data, [b, c]);
-        const [y, next] = m.applyWithState(params, state, x as never, { training: true });
+        const [y, next] = m.applyWithState(params, x as never, { state, training: true });
         const mean = [0, 1, 2].map((j) => [0, 1, 2, 3].reduce((a, n) => a + data[n * c + j], 0) / b);
         const variance = [0, 1, 2].map((j) => [0, 1, 2, 3].reduce((a, n) => a + (data[n * c + j] - mean[j]) ** 2, 0) / b);
         assertAllClose(
@@ -404,7 +406,7 @@ describe("batchNorm: batch statistics in training, running statistics in eval", 
         data.map((v, i) => (v - runMean[i % c]) / Math.sqrt(runVar[i % c] + eps)),
         { rtol: 1e-4, atol: 1e-5, what: "eval" },
       );
-      const [y2, same] = m.applyWithState(params, state, x as never);
+      const [y2, same] = m.applyWithState(params, x as never, { state });
       expect(same[0]).toBe(state[0]); // eval does not change the state
       disposeTree(k, params, state, x, y, y2);
     });
@@ -416,7 +418,7 @@ describe("batchNorm: batch statistics in training, running statistics in eval", 
       const params: any = [{ gamma: t([2, 3], [2]), beta: t([1, -1], [2]) }];
       const x = t([1, 10, 3, 20], [2, 2]);
       const st0 = m.initState();
-      const [y, st] = m.applyWithState(params, st0, x as never, { training: true });
+      const [y, st] = m.applyWithState(params, x as never, { state: st0, training: true });
       assertAllClose(y, [2 * -1 + 1, 3 * -1 - 1, 2 * 1 + 1, 3 * 1 - 1], { rtol: 1e-5 });
       disposeTree(params, x, y, st0, st);
     });
@@ -467,6 +469,81 @@ describe("dropout", () => {
   });
 });
 
+// ---------------------------------------------------------------- softmax at extreme logits
+
+/** softmax of one row in float64, max-shifted. */
+function softmaxRow(row: readonly number[]): number[] {
+  const m = Math.max(...row);
+  const e = row.map((v) => Math.exp(v - m));
+  const z = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / z);
+}
+
+describe("softmax and logSoftmax layers at extreme logits", () => {
+  // rows: a spread of 2000, a near-tie far below 0, logits near float32's range, and a row with a -inf
+  const rows = [
+    [1000, 0, -1000],
+    [-1000, -1000, -999],
+    [1e30, -1e30, 0],
+    [-Infinity, 3, 3],
+  ];
+  const flat = rows.flat();
+  const shape = [rows.length, 3];
+
+  test("one definition: nn's activations are ops' softmax and logSoftmax", () => {
+    expect(nn.activations.softmax).toBe(ops.softmax);
+    expect(nn.activations.logSoftmax).toBe(ops.logSoftmax);
+  });
+
+  test("values are finite where the answer is, and match float64 references", () => {
+    noLeaks(() => {
+      const x = t(flat, shape);
+      const p = nn
+        .input(["batch", 3])
+        .add(nn.softmax())
+        .apply([{}], x as never);
+      const lp = nn
+        .input(["batch", 3])
+        .add(nn.logSoftmax())
+        .apply([{}], x as never);
+      const pRef = rows.flatMap(softmaxRow);
+      assertAllClose(p, pRef, { rtol: 1e-6, atol: 1e-7, what: "softmax" });
+      const lpRef = rows.flatMap((r) => {
+        const m = Math.max(...r);
+        const lse = m + Math.log(r.reduce((a, v) => a + Math.exp(v - m), 0));
+        return r.map((v) => v - lse);
+      });
+      const lpv = read(lp);
+      expect(lpv.map(Number.isNaN)).toEqual(lpRef.map(() => false));
+      // finite entries agree to float32 spacing at the row's magnitude (x - logSumExp(x) cancels); -inf stays -inf
+      lpv.forEach((v, i) => {
+        const scale = Math.max(...rows[Math.floor(i / 3)].filter(Number.isFinite).map(Math.abs));
+        if (!Number.isFinite(lpRef[i])) expect(v).toBe(lpRef[i]);
+        else expect(Math.abs(v - lpRef[i])).toBeLessThanOrEqual(1e-6 + scale * 2 ** -22);
+      });
+      disposeTree(x, p, lp);
+    });
+  });
+
+  test("gradients stay finite: d/dx sum(w * logSoftmax(x)) = w - softmax(x) * sum(w)", () => {
+    noLeaks(() => {
+      const finiteRows = rows.slice(0, 3);
+      const x = t(finiteRows.flat(), [3, 3]);
+      const weights = [1, 0, 0, 0, 2, -1, 0.5, 0.5, 0];
+      const w = t(weights, [3, 3]);
+      const m = nn.input(["batch", 3]).add(nn.logSoftmax());
+      const g = grad((v: AnyTensor) => sum(mul(m.apply([{}], v as never), w)) as Tensor<[]>)(x);
+      const ref = finiteRows.flatMap((r, i) => {
+        const wi = weights.slice(3 * i, 3 * i + 3);
+        const total = wi.reduce((a, b) => a + b, 0);
+        return softmaxRow(r).map((p, j) => wi[j] - p * total);
+      });
+      assertAllClose(g, ref, { rtol: 1e-5, atol: 1e-6, what: "logSoftmax gradient" });
+      disposeTree(x, w, g);
+    });
+  });
+});
+
 // ---------------------------------------------------------------- summary and parameter counts
 
 describe("summary() and parameter counts", () => {
@@ -474,11 +551,11 @@ describe("summary() and parameter counts", () => {
     const mlp = nn.sequential(
       nn.input(["batch", 784]),
       nn.dense(128),
-      nn.relu,
+      nn.relu(),
       nn.dense(128),
-      nn.relu,
+      nn.relu(),
       nn.dense(128),
-      nn.relu,
+      nn.relu(),
       nn.dense(10),
     );
     noLeaks(() => expect(mlp.paramCount()).toBe(134_794));
@@ -504,16 +581,16 @@ describe("summary() and parameter counts", () => {
     const lenet = nn
       .input(["batch", 28, 28, 1])
       .add(nn.conv2d({ filters: 6, kernel: 5, padding: "same" }))
-      .add(nn.tanh)
+      .add(nn.tanh())
       .add(nn.avgPool2d(2))
       .add(nn.conv2d({ filters: 16, kernel: 5 }))
-      .add(nn.tanh)
+      .add(nn.tanh())
       .add(nn.avgPool2d(2))
       .add(nn.flatten())
       .add(nn.dense(120))
-      .add(nn.tanh)
+      .add(nn.tanh())
       .add(nn.dense(84))
-      .add(nn.tanh)
+      .add(nn.tanh())
       .add(nn.dense(10));
     expect(lenet.summary()).toBe(
       [

@@ -5,7 +5,7 @@
 import { pipe } from "fp-ts/lib/function.js";
 import type { Dim, ErrorMessage, Mul, Shape } from "../typelevel/index.js";
 import * as nn from "../src/nn/index.js";
-import type { InputOf, LayerError, LayerOut, OutputOf, ParamsOf, StateOf } from "../src/nn/index.js";
+import type { InputOf, LayerError, LayerOut, OutputOf, ParamsOf, ModelStateOf } from "../src/nn/index.js";
 import type { Tensor } from "../src/tensor/index.js";
 import type { Key } from "../src/random/index.js";
 import { grad, jit, vmap } from "../src/core/index.js";
@@ -23,11 +23,11 @@ declare const k: Key;
 const mlp = nn
   .input(["batch", 784])
   .add(nn.dense(128))
-  .add(nn.relu)
+  .add(nn.relu())
   .add(nn.dense(128))
-  .add(nn.relu)
+  .add(nn.relu())
   .add(nn.dense(128))
-  .add(nn.relu)
+  .add(nn.relu())
   .add(nn.dense(10));
 type _1a = Expect<Equal<OutputOf<typeof mlp>, ["batch", 10]>>;
 type _1b = Expect<Equal<ParamsOf<typeof mlp>[0], { kernel: Tensor<[784, 128]>; bias: Tensor<[128]> }>>;
@@ -35,20 +35,29 @@ type _1c = Expect<Equal<ParamsOf<typeof mlp>[6], { kernel: Tensor<[128, 10]>; bi
 type _1d = Expect<Equal<ParamsOf<typeof mlp>[1], {}>>;
 
 // 2. the same MLP with sequential: identical types
-const mlp2 = nn.sequential(nn.input(["batch", 784]), nn.dense(128), nn.relu, nn.dense(128), nn.relu, nn.dense(128), nn.relu, nn.dense(10));
+const mlp2 = nn.sequential(
+  nn.input(["batch", 784]),
+  nn.dense(128),
+  nn.relu(),
+  nn.dense(128),
+  nn.relu(),
+  nn.dense(128),
+  nn.relu(),
+  nn.dense(10),
+);
 type _2 = Expect<Equal<ParamsOf<typeof mlp2>, ParamsOf<typeof mlp>>>;
 
 // 3. the CNN of DESIGN.md: two conv + pool blocks give ["batch", 7, 7, 64] (the hover of `features`)
 const features = nn
   .input(["batch", 28, 28, 1])
   .add(nn.conv2d({ filters: 32, kernel: 3, padding: "same" }))
-  .add(nn.relu)
+  .add(nn.relu())
   .add(nn.maxPool2d(2))
   .add(nn.conv2d({ filters: 64, kernel: 3, padding: "same" }))
-  .add(nn.relu)
+  .add(nn.relu())
   .add(nn.maxPool2d(2));
 type _3a = Expect<Equal<OutputOf<typeof features>, ["batch", 7, 7, 64]>>;
-const cnn = features.add(nn.flatten()).add(nn.dense(128)).add(nn.relu).add(nn.dense(10));
+const cnn = features.add(nn.flatten()).add(nn.dense(128)).add(nn.relu()).add(nn.dense(10));
 type _3b = Expect<Equal<OutputOf<typeof cnn>, ["batch", 10]>>;
 type _3c = Expect<Equal<ParamsOf<typeof cnn>[0]["kernel"], Tensor<[3, 3, 1, 32]>>>;
 type _3d = Expect<Equal<ParamsOf<typeof cnn>[3]["kernel"], Tensor<[3, 3, 32, 64]>>>;
@@ -58,16 +67,16 @@ type _3e = Expect<Equal<ParamsOf<typeof cnn>[7]["kernel"], Tensor<[3136, 128]>>>
 const lenet = nn.sequential(
   nn.input(["batch", 28, 28, 1]),
   nn.conv2d({ filters: 6, kernel: 5, padding: "same" }),
-  nn.tanh,
+  nn.tanh(),
   nn.avgPool2d(2),
   nn.conv2d({ filters: 16, kernel: 5 }),
-  nn.tanh,
+  nn.tanh(),
   nn.avgPool2d(2),
   nn.flatten(),
   nn.dense(120),
-  nn.tanh,
+  nn.tanh(),
   nn.dense(84),
-  nn.tanh,
+  nn.tanh(),
   nn.dense(10),
 );
 type _4a = Expect<Equal<OutputOf<typeof lenet>, ["batch", 10]>>;
@@ -77,10 +86,10 @@ type _4b = Expect<Equal<ParamsOf<typeof lenet>[7]["kernel"], Tensor<[400, 120]>>
 const series = nn
   .input(["batch", 128, 3])
   .add(nn.conv1d({ filters: 16, kernel: 5 }))
-  .add(nn.relu)
+  .add(nn.relu())
   .add(nn.maxPool1d(2))
   .add(nn.conv1d({ filters: 32, kernel: 3, padding: "same" }))
-  .add(nn.relu)
+  .add(nn.relu())
   .add(nn.globalAvgPool1d())
   .add(nn.dense(1));
 type _5a = Expect<Equal<OutputOf<typeof series>, ["batch", 1]>>;
@@ -103,7 +112,7 @@ const tagger = nn
   .input(["batch", "time", 8])
   .add(nn.gru(16, { returnSequences: true }))
   .add(nn.dense(4))
-  .add(nn.softmax);
+  .add(nn.softmax());
 type _7a = Expect<Equal<OutputOf<typeof tagger>, ["batch", "time", 4]>>;
 type _7b = Expect<Equal<ParamsOf<typeof tagger>[0]["recurrentKernel"], Tensor<[16, 48]>>>;
 
@@ -111,13 +120,13 @@ type _7b = Expect<Equal<ParamsOf<typeof tagger>[0]["recurrentKernel"], Tensor<[1
 const autoencoder = nn
   .input(["batch", 28, 28, 1])
   .add(nn.conv2d({ filters: 16, kernel: 3, strides: 2, padding: "same" }))
-  .add(nn.relu)
+  .add(nn.relu())
   .add(nn.conv2d({ filters: 8, kernel: 3, strides: 2, padding: "same" }))
-  .add(nn.relu)
+  .add(nn.relu())
   .add(nn.conv2dTranspose({ filters: 8, kernel: 3, strides: 2, padding: "same" }))
-  .add(nn.relu)
+  .add(nn.relu())
   .add(nn.conv2dTranspose({ filters: 1, kernel: 3, strides: 2, padding: "same" }))
-  .add(nn.sigmoid);
+  .add(nn.sigmoid());
 type _8a = Expect<Equal<OutputOf<typeof autoencoder>, ["batch", 28, 28, 1]>>;
 type _8b = Expect<Equal<ParamsOf<typeof autoencoder>[4]["kernel"], Tensor<[3, 3, 8, 8]>>>;
 type _8c = Expect<Equal<ParamsOf<typeof autoencoder>[6]["kernel"], Tensor<[3, 3, 1, 8]>>>;
@@ -126,7 +135,7 @@ type _8c = Expect<Equal<ParamsOf<typeof autoencoder>[6]["kernel"], Tensor<[3, 3,
 const upsampler = nn
   .input(["batch", 28, 28, 1])
   .add(nn.conv2d({ filters: 8, kernel: 3, padding: "same" }))
-  .add(nn.relu)
+  .add(nn.relu())
   .add(nn.maxPool2d(2))
   .add(nn.upsampling2d(2))
   .add(nn.conv2d({ filters: 1, kernel: 3, padding: "same" }));
@@ -135,7 +144,7 @@ type _9 = Expect<Equal<OutputOf<typeof upsampler>, ["batch", 28, 28, 1]>>;
 // 10. residual MLP block
 const resMlp = nn
   .input(["batch", 32])
-  .add(nn.residual(nn.dense(32), nn.relu, nn.dense(32)))
+  .add(nn.residual(nn.dense(32), nn.relu(), nn.dense(32)))
   .add(nn.dense(10));
 type _10a = Expect<Equal<OutputOf<typeof resMlp>, ["batch", 10]>>;
 type _10b = Expect<
@@ -152,16 +161,16 @@ const resConv = nn
     nn.residual(
       nn.conv2d({ filters: 16, kernel: 3, padding: "same" }),
       nn.batchNorm(),
-      nn.relu,
+      nn.relu(),
       nn.conv2d({ filters: 16, kernel: 3, padding: "same" }),
     ),
   )
-  .add(nn.relu);
+  .add(nn.relu());
 type _11a = Expect<Equal<OutputOf<typeof resConv>, ["batch", 8, 8, 16]>>;
-type _11b = Expect<Equal<StateOf<typeof resConv>[0][1], { mean: Tensor<[16]>; variance: Tensor<[16]> }>>;
+type _11b = Expect<Equal<ModelStateOf<typeof resConv>[0][1], { mean: Tensor<[16]>; variance: Tensor<[16]> }>>;
 
 // 12. embedding + LSTM text classifier (int32 token ids)
-const textClassifier = nn.input(["batch", 20], "int32").add(nn.embedding(1000, 32)).add(nn.lstm(64)).add(nn.dense(2)).add(nn.logSoftmax);
+const textClassifier = nn.input(["batch", 20], "int32").add(nn.embedding(1000, 32)).add(nn.lstm(64)).add(nn.dense(2)).add(nn.logSoftmax());
 type _12a = Expect<Equal<OutputOf<typeof textClassifier>, ["batch", 2]>>;
 type _12b = Expect<Equal<ParamsOf<typeof textClassifier>[0], { table: Tensor<[1000, 32]> }>>;
 declare const ids: Tensor<["batch", 20], "int32">;
@@ -174,7 +183,7 @@ const inception = nn
   .add(
     nn.concatBranches(
       nn.conv2d({ filters: 4, kernel: 1 }),
-      [nn.conv2d({ filters: 6, kernel: 3, padding: "same" }), nn.relu],
+      [nn.conv2d({ filters: 6, kernel: 3, padding: "same" }), nn.relu()],
       nn.maxPool2d({ window: 3, strides: 1, padding: "same" }),
     ),
   );
@@ -187,7 +196,7 @@ type _14a = Expect<Equal<OutputOf<typeof maxoutNet>, ["batch", 10]>>;
 type _14b = Expect<Equal<ParamsOf<typeof maxoutNet>[0]["kernel"], Tensor<[784, 1200]>>>;
 
 // 15. fp-ts pipe with nn.append
-const piped = pipe(nn.input(["batch", 4]), nn.append(nn.dense(8)), nn.append(nn.relu), nn.append(nn.dense(3)));
+const piped = pipe(nn.input(["batch", 4]), nn.append(nn.dense(8)), nn.append(nn.relu()), nn.append(nn.dense(3)));
 type _15 = Expect<Equal<OutputOf<typeof piped>, ["batch", 3]>>;
 
 // 16. batch norm + dropout CNN with global pooling; the state holds running statistics
@@ -195,19 +204,19 @@ const bnCnn = nn
   .input(["batch", 32, 32, 3])
   .add(nn.conv2d({ filters: 32, kernel: 3, padding: "same", useBias: false }))
   .add(nn.batchNorm())
-  .add(nn.relu)
+  .add(nn.relu())
   .add(nn.dropout(0.25))
   .add(nn.globalAvgPool2d())
   .add(nn.dense(10));
 type _16a = Expect<Equal<OutputOf<typeof bnCnn>, ["batch", 10]>>;
 type _16b = Expect<Equal<ParamsOf<typeof bnCnn>[0], { kernel: Tensor<[3, 3, 3, 32]> }>>;
-type _16c = Expect<Equal<StateOf<typeof bnCnn>[1], { mean: Tensor<[32]>; variance: Tensor<[32]> }>>;
+type _16c = Expect<Equal<ModelStateOf<typeof bnCnn>[1], { mean: Tensor<[32]>; variance: Tensor<[32]> }>>;
 
 // 17. fully convolutional over symbolic image sizes
 const fcn = nn
   .input(["batch", "H", "W", 3])
   .add(nn.conv2d({ filters: 8, kernel: 3, padding: "same" }))
-  .add(nn.relu)
+  .add(nn.relu())
   .add(nn.globalMaxPool2d())
   .add(nn.dense(2));
 type _17a = Expect<Equal<OutputOf<typeof fcn>, ["batch", 2]>>;
@@ -222,7 +231,7 @@ const stem = nn
 type _18 = Expect<Equal<OutputOf<typeof stem>, ["batch", 56, 56, 64]>>;
 
 // 19. a reusable block via chain
-const block = nn.chain(nn.conv2d({ filters: 16, kernel: 3, padding: "same" }), nn.relu, nn.maxPool2d(2));
+const block = nn.chain(nn.conv2d({ filters: 16, kernel: 3, padding: "same" }), nn.relu(), nn.maxPool2d(2));
 const chained = nn.input(["batch", 32, 32, 3]).add(block).add(block);
 type _19a = Expect<Equal<OutputOf<typeof chained>, ["batch", 8, 8, 16]>>;
 type _19b = Expect<Equal<ParamsOf<typeof chained>[1][0]["kernel"], Tensor<[3, 3, 16, 16]>>>; // second use: 16 input channels
@@ -323,8 +332,8 @@ const bad7 = nn.dropout(1);
 const res = nn.input(["batch", 32]);
 const bad8 = res
   // @ts-expect-error residual: the inner layers map [batch, 32] to [batch, 64]
-  .add(nn.residual(nn.dense(32), nn.relu, nn.dense(64)));
-const wideResidual = nn.residual(nn.dense(32), nn.relu, nn.dense(64));
+  .add(nn.residual(nn.dense(32), nn.relu(), nn.dense(64)));
+const wideResidual = nn.residual(nn.dense(32), nn.relu(), nn.dense(64));
 type _b8 = Expect<
   Equal<
     AddError<typeof res, typeof wideResidual>,
@@ -336,7 +345,7 @@ type _b8 = Expect<
 const bad9 = nn.sequential(
   nn.input(["batch", 784]),
   nn.dense(128),
-  nn.relu,
+  nn.relu(),
   // @ts-expect-error conv2d(8, 3x3) expects [batch, H, W, C], got [batch, 128]
   nn.conv2d({ filters: 8, kernel: 3 }),
 );
@@ -454,13 +463,36 @@ const bad28 = nn.input(["batch", 4, 4, 1]).add(nn.flatten);
 // 29. a mistake inside a chain is reported where the chain is added
 const four = nn.input(["batch", 4]);
 // @ts-expect-error in chain: conv1d(2, 2) expects [batch, W, C], got [batch, 4]
-const bad29 = four.add(nn.chain(nn.relu, nn.conv1d({ filters: 2, kernel: 2 })));
-const badChain = nn.chain(nn.relu, nn.conv1d({ filters: 2, kernel: 2 }));
+const bad29 = four.add(nn.chain(nn.relu(), nn.conv1d({ filters: 2, kernel: 2 })));
+const badChain = nn.chain(nn.relu(), nn.conv1d({ filters: 2, kernel: 2 }));
 type _b29 = Expect<Equal<AddError<typeof four, typeof badChain>, "in chain: conv1d(2, 2) expects [batch, W, C], got [batch, 4]">>;
 
 // 30. kernel 0 in a [h, w] pair
 // @ts-expect-error conv2d: kernel must be a positive integer, got 0
 const bad30 = nn.conv2d({ filters: 2, kernel: [3, 0] });
+
+// 31. an activation passed uncalled: every layer is made by a call
+// @ts-expect-error a layer factory, not a layer: call it (nn.relu(), not nn.relu)
+const bad31 = nn.input(["batch", 4]).add(nn.relu);
+type _b31 = Expect<Equal<AddError<typeof four, typeof nn.relu>, "a layer factory, not a layer: call it (nn.relu(), not nn.relu)">>;
+
+// 32. the same in sequential: the error sits on that argument
+const bad32 = nn.sequential(
+  nn.input(["batch", 4]),
+  nn.dense(2),
+  // @ts-expect-error a layer factory, not a layer: call it (nn.relu(), not nn.relu)
+  nn.tanh,
+  nn.dense(3),
+);
+
+// 33. sequential: a mistake after the first error is not reported again (one error per chain)
+const bad33 = nn.sequential(
+  nn.input(["batch", 4]),
+  // @ts-expect-error conv1d(2, 2) expects [batch, W, C], got [batch, 4]
+  nn.conv1d({ filters: 2, kernel: 2 }),
+  nn.maxPool2d(2),
+  nn.dense(3),
+);
 
 export {
   mlp2,
@@ -519,4 +551,7 @@ export {
   bad28,
   bad29,
   bad30,
+  bad31,
+  bad32,
+  bad33,
 };

@@ -14,8 +14,8 @@ const total = (y: AnyTensor) => sum(y) as unknown as Tensor<[]>;
 describe("vmap", () => {
   test("vmap(model.apply) over examples equals the batched model with the same params", () => {
     noLeaks(() => {
-      const single = nn.input([4]).add(nn.dense(8)).add(nn.tanh).add(nn.dense(3));
-      const batched = nn.input(["batch", 4]).add(nn.dense(8)).add(nn.tanh).add(nn.dense(3));
+      const single = nn.input([4]).add(nn.dense(8)).add(nn.tanh()).add(nn.dense(3));
+      const batched = nn.input(["batch", 4]).add(nn.dense(8)).add(nn.tanh()).add(nn.dense(3));
       const k = key(0);
       const params = single.init(k);
       const xs = input([5, 4]);
@@ -32,7 +32,7 @@ describe("vmap", () => {
       const cnn = nn
         .input(["batch", 6, 6, 2])
         .add(nn.conv2d({ filters: 3, kernel: 3, padding: "same" }))
-        .add(nn.relu)
+        .add(nn.relu())
         .add(nn.maxPool2d(2))
         .add(nn.conv2dTranspose({ filters: 2, kernel: 2, strides: 2 }))
         .add(nn.upsampling2d(2))
@@ -52,7 +52,7 @@ describe("vmap", () => {
 
   test("per-example gradients: vmap(grad(loss)) equals the gradient of each example alone", () => {
     noLeaks(() => {
-      const m = nn.input([3]).add(nn.dense(4)).add(nn.tanh).add(nn.dense(1));
+      const m = nn.input([3]).add(nn.dense(4)).add(nn.tanh()).add(nn.dense(1));
       const k = key(2);
       const params = m.init(k);
       const xs = input([5, 3], "float32", 4);
@@ -117,7 +117,7 @@ describe("grad with respect to the param tree", () => {
       const params = m.init(k);
       const state = m.initState();
       const x = input([2, 3, 2]);
-      const [l, g] = valueAndGrad((p: typeof params) => total(m.applyWithState(p, state, x as never, { training: true })[0]))(params);
+      const [l, g] = valueAndGrad((p: typeof params) => total(m.applyWithState(p, x as never, { state, training: true })[0]))(params);
       expect(leaves(g).map((t) => t.shape)).toEqual(leaves(params).map((t) => t.shape));
       expect(Number.isFinite(l.item())).toBe(true);
       disposeTree(k, params, state, x, l, g);
@@ -131,7 +131,7 @@ describe("jit", () => {
       const m = nn
         .input(["batch", 8, 8, 1])
         .add(nn.conv2d({ filters: 2, kernel: 3 }))
-        .add(nn.relu)
+        .add(nn.relu())
         .add(nn.flatten())
         .add(nn.dense(3));
       const k = key(0);
@@ -150,7 +150,7 @@ describe("jit", () => {
 
   test("jit(valueAndGrad(loss)) with dropout: the key is an argument, so new keys do not retrace", () => {
     noLeaks(() => {
-      const m = nn.input(["batch", 4]).add(nn.dense(6)).add(nn.relu).add(nn.dropout(0.5)).add(nn.dense(1));
+      const m = nn.input(["batch", 4]).add(nn.dense(6)).add(nn.relu()).add(nn.dropout(0.5)).add(nn.dense(1));
       const k = key(0);
       const params = m.init(k);
       const x = input([3, 4]);
@@ -176,13 +176,13 @@ describe("memory", () => {
       .input(["batch", 6, 6, 1])
       .add(nn.conv2d({ filters: 2, kernel: 3 }))
       .add(nn.batchNorm())
-      .add(nn.relu)
+      .add(nn.relu())
       .add(nn.maxPool2d(2))
       .add(nn.flatten())
       .add(nn.dropout(0.2))
-      .add(nn.residual(nn.dense(8), nn.tanh))
+      .add(nn.residual(nn.dense(8), nn.tanh()))
       .add(nn.dense(8))
-      .add(nn.concatBranches(nn.dense(2), [nn.dense(2), nn.relu]));
+      .add(nn.concatBranches(nn.dense(2), [nn.dense(2), nn.relu()]));
     noLeaks(() => {
       const k = key(0);
       const params = m.init(k);
@@ -192,7 +192,7 @@ describe("memory", () => {
       const x = input([2, 6, 6, 1]);
       const p2 = m.init(k);
       const y = m.apply(p2, x as never, { state });
-      const [yt, st] = m.applyWithState(p2, state, x as never, { training: true, key: k });
+      const [yt, st] = m.applyWithState(p2, x as never, { state, training: true, key: k });
       m.summary();
       m.paramCount();
       disposeTree(k, state, x, p2, y, yt, st);

@@ -6,7 +6,7 @@ export async function readmeExample() {
   const mnist = data.loadMnist();
   const { train: trainSet, test } = data.trainTestSplit(mnist, { testFraction: 0.2, seed: 0 });
 
-  const model = nn.input(["batch", 28, 28, 1]).add(nn.flatten()).add(nn.dense(128)).add(nn.relu).add(nn.dense(10));
+  const model = nn.input(["batch", 28, 28, 1]).add(nn.flatten()).add(nn.dense(128)).add(nn.relu()).add(nn.dense(10));
   const params = model.init(random.key(0));
 
   const { params: trained, history } = await train.fit({

@@ -9,7 +9,7 @@ import type { Dataset } from "../src/data/index.js";
 
 const line = (n = 64) => data.regressionLine({ n, slope: 2, intercept: -1, noise: 0.05, seed: 0 });
 const linear = () => nn.input(["batch", 1]).add(nn.dense(1));
-const classifier = () => nn.input(["batch", 2]).add(nn.dense(8)).add(nn.relu).add(nn.dense(2));
+const classifier = () => nn.input(["batch", 2]).add(nn.dense(8)).add(nn.relu()).add(nn.dense(2));
 const noisyXor = (n: number, seed: number) => data.xor({ n, noise: 0.1, seed });
 
 /** Every leaf of a params tree as plain numbers, in tree order. */
@@ -110,7 +110,7 @@ describe("fit learns and logs", () => {
   });
 
   test("accuracy of a single sigmoid output is binary (class 1 above 0.5)", async () => {
-    const model = nn.input(["batch", 2]).add(nn.dense(1)).add(nn.sigmoid);
+    const model = nn.input(["batch", 2]).add(nn.dense(1)).add(nn.sigmoid());
     const params = model.init(random.key(0));
     const x = data.hostArray(Float32Array.from([-2, 0, -1, 1, 1, 0, 2, 1]), [4, 2]);
     const y = data.hostArray(Float32Array.from([0, 0, 1, 1]), [4, 1]);
@@ -211,7 +211,7 @@ describe("callbacks", () => {
 
 describe("memory and tracing", () => {
   test("live tensors are flat across epochs and fit frees everything it made", async () => {
-    const model = nn.input(["batch", 2]).add(nn.dense(8)).add(nn.batchNorm()).add(nn.relu).add(nn.dropout(0.2)).add(nn.dense(2));
+    const model = nn.input(["batch", 2]).add(nn.dense(8)).add(nn.batchNorm()).add(nn.relu()).add(nn.dropout(0.2)).add(nn.dense(2));
     const params = model.init(random.key(0));
     const before = liveTensors();
     const live: number[] = [];

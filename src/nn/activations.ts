@@ -1,58 +1,51 @@
-// Activation functions (shape-preserving), built from primitives so every transform applies.
+// Activation functions: shape-preserving maps of float tensors. The common ones are ops' (one
+// definition each: relu, sigmoid, tanh, softplus, and softmax / logSoftmax, max-shifted so they
+// stay finite at extreme logits); the rest are built here from primitives, so every transform
+// applies. `layers/activation.ts` wraps each as a layer.
 import type { Shape } from "../../typelevel/index.js";
 import type { AnyTensor, Tensor } from "../tensor/index.js";
 import * as E from "../core/index.js";
-import { max, sum, stopGradient } from "../core/index.js";
+import { logSoftmax, relu, sigmoid, softmax, softplus, tanh } from "../ops/index.js";
 
-type Act = <S extends Shape>(x: Tensor<S>) => Tensor<S>;
-const act = (f: (x: AnyTensor) => AnyTensor): Act => f as unknown as Act;
+export { logSoftmax, relu, sigmoid, softmax, softplus, tanh };
+
+/** A shape-preserving activation of a float tensor. */
+export type Activation = <S extends Shape>(x: Tensor<S>) => Tensor<S>;
+
+// NOTE: the core surface is untyped; each function below keeps its input's shape, as the type says.
+const keepsShape = (f: (x: AnyTensor) => AnyTensor): Activation => f as Activation;
 
 const SELU_ALPHA = 1.6732632423543772;
 const SELU_SCALE = 1.0507009873554805;
 
 /** Heaviside step: 1 where x > 0, else 0 (the perceptron's activation; zero gradient). */
-export const step = act((x) => E.step(x));
-export const sigmoid = act(E.sigmoid);
-export const tanh = act(E.tanh);
-export const relu = act(E.relu);
-export const softplus = act(E.softplus);
-export const linear = act((x) => x);
+export const step = keepsShape((x) => E.step(x));
+/** The identity. */
+export const linear = keepsShape((x) => x);
 /** x for x > 0, alpha·x otherwise. */
 export function leakyRelu<S extends Shape>(x: Tensor<S>, alpha = 0.01): Tensor<S> {
-  const t = x as unknown as AnyTensor;
-  return E.maximum(t, E.mul(t, alpha)) as unknown as Tensor<S>;
+  return E.maximum(x, E.mul(x, alpha)) as Tensor<S>;
 }
 /** x for x > 0, alpha·(e^x − 1) otherwise. */
 export function elu<S extends Shape>(x: Tensor<S>, alpha = 1): Tensor<S> {
-  const t = x as unknown as AnyTensor;
   // NOTE: expm1 of min(x, 0) keeps the unused branch finite, so its gradient is not NaN.
-  return E.where(E.greater(t, 0), t, E.mul(alpha, E.expm1(E.minimum(t, 0)))) as unknown as Tensor<S>;
+  return E.where(E.greater(x, 0), x, E.mul(alpha, E.expm1(E.minimum(x, 0)))) as Tensor<S>;
 }
 /** Self-normalising ELU with the published constants. */
-export const selu = act((x) => E.mul(SELU_SCALE, elu(x as Tensor<Shape>, SELU_ALPHA)));
+export const selu = keepsShape((x) => E.mul(SELU_SCALE, elu(x as Tensor<Shape>, SELU_ALPHA)));
 /** x·sigmoid(x) (a.k.a. SiLU). */
-export const swish = act((x) => E.mul(x, E.sigmoid(x)));
+export const swish = keepsShape((x) => E.mul(x, E.sigmoid(x)));
 export const silu = swish;
 /** Gaussian error linear unit, exact form 0.5·x·(1 + erf(x/√2)). */
-export const gelu = act((x) => E.mul(E.mul(0.5, x), E.add(1, E.erf(E.mul(x, Math.SQRT1_2)))));
+export const gelu = keepsShape((x) => E.mul(E.mul(0.5, x), E.add(1, E.erf(E.mul(x, Math.SQRT1_2)))));
 /** Smooth ReLU (SmeLU): 0 for x ≤ −β, (x+β)²/(4β) for |x| < β, x for x ≥ β. */
 export function smelu<S extends Shape>(x: Tensor<S>, beta = 1): Tensor<S> {
   if (!(beta > 0)) throw new Error(`smelu: beta must be positive, got ${beta}`);
-  const t = x as unknown as AnyTensor;
-  const mid = E.div(E.square(E.add(t, beta)), 4 * beta);
-  return E.where(E.lessEqual(t, -beta), 0, E.where(E.greaterEqual(t, beta), t, mid)) as unknown as Tensor<S>;
+  const mid = E.div(E.square(E.add(x, beta)), 4 * beta);
+  return E.where(E.lessEqual(x, -beta), 0, E.where(E.greaterEqual(x, beta), x, mid)) as Tensor<S>;
 }
-/** Softmax over the last axis (max-shifted, stable). */
-export const softmax = act((x) => {
-  const z = E.exp(E.sub(x, stopGradient(max(x, -1, true))));
-  return E.div(z, sum(z, -1, true));
-});
-/** log(softmax(x)) over the last axis, stable for large |x|. */
-export const logSoftmax = act((x) => {
-  const shifted = E.sub(x, stopGradient(max(x, -1, true)));
-  return E.sub(shifted, E.log(sum(E.exp(shifted), -1, true)));
-});
 
+/** Every activation by name (for configs given as strings and for registry-driven tests). */
 export const activations = {
   step,
   sigmoid,
@@ -69,5 +62,5 @@ export const activations = {
   smelu,
   softmax,
   logSoftmax,
-} as const;
+} satisfies Record<string, Activation>;
 export type ActivationName = keyof typeof activations;

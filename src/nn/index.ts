@@ -1,17 +1,6 @@
 // Public surface of nn: layers as typed pure functions, composition, activations, initializers.
-export {
-  input,
-  sequential,
-  append,
-  Model,
-  type ParamsOf,
-  type StateOf,
-  type OutputOf,
-  type InputOf,
-  type Thread,
-  type ValidateLayers,
-  type ModelContext,
-} from "./model.js";
+export { input, sequential, append, Model, type Accept, type ParamsOf, type ModelStateOf, type OutputOf, type InputOf } from "./model.js";
+export type { InputDim } from "./probe.js";
 export type {
   Layer,
   LayerTypes,
@@ -25,7 +14,7 @@ export type {
   LayerError,
   PositiveInt,
 } from "./layer.js";
-export { defineLayer, type LayerDef } from "./layers/define.js";
+export { defineLayer, type LayerDef, type TensorRecord } from "./layers/define.js";
 export { dense, type DenseOptions } from "./layers/dense.js";
 export { maxout } from "./layers/maxout.js";
 export { conv1d, conv2d, conv2dTranspose, type Conv1dOptions, type Conv2dOptions, type Conv2dTransposeOptions } from "./layers/conv.js";

@@ -1,20 +1,28 @@
 // Layers are plain data plus pure functions. What a layer does to a shape *at the type level* is
 // looked up by its `kind` in `LayerTypes` (open to declaration merging for user layers).
 import type { Shape, ShapeError, ShowShape } from "../../typelevel/index.js";
+import type { Key } from "../random/index.js";
 import type { AnyTensor, Tensor } from "../tensor/index.js";
 
-/** A PRNG key (see src/random). */
-export type Key = import("../random/index.js").Key;
+export type { Key, Tensor };
 
-/** What `apply` may need besides params: mode, randomness, and state (batch-norm statistics). */
-export interface ApplyContext {
+/**
+ * What `apply` may need besides params and input: mode, randomness, and state. The same record
+ * for `model.apply(params, x, ctx)`, `model.applyWithState(params, x, ctx)` and `layer.apply`.
+ */
+export interface ApplyContext<St = unknown> {
   /** Training mode: dropout active, batch norm uses batch statistics. Default false. */
   training?: boolean;
   /** Randomness for dropout in training mode. */
   key?: Key;
+  /**
+   * State from `initState()` or the last `applyWithState` (batch-norm running statistics); for a
+   * model the tuple of its layers' states, for a layer its own.
+   */
+  state?: St;
 }
 
-/** The runtime side of a layer. `P` = params tree, `St` = state tree (e.g. running statistics). */
+/** The runtime side of a layer (`defineLayer` makes one from plainer parts). */
 export interface Layer<K extends string = string, C = unknown> {
   readonly kind: K;
   /** Human-readable name used in messages and summaries, e.g. `dense(128)`. */
@@ -26,8 +34,11 @@ export interface Layer<K extends string = string, C = unknown> {
   init(key: Key, inShape: readonly number[]): unknown;
   /** Fresh state (e.g. running mean/variance); `{}` for stateless layers. */
   initState(inShape: readonly number[]): unknown;
-  /** Forward pass: output and new state. */
-  apply(params: any, state: any, x: AnyTensor, ctx: ApplyContext): [AnyTensor, unknown];
+  /**
+   * Forward pass, arguments in the order of `model.apply(params, x, ctx)`: the output and the new
+   * state (`ctx.state` unchanged, or `{}`, for stateless layers). `params` is what `init` returned.
+   */
+  apply(params: unknown, x: AnyTensor, ctx?: ApplyContext): [AnyTensor, unknown];
   /** True when the layer has parameters (`init` gets a key of its own); false for parameter-free layers. */
   readonly needsKey?: boolean;
   /** True when training-mode `apply` draws random numbers (dropout), so it needs `ctx.key`. */
@@ -39,6 +50,7 @@ export interface Layer<K extends string = string, C = unknown> {
  * and `state` are the trees `init` / `initState` return, for input shape S and config C.
  * Each layer file adds its kind with `declare module "../layer.js" { interface LayerTypes ... }`.
  */
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- declaration merging needs the same type parameters in every declaration
 export interface LayerTypes<S extends Shape, C> {
   identity: { out: S; params: {}; state: {} };
 }
@@ -49,7 +61,10 @@ export type LayerEntry<L, S extends Shape> =
     ? K extends keyof LayerTypes<S, C>
       ? LayerTypes<S, C>[K]
       : { out: ShapeError<`unknown layer kind "${K}": register it in LayerTypes`>; params: unknown; state: unknown }
-    : { out: ShapeError<"not a layer">; params: unknown; state: unknown };
+    : { out: NotALayer<L>; params: unknown; state: unknown };
+type NotALayer<L> = L extends (...args: never[]) => Layer
+  ? ShapeError<"a layer factory, not a layer: call it (nn.relu(), not nn.relu)">
+  : ShapeError<"not a layer">;
 
 /** Output shape of layer L on input S (or a ShapeError naming the layer and the shapes). */
 export type LayerOut<L, S extends Shape> = LayerEntry<L, S> extends { out: infer O } ? O : never;
@@ -57,21 +72,25 @@ export type LayerParams<L, S extends Shape> = LayerEntry<L, S> extends { params:
 export type LayerState<L, S extends Shape> = LayerEntry<L, S> extends { state: infer P } ? P : never;
 
 /**
- * Threads S through a tuple of layers, stopping at the first error: `out` is the final shape
- * or that error; `params` and `state` are tuples with one entry per layer.
+ * Threads S through a tuple of layers: the one type-level fold behind `sequential`, `chain`,
+ * `residual` and `concatBranches`. It stops at the first layer that does not fit: `out` is the
+ * final shape or that layer's ShapeError; `params` and `state` are tuples with one entry per layer
+ * (up to the error); `checks` has one entry per layer, `unknown` except the ShapeError at the
+ * failing position, so a variadic parameter can put the message on the offending argument.
  */
 export type Chain<
   S extends Shape,
   Ls extends readonly unknown[],
   P extends unknown[] = [],
   St extends unknown[] = [],
+  Checks extends unknown[] = [],
 > = Ls extends readonly [infer L, ...infer Rest]
   ? LayerEntry<L, S> extends { out: infer O; params: infer LP; state: infer LS }
     ? [O] extends [Shape]
-      ? Chain<O, Rest, [...P, LP], [...St, LS]>
-      : { out: O; params: P; state: St }
+      ? Chain<O, Rest, [...P, LP], [...St, LS], [...Checks, unknown]>
+      : { out: O; params: P; state: St; checks: [...Checks, O, ...{ [K in keyof Rest]: unknown }] }
     : never
-  : { out: S; params: P; state: St };
+  : { out: S; params: P; state: St; checks: Checks };
 
 /** Helper for layer type entries: a message in the house style. */
 // NOTE: written as a conditional so tsc prints the resolved ShapeError text, not this alias.
@@ -89,5 +108,3 @@ export type PositiveInt<N, Layer extends string, What extends string> = number e
       ? ShapeError<`${Layer}: ${What} must be a positive integer, got ${N}`>
       : unknown
     : unknown;
-
-export type { Tensor };

@@ -38,7 +38,7 @@ export function evaluate<P, St>(opts: EvaluateOptions<P, St>): Scores {
     try {
       scoped(
         () => {
-          const [out] = opts.model.applyWithState(opts.params, state, x, { training: false });
+          const [out] = opts.model.applyWithState(opts.params, x, { state, training: false });
           running.add(opts.loss(out, y).item(), out, y);
         },
         () => [],
@@ -79,7 +79,7 @@ export function predict<P, St>(opts: PredictOptions<P, St>): AnyTensor {
     const xt = toTensor(batch.x);
     try {
       const out = scoped(
-        () => model.applyWithState(params, state, xt, { training: false })[0],
+        () => model.applyWithState(params, xt, { state, training: false })[0],
         (t) => [t.concrete()],
       );
       parts.push(out.concrete());

@@ -8,7 +8,7 @@ import type { Key } from "../random/index.js";
 export interface StepModel<P, St> {
   // NOTE: a method, so its parameters compare bivariantly: a Model typed for `Tensor<["batch", 784]>`
   // is accepted although fit feeds it host data as `AnyTensor` (checked at run time by the model).
-  applyWithState(params: P, state: St, x: AnyTensor, ctx?: { training?: boolean; key?: Key }): [AnyTensor, St];
+  applyWithState(params: P, x: AnyTensor, ctx?: { training?: boolean; key?: Key; state?: St }): [AnyTensor, St];
 }
 
 /** What fit, evaluate and predict need of a model: see nn.Model. */

@@ -30,7 +30,7 @@ export type TrainStep<P, St> = Jitted<(params: P, optState: unknown, state: St, 
 export function makeTrainStep<P, St>(model: StepModel<P, St>, loss: LossFn, optimizer: GradientTransformation): TrainStep<P, St> {
   return jit((params: P, optState: unknown, state: St, x: AnyTensor, y: AnyTensor, key: Key): StepResult<P, St> => {
     const objective = (p: P): [Tensor<[]>, { out: AnyTensor; state: St }] => {
-      const [out, newState] = model.applyWithState(p, state, x, { training: true, key });
+      const [out, newState] = model.applyWithState(p, x, { state, training: true, key });
       return [loss(out, y), { out, state: newState }];
     };
     const [[l, aux], grads] = valueAndGrad(objective, { hasAux: true })(params);

@@ -4,7 +4,8 @@ import type { Concat, Shape, ShapeError, ShowShape } from "../../../typelevel/in
 import type { AnyTensor } from "../../tensor/index.js";
 import { add, concat } from "../../core/index.js";
 import { foldIn, split } from "../../random/index.js";
-import type { ApplyContext, Chain, Key, Layer, LayerEntry } from "../layer.js";
+import type { Chain, Layer, LayerEntry } from "../layer.js";
+import { applyLayers, expectLayer, initLayerStates, initLayers, layerShapes } from "../sequence.js";
 import { defineLayer } from "./define.js";
 
 declare module "../layer.js" {
@@ -58,56 +59,33 @@ type Renamed<R> = R extends ShapeError<`concat: ${infer M}`> ? ShapeError<`conca
 
 // ---------------------------------------------------------------- runtime
 
-/** Runs layers in order: shapes, params tuple, state tuple, and per-layer keys folded from one. */
-function sequence(layers: readonly Layer[]) {
-  return {
-    shapes(s: readonly number[]): number[][] {
-      const out = [[...s]];
-      for (const l of layers) out.push(l.outputShape(out[out.length - 1]));
-      return out;
-    },
-    init(key: Key, s: readonly number[]): unknown[] {
-      const shapes = this.shapes(s);
-      const keys = split(key, Math.max(layers.length, 1));
-      return layers.map((l, i) => l.init(keys[i], shapes[i]));
-    },
-    initState(s: readonly number[]): unknown[] {
-      const shapes = this.shapes(s);
-      return layers.map((l, i) => l.initState(shapes[i]));
-    },
-    apply(params: unknown[], state: unknown[] | undefined, x: AnyTensor, ctx: ApplyContext): [AnyTensor, unknown[]] {
-      let h = x;
-      const next: unknown[] = [];
-      layers.forEach((l, i) => {
-        const [y, s] = l.apply(params[i], state?.[i] ?? {}, h, {
-          training: ctx.training,
-          key: ctx.key === undefined ? undefined : foldIn(ctx.key, i),
-        });
-        h = y;
-        next.push(s);
-      });
-      return [h, next];
-    },
-  };
-}
+/** What a combinator needs of one part: a layer, or a list of layers run in order. */
+type Part = Pick<Layer, "outputShape" | "init" | "initState" | "apply" | "needsKey" | "stochastic">;
 
 function rethrow(prefix: string, f: () => number[]): number[] {
   try {
     return f();
   } catch (e) {
-    throw new Error(`${prefix}${(e as Error).message}`);
+    throw new Error(`${prefix}${(e as Error).message}`, { cause: e });
   }
 }
 
-function checkLayers(who: string, layers: readonly unknown[]): void {
-  layers.forEach((l, i) => {
-    const ok =
-      l !== null && typeof l === "object" && typeof (l as Layer).outputShape === "function" && typeof (l as Layer).apply === "function";
-    if (!ok) {
-      const what = typeof l === "function" ? "a function (call it: nn.flatten(), not nn.flatten)" : l === null ? "null" : typeof l;
-      throw new Error(`${who}: argument ${i} is not a layer, got ${what}`);
-    }
-  });
+/** The layers, each checked (`who` names the combinator in the message). */
+const expectLayers = (who: string, layers: readonly unknown[]): Layer[] => layers.map((l, i) => expectLayer(`${who}: argument ${i}`, l));
+
+/** Layers in order as one part: params and state are tuples; shape errors start with `prefix`. */
+function inSequence(layers: readonly Layer[], prefix: string): Part {
+  const shapes = (s: readonly number[]) => rethrow(prefix, () => layerShapes(layers, s)[layers.length]);
+  return {
+    outputShape: shapes,
+    init: (key, s) => initLayers(layers, key, layerShapes(layers, s)),
+    initState: (s) => initLayerStates(layers, layerShapes(layers, s)),
+    // NOTE: params and state are the tuples init / initState made (the Layer contract)
+    apply: (params, x, ctx = {}) =>
+      applyLayers(layers, params as readonly unknown[], x, { ...ctx, state: ctx.state as readonly unknown[] | undefined }),
+    needsKey: layers.some((l) => l.needsKey),
+    stochastic: layers.some((l) => l.stochastic),
+  };
 }
 
 const names = (ls: readonly Layer[]) => ls.map((l) => l.name).join(", ");
@@ -116,23 +94,19 @@ const names = (ls: readonly Layer[]) => ls.map((l) => l.name).join(", ");
  * Layers run one after another, as one layer (`flow` for layers): params and state are tuples.
  * Use it for a branch of `concatBranches`, or to name a reusable block.
  * ```ts
- * const block = nn.chain(nn.conv2d({ filters: 16, kernel: 3, padding: "same" }), nn.relu, nn.maxPool2d(2));
+ * const block = nn.chain(nn.conv2d({ filters: 16, kernel: 3, padding: "same" }), nn.relu(), nn.maxPool2d(2));
  * nn.input(["batch", 28, 28, 1]).add(block).add(block)   // ["batch", 7, 7, 16]
  * ```
  */
 export function chain<const Ls extends readonly Layer[]>(...layers: Ls) {
-  checkLayers("chain", layers);
-  const seq = sequence(layers);
-  return defineLayer<"chain", { readonly layers: Ls }>({
+  const ls = expectLayers("chain", layers);
+  const seq = inSequence(ls, "in chain: ");
+  return defineLayer<"chain", { readonly layers: Ls }, unknown, unknown>({
     kind: "chain",
-    name: `chain(${names(layers)})`,
+    name: `chain(${names(ls)})`,
     config: { layers },
-    outputShape: (s) => rethrow("in chain: ", () => seq.shapes(s)[layers.length]),
-    init: (key, s) => seq.init(key, s),
-    initState: (s) => seq.initState(s),
-    needsKey: layers.some((l) => l.needsKey),
-    stochastic: layers.some((l) => l.stochastic),
-    apply: (p, x, ctx, state) => seq.apply(p, state, x, ctx),
+    ...seq,
+    apply: (p, x, ctx) => seq.apply(p, x, ctx),
   });
 }
 
@@ -140,29 +114,26 @@ export function chain<const Ls extends readonly Layer[]>(...layers: Ls) {
  * A residual block (He et al. 2016): `x + f(x)` with f the layers in order. f must keep the
  * shape: a compile error on the `.add(...)` otherwise.
  * ```ts
- * nn.input(["batch", 32]).add(nn.residual(nn.dense(32), nn.relu, nn.dense(32)))   // ["batch", 32]
+ * nn.input(["batch", 32]).add(nn.residual(nn.dense(32), nn.relu(), nn.dense(32)))   // ["batch", 32]
  * ```
  */
 export function residual<const Ls extends readonly Layer[]>(...layers: Ls) {
-  checkLayers("residual", layers);
-  const seq = sequence(layers);
-  return defineLayer<"residual", { readonly layers: Ls }>({
+  const ls = expectLayers("residual", layers);
+  const seq = inSequence(ls, "in residual: ");
+  return defineLayer<"residual", { readonly layers: Ls }, unknown, unknown>({
     kind: "residual",
-    name: `residual(${names(layers)})`,
+    name: `residual(${names(ls)})`,
     config: { layers },
+    ...seq,
     outputShape(s) {
-      const o = rethrow("in residual: ", () => seq.shapes(s)[layers.length]);
+      const o = seq.outputShape(s);
       if (o.length !== s.length || o.some((d, i) => d !== s[i])) {
         throw new Error(`residual: the inner layers map [${s.join(", ")}] to [${o.join(", ")}]; a residual block must keep the shape`);
       }
       return o;
     },
-    init: (key, s) => seq.init(key, s),
-    initState: (s) => seq.initState(s),
-    needsKey: layers.some((l) => l.needsKey),
-    stochastic: layers.some((l) => l.stochastic),
-    apply(p, x, ctx, state) {
-      const [y, next] = seq.apply(p, state, x, ctx);
+    apply(p, x, ctx) {
+      const [y, next] = seq.apply(p, x, ctx);
       return [add(x, y), next];
     },
   });
@@ -172,23 +143,28 @@ export function residual<const Ls extends readonly Layer[]>(...layers: Ls) {
  * Branches that read the same input, their outputs joined on the last axis (Inception-style).
  * Each branch is a layer or a list of layers; all but the last output dims must agree.
  * ```ts
- * nn.input(["batch", 16]).add(nn.concatBranches(nn.dense(8), [nn.dense(4), nn.relu]))   // ["batch", 12]
+ * nn.input(["batch", 16]).add(nn.concatBranches(nn.dense(8), [nn.dense(4), nn.relu()]))   // ["batch", 12]
  * ```
  */
 export function concatBranches<const Bs extends readonly Branch[]>(...branches: Bs) {
   if (branches.length === 0) throw new Error("concatBranches: needs at least one branch");
-  const seqs = branches.map((b, i) => {
-    const ls = (Array.isArray(b) ? b : [b]) as readonly Layer[];
-    checkLayers(`concatBranches (branch ${i})`, ls);
-    return { layers: ls, seq: sequence(ls), single: !Array.isArray(b) };
+  // a branch given as one layer has that layer's params; a list has a tuple, as in chain
+  const parts = branches.map((b, i): { part: Part; name: string; layers: Layer[] } => {
+    const prefix = `in branch ${i}: `;
+    if (!Array.isArray(b)) {
+      const l = expectLayer(`concatBranches (branch ${i})`, b);
+      return { part: { ...l, outputShape: (s) => rethrow(prefix, () => l.outputShape(s)) }, name: l.name, layers: [l] };
+    }
+    const ls = expectLayers(`concatBranches (branch ${i})`, b);
+    return { part: inSequence(ls, prefix), name: `[${names(ls)}]`, layers: ls };
   });
-  const all = seqs.flatMap((b) => b.layers);
-  return defineLayer<"concatBranches", { readonly branches: Bs }>({
+  const all = parts.flatMap((b) => b.layers);
+  return defineLayer<"concatBranches", { readonly branches: Bs }, readonly unknown[], readonly unknown[]>({
     kind: "concatBranches",
-    name: `concatBranches(${seqs.map((b) => (b.single ? b.layers[0].name : `[${names(b.layers)}]`)).join(", ")})`,
+    name: `concatBranches(${parts.map((b) => b.name).join(", ")})`,
     config: { branches },
     outputShape(s) {
-      const outs = seqs.map((b, i) => rethrow(`in branch ${i}: `, () => b.seq.shapes(s)[b.layers.length]));
+      const outs = parts.map((b) => b.part.outputShape(s));
       const first = outs[0];
       for (let i = 1; i < outs.length; i++) {
         const o = outs[i];
@@ -205,17 +181,17 @@ export function concatBranches<const Bs extends readonly Branch[]>(...branches: 
       return [...first.slice(0, -1), outs.reduce((a, o) => a + o[o.length - 1], 0)];
     },
     init(key, s) {
-      const keys = split(key, seqs.length);
-      return seqs.map((b, i) => (b.single ? b.layers[0].init(keys[i], s) : b.seq.init(keys[i], s)));
+      const keys = split(key, parts.length);
+      return parts.map((b, i) => b.part.init(keys[i], s));
     },
-    initState: (s) => seqs.map((b) => (b.single ? b.layers[0].initState(s) : b.seq.initState(s))),
+    initState: (s) => parts.map((b) => b.part.initState(s)),
     needsKey: all.some((l) => l.needsKey),
     stochastic: all.some((l) => l.stochastic),
-    apply(p, x, ctx, state) {
+    apply(p, x, ctx) {
       const ys: AnyTensor[] = [];
-      const next = seqs.map((b, i) => {
-        const bctx: ApplyContext = { training: ctx.training, key: ctx.key === undefined ? undefined : foldIn(ctx.key, i) };
-        const [y, st] = b.single ? b.layers[0].apply(p[i], state?.[i] ?? {}, x, bctx) : b.seq.apply(p[i], state?.[i], x, bctx);
+      const next = parts.map((b, i) => {
+        const key = ctx.key === undefined ? undefined : foldIn(ctx.key, i);
+        const [y, st] = b.part.apply(p[i], x, { training: ctx.training, key, state: ctx.state?.[i] ?? {} });
         ys.push(y);
         return st;
       });

@@ -32,7 +32,7 @@ import {
 import { split } from "../../random/index.js";
 import { glorotUniform, zeros, type Initializer } from "../init.js";
 import type { LayerError, PositiveInt } from "../layer.js";
-import { defineLayer, expectRank, positiveInt, positivePair } from "./define.js";
+import { defineLayer, expectRank, positiveInt, positivePair, type TensorRecord } from "./define.js";
 
 type Pair = readonly [number, number];
 
@@ -137,7 +137,7 @@ function axisOut(inSize: number, k: number, stride: number, padding: "same" | "v
 }
 
 function initKernel(kernelInit: Initializer, biasInit: Initializer, useBias: boolean) {
-  return (key: import("../layer.js").Key, kernelShape: readonly number[], filters: number) => {
+  return (key: import("../layer.js").Key, kernelShape: readonly number[], filters: number): TensorRecord => {
     const [k1, k2] = split(key, 2);
     const kernel = kernelInit(k1, kernelShape);
     return useBias ? { kernel, bias: biasInit(k2, [filters]) } : { kernel };

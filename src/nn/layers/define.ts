@@ -3,34 +3,49 @@ import { formatShape, type AnyTensor } from "../../tensor/index.js";
 import type { ApplyContext, Key, Layer } from "../layer.js";
 import { scoped, leafTensors } from "../../core/index.js";
 
-export interface LayerDef<K extends string, C> {
+/** The params (and state) tree a layer built with `defineLayer` has unless it says otherwise: named tensors. */
+export type TensorRecord = { readonly [name: string]: AnyTensor };
+
+/**
+ * A layer in its plainest form. `P` and `St` are the params and state trees `init` and
+ * `initState` return, which `apply` gets back.
+ */
+export interface LayerDef<K extends string, C, P = TensorRecord, St = TensorRecord> {
   kind: K;
   name: string;
   config: C;
   outputShape(inShape: readonly number[]): number[];
-  init?(key: Key, inShape: readonly number[]): unknown;
-  initState?(inShape: readonly number[]): unknown;
-  /** Stateless layers return just the output. */
-  apply(params: any, x: AnyTensor, ctx: ApplyContext, state: any): AnyTensor | [AnyTensor, unknown];
+  init?(key: Key, inShape: readonly number[]): P;
+  initState?(inShape: readonly number[]): St;
+  /**
+   * Forward pass, in the order of `model.apply(params, x, ctx)`; `ctx.state` is this layer's
+   * state. Stateless layers return just the output, stateful ones `[output, new state]`.
+   */
+  apply(params: P, x: AnyTensor, ctx: ApplyContext<St>): AnyTensor | [AnyTensor, St];
   /** Has parameters; defaults to "`init` given" (combinators ask their parts). */
   needsKey?: boolean;
   stochastic?: boolean;
 }
 
-export function defineLayer<K extends string, C>(def: LayerDef<K, C>): Layer<K, C> {
+/**
+ * A layer from its parts: `init` runs in a memory scope (split keys and temporaries freed, the
+ * params kept), parameter-free layers get `{}` params and state, stateless ones keep the state.
+ */
+export function defineLayer<K extends string, C, P = TensorRecord, St = TensorRecord>(def: LayerDef<K, C, P, St>): Layer<K, C> {
+  const init = def.init;
   return {
     kind: def.kind,
     name: def.name,
     config: def.config,
     outputShape: def.outputShape,
-    // scoped: split keys and temporaries are freed, the params survive
-    init: def.init ? (key, s) => scoped(() => def.init!(key, s), leafTensors) : () => ({}),
+    init: init ? (key, s) => scoped(() => init(key, s), leafTensors) : () => ({}),
     initState: def.initState ?? (() => ({})),
-    needsKey: def.needsKey ?? def.init !== undefined,
+    needsKey: def.needsKey ?? init !== undefined,
     stochastic: def.stochastic ?? false,
-    apply(params, state, x, ctx) {
-      const r = def.apply(params, x, ctx, state);
-      return Array.isArray(r) ? r : [r, state];
+    apply(params, x, ctx = {}) {
+      // NOTE: params and state are whatever this layer's init / initState made (the Layer contract)
+      const r = def.apply(params as P, x, ctx as ApplyContext<St>);
+      return Array.isArray(r) ? r : [r, ctx.state ?? {}];
     },
   };
 }

@@ -1,11 +1,11 @@
 // dense: y = x · kernel + bias over the last axis.
 import type { Dim, IsAny, Shape } from "../../../typelevel/index.js";
-import type { Tensor } from "../../tensor/index.js";
+import type { AnyTensor, Tensor } from "../../tensor/index.js";
 import { add, matmul, reshape } from "../../core/index.js";
 import { split } from "../../random/index.js";
 import { glorotUniform, zeros, type Initializer } from "../init.js";
 import type { LayerError, PositiveInt } from "../layer.js";
-import { defineLayer, expectRank, positiveInt } from "./define.js";
+import { defineLayer, expectRank, positiveInt, type TensorRecord } from "./define.js";
 
 export interface DenseConfig<U extends number = number, B extends boolean = boolean> {
   units: U;
@@ -16,11 +16,12 @@ type DenseParams<F extends Dim, U extends number, B> = B extends false
   ? { kernel: Tensor<[F, U]> }
   : { kernel: Tensor<[F, U]>; bias: Tensor<[U]> };
 
+// NOTE: in the IsAny branch S *is* `any` (an earlier layer failed): passing it on keeps a chain to one error.
 declare module "../layer.js" {
   interface LayerTypes<S extends Shape, C> {
     dense: C extends DenseConfig<infer U, infer B>
       ? IsAny<S> extends true
-        ? { out: any; params: DenseParams<number, U, B>; state: {} }
+        ? { out: S; params: DenseParams<number, U, B>; state: {} }
         : S extends readonly [...infer Lead extends Dim[], infer F extends Dim]
           ? { out: [...Lead, U]; params: DenseParams<F, U, B>; state: {} }
           : { out: LayerError<`dense(${U})`, "[..., features]", S>; params: never; state: {} }
@@ -59,20 +60,23 @@ export function dense<const U extends number, const B extends boolean = true>(
       expectRank(name, "[..., features]", s, s.length >= 1);
       return [...s.slice(0, -1), units];
     },
-    init(key, s) {
+    init(key, s): TensorRecord {
       const [k1, k2] = split(key, 2);
       const kernel = kernelInit(k1, [s[s.length - 1], units]);
       return useBias ? { kernel, bias: biasInit(k2, [units]) } : { kernel };
     },
     apply(p, x) {
-      const s = x.shape;
-      // one 2-D product ([1, F] for a single example; leading axes folded): WASM's fast GEMM path
-      const lead = s.slice(0, -1);
-      const h =
-        s.length === 2
-          ? matmul(x, p.kernel)
-          : reshape(matmul(reshape(x, [lead.reduce((a, b) => a * b, 1), s[s.length - 1]]), p.kernel), [...lead, units]);
+      const h = matmulLastAxis(x, p.kernel);
       return useBias ? add(h, p.bias) : h;
     },
   });
+}
+
+/** `[..., F] x [F, N] -> [..., N]` as one 2-D product (leading axes folded): WASM's fast GEMM path. */
+export function matmulLastAxis(x: AnyTensor, kernel: AnyTensor): AnyTensor {
+  const s = x.shape;
+  if (s.length === 2) return matmul(x, kernel);
+  const lead = s.slice(0, -1);
+  const n = kernel.shape[1];
+  return reshape(matmul(reshape(x, [lead.reduce((a, b) => a * b, 1), s[s.length - 1]]), kernel), [...lead, n]);
 }

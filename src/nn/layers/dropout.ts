@@ -5,6 +5,7 @@ import { bernoulli } from "../../random/index.js";
 import { defineLayer } from "./define.js";
 
 declare module "../layer.js" {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- declaration merging repeats LayerTypes' parameters
   interface LayerTypes<S extends Shape, C> {
     dropout: { out: S; params: {}; state: {} };
   }

@@ -6,10 +6,11 @@ import { normal } from "../../random/index.js";
 import type { PositiveInt } from "../layer.js";
 import { defineLayer, positiveInt } from "./define.js";
 
+// NOTE: in the IsAny branch S *is* `any` (an earlier layer failed): passing it on keeps a chain to one error.
 declare module "../layer.js" {
   interface LayerTypes<S extends Shape, C> {
     embedding: C extends { vocabulary: infer V extends number; dim: infer D extends number }
-      ? { out: IsAny<S> extends true ? any : [...S, D]; params: { table: Tensor<[V, D]> }; state: {} }
+      ? { out: IsAny<S> extends true ? S : [...S, D]; params: { table: Tensor<[V, D]> }; state: {} }
       : never;
   }
 }

@@ -1,19 +1,21 @@
 // maxout (Goodfellow et al. 2013): `pieces` affine maps per unit, the unit outputs their maximum.
 import type { Dim, IsAny, Mul, Shape } from "../../../typelevel/index.js";
 import type { Tensor } from "../../tensor/index.js";
-import { add, matmul, max, reshape } from "../../core/index.js";
+import { add, max, reshape } from "../../core/index.js";
 import { split } from "../../random/index.js";
 import { glorotUniform, zeros } from "../init.js";
 import type { LayerError, PositiveInt } from "../layer.js";
+import { matmulLastAxis } from "./dense.js";
 import { defineLayer, expectRank, positiveInt } from "./define.js";
 
 type MaxoutParams<F extends Dim, U extends number, K extends number> = { kernel: Tensor<[F, Mul<U, K>]>; bias: Tensor<[Mul<U, K>]> };
 
+// NOTE: in the IsAny branch S *is* `any` (an earlier layer failed): passing it on keeps a chain to one error.
 declare module "../layer.js" {
   interface LayerTypes<S extends Shape, C> {
     maxout: C extends { units: infer U extends number; pieces: infer K extends number }
       ? IsAny<S> extends true
-        ? { out: any; params: MaxoutParams<number, U, K>; state: {} }
+        ? { out: S; params: MaxoutParams<number, U, K>; state: {} }
         : S extends readonly [...infer Lead extends Dim[], infer F extends Dim]
           ? { out: [...Lead, U]; params: MaxoutParams<F, U, K>; state: {} }
           : { out: LayerError<`maxout(${U}, ${K})`, "[..., features]", S>; params: never; state: {} }
@@ -49,11 +51,8 @@ export function maxout<const U extends number, const K extends number>(
       return { kernel: glorotUniform(k1, [s[s.length - 1], width], { fanOut: units }), bias: zeros(k2, [width]) };
     },
     apply(p, x) {
-      const s = x.shape;
-      const lead = s.slice(0, -1);
-      const flat = reshape(x, [lead.reduce((a, b) => a * b, 1), s[s.length - 1]]);
-      const z = add(matmul(flat, p.kernel), p.bias);
-      return max(reshape(z, [...lead, units, pieces]), -1);
+      const z = add(matmulLastAxis(x, p.kernel), p.bias);
+      return max(reshape(z, [...x.shape.slice(0, -1), units, pieces]), -1);
     },
   });
 }

@@ -7,14 +7,16 @@ import type { LayerError } from "../layer.js";
 import { defineLayer, expectRank } from "./define.js";
 
 type Last<S extends Shape> = S extends readonly [...Dim[], infer C extends Dim] ? C : never;
+// NOTE: in the IsAny branch S *is* `any` (an earlier layer failed): passing it on keeps a chain to one error.
 type NormEntry<Name extends string, S extends Shape, St> =
   IsAny<S> extends true
-    ? { out: any; params: { gamma: Tensor<[number]>; beta: Tensor<[number]> }; state: St }
+    ? { out: S; params: { gamma: Tensor<[number]>; beta: Tensor<[number]> }; state: St }
     : S extends readonly [Dim, ...Dim[]]
       ? { out: S; params: { gamma: Tensor<[Last<S>]>; beta: Tensor<[Last<S>]> }; state: St }
       : { out: LayerError<Name, "[..., features]", S>; params: never; state: St };
 
 declare module "../layer.js" {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- declaration merging repeats LayerTypes' parameters
   interface LayerTypes<S extends Shape, C> {
     batchNorm: NormEntry<"batchNorm", S, { mean: Tensor<[Last<S>]>; variance: Tensor<[Last<S>]> }>;
     layerNorm: NormEntry<"layerNorm", S, {}>;
@@ -38,7 +40,7 @@ export interface BatchNormOptions {
  * Batch normalisation over every axis but the last. Training mode normalises with batch
  * statistics and returns updated running statistics as state; eval mode uses the state.
  * ```ts
- * const [y, state2] = model.applyWithState(params, state, x, { training: true, key });
+ * const [y, state2] = model.applyWithState(params, x, { state, training: true, key });
  * ```
  */
 export function batchNorm(opts: BatchNormOptions = {}) {
@@ -55,24 +57,24 @@ export function batchNorm(opts: BatchNormOptions = {}) {
     },
     init: (_k, s) => ({ gamma: ones([s[s.length - 1]]), beta: zeros([s[s.length - 1]]) }),
     initState: (s) => ({ mean: zeros([s[s.length - 1]]), variance: ones([s[s.length - 1]]) }),
-    apply(p, x, ctx, state) {
+    apply(p, x, { training, state }) {
       const c = x.shape[x.rank - 1];
       const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
-      if (ctx.training) {
+      if (training) {
+        if (!state?.mean) throw new Error("batchNorm: training mode updates the running statistics: pass { state } from model.initState()");
         const [mean, variance] = moments(x, axes);
         const y = add(mul(mul(sub(x, mean), rsqrt(add(variance, eps))), p.gamma), p.beta);
-        const flat = (t: AnyTensor) => stopGradient(sum(t, axes, false)) as AnyTensor; // [1,..,C] -> [C]
+        const flat = (t: AnyTensor) => stopGradient(sum(t, axes, false)); // [1,..,C] -> [C]
         const next = {
           mean: add(mul(state.mean, momentum), mul(flat(mean), 1 - momentum)),
           variance: add(mul(state.variance, momentum), mul(flat(variance), 1 - momentum)),
         };
         return [y, next];
       }
-      if (!state || !state.mean) {
+      if (!state?.mean) {
         throw new Error("batchNorm: eval mode needs the running statistics: pass { state } from model.initState() or training");
       }
-      if ((state.mean.shape as readonly number[])[0] !== c)
-        throw new Error(`batchNorm: state has ${state.mean.shape[0]} channels, input has ${c}`);
+      if (state.mean.shape[0] !== c) throw new Error(`batchNorm: state has ${state.mean.shape[0]} channels, input has ${c}`);
       const y = add(mul(mul(sub(x, state.mean), rsqrt(add(state.variance, eps))), p.gamma), p.beta);
       return [y, state];
     },

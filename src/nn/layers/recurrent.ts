@@ -1,23 +1,23 @@
 // Recurrent layers over [B, T, F]: simpleRnn, lstm, gru. The input projection of every time
 // step is one matmul up front; the loop does only the recurrent product per step.
 import type { Dim, IsAny, Mul, Shape } from "../../../typelevel/index.js";
-import { type AnyTensor, type Tensor, Concrete } from "../../tensor/index.js";
+import { type AnyTensor, type Tensor, scalar, tensor, zeros } from "../../tensor/index.js";
 import { add, mul, sigmoid, sub, tanh, matmul, reshape, slice, concat, broadcastTo } from "../../core/index.js";
-import * as tf from "@tensorflow/tfjs-core";
 import { split } from "../../random/index.js";
 import { glorotUniform, orthogonal } from "../init.js";
-import type { LayerError, PositiveInt } from "../layer.js";
-import { defineLayer, expectRank, positiveInt } from "./define.js";
+import type { Key, LayerError, PositiveInt } from "../layer.js";
+import { defineLayer, expectRank, positiveInt, type TensorRecord } from "./define.js";
 
 export interface RecurrentConfig<U extends number = number, R extends boolean = boolean> {
   units: U;
   returnSequences: R;
 }
 
+// NOTE: in the IsAny branch S *is* `any` (an earlier layer failed): passing it on keeps a chain to one error.
 type RecurrentEntry<Name extends string, S extends Shape, C, G extends number> =
   C extends RecurrentConfig<infer U, infer R>
     ? IsAny<S> extends true
-      ? { out: any; params: RecurrentParams<number, U, G>; state: {} }
+      ? { out: S; params: RecurrentParams<number, U, G>; state: {} }
       : S extends readonly [infer B extends Dim, infer T extends Dim, infer F extends Dim]
         ? { out: R extends true ? [B, T, U] : [B, U]; params: RecurrentParams<F, U, G>; state: {} }
         : { out: LayerError<`${Name}(${U})`, "[batch, time, features]", S>; params: never; state: {} }
@@ -42,7 +42,8 @@ export interface RecurrentOptions<R extends boolean> {
   returnSequences?: R;
 }
 
-type Cell = (p: { recurrentKernel: AnyTensor; bias: AnyTensor }, xw: AnyTensor, h: AnyTensor, c: AnyTensor) => [AnyTensor, AnyTensor];
+/** One step: the params, this step's input projection, and the previous h and c; returns the new h and c. */
+type Cell = (p: TensorRecord, xw: AnyTensor, h: AnyTensor, c: AnyTensor) => [AnyTensor, AnyTensor];
 
 function recurrent<K extends "simpleRnn" | "lstm" | "gru", U extends number, R extends boolean>(
   kind: K,
@@ -80,7 +81,7 @@ function recurrent<K extends "simpleRnn" | "lstm" | "gru", U extends number, R e
       const projectFirst = g <= f;
       const seq = projectFirst ? reshape(matmul(reshape(x, [b * t, f]), p.kernel), [b, t, g]) : x;
       const width = projectFirst ? g : f;
-      let h: AnyTensor = broadcastTo(new Concrete(tf.scalar(0)), [b, units]);
+      let h: AnyTensor = broadcastTo(scalar(0), [b, units]);
       let c: AnyTensor = h;
       const outs: AnyTensor[] = [];
       for (let i = 0; i < t; i++) {
@@ -95,7 +96,7 @@ function recurrent<K extends "simpleRnn" | "lstm" | "gru", U extends number, R e
 }
 
 /** An orthogonal [U, U] block per gate, side by side: [U, G*U]. */
-function orthogonalBlocks(key: import("../layer.js").Key, units: number, gates: number): AnyTensor {
+function orthogonalBlocks(key: Key, units: number, gates: number): AnyTensor {
   const keys = split(key, gates);
   const blocks = keys.map((k) => orthogonal(k, [units, units]) as AnyTensor);
   if (gates === 1) return blocks[0];
@@ -108,8 +109,6 @@ function gate(z: AnyTensor, i: number, units: number): AnyTensor {
   const b = z.shape[0];
   return slice(z, [0, i * units], [b, units]);
 }
-
-const zerosBias = (n: number) => () => new Concrete(tf.zeros([n])) as AnyTensor;
 
 /**
  * Elman RNN: h_t = tanh(x_t W + h_{t-1} U + b).
@@ -130,7 +129,7 @@ export function simpleRnn<const U extends number, const R extends boolean = fals
       const hn = tanh(add(add(xw, matmul(h, p.recurrentKernel)), p.bias));
       return [hn, hn];
     },
-    (u) => zerosBias(u)(),
+    (u) => zeros([u]),
   );
 }
 
@@ -160,7 +159,7 @@ export function lstm<const U extends number, const R extends boolean = false>(
     (u) => {
       const b = new Float32Array(4 * u);
       b.fill(1, u, 2 * u);
-      return new Concrete(tf.tensor1d(b));
+      return tensor(b, [4 * u]);
     },
   );
 }
@@ -191,6 +190,6 @@ export function gru<const U extends number, const R extends boolean = false>(
       const hn = add(mul(z, h), mul(sub(1, z), hh));
       return [hn, hn];
     },
-    (u) => zerosBias(3 * u)(),
+    (u) => zeros([3 * u]),
   );
 }

@@ -4,16 +4,17 @@ import { reshape as reshapeOp } from "../../core/index.js";
 import type { LayerError } from "../layer.js";
 import { defineLayer, expectRank } from "./define.js";
 
+// NOTE: in the IsAny branch S *is* `any` (an earlier layer failed): passing it on keeps a chain to one error.
 declare module "../layer.js" {
   interface LayerTypes<S extends Shape, C> {
     flatten: IsAny<S> extends true
-      ? { out: any; params: {}; state: {} }
+      ? { out: S; params: {}; state: {} }
       : S extends readonly [infer B extends Dim, ...infer Rest extends Dim[]]
         ? { out: [B, Product<Rest>]; params: {}; state: {} }
         : { out: LayerError<"flatten", "[batch, ...]", S>; params: {}; state: {} };
     reshape: C extends { target: infer T extends Shape }
       ? IsAny<S> extends true
-        ? { out: any; params: {}; state: {} }
+        ? { out: S; params: {}; state: {} }
         : S extends readonly [infer B extends Dim, ...infer Rest extends Dim[]]
           ? Reshape<Rest, T> extends infer R
             ? R extends Shape

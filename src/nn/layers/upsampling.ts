@@ -7,10 +7,11 @@ import type { PairOf } from "./conv.js";
 
 type Pair = readonly [number, number];
 
+// NOTE: in the IsAny branch S *is* `any` (an earlier layer failed): passing it on keeps a chain to one error.
 type UpsamplingEntry<S extends Shape, C> = C extends { readonly factor: infer F }
   ? PairOf<F> extends [infer FH extends number, infer FW extends number]
     ? IsAny<S> extends true
-      ? { out: any; params: {}; state: {} }
+      ? { out: S; params: {}; state: {} }
       : IsTuple<S> extends false
         ? { out: Dim[]; params: {}; state: {} }
         : S extends readonly [infer B extends Dim, infer H extends Dim, infer W extends Dim, infer Ch extends Dim]
