@@ -8,7 +8,6 @@ import {
   conv2d,
   conv2dFilterGrad,
   conv2dInputGrad,
-  convRuleOptions,
   type ConvParams,
   type Pair,
   maxPool2d,
@@ -78,14 +77,6 @@ for (const l of section("conv") ? layers : []) {
   const pad: Pair = s === 1 ? [1, 1] : [0, 1];
   const p: ConvParams = { strides: [s, s], padding: [pad, pad], dilations: [1, 1], lhsDilation: [1, 1], groups: 1 };
   console.log(`\n## ${l.name}  (${((2 * b * oh * ow * l.ws[0] * l.ws[1] * ci * co) / 1e6).toFixed(0)} MFLOP per product)\n`);
-  const withSubpixel = (on: boolean, f: () => AnyTensor) => () => {
-    convRuleOptions.subpixel = on;
-    try {
-      return f();
-    } finally {
-      convRuleOptions.subpixel = true;
-    }
-  };
   print([
     time("forward: conv2d (XNNPACK Conv2D)", [x, wt], (a, c) => conv2d(C(a), C(c), { strides: s, padding: "same" })),
     time("input grad: tfjs Conv2DBackpropInput", [ct, wt], (d, c) =>
@@ -95,13 +86,15 @@ for (const l of section("conv") ? layers : []) {
     ...(s > 1
       ? [
           time("input grad: ours, zero-interleaved ct (no subpixel)", [ct, wt], (d, c) =>
-            withSubpixel(false, () => conv2dInputGrad(C(d), C(c), p, l.xs))(),
+            conv2dInputGrad(C(d), C(c), { ...p, subpixel: false }, l.xs),
           ),
         ]
       : []),
-    time("filter grad: ours, ct as the filter (XLA's rule)", [x, ct], (a, d) => conv2dFilterGrad(C(a), C(d), p, l.ws, "ctAsFilter")),
-    time("filter grad: ours, x as the filter", [x, ct], (a, d) => conv2dFilterGrad(C(a), C(d), p, l.ws, "xAsFilter")),
-    time("filter grad: ours, auto", [x, ct], (a, d) => conv2dFilterGrad(C(a), C(d), p, l.ws, "auto")),
+    time("filter grad: ours, ct as the filter (XLA's rule)", [x, ct], (a, d) =>
+      conv2dFilterGrad(C(a), C(d), { ...p, filterGrad: "ctAsFilter" }, l.ws),
+    ),
+    time("filter grad: ours, x as the filter", [x, ct], (a, d) => conv2dFilterGrad(C(a), C(d), { ...p, filterGrad: "xAsFilter" }, l.ws)),
+    time("filter grad: ours, auto", [x, ct], (a, d) => conv2dFilterGrad(C(a), C(d), { ...p, filterGrad: "auto" }, l.ws)),
     time("vjp (both grads, as grad() runs it)", [x, wt, ct], (a, c, d) => {
       const [, back] = vjp((u: AnyTensor, v: AnyTensor) => conv2d(u, v, { strides: s, padding: "same" }), C(a), C(c));
       const [dx, dw] = back(C(d)) as AnyTensor[];
@@ -123,7 +116,7 @@ if (section("pool")) {
       [0, 0],
     ],
   };
-  const attrs = { filterSize: [2, 2], strides: [2, 2], pad: "valid", dimRoundingMode: undefined as unknown as string };
+  const attrs = { filterSize: [2, 2], strides: [2, 2], pad: "valid" };
   const back = (prim: typeof maxPool2dP, p: PoolParams) => (a: tf.Tensor, d: tf.Tensor) => {
     const [, pull] = vjp(
       (u: AnyTensor) =>
@@ -145,15 +138,13 @@ if (section("pool")) {
   print([
     time("maxPool2d forward", [x], (a) => maxPool2d(C(a), { window: 2 })),
     time("maxPool2d vjp, tiled (mask rule)", [x, ct], back(maxPool2dP, tiled)),
-    time(
-      "tfjs MaxPoolGrad (wrong for negative windows on WASM)",
-      [x, ct],
-      (a, d) => tf.engine().runKernel("MaxPoolGrad", { dy: d, input: a, output: d }, attrs) as tf.Tensor,
+    time("tfjs MaxPoolGrad (wrong for negative windows on WASM)", [x, ct], (a, d) =>
+      tf.engine().runKernel<tf.Tensor>("MaxPoolGrad", { dy: d, input: a, output: d }, attrs),
     ),
     time("maxPool2d vjp, 3x3 stride 2 same (window-pixel rule)", [x, ct], back(maxPool2dP, overlapping)),
     time("avgPool2d forward", [x], (a) => avgPool2d(C(a), { window: 2 })),
     time("avgPool2d vjp, tiled (broadcast)", [x, ct], back(avgPool2dP, tiled)),
-    time("tfjs AvgPoolGrad", [x, ct], (a, d) => tf.engine().runKernel("AvgPoolGrad", { dy: d, input: a }, attrs) as tf.Tensor),
+    time("tfjs AvgPoolGrad", [x, ct], (a, d) => tf.engine().runKernel<tf.Tensor>("AvgPoolGrad", { dy: d, input: a }, attrs)),
     time("avgPool2d vjp, 3x3 stride 2 same (transposed depthwise conv)", [x, ct], back(avgPool2dP, overlapping)),
   ]);
 }
@@ -174,11 +165,11 @@ if (section("cpu")) {
         (a, d) =>
           tf
             .engine()
-            .runKernel(
+            .runKernel<tf.Tensor>(
               "Conv2DBackpropFilter",
               { x: a, dy: d },
-              { strides: [1, 1], pad: "same", dataFormat: "NHWC", dimRoundingMode: undefined as unknown as string, filterShape: l.ws },
-            ) as tf.Tensor,
+              { strides: [1, 1], pad: "same", dataFormat: "NHWC", filterShape: l.ws },
+            ),
         1,
         0,
       ),

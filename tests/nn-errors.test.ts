@@ -24,7 +24,7 @@ describe("shape mistakes while building a model: the compile-time text, at run t
     ],
     [
       "dilated conv2d wider than the input",
-      () => untyped.input([1, 8, 4, 1]).add(nn.conv2d({ filters: 2, kernel: 3, dilation: 2 })),
+      () => untyped.input([1, 8, 4, 1]).add(nn.conv2d({ filters: 2, kernel: 3, dilations: 2 })),
       'conv2d(2, 3x3): width: input 4 is smaller than the effective kernel 5 (padding "valid") (input [1, 8, 4, 1], filter [3, 3, 1, 2])',
     ],
     [
@@ -172,12 +172,12 @@ describe("bad configs fail when the layer is made", () => {
     [
       "conv2d strides [1, 0]",
       () => untyped.conv2d({ filters: 2, kernel: 3, strides: [1, 0] }),
-      "conv2d: strides must be a positive integer or [h, w] of positive integers, got [1,0]",
+      "conv2d: strides must be a positive integer or [h, w] of positive integers, got [1, 0]",
     ],
     [
       "conv2d padding 'full'",
       () => untyped.conv2d({ filters: 2, kernel: 3, padding: "full" }),
-      'conv2d: padding must be "same" or "valid", got "full"',
+      'conv2d: padding must be "same", "valid", a non-negative integer or [[top, bottom], [left, right]], got "full"',
     ],
     [
       "conv2d filters not divisible by groups",
@@ -186,9 +186,9 @@ describe("bad configs fail when the layer is made", () => {
     ],
     ["conv2d without options", () => untyped.conv2d(32), "conv2d: expected options { filters, kernel, ... }, got 32"],
     [
-      "conv1d dilation 0",
-      () => untyped.conv1d({ filters: 2, kernel: 3, dilation: 0 }),
-      "conv1d: dilation must be a positive integer, got 0",
+      "conv1d dilations 0",
+      () => untyped.conv1d({ filters: 2, kernel: 3, dilations: 0 }),
+      "conv1d: dilations must be a positive integer, got 0",
     ],
     [
       "conv2dTranspose filters -1",
@@ -198,8 +198,8 @@ describe("bad configs fail when the layer is made", () => {
     ["maxPool2d(0)", () => untyped.maxPool2d(0), "maxPool2d: window must be a positive integer or [h, w] of positive integers, got 0"],
     [
       "avgPool1d without a window",
-      () => untyped.avgPool1d({ stride: 2 }),
-      "avgPool1d: expected a window (a number or { window, stride?, padding? }), got [object Object]",
+      () => untyped.avgPool1d({ strides: 2 }),
+      'avgPool1d: expected a window (a number or { window, strides?, padding? }), got {"strides":2}',
     ],
     [
       "upsampling2d(0)",

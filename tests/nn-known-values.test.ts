@@ -94,7 +94,7 @@ describe("convolutions against plain-JS references", () => {
         filters: cfg.filters,
         kernel: cfg.kernel,
         strides: cfg.strides,
-        dilation: cfg.dilation,
+        dilations: cfg.dilation,
         padding: cfg.padding,
         groups: cfg.groups,
       });
@@ -111,7 +111,7 @@ describe("convolutions against plain-JS references", () => {
 
   test("conv1d is conv2d over a height-1 image", () => {
     const shape = [2, 9, 3];
-    compare(nn.conv1d({ filters: 2, kernel: 3, stride: 2, dilation: 2, padding: "same" }), shape, (x, p) =>
+    compare(nn.conv1d({ filters: 2, kernel: 3, strides: 2, dilations: 2, padding: "same" }), shape, (x, p) =>
       conv2dRef(x, [2, 1, 9, 3], p.kernel, [1, 3, 2], p.bias, { strides: [1, 2], dilation: [1, 2], padding: "same", groups: 1 }),
     );
   });
@@ -207,7 +207,7 @@ describe("pools, upsampling and maxout against plain-JS references", () => {
   });
 
   test("maxPool1d / avgPool1d are 2-D pools over a height-1 image", () => {
-    compare(nn.maxPool1d({ window: 3, stride: 2 }), [2, 7, 2], (x) => pool2dRef(x, [2, 1, 7, 2], [1, 3], [1, 2], "valid", "max"));
+    compare(nn.maxPool1d({ window: 3, strides: 2 }), [2, 7, 2], (x) => pool2dRef(x, [2, 1, 7, 2], [1, 3], [1, 2], "valid", "max"));
     compare(nn.avgPool1d({ window: 2, padding: "same" }), [2, 5, 2], (x) => pool2dRef(x, [2, 1, 5, 2], [1, 2], [1, 2], "same", "avg"));
   });
 

@@ -103,7 +103,7 @@ describe("random configs give the published output shapes", () => {
           filters: r.filters,
           kernel: [r.kh, r.kw],
           strides: [r.sh, r.sw],
-          dilation: [r.dh, r.dw],
+          dilations: [r.dh, r.dw],
           padding: r.padding,
         });
         checkShape([r.b, r.h, r.w, r.c], layer, [
@@ -132,7 +132,7 @@ describe("random configs give the published output shapes", () => {
       .filter((r) => r.padding === "same" || r.w >= (r.k - 1) * r.d + 1);
     fc.assert(
       fc.property(arb, (r) => {
-        const layer = nn.conv1d({ filters: r.filters, kernel: r.k, stride: r.s, dilation: r.d, padding: r.padding });
+        const layer = nn.conv1d({ filters: r.filters, kernel: r.k, strides: r.s, dilations: r.d, padding: r.padding });
         checkShape([r.b, r.w, r.c], layer, [r.b, convOut(r.w, r.k, r.s, r.d, r.padding), r.filters]);
       }),
       RUNS,
@@ -193,7 +193,7 @@ describe("random configs give the published output shapes", () => {
       .filter((r) => r.padding === "same" || r.w >= r.k);
     fc.assert(
       fc.property(arb, (r) => {
-        const opts = { window: r.k, stride: r.s, padding: r.padding };
+        const opts = { window: r.k, strides: r.s, padding: r.padding };
         const layer = r.max ? nn.maxPool1d(opts) : nn.avgPool1d(opts);
         checkShape([r.b, r.w, r.c], layer, [r.b, convOut(r.w, r.k, r.s, 1, r.padding), r.c]);
       }),

@@ -239,7 +239,7 @@ type _19b = Expect<Equal<ParamsOf<typeof chained>[1][0]["kernel"], Tensor<[3, 3,
 // 20. dilated and grouped convolutions
 const dilated = nn
   .input(["batch", 32, 32, 4])
-  .add(nn.conv2d({ filters: 8, kernel: 3, dilation: 2 }))
+  .add(nn.conv2d({ filters: 8, kernel: 3, dilations: 2 }))
   .add(nn.conv2d({ filters: 8, kernel: 3, groups: 2 }));
 type _20a = Expect<Equal<OutputOf<typeof dilated>, ["batch", 26, 26, 8]>>;
 type _20b = Expect<Equal<ParamsOf<typeof dilated>[1]["kernel"], Tensor<[3, 3, 4, 8]>>>;

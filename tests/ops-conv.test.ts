@@ -149,7 +149,7 @@ describe("conv2d and conv1d", () => {
     const [x, xv] = randTensor([2, 7, 3], 8);
     const [w, wv] = randTensor([3, 3, 4], 9);
     expectNoLeaks(() => {
-      const y = conv1d(x, w, { padding: "same", stride: 2 });
+      const y = conv1d(x, w, { padding: "same", strides: 2 });
       const [want, shape] = conv2dRef(xv, [2, 1, 7, 3], wv, [1, 3, 3, 4], 2, "same");
       expect(y.shape).toEqual([2, 4, 4]);
       expect(shape).toEqual([2, 1, 4, 4]);
@@ -165,14 +165,16 @@ describe("conv2d and conv1d", () => {
     const [v] = randTensor([5, 3], 3);
     expect(() => conv2d(x, w as never)).toThrow("conv2d: x has 3 channels but the filter expects 2 ([3, 3, 2, 4])");
     expect(() => conv2d(v as never, w as never)).toThrow("conv2d expects x as [batch, H, W, C], got [5, 3]");
-    expect(() => conv2d(x, w as never, { strides: 0 } as never)).toThrow("conv2d: strides must be positive integers, got 0");
+    expect(() => conv2d(x, w as never, { strides: 0 } as never)).toThrow(
+      "conv2d: strides must be a positive integer or [h, w] of positive integers, got 0",
+    );
     expect(() => conv2d(x, 3 as never)).toThrow("conv2d: expected a tensor for filter, got number");
     expect(() => maxPool2d(v as never, 2)).toThrow("maxPool2d expects x as [batch, H, W, C], got [5, 3]");
     expect(() => avgPool2d(x, 6 as never)).toThrow(
       'avgPool2d: height: input 5 is smaller than the effective kernel 6 (padding "valid") (input [1, 5, 5, 3], window [6, 6])',
     );
     expect(() => maxPool2d(x, "2" as never)).toThrow(
-      "maxPool2d: expected a window (a number, [h, w], or { window, strides?, padding? }), got string",
+      'maxPool2d: expected a window (a number, [h, w], or { window, strides?, padding? }), got "2"',
     );
     [x, w, v].forEach((t) => t.dispose());
   });

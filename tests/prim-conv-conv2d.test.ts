@@ -13,8 +13,8 @@ import {
   conv2dP,
   conv2d,
   conv1d,
-  convRuleOptions,
   type ConvParams,
+  type FilterGradFormulation,
   type Conv2dOptions,
   square,
   tanh,
@@ -117,25 +117,19 @@ describe("conv2d forward", () => {
 describe("conv2d gradients", () => {
   for (const formulation of ["ctAsFilter", "xAsFilter"] as const) {
     test.each(CASES)(`$name: vjp = reference backward (filter gradient ${formulation})`, ({ xs, ws, opts, out }) => {
-      const saved = convRuleOptions.filterGrad;
-      convRuleOptions.filterGrad = formulation;
-      try {
-        leakFree(() => {
-          const x = randomImg(xs, 3),
-            w = randomImg(ws, 4),
-            ct = randomImg(out, 5);
-          const ref = refConvBackward(x, w, ct, resolved(xs, ws, opts));
-          const [tx, tw, tct] = [T(x), T(w), T(ct)];
-          const [y, back] = vjp((a: AnyTensor, b: AnyTensor) => conv2d(a, b, opts), tx, tw);
-          const [dx, dw] = back(tct) as AnyTensor[];
-          assertAllClose(dx, ref.dx.data, { rtol: 1e-4, atol: 1e-5, what: "input gradient" });
-          assertAllClose(dw, ref.dw.data, { rtol: 1e-4, atol: 1e-5, what: "filter gradient" });
-          [tx, tw, tct, y, dx, dw].forEach((t) => t.dispose());
-          back.dispose();
-        });
-      } finally {
-        convRuleOptions.filterGrad = saved;
-      }
+      leakFree(() => {
+        const x = randomImg(xs, 3),
+          w = randomImg(ws, 4),
+          ct = randomImg(out, 5);
+        const ref = refConvBackward(x, w, ct, resolved(xs, ws, opts));
+        const [tx, tw, tct] = [T(x), T(w), T(ct)];
+        const [y, back] = vjp((a: AnyTensor, b: AnyTensor) => conv2d(a, b, { ...opts, filterGrad: formulation }), tx, tw);
+        const [dx, dw] = back(tct) as AnyTensor[];
+        assertAllClose(dx, ref.dx.data, { rtol: 1e-4, atol: 1e-5, what: "input gradient" });
+        assertAllClose(dw, ref.dw.data, { rtol: 1e-4, atol: 1e-5, what: "filter gradient" });
+        [tx, tw, tct, y, dx, dw].forEach((t) => t.dispose());
+        back.dispose();
+      });
     });
   }
 
@@ -293,33 +287,72 @@ describe("general conv2d primitive: input dilation, groups, negative padding", (
       const ct = randomImg(outShape, 12);
       const [tx, tw, tct] = [T(x), T(w), T(ct)];
       const f = (a: AnyTensor, b: AnyTensor) => bind(conv2dP, [a, b], p);
-      const [y, back] = vjp(f, tx, tw);
+      const y = f(tx, tw);
       assertAllClose(y, refConv(x, w, p).data, { rtol: 1e-5, atol: 1e-5, what: "forward" });
       // input-dilated convs run per output phase by default; the zero-interleaving kernel must agree
-      convRuleOptions.subpixel = false;
-      try {
-        const y2 = f(tx, tw);
-        assertAllClose(y2, refConv(x, w, p).data, { rtol: 1e-5, atol: 1e-5, what: "forward without subpixel" });
-        y2.dispose();
-      } finally {
-        convRuleOptions.subpixel = true;
-      }
+      const y2 = bind(conv2dP, [tx, tw], { ...p, subpixel: false });
+      assertAllClose(y2, refConv(x, w, p).data, { rtol: 1e-5, atol: 1e-5, what: "forward without subpixel" });
+      y2.dispose();
       const ref = refConvBackward(x, w, ct, p);
-      for (const formulation of ["ctAsFilter", "xAsFilter"] as const) {
-        const saved = convRuleOptions.filterGrad;
-        convRuleOptions.filterGrad = formulation;
-        try {
+      for (const filterGrad of ["ctAsFilter", "xAsFilter"] as const) {
+        for (const subpixel of [true, false]) {
+          const [y3, back] = vjp((a: AnyTensor, b: AnyTensor) => bind(conv2dP, [a, b], { ...p, filterGrad, subpixel }), tx, tw);
           const [dx, dw] = back(tct) as AnyTensor[];
-          assertAllClose(dx, ref.dx.data, { rtol: 1e-4, atol: 1e-5, what: "input gradient" });
-          assertAllClose(dw, ref.dw.data, { rtol: 1e-4, atol: 1e-5, what: `filter gradient (${formulation})` });
-          [dx, dw].forEach((t) => t.dispose());
-        } finally {
-          convRuleOptions.filterGrad = saved;
+          const what = `(filterGrad ${filterGrad}, subpixel ${subpixel})`;
+          assertAllClose(dx, ref.dx.data, { rtol: 1e-4, atol: 1e-5, what: `input gradient ${what}` });
+          assertAllClose(dw, ref.dw.data, { rtol: 1e-4, atol: 1e-5, what: `filter gradient ${what}` });
+          [y3, dx, dw].forEach((t) => t.dispose());
+          back.dispose();
         }
       }
       checkGrads(f, [tx, tw], { order: 1, seed: 6 });
       [tx, tw, tct, y].forEach((t) => t.dispose());
-      back.dispose();
+    });
+  });
+});
+
+describe("the formulation is a parameter of the primitive, not a global", () => {
+  test("jit(grad) with two formulations side by side in one process: the same gradients, each graph keeps its own", () => {
+    leakFree(() => {
+      // cin 3 < 8: "auto" would pick ctAsFilter; stride 2: the input gradient is input-dilated (subpixel or not)
+      const xs = [2, 6, 5, 3],
+        ws = [3, 3, 3, 4];
+      const x = randomImg(xs, 70),
+        w = randomImg(ws, 71);
+      const [tx, tw] = [T(x), T(w)];
+      const opts: Conv2dOptions = { strides: 2, padding: "same" };
+      const step = (filterGrad: FilterGradFormulation, subpixel: boolean) =>
+        jit(
+          grad(
+            scalarFn((a: AnyTensor, b: AnyTensor) => sum(square(conv2d(a, b, { ...opts, filterGrad, subpixel })))),
+            {
+              argnums: [0, 1],
+            },
+          ),
+        );
+      const steps = [step("ctAsFilter", true), step("xAsFilter", false)];
+      // interleaved calls, each traced once: a switch shared by both would leak from one into the other
+      const results = [0, 1, 0, 1].map((i) => steps[i](tx, tw) as unknown as AnyTensor[]);
+      const p = resolved(xs, ws, opts);
+      const y = refConv(x, w, p);
+      const ref = refConvBackward(x, w, { data: y.data.map((v) => 2 * v), shape: y.shape }, p);
+      results.forEach(([dx, dw], k) => {
+        assertAllClose(dx, ref.dx.data, { rtol: 1e-4, atol: 1e-4, what: `input gradient, call ${k}` });
+        assertAllClose(dw, ref.dw.data, { rtol: 1e-4, atol: 1e-4, what: `filter gradient, call ${k}` });
+      });
+      assertAllClose(results[1][1], results[0][1], { rtol: 1e-5, atol: 1e-5, what: "the two formulations agree" });
+      // every conv2d a graph binds (forward and both gradients) carries the formulation it was traced with
+      const recorded = steps.map((s) => {
+        const convs = (s.lastGraph?.eqns ?? []).filter((e) => e.prim.name === "conv2d").map((e) => e.params as ConvParams);
+        return [convs.length, [...new Set(convs.map((q) => `${q.filterGrad} ${q.subpixel}`))]];
+      });
+      expect(recorded).toEqual([
+        [3, ["ctAsFilter true"]],
+        [3, ["xAsFilter false"]],
+      ]);
+      expect(steps.map((s) => s.traceCount)).toEqual([1, 1]);
+      [tx, tw, ...results.flat()].forEach((t) => t.dispose());
+      steps.forEach((s) => s.dispose());
     });
   });
 });
@@ -418,7 +451,7 @@ describe("conv1d", () => {
       name: "stride 2, dilation 2, [2, 1]",
       xs: [1, 10, 2],
       ws: [3, 2, 2],
-      opts: { stride: 2, dilation: 2, padding: [2, 1] as const },
+      opts: { strides: 2, dilations: 2, padding: [2, 1] as const },
       out: [1, 5, 2],
     },
   ])("$name: values and gradients match the 2-D reference on a height-1 image", ({ xs, ws, opts, out }) => {
@@ -429,8 +462,8 @@ describe("conv1d", () => {
       const x2 = { data: x.data, shape: [xs[0], 1, xs[1], xs[2]] };
       const w2 = { data: w.data, shape: [1, ...ws] };
       const p = resolved(x2.shape, w2.shape, {
-        strides: [1, opts.stride ?? 1],
-        dilations: [1, opts.dilation ?? 1],
+        strides: [1, opts.strides ?? 1],
+        dilations: [1, opts.dilations ?? 1],
         padding:
           opts.padding === "same"
             ? "same"
@@ -484,14 +517,33 @@ describe("conv errors", () => {
         }),
       message: "conv2d: height: padded input 3 is smaller than the effective kernel 5 (input [1, 2, 5, 1], filter [5, 3, 1, 8])",
     },
-    { call: () => conv2d(z([1, 5, 5, 1]), z([3, 3, 1, 8]), { strides: 0 }), message: "conv2d: strides must be positive integers, got 0" },
+    {
+      call: () => conv2d(z([1, 5, 5, 1]), z([3, 3, 1, 8]), { strides: 0 }),
+      message: "conv2d: strides must be a positive integer or [h, w] of positive integers, got 0",
+    },
     {
       call: () => conv2d(z([1, 5, 5, 1]), z([3, 3, 1, 8]), { strides: [2, -1] }),
-      message: "conv2d: strides must be positive integers, got [2, -1]",
+      message: "conv2d: strides must be a positive integer or [h, w] of positive integers, got [2, -1]",
     },
     {
       call: () => conv2d(z([1, 5, 5, 1]), z([3, 3, 1, 8]), { dilations: 1.5 }),
-      message: "conv2d: dilations must be positive integers, got 1.5",
+      message: "conv2d: dilations must be a positive integer or [h, w] of positive integers, got 1.5",
+    },
+    {
+      call: () => conv2d(z([1, 5, 5, 1]), z([3, 3, 1, 8]), { dilation: 2 } as never),
+      message: 'conv2d: unknown option "dilation" (options: strides, padding, dilations, groups, filterGrad, subpixel)',
+    },
+    {
+      call: () => conv2d(z([1, 5, 5, 1]), z([3, 3, 1, 8]), { padding: [1, 1] as never }),
+      message: 'conv2d: padding must be "same", "valid", a non-negative integer or [[top, bottom], [left, right]], got [1, 1]',
+    },
+    {
+      call: () => conv2d(z([1, 5, 5, 1]), z([3, 3, 1, 8]), { filterGrad: "fast" as never }),
+      message: 'conv2d: filterGrad must be "auto", "ctAsFilter" or "xAsFilter", got "fast"',
+    },
+    {
+      call: () => conv2d(z([1, 5, 5, 2]), z([3, 3, 1, 8]), { groups: 0 }),
+      message: "conv2d: groups must be a positive integer, got 0",
     },
     {
       call: () => conv2d(z([1, 5, 5, 1]), z([3, 3, 1, 8]), { padding: "full" as never }),
@@ -506,6 +558,32 @@ describe("conv errors", () => {
     {
       call: () => conv1d(z([4, 2, 1]), z([3, 1, 2])),
       message: 'conv1d: width: input 2 is smaller than the effective kernel 3 (padding "valid") (input [4, 2, 1], filter [3, 1, 2])',
+    },
+    {
+      call: () => conv1d(z([4, 3, 1]), z([3, 1, 2]), { dilations: 2, padding: [1, 0] }),
+      message: "conv1d: width: padded input 4 is smaller than the effective kernel 5 (input [4, 3, 1], filter [3, 1, 2])",
+    },
+    {
+      call: () => conv1d(z([4, 10, 1]), z([3, 1, 2]), { strides: [1, 2] as never }),
+      message: "conv1d: strides must be a positive integer, got [1, 2]",
+    },
+    {
+      call: () =>
+        conv1d(z([4, 10, 1]), z([3, 1, 2]), {
+          padding: [
+            [0, 0],
+            [1, 1],
+          ] as never,
+        }),
+      message: 'conv1d: padding must be "same", "valid", a non-negative integer or [before, after], got [[0, 0], [1, 1]]',
+    },
+    {
+      call: () => conv1d(z([4, 10, 1]), z([3, 1, 2]), { stride: 2 } as never),
+      message: 'conv1d: unknown option "stride" (options: strides, padding, dilations, groups, filterGrad, subpixel)',
+    },
+    {
+      call: () => conv1d(z([4, 10, 3]), z([3, 2, 4]), { groups: 2 }),
+      message: "conv1d: x has 3 channels but the filter expects 2 per group x 2 groups ([3, 2, 4])",
     },
   ])("$message", ({ call, message }) => {
     const before = liveTensors();

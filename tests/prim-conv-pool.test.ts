@@ -3,9 +3,11 @@
 // differences to second order, max ties, the gather/scatter transpose pair, vmap, errors.
 import { afterEach, describe, expect, test } from "vitest";
 import {
+  bind,
   grad,
   vjp,
   vmap,
+  maxPool2dP,
   avgPool2d,
   globalAvgPool2d,
   globalMaxPool2d,
@@ -273,14 +275,37 @@ describe("pool errors", () => {
       call: () => avgPool2d(z([1, 1, 5, 2]), { window: 2 }),
       message: 'avgPool2d: height: input 1 is smaller than the effective kernel 2 (padding "valid") (input [1, 1, 5, 2], window [2, 2])',
     },
-    { call: () => maxPool2d(z([1, 4, 4, 1]), { window: 0 }), message: "maxPool2d: window must be positive integers, got 0" },
+    {
+      call: () => maxPool2d(z([1, 4, 4, 1]), { window: 0 }),
+      message: "maxPool2d: window must be a positive integer or [h, w] of positive integers, got 0",
+    },
     {
       call: () => maxPool2d(z([1, 4, 4, 1]), { window: 2, strides: [1, 0] }),
-      message: "maxPool2d: strides must be positive integers, got [1, 0]",
+      message: "maxPool2d: strides must be a positive integer or [h, w] of positive integers, got [1, 0]",
     },
     {
       call: () => maxPool2d(z([1, 4, 4, 1]), { window: 2, padding: 2 }),
-      message: "maxPool2d: padding must be non-negative integers smaller than the window [2, 2], got [[2,2],[2,2]]",
+      message: "maxPool2d: padding must be non-negative integers smaller than the window [2, 2], got 2",
+    },
+    {
+      call: () =>
+        bind(maxPool2dP, [z([1, 4, 4, 1])], {
+          window: [2, 3],
+          strides: [1, 1],
+          padding: [
+            [0, 0],
+            [1, 3],
+          ],
+        }),
+      message: "maxPool2d: padding must be non-negative integers smaller than the window [2, 3], got [[0, 0], [1, 3]]",
+    },
+    {
+      call: () => avgPool2d(z([1, 4, 4, 1]), { window: 2, stride: 1 } as never),
+      message: 'avgPool2d: unknown option "stride" (options: window, strides, padding)',
+    },
+    {
+      call: () => avgPool2d(z([1, 4, 4, 1]), { window: 2, padding: [1, 1] as never }),
+      message: 'avgPool2d: padding must be "same", "valid", a non-negative integer or [[top, bottom], [left, right]], got [1, 1]',
     },
     { call: () => globalAvgPool2d(z([4, 10])), message: "globalAvgPool2d expects x as [batch, H, W, C], got [4, 10]" },
   ])("$message", ({ call, message }) => {

@@ -3,8 +3,13 @@ import type { Add, CeilDiv, FloorDiv, Mul, Sub } from "./arith.js";
 import type { ShapeError, ShowDim, ShowShape } from "./errors.js";
 import type { Dim, IsAny, IsLiteral, IsTuple, LiteralsDiffer, Shape } from "./shape.js";
 
-/** "same", "valid", symmetric explicit padding p, or explicit [[top, bottom], [left, right]]. */
+/**
+ * Padding of a 2-D window op (conv2d, the 2-D pools, in ops and nn alike): "same", "valid", one
+ * non-negative integer p for every side, or explicit [[top, bottom], [left, right]].
+ */
 export type Padding = "same" | "valid" | number | readonly [readonly [number, number], readonly [number, number]];
+/** Padding of a 1-D window op (conv1d, the 1-D pools): "same", "valid", p for both sides, or [before, after]. */
+export type Padding1d = "same" | "valid" | number | readonly [number, number];
 
 /** A failed output dim (internal): each op words the message with its own name and shapes. */
 interface TooSmall<Msg extends string> {
@@ -21,13 +26,7 @@ type AxisPadding = "same" | "valid" | readonly [number, number];
  * 1-wide unpadded window); otherwise it becomes `number`.
  * @example ConvOutDim<28, 3, 2, "valid">  // 13
  */
-export type ConvOutDim<
-  In extends Dim,
-  K extends number,
-  Stride extends number,
-  P extends "same" | "valid" | number | readonly [number, number],
-  Dilation extends number = 1,
-> =
+export type ConvOutDim<In extends Dim, K extends number, Stride extends number, P extends Padding1d, Dilation extends number = 1> =
   IsAny<In> extends true
     ? any
     : AxisOut<In, K, Stride, P extends number ? [P, P] : P, Dilation> extends infer R
@@ -67,7 +66,8 @@ type PaddedLength<In extends Dim, P> = P extends readonly [infer b extends numbe
     ? Add<X, a>
     : never
   : In;
-type EffectiveKernel<K extends number, Dilation extends number> = Dilation extends 1
+/** The span of a dilated kernel: (K - 1) * Dilation + 1. */
+export type EffectiveKernel<K extends number, Dilation extends number> = Dilation extends 1
   ? K
   : Sub<K, 1> extends infer K1 extends Dim
     ? Mul<K1, Dilation> extends infer S extends Dim
@@ -140,12 +140,13 @@ export type Conv2d<
 /**
  * 1-D convolution: X [batch, W, C] with filter F [k, cin, cout], C = cin, gives [batch, W', cout].
  * @example Conv1d<["batch", 100, 8], [5, 8, 16], 1, "valid">  // ["batch", 96, 16]
+ * @example Conv1d<["batch", 100, 8], [5, 8, 16], 1, [4, 0]>  // ["batch", 100, 16] (causal)
  */
 export type Conv1d<
   X extends Shape,
   F extends Shape,
   Stride extends number = 1,
-  P extends "same" | "valid" | number = "valid",
+  P extends Padding1d = "valid",
   Dilation extends number = 1,
 > =
   IsAny<X | F> extends true

@@ -65,28 +65,42 @@ export {
   conv2dInputGrad,
   conv2dFilterGrad,
   conv2dP,
+  type Conv2dCallOptions,
+  type Conv1dCallOptions,
+  type ConvParams,
+  type ConvFormulation,
+  type FilterGradFormulation,
+} from "./primitives/conv.js";
+export { maxPool2d, avgPool2d, globalAvgPool2d, globalMaxPool2d, maxPool2dP, avgPool2dP, type PoolParams } from "./primitives/pool.js";
+// the one options model of conv and pool ops (core, ops and nn): parsing, error texts, geometry
+export {
+  parseConv2dOptions,
+  parseConv1dOptions,
+  parsePool2dOptions,
+  parsePool1dOptions,
+  checkOptionNames,
+  POOL_OPTION_NAMES,
+  positiveInt,
+  positivePair,
   dilateSize,
   resolvePadding,
+  resolvePadding1d,
   windowOut,
-  positivePair,
-  convRuleOptions,
+  windowOut2d,
   type Conv2dOptions,
   type Conv1dOptions,
-  type ConvParams,
-  type Pair,
-  type Padding2d,
-  type PaddingSpec,
-} from "./primitives/conv.js";
-export {
-  maxPool2d,
-  avgPool2d,
-  globalAvgPool2d,
-  globalMaxPool2d,
-  maxPool2dP,
-  avgPool2dP,
   type Pool2dOptions,
-  type PoolParams,
-} from "./primitives/pool.js";
+  type Pool1dOptions,
+  type ConvWindow2d,
+  type ConvWindow1d,
+  type PoolWindow2d,
+  type PoolWindow1d,
+  type WindowSite,
+  type Pair,
+  type Padding,
+  type Padding1d,
+  type Padding2d,
+} from "./window.js";
 
 // ---------------------------------------------------------------- gradients
 export { stopGradient, stopGradientP } from "./primitives/stop-gradient.js";

@@ -9,6 +9,7 @@ import type {
   IsTuple,
   Out,
   Padding,
+  Padding1d,
   Pool2d,
   Shape,
   ShapeError,
@@ -16,37 +17,12 @@ import type {
 } from "../../typelevel/index.js";
 import type { Tensor } from "../tensor/index.js";
 import * as C from "../core/index.js";
-import * as P from "../core/index.js";
+import type { Conv1dOptions, Conv2dOptions, Pair, Pool2dOptions } from "../core/index.js";
 import { expectTensor } from "../tensor/index.js";
 import { typed } from "./types.js";
 
-type Pair = readonly [number, number];
-
-/** Options of conv2d; each of strides and dilations is one number or [h, w]. */
-export interface Conv2dOptions {
-  /** Step between windows. Default 1. */
-  readonly strides?: number | Pair;
-  /** "valid" (default), "same", one number for every side, or [[top, bottom], [left, right]]. */
-  readonly padding?: Padding;
-  /** Filter dilation (atrous convolution). Default 1. */
-  readonly dilations?: number | Pair;
-}
-
-/** Options of conv1d. */
-export interface Conv1dOptions {
-  readonly stride?: number;
-  /** "valid" (default), "same", or one number for both sides. */
-  readonly padding?: "same" | "valid" | number;
-  readonly dilation?: number;
-}
-
-/** Options of the 2-D pools; `window` is required, the stride defaults to it. */
-export interface Pool2dOptions {
-  readonly window: number | Pair;
-  readonly strides?: number | Pair;
-  /** "valid" (default), "same", one number, or [[top, bottom], [left, right]]; padded pixels are ignored. */
-  readonly padding?: Padding;
-}
+// One options model for core, ops and nn (core/window.ts): strides, dilations, padding.
+export type { Conv1dOptions, Conv2dOptions, Pool2dOptions };
 
 /** O[K] when given (and of type T), else Default. */
 type Opt<O, K extends string, T, Default extends T> = O extends { readonly [P in K]: infer V }
@@ -67,9 +43,9 @@ type Conv2dOf<X extends Shape, F extends Shape, O> = Conv2d<
 type Conv1dOf<X extends Shape, F extends Shape, O> = Conv1d<
   X,
   F,
-  Opt<O, "stride", number, 1>,
-  Opt<O, "padding", "same" | "valid" | number, "valid">,
-  Opt<O, "dilation", number, 1>
+  Opt<O, "strides", number, 1>,
+  Opt<O, "padding", Padding1d, "valid">,
+  Opt<O, "dilations", number, 1>
 >;
 type WindowOf<O> = O extends { readonly window: infer W } ? W : O;
 type Pool2dOf<X extends Shape, O, Op extends string> = [WindowOf<O>] extends [infer W extends number | Pair]
@@ -82,7 +58,8 @@ type Pool2dOf<X extends Shape, O, Op extends string> = [WindowOf<O>] extends [in
  */
 export type GlobalPool2d<X extends Shape, K extends boolean, Op extends string> =
   IsAny<X> extends true
-    ? any
+    ? // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an `any` shape (after an earlier error) stays `any`: one error per chain, not a cascade
+      any
     : IsTuple<X> extends true
       ? X extends readonly [infer B extends Dim, Dim, Dim, infer Ch extends Dim]
         ? K extends true
@@ -107,13 +84,15 @@ export function conv2d<X extends Shape, F extends Shape, const O extends Conv2dO
 ): Tensor<Out<Conv2dOf<X, F, O>>, "float32"> {
   expectTensor("conv2d", x);
   expectTensor("conv2d", filter, "filter");
-  return typed(C.conv2d(x, filter, options ?? {}));
+  return typed(C.conv2d(x, filter, C.parseConv2dOptions("conv2d", options ?? {})));
 }
 
 /**
- * 1-D convolution: x [batch, W, cin] with filter [k, cin, cout] gives [batch, W', cout].
+ * 1-D convolution: x [batch, W, cin] with filter [k, cin, cout] gives [batch, W', cout]; the
+ * options are conv2d's with numbers, and padding [before, after].
  * ```ts
  * conv1d(signal, kernel, { padding: "same" });   // ["batch", 100, 8] * [5, 8, 16] -> ["batch", 100, 16]
+ * conv1d(signal, kernel, { padding: [4, 0] });   // causal: ["batch", 100, 16]
  * ```
  */
 export function conv1d<X extends Shape, F extends Shape, const O extends Conv1dOptions = {}>(
@@ -123,22 +102,12 @@ export function conv1d<X extends Shape, F extends Shape, const O extends Conv1dO
 ): Tensor<Out<Conv1dOf<X, F, O>>, "float32"> {
   expectTensor("conv1d", x);
   expectTensor("conv1d", filter, "filter");
-  return typed(C.conv1d(x, filter, options ?? {}));
-}
-
-function poolOptions(op: string, options: unknown): P.Pool2dOptions {
-  if (typeof options === "number" || Array.isArray(options)) return { window: options as number | Pair };
-  if (options === null || typeof options !== "object" || !("window" in options)) {
-    throw new Error(
-      `${op}: expected a window (a number, [h, w], or { window, strides?, padding? }), got ${options === null ? "null" : typeof options}`,
-    );
-  }
-  return options as P.Pool2dOptions;
+  return typed(C.conv1d(x, filter, C.parseConv1dOptions("conv1d", options ?? {})));
 }
 
 /**
  * Max of each window, per channel: [batch, H, W, C] -> [batch, H', W', C]. Give the window
- * alone (stride = window, "valid") or options. Ties send the gradient to the first maximum.
+ * alone (stride = window, "valid") or options. Tied maxima share the gradient evenly.
  * ```ts
  * maxPool2d(x, 2);                                          // ["batch", 28, 28, 32] -> ["batch", 14, 14, 32]
  * maxPool2d(x, { window: 3, strides: 1, padding: "same" });  // shape kept
@@ -149,7 +118,7 @@ export function maxPool2d<X extends Shape, const O extends number | Pair | Pool2
   options: O,
 ): Tensor<Out<Pool2dOf<X, O, "maxPool2d">>, "float32"> {
   expectTensor("maxPool2d", x);
-  return typed(P.maxPool2d(x, poolOptions("maxPool2d", options)));
+  return typed(C.maxPool2d(x, options));
 }
 
 /**
@@ -163,7 +132,7 @@ export function avgPool2d<X extends Shape, const O extends number | Pair | Pool2
   options: O,
 ): Tensor<Out<Pool2dOf<X, O, "avgPool2d">>, "float32"> {
   expectTensor("avgPool2d", x);
-  return typed(P.avgPool2d(x, poolOptions("avgPool2d", options)));
+  return typed(C.avgPool2d(x, options));
 }
 
 /**
@@ -177,7 +146,7 @@ export function globalAvgPool2d<X extends Shape, const K extends boolean = false
   keepDims?: K,
 ): Tensor<Out<GlobalPool2d<X, K, "globalAvgPool2d">>, "float32"> {
   expectTensor("globalAvgPool2d", x);
-  return typed(P.globalAvgPool2d(x, keepDims ?? false));
+  return typed(C.globalAvgPool2d(x, keepDims ?? false));
 }
 
 /** Max over H and W: [batch, H, W, C] -> [batch, C] ([batch, 1, 1, C] with keepDims). */
@@ -186,5 +155,5 @@ export function globalMaxPool2d<X extends Shape, const K extends boolean = false
   keepDims?: K,
 ): Tensor<Out<GlobalPool2d<X, K, "globalMaxPool2d">>, "float32"> {
   expectTensor("globalMaxPool2d", x);
-  return typed(P.globalMaxPool2d(x, keepDims ?? false));
+  return typed(C.globalMaxPool2d(x, keepDims ?? false));
 }

@@ -21,18 +21,45 @@ import { formatShape, type AnyTensor } from "../../tensor/index.js";
 import { bind, scoped } from "../trace.js";
 import { leafTensors } from "../util.js";
 import { definePrimitive, type Aval, type Primitive } from "../primitive.js";
+import {
+  dilateSize,
+  isPositivePair,
+  notPositiveInt,
+  notPositivePair,
+  parseConv1dOptions,
+  parseConv2dOptions,
+  positiveInt,
+  resolvePadding,
+  resolvePadding1d,
+  show,
+  windowOut,
+  windowOut2d,
+  type Conv1dOptions,
+  type Conv2dOptions,
+  type Pair,
+  type Padding2d,
+} from "../window.js";
 import { checkFloat } from "./util.js";
 import { reshape, transpose } from "./shape.js";
 import { add } from "./elementwise.js";
 import { reverse } from "./reverse.js";
 
-export type Pair = readonly [number, number];
-/** Explicit padding of the two spatial axes: [[top, bottom], [left, right]]. */
-export type Padding2d = readonly [Pair, Pair];
-/** "same", "valid", one non-negative number for all sides, or [[top, bottom], [left, right]]. */
-export type PaddingSpec = "same" | "valid" | number | Padding2d;
+/** Which convolution computes the filter gradient (see conv2dFilterGrad). */
+export type FilterGradFormulation = "auto" | "ctAsFilter" | "xAsFilter";
 
-export interface ConvParams {
+/**
+ * How the rules compute, not what: every choice gives the same values. A part of the params, so
+ * a jitted graph keeps the formulation it was traced with, and the rules hand it on to the
+ * convolutions they bind (derivatives of any order use it too).
+ */
+export interface ConvFormulation {
+  /** Default "auto": picks per shape (see conv2dFilterGrad). */
+  readonly filterGrad?: FilterGradFormulation;
+  /** Input-dilated convolutions (transposed convs, input gradients of strided convs) run per output phase. Default true. */
+  readonly subpixel?: boolean;
+}
+
+export interface ConvParams extends ConvFormulation {
   readonly strides: Pair;
   /** Explicit padding. Rules may pass negative values (they crop); users cannot. */
   readonly padding: Padding2d;
@@ -44,87 +71,28 @@ export interface ConvParams {
   readonly groups: number;
 }
 
-// ---------------------------------------------------------------- shape helpers
+const FILTER_GRADS: readonly FilterGradFormulation[] = ["auto", "ctAsFilter", "xAsFilter"];
 
-/** Length of `n` samples spread `d` apart (0 stays 0). */
-export function dilateSize(n: number, d: number): number {
-  return n === 0 ? 0 : (n - 1) * d + 1;
-}
-
-function show(v: unknown): string {
-  return Array.isArray(v) ? formatShape(v) : typeof v === "string" ? JSON.stringify(v) : String(v);
-}
-
-/** A user's `number | [h, w]` as a pair of positive integers, or an error naming the op. */
-export function positivePair(op: string, what: string, v: number | Pair | undefined, fallback: Pair): Pair {
-  const p = v === undefined ? fallback : typeof v === "number" ? ([v, v] as const) : v;
-  if (!Array.isArray(p) || p.length !== 2 || !p.every((d) => Number.isInteger(d) && d > 0)) {
-    throw new Error(`${op}: ${what} must be positive integers, got ${show(v)}`);
-  }
-  return [p[0], p[1]];
-}
-
-/**
- * Resolves "same" / "valid" / a number / explicit pairs into explicit padding (TF's rule for
- * "same": output ceil(in / stride), the odd pixel of padding goes after).
- */
-export function resolvePadding(op: string, padding: PaddingSpec, spatial: Pair, effKernel: Pair, strides: Pair): Padding2d {
-  if (padding === "valid")
-    return [
-      [0, 0],
-      [0, 0],
-    ];
-  if (padding === "same") {
-    const axis = (i: 0 | 1): Pair => {
-      const out = Math.ceil(spatial[i] / strides[i]);
-      const total = Math.max((out - 1) * strides[i] + effKernel[i] - spatial[i], 0);
-      const before = Math.floor(total / 2);
-      return [before, total - before];
-    };
-    return [axis(0), axis(1)];
-  }
-  const ok = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
-  if (ok(padding))
-    return [
-      [padding, padding],
-      [padding, padding],
-    ];
-  const isPair = (q: unknown): q is Pair => Array.isArray(q) && q.length === 2 && q.every(ok);
-  if (Array.isArray(padding) && padding.length === 2 && isPair(padding[0]) && isPair(padding[1])) {
-    return [
-      [padding[0][0], padding[0][1]],
-      [padding[1][0], padding[1][1]],
-    ];
-  }
-  throw new Error(
-    `${op}: padding must be "same", "valid", a non-negative integer or [[top, bottom], [left, right]], got ${JSON.stringify(padding)}`,
-  );
-}
-
-/**
- * Output length of one spatial axis, or the reason there is none: floor((dilated in + pads -
- * effective kernel) / stride) + 1, the same formula as the type-level ConvOutDim.
- */
-export function windowOut(inSize: number, k: number, stride: number, pad: Pair, dilation: number, lhsDilation: number): number | string {
-  const padded = dilateSize(inSize, lhsDilation) + pad[0] + pad[1];
-  const eff = dilateSize(k, dilation);
-  if (padded < eff) {
-    const valid = pad[0] === 0 && pad[1] === 0;
-    return `${valid ? "input" : "padded input"} ${padded} is smaller than the effective kernel ${eff}${valid ? ` (padding "valid")` : ""}`;
-  }
-  return Math.floor((padded - eff) / stride) + 1;
+/** The formulation fields of `p`, for the params of the convolutions a rule binds. */
+function formulationOf(p: ConvFormulation): ConvFormulation {
+  return { filterGrad: p.filterGrad, subpixel: p.subpixel };
 }
 
 function checkParams(p: ConvParams): void {
-  const pos = (q: unknown) => Array.isArray(q) && q.length === 2 && q.every((d) => Number.isInteger(d) && d > 0);
-  if (!pos(p.strides)) throw new Error(`conv2d: strides must be positive integers, got ${show(p.strides)}`);
-  if (!pos(p.dilations)) throw new Error(`conv2d: dilations must be positive integers, got ${show(p.dilations)}`);
-  if (!pos(p.lhsDilation)) throw new Error(`conv2d: lhsDilation must be positive integers, got ${show(p.lhsDilation)}`);
-  if (!Number.isInteger(p.groups) || p.groups < 1) throw new Error(`conv2d: groups must be a positive integer, got ${show(p.groups)}`);
+  if (!isPositivePair(p.strides)) throw notPositivePair("conv2d", "strides", p.strides);
+  if (!isPositivePair(p.dilations)) throw notPositivePair("conv2d", "dilations", p.dilations);
+  if (!isPositivePair(p.lhsDilation)) throw notPositivePair("conv2d", "lhsDilation", p.lhsDilation);
+  if (!Number.isInteger(p.groups) || p.groups < 1) throw notPositiveInt("conv2d", "groups", p.groups);
   const pads = p.padding as unknown;
   const ints = (q: unknown) => Array.isArray(q) && q.length === 2 && q.every((d) => Number.isInteger(d));
   if (!Array.isArray(pads) || pads.length !== 2 || !ints(pads[0]) || !ints(pads[1])) {
-    throw new Error(`conv2d: padding must be [[top, bottom], [left, right]] integers, got ${JSON.stringify(pads)}`);
+    throw new Error(`conv2d: padding must be [[top, bottom], [left, right]] integers, got ${show(pads)}`);
+  }
+  if (p.filterGrad !== undefined && !FILTER_GRADS.includes(p.filterGrad)) {
+    throw new Error(`conv2d: filterGrad must be "auto", "ctAsFilter" or "xAsFilter", got ${show(p.filterGrad)}`);
+  }
+  if (p.subpixel !== undefined && typeof p.subpixel !== "boolean") {
+    throw new Error(`conv2d: subpixel must be true or false, got ${show(p.subpixel)}`);
   }
 }
 
@@ -144,24 +112,14 @@ function convShape(x: Aval, w: Aval, p: ConvParams): number[] {
   }
   if (cout % g !== 0)
     throw new Error(`conv2d: the filter's ${cout} output channels do not split into ${g} groups (${formatShape(w.shape)})`);
-  const oh = windowOut(h, kh, p.strides[0], p.padding[0], p.dilations[0], p.lhsDilation[0]);
-  const ow = windowOut(wd, kw, p.strides[1], p.padding[1], p.dilations[1], p.lhsDilation[1]);
-  const where = `(input ${formatShape(x.shape)}, filter ${formatShape(w.shape)})`;
-  if (typeof oh === "string") throw new Error(`conv2d: height: ${oh} ${where}`);
-  if (typeof ow === "string") throw new Error(`conv2d: width: ${ow} ${where}`);
+  const [oh, ow] = windowOut2d(
+    { op: "conv2d", input: x.shape, kernel: ["filter", w.shape] },
+    { spatial: [h, wd], kernel: [kh, kw], strides: p.strides, padding: p.padding, dilations: p.dilations, lhsDilation: p.lhsDilation },
+  );
   return [b, oh, ow, cout];
 }
 
 // ---------------------------------------------------------------- eager kernels
-
-/**
- * Formulation switches, for benchmarks and tests: which conv the filter gradient uses ("auto"
- * picks per shape, see conv2dFilterGrad), and whether input-dilated convs run per output phase.
- */
-export const convRuleOptions: { filterGrad: "auto" | "ctAsFilter" | "xAsFilter"; subpixel: boolean } = {
-  filterGrad: "auto",
-  subpixel: true,
-};
 
 const NHWC = "NHWC" as const;
 
@@ -183,11 +141,7 @@ function runConv2D(x: tf.Tensor, filter: tf.Tensor, strides: Pair, pad: number[]
   // NOTE: runKernel, not tf.conv2d: the op refuses strides and dilations both > 1, which the kernels handle.
   return tf
     .engine()
-    .runKernel(
-      "Conv2D",
-      { x, filter },
-      { strides: [...strides], pad, dataFormat: NHWC, dilations: [...dilations], dimRoundingMode: undefined as unknown as string },
-    ) as tf.Tensor;
+    .runKernel<tf.Tensor>("Conv2D", { x, filter }, { strides: [...strides], pad, dataFormat: NHWC, dilations: [...dilations] });
 }
 
 function runDepthwise(x: tf.Tensor, filter: tf.Tensor, strides: Pair, pad: number[][], dilations: Pair): tf.Tensor {
@@ -199,11 +153,11 @@ function runDepthwise(x: tf.Tensor, filter: tf.Tensor, strides: Pair, pad: numbe
   }
   return tf
     .engine()
-    .runKernel(
+    .runKernel<tf.Tensor>(
       "DepthwiseConv2dNative",
       { x, filter },
-      { strides: [...strides], pad, dataFormat: NHWC, dilations: [...dilations], dimRoundingMode: undefined as unknown as string },
-    ) as tf.Tensor;
+      { strides: [...strides], pad, dataFormat: NHWC, dilations: [...dilations] },
+    );
 }
 
 /**
@@ -259,7 +213,7 @@ function convImpl(x: tf.Tensor, w: tf.Tensor, p: ConvParams): tf.Tensor {
   if (x.size === 0 || w.size === 0)
     return tf.zeros(convShape({ shape: x.shape, dtype: "float32" }, { shape: w.shape, dtype: "float32" }, p));
   const plain = p.strides.every((s) => s === 1) && p.dilations.every((d) => d === 1);
-  if ((lh > 1 || lw > 1) && plain && convRuleOptions.subpixel) {
+  if ((lh > 1 || lw > 1) && plain && (p.subpixel ?? true)) {
     const outShape = convShape({ shape: x.shape, dtype: "float32" }, { shape: w.shape, dtype: "float32" }, p);
     return tf.tidy(() => subpixelConvImpl(x, w, p, outShape));
   }
@@ -357,6 +311,7 @@ export function conv2dInputGrad(ct: AnyTensor, w: AnyTensor, p: ConvParams, xSha
     dilations: p.dilations,
     lhsDilation: p.strides,
     groups: g,
+    ...formulationOf(p),
   });
 }
 
@@ -385,6 +340,7 @@ function filterGradCtAsFilter(x: AnyTensor, ct: AnyTensor, p: ConvParams, wShape
     dilations: p.strides,
     lhsDilation: p.lhsDilation,
     groups: g,
+    ...formulationOf(p),
   });
   return permute(dw, [1, 2, 0, 3]); // [c, kh, kw, cout] -> [kh, kw, c, cout]
 }
@@ -419,20 +375,16 @@ function filterGradXAsFilter(x: AnyTensor, ct: AnyTensor, p: ConvParams, wShape:
     dilations: p.lhsDilation,
     lhsDilation: p.strides,
     groups: g,
+    ...formulationOf(p),
   });
   const dw = reverse(out, [1, 2]); // [o, kh, kw, (g, c)]
   const [kh, kw] = wShape;
   return g === 1 ? permute(dw, [1, 2, 3, 0]) : reshape(permute(reshape(dw, [cog, kh, kw, g, cg]), [1, 2, 4, 3, 0]), [kh, kw, cg, g * cog]);
 }
 
-/** The adjoint of w -> conv2d(x, w) applied to `ct` (the filter cotangent), by either formulation. */
-export function conv2dFilterGrad(
-  x: AnyTensor,
-  ct: AnyTensor,
-  p: ConvParams,
-  wShape: readonly number[],
-  formulation = convRuleOptions.filterGrad,
-): AnyTensor {
+/** The adjoint of w -> conv2d(x, w) applied to `ct` (the filter cotangent), by the formulation `p.filterGrad`. */
+export function conv2dFilterGrad(x: AnyTensor, ct: AnyTensor, p: ConvParams, wShape: readonly number[]): AnyTensor {
+  const formulation = p.filterGrad ?? "auto";
   // NOTE: XNNPACK repacks the filter operand on every call and tiles output channels by 8, so
   // "auto" makes x the filter when it is the smaller tensor, has at least 8 channels, and the
   // forward conv is unstrided (else x-as-filter convolves a stride-dilated cotangent: ~10x slower).
@@ -491,75 +443,73 @@ export const conv2dP: Primitive<ConvParams> = definePrimitive<ConvParams>({
 
 // ---------------------------------------------------------------- untyped functions
 
-export interface Conv2dOptions {
-  /** Step between windows: one number or [h, w]. Default 1. */
-  strides?: number | Pair;
-  /** "same", "valid" (default), one number for all sides, or [[top, bottom], [left, right]]. */
-  padding?: PaddingSpec;
-  /** Filter dilation: one number or [h, w]. Default 1. */
-  dilations?: number | Pair;
+/** Options of the untyped conv2d: the window options, feature groups, and the rules' formulation. */
+export interface Conv2dCallOptions extends Conv2dOptions, ConvFormulation {
+  /** Feature groups (default 1): the filter is [kh, kw, cin / groups, cout]. */
+  readonly groups?: number;
+}
+
+/** Options of the untyped conv1d: the window options, feature groups, and the rules' formulation. */
+export interface Conv1dCallOptions extends Conv1dOptions, ConvFormulation {
+  /** Feature groups (default 1): the filter is [k, cin / groups, cout]. */
+  readonly groups?: number;
 }
 
 /**
  * 2-D convolution (cross-correlation, as in every deep-learning library): x [batch, H, W, cin]
- * with filter [kh, kw, cin, cout] gives [batch, H', W', cout], where per axis H' =
+ * with filter [kh, kw, cin / groups, cout] gives [batch, H', W', cout], where per axis H' =
  * floor((H + padding - ((k - 1) * dilation + 1)) / stride) + 1 ("same": ceil(H / stride)).
  * ```ts
  * const y = conv2d(x, w, { strides: 1, padding: "same" });   // [64, 28, 28, 1] * [3, 3, 1, 32] -> [64, 28, 28, 32]
  * ```
  */
-export function conv2d(x: AnyTensor, w: AnyTensor, options: Conv2dOptions = {}): AnyTensor {
+export function conv2d(x: AnyTensor, w: AnyTensor, options: Conv2dCallOptions = {}): AnyTensor {
   const xs = x.shape;
   const ws = w.shape;
   if (xs.length !== 4) throw new Error(`conv2d expects x as [batch, H, W, C], got ${formatShape(xs)}`);
   if (ws.length !== 4) throw new Error(`conv2d expects the filter as [kh, kw, cin, cout], got ${formatShape(ws)}`);
-  const strides = positivePair("conv2d", "strides", options.strides, [1, 1]);
-  const dilations = positivePair("conv2d", "dilations", options.dilations, [1, 1]);
+  const { strides, dilations, padding } = parseConv2dOptions("conv2d", options, ["groups", "filterGrad", "subpixel"]);
+  const groups = positiveInt("conv2d", "groups", options.groups, 1);
   const eff: Pair = [dilateSize(ws[0], dilations[0]), dilateSize(ws[1], dilations[1])];
-  const padding = resolvePadding("conv2d", options.padding ?? "valid", [xs[1], xs[2]], eff, strides);
-  return bindConv(x, w, { strides, padding, dilations, lhsDilation: [1, 1], groups: 1 });
-}
-
-export interface Conv1dOptions {
-  stride?: number;
-  /** "same", "valid" (default), one number for both sides, or [before, after]. */
-  padding?: "same" | "valid" | number | Pair;
-  dilation?: number;
+  const pads = resolvePadding(padding, [xs[1], xs[2]], eff, strides);
+  return bindConv(x, w, { strides, padding: pads, dilations, lhsDilation: [1, 1], groups, ...formulationOf(options) });
 }
 
 /**
- * 1-D convolution over [batch, W, cin] with filter [k, cin, cout], giving [batch, W', cout]:
+ * 1-D convolution over [batch, W, cin] with filter [k, cin / groups, cout], giving [batch, W', cout]:
  * a conv2d over a height-1 image.
  * ```ts
  * const y = conv1d(x, w, { padding: "same" });   // [8, 100, 4] * [5, 4, 16] -> [8, 100, 16]
  * ```
  */
-export function conv1d(x: AnyTensor, w: AnyTensor, options: Conv1dOptions = {}): AnyTensor {
+export function conv1d(x: AnyTensor, w: AnyTensor, options: Conv1dCallOptions = {}): AnyTensor {
   const xs = x.shape;
   const ws = w.shape;
   if (xs.length !== 3) throw new Error(`conv1d expects x as [batch, W, C], got ${formatShape(xs)}`);
   if (ws.length !== 3) throw new Error(`conv1d expects the filter as [k, cin, cout], got ${formatShape(ws)}`);
-  if (xs[2] !== ws[1]) throw new Error(`conv1d: x has ${xs[2]} channels but the filter expects ${ws[1]} (${formatShape(ws)})`);
-  const stride = positivePair("conv1d", "stride", options.stride, [1, 1])[1];
-  const dilation = positivePair("conv1d", "dilation", options.dilation, [1, 1])[1];
-  const p = options.padding ?? "valid";
-  const nonNegative = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
-  let pads: Pair | "same";
-  if (p === "same") pads = "same";
-  else if (p === "valid") pads = [0, 0];
-  else if (nonNegative(p)) pads = [p, p];
-  else if (Array.isArray(p) && p.length === 2 && p.every(nonNegative)) pads = [p[0], p[1]];
-  else throw new Error(`conv1d: padding must be "same", "valid", a non-negative integer or [before, after], got ${JSON.stringify(p)}`);
-  if (pads !== "same") {
-    const out = windowOut(xs[1], ws[0], stride, pads, dilation, 1);
-    if (typeof out === "string") throw new Error(`conv1d: width: ${out} (input ${formatShape(xs)}, filter ${formatShape(ws)})`);
+  const { strides, dilations, padding } = parseConv1dOptions("conv1d", options, ["groups", "filterGrad", "subpixel"]);
+  const groups = positiveInt("conv1d", "groups", options.groups, 1);
+  if (xs[2] !== ws[1] * groups) {
+    throw new Error(
+      groups === 1
+        ? `conv1d: x has ${xs[2]} channels but the filter expects ${ws[1]} (${formatShape(ws)})`
+        : `conv1d: x has ${xs[2]} channels but the filter expects ${ws[1]} per group x ${groups} groups (${formatShape(ws)})`,
+    );
   }
-  const padding: PaddingSpec = pads === "same" ? "same" : [[0, 0], pads];
+  const pads = resolvePadding1d(padding, xs[1], dilateSize(ws[0], dilations), strides);
+  // the 1-D message, before conv2d's about a height-1 image
+  windowOut(
+    { op: "conv1d", input: xs, kernel: ["filter", ws] },
+    { axis: "width", size: xs[1], kernel: ws[0], stride: strides, padding: pads, dilation: dilations },
+  );
   return scoped(() => {
-    const y = conv2d(reshape(x, [xs[0], 1, xs[1], xs[2]]), reshape(w, [1, ...ws]), {
-      strides: [1, stride],
-      padding,
-      dilations: [1, dilation],
+    const y = bindConv(reshape(x, [xs[0], 1, xs[1], xs[2]]), reshape(w, [1, ...ws]), {
+      strides: [1, strides],
+      padding: [[0, 0], pads],
+      dilations: [1, dilations],
+      lhsDilation: [1, 1],
+      groups,
+      ...formulationOf(options),
     });
     const ys = y.shape;
     return reshape(y, [ys[0], ys[2], ys[3]]);

@@ -28,17 +28,18 @@ import { stopGradient } from "./stop-gradient.js";
 import { max, sum } from "./reduce.js";
 import { slice } from "./slice.js";
 import { pad } from "./pad.js";
+import { conv2dInputGrad, conv2dP, type ConvParams } from "./conv.js";
 import {
-  conv2dInputGrad,
-  conv2dP,
-  positivePair,
+  isPositivePair,
+  notPositivePair,
+  parsePool2dOptions,
+  poolPaddingTooLarge,
   resolvePadding,
-  windowOut,
-  type ConvParams,
+  windowOut2d,
   type Pair,
   type Padding2d,
-  type PaddingSpec,
-} from "./conv.js";
+  type Pool2dOptions,
+} from "../window.js";
 
 export interface PoolParams {
   readonly window: Pair;
@@ -52,29 +53,26 @@ export interface PoolParams {
 function poolShape(op: string, x: Aval, p: PoolParams): number[] {
   if (x.shape.length !== 4) throw new Error(`${op} expects x as [batch, H, W, C], got ${formatShape(x.shape)}`);
   checkFloat(op, [x]);
-  const pos = (q: unknown) => Array.isArray(q) && q.length === 2 && q.every((d) => Number.isInteger(d) && d > 0);
-  if (!pos(p.window)) throw new Error(`${op}: window must be positive integers, got ${JSON.stringify(p.window)}`);
-  if (!pos(p.strides)) throw new Error(`${op}: strides must be positive integers, got ${JSON.stringify(p.strides)}`);
+  if (!isPositivePair(p.window)) throw notPositivePair(op, "window", p.window);
+  if (!isPositivePair(p.strides)) throw notPositivePair(op, "strides", p.strides);
+  // NOTE: the pooling kernels need each window to hold at least one real pixel
   const pads = p.padding as unknown;
   const okPair = (q: unknown, k: number) => Array.isArray(q) && q.length === 2 && q.every((d) => Number.isInteger(d) && d >= 0 && d < k);
   if (!Array.isArray(pads) || pads.length !== 2 || !okPair(pads[0], p.window[0]) || !okPair(pads[1], p.window[1])) {
-    throw new Error(
-      `${op}: padding must be non-negative integers smaller than the window ${formatShape(p.window)}, got ${JSON.stringify(pads)}`,
-    );
+    throw poolPaddingTooLarge(op, p.window, pads);
   }
   const [b, h, w, c] = x.shape;
-  const where = `(input ${formatShape(x.shape)}, window ${formatShape(p.window)})`;
-  const oh = windowOut(h, p.window[0], p.strides[0], p.padding[0], 1, 1);
-  const ow = windowOut(w, p.window[1], p.strides[1], p.padding[1], 1, 1);
-  if (typeof oh === "string") throw new Error(`${op}: height: ${oh} ${where}`);
-  if (typeof ow === "string") throw new Error(`${op}: width: ${ow} ${where}`);
+  const [oh, ow] = windowOut2d(
+    { op, input: x.shape, kernel: ["window", p.window] },
+    { spatial: [h, w], kernel: p.window, strides: p.strides, padding: p.padding },
+  );
   return [b, oh, ow, c];
 }
 
 /** Runs a pooling kernel; empty tensors skip it (XNNPACK rejects them). */
 function runPool(kernel: "MaxPool" | "AvgPool", x: tf.Tensor, p: PoolParams): tf.Tensor {
   if (x.size === 0) return tf.zeros(poolShape(kernel === "MaxPool" ? "maxPool2d" : "avgPool2d", { shape: x.shape, dtype: "float32" }, p));
-  return tf.engine().runKernel(kernel, { x }, poolAttrs(p)) as tf.Tensor;
+  return tf.engine().runKernel<tf.Tensor>(kernel, { x }, poolAttrs(p));
 }
 
 function poolAttrs(p: PoolParams) {
@@ -82,7 +80,6 @@ function poolAttrs(p: PoolParams) {
     filterSize: [...p.window],
     strides: [...p.strides],
     pad: [[0, 0], [...p.padding[0]], [...p.padding[1]], [0, 0]],
-    dimRoundingMode: undefined as unknown as string,
   };
 }
 
@@ -301,31 +298,21 @@ export const avgPool2dP: Primitive<PoolParams> = definePrimitive<PoolParams>({
 
 // ---------------------------------------------------------------- untyped functions
 
-export interface Pool2dOptions {
-  /** Window size: one number or [h, w]. */
-  window: number | Pair;
-  /** Step between windows; defaults to the window (non-overlapping). */
-  strides?: number | Pair;
-  /** "valid" (default), "same", one number or [[top, bottom], [left, right]]; padded pixels are ignored. */
-  padding?: PaddingSpec;
-}
-
-function poolParams(op: string, x: AnyTensor, o: Pool2dOptions): PoolParams {
+/** Explicit pool params for x; `options` is a window alone (a number or [h, w]) or Pool2dOptions. */
+function poolParams(op: string, x: AnyTensor, options: unknown): PoolParams {
   const xs = x.shape;
   if (xs.length !== 4) throw new Error(`${op} expects x as [batch, H, W, C], got ${formatShape(xs)}`);
-  const window = positivePair(op, "window", o.window, [0, 0]);
-  const strides = positivePair(op, "strides", o.strides, window);
-  const padding = resolvePadding(op, o.padding ?? "valid", [xs[1], xs[2]], window, strides);
-  return { window, strides, padding };
+  const { window, strides, padding } = parsePool2dOptions(op, options);
+  return { window, strides, padding: resolvePadding(padding, [xs[1], xs[2]], window, strides) };
 }
 
 /**
  * Max pooling: the largest value of each window, per channel. x [batch, H, W, C] -> [batch, H', W', C].
  * ```ts
- * const y = maxPool2d(x, { window: 2 });   // [64, 28, 28, 32] -> [64, 14, 14, 32]
+ * const y = maxPool2d(x, 2);   // [64, 28, 28, 32] -> [64, 14, 14, 32], as { window: 2 }
  * ```
  */
-export function maxPool2d(x: AnyTensor, options: Pool2dOptions): AnyTensor {
+export function maxPool2d(x: AnyTensor, options: number | Pair | Pool2dOptions): AnyTensor {
   return bind(maxPool2dP, [x], poolParams("maxPool2d", x, options));
 }
 
@@ -335,7 +322,7 @@ export function maxPool2d(x: AnyTensor, options: Pool2dOptions): AnyTensor {
  * const y = avgPool2d(x, { window: 3, strides: 1, padding: "same" });   // [8, 32, 32, 16] -> [8, 32, 32, 16]
  * ```
  */
-export function avgPool2d(x: AnyTensor, options: Pool2dOptions): AnyTensor {
+export function avgPool2d(x: AnyTensor, options: number | Pair | Pool2dOptions): AnyTensor {
   return bind(avgPool2dP, [x], poolParams("avgPool2d", x, options));
 }
 

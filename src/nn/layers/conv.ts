@@ -1,16 +1,20 @@
 // Convolution layers (NHWC / NWC, TensorFlow kernel layouts): conv1d, conv2d, conv2dTranspose.
-// Shapes at the type level come from typelevel's Conv1d / Conv2d / ConvOutDim; at run time from
-// the same formulas (core's windowOut), so both report the same text.
+// Their window options are core's one model (strides, dilations, padding: see core/window.ts),
+// parsed by core's parser; shapes at the type level come from typelevel's Conv1d / Conv2d, at
+// run time from the same formula (core's windowOut), so both report the same text.
 import type {
   Add,
   Conv1d,
   Conv2d,
   Dim,
+  EffectiveKernel,
   FloorDiv,
   IsAny,
   IsTuple,
   Mod,
   Mul,
+  Padding,
+  Padding1d,
   Shape,
   ShapeError,
   ShowDim,
@@ -19,22 +23,28 @@ import type {
 } from "../../../typelevel/index.js";
 import { formatShape, type Tensor } from "../../tensor/index.js";
 import {
-  bind,
   add,
+  checkOptionNames,
   conv1d as conv1dOp,
+  conv2d as conv2dOp,
   conv2dInputGrad,
-  conv2dP,
   dilateSize,
+  parseConv1dOptions,
+  parseConv2dOptions,
+  positivePair,
   resolvePadding,
+  resolvePadding1d,
   windowOut,
+  windowOut2d,
+  type Conv1dOptions as Conv1dWindowOptions,
+  type Conv2dOptions as Conv2dWindowOptions,
   type Padding2d,
+  type Pair,
 } from "../../core/index.js";
 import { split } from "../../random/index.js";
 import { glorotUniform, zeros, type Initializer } from "../init.js";
-import type { LayerError, PositiveInt } from "../layer.js";
-import { defineLayer, expectRank, positiveInt, positivePair, type TensorRecord } from "./define.js";
-
-type Pair = readonly [number, number];
+import type { Key, LayerError, PositiveInt } from "../layer.js";
+import { defineLayer, expectRank, positiveInt, type TensorRecord } from "./define.js";
 
 // ---------------------------------------------------------------- type-level helpers
 
@@ -56,61 +66,62 @@ export type ConvParams<Kernel extends Shape, F extends Dim, C> =
   Opt<C, "useBias", true> extends false ? { kernel: Tensor<Kernel> } : { kernel: Tensor<Kernel>; bias: Tensor<[F]> };
 type Fail<O> = { out: O; params: never; state: {} };
 
-/** Compile-time checks of a conv config's literal numbers. */
-type ConvConfigCheck<O, Layer extends string> = PositiveInt<Opt<O, "filters", 1>, Layer, "filters"> &
+/** True when N is a literal that is not a positive integer. */
+type NotPositive<N> = number extends N
+  ? false
+  : N extends number
+    ? `${N}` extends `-${string}` | "0" | `${string}.${string}` | `${string}e${string}`
+      ? true
+      : false
+    : false;
+/**
+ * A compile-time check of a `number | [h, w]` option (kernel, strides, dilations, window): the
+ * run-time text (core's positivePair) when a literal is not a positive integer, else `unknown`.
+ */
+export type PositivePair<V, Layer extends string, What extends string> =
+  PairOf<V> extends [infer A, infer B]
+    ? [NotPositive<A>, NotPositive<B>] extends [false, false]
+      ? unknown
+      : ShapeError<`${Layer}: ${What} must be a positive integer or [h, w] of positive integers, got ${V extends readonly [infer A extends number, infer B extends number] ? `[${A}, ${B}]` : `${V & number}`}`>
+    : unknown;
+
+/** "a, b, c": how messages list option names. */
+type Join<T extends readonly string[]> = T extends readonly [infer H extends string, ...infer R extends readonly string[]]
+  ? R extends readonly []
+    ? H
+    : `${H}, ${Join<R>}`
+  : "";
+/**
+ * A compile-time check that O names only the options in Names (old names such as `dilation`
+ * included), with the run-time text of core's checkOptionNames.
+ */
+export type KnownOptions<O, Names extends readonly string[], Layer extends string> = O extends number | readonly unknown[]
+  ? unknown
+  : Exclude<keyof O, Names[number]> extends infer K extends string
+    ? [K] extends [never]
+      ? unknown
+      : ShapeError<`${Layer}: unknown option "${K}" (options: ${Join<Names>})`>
+    : unknown;
+
+/** Compile-time checks of a conv config's names and literal numbers; 2-D options take `number | [h, w]`. */
+type ConvConfigCheck<O, Layer extends string, Rank extends 1 | 2, Names extends readonly string[] = typeof CONV_OPTIONS> = KnownOptions<
+  O,
+  Names,
+  Layer
+> &
+  PositiveInt<Opt<O, "filters", 1>, Layer, "filters"> &
   PositiveInt<Opt<O, "groups", 1>, Layer, "groups"> &
   (DividesOrUnknown<As<Opt<O, "filters", 1>, number>, As<Opt<O, "groups", 1>, number>> extends false
     ? ShapeError<`${Layer}: ${As<Opt<O, "filters", 1>, number>} filters do not split into ${As<Opt<O, "groups", 1>, number>} groups`>
     : unknown) &
-  (PairOf<Opt<O, "kernel", 1>> extends [infer A, infer B] ? PositiveInt<A, Layer, "kernel"> & PositiveInt<B, Layer, "kernel"> : unknown);
+  (Rank extends 2
+    ? PositivePair<Opt<O, "kernel", 1>, Layer, "kernel"> &
+        PositivePair<Opt<O, "strides", 1>, Layer, "strides"> &
+        PositivePair<Opt<O, "dilations", 1>, Layer, "dilations">
+    : PositiveInt<Opt<O, "kernel", 1>, Layer, "kernel"> &
+        PositiveInt<Opt<O, "strides", 1>, Layer, "strides"> &
+        PositiveInt<Opt<O, "dilations", 1>, Layer, "dilations">);
 
-// ---------------------------------------------------------------- conv2d
-
-export interface Conv2dOptions {
-  /** Output channels. */
-  readonly filters: number;
-  /** Window: one number or [h, w]. */
-  readonly kernel: number | Pair;
-  /** Step between windows: one number or [h, w]. Default 1. */
-  readonly strides?: number | Pair;
-  /** "valid" (default: no padding) or "same" (output ceil(in / stride)). */
-  readonly padding?: "same" | "valid";
-  /** Filter dilation (atrous convolution): one number or [h, w]. Default 1. */
-  readonly dilation?: number | Pair;
-  /** Feature groups: input and output channels split into `groups` independent convolutions. Default 1. */
-  readonly groups?: number;
-  /** Default true. */
-  readonly useBias?: boolean;
-  readonly kernelInit?: Initializer;
-  readonly biasInit?: Initializer;
-}
-
-type Conv2dEntry<S extends Shape, C> = C extends { readonly filters: infer F extends number; readonly kernel: infer K }
-  ? PairOf<K> extends [infer KH extends number, infer KW extends number]
-    ? Conv2dShape<S, `conv2d(${F}, ${KH}x${KW})`, KH, KW, F, C, Opt<C, "groups", 1>>
-    : never
-  : never;
-
-type Conv2dShape<S extends Shape, Name extends string, KH extends number, KW extends number, F extends number, C, G extends number> =
-  IsAny<S> extends true
-    ? { out: any; params: ConvParams<[KH, KW, number, F], F, C>; state: {} }
-    : IsTuple<S> extends false
-      ? { out: Dim[]; params: ConvParams<[KH, KW, number, F], F, C>; state: {} }
-      : S extends readonly [Dim, Dim, Dim, infer Cin extends Dim]
-        ? DividesOrUnknown<Cin, G> extends false
-          ? Fail<ShapeError<`${Name}: ${ShowDim<Cin>} input channels do not split into ${G} groups (input ${ShowShape<S>})`>>
-          : Conv2d<
-                S,
-                [KH, KW, Cin, F],
-                As<Opt<C, "strides", 1>, number | Pair>,
-                As<Opt<C, "padding", "valid">, "same" | "valid">,
-                As<Opt<C, "dilation", 1>, number | Pair>
-              > extends infer R
-            ? [R] extends [Shape]
-              ? { out: R; params: ConvParams<[KH, KW, FloorDiv<Cin, G>, F], F, C>; state: {} }
-              : Fail<Renamed<R, "conv2d", Name>>
-            : never
-        : Fail<LayerError<Name, "[batch, H, W, C]", S>>;
 /** false only when both are literals and G does not divide N. */
 type DividesOrUnknown<N extends Dim, G extends number> = G extends 1
   ? true
@@ -122,6 +133,60 @@ type DividesOrUnknown<N extends Dim, G extends number> = G extends 1
         : false
     : never;
 
+/** The options of the conv layers (and their order in messages); conv2dTranspose has no groups. */
+const CONV_OPTIONS = ["filters", "kernel", "strides", "padding", "dilations", "groups", "useBias", "kernelInit", "biasInit"] as const;
+const CONV_TRANSPOSE_OPTIONS = ["filters", "kernel", "strides", "padding", "dilations", "useBias", "kernelInit", "biasInit"] as const;
+
+/** What conv layers add to the window options. */
+interface ConvLayerOptions {
+  /** Output channels. */
+  readonly filters: number;
+  /** Feature groups: input and output channels split into `groups` independent convolutions. Default 1. */
+  readonly groups?: number;
+  /** Default true. */
+  readonly useBias?: boolean;
+  /** Default glorotUniform. */
+  readonly kernelInit?: Initializer;
+  /** Default zeros. */
+  readonly biasInit?: Initializer;
+}
+
+// ---------------------------------------------------------------- conv2d
+
+/** Options of nn.conv2d: the window options of every 2-D conv (strides, padding, dilations), plus the layer's own. */
+export interface Conv2dOptions extends Conv2dWindowOptions, ConvLayerOptions {
+  /** Window: one number or [h, w]. */
+  readonly kernel: number | Pair;
+}
+
+type Conv2dEntry<S extends Shape, C> = C extends { readonly filters: infer F extends number; readonly kernel: infer K }
+  ? PairOf<K> extends [infer KH extends number, infer KW extends number]
+    ? Conv2dShape<S, `conv2d(${F}, ${KH}x${KW})`, KH, KW, F, C, Opt<C, "groups", 1>>
+    : never
+  : never;
+
+type Conv2dShape<S extends Shape, Name extends string, KH extends number, KW extends number, F extends number, C, G extends number> =
+  IsAny<S> extends true
+    ? // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an `any` shape (after an earlier error) stays `any`: one error per chain, not a cascade
+      { out: any; params: ConvParams<[KH, KW, number, F], F, C>; state: {} }
+    : IsTuple<S> extends false
+      ? { out: Dim[]; params: ConvParams<[KH, KW, number, F], F, C>; state: {} }
+      : S extends readonly [Dim, Dim, Dim, infer Cin extends Dim]
+        ? DividesOrUnknown<Cin, G> extends false
+          ? Fail<ShapeError<`${Name}: ${ShowDim<Cin>} input channels do not split into ${G} groups (input ${ShowShape<S>})`>>
+          : Conv2d<
+                S,
+                [KH, KW, Cin, F],
+                As<Opt<C, "strides", 1>, number | Pair>,
+                As<Opt<C, "padding", "valid">, Padding>,
+                As<Opt<C, "dilations", 1>, number | Pair>
+              > extends infer R
+            ? [R] extends [Shape]
+              ? { out: R; params: ConvParams<[KH, KW, FloorDiv<Cin, G>, F], F, C>; state: {} }
+              : Fail<Renamed<R, "conv2d", Name>>
+            : never
+        : Fail<LayerError<Name, "[batch, H, W, C]", S>>;
+
 declare module "../layer.js" {
   interface LayerTypes<S extends Shape, C> {
     conv2d: Conv2dEntry<S, C>;
@@ -130,24 +195,12 @@ declare module "../layer.js" {
   }
 }
 
-/** The output length of one axis, or the reason there is none (same text as the type level). */
-function axisOut(inSize: number, k: number, stride: number, padding: "same" | "valid", dilation: number): number | string {
-  if (padding === "same") return Math.ceil(inSize / stride);
-  return windowOut(inSize, k, stride, [0, 0], dilation, 1);
-}
-
 function initKernel(kernelInit: Initializer, biasInit: Initializer, useBias: boolean) {
-  return (key: import("../layer.js").Key, kernelShape: readonly number[], filters: number): TensorRecord => {
+  return (key: Key, kernelShape: readonly number[], filters: number): TensorRecord => {
     const [k1, k2] = split(key, 2);
     const kernel = kernelInit(k1, kernelShape);
     return useBias ? { kernel, bias: biasInit(k2, [filters]) } : { kernel };
   };
-}
-
-function checkPadding(layer: string, p: unknown): "same" | "valid" {
-  if (p === undefined) return "valid";
-  if (p !== "same" && p !== "valid") throw new Error(`${layer}: padding must be "same" or "valid", got ${JSON.stringify(p)}`);
-  return p;
 }
 
 function checkOptions(layer: string, o: unknown): asserts o is Record<string, unknown> {
@@ -157,20 +210,21 @@ function checkOptions(layer: string, o: unknown): asserts o is Record<string, un
 /**
  * 2-D convolution layer: `[batch, H, W, C] -> [batch, H', W', filters]`, kernel
  * `[kh, kw, C / groups, filters]` (glorotUniform), bias `[filters]` (zeros). Per axis
- * H' = ceil(H / stride) for "same", floor((H - ((k - 1) * dilation + 1)) / stride) + 1 for "valid".
+ * H' = ceil(H / stride) for "same", else floor((H + pads - ((k - 1) * dilation + 1)) / stride) + 1.
  * ```ts
  * nn.input(["batch", 28, 28, 1]).add(nn.conv2d({ filters: 32, kernel: 3, padding: "same" }))   // ["batch", 28, 28, 32]
+ * nn.input(["batch", 28, 28, 1]).add(nn.conv2d({ filters: 8, kernel: 3, padding: [[2, 0], [1, 1]], dilations: [1, 2] }))   // ["batch", 28, 26, 8]
  * ```
  */
-export function conv2d<const O extends Conv2dOptions>(options: O & ConvConfigCheck<O, "conv2d">) {
+export function conv2d<const O extends Conv2dOptions>(options: O & ConvConfigCheck<O, "conv2d", 2>) {
   checkOptions("conv2d", options);
+  checkOptionNames("conv2d", options, CONV_OPTIONS);
   const o = options as Conv2dOptions;
   const filters = positiveInt("conv2d", "filters", o.filters);
   const [kh, kw] = positivePair("conv2d", "kernel", o.kernel);
-  const strides = positivePair("conv2d", "strides", o.strides, [1, 1]);
-  const dilation = positivePair("conv2d", "dilation", o.dilation, [1, 1]);
+  const window = parseConv2dOptions("conv2d", o, CONV_OPTIONS);
+  const { strides, dilations } = window;
   const groups = positiveInt("conv2d", "groups", o.groups ?? 1);
-  const padding = checkPadding("conv2d", o.padding);
   const useBias = o.useBias ?? true;
   const name = `conv2d(${filters}, ${kh}x${kw})`;
   if (filters % groups !== 0) throw new Error(`conv2d: ${filters} filters do not split into ${groups} groups`);
@@ -183,19 +237,17 @@ export function conv2d<const O extends Conv2dOptions>(options: O & ConvConfigChe
       expectRank(name, "[batch, H, W, C]", s, s.length === 4);
       const [b, h, w, c] = s;
       if (c % groups !== 0) throw new Error(`${name}: ${c} input channels do not split into ${groups} groups (input ${formatShape(s)})`);
-      const where = `(input ${formatShape(s)}, filter ${formatShape([kh, kw, c, filters])})`;
-      const oh = axisOut(h, kh, strides[0], padding, dilation[0]);
-      const ow = axisOut(w, kw, strides[1], padding, dilation[1]);
-      if (typeof oh === "string") throw new Error(`${name}: height: ${oh} ${where}`);
-      if (typeof ow === "string") throw new Error(`${name}: width: ${ow} ${where}`);
+      const eff: Pair = [dilateSize(kh, dilations[0]), dilateSize(kw, dilations[1])];
+      const padding = resolvePadding(window.padding, [h, w], eff, strides);
+      const [oh, ow] = windowOut2d(
+        { op: name, input: s, kernel: ["filter", [kh, kw, c, filters]] },
+        { spatial: [h, w], kernel: [kh, kw], strides, padding, dilations },
+      );
       return [b, oh, ow, filters];
     },
     init: (key, s) => makeParams(key, [kh, kw, s[3] / groups, filters], filters),
     apply(p, x) {
-      const s = x.shape;
-      const eff: Pair = [dilateSize(kh, dilation[0]), dilateSize(kw, dilation[1])];
-      const pads = resolvePadding(name, padding, [s[1], s[2]], eff, strides);
-      const y = bind(conv2dP, [x, p.kernel], { strides, padding: pads, dilations: dilation, lhsDilation: [1, 1], groups });
+      const y = conv2dOp(x, p.kernel, { ...window, groups });
       return useBias ? add(y, p.bias) : y;
     },
   });
@@ -203,58 +255,56 @@ export function conv2d<const O extends Conv2dOptions>(options: O & ConvConfigChe
 
 // ---------------------------------------------------------------- conv1d
 
-export interface Conv1dOptions {
-  readonly filters: number;
+/** Options of nn.conv1d: the 1-D window options (strides, padding, dilations as numbers), plus the layer's own. */
+export interface Conv1dOptions extends Conv1dWindowOptions, ConvLayerOptions {
   readonly kernel: number;
-  /** Default 1. */
-  readonly stride?: number;
-  /** "valid" (default) or "same". "causal" is "valid" after left-padding the input by (k - 1) * dilation. */
-  readonly padding?: "same" | "valid";
-  readonly dilation?: number;
-  readonly useBias?: boolean;
-  readonly kernelInit?: Initializer;
-  readonly biasInit?: Initializer;
 }
 
 type Conv1dEntry<S extends Shape, C> = C extends { readonly filters: infer F extends number; readonly kernel: infer K extends number }
-  ? Conv1dShape<S, `conv1d(${F}, ${K})`, K, F, C>
+  ? Conv1dShape<S, `conv1d(${F}, ${K})`, K, F, C, Opt<C, "groups", 1>>
   : never;
-type Conv1dShape<S extends Shape, Name extends string, K extends number, F extends number, C> =
+type Conv1dShape<S extends Shape, Name extends string, K extends number, F extends number, C, G extends number> =
   IsAny<S> extends true
-    ? { out: any; params: ConvParams<[K, number, F], F, C>; state: {} }
+    ? // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an `any` shape (after an earlier error) stays `any`: one error per chain, not a cascade
+      { out: any; params: ConvParams<[K, number, F], F, C>; state: {} }
     : IsTuple<S> extends false
       ? { out: Dim[]; params: ConvParams<[K, number, F], F, C>; state: {} }
       : S extends readonly [Dim, Dim, infer Cin extends Dim]
-        ? Conv1d<
-            S,
-            [K, Cin, F],
-            As<Opt<C, "stride", 1>, number>,
-            As<Opt<C, "padding", "valid">, "same" | "valid">,
-            As<Opt<C, "dilation", 1>, number>
-          > extends infer R
-          ? [R] extends [Shape]
-            ? { out: R; params: ConvParams<[K, Cin, F], F, C>; state: {} }
-            : Fail<Renamed<R, "conv1d", Name>>
-          : never
+        ? DividesOrUnknown<Cin, G> extends false
+          ? Fail<ShapeError<`${Name}: ${ShowDim<Cin>} input channels do not split into ${G} groups (input ${ShowShape<S>})`>>
+          : Conv1d<
+                S,
+                [K, Cin, F],
+                As<Opt<C, "strides", 1>, number>,
+                As<Opt<C, "padding", "valid">, Padding1d>,
+                As<Opt<C, "dilations", 1>, number>
+              > extends infer R
+            ? [R] extends [Shape]
+              ? { out: R; params: ConvParams<[K, FloorDiv<Cin, G>, F], F, C>; state: {} }
+              : Fail<Renamed<R, "conv1d", Name>>
+            : never
         : Fail<LayerError<Name, "[batch, W, C]", S>>;
 
 /**
  * 1-D convolution layer over time series: `[batch, W, C] -> [batch, W', filters]`, kernel
- * `[k, C, filters]`.
+ * `[k, C / groups, filters]`. Padding `[(k - 1) * dilations, 0]` makes it causal.
  * ```ts
  * nn.input(["batch", 100, 3]).add(nn.conv1d({ filters: 16, kernel: 5 }))   // ["batch", 96, 16]
+ * nn.input(["batch", 100, 3]).add(nn.conv1d({ filters: 16, kernel: 3, dilations: 2, padding: [4, 0] }))   // ["batch", 100, 16]
  * ```
  */
-export function conv1d<const O extends Conv1dOptions>(options: O & ConvConfigCheck<O, "conv1d">) {
+export function conv1d<const O extends Conv1dOptions>(options: O & ConvConfigCheck<O, "conv1d", 1>) {
   checkOptions("conv1d", options);
+  checkOptionNames("conv1d", options, CONV_OPTIONS);
   const o = options as Conv1dOptions;
   const filters = positiveInt("conv1d", "filters", o.filters);
   const k = positiveInt("conv1d", "kernel", o.kernel);
-  const stride = positiveInt("conv1d", "stride", o.stride ?? 1);
-  const dilation = positiveInt("conv1d", "dilation", o.dilation ?? 1);
-  const padding = checkPadding("conv1d", o.padding);
+  const window = parseConv1dOptions("conv1d", o, CONV_OPTIONS);
+  const { strides, dilations } = window;
+  const groups = positiveInt("conv1d", "groups", o.groups ?? 1);
   const useBias = o.useBias ?? true;
   const name = `conv1d(${filters}, ${k})`;
+  if (filters % groups !== 0) throw new Error(`conv1d: ${filters} filters do not split into ${groups} groups`);
   const makeParams = initKernel(o.kernelInit ?? glorotUniform, o.biasInit ?? zeros, useBias);
   return defineLayer<"conv1d", O>({
     kind: "conv1d",
@@ -263,14 +313,17 @@ export function conv1d<const O extends Conv1dOptions>(options: O & ConvConfigChe
     outputShape(s) {
       expectRank(name, "[batch, W, C]", s, s.length === 3);
       const [b, w, c] = s;
-      const ow = axisOut(w, k, stride, padding, dilation);
-      if (typeof ow === "string")
-        throw new Error(`${name}: width: ${ow} (input ${formatShape(s)}, filter ${formatShape([k, c, filters])})`);
+      if (c % groups !== 0) throw new Error(`${name}: ${c} input channels do not split into ${groups} groups (input ${formatShape(s)})`);
+      const padding = resolvePadding1d(window.padding, w, dilateSize(k, dilations), strides);
+      const ow = windowOut(
+        { op: name, input: s, kernel: ["filter", [k, c, filters]] },
+        { axis: "width", size: w, kernel: k, stride: strides, padding, dilation: dilations },
+      );
       return [b, ow, filters];
     },
-    init: (key, s) => makeParams(key, [k, s[2], filters], filters),
+    init: (key, s) => makeParams(key, [k, s[2] / groups, filters], filters),
     apply(p, x) {
-      const y = conv1dOp(x, p.kernel, { stride, padding, dilation });
+      const y = conv1dOp(x, p.kernel, { ...window, groups });
       return useBias ? add(y, p.bias) : y;
     },
   });
@@ -278,100 +331,143 @@ export function conv1d<const O extends Conv1dOptions>(options: O & ConvConfigChe
 
 // ---------------------------------------------------------------- conv2dTranspose
 
-export interface Conv2dTransposeOptions {
-  readonly filters: number;
+/**
+ * Options of nn.conv2dTranspose: the window options of conv2d and the layer's own (no groups).
+ * "valid" and "same" name output sizes, as in Keras; a number or explicit pairs are the padding
+ * of the convolution this one transposes, as in PyTorch (they crop the full output).
+ */
+export interface Conv2dTransposeOptions extends Conv2dWindowOptions, Omit<ConvLayerOptions, "groups"> {
   readonly kernel: number | Pair;
-  /** Upsampling factor per axis. Default 1. */
-  readonly strides?: number | Pair;
-  /** "same": out = in * stride; "valid" (default): out = in * stride + max(k - stride, 0) (Keras). */
-  readonly padding?: "same" | "valid";
-  readonly useBias?: boolean;
-  readonly kernelInit?: Initializer;
-  readonly biasInit?: Initializer;
 }
 
-/** One axis of a transposed convolution (Keras' deconv_output_length without output padding). */
-type TransposeOutDim<In extends Dim, K extends number, St extends number, P> =
-  Mul<In, St> extends infer M extends Dim
+/** A transposed-conv axis whose padding crops the whole output (internal). */
+interface Cropped<Msg extends string> {
+  readonly __cropped: Msg;
+}
+/** Per-axis padding: [height, width]. */
+type AxisPaddings<P> = P extends "same" | "valid"
+  ? [P, P]
+  : P extends number
+    ? [[P, P], [P, P]]
+    : P extends readonly [infer H, infer W]
+      ? [H, W]
+      : never;
+
+/**
+ * One axis of a transposed convolution, E the effective kernel: "same" In * St, "valid"
+ * In * St + max(E - St, 0) (Keras' deconv_output_length), [b, a]: (In - 1) * St + E - b - a.
+ */
+type TransposeOutDim<In extends Dim, K extends number, St extends number, D extends number, P> =
+  EffectiveKernel<K, D> extends infer E extends Dim
     ? P extends "same"
-      ? M
-      : Sub<K, St> extends infer Extra extends number
-        ? `${Extra}` extends `-${string}`
-          ? M
-          : Add<M, Extra>
-        : never
+      ? Mul<In, St>
+      : P extends "valid"
+        ? Mul<In, St> extends infer M extends Dim
+          ? Sub<E, St> extends infer Extra extends number
+            ? `${Extra}` extends `-${string}`
+              ? M
+              : Add<M, Extra>
+            : never
+          : never
+        : P extends readonly [infer B extends number, infer A extends number]
+          ? Sub<In, 1> extends infer I1 extends Dim
+            ? Mul<I1, St> extends infer M extends Dim
+              ? Add<M, E> extends infer Full extends Dim
+                ? Add<B, A> extends infer Pad extends Dim
+                  ? Sub<Full, Pad> extends infer R extends number
+                    ? `${R}` extends `-${string}` | "0"
+                      ? Cropped<`padding [${B}, ${A}] crops all of the full output ${Full & number}`>
+                      : R
+                    : never
+                  : never
+                : never
+              : never
+            : never
+          : never
     : never;
 
 type Conv2dTransposeEntry<S extends Shape, C> = C extends { readonly filters: infer F extends number; readonly kernel: infer K }
   ? PairOf<K> extends [infer KH extends number, infer KW extends number]
-    ? PairOf<Opt<C, "strides", 1>> extends [infer SH extends number, infer SW extends number]
-      ? Conv2dTransposeShape<S, `conv2dTranspose(${F}, ${KH}x${KW})`, KH, KW, SH, SW, F, C>
-      : never
+    ? Conv2dTransposeShape<S, `conv2dTranspose(${F}, ${KH}x${KW})`, KH, KW, F, C>
     : never
   : never;
-type Conv2dTransposeShape<
-  S extends Shape,
-  Name extends string,
-  KH extends number,
-  KW extends number,
-  SH extends number,
-  SW extends number,
-  F extends number,
-  C,
-> =
+type Conv2dTransposeShape<S extends Shape, Name extends string, KH extends number, KW extends number, F extends number, C> =
   IsAny<S> extends true
-    ? { out: any; params: ConvParams<[KH, KW, F, number], F, C>; state: {} }
+    ? // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an `any` shape (after an earlier error) stays `any`: one error per chain, not a cascade
+      { out: any; params: ConvParams<[KH, KW, F, number], F, C>; state: {} }
     : IsTuple<S> extends false
       ? { out: Dim[]; params: ConvParams<[KH, KW, F, number], F, C>; state: {} }
       : S extends readonly [infer B extends Dim, infer H extends Dim, infer W extends Dim, infer Cin extends Dim]
-        ? {
-            out: [B, TransposeOutDim<H, KH, SH, Opt<C, "padding", "valid">>, TransposeOutDim<W, KW, SW, Opt<C, "padding", "valid">>, F];
-            params: ConvParams<[KH, KW, F, Cin], F, C>;
-            state: {};
-          }
+        ? [PairOf<Opt<C, "strides", 1>>, PairOf<Opt<C, "dilations", 1>>, AxisPaddings<As<Opt<C, "padding", "valid">, Padding>>] extends [
+            [infer SH extends number, infer SW extends number],
+            [infer DH extends number, infer DW extends number],
+            [infer PH, infer PW],
+          ]
+          ? [TransposeOutDim<H, KH, SH, DH, PH>, TransposeOutDim<W, KW, SW, DW, PW>] extends [infer OH, infer OW]
+            ? OH extends Cropped<infer M>
+              ? Fail<ShapeError<`${Name}: height: ${M} (input ${ShowShape<S>}, filter ${ShowShape<[KH, KW, F, Cin]>})`>>
+              : OW extends Cropped<infer M>
+                ? Fail<ShapeError<`${Name}: width: ${M} (input ${ShowShape<S>}, filter ${ShowShape<[KH, KW, F, Cin]>})`>>
+                : { out: [B, OH & Dim, OW & Dim, F]; params: ConvParams<[KH, KW, F, Cin], F, C>; state: {} }
+            : never
+          : never
         : Fail<LayerError<Name, "[batch, H, W, C]", S>>;
 
 /**
  * Transposed 2-D convolution (the adjoint of conv2d; "deconvolution" in autoencoders):
- * `[batch, H, W, C] -> [batch, H * stride (+ max(k - stride, 0) for "valid"), ..., filters]`,
- * kernel `[kh, kw, filters, C]` as in Keras. Runs as conv2d's input gradient, so it uses the
- * fast forward kernel and is differentiable again.
+ * `[batch, H, W, C] -> [batch, H', W', filters]`, kernel `[kh, kw, filters, C]` as in Keras.
+ * Per axis, with E = (k - 1) * dilation + 1: "same" H' = H * stride, "valid" (default)
+ * H * stride + max(E - stride, 0), padding [b, a] (H - 1) * stride + E - b - a. Runs as conv2d's
+ * input gradient, so it uses the fast forward kernel and is differentiable again.
  * ```ts
  * nn.input(["batch", 7, 7, 16]).add(nn.conv2dTranspose({ filters: 8, kernel: 3, strides: 2, padding: "same" }))   // ["batch", 14, 14, 8]
+ * nn.input(["batch", 7, 7, 16]).add(nn.conv2dTranspose({ filters: 8, kernel: 4, strides: 2, padding: 1 }))   // ["batch", 14, 14, 8]
  * ```
  */
-export function conv2dTranspose<const O extends Conv2dTransposeOptions>(options: O & ConvConfigCheck<O, "conv2dTranspose">) {
+export function conv2dTranspose<const O extends Conv2dTransposeOptions>(
+  options: O & ConvConfigCheck<O, "conv2dTranspose", 2, typeof CONV_TRANSPOSE_OPTIONS>,
+) {
   checkOptions("conv2dTranspose", options);
+  checkOptionNames("conv2dTranspose", options, CONV_TRANSPOSE_OPTIONS);
   const o = options as Conv2dTransposeOptions;
   const filters = positiveInt("conv2dTranspose", "filters", o.filters);
   const [kh, kw] = positivePair("conv2dTranspose", "kernel", o.kernel);
-  const strides = positivePair("conv2dTranspose", "strides", o.strides, [1, 1]);
-  const padding = checkPadding("conv2dTranspose", o.padding);
+  const window = parseConv2dOptions("conv2dTranspose", o, CONV_TRANSPOSE_OPTIONS);
+  const { strides, dilations } = window;
+  const eff: Pair = [dilateSize(kh, dilations[0]), dilateSize(kw, dilations[1])];
+  // NOTE: "valid" and "same" are output sizes (Keras); explicit padding is the forward conv's (PyTorch)
+  const keras = o.padding === undefined || o.padding === "valid" ? "valid" : o.padding === "same" ? "same" : undefined;
   const useBias = o.useBias ?? true;
   const name = `conv2dTranspose(${filters}, ${kh}x${kw})`;
   const makeParams = initKernel(o.kernelInit ?? glorotUniform, o.biasInit ?? zeros, useBias);
-  const axis = (n: number, k: number, s: number) => (padding === "same" ? n * s : n * s + Math.max(k - s, 0));
+  const outSize = (s: readonly number[], i: 0 | 1): number => {
+    const [n, st] = [s[1 + i], strides[i]];
+    if (keras === "same") return n * st;
+    if (keras === "valid") return n * st + Math.max(eff[i] - st, 0);
+    const [before, after] = (window.padding as Padding2d)[i];
+    const full = (n - 1) * st + eff[i];
+    if (full - before - after < 1) {
+      throw new Error(
+        `${name}: ${i === 0 ? "height" : "width"}: padding [${before}, ${after}] crops all of the full output ${full} ` +
+          `(input ${formatShape(s)}, filter ${formatShape([kh, kw, filters, s[3]])})`,
+      );
+    }
+    return full - before - after;
+  };
   return defineLayer<"conv2dTranspose", O>({
     kind: "conv2dTranspose",
     name,
     config: options,
     outputShape(s) {
       expectRank(name, "[batch, H, W, C]", s, s.length === 4);
-      return [s[0], axis(s[1], kh, strides[0]), axis(s[2], kw, strides[1]), filters];
+      return [s[0], outSize(s, 0), outSize(s, 1), filters];
     },
     init: (key, s) => makeParams(key, [kh, kw, filters, s[3]], filters),
     apply(p, x) {
-      const [b, h, w] = x.shape;
-      const out = [b, axis(h, kh, strides[0]), axis(w, kw, strides[1]), filters];
+      const out = [x.shape[0], outSize(x.shape, 0), outSize(x.shape, 1), filters];
       // the forward convolution this one transposes maps `out` back to x's spatial size
-      const pads: Padding2d =
-        padding === "same"
-          ? resolvePadding(name, "same", [out[1], out[2]], [kh, kw], strides)
-          : [
-              [0, 0],
-              [0, 0],
-            ];
-      const y = conv2dInputGrad(x, p.kernel, { strides, padding: pads, dilations: [1, 1], lhsDilation: [1, 1], groups: 1 }, out);
+      const padding = keras === "same" ? resolvePadding("same", [out[1], out[2]], eff, strides) : (window.padding as Padding2d);
+      const y = conv2dInputGrad(x, p.kernel, { strides, padding, dilations, lhsDilation: [1, 1], groups: 1 }, out);
       return useBias ? add(y, p.bias) : y;
     },
   });

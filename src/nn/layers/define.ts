@@ -50,19 +50,8 @@ export function defineLayer<K extends string, C, P = TensorRecord, St = TensorRe
   };
 }
 
-export function positiveInt(layer: string, what: string, v: unknown): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v <= 0)
-    throw new Error(`${layer}: ${what} must be a positive integer, got ${String(v)}`);
-  return v;
-}
-
-/** A `number | [h, w]` option as a pair of positive integers, or an error naming the layer. */
-export function positivePair(layer: string, what: string, v: unknown, fallback?: readonly [number, number]): [number, number] {
-  const p = v === undefined ? fallback : typeof v === "number" ? [v, v] : v;
-  const ok = Array.isArray(p) && p.length === 2 && p.every((d) => typeof d === "number" && Number.isInteger(d) && d > 0);
-  if (!ok) throw new Error(`${layer}: ${what} must be a positive integer or [h, w] of positive integers, got ${JSON.stringify(v)}`);
-  return [p[0], p[1]];
-}
+// One check and one error text per mistake, shared with core's conv/pool options (core/window.ts).
+export { positiveInt, positivePair } from "../../core/index.js";
 
 export function expectRank(layer: string, expected: string, s: readonly number[], ok: boolean): void {
   if (!ok) throw new Error(`${layer} expects ${expected}, got ${formatShape(s)}`);

@@ -1,61 +1,62 @@
 // Pooling layers: maxPool1d/2d, avgPool1d/2d (windows), global pools (mean or max over space).
 // 1-D pools run as 2-D pools over a height-1 image.
-import type { ConvOutDim, Dim, IsAny, IsTuple, Pool2d, Shape, ShapeError, ShowShape } from "../../../typelevel/index.js";
-import { formatShape, type AnyTensor } from "../../tensor/index.js";
+import type {
+  ConvOutDim,
+  Dim,
+  IsAny,
+  IsTuple,
+  Padding,
+  Padding1d,
+  Pool2d,
+  Shape,
+  ShapeError,
+  ShowShape,
+} from "../../../typelevel/index.js";
+import type { AnyTensor } from "../../tensor/index.js";
 import {
   avgPool2d as avgPoolOp,
   globalAvgPool2d as globalAvgOp,
   globalMaxPool2d as globalMaxOp,
   maxPool2d as maxPoolOp,
+  parsePool1dOptions,
+  parsePool2dOptions,
   resolvePadding,
+  resolvePadding1d,
   windowOut,
+  windowOut2d,
   reshape,
   max,
   sum,
   mul,
+  type Pair,
+  type Pool1dOptions,
+  type Pool2dOptions,
+  type POOL_OPTION_NAMES,
 } from "../../core/index.js";
 import type { LayerError, PositiveInt } from "../layer.js";
-import { defineLayer, expectRank, positiveInt, positivePair, showWindow } from "./define.js";
-import type { As, Opt, PairOf } from "./conv.js";
+import { defineLayer, expectRank, showWindow } from "./define.js";
+import type { As, KnownOptions, Opt, PairOf, PositivePair } from "./conv.js";
 
-type Pair = readonly [number, number];
-
-/** A window alone (stride = window, "valid") or full options. */
-export interface Pool2dOptions {
-  readonly window: number | Pair;
-  /** Default: the window (non-overlapping). */
-  readonly strides?: number | Pair;
-  /** "valid" (default) or "same"; padded pixels are ignored. */
-  readonly padding?: "same" | "valid";
-}
-export interface Pool1dOptions {
-  readonly window: number;
-  readonly stride?: number;
-  readonly padding?: "same" | "valid";
-}
+// One options model with core and ops (core/window.ts): a window alone, or { window, strides?, padding? }.
+export type { Pool1dOptions, Pool2dOptions };
 
 type WindowOf<O> = O extends { readonly window: infer W } ? W : O;
 type ShowWin<W> = PairOf<W> extends [infer A extends number, infer B extends number] ? `${A}x${B}` : never;
 type Pool2dEntry<S extends Shape, O, Op extends string> =
   WindowOf<O> extends infer W extends number | Pair
-    ? Pool2d<
-        S,
-        W,
-        As<Opt<O, "strides", W>, number | Pair>,
-        As<Opt<O, "padding", "valid">, "same" | "valid">,
-        `${Op}(${ShowWin<W>})`
-      > extends infer R
+    ? Pool2d<S, W, As<Opt<O, "strides", W>, number | Pair>, As<Opt<O, "padding", "valid">, Padding>, `${Op}(${ShowWin<W>})`> extends infer R
       ? { out: R; params: {}; state: {} }
       : never
     : never;
 
 type Pool1dEntry<S extends Shape, O, Op extends string> =
   WindowOf<O> extends infer K extends number
-    ? Pool1dShape<S, K, As<Opt<O, "stride", K>, number>, As<Opt<O, "padding", "valid">, "same" | "valid">, `${Op}(${K})`>
+    ? Pool1dShape<S, K, As<Opt<O, "strides", K>, number>, As<Opt<O, "padding", "valid">, Padding1d>, `${Op}(${K})`>
     : never;
-type Pool1dShape<S extends Shape, K extends number, St extends number, P extends "same" | "valid", Name extends string> =
+type Pool1dShape<S extends Shape, K extends number, St extends number, P extends Padding1d, Name extends string> =
   IsAny<S> extends true
-    ? { out: any; params: {}; state: {} }
+    ? // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an `any` shape (after an earlier error) stays `any`: one error per chain, not a cascade
+      { out: any; params: {}; state: {} }
     : IsTuple<S> extends false
       ? { out: Dim[]; params: {}; state: {} }
       : S extends readonly [infer B extends Dim, infer W extends Dim, infer C extends Dim]
@@ -68,7 +69,8 @@ type Pool1dShape<S extends Shape, K extends number, St extends number, P extends
 
 type GlobalEntry<S extends Shape, Name extends string, Rank extends 3 | 4> =
   IsAny<S> extends true
-    ? { out: any; params: {}; state: {} }
+    ? // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an `any` shape (after an earlier error) stays `any`: one error per chain, not a cascade
+      { out: any; params: {}; state: {} }
     : IsTuple<S> extends false
       ? { out: Dim[]; params: {}; state: {} }
       : Rank extends 4
@@ -92,23 +94,16 @@ declare module "../layer.js" {
   }
 }
 
-type WindowCheck<O, Op extends string> =
-  PairOf<WindowOf<O>> extends [infer A, infer B] ? PositiveInt<A, Op, "window"> & PositiveInt<B, Op, "window"> : unknown;
-
-function poolOptions2d(op: string, o: unknown): { window: [number, number]; strides: [number, number]; padding: "same" | "valid" } {
-  const opts = (typeof o === "number" || Array.isArray(o) ? { window: o } : o) as Partial<Pool2dOptions> | null;
-  if (opts === null || typeof opts !== "object" || !("window" in opts))
-    throw new Error(`${op}: expected a window (a number, [h, w], or { window, strides?, padding? }), got ${String(o)}`);
-  const window = positivePair(op, "window", opts.window);
-  const strides = positivePair(op, "strides", opts.strides, window);
-  const padding = opts.padding ?? "valid";
-  if (padding !== "same" && padding !== "valid")
-    throw new Error(`${op}: padding must be "same" or "valid", got ${JSON.stringify(padding)}`);
-  return { window, strides, padding };
-}
+/** Compile-time checks of a pool config's literal window and strides (the run-time texts). */
+type WindowCheck<O, Op extends string> = KnownOptions<O, typeof POOL_OPTION_NAMES, Op> &
+  PositivePair<WindowOf<O>, Op, "window"> &
+  PositivePair<Opt<O, "strides", 1>, Op, "strides">;
+type WindowCheck1d<O, Op extends string> = KnownOptions<O, typeof POOL_OPTION_NAMES, Op> &
+  PositiveInt<WindowOf<O>, Op, "window"> &
+  PositiveInt<Opt<O, "strides", 1>, Op, "strides">;
 
 function pool2dLayer<K extends "maxPool2d" | "avgPool2d", O>(kind: K, options: O) {
-  const { window, strides, padding } = poolOptions2d(kind, options);
+  const { window, strides, padding } = parsePool2dOptions(kind, options);
   const name = `${kind}(${showWindow(window)})`;
   const op = kind === "maxPool2d" ? maxPoolOp : avgPoolOp;
   return defineLayer<K, O>({
@@ -117,12 +112,10 @@ function pool2dLayer<K extends "maxPool2d" | "avgPool2d", O>(kind: K, options: O
     config: options,
     outputShape(s) {
       expectRank(name, "[batch, H, W, C]", s, s.length === 4);
-      const pads = resolvePadding(name, padding, [s[1], s[2]], window, strides);
-      const where = `(input ${formatShape(s)}, window ${formatShape(window)})`;
-      const oh = windowOut(s[1], window[0], strides[0], pads[0], 1, 1);
-      const ow = windowOut(s[2], window[1], strides[1], pads[1], 1, 1);
-      if (typeof oh === "string") throw new Error(`${name}: height: ${oh} ${where}`);
-      if (typeof ow === "string") throw new Error(`${name}: width: ${ow} ${where}`);
+      const [oh, ow] = windowOut2d(
+        { op: name, input: s, kernel: ["window", window] },
+        { spatial: [s[1], s[2]], kernel: window, strides, padding: resolvePadding(padding, [s[1], s[2]], window, strides) },
+      );
       return [s[0], oh, ow, s[3]];
     },
     apply: (_p, x) => op(x, { window, strides, padding }),
@@ -130,14 +123,7 @@ function pool2dLayer<K extends "maxPool2d" | "avgPool2d", O>(kind: K, options: O
 }
 
 function pool1dLayer<K extends "maxPool1d" | "avgPool1d", O>(kind: K, options: O) {
-  const opts = (typeof options === "number" ? { window: options } : options) as Partial<Pool1dOptions> | null;
-  if (opts === null || typeof opts !== "object" || !("window" in opts))
-    throw new Error(`${kind}: expected a window (a number or { window, stride?, padding? }), got ${String(options)}`);
-  const k = positiveInt(kind, "window", opts.window);
-  const stride = positiveInt(kind, "stride", opts.stride ?? k);
-  const padding = opts.padding ?? "valid";
-  if (padding !== "same" && padding !== "valid")
-    throw new Error(`${kind}: padding must be "same" or "valid", got ${JSON.stringify(padding)}`);
+  const { window: k, strides, padding } = parsePool1dOptions(kind, options);
   const name = `${kind}(${k})`;
   const op = kind === "maxPool1d" ? maxPoolOp : avgPoolOp;
   return defineLayer<K, O>({
@@ -146,13 +132,20 @@ function pool1dLayer<K extends "maxPool1d" | "avgPool1d", O>(kind: K, options: O
     config: options,
     outputShape(s) {
       expectRank(name, "[batch, W, C]", s, s.length === 3);
-      const ow = padding === "same" ? Math.ceil(s[1] / stride) : windowOut(s[1], k, stride, [0, 0], 1, 1);
-      if (typeof ow === "string") throw new Error(`${name}: width: ${ow} (input ${formatShape(s)}, window [${k}])`);
+      const ow = windowOut(
+        { op: name, input: s, kernel: ["window", [k]] },
+        { axis: "width", size: s[1], kernel: k, stride: strides, padding: resolvePadding1d(padding, s[1], k, strides) },
+      );
       return [s[0], ow, s[2]];
     },
     apply(_p, x) {
       const [b, w, c] = x.shape;
-      const y = op(reshape(x, [b, 1, w, c]), { window: [1, k], strides: [1, stride], padding });
+      // a 2-D pool over a height-1 image ("same" keeps height 1: a 1-high window needs no padding)
+      const y = op(reshape(x, [b, 1, w, c]), {
+        window: [1, k],
+        strides: [1, strides],
+        padding: padding === "same" ? "same" : [[0, 0], padding],
+      });
       const ys = y.shape;
       return reshape(y, [b, ys[2], c]);
     },
@@ -181,12 +174,12 @@ export function avgPool2d<const O extends number | Pair | Pool2dOptions>(options
  * nn.input(["batch", 100, 16]).add(nn.maxPool1d(2))   // ["batch", 50, 16]
  * ```
  */
-export function maxPool1d<const O extends number | Pool1dOptions>(options: O & WindowCheck<O, "maxPool1d">) {
+export function maxPool1d<const O extends number | Pool1dOptions>(options: O & WindowCheck1d<O, "maxPool1d">) {
   return pool1dLayer("maxPool1d", options as O);
 }
 
 /** Mean of each window over time, per channel: `[batch, W, C] -> [batch, W', C]`. */
-export function avgPool1d<const O extends number | Pool1dOptions>(options: O & WindowCheck<O, "avgPool1d">) {
+export function avgPool1d<const O extends number | Pool1dOptions>(options: O & WindowCheck1d<O, "avgPool1d">) {
   return pool1dLayer("avgPool1d", options as O);
 }
 
