@@ -43,6 +43,26 @@ describe("shape mistakes while building a model: the compile-time text, at run t
       'conv1d(4, 5): width: input 4 is smaller than the effective kernel 5 (padding "valid") (input [batch, 4, 2], filter [5, 2, 4])',
     ],
     [
+      "conv2dTranspose padding that crops the whole output",
+      () =>
+        untyped.input(["batch", 1, 3, 2]).add(
+          nn.conv2dTranspose({
+            filters: 2,
+            kernel: 2,
+            padding: [
+              [1, 1],
+              [0, 0],
+            ],
+          }),
+        ),
+      "conv2dTranspose(2, 2x2): height: padding [1, 1] crops all of the full output 2 (input [batch, 1, 3, 2], filter [2, 2, 2, 2])",
+    ],
+    [
+      "conv1d whose causal padding is too short for the dilated kernel",
+      () => untyped.input(["batch", 2, 2]).add(nn.conv1d({ filters: 4, kernel: 3, dilations: 2, padding: [2, 0] })),
+      "conv1d(4, 3): width: padded input 4 is smaller than the effective kernel 5 (input [batch, 2, 2], filter [3, 2, 4])",
+    ],
+    [
       "maxPool2d after flatten",
       () => untyped.input(["batch", 4, 4, 1]).add(nn.flatten()).add(nn.maxPool2d(2)),
       "maxPool2d(2x2) expects [batch, H, W, C], got [batch, 16]",
@@ -186,6 +206,34 @@ describe("bad configs fail when the layer is made", () => {
     ],
     ["conv2d without options", () => untyped.conv2d(32), "conv2d: expected options { filters, kernel, ... }, got 32"],
     [
+      "conv2d with the old name dilation",
+      () => untyped.conv2d({ filters: 2, kernel: 3, dilation: 2 }),
+      'conv2d: unknown option "dilation" (options: filters, kernel, strides, padding, dilations, groups, useBias, kernelInit, biasInit)',
+    ],
+    [
+      "conv1d with the old name stride",
+      () => untyped.conv1d({ filters: 2, kernel: 3, stride: 2 }),
+      'conv1d: unknown option "stride" (options: filters, kernel, strides, padding, dilations, groups, useBias, kernelInit, biasInit)',
+    ],
+    [
+      "conv1d with 2-D padding",
+      () =>
+        untyped.conv1d({
+          filters: 2,
+          kernel: 3,
+          padding: [
+            [1, 1],
+            [0, 0],
+          ],
+        }),
+      'conv1d: padding must be "same", "valid", a non-negative integer or [before, after], got [[1, 1], [0, 0]]',
+    ],
+    [
+      "conv2dTranspose with groups",
+      () => untyped.conv2dTranspose({ filters: 2, kernel: 3, groups: 2 }),
+      'conv2dTranspose: unknown option "groups" (options: filters, kernel, strides, padding, dilations, useBias, kernelInit, biasInit)',
+    ],
+    [
       "conv1d dilations 0",
       () => untyped.conv1d({ filters: 2, kernel: 3, dilations: 0 }),
       "conv1d: dilations must be a positive integer, got 0",
@@ -196,6 +244,24 @@ describe("bad configs fail when the layer is made", () => {
       "conv2dTranspose: filters must be a positive integer, got -1",
     ],
     ["maxPool2d(0)", () => untyped.maxPool2d(0), "maxPool2d: window must be a positive integer or [h, w] of positive integers, got 0"],
+    [
+      "maxPool2d padding as large as the window",
+      () =>
+        untyped.maxPool2d({
+          window: [2, 3],
+          padding: [
+            [0, 0],
+            [3, 0],
+          ],
+        }),
+      "maxPool2d: padding must be non-negative integers smaller than the window [2, 3], got [[0, 0], [3, 0]]",
+    ],
+    [
+      "maxPool1d with the old name stride",
+      () => untyped.maxPool1d({ window: 2, stride: 1 }),
+      'maxPool1d: unknown option "stride" (options: window, strides, padding)',
+    ],
+    ["avgPool1d strides 0", () => untyped.avgPool1d({ window: 2, strides: 0 }), "avgPool1d: strides must be a positive integer, got 0"],
     [
       "avgPool1d without a window",
       () => untyped.avgPool1d({ strides: 2 }),

@@ -42,6 +42,15 @@ function compare(
 
 // ---------------------------------------------------------------- convolutions
 
+type Pads = readonly [readonly [number, number], readonly [number, number]];
+/** [before, after] of axis i: TF's rule for "same" (extra pixel after), zeros for "valid", else explicit. */
+function padsOf(padding: "same" | "valid" | Pads, i: 0 | 1, n: number, eff: number, stride: number): [number, number] {
+  if (padding === "valid") return [0, 0];
+  if (padding !== "same") return [padding[i][0], padding[i][1]];
+  const total = Math.max((Math.ceil(n / stride) - 1) * stride + eff - n, 0);
+  return [Math.floor(total / 2), total - Math.floor(total / 2)];
+}
+
 /** conv2d, NHWC, kernel [kh, kw, cin / groups, cout], TF's "same" padding (extra pixel after). */
 function conv2dRef(
   x: number[],
@@ -49,15 +58,15 @@ function conv2dRef(
   kernel: number[],
   [kh, kw, cout]: number[],
   bias: number[] | undefined,
-  o: { strides: [number, number]; dilation: [number, number]; padding: "same" | "valid"; groups: number },
+  o: { strides: [number, number]; dilation: [number, number]; padding: "same" | "valid" | Pads; groups: number },
 ): number[] {
   const [sh, sw] = o.strides;
   const [dh, dw] = o.dilation;
   const eff = [(kh - 1) * dh + 1, (kw - 1) * dw + 1];
-  const oh = o.padding === "same" ? Math.ceil(h / sh) : Math.floor((h - eff[0]) / sh) + 1;
-  const ow = o.padding === "same" ? Math.ceil(w / sw) : Math.floor((w - eff[1]) / sw) + 1;
-  const top = o.padding === "same" ? Math.floor(Math.max((oh - 1) * sh + eff[0] - h, 0) / 2) : 0;
-  const left = o.padding === "same" ? Math.floor(Math.max((ow - 1) * sw + eff[1] - w, 0) / 2) : 0;
+  const [top, bottom] = padsOf(o.padding, 0, h, eff[0], sh);
+  const [left, right] = padsOf(o.padding, 1, w, eff[1], sw);
+  const oh = Math.floor((h + top + bottom - eff[0]) / sh) + 1;
+  const ow = Math.floor((w + left + right - eff[1]) / sw) + 1;
   const cg = c / o.groups;
   const og = cout / o.groups;
   const X = at([b, h, w, c]);
@@ -87,6 +96,18 @@ describe("convolutions against plain-JS references", () => {
     { shape: [1, 7, 6, 2], filters: 3, kernel: [3, 3], strides: [2, 2], dilation: [1, 1], padding: "same", groups: 1 },
     { shape: [1, 7, 7, 2], filters: 2, kernel: [2, 3], strides: [1, 2], dilation: [2, 1], padding: "valid", groups: 1 },
     { shape: [2, 5, 5, 4], filters: 6, kernel: [3, 3], strides: [1, 1], dilation: [1, 1], padding: "same", groups: 2 },
+    {
+      shape: [1, 6, 5, 2],
+      filters: 3,
+      kernel: [3, 2],
+      strides: [2, 1],
+      dilation: [1, 2],
+      padding: [
+        [2, 0],
+        [1, 3],
+      ],
+      groups: 1,
+    },
   ] as const;
   for (const cfg of configs) {
     test(`conv2d ${JSON.stringify(cfg)}`, () => {
@@ -114,6 +135,14 @@ describe("convolutions against plain-JS references", () => {
     compare(nn.conv1d({ filters: 2, kernel: 3, strides: 2, dilations: 2, padding: "same" }), shape, (x, p) =>
       conv2dRef(x, [2, 1, 9, 3], p.kernel, [1, 3, 2], p.bias, { strides: [1, 2], dilation: [1, 2], padding: "same", groups: 1 }),
     );
+    // causal: [(k - 1) * dilations, 0]; and groups
+    const pads: Pads = [
+      [0, 0],
+      [4, 0],
+    ];
+    compare(nn.conv1d({ filters: 6, kernel: 3, dilations: 2, padding: [4, 0], groups: 3 }), [2, 7, 6], (x, p) =>
+      conv2dRef(x, [2, 1, 7, 6], p.kernel, [1, 3, 6], p.bias, { strides: [1, 1], dilation: [1, 2], padding: pads, groups: 3 }),
+    );
   });
 
   /** Transposed convolution by scattering each input pixel through the kernel (the adjoint of conv2d). */
@@ -124,13 +153,21 @@ describe("convolutions against plain-JS references", () => {
     [kh, kw, f]: number[],
     bias: number[],
     s: [number, number],
-    padding: "same" | "valid",
+    padding: "same" | "valid" | Pads,
+    d: [number, number] = [1, 1],
   ): number[] {
-    const len = (n: number, k: number, st: number) => (padding === "same" ? n * st : n * st + Math.max(k - st, 0));
-    const [oh, ow] = [len(h, kh, s[0]), len(w, kw, s[1])];
+    const eff = [(kh - 1) * d[0] + 1, (kw - 1) * d[1] + 1];
+    // Keras' output lengths for "same" / "valid"; explicit padding is the forward conv's (PyTorch)
+    const len = (n: number, i: 0 | 1) =>
+      padding === "same"
+        ? n * s[i]
+        : padding === "valid"
+          ? n * s[i] + Math.max(eff[i] - s[i], 0)
+          : (n - 1) * s[i] + eff[i] - padding[i][0] - padding[i][1];
+    const [oh, ow] = [len(h, 0), len(w, 1)];
     // the forward conv2d of this adjoint maps [oh, ow] to [h, w] with TF's padding rule
-    const top = padding === "same" ? Math.floor(Math.max((h - 1) * s[0] + kh - oh, 0) / 2) : 0;
-    const left = padding === "same" ? Math.floor(Math.max((w - 1) * s[1] + kw - ow, 0) / 2) : 0;
+    const [top] = padsOf(padding, 0, oh, eff[0], s[0]);
+    const [left] = padsOf(padding, 1, ow, eff[1], s[1]);
     const out = new Array<number>(b * oh * ow * f).fill(0);
     const O = at([b, oh, ow, f]);
     const X = at([b, h, w, c]);
@@ -140,8 +177,8 @@ describe("convolutions against plain-JS references", () => {
         for (let j = 0; j < w; j++)
           for (let di = 0; di < kh; di++)
             for (let dj = 0; dj < kw; dj++) {
-              const r = i * s[0] + di - top;
-              const q = j * s[1] + dj - left;
+              const r = i * s[0] + di * d[0] - top;
+              const q = j * s[1] + dj * d[1] - left;
               if (r < 0 || r >= oh || q < 0 || q >= ow) continue;
               for (let o = 0; o < f; o++) for (let ci = 0; ci < c; ci++) out[O(n, r, q, o)] += x[X(n, i, j, ci)] * kernel[K(di, dj, o, ci)];
             }
@@ -160,6 +197,34 @@ describe("convolutions against plain-JS references", () => {
       );
     });
   }
+
+  test("conv2dTranspose with explicit padding (the forward conv's) and dilations", () => {
+    // the DCGAN upsampler: kernel 4, stride 2, padding 1 doubles the size
+    compare(nn.conv2dTranspose({ filters: 2, kernel: 4, strides: 2, padding: 1 }), [1, 3, 2, 2], (x, p) =>
+      conv2dTransposeRef(
+        x,
+        [1, 3, 2, 2],
+        p.kernel,
+        [4, 4, 2],
+        p.bias,
+        [2, 2],
+        [
+          [1, 1],
+          [1, 1],
+        ],
+      ),
+    );
+    const pads: Pads = [
+      [0, 2],
+      [1, 0],
+    ];
+    compare(nn.conv2dTranspose({ filters: 2, kernel: [2, 3], strides: [1, 2], dilations: [2, 1], padding: pads }), [2, 3, 3, 1], (x, p) =>
+      conv2dTransposeRef(x, [2, 3, 3, 1], p.kernel, [2, 3, 2], p.bias, [1, 2], pads, [2, 1]),
+    );
+    compare(nn.conv2dTranspose({ filters: 1, kernel: 2, strides: 3, dilations: 2, padding: "valid" }), [1, 2, 2, 2], (x, p) =>
+      conv2dTransposeRef(x, [1, 2, 2, 2], p.kernel, [2, 2, 1], p.bias, [3, 3], "valid", [2, 2]),
+    );
+  });
 });
 
 // ---------------------------------------------------------------- pools, upsampling, maxout
@@ -169,13 +234,13 @@ function pool2dRef(
   [b, h, w, c]: number[],
   [kh, kw]: number[],
   [sh, sw]: number[],
-  padding: "same" | "valid",
+  padding: "same" | "valid" | Pads,
   kind: "max" | "avg",
 ): number[] {
-  const oh = padding === "same" ? Math.ceil(h / sh) : Math.floor((h - kh) / sh) + 1;
-  const ow = padding === "same" ? Math.ceil(w / sw) : Math.floor((w - kw) / sw) + 1;
-  const top = padding === "same" ? Math.floor(Math.max((oh - 1) * sh + kh - h, 0) / 2) : 0;
-  const left = padding === "same" ? Math.floor(Math.max((ow - 1) * sw + kw - w, 0) / 2) : 0;
+  const [top, bottom] = padsOf(padding, 0, h, kh, sh);
+  const [left, right] = padsOf(padding, 1, w, kw, sw);
+  const oh = Math.floor((h + top + bottom - kh) / sh) + 1;
+  const ow = Math.floor((w + left + right - kw) / sw) + 1;
   const X = at([b, h, w, c]);
   const out: number[] = [];
   for (let n = 0; n < b; n++)
@@ -203,6 +268,42 @@ describe("pools, upsampling and maxout against plain-JS references", () => {
     );
     compare(nn.avgPool2d({ window: [3, 2], strides: 1, padding: "same" }), [1, 4, 4, 2], (x) =>
       pool2dRef(x, [1, 4, 4, 2], [3, 2], [1, 1], "same", "avg"),
+    );
+  });
+
+  test("maxPool2d / avgPool2d / 1-D pools with explicit padding", () => {
+    const pads: Pads = [
+      [1, 0],
+      [2, 1],
+    ];
+    compare(nn.maxPool2d({ window: [2, 3], strides: [2, 1], padding: pads }), [1, 5, 4, 2], (x) =>
+      pool2dRef(x, [1, 5, 4, 2], [2, 3], [2, 1], pads, "max"),
+    );
+    compare(nn.avgPool2d({ window: 3, strides: 2, padding: 1 }), [2, 5, 6, 1], (x) =>
+      pool2dRef(
+        x,
+        [2, 5, 6, 1],
+        [3, 3],
+        [2, 2],
+        [
+          [1, 1],
+          [1, 1],
+        ],
+        "avg",
+      ),
+    );
+    compare(nn.avgPool1d({ window: 3, strides: 1, padding: [2, 0] }), [2, 5, 2], (x) =>
+      pool2dRef(
+        x,
+        [2, 1, 5, 2],
+        [1, 3],
+        [1, 1],
+        [
+          [0, 0],
+          [2, 0],
+        ],
+        "avg",
+      ),
     );
   });
 

@@ -244,6 +244,51 @@ const dilated = nn
 type _20a = Expect<Equal<OutputOf<typeof dilated>, ["batch", 26, 26, 8]>>;
 type _20b = Expect<Equal<ParamsOf<typeof dilated>[1]["kernel"], Tensor<[3, 3, 4, 8]>>>;
 
+// 20'. the one padding model in every conv and pool layer: 2-D pairs, 1-D [before, after], one number
+const padded = nn
+  .input(["batch", 28, 28, 1])
+  .add(
+    nn.conv2d({
+      filters: 8,
+      kernel: 3,
+      padding: [
+        [2, 0],
+        [1, 1],
+      ],
+      dilations: [1, 2],
+    }),
+  ) // width: effective kernel 5
+  .add(
+    nn.maxPool2d({
+      window: 2,
+      padding: [
+        [0, 0],
+        [1, 1],
+      ],
+    }),
+  )
+  .add(nn.avgPool2d({ window: 3, strides: 1, padding: 1 }))
+  .add(nn.conv2dTranspose({ filters: 4, kernel: 4, strides: 2, padding: 1 })) // (14 - 1) * 2 + 4 - 2
+  .add(
+    nn.conv2dTranspose({
+      filters: 2,
+      kernel: 3,
+      dilations: 2,
+      padding: [
+        [2, 2],
+        [0, 4],
+      ],
+    }),
+  );
+type _20c = Expect<Equal<OutputOf<typeof padded>, ["batch", 28, 28, 2]>>;
+const causal = nn
+  .input(["batch", 100, 6])
+  .add(nn.conv1d({ filters: 12, kernel: 3, dilations: 4, padding: [8, 0], groups: 3 })) // causal, effective kernel 9
+  .add(nn.maxPool1d({ window: 3, strides: 2, padding: [1, 1] }))
+  .add(nn.avgPool1d({ window: 2, padding: "same" }));
+type _20e = Expect<Equal<OutputOf<typeof causal>, ["batch", 25, 12]>>;
+type _20f = Expect<Equal<ParamsOf<typeof causal>[0], { kernel: Tensor<[3, 2, 12]>; bias: Tensor<[12]> }>>;
+
 // 21. simple RNN regressor and transforms keep the types
 const rnn = nn.input(["batch", 10, 1]).add(nn.simpleRnn(8)).add(nn.dense(1));
 type P21 = ParamsOf<typeof rnn>;
@@ -468,8 +513,16 @@ const badChain = nn.chain(nn.relu(), nn.conv1d({ filters: 2, kernel: 2 }));
 type _b29 = Expect<Equal<AddError<typeof four, typeof badChain>, "in chain: conv1d(2, 2) expects [batch, W, C], got [batch, 4]">>;
 
 // 30. kernel 0 in a [h, w] pair
-// @ts-expect-error conv2d: kernel must be a positive integer, got 0
+// @ts-expect-error conv2d: kernel must be a positive integer or [h, w] of positive integers, got [3, 0]
 const bad30 = nn.conv2d({ filters: 2, kernel: [3, 0] });
+/** The message tsc prints on a layer factory's config. */
+type ConfigError<F extends (o: never) => unknown> = ErrorMessage<Parameters<F>[0]>;
+type _b30 = Expect<
+  Equal<
+    ConfigError<typeof nn.conv2d<{ filters: 2; kernel: readonly [3, 0] }>>,
+    "conv2d: kernel must be a positive integer or [h, w] of positive integers, got [3, 0]"
+  >
+>;
 
 // 31. an activation passed uncalled: every layer is made by a call
 // @ts-expect-error a layer factory, not a layer: call it (nn.relu(), not nn.relu)
@@ -493,6 +546,85 @@ const bad33 = nn.sequential(
   nn.maxPool2d(2),
   nn.dense(3),
 );
+
+// 34. an old option name: dilation is now dilations (the run-time text, at compile time)
+// @ts-expect-error conv2d: unknown option "dilation" (options: filters, kernel, strides, padding, dilations, ...)
+const bad34 = nn.conv2d({ filters: 2, kernel: 3, dilation: 2 });
+type _b34 = Expect<
+  Equal<
+    ConfigError<typeof nn.conv2d<{ filters: 2; kernel: 3; dilation: 2 }>>,
+    'conv2d: unknown option "dilation" (options: filters, kernel, strides, padding, dilations, groups, useBias, kernelInit, biasInit)'
+  >
+>;
+
+// 35. 1-D layers say strides too
+// @ts-expect-error maxPool1d: unknown option "stride" (options: window, strides, padding)
+const bad35 = nn.maxPool1d({ window: 2, stride: 1 });
+type _b35 = Expect<
+  Equal<
+    ConfigError<typeof nn.maxPool1d<{ window: 2; stride: 1 }>>,
+    'maxPool1d: unknown option "stride" (options: window, strides, padding)'
+  >
+>;
+
+// 36. a zero stride or dilation
+// @ts-expect-error conv2d: strides must be a positive integer or [h, w] of positive integers, got [1, 0]
+const bad36 = nn.conv2d({ filters: 2, kernel: 3, strides: [1, 0] });
+// @ts-expect-error conv1d: dilations must be a positive integer, got 0
+const bad36b = nn.conv1d({ filters: 2, kernel: 3, dilations: 0 });
+// @ts-expect-error avgPool2d: strides must be a positive integer or [h, w] of positive integers, got 0
+const bad36c = nn.avgPool2d({ window: 2, strides: 0 });
+
+// 37. padding of the other rank: 1-D layers take [before, after], 2-D layers [[top, bottom], [left, right]]
+const twoD = [
+  [1, 1],
+  [0, 0],
+] as const;
+// @ts-expect-error 2-D pairs are not a Padding1d ([before, after])
+const bad37 = nn.conv1d({ filters: 2, kernel: 3, padding: twoD });
+// @ts-expect-error [before, after] is not a 2-D Padding ([[top, bottom], [left, right]])
+const bad37b = nn.maxPool2d({ window: 2, padding: [1, 1] });
+
+// 38. causal padding too short for the dilated kernel
+const two = nn.input(["batch", 2, 2]);
+// @ts-expect-error conv1d(4, 3): width: padded input 4 is smaller than the effective kernel 5
+const bad38 = two.add(nn.conv1d({ filters: 4, kernel: 3, dilations: 2, padding: [2, 0] }));
+type _b38 = Expect<
+  Equal<
+    AddError<typeof two, ReturnType<typeof nn.conv1d<{ filters: 4; kernel: 3; dilations: 2; padding: readonly [2, 0] }>>>,
+    "conv1d(4, 3): width: padded input 4 is smaller than the effective kernel 5 (input [batch, 2, 2], filter [3, 2, 4])"
+  >
+>;
+
+// 39. a transposed convolution whose padding crops its whole output
+const row = nn.input(["batch", 1, 3, 2]);
+// @ts-expect-error conv2dTranspose(2, 2x2): height: padding [1, 1] crops all of the full output 2
+const bad39 = row.add(nn.conv2dTranspose({ filters: 2, kernel: 2, padding: twoD }));
+type _b39 = Expect<
+  Equal<
+    AddError<
+      typeof row,
+      ReturnType<typeof nn.conv2dTranspose<{ filters: 2; kernel: 2; padding: readonly [readonly [1, 1], readonly [0, 0]] }>>
+    >,
+    "conv2dTranspose(2, 2x2): height: padding [1, 1] crops all of the full output 2 (input [batch, 1, 3, 2], filter [2, 2, 2, 2])"
+  >
+>;
+
+// 40. explicit 2-D padding too small for a dilated kernel
+const small = nn.input(["batch", 4, 4, 1]);
+const tallPads = [
+  [3, 0],
+  [1, 0],
+] as const;
+const dilated3 = nn.conv2d({ filters: 2, kernel: 3, dilations: 3, padding: tallPads });
+// @ts-expect-error conv2d(2, 3x3): width: padded input 5 is smaller than the effective kernel 7
+const bad40 = small.add(dilated3);
+type _b40 = Expect<
+  Equal<
+    AddError<typeof small, typeof dilated3>,
+    "conv2d(2, 3x3): width: padded input 5 is smaller than the effective kernel 7 (input [batch, 4, 4, 1], filter [3, 3, 1, 2])"
+  >
+>;
 
 export {
   mlp2,
@@ -554,4 +686,16 @@ export {
   bad31,
   bad32,
   bad33,
+  padded,
+  causal,
+  bad34,
+  bad35,
+  bad36,
+  bad36b,
+  bad36c,
+  bad37,
+  bad37b,
+  bad38,
+  bad39,
+  bad40,
 };

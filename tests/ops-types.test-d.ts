@@ -255,6 +255,7 @@ declare const weights2: Tensor<[128, 10]>;
 declare const bias2: Tensor<[10]>;
 declare const signal: Tensor<["batch", 100, 8]>;
 declare const kernel1d: Tensor<[5, 8, 16]>;
+declare const seq13: Tensor<["batch", 10, 8]>;
 
 const conv1 = relu(conv2d(images, kernel1, { padding: "same" }));
 const pool1 = maxPool2d(conv1, 2);
@@ -272,6 +273,23 @@ const c3 = conv2d(images, kernel1, { strides: [2, 1], padding: 1, dilations: 2 }
 const c4 = conv1d(signal, kernel1d);
 const c5 = conv1d(signal, kernel1d, { padding: "same", strides: 2 });
 const p1 = avgPool2d(conv1, { window: 3, strides: 1, padding: "same" });
+// the one padding model (as in core and nn): 2-D pairs, 1-D [before, after], one number
+const c6 = conv1d(signal, kernel1d, { padding: [4, 0] }); // causal
+const c7 = conv2d(images, kernel1, {
+  strides: [1, 2],
+  padding: [
+    [2, 0],
+    [0, 0],
+  ],
+});
+const c8 = conv1d(signal, kernel1d, { strides: 3, dilations: 2, padding: 1 });
+const p4 = maxPool2d(conv1, {
+  window: 2,
+  padding: [
+    [1, 1],
+    [0, 0],
+  ],
+});
 const p2 = globalAvgPool2d(pool2);
 const p3 = globalAvgPool2d(pool2, true);
 
@@ -289,6 +307,10 @@ export type Convs = [
   Expect<Equal<typeof c4, Tensor<["batch", 96, 16]>>>,
   Expect<Equal<typeof c5, Tensor<["batch", 50, 16]>>>,
   Expect<Equal<typeof p1, Tensor<["batch", 28, 28, 32]>>>,
+  Expect<Equal<typeof c6, Tensor<["batch", 100, 16]>>>,
+  Expect<Equal<typeof c7, Tensor<["batch", 28, 13, 32]>>>,
+  Expect<Equal<typeof c8, Tensor<["batch", 32, 16]>>>,
+  Expect<Equal<typeof p4, Tensor<["batch", 15, 14, 32]>>>,
   Expect<Equal<typeof p2, Tensor<["batch", 64]>>>,
   Expect<Equal<typeof p3, Tensor<["batch", 1, 1, 64]>>>,
 ];
@@ -307,5 +329,19 @@ maxPool2d(x, 2);
 maxPool2d(pool2, 8);
 // @ts-expect-error globalAvgPool2d expects [batch, H, W, C]
 globalAvgPool2d(x);
+// @ts-expect-error 'dilation' is now 'dilations' (an unknown option)
+conv2d(images, kernel1, { dilation: 2 });
+// @ts-expect-error 'stride' is now 'strides' in 1-D too
+conv1d(signal, kernel1d, { stride: 2 });
+const pads2d = [
+  [0, 0],
+  [4, 0],
+] as const;
+// @ts-expect-error conv1d's padding is [before, after], not 2-D pairs
+conv1d(signal, kernel1d, { padding: pads2d });
+// @ts-expect-error conv2d's padding is [[top, bottom], [left, right]], not [before, after]
+conv2d(images, kernel1, { padding: [1, 1] });
+// @ts-expect-error conv1d: width: padded input 13 is smaller than the effective kernel 17
+conv1d(seq13, kernel1d, { dilations: 4, padding: [3, 0] });
 // @ts-expect-error a dense layer after the CNN with the wrong fan-in: matmul inner dims differ (3136 vs 784)
 matmul(flat, w);

@@ -1,5 +1,5 @@
 // Convolution and pooling output shapes.
-import type { Conv1d, Conv2d, ConvOutDim, Pool2d, ShapeError } from "./index.js";
+import type { Conv1d, Conv2d, ConvOutDim, EffectiveKernel, Pool2d, ShapeError } from "./index.js";
 import { conv1d, conv2d, maxPool2d, type Tensor, type Equal, type Expect } from "./mock-ops.test-d.js";
 
 export type ConvOutDimCases = [
@@ -39,6 +39,19 @@ export type Conv2dCases = [
   Expect<Equal<Pool2d<["batch", 27, 27, 32], 2>, ["batch", 13, 13, 32]>>,
   Expect<Equal<Pool2d<["batch", 28, 28, 32], 3, 2, "same">, ["batch", 14, 14, 32]>>,
   Expect<Equal<Pool2d<["batch", 28, 28, 32], [2, 4]>, ["batch", 14, 7, 32]>>,
+  // the one padding model: 2-D explicit pairs and one number; 1-D [before, after] (causal) and one number
+  Expect<Equal<EffectiveKernel<3, 2>, 5>>,
+  Expect<Equal<Conv1d<["batch", 100, 8], [5, 8, 16], 1, [4, 0]>, ["batch", 100, 16]>>,
+  Expect<Equal<Conv1d<["batch", 100, 8], [5, 8, 16], 1, 2>, ["batch", 100, 16]>>,
+  Expect<Equal<Conv1d<["batch", 10, 8], [5, 8, 16], 1, [1, 0], 2>, ["batch", 3, 16]>>, // effective kernel 9
+  Expect<
+    Equal<
+      Conv1d<["batch", 3, 8], [5, 8, 16], 1, [1, 0]>,
+      ShapeError<"conv1d: width: padded input 4 is smaller than the effective kernel 5 (input [batch, 3, 8], filter [5, 8, 16])">
+    >
+  >,
+  Expect<Equal<Pool2d<["batch", 28, 28, 32], 3, 2, [[1, 1], [0, 0]]>, ["batch", 14, 13, 32]>>,
+  Expect<Equal<Pool2d<["batch", 5, 5, 1], 2, 1, 1>, ["batch", 6, 6, 1]>>,
   Expect<
     Equal<
       Pool2d<["batch", 1, 28, 32], 2, 2, "valid", "maxPool2d">,
@@ -70,6 +83,13 @@ export const e4 = conv2d(images, k3, 1, "valid", 15);
 export const e5 = maxPool2d(flat, 2);
 // @ts-expect-error conv1d: filter [5, 8, 16] expects 8 input channels, got 1
 export const e6 = conv1d(images as unknown as Tensor<["batch", 28, 1]>, k1d);
+
+// @ts-expect-error 1-D padding is [before, after], not 2-D pairs
+export type BadPadding1 = Conv1d<["batch", 100, 8], [5, 8, 16], 1, [[0, 0], [4, 0]]>;
+// @ts-expect-error 2-D padding is [[top, bottom], [left, right]], not [before, after]
+export type BadPadding2 = Conv2d<["batch", 28, 28, 1], [3, 3, 1, 8], 1, [1, 1]>;
+// @ts-expect-error the pools take the same 2-D padding
+export type BadPadding3 = Pool2d<["batch", 28, 28, 1], 2, 2, [1, 1]>;
 
 export type ConvCallCases = [
   Expect<Equal<typeof features, Tensor<["batch", 28, 28, 32]>>>,
