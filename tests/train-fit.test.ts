@@ -177,7 +177,7 @@ describe("callbacks", () => {
     disposeAll(params);
   });
 
-  test("checkpoint writes params that io.loadParams reads back bit-exact", async () => {
+  test("checkpoint writes params that io.load reads back bit-exact", async () => {
     const dir = mkdtempSync(join(tmpdir(), "shapeflow-ckpt-"));
     try {
       const model = classifier();
@@ -192,16 +192,16 @@ describe("callbacks", () => {
         epochs: 4,
         batchSize: 16,
         callbacks: [
-          train.checkpoint({ path: join(dir, "epoch-{epoch}.json"), every: 2 }),
+          train.checkpoint({ path: join(dir, "epoch-{epoch}.safetensors"), every: 2 }),
           { onEpochEnd: (_l, ctx) => void snapshots.push(values(ctx.params)) },
         ],
         progress: "silent",
       });
-      const e2 = io.loadParams(join(dir, "epoch-2.json"), params);
-      const e4 = io.loadParams(join(dir, "epoch-4.json"), params);
+      const e2 = io.load(join(dir, "epoch-2.safetensors"), params);
+      const e4 = io.load(join(dir, "epoch-4.safetensors"), params);
       expect(values(e2)).toEqual(snapshots[1]);
       expect(values(e4)).toEqual(values(r.params));
-      expect(() => io.loadParams(join(dir, "epoch-3.json"))).toThrow(/ENOENT/);
+      expect(() => io.load(join(dir, "epoch-3.safetensors"))).toThrow(/ENOENT/);
       disposeAll(e2, e4, params, r.params, r.optState, r.state);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 // Callbacks: code that runs after each epoch of fit, sees the logs and the params, and may stop
 // training. earlyStopping and checkpoint are the two fit ships with.
-import { saveParams } from "../io/index.js";
+import { save } from "../io/index.js";
 import type { EpochLogs, History } from "./history.js";
 
 export interface Callback<P = unknown> {
@@ -64,7 +64,7 @@ export function checkpoint(opts: CheckpointOptions): Callback {
   if (!Number.isInteger(every) || every < 1) throw new Error(`checkpoint: every must be a positive integer, got ${every}`);
   return {
     onEpochEnd(logs, ctx) {
-      if (logs.epoch % every === 0) saveParams(opts.path.replace("{epoch}", String(logs.epoch)), ctx.params);
+      if (logs.epoch % every === 0) save(opts.path.replace("{epoch}", String(logs.epoch)), ctx.params);
     },
   };
 }
