@@ -183,6 +183,7 @@ function readStructure(text: string, where: Where): TreeDef {
 // Writing
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 interface Plan {
   leaves: AnyTensor[];
@@ -450,7 +451,7 @@ export function parseHeader(head: Uint8Array, fileSize: number, where: Where): H
   if (head.length < 8 + n) throw fail(where, `needs the first ${8 + n} bytes of the file, got ${head.length}`);
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(head.subarray(8, 8 + n));
+    text = decoder.decode(head.subarray(8, 8 + n));
   } catch {
     throw fail(where, "the header is not valid UTF-8 (a corrupt file?)");
   }
