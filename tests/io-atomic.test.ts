@@ -44,7 +44,7 @@ function trial(index: number, fraction: number): Promise<Trial> {
   let saveMs = 0;
   let delayMs = -1;
   return new Promise<Trial>((resolve, reject) => {
-    const guard = setTimeout(() => child.kill("SIGKILL"), 90_000);
+    const guard = setTimeout(() => child.kill("SIGKILL"), 150_000);
     child.stdout.on("data", (chunk: Buffer) => {
       out += chunk.toString();
       for (const m of out.matchAll(/^saved (\d+) (\d+)$/gm)) {
@@ -103,4 +103,4 @@ test(`SIGKILL during ~50 MB saves (${TRIALS} child processes): the checkpoint al
       `save ~${Math.round(results.reduce((s, r) => s + r.saveMs, 0) / results.length)} ms, kills at ${results.map((r) => Math.round(r.delayMs)).join(",")} ms`,
   );
   tree.dispose(like);
-});
+}, 200_000);

@@ -6,9 +6,9 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc32 as zlibCrc32 } from "node:zlib";
-import { afterAll, describe, expect, test } from "vitest";
+import { afterAll, describe, expect, expectTypeOf, test } from "vitest";
 import fc from "fast-check";
-import { io, tensor, liveTensors, tree, zeros } from "../src/index.js";
+import { io, nn, random, tensor, liveTensors, tree, zeros } from "../src/index.js";
 import { crc32 } from "../src/io/crc32.js";
 
 const dir = mkdtempSync(join(tmpdir(), "shapeflow-io-"));
@@ -330,5 +330,20 @@ describe("a checked load", () => {
     expect(() => io.fromBytes(bytes)).toThrow(
       "io.fromBytes: not a shapeflow checkpoint: the header has no __metadata__ (a safetensors file written by another tool?)",
     );
+  });
+});
+
+describe("with a real model", () => {
+  test("the README's checkpoint example: params of a model save and load back typed, bit for bit", () => {
+    const model = nn.input(["batch", 6]).add(nn.dense(5)).add(nn.dense(3));
+    const params = model.init(random.key(1));
+    const path = join(dir, "ckpt", "model.safetensors");
+    io.save(path, params, { metadata: { epoch: "3" } }); // atomic
+    const fresh = model.init(random.key(0));
+    const restored = io.load(path, fresh); // checked, typed
+    expectTypeOf(restored).toEqualTypeOf<typeof params>();
+    expect(tree.leaves(restored).map(bits)).toEqual(tree.leaves(params).map(bits));
+    expect(io.readMetadata(path)).toEqual({ epoch: "3" });
+    tree.dispose([params, fresh, restored]);
   });
 });
