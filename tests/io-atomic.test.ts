@@ -32,7 +32,11 @@ interface Trial {
   tempLeft: number;
 }
 
-/** Starts a child saving in a loop; once version 1 is on disk, kills it `fraction` x 1.5 first-save times later. */
+/**
+ * Starts a child saving in a loop; once version 1 is on disk and the save of version 2 has begun,
+ * kills it `fraction` x 1.2 times the duration of save 1 later: mostly during save 2 (writing,
+ * fsync, rename), sometimes just after it.
+ */
 function trial(index: number, fraction: number): Promise<Trial> {
   const path = join(dir, `ckpt-${index}.safetensors`);
   const child = spawn(process.execPath, ["--import", "tsx", join("tests", "io-atomic-child.ts"), path], {
@@ -41,7 +45,7 @@ function trial(index: number, fraction: number): Promise<Trial> {
   let out = "";
   let err = "";
   let lastSaved = 0;
-  let saveMs = 0;
+  let saveMs = -1;
   let delayMs = -1;
   return new Promise<Trial>((resolve, reject) => {
     const guard = setTimeout(() => child.kill("SIGKILL"), 150_000);
@@ -49,11 +53,11 @@ function trial(index: number, fraction: number): Promise<Trial> {
       out += chunk.toString();
       for (const m of out.matchAll(/^saved (\d+) (\d+)$/gm)) {
         lastSaved = Math.max(lastSaved, Number(m[1]));
-        if (delayMs < 0) {
-          saveMs = Number(m[2]);
-          delayMs = fraction * 1.5 * saveMs;
-          setTimeout(() => child.kill("SIGKILL"), delayMs);
-        }
+        if (m[1] === "1") saveMs = Number(m[2]);
+      }
+      if (delayMs < 0 && saveMs >= 0 && /^writing 2$/m.test(out)) {
+        delayMs = fraction * 1.2 * saveMs;
+        setTimeout(() => child.kill("SIGKILL"), delayMs);
       }
     });
     child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
@@ -99,8 +103,8 @@ test(`SIGKILL during ~50 MB saves (${TRIALS} child processes): the checkpoint al
   expect(liveTensors()).toBe(before);
   const midWrite = results.filter((r) => r.tempLeft > 0).length;
   console.log(
-    `io SIGKILL: ${results.length} trials, ${midWrite} killed mid-write (temporary file left), versions on disk ${results.map((r) => r.lastSaved).join(",")}; ` +
-      `save ~${Math.round(results.reduce((s, r) => s + r.saveMs, 0) / results.length)} ms, kills at ${results.map((r) => Math.round(r.delayMs)).join(",")} ms`,
+    `io SIGKILL: ${results.length} trials, ${midWrite} killed mid-write (temporary file left), last versions reported saved ${results.map((r) => r.lastSaved).join(",")}; ` +
+      `save 1 took ~${Math.round(results.reduce((s, r) => s + r.saveMs, 0) / results.length)} ms, kills ${results.map((r) => Math.round(r.delayMs)).join(",")} ms into save 2`,
   );
   tree.dispose(like);
 }, 200_000);
