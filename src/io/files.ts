@@ -114,7 +114,10 @@ export function save(path: string, tree: unknown, options: SaveOptions = {}): vo
   writeAtomicSync(path, encodeSync(tree, options, where), where);
 }
 
-/** `save` without blocking the event loop on disk writes (and reading tensors with `await data()`). */
+/**
+ * `save` without blocking the event loop on disk writes (and reading tensors with `await data()`).
+ * Keep the tree's tensors alive until the promise settles.
+ */
 export async function saveAsync(path: string, tree: unknown, options: SaveOptions = {}): Promise<void> {
   const where = { op: "io.saveAsync", source: path };
   await writeAtomic(path, await encodeAsync(tree, options, where), where);
