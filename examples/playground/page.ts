@@ -20,6 +20,8 @@ export interface PlaygroundState {
   /** ms per training step in the last chunk, and averaged over the run's chunks after the first (which traces the step). */
   msPerStep?: number;
   meanMsPerStep?: number;
+  /** Training steps and their wall time (ms) summed over the run's chunks after the first. */
+  timed: { chunks: number; steps: number; ms: number };
   /** How many boundary images were drawn. */
   frames: number;
   error?: string;
@@ -53,7 +55,15 @@ const buttons = { play: byId<HTMLButtonElement>("play"), step: byId<HTMLButtonEl
 const boundaryCanvas = byId<HTMLCanvasElement>("boundary");
 const lossCanvas = byId<HTMLCanvasElement>("loss-curve");
 
-const state: PlaygroundState = { status: "loading", config: defaultConfig, run: 0, step: 0, epoch: 0, frames: 0 };
+const state: PlaygroundState = {
+  status: "loading",
+  config: defaultConfig,
+  run: 0,
+  step: 0,
+  epoch: 0,
+  timed: { chunks: 0, steps: 0, ms: 0 },
+  frames: 0,
+};
 window.__playground = state;
 
 // ------------------------------------------------------------------ configuration from the controls
@@ -106,9 +116,6 @@ const send = (message: ToWorker) => worker.postMessage(message);
 let points: { train: PointsMessage; test: PointsMessage } | undefined;
 let lastBoundary: { values: Float32Array; resolution: number } | undefined;
 let lossHistory: { step: number; train: number; test: number }[] = [];
-let chunksTimed = 0;
-let timedSteps = 0;
-let timedMs = 0;
 
 function reset(): void {
   const config = readConfig();
@@ -122,7 +129,7 @@ function reset(): void {
   points = undefined;
   lastBoundary = undefined;
   lossHistory = [];
-  chunksTimed = timedSteps = timedMs = 0;
+  state.timed = { chunks: 0, steps: 0, ms: 0 };
   send({ type: "reset", run: state.run, config });
   if (state.status === "running") send({ type: "play" });
 }
@@ -175,10 +182,11 @@ function onProgress(message: Extract<FromWorker, { type: "progress" }>): void {
   if (message.steps > 0) {
     state.msPerStep = message.msPerStep;
     // the run's first chunk includes tracing the jitted step: the mean leaves it out
-    if (chunksTimed++ > 0) {
-      timedSteps += message.steps;
-      timedMs += message.msPerStep * message.steps;
-      state.meanMsPerStep = timedMs / timedSteps;
+    const timed = state.timed;
+    if (timed.chunks++ > 0) {
+      timed.steps += message.steps;
+      timed.ms += message.msPerStep * message.steps;
+      state.meanMsPerStep = timed.ms / timed.steps;
     }
   }
   lossHistory.push({ step: message.step, train: message.scores.trainLoss, test: message.scores.testLoss });

@@ -83,7 +83,9 @@ export class Trainer {
     this.train = train;
     this.test = test;
     this.model = buildModel(config);
-    this.params = this.model.init(random.key(config.seed));
+    const key = random.key(config.seed);
+    this.params = this.model.init(key);
+    key.dispose();
     const optimizer = config.optimizer === "adam" ? optim.adam(config.learningRate) : optim.sgd(config.learningRate);
     this.optState = optimizer.init(this.params);
     this.trainPoints = toPoints(train);
