@@ -43,7 +43,7 @@ function buildModel(config: PlaygroundConfig): AnyModel {
   let model: AnyModel = nn.input(["batch", 2]);
   for (const width of config.hidden) {
     model = model.add(nn.dense(width));
-    if (activation) model = model.add(activation);
+    if (activation) model = model.add(activation());
   }
   return model.add(nn.dense(2));
 }

@@ -141,7 +141,9 @@ async function main(): Promise<void> {
       assert.equal(w.status, 200, `.wasm ${w.url} answered ${w.status}`);
     }
     assert.deepEqual(problems, [], `the page reported problems:\n${problems.join("\n")}`);
-    assert.ok(longestFrameGapMs < 500, `the page was blocked for ${longestFrameGapMs.toFixed(0)} ms while training`);
+    // NOTE: training on the main thread would freeze the page for seconds; the bound is loose
+    // because a busy 2-core machine delays frames by a few hundred ms anyway.
+    assert.ok(longestFrameGapMs < 1000, `the page was blocked for ${longestFrameGapMs.toFixed(0)} ms while training`);
 
     log(
       `spirals: test accuracy ${accuracy.toFixed(3)} (train ${done.scores?.trainAccuracy.toFixed(3)}) after ${done.step} steps, ` +
