@@ -29,6 +29,7 @@ export {
   type SineWavesNext,
   type SineWavesFrequency,
 } from "./synthetic.js";
+export { circles, gaussians, type CirclesOptions, type GaussiansOptions } from "./planar.js";
 export { sirEpidemic, SIR_COLUMNS, type SirOptions } from "./sir.js";
 export { shuffle, takeDataset, trainTestSplit, validationSplit, type TrainTestSplitOptions, type ValidationSplitOptions } from "./split.js";
 export { batches, batchCount, type BatchesOptions } from "./batches.js";
