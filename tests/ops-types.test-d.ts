@@ -218,31 +218,6 @@ clip(x, v3, 1);
 // @ts-expect-error cast to an unknown dtype
 cast(x, "float64");
 
-// The messages users read, for the rules src/ops defines itself.
-import type { ErrorMessage, MatMul } from "../typelevel/index.js";
-import type { BroadcastTo, Dot, Flatten, MatVec, NamedDimsAligned } from "../src/ops/index.js";
-export type Messages = [
-  Expect<Equal<ErrorMessage<MatMul<["batch", 784], [3, 4]>>, "matmul: inner dims differ (784 vs 3)">>,
-  Expect<Equal<ErrorMessage<Dot<[3], [4]>>, "dot: lengths differ (3 vs 4)">>,
-  Expect<Equal<ErrorMessage<Dot<[2, 3], [3]>>, "dot expects two vectors, got [2, 3] and [3]">>,
-  Expect<Equal<ErrorMessage<MatVec<[2, 3], [4]>>, "matvec: inner dims differ (3 vs 4) for [2, 3] x [4]">>,
-  Expect<Equal<ErrorMessage<BroadcastTo<[3], [2, 4]>>, "broadcastTo: cannot broadcast [3] to [2, 4] (3 vs 4)">>,
-  Expect<Equal<ErrorMessage<BroadcastTo<[2, 3], [3]>>, "broadcastTo: cannot broadcast [2, 3] to [3] (rank 2 > 1)">>,
-  Expect<Equal<ErrorMessage<Flatten<[2, 3], 2>>, "flatten: startAxis 2 is out of range for [2, 3] (rank 2)">>,
-  Expect<
-    Equal<
-      ErrorMessage<NamedDimsAligned<["batch", "time", 16], [-1, "batch"]>>,
-      "reshape: named dim batch at index 1 of the target must be at index 1 of the input [batch, time, 16]"
-    >
-  >,
-  Expect<Equal<NamedDimsAligned<["batch", 7, 7, 64], ["batch", -1]>, unknown>>,
-  // symbolic dims stay symbolic
-  Expect<Equal<MatVec<["batch", 3, 4], [4]>, ["batch", 3]>>,
-  Expect<Equal<BroadcastTo<["n"], [5]>, [5]>>,
-  Expect<Equal<Flatten<["batch", "time", 16], 1>, ["batch", number]>>,
-  Expect<Equal<Dot<[number], [3]>, []>>,
-];
-
 // ---------------------------------------------------------------- convolutions: a CNN chain
 import { avgPool2d, conv1d, conv2d, globalAvgPool2d, maxPool2d } from "../src/ops/index.js";
 

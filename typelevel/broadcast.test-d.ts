@@ -1,5 +1,5 @@
 // numpy broadcasting.
-import type { Broadcast, BroadcastDim, Dim, ShapeError } from "./index.js";
+import type { Broadcast, BroadcastDim, BroadcastTo, Dim, ErrorMessage, ShapeError } from "./index.js";
 import { add, type Tensor, type Equal, type Expect } from "./mock-ops.test-d.js";
 
 export type BroadcastCases = [
@@ -33,3 +33,11 @@ export const e2 = add(grid, logits);
 export const e3 = add(grid, grid as unknown as Tensor<[5, 3, 4]>);
 
 export type BroadcastCallCases = [Expect<Equal<typeof biased, Tensor<["batch", 10]>>>];
+
+// broadcastTo: one shape up to a target.
+export type BroadcastToCases = [
+  Expect<Equal<BroadcastTo<[1, 10], [32, 10]>, [32, 10]>>,
+  Expect<Equal<BroadcastTo<["n"], [5]>, [5]>>,
+  Expect<Equal<ErrorMessage<BroadcastTo<[3], [2, 4]>>, "broadcastTo: cannot broadcast [3] to [2, 4] (3 vs 4)">>,
+  Expect<Equal<ErrorMessage<BroadcastTo<[2, 3], [3]>>, "broadcastTo: cannot broadcast [2, 3] to [3] (rank 2 > 1)">>,
+];

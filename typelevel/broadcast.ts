@@ -46,3 +46,22 @@ export type BroadcastShapes<A extends Shape, B extends Shape, Acc extends Dim[] 
       : never
     : [...A, ...Acc]
   : [...B, ...Acc];
+
+/**
+ * S broadcast up to T: S right-aligned against T, each dim 1 or equal to T's.
+ * @example BroadcastTo<[1, 10], [32, 10]>  // [32, 10]
+ */
+export type BroadcastTo<S extends Shape, T extends Shape> =
+  IsAny<S> extends true ? [...T] : [IsTuple<S>, IsTuple<T>] extends [true, true] ? BroadcastToDims<S, T, S, T> : [...T];
+type BroadcastToDims<S extends Shape, T extends Shape, FS extends Shape, FT extends Shape> = S extends readonly [
+  ...infer SI extends Dim[],
+  infer s extends Dim,
+]
+  ? T extends readonly [...infer TI extends Dim[], infer t extends Dim]
+    ? s extends 1
+      ? BroadcastToDims<SI, TI, FS, FT>
+      : [Unify<s, t>] extends [never]
+        ? ShapeError<`broadcastTo: cannot broadcast ${ShowShape<FS>} to ${ShowShape<FT>} (${ShowDim<s>} vs ${ShowDim<t>})`>
+        : BroadcastToDims<SI, TI, FS, FT>
+    : ShapeError<`broadcastTo: cannot broadcast ${ShowShape<FS>} to ${ShowShape<FT>} (rank ${FS["length"]} > ${FT["length"]})`>
+  : [...FT];

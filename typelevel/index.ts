@@ -6,9 +6,9 @@
 export type { Dim, Shape, RuntimeShape, IsAny, IsTuple, IsLiteral, Unify, NormalizeAxis } from "./shape.js";
 export type { ShapeError, Check, Out, ShowDim, ShowShape, ErrorMessage } from "./errors.js";
 export type { Add, Sub, Mul, FloorDiv, CeilDiv, Mod, Compare, Product } from "./arith.js";
-export type { Broadcast, BroadcastDim } from "./broadcast.js";
-export type { MatMul } from "./matmul.js";
-export type { Reshape } from "./reshape.js";
+export type { Broadcast, BroadcastDim, BroadcastTo } from "./broadcast.js";
+export type { MatMul, Dot, MatVec } from "./matmul.js";
+export type { Reshape, NamedDimsAligned, Flatten } from "./reshape.js";
 export type { Transpose } from "./transpose.js";
 export type { Reduce } from "./reduce.js";
 export type { Concat, Stack } from "./concat.js";

@@ -1,5 +1,5 @@
 // Batched matrix product.
-import type { MatMul, ShapeError } from "./index.js";
+import type { Dot, ErrorMessage, MatMul, MatVec, ShapeError } from "./index.js";
 import { matmul, type Tensor, type Equal, type Expect } from "./mock-ops.test-d.js";
 
 export type MatMulCases = [
@@ -31,3 +31,12 @@ export const e2 = matmul(x, v);
 export const e3 = matmul(h, w1);
 // @ts-expect-error matmul: batch dims do not broadcast (8 vs 3)
 export const e4 = matmul(batched, batched as unknown as Tensor<[3, 3, 4]>);
+
+// dot and matvec: the messages users read; symbolic dims stay symbolic.
+export type DotMatVecCases = [
+  Expect<Equal<ErrorMessage<Dot<[3], [4]>>, "dot: lengths differ (3 vs 4)">>,
+  Expect<Equal<ErrorMessage<Dot<[2, 3], [3]>>, "dot expects two vectors, got [2, 3] and [3]">>,
+  Expect<Equal<Dot<[number], [3]>, []>>,
+  Expect<Equal<ErrorMessage<MatVec<[2, 3], [4]>>, "matvec: inner dims differ (3 vs 4) for [2, 3] x [4]">>,
+  Expect<Equal<MatVec<["batch", 3, 4], [4]>, ["batch", 3]>>,
+];

@@ -1,7 +1,7 @@
 // Batched matrix product.
 import type { BroadcastShapes, Mismatch } from "./broadcast.js";
 import type { ShapeError, ShowDim, ShowShape } from "./errors.js";
-import type { Dim, IsAny, IsTuple, LiteralsDiffer, Shape } from "./shape.js";
+import type { Dim, IsAny, IsTuple, LiteralsDiffer, Shape, Unify } from "./shape.js";
 
 /**
  * [..., m, k] x [..., k, n] -> [...broadcast(batch dims), m, n]. Both ranks must be >= 2.
@@ -29,3 +29,35 @@ type MatMulKnown<A extends Shape, B extends Shape> = A extends readonly [
     : ShapeError<RankMessage<A, B>>
   : ShapeError<RankMessage<A, B>>;
 type RankMessage<A extends Shape, B extends Shape> = `matmul expects two tensors of rank >= 2, got ${ShowShape<A>} and ${ShowShape<B>}`;
+
+/**
+ * vector . vector -> scalar; both rank 1 with equal (or symbolic) length.
+ * @example Dot<[3], [3]>  // []
+ */
+export type Dot<A extends Shape, B extends Shape> =
+  IsAny<A | B> extends true
+    ? any
+    : [A, B] extends [readonly [infer a extends Dim], readonly [infer b extends Dim]]
+      ? [Unify<a, b>] extends [never]
+        ? ShapeError<`dot: lengths differ (${ShowDim<a>} vs ${ShowDim<b>})`>
+        : []
+      : [IsTuple<A>, IsTuple<B>] extends [true, true]
+        ? ShapeError<`dot expects two vectors, got ${ShowShape<A>} and ${ShowShape<B>}`>
+        : [];
+
+/**
+ * [..., m, k] x [k] -> [..., m].
+ * @example MatVec<["batch", 3, 4], [4]>  // ["batch", 3]
+ */
+export type MatVec<A extends Shape, V extends Shape> =
+  IsAny<A | V> extends true
+    ? any
+    : [IsTuple<A>, IsTuple<V>] extends [true, true]
+      ? V extends readonly [infer k extends Dim]
+        ? A extends readonly [...infer Lead extends Dim[], infer m extends Dim, infer ka extends Dim]
+          ? [Unify<ka, k>] extends [never]
+            ? ShapeError<`matvec: inner dims differ (${ShowDim<ka>} vs ${ShowDim<k>}) for ${ShowShape<A>} x ${ShowShape<V>}`>
+            : [...Lead, m]
+          : ShapeError<`matvec expects a matrix of rank >= 2 and a vector, got ${ShowShape<A>} and ${ShowShape<V>}`>
+        : ShapeError<`matvec expects a matrix of rank >= 2 and a vector, got ${ShowShape<A>} and ${ShowShape<V>}`>
+      : Dim[];

@@ -1,5 +1,5 @@
 // Reshape and the inferred -1.
-import type { Dim, Reshape, ShapeError } from "./index.js";
+import type { Dim, ErrorMessage, Flatten, NamedDimsAligned, Reshape, ShapeError } from "./index.js";
 import { reshape, type Tensor, type Equal, type Expect } from "./mock-ops.test-d.js";
 
 export type ReshapeCases = [
@@ -35,3 +35,17 @@ export const e3 = reshape(small, [-1, -1]);
 export const e4 = reshape(images, ["batch", 700]);
 
 export type ReshapeCallCases = [Expect<Equal<typeof flat, Tensor<["batch", 784]>>>];
+
+// flatten, and where named dims may sit in a reshape target.
+export type FlattenCases = [
+  Expect<Equal<Flatten<["batch", 7, 7, 64], 1>, ["batch", 3136]>>,
+  Expect<Equal<Flatten<["batch", "time", 16], 1>, ["batch", number]>>,
+  Expect<Equal<ErrorMessage<Flatten<[2, 3], 2>>, "flatten: startAxis 2 is out of range for [2, 3] (rank 2)">>,
+  Expect<Equal<NamedDimsAligned<["batch", 7, 7, 64], ["batch", -1]>, unknown>>,
+  Expect<
+    Equal<
+      ErrorMessage<NamedDimsAligned<["batch", "time", 16], [-1, "batch"]>>,
+      "reshape: named dim batch at index 1 of the target must be at index 1 of the input [batch, time, 16]"
+    >
+  >,
+];

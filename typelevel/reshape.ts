@@ -1,7 +1,7 @@
 // Reshape, with one inferred (-1) dim.
 import type { FloorDiv, Mod, Product } from "./arith.js";
 import type { ShapeError, ShowShape } from "./errors.js";
-import type { Dim, IsAny, IsLiteral, IsTuple, Shape } from "./shape.js";
+import type { Dim, IsAny, IsLiteral, IsTuple, NormalizeAxis, Shape } from "./shape.js";
 
 /**
  * S reshaped to T. Element counts must match when they can be compared; one -1 in T is
@@ -93,3 +93,57 @@ type CountMessage<S extends Shape, T extends Shape, Rest extends Shape, PS exten
   : Hole extends "-1"
     ? `reshape: cannot reshape ${ShowShape<S>} into ${ShowShape<T>}: ${PS & number} is not divisible by ${PR & number} (once shared dims cancel)`
     : `reshape: cannot reshape ${ShowShape<S>} into ${ShowShape<T>}: ${PS & number} vs ${PR & number} elements once shared dims cancel`;
+
+/**
+ * Named dims in a reshape target must sit at the same index as in the input: at run time a
+ * name is resolved to the input's size at that index. `unknown` when they do, else the error.
+ * @example NamedDimsAligned<["batch", 7, 7, 64], ["batch", -1]>  // unknown (no error)
+ */
+export type NamedDimsAligned<S extends Shape, T extends Shape> =
+  IsAny<S> extends true ? unknown : IsTuple<S> extends false ? unknown : AlignedFrom<S, T, S>;
+type AlignedFrom<S extends Shape, T extends Shape, FS extends Shape, I extends unknown[] = []> = T extends readonly [
+  infer t extends Dim,
+  ...infer TR extends Dim[],
+]
+  ? t extends string
+    ? S extends readonly [infer s extends Dim, ...infer SR extends Dim[]]
+      ? [s] extends [t]
+        ? [t] extends [s]
+          ? AlignedFrom<SR, TR, FS, [...I, 0]>
+          : ShapeError<Misaligned<t, I["length"], FS>>
+        : ShapeError<Misaligned<t, I["length"], FS>>
+      : ShapeError<Misaligned<t, I["length"], FS>>
+    : AlignedFrom<S extends readonly [Dim, ...infer SR extends Dim[]] ? SR : [], TR, FS, [...I, 0]>
+  : unknown;
+// NOTE: messages are strings wrapped in ShapeError at the use site, so tsc prints the text, not this alias.
+type Misaligned<
+  Name extends string,
+  I extends number,
+  S extends Shape,
+> = `reshape: named dim ${Name} at index ${I} of the target must be at index ${I} of the input ${ShowShape<S>}`;
+
+/** The first `N` dims of S (N <= rank). */
+type Take<S extends Shape, N extends number, Acc extends Dim[] = []> = Acc["length"] extends N
+  ? Acc
+  : S extends readonly [infer H extends Dim, ...infer T extends Dim[]]
+    ? Take<T, N, [...Acc, H]>
+    : Acc;
+
+/**
+ * Axes from Start (0..rank-1, negative from the end) to the last folded into one.
+ * @example Flatten<["batch", 7, 7, 64], 1>  // ["batch", 3136]
+ */
+export type Flatten<S extends Shape, Start extends number> =
+  IsAny<S> extends true
+    ? any
+    : IsTuple<S> extends true
+      ? S extends readonly []
+        ? Start extends 0
+          ? [1]
+          : ShapeError<`flatten: startAxis ${Start} is out of range for [] (rank 0)`>
+        : [NormalizeAxis<S, Start>] extends [infer I extends number]
+          ? [I] extends [never]
+            ? ShapeError<`flatten: startAxis ${Start} is out of range for ${ShowShape<S>} (rank ${S["length"]})`>
+            : Reshape<S, [...Take<S, I>, -1]>
+          : never
+      : Dim[];

@@ -6,7 +6,8 @@ import { flatten, unflatten } from "../tree/index.js";
 import { bind, scoped, Tracer, withTrace, type Trace } from "./trace.js";
 import type { Primitive } from "./primitive.js";
 import { add } from "./primitives/elementwise.js";
-import { zerosLike, onesLike, leafTensors } from "./util.js";
+import { zerosLike, onesLike } from "./primitives/broadcast.js";
+import { leafTensors } from "./util.js";
 
 interface Node {
   readonly out: GradTracer;

@@ -4,7 +4,8 @@ import { formatShape, type AnyTensor } from "../tensor/index.js";
 import { flatten, unflatten, structureDiff } from "../tree/index.js";
 import { bind, scoped, Tracer, withTrace, type Trace } from "./trace.js";
 import type { Primitive } from "./primitive.js";
-import { zerosLike, leafTensors } from "./util.js";
+import { zerosLike } from "./primitives/broadcast.js";
+import { leafTensors } from "./util.js";
 
 export class JvpTrace implements Trace {
   readonly kind = "jvp";

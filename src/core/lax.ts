@@ -45,7 +45,7 @@ export {
 } from "./primitives/elementwise.js";
 
 // ---------------------------------------------------------------- shape
-export { broadcastTo, unbroadcast } from "./primitives/broadcast.js";
+export { broadcastTo, unbroadcast, zerosLike, onesLike } from "./primitives/broadcast.js";
 export { reshape, transpose, swapLast, moveAxis } from "./primitives/shape.js";
 export { expandDims, squeeze } from "./primitives/squeeze.js";
 export { concat, stack } from "./primitives/concat.js";
@@ -107,6 +107,6 @@ export { stopGradient, stopGradientP } from "./primitives/stop-gradient.js";
 
 // ---------------------------------------------------------------- building blocks for ops and primitives outside core
 export { asTensor, type Operand } from "./primitives/util.js";
-export { zerosLike, onesLike, leafTensors } from "./util.js";
+export { leafTensors } from "./util.js";
 export { bind, scoped, Tracer, currentLevel } from "./trace.js";
 export { definePrimitive, type Primitive, type Aval } from "./primitive.js";

@@ -7,8 +7,8 @@ import { flatten, unflatten } from "../tree/index.js";
 import { evalShape, scoped, Tracer, withTrace, type Trace } from "./trace.js";
 import type { Primitive } from "./primitive.js";
 import { leafTensors } from "./util.js";
-import { moveAxis, reshape } from "./primitives/shape.js";
-import { broadcastTo } from "./primitives/broadcast.js";
+import { moveAxis } from "./primitives/shape.js";
+import { withBatchAxis } from "./primitives/broadcast.js";
 import { normAxis } from "./primitives/util.js";
 
 export class BatchTrace implements Trace {
@@ -106,7 +106,7 @@ export function vmapCore(f: (...args: any[]) => unknown, args: unknown[], opts: 
       return unflatten(
         od,
         ol.map((o) => {
-          const v = o instanceof BatchTracer && o.trace === trace ? o.value : broadcastTo(reshape(o, [1, ...o.shape]), [n, ...o.shape]);
+          const v = o instanceof BatchTracer && o.trace === trace ? o.value : withBatchAxis(o, n);
           return moveAxis(v, 0, normAxis("vmap", outAxis, v.rank));
         }),
       );

@@ -19,7 +19,7 @@ import type { Tensor } from "../tensor/index.js";
 import * as C from "../core/index.js";
 import type { Conv1dOptions, Conv2dOptions, Pair, Pool2dOptions } from "../core/index.js";
 import { expectTensor } from "../tensor/index.js";
-import { typed } from "./types.js";
+import { typed } from "./result.js";
 
 // One options model for core, ops and nn (core/window.ts): strides, dilations, padding.
 export type { Conv1dOptions, Conv2dOptions, Pool2dOptions };

@@ -5,9 +5,8 @@ import { Tensor, expectOperand, expectTensor, type AnyTensor, type DType } from 
 import * as P from "../core/index.js";
 import { stopGradient as stopGradientCore } from "../core/index.js";
 import { tidy } from "./tidy.js";
+import { owned, typed } from "./result.js";
 import {
-  owned,
-  typed,
   type BinaryShape,
   type DTypeOf,
   type NumericDType,

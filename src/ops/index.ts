@@ -46,5 +46,5 @@ export { reshape, flatten, transpose, squeeze, expandDims, broadcastTo, concat, 
 export { softmax, logSoftmax } from "./nn.js";
 export { conv2d, conv1d, maxPool2d, avgPool2d, globalAvgPool2d, globalMaxPool2d } from "./conv.js";
 export { tidy } from "./tidy.js";
-export type { Operand, NumericDType, ShapeOf, DTypeOf, BroadcastTo, Dot, MatVec, Flatten, NamedDimsAligned } from "./types.js";
+export type { Operand, NumericDType } from "./types.js";
 export type { Conv2dOptions, Conv1dOptions, Pool2dOptions, GlobalPool2d } from "./conv.js";

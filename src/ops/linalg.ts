@@ -1,10 +1,11 @@
 // Matrix products: matmul (2-D and batched), dot (vector . vector), matvec (matrix . vector).
-import type { Check, Out, Shape } from "../../typelevel/index.js";
+import type { Check, Dot, MatMul, MatVec, Out, Shape } from "../../typelevel/index.js";
 import { formatShape, type Tensor } from "../tensor/index.js";
 import { matmul as matmulCore, reshape as reshapeCore } from "../core/index.js";
 import { expectTensor } from "../tensor/index.js";
 import { tidy } from "./tidy.js";
-import { typed, type Dot, type MatMul, type MatVec, type NumericDType } from "./types.js";
+import { typed } from "./result.js";
+import type { NumericDType } from "./types.js";
 
 /**
  * Matrix product over the last two axes: [..., m, k] x [..., k, n] -> [..., m, n]; the batch

@@ -7,7 +7,7 @@ import { stopGradient as stopGradientCore } from "../core/index.js";
 import { expectTensor } from "../tensor/index.js";
 import { logSumExpCore } from "./reduce.js";
 import { tidy } from "./tidy.js";
-import { typed } from "./types.js";
+import { typed } from "./result.js";
 
 function oneAxis(op: string, x: AnyTensor, axis: unknown): number {
   expectTensor(op, x);

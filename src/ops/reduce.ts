@@ -7,7 +7,8 @@ import * as E from "../core/index.js";
 import { reshape as reshapeCore, stopGradient as stopGradientCore } from "../core/index.js";
 import { expectTensor } from "../tensor/index.js";
 import { tidy } from "./tidy.js";
-import { typed, type NumericDType } from "./types.js";
+import { typed } from "./result.js";
+import type { NumericDType } from "./types.js";
 
 type Axes = number | readonly number[] | undefined;
 

@@ -1,10 +1,13 @@
 // Shape ops: reshape, flatten, transpose, squeeze, expandDims, broadcastTo, concat, stack,
 // slice, pad, gather, oneHot. All move data; none computes.
 import type {
+  BroadcastTo,
   Check,
   Concat,
   ExpandDims,
+  Flatten,
   Gather,
+  NamedDimsAligned,
   OneHot,
   Out,
   Pad,
@@ -30,7 +33,8 @@ import {
   oneHot as oneHotCore,
 } from "../core/index.js";
 import { expectTensor } from "../tensor/index.js";
-import { owned, typed, type BroadcastTo, type Flatten, type NamedDimsAligned, type ShapeOf } from "./types.js";
+import { owned, typed } from "./result.js";
+import type { ShapeOf } from "./types.js";
 
 type Axes = number | readonly number[] | undefined;
 
@@ -151,7 +155,7 @@ export function broadcastTo<S extends Shape, D extends DType, const T extends re
 
 /** The shapes of a tuple of tensors, and their dtype. */
 type ShapesOf<X extends readonly unknown[]> = { [K in keyof X]: ShapeOf<X[K]> };
-type DTypeOfAll<X extends readonly unknown[]> = X[number] extends Tensor<any, infer D> ? D : never;
+type DTypeOfAll<X extends readonly unknown[]> = X[number] extends Tensor<Shape, infer D> ? D : never;
 
 function expectTensors(op: string, xs: unknown): asserts xs is AnyTensor[] {
   if (!Array.isArray(xs)) throw new Error(`${op}: expected an array of tensors, got ${typeof xs}`);

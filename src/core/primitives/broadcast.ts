@@ -2,8 +2,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { formatShape, type AnyTensor } from "../../tensor/index.js";
 import { bind } from "../trace.js";
-import { definePrimitive, type Primitive } from "../primitive.js";
-import { sameShape } from "./util.js";
+import { definePrimitive, type Aval, type Primitive } from "../primitive.js";
+import { asTensor, sameShape } from "./util.js";
 import { reshape } from "./shape.js";
 import { sum } from "./reduce.js";
 
@@ -28,12 +28,7 @@ export const broadcastToP: Primitive<{ shape: readonly number[] }> = definePrimi
   },
   jvp: (_x, [t], p) => (t === null ? null : broadcastTo(t, p.shape)),
   vjp: (ct, [x]) => [unbroadcast(ct, x.shape)],
-  batch([x], _b, { shape }, n) {
-    const s = x.shape;
-    const aligned =
-      s.length - 1 < shape.length ? reshape(x, [s[0], ...new Array(shape.length - (s.length - 1)).fill(1), ...s.slice(1)]) : x;
-    return bind(broadcastToP, [aligned], { shape: [n, ...shape] });
-  },
+  batch: ([x], _b, { shape }, n) => bind(broadcastToP, [alignBatched(x, shape.length)], { shape: [n, ...shape] }),
 });
 
 export function broadcastTo(x: AnyTensor, shape: readonly number[]): AnyTensor {
@@ -51,4 +46,31 @@ export function unbroadcast(x: AnyTensor, shape: readonly number[]): AnyTensor {
   }
   const summed = axes.length ? sum(x, axes, false) : x;
   return reshape(summed, shape);
+}
+
+/** `x` repeated `n` times along a new leading axis (for batching rules with unbatched inputs). */
+export function withBatchAxis(x: AnyTensor, n: number): AnyTensor {
+  const s = x.shape;
+  return broadcastTo(reshape(x, [1, ...s]), [n, ...s]);
+}
+
+/**
+ * A batched value `[n, ...s]` with size-1 axes inserted after the batch axis until each example
+ * has rank `rank`: numpy aligns ranks from the right, so without them the batch axis would meet
+ * an example axis of the other operand.
+ */
+export function alignBatched(x: AnyTensor, rank: number): AnyTensor {
+  const s = x.shape;
+  const missing = rank - (s.length - 1);
+  return missing > 0 ? reshape(x, [s[0], ...new Array<number>(missing).fill(1), ...s.slice(1)]) : x;
+}
+
+/** Zeros of `a`'s shape: int32 for int32, float32 otherwise. */
+export function zerosLike(a: Aval): AnyTensor {
+  return broadcastTo(asTensor(0, a), a.shape);
+}
+
+/** Ones of `a`'s shape: int32 for int32, float32 otherwise. */
+export function onesLike(a: Aval): AnyTensor {
+  return broadcastTo(asTensor(1, a), a.shape);
 }

@@ -7,15 +7,8 @@ import { definePrimitive, type Primitive } from "../primitive.js";
 import { leafTensors } from "../util.js";
 import { sameShape } from "./util.js";
 import { reshape } from "./shape.js";
-import { broadcastTo } from "./broadcast.js";
-import { zerosLikeAval } from "./elementwise.js";
+import { withBatchAxis, zerosLike } from "./broadcast.js";
 import { slice } from "./slice.js";
-
-/** `x` repeated `n` times along a new leading axis (for batching rules with unbatched inputs). */
-export function withBatchAxis(x: AnyTensor, n: number): AnyTensor {
-  const s = x.shape;
-  return broadcastTo(reshape(x, [1, ...s]), [n, ...s]);
-}
 
 export const concatP: Primitive<{ axis: number }> = definePrimitive<{ axis: number }>({
   name: "concat",
@@ -48,7 +41,7 @@ export const concatP: Primitive<{ axis: number }> = definePrimitive<{ axis: numb
     if (tangents.every((t) => t === null)) return null;
     return bind(
       concatP,
-      tangents.map((t, i) => t ?? zerosLikeAval(primals[i])),
+      tangents.map((t, i) => t ?? zerosLike(primals[i])),
       p,
     );
   },

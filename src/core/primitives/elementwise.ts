@@ -4,8 +4,7 @@ import type { AnyTensor } from "../../tensor/index.js";
 import { bind } from "../trace.js";
 import { definePrimitive, type Aval, type Primitive } from "../primitive.js";
 import { asTensor, broadcastShapes, checkFloat, checkSameDType, sameShape, type Operand } from "./util.js";
-import { broadcastTo, unbroadcast } from "./broadcast.js";
-import { reshape } from "./shape.js";
+import { alignBatched, broadcastTo, unbroadcast, zerosLike } from "./broadcast.js";
 
 // ---------------------------------------------------------------- unary
 
@@ -164,17 +163,19 @@ function binary(spec: BinarySpec): Primitive<{}> {
       const [px, py] = spec.partials(x, y, out);
       return [unbroadcast(applyPartial(px, ct), x.shape), unbroadcast(applyPartial(py, ct), y.shape)];
     },
-    batch(inputs, batched) {
-      const rank = Math.max(...inputs.map((v, i) => v.rank - (batched[i] ? 1 : 0)));
-      const aligned = inputs.map((v, i) => {
-        if (!batched[i] || v.rank - 1 === rank) return v;
-        const s = v.shape;
-        return reshape(v, [s[0], ...new Array(rank - (v.rank - 1)).fill(1), ...s.slice(1)]);
-      });
-      return bind(prim, aligned, {});
-    },
+    batch: (inputs, batched) => batchBroadcasting(prim, inputs, batched),
   });
   return prim;
+}
+
+/** Batching rule of a broadcasting op: batched inputs get size-1 axes so every example has the same rank. */
+function batchBroadcasting(prim: Primitive<{}>, inputs: AnyTensor[], batched: boolean[]): AnyTensor {
+  const rank = Math.max(...inputs.map((v, i) => v.rank - (batched[i] ? 1 : 0)));
+  return bind(
+    prim,
+    inputs.map((v, i) => (batched[i] ? alignBatched(v, rank) : v)),
+    {},
+  );
 }
 
 export const addP = binary({ name: "add", impl: tf.add, partials: () => ["one", "one"] });
@@ -212,24 +213,16 @@ export const whereP: Primitive<{}> = definePrimitive<{}>({
     return { shape: broadcastShapes("where", broadcastShapes("where", c.shape, a.shape), b.shape), dtype: a.dtype };
   },
   impl: ([c, a, b]) => tf.where(c, a, b),
-  jvp([c, a, b], [, ta, tb], _p, out) {
+  jvp([c], [, ta, tb], _p, out) {
     if (ta === null && tb === null) return null;
-    const zero = zerosLikeAval(out);
+    const zero = zerosLike(out);
     return where(c, ta ?? zero, tb ?? zero);
   },
   vjp(ct, [c, a, b]) {
-    const zero = zerosLikeAval(ct);
+    const zero = zerosLike(ct);
     return [null, unbroadcast(where(c, ct, zero), a.shape), unbroadcast(where(c, zero, ct), b.shape)];
   },
-  batch(inputs, batched) {
-    const rank = Math.max(...inputs.map((v, i) => v.rank - (batched[i] ? 1 : 0)));
-    const aligned = inputs.map((v, i) => {
-      if (!batched[i] || v.rank - 1 === rank) return v;
-      const s = v.shape;
-      return reshape(v, [s[0], ...new Array(rank - (v.rank - 1)).fill(1), ...s.slice(1)]);
-    });
-    return bind(whereP, aligned, {});
-  },
+  batch: (inputs, batched) => batchBroadcasting(whereP, inputs, batched),
 });
 
 export const castP: Primitive<{ dtype: "float32" | "int32" | "bool" }> = definePrimitive<{ dtype: "float32" | "int32" | "bool" }>({
@@ -313,8 +306,4 @@ function castTo(x: AnyTensor): AnyTensor {
 
 function constantLike(x: AnyTensor, v: number): AnyTensor {
   return asTensor(v, x);
-}
-
-export function zerosLikeAval(a: Aval | AnyTensor): AnyTensor {
-  return broadcastTo(asTensor(0, a as AnyTensor), a.shape);
 }

@@ -10,7 +10,7 @@ import { leafTensors } from "../util.js";
 import { sameShape, sizeOf } from "./util.js";
 import { moveAxis, reshape } from "./shape.js";
 import { cast, equal } from "./elementwise.js";
-import { withBatchAxis } from "./concat.js";
+import { withBatchAxis } from "./broadcast.js";
 
 export interface GatherParams {
   /** Axis of `x` the indices pick from (non-negative). */

@@ -8,7 +8,7 @@ import { bind } from "../trace.js";
 import { definePrimitive, type Primitive } from "../primitive.js";
 import { broadcastShapes, checkSameDType, sameShape, sizeOf } from "./util.js";
 import { reshape, swapLast } from "./shape.js";
-import { unbroadcast } from "./broadcast.js";
+import { alignBatched, unbroadcast } from "./broadcast.js";
 import { add } from "./elementwise.js";
 
 export const matmulP: Primitive<{}> = definePrimitive<{}>({
@@ -80,12 +80,8 @@ export const matmulP: Primitive<{}> = definePrimitive<{}>({
     // otherwise give both a leading batch axis (size 1 when shared) and equal ranks
     const lift = (x: AnyTensor, batched: boolean) => (batched ? x : reshape(x, [1, ...x.shape]));
     const [la, lb] = [lift(a, ba), lift(b, bb)];
-    const target = Math.max(la.rank, lb.rank);
-    const pad = (x: AnyTensor) => {
-      const s = x.shape;
-      return x.rank === target ? x : reshape(x, [s[0], ...new Array(target - x.rank).fill(1), ...s.slice(1)]);
-    };
-    return bind(matmulP, [pad(la), pad(lb)]);
+    const rank = Math.max(la.rank, lb.rank) - 1;
+    return bind(matmulP, [alignBatched(la, rank), alignBatched(lb, rank)]);
   },
 });
 

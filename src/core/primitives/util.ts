@@ -45,7 +45,8 @@ export function constant(value: number, dtype: DType = "float32"): AnyTensor {
   return new Concrete(tf.scalar(value, dtype === "bool" ? "bool" : dtype));
 }
 
-export function asTensor(x: Operand, like?: AnyTensor): AnyTensor {
+/** A number as a scalar constant (int32 when `like` is int32, else float32); a tensor as is. */
+export function asTensor(x: Operand, like?: Pick<Aval, "dtype">): AnyTensor {
   return typeof x === "number" ? constant(x, like?.dtype === "int32" ? "int32" : "float32") : x;
 }
 
