@@ -3,7 +3,7 @@ import { type AnyTensor, type Tensor } from "../tensor/index.js";
 import type { Shape } from "../../typelevel/index.js";
 import { flatten } from "../tree/index.js";
 import { Tracer } from "./trace.js";
-import { type GradTrace, GradTracer } from "./grad.js";
+import { GradTracer } from "./grad.js";
 
 /**
  * `f` with a custom reverse rule. `fwd` returns the output and residuals; `bwd` maps residuals and
@@ -23,7 +23,7 @@ export function customVjp<A extends AnyTensor[], S extends Shape, R>(
     for (const a of args) if (a instanceof Tracer && (top === undefined || a.trace.level > top.trace.level)) top = a;
     if (!(top instanceof GradTracer)) return f(...args);
     const trace = top.trace;
-    const values = args.map((a) => trace.unwrap(a)) as unknown as A;
+    const values = args.map((a) => trace.unwrap(a)) as A;
     const [out, residuals] = fwd(...values);
     const inputs = args.map((a) => (a instanceof GradTracer && a.trace === trace && a.dtype === "float32" ? a : null));
     const [resLeaves] = flatten(residuals);

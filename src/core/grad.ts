@@ -7,7 +7,7 @@ import { bind, scoped, Tracer, withTrace, type Trace } from "./trace.js";
 import type { Primitive } from "./primitive.js";
 import { add } from "./primitives/elementwise.js";
 import { zerosLike, onesLike } from "./primitives/broadcast.js";
-import { leafTensors } from "./util.js";
+import { call, leafTensors, type AnyFunction } from "./util.js";
 
 interface Node {
   readonly out: GradTracer;
@@ -65,7 +65,7 @@ export class GradTrace implements Trace {
         if (input === null || c === null || c === undefined) return;
         if (!sameShape(c.shape, input.shape)) {
           throw new Error(
-            `internal: vjp of ${node.name} gave a cotangent of shape ${formatShape(c.shape)} for input ${j} of shape ${formatShape(input.shape as readonly number[])}`,
+            `internal: vjp of ${node.name} gave a cotangent of shape ${formatShape(c.shape)} for input ${j} of shape ${formatShape(input.shape)}`,
           );
         }
         const prev = cts.get(input);
@@ -98,14 +98,14 @@ export interface VjpResult {
 }
 
 /** Traces `f(...args)` for reverse mode over every tensor leaf of `args`. */
-export function vjpCore(f: (...args: any[]) => unknown, args: readonly unknown[], hasAux = false): VjpResult & { aux: unknown } {
+export function vjpCore(f: AnyFunction, args: readonly unknown[], hasAux = false): VjpResult & { aux: unknown } {
   return withTrace(
     (level) => new GradTrace(level),
     (t) => {
       const trace = t as GradTrace;
       const [leaves, def] = flatten(args);
       const inTracers = leaves.map((l) => new GradTracer(trace, l));
-      const result = f(...unflatten<unknown[]>(def, inTracers));
+      const result = call(f, unflatten<unknown[]>(def, inTracers));
       let out = result;
       let aux: unknown = undefined;
       if (hasAux) {
@@ -131,9 +131,7 @@ export function vjpCore(f: (...args: any[]) => unknown, args: readonly unknown[]
             const c = outCts[i];
             if (c === null || !(o instanceof GradTracer) || o.trace !== trace) return;
             if (!sameShape(c.shape, o.shape)) {
-              throw new Error(
-                `vjp: cotangent ${i} has shape ${formatShape(c.shape)}, expected ${formatShape(o.shape as readonly number[])}`,
-              );
+              throw new Error(`vjp: cotangent ${i} has shape ${formatShape(c.shape)}, expected ${formatShape(o.shape)}`);
             }
             const prev = seeds.get(o);
             seeds.set(o, prev === undefined ? c : add(prev, c));
@@ -164,7 +162,7 @@ function pickArgnums(n: number, argnums: number | readonly number[] = 0): number
 
 /** value, aux and gradients (by argnums) of a scalar function. */
 export function valueAndGradCore(
-  f: (...args: any[]) => unknown,
+  f: AnyFunction,
   args: unknown[],
   opts: GradOptions,
   who: string,
@@ -174,7 +172,7 @@ export function valueAndGradCore(
   const closed = (...d: unknown[]) => {
     const full = [...args];
     nums.forEach((n, j) => (full[n] = d[j]));
-    return f(...full);
+    return call(f, full);
   };
   const r = vjpCore(closed, diffArgs, opts.hasAux ?? false);
   const value = r.out;
@@ -215,7 +213,7 @@ export function grad<A extends unknown[], Aux>(
   f: (...args: A) => [Scalar, Aux],
   opts: { argnums?: 0; hasAux: true },
 ): (...args: A) => [A[0], Aux];
-export function grad(f: (...args: any[]) => unknown, opts: GradOptions = {}): (...args: any[]) => unknown {
+export function grad(f: AnyFunction, opts: GradOptions = {}): (...args: unknown[]) => unknown {
   return (...args) =>
     scoped(() => {
       const r = valueAndGradCore(f, args, opts, "grad");
@@ -245,7 +243,7 @@ export function valueAndGrad<A extends unknown[], Aux>(
   f: (...args: A) => [Scalar, Aux],
   opts: { argnums?: 0; hasAux: true },
 ): (...args: A) => [[Scalar, Aux], A[0]];
-export function valueAndGrad(f: (...args: any[]) => unknown, opts: GradOptions = {}): (...args: any[]) => unknown {
+export function valueAndGrad(f: AnyFunction, opts: GradOptions = {}): (...args: unknown[]) => unknown {
   return (...args) =>
     scoped(() => {
       const r = valueAndGradCore(f, args, opts, "valueAndGrad");
@@ -276,7 +274,7 @@ export function vjp<A extends unknown[], Out>(f: (...args: A) => Out, ...primals
   marker.dispose();
   const out = scoped(
     () => {
-      result = vjpCore(f as (...a: unknown[]) => unknown, primals);
+      result = vjpCore(f, primals);
       return result.out;
     },
     (o) => {
@@ -286,16 +284,16 @@ export function vjp<A extends unknown[], Out>(f: (...args: A) => Out, ...primals
   ) as Out;
   const inputs = new Set(leafTensors(primals));
   const outputs = new Set(leafTensors(out));
-  const pullback = ((ct: Out) => {
+  const pullback = (ct: Out): A => {
     const [ctLeaves, ctDef] = flatten(ct);
     const [, outDef] = flatten(out);
     const diff = JSON.stringify(ctDef) === JSON.stringify(outDef) ? undefined : "the cotangent must have the output's structure";
     if (diff) throw new Error(`vjp: ${diff}`);
-    return scoped(() => unflatten(result.inputDef, result.pullback(ctLeaves)), leafTensors) as A;
-  }) as Pullback<A, Out>;
-  pullback.dispose = () => {
+    return scoped(() => unflatten<A>(result.inputDef, result.pullback(ctLeaves)), leafTensors);
+  };
+  const dispose = () => {
     for (const t of new Set(kept)) if (t.id > firstId && !inputs.has(t) && !outputs.has(t) && !t.isDisposed) t.dispose();
     kept = [];
   };
-  return [out, pullback];
+  return [out, Object.assign(pullback, { dispose })];
 }

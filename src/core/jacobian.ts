@@ -26,12 +26,12 @@ type Jac<Y extends Shape, X extends Shape> = Tensor<[...Y, ...X]>;
 export function jacrev<X extends Shape, Y extends Shape>(f: (x: Tensor<X>) => Tensor<Y>): (x: Tensor<X>) => Jac<Y, X> {
   return (x) =>
     scoped(() => {
-      const r = vjpCore(f as (...a: unknown[]) => unknown, [x]);
+      const r = vjpCore(f, [x]);
       const y = single("jacrev", r.out);
       const ys = y.shape;
       const rows = vmapCore((ct: AnyTensor) => r.pullback([ct])[0], [basis(ys)], { inAxes: [0] }) as AnyTensor;
       return reshape(rows, [...ys, ...(x.shape as readonly number[])]);
-    }, leafTensors) as unknown as Jac<Y, X>;
+    }, leafTensors) as Jac<Y, X>;
 }
 
 /** Forward-mode Jacobian of a tensor function: shape `[...out, ...in]`. */
@@ -39,23 +39,23 @@ export function jacfwd<X extends Shape, Y extends Shape>(f: (x: Tensor<X>) => Te
   return (x) =>
     scoped(() => {
       const xs = x.shape as readonly number[];
-      const cols = vmapCore((t: AnyTensor) => single("jacfwd", jvpCore(f as (...a: unknown[]) => unknown, [x], [t])[1]), [basis(xs)], {
+      const cols = vmapCore((t: AnyTensor) => single("jacfwd", jvpCore(f, [x], [t])[1]), [basis(xs)], {
         inAxes: [0],
       }) as AnyTensor;
       // cols: [n, ...out] -> [...out, n]
       const outRank = cols.rank - 1;
       const moved = transpose(cols, [...range(outRank).map((i) => i + 1), 0]);
       return reshape(moved, [...moved.shape.slice(0, outRank), ...xs]);
-    }, leafTensors) as unknown as Jac<Y, X>;
+    }, leafTensors) as Jac<Y, X>;
 }
 
 /** Hessian of a scalar function: shape `[...in, ...in]` (forward over reverse). */
 export function hessian<X extends Shape>(f: (x: Tensor<X>) => Tensor<[]>): (x: Tensor<X>) => Tensor<[...X, ...X]> {
   const g = (x: Tensor<X>) => {
-    const r = vjpCore(f as (...a: unknown[]) => unknown, [x]);
+    const r = vjpCore(f, [x]);
     const y = single("hessian", r.out);
     if (y.rank !== 0) throw new Error(`hessian: the function must return a scalar, got shape ${formatShape(y.shape)}`);
-    return r.pullback([new Concrete(tf.scalar(1))])[0] as unknown as Tensor<X>;
+    return r.pullback([new Concrete(tf.scalar(1))])[0] as Tensor<X>;
   };
   return jacfwd(g);
 }

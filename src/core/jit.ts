@@ -5,6 +5,7 @@ import { Concrete, formatShape, type AnyTensor } from "../tensor/index.js";
 import { flatten, unflatten, structureKey, type TreeDef } from "../tree/index.js";
 import { evalShape, runImpl, Tracer, withTrace, type Trace } from "./trace.js";
 import type { Aval, Primitive } from "./primitive.js";
+import { call, type AnyFunction } from "./util.js";
 
 interface Equation {
   readonly prim: Primitive;
@@ -78,7 +79,7 @@ class JitTracer extends Tracer {
 }
 
 /** Traces `f` on abstract inputs shaped like `leaves`. */
-export function traceGraph(f: (...args: any[]) => unknown, inDef: TreeDef, leaves: readonly AnyTensor[]): Graph {
+export function traceGraph(f: AnyFunction, inDef: TreeDef, leaves: readonly AnyTensor[]): Graph {
   const engine = tf.engine();
   engine.startScope();
   try {
@@ -87,7 +88,7 @@ export function traceGraph(f: (...args: any[]) => unknown, inDef: TreeDef, leave
       (t) => {
         const trace = t as JitTrace;
         const ins = leaves.map((l, i) => new JitTracer(trace, { shape: l.shape, dtype: l.dtype }, i));
-        const out = f(...unflatten<unknown[]>(inDef, ins));
+        const out = call(f, unflatten<unknown[]>(inDef, ins));
         const [ol, outDef] = flatten(out);
         const outSlots = ol.map((o) => trace.slotOf(o, "jit"));
         return finalize(trace, outSlots, outDef);
@@ -160,8 +161,8 @@ function signature(def: TreeDef, leaves: readonly AnyTensor[]): string {
   return key;
 }
 
-export interface Jitted<F> {
-  (...args: Parameters<F extends (...a: any[]) => any ? F : never>): ReturnType<F extends (...a: any[]) => any ? F : never>;
+export interface Jitted<F extends AnyFunction> {
+  (...args: Parameters<F>): ReturnType<F>;
   /** Number of traces so far (one per input signature). */
   readonly traceCount: number;
   /** The graph for the last signature used, for inspection. */
@@ -179,13 +180,13 @@ export interface Jitted<F> {
  * const [l, g] = step(params, x, y);
  * ```
  */
-export function jit<F extends (...args: any[]) => any>(f: F): Jitted<F> {
+export function jit<F extends AnyFunction>(f: F): Jitted<F> {
   const cache = new Map<string, Graph>();
   let traces = 0;
   let last: Graph | undefined;
-  const run = (...args: unknown[]) => {
+  const run = (...args: Parameters<F>): ReturnType<F> => {
     const [leaves, def] = flatten(args);
-    if (leaves.some((l) => l instanceof Tracer)) return f(...args);
+    if (leaves.some((l) => l instanceof Tracer)) return call(f, args) as ReturnType<F>;
     const key = signature(def, leaves);
     let g = cache.get(key);
     if (g === undefined) {
@@ -198,16 +199,17 @@ export function jit<F extends (...args: any[]) => any>(f: F): Jitted<F> {
       g,
       leaves.map((l) => l.concrete()),
     );
-    return unflatten(
+    return unflatten<ReturnType<F>>(
       g.outDef,
       outs.map((o) => new Concrete(o)),
     );
   };
-  Object.defineProperty(run, "traceCount", { get: () => traces });
-  Object.defineProperty(run, "lastGraph", { get: () => last });
-  (run as unknown as { dispose(): void }).dispose = () => {
+  const dispose = () => {
     for (const g of cache.values()) for (const c of g.consts) if (!c.isDisposed) c.dispose();
     cache.clear();
   };
-  return run as unknown as Jitted<F>;
+  return Object.defineProperties(Object.assign(run, { dispose }), {
+    traceCount: { get: () => traces },
+    lastGraph: { get: () => last },
+  }) as Jitted<F>;
 }

@@ -5,7 +5,7 @@ import { flatten, unflatten, structureDiff } from "../tree/index.js";
 import { bind, scoped, Tracer, withTrace, type Trace } from "./trace.js";
 import type { Primitive } from "./primitive.js";
 import { zerosLike } from "./primitives/broadcast.js";
-import { leafTensors } from "./util.js";
+import { call, leafTensors, type AnyFunction } from "./util.js";
 
 export class JvpTrace implements Trace {
   readonly kind = "jvp";
@@ -49,7 +49,7 @@ export class JvpTracer extends Tracer {
 }
 
 /** Forward mode on flat leaves: outputs and their tangents. */
-export function jvpCore(f: (...args: any[]) => unknown, primals: readonly unknown[], tangents: readonly unknown[]): [unknown, unknown] {
+export function jvpCore(f: AnyFunction, primals: readonly unknown[], tangents: readonly unknown[]): [unknown, unknown] {
   return withTrace(
     (level) => new JvpTrace(level),
     (t) => {
@@ -66,7 +66,7 @@ export function jvpCore(f: (...args: any[]) => unknown, primals: readonly unknow
         }
       });
       const ins = pl.map((p, i) => new JvpTracer(trace, p, tl[i]));
-      const out = f(...unflatten<unknown[]>(pd, ins));
+      const out = call(f, unflatten<unknown[]>(pd, ins));
       const [ol, od] = flatten(out);
       const pairs = ol.map((o) => trace.unwrap(o));
       return [
@@ -90,5 +90,5 @@ export function jvpCore(f: (...args: any[]) => unknown, primals: readonly unknow
  * ```
  */
 export function jvp<A extends unknown[], Out>(f: (...args: A) => Out, primals: A, tangents: A): [Out, Out] {
-  return scoped(() => jvpCore(f as (...a: unknown[]) => unknown, primals, tangents), leafTensors) as [Out, Out];
+  return scoped(() => jvpCore(f, primals, tangents), leafTensors) as [Out, Out];
 }

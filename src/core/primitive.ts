@@ -9,7 +9,7 @@ export interface Aval {
   readonly dtype: DType;
 }
 
-export interface Primitive<P = any> {
+export interface Primitive<P = unknown> {
   readonly name: string;
   /** Output shape and dtype; throws a clear error on bad arguments (runs on every call). */
   abstractEval(inputs: readonly Aval[], params: P): Aval;

@@ -2,6 +2,7 @@
 // `bind` sends a primitive to the highest-level tracer among its arguments, or runs it eagerly.
 import * as tf from "@tensorflow/tfjs-core";
 import { Concrete, Tensor, type AnyTensor, type DType } from "../tensor/index.js";
+import type { Shape } from "../../typelevel/index.js";
 import type { Aval, Primitive } from "./primitive.js";
 
 export interface Trace {
@@ -31,7 +32,7 @@ export function withTrace<T>(make: (level: number) => Trace, body: (trace: Trace
   }
 }
 
-export abstract class Tracer extends Tensor<any, any> {
+export abstract class Tracer extends Tensor<Shape, DType> {
   constructor(
     readonly trace: Trace,
     aval: Aval,

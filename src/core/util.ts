@@ -3,6 +3,14 @@ import type * as tf from "@tensorflow/tfjs-core";
 import { Concrete } from "../tensor/index.js";
 import { leaves } from "../tree/index.js";
 
+/** Any function: what the transforms accept (their typed signatures say more). */
+export type AnyFunction = (...args: never[]) => unknown;
+
+/** Calls `f` with arguments the transform rebuilt at run time (same structure as the caller's). */
+export function call(f: AnyFunction, args: readonly unknown[]): unknown {
+  return (f as (...a: readonly unknown[]) => unknown)(...args);
+}
+
 /** The tfjs tensors behind the concrete leaves of a tree. */
 export function leafTensors(tree: unknown): tf.Tensor[] {
   const out: tf.Tensor[] = [];

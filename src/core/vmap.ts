@@ -1,12 +1,12 @@
 // Batching: a tracer holds a value with the batch at axis 0; each primitive's batching rule
 // maps batched inputs to a batched output.
 import type * as tf from "@tensorflow/tfjs-core";
-import { formatShape, type AnyTensor, type DType } from "../tensor/index.js";
+import { formatShape, type AnyTensor, type DType, type Tensor } from "../tensor/index.js";
 import type { Shape } from "../../typelevel/index.js";
 import { flatten, unflatten } from "../tree/index.js";
 import { evalShape, scoped, Tracer, withTrace, type Trace } from "./trace.js";
 import type { Primitive } from "./primitive.js";
-import { leafTensors } from "./util.js";
+import { call, leafTensors, type AnyFunction } from "./util.js";
 import { moveAxis } from "./primitives/shape.js";
 import { withBatchAxis } from "./primitives/broadcast.js";
 import { normAxis } from "./primitives/util.js";
@@ -57,18 +57,16 @@ export interface VmapOptions {
 }
 
 /** Adds a leading dim N to every tensor type in a tree. */
-export type Batched<T, N extends number | string> = T extends import("../tensor/index.js").Tensor<
-  infer S extends Shape,
-  infer D extends DType
->
-  ? import("../tensor/index.js").Tensor<[N, ...S], D>
-  : T extends readonly unknown[]
-    ? { [K in keyof T]: Batched<T[K], N> }
-    : T extends object
+export type Batched<T, N extends number | string> =
+  T extends Tensor<infer S extends Shape, infer D extends DType>
+    ? Tensor<[N, ...S], D>
+    : T extends readonly unknown[]
       ? { [K in keyof T]: Batched<T[K], N> }
-      : T;
+      : T extends object
+        ? { [K in keyof T]: Batched<T[K], N> }
+        : T;
 
-export function vmapCore(f: (...args: any[]) => unknown, args: unknown[], opts: VmapOptions): unknown {
+export function vmapCore(f: AnyFunction, args: unknown[], opts: VmapOptions): unknown {
   const inAxes = Array.isArray(opts.inAxes) ? opts.inAxes : args.map(() => (opts.inAxes ?? 0) as AxisSpec);
   if (inAxes.length !== args.length) throw new Error(`vmap: inAxes has ${inAxes.length} entries for ${args.length} argument(s)`);
   // batch size from the mapped leaves
@@ -100,7 +98,7 @@ export function vmapCore(f: (...args: any[]) => unknown, args: unknown[], opts: 
           ls.map((l) => new BatchTracer(trace, moveAxis(l, normAxis("vmap", ax, l.rank), 0))),
         );
       });
-      const out = f(...wrapped);
+      const out = call(f, wrapped);
       const [ol, od] = flatten(out);
       const outAxis = opts.outAxes ?? 0;
       return unflatten(
@@ -124,20 +122,24 @@ export function vmap<A extends unknown[], Out>(
   f: (...args: A) => Out,
   opts?: VmapOptions & { inAxes?: 0 },
 ): (...args: BatchedArgs<A>) => Batched<Out, number>;
-export function vmap<A extends unknown[], Out>(f: (...args: A) => Out, opts: VmapOptions): (...args: any[]) => Batched<Out, number>;
-export function vmap<A extends unknown[], Out>(f: (...args: A) => Out, opts: VmapOptions = {}): (...args: any[]) => Batched<Out, number> {
-  return (...args: unknown[]) => scoped(() => vmapCore(f as (...a: unknown[]) => unknown, args, opts), leafTensors) as Batched<Out, number>;
+export function vmap<A extends unknown[], Out>(f: (...args: A) => Out, opts: VmapOptions): (...args: unknown[]) => Batched<Out, number>;
+export function vmap<A extends unknown[], Out>(
+  f: (...args: A) => Out,
+  opts: VmapOptions = {},
+): (...args: unknown[]) => Batched<Out, number> {
+  return (...args: unknown[]) => scoped(() => vmapCore(f, args, opts), leafTensors) as Batched<Out, number>;
 }
 
 /** Arguments of a function vmapped over axis 0: every tensor gains a leading dim of any size. */
 export type BatchedArgs<A extends unknown[]> = { [K in keyof A]: BatchedArg<A[K]> };
 /** Named dims accept any size (as model inputs do); a tensor of unknown rank stays unknown. */
-type BatchedArg<T> = T extends import("../tensor/index.js").Tensor<infer S extends Shape, infer D extends DType>
-  ? number extends S["length"]
-    ? import("../tensor/index.js").Tensor<Shape, D>
-    : import("../tensor/index.js").Tensor<[number, ...{ [K in keyof S]: S[K] extends string ? S[K] | number : S[K] }], D>
-  : T extends readonly unknown[]
-    ? { [K in keyof T]: BatchedArg<T[K]> }
-    : T extends object
+type BatchedArg<T> =
+  T extends Tensor<infer S extends Shape, infer D extends DType>
+    ? number extends S["length"]
+      ? Tensor<Shape, D>
+      : Tensor<[number, ...{ [K in keyof S]: S[K] extends string ? S[K] | number : S[K] }], D>
+    : T extends readonly unknown[]
       ? { [K in keyof T]: BatchedArg<T[K]> }
-      : T;
+      : T extends object
+        ? { [K in keyof T]: BatchedArg<T[K]> }
+        : T;

@@ -2,7 +2,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { AnyTensor } from "../../tensor/index.js";
 import { bind } from "../trace.js";
-import { definePrimitive, type Aval, type Primitive } from "../primitive.js";
+import { definePrimitive, type Primitive } from "../primitive.js";
 import { asTensor, broadcastShapes, checkFloat, checkSameDType, sameShape, type Operand } from "./util.js";
 import { alignBatched, broadcastTo, unbroadcast, zerosLike } from "./broadcast.js";
 

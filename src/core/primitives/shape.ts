@@ -31,7 +31,7 @@ export const reshapeP: Primitive<{ shape: readonly number[] }> = definePrimitive
   name: "reshape",
   abstractEval: ([x], { shape }) => ({ shape: resolveReshape(x.shape, shape), dtype: x.dtype }),
   impl: ([x], { shape }) => tf.reshape(x, shape as number[]),
-  jvp: ([x], [t], { shape }) => (t === null ? null : reshape(t, shape)),
+  jvp: (_x, [t], { shape }) => (t === null ? null : reshape(t, shape)),
   vjp: (ct, [x]) => [reshape(ct, x.shape)],
   batch: ([x], _b, { shape }, n) => bind(reshapeP, [x], { shape: [n, ...resolveReshape(x.shape.slice(1), shape)] }),
 });
