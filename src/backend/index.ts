@@ -41,7 +41,7 @@ export function init(options: InitOptions = {}): Promise<BackendName> {
   }
   chosen = name;
   ready = (async () => {
-    let ok = false;
+    let ok: boolean;
     const before = listeners();
     try {
       ok = await tf.setBackend(name);
@@ -51,8 +51,9 @@ export function init(options: InitOptions = {}): Promise<BackendName> {
       removeAddedListeners(before);
     } catch (cause) {
       throw new Error(
-        `init: the ${name} backend failed to load (${(cause as Error)?.message ?? cause}). ` +
+        `init: the ${name} backend failed to load (${cause instanceof Error ? cause.message : String(cause)}). ` +
           `Set SHAPEFLOW_BACKEND=cpu or call init({ backend: "cpu" }) to use the pure-JS fallback.`,
+        { cause },
       );
     }
     if (!ok || tf.getBackend() !== name) {
@@ -63,8 +64,9 @@ export function init(options: InitOptions = {}): Promise<BackendName> {
   return ready;
 }
 
-type Listeners = { uncaughtException: Function[]; unhandledRejection: Function[] };
+type Listeners = { uncaughtException: NodeJS.UncaughtExceptionListener[]; unhandledRejection: NodeJS.UnhandledRejectionListener[] };
 
+/** Node's handlers for uncaught errors, or undefined where there is no `process` (browsers). */
 function listeners(): Listeners | undefined {
   if (typeof process === "undefined" || typeof process.listeners !== "function") return undefined;
   return { uncaughtException: process.listeners("uncaughtException"), unhandledRejection: process.listeners("unhandledRejection") };
@@ -72,11 +74,11 @@ function listeners(): Listeners | undefined {
 
 function removeAddedListeners(before: Listeners | undefined): void {
   if (!before) return;
-  const proc = process as unknown as { listeners(e: string): Function[]; removeListener(e: string, l: Function): void };
-  for (const event of ["uncaughtException", "unhandledRejection"] as const) {
-    for (const l of proc.listeners(event)) {
-      if (!before[event].includes(l)) proc.removeListener(event, l);
-    }
+  for (const l of process.listeners("uncaughtException")) {
+    if (!before.uncaughtException.includes(l)) process.removeListener("uncaughtException", l);
+  }
+  for (const l of process.listeners("unhandledRejection")) {
+    if (!before.unhandledRejection.includes(l)) process.removeListener("unhandledRejection", l);
   }
 }
 

@@ -107,6 +107,6 @@ export { stopGradient, stopGradientP } from "./primitives/stop-gradient.js";
 
 // ---------------------------------------------------------------- building blocks for ops and primitives outside core
 export { asTensor, type Operand } from "./primitives/util.js";
-export { leafTensors } from "./util.js";
+export { leafTensors, call, type AnyFunction } from "./util.js";
 export { bind, scoped, Tracer, currentLevel } from "./trace.js";
 export { definePrimitive, type Primitive, type Aval } from "./primitive.js";

@@ -1,17 +1,11 @@
 // Creation from data. Everything untyped enters here and is checked before it is trusted.
 import * as tf from "@tensorflow/tfjs-core";
 import type { Shape, RuntimeShape } from "../../typelevel/index.js";
-import { Concrete, type Tensor, formatShape, type DType, type NestedArray } from "./tensor.js";
+import { Concrete, type Tensor, formatShape, sizeOf, type DType, type NestedArray } from "./tensor.js";
 
 type TypedArray = Float32Array | Int32Array | Uint8Array | Float64Array;
 /** `[2, 3]` rather than `readonly [2, 3]`: what `const` inference gives, as a plain tuple. */
 export type Writable<S extends readonly unknown[]> = { -readonly [K in keyof S]: S[K] };
-
-function product(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
 
 function checkShape(op: string, shape: readonly unknown[]): asserts shape is readonly number[] {
   if (!Array.isArray(shape)) throw new Error(`${op}: shape must be an array of dims, got ${String(shape)}`);
@@ -70,7 +64,7 @@ function toTyped(values: ArrayLike<number>, dtype: DType): Float32Array | Int32A
 }
 
 /**
- * A tensor from data and a shape; the data must hold exactly `product(shape)` values
+ * A tensor from data and a shape; the data must hold exactly `sizeOf(shape)` values
  * (flat, typed array, or nested arrays matching the shape).
  * ```ts
  * const x = tensor([1, 2, 3, 4, 5, 6], [2, 3]);   // Tensor<[2, 3]>
@@ -85,7 +79,7 @@ export function tensor<const S extends readonly number[], D extends DType = "flo
   checkShape(op, shape);
   const dt = (dtype ?? "float32") as D;
   checkDType(op, dt);
-  const n = product(shape);
+  const n = sizeOf(shape);
   let flat: ArrayLike<number>;
   if (typeof data === "number") {
     flat = [data];
@@ -105,7 +99,7 @@ export function tensor<const S extends readonly number[], D extends DType = "flo
   if (flat.length !== n) {
     throw new Error(`${op}: shape ${formatShape(shape)} needs ${n} values, got ${flat.length}`);
   }
-  return new Concrete(tf.tensor(toTyped(flat, dt), shape as unknown as number[], dt)) as never;
+  return new Concrete<Writable<S>, D>(tf.tensor(toTyped(flat, dt), [...shape], dt));
 }
 
 /** A rank-0 tensor. */
@@ -133,24 +127,26 @@ export function fill<const S extends readonly number[], D extends DType = "float
   const dt = (dtype ?? "float32") as D;
   checkDType("fill", dt);
   if (dt === "int32" && !Number.isInteger(value)) throw new Error(`fill: int32 value must be an integer, got ${value}`);
-  return new Concrete(tf.fill(shape as unknown as number[], value, dt === "bool" ? "bool" : dt)) as never;
+  return new Concrete<Writable<S>, D>(tf.fill([...shape], value, dt));
 }
 
-/** `[0, 1, ..., n-1]`. */
-export function arange<const N extends number>(n: N, dtype?: "float32" | "int32"): Tensor<[N], "float32">;
+/** `[0, 1, ..., n-1]` (float32, or int32 when asked). */
+export function arange<const N extends number, D extends "float32" | "int32" = "float32">(n: N, dtype?: D): Tensor<[N], D>;
+/** `[start, start + step, ...]` up to `stop` (excluded), float32. */
 export function arange(start: number, stop: number, step?: number): Tensor<[number]>;
-export function arange(a: number, b?: number | string, c?: number): Tensor<[number]> {
-  const dtype = typeof b === "string" ? b : undefined;
+export function arange(a: number, b?: number | "float32" | "int32", c?: number): Tensor<[number], "float32" | "int32"> {
+  const dtype = typeof b === "string" ? b : "float32";
+  if (dtype !== "float32" && dtype !== "int32") throw new Error(`arange: dtype must be "float32" or "int32", got ${JSON.stringify(dtype)}`);
   const [start, stop, step] = typeof b === "number" ? [a, b, c ?? 1] : [0, a, 1];
   if (step === 0) throw new Error("arange: step must not be 0");
   if (!Number.isFinite(start) || !Number.isFinite(stop)) throw new Error(`arange: bounds must be finite, got ${start}..${stop}`);
-  return new Concrete(tf.range(start, stop, step, (dtype ?? "float32") as "float32")) as unknown as Tensor<[number]>;
+  return new Concrete<[number], "float32" | "int32">(tf.range(start, stop, step, dtype));
 }
 
 /** `num` evenly spaced values from `start` to `stop` inclusive. */
 export function linspace<const N extends number>(start: number, stop: number, num: N): Tensor<[N]> {
   if (!Number.isInteger(num) || num < 1) throw new Error(`linspace: num must be a positive integer, got ${num}`);
-  return new Concrete(tf.linspace(start, stop, num)) as unknown as Tensor<[N]>;
+  return new Concrete<[N], "float32">(tf.linspace(start, stop, num));
 }
 
 /** The runtime shape matches `expected`; string dims match any size but must agree with each other. */

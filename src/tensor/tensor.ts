@@ -14,7 +14,7 @@ export abstract class Tensor<S extends Shape = Shape, D extends DType = "float32
   readonly dtype: D;
 
   constructor(shape: readonly number[], dtype: D) {
-    this.shape = shape as unknown as RuntimeShape<S>;
+    this.shape = shape as RuntimeShape<S>;
     this.dtype = dtype;
   }
 
@@ -23,9 +23,7 @@ export abstract class Tensor<S extends Shape = Shape, D extends DType = "float32
   }
 
   get size(): number {
-    let n = 1;
-    for (const d of this.shape as readonly number[]) n *= d;
-    return n;
+    return sizeOf(this.shape);
   }
 
   /** The tfjs tensor behind this value; throws inside jit/vmap where there is none. */
@@ -85,7 +83,7 @@ export class Concrete<S extends Shape = Shape, D extends DType = DType> extends 
 
 export type AnyTensor = Tensor<Shape, DType>;
 
-import { formatShape } from "./shape.js";
+import { formatShape, sizeOf } from "./shape.js";
 export { formatShape, sizeOf, sameShape } from "./shape.js";
 
 export function isTensor(x: unknown): x is AnyTensor {

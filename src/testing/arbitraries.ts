@@ -4,7 +4,7 @@
 // Tensors are made inside the property (`value.toTensor()`, `withTensors`) and freed after.
 import * as fc from "fast-check";
 import * as tf from "@tensorflow/tfjs-core";
-import { Concrete, formatShape, type DataOf, type DType, type Tensor } from "../tensor/index.js";
+import { Concrete, formatShape, type AnyTensor, type DataOf, type DType, type Tensor } from "../tensor/index.js";
 
 /** `readonly [2, 3]` (what a `const` type parameter infers) as `[2, 3]` (what `Tensor` types use). */
 export type MutableShape<S extends readonly number[]> = { -readonly [K in keyof S]: S[K] };
@@ -30,8 +30,7 @@ export class TensorValue<S extends readonly number[] = readonly number[], D exte
 
   /** A new tensor holding this data; the caller disposes it. */
   toTensor(): Tensor<S, D> {
-    const t = tf.tensor(this.data, this.shape as unknown as number[], this.dtype);
-    return new Concrete(t) as unknown as Tensor<S, D>;
+    return new Concrete<S, D>(tf.tensor(this.data, [...this.shape], this.dtype));
   }
 
   toString(): string {
@@ -242,7 +241,7 @@ function isPlainObject(x: unknown): x is Record<string, unknown> {
 
 /** New tensors for every `TensorValue` in a tree (arrays and plain records); the caller disposes them. */
 export function toTensors<const T>(values: T): Materialized<T> {
-  const made: Tensor<any, any>[] = [];
+  const made: AnyTensor[] = [];
   try {
     return build(values, made) as Materialized<T>;
   } catch (e) {
@@ -251,7 +250,7 @@ export function toTensors<const T>(values: T): Materialized<T> {
   }
 }
 
-function build(x: unknown, made: Tensor<any, any>[]): unknown {
+function build(x: unknown, made: AnyTensor[]): unknown {
   if (x instanceof TensorValue) {
     const t = x.toTensor();
     made.push(t);
@@ -275,7 +274,7 @@ function build(x: unknown, made: Tensor<any, any>[]): unknown {
  * ```
  */
 export function withTensors<const T, R>(values: T, fn: (tensors: Materialized<T>) => R): R {
-  const made: Tensor<any, any>[] = [];
+  const made: AnyTensor[] = [];
   let tensors: Materialized<T>;
   try {
     tensors = build(values, made) as Materialized<T>;

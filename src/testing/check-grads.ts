@@ -48,7 +48,7 @@ export function checkGrads<A extends unknown[]>(f: (...args: A) => unknown, args
   if (modes.length === 0 || modes.some((m) => m !== "fwd" && m !== "rev")) {
     throw new Error(`checkGrads: modes must list "fwd" and/or "rev", got ${JSON.stringify(modes)}`);
   }
-  const { fn, point, outputNames } = flatFunction(f as (...a: unknown[]) => unknown, args);
+  const { fn, point, outputNames } = flatFunction(f, args);
   if (fn.inputNames.length === 0) throw new Error("checkGrads: no float32 tensor among the arguments; nothing to differentiate");
   const out = evaluate(fn, point.shapes, point.data);
   check({ eps, atol, rtol, seed, modes, rng: new Rng(seed) }, fn, outputNames(), point, out, order);
@@ -193,7 +193,11 @@ function checkJvp(s: Settings, fn: FlatFunction, outNames: string[], x: Point, y
         if (!(excess <= 0) && !(Number.isNaN(g) && Number.isNaN(e))) {
           bad++;
           const ex = Number.isNaN(excess) ? Infinity : excess;
-          if (worst < 0 || ex > worstExcess) ((worst = j), (worstExcess = ex), (worstTol = tol));
+          if (worst < 0 || ex > worstExcess) {
+            worst = j;
+            worstExcess = ex;
+            worstTol = tol;
+          }
         }
       }
       if (bad > 0) {

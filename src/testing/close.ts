@@ -1,14 +1,14 @@
 // Comparing values and counting tensors: small helpers every test needs.
 import * as tf from "@tensorflow/tfjs-core";
-import { Tensor, formatShape } from "../tensor/index.js";
+import { Tensor, formatShape, type AnyTensor } from "../tensor/index.js";
 
 /** A tensor, a flat array of numbers, nested arrays, or a single number. */
-export type Numeric = Tensor<any, any> | ArrayLike<number> | readonly unknown[] | number;
+export type Numeric = AnyTensor | ArrayLike<number> | readonly unknown[] | number;
 
 function toFlat(x: Numeric): { shape?: readonly number[]; values: ArrayLike<number> } {
-  if (x instanceof Tensor) return { shape: x.shape as readonly number[], values: x.dataSync() };
+  if (x instanceof Tensor) return { shape: x.shape, values: x.dataSync() };
   if (typeof x === "number") return { values: [x] };
-  if (ArrayBuffer.isView(x)) return { values: x as unknown as ArrayLike<number> };
+  if (ArrayBuffer.isView(x)) return { values: x as ArrayLike<number> };
   const out: number[] = [];
   const walk = (v: unknown): void => {
     if (Array.isArray(v)) v.forEach(walk);
@@ -53,7 +53,10 @@ export function assertAllClose(actual: Numeric, expected: Numeric, opts: CloseOp
     if (Number.isNaN(x) || Number.isNaN(y)) {
       if (Number.isNaN(x) !== Number.isNaN(y)) {
         bad++;
-        if (worst < 0 || worstExcess !== Infinity) ((worst = i), (worstExcess = Infinity));
+        if (worst < 0 || worstExcess !== Infinity) {
+          worst = i;
+          worstExcess = Infinity;
+        }
       }
       continue;
     }
@@ -62,7 +65,10 @@ export function assertAllClose(actual: Numeric, expected: Numeric, opts: CloseOp
     if (excess > 0 || Number.isNaN(excess)) {
       bad++;
       const ex = Number.isNaN(excess) ? Infinity : excess;
-      if (worst < 0 || ex > worstExcess) ((worst = i), (worstExcess = ex));
+      if (worst < 0 || ex > worstExcess) {
+        worst = i;
+        worstExcess = ex;
+      }
     }
   }
   if (bad > 0) {

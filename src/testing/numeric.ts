@@ -8,6 +8,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { Concrete, formatShape, Tensor, type AnyTensor } from "../tensor/index.js";
 import { flatten, unflatten, structureDiff } from "../tree/index.js";
+import { call, type AnyFunction } from "../core/index.js";
 
 /** Default step: a power of two, large enough for float32 and small enough for smooth functions. */
 export const DEFAULT_EPS = 2 ** -7;
@@ -110,7 +111,7 @@ export function centralDifference(fn: FlatFunction, x: Point, v: readonly Float6
 
 /** `f` over pytree `args` as a function of its float32 leaves (other leaves are held fixed). */
 export function flatFunction(
-  f: (...args: any[]) => unknown,
+  f: AnyFunction,
   args: readonly unknown[],
   label = "f",
 ): { fn: FlatFunction; point: Point; outputNames: () => string[] } {
@@ -124,7 +125,7 @@ export function flatFunction(
     call(inputs) {
       const full = [...leaves];
       diff.forEach((j, k) => (full[j] = inputs[k]));
-      const out = f(...unflatten<unknown[]>(def, full));
+      const out = call(f, unflatten<unknown[]>(def, full));
       const [outs] = flatten(out);
       const keep = outs.map((o) => o.dtype === "float32");
       outputNames = leafNames(out, "output").filter((_, i) => keep[i]);
@@ -166,7 +167,7 @@ export interface DifferenceOptions {
  * ```
  */
 export function numericalJvp(
-  f: (...args: any[]) => unknown,
+  f: AnyFunction,
   primals: readonly unknown[],
   tangents: readonly unknown[],
   opts: DifferenceOptions = {},
@@ -193,7 +194,7 @@ export function numericalJvp(
  * assertAllClose(grad(f)(x), numericalGrad(f, x), { rtol: 1e-3, atol: 1e-4 });
  * ```
  */
-export function numericalGrad(f: (x: any) => AnyTensor, x: AnyTensor, opts: DifferenceOptions = {}): Float64Array {
+export function numericalGrad<X extends AnyTensor>(f: (x: X) => AnyTensor, x: X, opts: DifferenceOptions = {}): Float64Array {
   if (x.dtype !== "float32") throw new Error(`numericalGrad: x must be float32, got ${x.dtype}`);
   const { fn, point } = flatFunction(f, [x]);
   const g = new Float64Array(x.size);

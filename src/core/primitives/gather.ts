@@ -242,5 +242,5 @@ export function oneHot(indices: AnyTensor, depth: number): AnyTensor {
     }
   }
   const s = indices.shape;
-  return scoped(() => cast(equal(reshape(indices, [...s, 1]), arange(depth, "int32") as AnyTensor), "float32"), leafTensors);
+  return scoped(() => cast(equal(reshape(indices, [...s, 1]), arange(depth, "int32")), "float32"), leafTensors);
 }
