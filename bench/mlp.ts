@@ -32,8 +32,8 @@ function forward(params: Layer[], x: AnyTensor): AnyTensor {
 
 function loss(params: Layer[], x: AnyTensor, yOneHot: AnyTensor): Tensor<[]> {
   const logits = forward(params, x);
-  const m = stopGradient(max(logits, -1, true));
-  const lse = add(log(sum(exp(sub(logits, m)), -1, true)), m);
+  const m = stopGradient(max(logits, -1, { keepDims: true }));
+  const lse = add(log(sum(exp(sub(logits, m)), -1, { keepDims: true })), m);
   return mul(sum(mul(sub(lse, logits), yOneHot)), 1 / BATCH) as unknown as Tensor<[]>;
 }
 

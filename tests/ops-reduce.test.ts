@@ -31,7 +31,7 @@ const lseRef = (xs: number[]) => {
   return m + Math.log(sumRef(xs.map((x) => Math.exp(x - m))));
 };
 
-type Reducer = (x: Tensor<any>, axis?: any, keepDims?: any) => Tensor<any, any>;
+type Reducer = (x: Tensor<any>, axis?: any, opts?: { keepDims?: boolean }) => Tensor<any, any>;
 const REDUCERS: [string, Reducer, (xs: number[]) => number][] = [
   ["sum", sum, sumRef],
   ["mean", mean, meanRef],
@@ -48,7 +48,7 @@ describe("reductions", () => {
     const want = reduceRef(xv, [2, 3, 4], [0, 2], ref);
     expectNoLeaks(() => {
       const y = op(x, [0, 2]);
-      const k = op(x, [-1, 0], true);
+      const k = op(x, [-1, 0], { keepDims: true });
       const all = op(x);
       expect(y.shape).toEqual([3]);
       expect(k.shape).toEqual([1, 3, 1]);
@@ -69,8 +69,8 @@ describe("reductions", () => {
       fc.property(arb, ([shape, axes, keepDims, negative]) => {
         const [x, xv] = randTensor(shape, 3);
         const given = negative ? axes.map((a) => a - shape.length) : axes;
-        const s = sum(x, given, keepDims);
-        const m = max(x, given, keepDims);
+        const s = sum(x, given, { keepDims });
+        const m = max(x, given, { keepDims });
         expect([...s.shape]).toEqual(reducedShape(shape, axes, keepDims));
         expect([...m.shape]).toEqual(reducedShape(shape, axes, keepDims));
         expectClose(s.dataSync(), reduceRef(xv, shape, axes, sumRef), 1e-5);
@@ -165,7 +165,8 @@ describe("reductions", () => {
     expect(() => argmax(x, [0] as never)).toThrow("argmax: axis must be a single number, got an array");
     expect(() => argmin(x, 7 as never)).toThrow("argmin: axis 7 is out of range for rank 4 (expected -4..3)");
     expect(() => sum(x, "1" as never)).toThrow("sum: axis must be a number or an array of numbers, got string");
-    expect(() => sum(x, 0, "yes" as any)).toThrow("sum: keepDims must be a boolean, got string");
+    expect(() => sum(x, 0, { keepDims: "yes" as any })).toThrow("sum: keepDims must be a boolean, got string");
+    expect(() => sum(x, 0, true as any)).toThrow("sum: options must be an object such as { keepDims: true }, got boolean");
     expect(() => mean(i as never)).toThrow("mean: expects a float32 tensor, got int32; cast it first");
     expect(() => variance(i as never)).toThrow("variance: expects a float32 tensor, got int32");
     const b = tensor([1, 0], [2], "bool");

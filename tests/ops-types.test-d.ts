@@ -69,7 +69,7 @@ const e6 = where(e5, x, 0);
 const e7 = cast(e5, "float32");
 const e8 = exp(neg(x));
 const e9 = sum(img, [1, 2]);
-const e10 = mean(img, -1, true);
+const e10 = mean(img, -1, { keepDims: true });
 const e11 = argmax(matmul(x, w));
 const e12 = logSumExp(x, -1);
 const e13 = matmul(bm, m34);
@@ -105,7 +105,7 @@ const e37 = flatten(m23);
 const e38 = relu(seq);
 const e39 = where(greater(v3, 0), m23, v3);
 const e40 = concat([i3, i3]);
-const e41 = sum(img, undefined, true);
+const e41 = sum(img, undefined, { keepDims: true });
 const e42 = reshape(seq, ["batch", "time", 4, 4]);
 const e43 = div(labels, 2);
 

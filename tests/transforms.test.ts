@@ -186,8 +186,8 @@ const composites: Record<string, Pair> = {
   // [3] -> [3]: a numerically stable softmax (max subtracted)
   softmax: {
     t: (x) => {
-      const e = exp(sub(x, max(x, [0], true)));
-      return div(e, sum(e, [0], true));
+      const e = exp(sub(x, max(x, [0], { keepDims: true })));
+      return div(e, sum(e, [0], { keepDims: true }));
     },
     js: (x) => {
       const m = Math.max(...x.data);

@@ -57,7 +57,7 @@ export declare function transpose<S extends Shape, const P extends readonly numb
 export declare function sum<S extends Shape, const A extends Axes = undefined, const K extends boolean = false>(
   x: Tensor<S>,
   axis?: A & Check<Reduce<S, A, K, "sum">>,
-  keepDims?: K,
+  opts?: { keepDims?: K },
 ): Tensor<Out<Reduce<S, A, K, "sum">>>;
 export declare function concat<const T extends readonly Shape[], const A extends number>(
   xs: { [K in keyof T]: Tensor<T[K]> },

@@ -15,7 +15,7 @@ export type ReduceCases = [
 
 declare const x: Tensor<["batch", 4, 10]>;
 export const perExample = sum(x, [-2, -1]);
-export const kept = sum(x, -1, true);
+export const kept = sum(x, -1, { keepDims: true });
 // @ts-expect-error sum: axis 3 is out of range for [batch, 4, 10] (rank 3)
 export const e1 = sum(x, 3);
 // @ts-expect-error sum: axis -4 is out of range

@@ -1,9 +1,8 @@
 // Elementwise ops: unary maths, binary ops with numpy broadcasting, comparisons, where, cast.
 // Each is one primitive (src/core/primitives/elementwise.ts); the types carry shape and dtype.
 import type { Check, Out, Shape } from "../../typelevel/index.js";
-import { Tensor, expectOperand, expectTensor, type AnyTensor, type DType } from "../tensor/index.js";
+import { expectOperand, expectTensor, type AnyTensor, type DType, type Tensor } from "../tensor/index.js";
 import * as P from "../core/index.js";
-import { stopGradient as stopGradientCore } from "../core/index.js";
 import { tidy } from "./tidy.js";
 import { owned, typed } from "./result.js";
 import {
@@ -78,13 +77,31 @@ export const reciprocal = unaryFloat("reciprocal", (x) => tidy(() => P.reciproca
 
 // ---------------------------------------------------------------- binary, broadcasting
 
-type Numeric = Operand<NumericDType>;
-
 /** Binds a binary primitive; a number operand becomes a constant freed right after (eagerly). */
 function binary(name: string, f: (a: AnyTensor | number, b: AnyTensor | number) => AnyTensor, a: unknown, b: unknown): AnyTensor {
   expectOperand(name, a, "the first argument");
   expectOperand(name, b, "the second argument");
   return typeof a === "number" || typeof b === "number" ? tidy(() => f(a, b)) : f(a, b);
+}
+
+/**
+ * A broadcasting op that keeps its operands' dtype (`Op` names it in type errors; the second
+ * argument carries them). `Allowed` is the operand dtype the op accepts.
+ */
+function arithmetic<const Op extends string, Allowed extends NumericDType = NumericDType>(
+  op: Op,
+  f: (a: AnyTensor | number, b: AnyTensor | number) => AnyTensor,
+) {
+  return <X extends Operand<Allowed>, Y extends Operand<Allowed>>(
+    a: X,
+    b: Y & Check<BinaryShape<X, Y, Op>>,
+  ): Tensor<Out<BinaryShape<X, Y, Op>>, DTypeOf<X, Y>> => typed(binary(op, f, a, b));
+}
+
+/** A broadcasting comparison: any dtype in (both the same), bool out. */
+function comparison<const Op extends string>(op: Op, f: (a: AnyTensor | number, b: AnyTensor | number) => AnyTensor) {
+  return <X extends Operand, Y extends Operand>(a: X, b: Y & Check<BinaryShape<X, Y, Op>>): Tensor<Out<BinaryShape<X, Y, Op>>, "bool"> =>
+    typed(binary(op, f, a, b));
 }
 
 /**
@@ -95,97 +112,32 @@ function binary(name: string, f: (a: AnyTensor | number, b: AnyTensor | number) 
  * add(x, 1);
  * ```
  */
-export function add<X extends Numeric, Y extends Numeric>(
-  a: X,
-  b: Y & Check<BinaryShape<X, Y, "add">>,
-): Tensor<Out<BinaryShape<X, Y, "add">>, DTypeOf<X, Y>> {
-  return typed(binary("add", P.add, a, b));
-}
-/** a - b with broadcasting. `sub(x, mean(x, -1, true))` centres each row. */
-export function sub<X extends Numeric, Y extends Numeric>(
-  a: X,
-  b: Y & Check<BinaryShape<X, Y, "sub">>,
-): Tensor<Out<BinaryShape<X, Y, "sub">>, DTypeOf<X, Y>> {
-  return typed(binary("sub", P.sub, a, b));
-}
+export const add = arithmetic("add", P.add);
+/** a - b with broadcasting. `sub(x, mean(x, -1, { keepDims: true }))` centres each row. */
+export const sub = arithmetic("sub", P.sub);
 /** a * b with broadcasting. `mul(x, 2)` doubles x. */
-export function mul<X extends Numeric, Y extends Numeric>(
-  a: X,
-  b: Y & Check<BinaryShape<X, Y, "mul">>,
-): Tensor<Out<BinaryShape<X, Y, "mul">>, DTypeOf<X, Y>> {
-  return typed(binary("mul", P.mul, a, b));
-}
+export const mul = arithmetic("mul", P.mul);
 /** a / b with broadcasting; int32 tensors divide with floor. `div(x, sum(x))` normalises. */
-export function div<X extends Numeric, Y extends Numeric>(
-  a: X,
-  b: Y & Check<BinaryShape<X, Y, "div">>,
-): Tensor<Out<BinaryShape<X, Y, "div">>, DTypeOf<X, Y>> {
-  return typed(binary("div", P.div, a, b));
-}
+export const div = arithmetic("div", P.div);
 /** a ** b (float32). The gradient in b is 0 where a <= 0 rather than NaN. `pow(x, 3)`. */
-export function pow<X extends Operand<"float32">, Y extends Operand<"float32">>(
-  a: X,
-  b: Y & Check<BinaryShape<X, Y, "pow">>,
-): Tensor<Out<BinaryShape<X, Y, "pow">>, DTypeOf<X, Y>> {
-  return typed(binary("pow", P.pow, a, b));
-}
+export const pow = arithmetic<"pow", "float32">("pow", P.pow);
 /** Elementwise max; ties send the gradient to a. `maximum(x, 0)` is relu. */
-export function maximum<X extends Numeric, Y extends Numeric>(
-  a: X,
-  b: Y & Check<BinaryShape<X, Y, "maximum">>,
-): Tensor<Out<BinaryShape<X, Y, "maximum">>, DTypeOf<X, Y>> {
-  return typed(binary("maximum", P.maximum, a, b));
-}
+export const maximum = arithmetic("maximum", P.maximum);
 /** Elementwise min; ties send the gradient to a. `minimum(x, 6)`. */
-export function minimum<X extends Numeric, Y extends Numeric>(
-  a: X,
-  b: Y & Check<BinaryShape<X, Y, "minimum">>,
-): Tensor<Out<BinaryShape<X, Y, "minimum">>, DTypeOf<X, Y>> {
-  return typed(binary("minimum", P.minimum, a, b));
-}
+export const minimum = arithmetic("minimum", P.minimum);
 
 /** a > b as a bool tensor. `where(greater(x, 0), x, 0)`. */
-export function greater<X extends Operand, Y extends Operand>(
-  a: X,
-  b: Y & Check<BinaryShape<X, Y, "greater">>,
-): Tensor<Out<BinaryShape<X, Y, "greater">>, "bool"> {
-  return typed(binary("greater", P.greater, a, b));
-}
+export const greater = comparison("greater", P.greater);
 /** a >= b as a bool tensor. */
-export function greaterEqual<X extends Operand, Y extends Operand>(
-  a: X,
-  b: Y & Check<BinaryShape<X, Y, "greaterEqual">>,
-): Tensor<Out<BinaryShape<X, Y, "greaterEqual">>, "bool"> {
-  return typed(binary("greaterEqual", P.greaterEqual, a, b));
-}
+export const greaterEqual = comparison("greaterEqual", P.greaterEqual);
 /** a < b as a bool tensor. */
-export function less<X extends Operand, Y extends Operand>(
-  a: X,
-  b: Y & Check<BinaryShape<X, Y, "less">>,
-): Tensor<Out<BinaryShape<X, Y, "less">>, "bool"> {
-  return typed(binary("less", P.less, a, b));
-}
+export const less = comparison("less", P.less);
 /** a <= b as a bool tensor. */
-export function lessEqual<X extends Operand, Y extends Operand>(
-  a: X,
-  b: Y & Check<BinaryShape<X, Y, "lessEqual">>,
-): Tensor<Out<BinaryShape<X, Y, "lessEqual">>, "bool"> {
-  return typed(binary("lessEqual", P.lessEqual, a, b));
-}
+export const lessEqual = comparison("lessEqual", P.lessEqual);
 /** a == b as a bool tensor. `mean(cast(equal(argmax(logits), labels), "float32"))` is accuracy. */
-export function equal<X extends Operand, Y extends Operand>(
-  a: X,
-  b: Y & Check<BinaryShape<X, Y, "equal">>,
-): Tensor<Out<BinaryShape<X, Y, "equal">>, "bool"> {
-  return typed(binary("equal", P.equal, a, b));
-}
+export const equal = comparison("equal", P.equal);
 /** a != b as a bool tensor. */
-export function notEqual<X extends Operand, Y extends Operand>(
-  a: X,
-  b: Y & Check<BinaryShape<X, Y, "notEqual">>,
-): Tensor<Out<BinaryShape<X, Y, "notEqual">>, "bool"> {
-  return typed(binary("notEqual", P.notEqual, a, b));
-}
+export const notEqual = comparison("notEqual", P.notEqual);
 
 // ---------------------------------------------------------------- where, cast, clip, stopGradient
 
@@ -247,5 +199,5 @@ export function clip<S extends Shape, D extends NumericDType>(x: Tensor<S, D>, l
  */
 export function stopGradient<S extends Shape, D extends DType>(x: Tensor<S, D>): Tensor<S, D> {
   expectTensor("stopGradient", x);
-  return typed(owned(stopGradientCore(x), x));
+  return typed(owned(P.stopGradient(x), x));
 }

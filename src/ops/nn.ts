@@ -32,8 +32,8 @@ export function softmax<S extends Shape, const A extends number = -1>(
   const a = oneAxis("softmax", x, axis ?? -1);
   return typed(
     tidy(() => {
-      const e = E.exp(E.sub(x, stopGradientCore(R.max(x, [a], true))));
-      return E.div(e, R.sum(e, [a], true));
+      const e = E.exp(E.sub(x, stopGradientCore(R.max(x, [a], { keepDims: true }))));
+      return E.div(e, R.sum(e, [a], { keepDims: true }));
     }),
   );
 }

@@ -1,10 +1,9 @@
 // Reductions over axes: sum, mean, max, min, argmax, argmin, logSumExp, variance, std.
 // `axis` is one axis or a list (negative counts from the end); omitted, every axis is reduced.
+// `{ keepDims: true }` keeps each reduced axis as size 1.
 import type { Check, Out, Reduce, Shape } from "../../typelevel/index.js";
 import type { Tensor, AnyTensor } from "../tensor/index.js";
-import * as R from "../core/index.js";
-import * as E from "../core/index.js";
-import { reshape as reshapeCore, stopGradient as stopGradientCore } from "../core/index.js";
+import * as P from "../core/index.js";
 import { expectTensor } from "../tensor/index.js";
 import { tidy } from "./tidy.js";
 import { typed } from "./result.js";
@@ -12,17 +11,52 @@ import type { NumericDType } from "./types.js";
 
 type Axes = number | readonly number[] | undefined;
 
-/** Axes sorted and normalised, checked with the op's name; keepDims must be a boolean. */
-function axesOf(op: string, x: AnyTensor, axis: Axes, keepDims: unknown): number[] {
+/** Options of the reductions. */
+export interface ReduceOptions<K extends boolean = boolean> {
+  /** Keep each reduced axis as size 1, so the result broadcasts against the input (default false). */
+  keepDims?: K;
+}
+
+const numeric = ["float32", "int32"] as const;
+const floats = ["float32"] as const;
+
+/** Axes sorted and normalised, checked with the op's name, and keepDims. */
+function reduceArgs(op: string, x: AnyTensor, axis: Axes, opts: unknown, dtypes: readonly string[]): [number[], boolean] {
   expectTensor(op, x);
+  if (!dtypes.includes(x.dtype)) {
+    throw new Error(`${op}: expects a ${dtypes.length === 1 ? dtypes[0] : "numeric"} tensor, got ${x.dtype}; cast it first`);
+  }
   if (axis !== undefined && typeof axis !== "number" && !Array.isArray(axis)) {
     throw new Error(`${op}: axis must be a number or an array of numbers, got ${typeof axis}`);
   }
+  if (opts !== undefined && (opts === null || typeof opts !== "object")) {
+    throw new Error(`${op}: options must be an object such as { keepDims: true }, got ${opts === null ? "null" : typeof opts}`);
+  }
+  const keepDims = (opts as ReduceOptions | undefined)?.keepDims;
   if (keepDims !== undefined && typeof keepDims !== "boolean") throw new Error(`${op}: keepDims must be a boolean, got ${typeof keepDims}`);
-  const axes = R.normAxes(op, axis, x.rank);
+  const axes = P.normAxes(op, axis, x.rank);
   for (let i = 1; i < axes.length; i++)
     if (axes[i] === axes[i - 1]) throw new Error(`${op}: repeated axis in [${(axis as number[]).join(", ")}]`);
-  return axes;
+  return [axes, keepDims ?? false];
+}
+
+/**
+ * A typed reduction over `run`: the type rule `Reduce` (named `op` in messages) gives the result
+ * shape, `dtypes` the accepted input dtypes; the result keeps the input's dtype.
+ */
+function reduction<const Op extends string, const D0 extends NumericDType>(
+  op: Op,
+  dtypes: readonly D0[],
+  run: (x: AnyTensor, axes: readonly number[], keepDims: boolean) => AnyTensor,
+) {
+  return <S extends Shape, D extends D0, const A extends Axes = undefined, const K extends boolean = false>(
+    x: Tensor<S, D>,
+    axis?: A & Check<Reduce<S, A, K, Op>>,
+    opts?: ReduceOptions<K>,
+  ): Tensor<Out<Reduce<S, A, K, Op>>, D> => {
+    const [axes, keepDims] = reduceArgs(op, x, axis, opts, dtypes);
+    return typed(run(x, axes, keepDims));
+  };
 }
 
 function countOf(x: AnyTensor, axes: readonly number[]): number {
@@ -32,20 +66,13 @@ function countOf(x: AnyTensor, axes: readonly number[]): number {
 }
 
 /**
- * Sum over `axis` (all axes by default); `keepDims` keeps reduced axes as size 1.
+ * Sum over `axis` (all axes by default).
  * ```ts
- * sum(x);            // Tensor<[]>
- * sum(x, -1, true);  // [batch, 10] -> [batch, 1]
+ * sum(x);                         // Tensor<[]>
+ * sum(x, -1, { keepDims: true }); // [batch, 10] -> [batch, 1]
  * ```
  */
-export function sum<S extends Shape, D extends NumericDType, const A extends Axes = undefined, const K extends boolean = false>(
-  x: Tensor<S, D>,
-  axis?: A & Check<Reduce<S, A, K, "sum">>,
-  keepDims?: K,
-): Tensor<Out<Reduce<S, A, K, "sum">>, D> {
-  const axes = axesOf("sum", x, axis, keepDims);
-  return typed(R.sum(x, axes, keepDims ?? false));
-}
+export const sum = reduction("sum", numeric, (x, axes, keepDims) => P.sum(x, axes, { keepDims }));
 
 /**
  * Arithmetic mean over `axis` (float32).
@@ -53,15 +80,7 @@ export function sum<S extends Shape, D extends NumericDType, const A extends Axe
  * mean(square(sub(pred, target)));   // mean squared error
  * ```
  */
-export function mean<S extends Shape, const A extends Axes = undefined, const K extends boolean = false>(
-  x: Tensor<S, "float32">,
-  axis?: A & Check<Reduce<S, A, K, "mean">>,
-  keepDims?: K,
-): Tensor<Out<Reduce<S, A, K, "mean">>, "float32"> {
-  const axes = axesOf("mean", x, axis, keepDims);
-  if (x.dtype !== "float32") throw new Error(`mean: expects a float32 tensor, got ${x.dtype}; cast it first`);
-  return typed(tidy(() => E.div(R.sum(x, axes, keepDims ?? false), countOf(x, axes))));
-}
+export const mean = reduction("mean", floats, (x, axes, keepDims) => tidy(() => P.div(P.sum(x, axes, { keepDims }), countOf(x, axes))));
 
 /**
  * Largest value over `axis`; ties share the gradient evenly.
@@ -69,63 +88,21 @@ export function mean<S extends Shape, const A extends Axes = undefined, const K 
  * max(logits, -1);   // [batch, 10] -> [batch]
  * ```
  */
-export function max<S extends Shape, D extends NumericDType, const A extends Axes = undefined, const K extends boolean = false>(
-  x: Tensor<S, D>,
-  axis?: A & Check<Reduce<S, A, K, "max">>,
-  keepDims?: K,
-): Tensor<Out<Reduce<S, A, K, "max">>, D> {
-  const axes = axesOf("max", x, axis, keepDims);
-  return typed(R.max(x, axes, keepDims ?? false));
-}
+export const max = reduction("max", numeric, (x, axes, keepDims) => P.max(x, axes, { keepDims }));
 
 /** Smallest value over `axis`; ties share the gradient evenly. `min(x, 0)`. */
-export function min<S extends Shape, D extends NumericDType, const A extends Axes = undefined, const K extends boolean = false>(
-  x: Tensor<S, D>,
-  axis?: A & Check<Reduce<S, A, K, "min">>,
-  keepDims?: K,
-): Tensor<Out<Reduce<S, A, K, "min">>, D> {
-  const axes = axesOf("min", x, axis, keepDims);
-  return typed(R.min(x, axes, keepDims ?? false));
-}
-
-function argAxis(op: string, x: AnyTensor, axis: unknown): number {
-  expectTensor(op, x);
-  if (typeof axis !== "number")
-    throw new Error(`${op}: axis must be a single number, got ${Array.isArray(axis) ? "an array" : typeof axis}`);
-  return axis;
-}
-
-/**
- * Index (int32) of the largest value along one axis (default the last); the first on ties.
- * ```ts
- * argmax(logits);   // [batch, 10] -> [batch] class ids
- * ```
- */
-export function argmax<S extends Shape, D extends NumericDType, const A extends number = -1>(
-  x: Tensor<S, D>,
-  axis?: A & Check<Reduce<S, A, false, "argmax">>,
-): Tensor<Out<Reduce<S, A, false, "argmax">>, "int32"> {
-  return typed(R.argmax(x, argAxis("argmax", x, axis ?? -1)));
-}
-
-/** Index (int32) of the smallest value along one axis (default the last). */
-export function argmin<S extends Shape, D extends NumericDType, const A extends number = -1>(
-  x: Tensor<S, D>,
-  axis?: A & Check<Reduce<S, A, false, "argmin">>,
-): Tensor<Out<Reduce<S, A, false, "argmin">>, "int32"> {
-  return typed(R.argmin(x, argAxis("argmin", x, axis ?? -1)));
-}
+export const min = reduction("min", numeric, (x, axes, keepDims) => P.min(x, axes, { keepDims }));
 
 /** log(sum(exp(x))) over the axes, on normalised axes (shared with logSoftmax). */
 export function logSumExpCore(x: AnyTensor, axes: readonly number[], keepDims: boolean): AnyTensor {
   // NOTE: shifting by the max keeps exp in range; stopGradient keeps max's tie-splitting rule out
   // of the derivative (the shift cancels exactly). A non-finite max (all -inf) shifts by 0.
-  const m = stopGradientCore(R.max(x, axes, true));
-  const shift = E.where(E.less(E.abs(m), Infinity), m, 0);
-  const out = E.add(E.log(R.sum(E.exp(E.sub(x, shift)), axes, true)), shift);
+  const m = P.stopGradient(P.max(x, axes, { keepDims: true }));
+  const shift = P.where(P.less(P.abs(m), Infinity), m, 0);
+  const out = P.add(P.log(P.sum(P.exp(P.sub(x, shift)), axes, { keepDims: true })), shift);
   return keepDims
     ? out
-    : reshapeCore(
+    : P.reshape(
         out,
         out.shape.filter((_, i) => !axes.includes(i)),
       );
@@ -137,22 +114,12 @@ export function logSumExpCore(x: AnyTensor, axes: readonly number[], keepDims: b
  * logSumExp(tensor([1000, 0, -1000], [3]));   // 1000, not Infinity
  * ```
  */
-export function logSumExp<S extends Shape, const A extends Axes = undefined, const K extends boolean = false>(
-  x: Tensor<S, "float32">,
-  axis?: A & Check<Reduce<S, A, K, "logSumExp">>,
-  keepDims?: K,
-): Tensor<Out<Reduce<S, A, K, "logSumExp">>, "float32"> {
-  const axes = axesOf("logSumExp", x, axis, keepDims);
-  if (x.dtype !== "float32") throw new Error(`logSumExp: expects a float32 tensor, got ${x.dtype}`);
-  return typed(tidy(() => logSumExpCore(x, axes, keepDims ?? false)));
-}
+export const logSumExp = reduction("logSumExp", floats, (x, axes, keepDims) => tidy(() => logSumExpCore(x, axes, keepDims)));
 
-function varianceCore(op: string, x: AnyTensor, axis: Axes, keepDims: boolean | undefined): AnyTensor {
-  const axes = axesOf(op, x, axis, keepDims);
-  if (x.dtype !== "float32") throw new Error(`${op}: expects a float32 tensor, got ${x.dtype}`);
+function varianceCore(x: AnyTensor, axes: readonly number[], keepDims: boolean): AnyTensor {
   const n = countOf(x, axes);
-  const centred = E.sub(x, E.div(R.sum(x, axes, true), n));
-  return E.div(R.sum(E.square(centred), axes, keepDims ?? false), n);
+  const centred = P.sub(x, P.div(P.sum(x, axes, { keepDims: true }), n));
+  return P.div(P.sum(P.square(centred), axes, { keepDims }), n);
 }
 
 /**
@@ -161,25 +128,37 @@ function varianceCore(op: string, x: AnyTensor, axis: Axes, keepDims: boolean | 
  * variance(x, 0);   // per-feature variance of a [batch, features] tensor
  * ```
  */
-export function variance<S extends Shape, const A extends Axes = undefined, const K extends boolean = false>(
-  x: Tensor<S, "float32">,
-  axis?: A & Check<Reduce<S, A, K, "variance">>,
-  keepDims?: K,
-): Tensor<Out<Reduce<S, A, K, "variance">>, "float32"> {
-  return typed(tidy(() => varianceCore("variance", x, axis, keepDims)));
-}
+export const variance = reduction("variance", floats, (x, axes, keepDims) => tidy(() => varianceCore(x, axes, keepDims)));
 
 /**
  * Population standard deviation: sqrt(variance). Its gradient is infinite where the variance
  * is 0 (as for sqrt); add an epsilon inside when that can happen.
  * ```ts
- * std(x, -1, true);
+ * std(x, -1, { keepDims: true });
  * ```
  */
-export function std<S extends Shape, const A extends Axes = undefined, const K extends boolean = false>(
-  x: Tensor<S, "float32">,
-  axis?: A & Check<Reduce<S, A, K, "std">>,
-  keepDims?: K,
-): Tensor<Out<Reduce<S, A, K, "std">>, "float32"> {
-  return typed(tidy(() => E.sqrt(varianceCore("std", x, axis, keepDims))));
+export const std = reduction("std", floats, (x, axes, keepDims) => tidy(() => P.sqrt(varianceCore(x, axes, keepDims))));
+
+/** A typed arg-reduction over one axis (default the last): int32 indices. */
+function argReduction<const Op extends string>(op: Op, run: (x: AnyTensor, axis: number) => AnyTensor) {
+  return <S extends Shape, D extends NumericDType, const A extends number = -1>(
+    x: Tensor<S, D>,
+    axis?: A & Check<Reduce<S, A, false, Op>>,
+  ): Tensor<Out<Reduce<S, A, false, Op>>, "int32"> => {
+    expectTensor(op, x);
+    const a: unknown = axis ?? -1;
+    if (typeof a !== "number") throw new Error(`${op}: axis must be a single number, got ${Array.isArray(a) ? "an array" : typeof a}`);
+    return typed(run(x, a));
+  };
 }
+
+/**
+ * Index (int32) of the largest value along one axis (default the last); the first on ties.
+ * ```ts
+ * argmax(logits);   // [batch, 10] -> [batch] class ids
+ * ```
+ */
+export const argmax = argReduction("argmax", P.argmax);
+
+/** Index (int32) of the smallest value along one axis (default the last); the first on ties. */
+export const argmin = argReduction("argmin", P.argmin);

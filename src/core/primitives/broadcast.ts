@@ -44,7 +44,7 @@ export function unbroadcast(x: AnyTensor, shape: readonly number[]): AnyTensor {
   for (let i = 0; i < s.length; i++) {
     if (i < lead || (shape[i - lead] === 1 && s[i] !== 1)) axes.push(i);
   }
-  const summed = axes.length ? sum(x, axes, false) : x;
+  const summed = axes.length ? sum(x, axes) : x;
   return reshape(summed, shape);
 }
 

@@ -216,7 +216,7 @@ function maxima(x: AnyTensor, out: AnyTensor, p: PoolParams, tl: Tiling | undefi
   const penalty = paddingPenalty(xs, p, os[1], os[2]);
   if (penalty !== undefined) below = add(below, penalty);
   const mask = zeroIndicator(below);
-  return { mask: stopGradient(mask), count: stopGradient(sum(mask, [4], true)) };
+  return { mask: stopGradient(mask), count: stopGradient(sum(mask, [4], { keepDims: true })) };
 }
 
 export const maxPool2dP: Primitive<PoolParams> = definePrimitive<PoolParams>({
@@ -340,11 +340,11 @@ function checkImage(op: string, x: AnyTensor): readonly number[] {
  */
 export function globalAvgPool2d(x: AnyTensor, keepDims = false): AnyTensor {
   const xs = checkImage("globalAvgPool2d", x);
-  return scoped(() => div(sum(x, [1, 2], keepDims), xs[1] * xs[2]), leafTensors);
+  return scoped(() => div(sum(x, [1, 2], { keepDims }), xs[1] * xs[2]), leafTensors);
 }
 
 /** Max over the spatial axes: [batch, H, W, C] -> [batch, C] ([batch, 1, 1, C] with keepDims). */
 export function globalMaxPool2d(x: AnyTensor, keepDims = false): AnyTensor {
   checkImage("globalMaxPool2d", x);
-  return max(x, [1, 2], keepDims);
+  return max(x, [1, 2], { keepDims });
 }

@@ -120,13 +120,21 @@ export function normAxes(op: string, axes: number | readonly number[] | undefine
   return list.map((a) => normAxis(op, a, rank)).sort((a, b) => a - b);
 }
 
-export function sum(x: AnyTensor, axes?: number | readonly number[], keepDims = false): AnyTensor {
+/** `keepDims`: each reduced axis stays as size 1 (default false). */
+export interface KeepDims {
+  readonly keepDims?: boolean;
+}
+
+/** Sum over `axes` (every axis when omitted). */
+export function sum(x: AnyTensor, axes?: number | readonly number[], { keepDims = false }: KeepDims = {}): AnyTensor {
   return bind(sumP, [x], { axes: normAxes("sum", axes, x.rank), keepDims });
 }
-export function max(x: AnyTensor, axes?: number | readonly number[], keepDims = false): AnyTensor {
+/** Largest value over `axes` (every axis when omitted). */
+export function max(x: AnyTensor, axes?: number | readonly number[], { keepDims = false }: KeepDims = {}): AnyTensor {
   return bind(maxP, [x], { axes: normAxes("max", axes, x.rank), keepDims });
 }
-export function min(x: AnyTensor, axes?: number | readonly number[], keepDims = false): AnyTensor {
+/** Smallest value over `axes` (every axis when omitted). */
+export function min(x: AnyTensor, axes?: number | readonly number[], { keepDims = false }: KeepDims = {}): AnyTensor {
   return bind(minP, [x], { axes: normAxes("min", axes, x.rank), keepDims });
 }
 export function argmax(x: AnyTensor, axis = -1): AnyTensor {

@@ -25,8 +25,8 @@ declare module "../layer.js" {
 
 function moments(x: AnyTensor, axes: number[]): [AnyTensor, AnyTensor] {
   const n = axes.reduce((a, i) => a * x.shape[i], 1);
-  const mean = mul(sum(x, axes, true), 1 / n);
-  const variance = mul(sum(square(sub(x, mean)), axes, true), 1 / n);
+  const mean = mul(sum(x, axes, { keepDims: true }), 1 / n);
+  const variance = mul(sum(square(sub(x, mean)), axes, { keepDims: true }), 1 / n);
   return [mean, variance];
 }
 
@@ -64,7 +64,7 @@ export function batchNorm(opts: BatchNormOptions = {}) {
         if (!state?.mean) throw new Error("batchNorm: training mode updates the running statistics: pass { state } from model.initState()");
         const [mean, variance] = moments(x, axes);
         const y = add(mul(mul(sub(x, mean), rsqrt(add(variance, eps))), p.gamma), p.beta);
-        const flat = (t: AnyTensor) => stopGradient(sum(t, axes, false)); // [1,..,C] -> [C]
+        const flat = (t: AnyTensor) => stopGradient(sum(t, axes)); // [1,..,C] -> [C]
         const next = {
           mean: add(mul(state.mean, momentum), mul(flat(mean), 1 - momentum)),
           variance: add(mul(state.variance, momentum), mul(flat(variance), 1 - momentum)),
