@@ -17,7 +17,11 @@ interface UnarySpec {
   integers?: boolean;
 }
 
-function unary(spec: UnarySpec): Primitive<{}> {
+/** The primitive, and the untyped function that binds it (what rules and lax call). */
+type Unary = [Primitive<{}>, (x: AnyTensor) => AnyTensor];
+type Binary = [Primitive<{}>, (x: Operand, y: Operand) => AnyTensor];
+
+function unary(spec: UnarySpec): Unary {
   const prim: Primitive<{}> = definePrimitive<{}>({
     name: spec.name,
     abstractEval([x]) {
@@ -36,34 +40,35 @@ function unary(spec: UnarySpec): Primitive<{}> {
     },
     batch: ([x], _b, p) => bind(prim, [x], p),
   });
-  return prim;
+  return [prim, (x) => bind(prim, [x])];
 }
 
 const SQRT_2_OVER_PI_TIMES_2 = 2 / Math.sqrt(Math.PI);
 
-export const negP = unary({ name: "neg", impl: tf.neg, derivative: (x) => constantLike(x, -1), integers: true });
-export const expP = unary({ name: "exp", impl: tf.exp, derivative: (_x, y) => y });
-export const expm1P = unary({ name: "expm1", impl: tf.expm1, derivative: (_x, y) => add(y, 1) });
-export const logP = unary({ name: "log", impl: tf.log, derivative: (x) => reciprocal(x) });
-export const log1pP = unary({ name: "log1p", impl: tf.log1p, derivative: (x) => reciprocal(add(x, 1)) });
-export const sqrtP = unary({ name: "sqrt", impl: tf.sqrt, derivative: (_x, y) => div(0.5, y) });
-export const rsqrtP = unary({ name: "rsqrt", impl: tf.rsqrt, derivative: (x, y) => mul(-0.5, div(y, x)) });
-export const squareP = unary({ name: "square", impl: tf.square, derivative: (x) => mul(2, x), integers: true });
-export const absP = unary({ name: "abs", impl: tf.abs, derivative: (x) => sign(x), integers: true });
-export const signP = unary({ name: "sign", impl: tf.sign, derivative: "zero", integers: true });
-export const floorP = unary({ name: "floor", impl: tf.floor, derivative: "zero" });
-export const ceilP = unary({ name: "ceil", impl: tf.ceil, derivative: "zero" });
-export const roundP = unary({ name: "round", impl: tf.round, derivative: "zero" });
-export const sinP = unary({ name: "sin", impl: tf.sin, derivative: (x) => cos(x) });
-export const cosP = unary({ name: "cos", impl: tf.cos, derivative: (x) => neg(sin(x)) });
-export const tanhP = unary({ name: "tanh", impl: tf.tanh, derivative: (_x, y) => sub(1, square(y)) });
-export const sigmoidP = unary({ name: "sigmoid", impl: tf.sigmoid, derivative: (_x, y) => mul(y, sub(1, y)) });
+export const [negP, neg] = unary({ name: "neg", impl: tf.neg, derivative: (x) => constantLike(x, -1), integers: true });
+export const [expP, exp] = unary({ name: "exp", impl: tf.exp, derivative: (_x, y) => y });
+export const [expm1P, expm1] = unary({ name: "expm1", impl: tf.expm1, derivative: (_x, y) => add(y, 1) });
+export const [logP, log] = unary({ name: "log", impl: tf.log, derivative: (x) => reciprocal(x) });
+export const [log1pP, log1p] = unary({ name: "log1p", impl: tf.log1p, derivative: (x) => reciprocal(add(x, 1)) });
+export const [sqrtP, sqrt] = unary({ name: "sqrt", impl: tf.sqrt, derivative: (_x, y) => div(0.5, y) });
+export const [rsqrtP, rsqrt] = unary({ name: "rsqrt", impl: tf.rsqrt, derivative: (x, y) => mul(-0.5, div(y, x)) });
+export const [squareP, square] = unary({ name: "square", impl: tf.square, derivative: (x) => mul(2, x), integers: true });
+export const [absP, abs] = unary({ name: "abs", impl: tf.abs, derivative: (x) => sign(x), integers: true });
+export const [signP, sign] = unary({ name: "sign", impl: tf.sign, derivative: "zero", integers: true });
+export const [floorP, floor] = unary({ name: "floor", impl: tf.floor, derivative: "zero" });
+export const [ceilP, ceil] = unary({ name: "ceil", impl: tf.ceil, derivative: "zero" });
+export const [roundP, round] = unary({ name: "round", impl: tf.round, derivative: "zero" });
+export const [sinP, sin] = unary({ name: "sin", impl: tf.sin, derivative: (x) => cos(x) });
+export const [cosP, cos] = unary({ name: "cos", impl: tf.cos, derivative: (x) => neg(sin(x)) });
+export const [tanhP, tanh] = unary({ name: "tanh", impl: tf.tanh, derivative: (_x, y) => sub(1, square(y)) });
+export const [sigmoidP, sigmoid] = unary({ name: "sigmoid", impl: tf.sigmoid, derivative: (_x, y) => mul(y, sub(1, y)) });
+// 1 where x > 0, else 0 (Heaviside step).
 // NOTE: one kernel instead of greater + cast (comparisons are slow loops on WASM); relu's vjp uses it.
-export const stepP = unary({ name: "step", impl: (x) => tf.step(x, 0), derivative: "zero" });
-export const reluP = unary({ name: "relu", impl: tf.relu, derivative: (x) => step(x) });
+export const [stepP, step] = unary({ name: "step", impl: (x) => tf.step(x, 0), derivative: "zero" });
+export const [reluP, relu] = unary({ name: "relu", impl: tf.relu, derivative: (x) => step(x) });
 // NOTE: softplus' derivative is sigmoid, which is stable for any x.
-export const softplusP = unary({ name: "softplus", impl: tf.softplus, derivative: (x) => sigmoid(x) });
-export const erfP = unary({ name: "erf", impl: tf.erf, derivative: (x) => mul(SQRT_2_OVER_PI_TIMES_2, exp(neg(square(x)))) });
+export const [softplusP, softplus] = unary({ name: "softplus", impl: tf.softplus, derivative: (x) => sigmoid(x) });
+export const [erfP, erf] = unary({ name: "erf", impl: tf.erf, derivative: (x) => mul(SQRT_2_OVER_PI_TIMES_2, exp(neg(square(x)))) });
 
 // ---------------------------------------------------------------- binary with broadcasting
 
@@ -137,7 +142,7 @@ function peelLeading(op: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, a: tf.Tensor
   return o;
 }
 
-function binary(spec: BinarySpec): Primitive<{}> {
+function binary(spec: BinarySpec): Binary {
   const prim: Primitive<{}> = definePrimitive<{}>({
     name: spec.name,
     abstractEval([a, b]) {
@@ -165,7 +170,12 @@ function binary(spec: BinarySpec): Primitive<{}> {
     },
     batch: (inputs, batched) => batchBroadcasting(prim, inputs, batched),
   });
-  return prim;
+  // a number takes the tensor operand's dtype
+  const fn = (x: Operand, y: Operand): AnyTensor => {
+    const a = asTensor(x, typeof y === "number" ? undefined : y);
+    return bind(prim, [a, asTensor(y, a)]);
+  };
+  return [prim, fn];
 }
 
 /** Batching rule of a broadcasting op: batched inputs get size-1 axes so every example has the same rank. */
@@ -178,15 +188,15 @@ function batchBroadcasting(prim: Primitive<{}>, inputs: AnyTensor[], batched: bo
   );
 }
 
-export const addP = binary({ name: "add", impl: tf.add, partials: () => ["one", "one"] });
-export const subP = binary({ name: "sub", impl: tf.sub, partials: () => ["one", "minusOne"] });
-export const mulP = binary({ name: "mul", impl: tf.mul, partials: (x, y) => [y, x] });
-export const divP = binary({
+export const [addP, add] = binary({ name: "add", impl: tf.add, partials: () => ["one", "one"] });
+export const [subP, sub] = binary({ name: "sub", impl: tf.sub, partials: () => ["one", "minusOne"] });
+export const [mulP, mul] = binary({ name: "mul", impl: tf.mul, partials: (x, y) => [y, x] });
+export const [divP, div] = binary({
   name: "div",
   impl: (a, b) => (a.dtype === "int32" ? tf.floorDiv(a, b) : tf.div(a, b)),
   partials: (_x, y, out) => [reciprocal(y), neg(div(out, y))],
 });
-export const powP = binary({
+export const [powP, pow] = binary({
   name: "pow",
   impl: tf.pow,
   floatOnly: true,
@@ -194,14 +204,22 @@ export const powP = binary({
   partials: (x, y, out) => [mul(y, pow(x, sub(y, 1))), mul(out, where(greater(x, 0), log(where(greater(x, 0), x, 1)), 0))],
 });
 // NOTE: ties send the whole gradient to the first argument, as in JAX.
-export const maximumP = binary({ name: "maximum", impl: tf.maximum, partials: (x, y) => [castTo(greaterEqual(x, y)), castTo(less(x, y))] });
-export const minimumP = binary({ name: "minimum", impl: tf.minimum, partials: (x, y) => [castTo(lessEqual(x, y)), castTo(greater(x, y))] });
-export const greaterP = binary({ name: "greater", impl: tf.greater, compare: true });
-export const greaterEqualP = binary({ name: "greaterEqual", impl: tf.greaterEqual, compare: true });
-export const lessP = binary({ name: "less", impl: tf.less, compare: true });
-export const lessEqualP = binary({ name: "lessEqual", impl: tf.lessEqual, compare: true });
-export const equalP = binary({ name: "equal", impl: tf.equal, compare: true });
-export const notEqualP = binary({ name: "notEqual", impl: tf.notEqual, compare: true });
+export const [maximumP, maximum] = binary({
+  name: "maximum",
+  impl: tf.maximum,
+  partials: (x, y) => [castTo(greaterEqual(x, y)), castTo(less(x, y))],
+});
+export const [minimumP, minimum] = binary({
+  name: "minimum",
+  impl: tf.minimum,
+  partials: (x, y) => [castTo(lessEqual(x, y)), castTo(greater(x, y))],
+});
+export const [greaterP, greater] = binary({ name: "greater", impl: tf.greater, compare: true });
+export const [greaterEqualP, greaterEqual] = binary({ name: "greaterEqual", impl: tf.greaterEqual, compare: true });
+export const [lessP, less] = binary({ name: "less", impl: tf.less, compare: true });
+export const [lessEqualP, lessEqual] = binary({ name: "lessEqual", impl: tf.lessEqual, compare: true });
+export const [equalP, equal] = binary({ name: "equal", impl: tf.equal, compare: true });
+export const [notEqualP, notEqual] = binary({ name: "notEqual", impl: tf.notEqual, compare: true });
 
 // ---------------------------------------------------------------- where, cast
 
@@ -240,48 +258,6 @@ export const castP: Primitive<{ dtype: "float32" | "int32" | "bool" }> = defineP
 
 // ---------------------------------------------------------------- untyped functions used by rules
 
-const u = (p: Primitive) => (x: AnyTensor) => bind(p, [x]);
-export const neg = u(negP),
-  exp = u(expP),
-  expm1 = u(expm1P),
-  log = u(logP),
-  log1p = u(log1pP),
-  sqrt = u(sqrtP);
-export const rsqrt = u(rsqrtP),
-  square = u(squareP),
-  abs = u(absP),
-  sign = u(signP),
-  floor = u(floorP),
-  ceil = u(ceilP);
-export const round = u(roundP),
-  sin = u(sinP),
-  cos = u(cosP),
-  tanh = u(tanhP),
-  sigmoid = u(sigmoidP),
-  relu = u(reluP);
-export const softplus = u(softplusP),
-  erf = u(erfP);
-
-function b2(p: Primitive) {
-  return (x: Operand, y: Operand): AnyTensor => {
-    const a = asTensor(x, typeof y === "number" ? undefined : y);
-    return bind(p, [a, asTensor(y, a)]);
-  };
-}
-export const add = b2(addP),
-  sub = b2(subP),
-  mul = b2(mulP),
-  div = b2(divP),
-  pow = b2(powP);
-export const maximum = b2(maximumP),
-  minimum = b2(minimumP);
-export const greater = b2(greaterP),
-  greaterEqual = b2(greaterEqualP),
-  less = b2(lessP),
-  lessEqual = b2(lessEqualP);
-export const equal = b2(equalP),
-  notEqual = b2(notEqualP);
-
 export function where(cond: AnyTensor, a: Operand, b: Operand): AnyTensor {
   const ta = asTensor(a, typeof b === "number" ? undefined : b);
   return bind(whereP, [cond, ta, asTensor(b, ta)]);
@@ -293,11 +269,6 @@ export function cast(x: AnyTensor, dtype: "float32" | "int32" | "bool"): AnyTens
 
 export function reciprocal(x: AnyTensor): AnyTensor {
   return div(1, x);
-}
-
-/** 1 where x > 0, else 0 (Heaviside step). */
-export function step(x: AnyTensor): AnyTensor {
-  return bind(stepP, [x]);
 }
 
 function castTo(x: AnyTensor): AnyTensor {
