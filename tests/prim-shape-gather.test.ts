@@ -43,7 +43,7 @@ describe("gather", () => {
         [own(toTensor(hyper)), hyper, { data: [3, 0, 0, 2, 1, 1], shape: [2, 3] }, 2, 2, 1],
       ];
       for (const [t, input, i, axis, norm, bd] of cases) {
-        const y = own(gather(t, own(ints(i.data, i.shape)), axis, bd));
+        const y = own(gather(t, own(ints(i.data, i.shape)), axis, { batchDims: bd }));
         const [shape, data] = refGather(input, i, norm, bd);
         expect(y.shape).toEqual(shape);
         expect(Array.from(y.dataSync())).toEqual(data);
@@ -60,8 +60,8 @@ describe("gather", () => {
       expect(errorOf(() => gather(t, own(tensor([0, 1], [2]))))).toBe("gather: indices must be int32, got float32");
       expect(errorOf(() => gather(t, i, 2))).toBe("gather: axis 2 is out of range for [5, 3] (rank 2)");
       expect(errorOf(() => gather(t, i, -3))).toBe("gather: axis -3 is out of range for [5, 3] (rank 2)");
-      expect(errorOf(() => gather(t, i, 1, 2))).toBe("gather: batchDims 2 must be in 0..1 (axis 1, indices [2])");
-      expect(errorOf(() => gather(t, i, 1, 1))).toBe("gather: batch dim 0 differs: x [5, 3] has 5, indices [2] have 2");
+      expect(errorOf(() => gather(t, i, 1, { batchDims: 2 }))).toBe("gather: batchDims 2 must be in 0..1 (axis 1, indices [2])");
+      expect(errorOf(() => gather(t, i, 1, { batchDims: 1 }))).toBe("gather: batch dim 0 differs: x [5, 3] has 5, indices [2] have 2");
     });
   });
 
@@ -101,7 +101,7 @@ describe("gather", () => {
       const bi = own(ints(batchIdx.data, batchIdx.shape));
       checkGradient((x) => gather(x, i), [table]);
       checkGradient((x) => gather(x, i, 1), [gridValues([2, 5, 3], rng(62))]);
-      checkGradient((x) => gather(x, bi, 1, 1), [cube]);
+      checkGradient((x) => gather(x, bi, 1, { batchDims: 1 }), [cube]);
     });
   });
 
@@ -110,7 +110,7 @@ describe("gather", () => {
       const i = own(ints(idx.data, idx.shape));
       const bi = own(ints(batchIdx.data, batchIdx.shape));
       checkJvpVjp((x) => gather(x, i), [table]);
-      checkJvpVjp((x) => gather(x, bi, 1, 1), [cube]);
+      checkJvpVjp((x) => gather(x, bi, 1, { batchDims: 1 }), [cube]);
     });
   });
 
@@ -132,9 +132,9 @@ describe("gather", () => {
       const bis = own(ints([3, 3, 0, 1, 2, 1, 0, 1, 2, 3, 3, 0], [2, 2, 3]));
       const c = own(toTensor(cube));
       const bi = own(ints(batchIdx.data, batchIdx.shape));
-      checkVmap((x, i) => gather(x, i, 1, 1), [cubes, bi], [0, null]);
-      checkVmap((x, i) => gather(x, i, 1, 1), [c, bis], [null, 0]);
-      checkVmap((x, i) => gather(x, i, 1, 1), [cubes, bis], [0, 0]);
+      checkVmap((x, i) => gather(x, i, 1, { batchDims: 1 }), [cubes, bi], [0, null]);
+      checkVmap((x, i) => gather(x, i, 1, { batchDims: 1 }), [c, bis], [null, 0]);
+      checkVmap((x, i) => gather(x, i, 1, { batchDims: 1 }), [cubes, bis], [0, 0]);
     });
   });
 });
@@ -154,7 +154,7 @@ describe("scatterAdd", () => {
         [gridValues([2, 3, 3, 2], rng(79)), { data: [3, 0, 0, 2, 1, 1], shape: [2, 3] }, 4, 2, 1],
       ];
       for (const [u, i, size, axis, bd] of cases) {
-        const y = own(scatterAdd(own(toTensor(u)), own(ints(i.data, i.shape)), size, axis, bd));
+        const y = own(scatterAdd(own(toTensor(u)), own(ints(i.data, i.shape)), size, axis, { batchDims: bd }));
         const [shape, data] = refScatterAdd(u, i, size, axis, bd);
         expect(y.shape).toEqual(shape);
         expect(Array.from(y.dataSync())).toEqual(data);
@@ -181,7 +181,7 @@ describe("scatterAdd", () => {
       );
       expect(errorOf(() => scatterAdd(u, i, -1))).toBe("scatterAdd: size must be a non-negative integer, got -1");
       expect(errorOf(() => scatterAdd(u, own(tensor([0, 1], [2])), 5))).toBe("scatterAdd: indices must be int32, got float32");
-      expect(errorOf(() => scatterAdd(u, i, 5, 0, 3))).toBe("scatterAdd: batchDims 3 must be in 0..2 (indices [2, 3])");
+      expect(errorOf(() => scatterAdd(u, i, 5, 0, { batchDims: 3 }))).toBe("scatterAdd: batchDims 3 must be in 0..2 (indices [2, 3])");
     });
   });
 
@@ -190,7 +190,7 @@ describe("scatterAdd", () => {
       const i = own(ints(idx.data, idx.shape));
       const bi = own(ints([1, 1, 0, 2, 2, 2], [2, 3]));
       checkGradient((u) => scatterAdd(u, i, 5), [upd]);
-      checkGradient((u) => scatterAdd(u, bi, 3, 1, 1), [gridValues([2, 3, 4], rng(76))]);
+      checkGradient((u) => scatterAdd(u, bi, 3, 1, { batchDims: 1 }), [gridValues([2, 3, 4], rng(76))]);
       checkJvpVjp((u) => scatterAdd(u, i, 6, 1), [gridValues([3, 2, 3], rng(77))]);
       const n = rng(78);
       const us = own(toTensor(gridValues([3, 2, 3, 3], n)));

@@ -186,6 +186,11 @@ function normalizeAxis(axis: number, rank: number): number {
   return Number.isInteger(axis) && axis < 0 && axis >= -rank ? axis + rank : axis;
 }
 
+/** `batchDims`: leading axes of `x` (or `updates`) and `indices` that are matched one to one (default 0). */
+export interface BatchDims {
+  readonly batchDims?: number;
+}
+
 /**
  * Entries of `x` picked along `axis` by int32 `indices` (tfjs `gather`): the output has shape
  * `x[:axis] ++ indices[batchDims:] ++ x[axis+1:]`. Every index must lie in 0..x.shape[axis]-1;
@@ -195,7 +200,7 @@ function normalizeAxis(axis: number, rank: number): number {
  * gather(x, tensor([2, 0], [2], "int32"), 1);   // columns 2 and 0
  * ```
  */
-export function gather(x: AnyTensor, indices: AnyTensor, axis = 0, batchDims = 0): AnyTensor {
+export function gather(x: AnyTensor, indices: AnyTensor, axis = 0, { batchDims = 0 }: BatchDims = {}): AnyTensor {
   return bind(gatherP, [x, indices], { axis: normalizeAxis(axis, x.rank), batchDims });
 }
 
@@ -206,7 +211,7 @@ export function gather(x: AnyTensor, indices: AnyTensor, axis = 0, batchDims = 0
  * scatterAdd(tensor([1, 2, 3], [3]), tensor([0, 2, 0], [3], "int32"), 3);   // [4, 0, 2]
  * ```
  */
-export function scatterAdd(updates: AnyTensor, indices: AnyTensor, size: number, axis = 0, batchDims = 0): AnyTensor {
+export function scatterAdd(updates: AnyTensor, indices: AnyTensor, size: number, axis = 0, { batchDims = 0 }: BatchDims = {}): AnyTensor {
   return bind(scatterAddP, [updates, indices], { axis: normalizeAxis(axis, updates.rank), batchDims, size });
 }
 
