@@ -21,11 +21,27 @@ export {
 } from "./tensor/index.js";
 export type { Shape, Dim } from "../typelevel/index.js";
 
-// ---- transforms (stopGradient comes typed from ops)
-export { grad, valueAndGrad, vjp, jvp, vmap, jit, jacrev, jacfwd, hessian, customVjp } from "./core/index.js";
+// ---- transforms (stopGradient comes typed from ops); core's untyped op surface stays internal
+export {
+  grad,
+  valueAndGrad,
+  vjp,
+  jvp,
+  vmap,
+  jit,
+  jacrev,
+  jacfwd,
+  hessian,
+  customVjp,
+  type GradOptions,
+  type Pullback,
+  type VmapOptions,
+  type Batched,
+  type Jitted,
+} from "./core/index.js";
 
 // ---- backend
-export { init, liveTensors } from "./backend/index.js";
+export { init, liveTensors, type InitOptions, type BackendName } from "./backend/index.js";
 
 // ---- namespaces
 export * as tree from "./tree/index.js";

@@ -57,6 +57,6 @@ describe("closed-form second derivatives (float64 references)", () => {
   const withSecond = names.filter((n) => (specs[n] as PrimitiveSpec).secondDerivative !== undefined);
   test.each(withSecond)("%s'' from grad(grad)", (name) => {
     const spec = specs[name] as PrimitiveSpec;
-    forCases(spec, (c) => checkClosedFormSecondDerivative(name, primitives[name] as Primitive, spec.secondDerivative!, c), RUNS);
+    forCases(spec, (c) => checkClosedFormSecondDerivative(name, primitives[name], spec.secondDerivative!, c), RUNS);
   });
 });

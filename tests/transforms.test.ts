@@ -124,7 +124,10 @@ const transforms: Transform[] = [
       const v = constant(x.shape, tangentValues(x.shape));
       const [y, yDot] = jvp(f, [x], [v]);
       // NOTE: under an outer transform v may be a residual of its tape: only free it at top level
-      if (currentLevel() === 0) (y.dispose(), v.dispose());
+      if (currentLevel() === 0) {
+        y.dispose();
+        v.dispose();
+      }
       return yDot;
     },
     js: (f) => (x) => fdAlong(f, x, tangentValues(x.shape)),
@@ -549,7 +552,7 @@ describe("memory", () => {
         "vjp",
         () => {
           const [out, back] = vjp((q: Params) => loss(q, x, y), p);
-          const cts = back(scalar(1) as Tensor<[]>);
+          const cts = back(scalar(1));
           back.dispose();
           return [out, cts];
         },

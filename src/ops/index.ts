@@ -40,7 +40,7 @@ export {
   clip,
   stopGradient,
 } from "./elementwise.js";
-export { sum, mean, max, min, argmax, argmin, logSumExp, variance, std } from "./reduce.js";
+export { sum, mean, max, min, argmax, argmin, logSumExp, variance, std, type ReduceOptions } from "./reduce.js";
 export { matmul, dot, matvec } from "./linalg.js";
 export { reshape, flatten, transpose, squeeze, expandDims, broadcastTo, concat, stack, slice, pad, gather, oneHot } from "./shape.js";
 export { softmax, logSoftmax } from "./nn.js";

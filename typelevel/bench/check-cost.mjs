@@ -2,6 +2,7 @@
 // Fails (exit 1) if either chain has a type error or the CNN chain needs more than
 // CNN_BUDGET instantiations. Instantiation counts are deterministic; check time is not.
 // Usage: node typelevel/bench/check-cost.mjs [--json]   (--json: last line is a JSON summary)
+/* global process, console -- a Node script */
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
