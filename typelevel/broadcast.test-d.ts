@@ -24,13 +24,14 @@ declare const logits: Tensor<["batch", 10]>;
 declare const bias: Tensor<[10]>;
 declare const wrongBias: Tensor<[12]>;
 declare const grid: Tensor<[2, 3, 4]>;
+declare const grid5: Tensor<[5, 3, 4]>;
 export const biased = add(logits, bias);
 // @ts-expect-error add: shapes [batch, 10] and [12] do not broadcast
 export const e1 = add(logits, wrongBias);
 // @ts-expect-error add: shapes [2, 3, 4] and [batch, 10] do not broadcast
 export const e2 = add(grid, logits);
 // @ts-expect-error add: a leading 5 against 2
-export const e3 = add(grid, grid as unknown as Tensor<[5, 3, 4]>);
+export const e3 = add(grid, grid5);
 
 export type BroadcastCallCases = [Expect<Equal<typeof biased, Tensor<["batch", 10]>>>];
 

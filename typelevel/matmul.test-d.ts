@@ -22,6 +22,7 @@ declare const w1: Tensor<[784, 128]>;
 declare const w2: Tensor<[28, 10]>;
 declare const v: Tensor<[784]>;
 declare const batched: Tensor<[8, 2, 3]>;
+declare const batched3: Tensor<[3, 3, 4]>;
 export const h = matmul(x, w1);
 // @ts-expect-error matmul: inner dims differ (784 vs 28)
 export const e1 = matmul(x, w2);
@@ -30,7 +31,7 @@ export const e2 = matmul(x, v);
 // @ts-expect-error matmul: inner dims differ (128 vs 784): the product is not commutative
 export const e3 = matmul(h, w1);
 // @ts-expect-error matmul: batch dims do not broadcast (8 vs 3)
-export const e4 = matmul(batched, batched as unknown as Tensor<[3, 3, 4]>);
+export const e4 = matmul(batched, batched3);
 
 // dot and matvec: the messages users read; symbolic dims stay symbolic.
 export type DotMatVecCases = [
