@@ -1,6 +1,6 @@
 // Forward mode: each tracer carries a primal and a tangent (null = zero).
 import type * as tf from "@tensorflow/tfjs-core";
-import { formatShape, type AnyTensor } from "../tensor/index.js";
+import { formatShape, sameShape, type AnyTensor } from "../tensor/index.js";
 import { flatten, unflatten, structureDiff } from "../tree/index.js";
 import { bind, scoped, Tracer, withTrace, type Trace } from "./trace.js";
 import type { Primitive } from "./primitive.js";
@@ -61,7 +61,7 @@ export function jvpCore(f: AnyFunction, primals: readonly unknown[], tangents: r
       pl.forEach((p, i) => {
         const s = p.shape,
           u = tl[i].shape;
-        if (s.length !== u.length || s.some((d, j) => d !== u[j])) {
+        if (!sameShape(s, u)) {
           throw new Error(`jvp: tangent ${i} has shape ${formatShape(u)}, its primal has ${formatShape(s)}`);
         }
       });

@@ -1,20 +1,15 @@
 // Normalising ops over one axis: softmax and logSoftmax, written to stay finite for any input.
 import type { Check, Reduce, Shape } from "../../typelevel/index.js";
 import type { AnyTensor, Tensor } from "../tensor/index.js";
-import * as E from "../core/index.js";
-import * as R from "../core/index.js";
-import { stopGradient as stopGradientCore } from "../core/index.js";
-import { expectTensor } from "../tensor/index.js";
-import { logSumExpCore } from "./reduce.js";
+import * as P from "../core/index.js";
+import { logSumExpCore, singleAxis } from "./reduce.js";
 import { tidy } from "./tidy.js";
 import { typed } from "./result.js";
 
 function oneAxis(op: string, x: AnyTensor, axis: unknown): number {
-  expectTensor(op, x);
-  if (typeof axis !== "number")
-    throw new Error(`${op}: axis must be a single number, got ${Array.isArray(axis) ? "an array" : typeof axis}`);
-  if (x.dtype !== "float32") throw new Error(`${op}: expects a float32 tensor, got ${x.dtype}`);
-  return R.normAxes(op, axis, x.rank)[0];
+  const a = singleAxis(op, x, axis);
+  if (x.dtype !== "float32") throw new Error(`${op}: expects a float32 tensor, got ${x.dtype}; cast it first`);
+  return P.normAxes(op, a, x.rank)[0];
 }
 
 /**
@@ -29,11 +24,11 @@ export function softmax<S extends Shape, const A extends number = -1>(
   x: Tensor<S, "float32">,
   axis?: A & Check<Reduce<S, A, false, "softmax">>,
 ): Tensor<S, "float32"> {
-  const a = oneAxis("softmax", x, axis ?? -1);
+  const a = oneAxis("softmax", x, axis);
   return typed(
     tidy(() => {
-      const e = E.exp(E.sub(x, stopGradientCore(R.max(x, [a], { keepDims: true }))));
-      return E.div(e, R.sum(e, [a], { keepDims: true }));
+      const e = P.exp(P.sub(x, P.stopGradient(P.max(x, [a], { keepDims: true }))));
+      return P.div(e, P.sum(e, [a], { keepDims: true }));
     }),
   );
 }
@@ -49,6 +44,6 @@ export function logSoftmax<S extends Shape, const A extends number = -1>(
   x: Tensor<S, "float32">,
   axis?: A & Check<Reduce<S, A, false, "logSoftmax">>,
 ): Tensor<S, "float32"> {
-  const a = oneAxis("logSoftmax", x, axis ?? -1);
-  return typed(tidy(() => E.sub(x, logSumExpCore(x, [a], true))));
+  const a = oneAxis("logSoftmax", x, axis);
+  return typed(tidy(() => P.sub(x, logSumExpCore(x, [a], true))));
 }

@@ -139,17 +139,20 @@ export const variance = reduction("variance", floats, (x, axes, keepDims) => tid
  */
 export const std = reduction("std", floats, (x, axes, keepDims) => tidy(() => P.sqrt(varianceCore(x, axes, keepDims))));
 
+/** One axis (default the last), for ops along a single axis (argmax, softmax, ...). */
+export function singleAxis(op: string, x: unknown, axis: unknown): number {
+  expectTensor(op, x);
+  const a = axis ?? -1;
+  if (typeof a !== "number") throw new Error(`${op}: axis must be a single number, got ${Array.isArray(a) ? "an array" : typeof a}`);
+  return a;
+}
+
 /** A typed arg-reduction over one axis (default the last): int32 indices. */
 function argReduction<const Op extends string>(op: Op, run: (x: AnyTensor, axis: number) => AnyTensor) {
   return <S extends Shape, D extends NumericDType, const A extends number = -1>(
     x: Tensor<S, D>,
     axis?: A & Check<Reduce<S, A, false, Op>>,
-  ): Tensor<Out<Reduce<S, A, false, Op>>, "int32"> => {
-    expectTensor(op, x);
-    const a: unknown = axis ?? -1;
-    if (typeof a !== "number") throw new Error(`${op}: axis must be a single number, got ${Array.isArray(a) ? "an array" : typeof a}`);
-    return typed(run(x, a));
-  };
+  ): Tensor<Out<Reduce<S, A, false, Op>>, "int32"> => typed(run(x, singleAxis(op, x, axis)));
 }
 
 /**

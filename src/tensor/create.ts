@@ -167,9 +167,6 @@ function matchShape(actual: readonly number[], expected: Shape): string | undefi
   return undefined;
 }
 
-/** Widens a runtime shape type: strings in `S` (named dims) become those names. */
-type AsShape<S extends Shape> = { -readonly [K in keyof S]: S[K] };
-
 /**
  * Narrows a tensor of unknown shape: throws unless its runtime shape matches.
  * Named dims ("batch") match any size; the same name must mean the same size.
@@ -182,7 +179,7 @@ export function assertShape<const S extends Shape, D extends DType>(
   t: Tensor<Shape, D>,
   shape: S,
   what = "tensor",
-): asserts t is Tensor<AsShape<S>, D> {
+): asserts t is Tensor<Writable<S>, D> {
   const problem = matchShape(t.shape, shape);
   if (problem) {
     throw new Error(`${what}: expected shape ${formatShape(shape)}, got ${formatShape(t.shape)} (${problem})`);
@@ -190,7 +187,7 @@ export function assertShape<const S extends Shape, D extends DType>(
 }
 
 /** `assertShape` as an expression: returns the same tensor with the narrowed type. */
-export function withShape<const S extends Shape, D extends DType>(t: Tensor<Shape, D>, shape: S, what = "tensor"): Tensor<AsShape<S>, D> {
+export function withShape<const S extends Shape, D extends DType>(t: Tensor<Shape, D>, shape: S, what = "tensor"): Tensor<Writable<S>, D> {
   assertShape(t, shape, what);
   return t;
 }

@@ -12,4 +12,4 @@ export {
   type DataOf,
   type NestedArray,
 } from "./tensor.js";
-export { tensor, scalar, zeros, ones, fill, arange, linspace, assertShape, withShape, fromArray } from "./create.js";
+export { tensor, scalar, zeros, ones, fill, arange, linspace, assertShape, withShape, fromArray, type Writable } from "./create.js";

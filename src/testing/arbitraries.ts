@@ -4,10 +4,10 @@
 // Tensors are made inside the property (`value.toTensor()`, `withTensors`) and freed after.
 import * as fc from "fast-check";
 import * as tf from "@tensorflow/tfjs-core";
-import { Concrete, formatShape, type AnyTensor, type DataOf, type DType, type Tensor } from "../tensor/index.js";
+import { Concrete, formatShape, type AnyTensor, type DataOf, type DType, type Tensor, type Writable } from "../tensor/index.js";
 
 /** `readonly [2, 3]` (what a `const` type parameter infers) as `[2, 3]` (what `Tensor` types use). */
-export type MutableShape<S extends readonly number[]> = { -readonly [K in keyof S]: S[K] };
+export type MutableShape<S extends readonly number[]> = Writable<S>;
 
 /** Data and shape of a tensor, as plain values: safe to generate, shrink and print. */
 export class TensorValue<S extends readonly number[] = readonly number[], D extends DType = DType> {

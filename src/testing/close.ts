@@ -1,6 +1,6 @@
 // Comparing values and counting tensors: small helpers every test needs.
 import * as tf from "@tensorflow/tfjs-core";
-import { Tensor, formatShape, type AnyTensor } from "../tensor/index.js";
+import { Tensor, formatShape, sameShape, type AnyTensor } from "../tensor/index.js";
 
 /** A tensor, a flat array of numbers, nested arrays, or a single number. */
 export type Numeric = AnyTensor | ArrayLike<number> | readonly unknown[] | number;
@@ -38,7 +38,7 @@ export function assertAllClose(actual: Numeric, expected: Numeric, opts: CloseOp
   const { rtol = 1e-5, atol = 1e-6, what = "value" } = opts;
   const a = toFlat(actual);
   const e = toFlat(expected);
-  if (a.shape && e.shape && (a.shape.length !== e.shape.length || a.shape.some((d, i) => d !== e.shape![i]))) {
+  if (a.shape && e.shape && !sameShape(a.shape, e.shape)) {
     throw new Error(`${what}: expected shape ${formatShape(e.shape)}, got ${formatShape(a.shape)}`);
   }
   if (a.values.length !== e.values.length) {

@@ -6,7 +6,7 @@
 // Directions are multiples of 1/256 and eps a power of two: x ± eps·v is then exact in float32
 // for |x| < 256, and the step taken is the step we divide by.
 import * as tf from "@tensorflow/tfjs-core";
-import { Concrete, formatShape, Tensor, type AnyTensor } from "../tensor/index.js";
+import { Concrete, formatShape, sameShape, Tensor, type AnyTensor } from "../tensor/index.js";
 import { flatten, unflatten, structureDiff } from "../tree/index.js";
 import { call, type AnyFunction } from "../core/index.js";
 
@@ -178,7 +178,7 @@ export function numericalJvp(
   const tl = flatten(tangents)[0].filter((_, i) => flatten(primals)[0][i].dtype === "float32");
   tl.forEach((t, i) => {
     const s = t.shape;
-    if (s.length !== point.shapes[i].length || s.some((d, j) => d !== point.shapes[i][j])) {
+    if (!sameShape(s, point.shapes[i])) {
       throw new Error(
         `numericalJvp: tangent for ${fn.inputNames[i]} has shape ${formatShape(s)}, its primal ${formatShape(point.shapes[i])}`,
       );
