@@ -2,8 +2,7 @@
 // code, then replay it straight on the kernels, freeing each intermediate after its last use.
 import * as tf from "@tensorflow/tfjs-core";
 import { Concrete, formatShape, type AnyTensor } from "../tensor/index.js";
-import { flatten, unflatten, type TreeDef } from "../tree/index.js";
-import { structureKey } from "../tree/tree.js";
+import { flatten, unflatten, structureKey, type TreeDef } from "../tree/index.js";
 import { evalShape, runImpl, Tracer, withTrace, type Trace } from "./trace.js";
 import type { Aval, Primitive } from "./primitive.js";
 import { call, type AnyFunction } from "./util.js";
