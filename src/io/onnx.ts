@@ -51,6 +51,29 @@ export interface OnnxExportOptions<St = unknown> {
 type AnyModel = Model<any, any, any, any, any>;
 
 /**
+ * The ONNX bytes of any function of tensors at the shapes of `inputs` (fixed shapes): graph
+ * inputs `input_0`, `input_1`, ... and outputs `output_0`, ... in tree order. What `exportOnnx`
+ * does for models, for a single primitive or a hand-written forward pass.
+ * ```ts
+ * const bytes = exportOnnxFunction((x, w) => relu(matmul(x, w)), [x, w]);
+ * ```
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any function of tensors, as for jit
+export function exportOnnxFunction(f: (...args: any[]) => unknown, inputs: readonly AnyTensor[]): Uint8Array {
+  const graph = makeGraph(f, ...inputs);
+  try {
+    const trace: Trace = { batch: 0, graph, avals: slotAvals(graph, inputs) };
+    return lowerGraphs(
+      [trace],
+      inputs.map((_, i) => ({ input: `input_${i}` })),
+      graph.outputs.map((_, k) => `output_${k}`),
+    );
+  } finally {
+    for (const c of graph.consts) if (!c.isDisposed) c.dispose();
+  }
+}
+
+/**
  * The ONNX bytes of `model`'s forward pass in inference mode (dropout off, batch norm on its
  * running statistics), with `params` and `state` stored as initializers named by their paths
  * (`params[0].kernel`, `state[3].mean`). One input ("input", the model's input dtype) whose
@@ -67,7 +90,16 @@ export function exportOnnx<M extends AnyModel>(model: M, params: ParamsOf<M>, op
   try {
     const traces = traceAtProbes(model, params, state, options);
     try {
-      return lowerGraphs(traces, params, state, options);
+      const [paramLeaves] = flatten(params);
+      const [stateLeaves] = flatten(state);
+      const named = (root: string, tree: unknown, leaves: readonly AnyTensor[]): InputRole[] =>
+        paths(tree).map((p, i) => ({ initializer: `${root}${p.startsWith("[") ? "" : "."}${p}`, value: leaves[i] }));
+      const roles = [
+        ...named("params", params, paramLeaves),
+        ...named("state", state, stateLeaves),
+        { input: options.inputName ?? "input" },
+      ];
+      return lowerGraphs(traces, roles, [options.outputName ?? "output"]);
     } finally {
       for (const t of traces) for (const c of t.graph.consts) if (!c.isDisposed) c.dispose();
     }
@@ -495,7 +527,9 @@ export const onnxLowerings = {
       s.eqns.map((e) => (e.params as { shape: readonly number[] }).shape),
       `the target shape of ${s.name}`,
     );
-    return g.op("Reshape", [s.inputs[0], g.shape(target, true)]);
+    // NOTE: a 0 in an ONNX shape copies the input's dim unless allowzero is set (empty tensors)
+    const zeros = target.includes(0) && !target.some((d) => typeof d !== "number");
+    return g.op("Reshape", [s.inputs[0], g.shape(target, true)], zeros ? { allowzero: 1 } : {});
   },
   transpose: (s, g) => g.op("Transpose", s.inputs, { perm: staticParams<{ perm: readonly number[] }>(s).perm }),
   sum: lowerReduce("ReduceSum"),
@@ -509,6 +543,7 @@ export const onnxLowerings = {
   slice: lowerSlice,
   pad: (s, g) => {
     const p = staticParams<{ paddings: readonly (readonly [number, number])[]; value: number }>(s);
+    if (p.paddings.length === 0) return g.op("Identity", s.inputs); // a scalar: ONNX Pad wants rank >= 1
     const pads = [...p.paddings.map((q) => q[0]), ...p.paddings.map((q) => q[1])];
     return g.op("Pad", [s.inputs[0], g.int64s(pads), g.scalar(p.value, s.out.dtype)], { mode: "constant" });
   },
@@ -552,31 +587,31 @@ function valueInfo(name: string, avals: readonly Aval[], batches: readonly numbe
   return { name, type: { tensor_type: { elem_type: ONNX_DTYPE[avals[0].dtype], shape: { dim: dims } } } };
 }
 
-function lowerGraphs(traces: readonly Trace[], params: unknown, state: unknown, options: OnnxExportOptions): Uint8Array {
-  const filled = checkSameProgram(traces);
-  const inputName = options.inputName ?? "input";
-  const outputName = options.outputName ?? "output";
-  const batches = traces.map((t) => t.batch);
-  const g = new GraphBuilder(batches, inputName);
-  const { graph } = traces[0];
-  if (graph.outputs.length !== 1) throw new Error(`exportOnnx: expected a model with one output tensor, got ${graph.outputs.length}`);
+/** What an input slot of the traced graph becomes: a named initializer holding a value, or a graph input. */
+type InputRole = { readonly initializer: string; readonly value: AnyTensor } | { readonly input: string };
 
-  // slot -> ONNX name; params, state and constants become initializers on first use
-  const [paramLeaves] = flatten(params);
-  const [stateLeaves] = flatten(state);
-  const leafNames = [
-    ...paths(params).map((p) => `params${p.startsWith("[") ? "" : "."}${p}`),
-    ...paths(state).map((p) => `state${p.startsWith("[") ? "" : "."}${p}`),
-  ];
-  const leafValues: AnyTensor[] = [...paramLeaves, ...stateLeaves];
-  const inputSlot = graph.nInputs - 1;
-  const names = new Map<number, string>([[inputSlot, inputName]]);
+function lowerGraphs(traces: readonly Trace[], roles: readonly InputRole[], outputNames: readonly string[]): Uint8Array {
+  const filled = checkSameProgram(traces);
+  const batches = traces.map((t) => t.batch);
+  const { graph } = traces[0];
+  const firstInput = roles.find((r) => "input" in r);
+  const g = new GraphBuilder(batches, firstInput !== undefined && "input" in firstInput ? firstInput.input : "");
+  if (graph.outputs.length !== outputNames.length) {
+    throw new Error(`exportOnnx: expected ${outputNames.length} output tensor(s), got ${graph.outputs.length}`);
+  }
+
+  // slot -> ONNX name; initializers (params, state, constants) are written on first use
+  const names = new Map<number, string>();
+  roles.forEach((r, slot) => {
+    if ("input" in r) names.set(slot, r.input);
+  });
   const nameOf = (slot: number): string => {
     let n = names.get(slot);
     if (n !== undefined) return n;
     const aval = traces[0].avals[slot];
-    if (slot < inputSlot) {
-      n = g.initializer(leafNames[slot], aval.shape, ONNX_DTYPE[aval.dtype], rawBytes(leafValues[slot].dataSync(), aval.dtype));
+    if (slot < graph.nInputs) {
+      const r = roles[slot] as { initializer: string; value: AnyTensor };
+      n = g.initializer(r.initializer, aval.shape, ONNX_DTYPE[aval.dtype], rawBytes(r.value.dataSync(), aval.dtype));
     } else if (slot < graph.nInputs + graph.consts.length) {
       const i = slot - graph.nInputs;
       const value = filled.get(i);
@@ -600,34 +635,56 @@ function lowerGraphs(traces: readonly Trace[], params: unknown, state: unknown, 
   const lowerings: Record<string, Lowering | Unsupported> = onnxLowerings;
   graph.eqns.forEach((e, i) => {
     const rule = lowerings[e.prim.name];
-    const name = `${e.prim.name} (equation ${i + 1} of ${graph.eqns.length})`;
+    const where = `equation ${i + 1} of ${graph.eqns.length}`;
     if (rule === undefined || "unsupported" in rule) {
       const why = rule === undefined ? "it is not a primitive the export knows" : rule.unsupported;
-      throw new Error(
-        `exportOnnx: the primitive "${e.prim.name}" has no ONNX lowering: ${why} (equation ${i + 1} of ${graph.eqns.length})`,
-      );
+      throw new Error(`exportOnnx: the primitive "${e.prim.name}" has no ONNX lowering: ${why} (${where})`);
     }
     const site: Site = {
-      name,
+      name: `${e.prim.name} (${where})`,
       eqns: traces.map((t) => t.graph.eqns[i]),
       inputs: e.inputs.map(nameOf),
       inAvals: traces.map((t) => e.inputs.map((slot) => t.avals[slot])),
       out: e.aval,
     };
     g.current = e.prim.name;
-    names.set(e.out, rule(site, g));
+    // NOTE: an empty result is all shape (as in core's runImpl); kernels (ORT's MatMul among them) trip on empty operands
+    const empty = traces.every((t) => t.graph.eqns[i].aval.shape.includes(0));
+    const shape = () =>
+      g.fit(
+        traces.map((t) => t.graph.eqns[i].aval.shape),
+        `the shape of ${site.name}`,
+      );
+    names.set(e.out, empty ? g.op("Expand", [g.scalar(0, e.aval.dtype), g.shape(shape())]) : rule(site, g));
   });
 
-  // the output gets its public name (an Identity when it is an input or a constant)
-  const outSlot = graph.outputs[0];
+  // outputs get their public names: the last node's output is renamed, any other gets an Identity
   const last = g.nodes.length > 0 ? g.nodes[g.nodes.length - 1] : undefined;
-  const produced = names.get(outSlot);
-  if (last !== undefined && produced !== undefined && last.output[0] === produced && outSlot >= graph.nInputs + graph.consts.length) {
-    last.output[0] = outputName;
-  } else {
-    g.current = "output";
-    g.nodes.push({ name: "output/Identity", op_type: "Identity", input: [nameOf(outSlot)], output: [outputName], attribute: [] });
-  }
+  const firstEqnSlot = graph.nInputs + graph.consts.length;
+  graph.outputs.forEach((slot, k) => {
+    const name = nameOf(slot);
+    const renamable = outputNames.length === 1 && last !== undefined && last.output[0] === name && slot >= firstEqnSlot;
+    if (renamable) last.output[0] = outputNames[k];
+    else g.nodes.push({ name: `${outputNames[k]}/Identity`, op_type: "Identity", input: [name], output: [outputNames[k]], attribute: [] });
+  });
+  const inputs = roles.flatMap((r, slot) =>
+    "input" in r
+      ? [
+          valueInfo(
+            r.input,
+            traces.map((t) => t.avals[slot]),
+            batches,
+          ),
+        ]
+      : [],
+  );
+  const outputs = graph.outputs.map((slot, k) =>
+    valueInfo(
+      outputNames[k],
+      traces.map((t) => t.avals[slot]),
+      batches,
+    ),
+  );
 
   return encodeOnnxModel({
     ir_version: IR_VERSION,
@@ -638,20 +695,8 @@ function lowerGraphs(traces: readonly Trace[], params: unknown, state: unknown, 
       name: "shapeflow",
       node: g.nodes,
       initializer: g.initializers,
-      input: [
-        valueInfo(
-          inputName,
-          traces.map((t) => t.avals[inputSlot]),
-          batches,
-        ),
-      ],
-      output: [
-        valueInfo(
-          outputName,
-          traces.map((t) => t.avals[outSlot]),
-          batches,
-        ),
-      ],
+      input: inputs,
+      output: outputs,
     },
   });
 }
