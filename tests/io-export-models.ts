@@ -9,27 +9,27 @@ export const seedModels = {
     nn
       .input(["batch", 784])
       .add(nn.dense(128))
-      .add(nn.relu)
+      .add(nn.relu())
       .add(nn.dense(128))
-      .add(nn.relu)
+      .add(nn.relu())
       .add(nn.dense(128))
-      .add(nn.relu)
+      .add(nn.relu())
       .add(nn.dense(10)),
   cnn: () =>
     nn
       .input(["batch", 28, 28, 1])
       .add(nn.conv2d({ filters: 32, kernel: 3, padding: "same" }))
-      .add(nn.relu)
+      .add(nn.relu())
       .add(nn.maxPool2d(2))
       .add(nn.batchNorm({ momentum: 0.9 }))
       .add(nn.conv2d({ filters: 64, kernel: 3, padding: "same" }))
-      .add(nn.relu)
+      .add(nn.relu())
       .add(nn.maxPool2d(2))
       .add(nn.batchNorm({ momentum: 0.9 }))
       .add(nn.flatten())
       .add(nn.dropout(0.25))
       .add(nn.dense(128))
-      .add(nn.relu)
+      .add(nn.relu())
       .add(nn.dropout(0.5))
       .add(nn.dense(10)),
   lstm: () => nn.input(["batch", 28, 28]).add(nn.lstm(64)).add(nn.dense(10)),
@@ -37,13 +37,13 @@ export const seedModels = {
     nn
       .input(["batch", 784])
       .add(nn.dense(128))
-      .add(nn.relu)
+      .add(nn.relu())
       .add(nn.dense(32))
-      .add(nn.relu)
+      .add(nn.relu())
       .add(nn.dense(128))
-      .add(nn.relu)
+      .add(nn.relu())
       .add(nn.dense(784))
-      .add(nn.sigmoid),
+      .add(nn.sigmoid()),
 };
 
 /** Fresh params with every leaf moved by noise of `scale` (biases and batch-norm gammas stop being round). */

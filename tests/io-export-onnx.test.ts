@@ -50,7 +50,7 @@ describe("exportOnnx runs every seed model in ONNX Runtime with shapeflow's outp
 });
 
 test("the graph has one input with a symbolic batch dim, params as named initializers, opset 18", () => {
-  const model = nn.input(["batch", 3]).add(nn.dense(2)).add(nn.relu);
+  const model = nn.input(["batch", 3]).add(nn.dense(2)).add(nn.relu());
   const params = model.init(random.key(0));
   const onnx = decodeOnnxModel(io.exportOnnx(model, params));
   expect(onnx.opset_import.map((o) => o.version)).toEqual([18]);
@@ -83,19 +83,19 @@ test("a fixed batch size and named dims give a fixed-size graph", async () => {
   tree.dispose([params, x, want]);
 });
 
-test("more layers: conv1d, pools, embedding, upsampling, transposed conv, layer norm, activations", async () => {
+test("more layers: conv1d, pools, upsampling, transposed convs, explicit paddings, groups, layer norm, activations", async () => {
   const models = [
     nn
       .input(["batch", 12, 3])
       .add(nn.conv1d({ filters: 4, kernel: 3, padding: "same" }))
       .add(nn.maxPool1d(2))
-      .add(nn.conv1d({ filters: 4, kernel: 2, dilation: 2 }))
+      .add(nn.conv1d({ filters: 4, kernel: 2, dilations: 2 }))
       .add(nn.avgPool1d({ window: 2, padding: "same" }))
       .add(nn.globalMaxPool1d())
       .add(nn.layerNorm())
-      .add(nn.gelu)
+      .add(nn.gelu())
       .add(nn.dense(3))
-      .add(nn.softmax),
+      .add(nn.softmax()),
     nn
       .input(["batch", 7, 7, 2])
       .add(nn.conv2d({ filters: 3, kernel: [3, 2], strides: 2, padding: "same" }))
@@ -106,8 +106,49 @@ test("more layers: conv1d, pools, embedding, upsampling, transposed conv, layer 
       .add(nn.elu(0.5))
       .add(nn.globalAvgPool2d())
       .add(nn.leakyRelu(0.2))
-      .add(nn.swish)
-      .add(nn.selu),
+      .add(nn.swish())
+      .add(nn.selu()),
+    // explicit and cropping paddings, groups, dilated transposed convolution, padded pools
+    nn
+      .input(["batch", 9, 8, 4])
+      .add(
+        nn.conv2d({
+          filters: 4,
+          kernel: 3,
+          padding: [
+            [1, 0],
+            [2, 1],
+          ],
+          groups: 2,
+        }),
+      )
+      .add(
+        nn.maxPool2d({
+          window: 3,
+          strides: 2,
+          padding: [
+            [1, 1],
+            [0, 1],
+          ],
+        }),
+      )
+      .add(
+        nn.conv2dTranspose({
+          filters: 3,
+          kernel: 3,
+          strides: 2,
+          padding: [
+            [1, 2],
+            [0, 1],
+          ],
+          dilations: 2,
+        }),
+      )
+      .add(nn.avgPool2d({ window: 2, padding: 1 })),
+    nn
+      .input(["batch", 10, 4])
+      .add(nn.conv1d({ filters: 4, kernel: 3, padding: [4, 0], dilations: 2, groups: 2 }))
+      .add(nn.maxPool1d({ window: 2, padding: [1, 0] })),
   ];
   for (const model of models) {
     const params = jittered(model.init(random.key(7)), 8, 0.2);

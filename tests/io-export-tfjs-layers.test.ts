@@ -86,21 +86,21 @@ describe("exportTfjsLayers: tf.loadLayersModel runs every seed model with shapef
   }
 });
 
-test("more layers: conv1d, pools, GRU, simpleRnn, embedding, upsampling, transposed conv, norms, activations, chain", async () => {
+test("more layers: conv1d, pools, GRU, simpleRnn, embedding, upsampling, transposed conv, norms, activations, chain, explicit padding", async () => {
   const models = [
     nn
       .input(["batch", 12, 3])
       .add(nn.conv1d({ filters: 4, kernel: 3, padding: "same" }))
       .add(nn.maxPool1d(2))
-      .add(nn.conv1d({ filters: 4, kernel: 2, dilation: 2 }))
+      .add(nn.conv1d({ filters: 4, kernel: 2, dilations: 2 }))
       .add(nn.avgPool1d({ window: 2, padding: "same" }))
       .add(nn.gru(5, { returnSequences: true }))
       .add(nn.simpleRnn(4, { returnSequences: true }))
       .add(nn.globalMaxPool1d())
       .add(nn.layerNorm())
-      .add(nn.gelu)
+      .add(nn.gelu())
       .add(nn.dense(3, { useBias: false }))
-      .add(nn.softmax),
+      .add(nn.softmax()),
     nn
       .input(["batch", 7, 7, 2])
       .add(nn.chain(nn.conv2d({ filters: 3, kernel: [3, 2], strides: 2, padding: "same" }), nn.batchNorm()))
@@ -111,24 +111,50 @@ test("more layers: conv1d, pools, GRU, simpleRnn, embedding, upsampling, transpo
       .add(nn.elu())
       .add(nn.globalAvgPool2d())
       .add(nn.leakyRelu(0.2))
-      .add(nn.swish)
-      .add(nn.selu)
+      .add(nn.swish())
+      .add(nn.selu())
       .add(nn.reshape([2, 1]))
       .add(nn.lstm(3)),
-    nn.input(["batch", 6], "int32").add(nn.embedding(20, 4)).add(nn.flatten()).add(nn.tanh).add(nn.dense(2)).add(nn.sigmoid),
+    nn.input(["batch", 6], "int32").add(nn.embedding(20, 4)).add(nn.flatten()).add(nn.tanh()).add(nn.dense(2)).add(nn.sigmoid()),
+    // explicit padding becomes ZeroPadding2D / ZeroPadding1D before a "valid" convolution (causal conv1d included)
+    nn
+      .input(["batch", 9, 8, 3])
+      .add(
+        nn.conv2d({
+          filters: 4,
+          kernel: 3,
+          strides: 2,
+          padding: [
+            [1, 0],
+            [2, 1],
+          ],
+        }),
+      )
+      .add(nn.reshape([-1, 4]))
+      .add(nn.conv1d({ filters: 3, kernel: 3, padding: [4, 0], dilations: 2 })),
   ];
   for (const model of models) {
     const key = random.key(7);
     const params = jittered(model.init(key), 8, 0.2);
     const state = randomState(model.initState(), 9);
-    const loaded = await tfl.loadLayersModel(tf.io.fromMemory(io.toTfjsLayers(model as never, params as never, { state: state as never })));
+    const artifacts = io.toTfjsLayers(model as never, params as never, { state: state as never });
+    const loaded = await tfl.loadLayersModel(tf.io.fromMemory(artifacts));
     const shape = (model.inputShape as readonly (number | string)[]).map((d) => (typeof d === "number" ? d : 3));
     const k = random.key(9);
     const x = model.inputDType === "int32" ? (random.randint(k, shape, { max: 20 }) as AnyTensor) : inputs(shape, 9);
     const want: AnyTensor = (model as any).apply(params, x, { state });
     expect(maxAbsDiff(predict(loaded, x), want.dataSync())).toBeLessThanOrEqual(1e-5);
+    // and back: the import reads every one of these layers, values bit for bit
+    const back = io.fromTfjsLayers(artifacts, model as never) as { params: unknown; state: unknown };
+    for (const [a, b] of [
+      [back.params, params],
+      [back.state, state],
+    ]) {
+      expect(structureDiff(flatten(a)[1], flatten(b)[1])).toBeUndefined();
+      flatten(a)[0].forEach((t, i) => expect(Array.from(t.dataSync())).toEqual(Array.from(flatten(b)[0][i].dataSync())));
+    }
     loaded.dispose();
-    tree.dispose([key, k, params, state, x, want]);
+    tree.dispose([key, k, params, state, x, want, back]);
   }
 });
 
@@ -165,11 +191,11 @@ test("a model built and saved by tfjs-layers (fused activations, its own names) 
   const model = nn
     .input(["batch", 10, 2])
     .add(nn.conv1d({ filters: 4, kernel: 3 }))
-    .add(nn.relu)
+    .add(nn.relu())
     .add(nn.lstm(5))
     .add(nn.batchNorm())
     .add(nn.dense(3))
-    .add(nn.softmax);
+    .add(nn.softmax());
   const { params, state } = io.importTfjsLayers(saved as never, model);
   const x = inputs([3, 10, 2], 4);
   const want = model.apply(params, x as never, { state });
@@ -179,7 +205,7 @@ test("a model built and saved by tfjs-layers (fused activations, its own names) 
 });
 
 describe("errors name the layer", () => {
-  const mlp = nn.input(["batch", 4]).add(nn.dense(8)).add(nn.relu).add(nn.dense(2));
+  const mlp = nn.input(["batch", 4]).add(nn.dense(8)).add(nn.relu()).add(nn.dense(2));
   const key = random.key(0);
   const params = mlp.init(key);
   const artifacts = io.toTfjsLayers(mlp, params);
@@ -194,15 +220,25 @@ describe("errors name the layer", () => {
     const res = nn
       .input(["batch", 4])
       .add(nn.dense(4))
-      .add(nn.residual(nn.dense(4), nn.relu));
+      .add(nn.residual(nn.dense(4), nn.relu()));
     expect(() => io.toTfjsLayers(res, [{}, [{}, {}]] as never)).toThrow(
       "exportTfjsLayers: layer 1 (residual(dense(4), relu)) is not sequential; the tfjs-layers export handles sequential models (chains of layers) only",
     );
     expect(() => io.toTfjsLayers(nn.input(["batch", 4]).add(nn.maxout(2, 3)), [{}] as never)).toThrow(
       'exportTfjsLayers: layer 0 (maxout(2, 3)) (kind "maxout") has no tfjs-layers/Keras equivalent',
     );
-    expect(() => io.toTfjsLayers(nn.input(["batch", 4]).add(nn.step), [{}] as never)).toThrow(
+    expect(() => io.toTfjsLayers(nn.input(["batch", 4]).add(nn.step()), [{}] as never)).toThrow(
       "exportTfjsLayers: layer 0 (step) cannot be exported: the activation step has no Keras equivalent",
+    );
+    const image = nn.input(["batch", 8, 8, 2]);
+    expect(() => io.toTfjsLayers(image.add(nn.conv2d({ filters: 4, kernel: 3, groups: 2 })), [{}] as never)).toThrow(
+      "exportTfjsLayers: layer 0 (conv2d(4, 3x3)) cannot be exported: groups 2 has no tfjs-layers equivalent (Conv2D has no groups there)",
+    );
+    expect(() => io.toTfjsLayers(image.add(nn.conv2dTranspose({ filters: 2, kernel: 3, dilations: 2 })), [{}] as never)).toThrow(
+      "exportTfjsLayers: layer 0 (conv2dTranspose(2, 3x3)) cannot be exported: tfjs-layers' Conv2DTranspose has no dilations",
+    );
+    expect(() => io.toTfjsLayers(image.add(nn.maxPool2d({ window: 2, padding: 1 })), [{}] as never)).toThrow(
+      'exportTfjsLayers: layer 0 (maxPool2d(2x2)) cannot be exported: explicit padding has no Keras pooling equivalent (Keras pools pad only with "same")',
     );
     expect(() => io.toTfjsLayers(nn.input(["batch", 4]).add(nn.elu(0.5)), [{}] as never)).toThrow(
       "exportTfjsLayers: layer 0 (elu(0.5)) cannot be exported: tfjs-layers' ELU takes alpha 1 only, got 0.5",
@@ -210,22 +246,22 @@ describe("errors name the layer", () => {
   });
 
   test("on import: a different layer, a different config, a missing layer, a wrong weight shape", () => {
-    const other = nn.input(["batch", 4]).add(nn.dense(8)).add(nn.tanh).add(nn.dense(2));
+    const other = nn.input(["batch", 4]).add(nn.dense(8)).add(nn.tanh()).add(nn.dense(2));
     expect(() => io.importTfjsLayers(artifacts, other)).toThrow(
       'importTfjsLayers: layer 1 (tanh) expects Activation activation "tanh", the file\'s Activation "activation_1" has "relu"',
     );
-    const wider = nn.input(["batch", 4]).add(nn.dense(9)).add(nn.relu).add(nn.dense(2));
+    const wider = nn.input(["batch", 4]).add(nn.dense(9)).add(nn.relu()).add(nn.dense(2));
     expect(() => io.importTfjsLayers(artifacts, wider)).toThrow(
       'importTfjsLayers: layer 0 (dense(9)) expects Dense units 9, the file\'s Dense "dense_1" has 8',
     );
-    const longer = mlp.add(nn.sigmoid);
+    const longer = mlp.add(nn.sigmoid());
     expect(() => io.importTfjsLayers(artifacts, longer)).toThrow(
       "importTfjsLayers: the model has 4 Keras layers, the file 3 (the file ends before layer 3 (sigmoid))",
     );
     const conv = nn
       .input(["batch", 4, 1])
       .add(nn.conv1d({ filters: 8, kernel: 1 }))
-      .add(nn.relu)
+      .add(nn.relu())
       .add(nn.flatten())
       .add(nn.dense(2));
     expect(() => io.importTfjsLayers(artifacts, conv)).toThrow(

@@ -3,7 +3,7 @@
 // functions of tfjs-layers.ts and onnx.ts.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import type { Model, ParamsOf, StateOf } from "../nn/index.js";
+import type { Model, ParamsOf, ModelStateOf } from "../nn/index.js";
 import { exportOnnx, type OnnxExportOptions } from "./onnx.js";
 import { fromTfjsLayers, tfjsLayersModelJson, toTfjsLayers, type TfjsLayersExportOptions, type TfjsLayersSource } from "./tfjs-layers.js";
 
@@ -30,7 +30,7 @@ export function exportTfjsLayers<M extends AnyModel>(
   model: M,
   params: ParamsOf<M>,
   dir: string,
-  options: TfjsLayersExportOptions<StateOf<M>> = {},
+  options: TfjsLayersExportOptions<ModelStateOf<M>> = {},
 ): { modelJson: string; weights: string } {
   const artifacts = toTfjsLayers(model, params, options);
   const weights = join(dir, "weights.bin");
@@ -50,7 +50,7 @@ export function exportTfjsLayers<M extends AnyModel>(
 export function importTfjsLayers<M extends AnyModel>(
   source: string | TfjsLayersSource,
   model: M,
-): { params: ParamsOf<M>; state: StateOf<M> } {
+): { params: ParamsOf<M>; state: ModelStateOf<M> } {
   if (typeof source !== "string") return fromTfjsLayers(source, model);
   const path = source.endsWith(".json") ? source : join(source, "model.json");
   let json: unknown;
@@ -82,7 +82,7 @@ export function saveOnnx<M extends AnyModel>(
   path: string,
   model: M,
   params: ParamsOf<M>,
-  options: OnnxExportOptions<StateOf<M>> = {},
+  options: OnnxExportOptions<ModelStateOf<M>> = {},
 ): void {
   writeWhole(path, exportOnnx(model, params, options));
 }

@@ -8,7 +8,7 @@
 // input's shape, so the ONNX graph takes any batch. Anything else that changes with the batch
 // size is an error that suggests a fixed `batchSize`.
 import { makeGraph, type Aval, type ConvParams, type Equation, type Graph, type PoolParams, type PrimitiveName } from "../core/index.js";
-import type { Model, ParamsOf, StateOf } from "../nn/index.js";
+import type { Model, ParamsOf, ModelStateOf } from "../nn/index.js";
 import { formatShape, zeros, type AnyTensor, type DType } from "../tensor/index.js";
 import { dispose, flatten, paths } from "../tree/index.js";
 import {
@@ -84,7 +84,11 @@ export function exportOnnxFunction(f: (...args: any[]) => unknown, inputs: reado
  * const session = await ort.InferenceSession.create(bytes);   // onnxruntime-node or -web
  * ```
  */
-export function exportOnnx<M extends AnyModel>(model: M, params: ParamsOf<M>, options: OnnxExportOptions<StateOf<M>> = {}): Uint8Array {
+export function exportOnnx<M extends AnyModel>(
+  model: M,
+  params: ParamsOf<M>,
+  options: OnnxExportOptions<ModelStateOf<M>> = {},
+): Uint8Array {
   const ownState = options.state === undefined;
   const state: unknown = options.state ?? model.initState();
   try {

@@ -9,7 +9,7 @@
 // applied before the recurrent product, Keras' reset_after = false), batch norm's running
 // statistics updated as Keras does (moving = momentum * moving + (1 - momentum) * batch), TF's
 // rule for "same" padding (the odd pixel after).
-import type { Layer, Model, ParamsOf, StateOf } from "../nn/index.js";
+import type { Layer, Model, ParamsOf, ModelStateOf } from "../nn/index.js";
 import { formatShape, sizeOf, tensor, type AnyTensor } from "../tensor/index.js";
 import { dispose } from "../tree/index.js";
 
@@ -310,7 +310,24 @@ const PLANS: Record<string, Plan> = {
       weights: withBias(useBias, [k, s[2], filters], [filters]),
     };
     if (typeof padding === "string") return [conv];
-    return [{ className: "ZeroPadding1D", config: { padding }, compare: ["padding"], weights: [] }, conv];
+    // NOTE: tfjs-layers has no ZeroPadding1D: pad a [W, 1, C] image instead (causal padding included)
+    const reshape = (target: number[]): Planned => ({
+      className: "Reshape",
+      config: { target_shape: target },
+      compare: ["target_shape"],
+      weights: [],
+    });
+    return [
+      reshape([-1, 1, s[2]]),
+      {
+        className: "ZeroPadding2D",
+        config: { padding: [padding, [0, 0]], data_format: "channels_last" },
+        compare: ["padding"],
+        weights: [],
+      },
+      reshape([-1, s[2]]),
+      conv,
+    ];
   },
   conv2dTranspose(layer, s) {
     const o = record(layer.config);
@@ -318,6 +335,8 @@ const PLANS: Record<string, Plan> = {
     const kernel = pairOf(o.kernel, [1, 1]);
     const padding = padding2d(o.padding);
     if (typeof padding !== "string") throw new Unsupported("explicit padding has no Conv2DTranspose equivalent");
+    const dilations = pairOf(o.dilations, [1, 1]);
+    if (dilations[0] !== 1 || dilations[1] !== 1) throw new Unsupported("tfjs-layers' Conv2DTranspose has no dilations");
     const useBias = o.useBias !== false;
     return [
       {
@@ -526,7 +545,7 @@ export interface TfjsLayersExportOptions<St = unknown> {
 export function toTfjsLayers<M extends AnyModel>(
   model: M,
   params: ParamsOf<M>,
-  options: TfjsLayersExportOptions<StateOf<M>> = {},
+  options: TfjsLayersExportOptions<ModelStateOf<M>> = {},
 ): TfjsLayersArtifacts {
   const who = "exportTfjsLayers";
   const entries = plan(model, who);
@@ -761,7 +780,7 @@ function skeleton(layers: readonly Layer[]): unknown[] {
  * const y = model.apply(params, x, { state });
  * ```
  */
-export function fromTfjsLayers<M extends AnyModel>(source: TfjsLayersSource, model: M): { params: ParamsOf<M>; state: StateOf<M> } {
+export function fromTfjsLayers<M extends AnyModel>(source: TfjsLayersSource, model: M): { params: ParamsOf<M>; state: ModelStateOf<M> } {
   const who = "importTfjsLayers";
   const { specs, topology, bytes } = weightBytes(source, who);
   const theirs = unfuse(kerasLayers(topology, who));
@@ -819,5 +838,5 @@ export function fromTfjsLayers<M extends AnyModel>(source: TfjsLayersSource, mod
     for (const t of made) t.dispose();
     throw e;
   }
-  return { params: params as ParamsOf<M>, state: state as StateOf<M> };
+  return { params: params as ParamsOf<M>, state: state as ModelStateOf<M> };
 }
