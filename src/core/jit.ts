@@ -225,8 +225,7 @@ export function jit<F extends AnyFunction>(f: F): Jitted<F> {
  * g.eqns.map((e) => e.prim.name);   // ["matmul", "relu"]
  * ```
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any function of tensor trees, as for jit
-export function makeGraph(f: (...args: any[]) => unknown, ...args: unknown[]): Graph {
+export function makeGraph(f: AnyFunction, ...args: unknown[]): Graph {
   const [leaves, def] = flatten(args);
   if (leaves.some((l) => l instanceof Tracer))
     throw new Error("makeGraph: the arguments must be concrete tensors, not values traced by a transform");

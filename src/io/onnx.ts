@@ -7,7 +7,16 @@
 // reshape or broadcast target) is fitted as a * batch + c and computed at run time from the
 // input's shape, so the ONNX graph takes any batch. Anything else that changes with the batch
 // size is an error that suggests a fixed `batchSize`.
-import { makeGraph, type Aval, type ConvParams, type Equation, type Graph, type PoolParams, type PrimitiveName } from "../core/index.js";
+import {
+  makeGraph,
+  type AnyFunction,
+  type Aval,
+  type ConvParams,
+  type Equation,
+  type Graph,
+  type PoolParams,
+  type PrimitiveName,
+} from "../core/index.js";
 import type { Model, ParamsOf, ModelStateOf } from "../nn/index.js";
 import { formatShape, zeros, type AnyTensor, type DType } from "../tensor/index.js";
 import { dispose, flatten, paths } from "../tree/index.js";
@@ -58,8 +67,7 @@ type AnyModel = Model<any, any, any, any, any>;
  * const bytes = exportOnnxFunction((x, w) => relu(matmul(x, w)), [x, w]);
  * ```
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any function of tensors, as for jit
-export function exportOnnxFunction(f: (...args: any[]) => unknown, inputs: readonly AnyTensor[]): Uint8Array {
+export function exportOnnxFunction(f: AnyFunction, inputs: readonly AnyTensor[]): Uint8Array {
   const graph = makeGraph(f, ...inputs);
   try {
     const trace: Trace = { batch: 0, graph, avals: slotAvals(graph, inputs) };
