@@ -4,7 +4,7 @@ export * from "./lax.js";
 export { grad, valueAndGrad, vjp, type GradOptions, type Pullback } from "./grad.js";
 export { jvp } from "./jvp.js";
 export { vmap, type VmapOptions, type Batched } from "./vmap.js";
-export { jit, type Jitted, type Graph } from "./jit.js";
+export { jit, makeGraph, type Jitted, type Graph, type Equation } from "./jit.js";
 export { jacrev, jacfwd, hessian } from "./jacobian.js";
 export { customVjp } from "./custom.js";
 export { primitives, type PrimitiveName } from "./primitives/index.js";

@@ -7,7 +7,8 @@ import { evalShape, runImpl, Tracer, withTrace, type Trace } from "./trace.js";
 import type { Aval, Primitive } from "./primitive.js";
 import { call, type AnyFunction } from "./util.js";
 
-interface Equation {
+/** One primitive application of a graph: `out = prim(...inputs)` with static `params`. */
+export interface Equation {
   readonly prim: Primitive;
   readonly params: unknown;
   readonly inputs: readonly number[];
@@ -212,4 +213,21 @@ export function jit<F extends AnyFunction>(f: F): Jitted<F> {
     traceCount: { get: () => traces },
     lastGraph: { get: () => last },
   }) as Jitted<F>;
+}
+
+/**
+ * The graph `jit(f)` would compile for these arguments, for tools that read a program instead of
+ * running it (exporters, inspection). Slots `0 .. nInputs - 1` are the tensor leaves of `args` in
+ * tree order, the next `consts.length` slots the values `f` closed over (scalars included), then
+ * one slot per equation; dead code is already gone. The caller owns `consts`: dispose them.
+ * ```ts
+ * const g = makeGraph((x) => relu(matmul(x, w)), x);
+ * g.eqns.map((e) => e.prim.name);   // ["matmul", "relu"]
+ * ```
+ */
+export function makeGraph(f: AnyFunction, ...args: unknown[]): Graph {
+  const [leaves, def] = flatten(args);
+  if (leaves.some((l) => l instanceof Tracer))
+    throw new Error("makeGraph: the arguments must be concrete tensors, not values traced by a transform");
+  return traceGraph(f, def, leaves);
 }
