@@ -4,14 +4,14 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { nn, optim, losses, random, tensor, tree } from "../src/index.js";
 import type { AnyTensor } from "../src/tensor/index.js";
-import { makeTrainStep } from "../src/train/index.js";
+import { makeTrainStep, type StepModel } from "../src/train/index.js";
 import { time, type Timing } from "./harness.js";
 
 interface Case {
   name: string;
   batch: number;
   inShape: number[];
-  build(): { init(k: random.Key): unknown; initState(): unknown; applyWithState(...a: any[]): any };
+  build(): { init(k: random.Key): unknown; initState(): unknown; applyWithState: StepModel<unknown, unknown>["applyWithState"] };
   keras(): tfl.Sequential;
 }
 
