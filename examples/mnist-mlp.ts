@@ -3,6 +3,9 @@
 // validation), 20% held out for the test. Writes learning curves and a confusion matrix.
 //   npm start                 full run
 //   QUICK=1 npm start         a short run (CI)
+//   CHECKPOINT=out/mnist-mlp.safetensors npm start     save the run after every epoch; after a
+//   RESUME=out/mnist-mlp.safetensors CHECKPOINT=out/mnist-mlp.safetensors npm start
+//                             crash (or Ctrl-C), go on from the last epoch saved, bit for bit
 import { init, nn, optim, losses, train, data, plot, random } from "../src/index.js";
 import { header, quick, saveConfusionMatrix, stopwatch, heldOutSplits } from "./common.js";
 
@@ -38,6 +41,8 @@ const result = await train.fit({
   batchSize: 128,
   metrics: ["accuracy"],
   seed: 0,
+  callbacks: process.env.CHECKPOINT ? [train.checkpoint({ path: process.env.CHECKPOINT })] : [],
+  resumeFrom: process.env.RESUME,
 });
 const testScore = train.evaluate({
   model,

@@ -177,16 +177,17 @@ describe("callbacks", () => {
     disposeAll(params);
   });
 
-  test("checkpoint writes params that io.load reads back bit-exact", async () => {
+  test("checkpoint writes params that train.loadCheckpoint reads back bit-exact", async () => {
     const dir = mkdtempSync(join(tmpdir(), "shapeflow-ckpt-"));
     try {
       const model = classifier();
       const params = model.init(random.key(4));
+      const optimizer = optim.adam(0.01);
       const snapshots: number[][] = [];
       const r = await train.fit({
         model,
         params,
-        optimizer: optim.adam(0.01),
+        optimizer,
         loss: losses.sparseCategoricalCrossEntropy,
         train: noisyXor(64, 5),
         epochs: 4,
@@ -197,10 +198,10 @@ describe("callbacks", () => {
         ],
         progress: "silent",
       });
-      const e2 = io.load(join(dir, "epoch-2.safetensors"), params);
-      const e4 = io.load(join(dir, "epoch-4.safetensors"), params);
-      expect(values(e2)).toEqual(snapshots[1]);
-      expect(values(e4)).toEqual(values(r.params));
+      const e2 = train.loadCheckpoint(join(dir, "epoch-2.safetensors"), { model, params, optimizer });
+      const e4 = train.loadCheckpoint(join(dir, "epoch-4.safetensors"), { model, params, optimizer });
+      expect(values(e2.params)).toEqual(snapshots[1]);
+      expect(values(e4.params)).toEqual(values(r.params));
       expect(() => io.load(join(dir, "epoch-3.safetensors"))).toThrow(/ENOENT/);
       disposeAll(e2, e4, params, r.params, r.optState, r.state);
     } finally {

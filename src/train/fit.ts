@@ -5,12 +5,13 @@ import { dispose as disposeTree, map } from "../tree/index.js";
 import { batches, batchCount, checkDataset, type Dataset, type HostArray } from "../data/index.js";
 import type { GradientTransformation } from "../optim/index.js";
 import { foldIn, key as makeKey } from "../random/index.js";
-import type { Callback } from "./callbacks.js";
+import type { Callback, EpochContext } from "./callbacks.js";
 import { evaluate } from "./evaluate.js";
 import { emptyHistory, record, type EpochLogs, type History } from "./history.js";
 import { RunningScores, type Metric } from "./metrics.js";
 import { toTensor, type LossFn, type Trainable } from "./model.js";
 import { makeProgress, formatMetrics, type ProgressMode } from "./progress.js";
+import { copyHistory, resumePoint, type Checkpoint } from "./resume.js";
 import { makeTrainStep, type StepResult } from "./step.js";
 
 export interface FitOptions<P, St> {
@@ -34,6 +35,14 @@ export interface FitOptions<P, St> {
   augment?: (x: HostArray, seed: number) => HostArray;
   /** Keep every batch the same size so the step traces once (default true). */
   dropRemainder?: boolean;
+  /**
+   * Go on with a run saved by `train.checkpoint`: a checkpoint path, or what `train.loadCheckpoint`
+   * returned (fit then leaves its tensors to you). Params, optimizer state, layer state, PRNG key,
+   * step, seed and history come from it (`params` and `state` above only give the structure it is
+   * checked against), and training runs from its epoch to `epochs`, counted from the start of the
+   * run: the result is bit for bit that of a run never interrupted (same data, options, backend).
+   */
+  resumeFrom?: string | Checkpoint<P, St>;
 }
 
 export interface FitResult<P, St> {
@@ -45,7 +54,7 @@ export interface FitResult<P, St> {
   stopReason?: string;
   /** How many times the jitted step was traced (1 when every batch has the same shape). */
   traceCount: number;
-  /** Optimizer steps taken. */
+  /** Optimizer steps taken since the start of the run (a resumed run counts the checkpoint's too). */
   steps: number;
 }
 
@@ -64,25 +73,34 @@ export async function fit<P, St>(opts: FitOptions<P, St>): Promise<FitResult<P, 
   batchCount(n, batchSize); // checks the batch size against the data set
   if (opts.validation) checkDataset(opts.validation, "fit (validation)");
   checkFinite(train, "fit");
-  const seed = opts.seed ?? 0;
-  const baseKey = makeKey(seed);
+  // checked (and, from a path, read) before anything else is allocated
+  const resumed = opts.resumeFrom === undefined ? undefined : resumePoint(opts.resumeFrom, opts);
+  const from = resumed?.from;
+  const seed = from?.seed ?? opts.seed ?? 0;
+  const baseKey = from?.key ?? makeKey(seed);
+  const ownsKey = resumed?.owned ?? true;
   const dropRemainder = opts.dropRemainder ?? true;
   const steps = batchCount(n, batchSize, { dropRemainder });
   const progress = makeProgress({ mode: opts.progress });
 
   const step = makeTrainStep(model, loss, optimizer);
 
-  let params = map(opts.params, (t) => t); // same tensors; the caller keeps ownership of opts.params
-  let ownsParams = false;
-  let state = opts.state ?? model.initState();
-  let ownsState = opts.state === undefined;
-  let optState: unknown = optimizer.init(params);
-  const history = emptyHistory();
+  // the tensors fit starts from are the caller's (opts.params, opts.state, a loaded checkpoint) or
+  // its own (fresh state, a checkpoint read from a path); it frees only its own
+  let params = map(from?.params ?? opts.params, (t) => t);
+  let ownsParams = resumed?.owned ?? false;
+  let state = from ? from.state : (opts.state ?? model.initState());
+  let ownsState = resumed ? resumed.owned : opts.state === undefined;
+  let optState: unknown = from ? from.optState : optimizer.init(params);
+  let ownsOptState = resumed?.owned ?? true;
+  const history = from ? copyHistory(from.history) : emptyHistory();
   let stopReason: string | undefined;
-  let globalStep = 0;
+  let globalStep = from?.step ?? 0;
+  let labelsChecked = false;
+  let atEpochEnd: EpochContext<P> | undefined; // the run after its last whole epoch, for onTrainEnd
 
   try {
-    outer: for (let epoch = 0; epoch < epochs; epoch++) {
+    outer: for (let epoch = from?.epoch ?? 0; epoch < epochs; epoch++) {
       progress.startEpoch(epoch, epochs, steps);
       const running = new RunningScores(opts.metrics);
       let i = 0;
@@ -99,7 +117,8 @@ export async function fit<P, St>(opts: FitOptions<P, St>): Promise<FitResult<P, 
           disposeTree([x, y, k]); // e.g. a shape error while tracing
           throw e;
         }
-        if (globalStep === 0) {
+        if (!labelsChecked) {
+          labelsChecked = true;
           try {
             checkLabelRange(train, r.out, "fit");
             if (opts.validation) checkLabelRange(opts.validation, r.out, "fit (validation)");
@@ -115,17 +134,18 @@ export async function fit<P, St>(opts: FitOptions<P, St>): Promise<FitResult<P, 
           stopReason = `${what} at epoch ${epoch + 1}, step ${i + 1}; kept the parameters from before this step`;
           disposeTree([r, x, y, k]);
           progress.stop();
+          atEpochEnd = undefined; // stopped inside an epoch: no end-of-run callbacks
           break outer;
         }
         running.add(l, r.out, y);
         // the old params/state are now garbage, unless they are the caller's
         if (ownsParams) disposeTree(params);
-        disposeTree(optState);
+        if (ownsOptState) disposeTree(optState);
         if (ownsState) disposeTree(state);
         params = r.params;
         optState = r.optState;
         state = r.state;
-        ownsParams = ownsState = true;
+        ownsParams = ownsState = ownsOptState = true;
         disposeTree([r.loss, r.out, r.probe, x, y, k]);
         i++;
         globalStep++;
@@ -141,28 +161,33 @@ export async function fit<P, St>(opts: FitOptions<P, St>): Promise<FitResult<P, 
       record(history, logs, msPerStep);
       const { epoch: _e, ...shown } = logs;
       progress.endEpoch(`${formatMetrics(shown)} | ${msPerStep.toFixed(1)} ms/step`);
+      const ctx = { params, optState, state, key: baseKey, epoch: epoch + 1, step: globalStep, seed, optimizer: optimizer.name, history };
+      atEpochEnd = ctx;
       for (const cb of opts.callbacks ?? []) {
-        if (cb.onEpochEnd?.(logs, { params, history }) === "stop") {
+        if (cb.onEpochEnd?.(logs, ctx) === "stop") {
           stopReason ??= `stopped by a callback after epoch ${epoch + 1}`;
         }
       }
       if (stopReason) break;
       await new Promise((r) => setImmediate(r)); // let the progress bar and timers run
     }
+    if (atEpochEnd) for (const cb of opts.callbacks ?? []) cb.onTrainEnd?.(atEpochEnd);
   } catch (e) {
     // nothing of a failed run survives: free what fit made, never the caller's tensors
     progress.stop();
     if (ownsParams) disposeTree(params);
     if (ownsState) disposeTree(state);
-    disposeTree(optState);
+    if (ownsOptState) disposeTree(optState);
     throw e;
   } finally {
     step.dispose();
-    baseKey.dispose();
+    if (ownsKey) baseKey.dispose();
   }
   const traceCount = step.traceCount;
+  // the result is the caller's to free: copies of anything fit did not make
   if (!ownsParams) params = map(params, tensorClone);
-  if (!ownsState && opts.state !== undefined) state = map(state, tensorClone);
+  if (!ownsState) state = map(state, tensorClone);
+  if (!ownsOptState) optState = map(optState, tensorClone);
   return { params, state, optState, history, stopReason, traceCount, steps: globalStep };
 }
 

@@ -1,0 +1,329 @@
+// Resumable training: what a checkpoint of a run holds, how it is written (atomically, through
+// io.save) and read back (checked against the run that resumes it), and where fit starts from.
+//
+// A checkpoint is taken at the end of an epoch. fit's randomness is a function of the run's seed,
+// base key, epoch and step (epoch e's shuffle order from `seed`, step s's dropout key
+// `foldIn(key, s)`, step s's augmentation seed from `seed`), so restoring those with the params,
+// optimizer state and layer state continues the run exactly where it was: bit for bit on the
+// same backend.
+// NOTE: Node only (node:fs through io's files, readdirSync/unlinkSync for `keep`).
+import { readdirSync, unlinkSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { load, readMetadata, save } from "../io/index.js";
+import type { GradientTransformation } from "../optim/index.js";
+import { key as makeKey, type Key } from "../random/index.js";
+import { formatShape, type AnyTensor } from "../tensor/index.js";
+import { dispose, flatten, paths, structureDiff } from "../tree/index.js";
+import type { History } from "./history.js";
+import type { Trainable } from "./model.js";
+
+/** The version of the checkpoint layout below (metadata key `train.format`). */
+export const CHECKPOINT_FORMAT = "1";
+
+/**
+ * A training run at the end of an epoch: everything `fit` needs to go on from there. What
+ * callbacks see after each epoch, what `train.checkpoint` saves and `train.loadCheckpoint` returns.
+ */
+export interface Checkpoint<P = unknown, St = unknown> {
+  params: P;
+  /** The optimizer's state (`optimizer.init(params)` after `step` updates). */
+  optState: unknown;
+  /** Layer state: batch-norm running statistics (`model.initState()` for a fresh run). */
+  state: St;
+  /** The run's base PRNG key, `random.key(seed)`: step s draws its dropout masks from `foldIn(key, s)`. */
+  key: Key;
+  /** Epochs completed (1, 2, ...). */
+  epoch: number;
+  /** Optimizer steps taken since the start of the run. */
+  step: number;
+  /** fit's `seed`: epoch e shuffles by `seed` and e, step s augments by `seed` and s. */
+  seed: number;
+  /** The optimizer's `name` (e.g. `"chain(scaleByAdam, scaleByLearningRate)"`). */
+  optimizer: string;
+  /** Every epoch so far. */
+  history: History;
+}
+
+/** What a checkpoint is checked against: the run that resumes it (fit's options fit here). */
+export interface CheckpointLike<P, St> {
+  model: Trainable<P, St>;
+  /** Params of the model (e.g. fresh `model.init`); only their structure, dtypes and shapes are used. */
+  params: P;
+  optimizer: GradientTransformation;
+  /** Layer state of the same structure; default `model.initState()`. */
+  state?: St;
+}
+
+const KEY = {
+  format: "train.format",
+  epoch: "train.epoch",
+  step: "train.step",
+  seed: "train.seed",
+  optimizer: "train.optimizer",
+  history: "train.history",
+} as const;
+
+/** The tensors of a checkpoint, as one tree (tensor names `params.…`, `optState.…`, `state.…`, `key`). */
+function tensorsOf<P, St>(c: Pick<Checkpoint<P, St>, "params" | "optState" | "state" | "key">) {
+  return { params: c.params, optState: c.optState, state: c.state, key: c.key };
+}
+
+// NOTE: JSON has no NaN or Infinity (a diverging validation loss can be either): they travel as strings.
+function encodeHistory(h: History): string {
+  return JSON.stringify(h, (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v));
+}
+
+function decodeHistory(text: string, where: string): History {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${where}: the history in its metadata is not JSON (${(e as Error).message})`, { cause: e });
+  }
+  const ok = (v: unknown) => typeof v === "number" || v === "NaN" || v === "Infinity" || v === "-Infinity";
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw))
+    throw new Error(`${where}: the history in its metadata is not an object`);
+  const out: Record<string, number[]> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (!Array.isArray(v) || !v.every(ok)) throw new Error(`${where}: the history series "${k}" is not a list of numbers`);
+    out[k] = v.map(Number);
+  }
+  for (const k of ["epoch", "loss", "valLoss", "accuracy", "valAccuracy", "msPerStep"]) {
+    if (!(k in out)) throw new Error(`${where}: the history has no "${k}" series`);
+  }
+  return out as History;
+}
+
+/** A deep copy of a history: a resumed run appends to its own. */
+export function copyHistory(h: History): History {
+  return Object.fromEntries(Object.entries(h).map(([k, v]) => [k, [...v]])) as History;
+}
+
+function checkCheckpointPath(path: unknown, op: string): asserts path is string {
+  if (typeof path !== "string" || path === "") throw new Error(`${op}: path must be a non-empty string, got ${JSON.stringify(path)}`);
+}
+
+/**
+ * Writes a run's state to one safetensors file, atomically (`io.save`). The tensors form the tree
+ * `{ params, optState, state, key }`; epoch, step, seed, the optimizer's name and the history (as
+ * JSON) go in the metadata (`train.epoch`, ...). `train.checkpoint` calls this after each epoch.
+ * ```ts
+ * train.saveCheckpoint("runs/mlp/last.safetensors", ctx);   // ctx: a callback's second argument
+ * ```
+ */
+export function saveCheckpoint(path: string, c: Checkpoint): void {
+  checkCheckpointPath(path, "train.saveCheckpoint");
+  save(path, tensorsOf(c), {
+    metadata: {
+      [KEY.format]: CHECKPOINT_FORMAT,
+      [KEY.epoch]: String(c.epoch),
+      [KEY.step]: String(c.step),
+      [KEY.seed]: String(c.seed),
+      [KEY.optimizer]: c.optimizer,
+      [KEY.history]: encodeHistory(c.history),
+    },
+  });
+}
+
+/** A checkpoint's numbers and history, from its header alone (checked). */
+export type CheckpointInfo = Omit<Checkpoint, "params" | "optState" | "state" | "key">;
+
+/**
+ * Epoch, step, seed, optimizer name and history of a checkpoint file, reading only its header.
+ * ```ts
+ * train.readCheckpointInfo("runs/mlp/last.safetensors").epoch;   // 12
+ * ```
+ */
+export function readCheckpointInfo(path: string): CheckpointInfo {
+  checkCheckpointPath(path, "train.readCheckpointInfo");
+  return readInfo(path, `train.readCheckpointInfo: ${path}`);
+}
+
+/** The checked metadata of a checkpoint; errors start with `where`. */
+function readInfo(path: string, where: string): CheckpointInfo {
+  const meta = readMetadata(path);
+  const format = meta[KEY.format];
+  if (format === undefined) {
+    throw new Error(
+      `${where}: not a training checkpoint (no "${KEY.format}" in its metadata); io.save writes params alone: read those with io.load`,
+    );
+  }
+  if (format !== CHECKPOINT_FORMAT)
+    throw new Error(`${where}: checkpoint format "${format}" is not supported (this version reads "${CHECKPOINT_FORMAT}")`);
+  const int = (k: string, min: number): number => {
+    const text = meta[k];
+    const v = Number(text);
+    if (text === undefined || !/^-?\d+$/.test(text) || !Number.isSafeInteger(v) || v < min) {
+      throw new Error(`${where}: metadata "${k}" must be an integer >= ${min}, got ${JSON.stringify(text)}`);
+    }
+    return v;
+  };
+  const optimizer = meta[KEY.optimizer];
+  if (optimizer === undefined) throw new Error(`${where}: metadata "${KEY.optimizer}" is missing`);
+  const history = meta[KEY.history];
+  if (history === undefined) throw new Error(`${where}: metadata "${KEY.history}" is missing`);
+  return {
+    epoch: int(KEY.epoch, 1),
+    step: int(KEY.step, 0),
+    seed: int(KEY.seed, -Number.MAX_SAFE_INTEGER),
+    optimizer,
+    history: decodeHistory(history, where),
+  };
+}
+
+function optimizerMismatch(where: string, saved: string, running: string): Error {
+  return new Error(
+    `${where}: the checkpoint was saved with the optimizer ${saved}, this run uses ${running}; resume with the same optimizer ` +
+      `(or start a new run from its params: io.load(path, { params, ... }).params)`,
+  );
+}
+
+/**
+ * Every difference of a checkpoint's tensors from what this run expects, params first: structure,
+ * then dtype and shape of each leaf, by path (at most 5 per tree). Empty when they fit.
+ */
+function mismatches<P, St>(c: Partial<Record<"params" | "optState" | "state" | "key", unknown>>, like: CheckpointLike<P, St>): string[] {
+  const optState = like.optimizer.init(like.params);
+  const state = like.state ?? like.model.initState();
+  const key = makeKey(0);
+  try {
+    return [
+      ...treeMismatches(c.params, like.params, "params"),
+      ...treeMismatches(c.optState, optState, "optState"),
+      ...treeMismatches(c.state, state, "state"),
+      ...treeMismatches(c.key, key, "key"),
+    ];
+  } finally {
+    dispose([optState, like.state === undefined ? state : undefined, key]);
+  }
+}
+
+function misfit(where: string, found: readonly string[]): Error {
+  return new Error(`${where}: the checkpoint does not fit this run (another model, optimizer or layer state?):\n  ${found.join("\n  ")}`);
+}
+
+/**
+ * Reads a checkpoint written by `train.checkpoint` and checks it against the run that will resume
+ * it: the optimizer's name, then every tensor of params, optimizer state and layer state (structure,
+ * dtypes, shapes); a checkpoint of another model names the first differing paths. The tensors are
+ * the caller's (dispose them, or let `fit({ resumeFrom })` use them: it leaves them alone).
+ * ```ts
+ * const ckpt = train.loadCheckpoint("runs/mlp/last.safetensors", { model, params, optimizer });
+ * const r = await train.fit({ model, params, optimizer, ...rest, resumeFrom: ckpt, epochs: 20 });
+ * ```
+ */
+export function loadCheckpoint<P, St>(path: string, like: CheckpointLike<P, St>): Checkpoint<P, St> {
+  checkCheckpointPath(path, "train.loadCheckpoint");
+  return loadAs(path, like, `train.loadCheckpoint: ${path}`);
+}
+
+function loadAs<P, St>(path: string, like: CheckpointLike<P, St>, where: string): Checkpoint<P, St> {
+  const info = readInfo(path, where);
+  if (info.optimizer !== like.optimizer.name) throw optimizerMismatch(where, info.optimizer, like.optimizer.name);
+  // NOTE: loaded unchecked (io still checks the file itself: framing, checksums) and then compared
+  // here, so a checkpoint of another model is named by its params' paths first, as for an object
+  const raw = load<Record<string, unknown>>(path);
+  try {
+    const isTree = raw !== null && typeof raw === "object" && !Array.isArray(raw);
+    const found = mismatches(isTree ? raw : {}, like);
+    if (found.length > 0) throw misfit(where, found);
+    return { params: raw.params as P, optState: raw.optState, state: raw.state as St, key: raw.key as Key, ...info };
+  } catch (e) {
+    dispose(raw);
+    throw e;
+  }
+}
+
+/** Differences of `got` from `want` by path (structure, then dtype and shape of each leaf), at most 5. */
+function treeMismatches(got: unknown, want: unknown, name: string): string[] {
+  const [gl, gd] = flatten({ [name]: got });
+  const [wl, wd] = flatten({ [name]: want });
+  const diff = structureDiff(gd, wd);
+  if (diff) return [`structures differ ${diff} (the checkpoint's vs this run's)`];
+  const names = paths({ [name]: want });
+  const out: string[] = [];
+  wl.forEach((w: AnyTensor, i) => {
+    const g = gl[i];
+    if (g.isDisposed) out.push(`${names[i]}: the tensor is disposed`);
+    else if (g.dtype !== w.dtype) out.push(`${names[i]}: ${g.dtype} in the checkpoint, expected ${w.dtype}`);
+    else if (g.shape.length !== w.shape.length || g.shape.some((d, j) => d !== w.shape[j]))
+      out.push(`${names[i]}: shape ${formatShape(g.shape)} in the checkpoint, expected ${formatShape(w.shape)}`);
+  });
+  return out.length > 5 ? [...out.slice(0, 5), `... and ${out.length - 5} more under ${name}`] : out;
+}
+
+/** Checks a Checkpoint object (e.g. from loadCheckpoint) against this run, as loadCheckpoint checks a file. */
+function checkCheckpoint<P, St>(c: Checkpoint<P, St>, like: CheckpointLike<P, St>, where: string): void {
+  if (c === null || typeof c !== "object" || !("params" in c) || !("key" in c) || typeof c.epoch !== "number") {
+    throw new Error(`${where}: resumeFrom must be a checkpoint path or what train.loadCheckpoint returns`);
+  }
+  if (c.optimizer !== like.optimizer.name) throw optimizerMismatch(where, c.optimizer, like.optimizer.name);
+  const found = mismatches(c, like);
+  if (found.length > 0) throw misfit(where, found);
+}
+
+/** Where a resumed fit starts: a checkpoint, and whether fit owns its tensors (read from a file) or borrows them. */
+export interface ResumePoint<P, St> {
+  from: Checkpoint<P, St>;
+  owned: boolean;
+}
+
+/**
+ * fit's `resumeFrom`, read and checked: the optimizer, every tensor, the seed (when fit is given
+ * one) and the epochs left. Checks the header before reading any tensor.
+ */
+export function resumePoint<P, St>(
+  resumeFrom: string | Checkpoint<P, St>,
+  run: CheckpointLike<P, St> & { epochs: number; seed?: number },
+): ResumePoint<P, St> {
+  if (typeof resumeFrom === "string") checkCheckpointPath(resumeFrom, "fit: resumeFrom");
+  const where = typeof resumeFrom === "string" ? `fit: resumeFrom ${resumeFrom}` : "fit: resumeFrom";
+  const info = typeof resumeFrom === "string" ? readInfo(resumeFrom, where) : resumeFrom;
+  if (info !== null && typeof info === "object" && typeof info.epoch === "number") {
+    if (info.epoch >= run.epochs) {
+      throw new Error(
+        `${where}: the checkpoint is at epoch ${info.epoch} and epochs is ${run.epochs}: nothing left to train ` +
+          `(epochs counts from the start of the run; raise it to train on)`,
+      );
+    }
+    if (run.seed !== undefined && run.seed !== info.seed) {
+      throw new Error(`${where}: the checkpoint's run has seed ${info.seed}, fit was given seed ${run.seed}; leave seed out to resume`);
+    }
+  }
+  if (typeof resumeFrom === "string") return { from: loadAs(resumeFrom, run, where), owned: true };
+  checkCheckpoint(resumeFrom, run, where);
+  return { from: resumeFrom, owned: false };
+}
+
+/**
+ * The files a `{epoch}` template names in its folder, newest epoch first: `keep` deletes the rest.
+ * Only names that are the template with a whole number in place of `{epoch}` count.
+ */
+export function checkpointFiles(template: string): { path: string; epoch: number }[] {
+  const dir = dirname(template);
+  const [before, after] = basename(template).split("{epoch}");
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .flatMap((f) => {
+      if (f.length <= before.length + after.length || !f.startsWith(before) || !f.endsWith(after)) return [];
+      const middle = f.slice(before.length, f.length - after.length);
+      return /^\d+$/.test(middle) ? [{ path: join(dir, f), epoch: Number(middle) }] : [];
+    })
+    .sort((a, b) => b.epoch - a.epoch);
+}
+
+/** Deletes all but the newest `keep` checkpoints a template names. */
+export function pruneCheckpoints(template: string, keep: number): void {
+  for (const { path } of checkpointFiles(template).slice(keep)) {
+    try {
+      unlinkSync(path);
+    } catch {
+      // already gone
+    }
+  }
+}
