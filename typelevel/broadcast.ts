@@ -1,4 +1,5 @@
 // numpy broadcasting, right-aligned.
+/* eslint-disable @typescript-eslint/no-explicit-any -- any in, any out: after an earlier error the chain stays quiet (one error, not a cascade) */
 import type { ShapeError, ShowDim, ShowShape } from "./errors.js";
 import type { Counter, Dim, IsAny, IsTuple, Shape, Unify } from "./shape.js";
 

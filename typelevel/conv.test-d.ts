@@ -1,5 +1,5 @@
 // Convolution and pooling output shapes.
-import type { Conv1d, Conv2d, ConvOutDim, EffectiveKernel, Pool2d, ShapeError } from "./index.js";
+import type { Conv1d, Conv2d, ConvOutDim, EffectiveKernel, Pool2d, ShapeError, WindowOf } from "./index.js";
 import { conv1d, conv2d, maxPool2d, type Tensor, type Equal, type Expect } from "./mock-ops.test-d.js";
 
 export type ConvOutDimCases = [
@@ -39,6 +39,10 @@ export type Conv2dCases = [
   Expect<Equal<Pool2d<["batch", 27, 27, 32], 2>, ["batch", 13, 13, 32]>>,
   Expect<Equal<Pool2d<["batch", 28, 28, 32], 3, 2, "same">, ["batch", 14, 14, 32]>>,
   Expect<Equal<Pool2d<["batch", 28, 28, 32], [2, 4]>, ["batch", 14, 7, 32]>>,
+  // pool options give the window alone or as { window, ... }
+  Expect<Equal<WindowOf<2>, 2>>,
+  Expect<Equal<WindowOf<[2, 3]>, [2, 3]>>,
+  Expect<Equal<WindowOf<{ window: 3; strides: 1 }>, 3>>,
   // the one padding model: 2-D explicit pairs and one number; 1-D [before, after] (causal) and one number
   Expect<Equal<EffectiveKernel<3, 2>, 5>>,
   Expect<Equal<Conv1d<["batch", 100, 8], [5, 8, 16], 1, [4, 0]>, ["batch", 100, 16]>>,

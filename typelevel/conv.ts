@@ -1,4 +1,5 @@
 // Convolutions and pooling (tfjs layouts: NHWC / NWC inputs, [kh, kw, cin, cout] filters).
+/* eslint-disable @typescript-eslint/no-explicit-any -- any in, any out: after an earlier error the chain stays quiet (one error, not a cascade) */
 import type { Add, CeilDiv, FloorDiv, Mul, Sub } from "./arith.js";
 import type { ShapeError, ShowDim, ShowShape } from "./errors.js";
 import type { Dim, IsAny, IsLiteral, IsTuple, LiteralsDiffer, Shape } from "./shape.js";
@@ -164,6 +165,9 @@ export type Conv1d<
           : ShapeError<`conv1d expects a filter [k, cin, cout], got ${ShowShape<F>}`>
         : ShapeError<`conv1d expects [batch, W, C], got ${ShowShape<X>}`>
       : Dim[];
+
+/** The window of pool options, which give it alone (`2`, `[2, 3]`) or as `{ window, strides?, padding? }`. */
+export type WindowOf<O> = O extends { readonly window: infer W } ? W : O;
 
 /**
  * 2-D pooling (max or average): X [batch, H, W, C] -> [batch, H', W', C]. The stride

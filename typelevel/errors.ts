@@ -17,6 +17,7 @@ export interface ShapeError<Msg extends string> {
 /** `unknown` when R is a shape; the error itself otherwise, so `Tensor<B> & Check<R>` rejects the argument with the message. */
 export type Check<R> = [R] extends [infer E extends ShapeError<string>] ? E : unknown;
 /** The shape carried forward: R, or `any` after an error so a chain reports once (a ShapeError is not a Shape). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any after an error: every later op accepts it and stays quiet
 export type Out<R> = R extends infer X extends Shape ? X : any;
 
 /** A dim as printed in messages: 28, batch, or ? for an unknown `number`. */

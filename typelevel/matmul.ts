@@ -1,4 +1,5 @@
 // Batched matrix product.
+/* eslint-disable @typescript-eslint/no-explicit-any -- any in, any out: after an earlier error the chain stays quiet (one error, not a cascade) */
 import type { BroadcastShapes, Mismatch } from "./broadcast.js";
 import type { ShapeError, ShowDim, ShowShape } from "./errors.js";
 import type { Dim, IsAny, IsTuple, LiteralsDiffer, Shape, Unify } from "./shape.js";

@@ -1,4 +1,5 @@
 // Removing and inserting size-1 axes.
+/* eslint-disable @typescript-eslint/no-explicit-any -- any in, any out: after an earlier error the chain stays quiet (one error, not a cascade) */
 import type { KnownAxes, ResolveAxes } from "./axes.js";
 import type { ShapeError, ShowDim, ShowShape } from "./errors.js";
 import type { Counter, Dim, InsertAt, IsAny, IsLiteral, IsTuple, NormalizeAxis, Shape } from "./shape.js";

@@ -1,4 +1,5 @@
 // Axis permutation.
+/* eslint-disable @typescript-eslint/no-explicit-any -- any in, any out: after an earlier error the chain stays quiet (one error, not a cascade) */
 import type { ShapeError, ShowShape } from "./errors.js";
 import type { Dim, IsAny, IsTuple, Shape } from "./shape.js";
 

@@ -14,8 +14,9 @@ import type {
   Shape,
   ShapeError,
   ShowShape,
+  WindowOf,
 } from "../../typelevel/index.js";
-import type { Tensor } from "../tensor/index.js";
+import type { AnyTensor, Tensor } from "../tensor/index.js";
 import * as C from "../core/index.js";
 import type { Conv1dOptions, Conv2dOptions, Pair, Pool2dOptions } from "../core/index.js";
 import { expectTensor } from "../tensor/index.js";
@@ -47,7 +48,6 @@ type Conv1dOf<X extends Shape, F extends Shape, O> = Conv1d<
   Opt<O, "padding", Padding1d, "valid">,
   Opt<O, "dilations", number, 1>
 >;
-type WindowOf<O> = O extends { readonly window: infer W } ? W : O;
 type Pool2dOf<X extends Shape, O, Op extends string> = [WindowOf<O>] extends [infer W extends number | Pair]
   ? Pool2d<X, W, Opt<O, "strides", number | Pair, W>, Opt<O, "padding", Padding, "valid">, Op>
   : never;
@@ -105,6 +105,28 @@ export function conv1d<X extends Shape, F extends Shape, const O extends Conv1dO
   return typed(C.conv1d(x, filter, C.parseConv1dOptions("conv1d", options ?? {})));
 }
 
+/** A typed 2-D pool over core's (`Op` names it in type errors). */
+function pool2d<const Op extends string>(op: Op, pool: (x: AnyTensor, options: number | Pair | Pool2dOptions) => AnyTensor) {
+  return <X extends Shape, const O extends number | Pair | Pool2dOptions>(
+    x: Tensor<X, "float32"> & Check<Pool2dOf<X, O, Op>>,
+    options: O,
+  ): Tensor<Out<Pool2dOf<X, O, Op>>, "float32"> => {
+    expectTensor(op, x);
+    return typed(pool(x, options));
+  };
+}
+
+/** A typed global 2-D pool over core's (`Op` names it in type errors). */
+function globalPool2d<const Op extends string>(op: Op, pool: (x: AnyTensor, keepDims: boolean) => AnyTensor) {
+  return <X extends Shape, const K extends boolean = false>(
+    x: Tensor<X, "float32"> & Check<GlobalPool2d<X, K, Op>>,
+    keepDims?: K,
+  ): Tensor<Out<GlobalPool2d<X, K, Op>>, "float32"> => {
+    expectTensor(op, x);
+    return typed(pool(x, keepDims ?? false));
+  };
+}
+
 /**
  * Max of each window, per channel: [batch, H, W, C] -> [batch, H', W', C]. Give the window
  * alone (stride = window, "valid") or options. Tied maxima share the gradient evenly.
@@ -113,13 +135,7 @@ export function conv1d<X extends Shape, F extends Shape, const O extends Conv1dO
  * maxPool2d(x, { window: 3, strides: 1, padding: "same" });  // shape kept
  * ```
  */
-export function maxPool2d<X extends Shape, const O extends number | Pair | Pool2dOptions>(
-  x: Tensor<X, "float32"> & Check<Pool2dOf<X, O, "maxPool2d">>,
-  options: O,
-): Tensor<Out<Pool2dOf<X, O, "maxPool2d">>, "float32"> {
-  expectTensor("maxPool2d", x);
-  return typed(C.maxPool2d(x, options));
-}
+export const maxPool2d = pool2d("maxPool2d", C.maxPool2d);
 
 /**
  * Mean of each window's real (unpadded) pixels, per channel: [batch, H, W, C] -> [batch, H', W', C].
@@ -127,13 +143,7 @@ export function maxPool2d<X extends Shape, const O extends number | Pair | Pool2
  * avgPool2d(x, 2);   // ["batch", 28, 28, 32] -> ["batch", 14, 14, 32]
  * ```
  */
-export function avgPool2d<X extends Shape, const O extends number | Pair | Pool2dOptions>(
-  x: Tensor<X, "float32"> & Check<Pool2dOf<X, O, "avgPool2d">>,
-  options: O,
-): Tensor<Out<Pool2dOf<X, O, "avgPool2d">>, "float32"> {
-  expectTensor("avgPool2d", x);
-  return typed(C.avgPool2d(x, options));
-}
+export const avgPool2d = pool2d("avgPool2d", C.avgPool2d);
 
 /**
  * Mean over H and W: [batch, H, W, C] -> [batch, C] ([batch, 1, 1, C] with keepDims).
@@ -141,19 +151,7 @@ export function avgPool2d<X extends Shape, const O extends number | Pair | Pool2
  * globalAvgPool2d(features);   // ["batch", 7, 7, 64] -> ["batch", 64]
  * ```
  */
-export function globalAvgPool2d<X extends Shape, const K extends boolean = false>(
-  x: Tensor<X, "float32"> & Check<GlobalPool2d<X, K, "globalAvgPool2d">>,
-  keepDims?: K,
-): Tensor<Out<GlobalPool2d<X, K, "globalAvgPool2d">>, "float32"> {
-  expectTensor("globalAvgPool2d", x);
-  return typed(C.globalAvgPool2d(x, keepDims ?? false));
-}
+export const globalAvgPool2d = globalPool2d("globalAvgPool2d", C.globalAvgPool2d);
 
 /** Max over H and W: [batch, H, W, C] -> [batch, C] ([batch, 1, 1, C] with keepDims). */
-export function globalMaxPool2d<X extends Shape, const K extends boolean = false>(
-  x: Tensor<X, "float32"> & Check<GlobalPool2d<X, K, "globalMaxPool2d">>,
-  keepDims?: K,
-): Tensor<Out<GlobalPool2d<X, K, "globalMaxPool2d">>, "float32"> {
-  expectTensor("globalMaxPool2d", x);
-  return typed(C.globalMaxPool2d(x, keepDims ?? false));
-}
+export const globalMaxPool2d = globalPool2d("globalMaxPool2d", C.globalMaxPool2d);

@@ -279,6 +279,21 @@ export function permute(x: AnyTensor, perm: readonly number[]): AnyTensor {
   return transpose(x, perm);
 }
 
+/**
+ * `permute(t, perm)` for a 4-D t whose last axis holds `groups` groups of channels (group-major),
+ * keeping the groups outermost on the last axis: [a, b, c, (g, d)] with perm [3, 1, 2, 0] gives
+ * [d, b, c, (g, a)]. How the rules move channels between the roles of batch, input and output.
+ */
+function permuteGrouped(t: AnyTensor, groups: number, perm: readonly [number, number, number, number]): AnyTensor {
+  if (groups === 1) return permute(t, perm);
+  const [d0, d1, d2, d3] = t.shape;
+  // split the last axis into [g, d]: the group is axis 3, a channel within it axis 4
+  const [i0, i1, i2, i3] = perm.map((a) => (a === 3 ? 4 : a));
+  const moved = permute(reshape(t, [d0, d1, d2, groups, d3 / groups]), [i0, i1, i2, 3, i3]);
+  const [e0, e1, e2, , e4] = moved.shape;
+  return reshape(moved, [e0, e1, e2, groups * e4]);
+}
+
 function bindConv(x: AnyTensor, w: AnyTensor, p: ConvParams): AnyTensor {
   return bind(conv2dP, [x, w], p);
 }
@@ -289,14 +304,9 @@ function bindConv(x: AnyTensor, w: AnyTensor, p: ConvParams): AnyTensor {
  * within each group. Also the transposed convolution.
  */
 export function conv2dInputGrad(ct: AnyTensor, w: AnyTensor, p: ConvParams, xShape: readonly number[]): AnyTensor {
-  const [kh, kw, cg, cout] = w.shape;
   const g = p.groups;
-  const cog = cout / g;
-  const flipped = reverse(w, [0, 1]);
-  const swapped =
-    g === 1
-      ? permute(flipped, [0, 1, 3, 2])
-      : reshape(permute(reshape(flipped, [kh, kw, cg, g, cog]), [0, 1, 4, 3, 2]), [kh, kw, cog, g * cg]);
+  // [kh, kw, cg, (g, o)] -> [kh, kw, o, (g, cg)]
+  const swapped = permuteGrouped(reverse(w, [0, 1]), g, [0, 1, 3, 2]);
   const cs = ct.shape;
   const axis = (i: 0 | 1): Pair => {
     const lhs = dilateSize(xShape[1 + i], p.lhsDilation[i]);
@@ -320,11 +330,10 @@ export function conv2dInputGrad(ct: AnyTensor, w: AnyTensor, p: ConvParams, xSha
  * the forward stride becomes the filter dilation (as in XLA's conv transpose rule).
  */
 function filterGradCtAsFilter(x: AnyTensor, ct: AnyTensor, p: ConvParams, wShape: readonly number[]): AnyTensor {
-  const [b, h, wd, c] = x.shape;
+  const [, h, wd] = x.shape;
   const g = p.groups;
-  const cg = c / g;
   // x [B, H, W, (g, c)] -> [c, H, W, (g, B)]; ct [B, Ho, Wo, (g, o)] -> [Ho, Wo, B, (g, o)]
-  const lhs = g === 1 ? permute(x, [3, 1, 2, 0]) : reshape(permute(reshape(x, [b, h, wd, g, cg]), [4, 1, 2, 3, 0]), [cg, h, wd, g * b]);
+  const lhs = permuteGrouped(x, g, [3, 1, 2, 0]);
   const rhs = permute(ct, [1, 2, 0, 3]);
   const cs = ct.shape;
   const axis = (i: 0 | 1): Pair => {
@@ -351,15 +360,11 @@ function filterGradCtAsFilter(x: AnyTensor, ct: AnyTensor, p: ConvParams, wShape
  * input channels): XNNPACK repacks the filter operand on every call.
  */
 function filterGradXAsFilter(x: AnyTensor, ct: AnyTensor, p: ConvParams, wShape: readonly number[]): AnyTensor {
-  const [b, h, wd, c] = x.shape;
+  const [, h, wd] = x.shape;
   const cs = ct.shape;
-  const [, ho, wo, cout] = cs;
   const g = p.groups;
-  const cg = c / g;
-  const cog = cout / g;
   // ct [B, Ho, Wo, (g, o)] -> [o, Ho, Wo, (g, B)]; x [B, H, W, (g, c)] -> [H, W, B, (g, c)]
-  const lhs =
-    g === 1 ? permute(ct, [3, 1, 2, 0]) : reshape(permute(reshape(ct, [b, ho, wo, g, cog]), [4, 1, 2, 3, 0]), [cog, ho, wo, g * b]);
+  const lhs = permuteGrouped(ct, g, [3, 1, 2, 0]);
   const rhs = permute(x, [1, 2, 0, 3]);
   const axis = (i: 0 | 1): Pair => {
     const lo = p.padding[i][0];
@@ -378,8 +383,7 @@ function filterGradXAsFilter(x: AnyTensor, ct: AnyTensor, p: ConvParams, wShape:
     ...formulationOf(p),
   });
   const dw = reverse(out, [1, 2]); // [o, kh, kw, (g, c)]
-  const [kh, kw] = wShape;
-  return g === 1 ? permute(dw, [1, 2, 3, 0]) : reshape(permute(reshape(dw, [cog, kh, kw, g, cg]), [1, 2, 4, 3, 0]), [kh, kw, cg, g * cog]);
+  return permuteGrouped(dw, g, [1, 2, 3, 0]); // -> [kh, kw, c, (g, o)]
 }
 
 /** The adjoint of w -> conv2d(x, w) applied to `ct` (the filter cotangent), by the formulation `p.filterGrad`. */

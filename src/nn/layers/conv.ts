@@ -21,7 +21,7 @@ import type {
   ShowShape,
   Sub,
 } from "../../../typelevel/index.js";
-import { formatShape, type Tensor } from "../../tensor/index.js";
+import { formatShape, type AnyTensor, type Tensor } from "../../tensor/index.js";
 import {
   add,
   checkOptionNames,
@@ -195,16 +195,38 @@ declare module "../layer.js" {
   }
 }
 
-function initKernel(kernelInit: Initializer, biasInit: Initializer, useBias: boolean) {
-  return (key: Key, kernelShape: readonly number[], filters: number): TensorRecord => {
-    const [k1, k2] = split(key, 2);
-    const kernel = kernelInit(k1, kernelShape);
-    return useBias ? { kernel, bias: biasInit(k2, [filters]) } : { kernel };
-  };
+/** What every conv layer checks first: an options record that names only the layer's options. */
+function checkOptions(layer: string, o: unknown, names: readonly string[]): asserts o is Record<string, unknown> {
+  if (o === null || typeof o !== "object") throw new Error(`${layer}: expected options { filters, kernel, ... }, got ${String(o)}`);
+  checkOptionNames(layer, o, names);
 }
 
-function checkOptions(layer: string, o: unknown): asserts o is Record<string, unknown> {
-  if (o === null || typeof o !== "object") throw new Error(`${layer}: expected options { filters, kernel, ... }, got ${String(o)}`);
+/** Feature groups (default 1): a positive integer that divides the filters. */
+function readGroups(layer: string, groups: number | undefined, filters: number): number {
+  const g = positiveInt(layer, "groups", groups ?? 1);
+  if (filters % g !== 0) throw new Error(`${layer}: ${filters} filters do not split into ${g} groups`);
+  return g;
+}
+
+/** Each group convolves C / groups of the input's C channels. */
+function checkInputGroups(name: string, s: readonly number[], groups: number): void {
+  const c = s[s.length - 1];
+  if (c % groups !== 0) throw new Error(`${name}: ${c} input channels do not split into ${groups} groups (input ${formatShape(s)})`);
+}
+
+/** A conv layer's kernel and bias (none with `useBias: false`): their initialization, and the bias added to the convolution. */
+function kernelAndBias(o: Pick<ConvLayerOptions, "useBias" | "kernelInit" | "biasInit">) {
+  const useBias = o.useBias ?? true;
+  const kernelInit = o.kernelInit ?? glorotUniform;
+  const biasInit = o.biasInit ?? zeros;
+  return {
+    init(key: Key, kernelShape: readonly number[], filters: number): TensorRecord {
+      const [k1, k2] = split(key, 2);
+      const kernel = kernelInit(k1, kernelShape);
+      return useBias ? { kernel, bias: biasInit(k2, [filters]) } : { kernel };
+    },
+    addBias: (y: AnyTensor, p: TensorRecord): AnyTensor => (useBias ? add(y, p.bias) : y),
+  };
 }
 
 /**
@@ -217,26 +239,23 @@ function checkOptions(layer: string, o: unknown): asserts o is Record<string, un
  * ```
  */
 export function conv2d<const O extends Conv2dOptions>(options: O & ConvConfigCheck<O, "conv2d", 2>) {
-  checkOptions("conv2d", options);
-  checkOptionNames("conv2d", options, CONV_OPTIONS);
+  checkOptions("conv2d", options, CONV_OPTIONS);
   const o = options as Conv2dOptions;
   const filters = positiveInt("conv2d", "filters", o.filters);
   const [kh, kw] = positivePair("conv2d", "kernel", o.kernel);
   const window = parseConv2dOptions("conv2d", o, CONV_OPTIONS);
   const { strides, dilations } = window;
-  const groups = positiveInt("conv2d", "groups", o.groups ?? 1);
-  const useBias = o.useBias ?? true;
+  const groups = readGroups("conv2d", o.groups, filters);
+  const params = kernelAndBias(o);
   const name = `conv2d(${filters}, ${kh}x${kw})`;
-  if (filters % groups !== 0) throw new Error(`conv2d: ${filters} filters do not split into ${groups} groups`);
-  const makeParams = initKernel(o.kernelInit ?? glorotUniform, o.biasInit ?? zeros, useBias);
   return defineLayer<"conv2d", O>({
     kind: "conv2d",
     name,
     config: options,
     outputShape(s) {
       expectRank(name, "[batch, H, W, C]", s, s.length === 4);
+      checkInputGroups(name, s, groups);
       const [b, h, w, c] = s;
-      if (c % groups !== 0) throw new Error(`${name}: ${c} input channels do not split into ${groups} groups (input ${formatShape(s)})`);
       const eff: Pair = [dilateSize(kh, dilations[0]), dilateSize(kw, dilations[1])];
       const padding = resolvePadding(window.padding, [h, w], eff, strides);
       const [oh, ow] = windowOut2d(
@@ -245,11 +264,8 @@ export function conv2d<const O extends Conv2dOptions>(options: O & ConvConfigChe
       );
       return [b, oh, ow, filters];
     },
-    init: (key, s) => makeParams(key, [kh, kw, s[3] / groups, filters], filters),
-    apply(p, x) {
-      const y = conv2dOp(x, p.kernel, { ...window, groups });
-      return useBias ? add(y, p.bias) : y;
-    },
+    init: (key, s) => params.init(key, [kh, kw, s[3] / groups, filters], filters),
+    apply: (p, x) => params.addBias(conv2dOp(x, p.kernel, { ...window, groups }), p),
   });
 }
 
@@ -294,26 +310,23 @@ type Conv1dShape<S extends Shape, Name extends string, K extends number, F exten
  * ```
  */
 export function conv1d<const O extends Conv1dOptions>(options: O & ConvConfigCheck<O, "conv1d", 1>) {
-  checkOptions("conv1d", options);
-  checkOptionNames("conv1d", options, CONV_OPTIONS);
+  checkOptions("conv1d", options, CONV_OPTIONS);
   const o = options as Conv1dOptions;
   const filters = positiveInt("conv1d", "filters", o.filters);
   const k = positiveInt("conv1d", "kernel", o.kernel);
   const window = parseConv1dOptions("conv1d", o, CONV_OPTIONS);
   const { strides, dilations } = window;
-  const groups = positiveInt("conv1d", "groups", o.groups ?? 1);
-  const useBias = o.useBias ?? true;
+  const groups = readGroups("conv1d", o.groups, filters);
+  const params = kernelAndBias(o);
   const name = `conv1d(${filters}, ${k})`;
-  if (filters % groups !== 0) throw new Error(`conv1d: ${filters} filters do not split into ${groups} groups`);
-  const makeParams = initKernel(o.kernelInit ?? glorotUniform, o.biasInit ?? zeros, useBias);
   return defineLayer<"conv1d", O>({
     kind: "conv1d",
     name,
     config: options,
     outputShape(s) {
       expectRank(name, "[batch, W, C]", s, s.length === 3);
+      checkInputGroups(name, s, groups);
       const [b, w, c] = s;
-      if (c % groups !== 0) throw new Error(`${name}: ${c} input channels do not split into ${groups} groups (input ${formatShape(s)})`);
       const padding = resolvePadding1d(window.padding, w, dilateSize(k, dilations), strides);
       const ow = windowOut(
         { op: name, input: s, kernel: ["filter", [k, c, filters]] },
@@ -321,11 +334,8 @@ export function conv1d<const O extends Conv1dOptions>(options: O & ConvConfigChe
       );
       return [b, ow, filters];
     },
-    init: (key, s) => makeParams(key, [k, s[2] / groups, filters], filters),
-    apply(p, x) {
-      const y = conv1dOp(x, p.kernel, { ...window, groups });
-      return useBias ? add(y, p.bias) : y;
-    },
+    init: (key, s) => params.init(key, [k, s[2] / groups, filters], filters),
+    apply: (p, x) => params.addBias(conv1dOp(x, p.kernel, { ...window, groups }), p),
   });
 }
 
@@ -427,8 +437,7 @@ type Conv2dTransposeShape<S extends Shape, Name extends string, KH extends numbe
 export function conv2dTranspose<const O extends Conv2dTransposeOptions>(
   options: O & ConvConfigCheck<O, "conv2dTranspose", 2, typeof CONV_TRANSPOSE_OPTIONS>,
 ) {
-  checkOptions("conv2dTranspose", options);
-  checkOptionNames("conv2dTranspose", options, CONV_TRANSPOSE_OPTIONS);
+  checkOptions("conv2dTranspose", options, CONV_TRANSPOSE_OPTIONS);
   const o = options as Conv2dTransposeOptions;
   const filters = positiveInt("conv2dTranspose", "filters", o.filters);
   const [kh, kw] = positivePair("conv2dTranspose", "kernel", o.kernel);
@@ -437,9 +446,8 @@ export function conv2dTranspose<const O extends Conv2dTransposeOptions>(
   const eff: Pair = [dilateSize(kh, dilations[0]), dilateSize(kw, dilations[1])];
   // NOTE: "valid" and "same" are output sizes (Keras); explicit padding is the forward conv's (PyTorch)
   const keras = o.padding === undefined || o.padding === "valid" ? "valid" : o.padding === "same" ? "same" : undefined;
-  const useBias = o.useBias ?? true;
+  const params = kernelAndBias(o);
   const name = `conv2dTranspose(${filters}, ${kh}x${kw})`;
-  const makeParams = initKernel(o.kernelInit ?? glorotUniform, o.biasInit ?? zeros, useBias);
   const outSize = (s: readonly number[], i: 0 | 1): number => {
     const [n, st] = [s[1 + i], strides[i]];
     if (keras === "same") return n * st;
@@ -462,13 +470,13 @@ export function conv2dTranspose<const O extends Conv2dTransposeOptions>(
       expectRank(name, "[batch, H, W, C]", s, s.length === 4);
       return [s[0], outSize(s, 0), outSize(s, 1), filters];
     },
-    init: (key, s) => makeParams(key, [kh, kw, filters, s[3]], filters),
+    init: (key, s) => params.init(key, [kh, kw, filters, s[3]], filters),
     apply(p, x) {
       const out = [x.shape[0], outSize(x.shape, 0), outSize(x.shape, 1), filters];
       // the forward convolution this one transposes maps `out` back to x's spatial size
       const padding = keras === "same" ? resolvePadding("same", [out[1], out[2]], eff, strides) : (window.padding as Padding2d);
       const y = conv2dInputGrad(x, p.kernel, { strides, padding, dilations, lhsDilation: [1, 1], groups: 1 }, out);
-      return useBias ? add(y, p.bias) : y;
+      return params.addBias(y, p);
     },
   });
 }

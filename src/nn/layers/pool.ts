@@ -11,6 +11,7 @@ import type {
   Shape,
   ShapeError,
   ShowShape,
+  WindowOf,
 } from "../../../typelevel/index.js";
 import type { AnyTensor } from "../../tensor/index.js";
 import {
@@ -40,7 +41,6 @@ import type { As, KnownOptions, Opt, PairOf, PositivePair } from "./conv.js";
 // One options model with core and ops (core/window.ts): a window alone, or { window, strides?, padding? }.
 export type { Pool1dOptions, Pool2dOptions };
 
-type WindowOf<O> = O extends { readonly window: infer W } ? W : O;
 type ShowWin<W> = PairOf<W> extends [infer A extends number, infer B extends number] ? `${A}x${B}` : never;
 type Pool2dEntry<S extends Shape, O, Op extends string> =
   WindowOf<O> extends infer W extends number | Pair
