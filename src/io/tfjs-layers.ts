@@ -140,7 +140,7 @@ function padding1d(v: unknown): "same" | "valid" | Pair {
   throw new Unsupported(`padding ${JSON.stringify(v)} is not one the export knows`);
 }
 
-/** A pool's options: a window alone, or { window, strides | stride, padding }. */
+/** A pool's options: a window alone, or { window, strides, padding }. */
 function poolOptions(config: unknown): Record<string, unknown> {
   return typeof config === "number" || Array.isArray(config) ? { window: config } : record(config);
 }
@@ -225,7 +225,7 @@ function pool1d(className: string) {
     return [
       {
         className,
-        config: { pool_size: [window], strides: [intOf(o.strides ?? o.stride, window)], padding },
+        config: { pool_size: [window], strides: [intOf(o.strides, window)], padding },
         compare: ["pool_size", "strides", "padding"],
         weights: [],
       },
@@ -270,7 +270,7 @@ const PLANS: Record<string, Plan> = {
         strides: pairOf(o.strides, [1, 1]),
         padding: typeof padding === "string" ? padding : "valid",
         data_format: "channels_last",
-        dilation_rate: pairOf(o.dilations ?? o.dilation, [1, 1]),
+        dilation_rate: pairOf(o.dilations, [1, 1]),
         use_bias: useBias,
         ...linearConfig,
       },
@@ -300,9 +300,9 @@ const PLANS: Record<string, Plan> = {
       config: {
         filters,
         kernel_size: [k],
-        strides: [intOf(o.strides ?? o.stride, 1)],
+        strides: [intOf(o.strides, 1)],
         padding: typeof padding === "string" ? padding : "valid",
-        dilation_rate: [intOf(o.dilations ?? o.dilation, 1)],
+        dilation_rate: [intOf(o.dilations, 1)],
         use_bias: useBias,
         ...linearConfig,
       },
