@@ -3,12 +3,13 @@
 // reconstructions from the 32-number code.
 //   npm run example:autoencoder          QUICK=1 npm run example:autoencoder
 import { init, nn, optim, losses, train, data, random } from "../src/index.js";
+import { loadMnist, progressBar } from "../src/node.js";
 import { header, quick, saveImageGrid, stopwatch, heldOutSplits } from "./common.js";
 
 await init();
 header("MNIST dense autoencoder 784-128-32-128-784 (Adam 1e-3, batch 128)");
 const elapsed = stopwatch();
-const all = data.loadMnist({ limit: quick ? 2000 : undefined });
+const all = loadMnist({ limit: quick ? 2000 : undefined });
 const flat = data.hostArray(all.x.data, [all.x.shape[0], 784]);
 const { fitSet, validation, test } = heldOutSplits(data.dataset(flat, flat));
 
@@ -33,6 +34,7 @@ const result = await train.fit({
   validation,
   epochs,
   batchSize: 128,
+  progress: progressBar(), // a live bar on a terminal, one line per epoch otherwise
 });
 const mse = train.evaluate({ model, params: result.params, loss: losses.mse, data: test });
 const bce = train.evaluate({ model, params: result.params, loss: losses.binaryCrossEntropy, data: test });

@@ -2,7 +2,9 @@
 // stopwatch, a header line, and a grid of grey-scale images saved as SVG + PNG.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { data, losses, plot, train } from "../src/index.js";
+import { data, losses, train } from "../src/index.js";
+import { renderPng, savePlot } from "../src/node.js";
+import * as plot from "../src/plot/index.js";
 
 /** `QUICK=1`: a run of a few seconds (used by tests/examples.test.ts and CI). */
 export const quick = process.env.QUICK === "1";
@@ -56,7 +58,7 @@ export async function saveImageGrid(
     });
   });
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}"><rect width="100%" height="100%" fill="white"/>${parts.join("")}</svg>`;
-  const png = await plot.renderPng({ svg, width, height, spec: {} as never }, { scale: 1 });
+  const png = await renderPng({ svg }, { scale: 1 });
   const base = path.replace(/\.(svg|png)$/i, "");
   mkdirSync(dirname(base), { recursive: true });
   writeFileSync(`${base}.svg`, svg);
@@ -86,7 +88,7 @@ export async function saveConfusionMatrix<P, St>(
   scores.dispose();
   labels.dispose();
   const names = opts.labels ?? matrix.map((_, i) => String(i));
-  await plot.savePlot(await plot.confusionMatrixPlot(matrix, names, { title: opts.title }), path);
+  await savePlot(await plot.confusionMatrixPlot(matrix, names, { title: opts.title }), path);
   return matrix;
 }
 

@@ -5,13 +5,15 @@
 // 2. (full run) 5-fold stratified cross-validation: every one of the 150 flowers is held out
 //    once, a steadier figure than 30 test flowers (one flower is 3.3 points there).
 //   npm run example:iris          QUICK=1 npm run example:iris
-import { init, nn, optim, losses, train, data, plot, random } from "../src/index.js";
+import { init, nn, optim, losses, train, data, random } from "../src/index.js";
+import * as plot from "../src/plot/index.js";
+import { savePlot, loadIris } from "../src/node.js";
 import { header, quick, stopwatch } from "./common.js";
 
 await init();
 header("Iris MLP 4-10-10-3 (Adam 0.01, batch 30)");
 const elapsed = stopwatch();
-const iris = data.loadIris();
+const iris = loadIris();
 const model = nn.input(["batch", 4]).add(nn.dense(10)).add(nn.relu()).add(nn.dense(10)).add(nn.relu()).add(nn.dense(3));
 console.log(model.summary());
 const epochs = quick ? 30 : 300;
@@ -49,16 +51,13 @@ const single = await run(fitSet, test, { validation, seed: 0 });
 console.log(
   `Iris: held-out test accuracy ${single.score.accuracy!.toFixed(4)}, loss ${single.score.loss.toFixed(4)} (${test.x.shape[0]} flowers, one split), ${epochs} epochs, ${elapsed()}`,
 );
-await plot.savePlot(
-  await plot.learningCurvesPlot(single.result.history, { title: "Iris 4-10-10-3, Adam 0.01" }),
-  "out/iris-learning-curves",
-);
+await savePlot(await plot.learningCurvesPlot(single.result.history, { title: "Iris 4-10-10-3, Adam 0.01" }), "out/iris-learning-curves");
 const scores = train.predict({ model, params: single.result.params, x: single.test.x });
 const labels = train.toTensor(single.test.y);
 const matrix = losses.confusionMatrix(scores, labels);
 scores.dispose();
 labels.dispose();
-const files = await plot.savePlot(
+const files = await savePlot(
   await plot.confusionMatrixPlot(matrix, iris.classNames, { title: "Iris: held-out confusion matrix" }),
   "out/iris-confusion",
 );

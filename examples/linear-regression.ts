@@ -2,7 +2,9 @@
 // by full-batch gradient descent on the mean squared error. The gradient comes from
 // `valueAndGrad`, the update is written out by hand, and `jit` traces the step once.
 //   npm run example:linear-regression          QUICK=1 npm run example:linear-regression
-import { init, data, plot, losses, jit, valueAndGrad, add, mul, sub, scalar, type Tensor } from "../src/index.js";
+import { init, data, losses, jit, valueAndGrad, add, mul, sub, scalar, type Tensor } from "../src/index.js";
+import * as plot from "../src/plot/index.js";
+import { savePlot } from "../src/node.js";
 import { toTensor } from "../src/train/index.js";
 import { header, quick, stopwatch } from "./common.js";
 
@@ -62,7 +64,7 @@ const figure = await plot.linePlot(
   { mse: curve },
   { title: "Linear regression: training loss", xTitle: "step", yTitle: "mean squared error", yScale: "log" },
 );
-const files = await plot.savePlot(figure, "out/linear-regression-loss");
+const files = await savePlot(figure, "out/linear-regression-loss");
 console.log(`loss curve: ${files.pngPath}`);
 step.dispose();
 for (const t of [x, y, params.w, params.b]) t.dispose();

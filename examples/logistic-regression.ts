@@ -1,7 +1,9 @@
 // Logistic regression (course lecture 001, the sigmoid neuron): p(y = 1 | x) = sigmoid(w·x + b),
 // trained with SGD on the binary cross-entropy, on two overlapping Gaussian clouds.
 //   npm run example:logistic-regression          QUICK=1 npm run example:logistic-regression
-import { init, nn, optim, losses, train, data, plot, random, linspace } from "../src/index.js";
+import { init, nn, optim, losses, train, data, random, linspace } from "../src/index.js";
+import * as plot from "../src/plot/index.js";
+import { savePlot } from "../src/node.js";
 import { header, quick, stopwatch } from "./common.js";
 
 await init();
@@ -55,5 +57,5 @@ const figure = await plot.decisionBoundaryPlot({
   title: "Logistic regression: P(class 1) and held-out points",
 });
 probs.dispose();
-const files = await plot.savePlot(figure, "out/logistic-regression-boundary");
+const files = await savePlot(figure, "out/logistic-regression-boundary");
 console.log(`decision boundary: ${files.pngPath}`);

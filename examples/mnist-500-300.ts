@@ -3,13 +3,15 @@
 // validation), 20% held out for the test. Writes learning curves and a confusion matrix.
 //   npm run example:mnist-500-300
 //   QUICK=1 npm run example:mnist-500-300
-import { init, nn, optim, losses, train, data, plot, random } from "../src/index.js";
+import { init, nn, optim, losses, train, data, random } from "../src/index.js";
+import * as plot from "../src/plot/index.js";
+import { savePlot, loadMnist, progressBar } from "../src/node.js";
 import { header, quick, saveConfusionMatrix, stopwatch, heldOutSplits } from "./common.js";
 
 await init();
 header("MNIST MLP 784-500-300-10 (Adam 1e-3, batch 128)");
 const elapsed = stopwatch();
-const all = data.loadMnist({ limit: quick ? 2000 : undefined });
+const all = loadMnist({ limit: quick ? 2000 : undefined });
 const flat = data.dataset(data.hostArray(all.x.data, [all.x.shape[0], 784]), all.y);
 const { fitSet, validation, test } = heldOutSplits(flat);
 
@@ -30,6 +32,7 @@ const result = await train.fit({
   batchSize: 128,
   metrics: ["accuracy"],
   seed: 0,
+  progress: progressBar(), // a live bar on a terminal, one line per epoch otherwise
 });
 const testScore = train.evaluate({
   model,
@@ -41,7 +44,7 @@ const testScore = train.evaluate({
 console.log(
   `MNIST 500-300: held-out test accuracy ${testScore.accuracy!.toFixed(4)}, loss ${testScore.loss.toFixed(4)} (${test.x.shape[0]} digits), ${epochs} epochs, ${elapsed()}`,
 );
-const files = await plot.savePlot(
+const files = await savePlot(
   await plot.learningCurvesPlot(result.history, { title: "MNIST MLP 784-500-300-10 (Adam 1e-3)" }),
   "out/mnist-500-300-learning-curves",
 );

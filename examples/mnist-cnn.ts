@@ -5,13 +5,15 @@
 // weighs the initial (0, 1) statistics by 0.99^110 = 1/3 after epoch 1, and eval mode is then off. Trained on 80% of the 10,000 digits (10% of that for validation), tested
 // on the 2,000 held out. Writes learning curves and a confusion matrix.
 //   npm run example:mnist-cnn          QUICK=1 npm run example:mnist-cnn
-import { init, nn, optim, losses, train, data, plot, random } from "../src/index.js";
+import { init, nn, optim, losses, train, random } from "../src/index.js";
+import * as plot from "../src/plot/index.js";
+import { savePlot, loadMnist, progressBar } from "../src/node.js";
 import { header, quick, saveConfusionMatrix, stopwatch, heldOutSplits } from "./common.js";
 
 await init();
 header("MNIST CNN conv32-pool-bn-conv64-pool-bn-dense128 (dropout, Adam 1e-3, batch 64)");
 const elapsed = stopwatch();
-const all = data.loadMnist({ limit: quick ? 600 : undefined });
+const all = loadMnist({ limit: quick ? 600 : undefined });
 const { fitSet, validation, test } = heldOutSplits(all);
 
 const model = nn
@@ -42,6 +44,7 @@ const result = await train.fit({
   epochs,
   batchSize: 64,
   metrics: ["accuracy"],
+  progress: progressBar(), // a live bar on a terminal, one line per epoch otherwise
 });
 const score = train.evaluate({
   model,
@@ -54,7 +57,7 @@ const score = train.evaluate({
 console.log(
   `MNIST CNN: held-out test accuracy ${score.accuracy!.toFixed(4)}, loss ${score.loss.toFixed(4)} (${test.x.shape[0]} digits), ${epochs} epochs, ${elapsed()}`,
 );
-const files = await plot.savePlot(await plot.learningCurvesPlot(result.history, { title: "MNIST CNN" }), "out/mnist-cnn-learning-curves");
+const files = await savePlot(await plot.learningCurvesPlot(result.history, { title: "MNIST CNN" }), "out/mnist-cnn-learning-curves");
 await saveConfusionMatrix(model, result.params, test, "out/mnist-cnn-confusion", {
   title: "MNIST CNN: held-out confusion matrix",
   state: result.state,

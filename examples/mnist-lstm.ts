@@ -1,13 +1,15 @@
 // An LSTM classifier on MNIST (course lecture 003): each image is read as a sequence of 28 rows
 // of 28 pixels; lstm(64) keeps its last hidden state, dense(10) classifies it.
 //   npm run example:mnist-lstm          QUICK=1 npm run example:mnist-lstm
-import { init, nn, optim, losses, train, data, plot, random } from "../src/index.js";
+import { init, nn, optim, losses, train, data, random } from "../src/index.js";
+import * as plot from "../src/plot/index.js";
+import { savePlot, loadMnist, progressBar } from "../src/node.js";
 import { header, quick, stopwatch, heldOutSplits } from "./common.js";
 
 await init();
 header("MNIST LSTM(64) over 28 rows (Adam 2e-3, batch 64)");
 const elapsed = stopwatch();
-const all = data.loadMnist({ limit: quick ? 1000 : undefined });
+const all = loadMnist({ limit: quick ? 1000 : undefined });
 const rows = data.dataset(data.hostArray(all.x.data, [all.x.shape[0], 28, 28]), all.y);
 const { fitSet, validation, test } = heldOutSplits(rows);
 
@@ -24,6 +26,7 @@ const result = await train.fit({
   epochs,
   batchSize: 64,
   metrics: ["accuracy"],
+  progress: progressBar(), // a live bar on a terminal, one line per epoch otherwise
 });
 const score = train.evaluate({
   model,
@@ -35,7 +38,7 @@ const score = train.evaluate({
 console.log(
   `MNIST LSTM: held-out test accuracy ${score.accuracy!.toFixed(4)}, loss ${score.loss.toFixed(4)} (${test.x.shape[0]} digits), ${epochs} epochs, ${elapsed()}`,
 );
-const files = await plot.savePlot(
+const files = await savePlot(
   await plot.learningCurvesPlot(result.history, { title: "MNIST LSTM(64) over rows" }),
   "out/mnist-lstm-learning-curves",
 );

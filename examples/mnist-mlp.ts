@@ -6,13 +6,15 @@
 //   CHECKPOINT=out/mnist-mlp.safetensors npm start     save the run after every epoch; after a
 //   RESUME=out/mnist-mlp.safetensors CHECKPOINT=out/mnist-mlp.safetensors npm start
 //                             crash (or Ctrl-C), go on from the last epoch saved, bit for bit
-import { init, nn, optim, losses, train, data, plot, random } from "../src/index.js";
+import { init, nn, optim, losses, train, data, random } from "../src/index.js";
+import * as plot from "../src/plot/index.js";
+import { savePlot, loadMnist, progressBar, checkpoint } from "../src/node.js";
 import { header, quick, saveConfusionMatrix, stopwatch, heldOutSplits } from "./common.js";
 
 await init();
 header("MNIST MLP 784-128-128-128-10 (Adam 1e-3, batch 128)");
 const elapsed = stopwatch();
-const all = data.loadMnist({ limit: quick ? 2000 : undefined });
+const all = loadMnist({ limit: quick ? 2000 : undefined });
 const flat = data.dataset(data.hostArray(all.x.data, [all.x.shape[0], 784]), all.y);
 const { fitSet, validation, test } = heldOutSplits(flat);
 
@@ -41,8 +43,9 @@ const result = await train.fit({
   batchSize: 128,
   metrics: ["accuracy"],
   seed: 0,
-  callbacks: process.env.CHECKPOINT ? [train.checkpoint({ path: process.env.CHECKPOINT })] : [],
+  callbacks: process.env.CHECKPOINT ? [checkpoint({ path: process.env.CHECKPOINT })] : [],
   resumeFrom: process.env.RESUME,
+  progress: progressBar(), // a live bar on a terminal, one line per epoch otherwise
 });
 const testScore = train.evaluate({
   model,
@@ -54,7 +57,7 @@ const testScore = train.evaluate({
 console.log(
   `MNIST MLP: held-out test accuracy ${testScore.accuracy!.toFixed(4)}, loss ${testScore.loss.toFixed(4)} (${test.x.shape[0]} digits), ${epochs} epochs, ${elapsed()}`,
 );
-const files = await plot.savePlot(
+const files = await savePlot(
   await plot.learningCurvesPlot(result.history, { title: "MNIST MLP 784-128-128-128-10 (Adam 1e-3)" }),
   "out/mnist-mlp-learning-curves",
 );

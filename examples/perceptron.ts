@@ -3,7 +3,9 @@
 //   for each sample: y_hat = step(w·x + b);  w += lr (y - y_hat) x;  b += lr (y - y_hat)
 // The rule converges when a separating line exists; this data set has one (with a margin).
 //   npm run example:perceptron          QUICK=1 npm run example:perceptron
-import { init, nn, data, plot, random, tensor, add, mul, transpose, tidy, linspace } from "../src/index.js";
+import { init, nn, data, random, tensor, add, mul, transpose, tidy, linspace } from "../src/index.js";
+import * as plot from "../src/plot/index.js";
+import { savePlot } from "../src/node.js";
 import { header, quick, stopwatch } from "./common.js";
 
 await init();
@@ -82,5 +84,5 @@ const figure = await plot.decisionBoundaryPlot({
 gx.dispose();
 gp.dispose();
 x.dispose();
-const files = await plot.savePlot(figure, "out/perceptron-boundary");
+const files = await savePlot(figure, "out/perceptron-boundary");
 console.log(`decision boundary: ${files.pngPath}`);

@@ -8,7 +8,6 @@
 import {
   init,
   data,
-  plot,
   optim,
   tree,
   jit,
@@ -24,6 +23,8 @@ import {
   tensor,
   type Tensor,
 } from "../src/index.js";
+import * as plot from "../src/plot/index.js";
+import { savePlot } from "../src/node.js";
 import { header, quick, stopwatch } from "./common.js";
 
 await init();
@@ -122,7 +123,7 @@ const series = [
   { name: "R fitted", y: f.subarray(days + 1), color: "#2ca02c", dashed: true },
   { name: "I, first guess", y: initial, color: "#999999", dashed: true },
 ];
-const files = await plot.savePlot(
+const files = await savePlot(
   await plot.linePlot(series, {
     x,
     title: `SIR fit: beta ${beta.toFixed(3)} (true 0.3), gamma ${gamma.toFixed(3)} (true 0.1)`,
@@ -131,7 +132,7 @@ const files = await plot.savePlot(
   }),
   "out/sir-fit",
 );
-await plot.savePlot(
+await savePlot(
   await plot.linePlot({ loss: lossCurve }, { title: "SIR fit: loss", xTitle: "step", yTitle: "mean squared error", yScale: "log" }),
   "out/sir-loss",
 );

@@ -2,7 +2,9 @@
 // hidden layer does. 2 -> dense(8) -> relu -> dense(2), cross-entropy, Adam, the 4 rows of the
 // truth table as one batch. Saves the decision regions.
 //   npm run example:xor          QUICK=1 npm run example:xor
-import { init, nn, optim, losses, train, data, plot, random, linspace } from "../src/index.js";
+import { init, nn, optim, losses, train, data, random, linspace } from "../src/index.js";
+import * as plot from "../src/plot/index.js";
+import { savePlot } from "../src/node.js";
 import { header, quick, stopwatch } from "./common.js";
 
 await init();
@@ -65,5 +67,5 @@ const figure = await plot.decisionBoundaryPlot({
   points: Array.from({ length: 4 }, (_, i) => ({ x: table.x.data[2 * i], y: table.x.data[2 * i + 1], label: table.y.data[i] })),
   title: "XOR: decision regions of a 2-8-2 ReLU network",
 });
-const files = await plot.savePlot(figure, "out/xor-boundary");
+const files = await savePlot(figure, "out/xor-boundary");
 console.log(`decision boundary: ${files.pngPath}`);

@@ -1,5 +1,8 @@
 // shapeflow's public surface. Ops are top-level (`add`, `matmul`, ...); each other area is a
 // namespace (`nn.dense`, `optim.adam`, `tree.map`, ...) so names never collide.
+// Runs in browsers and in Node: nothing here imports a Node built-in or a native package
+// (tests/browser-bundle checks it). Node-only parts: "shapeflow/node" (node.ts); charts:
+// "shapeflow/plot" (plot/index.ts, needs the optional peers vega and vega-lite).
 
 // ---- ops: the typed op set (and `tidy`, `stopGradient`)
 export * from "./ops/index.js";
@@ -52,5 +55,4 @@ export * as optim from "./optim/index.js"; //     optim: optimizers as { init, u
 export * as train from "./train/index.js"; //     train: fit loops
 export * as data from "./data/index.js"; //       data: datasets and batching
 export * as io from "./io/index.js"; //           io: saving and loading
-export * as plot from "./plot/index.js"; //       plot: charts
 export * as testing from "./testing/index.js"; // testing: arbitraries and gradient checks

@@ -21,12 +21,13 @@ export const allowedImports: Record<string, readonly string[]> = {
   // io exports models (tfjs-layers, ONNX): it reads nn's layers and traces with core's makeGraph.
   // nn never imports io.
   io: ["core", "nn", "ops", "tensor", "tree", "typelevel"],
-  data: ["tensor", "typelevel"],
+  peers: [],
+  data: ["peers", "tensor", "typelevel"],
   backend: [],
-  train: ["backend", "core", "data", "io", "losses", "nn", "ops", "optim", "random", "tensor", "tree", "typelevel"],
+  train: ["backend", "core", "data", "io", "losses", "nn", "ops", "optim", "peers", "random", "tensor", "tree", "typelevel"],
   // plot draws what training records: it imports train's History type (type-only, so plot's
   // runtime still loads nothing from src; tests/plot-charts checks that), and train never imports plot.
-  plot: ["train"],
+  plot: ["peers", "train"],
 };
 
 function sourceFiles(dir: string): string[] {

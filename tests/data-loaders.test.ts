@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, test } from "vitest";
-import { internal, labelCounts, loadIris, loadMnist, MNIST_COUNT } from "../src/data/index.js";
+import { labelCounts } from "../src/data/index.js";
+import { internal, loadIris, loadMnist, MNIST_COUNT } from "../src/data/node.js";
 
 const { mnistDigitsDir, parseDigitFile } = internal;
 

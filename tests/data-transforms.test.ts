@@ -7,7 +7,6 @@ import {
   fitStandardize,
   hostArray,
   labelCounts,
-  loadIris,
   normalizeL2,
   oneHot,
   shuffle,
@@ -16,6 +15,7 @@ import {
   trainTestSplit,
   validationSplit,
 } from "../src/data/index.js";
+import { loadIris } from "../src/data/node.js";
 
 /** x holds each sample's own index, so a split's samples can be traced back. */
 function indexed(n: number) {

@@ -1,6 +1,7 @@
 // Type-level checks (tsc checks them; vitest runs them as no-ops).
 import { expectTypeOf, test } from "vitest";
-import { batches, hostArray, loadIris, loadMnist, oneHot, sineWaves, trainTestSplit, type HostArray } from "../src/data/index.js";
+import { batches, hostArray, oneHot, sineWaves, trainTestSplit, type HostArray } from "../src/data/index.js";
+import { loadIris, loadMnist } from "../src/data/node.js";
 
 test("shapes and dtypes are carried in the types", () => {
   expectTypeOf(hostArray([1, 2, 3, 4], [2, 2])).toEqualTypeOf<HostArray<readonly [2, 2], "float32">>();

@@ -1,9 +1,10 @@
 // The README's 20-line example, type-checked by `npm test` (the shape mistake must not compile).
 import { init, nn, optim, losses, train, data, random } from "../src/index.js";
+import { loadMnist } from "../src/node.js";
 
 export async function readmeExample() {
   await init();
-  const mnist = data.loadMnist();
+  const mnist = loadMnist();
   const { train: trainSet, test } = data.trainTestSplit(mnist, { testFraction: 0.2, seed: 0 });
 
   const model = nn.input(["batch", 28, 28, 1]).add(nn.flatten()).add(nn.dense(128)).add(nn.relu()).add(nn.dense(10));

@@ -1,6 +1,7 @@
 // Progress output: plain lines (one per epoch) in CI or when piped, nothing when silent.
 import { afterEach, describe, expect, test } from "vitest";
 import { train } from "../src/index.js";
+import { isInteractive } from "../src/node.js";
 
 const savedCI = process.env.CI;
 afterEach(() => {
@@ -23,7 +24,7 @@ function record(mode?: train.ProgressMode) {
 describe("progress", () => {
   test("CI=true means not interactive, and the default mode writes one plain line per epoch", () => {
     process.env.CI = "true";
-    expect(train.isInteractive()).toBe(false);
+    expect(isInteractive()).toBe(false);
     expect(record()).toEqual(["epoch 1/2 loss 0.5000 | 5.0 ms/step\n", "epoch 2/2 loss 0.4000 | 5.0 ms/step\n"]);
   });
 

@@ -1,4 +1,5 @@
 // shapeflow/data: data sets as host arrays with runtime checks. No tfjs here (see README).
+// Browser-safe: the loaders that read packages from disk (MNIST, Iris) are in node.ts.
 export {
   hostArray,
   sampleCount,
@@ -15,8 +16,6 @@ export {
 } from "./hostArray.js";
 export { dataset, checkDataset, type Dataset, type ResizedDataset } from "./dataset.js";
 export { hostRng, type HostRng } from "./rng.js";
-export { loadMnist, MNIST_COUNT, MNIST_IMAGE_SIZE, type LoadMnistOptions, type MnistDataset } from "./mnist.js";
-export { loadIris, type IrisDataset } from "./iris.js";
 export {
   xor,
   twoSpirals,
@@ -35,10 +34,3 @@ export { shuffle, takeDataset, trainTestSplit, validationSplit, type TrainTestSp
 export { batches, batchCount, type BatchesOptions } from "./batches.js";
 export { fitStandardize, standardize, standardizeSplits, normalizeL2, oneHot, labelCounts, type StandardizeStats } from "./transforms.js";
 export { augment, type AugmentOptions } from "./augment.js";
-
-import { mnistDigitsDir, parseDigitFile } from "./mnist.js";
-/**
- * Not public API: kept only so tests/data-loaders can check MNIST's fast byte parser against
- * JSON.parse on a real file and on its fallback path, which `loadMnist` never shows.
- */
-export const internal = { parseDigitFile, mnistDigitsDir } as const;

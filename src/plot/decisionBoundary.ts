@@ -1,6 +1,6 @@
 // A 2-D classifier's decision regions on a grid, with the data points on top.
-import type { TopLevelSpec } from "vega-lite";
-import { CATEGORY10, renderSpec, type Plot } from "./render.js";
+import { encodePng, toBase64 } from "./png.js";
+import { CATEGORY10, renderSpec, type Plot, type PlotSpec } from "./render.js";
 
 /** Score colors: low (blue), middle (near white), high (orange), interpolated linearly in RGB. */
 const SCORE_STOPS = ["#2f6eb5", "#f4f4f4", "#e3801c"];
@@ -28,44 +28,53 @@ function scoreColor(t: number): string {
   return toHex(from.map((c, k) => c + (to[k] - c) * local));
 }
 
+/** For each of `pixels` equal steps across [edges[0], edges[last]], the index of the cell holding its centre. */
+function cellOfPixel(edges: number[], pixels: number): Int32Array {
+  const out = new Int32Array(pixels);
+  const first = edges[0];
+  const span = edges[edges.length - 1] - first;
+  let cell = 0;
+  for (let p = 0; p < pixels; p++) {
+    const at = first + ((p + 0.5) / pixels) * span;
+    while (cell < edges.length - 2 && at >= edges[cell + 1]) cell++;
+    out[p] = cell;
+  }
+  return out;
+}
+
 /**
- * A PNG data URL of the grid cells (row-major by increasing y) drawn as rects at their true
- * edges, top row = highest y, `pixelWidth` wide; resvg keeps the cell edges crisp.
+ * A PNG data URL of the grid cells (row-major by increasing y) at their true edges, top row =
+ * highest y, `pixelWidth` x `pixelHeight`: each pixel takes the color of the cell holding its
+ * centre, so cell edges stay crisp.
  */
-async function rasterizeGrid(colors: string[], xEdges: number[], yEdges: number[], pixelWidth: number): Promise<string> {
+async function rasterizeGrid(
+  colors: string[],
+  xEdges: number[],
+  yEdges: number[],
+  pixelWidth: number,
+  pixelHeight: number,
+): Promise<string> {
   const nx = xEdges.length - 1;
-  const ny = yEdges.length - 1;
-  const x0 = xEdges[0];
-  const yTop = yEdges[ny];
-  const spanX = xEdges[nx] - x0;
-  const spanY = yTop - yEdges[0];
-  // Work in a 1000-unit-wide box with the data's aspect ratio; resvg scales it to pixelWidth.
-  const unitsX = 1000;
-  const unitsY = (1000 * spanY) / spanX;
-  const px = (x: number) => (((x - x0) / spanX) * unitsX).toFixed(3);
-  const py = (y: number) => (((yTop - y) / spanY) * unitsY).toFixed(3);
-  const parts: string[] = [];
-  for (let j = 0; j < ny; j++) {
-    // Merge runs of equal color in a row: class maps shrink to a few rects per row.
-    let i = 0;
-    while (i < nx) {
-      const color = colors[j * nx + i];
-      let end = i + 1;
-      while (end < nx && colors[j * nx + end] === color) end++;
-      const left = Number(px(xEdges[i]));
-      const right = Number(px(xEdges[end]));
-      const top = Number(py(yEdges[j + 1]));
-      const bottom = Number(py(yEdges[j]));
-      parts.push(
-        `<rect x="${left}" y="${top}" width="${(right - left).toFixed(3)}" height="${(bottom - top).toFixed(3)}" fill="${color}"/>`,
-      );
-      i = end;
+  const columns = cellOfPixel(xEdges, pixelWidth);
+  const rows = cellOfPixel(yEdges, pixelHeight); // from the lowest y up
+  const rgb = colors.map(parseHex);
+  const pixels = new Uint8Array(pixelWidth * pixelHeight * 3);
+  const rowBytes = pixelWidth * 3;
+  for (let py = 0; py < pixelHeight; py++) {
+    const j = rows[pixelHeight - 1 - py]; // image rows run top (highest y) to bottom
+    const offset = py * rowBytes;
+    if (py > 0 && rows[pixelHeight - py] === j) {
+      pixels.copyWithin(offset, offset - rowBytes, offset); // same cell row as the row above
+      continue;
+    }
+    for (let px = 0; px < pixelWidth; px++) {
+      const [r, g, b] = rgb[j * nx + columns[px]];
+      pixels[offset + 3 * px] = r;
+      pixels[offset + 3 * px + 1] = g;
+      pixels[offset + 3 * px + 2] = b;
     }
   }
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${unitsX}" height="${unitsY.toFixed(3)}" viewBox="0 0 ${unitsX} ${unitsY.toFixed(3)}" shape-rendering="crispEdges">${parts.join("")}</svg>`;
-  const { Resvg } = await import("@resvg/resvg-js");
-  const png = new Resvg(svg, { fitTo: { mode: "width", value: pixelWidth }, font: { loadSystemFonts: false } }).render().asPng();
-  return `data:image/png;base64,${Buffer.from(png).toString("base64")}`;
+  return `data:image/png;base64,${toBase64(await encodePng(pixelWidth, pixelHeight, pixels))}`;
 }
 
 export interface DecisionGrid {
@@ -178,13 +187,14 @@ export async function decisionBoundaryPlot(input: DecisionBoundaryInput): Promis
     scoreMin >= 0 && scoreMax <= 1 ? [0, 1] : [scoreMin, scoreMax === scoreMin ? scoreMin + 1 : scoreMax];
 
   // NOTE: one vega rect per grid cell costs ~0.4 ms and ~300 bytes of SVG each (a 100 x 100
-  // grid: seconds and megabytes). Instead the grid is drawn once by resvg into a PNG that the
-  // chart embeds as a single image mark; vega still draws axes, points and legends.
+  // grid: seconds and megabytes). Instead the grid is drawn once into a PNG (png.ts, at 2x the
+  // chart's pixels) that the chart embeds as a single image mark; vega draws axes, points and legends.
   const cellColor = isClassGrid
     ? (v: number) => mixWithWhite(classColors[classes.indexOf(nameOf(v))], 0.35)
     : (v: number) => scoreColor((v - scoreDomain[0]) / (scoreDomain[1] - scoreDomain[0]));
   const gridWidthPx = Math.max(1, Math.round((width * (xEdges[xEdges.length - 1] - xEdges[0])) / (xDomain[1] - xDomain[0])));
-  const imageUrl = await rasterizeGrid(values.map(cellColor), xEdges, yEdges, gridWidthPx * 2);
+  const gridHeightPx = Math.max(1, Math.round((height * (yEdges[yEdges.length - 1] - yEdges[0])) / (yDomain[1] - yDomain[0])));
+  const imageUrl = await rasterizeGrid(values.map(cellColor), xEdges, yEdges, gridWidthPx * 2, gridHeightPx * 2);
 
   const xEncoding = { field: "x", type: "quantitative", title: xTitle, scale: { domain: xDomain, nice: false, zero: false } };
   const yEncoding = { field: "y", type: "quantitative", title: yTitle, scale: { domain: yDomain, nice: false, zero: false } };
@@ -223,12 +233,12 @@ export async function decisionBoundaryPlot(input: DecisionBoundaryInput): Promis
       },
     });
   }
-  const spec = {
+  const spec: PlotSpec = {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     ...(title === undefined ? {} : { title }),
     width,
     height,
     layer: layers,
-  } as TopLevelSpec;
-  return renderSpec(spec);
+  };
+  return renderSpec(spec, WHERE);
 }

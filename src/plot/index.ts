@@ -1,5 +1,6 @@
-// shapeflow/plot: charts as SVG (vega-lite + vega, headless) and PNG (resvg).
-export { renderSpec, renderPng, savePlot, PLOT_CONFIG, PLOT_FONT, type Plot, type PngOptions, type SavedPlot } from "./render.js";
+// shapeflow/plot: charts as SVG text (vega-lite + vega, headless), in Node and in browsers.
+// PNGs and files: node.ts, re-exported by shapeflow/node.
+export { renderSpec, PLOT_CONFIG, PLOT_FONT, type Plot, type PlotSpec } from "./render.js";
 export { learningCurvesPlot, type LearningCurvesOptions } from "./learningCurves.js";
 export { confusionMatrixPlot, type ConfusionMatrix, type ConfusionMatrixOptions } from "./confusionMatrix.js";
 export { decisionBoundaryPlot, type DecisionBoundaryInput, type DecisionGrid, type DecisionPoint } from "./decisionBoundary.js";

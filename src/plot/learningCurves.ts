@@ -1,9 +1,8 @@
 // Train vs validation curves per epoch, one panel per metric.
-import type { TopLevelSpec } from "vega-lite";
 // NOTE: a type-only import: plot's runtime still needs nothing from src (tests/plot-charts checks it).
 import type { HistoryLike } from "../train/index.js";
 import { seriesValues } from "./check.js";
-import { renderSpec, type Plot } from "./render.js";
+import { renderSpec, type Plot, type PlotSpec } from "./render.js";
 
 export interface LearningCurvesOptions {
   title?: string;
@@ -103,12 +102,12 @@ export async function learningCurvesPlot(history: HistoryLike, options: Learning
       },
     };
   });
-  const spec = {
+  const spec: PlotSpec = {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     // NOTE: a start-anchored overall title nudges the first panel's title down; centred, the panel titles line up.
     ...(title === undefined ? {} : { title: { text: title, anchor: "middle", fontSize: 16 } }),
     hconcat: charts,
     resolve: { scale: { y: "independent" } },
-  } as TopLevelSpec;
-  return renderSpec(spec);
+  };
+  return renderSpec(spec, WHERE);
 }

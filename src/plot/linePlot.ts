@@ -1,7 +1,6 @@
 // Lines over a shared or per-series x axis: SIR curves, fitted vs true, any 1-D signal.
-import type { TopLevelSpec } from "vega-lite";
 import { seriesValues } from "./check.js";
-import { CATEGORY10, renderSpec, type Plot } from "./render.js";
+import { CATEGORY10, renderSpec, type Plot, type PlotSpec } from "./render.js";
 
 export interface LineSeries {
   readonly name: string;
@@ -79,7 +78,7 @@ export async function linePlot(
   const dash = list.map((s) => (s.dashed ? [6, 4] : [1, 0]));
   let nextColor = 0;
   const colors = list.map((s) => s.color ?? (CATEGORY10[nextColor++ % CATEGORY10.length] as string));
-  const spec = {
+  const spec: PlotSpec = {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     ...(title === undefined ? {} : { title }),
     width,
@@ -92,6 +91,6 @@ export async function linePlot(
       color: { field: "series", type: "nominal", title: null, scale: { domain: names, range: colors }, sort: names },
       strokeDash: { field: "series", type: "nominal", title: null, scale: { domain: names, range: dash }, sort: names },
     },
-  } as TopLevelSpec;
-  return renderSpec(spec);
+  };
+  return renderSpec(spec, WHERE);
 }

@@ -1,15 +1,22 @@
-// Vega-Lite spec → SVG (vega, headless) → PNG (resvg). Libraries are loaded on first use,
-// so importing shapeflow does not pay vega's ~0.4 s start-up unless a plot is drawn.
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+// Vega-Lite spec → SVG text (vega, headless), in Node and in browsers. vega and vega-lite are
+// optional peers, loaded on first use: importing plot does not pay vega's ~0.4 s start-up unless
+// a chart is drawn. PNGs and files are Node's business (node.ts).
 import type { TopLevelSpec } from "vega-lite";
+import { loadPeer } from "../peers/index.js";
+
+/**
+ * A Vega-Lite specification as plain JSON (https://vega.github.io/vega-lite/docs/spec.html).
+ * NOTE: typed loosely on purpose: vega-lite's own spec types would load ~90 declaration files
+ * into every consumer's type check.
+ */
+export type PlotSpec = { readonly [key: string]: unknown };
 
 /** A rendered chart: standalone SVG text, its size in CSS pixels, and the Vega-Lite spec it came from. */
 export interface Plot {
   readonly svg: string;
   readonly width: number;
   readonly height: number;
-  readonly spec: TopLevelSpec;
+  readonly spec: PlotSpec;
 }
 
 /**
@@ -43,10 +50,22 @@ export const PLOT_CONFIG = {
   view: { stroke: "#ccc" },
 } as const;
 
-/** Compile a Vega-Lite spec and render it to SVG without a browser (`renderer: "none"`). */
-export async function renderSpec(spec: TopLevelSpec): Promise<Plot> {
-  const [{ compile }, { View, parse }] = await Promise.all([import("vega-lite"), import("vega")]);
-  const vegaSpec = compile({ ...spec, config: { ...PLOT_CONFIG, ...(spec.config ?? {}) } }).spec;
+/**
+ * Compile a Vega-Lite spec and render it to SVG text without a canvas (`renderer: "none"`).
+ * `where` names the caller in errors (default "renderSpec").
+ *
+ * @example
+ * const plot = await renderSpec({ mark: "bar", data: { values: [{ a: "x", b: 3 }] },
+ *   encoding: { x: { field: "a", type: "nominal" }, y: { field: "b", type: "quantitative" } } });
+ * plot.svg; // "<svg ..."
+ */
+export async function renderSpec(spec: PlotSpec, where = "renderSpec"): Promise<Plot> {
+  const [{ compile }, { View, parse }] = await Promise.all([
+    loadPeer("vega-lite", where, () => import("vega-lite")),
+    loadPeer("vega", where, () => import("vega")),
+  ]);
+  const config = { ...PLOT_CONFIG, ...((spec.config as object | undefined) ?? {}) };
+  const vegaSpec = compile({ ...spec, config } as TopLevelSpec).spec;
   const view = new View(parse(vegaSpec), { renderer: "none" });
   try {
     const svg = await view.toSVG();
@@ -56,53 +75,4 @@ export async function renderSpec(spec: TopLevelSpec): Promise<Plot> {
   } finally {
     view.finalize();
   }
-}
-
-export interface PngOptions {
-  /** Pixels per SVG pixel (default 2: crisp on high-density screens and in reports). */
-  scale?: number;
-  /** Extra .ttf/.otf files, for machines without system fonts (resvg draws no text without a font). */
-  fontFiles?: string[];
-}
-
-/**
- * Rasterize a plot to PNG bytes with resvg, using the system fonts (plus `fontFiles`).
- *
- * @example
- * const png = await renderPng(await learningCurvesPlot(history), { scale: 1 });
- */
-export async function renderPng(plot: Plot, options: PngOptions = {}): Promise<Uint8Array> {
-  const { scale = 2, fontFiles = [] } = options;
-  if (!(Number.isFinite(scale) && scale > 0)) throw new Error(`renderPng: scale must be a positive number, got ${scale}`);
-  const { Resvg } = await import("@resvg/resvg-js");
-  const resvg = new Resvg(plot.svg, {
-    fitTo: { mode: "zoom", value: scale },
-    background: "white",
-    // NOTE: without sansSerifFamily resvg maps "sans-serif" to a serif face here; an absent family still falls back to a system font.
-    font: { loadSystemFonts: true, fontFiles, sansSerifFamily: "DejaVu Sans" },
-  });
-  return resvg.render().asPng();
-}
-
-export interface SavedPlot {
-  readonly svgPath: string;
-  readonly pngPath: string;
-}
-
-/**
- * Write a plot as `<path>.svg` and `<path>.png`, creating parent folders. `path` may end in
- * `.svg` or `.png` (either way both files are written) or have no extension.
- *
- * @example
- * await savePlot(await learningCurvesPlot(history), "runs/mnist/curves"); // curves.svg + curves.png
- */
-export async function savePlot(plot: Plot, path: string, options: PngOptions = {}): Promise<SavedPlot> {
-  const base = path.replace(/\.(svg|png)$/i, "");
-  if (base === "" || base.endsWith("/")) throw new Error(`savePlot: path needs a file name, got ${JSON.stringify(path)}`);
-  const svgPath = `${base}.svg`;
-  const pngPath = `${base}.png`;
-  await mkdir(dirname(svgPath), { recursive: true });
-  const png = await renderPng(plot, options);
-  await Promise.all([writeFile(svgPath, plot.svg), writeFile(pngPath, png)]);
-  return { svgPath, pngPath };
 }

@@ -10,7 +10,7 @@ import { evaluate } from "./evaluate.js";
 import { emptyHistory, record, type EpochLogs, type History } from "./history.js";
 import { RunningScores, type Metric } from "./metrics.js";
 import { toTensor, type LossFn, type Trainable } from "./model.js";
-import { makeProgress, formatMetrics, type ProgressMode } from "./progress.js";
+import { makeProgress, formatMetrics, type Progress, type ProgressMode } from "./progress.js";
 import { copyHistory, resumePoint, type Checkpoint } from "./resume.js";
 import { makeTrainStep, type StepResult } from "./step.js";
 
@@ -30,7 +30,11 @@ export interface FitOptions<P, St> {
   seed?: number;
   metrics?: readonly Metric[];
   callbacks?: readonly Callback<P>[];
-  progress?: ProgressMode;
+  /**
+   * `"lines"` (default: one line per epoch on the console), `"silent"`, or a reporter of your own
+   * (e.g. a page updating its UI; `progressBar()` from shapeflow/node draws a live bar in a terminal).
+   */
+  progress?: ProgressMode | Progress;
   /** Transforms each training batch's inputs on the host (e.g. data.augment), per step seed. */
   augment?: (x: HostArray, seed: number) => HostArray;
   /** Keep every batch the same size so the step traces once (default true). */
@@ -81,7 +85,7 @@ export async function fit<P, St>(opts: FitOptions<P, St>): Promise<FitResult<P, 
   const ownsKey = resumed?.owned ?? true;
   const dropRemainder = opts.dropRemainder ?? true;
   const steps = batchCount(n, batchSize, { dropRemainder });
-  const progress = makeProgress({ mode: opts.progress });
+  const progress = typeof opts.progress === "object" ? opts.progress : makeProgress({ mode: opts.progress });
 
   const step = makeTrainStep(model, loss, optimizer);
 
@@ -169,7 +173,8 @@ export async function fit<P, St>(opts: FitOptions<P, St>): Promise<FitResult<P, 
         }
       }
       if (stopReason) break;
-      await new Promise((r) => setImmediate(r)); // let the progress bar and timers run
+      // let timers, a progress bar and (in a page) the UI run; setTimeout exists in Node and browsers alike
+      await new Promise((r) => setTimeout(r, 0));
     }
     if (atEpochEnd) for (const cb of opts.callbacks ?? []) cb.onTrainEnd?.(atEpochEnd);
   } catch (e) {

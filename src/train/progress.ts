@@ -1,6 +1,7 @@
-// Progress output: a live bar on a terminal, plain lines in CI or when piped.
-import cliProgress from "cli-progress";
+// Progress output: one plain line per epoch, nothing, or a reporter of your own (a browser page
+// updating its UI, a logger). The live terminal bar is Node-only: progressBar() in node.ts.
 
+/** What fit tells a progress reporter (methods that have nothing to do may be empty). */
 export interface Progress {
   startEpoch(epoch: number, epochs: number, steps: number): void;
   step(done: number, values: Record<string, number>, msPerStep: number): void;
@@ -8,68 +9,47 @@ export interface Progress {
   stop(): void;
 }
 
-export function isInteractive(): boolean {
-  return Boolean(process.stdout.isTTY) && !process.env.CI;
-}
-
-/** `"bar"` on a TTY, `"lines"` otherwise (one line per epoch), or `"silent"`. */
-export type ProgressMode = "bar" | "lines" | "silent";
+/** `"lines"`: one line per epoch (the default); `"silent"`: nothing. */
+export type ProgressMode = "lines" | "silent";
 
 export interface ProgressOptions {
-  /** Default `"bar"` when `isInteractive()`, else `"lines"`. */
+  /** Default `"lines"`. */
   mode?: ProgressMode;
-  /** Where epoch lines go (default stdout); the live bar itself draws on stderr (cli-progress). */
+  /** Where epoch lines go, each ending in "\n" (default `console.log`, in Node and browsers alike). */
   write?: (s: string) => void;
 }
 
+/** console.log of a line written with its "\n". */
+export function writeToConsole(s: string): void {
+  console.log(s.endsWith("\n") ? s.slice(0, -1) : s);
+}
+
 /**
- * The progress reporter fit uses: a live bar, one line per epoch, or nothing.
+ * The progress reporter fit uses for a `ProgressMode`: one line per epoch, or nothing.
  * ```ts
  * const progress = makeProgress({ mode: "lines", write: (s) => void log.push(s) });
  * ```
  */
 export function makeProgress(options: ProgressOptions = {}): Progress {
-  const { mode = isInteractive() ? "bar" : "lines", write = (s: string) => process.stdout.write(s) } = options;
+  const { mode = "lines", write = writeToConsole } = options;
   if (mode === "silent") return { startEpoch() {}, step() {}, endEpoch() {}, stop() {} };
-  if (mode === "lines") {
-    let header = "";
-    return {
-      startEpoch(e, n) {
-        header = `epoch ${String(e + 1).padStart(String(n).length)}/${n}`;
-      },
-      step() {},
-      endEpoch(summary) {
-        write(`${header} ${summary}\n`);
-      },
-      stop() {},
-    };
-  }
-  const bar = new cliProgress.SingleBar(
-    {
-      format: "epoch {epoch} |{bar}| {value}/{total} {metrics} | {msPerStep} ms/step | ETA {eta_formatted}",
-      barsize: 24,
-      hideCursor: true,
-      clearOnComplete: true,
-    },
-    cliProgress.Presets.shades_classic,
-  );
-  let epochLabel = "";
+  if (mode !== "lines") throw new Error(`makeProgress: mode must be "lines" or "silent", got ${JSON.stringify(mode)}`);
+  let header = "";
   return {
-    startEpoch(e, n, steps) {
-      epochLabel = `${e + 1}/${n}`;
-      bar.start(steps, 0, { epoch: epochLabel, metrics: "", msPerStep: "-" });
+    startEpoch(e, n) {
+      header = epochLabel(e, n);
     },
-    step(done, values, ms) {
-      bar.update(done, { epoch: epochLabel, metrics: formatMetrics(values), msPerStep: ms.toFixed(1) });
-    },
+    step() {},
     endEpoch(summary) {
-      bar.stop();
-      write(`epoch ${epochLabel} ${summary}\n`);
+      write(`${header} ${summary}\n`);
     },
-    stop() {
-      bar.stop();
-    },
+    stop() {},
   };
+}
+
+/** "epoch  3/12": the epoch (counted from 1) padded to the width of the total. */
+export function epochLabel(epoch: number, epochs: number): string {
+  return `epoch ${String(epoch + 1).padStart(String(epochs).length)}/${epochs}`;
 }
 
 export function formatMetrics(values: Record<string, number>): string {
