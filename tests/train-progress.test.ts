@@ -1,7 +1,7 @@
 // Progress output: plain lines (one per epoch) in CI or when piped, nothing when silent.
 import { afterEach, describe, expect, test } from "vitest";
 import { train } from "../src/index.js";
-import { isInteractive } from "../src/node.js";
+import { isInteractive, progressBar } from "../src/node.js";
 
 const savedCI = process.env.CI;
 afterEach(() => {
@@ -38,5 +38,19 @@ describe("progress", () => {
     p.startEpoch(2, 12, 1);
     p.endEpoch("loss 1.0000");
     expect(out).toEqual(["epoch  3/12 loss 1.0000\n"]);
+  });
+
+  test("progressBar (shapeflow/node) falls back to one line per epoch when not interactive; unknown modes are refused", () => {
+    process.env.CI = "true";
+    const out: string[] = [];
+    const p = progressBar({ write: (s) => void out.push(s) });
+    p.startEpoch(0, 2, 3);
+    p.step(1, { loss: 1 }, 5);
+    p.endEpoch("loss 0.5000");
+    p.stop();
+    expect(out).toEqual(["epoch 1/2 loss 0.5000\n"]);
+    expect(() => train.makeProgress({ mode: "bar" as train.ProgressMode })).toThrow(
+      'makeProgress: mode must be "lines" or "silent", got "bar"',
+    );
   });
 });

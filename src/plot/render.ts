@@ -60,10 +60,8 @@ export const PLOT_CONFIG = {
  * plot.svg; // "<svg ..."
  */
 export async function renderSpec(spec: PlotSpec, where = "renderSpec"): Promise<Plot> {
-  const [{ compile }, { View, parse }] = await Promise.all([
-    loadPeer("vega-lite", where, () => import("vega-lite")),
-    loadPeer("vega", where, () => import("vega")),
-  ]);
+  const { View, parse } = await loadPeer("vega", where, () => import("vega"));
+  const { compile } = await loadPeer("vega-lite", where, () => import("vega-lite"));
   const config = { ...PLOT_CONFIG, ...((spec.config as object | undefined) ?? {}) };
   const vegaSpec = compile({ ...spec, config } as TopLevelSpec).spec;
   const view = new View(parse(vegaSpec), { renderer: "none" });
