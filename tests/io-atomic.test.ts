@@ -6,7 +6,8 @@ import { mkdtempSync, readdirSync, rmSync, statSync, unlinkSync } from "node:fs"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, test } from "vitest";
-import { io, tree, zeros, liveTensors } from "../src/index.js";
+import { tree, zeros, liveTensors } from "../src/index.js";
+import { io } from "../src/node.js";
 import { FLOAT_LEAVES, SHAPES, holdsVersion, maskBits } from "./io-atomic-tree.js";
 
 const TRIALS = 6;

@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { crc32 as zlibCrc32 } from "node:zlib";
 import { afterAll, describe, expect, test } from "vitest";
 import fc from "fast-check";
-import { io, tensor, liveTensors, tree } from "../src/index.js";
+import { tensor, liveTensors, tree } from "../src/index.js";
+import { io } from "../src/node.js";
 
 const SOURCE = "fuzz.safetensors";
 const PREFIX = `io.fromBytes: ${SOURCE}: `;

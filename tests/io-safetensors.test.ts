@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { crc32 as zlibCrc32 } from "node:zlib";
 import { afterAll, describe, expect, expectTypeOf, test } from "vitest";
 import fc from "fast-check";
-import { io, nn, random, tensor, liveTensors, tree, zeros } from "../src/index.js";
+import { nn, random, tensor, liveTensors, tree, zeros } from "../src/index.js";
+import { io } from "../src/node.js";
 import { crc32 } from "../src/io/crc32.js";
 
 const dir = mkdtempSync(join(tmpdir(), "shapeflow-io-"));

@@ -5,7 +5,8 @@
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { init, io, tree } from "../src/index.js";
+import { init, tree } from "../src/index.js";
+import { io } from "../src/node.js";
 import { checkpointTree } from "./io-atomic-tree.js";
 
 const backend = await init();

@@ -137,8 +137,7 @@ beforeAll(() => {
     integrity: `sha512-${createHash("sha512").update(readFileSync(tarball)).digest("base64")}`,
     license: manifest.license,
   };
-  for (const key of ["dependencies", "peerDependencies", "peerDependenciesMeta", "engines"] as const)
-    if (manifest[key]) self[key] = manifest[key];
+  for (const key of ["dependencies", "peerDependencies", "peerDependenciesMeta", "engines"]) if (manifest[key]) self[key] = manifest[key];
   const locked: Record<string, LockEntry> = { "node_modules/shapeflow": self };
   const extras = { "@types/node": repoLock.packages["node_modules/@types/node"].version as string };
   closure(repoLock.packages, "node_modules/shapeflow", requiredOf(self), locked);

@@ -4,7 +4,8 @@ import { describe, expect, test } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { nn, optim, losses, train, data, random, io, tree, liveTensors, mul, type Tensor } from "../src/index.js";
+import { nn, optim, losses, train, data, random, tree, liveTensors, mul, type Tensor } from "../src/index.js";
+import { checkpoint, io } from "../src/node.js";
 import type { Dataset } from "../src/data/index.js";
 
 const line = (n = 64) => data.regressionLine({ n, slope: 2, intercept: -1, noise: 0.05, seed: 0 });
@@ -193,7 +194,7 @@ describe("callbacks", () => {
         epochs: 4,
         batchSize: 16,
         callbacks: [
-          train.checkpoint({ path: join(dir, "epoch-{epoch}.safetensors"), every: 2 }),
+          checkpoint({ path: join(dir, "epoch-{epoch}.safetensors"), every: 2 }),
           { onEpochEnd: (_l, ctx) => void snapshots.push(values(ctx.params)) },
         ],
         progress: "silent",
