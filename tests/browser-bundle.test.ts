@@ -50,8 +50,9 @@ export async function run(log: (line: string) => void) {
  * Runs an IIFE bundle in a fresh V8 context that has only what a Web Worker has (no process,
  * Buffer, setImmediate or require): tfjs-core detects a browser through WorkerGlobalScope.
  */
-function runInWorkerLikeContext(code: string): Record<string, unknown> {
+function runInWorkerLikeContext(code: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   const context: Record<string, unknown> = {
+    ...extra,
     console: { log() {}, info() {}, warn() {}, error() {} },
     setTimeout,
     clearTimeout,
@@ -61,6 +62,7 @@ function runInWorkerLikeContext(code: string): Record<string, unknown> {
     TextDecoder,
     URL,
     WorkerGlobalScope: function WorkerGlobalScope() {},
+    importScripts() {},
   };
   context.self = context;
   runInNewContext(code, context);
@@ -91,6 +93,30 @@ describe("browser bundle of the root entry", () => {
     expect(accuracy).toBe(1);
     expect(lines).toHaveLength(150);
     expect(lines[0]).toMatch(/^loss \d\.\d{4} accuracy \d\.\d{4} \| [\d.]+ ms\/step$/);
+  });
+});
+
+describe("WASM in a browser-like context", () => {
+  test("a binary the page does not serve: the error names the URL tried (beside the script) and wasmPaths", async () => {
+    const { code } = await bundle(
+      `import { init } from "./src/index.ts";\n(globalThis as { start?: unknown }).start = () => init().then(String, (e: Error) => e.message);\n`,
+      "iife",
+    );
+    const fetched: string[] = [];
+    const context = runInWorkerLikeContext(code, {
+      location: { href: "http://example.test/app/worker.js" },
+      fetch: (url: string) => {
+        fetched.push(String(url));
+        return Promise.resolve(new Response("not found", { status: 404 }));
+      },
+    });
+    const message = await (context.start as () => Promise<string>)();
+    expect(fetched).toContain("http://example.test/app/tfjs-backend-wasm-simd.wasm");
+    expect(message).toBe(
+      "init: the wasm backend could not load tfjs-backend-wasm-simd.wasm from http://example.test/app/tfjs-backend-wasm-simd.wasm. " +
+        'Serve the .wasm files of @tensorflow/tfjs-backend-wasm/dist/ and pass their folder: init({ wasmPaths: "/path/to/wasm/" }); ' +
+        'or call init({ backend: "cpu" }) for the pure-JS fallback.',
+    );
   });
 });
 

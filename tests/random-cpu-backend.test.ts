@@ -1,6 +1,7 @@
 // Bits are made in JS, so the pure-JS CPU backend must give exactly the numbers the WASM
 // backend gives (the same literals are asserted in random-samplers.test.ts on WASM).
 import { afterAll, beforeAll, expect, test } from "vitest";
+import "@tensorflow/tfjs-backend-cpu"; // registers the CPU backend, which init() imports only when asked for it
 import * as tf from "@tensorflow/tfjs-core";
 import { jit } from "../src/core/index.js";
 import { key, keyData, normal, permutation, split, uniform, type Key } from "../src/random/index.js";

@@ -1,6 +1,6 @@
 // The training worker: owns the backend and the Trainer, runs steps in chunks of about
 // CHUNK_MS and posts progress after each, so the page stays responsive and redraws as it learns.
-import { setWasmPaths, getThreadsCount } from "@tensorflow/tfjs-backend-wasm";
+import { getThreadsCount } from "@tensorflow/tfjs-backend-wasm";
 import { env } from "@tensorflow/tfjs-core";
 import { Trainer, init } from "./trainer.js";
 import type { FromWorker, ToWorker } from "./protocol.js";
@@ -24,16 +24,14 @@ let scheduled = false;
 const post = (message: FromWorker, transfer: Transferable[] = []) => self.postMessage(message, transfer);
 
 async function start(): Promise<void> {
-  // TODO(issue 9): switch to `init({ wasmPaths })` when shapeflow's init takes it; until then
-  // tfjs-backend-wasm is told directly where the binaries are: served by the page's own origin.
+  // the binaries are served by the page's own origin, beside the worker in wasm/
   const wasmPaths = new URL("wasm/", self.location.href).href;
-  setWasmPaths(wasmPaths);
   // NOTE: the page is cross-origin isolated (COOP/COEP), so tfjs would pick its threaded build.
   // It is opt-in (`?threads=1`): tfjs sizes its pool at half the cores (one thread on a 2-core
   // machine), and for matrices this small both builds ran at 3-6 ms/step here, within the noise.
   const threads = new URLSearchParams(self.location.search).get("threads") === "1";
   if (!threads) env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
-  const backend = await init({ backend: "wasm" });
+  const backend = await init({ backend: "wasm", wasmPaths });
   post({ type: "ready", backend, wasmPaths, threads: getThreadsCount() });
 }
 

@@ -1,17 +1,29 @@
-// Backend start-up: WASM (SIMD) by default, the pure-JS CPU backend as a fallback.
+// Backend start-up: WASM (SIMD) by default, the pure-JS CPU backend as a fallback. Each
+// backend is imported on first use by init(), so importing shapeflow loads neither, and the
+// public types name no tfjs backend.
 import * as tf from "@tensorflow/tfjs-core";
-import "@tensorflow/tfjs-backend-cpu";
-import "@tensorflow/tfjs-backend-wasm";
 
 export type BackendName = "wasm" | "cpu";
+
+/** The binaries of tfjs's WASM backend (the files of `@tensorflow/tfjs-backend-wasm/dist/`). */
+export type WasmBinary = "tfjs-backend-wasm.wasm" | "tfjs-backend-wasm-simd.wasm" | "tfjs-backend-wasm-threaded-simd.wasm";
 
 export interface InitOptions {
   /** Which tfjs backend to run on. Default: env SHAPEFLOW_BACKEND, else "wasm". */
   backend?: BackendName;
+  /**
+   * Where the WASM backend fetches its `.wasm` binaries: a folder URL ending in "/" where the
+   * files of `@tensorflow/tfjs-backend-wasm/dist/*.wasm` are served (e.g. `"/assets/wasm/"`), or a
+   * URL for each of the three files. Default: in Node the installed package; in a browser the
+   * folder of the running script, which for a bundled page is often the page's own folder (so a
+   * bundle needs this). tfjs takes it once: a failed start cannot be retried with other paths.
+   */
+  wasmPaths?: string | Readonly<Record<WasmBinary, string>>;
 }
 
 let ready: Promise<BackendName> | undefined;
 let chosen: BackendName | undefined;
+let running = false;
 
 function requested(options: InitOptions): BackendName {
   const fromEnv = typeof process !== "undefined" ? process.env?.SHAPEFLOW_BACKEND : undefined;
@@ -22,11 +34,48 @@ function requested(options: InitOptions): BackendName {
   return name;
 }
 
+/** Imports a backend's package (which registers it with tfjs); for wasm, first tells it where its binaries are. */
+async function register(name: BackendName, wasmPaths: InitOptions["wasmPaths"]): Promise<void> {
+  if (name === "cpu") {
+    await import("@tensorflow/tfjs-backend-cpu");
+    return;
+  }
+  const wasm = await import("@tensorflow/tfjs-backend-wasm");
+  if (wasmPaths !== undefined) wasm.setWasmPaths(wasmPaths);
+}
+
+/** The binary tfjs's WASM backend picks here (as tfjs decides: threads and SIMD if supported). */
+async function wasmBinary(): Promise<WasmBinary> {
+  const flag = async (name: string) =>
+    Boolean(
+      await tf
+        .env()
+        .getAsync(name)
+        .catch(() => false),
+    );
+  const [simd, threads] = await Promise.all([flag("WASM_HAS_SIMD_SUPPORT"), flag("WASM_HAS_MULTITHREAD_SUPPORT")]);
+  return simd && threads ? "tfjs-backend-wasm-threaded-simd.wasm" : simd ? "tfjs-backend-wasm-simd.wasm" : "tfjs-backend-wasm.wasm";
+}
+
+/** Where tfjs looks for `file`: the `wasmPaths` prefix or entry, else beside the script (browsers) or in the package (Node). */
+function wasmLocation(file: WasmBinary, wasmPaths: InitOptions["wasmPaths"]): string {
+  if (typeof wasmPaths === "string") {
+    // NOTE: tfjs concatenates prefix and file name
+    return `${wasmPaths}${file}${wasmPaths.endsWith("/") ? "" : ` (wasmPaths is a prefix: end it with "/")`}`;
+  }
+  if (wasmPaths !== undefined) return wasmPaths[file];
+  const scope = globalThis as { document?: { currentScript?: { src?: string } | null; baseURI?: string }; location?: { href?: string } };
+  const base = scope.document ? (scope.document.currentScript?.src ?? scope.document.baseURI) : scope.location?.href;
+  return base ? new URL(file, base).href : `${file} in @tensorflow/tfjs-backend-wasm/dist/`;
+}
+
 /**
- * Starts the backend once; later calls return the same promise.
+ * Starts the backend once; later calls return the same promise (after a failure, `init` may be
+ * called again, e.g. with `{ backend: "cpu" }`). Tensors can be made once it has resolved.
  * ```ts
- * await init();                    // wasm
- * await init({ backend: "cpu" });  // or SHAPEFLOW_BACKEND=cpu
+ * await init();                               // wasm
+ * await init({ backend: "cpu" });             // or SHAPEFLOW_BACKEND=cpu
+ * await init({ wasmPaths: "/assets/wasm/" }); // a browser page serving tfjs's .wasm files there
  * ```
  */
 export function init(options: InitOptions = {}): Promise<BackendName> {
@@ -40,29 +89,74 @@ export function init(options: InitOptions = {}): Promise<BackendName> {
     return ready;
   }
   chosen = name;
-  ready = (async () => {
+  const start = (async () => {
     let ok: boolean;
     const before = listeners();
     try {
+      await register(name, options.wasmPaths);
       ok = await tf.setBackend(name);
-      await tf.ready();
-      // NOTE: the emscripten module rethrows every uncaught error with its whole minified source
-      // line; drop its handlers so errors read as Node prints them.
-      removeAddedListeners(before);
+      if (ok) await tf.ready();
     } catch (cause) {
       throw new Error(
         `init: the ${name} backend failed to load (${cause instanceof Error ? cause.message : String(cause)}). ` +
           `Set SHAPEFLOW_BACKEND=cpu or call init({ backend: "cpu" }) to use the pure-JS fallback.`,
         { cause },
       );
+    } finally {
+      // NOTE: the emscripten module rethrows every uncaught error with its whole minified source
+      // line; drop its handlers so errors read as Node prints them.
+      removeAddedListeners(before);
+    }
+    if (!ok && name === "wasm") {
+      // NOTE: tfjs only logs why (console.warn) and resolves setBackend to false; a missing or
+      // unreachable binary is by far the most common cause, so say where it was looked for.
+      const file = await wasmBinary();
+      throw new Error(
+        `init: the wasm backend could not load ${file} from ${wasmLocation(file, options.wasmPaths)}. ` +
+          `Serve the .wasm files of @tensorflow/tfjs-backend-wasm/dist/ and pass their folder: init({ wasmPaths: "/path/to/wasm/" }); ` +
+          `or call init({ backend: "cpu" }) for the pure-JS fallback.`,
+      );
     }
     if (!ok || tf.getBackend() !== name) {
       throw new Error(`init: the ${name} backend could not be initialised (tfjs runs "${tf.getBackend()}")`);
     }
+    running = true;
     return name;
   })();
+  ready = start.catch((error: unknown) => {
+    // a failed start may be retried (another backend, other wasmPaths)
+    ready = undefined;
+    chosen = undefined;
+    throw error;
+  });
   return ready;
 }
+
+// NOTE: before init() resolves tfjs has no backend, and its first kernel call fails with "Could
+// not initialize any backends" or "Backend 'undefined' has not yet been initialized ... await
+// tf.ready()", which says nothing of init(). tfjs looks its backend up through one getter on its
+// engine: wrap it (once, on this engine instance) so that failure names init(). A working lookup
+// pays only the wrapper call.
+function nameInitInBackendErrors(): void {
+  const engine = tf.engine();
+  const lookup = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(engine), "backend")?.get;
+  if (lookup === undefined || Object.prototype.hasOwnProperty.call(engine, "backend")) return; // another tfjs layout: its own message stands
+  Object.defineProperty(engine, "backend", {
+    configurable: true,
+    get(this: typeof engine): unknown {
+      try {
+        return lookup.call(this);
+      } catch (cause) {
+        if (running) throw cause;
+        const message = ready
+          ? "shapeflow: the backend is still starting: await the promise init() returns before making tensors"
+          : 'shapeflow: no backend is running. Call `await init()` once before making tensors (init({ backend: "cpu" }) for the pure-JS backend)';
+        throw new Error(message, { cause });
+      }
+    },
+  });
+}
+nameInitInBackendErrors();
 
 type Listeners = { uncaughtException: NodeJS.UncaughtExceptionListener[]; unhandledRejection: NodeJS.UnhandledRejectionListener[] };
 

@@ -1,7 +1,7 @@
 // Reverse mode: a tape of primitive applications per trace level; the backward pass runs each
 // primitive's vjp rule, which binds primitives one level down, so it can be differentiated again.
 import * as tf from "@tensorflow/tfjs-core";
-import { Concrete, formatShape, sameShape, type AnyTensor, type Tensor } from "../tensor/index.js";
+import { Concrete, formatShape, sameShape, type AnyTensor, type Tensor, type TfTensor } from "../tensor/index.js";
 import { flatten, unflatten } from "../tree/index.js";
 import { bind, scoped, Tracer, withTrace, type Trace } from "./trace.js";
 import type { Primitive } from "./primitive.js";
@@ -83,7 +83,7 @@ export class GradTracer extends Tracer {
   ) {
     super(trace, { shape: value.shape, dtype: value.dtype });
   }
-  concrete(): tf.Tensor {
+  concrete(): TfTensor {
     return this.value.concrete();
   }
 }
@@ -267,7 +267,7 @@ export interface Pullback<A extends unknown[], Out> {
  */
 export function vjp<A extends unknown[], Out>(f: (...args: A) => Out, ...primals: A): [Out, Pullback<A, Out>] {
   let result!: VjpResult;
-  let kept: tf.Tensor[] = [];
+  let kept: TfTensor[] = [];
   // NOTE: residuals may include tensors the caller closed over; only those made by this call are ours to free
   const marker = tf.scalar(0);
   const firstId = marker.id;

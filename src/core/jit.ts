@@ -1,7 +1,7 @@
 // jit: trace once per input signature into a flat graph of primitive applications, drop dead
 // code, then replay it straight on the kernels, freeing each intermediate after its last use.
 import * as tf from "@tensorflow/tfjs-core";
-import { Concrete, formatShape, type AnyTensor } from "../tensor/index.js";
+import { Concrete, formatShape, type AnyTensor, type TfTensor } from "../tensor/index.js";
 import { flatten, unflatten, structureKey, type TreeDef } from "../tree/index.js";
 import { evalShape, runImpl, Tracer, withTrace, type Trace } from "./trace.js";
 import type { Aval, Primitive } from "./primitive.js";
@@ -20,7 +20,7 @@ export interface Equation {
 
 export interface Graph {
   readonly nInputs: number;
-  readonly consts: tf.Tensor[];
+  readonly consts: TfTensor[];
   readonly eqns: Equation[];
   readonly outputs: readonly number[];
   readonly outDef: TreeDef;
@@ -31,7 +31,7 @@ class JitTrace implements Trace {
   readonly kind = "jit";
   alive = true;
   readonly eqns: Equation[] = [];
-  readonly consts: tf.Tensor[] = [];
+  readonly consts: TfTensor[] = [];
   private readonly constSlot = new Map<AnyTensor, number>();
   nSlots: number;
   constructor(
@@ -74,7 +74,7 @@ class JitTracer extends Tracer {
   ) {
     super(trace, aval);
   }
-  concrete(): tf.Tensor {
+  concrete(): TfTensor {
     throw new Error(`cannot read the values of ${this.toString()} while jit traces it; read them outside the jitted function`);
   }
 }
@@ -128,8 +128,8 @@ function finalize(trace: JitTrace, rawOutputs: number[], outDef: TreeDef): Graph
 }
 
 /** Replays a graph on concrete inputs. The outputs are new tensors owned by the caller. */
-export function runGraph(g: Graph, inputs: readonly tf.Tensor[]): tf.Tensor[] {
-  const vals = new Array<tf.Tensor | undefined>(g.nSlots);
+export function runGraph(g: Graph, inputs: readonly TfTensor[]): TfTensor[] {
+  const vals = new Array<TfTensor | undefined>(g.nSlots);
   for (let i = 0; i < inputs.length; i++) vals[i] = inputs[i];
   for (let i = 0; i < g.consts.length; i++) vals[g.nInputs + i] = g.consts[i];
   const firstEqnSlot = g.nInputs + g.consts.length;

@@ -1,6 +1,5 @@
 // Forward mode: each tracer carries a primal and a tangent (null = zero).
-import type * as tf from "@tensorflow/tfjs-core";
-import { formatShape, sameShape, type AnyTensor } from "../tensor/index.js";
+import { formatShape, sameShape, type AnyTensor, type TfTensor } from "../tensor/index.js";
 import { flatten, unflatten, structureDiff } from "../tree/index.js";
 import { bind, scoped, Tracer, withTrace, type Trace } from "./trace.js";
 import type { Primitive } from "./primitive.js";
@@ -43,7 +42,7 @@ export class JvpTracer extends Tracer {
   ) {
     super(trace, { shape: primal.shape, dtype: primal.dtype });
   }
-  concrete(): tf.Tensor {
+  concrete(): TfTensor {
     return this.primal.concrete();
   }
 }

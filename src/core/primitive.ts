@@ -1,7 +1,6 @@
 // A primitive is a name plus its rules. Every rule that produces tensors is written with
 // primitives (via `bind`), so derivatives of derivatives and batches of derivatives work.
-import type * as tf from "@tensorflow/tfjs-core";
-import type { AnyTensor, DType } from "../tensor/index.js";
+import type { AnyTensor, DType, TfTensor } from "../tensor/index.js";
 
 /** Shape and dtype of a value, without data. */
 export interface Aval {
@@ -14,7 +13,7 @@ export interface Primitive<P = unknown> {
   /** Output shape and dtype; throws a clear error on bad arguments (runs on every call). */
   abstractEval(inputs: readonly Aval[], params: P): Aval;
   /** Eager implementation on tfjs kernels. */
-  impl(inputs: tf.Tensor[], params: P): tf.Tensor;
+  impl(inputs: TfTensor[], params: P): TfTensor;
   /** Output tangent from input tangents (null = zero). Return null for a zero tangent. */
   jvp(primals: AnyTensor[], tangents: (AnyTensor | null)[], params: P, out: AnyTensor): AnyTensor | null;
   /** Input cotangents from the output cotangent (null = zero / not differentiable). */

@@ -1,7 +1,7 @@
 // The interpreter stack. Values are Tensors; a Tracer belongs to one level of the stack.
 // `bind` sends a primitive to the highest-level tracer among its arguments, or runs it eagerly.
 import * as tf from "@tensorflow/tfjs-core";
-import { Concrete, Tensor, type AnyTensor, type DType } from "../tensor/index.js";
+import { Concrete, Tensor, type AnyTensor, type DType, type TfTensor } from "../tensor/index.js";
 import type { Shape } from "../../typelevel/index.js";
 import type { Aval, Primitive } from "./primitive.js";
 
@@ -50,7 +50,7 @@ export function evalShape(prim: Primitive, args: readonly AnyTensor[], params: u
 }
 
 /** Runs the eager kernel; a kernel that hands back its input gets a fresh handle, so ownership stays simple. */
-export function runImpl(prim: Primitive, inputs: tf.Tensor[], params: unknown, aval?: Aval): tf.Tensor {
+export function runImpl(prim: Primitive, inputs: TfTensor[], params: unknown, aval?: Aval): TfTensor {
   // NOTE: an empty result is all shape; tfjs kernels (WASM above all) crash or mis-shape on empty tensors
   if (aval !== undefined && aval.shape.includes(0)) return tf.zeros(aval.shape as number[], aval.dtype);
   const out = prim.impl(inputs, params);
@@ -78,7 +78,7 @@ export function bind(prim: Primitive, args: AnyTensor[], params: unknown = {}): 
  * Runs `fn` in a tfjs memory scope when no transform is active, so every intermediate tensor is
  * freed and only the tensors of `keep(result)` survive (owned by the caller).
  */
-export function scoped<T>(fn: () => T, keep: (result: T) => tf.Tensor[]): T {
+export function scoped<T>(fn: () => T, keep: (result: T) => TfTensor[]): T {
   if (stack.length > 0) return fn();
   const engine = tf.engine();
   engine.startScope();

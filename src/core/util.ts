@@ -1,6 +1,5 @@
 // Helpers the transforms share.
-import type * as tf from "@tensorflow/tfjs-core";
-import { Concrete } from "../tensor/index.js";
+import { Concrete, type TfTensor } from "../tensor/index.js";
 import { leaves } from "../tree/index.js";
 
 /** Any function: what the transforms accept (their typed signatures say more). */
@@ -12,8 +11,8 @@ export function call(f: AnyFunction, args: readonly unknown[]): unknown {
 }
 
 /** The tfjs tensors behind the concrete leaves of a tree. */
-export function leafTensors(tree: unknown): tf.Tensor[] {
-  const out: tf.Tensor[] = [];
+export function leafTensors(tree: unknown): TfTensor[] {
+  const out: TfTensor[] = [];
   for (const l of leaves(tree)) if (l instanceof Concrete) out.push(l.value);
   return out;
 }

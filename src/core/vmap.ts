@@ -1,7 +1,6 @@
 // Batching: a tracer holds a value with the batch at axis 0; each primitive's batching rule
 // maps batched inputs to a batched output.
-import type * as tf from "@tensorflow/tfjs-core";
-import { formatShape, type AnyTensor, type DType, type Tensor } from "../tensor/index.js";
+import { formatShape, type AnyTensor, type DType, type Tensor, type TfTensor } from "../tensor/index.js";
 import type { Shape } from "../../typelevel/index.js";
 import { flatten, unflatten } from "../tree/index.js";
 import { evalShape, scoped, Tracer, withTrace, type Trace } from "./trace.js";
@@ -40,7 +39,7 @@ export class BatchTracer extends Tracer {
   ) {
     super(trace, { shape: value.shape.slice(1), dtype: value.dtype });
   }
-  concrete(): tf.Tensor {
+  concrete(): TfTensor {
     throw new Error(`cannot read the values of a batched tensor inside vmap (${this.toString()})`);
   }
 }

@@ -12,4 +12,5 @@ export {
   type DataOf,
   type NestedArray,
 } from "./tensor.js";
+export type { TfTensor } from "./tfjs.js";
 export { tensor, scalar, zeros, ones, fill, arange, linspace, assertShape, withShape, fromArray, type Writable } from "./create.js";

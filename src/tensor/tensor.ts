@@ -1,6 +1,6 @@
 // The typed handle. `S` and `D` are phantom: the runtime `shape` always equals the type's
 // literal dims (symbolic dims are plain numbers at run time).
-import type * as tf from "@tensorflow/tfjs-core";
+import type { TfTensor } from "./tfjs.js";
 import type { Shape, RuntimeShape } from "../../typelevel/index.js";
 
 export type DType = "float32" | "int32" | "bool";
@@ -27,7 +27,7 @@ export abstract class Tensor<S extends Shape = Shape, D extends DType = "float32
   }
 
   /** The tfjs tensor behind this value; throws inside jit/vmap where there is none. */
-  abstract concrete(): tf.Tensor;
+  abstract concrete(): TfTensor;
 
   /** Values as a flat typed array (row-major). */
   dataSync(): DataOf<D> {
@@ -63,11 +63,11 @@ export abstract class Tensor<S extends Shape = Shape, D extends DType = "float32
 
 /** A tensor with values: wraps one tfjs tensor. */
 export class Concrete<S extends Shape = Shape, D extends DType = DType> extends Tensor<S, D> {
-  constructor(readonly value: tf.Tensor) {
+  constructor(readonly value: TfTensor) {
     super(value.shape, value.dtype as D);
   }
 
-  concrete(): tf.Tensor {
+  concrete(): TfTensor {
     if (this.value.isDisposed) throw new Error(`${this.toString()} was used after it was disposed`);
     return this.value;
   }
