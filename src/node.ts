@@ -21,8 +21,18 @@ export { renderPng, savePlot, type PngOptions, type SavedPlot } from "./plot/nod
 // ---- io: checkpoint files (save, load, ...) next to the bytes functions of the root's io
 export * as io from "./io/node.js";
 
-// ---- train: a live progress bar for fit (cli-progress, an optional peer), checkpoints during fit
-export { progressBar, isInteractive, checkpoint, type ProgressBarOptions, type CheckpointOptions } from "./train/node.js";
+// ---- train: a live progress bar for fit (cli-progress, an optional peer); checkpoint files of a
+// run (importing this entry also lets fit({ resumeFrom: path }) read them)
+export {
+  progressBar,
+  isInteractive,
+  checkpoint,
+  saveCheckpoint,
+  loadCheckpoint,
+  readCheckpointInfo,
+  type ProgressBarOptions,
+  type CheckpointOptions,
+} from "./train/node.js";
 
 // ---- optional peers: the error a missing one throws
 export { MissingPeerError, OPTIONAL_PEERS, type OptionalPeer } from "./peers/index.js";

@@ -42,7 +42,12 @@ export async function run(log: (line: string) => void) {
     train: table, epochs: 150, batchSize: 4, metrics: ["accuracy"],
     progress: { startEpoch() {}, step() {}, endEpoch: (summary) => log(summary), stop() {} },
   });
-  return result.history.accuracy.at(-1);
+  // a checkpoint path needs Node's files: refused with a message, before any work
+  const resumed = await train
+    .fit({ model, params: result.params, optimizer: optim.adam(0.05), loss: losses.sparseCategoricalCrossEntropy,
+      train: table, epochs: 200, batchSize: 4, resumeFrom: "runs/xor.safetensors" })
+    .then(() => "resumed", (e: Error) => e.message);
+  return { accuracy: result.history.accuracy.at(-1), resumed };
 }
 `;
 
@@ -89,8 +94,14 @@ describe("browser bundle of the root entry", () => {
       "undefined",
     ]);
     const lines: string[] = [];
-    const accuracy = await (context.run as (log: (line: string) => void) => Promise<number>)((line) => void lines.push(line));
+    const { accuracy, resumed } = await (context.run as (log: (line: string) => void) => Promise<{ accuracy: number; resumed: string }>)(
+      (line) => void lines.push(line),
+    );
     expect(accuracy).toBe(1);
+    expect(resumed).toBe(
+      "fit: resumeFrom runs/xor.safetensors: reading a checkpoint file needs Node's file system: import shapeflow/node " +
+        "(its checkpoint, loadCheckpoint, ...) before fit, or pass what loadCheckpoint returns",
+    );
     expect(lines).toHaveLength(150);
     expect(lines[0]).toMatch(/^loss \d\.\d{4} accuracy \d\.\d{4} \| [\d.]+ ms\/step$/);
   });

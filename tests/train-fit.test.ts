@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { nn, optim, losses, train, data, random, tree, liveTensors, mul, type Tensor } from "../src/index.js";
-import { checkpoint, io } from "../src/node.js";
+import { checkpoint, io, loadCheckpoint } from "../src/node.js";
 import type { Dataset } from "../src/data/index.js";
 
 const line = (n = 64) => data.regressionLine({ n, slope: 2, intercept: -1, noise: 0.05, seed: 0 });
@@ -199,8 +199,8 @@ describe("callbacks", () => {
         ],
         progress: "silent",
       });
-      const e2 = train.loadCheckpoint(join(dir, "epoch-2.safetensors"), { model, params, optimizer });
-      const e4 = train.loadCheckpoint(join(dir, "epoch-4.safetensors"), { model, params, optimizer });
+      const e2 = loadCheckpoint(join(dir, "epoch-2.safetensors"), { model, params, optimizer });
+      const e4 = loadCheckpoint(join(dir, "epoch-4.safetensors"), { model, params, optimizer });
       expect(values(e2.params)).toEqual(snapshots[1]);
       expect(values(e4.params)).toEqual(values(r.params));
       expect(() => io.load(join(dir, "epoch-3.safetensors"))).toThrow(/ENOENT/);

@@ -2,6 +2,7 @@
 // up to 1,000 epochs with a checkpoint to argv[2] after every epoch, printing "epoch <e> <ms>"
 // once epoch e's checkpoint is on disk, until it is killed (SIGKILL).
 import { init, train } from "../src/index.js";
+import { checkpoint } from "../src/node.js";
 import { run } from "./train-resume-run.js";
 
 await init(); // SHAPEFLOW_BACKEND, as the parent's
@@ -11,7 +12,7 @@ await train.fit({
   ...run(Number(process.argv[3])),
   epochs: 1000,
   callbacks: [
-    train.checkpoint({ path }),
+    checkpoint({ path }),
     {
       onEpochEnd: (logs) => {
         process.stdout.write(`epoch ${logs.epoch} ${Math.round(performance.now() - t0)}\n`);

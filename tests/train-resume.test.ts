@@ -7,7 +7,8 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { io, nn, optim, random, train, tree, liveTensors } from "../src/index.js";
+import { nn, optim, random, train, tree, liveTensors } from "../src/index.js";
+import { checkpoint, io, loadCheckpoint, readCheckpointInfo, saveCheckpoint } from "../src/node.js";
 import { run } from "./train-resume-run.js";
 
 const dir = mkdtempSync(join(tmpdir(), "shapeflow-resume-"));
@@ -79,8 +80,8 @@ describe("an interrupted run, resumed, ends bit for bit as the uninterrupted one
     const reference = await straight(6);
     const before = liveTensors();
     const path = file();
-    const first = await fitRun({ epochs: 2, callbacks: [train.checkpoint({ path })] });
-    expect(train.readCheckpointInfo(path)).toMatchObject({ epoch: 2, step: 12, seed: 7 });
+    const first = await fitRun({ epochs: 2, callbacks: [checkpoint({ path })] });
+    expect(readCheckpointInfo(path)).toMatchObject({ epoch: 2, step: 12, seed: 7 });
     const resumed = await fitRun({ epochs: 6, resumeFrom: path });
     expectSameRun(resumed, reference);
     expect(resumed.history.epoch).toEqual([1, 2, 3, 4, 5, 6]);
@@ -103,13 +104,13 @@ describe("an interrupted run, resumed, ends bit for bit as the uninterrupted one
           })()
         ),
     };
-    await expect(fitRun({ epochs: 6, callbacks: [train.checkpoint({ path: template, keep: 2 }), crash] })).rejects.toThrow("power cut");
+    await expect(fitRun({ epochs: 6, callbacks: [checkpoint({ path: template, keep: 2 }), crash] })).rejects.toThrow("power cut");
     expect(liveTensors()).toBe(before); // the failed run freed everything
     expect(readdirSync(join(dir, "crash")).sort()).toEqual(["epoch-3.safetensors", "epoch-4.safetensors"]);
     const resumed = await fitRun({
       epochs: 6,
       resumeFrom: join(dir, "crash", "epoch-4.safetensors"),
-      callbacks: [train.checkpoint({ path: template, keep: 2 })],
+      callbacks: [checkpoint({ path: template, keep: 2 })],
     });
     expectSameRun(resumed, reference);
     expect(readdirSync(join(dir, "crash")).sort()).toEqual(["epoch-5.safetensors", "epoch-6.safetensors"]);
@@ -121,7 +122,7 @@ describe("an interrupted run, resumed, ends bit for bit as the uninterrupted one
     const reference = await straight(6);
     const before = liveTensors();
     const template = join(dir, "every", "e-{epoch}.safetensors");
-    const checkpointed = await fitRun({ epochs: 6, callbacks: [train.checkpoint({ path: template })] });
+    const checkpointed = await fitRun({ epochs: 6, callbacks: [checkpoint({ path: template })] });
     expectSameRun(checkpointed, reference); // saving changes nothing
     for (let e = 1; e < 6; e++) {
       const resumed = await fitRun({ epochs: 6, resumeFrom: template.replace("{epoch}", String(e)) });
@@ -130,7 +131,7 @@ describe("an interrupted run, resumed, ends bit for bit as the uninterrupted one
     }
     // every: 4 of 5 epochs saves epoch 4 and, at the end, epoch 5
     const sparse = join(dir, "sparse", "e-{epoch}.safetensors");
-    free(await fitRun({ epochs: 5, callbacks: [train.checkpoint({ path: sparse, every: 4 })] }));
+    free(await fitRun({ epochs: 5, callbacks: [checkpoint({ path: sparse, every: 4 })] }));
     expect(readdirSync(join(dir, "sparse")).sort()).toEqual(["e-4.safetensors", "e-5.safetensors"]);
     const resumed = await fitRun({ epochs: 6, resumeFrom: sparse.replace("{epoch}", "5") });
     expectSameRun(resumed, reference);
@@ -142,9 +143,9 @@ describe("an interrupted run, resumed, ends bit for bit as the uninterrupted one
     const reference = await straight(6);
     const before = liveTensors();
     const path = file();
-    free(await fitRun({ epochs: 3, callbacks: [train.checkpoint({ path })] }));
+    free(await fitRun({ epochs: 3, callbacks: [checkpoint({ path })] }));
     const r = run();
-    const ckpt = train.loadCheckpoint(path, r);
+    const ckpt = loadCheckpoint(path, r);
     expect(ckpt).toMatchObject({ epoch: 3, step: 18, seed: 7, optimizer: r.optimizer.name });
     expect(ckpt.history.epoch).toEqual([1, 2, 3]);
     const saved = bits([ckpt.params, ckpt.optState, ckpt.state, ckpt.key]);
@@ -162,7 +163,7 @@ describe("an interrupted run, resumed, ends bit for bit as the uninterrupted one
   test("earlyStopping decides from the history, so a resumed run stops where the straight one did", async () => {
     const stopper = () => train.earlyStopping({ monitor: "loss", patience: 1, minDelta: 0.02 });
     const template = join(dir, "early", "e-{epoch}.safetensors");
-    const straightRun = await fitRun({ epochs: 30, callbacks: [stopper(), train.checkpoint({ path: template })] });
+    const straightRun = await fitRun({ epochs: 30, callbacks: [stopper(), checkpoint({ path: template })] });
     const stopped = straightRun.history.epoch.length;
     expect(straightRun.stopReason).toBe(`stopped by a callback after epoch ${stopped}`);
     expect(stopped).toBeGreaterThan(2);
@@ -180,7 +181,7 @@ describe("an interrupted run, resumed, ends bit for bit as the uninterrupted one
 describe("what a checkpoint holds", () => {
   test("one safetensors file: tensors params.*, optState.*, state.*, key; numbers and history in the metadata", async () => {
     const path = file();
-    const r = await fitRun({ epochs: 2, callbacks: [train.checkpoint({ path })] });
+    const r = await fitRun({ epochs: 2, callbacks: [checkpoint({ path })] });
     const raw = io.load<Record<string, unknown>>(path);
     expect(Object.keys(raw).sort()).toEqual(["key", "optState", "params", "state"]);
     expect(bits(raw.params)).toEqual(bits(r.params));
@@ -210,7 +211,7 @@ describe("what a checkpoint holds", () => {
     const state = r.model.initState();
     const optState = r.optimizer.init(r.params);
     const key = random.key(7);
-    train.saveCheckpoint(path, {
+    saveCheckpoint(path, {
       params: r.params,
       optState,
       state,
@@ -221,7 +222,7 @@ describe("what a checkpoint holds", () => {
       optimizer: r.optimizer.name,
       history,
     });
-    expect(train.readCheckpointInfo(path)).toEqual({ epoch: 2, step: 12, seed: 7, optimizer: r.optimizer.name, history });
+    expect(readCheckpointInfo(path)).toEqual({ epoch: 2, step: 12, seed: 7, optimizer: r.optimizer.name, history });
     tree.dispose([r.params, state, optState, key]);
   });
 });
@@ -229,7 +230,7 @@ describe("what a checkpoint holds", () => {
 describe("clear errors, and nothing allocated after them", () => {
   // one checkpoint at epoch 2 of the standard run
   const shared = join(dir, "shared.safetensors");
-  const ready = (async () => free(await fitRun({ epochs: 2, callbacks: [train.checkpoint({ path: shared })] })))();
+  const ready = (async () => free(await fitRun({ epochs: 2, callbacks: [checkpoint({ path: shared })] })))();
 
   /** fit on the standard run with `options` rejects with `message` and leaves no tensor behind. */
   async function rejects(options: Partial<Options>, message: string | RegExp): Promise<void> {
@@ -260,7 +261,7 @@ describe("clear errors, and nothing allocated after them", () => {
   test("a checkpoint of another model, as an object, names the differing paths", async () => {
     await ready;
     const r = run();
-    const ckpt = train.loadCheckpoint(shared, r);
+    const ckpt = loadCheckpoint(shared, r);
     const other = nn.input(["batch", 2]).add(nn.dense(16)).add(nn.relu()).add(nn.dense(2));
     const params = other.init(random.key(0));
     await rejects(
@@ -287,7 +288,7 @@ describe("clear errors, and nothing allocated after them", () => {
       /the checkpoint does not fit this run \(another model, optimizer or layer state\?\):\n {2}structures differ at optState\[0\]/,
     );
     const r = run();
-    expect(() => train.loadCheckpoint(shared, { ...r, optimizer: sgd })).toThrow(
+    expect(() => loadCheckpoint(shared, { ...r, optimizer: sgd })).toThrow(
       `train.loadCheckpoint: ${shared}: the checkpoint was saved with the optimizer`,
     );
     tree.dispose(r.params);
@@ -314,7 +315,7 @@ describe("clear errors, and nothing allocated after them", () => {
       { resumeFrom: join(dir, "nowhere.safetensors") },
       /^io\.readMetadata: .*nowhere\.safetensors: cannot read the file \(ENOENT/,
     );
-    expect(() => train.checkpoint({ path: join(dir, "fixed.safetensors"), keep: 2 })).toThrow(
+    expect(() => checkpoint({ path: join(dir, "fixed.safetensors"), keep: 2 })).toThrow(
       'checkpoint: keep needs a path with {epoch} once in its file name (e.g. "runs/epoch-{epoch}.safetensors")',
     );
     tree.dispose(r.params);
@@ -373,7 +374,7 @@ test(`SIGKILL in the middle of training (${TRIALS} child processes): resumed in 
   for (const { i, lastReported, delayMs } of trials) {
     const path = join(dir, `killed-${i}.safetensors`);
     expect(existsSync(path)).toBe(true);
-    const { epoch } = train.readCheckpointInfo(path);
+    const { epoch } = readCheckpointInfo(path);
     // the last epoch reported, or the next one when the kill fell between its save and its print
     expect([lastReported, lastReported + 1]).toContain(epoch);
     const epochs = epoch + 2;

@@ -1,7 +1,7 @@
-// Checkpoints: trees to and from safetensors, checked on the way in.
-// safetensors.ts is platform-neutral (bytes); files.ts is Node-only (node:fs).
+// Checkpoints: trees to and from safetensors, checked on the way in; models to tfjs-layers and ONNX.
+// This is the platform-neutral part (bytes and objects), in the root entry "shapeflow"; the files
+// (files.ts, export-files.ts: node:fs) are added by node.ts, which shapeflow/node exports as `io`.
 export { toBytes, toBytesAsync, fromBytes, metadataOf, FORMAT_VERSION, type SaveOptions, type FromBytesOptions } from "./safetensors.js";
-export { save, saveAsync, load, loadAsync, readMetadata } from "./files.js";
 
 // Leaving shapeflow: tfjs-layers / Keras and ONNX (bytes and objects; export-files.ts is Node-only).
 export {
@@ -17,4 +17,3 @@ export {
   type KerasTopology,
 } from "./tfjs-layers.js";
 export { exportOnnx, ONNX_OPSET, type OnnxExportOptions } from "./onnx.js";
-export { exportTfjsLayers, importTfjsLayers, saveOnnx } from "./export-files.js";

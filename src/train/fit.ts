@@ -40,7 +40,7 @@ export interface FitOptions<P, St> {
   /** Keep every batch the same size so the step traces once (default true). */
   dropRemainder?: boolean;
   /**
-   * Go on with a run saved by `train.checkpoint`: a checkpoint path, or what `train.loadCheckpoint`
+   * Go on with a run saved by `checkpoint` (shapeflow/node): a checkpoint path (Node), or what `loadCheckpoint`
    * returned (fit then leaves its tensors to you). Params, optimizer state, layer state, PRNG key,
    * step, seed and history come from it (`params` and `state` above only give the structure it is
    * checked against), and training runs from its epoch to `epochs`, counted from the start of the

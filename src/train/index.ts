@@ -1,23 +1,9 @@
 // shapeflow/train: the training loop (fit), evaluation and prediction, callbacks, progress.
 export { fit, type FitOptions, type FitResult } from "./fit.js";
 export { evaluate, predict, type EvaluateOptions, type PredictOptions } from "./evaluate.js";
-export {
-  earlyStopping,
-  checkpoint,
-  type Callback,
-  type EpochContext,
-  type EarlyStoppingOptions,
-  type CheckpointOptions,
-} from "./callbacks.js";
-export {
-  saveCheckpoint,
-  loadCheckpoint,
-  readCheckpointInfo,
-  CHECKPOINT_FORMAT,
-  type Checkpoint,
-  type CheckpointInfo,
-  type CheckpointLike,
-} from "./resume.js";
+export { earlyStopping, type Callback, type EpochContext, type EarlyStoppingOptions } from "./callbacks.js";
+// checkpoint files (the checkpoint callback, saveCheckpoint, loadCheckpoint, ...) are Node's: node.ts
+export { CHECKPOINT_FORMAT, type Checkpoint, type CheckpointInfo, type CheckpointLike } from "./resume.js";
 export type { History, HistoryLike, EpochLogs } from "./history.js";
 export type { Metric, Scores } from "./metrics.js";
 export { toTensor, type Trainable, type StepModel, type LossFn } from "./model.js";

@@ -1,10 +1,8 @@
 // Node-only training helpers, re-exported by shapeflow/node: a live progress bar on a terminal,
-// and the checkpoint callback (files).
+// and checkpoint files (checkpoint-files.ts; loading it lets fit resume from a path).
 import { createRequire } from "node:module";
 import type * as CliProgress from "cli-progress";
-import { save } from "../io/node.js";
 import { loadPeerSync } from "../peers/index.js";
-import type { Callback } from "./callbacks.js";
 import { formatMetrics, makeProgress, type Progress } from "./progress.js";
 
 /** Whether stdout is a terminal and not CI (`CI` unset): where a live bar makes sense. */
@@ -58,27 +56,4 @@ export function progressBar(options: ProgressBarOptions = {}): Progress {
   };
 }
 
-export interface CheckpointOptions {
-  /** Where to save; `{epoch}` is replaced by the epoch number. */
-  path: string;
-  /** Save every this many epochs (default 1). */
-  every?: number;
-}
-
-/**
- * Saves the params every `every` epochs to `path` (`{epoch}` is replaced), as a safetensors
- * checkpoint (`io.save`: atomic).
- * ```ts
- * import { checkpoint } from "shapeflow/node";
- * await fit({ ...run, callbacks: [checkpoint({ path: "runs/mlp/epoch-{epoch}", every: 5 })] });
- * ```
- */
-export function checkpoint(opts: CheckpointOptions): Callback {
-  const every = opts.every ?? 1;
-  if (!Number.isInteger(every) || every < 1) throw new Error(`checkpoint: every must be a positive integer, got ${every}`);
-  return {
-    onEpochEnd(logs, ctx) {
-      if (logs.epoch % every === 0) save(opts.path.replace("{epoch}", String(logs.epoch)), ctx.params);
-    },
-  };
-}
+export { checkpoint, saveCheckpoint, loadCheckpoint, readCheckpointInfo, type CheckpointOptions } from "./checkpoint-files.js";

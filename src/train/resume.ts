@@ -6,10 +6,8 @@
 // `foldIn(key, s)`, step s's augmentation seed from `seed`), so restoring those with the params,
 // optimizer state and layer state continues the run exactly where it was: bit for bit on the
 // same backend.
-// NOTE: Node only (node:fs through io's files, readdirSync/unlinkSync for `keep`).
-import { readdirSync, unlinkSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
-import { load, readMetadata, save } from "../io/index.js";
+// This file runs anywhere (checkpoints as objects and metadata); the files (io's save/load,
+// `keep`) are Node's: checkpoint-files.ts, re-exported by shapeflow/node.
 import type { GradientTransformation } from "../optim/index.js";
 import { key as makeKey, type Key } from "../random/index.js";
 import { formatShape, type AnyTensor } from "../tensor/index.js";
@@ -22,7 +20,7 @@ export const CHECKPOINT_FORMAT = "1";
 
 /**
  * A training run at the end of an epoch: everything `fit` needs to go on from there. What
- * callbacks see after each epoch, what `train.checkpoint` saves and `train.loadCheckpoint` returns.
+ * callbacks see after each epoch, what `checkpoint` saves and `loadCheckpoint` returns (shapeflow/node).
  */
 export interface Checkpoint<P = unknown, St = unknown> {
   params: P;
@@ -99,21 +97,14 @@ export function copyHistory(h: History): History {
   return Object.fromEntries(Object.entries(h).map(([k, v]) => [k, [...v]])) as History;
 }
 
-function checkCheckpointPath(path: unknown, op: string): asserts path is string {
+export function checkCheckpointPath(path: unknown, op: string): asserts path is string {
   if (typeof path !== "string" || path === "") throw new Error(`${op}: path must be a non-empty string, got ${JSON.stringify(path)}`);
 }
 
-/**
- * Writes a run's state to one safetensors file, atomically (`io.save`). The tensors form the tree
- * `{ params, optState, state, key }`; epoch, step, seed, the optimizer's name and the history (as
- * JSON) go in the metadata (`train.epoch`, ...). `train.checkpoint` calls this after each epoch.
- * ```ts
- * train.saveCheckpoint("runs/mlp/last.safetensors", ctx);   // ctx: a callback's second argument
- * ```
- */
-export function saveCheckpoint(path: string, c: Checkpoint): void {
-  checkCheckpointPath(path, "train.saveCheckpoint");
-  save(path, tensorsOf(c), {
+/** The tensors of a checkpoint as one tree, and its numbers and history as safetensors metadata (what saveCheckpoint writes). */
+export function checkpointContents(c: Checkpoint): { tensors: ReturnType<typeof tensorsOf>; metadata: Record<string, string> } {
+  return {
+    tensors: tensorsOf(c),
     metadata: {
       [KEY.format]: CHECKPOINT_FORMAT,
       [KEY.epoch]: String(c.epoch),
@@ -122,26 +113,14 @@ export function saveCheckpoint(path: string, c: Checkpoint): void {
       [KEY.optimizer]: c.optimizer,
       [KEY.history]: encodeHistory(c.history),
     },
-  });
+  };
 }
 
 /** A checkpoint's numbers and history, from its header alone (checked). */
 export type CheckpointInfo = Omit<Checkpoint, "params" | "optState" | "state" | "key">;
 
-/**
- * Epoch, step, seed, optimizer name and history of a checkpoint file, reading only its header.
- * ```ts
- * train.readCheckpointInfo("runs/mlp/last.safetensors").epoch;   // 12
- * ```
- */
-export function readCheckpointInfo(path: string): CheckpointInfo {
-  checkCheckpointPath(path, "train.readCheckpointInfo");
-  return readInfo(path, `train.readCheckpointInfo: ${path}`);
-}
-
-/** The checked metadata of a checkpoint; errors start with `where`. */
-function readInfo(path: string, where: string): CheckpointInfo {
-  const meta = readMetadata(path);
+/** The checked numbers and history of a checkpoint's metadata; errors start with `where`. */
+export function infoFromMetadata(meta: Readonly<Record<string, string>>, where: string): CheckpointInfo {
   const format = meta[KEY.format];
   if (format === undefined) {
     throw new Error(
@@ -171,7 +150,7 @@ function readInfo(path: string, where: string): CheckpointInfo {
   };
 }
 
-function optimizerMismatch(where: string, saved: string, running: string): Error {
+export function optimizerMismatch(where: string, saved: string, running: string): Error {
   return new Error(
     `${where}: the checkpoint was saved with the optimizer ${saved}, this run uses ${running}; resume with the same optimizer ` +
       `(or start a new run from its params: io.load(path, { params, ... }).params)`,
@@ -203,35 +182,50 @@ function misfit(where: string, found: readonly string[]): Error {
 }
 
 /**
- * Reads a checkpoint written by `train.checkpoint` and checks it against the run that will resume
- * it: the optimizer's name, then every tensor of params, optimizer state and layer state (structure,
- * dtypes, shapes); a checkpoint of another model names the first differing paths. The tensors are
- * the caller's (dispose them, or let `fit({ resumeFrom })` use them: it leaves them alone).
- * ```ts
- * const ckpt = train.loadCheckpoint("runs/mlp/last.safetensors", { model, params, optimizer });
- * const r = await train.fit({ model, params, optimizer, ...rest, resumeFrom: ckpt, epochs: 20 });
- * ```
+ * A checkpoint from the tensors of its file (the tree `{ params, optState, state, key }`, read
+ * unchecked) and its checked info, compared with the run that will resume it; on a misfit the
+ * tensors are freed and the first differing paths named.
  */
-export function loadCheckpoint<P, St>(path: string, like: CheckpointLike<P, St>): Checkpoint<P, St> {
-  checkCheckpointPath(path, "train.loadCheckpoint");
-  return loadAs(path, like, `train.loadCheckpoint: ${path}`);
-}
-
-function loadAs<P, St>(path: string, like: CheckpointLike<P, St>, where: string): Checkpoint<P, St> {
-  const info = readInfo(path, where);
-  if (info.optimizer !== like.optimizer.name) throw optimizerMismatch(where, info.optimizer, like.optimizer.name);
-  // NOTE: loaded unchecked (io still checks the file itself: framing, checksums) and then compared
-  // here, so a checkpoint of another model is named by its params' paths first, as for an object
-  const raw = load<Record<string, unknown>>(path);
+export function checkedCheckpoint<P, St>(
+  raw: unknown,
+  info: CheckpointInfo,
+  like: CheckpointLike<P, St>,
+  where: string,
+): Checkpoint<P, St> {
   try {
-    const isTree = raw !== null && typeof raw === "object" && !Array.isArray(raw);
-    const found = mismatches(isTree ? raw : {}, like);
+    const tree = raw !== null && typeof raw === "object" && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
+    const found = mismatches(tree, like);
     if (found.length > 0) throw misfit(where, found);
-    return { params: raw.params as P, optState: raw.optState, state: raw.state as St, key: raw.key as Key, ...info };
+    return { params: tree.params as P, optState: tree.optState, state: tree.state as St, key: tree.key as Key, ...info };
   } catch (e) {
     dispose(raw);
     throw e;
   }
+}
+
+/**
+ * How fit reads a checkpoint given as a path. Files are Node's: checkpoint-files.ts registers
+ * this when it loads (shapeflow/node loads it), so the root entry imports no file system.
+ */
+export interface CheckpointFileReader {
+  readInfo(path: string, where: string): CheckpointInfo;
+  load<P, St>(path: string, like: CheckpointLike<P, St>, info: CheckpointInfo, where: string): Checkpoint<P, St>;
+}
+
+let fileReader: CheckpointFileReader | undefined;
+
+export function registerCheckpointFiles(reader: CheckpointFileReader): void {
+  fileReader = reader;
+}
+
+function readerFor(where: string): CheckpointFileReader {
+  if (fileReader === undefined) {
+    throw new Error(
+      `${where}: reading a checkpoint file needs Node's file system: import shapeflow/node (its checkpoint, loadCheckpoint, ...) ` +
+        `before fit, or pass what loadCheckpoint returns`,
+    );
+  }
+  return fileReader;
 }
 
 /** Differences of `got` from `want` by path (structure, then dtype and shape of each leaf), at most 5. */
@@ -268,6 +262,19 @@ export interface ResumePoint<P, St> {
   owned: boolean;
 }
 
+/** A checkpoint at `epoch` cannot resume a run of `epochs` or fewer, nor one given another seed. */
+function checkEpochsLeft(info: CheckpointInfo, run: { epochs: number; seed?: number }, where: string): void {
+  if (info.epoch >= run.epochs) {
+    throw new Error(
+      `${where}: the checkpoint is at epoch ${info.epoch} and epochs is ${run.epochs}: nothing left to train ` +
+        `(epochs counts from the start of the run; raise it to train on)`,
+    );
+  }
+  if (run.seed !== undefined && run.seed !== info.seed) {
+    throw new Error(`${where}: the checkpoint's run has seed ${info.seed}, fit was given seed ${run.seed}; leave seed out to resume`);
+  }
+}
+
 /**
  * fit's `resumeFrom`, read and checked: the optimizer, every tensor, the seed (when fit is given
  * one) and the epochs left. Checks the header before reading any tensor.
@@ -276,54 +283,17 @@ export function resumePoint<P, St>(
   resumeFrom: string | Checkpoint<P, St>,
   run: CheckpointLike<P, St> & { epochs: number; seed?: number },
 ): ResumePoint<P, St> {
-  if (typeof resumeFrom === "string") checkCheckpointPath(resumeFrom, "fit: resumeFrom");
-  const where = typeof resumeFrom === "string" ? `fit: resumeFrom ${resumeFrom}` : "fit: resumeFrom";
-  const info = typeof resumeFrom === "string" ? readInfo(resumeFrom, where) : resumeFrom;
-  if (info !== null && typeof info === "object" && typeof info.epoch === "number") {
-    if (info.epoch >= run.epochs) {
-      throw new Error(
-        `${where}: the checkpoint is at epoch ${info.epoch} and epochs is ${run.epochs}: nothing left to train ` +
-          `(epochs counts from the start of the run; raise it to train on)`,
-      );
-    }
-    if (run.seed !== undefined && run.seed !== info.seed) {
-      throw new Error(`${where}: the checkpoint's run has seed ${info.seed}, fit was given seed ${run.seed}; leave seed out to resume`);
-    }
+  if (typeof resumeFrom === "string") {
+    checkCheckpointPath(resumeFrom, "fit: resumeFrom");
+    const where = `fit: resumeFrom ${resumeFrom}`;
+    const reader = readerFor(where);
+    const info = reader.readInfo(resumeFrom, where);
+    checkEpochsLeft(info, run, where);
+    return { from: reader.load(resumeFrom, run, info, where), owned: true };
   }
-  if (typeof resumeFrom === "string") return { from: loadAs(resumeFrom, run, where), owned: true };
+  const where = "fit: resumeFrom";
+  if (resumeFrom !== null && typeof resumeFrom === "object" && typeof resumeFrom.epoch === "number")
+    checkEpochsLeft(resumeFrom, run, where);
   checkCheckpoint(resumeFrom, run, where);
   return { from: resumeFrom, owned: false };
-}
-
-/**
- * The files a `{epoch}` template names in its folder, newest epoch first: `keep` deletes the rest.
- * Only names that are the template with a whole number in place of `{epoch}` count.
- */
-export function checkpointFiles(template: string): { path: string; epoch: number }[] {
-  const dir = dirname(template);
-  const [before, after] = basename(template).split("{epoch}");
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return names
-    .flatMap((f) => {
-      if (f.length <= before.length + after.length || !f.startsWith(before) || !f.endsWith(after)) return [];
-      const middle = f.slice(before.length, f.length - after.length);
-      return /^\d+$/.test(middle) ? [{ path: join(dir, f), epoch: Number(middle) }] : [];
-    })
-    .sort((a, b) => b.epoch - a.epoch);
-}
-
-/** Deletes all but the newest `keep` checkpoints a template names. */
-export function pruneCheckpoints(template: string, keep: number): void {
-  for (const { path } of checkpointFiles(template).slice(keep)) {
-    try {
-      unlinkSync(path);
-    } catch {
-      // already gone
-    }
-  }
 }
