@@ -42,9 +42,11 @@ describe("the public surface (src/index.ts)", () => {
       "liveTensors",
     ];
     for (const n of names) expect(typeof (sf as Record<string, unknown>)[n], n).toBe("function");
-    for (const ns of ["tree", "random", "nn", "optim", "train", "data", "plot", "testing"]) {
+    for (const ns of ["tree", "random", "nn", "optim", "train", "data", "io", "testing"]) {
       expect(typeof (sf as Record<string, unknown>)[ns], ns).toBe("object");
     }
+    // Charts live in the `shapeflow/plot` entry, so a browser bundle of the root never pulls vega.
+    expect("plot" in sf).toBe(false);
     expect(typeof sf.tree.map).toBe("function");
   });
 
