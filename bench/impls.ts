@@ -15,6 +15,8 @@ import { timeLocal, type BlockTime, type Impl, type ImplName } from "./harness.j
 import type { BenchModel, ModelSpec } from "./models.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
+/** Idle time after each PyTorch block (not timed). */
+const IDLE_AFTER_WORKER_MS = 100;
 /** Batches cycled through, as bench_torch.py does. */
 const NB = 8;
 
@@ -201,7 +203,13 @@ export class TorchWorker {
     return {
       name: `pytorch-${this.threads}t` as ImplName,
       setup: () => this.request<{ firstMs: number }>({ cmd: "setup", model: spec.id }),
-      run: (steps) => this.request<BlockTime>({ cmd: "run", model: spec.id, steps }),
+      run: async (steps) => {
+        const t = await this.request<BlockTime>({ cmd: "run", model: spec.id, steps });
+        // NOTE: let the worker's OpenMP threads stop spinning before the next implementation runs
+        // (with 2 threads they otherwise keep a core busy into the next block)
+        await new Promise((resolve) => setTimeout(resolve, IDLE_AFTER_WORKER_MS));
+        return t;
+      },
       dispose() {},
     };
   }
