@@ -144,7 +144,7 @@ for (const d of details.filter((x) => x.name === "shapeflow-jit")) {
   console.log(`| ${d.model} | ${d.graphEquations} | ${d.firstMs.toFixed(0)} | ${Math.max(0, d.firstMs - d.msPerStep).toFixed(0)} |`);
 }
 
-console.log(`\n## per-op dispatch: add [64, 256], CPU µs per op (median)\n`);
+console.log(`\n## per-op dispatch: add [64, 256], CPU µs per op (fastest of the rounds)\n`);
 console.log("| path | µs per op | above the kernel |");
 console.log("| --- | --- | --- |");
 for (const r of dispatch) console.log(`| ${r.path} | ${r.usPerOp.toFixed(1)} | ${(r.usPerOp - dispatch[0].usPerOp).toFixed(1)} |`);
