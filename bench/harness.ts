@@ -1,40 +1,83 @@
-// Timing helpers for benchmarks: warm up, then the median of repeated runs.
-import * as tf from "@tensorflow/tfjs-core";
+// The one timing harness: implementations of a training step measured in the same run,
+// alternating (A, B, C, A, B, C, ...), each round a block of steps, medians over rounds.
+// Wall time is what the table reports; CPU time of the process that ran the step is kept too
+// (on a shared, loaded machine it moves far less than wall time).
 
-export interface Timing {
-  name: string;
-  medianMs: number;
-  minMs: number;
-  runs: number;
+export type ImplName = "shapeflow-jit" | "shapeflow-eager" | "tfjs-layers" | "pytorch-1t" | "pytorch-2t";
+
+export interface BlockTime {
+  wallMs: number;
+  cpuMs: number;
 }
 
-export async function time(name: string, step: () => unknown, { warmup = 3, runs = 20 } = {}): Promise<Timing> {
-  for (let i = 0; i < warmup; i++) await settle(step());
-  const ms: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await settle(step());
-    ms.push(performance.now() - t0);
-  }
-  ms.sort((a, b) => a - b);
-  return { name, medianMs: ms[Math.floor(ms.length / 2)], minMs: ms[0], runs };
+export interface Impl {
+  readonly name: ImplName;
+  /** Builds the step and warms it up; `firstMs` is the first call (for jit: trace + first run). */
+  setup(): Promise<{ firstMs: number }>;
+  /** Runs `steps` training steps; totals over them. */
+  run(steps: number): Promise<BlockTime>;
+  /** Tensor bytes at the peak of one step above those before it (tfjs engine count), when measurable. */
+  peakBytes?(): Promise<number>;
+  dispose(): void;
 }
 
-/** Waits for the values so that timings include the kernels, not just dispatch. */
-async function settle(x: unknown): Promise<void> {
-  if (x instanceof Promise) x = await x;
-  if (x instanceof tf.Tensor) {
-    await x.data();
-    x.dispose();
-  }
+export interface ImplStats {
+  name: ImplName;
+  firstMs: number;
+  stepsPerBlock: number;
+  /** Per-round ms per step. */
+  wall: number[];
+  cpu: number[];
+  msPerStep: number;
+  cpuMsPerStep: number;
 }
 
-export function table(rows: Timing[], reference: string): string {
-  const ref = rows.find((r) => r.name === reference);
-  const lines = ["| step | median ms | min ms | vs reference |", "| --- | --- | --- | --- |"];
-  for (const r of rows) {
-    const ratio = ref ? (ref.medianMs / r.medianMs).toFixed(2) + "x faster" : "";
-    lines.push(`| ${r.name} | ${r.medianMs.toFixed(2)} | ${r.minMs.toFixed(2)} | ${r.name === reference ? "reference" : ratio} |`);
+export const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/** Wall and CPU time of `steps` calls of a step that runs in this process. */
+export async function timeLocal(steps: number, step: () => unknown): Promise<BlockTime> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) {
+    const r = step();
+    if (r instanceof Promise) await r;
   }
-  return lines.join("\n");
+  const wallMs = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  return { wallMs, cpuMs: (c.user + c.system) / 1000 };
+}
+
+/**
+ * Sets every implementation up, sizes its block to about `blockMs` (at least one step), then
+ * runs `rounds` rounds, each implementation once per round in the same order.
+ */
+export async function alternate(
+  impls: readonly Impl[],
+  { rounds, blockMs, log = () => {} }: { rounds: number; blockMs: number; log?: (s: string) => void },
+): Promise<ImplStats[]> {
+  const stats: ImplStats[] = [];
+  for (const impl of impls) {
+    const { firstMs } = await impl.setup();
+    const pilot = await impl.run(3);
+    const steps = Math.max(1, Math.min(100, Math.round((3 * blockMs) / Math.max(pilot.wallMs, 0.01))));
+    stats.push({ name: impl.name, firstMs, stepsPerBlock: steps, wall: [], cpu: [], msPerStep: NaN, cpuMsPerStep: NaN });
+    log(`  ${impl.name}: first call ${firstMs.toFixed(0)} ms, ${steps} step(s) per block`);
+  }
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < impls.length; i++) {
+      const s = stats[i];
+      const t = await impls[i].run(s.stepsPerBlock);
+      s.wall.push(t.wallMs / s.stepsPerBlock);
+      s.cpu.push(t.cpuMs / s.stepsPerBlock);
+    }
+  }
+  for (const s of stats) {
+    s.msPerStep = median(s.wall);
+    s.cpuMsPerStep = median(s.cpu);
+  }
+  return stats;
 }

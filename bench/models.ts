@@ -1,36 +1,76 @@
-// Training steps of the course models (Adam): shapeflow's jitted step vs tfjs-layers trainOnBatch
-// on the same backend, in one run.
-import * as tf from "@tensorflow/tfjs-core";
+// The four benchmark models (M1-M4 of ../shared/peers/README.md): shapeflow and tfjs-layers
+// definitions of the same networks, and the training FLOPs of one step (bench_torch.py's formula).
 import * as tfl from "@tensorflow/tfjs-layers";
-import { nn, optim, losses, random, tensor, tree } from "../src/index.js";
-import type { AnyTensor } from "../src/tensor/index.js";
-import { makeTrainStep, type StepModel } from "../src/train/index.js";
-import { time, type Timing } from "./harness.js";
+import { nn } from "../src/index.js";
 
-interface Case {
-  name: string;
-  batch: number;
-  inShape: number[];
-  build(): { init(k: random.Key): unknown; initState(): unknown; applyWithState: StepModel<unknown, unknown>["applyWithState"] };
-  keras(): tfl.Sequential;
+export type ModelId = "M1" | "M2" | "M3" | "M4";
+export const MODEL_IDS: readonly ModelId[] = ["M1", "M2", "M3", "M4"];
+
+/** What a benchmark step needs of a shapeflow model (nn.Model's bound methods). */
+export interface BenchModel {
+  init(key: unknown): unknown;
+  initState(): unknown;
+  applyWithState(params: unknown, x: unknown, ctx?: unknown): [unknown, unknown];
 }
 
-const cases: Case[] = [
-  {
-    name: "MLP 784-500-300-10, batch 128",
+export interface ModelSpec {
+  id: ModelId;
+  name: string;
+  batch: number;
+  /** One example's shape, NHWC for images (the bytes are the same 784 pixels everywhere). */
+  inShape: number[];
+  build(): BenchModel;
+  /** The same network in tfjs-layers, ending in a softmax (its sparse cross-entropy takes probabilities). */
+  keras(): tfl.Sequential;
+  /** Multiply-adds x 2 of forward + backward (input gradient of the first layer skipped), as bench_torch.py counts. */
+  trainFlops: number;
+}
+
+const mlpFlops = (batch: number, layers: number[]) => {
+  const fwd = layers.reduce((a, b) => a + b, 0);
+  return 2 * batch * (2 * fwd + (fwd - layers[0]));
+};
+
+function denseStack(sizes: number[]): tfl.Sequential {
+  const m = tfl.sequential();
+  sizes.slice(1).forEach((units, i) => {
+    const last = i === sizes.length - 2;
+    m.add(tfl.layers.dense({ units, activation: last ? "softmax" : "relu", ...(i === 0 ? { inputShape: [sizes[0]] } : {}) }));
+  });
+  return m;
+}
+
+export const MODELS: Record<ModelId, ModelSpec> = {
+  M1: {
+    id: "M1",
+    name: "MLP 784-128-128-128-10, b128",
+    batch: 128,
+    inShape: [784],
+    build: () =>
+      nn
+        .input(["batch", 784])
+        .add(nn.dense(128))
+        .add(nn.relu())
+        .add(nn.dense(128))
+        .add(nn.relu())
+        .add(nn.dense(128))
+        .add(nn.relu())
+        .add(nn.dense(10)),
+    keras: () => denseStack([784, 128, 128, 128, 10]),
+    trainFlops: mlpFlops(128, [784 * 128, 128 * 128, 128 * 128, 128 * 10]),
+  },
+  M2: {
+    id: "M2",
+    name: "MLP 784-500-300-10, b128",
     batch: 128,
     inShape: [784],
     build: () => nn.input(["batch", 784]).add(nn.dense(500)).add(nn.relu()).add(nn.dense(300)).add(nn.relu()).add(nn.dense(10)),
-    keras() {
-      const m = tfl.sequential();
-      m.add(tfl.layers.dense({ units: 500, activation: "relu", inputShape: [784] }));
-      m.add(tfl.layers.dense({ units: 300, activation: "relu" }));
-      m.add(tfl.layers.dense({ units: 10 }));
-      return m;
-    },
+    keras: () => denseStack([784, 500, 300, 10]),
+    trainFlops: mlpFlops(128, [784 * 500, 500 * 300, 300 * 10]),
   },
-  {
-    name: "CNN 32c-pool-64c-pool-128-10, batch 64",
+  M3: {
+    id: "M3",
+    name: "CNN 32c-pool-64c-pool-128-10, b64",
     batch: 64,
     inShape: [28, 28, 1],
     build: () =>
@@ -54,12 +94,14 @@ const cases: Case[] = [
       m.add(tfl.layers.maxPooling2d({ poolSize: 2 }));
       m.add(tfl.layers.flatten());
       m.add(tfl.layers.dense({ units: 128, activation: "relu" }));
-      m.add(tfl.layers.dense({ units: 10 }));
+      m.add(tfl.layers.dense({ units: 10, activation: "softmax" }));
       return m;
     },
+    trainFlops: mlpFlops(64, [28 * 28 * 32 * 9, 14 * 14 * 64 * 9 * 32, 3136 * 128, 128 * 10]),
   },
-  {
-    name: "LSTM(64) over 28x28 -> 10, batch 64",
+  M4: {
+    id: "M4",
+    name: "LSTM(64) x 28 steps -> 10, b64",
     batch: 64,
     inShape: [28, 28],
     build: () => nn.input(["batch", 28, 28]).add(nn.lstm(64)).add(nn.dense(10)),
@@ -67,65 +109,12 @@ const cases: Case[] = [
       const m = tfl.sequential();
       // NOTE: tfjs-layers' default orthogonal recurrent initializer throws under wasm ("rMat.flatten is not a function")
       m.add(tfl.layers.lstm({ units: 64, inputShape: [28, 28], recurrentInitializer: "glorotUniform" }));
-      m.add(tfl.layers.dense({ units: 10 }));
+      m.add(tfl.layers.dense({ units: 10, activation: "softmax" }));
       return m;
     },
+    trainFlops: (() => {
+      const [inM, recM, fc] = [28 * 28 * 256, 28 * 64 * 256, 64 * 10];
+      return 2 * 64 * (2 * (inM + recM + fc) + recM + fc);
+    })(),
   },
-];
-
-export async function benchModels(runs = 10): Promise<{ name: string; rows: Timing[] }[]> {
-  const out: { name: string; rows: Timing[] }[] = [];
-  for (const c of cases) {
-    const rows: Timing[] = [];
-    const n = c.batch * c.inShape.reduce((a, b) => a * b, 1);
-    const xData = Float32Array.from({ length: n }, (_, i) => ((i * 7919) % 1000) / 1000);
-    const labels = Int32Array.from({ length: c.batch }, (_, i) => i % 10);
-    const x = tensor(xData, [c.batch, ...c.inShape]) as unknown as AnyTensor;
-    const y = tensor(labels, [c.batch], "int32") as unknown as AnyTensor;
-
-    const model = c.build();
-    const k = random.key(0);
-    let params = model.init(k);
-    let state = model.initState();
-    const opt = optim.adam(1e-3);
-    let optState: unknown = opt.init(params);
-    const step = makeTrainStep(model as never, losses.sparseCategoricalCrossEntropy as never, opt);
-    rows.push(
-      await time(
-        "shapeflow jit step",
-        () => {
-          const r = step(params, optState, state, x, y, k);
-          tree.dispose([params, optState, state]);
-          params = r.params;
-          optState = r.optState;
-          state = r.state;
-          r.out.dispose();
-          return (r.loss as unknown as { concrete(): tf.Tensor }).concrete();
-        },
-        { warmup: 2, runs },
-      ),
-    );
-    step.dispose();
-    tree.dispose([params, optState, state, k]);
-
-    try {
-      const km = c.keras();
-      km.compile({ optimizer: tf.train.adam(1e-3), loss: "sparseCategoricalCrossentropy" });
-      const yk = tf.cast(tf.reshape(labels.length ? tf.tensor1d(labels, "int32") : tf.tensor1d([]), [c.batch, 1]), "float32");
-      rows.push(await time("tfjs-layers trainOnBatch", () => km.trainOnBatch(x.concrete(), yk), { warmup: 2, runs }));
-      km.dispose();
-      yk.dispose();
-    } catch (e) {
-      rows.push({
-        name: `tfjs-layers trainOnBatch (fails: ${String((e as Error).message).slice(0, 60)})`,
-        medianMs: NaN,
-        minMs: NaN,
-        runs: 0,
-      });
-    }
-    x.dispose();
-    y.dispose();
-    out.push({ name: c.name, rows });
-  }
-  return out;
-}
+};
