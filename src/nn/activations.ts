@@ -35,6 +35,7 @@ export function elu<S extends Shape>(x: Tensor<S>, alpha = 1): Tensor<S> {
 export const selu = keepsShape((x) => E.mul(SELU_SCALE, elu(x as Tensor<Shape>, SELU_ALPHA)));
 /** x·sigmoid(x) (a.k.a. SiLU). */
 export const swish = keepsShape((x) => E.mul(x, E.sigmoid(x)));
+/** x·sigmoid(x): the same function as `swish`, under its other name. */
 export const silu = swish;
 /** Gaussian error linear unit, exact form 0.5·x·(1 + erf(x/√2)). */
 export const gelu = keepsShape((x) => E.mul(E.mul(0.5, x), E.add(1, E.erf(E.mul(x, Math.SQRT1_2)))));
@@ -63,4 +64,5 @@ export const activations = {
   softmax,
   logSoftmax,
 } satisfies Record<string, Activation>;
+/** The name of an activation in `activations`: `"relu"`, `"gelu"`, `"leakyRelu"`, ... */
 export type ActivationName = keyof typeof activations;
