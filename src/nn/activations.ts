@@ -54,14 +54,19 @@ export const activations = {
   relu,
   softplus,
   linear,
+  /** x for x > 0, alpha·x otherwise (alpha defaults to 0.01). */
   leakyRelu,
+  /** x for x > 0, alpha·(e^x − 1) otherwise (alpha defaults to 1). */
   elu,
   selu,
   swish,
   silu,
   gelu,
+  /** Smooth ReLU with half-width beta (default 1). */
   smelu,
+  /** Softmax over the last axis. */
   softmax,
+  /** log(softmax(x)) over the last axis. */
   logSoftmax,
 } satisfies Record<string, Activation>;
 /** The name of an activation in `activations`: `"relu"`, `"gelu"`, `"leakyRelu"`, ... */

@@ -29,7 +29,10 @@ export interface Trainable<P, St> extends StepModel<P, St> {
  */
 // NOTE: the method form makes the parameters bivariant (strictFunctionTypes exempts methods), which is
 // what lets a generic typed loss stand where `AnyTensor` arguments are passed.
-export type LossFn = { loss(output: AnyTensor, target: AnyTensor): Tensor<[]> }["loss"];
+export type LossFn = {
+  /** The loss of a batch: the model's output and the targets in, a scalar out. */
+  loss(output: AnyTensor, target: AnyTensor): Tensor<[]>;
+}["loss"];
 
 /** Host array to tensor (one copy). */
 export function toTensor(a: HostArray): AnyTensor {
