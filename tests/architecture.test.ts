@@ -117,6 +117,18 @@ describe("architecture", () => {
     expect(violations(all)).toEqual([]);
   });
 
+  it("every folder README says what the folder may import, as allowedImports does", () => {
+    // The paragraph starting "**May import:**"; a folder counts when its name is in backticks there.
+    const said = (folder: string): string[] | string => {
+      const readme = join(root, folder === "typelevel" ? "" : "src", folder, "README.md");
+      const m = /(?:^|\n)\*\*May import:\*\*([^]*?)(?:\n\s*\n|$)/.exec(readFileSync(readme, "utf8"));
+      if (m === null) return `${relative(root, readme)} has no "**May import:**" paragraph`;
+      const names = [...m[1].matchAll(/`([^`]+)`/g)].map((x) => x[1].replace(/\/$/, ""));
+      return [...new Set(names.filter((n) => n in allowedImports))].sort();
+    };
+    for (const [folder, allowed] of Object.entries(allowedImports)) expect(said(folder), folder).toEqual([...allowed].sort());
+  });
+
   it("flags an upward import and a reach into core's files", () => {
     const fake = (file: string, spec: string): Edge => ({ file, spec, target: resolve(root, dirname(file), spec) });
     expect(violations([fake("src/ops/x.ts", "../nn/index.js")])).toEqual([

@@ -6,6 +6,7 @@ import type { Shape } from "./shape.js";
  * and tsc prints the message where the argument is passed.
  */
 export interface ShapeError<Msg extends string> {
+  /** Phantom (never set): the message, which tsc prints as the missing property of the argument's type. */
   readonly __shapeError: Msg;
 }
 // NOTE: Check and Out bind R through `infer X extends ...`. Written as `R extends Shape ? R : any`,

@@ -3,6 +3,17 @@
 // below are stable. Each shape operator resolves to a Shape, or to a
 // ShapeError<"message"> on a mismatch; `any` in gives `any` out.
 
+/**
+ * The shape algebra of `shapeflow/typelevel`, types only: dims, exact digit-wise dim arithmetic,
+ * the shape rule of every op, and shape errors. Each rule resolves to a `Shape`, or to a
+ * `ShapeError<"message">` naming the op and both shapes.
+ * ```ts
+ * import type { MatMul, Reshape } from "shapeflow/typelevel";
+ * type A = MatMul<["batch", 784], [784, 10]>;        // ["batch", 10]
+ * type B = Reshape<["batch", 7, 7, 64], ["batch", -1]>; // ["batch", 3136]
+ * ```
+ * @module shapeflow/typelevel
+ */
 export type { Dim, Shape, RuntimeShape, IsAny, IsTuple, IsLiteral, Unify, NormalizeAxis } from "./shape.js";
 export type { ShapeError, Check, Out, ShowDim, ShowShape, ErrorMessage } from "./errors.js";
 export type { Add, Sub, Mul, FloorDiv, CeilDiv, Mod, Compare, Product } from "./arith.js";

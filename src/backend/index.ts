@@ -3,11 +3,13 @@
 // public types name no tfjs backend.
 import * as tf from "@tensorflow/tfjs-core";
 
+/** The tfjs backends shapeflow runs on: `"wasm"` (SIMD, the default) and `"cpu"` (pure JS, the fallback). */
 export type BackendName = "wasm" | "cpu";
 
 /** The binaries of tfjs's WASM backend (the files of `@tensorflow/tfjs-backend-wasm/dist/`). */
 export type WasmBinary = "tfjs-backend-wasm.wasm" | "tfjs-backend-wasm-simd.wasm" | "tfjs-backend-wasm-threaded-simd.wasm";
 
+/** Options of `init`: `await init({ backend: "cpu" })`. */
 export interface InitOptions {
   /** Which tfjs backend to run on. Default: env SHAPEFLOW_BACKEND, else "wasm". */
   backend?: BackendName;

@@ -145,6 +145,7 @@ export function vjpCore(f: AnyFunction, args: readonly unknown[], hasAux = false
   );
 }
 
+/** Options of `grad` and `valueAndGrad`: `grad(f, { argnums: [0, 1] })`, `valueAndGrad(f, { hasAux: true })`. */
 export interface GradOptions {
   /** Which positional arguments to differentiate (default 0). */
   argnums?: number | readonly number[];
@@ -254,6 +255,7 @@ export function valueAndGrad(f: AnyFunction, opts: GradOptions = {}): (...args: 
 /** A pullback: cotangent of the output in, cotangents of every primal out. Call `dispose()` when done. */
 export interface Pullback<A extends unknown[], Out> {
   (cotangent: Out): A;
+  /** Frees the residuals (the forward values the pullback keeps); do not call the pullback afterwards. */
   dispose(): void;
 }
 

@@ -162,7 +162,12 @@ function signature(def: TreeDef, leaves: readonly AnyTensor[]): string {
   return key;
 }
 
+/**
+ * What `jit(f)` returns: `f`'s signature, with its trace cache open to inspection
+ * (`traceCount`, `lastGraph`) and `dispose()` for the constants the cached graphs hold.
+ */
 export interface Jitted<F extends AnyFunction> {
+  /** Runs the graph traced for these arguments' signature (tracing it on first use); same result as `f`. */
   (...args: Parameters<F>): ReturnType<F>;
   /** Number of traces so far (one per input signature). */
   readonly traceCount: number;

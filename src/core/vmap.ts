@@ -46,6 +46,7 @@ export class BatchTracer extends Tracer {
 
 export type AxisSpec = number | null;
 
+/** Options of `vmap(f, { inAxes, outAxes, axisSize })`. */
 export interface VmapOptions {
   /** Axis of each positional argument to map over (null = shared); one number applies to all. */
   inAxes?: AxisSpec | readonly AxisSpec[];

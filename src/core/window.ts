@@ -47,6 +47,7 @@ export interface Pool2dOptions {
 
 /** Options of a 1-D pool. */
 export interface Pool1dOptions {
+  /** Window length. */
   readonly window: number;
   /** Default: the window. */
   readonly strides?: number;

@@ -2,11 +2,13 @@
 import { formatShape, type HostArray } from "./hostArray.js";
 import { checkSeed, hostRng } from "./rng.js";
 
+/** Options of `augment(images, { maxShift, flipHorizontal, seed })`. */
 export interface AugmentOptions {
   /** Shift each image by up to this many pixels in x and y (zero padding, same as pad-by-k then a random crop). Default 0. */
   maxShift?: number;
   /** Mirror each image left-right with probability 1/2. Default false (wrong for digits and text). */
   flipHorizontal?: boolean;
+  /** Seed of the shifts and flips (an integer); fit passes a new one per step. */
   seed: number;
 }
 

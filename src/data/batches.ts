@@ -3,6 +3,7 @@ import { checkDataset, withArrays, type Dataset, type ResizedDataset } from "./d
 import { sliceSamples, takeSamples } from "./hostArray.js";
 import { checkSeed, hostRng } from "./rng.js";
 
+/** Options of `batches(ds, batchSize, { seed, dropRemainder })`. */
 export interface BatchesOptions {
   /** Shuffle the sample order with this seed first (use a new seed per epoch, e.g. `seed + epoch`). Without it, batches follow the data order and are zero-copy views. */
   seed?: number;

@@ -12,8 +12,11 @@ export interface Dataset<
   XD extends HostDType = HostDType,
   YD extends HostDType = HostDType,
 > {
+  /** The inputs, one sample per index of the first dim. */
   readonly x: HostArray<XS, XD>;
+  /** The targets (int32 class ids, one-hot rows or values), as many samples as `x`. */
   readonly y: HostArray<YS, YD>;
+  /** The name of each class id, for classification sets (`classNames[k]` names label k). */
   readonly classNames?: readonly string[];
 }
 

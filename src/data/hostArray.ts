@@ -4,13 +4,13 @@
 /** Element types a host array can hold (the dtypes a tensor can be made from without conversion). */
 export type HostDType = "float32" | "int32";
 
-/** A runtime shape: one non-negative integer per axis. Literal dims (`[number, 28, 28, 1]`) document the layout. */
 // NOTE: tensor/shape.js, not tensor/index.js: data/ stays free of tfjs.
 import { formatShape, sizeOf } from "../tensor/shape.js";
 
 // Shared with the rest of the library; the data modules import them from here.
 export { formatShape, sizeOf };
 
+/** A runtime shape: one non-negative integer per axis. Literal dims (`[number, 28, 28, 1]`) document the layout. */
 export type HostShape = readonly number[];
 
 /** The typed array that stores a dtype's values. */
@@ -21,8 +21,11 @@ export type DataFor<D extends HostDType> = D extends "int32" ? Int32Array : Floa
  * The training loop slices mini-batches from these and only then makes tensors.
  */
 export interface HostArray<S extends HostShape = HostShape, D extends HostDType = HostDType> {
+  /** The values, row-major: a Float32Array (float32) or an Int32Array (int32). */
   readonly data: DataFor<D>;
+  /** The dims, sample dim first: `[10000, 28, 28, 1]`. */
   readonly shape: S;
+  /** `"float32"` or `"int32"`. */
   readonly dtype: D;
 }
 
@@ -32,6 +35,7 @@ export type WithSampleCount<S extends HostShape> = S extends readonly [number, .
 /** Nested JS arrays of numbers, any depth (`[[1, 2], [3, 4]]`). */
 export type NestedNumbers = number | readonly NestedNumbers[];
 
+/** Options of `hostArray(data, shape, { dtype, allowNonFinite })`. */
 export interface HostArrayOptions<D extends HostDType = HostDType> {
   /** Default `"int32"` for an Int32Array, `"float32"` otherwise. */
   dtype?: D;

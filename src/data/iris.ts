@@ -3,6 +3,7 @@
 import { createRequire } from "node:module";
 import type { Dataset } from "./dataset.js";
 
+/** What `loadIris` returns: x `[150, 4]` float32 measurements, y `[150]` int32 species ids, with class and feature names. */
 export type IrisDataset = Dataset<[number, 4], [number], "float32", "int32"> & {
   readonly classNames: readonly ["setosa", "versicolor", "virginica"];
   readonly featureNames: readonly ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"];

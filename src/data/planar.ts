@@ -11,11 +11,13 @@ function checkPlanar(where: string, n: number, noise: number, seed: number): voi
   checkSeed(seed, where);
 }
 
+/** Options of `circles({ n, noise, seed, factor })`. */
 export interface CirclesOptions {
   /** Total samples; classes alternate (sample i has class i % 2). */
   n: number;
   /** Standard deviation of Gaussian noise on each coordinate (default 0). */
   noise?: number;
+  /** Seed of the random draws (an integer): same seed, same data. */
   seed: number;
   /** Radius of the inner circle (class 1) relative to the outer one (class 0, radius 1); default 0.5. */
   factor?: number;
@@ -46,11 +48,13 @@ export function circles(options: CirclesOptions): Planar {
   return { x: { data: x, shape: [n, 2], dtype: "float32" }, y: { data: y, shape: [n], dtype: "int32" }, classNames: ["outer", "inner"] };
 }
 
+/** Options of `gaussians({ n, noise, seed, center })`. */
 export interface GaussiansOptions {
   /** Total samples; classes alternate (sample i has class i % 2). */
   n: number;
   /** Standard deviation of each cloud (default 0.25). */
   noise?: number;
+  /** Seed of the random draws (an integer): same seed, same data. */
   seed: number;
   /** Centre of class 1; class 0 is centred on its mirror image through the origin (default [0.5, 0.5]). */
   center?: readonly [number, number];

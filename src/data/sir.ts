@@ -4,6 +4,7 @@ import type { HostArray } from "./hostArray.js";
 /** Column order of `sirEpidemic`'s curves. */
 export const SIR_COLUMNS = ["S", "I", "R"] as const;
 
+/** Options of `sirEpidemic({ beta, gamma, days, population, ... })`. */
 export interface SirOptions {
   /** Infection rate per day (contacts × transmission probability). */
   beta: number;

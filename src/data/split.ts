@@ -26,9 +26,11 @@ export function shuffle<T extends Dataset>(ds: T, seed: number): ResizedDataset<
   return takeDataset(ds, hostRng(seed).permutation(n));
 }
 
+/** Options of `trainTestSplit(ds, { testFraction, seed, stratify })`. */
 export interface TrainTestSplitOptions {
   /** Fraction of samples in the test set, in (0, 1). The count is rounded to the nearest integer. */
   testFraction: number;
+  /** Seed of the shuffle that picks the test samples (an integer). */
   seed: number;
   /** Keep each class's share equal in train and test (y must be int32 labels of shape [N]). */
   stratify?: boolean;
@@ -96,6 +98,7 @@ export function trainTestSplit<T extends Dataset>(
   return { train: takeDataset(ds, mix(trainIndices)), test: takeDataset(ds, mix(testIndices)) };
 }
 
+/** Options of `validationSplit(ds, { fraction, seed })`. */
 export interface ValidationSplitOptions {
   /** Fraction of samples held out for validation, in (0, 1). */
   fraction: number;

@@ -10,11 +10,13 @@ function checkNonNegative(value: number, name: string, where: string): void {
   if (!Number.isFinite(value) || value < 0) throw new Error(`${where}: ${name} must be a finite number >= 0, got ${value}`);
 }
 
+/** Options of `xor({ n, noise, seed })`. */
 export interface XorOptions {
   /** Samples; without it, the 4 rows of the truth table. */
   n?: number;
   /** Standard deviation of Gaussian noise added to the inputs (default 0). */
   noise?: number;
+  /** Seed of the corners and the noise (default 0). */
   seed?: number;
 }
 
@@ -46,11 +48,13 @@ export function xor(options: XorOptions = {}): Dataset<[number, 2], [number], "f
   return { x: { data: x, shape: [count, 2], dtype: "float32" }, y: { data: y, shape: [count], dtype: "int32" }, classNames: ["0", "1"] };
 }
 
+/** Options of `twoSpirals({ n, noise, seed, turns })`. */
 export interface TwoSpiralsOptions {
   /** Total samples; classes alternate (sample i has class i % 2). */
   n: number;
   /** Standard deviation of Gaussian noise on each coordinate (default 0). */
   noise?: number;
+  /** Seed of the random draws (an integer): same seed, same data. */
   seed: number;
   /** Turns of each spiral (default 1.5). */
   turns?: number;
@@ -83,12 +87,17 @@ export function twoSpirals(options: TwoSpiralsOptions): Dataset<[number, 2], [nu
   return { x: { data: x, shape: [n, 2], dtype: "float32" }, y: { data: y, shape: [n], dtype: "int32" }, classNames: ["0", "1"] };
 }
 
+/** Options of `regressionLine({ n, slope, intercept, noise, seed, xRange })`: y = slope · x + intercept + noise. */
 export interface RegressionLineOptions {
+  /** Samples. */
   n: number;
+  /** The true slope. */
   slope: number;
+  /** The true intercept. */
   intercept: number;
   /** Standard deviation of Gaussian noise on y (default 0). */
   noise?: number;
+  /** Seed of the random draws (an integer): same seed, same data. */
   seed: number;
   /** x is drawn uniformly from this range (default [-1, 1]). */
   xRange?: readonly [number, number];
@@ -124,11 +133,13 @@ export function regressionLine(options: RegressionLineOptions): Dataset<[number,
   return { x: { data: x, shape: [n, 1], dtype: "float32" }, y: { data: y, shape: [n, 1], dtype: "float32" } };
 }
 
+/** Options of `sineWaves({ n, length, seed, target, periods, noise })`. */
 export interface SineWavesOptions {
   /** Number of sequences. */
   n: number;
   /** Time steps per sequence (T). */
   length: number;
+  /** Seed of the random draws (an integer): same seed, same data. */
   seed: number;
   /**
    * `"next"` (default): y `[n, 1]` float32 is the value one step after the sequence.
@@ -141,7 +152,9 @@ export interface SineWavesOptions {
   noise?: number;
 }
 
+/** `sineWaves` with `target: "next"`: x `[n, T, 1]`, y `[n, 1]` float32, the value after the sequence. */
 export type SineWavesNext = Dataset<[number, number, 1], [number, 1], "float32", "float32">;
+/** `sineWaves` with `target: "frequency"`: x `[n, T, 1]`, y `[n]` int32, the frequency class. */
 export type SineWavesFrequency = Dataset<[number, number, 1], [number], "float32", "int32">;
 
 /**

@@ -4,7 +4,9 @@ import { formatShape, sampleCount, sampleSize, type HostArray, type HostShape } 
 
 /** Per-feature mean and standard deviation (a feature is one position of a sample, so an image has H·W·C). */
 export interface StandardizeStats {
+  /** The mean of each feature over the samples. */
   readonly mean: Float32Array;
+  /** The standard deviation of each feature (0 for a constant feature, which `standardize` then only centres). */
   readonly std: Float32Array;
 }
 

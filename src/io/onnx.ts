@@ -40,6 +40,7 @@ const PROBES = [2, 3, 5] as const;
 /** A Slice end past any dim ("to the end"). */
 const TO_THE_END = Number.MAX_SAFE_INTEGER;
 
+/** Options of `exportOnnx(model, params, options)`: state, input sizes and names of the ONNX graph. */
 export interface OnnxExportOptions<St = unknown> {
   /** Layer state (batch-norm running statistics). Default: `model.initState()`. */
   state?: St;

@@ -39,11 +39,13 @@ const CODE: Record<DType, Code> = { float32: "F32", int32: "I32", bool: "BOOL" }
 const DTYPE: Record<Code, DType> = { F32: "float32", I32: "int32", BOOL: "bool" };
 const ITEM_BYTES: Record<Code, number> = { F32: 4, I32: 4, BOOL: 1 };
 
+/** Options of `save`, `saveAsync`, `toBytes` and `toBytesAsync`: `io.save(path, params, { metadata: { epoch: "3" } })`. */
 export interface SaveOptions {
   /** Strings kept in the header's `__metadata__` (keys starting with "shapeflow." are reserved). */
   metadata?: Readonly<Record<string, string>>;
 }
 
+/** Options of `fromBytes(bytes, like, { source })`. */
 export interface FromBytesOptions {
   /** Where the bytes came from (a path or URL), named in every error. */
   source?: string;

@@ -17,8 +17,11 @@ import { dispose } from "../tree/index.js";
 
 /** One weight in a tfjs-layers manifest. */
 export interface TfjsWeightSpec {
+  /** The weight's Keras name, e.g. `dense_Dense1/kernel`. */
   name: string;
+  /** Its dims. */
   shape: number[];
+  /** Its element type. */
   dtype: "float32" | "int32";
   /** Quantized weights (written by the tfjs converter on request); shapeflow reads float32 and int32 only. */
   quantization?: unknown;
@@ -26,7 +29,9 @@ export interface TfjsWeightSpec {
 
 /** A Keras layer as JSON: `{ class_name: "Dense", config: { units: 10, ... } }`. */
 export interface KerasLayerJson {
+  /** The Keras class, e.g. `"Dense"`, `"Conv2D"`. */
   class_name: string;
+  /** The layer's Keras config (units, activation, ...). */
   config: Record<string, unknown>;
   /** Functional models only: where the layer's input comes from. */
   inbound_nodes?: unknown;
@@ -34,9 +39,13 @@ export interface KerasLayerJson {
 
 /** A Keras `Sequential` topology as tfjs-layers writes it. */
 export interface KerasTopology {
+  /** Always `"Sequential"`: the export writes sequential models. */
   class_name: "Sequential";
+  /** The model's name and its layers in order. */
   config: { name: string; layers: KerasLayerJson[] };
+  /** The Keras version the JSON follows (as tfjs-layers writes it). */
   keras_version: string;
+  /** The Keras backend named in the JSON (`"tensor_flow.js"`). */
   backend: string;
 }
 
@@ -45,20 +54,31 @@ export interface KerasTopology {
  * `tf.loadLayersModel(tf.io.fromMemory(artifacts))`.
  */
 export interface TfjsLayersArtifacts {
+  /** Always `"layers-model"`. */
   format: "layers-model";
+  /** Who wrote the artifacts: `"shapeflow"`. */
   generatedBy: string;
+  /** Always null: not made by the tfjs converter. */
   convertedBy: null;
+  /** The Keras topology: the layers and their configs. */
   modelTopology: KerasTopology;
+  /** One entry per weight, in the order of `weightData`. */
   weightSpecs: TfjsWeightSpec[];
+  /** Every weight's bytes, little-endian, back to back. */
   weightData: ArrayBuffer;
 }
 
 /** The contents of model.json: the topology and where the weights are. */
 export interface TfjsLayersModelJson {
+  /** Always `"layers-model"`. */
   format: "layers-model";
+  /** Who wrote the file: `"shapeflow"`. */
   generatedBy: string;
+  /** Always null: not made by the tfjs converter. */
   convertedBy: null;
+  /** The Keras topology: the layers and their configs. */
   modelTopology: KerasTopology;
+  /** The weight files (`paths`, relative to model.json) and the weights they hold, in order. */
   weightsManifest: { paths: string[]; weights: TfjsWeightSpec[] }[];
 }
 
@@ -526,6 +546,7 @@ function layerNames(entries: readonly Entry[]): string[][] {
 
 // ---------------------------------------------------------------- export
 
+/** Options of `toTfjsLayers(model, params, { state })` and `exportTfjsLayers`. */
 export interface TfjsLayersExportOptions<St = unknown> {
   /** Layer state (batch-norm running statistics). Default: `model.initState()`. */
   state?: St;

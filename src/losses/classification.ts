@@ -28,6 +28,7 @@ function clipProbabilities(p: AnyTensor, eps: number): AnyTensor {
   return minimum(maximum(p, eps), 1 - eps);
 }
 
+/** Options of `binaryCrossEntropy(probabilities, targets, { eps, reduction })`. */
 export interface BinaryCrossEntropyOptions {
   /** Probabilities are clipped to [eps, 1 - eps] (default 1e-7). */
   eps?: number;
@@ -67,6 +68,7 @@ function overClasses(x: AnyTensor): AnyTensor {
   return perExample(sum(x, -1));
 }
 
+/** Options of `categoricalCrossEntropy(predictions, targets, { fromLogits, eps, reduction })`. */
 export interface CategoricalCrossEntropyOptions {
   /** The predictions are logits (`log p` is then the stable `logSoftmax`), not probabilities (default false). */
   fromLogits?: boolean;

@@ -5,6 +5,7 @@ import type { Shape } from "../../typelevel/index.js";
 import { formatShape, type AnyTensor, type Tensor } from "../tensor/index.js";
 import { expectTensor } from "./types.js";
 
+/** Options every metric takes: `accuracy(scores, labels, { threshold: 0 })` for logits. */
 export interface MetricOptions {
   /**
    * For binary scores (predictions of shape [batch] or [batch, 1]): class 1 where the score is
@@ -150,6 +151,7 @@ export function topKAccuracy(predictions: Tensor<Shape, "float32">, labels: AnyT
   return hits / rows;
 }
 
+/** Options of `confusionMatrix` (and of the metrics built on it). */
 export interface ConfusionOptions extends MetricOptions {
   /** Number of classes (default: from the predictions' shape, else the largest id + 1). */
   numClasses?: number;
@@ -184,6 +186,7 @@ export function confusionMatrix(predictions: AnyTensor, labels: AnyTensor, opts:
   return confusion("confusionMatrix", predictions, labels, opts);
 }
 
+/** Options of `precision`, `recall` and `f1Score`: `f1Score(pred, labels, { average: "none" })` gives one value per class. */
 export interface AveragedOptions extends ConfusionOptions {
   /**
    * "macro" (default): the unweighted mean over the classes that occur in the labels or the

@@ -4,6 +4,7 @@ import { leaves, pathPredicate, paths, type PathFilter } from "../tree/index.js"
 import { abs, add, mul, square, sum, asTensor } from "../core/index.js";
 import { tidy } from "../ops/index.js";
 
+/** Options of `l1Penalty` and `l2Penalty`: `l2Penalty(params, { filter: /kernel$/, scale: 1e-4 })`. */
 export interface PenaltyOptions {
   /** Only leaves whose path matches (default: every float32 leaf). E.g. `/kernel$/` to skip biases. */
   filter?: PathFilter;

@@ -26,6 +26,7 @@ export const mse = pairLoss("mse", () => ofDifference(square));
  */
 export const mae = pairLoss("mae", () => ofDifference(abs));
 
+/** Options of `huber(predictions, targets, { delta, reduction })`. */
 export interface HuberOptions {
   /** Where the loss turns from quadratic to linear (default 1). */
   delta?: number;

@@ -6,6 +6,7 @@ export { expectTensor, sameShape };
 /** How per-example losses become the result: their mean (default), their sum, or all of them. */
 export type Reduction = "mean" | "sum" | "none";
 
+/** The option every loss takes: `mse(p, y, { reduction: "none" })` gives one loss per example. */
 export interface LossOptions<R extends Reduction = Reduction> {
   /** "mean" (default) and "sum" give a scalar; "none" gives one loss per example, shape [batch]. */
   reduction?: R;

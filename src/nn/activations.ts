@@ -35,6 +35,7 @@ export function elu<S extends Shape>(x: Tensor<S>, alpha = 1): Tensor<S> {
 export const selu = keepsShape((x) => E.mul(SELU_SCALE, elu(x as Tensor<Shape>, SELU_ALPHA)));
 /** x·sigmoid(x) (a.k.a. SiLU). */
 export const swish = keepsShape((x) => E.mul(x, E.sigmoid(x)));
+/** x·sigmoid(x): the same function as `swish`, under its other name. */
 export const silu = swish;
 /** Gaussian error linear unit, exact form 0.5·x·(1 + erf(x/√2)). */
 export const gelu = keepsShape((x) => E.mul(E.mul(0.5, x), E.add(1, E.erf(E.mul(x, Math.SQRT1_2)))));
@@ -53,14 +54,20 @@ export const activations = {
   relu,
   softplus,
   linear,
+  /** x for x > 0, alpha·x otherwise (alpha defaults to 0.01). */
   leakyRelu,
+  /** x for x > 0, alpha·(e^x − 1) otherwise (alpha defaults to 1). */
   elu,
   selu,
   swish,
   silu,
   gelu,
+  /** Smooth ReLU with half-width beta (default 1). */
   smelu,
+  /** Softmax over the last axis. */
   softmax,
+  /** log(softmax(x)) over the last axis. */
   logSoftmax,
 } satisfies Record<string, Activation>;
+/** The name of an activation in `activations`: `"relu"`, `"gelu"`, `"leakyRelu"`, ... */
 export type ActivationName = keyof typeof activations;

@@ -4,6 +4,7 @@ import { fill, formatShape, type Tensor } from "../tensor/index.js";
 import { checkKey, normal, type Dims, orthogonal as randomOrthogonal, truncatedNormal, uniform, type Key } from "../random/index.js";
 import { TRUNCATED_STD_2 } from "../random/math.js";
 
+/** Per-call options of an initializer: `glorotUniform(key, [4, 256], { fanIn: 4, fanOut: 64 })`. */
 export interface InitOptions {
   /** Overrides the fan-in computed from the shape (e.g. for fused gate kernels). */
   fanIn?: number;
@@ -50,12 +51,16 @@ function checkOptions(op: string, opts: InitOptions): void {
   }
 }
 
+/** Which fan `varianceScaling` divides by: fan-in, fan-out, or their mean (Glorot). */
 export type FanMode = "fanIn" | "fanOut" | "fanAvg";
+/** The distribution `varianceScaling` samples from (see `VarianceScalingConfig.distribution`). */
 export type Distribution = "uniform" | "normal" | "truncatedNormal";
 
+/** The recipe of a variance-scaling initializer: He is `{ scale: 2, mode: "fanIn", ... }`. */
 export interface VarianceScalingConfig {
   /** Variance = gain^2 * scale / fan. */
   scale: number;
+  /** The fan in the denominator: `"fanIn"` (He, LeCun), `"fanOut"`, or `"fanAvg"` (Glorot). */
   mode: FanMode;
   /**
    * "truncatedNormal" cuts at 2 standard deviations and widens the normal so the variance is
@@ -189,4 +194,5 @@ export const initializers = {
   orthogonal,
 } satisfies Record<string, Initializer>;
 
+/** The name of an initializer in `initializers`: `"glorotUniform"`, `"heNormal"`, `"zeros"`, ... */
 export type InitializerName = keyof typeof initializers;

@@ -1,5 +1,11 @@
 // Layers are plain data plus pure functions. What a layer does to a shape *at the type level* is
 // looked up by its `kind` in `LayerTypes` (open to declaration merging for user layers).
+/**
+ * `shapeflow/nn/layer`: the layer interface and the `LayerTypes` registry, for defining a layer of
+ * your own. A layer's type-level shape rule is an entry in `LayerTypes`, added by declaration
+ * merging, so `Model.add`, `sequential` and the combinators need no edits (see `LayerTypes`).
+ * @module shapeflow/nn/layer
+ */
 import type { Shape, ShapeError, ShowShape } from "../../typelevel/index.js";
 import type { Key } from "../random/index.js";
 import type { AnyTensor, Tensor } from "../tensor/index.js";
@@ -24,9 +30,11 @@ export interface ApplyContext<St = unknown> {
 
 /** The runtime side of a layer (`defineLayer` makes one from plainer parts). */
 export interface Layer<K extends string = string, C = unknown> {
+  /** The key of this layer's entry in `LayerTypes` (e.g. `"dense"`), which gives its shape rule. */
   readonly kind: K;
   /** Human-readable name used in messages and summaries, e.g. `dense(128)`. */
   readonly name: string;
+  /** The factory's arguments as a record (e.g. `{ units: 128, useBias: true }`); the type-level rule reads them. */
   readonly config: C;
   /** Output shape for an input shape; throws a message naming the layer when it does not fit. */
   outputShape(inShape: readonly number[]): number[];
@@ -52,6 +60,7 @@ export interface Layer<K extends string = string, C = unknown> {
  */
 // eslint-disable-next-line @typescript-eslint/no-unused-vars -- declaration merging needs the same type parameters in every declaration
 export interface LayerTypes<S extends Shape, C> {
+  /** A layer that returns its input: no params, no state. */
   identity: { out: S; params: {}; state: {} };
 }
 
@@ -68,7 +77,9 @@ type NotALayer<L> = L extends (...args: never[]) => Layer
 
 /** Output shape of layer L on input S (or a ShapeError naming the layer and the shapes). */
 export type LayerOut<L, S extends Shape> = LayerEntry<L, S> extends { out: infer O } ? O : never;
+/** The params tree layer L's `init` returns on input S (`{ kernel: Tensor<[F, units]>, bias: ... }` for dense). */
 export type LayerParams<L, S extends Shape> = LayerEntry<L, S> extends { params: infer P } ? P : never;
+/** The state tree layer L keeps on input S (batch norm's running statistics; `{}` for most layers). */
 export type LayerState<L, S extends Shape> = LayerEntry<L, S> extends { state: infer P } ? P : never;
 
 /**

@@ -10,7 +10,22 @@ import { ShapeProbe, type InputDim } from "./probe.js";
 import { applyLayers, expectLayer, initLayerStates, initLayers } from "./sequence.js";
 import { paramCounts, summaryTable } from "./summary.js";
 
+/**
+ * A sequence of layers on a typed input: `In` the input shape, `O` the output shape, `P` and `St`
+ * the params and state trees (tuples, one entry per layer), `D` the input dtype. Built with
+ * `nn.input(shape).add(layer)...` or `nn.sequential`; every method is a pure function of its
+ * arguments (`init`, `apply`, `applyWithState` are bound, so they can be passed to transforms).
+ * ```ts
+ * const model = nn.input(["batch", 784]).add(nn.dense(128)).add(nn.relu()).add(nn.dense(10));
+ * const params = model.init(random.key(0));             // [{ kernel, bias }, {}, { kernel, bias }]
+ * const logits = model.apply(params, x);                // Tensor<["batch", 10]>
+ * ```
+ */
 export class Model<In extends Shape, O extends Shape, P extends unknown[] = [], St extends unknown[] = [], D extends DType = "float32"> {
+  /**
+   * Phantom (no value at run time): the model's type arguments as a record, read by
+   * `ParamsOf`, `ModelStateOf`, `OutputOf` and `InputOf`.
+   */
   declare readonly __types: { in: In; out: O; params: P; state: St; dtype: D };
   private readonly probe: ShapeProbe;
 
@@ -18,6 +33,7 @@ export class Model<In extends Shape, O extends Shape, P extends unknown[] = [], 
   constructor(
     /** Input shape; strings are symbolic dims (any size). */
     readonly inputShape: In,
+    /** The layers in order (their params and state are the entries of `P` and `St`). */
     readonly layers: readonly Layer[],
     /** The input's dtype ("int32" for token ids). */
     readonly inputDType: D = "float32" as D,

@@ -128,15 +128,15 @@ export const minimum = arithmetic("minimum", P.minimum);
 
 /** a > b as a bool tensor. `where(greater(x, 0), x, 0)`. */
 export const greater = comparison("greater", P.greater);
-/** a >= b as a bool tensor. */
+/** a >= b as a bool tensor, with broadcasting. `greaterEqual(scores, 0.5)` thresholds. */
 export const greaterEqual = comparison("greaterEqual", P.greaterEqual);
-/** a < b as a bool tensor. */
+/** a < b as a bool tensor, with broadcasting. `less(tensor([1, 5], [2]), 3)` gives `[true, false]`. */
 export const less = comparison("less", P.less);
-/** a <= b as a bool tensor. */
+/** a <= b as a bool tensor, with broadcasting. */
 export const lessEqual = comparison("lessEqual", P.lessEqual);
 /** a == b as a bool tensor. `mean(cast(equal(argmax(logits), labels), "float32"))` is accuracy. */
 export const equal = comparison("equal", P.equal);
-/** a != b as a bool tensor. */
+/** a != b as a bool tensor, with broadcasting. `notEqual(labels, 0)` masks padding ids. */
 export const notEqual = comparison("notEqual", P.notEqual);
 
 // ---------------------------------------------------------------- where, cast, clip, stopGradient

@@ -3,6 +3,7 @@
 import type { Broadcast, Check, Shape, ShapeError } from "../../typelevel/index.js";
 import type { DType, Tensor } from "../tensor/index.js";
 
+/** The dtypes arithmetic accepts: `"float32"` and `"int32"` (not `"bool"`; `cast` a mask first). */
 export type NumericDType = "float32" | "int32";
 /** A tensor or a plain number (a scalar that broadcasts). */
 export type Operand<D extends DType = DType> = Tensor<Shape, D> | number;

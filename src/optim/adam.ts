@@ -7,14 +7,20 @@ import { checkDecayRate, checkNonNegative, type Count, type GradientTransformati
 
 /** Step count and the first and second moment estimates. */
 export interface ScaleByAdamState<P> {
+  /** Steps taken so far (read by the bias corrections). */
   count: Count;
+  /** First moment: the running mean of the gradients, a tree like the params. */
   mu: P;
+  /** Second moment: the running mean of the squared gradients, a tree like the params. */
   nu: P;
 }
+/** The state family of `scaleByAdam`: `ScaleByAdamState<P>` for params P. */
 export interface ScaleByAdamFamily extends StateFamily {
+  /** The state type for params `this["params"]`. */
   readonly state: ScaleByAdamState<this["params"]>;
 }
 
+/** Options of `adam(lr, options)` and `scaleByAdam(options)`: `adam(1e-3, { b2: 0.99 })`. */
 export interface AdamOptions {
   /** Decay of the first moment (default 0.9). */
   b1?: number;
@@ -68,11 +74,16 @@ export function scaleByAdam(opts: AdamOptions = {}): GradientTransformation<Scal
 
 /** Step count, first moment and the exponentially weighted infinity norm. */
 export interface ScaleByAdamaxState<P> {
+  /** Steps taken so far (read by the bias correction of `mu`). */
   count: Count;
+  /** First moment: the running mean of the gradients, a tree like the params. */
   mu: P;
+  /** The exponentially weighted infinity norm: `max(b2 nu, |g|)`, a tree like the params. */
   nu: P;
 }
+/** The state family of `scaleByAdamax`: `ScaleByAdamaxState<P>` for params P. */
 export interface ScaleByAdamaxFamily extends StateFamily {
+  /** The state type for params `this["params"]`. */
   readonly state: ScaleByAdamaxState<this["params"]>;
 }
 

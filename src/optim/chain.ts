@@ -3,6 +3,7 @@ import { transformation, type FamilyOf, type GradientTransformation, type StateF
 
 /** The state of a chain: one entry per transform, in order. */
 export interface ChainFamily<Fs extends readonly unknown[]> extends StateFamily {
+  /** The tuple of the transforms' states for params `this["params"]`. */
   readonly state: { -readonly [K in keyof Fs]: Fs[K] extends StateFamily ? StateFromFamily<Fs[K], this["params"]> : never };
 }
 

@@ -13,6 +13,7 @@ export type LeafStatistics<K extends string> = Record<K, AnyTensor>;
 /** The per-leaf rule: the gradient and the leaf's statistics in, the update and the new statistics out. */
 export type LeafRule<K extends string> = (g: AnyTensor, statistics: LeafStatistics<K>) => [AnyTensor, LeafStatistics<K>];
 
+/** What `leafwiseTransformation` needs: the statistics' starting values, whether to count steps, and the per-leaf rule. */
 export interface LeafwiseSpec<K extends string, Counted extends boolean> {
   /** Each statistic's starting value: a tree like the params, every entry this number. */
   initial: Record<K, number>;
@@ -29,7 +30,9 @@ export interface LeafwiseSpec<K extends string, Counted extends boolean> {
 export type LeafwiseState<K extends string, Counted extends boolean, P> = (Counted extends true ? { count: Count } : unknown) & {
   [k in K]: P;
 };
+/** The state family of a leafwise transform: `LeafwiseState<K, Counted, P>` for params P. */
 export interface LeafwiseFamily<K extends string, Counted extends boolean> extends StateFamily {
+  /** The state type for params `this["params"]`. */
   readonly state: LeafwiseState<K, Counted, this["params"]>;
 }
 

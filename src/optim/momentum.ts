@@ -5,12 +5,16 @@ import { checkNonNegative, type GradientTransformation, type StateFamily } from 
 
 /** The running momentum, a tree like the params. */
 export interface ScaleByMomentumState<P> {
+  /** The velocity: `g + decay * trace` of the previous step, a tree like the params. */
   trace: P;
 }
+/** The state family of `scaleByMomentum`: `ScaleByMomentumState<P>` for params P. */
 export interface ScaleByMomentumFamily extends StateFamily {
+  /** The state type for params `this["params"]`. */
   readonly state: ScaleByMomentumState<this["params"]>;
 }
 
+/** Options of `scaleByMomentum({ decay, nesterov })`. */
 export interface ScaleByMomentumOptions {
   /** How much of the previous trace each step keeps (default 0.9). */
   decay?: number;

@@ -24,8 +24,10 @@ export function sgd(learningRate: LearningRate) {
 }
 /** sgd's state, `[ScaleByScheduleState]` (the same for any params). */
 export type SgdState = OptimizerStateOf<ReturnType<typeof sgd>, unknown>;
+/** sgd's state family (`SgdState` for any params), for code generic over optimizers. */
 export type SgdFamily = FamilyOf<ReturnType<typeof sgd>>;
 
+/** Options of `momentum(lr, { beta, nesterov })`. */
 export interface MomentumOptions {
   /** How much of the previous velocity each step keeps (default 0.9). */
   beta?: number;
@@ -45,6 +47,7 @@ export function momentum(learningRate: LearningRate, opts: MomentumOptions = {})
 }
 /** momentum's (and nesterov's) state: `[ScaleByMomentumState<P>, ScaleByScheduleState]`. */
 export type MomentumState<P> = OptimizerStateOf<ReturnType<typeof momentum>, P>;
+/** momentum's (and nesterov's) state family: `MomentumState<P>` for params P. */
 export type MomentumFamily = FamilyOf<ReturnType<typeof momentum>>;
 
 /**
@@ -69,8 +72,10 @@ export function adam(learningRate: LearningRate, opts: AdamOptions = {}) {
 }
 /** adam's state: `[ScaleByAdamState<P>, ScaleByScheduleState]`. */
 export type AdamState<P> = OptimizerStateOf<ReturnType<typeof adam>, P>;
+/** adam's state family: `AdamState<P>` for params P. */
 export type AdamFamily = FamilyOf<ReturnType<typeof adam>>;
 
+/** Options of `adamw(lr, options)`: Adam's and the weight decay's. */
 export interface AdamWOptions extends AdamOptions {
   /** The decay rate (default 1e-4, as optax). */
   weightDecay?: number;
@@ -90,6 +95,7 @@ export function adamw(learningRate: LearningRate, opts: AdamWOptions = {}) {
 }
 /** adamw's state: `[ScaleByAdamState<P>, EmptyState, ScaleByScheduleState]`. */
 export type AdamWState<P> = OptimizerStateOf<ReturnType<typeof adamw>, P>;
+/** adamw's state family: `AdamWState<P>` for params P. */
 export type AdamWFamily = FamilyOf<ReturnType<typeof adamw>>;
 
 /**
@@ -103,6 +109,7 @@ export function adagrad(learningRate: LearningRate, opts: ScaleByAdagradOptions 
 }
 /** adagrad's state: `[ScaleByAdagradState<P>, ScaleByScheduleState]`. */
 export type AdagradState<P> = OptimizerStateOf<ReturnType<typeof adagrad>, P>;
+/** adagrad's state family: `AdagradState<P>` for params P. */
 export type AdagradFamily = FamilyOf<ReturnType<typeof adagrad>>;
 
 /**
@@ -116,6 +123,7 @@ export function adamax(learningRate: LearningRate, opts: AdamaxOptions = {}) {
 }
 /** adamax's state: `[ScaleByAdamaxState<P>, ScaleByScheduleState]`. */
 export type AdamaxState<P> = OptimizerStateOf<ReturnType<typeof adamax>, P>;
+/** adamax's state family: `AdamaxState<P>` for params P. */
 export type AdamaxFamily = FamilyOf<ReturnType<typeof adamax>>;
 
 /** RMSProp's scaling options (see `scaleByRms`). */
@@ -128,9 +136,11 @@ const rmspropMomentumChain = (learningRate: LearningRate, rms: RmspropOptions, d
 
 /** rmsprop's state without momentum: `[ScaleByRmsState<P>, ScaleByScheduleState]`. */
 export type RmspropState<P> = OptimizerStateOf<ReturnType<typeof rmspropChain>, P>;
+/** rmsprop's state family without momentum: `RmspropState<P>` for params P. */
 export type RmspropFamily = FamilyOf<ReturnType<typeof rmspropChain>>;
 /** rmsprop's state with momentum: `[ScaleByRmsState<P>, ScaleByScheduleState, ScaleByMomentumState<P>]`. */
 export type RmspropMomentumState<P> = OptimizerStateOf<ReturnType<typeof rmspropMomentumChain>, P>;
+/** rmsprop's state family with momentum: `RmspropMomentumState<P>` for params P. */
 export type RmspropMomentumFamily = FamilyOf<ReturnType<typeof rmspropMomentumChain>>;
 
 /**

@@ -6,12 +6,16 @@ import { checkDecayRate, checkNonNegative, type GradientTransformation, type Sta
 
 /** The running mean of squared gradients. */
 export interface ScaleByRmsState<P> {
+  /** The running mean of squared gradients, a tree like the params. */
   nu: P;
 }
+/** The state family of `scaleByRms`: `ScaleByRmsState<P>` for params P. */
 export interface ScaleByRmsFamily extends StateFamily {
+  /** The state type for params `this["params"]`. */
   readonly state: ScaleByRmsState<this["params"]>;
 }
 
+/** Options of `scaleByRms(options)` and `rmsprop(lr, options)`. */
 export interface ScaleByRmsOptions {
   /** Decay of the squared-gradient average (default 0.9). */
   decay?: number;
@@ -49,12 +53,16 @@ export function scaleByRms(opts: ScaleByRmsOptions = {}): GradientTransformation
 
 /** The running sum of squared gradients. */
 export interface ScaleByAdagradState<P> {
+  /** The running sum of squared gradients (from `initialAccumulatorValue`), a tree like the params. */
   sumOfSquares: P;
 }
+/** The state family of `scaleByAdagrad`: `ScaleByAdagradState<P>` for params P. */
 export interface ScaleByAdagradFamily extends StateFamily {
+  /** The state type for params `this["params"]`. */
   readonly state: ScaleByAdagradState<this["params"]>;
 }
 
+/** Options of `scaleByAdagrad(options)` and `adagrad(lr, options)`. */
 export interface ScaleByAdagradOptions {
   /** The accumulator's starting value (default 0.1). */
   initialAccumulatorValue?: number;

@@ -22,9 +22,12 @@ export function scale(factor: number): GradientTransformation<EmptyFamily> {
 
 /** The step count a schedule is evaluated at (0 before the first update). */
 export interface ScaleByScheduleState {
+  /** Steps taken so far: the schedule's argument at the next update. */
   count: Count;
 }
+/** The state family of `scaleBySchedule` and `scaleByLearningRate`: `ScaleByScheduleState` whatever the params. */
 export interface ScaleByScheduleFamily extends StateFamily {
+  /** The step count, whatever the params. */
   readonly state: ScaleByScheduleState;
 }
 

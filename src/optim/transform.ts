@@ -8,7 +8,9 @@ import { assertSameStructure, flatten, map2, paths, structureDiff, unflatten } f
 
 /** A state type as a function of the params type: `StateFromFamily<F, P>` is the state for params P. */
 export interface StateFamily {
+  /** The params type the state is asked for (set by `StateFromFamily`, never by a value). */
   readonly params: unknown;
+  /** The state type for params `this["params"]`. */
   readonly state: unknown;
 }
 
@@ -33,7 +35,12 @@ export type Count = Tensor<[], "float32">;
 export interface GradientTransformation<F extends StateFamily = StateFamily> {
   /** A short name for messages, e.g. "scaleByAdam" or "chain(scaleByAdam, scaleByLearningRate)". */
   readonly name: string;
+  /** The starting state for `params` (zeroed statistics, a zero step count). */
   init<P>(params: P): StateFromFamily<F, P>;
+  /**
+   * Transforms `updates` (a tree like the params: gradients, or the previous transform's output)
+   * and returns them with the next state. Transforms that read the params (weight decay) need `params`.
+   */
   update<P>(updates: P, state: NoInfer<StateFromFamily<F, P>>, params?: NoInfer<P>): [P, StateFromFamily<F, P>];
   /** Phantom: lets `chain` read each transform's state family. Never set. */
   readonly __family?: F;
@@ -51,7 +58,9 @@ export type OptimizerStateOf<T, P> = T extends GradientTransformation<infer F> ?
 
 /** No state. */
 export type EmptyState = Record<string, never>;
+/** The state family of a stateless transform (`scale`, `clip`, `addDecayedWeights`): `EmptyState` for any params. */
 export interface EmptyFamily extends StateFamily {
+  /** `{}` whatever the params. */
   readonly state: EmptyState;
 }
 

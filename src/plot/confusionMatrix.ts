@@ -5,7 +5,9 @@ import { renderSpec, type Plot, type PlotSpec } from "./render.js";
 /** Rows are true classes, columns predicted ones: `matrix[t][p]` = samples of class t predicted as p. Nested arrays, or flat data with shape [n, n]. */
 export type ConfusionMatrix = readonly (readonly number[])[] | { readonly data: ArrayLike<number>; readonly shape: readonly number[] };
 
+/** Options of `confusionMatrixPlot(matrix, labels, { title, normalize })`. */
 export interface ConfusionMatrixOptions {
+  /** A title above the chart. */
   title?: string;
   /** Color and label cells by the fraction of their row (recall per class) instead of raw counts. Default false. */
   normalize?: boolean;

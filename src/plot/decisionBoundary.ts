@@ -77,6 +77,7 @@ async function rasterizeGrid(
   return `data:image/png;base64,${toBase64(await encodePng(pixelWidth, pixelHeight, pixels))}`;
 }
 
+/** The model's output on a grid over the plane: what the background of `decisionBoundaryPlot` shows. */
 export interface DecisionGrid {
   /** Grid x coordinates, increasing (nx values). */
   readonly xs: ArrayLike<number>;
@@ -90,22 +91,33 @@ export interface DecisionGrid {
   readonly values: ArrayLike<number> | readonly ArrayLike<number>[];
 }
 
+/** One data point drawn over the grid, colored by its class. */
 export interface DecisionPoint {
+  /** Its first coordinate. */
   readonly x: number;
+  /** Its second coordinate. */
   readonly y: number;
+  /** Its class: an id (named by `classNames`) or a name. */
   readonly label: number | string;
 }
 
+/** What `decisionBoundaryPlot` draws: the grid, the points on top, titles and size. */
 export interface DecisionBoundaryInput {
+  /** The model's output over the plane. */
   readonly grid: DecisionGrid;
+  /** Data points (train or test samples) drawn on top. */
   readonly points: readonly DecisionPoint[];
+  /** A title above the chart. */
   title?: string;
   /** Names of class ids (for legend labels): `classNames[k]` names class k. */
   classNames?: readonly string[];
+  /** The x axis title. */
   xTitle?: string;
+  /** The y axis title. */
   yTitle?: string;
-  /** Plot size in pixels (default 400 x 400). */
+  /** Plot width in pixels (default 400). */
   width?: number;
+  /** Plot height in pixels (default 400). */
   height?: number;
 }
 

@@ -4,12 +4,15 @@ import type { HistoryLike } from "../train/index.js";
 import { seriesValues } from "./check.js";
 import { renderSpec, type Plot, type PlotSpec } from "./render.js";
 
+/** Options of `learningCurvesPlot(history, { title, metrics, panelWidth, panelHeight })`. */
 export interface LearningCurvesOptions {
+  /** A title above the panels. */
   title?: string;
   /** Metrics to draw, one panel each, in this order (default: every metric in the history). */
   metrics?: readonly string[];
   /** Size of each panel in pixels (default 320 x 220). */
   panelWidth?: number;
+  /** Height of each panel in pixels (default 220). */
   panelHeight?: number;
 }
 

@@ -2,8 +2,11 @@
 import { seriesValues } from "./check.js";
 import { CATEGORY10, renderSpec, type Plot, type PlotSpec } from "./render.js";
 
+/** One line of `linePlot`: its name (in the legend) and values, with optional x, dash and color. */
 export interface LineSeries {
+  /** The legend label. */
   readonly name: string;
+  /** The values (NaN leaves a gap). */
   readonly y: ArrayLike<number>;
   /** x values for this series (default: `options.x`, else 0..n-1). */
   readonly x?: ArrayLike<number>;
@@ -13,15 +16,21 @@ export interface LineSeries {
   readonly color?: string;
 }
 
+/** Options of `linePlot(series, options)`. */
 export interface LinePlotOptions {
+  /** A title above the chart. */
   title?: string;
   /** Shared x values for series without their own (default 0..n-1). */
   x?: ArrayLike<number>;
+  /** The x axis title (default "x"). */
   xTitle?: string;
+  /** The y axis title (default "value"). */
   yTitle?: string;
   /** `"log"` for quantities spanning decades, such as a loss. Default `"linear"`. */
   yScale?: "linear" | "log";
+  /** Plot width in pixels (default 480). */
   width?: number;
+  /** Plot height in pixels (default 280). */
   height?: number;
 }
 

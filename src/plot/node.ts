@@ -5,6 +5,7 @@ import { dirname } from "node:path";
 import { loadPeer } from "../peers/index.js";
 import type { Plot } from "./render.js";
 
+/** Options of `renderPng(plot, { scale, fontFiles })` and `savePlot`. */
 export interface PngOptions {
   /** Pixels per SVG pixel (default 2: crisp on high-density screens and in reports). */
   scale?: number;
@@ -32,8 +33,11 @@ export async function renderPng(plot: Pick<Plot, "svg">, options: PngOptions = {
   return resvg.render().asPng();
 }
 
+/** Where `savePlot` wrote the chart. */
 export interface SavedPlot {
+  /** The `.svg` file. */
   readonly svgPath: string;
+  /** The `.png` file. */
   readonly pngPath: string;
 }
 

@@ -13,9 +13,13 @@ export type PlotSpec = { readonly [key: string]: unknown };
 
 /** A rendered chart: standalone SVG text, its size in CSS pixels, and the Vega-Lite spec it came from. */
 export interface Plot {
+  /** The chart as standalone SVG text (fonts named, no external resources). */
   readonly svg: string;
+  /** Its width in CSS pixels. */
   readonly width: number;
+  /** Its height in CSS pixels. */
   readonly height: number;
+  /** The Vega-Lite spec it was rendered from (to restyle it and call `renderSpec` again). */
   readonly spec: PlotSpec;
 }
 

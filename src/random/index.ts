@@ -24,5 +24,6 @@ import { erf, erfinv } from "./math.js";
  * vectors and JAX's legacy blocks use counters our samplers never do; ours are always `(0, i)`);
  * `erf` / `erfinv` are the float64 functions behind `normal` and `truncatedNormal`, whose float32
  * samples hide their last digits (tests/random-samplers).
+ * @internal
  */
 export const internal = { threefry2x32, erf, erfinv } as const;

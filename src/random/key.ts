@@ -32,6 +32,13 @@ export function isKey(x: unknown): x is Key {
   return s.length === 1 && s[0] === 2;
 }
 
+/**
+ * Throws unless `x` is a PRNG key (an int32 `[2]` tensor), with a message naming `op`:
+ * `init: expected a PRNG key from key(seed) or split(...), got ...`. For functions that take a key.
+ * ```ts
+ * checkKey("myLayer.init", k);   // k: Key from here on
+ * ```
+ */
 export function checkKey(op: string, x: unknown): asserts x is Key {
   if (!isKey(x)) throw new Error(`${op}: expected a PRNG key from key(seed) or split(...), got ${describe(x)}`);
 }

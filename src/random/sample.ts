@@ -96,6 +96,7 @@ export function truncatedNormal<const S extends readonly number[]>(
   return draw("truncatedNormal", k, { kind: "truncatedNormal", shape, lower, upper, mean, std }) as Tensor<Dims<S>>;
 }
 
+/** Options of `bernoulli(key, shape, { p, dtype })`. */
 export interface BernoulliOptions<D extends "bool" | "float32" = "bool" | "float32"> {
   /** Probability of true (1), in [0, 1]. Default 0.5. */
   p?: number;

@@ -102,22 +102,43 @@ export function tensor<const S extends readonly number[], D extends DType = "flo
   return new Concrete<Writable<S>, D>(tf.tensor(toTyped(flat, dt), [...shape], dt));
 }
 
-/** A rank-0 tensor. */
+/**
+ * A rank-0 tensor (shape `[]`) holding `value`, float32 unless `dtype` says otherwise.
+ * ```ts
+ * const lr = scalar(0.01);          // Tensor<[]>
+ * const n = scalar(3, "int32");     // Tensor<[], "int32">
+ * ```
+ */
 export function scalar<D extends DType = "float32">(value: number, dtype?: D): Tensor<[], D> {
   return tensor(value, [] as [], dtype);
 }
 
-/** A tensor of zeros. */
+/**
+ * A tensor of zeros of `shape` (literal dims become the type), float32 unless `dtype` says otherwise.
+ * ```ts
+ * const b = zeros([128]);            // Tensor<[128]>
+ * ```
+ */
 export function zeros<const S extends readonly number[], D extends DType = "float32">(shape: S, dtype?: D): Tensor<Writable<S>, D> {
   return fill(shape, 0, dtype);
 }
 
-/** A tensor of ones. */
+/**
+ * A tensor of ones of `shape`, float32 unless `dtype` says otherwise.
+ * ```ts
+ * const mask = ones([2, 3], "int32");   // Tensor<[2, 3], "int32">
+ * ```
+ */
 export function ones<const S extends readonly number[], D extends DType = "float32">(shape: S, dtype?: D): Tensor<Writable<S>, D> {
   return fill(shape, 1, dtype);
 }
 
-/** A tensor with every entry `value`. */
+/**
+ * A tensor of `shape` with every entry `value` (an integer for int32).
+ * ```ts
+ * const half = fill([2, 2], 0.5);    // Tensor<[2, 2]>
+ * ```
+ */
 export function fill<const S extends readonly number[], D extends DType = "float32">(
   shape: S,
   value: number,
@@ -130,7 +151,12 @@ export function fill<const S extends readonly number[], D extends DType = "float
   return new Concrete<Writable<S>, D>(tf.fill([...shape], value, dt));
 }
 
-/** `[0, 1, ..., n-1]` (float32, or int32 when asked). */
+/**
+ * `[0, 1, ..., n-1]`, shape `[n]` (float32, or int32 when asked).
+ * ```ts
+ * arange(4, "int32");   // Tensor<[4], "int32">: [0, 1, 2, 3]
+ * ```
+ */
 export function arange<const N extends number, D extends "float32" | "int32" = "float32">(n: N, dtype?: D): Tensor<[N], D>;
 /** `[start, start + step, ...]` up to `stop` (excluded), float32. */
 export function arange(start: number, stop: number, step?: number): Tensor<[number]>;
@@ -143,7 +169,12 @@ export function arange(a: number, b?: number | "float32" | "int32", c?: number):
   return new Concrete<[number], "float32" | "int32">(tf.range(start, stop, step, dtype));
 }
 
-/** `num` evenly spaced values from `start` to `stop` inclusive. */
+/**
+ * `num` evenly spaced values from `start` to `stop` inclusive, shape `[num]`.
+ * ```ts
+ * linspace(0, 1, 5);    // Tensor<[5]>: [0, 0.25, 0.5, 0.75, 1]
+ * ```
+ */
 export function linspace<const N extends number>(start: number, stop: number, num: N): Tensor<[N]> {
   if (!Number.isInteger(num) || num < 1) throw new Error(`linspace: num must be a positive integer, got ${num}`);
   return new Concrete<[N], "float32">(tf.linspace(start, stop, num));

@@ -3,14 +3,30 @@
 import type { TfTensor } from "./tfjs.js";
 import type { Shape, RuntimeShape } from "../../typelevel/index.js";
 
+/** The element types a tensor can hold: `"float32"` (the default), `"int32"` (labels, ids), `"bool"` (masks). */
 export type DType = "float32" | "int32" | "bool";
 export type DataOf<D extends DType> = D extends "float32" ? Float32Array : D extends "int32" ? Int32Array : Uint8Array;
 /** Nested JS arrays of a given rank. */
 export type NestedArray = number | boolean | readonly NestedArray[];
 
+/**
+ * A typed handle on an n-dimensional array: `S` is its shape as a type (number literals, `number`,
+ * or names such as `"batch"`), `D` its dtype. Its runtime `shape` has the type's literal dims
+ * (a named dim is a plain number at run time). Tensors come from `tensor`, `zeros`, ... and from
+ * every op; a concrete tensor holds backend memory until `dispose()` (or the end of a `tidy`).
+ * ```ts
+ * const x = tensor([1, 2, 3, 4, 5, 6], [2, 3]);   // Tensor<[2, 3]>
+ * x.shape;                                       // [2, 3]
+ * x.arraySync();                                 // [[1, 2, 3], [4, 5, 6]]
+ * x.dispose();
+ * ```
+ */
 export abstract class Tensor<S extends Shape = Shape, D extends DType = "float32"> {
+  /** Phantom (no value at run time): carries `S`, so tensors of different shapes are different types. */
   declare readonly __shape: S;
+  /** The dims at run time: `[2, 3]`; a named dim (`"batch"`) is its actual size. */
   readonly shape: RuntimeShape<S>;
+  /** The element type: `"float32"`, `"int32"` or `"bool"`. */
   readonly dtype: D;
 
   constructor(shape: readonly number[], dtype: D) {
@@ -18,10 +34,12 @@ export abstract class Tensor<S extends Shape = Shape, D extends DType = "float32
     this.dtype = dtype;
   }
 
+  /** The number of dims: 0 for a scalar, 2 for a matrix. */
   get rank(): number {
     return this.shape.length;
   }
 
+  /** The number of elements: the product of the dims (1 for a scalar). */
   get size(): number {
     return sizeOf(this.shape);
   }
@@ -34,6 +52,7 @@ export abstract class Tensor<S extends Shape = Shape, D extends DType = "float32
     return this.concrete().dataSync() as DataOf<D>;
   }
 
+  /** Values as a flat typed array (row-major), read without blocking: `await x.data()`. */
   async data(): Promise<DataOf<D>> {
     return (await this.concrete().data()) as DataOf<D>;
   }
@@ -52,10 +71,12 @@ export abstract class Tensor<S extends Shape = Shape, D extends DType = "float32
   /** Frees the memory behind a concrete tensor; a no-op on traced values. */
   dispose(): void {}
 
+  /** True once `dispose()` freed the memory; traced values are never disposed. */
   get isDisposed(): boolean {
     return false;
   }
 
+  /** The shape and dtype (not the values): `Tensor<[2, 3], float32>`. */
   toString(): string {
     return `Tensor<${formatShape(this.shape)}, ${this.dtype}>`;
   }

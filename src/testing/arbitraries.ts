@@ -12,18 +12,23 @@ export type MutableShape<S extends readonly number[]> = Writable<S>;
 /** Data and shape of a tensor, as plain values: safe to generate, shrink and print. */
 export class TensorValue<S extends readonly number[] = readonly number[], D extends DType = DType> {
   constructor(
+    /** The dims, e.g. `[2, 3]`. */
     readonly shape: S,
+    /** The values, row-major, in the typed array of the dtype (Float32Array, Int32Array, Uint8Array for bool). */
     readonly data: DataOf<D>,
+    /** `"float32"`, `"int32"` or `"bool"`. */
     readonly dtype: D,
   ) {
     const n = shape.reduce((a, b) => a * b, 1);
     if (data.length !== n) throw new Error(`TensorValue: shape ${formatShape(shape)} needs ${n} values, got ${data.length}`);
   }
 
+  /** The number of values. */
   get size(): number {
     return this.data.length;
   }
 
+  /** The number of dims. */
   get rank(): number {
     return this.shape.length;
   }
@@ -33,6 +38,7 @@ export class TensorValue<S extends readonly number[] = readonly number[], D exte
     return new Concrete<S, D>(tf.tensor(this.data, [...this.shape], this.dtype));
   }
 
+  /** `TensorValue([2], float32, [0.5, -1])`: how a counterexample reads. */
   toString(): string {
     const values = Array.from(this.data as ArrayLike<number>, (v) => (this.dtype === "float32" ? Number(v.toPrecision(6)) : v));
     return `TensorValue(${formatShape(this.shape)}, ${this.dtype}, [${values.join(", ")}])`;
@@ -44,6 +50,7 @@ export class TensorValue<S extends readonly number[] = readonly number[], D exte
   }
 }
 
+/** Options of `arbShape({ minRank, maxRank, minDim, maxDim, allowEmpty })`. */
 export interface ShapeOptions {
   /** Default 0. */
   minRank?: number;
@@ -73,6 +80,7 @@ export function arbShape(opts: ShapeOptions = {}): fc.Arbitrary<number[]> {
   return fc.array(dims, { minLength: minRank, maxLength: maxRank });
 }
 
+/** Options of `arbTensor(shape, options)`: dtype, value range, and points to keep away from. */
 export interface TensorOptions<D extends DType = DType> {
   /** Default "float32". */
   dtype?: D;
@@ -188,6 +196,7 @@ export function arbBroadcastablePair(opts: ShapeOptions = {}): fc.Arbitrary<[num
   );
 }
 
+/** Options of `arbMatmulPair(options)`. */
 export interface MatmulShapeOptions {
   /** Largest number of batch axes (default 2). */
   maxBatchRank?: number;

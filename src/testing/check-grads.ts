@@ -7,8 +7,10 @@ import { Concrete, formatShape, type AnyTensor } from "../tensor/index.js";
 import { jvp, vjp } from "../core/index.js";
 import { centralDifference, DEFAULT_EPS, evaluate, flatFunction, readFloat64, Rng, type FlatFunction, type Point } from "./numeric.js";
 
+/** A differentiation mode `checkGrads` checks: `"fwd"` (jvp) or `"rev"` (vjp). */
 export type GradMode = "fwd" | "rev";
 
+/** Options of `checkGrads(f, args, { order, modes, eps, atol, rtol, seed })`. */
 export interface CheckGradsOptions {
   /** 1: first derivatives; 2: also derivatives of the derivative functions. Default 1. */
   order?: 1 | 2;

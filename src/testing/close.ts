@@ -18,6 +18,7 @@ function toFlat(x: Numeric): { shape?: readonly number[]; values: ArrayLike<numb
   return { values: out };
 }
 
+/** Options of `assertAllClose(actual, expected, { rtol, atol, what })`: passes where `|a - e| <= atol + rtol |e|`. */
 export interface CloseOptions {
   /** Relative tolerance (default 1e-5). */
   rtol?: number;

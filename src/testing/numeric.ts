@@ -153,6 +153,7 @@ export function leafNames(tree: unknown, root: string): string[] {
   return out;
 }
 
+/** Options of `numericalJvp` and `numericalGrad`. */
 export interface DifferenceOptions {
   /** Step (default 2^-7; a power of two keeps x ± eps·v exact). */
   eps?: number;

@@ -10,6 +10,13 @@ import type { Checkpoint } from "./resume.js";
  */
 export type EpochContext<P = unknown> = Checkpoint<P>;
 
+/**
+ * Code fit runs after each epoch (and at the end of training), with the epoch's logs and a view of
+ * the run; `earlyStopping` and `checkpoint` make the two fit ships with.
+ * ```ts
+ * const log: Callback = { onEpochEnd: (logs) => console.log(logs.epoch, logs.loss) };
+ * ```
+ */
 export interface Callback<P = unknown> {
   /** Return "stop" to end training after this epoch. */
   onEpochEnd?(logs: EpochLogs, ctx: EpochContext<P>): void | "stop";
@@ -20,6 +27,7 @@ export interface Callback<P = unknown> {
   onTrainEnd?(ctx: EpochContext<P>): void;
 }
 
+/** Options of `earlyStopping({ monitor, patience, minDelta })`. */
 export interface EarlyStoppingOptions {
   /** The logged value to watch (default "valLoss"); accuracies must rise, losses fall. */
   monitor?: "valLoss" | "loss" | "valAccuracy" | "accuracy";

@@ -104,6 +104,7 @@ export function pruneCheckpoints(template: string, keep: number): void {
   }
 }
 
+/** Options of `checkpoint({ path, every, keep, atEnd })`. */
 export interface CheckpointOptions {
   /**
    * The file to write. With `{epoch}` in its file name, one file per save (`epoch-{epoch}.safetensors`);

@@ -8,15 +8,21 @@ import { batches, checkDataset, type Dataset, type HostArray } from "../data/ind
 import { RunningScores, type Metric, type Scores } from "./metrics.js";
 import { toTensor, type LossFn, type Trainable } from "./model.js";
 
+/** Options of `evaluate({ model, params, loss, data, metrics })`. */
 export interface EvaluateOptions<P, St> {
+  /** The model to run (in eval mode: no dropout, batch norm from its state). */
   model: Trainable<P, St>;
+  /** Its params, e.g. `fit`'s result. */
   params: P;
   /** Layer state (batch-norm statistics) from fit; default `model.initState()`. */
   state?: St;
+  /** The loss to average over the data. */
   loss: LossFn;
+  /** The data to score: x and y. */
   data: Dataset;
   /** Default 256 (or the data set's size, if smaller). */
   batchSize?: number;
+  /** Also compute these: `["accuracy"]`. */
   metrics?: readonly Metric[];
 }
 
@@ -51,8 +57,11 @@ export function evaluate<P, St>(opts: EvaluateOptions<P, St>): Scores {
   return running.scores();
 }
 
+/** Options of `predict({ model, params, x, batchSize })`. */
 export interface PredictOptions<P, St> {
+  /** The model to run (in eval mode). */
   model: Trainable<P, St>;
+  /** Its params. */
   params: P;
   /** The inputs, sample dim first. */
   x: HostArray;

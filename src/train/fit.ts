@@ -14,21 +14,31 @@ import { makeProgress, formatMetrics, type Progress, type ProgressMode } from ".
 import { copyHistory, resumePoint, type Checkpoint } from "./resume.js";
 import { makeTrainStep, type StepResult } from "./step.js";
 
+/** Options of `fit`: what to train, on what, how long, and what to watch. */
 export interface FitOptions<P, St> {
+  /** The model (an `nn.Model`, or anything with `applyWithState` and `initState`). */
   model: Trainable<P, St>;
+  /** Starting params, e.g. `model.init(random.key(0))`. fit never disposes them. */
   params: P;
   /** Layer state to start from; default `model.initState()`. */
   state?: St;
+  /** The optimizer, e.g. `optim.adam(1e-3)`. */
   optimizer: GradientTransformation;
+  /** Model output and batch targets to a scalar, e.g. `losses.sparseCategoricalCrossEntropy`. */
   loss: LossFn;
+  /** The training data: x and y with the same sample count (`data.dataset(x, y)`). */
   train: Dataset;
   /** Held-out data evaluated after every epoch. */
   validation?: Dataset;
+  /** Passes over the training data. */
   epochs: number;
+  /** Samples per step (each epoch is shuffled, then cut into batches of this size). */
   batchSize: number;
   /** Drives shuffling and dropout; same seed, same run. Default 0. */
   seed?: number;
+  /** What to compute besides the loss, on training and validation data: `["accuracy"]`. */
   metrics?: readonly Metric[];
+  /** Code run after each epoch, e.g. `earlyStopping()`, `checkpoint({ path })`. */
   callbacks?: readonly Callback<P>[];
   /**
    * `"lines"` (default: one line per epoch on the console), `"silent"`, or a reporter of your own
@@ -49,10 +59,15 @@ export interface FitOptions<P, St> {
   resumeFrom?: string | Checkpoint<P, St>;
 }
 
+/** What `fit` returns: the trained params and state, the optimizer state, the history and how the run went. */
 export interface FitResult<P, St> {
+  /** The trained params (new tensors, owned by the caller). */
   params: P;
+  /** The layer state after training (batch-norm running statistics). */
   state: St;
+  /** The optimizer's state after the last step (to continue training by hand). */
   optState: unknown;
+  /** One entry per epoch: losses, accuracies, ms per step. */
   history: History;
   /** Why training ended early, if it did. */
   stopReason?: string;

@@ -11,6 +11,7 @@ export interface History {
   valLoss: number[];
   /** Training accuracy (empty unless `metrics: ["accuracy"]`). */
   accuracy: number[];
+  /** Accuracy on `validation` after the epoch (empty without validation data or `metrics: ["accuracy"]`). */
   valAccuracy: number[];
   /** Mean time of a training step in the epoch (validation excluded). */
   msPerStep: number[];
@@ -26,10 +27,15 @@ export type HistoryLike = { readonly [K in keyof History]?: ArrayLike<number> };
 
 /** What a callback sees after each epoch. */
 export interface EpochLogs {
+  /** The epoch that ended (1, 2, ...). */
   epoch: number;
+  /** Its mean training loss. */
   loss: number;
+  /** Its training accuracy, with `metrics: ["accuracy"]`. */
   accuracy?: number;
+  /** The loss on the validation data, when given. */
   valLoss?: number;
+  /** The accuracy on the validation data, when given with `metrics: ["accuracy"]`. */
   valAccuracy?: number;
 }
 

@@ -12,7 +12,9 @@ export type Metric = "accuracy";
 
 /** Mean loss (and accuracy) of the batches seen so far. */
 export interface Scores {
+  /** The mean loss per example. */
   loss: number;
+  /** The fraction of correct predictions (with `metrics: ["accuracy"]`). */
   accuracy?: number;
 }
 

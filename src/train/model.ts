@@ -8,11 +8,13 @@ import type { Key } from "../random/index.js";
 export interface StepModel<P, St> {
   // NOTE: a method, so its parameters compare bivariantly: a Model typed for `Tensor<["batch", 784]>`
   // is accepted although fit feeds it host data as `AnyTensor` (checked at run time by the model).
+  /** The output and the new layer state for a batch `x` (`training: true` in steps, with a dropout `key`). */
   applyWithState(params: P, x: AnyTensor, ctx?: { training?: boolean; key?: Key; state?: St }): [AnyTensor, St];
 }
 
 /** What fit, evaluate and predict need of a model: see nn.Model. */
 export interface Trainable<P, St> extends StepModel<P, St> {
+  /** Fresh layer state (batch-norm running statistics), used when no `state` is given. */
   initState(): St;
 }
 
@@ -27,7 +29,10 @@ export interface Trainable<P, St> extends StepModel<P, St> {
  */
 // NOTE: the method form makes the parameters bivariant (strictFunctionTypes exempts methods), which is
 // what lets a generic typed loss stand where `AnyTensor` arguments are passed.
-export type LossFn = { loss(output: AnyTensor, target: AnyTensor): Tensor<[]> }["loss"];
+export type LossFn = {
+  /** The loss of a batch: the model's output and the targets in, a scalar out. */
+  loss(output: AnyTensor, target: AnyTensor): Tensor<[]>;
+}["loss"];
 
 /** Host array to tensor (one copy). */
 export function toTensor(a: HostArray): AnyTensor {

@@ -10,6 +10,7 @@ export function isInteractive(): boolean {
   return Boolean(process.stdout.isTTY) && !process.env.CI;
 }
 
+/** Options of `progressBar({ write })`. */
 export interface ProgressBarOptions {
   /** Where epoch lines go (default stdout); the bar itself draws on stderr. */
   write?: (s: string) => void;

@@ -3,15 +3,20 @@
 
 /** What fit tells a progress reporter (methods that have nothing to do may be empty). */
 export interface Progress {
+  /** Epoch `epoch` of `epochs` (1-based) begins; it has `steps` steps. */
   startEpoch(epoch: number, epochs: number, steps: number): void;
+  /** `done` steps of this epoch are finished; `values` are the running means (loss, accuracy). */
   step(done: number, values: Record<string, number>, msPerStep: number): void;
+  /** The epoch ended; `summary` is its line of logs (`loss 0.31 - accuracy 0.91 - valLoss ...`). */
   endEpoch(summary: string): void;
+  /** Training ended (a live bar releases the terminal). */
   stop(): void;
 }
 
 /** `"lines"`: one line per epoch (the default); `"silent"`: nothing. */
 export type ProgressMode = "lines" | "silent";
 
+/** Options of `makeProgress({ mode, write })`. */
 export interface ProgressOptions {
   /** Default `"lines"`. */
   mode?: ProgressMode;

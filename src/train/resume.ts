@@ -23,6 +23,7 @@ export const CHECKPOINT_FORMAT = "1";
  * callbacks see after each epoch, what `checkpoint` saves and `loadCheckpoint` returns (shapeflow/node).
  */
 export interface Checkpoint<P = unknown, St = unknown> {
+  /** The model's params after `step` updates. */
   params: P;
   /** The optimizer's state (`optimizer.init(params)` after `step` updates). */
   optState: unknown;
@@ -44,9 +45,11 @@ export interface Checkpoint<P = unknown, St = unknown> {
 
 /** What a checkpoint is checked against: the run that resumes it (fit's options fit here). */
 export interface CheckpointLike<P, St> {
+  /** The model that resumes (its `initState()` gives the default state structure). */
   model: Trainable<P, St>;
   /** Params of the model (e.g. fresh `model.init`); only their structure, dtypes and shapes are used. */
   params: P;
+  /** The optimizer that resumes: its `name` must match the checkpoint's, and its state structure for these params. */
   optimizer: GradientTransformation;
   /** Layer state of the same structure; default `model.initState()`. */
   state?: St;

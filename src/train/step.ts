@@ -6,10 +6,15 @@ import type { Key } from "../random/index.js";
 import { leaves } from "../tree/index.js";
 import type { LossFn, StepModel } from "./model.js";
 
+/** One training step's results, all new tensors: the batch's loss, the updated params and states, the output, a NaN probe. */
 export interface StepResult<P, St> {
+  /** The batch's loss before the update. */
   loss: Tensor<[]>;
+  /** The params after the optimizer's update. */
   params: P;
+  /** The optimizer's next state. */
   optState: unknown;
+  /** The layer state after this batch (training mode). */
   state: St;
   /** The model output on this batch (for metrics). */
   out: AnyTensor;
@@ -17,6 +22,7 @@ export interface StepResult<P, St> {
   probe: Tensor<[]>;
 }
 
+/** The jitted step `makeTrainStep` returns: params, optimizer state, layer state, batch and dropout key in, `StepResult` out. */
 export type TrainStep<P, St> = Jitted<(params: P, optState: unknown, state: St, x: AnyTensor, y: AnyTensor, key: Key) => StepResult<P, St>>;
 
 /**

@@ -2,6 +2,10 @@
 // Anything else (numbers, strings, functions, null) is static: kept in the structure, not mapped.
 import { Tensor, formatShape, type AnyTensor } from "../tensor/index.js";
 
+/**
+ * The structure of a tree without its leaves, as `flatten` returns it: leaves, static values
+ * (kept), arrays, and records with sorted keys. `unflatten(def, leaves)` rebuilds the tree.
+ */
 export type TreeDef =
   | { readonly kind: "leaf" }
   | { readonly kind: "static"; readonly value: unknown }

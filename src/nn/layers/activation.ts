@@ -5,13 +5,16 @@ import type { Tensor } from "../../tensor/index.js";
 import { activations, type Activation, type ActivationName } from "../activations.js";
 import { defineLayer } from "./define.js";
 
+/** An activation layer's config: which activation it applies. */
 export interface ActivationConfig {
+  /** The activation's name in `activations.activations`. */
   fn: ActivationName;
 }
 
 declare module "../layer.js" {
   // eslint-disable-next-line @typescript-eslint/no-unused-vars -- declaration merging repeats LayerTypes' parameters
   interface LayerTypes<S extends Shape, C> {
+    /** Every activation layer: the shape is kept; no params, no state. */
     activation: { out: S; params: {}; state: {} };
   }
 }
@@ -28,7 +31,9 @@ function activationLayer(fn: ActivationName, f: Activation, name: string = fn) {
 
 /** Heaviside step as a layer (zero gradient; the perceptron's). */
 export const step = () => activationLayer("step", activations.step);
+/** 1 / (1 + e^-x) as a layer: `[...] -> [...]`, values in (0, 1); a binary classifier's last layer. */
 export const sigmoid = () => activationLayer("sigmoid", activations.sigmoid);
+/** Hyperbolic tangent as a layer: `[...] -> [...]`, values in (-1, 1). `nn.dense(16)` then `nn.tanh()`. */
 export const tanh = () => activationLayer("tanh", activations.tanh);
 /**
  * max(x, 0) as a layer.
@@ -37,15 +42,23 @@ export const tanh = () => activationLayer("tanh", activations.tanh);
  * ```
  */
 export const relu = () => activationLayer("relu", activations.relu);
+/** log(1 + e^x) as a layer (a smooth relu): `[...] -> [...]`, positive values. */
 export const softplus = () => activationLayer("softplus", activations.softplus);
+/** Self-normalising ELU (Klambauer et al. 2017, published constants) as a layer: `[...] -> [...]`. */
 export const selu = () => activationLayer("selu", activations.selu);
+/** x·sigmoid(x) as a layer (the same as `silu`): `[...] -> [...]`. */
 export const swish = () => activationLayer("swish", activations.swish);
+/** x·sigmoid(x) as a layer (the same as `swish`): `[...] -> [...]`. */
 export const silu = () => activationLayer("silu", activations.silu);
+/** Gaussian error linear unit, exact form 0.5·x·(1 + erf(x/√2)), as a layer: `[...] -> [...]`. */
 export const gelu = () => activationLayer("gelu", activations.gelu);
 /** Softmax over the last axis as a layer (max-shifted, finite at extreme logits). */
 export const softmax = () => activationLayer("softmax", activations.softmax);
 /** log(softmax(x)) over the last axis as a layer, computed as x − logSumExp(x). */
 export const logSoftmax = () => activationLayer("logSoftmax", activations.logSoftmax);
+/** x for x > 0, alpha·x otherwise, as a layer: `[...] -> [...]`. `nn.leakyRelu(0.2)`; alpha defaults to 0.01. */
 export const leakyRelu = (alpha = 0.01) => activationLayer("leakyRelu", (x) => activations.leakyRelu(x, alpha), `leakyRelu(${alpha})`);
+/** x for x > 0, alpha·(e^x − 1) otherwise, as a layer: `[...] -> [...]`. alpha defaults to 1. */
 export const elu = (alpha = 1) => activationLayer("elu", (x) => activations.elu(x, alpha), `elu(${alpha})`);
+/** Smooth ReLU: 0 for x ≤ −β, (x+β)²/(4β) for |x| < β, x for x ≥ β, as a layer: `[...] -> [...]`. beta defaults to 1. */
 export const smelu = (beta = 1) => activationLayer("smelu", (x) => activations.smelu(x, beta), `smelu(${beta})`);

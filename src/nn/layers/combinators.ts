@@ -10,8 +10,11 @@ import { defineLayer } from "./define.js";
 
 declare module "../layer.js" {
   interface LayerTypes<S extends Shape, C> {
+    /** The layers' composition: the shape threaded through `layers`; params and state are tuples of theirs. */
     chain: C extends { readonly layers: infer Ls extends readonly unknown[] } ? ChainEntry<S, Ls> : never;
+    /** `x + f(x)` with f the composition of `layers`, which must keep the shape; params and state are tuples of theirs. */
     residual: C extends { readonly layers: infer Ls extends readonly unknown[] } ? ResidualEntry<S, Ls> : never;
+    /** Each branch applied to the input, outputs joined on the last axis; params and state are tuples, one per branch. */
     concatBranches: C extends { readonly branches: infer Bs extends readonly unknown[] } ? BranchesEntry<S, Bs> : never;
   }
 }

@@ -189,8 +189,11 @@ type Conv2dShape<S extends Shape, Name extends string, KH extends number, KW ext
 
 declare module "../layer.js" {
   interface LayerTypes<S extends Shape, C> {
+    /** `[B, H, W, C] -> [B, H', W', filters]`; params kernel `[kh, kw, C / groups, filters]`, bias `[filters]`. */
     conv2d: Conv2dEntry<S, C>;
+    /** `[B, W, C] -> [B, W', filters]`; params kernel `[k, C / groups, filters]`, bias `[filters]`. */
     conv1d: Conv1dEntry<S, C>;
+    /** `[B, H, W, C] -> [B, H', W', filters]` (H' about H · strides); params kernel `[kh, kw, filters, C]`, bias `[filters]`. */
     conv2dTranspose: Conv2dTransposeEntry<S, C>;
   }
 }
@@ -273,6 +276,7 @@ export function conv2d<const O extends Conv2dOptions>(options: O & ConvConfigChe
 
 /** Options of nn.conv1d: the 1-D window options (strides, padding, dilations as numbers), plus the layer's own. */
 export interface Conv1dOptions extends Conv1dWindowOptions, ConvLayerOptions {
+  /** Window length. */
   readonly kernel: number;
 }
 
@@ -347,6 +351,7 @@ export function conv1d<const O extends Conv1dOptions>(options: O & ConvConfigChe
  * of the convolution this one transposes, as in PyTorch (they crop the full output).
  */
 export interface Conv2dTransposeOptions extends Conv2dWindowOptions, Omit<ConvLayerOptions, "groups"> {
+  /** Window: one number or [h, w]. */
   readonly kernel: number | Pair;
 }
 

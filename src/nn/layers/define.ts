@@ -11,11 +11,20 @@ export type TensorRecord = { readonly [name: string]: AnyTensor };
  * `initState` return, which `apply` gets back.
  */
 export interface LayerDef<K extends string, C, P = TensorRecord, St = TensorRecord> {
+  /** The key of the layer's `LayerTypes` entry (its type-level shape rule). */
   kind: K;
+  /** Name in messages and summaries, e.g. `dense(128)`. */
   name: string;
+  /** The factory's arguments, read by the `LayerTypes` entry. */
   config: C;
+  /**
+   * The output shape for an input shape, or a throw worded exactly as the type-level error
+   * (`dense(10) expects [..., features], got [batch]`).
+   */
   outputShape(inShape: readonly number[]): number[];
+  /** Fresh params for this input shape (omit for a parameter-free layer: its params are `{}`). */
   init?(key: Key, inShape: readonly number[]): P;
+  /** Fresh state for this input shape (omit for a stateless layer: its state is `{}`). */
   initState?(inShape: readonly number[]): St;
   /**
    * Forward pass, in the order of `model.apply(params, x, ctx)`; `ctx.state` is this layer's
@@ -24,12 +33,18 @@ export interface LayerDef<K extends string, C, P = TensorRecord, St = TensorReco
   apply(params: P, x: AnyTensor, ctx: ApplyContext<St>): AnyTensor | [AnyTensor, St];
   /** Has parameters; defaults to "`init` given" (combinators ask their parts). */
   needsKey?: boolean;
+  /** Training-mode `apply` draws random numbers from `ctx.key` (dropout). Default false. */
   stochastic?: boolean;
 }
 
 /**
  * A layer from its parts: `init` runs in a memory scope (split keys and temporaries freed, the
  * params kept), parameter-free layers get `{}` params and state, stateless ones keep the state.
+ * Its shape rule at the type level is the `LayerTypes` entry under `kind` (see `LayerTypes`).
+ * ```ts
+ * const double = () =>
+ *   defineLayer({ kind: "identity", name: "double", config: {}, outputShape: (s) => [...s], apply: (_p, x) => mul(x, 2) });
+ * ```
  */
 export function defineLayer<K extends string, C, P = TensorRecord, St = TensorRecord>(def: LayerDef<K, C, P, St>): Layer<K, C> {
   const init = def.init;

@@ -19,6 +19,7 @@ type DenseParams<F extends Dim, U extends number, B> = B extends false
 // NOTE: in the IsAny branch S *is* `any` (an earlier layer failed): passing it on keeps a chain to one error.
 declare module "../layer.js" {
   interface LayerTypes<S extends Shape, C> {
+    /** `[..., F] -> [..., units]`; params kernel `[F, units]` and (unless `useBias: false`) bias `[units]`. */
     dense: C extends DenseConfig<infer U, infer B>
       ? IsAny<S> extends true
         ? { out: S; params: DenseParams<number, U, B>; state: {} }
@@ -29,10 +30,13 @@ declare module "../layer.js" {
   }
 }
 
+/** Options of `nn.dense(units, options)`: `nn.dense(10, { useBias: false, kernelInit: initializers.heNormal })`. */
 export interface DenseOptions<B extends boolean = boolean> {
   /** Default true; false leaves the bias out of the params. */
   useBias?: B;
+  /** Initializer of the kernel `[F, units]`; default `glorotUniform`. */
   kernelInit?: Initializer;
+  /** Initializer of the bias `[units]`; default `zeros`. */
   biasInit?: Initializer;
 }
 

@@ -7,6 +7,7 @@ import { defineLayer } from "./define.js";
 declare module "../layer.js" {
   // eslint-disable-next-line @typescript-eslint/no-unused-vars -- declaration merging repeats LayerTypes' parameters
   interface LayerTypes<S extends Shape, C> {
+    /** Shape kept; no params, no state (training mode draws its mask from `ctx.key`). */
     dropout: { out: S; params: {}; state: {} };
   }
 }

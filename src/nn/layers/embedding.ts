@@ -9,6 +9,7 @@ import { defineLayer, positiveInt } from "./define.js";
 // NOTE: in the IsAny branch S *is* `any` (an earlier layer failed): passing it on keeps a chain to one error.
 declare module "../layer.js" {
   interface LayerTypes<S extends Shape, C> {
+    /** int32 `[...] -> [..., dim]`; params table `[vocabulary, dim]`; no state. */
     embedding: C extends { vocabulary: infer V extends number; dim: infer D extends number }
       ? { out: IsAny<S> extends true ? S : [...S, D]; params: { table: Tensor<[V, D]> }; state: {} }
       : never;

@@ -13,6 +13,7 @@ type MaxoutParams<F extends Dim, U extends number, K extends number> = { kernel:
 // NOTE: in the IsAny branch S *is* `any` (an earlier layer failed): passing it on keeps a chain to one error.
 declare module "../layer.js" {
   interface LayerTypes<S extends Shape, C> {
+    /** `[..., F] -> [..., units]`; params kernel `[F, units * pieces]`, bias `[units * pieces]`. */
     maxout: C extends { units: infer U extends number; pieces: infer K extends number }
       ? IsAny<S> extends true
         ? { out: S; params: MaxoutParams<number, U, K>; state: {} }

@@ -18,7 +18,9 @@ type NormEntry<Name extends string, S extends Shape, St> =
 declare module "../layer.js" {
   // eslint-disable-next-line @typescript-eslint/no-unused-vars -- declaration merging repeats LayerTypes' parameters
   interface LayerTypes<S extends Shape, C> {
+    /** Shape kept; params gamma, beta `[C]` (C the last dim); state running mean and variance `[C]`. */
     batchNorm: NormEntry<"batchNorm", S, { mean: Tensor<[Last<S>]>; variance: Tensor<[Last<S>]> }>;
+    /** Shape kept; params gamma, beta `[C]` (C the last dim); no state. */
     layerNorm: NormEntry<"layerNorm", S, {}>;
   }
 }
@@ -30,9 +32,11 @@ function moments(x: AnyTensor, axes: number[]): [AnyTensor, AnyTensor] {
   return [mean, variance];
 }
 
+/** Options of `nn.batchNorm({ momentum, epsilon })`. */
 export interface BatchNormOptions {
   /** Weight of the old running statistics per update. Default 0.99. */
   momentum?: number;
+  /** Added to the variance before the square root. Default 1e-3 (Keras). */
   epsilon?: number;
 }
 

@@ -83,13 +83,21 @@ type GlobalEntry<S extends Shape, Name extends string, Rank extends 3 | 4> =
 
 declare module "../layer.js" {
   interface LayerTypes<S extends Shape, C> {
+    /** `[B, H, W, C] -> [B, H', W', C]`; no params, no state. */
     maxPool2d: Pool2dEntry<S, C, "maxPool2d">;
+    /** `[B, H, W, C] -> [B, H', W', C]`; no params, no state. */
     avgPool2d: Pool2dEntry<S, C, "avgPool2d">;
+    /** `[B, W, C] -> [B, W', C]`; no params, no state. */
     maxPool1d: Pool1dEntry<S, C, "maxPool1d">;
+    /** `[B, W, C] -> [B, W', C]`; no params, no state. */
     avgPool1d: Pool1dEntry<S, C, "avgPool1d">;
+    /** `[B, H, W, C] -> [B, C]`; no params, no state. */
     globalAvgPool2d: GlobalEntry<S, "globalAvgPool2d", 4>;
+    /** `[B, H, W, C] -> [B, C]`; no params, no state. */
     globalMaxPool2d: GlobalEntry<S, "globalMaxPool2d", 4>;
+    /** `[B, W, C] -> [B, C]`; no params, no state. */
     globalAvgPool1d: GlobalEntry<S, "globalAvgPool1d", 3>;
+    /** `[B, W, C] -> [B, C]`; no params, no state. */
     globalMaxPool1d: GlobalEntry<S, "globalMaxPool1d", 3>;
   }
 }

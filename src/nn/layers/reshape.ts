@@ -7,11 +7,13 @@ import { defineLayer, expectRank } from "./define.js";
 // NOTE: in the IsAny branch S *is* `any` (an earlier layer failed): passing it on keeps a chain to one error.
 declare module "../layer.js" {
   interface LayerTypes<S extends Shape, C> {
+    /** `[B, ...rest] -> [B, product of rest]`; no params, no state. */
     flatten: IsAny<S> extends true
       ? { out: S; params: {}; state: {} }
       : S extends readonly [infer B extends Dim, ...infer Rest extends Dim[]]
         ? { out: [B, Product<Rest>]; params: {}; state: {} }
         : { out: LayerError<"flatten", "[batch, ...]", S>; params: {}; state: {} };
+    /** `[B, ...rest] -> [B, ...target]` (one -1 in `target` is inferred); no params, no state. */
     reshape: C extends { target: infer T extends Shape }
       ? IsAny<S> extends true
         ? { out: S; params: {}; state: {} }

@@ -22,6 +22,7 @@ type UpsamplingEntry<S extends Shape, C> = C extends { readonly factor: infer F 
 
 declare module "../layer.js" {
   interface LayerTypes<S extends Shape, C> {
+    /** `[B, H, W, C] -> [B, H * fh, W * fw, C]`; no params, no state. */
     upsampling2d: UpsamplingEntry<S, C>;
   }
 }
