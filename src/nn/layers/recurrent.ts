@@ -201,7 +201,8 @@ export function gru<const U extends number, const R extends boolean = false>(
 //   pre-activation cotangent and o (1 − tanh² c), so the reverse step is 8 small ops; the weight
 //   gradient of all steps is one matmul of the stacked [x_k, h_{k-1}, 1] with the stacked
 //   cotangents afterwards.
-// - no step slices a whole-sequence tensor: WASM's Slice copies its entire input first.
+// - per step only the narrow input rows [T*B, F] are sliced (and the output cotangent, with
+//   returnSequences), never a [T*B, 4U] tensor: WASM's Slice copies its entire input first.
 
 /** One value per gate block of `units` (Keras order i, f, g, o). */
 function perGate(units: number, values: readonly [number, number, number, number]): AnyTensor {
@@ -222,7 +223,7 @@ function lstmScan(p: TensorRecord, x: AnyTensor, units: number, returnSequences:
 interface LstmStep {
   /** [x_k, h_{k-1}, 1] [B, F + U + 1]. */
   inputs: AnyTensor;
-  /** [g, c_{k-1}, i, tanh c_k] ⊙ d gates / d pre-activations [B, 4U] (see the reverse pass). */
+  /** [2g, 2c_{k-1}, i, tanh c_k] ⊙ a (1 − a) [B, 4U]: times `slopes` per gate block, what turns [dc, dc, dc, dh] into the pre-activation cotangent. */
   factor: AnyTensor;
   /** o ⊙ (1 − tanh² c_k) [B, U]: how h_k reaches c_k. */
   cellFromH: AnyTensor;
@@ -249,12 +250,12 @@ function lstmForward(t: number, b: number, f: number, u: number, rows: AnyTensor
     const tanhC = sub(mul(sigmoid(c2), 2), 1);
     h = mul(o, tanhC);
     if (keep) {
-      // d σ / d pre-activation is a (1 − a); the per-gate constants are applied after the loop (gateSlopes)
+      // d σ / d pre-activation is a (1 − a); the per-gate constants are applied in the reverse pass (`slopes`)
       const factor = mul(concat([g2, prevC2, i, tanhC], 1), mul(a, sub(1, a)));
       const cellFromH = mul(o, sub(1, mul(tanhC, tanhC)));
       steps.push({ inputs, factor, cellFromH, forget, h });
     } else {
-      steps.push({ inputs, factor: h, cellFromH: h, forget, h });
+      steps.push({ inputs, factor: h, cellFromH: h, forget, h }); // (no reverse pass reads them)
     }
   }
   return steps;
