@@ -154,27 +154,27 @@ for (const p of profiles) console.log(`\n## profile of the jitted step\n\n${form
 const outDir = join(dirname(fileURLToPath(import.meta.url)), "results");
 mkdirSync(outDir, { recursive: true });
 const suffix = fastSlice ? "-fast-slice" : "";
-writeFileSync(join(outDir, `latest${suffix}.json`), JSON.stringify(rows, null, 2) + "\n");
-writeFileSync(
-  join(outDir, `latest${suffix}-details.json`),
-  JSON.stringify(
-    {
-      started: started.toISOString(),
-      machine,
-      node: process.version,
-      backend: backendName(),
-      fastSlice,
-      loadAverage: [load0, load1],
-      rounds,
-      blockMs,
-      torch: torchInfo,
-      details,
-      dispatch,
-      profiles,
-    },
-    null,
-    2,
-  ) + "\n",
-);
+const details_ = {
+  started: started.toISOString(),
+  machine,
+  node: process.version,
+  backend: backendName(),
+  fastSlice,
+  loadAverage: [load0, load1],
+  rounds,
+  blockMs,
+  torch: torchInfo,
+  details,
+  dispatch,
+  profiles,
+};
+// NOTE: written as prettier formats JSON, so the committed results pass `npm run format:check`
+const prettier = await import("prettier");
+const json = async (path: string, value: unknown) => {
+  const options = (await prettier.resolveConfig(path)) ?? {};
+  writeFileSync(path, await prettier.format(JSON.stringify(value), { ...options, parser: "json" }));
+};
+await json(join(outDir, `latest${suffix}.json`), rows);
+await json(join(outDir, `latest${suffix}-details.json`), details_);
 console.log(`\nwrote bench/results/latest${suffix}.json (and -details.json)`);
 process.exit(0);
