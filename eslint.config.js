@@ -4,7 +4,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "out/**", "node_modules/**", "coverage/**"] },
+  { ignores: ["dist/**", "out/**", "node_modules/**", "coverage/**", "docs/api/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
