@@ -31,12 +31,16 @@ export interface RecurrentParams<F extends Dim, U extends number, G extends numb
 
 declare module "../layer.js" {
   interface LayerTypes<S extends Shape, C> {
+    /** `[B, T, F] -> [B, units]` (or `[B, T, units]` with `returnSequences`); kernel `[F, units]`, recurrentKernel `[units, units]`, bias. */
     simpleRnn: RecurrentEntry<"simpleRnn", S, C, 1>;
+    /** `[B, T, F] -> [B, units]` (or `[B, T, units]`); the four gates fused: kernel `[F, 4 * units]`, recurrentKernel `[units, 4 * units]`, bias. */
     lstm: RecurrentEntry<"lstm", S, C, 4>;
+    /** `[B, T, F] -> [B, units]` (or `[B, T, units]`); the three gates fused: kernel `[F, 3 * units]`, recurrentKernel `[units, 3 * units]`, bias. */
     gru: RecurrentEntry<"gru", S, C, 3>;
   }
 }
 
+/** Options of the recurrent layers: `nn.lstm(64, { returnSequences: true })`. */
 export interface RecurrentOptions<R extends boolean> {
   /** Output every step `[B, T, units]` instead of the last `[B, units]`. Default false. */
   returnSequences?: R;
