@@ -459,4 +459,15 @@ export const specs = {
   conv2d: { cases: convCases, derivative: "fd" },
   maxPool2d: { cases: poolCases(true), derivative: "fd" },
   avgPool2d: { cases: poolCases(false), derivative: "fd" },
+  // a check that passes (all true): the identity on x under every transform
+  check: {
+    cases: fc.tuple(shape, dtypeOf(["float32", "int32"])).chain(([s, dtype]) =>
+      arbTensor(s, { dtype }).map((x) => ({
+        inputs: [x, new TensorValue(s, new Uint8Array(x.size).fill(1), "bool")],
+        params: { op: "test", message: "entry {index} failed", expected: "true" },
+      })),
+    ),
+    derivative: "fd",
+    reference: ([x]) => ({ shape: [...x.shape], data: Array.from(x.data) }),
+  },
 } satisfies Record<PrimitiveName, PrimitiveSpec>;

@@ -6,6 +6,7 @@ import { flatten, unflatten, structureKey, type TreeDef } from "../tree/index.js
 import { evalShape, runImpl, Tracer, withTrace, type Trace } from "./trace.js";
 import type { Aval, Primitive } from "./primitive.js";
 import { call, type AnyFunction } from "./util.js";
+import { checkError, collectChecks, collectingChecks } from "./checkify.js";
 
 /** One primitive application of a graph: `out = prim(...inputs)` with static `params`. */
 export interface Equation {
@@ -25,6 +26,8 @@ export interface Graph {
   readonly outputs: readonly number[];
   readonly outDef: TreeDef;
   readonly nSlots: number;
+  /** Value checks in the graph (checkify.ts): a top-level call reads them once, after the replay. */
+  readonly checks: number;
 }
 
 class JitTrace implements Trace {
@@ -88,11 +91,17 @@ export function traceGraph(f: AnyFunction, inDef: TreeDef, leaves: readonly AnyT
       (level) => new JitTrace(level, leaves.length),
       (t) => {
         const trace = t as JitTrace;
-        const ins = leaves.map((l, i) => new JitTracer(trace, { shape: l.shape, dtype: l.dtype }, i));
-        const out = call(f, unflatten<unknown[]>(inDef, ins));
-        const [ol, outDef] = flatten(out);
-        const outSlots = ol.map((o) => trace.slotOf(o, "jit"));
-        return finalize(trace, outSlots, outDef);
+        try {
+          const ins = leaves.map((l, i) => new JitTracer(trace, { shape: l.shape, dtype: l.dtype }, i));
+          const out = call(f, unflatten<unknown[]>(inDef, ins));
+          const [ol, outDef] = flatten(out);
+          const outSlots = ol.map((o) => trace.slotOf(o, "jit"));
+          return finalize(trace, outSlots, outDef);
+        } catch (e) {
+          // a failed trace caches no graph, so nothing else would free the clones of closed-over tensors
+          for (const c of trace.consts) if (!c.isDisposed) c.dispose();
+          throw e;
+        }
       },
     );
   } finally {
@@ -107,11 +116,11 @@ function finalize(trace: JitTrace, rawOutputs: number[], outDef: TreeDef): Graph
   const shift = (s: number) => (s < 0 ? nIn + (-s - 1) : s >= nIn ? s + nConst : s);
   const outputs = rawOutputs.map(shift);
   const all = trace.eqns.map((e) => ({ ...e, inputs: e.inputs.map(shift), out: shift(e.out) }));
-  // dead-code elimination
+  // dead-code elimination (an effectful equation, a check, stays even when nothing reads its output)
   const live = new Set(outputs);
   const kept: Equation[] = [];
   for (let i = all.length - 1; i >= 0; i--) {
-    if (!live.has(all[i].out)) continue;
+    if (!live.has(all[i].out) && !all[i].prim.effectful) continue;
     kept.push(all[i]);
     for (const s of all[i].inputs) live.add(s);
   }
@@ -122,9 +131,11 @@ function finalize(trace: JitTrace, rawOutputs: number[], outDef: TreeDef): Graph
   kept.forEach((e, i) => e.inputs.forEach((s) => lastUse.set(s, i)));
   const protectedSlot = (s: number) => s < firstEqnSlot || outputs.includes(s);
   for (const [s, i] of lastUse) if (!protectedSlot(s)) kept[i].free.push(s);
-  // an equation whose result nobody reads (cannot happen after DCE unless it is an output) is fine
+  // an output nobody reads (a check's pass-through) is freed right after it is made
+  for (const e of kept) if (!lastUse.has(e.out) && !outputs.includes(e.out)) e.free.push(e.out);
   const consts = trace.consts.map((c, i) => (live.has(nIn + i) ? c : (c.dispose(), c)));
-  return { nInputs: nIn, consts, eqns: kept, outputs, outDef, nSlots: trace.nSlots + nConst };
+  const checks = kept.filter((e) => e.prim.effectful).length;
+  return { nInputs: nIn, consts, eqns: kept, outputs, outDef, nSlots: trace.nSlots + nConst, checks };
 }
 
 /** Replays a graph on concrete inputs. The outputs are new tensors owned by the caller. */
@@ -201,10 +212,25 @@ export function jit<F extends AnyFunction>(f: F): Jitted<F> {
       traces++;
     }
     last = g;
-    const outs = runGraph(
-      g,
-      leaves.map((l) => l.concrete()),
-    );
+    const graph = g;
+    const replay = () =>
+      runGraph(
+        graph,
+        leaves.map((l) => l.concrete()),
+      );
+    let outs: tf.Tensor[];
+    if (graph.checks > 0 && !collectingChecks()) {
+      // NOTE: nobody collects this call's checks, so it reports them itself: one host read per call, not per check
+      const [o, pending] = collectChecks(replay);
+      const { failure } = pending.read();
+      if (failure) {
+        for (const t of o) t.dispose();
+        throw checkError(failure);
+      }
+      outs = o;
+    } else {
+      outs = replay();
+    }
     return unflatten<ReturnType<F>>(
       g.outDef,
       outs.map((o) => new Concrete(o)),

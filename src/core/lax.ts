@@ -102,6 +102,10 @@ export {
   type Padding2d,
 } from "./window.js";
 
+// ---------------------------------------------------------------- checks (reported after a jitted step; see checkify.ts)
+export { check, finiteMask, checkP } from "./primitives/check.js";
+export { checkify, collectChecks, collectingChecks, checkError, PendingChecks, type CheckParams, type CheckFailure } from "./checkify.js";
+
 // ---------------------------------------------------------------- gradients
 export { stopGradient, stopGradientP } from "./primitives/stop-gradient.js";
 

@@ -10,6 +10,8 @@ export interface Aval {
 
 export interface Primitive<P = unknown> {
   readonly name: string;
+  /** Its kernel does more than compute its output (a check reports): jit never drops it as dead code. */
+  readonly effectful?: boolean;
   /** Output shape and dtype; throws a clear error on bad arguments (runs on every call). */
   abstractEval(inputs: readonly Aval[], params: P): Aval;
   /** Eager implementation on tfjs kernels. */

@@ -1,7 +1,7 @@
 // The interpreter stack. Values are Tensors; a Tracer belongs to one level of the stack.
 // `bind` sends a primitive to the highest-level tracer among its arguments, or runs it eagerly.
 import * as tf from "@tensorflow/tfjs-core";
-import { Concrete, Tensor, type AnyTensor, type DType, type TfTensor } from "../tensor/index.js";
+import { checkSize, Concrete, Tensor, ValueError, type AnyTensor, type DType, type TfTensor } from "../tensor/index.js";
 import type { Shape } from "../../typelevel/index.js";
 import type { Aval, Primitive } from "./primitive.js";
 
@@ -41,12 +41,14 @@ export abstract class Tracer extends Tensor<Shape, DType> {
   }
 }
 
-/** Shape checks run for every primitive call, traced or not. */
+/** Shape checks run for every primitive call, traced or not; a result too large to hold is an error naming the op. */
 export function evalShape(prim: Primitive, args: readonly AnyTensor[], params: unknown): Aval {
-  return prim.abstractEval(
+  const aval = prim.abstractEval(
     args.map((a) => ({ shape: a.shape, dtype: a.dtype })),
     params,
   );
+  checkSize(prim.name, aval.shape);
+  return aval;
 }
 
 /** Runs the eager kernel; a kernel that hands back its input gets a fresh handle, so ownership stays simple. */
@@ -69,7 +71,10 @@ export function bind(prim: Primitive, args: AnyTensor[], params: unknown = {}): 
     return new Concrete(runImpl(prim, inputs, params, aval));
   }
   if (!top.trace.alive) {
-    throw new Error(`${prim.name}: a traced value escaped its transform (it was created inside grad/vmap/jit and used after it returned)`);
+    throw new ValueError(
+      { op: prim.name, expected: "a value of a live transform", got: `a value traced by a ${top.trace.kind} that has returned` },
+      `${prim.name}: a traced value escaped its transform (it was created inside grad/vmap/jit and used after it returned)`,
+    );
   }
   return top.trace.process(prim, args, params);
 }
@@ -82,13 +87,13 @@ export function scoped<T>(fn: () => T, keep: (result: T) => TfTensor[]): T {
   if (stack.length > 0) return fn();
   const engine = tf.engine();
   engine.startScope();
-  let result: T;
+  let kept: tf.Tensor[] = [];
   try {
-    result = fn();
-  } catch (e) {
-    engine.endScope();
-    throw e;
+    const result = fn();
+    kept = keep(result);
+    return result;
+  } finally {
+    // NOTE: on a throw nothing is kept, so a failed call frees everything it made and leaves no scope open
+    engine.endScope(kept);
   }
-  engine.endScope(keep(result));
-  return result;
 }

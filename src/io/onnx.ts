@@ -583,6 +583,8 @@ export const onnxLowerings = {
   conv2d: lowerConv,
   maxPool2d: lowerPool("MaxPool"),
   avgPool2d: lowerPool("AveragePool"),
+  // NOTE: a value check passes its operand through; an exported inference graph keeps the value, not the check
+  check: (s, g) => g.op("Identity", [s.inputs[0]]),
 } satisfies Record<PrimitiveName, Lowering | Unsupported>;
 
 // ---------------------------------------------------------------- graph -> model

@@ -1,7 +1,7 @@
 // Classification losses: binary and categorical cross-entropy, from probabilities or logits.
 import type { Check, Shape } from "../../typelevel/index.js";
 import { formatShape, type AnyTensor, type Tensor } from "../tensor/index.js";
-import { add, log, maximum, minimum, mul, neg, softplus, sub, sum, oneHot } from "../core/index.js";
+import { add, check, equal, log, maximum, minimum, mul, neg, softplus, sub, sum, oneHot } from "../core/index.js";
 import { logSoftmax, tidy } from "../ops/index.js";
 import { pairLoss, perExample, reduce } from "./reduction.js";
 import {
@@ -126,24 +126,23 @@ export function sparseCategoricalCrossEntropy<L extends Shape, I extends Shape, 
     );
   }
   const classes = ls[ls.length - 1];
-  checkLabels(op, labels, classes);
   return tidy(() => {
+    const checked = checkLabels(op, labels, classes);
     const logP = logSoftmax(logits as Tensor<Shape>) as AnyTensor;
-    return reduce(op, overClasses(neg(mul(oneHot(labels, classes), logP))), reduction);
+    return reduce(op, overClasses(neg(mul(oneHot(checked, classes), logP))), reduction);
   }) as LossOut<L, R>;
 }
 
-/** Throws on the first label outside 0..classes-1 when the labels have values (not under jit). */
-function checkLabels(op: string, labels: AnyTensor, classes: number): void {
-  let values: ArrayLike<number>;
-  try {
-    values = labels.dataSync();
-  } catch {
-    return; // traced by jit or vmap: no values yet
-  }
-  for (let i = 0; i < values.length; i++) {
-    const k = values[i];
-    if (k < 0 || k >= classes)
-      throw new Error(`${op}: label ${k} at index ${i} is out of range for ${classes} classes (expected 0..${classes - 1})`);
-  }
+/**
+ * The labels, checked to be class ids 0..classes-1. NOTE: a `check`, not a host read: eagerly it
+ * throws at once naming the first bad label; inside jit (a user's, or fit's step) it is reported
+ * after the call, so an out-of-range label never turns into a silent zero row of `oneHot`.
+ */
+function checkLabels(op: string, labels: AnyTensor, classes: number): AnyTensor {
+  const inRange = equal(labels, minimum(maximum(labels, 0), classes - 1));
+  return check(labels, inRange, {
+    op,
+    message: `label {value} at index {index} is out of range for ${classes} classes (expected 0..${classes - 1})`,
+    expected: `labels in 0..${classes - 1}`,
+  });
 }

@@ -13,4 +13,21 @@ export {
   type NestedArray,
 } from "./tensor.js";
 export type { TfTensor } from "./tfjs.js";
-export { tensor, scalar, zeros, ones, fill, arange, linspace, assertShape, withShape, fromArray, type Writable } from "./create.js";
+export {
+  tensor,
+  scalar,
+  zeros,
+  ones,
+  fill,
+  arange,
+  linspace,
+  assertShape,
+  withShape,
+  fromArray,
+  checkShape,
+  checkSize,
+  MAX_TENSOR_SIZE,
+  type FromArrayOptions,
+  type Writable,
+} from "./create.js";
+export { ShapeflowError, ShapeError, DTypeError, ValueError, describeValue, type ErrorParts } from "./errors.js";

@@ -64,7 +64,10 @@ export abstract class Tensor<S extends Shape = Shape, D extends DType = "float32
 
   /** The single value of a one-element tensor. */
   item(): number {
-    if (this.size !== 1) throw new Error(`item: expected a tensor with one element, got shape ${formatShape(this.shape)}`);
+    if (this.size !== 1) {
+      const got = formatShape(this.shape);
+      throw new ShapeError({ op: "item", expected: "one element", got }, `item: expected a tensor with one element, got shape ${got}`);
+    }
     return this.concrete().dataSync()[0];
   }
 
@@ -89,7 +92,12 @@ export class Concrete<S extends Shape = Shape, D extends DType = DType> extends 
   }
 
   concrete(): TfTensor {
-    if (this.value.isDisposed) throw new Error(`${this.toString()} was used after it was disposed`);
+    if (this.value.isDisposed) {
+      throw new ValueError(
+        { op: "tensor", expected: "a live tensor", got: "a disposed tensor" },
+        `${this.toString()} was used after it was disposed`,
+      );
+    }
     return this.value;
   }
 
@@ -105,6 +113,7 @@ export class Concrete<S extends Shape = Shape, D extends DType = DType> extends 
 export type AnyTensor = Tensor<Shape, DType>;
 
 import { formatShape, sizeOf } from "./shape.js";
+import { describeValue as describe, ShapeError, ValueError } from "./errors.js";
 export { formatShape, sizeOf, sameShape } from "./shape.js";
 
 export function isTensor(x: unknown): x is AnyTensor {
@@ -112,18 +121,21 @@ export function isTensor(x: unknown): x is AnyTensor {
 }
 
 function describeValue(x: unknown): string {
-  if (x === null) return "null";
-  if (Array.isArray(x)) return "an array (wrap it with tensor(data, shape))";
-  return typeof x;
+  return Array.isArray(x) ? "an array (wrap it with tensor(data, shape))" : describe(x);
 }
 
 /** Throws unless `x` is a tensor: JS callers get a message instead of a crash deep in a kernel. */
 export function expectTensor(op: string, x: unknown, what = "x"): asserts x is AnyTensor {
-  if (!(x instanceof Tensor)) throw new Error(`${op}: expected a tensor for ${what}, got ${describeValue(x)}`);
+  if (!(x instanceof Tensor)) {
+    const got = describeValue(x);
+    throw new ValueError({ op, expected: "a tensor", got }, `${op}: expected a tensor for ${what}, got ${got}`);
+  }
 }
 
 /** Throws unless `x` is a tensor or a plain number. */
 export function expectOperand(op: string, x: unknown, what: string): asserts x is AnyTensor | number {
-  if (typeof x !== "number" && !(x instanceof Tensor))
-    throw new Error(`${op}: expected a tensor or a number for ${what}, got ${describeValue(x)}`);
+  if (typeof x !== "number" && !(x instanceof Tensor)) {
+    const got = describeValue(x);
+    throw new ValueError({ op, expected: "a tensor or a number", got }, `${op}: expected a tensor or a number for ${what}, got ${got}`);
+  }
 }

@@ -2,11 +2,12 @@
 // (the outputs). Both run eagerly (not jitted) inside a tfjs scope, so nothing they make outlives
 // the call except predict's result.
 import * as tf from "@tensorflow/tfjs-core";
-import { Concrete, type AnyTensor } from "../tensor/index.js";
+import { Concrete, describeValue, ValueError, type AnyTensor } from "../tensor/index.js";
 import { scoped } from "../core/index.js";
-import { batches, checkDataset, type Dataset, type HostArray } from "../data/index.js";
+import { dispose as disposeTree } from "../tree/index.js";
+import { batches, type Dataset, type HostArray } from "../data/index.js";
 import { RunningScores, type Metric, type Scores } from "./metrics.js";
-import { toTensor, type LossFn, type Trainable } from "./model.js";
+import { checkData, checkHostArray, checkNotEmpty, toTensor, type LossFn, type Trainable } from "./model.js";
 
 /** Options of `evaluate({ model, params, loss, data, metrics })`. */
 export interface EvaluateOptions<P, St> {
@@ -34,27 +35,57 @@ export interface EvaluateOptions<P, St> {
  * ```
  */
 export function evaluate<P, St>(opts: EvaluateOptions<P, St>): Scores {
-  const n = checkDataset(opts.data, "evaluate");
+  checkOptions(opts, "evaluate");
+  const n = checkData(opts.data, "evaluate");
+  checkNotEmpty(n, "evaluate");
   const bs = Math.min(opts.batchSize ?? 256, n);
-  const state = opts.state ?? opts.model.initState();
-  const running = new RunningScores(opts.metrics);
-  for (const batch of batches(opts.data, bs)) {
-    const x = toTensor(batch.x);
-    const y = toTensor(batch.y);
-    try {
-      scoped(
-        () => {
-          const [out] = opts.model.applyWithState(opts.params, x, { state, training: false });
-          running.add(opts.loss(out, y).item(), out, y);
-        },
-        () => [],
-      );
-    } finally {
-      x.dispose();
-      y.dispose();
+  return withState(opts.model, opts.state, (state) => {
+    const running = new RunningScores(opts.metrics);
+    for (const batch of batches(opts.data, bs)) {
+      const x = toTensor(batch.x);
+      const y = toTensor(batch.y);
+      try {
+        scoped(
+          () => {
+            const [out] = opts.model.applyWithState(opts.params, x, { state, training: false });
+            running.add(opts.loss(out, y).item(), out, y);
+          },
+          () => [],
+        );
+      } finally {
+        x.dispose();
+        y.dispose();
+      }
     }
+    return running.scores();
+  });
+}
+
+/** Runs `body` with the caller's state, or a fresh `initState()` that is freed afterwards (also on a throw). */
+function withState<P, St, T>(model: Trainable<P, St>, given: St | undefined, body: (state: St) => T): T {
+  if (given !== undefined) return body(given);
+  const state = model.initState();
+  try {
+    return body(state);
+  } finally {
+    disposeTree(state);
   }
-  return running.scores();
+}
+
+function checkOptions(opts: unknown, where: string): void {
+  const o = opts as { model?: Partial<Trainable<unknown, unknown>> } | null | undefined;
+  if (typeof o !== "object" || o === null) {
+    const got = describeValue(opts);
+    throw new ValueError({ op: where, expected: "an options object", got }, `${where}: expected an options object, got ${got}`);
+  }
+  const m = o.model;
+  if (typeof m !== "object" || m === null || typeof m.applyWithState !== "function" || typeof m.initState !== "function") {
+    const got = describeValue(m);
+    throw new ValueError(
+      { op: where, expected: "a model (nn.sequential, ...)", got },
+      `${where}: model must be a model made by nn (with applyWithState and initState), got ${got}`,
+    );
+  }
 }
 
 /** Options of `predict({ model, params, x, batchSize })`. */
@@ -78,25 +109,38 @@ export interface PredictOptions<P, St> {
  * ```
  */
 export function predict<P, St>(opts: PredictOptions<P, St>): AnyTensor {
+  checkOptions(opts, "predict");
   const { model, params, x } = opts;
-  const n = x.shape[0];
-  const bs = Math.min(opts.batchSize ?? 256, n);
-  const state = opts.state ?? model.initState();
-  const parts: tf.Tensor[] = [];
-  const dummyY = { data: new Int32Array(n), shape: [n], dtype: "int32" as const };
-  for (const batch of batches({ x, y: dummyY }, bs)) {
-    const xt = toTensor(batch.x);
-    try {
-      const out = scoped(
-        () => model.applyWithState(params, xt, { state, training: false })[0],
-        (t) => [t.concrete()],
-      );
-      parts.push(out.concrete());
-    } finally {
-      xt.dispose();
-    }
+  checkHostArray(x, "x", "predict");
+  if (x.shape.length === 0) {
+    throw new ValueError(
+      { op: "predict", expected: "x with a sample dim", got: "shape []" },
+      "predict: x must have a sample dim, got shape []",
+    );
   }
-  const all = tf.concat(parts, 0);
-  for (const p of parts) p.dispose();
-  return new Concrete(all);
+  const n = x.shape[0];
+  checkNotEmpty(n, "predict");
+  const bs = Math.min(opts.batchSize ?? 256, n);
+  return withState(model, opts.state, (state) => {
+    const parts: tf.Tensor[] = [];
+    const dummyY = { data: new Int32Array(n), shape: [n], dtype: "int32" as const };
+    try {
+      for (const batch of batches({ x, y: dummyY }, bs)) {
+        const xt = toTensor(batch.x);
+        try {
+          const out = scoped(
+            () => model.applyWithState(params, xt, { state, training: false })[0],
+            (t) => [t.concrete()],
+          );
+          parts.push(out.concrete());
+        } finally {
+          xt.dispose();
+        }
+      }
+      return new Concrete(tf.concat(parts, 0));
+    } finally {
+      // NOTE: also on a throw: the batches computed before a failing one are freed
+      for (const p of parts) p.dispose();
+    }
+  });
 }

@@ -1,18 +1,19 @@
 // The training loop: shuffled mini-batches, a jitted step (valueAndGrad + optimizer update),
 // validation, callbacks, progress, and a History. Memory stays flat across steps.
-import { tensor, type AnyTensor } from "../tensor/index.js";
+import { describeValue, tensor, ValueError, type AnyTensor } from "../tensor/index.js";
 import { dispose as disposeTree, map } from "../tree/index.js";
-import { batches, batchCount, checkDataset, type Dataset, type HostArray } from "../data/index.js";
+import { batches, batchCount, type Dataset, type HostArray } from "../data/index.js";
 import type { GradientTransformation } from "../optim/index.js";
 import { foldIn, key as makeKey } from "../random/index.js";
 import type { Callback, EpochContext } from "./callbacks.js";
 import { evaluate } from "./evaluate.js";
 import { emptyHistory, record, type EpochLogs, type History } from "./history.js";
 import { RunningScores, type Metric } from "./metrics.js";
-import { toTensor, type LossFn, type Trainable } from "./model.js";
+import { checkData, toTensor, type LossFn, type Trainable } from "./model.js";
 import { makeProgress, formatMetrics, type Progress, type ProgressMode } from "./progress.js";
 import { copyHistory, resumePoint, type Checkpoint } from "./resume.js";
-import { makeTrainStep, type StepResult } from "./step.js";
+import { makeTrainStep, DIVERGENCE, type StepResult } from "./step.js";
+import { collectChecks, type CheckFailure, type PendingChecks } from "../core/index.js";
 
 /** Options of `fit`: what to train, on what, how long, and what to watch. */
 export interface FitOptions<P, St> {
@@ -86,12 +87,19 @@ export interface FitResult<P, St> {
  * ```
  */
 export async function fit<P, St>(opts: FitOptions<P, St>): Promise<FitResult<P, St>> {
+  checkFitOptions(opts);
   const { model, optimizer, loss, train, epochs, batchSize } = opts;
-  const n = checkDataset(train, "fit");
-  if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`fit: epochs must be a positive integer, got ${epochs}`);
+  const n = checkData(train, "fit");
+  if (!Number.isInteger(epochs) || epochs < 1) {
+    throw new ValueError(
+      { op: "fit", expected: "a positive integer epochs", got: String(epochs) },
+      `fit: epochs must be a positive integer, got ${epochs}`,
+    );
+  }
   batchCount(n, batchSize); // checks the batch size against the data set
-  if (opts.validation) checkDataset(opts.validation, "fit (validation)");
+  if (opts.validation) checkData(opts.validation, "fit (validation)");
   checkFinite(train, "fit");
+  if (opts.validation) checkFinite(opts.validation, "fit (validation)");
   // checked (and, from a path, read) before anything else is allocated
   const resumed = opts.resumeFrom === undefined ? undefined : resumePoint(opts.resumeFrom, opts);
   const from = resumed?.from;
@@ -130,27 +138,40 @@ export async function fit<P, St>(opts: FitOptions<P, St>): Promise<FitResult<P, 
         const y = toTensor(batch.y);
         const k = foldIn(baseKey, globalStep);
         let r: StepResult<P, St>;
+        let checks: PendingChecks;
         try {
-          r = step(params, optState, state, x, y, k);
+          // the step's checks (divergence, label ranges, a user's) are read below with the loss: one host read per step
+          [r, checks] = collectChecks(() => step(params, optState, state, x, y, k));
         } catch (e) {
           disposeTree([x, y, k]); // e.g. a shape error while tracing
           throw e;
         }
-        if (!labelsChecked) {
-          labelsChecked = true;
-          try {
+        let l: number;
+        let failure: CheckFailure | undefined;
+        try {
+          if (!labelsChecked) {
+            labelsChecked = true;
             checkLabelRange(train, r.out, "fit");
             if (opts.validation) checkLabelRange(opts.validation, r.out, "fit (validation)");
-          } catch (e) {
-            disposeTree([r, x, y, k]);
-            throw e;
           }
+          ({
+            failure,
+            values: [l],
+          } = checks.read([r.loss]));
+          if (failure && failure.op !== DIVERGENCE) {
+            const where = `epoch ${epoch + 1}, step ${globalStep + 1} (batch ${i + 1} of ${steps})`;
+            throw new ValueError(
+              { op: "fit", expected: failure.expected, got: `${failure.value} at index ${failure.index} of the batch` },
+              `fit: ${where}: ${failure.op}: ${failure.detail}`,
+            );
+          }
+        } catch (e) {
+          checks.dispose();
+          disposeTree([r, x, y, k]);
+          throw e;
         }
-        const l = r.loss.item();
-        const probe = r.probe.item();
-        if (!Number.isFinite(l) || !Number.isFinite(probe)) {
-          const what = Number.isFinite(l) ? `the parameters became non-finite (NaN or Inf)` : `loss became ${l}`;
-          stopReason = `${what} at epoch ${epoch + 1}, step ${i + 1}; kept the parameters from before this step`;
+        if (failure) {
+          stopReason = `${failure.detail} at epoch ${epoch + 1}, step ${i + 1}; kept the parameters from before this step`;
           disposeTree([r, x, y, k]);
           progress.stop();
           atEpochEnd = undefined; // stopped inside an epoch: no end-of-run callbacks
@@ -224,7 +245,8 @@ function checkLabelRange(ds: Dataset, out: AnyTensor, where: string): void {
   for (let i = 0; i < y.data.length; i++) {
     const v = y.data[i];
     if (v < 0 || v >= k)
-      throw new Error(
+      throw new ValueError(
+        { op: where, expected: `labels in 0..${k - 1}`, got: `${v} at index ${i}` },
         `${where}: label ${v} at index ${i} is out of range: the model outputs ${k} classes, so labels must be in 0..${k - 1}`,
       );
   }
@@ -234,10 +256,39 @@ function checkLabelRange(ds: Dataset, out: AnyTensor, where: string): void {
 function checkFinite(ds: Dataset, where: string): void {
   const y = ds.y;
   for (let i = 0; i < y.data.length; i++) {
-    if (!Number.isFinite(y.data[i])) throw new Error(`${where}: y has ${y.data[i]} at index ${i}`);
+    if (!Number.isFinite(y.data[i])) {
+      throw new ValueError(
+        { op: where, expected: "finite y", got: `${y.data[i]} at index ${i}` },
+        `${where}: y has ${y.data[i]} at index ${i}`,
+      );
+    }
   }
   const x = ds.x;
   for (let i = 0; i < x.data.length; i++) {
-    if (!Number.isFinite(x.data[i])) throw new Error(`${where}: x has ${x.data[i]} at index ${i}; clean or impute the data first`);
+    if (!Number.isFinite(x.data[i])) {
+      throw new ValueError(
+        { op: where, expected: "finite x", got: `${x.data[i]} at index ${i}` },
+        `${where}: x has ${x.data[i]} at index ${i}; clean or impute the data first`,
+      );
+    }
   }
+}
+
+/** The parts fit calls: a clear error up front instead of a TypeError deep in the first step. */
+function checkFitOptions(opts: unknown): void {
+  const o = opts as Partial<FitOptions<unknown, unknown>> | null | undefined;
+  const fail = (expected: string, got: unknown, what: string): never => {
+    const shown = describeValue(got);
+    throw new ValueError({ op: "fit", expected, got: shown }, `fit: ${what} must be ${expected}, got ${shown}`);
+  };
+  if (typeof o !== "object" || o === null) return fail("an options object", opts, "the argument");
+  const m = o.model as Partial<Trainable<unknown, unknown>> | undefined;
+  if (typeof m !== "object" || m === null || typeof m.applyWithState !== "function" || typeof m.initState !== "function") {
+    fail("a model made by nn (with applyWithState and initState)", m, "model");
+  }
+  const opt = o.optimizer as Partial<GradientTransformation> | undefined;
+  if (typeof opt !== "object" || opt === null || typeof opt.init !== "function" || typeof opt.update !== "function") {
+    fail("an optimizer { init, update } (e.g. optim.adam(1e-3))", opt, "optimizer");
+  }
+  if (typeof o.loss !== "function") fail("a loss function (e.g. losses.mse)", o.loss, "loss");
 }

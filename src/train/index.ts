@@ -8,4 +8,4 @@ export type { History, HistoryLike, EpochLogs } from "./history.js";
 export type { Metric, Scores } from "./metrics.js";
 export { toTensor, type Trainable, type StepModel, type LossFn } from "./model.js";
 export { makeProgress, type ProgressMode, type ProgressOptions, type Progress } from "./progress.js";
-export { makeTrainStep, type TrainStep, type StepResult } from "./step.js";
+export { makeTrainStep, DIVERGENCE, type TrainStep, type StepResult } from "./step.js";

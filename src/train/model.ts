@@ -1,7 +1,7 @@
 // What the training loop needs of a model and of a loss, and the one host-to-tensor copy every
 // loop makes. Data arrive as untyped host arrays, so tensors here are `AnyTensor`.
-import { tensor, type AnyTensor, type Tensor } from "../tensor/index.js";
-import type { HostArray } from "../data/index.js";
+import { describeValue, formatShape, sizeOf, tensor, ValueError, type AnyTensor, type Tensor } from "../tensor/index.js";
+import { checkDataset, type Dataset, type HostArray } from "../data/index.js";
 import type { Key } from "../random/index.js";
 
 /** What one training step needs of a model: see nn.Model's `applyWithState`. */
@@ -37,4 +37,53 @@ export type LossFn = {
 /** Host array to tensor (one copy). */
 export function toTensor(a: HostArray): AnyTensor {
   return tensor(a.data, a.shape, a.dtype);
+}
+
+/** Throws unless `a` is a host array whose data fill its shape (a short buffer would train on zeros). */
+export function checkHostArray(a: unknown, what: string, where: string): asserts a is HostArray {
+  const arr = a as Partial<HostArray> | null | undefined;
+  if (typeof arr !== "object" || arr === null || !Array.isArray(arr.shape) || !ArrayBuffer.isView(arr.data)) {
+    const got = describeValue(a);
+    throw new ValueError(
+      { op: where, expected: "a host array { data, shape, dtype }", got },
+      `${where}: ${what} must be a host array { data, shape, dtype } (see data.hostArray), got ${got}`,
+    );
+  }
+  const shape = arr.shape;
+  if (!shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw new ValueError(
+      { op: where, expected: "a shape of non-negative integer dims", got: formatShape(shape) },
+      `${where}: ${what} has shape ${formatShape(shape)}; dims must be non-negative integers`,
+    );
+  }
+  const n = sizeOf(shape);
+  const length = (arr.data as ArrayLike<number>).length;
+  if (length !== n) {
+    throw new ValueError(
+      { op: where, expected: `${n} values for shape ${formatShape(shape)}`, got: `${length} values` },
+      `${where}: ${what} has ${length} values, but its shape ${formatShape(shape)} needs ${n}`,
+    );
+  }
+}
+
+/** A data set whose x and y are well-formed host arrays with the same number of samples; returns that number. */
+export function checkData(ds: unknown, where: string): number {
+  const d = ds as Partial<Dataset> | null | undefined;
+  if (typeof d !== "object" || d === null) {
+    const got = describeValue(ds);
+    throw new ValueError({ op: where, expected: "a data set { x, y }", got }, `${where}: expected a data set { x, y }, got ${got}`);
+  }
+  checkHostArray(d.x, "x", where);
+  checkHostArray(d.y, "y", where);
+  return checkDataset(d as Dataset, where);
+}
+
+/** A non-empty set: the mean loss or the outputs of nothing are undefined. */
+export function checkNotEmpty(n: number, where: string): void {
+  if (n === 0) {
+    throw new ValueError(
+      { op: where, expected: "at least one sample", got: "0 samples" },
+      `${where}: the data set is empty (x has 0 samples)`,
+    );
+  }
 }

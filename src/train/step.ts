@@ -1,6 +1,6 @@
 // One training step as a single jitted graph: forward, backward and optimizer update.
 import type { AnyTensor, Tensor } from "../tensor/index.js";
-import { jit, valueAndGrad, type Jitted, add, sum } from "../core/index.js";
+import { jit, valueAndGrad, type Jitted, add, sum, check, finiteMask } from "../core/index.js";
 import { applyUpdates, type GradientTransformation } from "../optim/index.js";
 import type { Key } from "../random/index.js";
 import { leaves } from "../tree/index.js";
@@ -18,9 +18,16 @@ export interface StepResult<P, St> {
   state: St;
   /** The model output on this batch (for metrics). */
   out: AnyTensor;
-  /** A scalar that is NaN/Inf when the loss or any new parameter is: one value to read per step. */
+  /** A scalar that is NaN/Inf when the loss or any new parameter is (checked in the step: see DIVERGENCE). */
   probe: Tensor<[]>;
 }
+
+/**
+ * The op of the step's own checks: a non-finite loss or non-finite new parameters. fit reads the
+ * step's checks after each step; a failure of these means the run diverged (fit stops and keeps
+ * the parameters from before the step), any other failed check is an error in the data or model.
+ */
+export const DIVERGENCE = "divergence";
 
 /** The jitted step `makeTrainStep` returns: params, optimizer state, layer state, batch and dropout key in, `StepResult` out. */
 export type TrainStep<P, St> = Jitted<(params: P, optState: unknown, state: St, x: AnyTensor, y: AnyTensor, key: Key) => StepResult<P, St>>;
@@ -43,7 +50,16 @@ export function makeTrainStep<P, St>(model: StepModel<P, St>, loss: LossFn, opti
     const [updates, nextOpt] = optimizer.update(grads, optState, params);
     const next = applyUpdates(params, updates);
     // NOTE: core's surface is untyped (AnyTensor); a sum of scalars is a scalar.
-    const probe = leaves(next).reduce<AnyTensor>((acc, p) => add(acc, sum(p)), sum(l)) as Tensor<[]>;
-    return { loss: l, params: next, optState: nextOpt, state: aux.state, out: aux.out, probe };
+    const probe = leaves(next).reduce<AnyTensor>((acc, p) => add(acc, sum(p)), sum(l));
+    // NOTE: checks, read by the caller after the step with the loss (one host read per step)
+    const checkedLoss = check(l, finiteMask(l), { op: DIVERGENCE, message: "loss became {value}", expected: "a finite loss" }) as Tensor<
+      []
+    >;
+    const checkedProbe = check(probe, finiteMask(probe), {
+      op: DIVERGENCE,
+      message: "the parameters became non-finite (NaN or Inf)",
+      expected: "finite parameters",
+    }) as Tensor<[]>;
+    return { loss: checkedLoss, params: next, optState: nextOpt, state: aux.state, out: aux.out, probe: checkedProbe };
   });
 }

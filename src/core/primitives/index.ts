@@ -13,6 +13,7 @@ import { gatherP, scatterAddP } from "./gather.js";
 import { conv2dP } from "./conv.js";
 import { reverseP } from "./reverse.js";
 import { maxPool2dP, avgPool2dP } from "./pool.js";
+import { checkP } from "./check.js";
 
 export const primitives = {
   neg: elementwise.negP,
@@ -70,6 +71,7 @@ export const primitives = {
   conv2d: conv2dP,
   maxPool2d: maxPool2dP,
   avgPool2d: avgPool2dP,
+  check: checkP,
 } satisfies Record<string, Primitive>;
 
 export type PrimitiveName = keyof typeof primitives;

@@ -1,0 +1,65 @@
+// The error classes of the library: what a user can catch. Each names the op and both sides
+// (what was expected, what came), so a program can react to the kind and a person can read the
+// message. No tfjs here, so every folder (data too) can throw them.
+
+/** The op, the expected value and the value that came, as short texts ("[2, 3]", "float32"). */
+export interface ErrorParts {
+  readonly op: string;
+  readonly expected: string;
+  readonly got: string;
+}
+
+/**
+ * Every error shapeflow throws on bad input. `message` is the full text; `op`, `expected` and
+ * `got` are its parts, for programs.
+ * ```ts
+ * try { add(ones([2]), ones([3])); } catch (e) {
+ *   if (e instanceof ShapeError) console.log(e.op, e.expected, e.got);   // "add" "[2]" "[3]"
+ * }
+ * ```
+ */
+export class ShapeflowError extends Error {
+  readonly op: string;
+  readonly expected: string;
+  readonly got: string;
+
+  /** `message` defaults to `op: expected <expected>, got <got>`. */
+  constructor(parts: ErrorParts, message?: string) {
+    super(message ?? `${parts.op}: expected ${parts.expected}, got ${parts.got}`);
+    this.op = parts.op;
+    this.expected = parts.expected;
+    this.got = parts.got;
+  }
+}
+
+/** A shape that does not fit: wrong rank, dims that differ, shapes that do not broadcast, a size too large. */
+export class ShapeError extends ShapeflowError {}
+
+/** A dtype that does not fit (int32 where float32 is needed, dtypes that differ). */
+export class DTypeError extends ShapeflowError {}
+
+/** A value that does not fit: not a tensor, NaN in data, a label out of range, a bad option. */
+export class ValueError extends ShapeflowError {}
+
+// NOTE: `name` on the prototype, not a class field: it survives minification and stays off the
+// instance (test runners and loggers print the own fields).
+for (const [cls, name] of [
+  [ShapeflowError, "ShapeflowError"],
+  [ShapeError, "ShapeError"],
+  [DTypeError, "DTypeError"],
+  [ValueError, "ValueError"],
+] as const) {
+  Object.defineProperty(cls.prototype, "name", { value: name, writable: true, configurable: true });
+}
+
+/** How a value that is not what an op wanted reads in a message: "null", "a plain object", "a Map", "number". */
+export function describeValue(x: unknown): string {
+  if (x === null) return "null";
+  if (x === undefined) return "undefined";
+  if (Array.isArray(x)) return "an array";
+  if (typeof x === "object") {
+    const proto: unknown = Object.getPrototypeOf(x);
+    return proto === Object.prototype || proto === null ? "a plain object" : `a ${x.constructor?.name ?? "object"}`;
+  }
+  return typeof x;
+}
