@@ -1,7 +1,18 @@
 // Reverse mode: a tape of primitive applications per trace level; the backward pass runs each
 // primitive's vjp rule, which binds primitives one level down, so it can be differentiated again.
 import * as tf from "@tensorflow/tfjs-core";
-import { Concrete, formatShape, sameShape, type AnyTensor, type Tensor, type TfTensor } from "../tensor/index.js";
+import {
+  Concrete,
+  formatShape,
+  sameShape,
+  type AnyTensor,
+  type Tensor,
+  type TfTensor,
+  describeValue,
+  DTypeError,
+  ShapeError,
+  ValueError,
+} from "../tensor/index.js";
 import { flatten, unflatten } from "../tree/index.js";
 import { bind, scoped, Tracer, withTrace, type Trace } from "./trace.js";
 import type { Primitive } from "./primitive.js";
@@ -109,7 +120,15 @@ export function vjpCore(f: AnyFunction, args: readonly unknown[], hasAux = false
       let out = result;
       let aux: unknown = undefined;
       if (hasAux) {
-        if (!Array.isArray(result) || result.length !== 2) throw new Error("hasAux: the function must return [output, aux]");
+        if (!Array.isArray(result) || result.length !== 2)
+          throw new ValueError(
+            {
+              op: "hasAux",
+              expected: "[output, aux]",
+              got: Array.isArray(result) ? `an array of ${(result as unknown[]).length}` : describeValue(result),
+            },
+            "hasAux: the function must return [output, aux]",
+          );
         [out, aux] = result;
         const [auxLeaves, auxDef] = flatten(aux);
         aux = unflatten(
@@ -125,13 +144,19 @@ export function vjpCore(f: AnyFunction, args: readonly unknown[], hasAux = false
         inputDef: def,
         pullback(outCts) {
           if (outCts.length !== outLeaves.length)
-            throw new Error(`vjp: expected ${outLeaves.length} output cotangents, got ${outCts.length}`);
+            throw new ValueError(
+              { op: "vjp", expected: `${outLeaves.length} output cotangents`, got: String(outCts.length) },
+              `vjp: expected ${outLeaves.length} output cotangents, got ${outCts.length}`,
+            );
           const seeds = new Map<GradTracer, AnyTensor>();
           outLeaves.forEach((o, i) => {
             const c = outCts[i];
             if (c === null || !(o instanceof GradTracer) || o.trace !== trace) return;
             if (!sameShape(c.shape, o.shape)) {
-              throw new Error(`vjp: cotangent ${i} has shape ${formatShape(c.shape)}, expected ${formatShape(o.shape)}`);
+              throw new ShapeError(
+                { op: "vjp", expected: formatShape(o.shape), got: formatShape(c.shape) },
+                `vjp: cotangent ${i} has shape ${formatShape(c.shape)}, expected ${formatShape(o.shape)}`,
+              );
             }
             const prev = seeds.get(o);
             seeds.set(o, prev === undefined ? c : add(prev, c));
@@ -156,7 +181,11 @@ export interface GradOptions {
 function pickArgnums(n: number, argnums: number | readonly number[] = 0): number[] {
   const list = typeof argnums === "number" ? [argnums] : [...argnums];
   for (const a of list) {
-    if (!Number.isInteger(a) || a < 0 || a >= n) throw new Error(`grad: argnums ${a} is out of range for ${n} argument(s)`);
+    if (!Number.isInteger(a) || a < 0 || a >= n)
+      throw new ValueError(
+        { op: "grad", expected: `argnums in 0..${n - 1}`, got: String(a) },
+        `grad: argnums ${a} is out of range for ${n} argument(s)`,
+      );
   }
   return list;
 }
@@ -178,14 +207,22 @@ export function valueAndGradCore(
   const r = vjpCore(closed, diffArgs, opts.hasAux ?? false);
   const value = r.out;
   if (!(value instanceof Concrete) && !(value instanceof Tracer)) {
-    throw new Error(
+    throw new ValueError(
+      { op: who, expected: "a scalar tensor", got: typeof value },
       `${who}: the function must return a scalar tensor${opts.hasAux ? " as the first element of [loss, aux]" : ""}, got ${typeof value}`,
     );
   }
   const v = value as AnyTensor;
   if (v.rank !== 0)
-    throw new Error(`${who}: the function must return a scalar (shape []), got shape ${formatShape(v.shape)}; sum or average it first`);
-  if (v.dtype !== "float32") throw new Error(`${who}: the function must return a float32 scalar, got ${v.dtype}`);
+    throw new ShapeError(
+      { op: who, expected: "a scalar (shape [])", got: formatShape(v.shape) },
+      `${who}: the function must return a scalar (shape []), got shape ${formatShape(v.shape)}; sum or average it first`,
+    );
+  if (v.dtype !== "float32")
+    throw new DTypeError(
+      { op: who, expected: "float32", got: v.dtype },
+      `${who}: the function must return a float32 scalar, got ${v.dtype}`,
+    );
   const cts = r.pullback([onesLike(v)]);
   const perArg = unflatten<unknown[]>(r.inputDef, cts);
   const grads = typeof opts.argnums === "number" || opts.argnums === undefined ? perArg[0] : perArg;
@@ -290,7 +327,8 @@ export function vjp<A extends unknown[], Out>(f: (...args: A) => Out, ...primals
     const [ctLeaves, ctDef] = flatten(ct);
     const [, outDef] = flatten(out);
     const diff = JSON.stringify(ctDef) === JSON.stringify(outDef) ? undefined : "the cotangent must have the output's structure";
-    if (diff) throw new Error(`vjp: ${diff}`);
+    if (diff)
+      throw new ValueError({ op: "vjp", expected: "a cotangent with the output's structure", got: "another structure" }, `vjp: ${diff}`);
     return scoped(() => unflatten<A>(result.inputDef, result.pullback(ctLeaves)), leafTensors);
   };
   const dispose = () => {

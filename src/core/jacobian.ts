@@ -1,6 +1,6 @@
 // Jacobians and the Hessian, from vjp/jvp under vmap over a one-hot basis.
 import * as tf from "@tensorflow/tfjs-core";
-import { Concrete, Tensor, formatShape, type AnyTensor } from "../tensor/index.js";
+import { Concrete, Tensor, formatShape, type AnyTensor, describeValue, ShapeError, ValueError } from "../tensor/index.js";
 import type { Shape } from "../../typelevel/index.js";
 import { scoped } from "./trace.js";
 import { vjpCore } from "./grad.js";
@@ -16,7 +16,11 @@ function basis(shape: readonly number[]): AnyTensor {
 }
 
 function single(who: string, x: unknown): AnyTensor {
-  if (!(x instanceof Tensor)) throw new Error(`${who}: the function must take and return a single tensor`);
+  if (!(x instanceof Tensor))
+    throw new ValueError(
+      { op: who, expected: "a single tensor", got: describeValue(x) },
+      `${who}: the function must take and return a single tensor`,
+    );
   return x as AnyTensor;
 }
 
@@ -54,7 +58,11 @@ export function hessian<X extends Shape>(f: (x: Tensor<X>) => Tensor<[]>): (x: T
   const g = (x: Tensor<X>) => {
     const r = vjpCore(f, [x]);
     const y = single("hessian", r.out);
-    if (y.rank !== 0) throw new Error(`hessian: the function must return a scalar, got shape ${formatShape(y.shape)}`);
+    if (y.rank !== 0)
+      throw new ShapeError(
+        { op: "hessian", expected: "a scalar (shape [])", got: formatShape(y.shape) },
+        `hessian: the function must return a scalar, got shape ${formatShape(y.shape)}`,
+      );
     return r.pullback([new Concrete(tf.scalar(1))])[0] as Tensor<X>;
   };
   return jacfwd(g);

@@ -1,7 +1,7 @@
 // jit: trace once per input signature into a flat graph of primitive applications, drop dead
 // code, then replay it straight on the kernels, freeing each intermediate after its last use.
 import * as tf from "@tensorflow/tfjs-core";
-import { Concrete, formatShape, type AnyTensor, type TfTensor } from "../tensor/index.js";
+import { Concrete, formatShape, type AnyTensor, type TfTensor, ValueError } from "../tensor/index.js";
 import { flatten, unflatten, structureKey, type TreeDef } from "../tree/index.js";
 import { evalShape, runImpl, Tracer, withTrace, type Trace } from "./trace.js";
 import type { Aval, Primitive } from "./primitive.js";
@@ -47,7 +47,10 @@ class JitTrace implements Trace {
   slotOf(x: AnyTensor, who: string): number {
     if (x instanceof JitTracer && x.trace === this) return x.slot;
     if (x instanceof Tracer) {
-      throw new Error(`${who}: a jitted function closed over a value traced by an outer ${x.trace.kind}; pass it as an argument instead`);
+      throw new ValueError(
+        { op: who, expected: "a concrete tensor or an argument", got: `a value traced by an outer ${x.trace.kind}` },
+        `${who}: a jitted function closed over a value traced by an outer ${x.trace.kind}; pass it as an argument instead`,
+      );
     }
     let s = this.constSlot.get(x);
     if (s === undefined) {
@@ -78,7 +81,10 @@ class JitTracer extends Tracer {
     super(trace, aval);
   }
   concrete(): TfTensor {
-    throw new Error(`cannot read the values of ${this.toString()} while jit traces it; read them outside the jitted function`);
+    throw new ValueError(
+      { op: "jit", expected: "a concrete tensor", got: this.toString() },
+      `cannot read the values of ${this.toString()} while jit traces it; read them outside the jitted function`,
+    );
   }
 }
 

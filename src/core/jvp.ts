@@ -1,5 +1,5 @@
 // Forward mode: each tracer carries a primal and a tangent (null = zero).
-import { formatShape, sameShape, type AnyTensor, type TfTensor } from "../tensor/index.js";
+import { formatShape, sameShape, type AnyTensor, type TfTensor, ShapeError, ValueError } from "../tensor/index.js";
 import { flatten, unflatten, structureDiff } from "../tree/index.js";
 import { bind, scoped, Tracer, withTrace, type Trace } from "./trace.js";
 import type { Primitive } from "./primitive.js";
@@ -56,12 +56,19 @@ export function jvpCore(f: AnyFunction, primals: readonly unknown[], tangents: r
       const [pl, pd] = flatten(primals);
       const [tl, td] = flatten(tangents);
       const diff = structureDiff(pd, td);
-      if (diff) throw new Error(`jvp: primals and tangents differ in structure ${diff}`);
+      if (diff)
+        throw new ValueError(
+          { op: "jvp", expected: "tangents with the primals' structure", got: diff },
+          `jvp: primals and tangents differ in structure ${diff}`,
+        );
       pl.forEach((p, i) => {
         const s = p.shape,
           u = tl[i].shape;
         if (!sameShape(s, u)) {
-          throw new Error(`jvp: tangent ${i} has shape ${formatShape(u)}, its primal has ${formatShape(s)}`);
+          throw new ShapeError(
+            { op: "jvp", expected: formatShape(s), got: formatShape(u) },
+            `jvp: tangent ${i} has shape ${formatShape(u)}, its primal has ${formatShape(s)}`,
+          );
         }
       });
       const ins = pl.map((p, i) => new JvpTracer(trace, p, tl[i]));

@@ -1,6 +1,6 @@
 // Batching: a tracer holds a value with the batch at axis 0; each primitive's batching rule
 // maps batched inputs to a batched output.
-import { formatShape, type AnyTensor, type DType, type Tensor, type TfTensor } from "../tensor/index.js";
+import { formatShape, type AnyTensor, type DType, type Tensor, type TfTensor, ShapeError, ValueError } from "../tensor/index.js";
 import type { Shape } from "../../typelevel/index.js";
 import { flatten, unflatten } from "../tree/index.js";
 import { evalShape, scoped, Tracer, withTrace, type Trace } from "./trace.js";
@@ -40,7 +40,10 @@ export class BatchTracer extends Tracer {
     super(trace, { shape: value.shape.slice(1), dtype: value.dtype });
   }
   concrete(): TfTensor {
-    throw new Error(`cannot read the values of a batched tensor inside vmap (${this.toString()})`);
+    throw new ValueError(
+      { op: "vmap", expected: "a concrete tensor", got: this.toString() },
+      `cannot read the values of a batched tensor inside vmap (${this.toString()})`,
+    );
   }
 }
 
@@ -68,7 +71,11 @@ export type Batched<T, N extends number | string> =
 
 export function vmapCore(f: AnyFunction, args: unknown[], opts: VmapOptions): unknown {
   const inAxes = Array.isArray(opts.inAxes) ? opts.inAxes : args.map(() => (opts.inAxes ?? 0) as AxisSpec);
-  if (inAxes.length !== args.length) throw new Error(`vmap: inAxes has ${inAxes.length} entries for ${args.length} argument(s)`);
+  if (inAxes.length !== args.length)
+    throw new ValueError(
+      { op: "vmap", expected: `${args.length} inAxes entries`, got: String(inAxes.length) },
+      `vmap: inAxes has ${inAxes.length} entries for ${args.length} argument(s)`,
+    );
   // batch size from the mapped leaves
   let size = opts.axisSize;
   const sizes: string[] = [];
@@ -80,10 +87,18 @@ export function vmapCore(f: AnyFunction, args: unknown[], opts: VmapOptions): un
       const n = l.shape[a];
       sizes.push(`argument ${i} has ${n} at axis ${ax} (shape ${formatShape(l.shape)})`);
       if (size === undefined) size = n;
-      else if (size !== n) throw new Error(`vmap: mapped axes have different sizes: ${sizes.join("; ")}`);
+      else if (size !== n)
+        throw new ShapeError(
+          { op: "vmap", expected: "mapped axes of one size", got: sizes.join("; ") },
+          `vmap: mapped axes have different sizes: ${sizes.join("; ")}`,
+        );
     }
   });
-  if (size === undefined) throw new Error("vmap: no argument is mapped; give inAxes or axisSize");
+  if (size === undefined)
+    throw new ValueError(
+      { op: "vmap", expected: "inAxes or axisSize", got: "no mapped argument" },
+      "vmap: no argument is mapped; give inAxes or axisSize",
+    );
   const n = size;
   return withTrace(
     (level) => new BatchTrace(level, n),

@@ -8,7 +8,7 @@
 //   padding    "same" | "valid" | p | [[top, bottom], [left, right]]
 //                                          (1-D: "same" | "valid" | p | [before, after])  default "valid"
 import type { Padding, Padding1d } from "../../typelevel/index.js";
-import { formatShape } from "../tensor/index.js";
+import { formatShape, ShapeError, ValueError } from "../tensor/index.js";
 
 export type { Padding, Padding1d };
 export type Pair = readonly [number, number];
@@ -101,25 +101,40 @@ export function show(v: unknown): string {
 
 /** The error for a count that must be a positive integer: "conv1d: strides must be a positive integer, got 0". */
 export function notPositiveInt(op: string, what: string, v: unknown): Error {
-  return new Error(`${op}: ${what} must be a positive integer, got ${show(v)}`);
+  return new ValueError(
+    { op, expected: `a positive integer ${what}`, got: show(v) },
+    `${op}: ${what} must be a positive integer, got ${show(v)}`,
+  );
 }
 
 /** The error for a 2-D count: "conv2d: strides must be a positive integer or [h, w] of positive integers, got [2, -1]". */
 export function notPositivePair(op: string, what: string, v: unknown): Error {
-  return new Error(`${op}: ${what} must be a positive integer or [h, w] of positive integers, got ${show(v)}`);
+  return new ValueError(
+    { op, expected: `a positive integer or [h, w] of positive integers for ${what}`, got: show(v) },
+    `${op}: ${what} must be a positive integer or [h, w] of positive integers, got ${show(v)}`,
+  );
 }
 
 function badPadding2d(op: string, v: unknown): Error {
-  return new Error(`${op}: padding must be "same", "valid", a non-negative integer or [[top, bottom], [left, right]], got ${show(v)}`);
+  return new ValueError(
+    { op, expected: '"same", "valid", a non-negative integer or [[top, bottom], [left, right]]', got: show(v) },
+    `${op}: padding must be "same", "valid", a non-negative integer or [[top, bottom], [left, right]], got ${show(v)}`,
+  );
 }
 
 function badPadding1d(op: string, v: unknown): Error {
-  return new Error(`${op}: padding must be "same", "valid", a non-negative integer or [before, after], got ${show(v)}`);
+  return new ValueError(
+    { op, expected: '"same", "valid", a non-negative integer or [before, after]', got: show(v) },
+    `${op}: padding must be "same", "valid", a non-negative integer or [before, after], got ${show(v)}`,
+  );
 }
 
 /** The error for pool padding that leaves a window without a real pixel. */
 export function poolPaddingTooLarge(op: string, window: readonly number[], v: unknown): Error {
-  return new Error(`${op}: padding must be non-negative integers smaller than the window ${formatShape(window)}, got ${show(v)}`);
+  return new ValueError(
+    { op, expected: `padding smaller than the window ${formatShape(window)}`, got: show(v) },
+    `${op}: padding must be non-negative integers smaller than the window ${formatShape(window)}, got ${show(v)}`,
+  );
 }
 
 // ---------------------------------------------------------------- value checks
@@ -182,10 +197,18 @@ export function padding1d(op: string, v: unknown): "same" | Pair {
 /** Throws when `o` is not an options object or names an option outside `allowed` (say, an old name). */
 export function checkOptionNames(op: string, o: unknown, allowed: readonly string[]): asserts o is Record<string, unknown> {
   if (o === null || typeof o !== "object" || Array.isArray(o)) {
-    throw new Error(`${op}: expected an options object { ${allowed.join(", ")} }, got ${show(o)}`);
+    throw new ValueError(
+      { op, expected: `an options object { ${allowed.join(", ")} }`, got: show(o) },
+      `${op}: expected an options object { ${allowed.join(", ")} }, got ${show(o)}`,
+    );
   }
   for (const k of Object.keys(o)) {
-    if (!allowed.includes(k)) throw new Error(`${op}: unknown option "${k}" (options: ${allowed.join(", ")})`);
+    if (!allowed.includes(k)) {
+      throw new ValueError(
+        { op, expected: `one of the options ${allowed.join(", ")}`, got: `"${k}"` },
+        `${op}: unknown option "${k}" (options: ${allowed.join(", ")})`,
+      );
+    }
   }
 }
 
@@ -224,7 +247,10 @@ const hasWindow = (o: unknown): o is Record<string, unknown> => o !== null && ty
 export function parsePool2dOptions(op: string, o: unknown): PoolWindow2d {
   const opts: unknown = typeof o === "number" || Array.isArray(o) ? { window: o } : o;
   if (!hasWindow(opts)) {
-    throw new Error(`${op}: expected a window (a number, [h, w], or { window, strides?, padding? }), got ${show(o)}`);
+    throw new ValueError(
+      { op, expected: "a window (a number, [h, w], or { window, strides?, padding? })", got: show(o) },
+      `${op}: expected a window (a number, [h, w], or { window, strides?, padding? }), got ${show(o)}`,
+    );
   }
   checkOptionNames(op, opts, POOL_OPTION_NAMES);
   const window = positivePair(op, "window", opts.window);
@@ -241,7 +267,10 @@ export function parsePool2dOptions(op: string, o: unknown): PoolWindow2d {
 export function parsePool1dOptions(op: string, o: unknown): PoolWindow1d {
   const opts: unknown = typeof o === "number" ? { window: o } : o;
   if (!hasWindow(opts)) {
-    throw new Error(`${op}: expected a window (a number or { window, strides?, padding? }), got ${show(o)}`);
+    throw new ValueError(
+      { op, expected: "a window (a number or { window, strides?, padding? })", got: show(o) },
+      `${op}: expected a window (a number or { window, strides?, padding? }), got ${show(o)}`,
+    );
   }
   checkOptionNames(op, opts, POOL_OPTION_NAMES);
   const window = positiveInt(op, "window", opts.window);
@@ -311,7 +340,10 @@ export function windowOut(site: WindowSite, a: WindowAxis): number {
     const valid = a.padding[0] === 0 && a.padding[1] === 0;
     const reason = `${valid ? "input" : "padded input"} ${padded} is smaller than the effective kernel ${eff}${valid ? ` (padding "valid")` : ""}`;
     const [what, kernelShape] = site.kernel;
-    throw new Error(`${site.op}: ${a.axis}: ${reason} (input ${formatShape(site.input)}, ${what} ${formatShape(kernelShape)})`);
+    throw new ShapeError(
+      { op: site.op, expected: `${a.axis} of at least ${eff}`, got: `${padded}` },
+      `${site.op}: ${a.axis}: ${reason} (input ${formatShape(site.input)}, ${what} ${formatShape(kernelShape)})`,
+    );
   }
   return Math.floor((padded - eff) / a.stride) + 1;
 }

@@ -1,6 +1,6 @@
 // broadcastTo, and its adjoint `unbroadcast` (sum over the broadcast axes).
 import * as tf from "@tensorflow/tfjs-core";
-import { formatShape, type AnyTensor } from "../../tensor/index.js";
+import { formatShape, type AnyTensor, ShapeError } from "../../tensor/index.js";
 import { bind } from "../trace.js";
 import { definePrimitive, type Aval, type Primitive } from "../primitive.js";
 import { asTensor, sameShape } from "./util.js";
@@ -12,7 +12,11 @@ export const broadcastToP: Primitive<{ shape: readonly number[] }> = definePrimi
   abstractEval([x], { shape }) {
     const offset = shape.length - x.shape.length;
     const ok = offset >= 0 && x.shape.every((d, i) => d === 1 || d === shape[i + offset]);
-    if (!ok) throw new Error(`broadcastTo: cannot broadcast ${formatShape(x.shape)} to ${formatShape(shape)}`);
+    if (!ok)
+      throw new ShapeError(
+        { op: "broadcastTo", expected: `a shape that broadcasts to ${formatShape(shape)}`, got: formatShape(x.shape) },
+        `broadcastTo: cannot broadcast ${formatShape(x.shape)} to ${formatShape(shape)}`,
+      );
     return { shape, dtype: x.dtype };
   },
   // NOTE: tfjs broadcasts [1] to [0] as [1], so an empty target is just zeros of its shape; and

@@ -17,7 +17,7 @@
 // the zero-interleaved cotangent. tfjs has no WASM filter-grad kernel; its CPU backend's
 // Conv2DBackpropFilter takes 5.9 s (first layer) and 126 s (second layer).
 import * as tf from "@tensorflow/tfjs-core";
-import { formatShape, type AnyTensor } from "../../tensor/index.js";
+import { formatShape, type AnyTensor, ShapeError, ValueError } from "../../tensor/index.js";
 import { bind, scoped } from "../trace.js";
 import { leafTensors } from "../util.js";
 import { definePrimitive, type Aval, type Primitive } from "../primitive.js";
@@ -86,32 +86,53 @@ function checkParams(p: ConvParams): void {
   const pads = p.padding as unknown;
   const ints = (q: unknown) => Array.isArray(q) && q.length === 2 && q.every((d) => Number.isInteger(d));
   if (!Array.isArray(pads) || pads.length !== 2 || !ints(pads[0]) || !ints(pads[1])) {
-    throw new Error(`conv2d: padding must be [[top, bottom], [left, right]] integers, got ${show(pads)}`);
+    throw new ValueError(
+      { op: "conv2d", expected: "[[top, bottom], [left, right]] integers", got: show(pads) },
+      `conv2d: padding must be [[top, bottom], [left, right]] integers, got ${show(pads)}`,
+    );
   }
   if (p.filterGrad !== undefined && !FILTER_GRADS.includes(p.filterGrad)) {
-    throw new Error(`conv2d: filterGrad must be "auto", "ctAsFilter" or "xAsFilter", got ${show(p.filterGrad)}`);
+    throw new ValueError(
+      { op: "conv2d", expected: '"auto", "ctAsFilter" or "xAsFilter"', got: show(p.filterGrad) },
+      `conv2d: filterGrad must be "auto", "ctAsFilter" or "xAsFilter", got ${show(p.filterGrad)}`,
+    );
   }
   if (p.subpixel !== undefined && typeof p.subpixel !== "boolean") {
-    throw new Error(`conv2d: subpixel must be true or false, got ${show(p.subpixel)}`);
+    throw new ValueError(
+      { op: "conv2d", expected: "true or false", got: show(p.subpixel) },
+      `conv2d: subpixel must be true or false, got ${show(p.subpixel)}`,
+    );
   }
 }
 
 function convShape(x: Aval, w: Aval, p: ConvParams): number[] {
-  if (x.shape.length !== 4) throw new Error(`conv2d expects x as [batch, H, W, C], got ${formatShape(x.shape)}`);
-  if (w.shape.length !== 4) throw new Error(`conv2d expects the filter as [kh, kw, cin, cout], got ${formatShape(w.shape)}`);
+  if (x.shape.length !== 4)
+    throw new ShapeError(
+      { op: "conv2d", expected: "x as [batch, H, W, C]", got: formatShape(x.shape) },
+      `conv2d expects x as [batch, H, W, C], got ${formatShape(x.shape)}`,
+    );
+  if (w.shape.length !== 4)
+    throw new ShapeError(
+      { op: "conv2d", expected: "a filter [kh, kw, cin, cout]", got: formatShape(w.shape) },
+      `conv2d expects the filter as [kh, kw, cin, cout], got ${formatShape(w.shape)}`,
+    );
   checkParams(p);
   const [b, h, wd, c] = x.shape;
   const [kh, kw, cin, cout] = w.shape;
   const g = p.groups;
   if (c !== cin * g) {
-    throw new Error(
+    throw new ShapeError(
+      { op: "conv2d", expected: `${cin * g} input channels`, got: `${c} channels` },
       g === 1
         ? `conv2d: x has ${c} channels but the filter expects ${cin} (${formatShape(w.shape)})`
         : `conv2d: x has ${c} channels but the filter expects ${cin} per group x ${g} groups (${formatShape(w.shape)})`,
     );
   }
   if (cout % g !== 0)
-    throw new Error(`conv2d: the filter's ${cout} output channels do not split into ${g} groups (${formatShape(w.shape)})`);
+    throw new ShapeError(
+      { op: "conv2d", expected: `output channels divisible by ${g} groups`, got: String(cout) },
+      `conv2d: the filter's ${cout} output channels do not split into ${g} groups (${formatShape(w.shape)})`,
+    );
   const [oh, ow] = windowOut2d(
     { op: "conv2d", input: x.shape, kernel: ["filter", w.shape] },
     { spatial: [h, wd], kernel: [kh, kw], strides: p.strides, padding: p.padding, dilations: p.dilations, lhsDilation: p.lhsDilation },
@@ -470,8 +491,16 @@ export interface Conv1dCallOptions extends Conv1dOptions, ConvFormulation {
 export function conv2d(x: AnyTensor, w: AnyTensor, options: Conv2dCallOptions = {}): AnyTensor {
   const xs = x.shape;
   const ws = w.shape;
-  if (xs.length !== 4) throw new Error(`conv2d expects x as [batch, H, W, C], got ${formatShape(xs)}`);
-  if (ws.length !== 4) throw new Error(`conv2d expects the filter as [kh, kw, cin, cout], got ${formatShape(ws)}`);
+  if (xs.length !== 4)
+    throw new ShapeError(
+      { op: "conv2d", expected: "x as [batch, H, W, C]", got: formatShape(xs) },
+      `conv2d expects x as [batch, H, W, C], got ${formatShape(xs)}`,
+    );
+  if (ws.length !== 4)
+    throw new ShapeError(
+      { op: "conv2d", expected: "a filter [kh, kw, cin, cout]", got: formatShape(ws) },
+      `conv2d expects the filter as [kh, kw, cin, cout], got ${formatShape(ws)}`,
+    );
   const { strides, dilations, padding } = parseConv2dOptions("conv2d", options, ["groups", "filterGrad", "subpixel"]);
   const groups = positiveInt("conv2d", "groups", options.groups, 1);
   const eff: Pair = [dilateSize(ws[0], dilations[0]), dilateSize(ws[1], dilations[1])];
@@ -489,12 +518,21 @@ export function conv2d(x: AnyTensor, w: AnyTensor, options: Conv2dCallOptions = 
 export function conv1d(x: AnyTensor, w: AnyTensor, options: Conv1dCallOptions = {}): AnyTensor {
   const xs = x.shape;
   const ws = w.shape;
-  if (xs.length !== 3) throw new Error(`conv1d expects x as [batch, W, C], got ${formatShape(xs)}`);
-  if (ws.length !== 3) throw new Error(`conv1d expects the filter as [k, cin, cout], got ${formatShape(ws)}`);
+  if (xs.length !== 3)
+    throw new ShapeError(
+      { op: "conv1d", expected: "x as [batch, W, C]", got: formatShape(xs) },
+      `conv1d expects x as [batch, W, C], got ${formatShape(xs)}`,
+    );
+  if (ws.length !== 3)
+    throw new ShapeError(
+      { op: "conv1d", expected: "a filter [k, cin, cout]", got: formatShape(ws) },
+      `conv1d expects the filter as [k, cin, cout], got ${formatShape(ws)}`,
+    );
   const { strides, dilations, padding } = parseConv1dOptions("conv1d", options, ["groups", "filterGrad", "subpixel"]);
   const groups = positiveInt("conv1d", "groups", options.groups, 1);
   if (xs[2] !== ws[1] * groups) {
-    throw new Error(
+    throw new ShapeError(
+      { op: "conv1d", expected: `${ws[1] * groups} input channels`, got: `${xs[2]} channels` },
       groups === 1
         ? `conv1d: x has ${xs[2]} channels but the filter expects ${ws[1]} (${formatShape(ws)})`
         : `conv1d: x has ${xs[2]} channels but the filter expects ${ws[1]} per group x ${groups} groups (${formatShape(ws)})`,

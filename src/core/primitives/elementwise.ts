@@ -5,6 +5,7 @@ import { bind } from "../trace.js";
 import { definePrimitive, type Primitive } from "../primitive.js";
 import { asTensor, broadcastShapes, checkFloat, checkSameDType, sameShape, type Operand } from "./util.js";
 import { alignBatched, broadcastTo, unbroadcast, zerosLike } from "./broadcast.js";
+import { DTypeError } from "../../tensor/index.js";
 
 // ---------------------------------------------------------------- unary
 
@@ -26,7 +27,11 @@ function unary(spec: UnarySpec): Unary {
     name: spec.name,
     abstractEval([x]) {
       if (!spec.integers) checkFloat(spec.name, [x]);
-      else if (x.dtype === "bool") throw new Error(`${spec.name}: expects a numeric tensor, got bool`);
+      else if (x.dtype === "bool")
+        throw new DTypeError(
+          { op: spec.name, expected: "float32 or int32", got: "bool" },
+          `${spec.name}: expects a numeric tensor, got bool`,
+        );
       return x;
     },
     impl: ([x]) => spec.impl(x),
@@ -148,7 +153,11 @@ function binary(spec: BinarySpec): Binary {
     abstractEval([a, b]) {
       checkSameDType(spec.name, a, b);
       if (spec.floatOnly) checkFloat(spec.name, [a, b]);
-      if (a.dtype === "bool" && !spec.compare) throw new Error(`${spec.name}: expects numeric tensors, got bool`);
+      if (a.dtype === "bool" && !spec.compare)
+        throw new DTypeError(
+          { op: spec.name, expected: "float32 or int32", got: "bool" },
+          `${spec.name}: expects numeric tensors, got bool`,
+        );
       return { shape: broadcastShapes(spec.name, a.shape, b.shape), dtype: spec.compare ? "bool" : a.dtype };
     },
     impl: ([a, b]) => (Math.max(a.rank, b.rank) > 6 ? collapsedBinary(spec.impl, a, b) : spec.impl(a, b)),
@@ -226,7 +235,8 @@ export const [notEqualP, notEqual] = binary({ name: "notEqual", impl: tf.notEqua
 export const whereP: Primitive<{}> = definePrimitive<{}>({
   name: "where",
   abstractEval([c, a, b]) {
-    if (c.dtype !== "bool") throw new Error(`where: condition must be bool, got ${c.dtype}`);
+    if (c.dtype !== "bool")
+      throw new DTypeError({ op: "where", expected: "bool", got: c.dtype }, `where: condition must be bool, got ${c.dtype}`);
     checkSameDType("where", a, b);
     return { shape: broadcastShapes("where", broadcastShapes("where", c.shape, a.shape), b.shape), dtype: a.dtype };
   },
@@ -246,7 +256,11 @@ export const whereP: Primitive<{}> = definePrimitive<{}>({
 export const castP: Primitive<{ dtype: "float32" | "int32" | "bool" }> = definePrimitive<{ dtype: "float32" | "int32" | "bool" }>({
   name: "cast",
   abstractEval([x], { dtype }) {
-    if (dtype !== "float32" && dtype !== "int32" && dtype !== "bool") throw new Error(`cast: unknown dtype ${JSON.stringify(dtype)}`);
+    if (dtype !== "float32" && dtype !== "int32" && dtype !== "bool")
+      throw new DTypeError(
+        { op: "cast", expected: '"float32", "int32" or "bool"', got: String(JSON.stringify(dtype)) },
+        `cast: unknown dtype ${JSON.stringify(dtype)}`,
+      );
     return { shape: x.shape, dtype };
   },
   // NOTE: the WASM Cast kernel truncates to bool (0.3 -> false, 2.5 -> 2, -1 -> 255); bool is x != 0.

@@ -3,13 +3,14 @@
 // NOTE: scatterAdd runs on tfjs `scatterND` (which sums duplicate indices): WASM has no
 // `UnsortedSegmentSum` kernel.
 import * as tf from "@tensorflow/tfjs-core";
-import { arange, formatShape, type AnyTensor } from "../../tensor/index.js";
+import { arange, formatShape, type AnyTensor, DTypeError, ShapeError, ValueError } from "../../tensor/index.js";
 import { bind, scoped } from "../trace.js";
 import { definePrimitive, type Aval, type Primitive } from "../primitive.js";
 import { leafTensors } from "../util.js";
 import { sameShape, sizeOf } from "./util.js";
 import { moveAxis, reshape } from "./shape.js";
-import { cast, equal } from "./elementwise.js";
+import { cast, equal, maximum, minimum } from "./elementwise.js";
+import { check } from "./check.js";
 import { withBatchAxis } from "./broadcast.js";
 
 export interface GatherParams {
@@ -41,7 +42,8 @@ function readIndices(op: string, indices: tf.Tensor, size: number, axis: number)
     const k = v[i];
     if (k < 0 || k >= size) {
       const range = size === 0 ? "axis has size 0, so no index is valid" : `expected 0..${size - 1}`;
-      throw new Error(
+      throw new ValueError(
+        { op: op, expected: `indices in 0..${size - 1}`, got: `${k} at ${formatShape(unravel(i, indices.shape))}` },
         `${op}: index ${k} at position ${formatShape(unravel(i, indices.shape))} is out of range for axis ${axis} of size ${size} (${range})`,
       );
     }
@@ -50,18 +52,26 @@ function readIndices(op: string, indices: tf.Tensor, size: number, axis: number)
 }
 
 function checkIndexArgs(op: string, data: Aval, indices: Aval, { axis, batchDims }: GatherParams, dataName: string): void {
-  if (indices.dtype !== "int32") throw new Error(`${op}: indices must be int32, got ${indices.dtype}`);
+  if (indices.dtype !== "int32")
+    throw new DTypeError({ op: op, expected: "int32", got: indices.dtype }, `${op}: indices must be int32, got ${indices.dtype}`);
   const rank = data.shape.length;
   if (!Number.isInteger(axis) || axis < 0 || axis >= rank) {
-    throw new Error(`${op}: axis ${axis} is out of range for ${formatShape(data.shape)} (rank ${rank})`);
+    throw new ShapeError(
+      { op: op, expected: `an axis in 0..${rank - 1}`, got: String(axis) },
+      `${op}: axis ${axis} is out of range for ${formatShape(data.shape)} (rank ${rank})`,
+    );
   }
   const maxBatch = Math.min(axis, indices.shape.length);
   if (!Number.isInteger(batchDims) || batchDims < 0 || batchDims > maxBatch) {
-    throw new Error(`${op}: batchDims ${batchDims} must be in 0..${maxBatch} (axis ${axis}, indices ${formatShape(indices.shape)})`);
+    throw new ValueError(
+      { op: op, expected: `batchDims in 0..${maxBatch}`, got: String(batchDims) },
+      `${op}: batchDims ${batchDims} must be in 0..${maxBatch} (axis ${axis}, indices ${formatShape(indices.shape)})`,
+    );
   }
   for (let i = 0; i < batchDims; i++) {
     if (data.shape[i] !== indices.shape[i]) {
-      throw new Error(
+      throw new ShapeError(
+        { op: op, expected: `${data.shape[i]} at dim ${i} of the indices`, got: formatShape(indices.shape) },
         `${op}: batch dim ${i} differs: ${dataName} ${formatShape(data.shape)} has ${data.shape[i]}, indices ${formatShape(indices.shape)} have ${indices.shape[i]}`,
       );
     }
@@ -125,13 +135,28 @@ function scatterShape(updates: readonly number[], indices: readonly number[], p:
 export const scatterAddP: Primitive<ScatterAddParams> = definePrimitive<ScatterAddParams>({
   name: "scatterAdd",
   abstractEval([updates, indices], p) {
-    if (!Number.isInteger(p.size) || p.size < 0) throw new Error(`scatterAdd: size must be a non-negative integer, got ${p.size}`);
-    if (updates.dtype === "bool") throw new Error("scatterAdd: expects numeric updates, got bool");
-    if (indices.dtype !== "int32") throw new Error(`scatterAdd: indices must be int32, got ${indices.dtype}`);
+    if (!Number.isInteger(p.size) || p.size < 0)
+      throw new ValueError(
+        { op: "scatterAdd", expected: "a non-negative integer size", got: String(p.size) },
+        `scatterAdd: size must be a non-negative integer, got ${p.size}`,
+      );
+    if (updates.dtype === "bool")
+      throw new DTypeError(
+        { op: "scatterAdd", expected: "float32 or int32", got: "bool" },
+        "scatterAdd: expects numeric updates, got bool",
+      );
+    if (indices.dtype !== "int32")
+      throw new DTypeError(
+        { op: "scatterAdd", expected: "int32", got: indices.dtype },
+        `scatterAdd: indices must be int32, got ${indices.dtype}`,
+      );
     const { axis, batchDims } = p;
     const iRank = indices.shape.length;
     if (!Number.isInteger(batchDims) || batchDims < 0 || batchDims > iRank) {
-      throw new Error(`scatterAdd: batchDims ${batchDims} must be in 0..${iRank} (indices ${formatShape(indices.shape)})`);
+      throw new ValueError(
+        { op: "scatterAdd", expected: `batchDims in 0..${iRank}`, got: String(batchDims) },
+        `scatterAdd: batchDims ${batchDims} must be in 0..${iRank} (indices ${formatShape(indices.shape)})`,
+      );
     }
     // updates must look like gather's output: u[:axis] ++ indices[batchDims:] ++ post
     const u = updates.shape;
@@ -139,7 +164,12 @@ export const scatterAddP: Primitive<ScatterAddParams> = definePrimitive<ScatterA
     const fits =
       Number.isInteger(axis) && axis >= 0 && u.length >= axis + k && sameShape(u.slice(axis, axis + k), indices.shape.slice(batchDims));
     if (!fits) {
-      throw new Error(
+      throw new ShapeError(
+        {
+          op: "scatterAdd",
+          expected: `updates with dims ${formatShape(indices.shape.slice(batchDims))} at axis ${axis}`,
+          got: formatShape(u),
+        },
         `scatterAdd: updates ${formatShape(u)} do not fit indices ${formatShape(indices.shape)} at axis ${axis} ` +
           `(expected updates with dims ${formatShape(indices.shape.slice(batchDims))} starting at axis ${axis})`,
       );
@@ -215,37 +245,30 @@ export function scatterAdd(updates: AnyTensor, indices: AnyTensor, size: number,
   return bind(scatterAddP, [updates, indices], { axis: normalizeAxis(axis, updates.rank), batchDims, size });
 }
 
-/** The values of `x` if it has any here (eager, or under grad/jvp), else undefined (under jit/vmap). */
-function valuesIfConcrete(x: AnyTensor): Int32Array | undefined {
-  let t: tf.Tensor;
-  try {
-    t = x.concrete();
-  } catch {
-    return undefined; // a jit or vmap tracer: no values at trace time
-  }
-  return t.dataSync() as Int32Array;
-}
-
 /**
  * Float32 one-hot rows: `[...indices.shape, depth]`, with 1 at each label. Labels must lie in
- * 0..depth-1; a bad label throws when the labels have values (not while jit or vmap traces them).
+ * 0..depth-1; a bad label throws (eagerly at once; under jit after the call, see checkify).
  * ```ts
  * oneHot(tensor([2, 0], [2], "int32"), 3);   // [[0, 0, 1], [1, 0, 0]]
  * ```
  */
 export function oneHot(indices: AnyTensor, depth: number): AnyTensor {
-  if (indices.dtype !== "int32") throw new Error(`oneHot: labels must be int32, got ${indices.dtype}`);
-  if (!Number.isInteger(depth) || depth < 1) throw new Error(`oneHot: depth must be a positive integer, got ${depth}`);
-  const values = valuesIfConcrete(indices);
-  if (values !== undefined) {
-    for (let i = 0; i < values.length; i++) {
-      const k = values[i];
-      if (k < 0 || k >= depth) {
-        const pos = formatShape(unravel(i, indices.shape));
-        throw new Error(`oneHot: label ${k} at position ${pos} is out of range for depth ${depth} (expected 0..${depth - 1})`);
-      }
-    }
-  }
+  if (indices.dtype !== "int32")
+    throw new DTypeError({ op: "oneHot", expected: "int32", got: indices.dtype }, `oneHot: labels must be int32, got ${indices.dtype}`);
+  if (!Number.isInteger(depth) || depth < 1)
+    throw new ValueError(
+      { op: "oneHot", expected: "a positive integer depth", got: String(depth) },
+      `oneHot: depth must be a positive integer, got ${depth}`,
+    );
   const s = indices.shape;
-  return scoped(() => cast(equal(reshape(indices, [...s, 1]), arange(depth, "int32")), "float32"), leafTensors);
+  return scoped(() => {
+    // NOTE: a check, so a bad label is caught under jit and vmap too (reported after the call), not only eagerly
+    const inRange = equal(indices, minimum(maximum(indices, 0), depth - 1));
+    const checked = check(indices, inRange, {
+      op: "oneHot",
+      message: `label {value} at position {position} is out of range for depth ${depth} (expected 0..${depth - 1})`,
+      expected: `labels in 0..${depth - 1}`,
+    });
+    return cast(equal(reshape(checked, [...s, 1]), arange(depth, "int32")), "float32");
+  }, leafTensors);
 }

@@ -10,18 +10,27 @@ import { broadcastShapes, checkSameDType, sameShape, sizeOf } from "./util.js";
 import { reshape, swapLast } from "./shape.js";
 import { alignBatched, unbroadcast } from "./broadcast.js";
 import { add } from "./elementwise.js";
+import { DTypeError, ShapeError } from "../../tensor/index.js";
 
 export const matmulP: Primitive<{}> = definePrimitive<{}>({
   name: "matmul",
   abstractEval([a, b]) {
     if (a.shape.length < 2 || b.shape.length < 2) {
-      throw new Error(`matmul: both arguments need rank >= 2, got [${a.shape.join(", ")}] and [${b.shape.join(", ")}]`);
+      throw new ShapeError(
+        { op: "matmul", expected: "rank >= 2", got: `[${a.shape.join(", ")}] and [${b.shape.join(", ")}]` },
+        `matmul: both arguments need rank >= 2, got [${a.shape.join(", ")}] and [${b.shape.join(", ")}]`,
+      );
     }
     checkSameDType("matmul", a, b);
-    if (a.dtype === "bool") throw new Error("matmul: expects numeric tensors, got bool");
+    if (a.dtype === "bool")
+      throw new DTypeError({ op: "matmul", expected: "float32 or int32", got: "bool" }, "matmul: expects numeric tensors, got bool");
     const k1 = a.shape[a.shape.length - 1];
     const k2 = b.shape[b.shape.length - 2];
-    if (k1 !== k2) throw new Error(`matmul: inner dims differ (${k1} vs ${k2}) for [${a.shape.join(", ")}] x [${b.shape.join(", ")}]`);
+    if (k1 !== k2)
+      throw new ShapeError(
+        { op: "matmul", expected: `${k1} rows in the second argument`, got: String(k2) },
+        `matmul: inner dims differ (${k1} vs ${k2}) for [${a.shape.join(", ")}] x [${b.shape.join(", ")}]`,
+      );
     const batch = broadcastShapes("matmul", a.shape.slice(0, -2), b.shape.slice(0, -2));
     return { shape: [...batch, a.shape[a.shape.length - 2], b.shape[b.shape.length - 1]], dtype: a.dtype };
   },

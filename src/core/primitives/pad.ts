@@ -1,6 +1,6 @@
 // pad: constant padding before and after each axis. Its adjoint is `slice` (see slice.ts).
 import * as tf from "@tensorflow/tfjs-core";
-import { formatShape, type AnyTensor } from "../../tensor/index.js";
+import { formatShape, type AnyTensor, DTypeError, ValueError } from "../../tensor/index.js";
 import { bind } from "../trace.js";
 import { definePrimitive, type Aval, type Primitive } from "../primitive.js";
 import { slice } from "./slice.js";
@@ -18,16 +18,31 @@ function checkPad(x: Aval, { paddings, value }: PadParams): void {
   const rank = x.shape.length;
   if (!Array.isArray(paddings) || paddings.length !== rank) {
     const n = Array.isArray(paddings) ? paddings.length : String(paddings);
-    throw new Error(`pad: expected ${rank} [before, after] pairs (one per axis of ${formatShape(x.shape)}), got ${n}`);
+    throw new ValueError(
+      { op: "pad", expected: `${rank} [before, after] pairs`, got: String(n) },
+      `pad: expected ${rank} [before, after] pairs (one per axis of ${formatShape(x.shape)}), got ${n}`,
+    );
   }
   paddings.forEach((pair, i) => {
     const ok = Array.isArray(pair) && pair.length === 2 && pair.every((v) => Number.isInteger(v) && v >= 0);
     if (!ok)
-      throw new Error(`pad: the padding at axis ${i} must be [before, after] with non-negative integers, got ${JSON.stringify(pair)}`);
+      throw new ValueError(
+        { op: "pad", expected: "[before, after] non-negative integers", got: String(JSON.stringify(pair)) },
+        `pad: the padding at axis ${i} must be [before, after] with non-negative integers, got ${JSON.stringify(pair)}`,
+      );
   });
-  if (x.dtype === "bool") throw new Error("pad: expects a numeric tensor, got bool");
-  if (typeof value !== "number") throw new Error(`pad: the fill value must be a number, got ${typeof value}`);
-  if (x.dtype === "int32" && !Number.isInteger(value)) throw new Error(`pad: an int32 tensor needs an integer fill value, got ${value}`);
+  if (x.dtype === "bool")
+    throw new DTypeError({ op: "pad", expected: "float32 or int32", got: "bool" }, "pad: expects a numeric tensor, got bool");
+  if (typeof value !== "number")
+    throw new ValueError(
+      { op: "pad", expected: "a number", got: typeof value },
+      `pad: the fill value must be a number, got ${typeof value}`,
+    );
+  if (x.dtype === "int32" && !Number.isInteger(value))
+    throw new ValueError(
+      { op: "pad", expected: "an integer fill value", got: String(value) },
+      `pad: an int32 tensor needs an integer fill value, got ${value}`,
+    );
 }
 
 export const padP: Primitive<PadParams> = definePrimitive<PadParams>({

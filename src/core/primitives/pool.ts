@@ -17,7 +17,7 @@
 // vjp 14 (tfjs AvgPoolGrad 43, which also divides padded windows by the full window size).
 // Window 3 stride 2 "same": maxPool2d vjp 292, avgPool2d vjp 55.
 import * as tf from "@tensorflow/tfjs-core";
-import { Concrete, formatShape, type AnyTensor } from "../../tensor/index.js";
+import { Concrete, formatShape, type AnyTensor, ShapeError } from "../../tensor/index.js";
 import { bind, scoped } from "../trace.js";
 import { leafTensors } from "../util.js";
 import { definePrimitive, type Aval, type Primitive } from "../primitive.js";
@@ -51,7 +51,11 @@ export interface PoolParams {
 // ---------------------------------------------------------------- shape rule
 
 function poolShape(op: string, x: Aval, p: PoolParams): number[] {
-  if (x.shape.length !== 4) throw new Error(`${op} expects x as [batch, H, W, C], got ${formatShape(x.shape)}`);
+  if (x.shape.length !== 4)
+    throw new ShapeError(
+      { op: op, expected: "x as [batch, H, W, C]", got: formatShape(x.shape) },
+      `${op} expects x as [batch, H, W, C], got ${formatShape(x.shape)}`,
+    );
   checkFloat(op, [x]);
   if (!isPositivePair(p.window)) throw notPositivePair(op, "window", p.window);
   if (!isPositivePair(p.strides)) throw notPositivePair(op, "strides", p.strides);
@@ -301,7 +305,11 @@ export const avgPool2dP: Primitive<PoolParams> = definePrimitive<PoolParams>({
 /** Explicit pool params for x; `options` is a window alone (a number or [h, w]) or Pool2dOptions. */
 function poolParams(op: string, x: AnyTensor, options: unknown): PoolParams {
   const xs = x.shape;
-  if (xs.length !== 4) throw new Error(`${op} expects x as [batch, H, W, C], got ${formatShape(xs)}`);
+  if (xs.length !== 4)
+    throw new ShapeError(
+      { op: op, expected: "x as [batch, H, W, C]", got: formatShape(xs) },
+      `${op} expects x as [batch, H, W, C], got ${formatShape(xs)}`,
+    );
   const { window, strides, padding } = parsePool2dOptions(op, options);
   return { window, strides, padding: resolvePadding(padding, [xs[1], xs[2]], window, strides) };
 }
@@ -328,7 +336,12 @@ export function avgPool2d(x: AnyTensor, options: number | Pair | Pool2dOptions):
 
 function checkImage(op: string, x: AnyTensor): readonly number[] {
   const xs = x.shape;
-  if (xs.length !== 4) throw new Error(`${op} expects x as [batch, H, W, C], got ${formatShape(xs)}`);
+  if (xs.length !== 4) {
+    throw new ShapeError(
+      { op, expected: "x as [batch, H, W, C]", got: formatShape(xs) },
+      `${op} expects x as [batch, H, W, C], got ${formatShape(xs)}`,
+    );
+  }
   return xs;
 }
 

@@ -7,6 +7,7 @@ import { normAxis, range } from "./util.js";
 import { broadcastTo } from "./broadcast.js";
 import { reshape } from "./shape.js";
 import { cast, div, equal, mul } from "./elementwise.js";
+import { DTypeError, ShapeError, ValueError } from "../../tensor/index.js";
 
 export interface ReduceParams {
   readonly axes: readonly number[];
@@ -24,7 +25,11 @@ function reducedShape(shape: readonly number[], { axes, keepDims }: ReduceParams
 
 function checkAxes(op: string, x: Aval, axes: readonly number[]): void {
   axes.forEach((a) => normAxis(op, a, x.shape.length));
-  if (new Set(axes).size !== axes.length) throw new Error(`${op}: repeated axis in [${axes.join(", ")}]`);
+  if (new Set(axes).size !== axes.length)
+    throw new ValueError(
+      { op: op, expected: "distinct axes", got: `[${axes.join(", ")}]` },
+      `${op}: repeated axis in [${axes.join(", ")}]`,
+    );
 }
 
 /** The cotangent of a reduction, spread back over the reduced axes. */
@@ -39,7 +44,11 @@ export const sumP: Primitive<ReduceParams> = definePrimitive<ReduceParams>({
   name: "sum",
   abstractEval([x], p) {
     checkAxes("sum", x, p.axes);
-    if (x.dtype === "bool") throw new Error("sum: expects a numeric tensor, got bool; cast it first");
+    if (x.dtype === "bool")
+      throw new DTypeError(
+        { op: "sum", expected: "float32 or int32", got: "bool" },
+        "sum: expects a numeric tensor, got bool; cast it first",
+      );
     return { shape: reducedShape(x.shape, p), dtype: x.dtype };
   },
   // NOTE: WASM sums of nothing read uninitialised memory; the sum of nothing is 0
@@ -78,10 +87,14 @@ function extremum(name: "max" | "min", impl: typeof tf.max): Primitive<ReducePar
     name,
     abstractEval([x], p) {
       checkAxes(name, x, p.axes);
-      if (x.dtype === "bool") throw new Error(`${name}: expects a numeric tensor, got bool`);
+      if (x.dtype === "bool")
+        throw new DTypeError({ op: name, expected: "float32 or int32", got: "bool" }, `${name}: expects a numeric tensor, got bool`);
       const empty = p.axes.find((a) => x.shape[a] === 0);
       if (empty !== undefined)
-        throw new Error(`${name}: cannot reduce axis ${empty} of size 0 in [${x.shape.join(", ")}]; the ${name} of nothing is undefined`);
+        throw new ShapeError(
+          { op: name, expected: `a non-empty axis ${empty}`, got: `[${x.shape.join(", ")}]` },
+          `${name}: cannot reduce axis ${empty} of size 0 in [${x.shape.join(", ")}]; the ${name} of nothing is undefined`,
+        );
       return { shape: reducedShape(x.shape, p), dtype: x.dtype };
     },
     impl: ([x], p) => impl(x, p.axes as number[], p.keepDims),
@@ -100,7 +113,11 @@ function argReduce(name: "argmax" | "argmin", impl: typeof tf.argMax): Primitive
     name,
     abstractEval([x], { axis }) {
       const a = normAxis(name, axis, x.shape.length);
-      if (x.shape[a] === 0) throw new Error(`${name}: axis ${axis} has size 0`);
+      if (x.shape[a] === 0)
+        throw new ShapeError(
+          { op: name, expected: `a non-empty axis ${axis}`, got: `[${x.shape.join(", ")}]` },
+          `${name}: axis ${axis} has size 0`,
+        );
       return { shape: x.shape.filter((_, i) => i !== a), dtype: "int32" };
     },
     impl: ([x], { axis }) => impl(x, axis),

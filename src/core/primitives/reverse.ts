@@ -1,7 +1,7 @@
 // reverse: flips a tensor along some axes. Linear and its own adjoint (flipping twice is the identity).
 // Conv rules use it to flip filters spatially.
 import * as tf from "@tensorflow/tfjs-core";
-import { formatShape, type AnyTensor } from "../../tensor/index.js";
+import { formatShape, type AnyTensor, ValueError } from "../../tensor/index.js";
 import { bind } from "../trace.js";
 import { definePrimitive, type Primitive } from "../primitive.js";
 import { normAxis } from "./util.js";
@@ -15,7 +15,11 @@ export const reverseP: Primitive<ReverseParams> = definePrimitive<ReverseParams>
   name: "reverse",
   abstractEval([x], { axes }) {
     axes.forEach((a) => normAxis("reverse", a, x.shape.length));
-    if (new Set(axes).size !== axes.length) throw new Error(`reverse: repeated axis in ${formatShape(axes)}`);
+    if (new Set(axes).size !== axes.length)
+      throw new ValueError(
+        { op: "reverse", expected: "distinct axes", got: formatShape(axes) },
+        `reverse: repeated axis in ${formatShape(axes)}`,
+      );
     return x;
   },
   impl: ([x], { axes }) => tf.reverse(x, axes as number[]),
@@ -28,7 +32,11 @@ export const reverseP: Primitive<ReverseParams> = definePrimitive<ReverseParams>
 export function reverse(x: AnyTensor, axes: number | readonly number[]): AnyTensor {
   const shape = x.shape;
   const list = (typeof axes === "number" ? [axes] : axes).map((a) => normAxis("reverse", a, x.rank));
-  if (new Set(list).size !== list.length) throw new Error(`reverse: repeated axis in ${formatShape(list)}`);
+  if (new Set(list).size !== list.length)
+    throw new ValueError(
+      { op: "reverse", expected: "distinct axes", got: formatShape(list) },
+      `reverse: repeated axis in ${formatShape(list)}`,
+    );
   const moving = list.filter((a) => shape[a] > 1);
   return moving.length === 0 ? x : bind(reverseP, [x], { axes: moving });
 }

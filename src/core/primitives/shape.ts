@@ -1,6 +1,6 @@
 // Data-movement primitives: reshape and transpose.
 import * as tf from "@tensorflow/tfjs-core";
-import { formatShape, type AnyTensor } from "../../tensor/index.js";
+import { formatShape, type AnyTensor, ShapeError, ValueError } from "../../tensor/index.js";
 import { bind } from "../trace.js";
 import { definePrimitive, type Primitive } from "../primitive.js";
 import { inversePermutation, range, sameShape, sizeOf } from "./util.js";
@@ -9,20 +9,33 @@ import { inversePermutation, range, sameShape, sizeOf } from "./util.js";
 export function resolveReshape(from: readonly number[], to: readonly number[]): number[] {
   const n = sizeOf(from);
   const holes = to.filter((d) => d === -1).length;
-  if (holes > 1) throw new Error(`reshape: at most one -1 allowed, got ${formatShape(to)}`);
+  if (holes > 1)
+    throw new ValueError(
+      { op: "reshape", expected: "at most one -1", got: formatShape(to) },
+      `reshape: at most one -1 allowed, got ${formatShape(to)}`,
+    );
   to.forEach((d) => {
     if (d !== -1 && (!Number.isInteger(d) || d < 0))
-      throw new Error(`reshape: dims must be non-negative integers or -1, got ${formatShape(to)}`);
+      throw new ValueError(
+        { op: "reshape", expected: "non-negative integer dims or -1", got: formatShape(to) },
+        `reshape: dims must be non-negative integers or -1, got ${formatShape(to)}`,
+      );
   });
   if (holes === 1) {
     const known = sizeOf(to.filter((d) => d !== -1));
     if (known === 0 || n % known !== 0) {
-      throw new Error(`reshape: cannot reshape ${formatShape(from)} (${n} elements) into ${formatShape(to)}`);
+      throw new ShapeError(
+        { op: "reshape", expected: `a shape of ${n} elements`, got: formatShape(to) },
+        `reshape: cannot reshape ${formatShape(from)} (${n} elements) into ${formatShape(to)}`,
+      );
     }
     return to.map((d) => (d === -1 ? n / known : d));
   }
   if (sizeOf(to) !== n) {
-    throw new Error(`reshape: cannot reshape ${formatShape(from)} (${n} elements) into ${formatShape(to)} (${sizeOf(to)} elements)`);
+    throw new ShapeError(
+      { op: "reshape", expected: `a shape of ${n} elements`, got: formatShape(to) },
+      `reshape: cannot reshape ${formatShape(from)} (${n} elements) into ${formatShape(to)} (${sizeOf(to)} elements)`,
+    );
   }
   return [...to];
 }
@@ -44,7 +57,10 @@ export function reshape(x: AnyTensor, shape: readonly number[]): AnyTensor {
 export function checkPermutation(op: string, perm: readonly number[], rank: number): void {
   const seen = new Set(perm);
   if (perm.length !== rank || seen.size !== rank || perm.some((p) => !Number.isInteger(p) || p < 0 || p >= rank)) {
-    throw new Error(`${op}: ${formatShape(perm)} is not a permutation of the ${rank} axes`);
+    throw new ValueError(
+      { op: op, expected: `a permutation of ${rank} axes`, got: formatShape(perm) },
+      `${op}: ${formatShape(perm)} is not a permutation of the ${rank} axes`,
+    );
   }
 }
 

@@ -1,7 +1,7 @@
 // slice: a static window of a tensor. Its adjoint is `pad` with zeros (see pad.ts), so
 // derivatives of any order stay within these two primitives.
 import * as tf from "@tensorflow/tfjs-core";
-import { formatShape, tensor, type AnyTensor } from "../../tensor/index.js";
+import { formatShape, tensor, type AnyTensor, ShapeError, ValueError } from "../../tensor/index.js";
 import { bind, scoped } from "../trace.js";
 import { definePrimitive, type Primitive } from "../primitive.js";
 import { leafTensors } from "../util.js";
@@ -24,23 +24,55 @@ export function resolveSlice(
 ): { begin: number[]; size: number[] } {
   const rank = shape.length;
   const s = formatShape(shape);
-  if (begin.length > rank) throw new Error(`slice: begin ${formatShape(begin)} has more entries than the rank of ${s}`);
-  if (size.length > rank) throw new Error(`slice: size ${formatShape(size)} has more entries than the rank of ${s}`);
+  if (begin.length > rank)
+    throw new ShapeError(
+      { op: "slice", expected: `at most ${rank} entries`, got: formatShape(begin) },
+      `slice: begin ${formatShape(begin)} has more entries than the rank of ${s}`,
+    );
+  if (size.length > rank)
+    throw new ShapeError(
+      { op: "slice", expected: `at most ${rank} entries`, got: formatShape(size) },
+      `slice: size ${formatShape(size)} has more entries than the rank of ${s}`,
+    );
   const b: number[] = [];
   const z: number[] = [];
   for (let i = 0; i < rank; i++) {
     const bi = i < begin.length ? begin[i] : 0;
     const zi = i < size.length ? size[i] : -1;
     const d = shape[i];
-    if (!Number.isInteger(bi)) throw new Error(`slice: begin ${bi} at axis ${i} is not an integer (shape ${s})`);
-    if (bi < 0) throw new Error(`slice: begin ${bi} at axis ${i} is negative (shape ${s})`);
-    if (!Number.isInteger(zi)) throw new Error(`slice: size ${zi} at axis ${i} is not an integer (shape ${s})`);
-    if (zi < -1) throw new Error(`slice: size ${zi} at axis ${i} is invalid (only -1, meaning "to the end", may be negative)`);
+    if (!Number.isInteger(bi))
+      throw new ValueError(
+        { op: "slice", expected: "an integer begin", got: String(bi) },
+        `slice: begin ${bi} at axis ${i} is not an integer (shape ${s})`,
+      );
+    if (bi < 0)
+      throw new ValueError(
+        { op: "slice", expected: "a non-negative begin", got: String(bi) },
+        `slice: begin ${bi} at axis ${i} is negative (shape ${s})`,
+      );
+    if (!Number.isInteger(zi))
+      throw new ValueError(
+        { op: "slice", expected: "an integer size", got: String(zi) },
+        `slice: size ${zi} at axis ${i} is not an integer (shape ${s})`,
+      );
+    if (zi < -1)
+      throw new ValueError(
+        { op: "slice", expected: "a size >= -1", got: String(zi) },
+        `slice: size ${zi} at axis ${i} is invalid (only -1, meaning "to the end", may be negative)`,
+      );
     if (zi === -1) {
-      if (bi > d) throw new Error(`slice: begin ${bi} exceeds dim ${d} at axis ${i} of ${s}`);
+      if (bi > d)
+        throw new ShapeError(
+          { op: "slice", expected: `a begin <= ${d}`, got: String(bi) },
+          `slice: begin ${bi} exceeds dim ${d} at axis ${i} of ${s}`,
+        );
       z.push(d - bi);
     } else {
-      if (bi + zi > d) throw new Error(`slice: begin ${bi} + size ${zi} exceeds dim ${d} at axis ${i} of ${s}`);
+      if (bi + zi > d)
+        throw new ShapeError(
+          { op: "slice", expected: `begin + size <= ${d}`, got: String(bi + zi) },
+          `slice: begin ${bi} + size ${zi} exceeds dim ${d} at axis ${i} of ${s}`,
+        );
       z.push(zi);
     }
     b.push(bi);
@@ -100,15 +132,29 @@ export function stridedSlice(x: AnyTensor, begin: readonly number[], end: readon
   const s = formatShape(shape);
   const st = strides ?? begin.map(() => 1);
   if (begin.length !== end.length || begin.length !== st.length) {
-    throw new Error(`stridedSlice: begin, end and strides need equal lengths, got ${begin.length}, ${end.length} and ${st.length}`);
+    throw new ValueError(
+      { op: "stridedSlice", expected: "begin, end and strides of equal lengths", got: `${begin.length}, ${end.length} and ${st.length}` },
+      `stridedSlice: begin, end and strides need equal lengths, got ${begin.length}, ${end.length} and ${st.length}`,
+    );
   }
-  if (begin.length > rank) throw new Error(`stridedSlice: begin ${formatShape(begin)} has more entries than the rank of ${s}`);
+  if (begin.length > rank)
+    throw new ShapeError(
+      { op: "stridedSlice", expected: `at most ${rank} entries`, got: formatShape(begin) },
+      `stridedSlice: begin ${formatShape(begin)} has more entries than the rank of ${s}`,
+    );
   const counts: number[] = [];
   for (let i = 0; i < begin.length; i++) {
     const [b, e, k, d] = [begin[i], end[i], st[i], shape[i]];
-    if (!Number.isInteger(k) || k < 1) throw new Error(`stridedSlice: stride ${k} at axis ${i} must be a positive integer`);
+    if (!Number.isInteger(k) || k < 1)
+      throw new ValueError(
+        { op: "stridedSlice", expected: "a positive integer stride", got: String(k) },
+        `stridedSlice: stride ${k} at axis ${i} must be a positive integer`,
+      );
     if (!Number.isInteger(b) || !Number.isInteger(e) || b < 0 || b > e || e > d) {
-      throw new Error(`stridedSlice: bounds ${b}..${e} at axis ${i} must satisfy 0 <= begin <= end <= ${d} (shape ${s})`);
+      throw new ShapeError(
+        { op: "stridedSlice", expected: `0 <= begin <= end <= ${d}`, got: `${b}..${e}` },
+        `stridedSlice: bounds ${b}..${e} at axis ${i} must satisfy 0 <= begin <= end <= ${d} (shape ${s})`,
+      );
     }
     counts.push(Math.ceil((e - b) / k));
   }

@@ -1,5 +1,5 @@
 // Inserting and removing size-1 axes: composites of reshape (no primitive of their own).
-import { formatShape, type AnyTensor } from "../../tensor/index.js";
+import { formatShape, type AnyTensor, ShapeError } from "../../tensor/index.js";
 import { reshape } from "./shape.js";
 
 /**
@@ -12,7 +12,10 @@ export function expandDims(x: AnyTensor, axis: number): AnyTensor {
   const s = x.shape;
   const rank = s.length;
   if (!Number.isInteger(axis) || axis < -(rank + 1) || axis > rank) {
-    throw new Error(`expandDims: axis ${axis} is out of range for ${formatShape(s)} (rank ${rank}; expected ${-(rank + 1)}..${rank})`);
+    throw new ShapeError(
+      { op: "expandDims", expected: `an axis in ${-(rank + 1)}..${rank}`, got: String(axis) },
+      `expandDims: axis ${axis} is out of range for ${formatShape(s)} (rank ${rank}; expected ${-(rank + 1)}..${rank})`,
+    );
   }
   const a = axis < 0 ? axis + rank + 1 : axis;
   return reshape(x, [...s.slice(0, a), 1, ...s.slice(a)]);
@@ -37,10 +40,17 @@ export function squeeze(x: AnyTensor, axes?: number | readonly number[]): AnyTen
     drop = new Set();
     for (const axis of list) {
       if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
-        throw new Error(`squeeze: axis ${axis} is out of range for ${formatShape(s)} (rank ${rank})`);
+        throw new ShapeError(
+          { op: "squeeze", expected: `an axis in ${-rank}..${rank - 1}`, got: String(axis) },
+          `squeeze: axis ${axis} is out of range for ${formatShape(s)} (rank ${rank})`,
+        );
       }
       const a = axis < 0 ? axis + rank : axis;
-      if (s[a] !== 1) throw new Error(`squeeze: axis ${a} has size ${s[a]}, expected 1 (shape ${formatShape(s)})`);
+      if (s[a] !== 1)
+        throw new ShapeError(
+          { op: "squeeze", expected: `size 1 at axis ${a}`, got: String(s[a]) },
+          `squeeze: axis ${a} has size ${s[a]}, expected 1 (shape ${formatShape(s)})`,
+        );
       drop.add(a);
     }
   }

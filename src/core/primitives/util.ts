@@ -1,6 +1,6 @@
 // Shared shape helpers for primitive rules.
 import * as tf from "@tensorflow/tfjs-core";
-import { Concrete, formatShape, type AnyTensor, type DType } from "../../tensor/index.js";
+import { Concrete, DTypeError, formatShape, ShapeError, type AnyTensor, type DType } from "../../tensor/index.js";
 import type { Aval } from "../primitive.js";
 
 export type Operand = AnyTensor | number;
@@ -15,7 +15,10 @@ export function broadcastShapes(op: string, a: readonly number[], b: readonly nu
     const da = i < rank - a.length ? 1 : a[i - (rank - a.length)];
     const db = i < rank - b.length ? 1 : b[i - (rank - b.length)];
     if (da !== db && da !== 1 && db !== 1) {
-      throw new Error(`${op}: shapes ${formatShape(a)} and ${formatShape(b)} do not broadcast (dim ${i}: ${da} vs ${db})`);
+      throw new ShapeError(
+        { op, expected: `a shape that broadcasts with ${formatShape(a)}`, got: formatShape(b) },
+        `${op}: shapes ${formatShape(a)} and ${formatShape(b)} do not broadcast (dim ${i}: ${da} vs ${db})`,
+      );
     }
     out[i] = da === 1 ? db : da;
   }
@@ -25,19 +28,29 @@ export function broadcastShapes(op: string, a: readonly number[], b: readonly nu
 /** Normalises a possibly negative axis; throws when out of range. */
 export function normAxis(op: string, axis: number, rank: number): number {
   if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
-    throw new Error(`${op}: axis ${axis} is out of range for rank ${rank} (expected ${-rank}..${rank - 1})`);
+    throw new ShapeError(
+      { op, expected: `an axis in ${-rank}..${rank - 1}`, got: String(axis) },
+      `${op}: axis ${axis} is out of range for rank ${rank} (expected ${-rank}..${rank - 1})`,
+    );
   }
   return axis < 0 ? axis + rank : axis;
 }
 
 export function checkFloat(op: string, avals: readonly Aval[]): void {
   avals.forEach((a, i) => {
-    if (a.dtype !== "float32") throw new Error(`${op}: argument ${i} must be float32, got ${a.dtype}`);
+    if (a.dtype !== "float32")
+      throw new DTypeError({ op, expected: "float32", got: a.dtype }, `${op}: argument ${i} must be float32, got ${a.dtype}`);
   });
 }
 
 export function checkSameDType(op: string, a: Aval, b: Aval): void {
-  if (a.dtype !== b.dtype) throw new Error(`${op}: dtypes differ (${a.dtype} vs ${b.dtype}); cast one first`);
+  if (a.dtype !== b.dtype)
+    throw new DTypeError({ op, expected: a.dtype, got: b.dtype }, `${op}: dtypes differ (${a.dtype} vs ${b.dtype}); cast one first`);
+}
+
+/** Throws a DTypeError unless `x` is numeric (float32 or int32): bool has no arithmetic. */
+export function checkNumeric(op: string, x: Aval, message = `${op}: expects a numeric tensor, got bool`): void {
+  if (x.dtype === "bool") throw new DTypeError({ op, expected: "float32 or int32", got: "bool" }, message);
 }
 
 /** A constant with `like`'s dtype. */
