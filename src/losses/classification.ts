@@ -1,6 +1,6 @@
 // Classification losses: binary and categorical cross-entropy, from probabilities or logits.
 import type { Check, Shape } from "../../typelevel/index.js";
-import { formatShape, type AnyTensor, type Tensor } from "../tensor/index.js";
+import { formatShape, type AnyTensor, type Tensor, DTypeError, ShapeError, ValueError } from "../tensor/index.js";
 import { add, check, equal, log, maximum, minimum, mul, neg, softplus, sub, sum, oneHot } from "../core/index.js";
 import { logSoftmax, tidy } from "../ops/index.js";
 import { pairLoss, perExample, reduce } from "./reduction.js";
@@ -19,7 +19,11 @@ const DEFAULT_EPS = 1e-7;
 
 function checkEps(op: string, eps: unknown): number {
   if (eps === undefined) return DEFAULT_EPS;
-  if (typeof eps !== "number" || !(eps > 0 && eps < 0.5)) throw new Error(`${op}: eps must be a number in (0, 0.5), got ${String(eps)}`);
+  if (typeof eps !== "number" || !(eps > 0 && eps < 0.5))
+    throw new ValueError(
+      { op: op, expected: "a number in (0, 0.5)", got: String(eps) },
+      `${op}: eps must be a number in (0, 0.5), got ${String(eps)}`,
+    );
   return eps;
 }
 
@@ -90,7 +94,10 @@ export const categoricalCrossEntropy = pairLoss("categoricalCrossEntropy", (opts
   const eps = checkEps(op, opts?.eps);
   return (predictions, y) => {
     if (predictions.rank < 2)
-      throw new Error(`${op}: predictions need a batch and a class axis (rank >= 2), got ${formatShape(predictions.shape)}`);
+      throw new ShapeError(
+        { op: op, expected: "rank >= 2", got: formatShape(predictions.shape) },
+        `${op}: predictions need a batch and a class axis (rank >= 2), got ${formatShape(predictions.shape)}`,
+      );
     const logP = opts?.fromLogits ? logSoftmax(predictions) : log(clipProbabilities(predictions, eps));
     return overClasses(neg(mul(y, logP)));
   };
@@ -113,15 +120,24 @@ export function sparseCategoricalCrossEntropy<L extends Shape, I extends Shape, 
   expectTensor(op, logits, "logits");
   expectTensor(op, labels, "labels");
   expectFloat(op, logits, "logits");
-  if (labels.dtype !== "int32") throw new Error(`${op}: labels must be int32 class indices, got ${labels.dtype}`);
+  if (labels.dtype !== "int32")
+    throw new DTypeError(
+      { op: op, expected: "int32", got: labels.dtype },
+      `${op}: labels must be int32 class indices, got ${labels.dtype}`,
+    );
   const reduction = checkReduction(op, opts?.reduction);
   const ls = logits.shape as readonly number[],
     is = labels.shape as readonly number[];
-  if (ls.length < 2) throw new Error(`${op}: logits need a batch and a class axis (rank >= 2), got ${formatShape(ls)}`);
+  if (ls.length < 2)
+    throw new ShapeError(
+      { op: op, expected: "rank >= 2", got: formatShape(ls) },
+      `${op}: logits need a batch and a class axis (rank >= 2), got ${formatShape(ls)}`,
+    );
   expectBatch(op, labels, "labels");
   const lead = ls.slice(0, -1);
   if (is.length !== lead.length || is.some((d, i) => d !== lead[i])) {
-    throw new Error(
+    throw new ShapeError(
+      { op: op, expected: formatShape(lead), got: formatShape(is) },
       `${op}: labels ${formatShape(is)} must have the logits' shape without the class axis, ${formatShape(lead)} (logits ${formatShape(ls)})`,
     );
   }

@@ -3,6 +3,7 @@ import type { AnyTensor, Tensor } from "../tensor/index.js";
 import { leaves, pathPredicate, paths, type PathFilter } from "../tree/index.js";
 import { abs, add, mul, square, sum, asTensor } from "../core/index.js";
 import { tidy } from "../ops/index.js";
+import { ValueError } from "../tensor/index.js";
 
 /** Options of `l1Penalty` and `l2Penalty`: `l2Penalty(params, { filter: /kernel$/, scale: 1e-4 })`. */
 export interface PenaltyOptions {
@@ -14,13 +15,22 @@ export interface PenaltyOptions {
 
 function penalty(op: string, params: unknown, opts: PenaltyOptions, perLeaf: (w: AnyTensor) => AnyTensor): Tensor<[]> {
   const scale = opts.scale ?? 1;
-  if (typeof scale !== "number" || !Number.isFinite(scale)) throw new Error(`${op}: scale must be a finite number, got ${String(scale)}`);
+  if (typeof scale !== "number" || !Number.isFinite(scale))
+    throw new ValueError(
+      { op: op, expected: "a finite number", got: String(scale) },
+      `${op}: scale must be a finite number, got ${String(scale)}`,
+    );
   const selected = pathPredicate(opts.filter, op, "filter");
   const ls = leaves(params);
   const ps = paths(params);
   const chosen = ls.filter((l, i) => l.dtype === "float32" && selected(ps[i]));
-  if (ls.length === 0) throw new Error(`${op}: the params tree has no tensors`);
-  if (chosen.length === 0) throw new Error(`${op}: the filter matches none of the float32 leaves (${ps.join(", ")})`);
+  if (ls.length === 0)
+    throw new ValueError({ op: op, expected: "a params tree with tensors", got: "no tensors" }, `${op}: the params tree has no tensors`);
+  if (chosen.length === 0)
+    throw new ValueError(
+      { op: op, expected: "a filter matching a float32 leaf", got: ps.join(", ") },
+      `${op}: the filter matches none of the float32 leaves (${ps.join(", ")})`,
+    );
   return tidy(() => {
     let total: AnyTensor = asTensor(0);
     for (const w of chosen) total = add(total, sum(perLeaf(w)));

@@ -5,6 +5,7 @@ import type { AnyTensor, Tensor } from "../tensor/index.js";
 import { div, sum } from "../core/index.js";
 import { tidy } from "../ops/index.js";
 import { checkPair, checkReduction, type LossOptions, type LossOut, type Reduction, type SameShape } from "./types.js";
+import { ShapeError } from "../tensor/index.js";
 
 /** Mean over every axis but the batch axis (0): one value per example, shape [batch]. */
 export function perExample(x: AnyTensor): AnyTensor {
@@ -21,7 +22,11 @@ export function reduce(op: string, losses: AnyTensor, reduction: Reduction): Any
   const total = sum(losses);
   if (reduction === "sum") return total;
   const batch = losses.shape[0];
-  if (batch === 0) throw new Error(`${op}: the batch is empty, so its mean is undefined; use reduction "sum"`);
+  if (batch === 0)
+    throw new ShapeError(
+      { op: op, expected: "a non-empty batch", got: "0 examples" },
+      `${op}: the batch is empty, so its mean is undefined; use reduction "sum"`,
+    );
   return div(total, batch);
 }
 

@@ -3,6 +3,7 @@
 import type { AnyTensor } from "../tensor/index.js";
 import { abs, add, minimum, mul, square, sub } from "../core/index.js";
 import { pairLoss, perExample } from "./reduction.js";
+import { ValueError } from "../tensor/index.js";
 
 /** The per-example rule `mean(f(predictions - targets))` over the features. */
 const ofDifference = (f: (diff: AnyTensor) => AnyTensor) => (predictions: AnyTensor, targets: AnyTensor) =>
@@ -43,7 +44,10 @@ export interface HuberOptions {
 export const huber = pairLoss("huber", (opts: HuberOptions | undefined) => {
   const delta = opts?.delta ?? 1;
   if (typeof delta !== "number" || !(delta > 0) || !Number.isFinite(delta))
-    throw new Error(`huber: delta must be a positive number, got ${String(delta)}`);
+    throw new ValueError(
+      { op: "huber", expected: "a positive number", got: String(delta) },
+      `huber: delta must be a positive number, got ${String(delta)}`,
+    );
   return ofDifference((d) => {
     const a = abs(d);
     const q = minimum(a, delta);

@@ -1,6 +1,15 @@
 // Shape rules for losses (type level) and the matching run-time checks.
 import type { Dim, IsAny, IsTuple, Shape, ShapeError, ShowShape, Unify } from "../../typelevel/index.js";
-import { expectTensor, formatShape, sameShape, type AnyTensor, type Tensor } from "../tensor/index.js";
+import {
+  expectTensor,
+  formatShape,
+  sameShape,
+  type AnyTensor,
+  type Tensor,
+  DTypeError,
+  ValueError,
+  ShapeError as ShapeErrorClass,
+} from "../tensor/index.js";
 export { expectTensor, sameShape };
 
 /** How per-example losses become the result: their mean (default), their sum, or all of them. */
@@ -60,11 +69,16 @@ export type SparseLabels<L extends Shape, I extends Shape, Op extends string> =
 // ---------------------------------------------------------------- run-time checks
 
 export function expectFloat(op: string, x: AnyTensor, what: string): void {
-  if (x.dtype !== "float32") throw new Error(`${op}: ${what} must be float32, got ${x.dtype}`);
+  if (x.dtype !== "float32")
+    throw new DTypeError({ op: op, expected: "float32", got: x.dtype }, `${op}: ${what} must be float32, got ${x.dtype}`);
 }
 
 export function expectBatch(op: string, x: AnyTensor, what: string): void {
-  if (x.rank < 1) throw new Error(`${op}: ${what} need a batch axis (rank >= 1), got shape []`);
+  if (x.rank < 1)
+    throw new ShapeErrorClass(
+      { op: op, expected: "a batch axis (rank >= 1)", got: "shape []" },
+      `${op}: ${what} need a batch axis (rank >= 1), got shape []`,
+    );
 }
 
 /** The checks every (predictions, targets) loss starts with. */
@@ -76,12 +90,19 @@ export function checkPair(op: string, predictions: unknown, targets: unknown): a
   expectBatch(op, predictions, "predictions");
   const p = predictions.shape,
     t = targets.shape;
-  if (!sameShape(p, t)) throw new Error(`${op}: predictions ${formatShape(p)} and targets ${formatShape(t)} must have the same shape`);
+  if (!sameShape(p, t))
+    throw new ShapeErrorClass(
+      { op: op, expected: formatShape(p), got: formatShape(t) },
+      `${op}: predictions ${formatShape(p)} and targets ${formatShape(t)} must have the same shape`,
+    );
 }
 
 export function checkReduction(op: string, r: unknown): Reduction {
   if (r === undefined) return "mean";
   if (r !== "mean" && r !== "sum" && r !== "none")
-    throw new Error(`${op}: reduction must be "mean", "sum" or "none", got ${JSON.stringify(r)}`);
+    throw new ValueError(
+      { op: op, expected: '"mean", "sum" or "none"', got: String(JSON.stringify(r)) },
+      `${op}: reduction must be "mean", "sum" or "none", got ${JSON.stringify(r)}`,
+    );
   return r;
 }

@@ -6,6 +6,7 @@ import type { Shape } from "../../typelevel/index.js";
 import type { AnyTensor, Tensor } from "../tensor/index.js";
 import * as E from "../core/index.js";
 import { logSoftmax, relu, sigmoid, softmax, softplus, tanh } from "../ops/index.js";
+import { ValueError } from "../tensor/index.js";
 
 export { logSoftmax, relu, sigmoid, softmax, softplus, tanh };
 
@@ -41,7 +42,8 @@ export const silu = swish;
 export const gelu = keepsShape((x) => E.mul(E.mul(0.5, x), E.add(1, E.erf(E.mul(x, Math.SQRT1_2)))));
 /** Smooth ReLU (SmeLU): 0 for x ≤ −β, (x+β)²/(4β) for |x| < β, x for x ≥ β. */
 export function smelu<S extends Shape>(x: Tensor<S>, beta = 1): Tensor<S> {
-  if (!(beta > 0)) throw new Error(`smelu: beta must be positive, got ${beta}`);
+  if (!(beta > 0))
+    throw new ValueError({ op: "smelu", expected: "a positive beta", got: String(beta) }, `smelu: beta must be positive, got ${beta}`);
   const mid = E.div(E.square(E.add(x, beta)), 4 * beta);
   return E.where(E.lessEqual(x, -beta), 0, E.where(E.greaterEqual(x, beta), x, mid)) as Tensor<S>;
 }

@@ -1,6 +1,6 @@
 // Parameter initializers: `(key, shape, opts?) => Tensor<shape>`, all float32. Kernel layouts
 // are TensorFlow's: dense [in, out], conv [kh, kw, cin, cout] (conv1d [k, cin, cout]).
-import { fill, formatShape, type Tensor } from "../tensor/index.js";
+import { fill, formatShape, type Tensor, ValueError } from "../tensor/index.js";
 import { checkKey, normal, type Dims, orthogonal as randomOrthogonal, truncatedNormal, uniform, type Key } from "../random/index.js";
 import { TRUNCATED_STD_2 } from "../random/math.js";
 
@@ -35,7 +35,8 @@ export function fans(shape: readonly number[]): { fanIn: number; fanOut: number 
 function checkShape(op: string, shape: unknown): asserts shape is readonly number[] {
   const ok = Array.isArray(shape) && shape.every((d) => typeof d === "number" && Number.isInteger(d) && d >= 0);
   if (!ok)
-    throw new Error(
+    throw new ValueError(
+      { op: op, expected: "an array of non-negative integer dims", got: Array.isArray(shape) ? formatShape(shape) : String(shape) },
       `${op}: shape must be an array of non-negative integer dims, got ${Array.isArray(shape) ? formatShape(shape) : String(shape)}`,
     );
 }
@@ -44,10 +45,16 @@ function checkOptions(op: string, opts: InitOptions): void {
   for (const name of ["fanIn", "fanOut"] as const) {
     const v = opts[name];
     if (v !== undefined && !(typeof v === "number" && Number.isFinite(v) && v > 0))
-      throw new Error(`${op}: ${name} must be a positive number, got ${String(v)}`);
+      throw new ValueError(
+        { op: op, expected: `a positive number ${name}`, got: String(v) },
+        `${op}: ${name} must be a positive number, got ${String(v)}`,
+      );
   }
   if (opts.gain !== undefined && !(typeof opts.gain === "number" && Number.isFinite(opts.gain))) {
-    throw new Error(`${op}: gain must be a finite number, got ${String(opts.gain)}`);
+    throw new ValueError(
+      { op: op, expected: "a finite gain", got: String(opts.gain) },
+      `${op}: gain must be a finite number, got ${String(opts.gain)}`,
+    );
   }
 }
 
@@ -84,11 +91,20 @@ export function varianceScaling(config: VarianceScalingConfig): Initializer {
   const { scale, mode, distribution } = config;
   const op = config.name ?? "varianceScaling";
   if (!(typeof scale === "number" && Number.isFinite(scale) && scale > 0))
-    throw new Error(`${op}: scale must be a positive number, got ${String(scale)}`);
+    throw new ValueError(
+      { op: op, expected: "a positive scale", got: String(scale) },
+      `${op}: scale must be a positive number, got ${String(scale)}`,
+    );
   if (mode !== "fanIn" && mode !== "fanOut" && mode !== "fanAvg")
-    throw new Error(`${op}: mode must be "fanIn", "fanOut" or "fanAvg", got ${JSON.stringify(mode)}`);
+    throw new ValueError(
+      { op: op, expected: '"fanIn", "fanOut" or "fanAvg"', got: String(JSON.stringify(mode)) },
+      `${op}: mode must be "fanIn", "fanOut" or "fanAvg", got ${JSON.stringify(mode)}`,
+    );
   if (distribution !== "uniform" && distribution !== "normal" && distribution !== "truncatedNormal") {
-    throw new Error(`${op}: distribution must be "uniform", "normal" or "truncatedNormal", got ${JSON.stringify(distribution)}`);
+    throw new ValueError(
+      { op: op, expected: '"uniform", "normal" or "truncatedNormal"', got: String(JSON.stringify(distribution)) },
+      `${op}: distribution must be "uniform", "normal" or "truncatedNormal", got ${JSON.stringify(distribution)}`,
+    );
   }
   const init = <const S extends readonly number[]>(key: Key, shape: S, opts: InitOptions = {}): Tensor<Dims<S>> => {
     checkKey(op, key);
@@ -156,7 +172,10 @@ export const ones: Initializer = (key, shape) => {
  */
 export function constant(value: number): Initializer {
   if (typeof value !== "number" || !Number.isFinite(value))
-    throw new Error(`constant: value must be a finite number, got ${String(value)}`);
+    throw new ValueError(
+      { op: "constant", expected: "a finite number", got: String(value) },
+      `constant: value must be a finite number, got ${String(value)}`,
+    );
   return (key, shape) => {
     checkKey("constant", key);
     checkShape("constant", shape);

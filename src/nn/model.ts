@@ -1,7 +1,17 @@
 // Composition: a Model threads a shape through layers, at the type level (Chain, LayerOut) and
 // at run time (sequence.ts), with shape inference in probe.ts and reports in summary.ts.
 import type { Check, Out, Shape, ShapeError } from "../../typelevel/index.js";
-import { formatShape, type AnyTensor, type DType, type Tensor } from "../tensor/index.js";
+import {
+  formatShape,
+  type AnyTensor,
+  type DType,
+  type Tensor,
+  DTypeError,
+  ShapeError as ShapeErrorClass,
+  ValueError,
+  isTensor,
+  describeValue,
+} from "../tensor/index.js";
 import { leaves } from "../tree/index.js";
 import { scoped, leafTensors } from "../core/index.js";
 import { checkKey } from "../random/index.js";
@@ -122,25 +132,44 @@ export class Model<In extends Shape, O extends Shape, P extends unknown[] = [], 
   private forward(params: P, x: AnyTensor, ctx: ApplyContext<St>): [Tensor<O>, St] {
     this.checkInput(x);
     if (!Array.isArray(params) || params.length !== this.layers.length) {
-      throw new Error(
+      throw new ValueError(
+        {
+          op: "apply",
+          expected: `params for ${this.layers.length} layers (from model.init)`,
+          got: Array.isArray(params) ? `${params.length}` : typeof params,
+        },
         `apply: expected params for ${this.layers.length} layers (from model.init), got ${Array.isArray(params) ? `${params.length}` : typeof params}`,
       );
     }
     if (ctx.training && ctx.key === undefined && this.layers.some((l) => l.stochastic)) {
-      throw new Error("apply: training mode with dropout needs a PRNG key: apply(params, x, { training: true, key })");
+      throw new ValueError(
+        { op: "apply", expected: "a PRNG key in training mode", got: "no key" },
+        "apply: training mode with dropout needs a PRNG key: apply(params, x, { training: true, key })",
+      );
     }
     const [y, state] = applyLayers(this.layers, params, x, ctx);
     return [y as Tensor<O>, state as St];
   }
 
   private checkInput(x: AnyTensor): void {
-    if (!(x !== null && typeof x === "object" && "shape" in x && "dtype" in x))
-      throw new Error(`apply: expected an input tensor, got ${x === null ? "null" : typeof x}`);
+    if (!isTensor(x))
+      throw new ValueError(
+        { op: "apply", expected: "a tensor", got: describeValue(x) },
+        `apply: expected an input tensor, got ${describeValue(x)}`,
+      );
     const want = this.inputShape as readonly InputDim[];
     const got = x.shape;
     const ok = got.length === want.length && want.every((d, i) => typeof d !== "number" || d === got[i]);
-    if (!ok) throw new Error(`apply: expected input ${formatShape(want)}, got ${formatShape(got)}`);
-    if (x.dtype !== this.inputDType) throw new Error(`apply: expected a ${this.inputDType} input, got ${x.dtype}`);
+    if (!ok)
+      throw new ShapeErrorClass(
+        { op: "apply", expected: formatShape(want), got: formatShape(got) },
+        `apply: expected input ${formatShape(want)}, got ${formatShape(got)}`,
+      );
+    if (x.dtype !== this.inputDType)
+      throw new DTypeError(
+        { op: "apply", expected: this.inputDType, got: x.dtype },
+        `apply: expected a ${this.inputDType} input, got ${x.dtype}`,
+      );
   }
 
   // ---------------------------------------------------------------- reports
@@ -176,15 +205,25 @@ export class Model<In extends Shape, O extends Shape, P extends unknown[] = [], 
  * ```
  */
 export function input<const S extends Shape, const D extends DType = "float32">(shape: S, dtype?: D): Model<[...S], [...S], [], [], D> {
-  if (!Array.isArray(shape)) throw new Error(`input: shape must be an array of dims, got ${typeof shape}`);
+  if (!Array.isArray(shape))
+    throw new ValueError(
+      { op: "input", expected: "an array of dims", got: typeof shape },
+      `input: shape must be an array of dims, got ${typeof shape}`,
+    );
   (shape as readonly unknown[]).forEach((d, i) => {
     if (typeof d === "number" ? !Number.isInteger(d) || d < 0 : typeof d !== "string") {
-      throw new Error(`input: dim ${i} must be a non-negative integer or a name, got ${String(d)}`);
+      throw new ValueError(
+        { op: "input", expected: "a non-negative integer or a name", got: String(d) },
+        `input: dim ${i} must be a non-negative integer or a name, got ${String(d)}`,
+      );
     }
   });
   const dt = dtype ?? "float32";
   if (dt !== "float32" && dt !== "int32" && dt !== "bool")
-    throw new Error(`input: dtype must be "float32", "int32" or "bool", got ${String(dt)}`);
+    throw new DTypeError(
+      { op: "input", expected: '"float32", "int32" or "bool"', got: String(dt) },
+      `input: dtype must be "float32", "int32" or "bool", got ${String(dt)}`,
+    );
   return new Model([...shape] as [...S], [], dt as D);
 }
 

@@ -5,7 +5,7 @@
 // a dim that differs otherwise derives from one ("?"; the run-b sizes are about 3x the run-a ones,
 // so halving or striding cannot make them agree). Messages are named the same way, so run-time
 // errors read like the compile-time ones. Run a (powers of two) is the one checked at build time.
-import { formatShape } from "../tensor/index.js";
+import { formatShape, reworded, ValueError } from "../tensor/index.js";
 import type { Layer } from "./layer.js";
 
 const PROBE = 1 << 20;
@@ -17,7 +17,7 @@ export type InputDim = number | string;
 interface Run {
   shapes: number[][];
   /** The first layer that threw, and its message. */
-  error?: { layer: number; message: string };
+  error?: { layer: number; message: string; cause: unknown };
 }
 
 /** The shapes a list of layers gives an input shape with symbolic dims, and the errors they throw. */
@@ -42,7 +42,7 @@ export class ShapeProbe {
       try {
         shapes.push(this.layers[i].outputShape(shapes[i]));
       } catch (e) {
-        return { shapes, error: { layer: i, message: (e as Error).message } };
+        return { shapes, error: { layer: i, message: (e as Error).message, cause: e } };
       }
     }
     return { shapes };
@@ -65,7 +65,7 @@ export class ShapeProbe {
   /** Throws the first layer error, worded with the symbolic dims; errors that depend on symbolic sizes wait for apply. */
   check(): void {
     const a = this.run(this.probe(0));
-    if (a.error) throw new Error(this.nameMessage(a.error.message, this.run(this.probe(1)).error?.message));
+    if (a.error) throw reworded(a.error.cause, this.nameMessage(a.error.message, this.run(this.probe(1)).error?.message));
   }
 
   /**
@@ -75,7 +75,7 @@ export class ShapeProbe {
   shapes(inShape?: readonly number[]): number[][] {
     if (inShape !== undefined) {
       const r = this.run(inShape);
-      if (r.error) throw new Error(r.error.message);
+      if (r.error) throw reworded(r.error.cause, r.error.message);
       return r.shapes;
     }
     if (this.paramShapes) return this.paramShapes;
@@ -104,7 +104,8 @@ export class ShapeProbe {
     this.layers.forEach((l, i) => {
       const last = a[i].length - 1;
       if (l.needsKey && last >= 0 && a[i][last] !== b[i][last]) {
-        throw new Error(
+        throw new ValueError(
+          { op: "init", expected: "a number for the last input dim", got: formatShape(named[i]) },
           `init: ${l.name} needs a known size for the last dim of its input ${formatShape(named[i])}; give it as a number in nn.input(...)`,
         );
       }

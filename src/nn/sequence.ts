@@ -4,13 +4,14 @@
 import type { AnyTensor } from "../tensor/index.js";
 import { foldIn, split } from "../random/index.js";
 import type { ApplyContext, Key, Layer } from "./layer.js";
+import { ValueError } from "../tensor/index.js";
 
 /** The layer itself, or an error saying what came instead (`where`: "add", "sequential: argument 2"). */
 export function expectLayer(where: string, l: unknown): Layer {
   if (isLayer(l)) return l;
   // a factory passed uncalled (`nn.relu` for `nn.relu()`) is the likely mistake: name it
   const what = typeof l === "function" ? `a function (call it: nn.${l.name}(), not nn.${l.name})` : l === null ? "null" : typeof l;
-  throw new Error(`${where}: expected a layer, got ${what}`);
+  throw new ValueError({ op: where, expected: "a layer", got: what }, `${where}: expected a layer, got ${what}`);
 }
 
 function isLayer(l: unknown): l is Layer {

@@ -1,7 +1,7 @@
 // Elementwise ops: unary maths, binary ops with numpy broadcasting, comparisons, where, cast.
 // Each is one primitive (src/core/primitives/elementwise.ts); the types carry shape and dtype.
 import type { Check, Out, Shape } from "../../typelevel/index.js";
-import { expectOperand, expectTensor, type AnyTensor, type DType, type Tensor } from "../tensor/index.js";
+import { expectOperand, expectTensor, type AnyTensor, type DType, type Tensor, DTypeError, ValueError } from "../tensor/index.js";
 import * as P from "../core/index.js";
 import { tidy } from "./tidy.js";
 import { owned, typed } from "./result.js";
@@ -170,7 +170,10 @@ export function where<C extends Shape, X extends Operand, Y extends Operand>(
 export function cast<S extends Shape, D extends DType, const T extends DType>(x: Tensor<S, D>, dtype: T): Tensor<S, T> {
   expectTensor("cast", x);
   if (dtype !== "float32" && dtype !== "int32" && dtype !== "bool") {
-    throw new Error(`cast: dtype must be "float32", "int32" or "bool", got ${JSON.stringify(dtype)}`);
+    throw new DTypeError(
+      { op: "cast", expected: '"float32", "int32" or "bool"', got: String(JSON.stringify(dtype)) },
+      `cast: dtype must be "float32", "int32" or "bool", got ${JSON.stringify(dtype)}`,
+    );
   }
   return typed(owned(P.cast(x, dtype), x));
 }
@@ -185,9 +188,16 @@ export function cast<S extends Shape, D extends DType, const T extends DType>(x:
 export function clip<S extends Shape, D extends NumericDType>(x: Tensor<S, D>, lo: number, hi: number): Tensor<S, D> {
   expectTensor("clip", x);
   if (typeof lo !== "number" || typeof hi !== "number" || Number.isNaN(lo) || Number.isNaN(hi)) {
-    throw new Error(`clip: lo and hi must be numbers, got ${String(lo)} and ${String(hi)}`);
+    throw new ValueError(
+      { op: "clip", expected: "numbers lo and hi", got: `${String(lo)} and ${String(hi)}` },
+      `clip: lo and hi must be numbers, got ${String(lo)} and ${String(hi)}`,
+    );
   }
-  if (lo > hi) throw new Error(`clip: lo must be <= hi, got lo ${lo} and hi ${hi}`);
+  if (lo > hi)
+    throw new ValueError(
+      { op: "clip", expected: "lo <= hi", got: `lo ${lo} and hi ${hi}` },
+      `clip: lo must be <= hi, got lo ${lo} and hi ${hi}`,
+    );
   return typed(tidy(() => P.minimum(P.maximum(x, lo), hi)));
 }
 

@@ -1,6 +1,6 @@
 // Matrix products: matmul (2-D and batched), dot (vector . vector), matvec (matrix . vector).
 import type { Check, Dot, MatMul, MatVec, Out, Shape } from "../../typelevel/index.js";
-import { formatShape, type Tensor } from "../tensor/index.js";
+import { formatShape, type Tensor, ShapeError } from "../tensor/index.js";
 import { matmul as matmulCore, reshape as reshapeCore } from "../core/index.js";
 import { expectTensor } from "../tensor/index.js";
 import { tidy } from "./tidy.js";
@@ -36,8 +36,16 @@ export function dot<A extends Shape, B extends Shape, D extends NumericDType>(
   expectTensor("dot", a, "a");
   expectTensor("dot", b, "b");
   const [sa, sb] = [a.shape as readonly number[], b.shape as readonly number[]];
-  if (sa.length !== 1 || sb.length !== 1) throw new Error(`dot expects two vectors, got ${formatShape(sa)} and ${formatShape(sb)}`);
-  if (sa[0] !== sb[0]) throw new Error(`dot: lengths differ (${sa[0]} vs ${sb[0]})`);
+  if (sa.length !== 1 || sb.length !== 1)
+    throw new ShapeError(
+      { op: "dot", expected: "two vectors", got: `${formatShape(sa)} and ${formatShape(sb)}` },
+      `dot expects two vectors, got ${formatShape(sa)} and ${formatShape(sb)}`,
+    );
+  if (sa[0] !== sb[0])
+    throw new ShapeError(
+      { op: "dot", expected: `a vector of length ${sa[0]}`, got: `length ${sb[0]}` },
+      `dot: lengths differ (${sa[0]} vs ${sb[0]})`,
+    );
   // NOTE: as a [1, k] x [k, 1] product it reaches the fast matmul kernel.
   return typed(tidy(() => reshapeCore(matmulCore(reshapeCore(a, [1, sa[0]]), reshapeCore(b, [sb[0], 1])), [])));
 }
@@ -56,9 +64,16 @@ export function matvec<A extends Shape, V extends Shape, D extends NumericDType>
   expectTensor("matvec", v, "v");
   const [sa, sv] = [a.shape as readonly number[], v.shape as readonly number[]];
   if (sa.length < 2 || sv.length !== 1) {
-    throw new Error(`matvec expects a matrix of rank >= 2 and a vector, got ${formatShape(sa)} and ${formatShape(sv)}`);
+    throw new ShapeError(
+      { op: "matvec", expected: "a matrix of rank >= 2 and a vector", got: `${formatShape(sa)} and ${formatShape(sv)}` },
+      `matvec expects a matrix of rank >= 2 and a vector, got ${formatShape(sa)} and ${formatShape(sv)}`,
+    );
   }
   const k = sa[sa.length - 1];
-  if (k !== sv[0]) throw new Error(`matvec: inner dims differ (${k} vs ${sv[0]}) for ${formatShape(sa)} x ${formatShape(sv)}`);
+  if (k !== sv[0])
+    throw new ShapeError(
+      { op: "matvec", expected: `a vector of length ${k}`, got: `length ${sv[0]}` },
+      `matvec: inner dims differ (${k} vs ${sv[0]}) for ${formatShape(sa)} x ${formatShape(sv)}`,
+    );
   return typed(tidy(() => reshapeCore(matmulCore(a, reshapeCore(v, [k, 1])), sa.slice(0, -1))));
 }

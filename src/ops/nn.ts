@@ -5,10 +5,12 @@ import * as P from "../core/index.js";
 import { logSumExpCore, singleAxis } from "./reduce.js";
 import { tidy } from "./tidy.js";
 import { typed } from "./result.js";
+import { DTypeError } from "../tensor/index.js";
 
 function oneAxis(op: string, x: AnyTensor, axis: unknown): number {
   const a = singleAxis(op, x, axis);
-  if (x.dtype !== "float32") throw new Error(`${op}: expects a float32 tensor, got ${x.dtype}; cast it first`);
+  if (x.dtype !== "float32")
+    throw new DTypeError({ op: op, expected: "float32", got: x.dtype }, `${op}: expects a float32 tensor, got ${x.dtype}; cast it first`);
   return P.normAxes(op, a, x.rank)[0];
 }
 

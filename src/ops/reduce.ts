@@ -4,7 +4,7 @@
 import type { Check, Out, Reduce, Shape } from "../../typelevel/index.js";
 import type { Tensor, AnyTensor } from "../tensor/index.js";
 import * as P from "../core/index.js";
-import { expectTensor } from "../tensor/index.js";
+import { expectTensor, DTypeError, ValueError } from "../tensor/index.js";
 import { tidy } from "./tidy.js";
 import { typed } from "./result.js";
 import type { NumericDType } from "./types.js";
@@ -24,19 +24,36 @@ const floats = ["float32"] as const;
 function reduceArgs(op: string, x: AnyTensor, axis: Axes, opts: unknown, dtypes: readonly string[]): [number[], boolean] {
   expectTensor(op, x);
   if (!dtypes.includes(x.dtype)) {
-    throw new Error(`${op}: expects a ${dtypes.length === 1 ? dtypes[0] : "numeric"} tensor, got ${x.dtype}; cast it first`);
+    throw new DTypeError(
+      { op: op, expected: dtypes.join(" or "), got: x.dtype },
+      `${op}: expects a ${dtypes.length === 1 ? dtypes[0] : "numeric"} tensor, got ${x.dtype}; cast it first`,
+    );
   }
   if (axis !== undefined && typeof axis !== "number" && !Array.isArray(axis)) {
-    throw new Error(`${op}: axis must be a number or an array of numbers, got ${typeof axis}`);
+    throw new ValueError(
+      { op: op, expected: "a number or an array of numbers", got: typeof axis },
+      `${op}: axis must be a number or an array of numbers, got ${typeof axis}`,
+    );
   }
   if (opts !== undefined && (opts === null || typeof opts !== "object")) {
-    throw new Error(`${op}: options must be an object such as { keepDims: true }, got ${opts === null ? "null" : typeof opts}`);
+    throw new ValueError(
+      { op: op, expected: "an options object", got: opts === null ? "null" : typeof opts },
+      `${op}: options must be an object such as { keepDims: true }, got ${opts === null ? "null" : typeof opts}`,
+    );
   }
   const keepDims = (opts as ReduceOptions | undefined)?.keepDims;
-  if (keepDims !== undefined && typeof keepDims !== "boolean") throw new Error(`${op}: keepDims must be a boolean, got ${typeof keepDims}`);
+  if (keepDims !== undefined && typeof keepDims !== "boolean")
+    throw new ValueError(
+      { op: op, expected: "a boolean keepDims", got: typeof keepDims },
+      `${op}: keepDims must be a boolean, got ${typeof keepDims}`,
+    );
   const axes = P.normAxes(op, axis, x.rank);
   for (let i = 1; i < axes.length; i++)
-    if (axes[i] === axes[i - 1]) throw new Error(`${op}: repeated axis in [${(axis as number[]).join(", ")}]`);
+    if (axes[i] === axes[i - 1])
+      throw new ValueError(
+        { op: op, expected: "distinct axes", got: `[${(axis as number[]).join(", ")}]` },
+        `${op}: repeated axis in [${(axis as number[]).join(", ")}]`,
+      );
   return [axes, keepDims ?? false];
 }
 
@@ -143,7 +160,11 @@ export const std = reduction("std", floats, (x, axes, keepDims) => tidy(() => P.
 export function singleAxis(op: string, x: unknown, axis: unknown): number {
   expectTensor(op, x);
   const a = axis ?? -1;
-  if (typeof a !== "number") throw new Error(`${op}: axis must be a single number, got ${Array.isArray(a) ? "an array" : typeof a}`);
+  if (typeof a !== "number")
+    throw new ValueError(
+      { op: op, expected: "a single axis", got: Array.isArray(a) ? "an array" : typeof a },
+      `${op}: axis must be a single number, got ${Array.isArray(a) ? "an array" : typeof a}`,
+    );
   return a;
 }
 

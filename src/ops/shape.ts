@@ -18,7 +18,7 @@ import type {
   Stack,
   Transpose,
 } from "../../typelevel/index.js";
-import { formatShape, type AnyTensor, type DType, type Tensor } from "../tensor/index.js";
+import { formatShape, type AnyTensor, type DType, type Tensor, ShapeError, ValueError } from "../tensor/index.js";
 import {
   reshape as reshapeCore,
   transpose as transposeCore,
@@ -52,14 +52,23 @@ export function reshape<S extends Shape, D extends DType, const T extends Shape>
   shape: T & Check<Reshape<S, T>> & NamedDimsAligned<S, T>,
 ): Tensor<Out<Reshape<S, T>>, D> {
   expectTensor("reshape", x);
-  if (!Array.isArray(shape)) throw new Error(`reshape: shape must be an array of dims, got ${typeof shape}`);
+  if (!Array.isArray(shape))
+    throw new ValueError(
+      { op: "reshape", expected: "an array of dims", got: typeof shape },
+      `reshape: shape must be an array of dims, got ${typeof shape}`,
+    );
   const xs = x.shape as readonly number[];
   const target = (shape as readonly (number | string)[]).map((d, i) => {
     if (typeof d === "number") return d;
-    if (typeof d !== "string") throw new Error(`reshape: dims must be numbers, -1 or named dims, got ${String(d)} at index ${i}`);
+    if (typeof d !== "string")
+      throw new ValueError(
+        { op: "reshape", expected: "numbers, -1 or named dims", got: String(d) },
+        `reshape: dims must be numbers, -1 or named dims, got ${String(d)} at index ${i}`,
+      );
     // NOTE: names do not exist at run time; the type rule guarantees x has this name at index i.
     if (i >= xs.length)
-      throw new Error(
+      throw new ShapeError(
+        { op: "reshape", expected: `an input dim at index ${i}`, got: formatShape(xs) },
         `reshape: named dim ${d} at index ${i} of ${formatShape(shape as Shape)} has no input dim at that index (input ${formatShape(xs)})`,
       );
     return xs[i];
@@ -83,7 +92,11 @@ export function flatten<S extends Shape, D extends DType, const A extends number
   const start = startAxis ?? 0;
   const rank = xs.length;
   const ok = Number.isInteger(start) && (rank === 0 ? start === 0 : start >= -rank && start < rank);
-  if (!ok) throw new Error(`flatten: startAxis ${start} is out of range for ${formatShape(xs)} (rank ${rank})`);
+  if (!ok)
+    throw new ShapeError(
+      { op: "flatten", expected: `a startAxis in ${-rank}..${rank - 1}`, got: String(start) },
+      `flatten: startAxis ${start} is out of range for ${formatShape(xs)} (rank ${rank})`,
+    );
   const s = start < 0 ? start + rank : start;
   return typed(owned(reshapeCore(x, [...xs.slice(0, s), -1]), x));
 }
@@ -100,7 +113,11 @@ export function transpose<S extends Shape, D extends DType, const P extends read
   perm?: P & Check<Transpose<S, P>>,
 ): Tensor<Out<Transpose<S, P>>, D> {
   expectTensor("transpose", x);
-  if (perm !== undefined && !Array.isArray(perm)) throw new Error(`transpose: perm must be an array of axes, got ${typeof perm}`);
+  if (perm !== undefined && !Array.isArray(perm))
+    throw new ValueError(
+      { op: "transpose", expected: "an array of axes", got: typeof perm },
+      `transpose: perm must be an array of axes, got ${typeof perm}`,
+    );
   return typed(owned(transposeCore(x, perm as readonly number[] | undefined), x));
 }
 
@@ -146,7 +163,8 @@ export function broadcastTo<S extends Shape, D extends DType, const T extends re
 ): Tensor<Out<BroadcastTo<S, T>>, D> {
   expectTensor("broadcastTo", x);
   if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
-    throw new Error(
+    throw new ValueError(
+      { op: "broadcastTo", expected: "an array of non-negative integers", got: Array.isArray(shape) ? formatShape(shape) : typeof shape },
       `broadcastTo: shape must be an array of non-negative integers, got ${Array.isArray(shape) ? formatShape(shape) : typeof shape}`,
     );
   }
@@ -158,7 +176,11 @@ type ShapesOf<X extends readonly unknown[]> = { [K in keyof X]: ShapeOf<X[K]> };
 type DTypeOfAll<X extends readonly unknown[]> = X[number] extends Tensor<Shape, infer D> ? D : never;
 
 function expectTensors(op: string, xs: unknown): asserts xs is AnyTensor[] {
-  if (!Array.isArray(xs)) throw new Error(`${op}: expected an array of tensors, got ${typeof xs}`);
+  if (!Array.isArray(xs))
+    throw new ValueError(
+      { op: op, expected: "an array of tensors", got: typeof xs },
+      `${op}: expected an array of tensors, got ${typeof xs}`,
+    );
   xs.forEach((x, i) => expectTensor(op, x, `tensor ${i}`));
 }
 
@@ -204,8 +226,10 @@ export function slice<S extends Shape, D extends DType, const B extends readonly
   size?: Z,
 ): Tensor<Out<Slice<S, B, Z>>, D> {
   expectTensor("slice", x);
-  if (!Array.isArray(begin)) throw new Error(`slice: begin must be an array, got ${typeof begin}`);
-  if (size !== undefined && !Array.isArray(size)) throw new Error(`slice: size must be an array, got ${typeof size}`);
+  if (!Array.isArray(begin))
+    throw new ValueError({ op: "slice", expected: "an array", got: typeof begin }, `slice: begin must be an array, got ${typeof begin}`);
+  if (size !== undefined && !Array.isArray(size))
+    throw new ValueError({ op: "slice", expected: "an array", got: typeof size }, `slice: size must be an array, got ${typeof size}`);
   return typed(owned(sliceCore(x, begin, size ?? []), x));
 }
 

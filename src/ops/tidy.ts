@@ -1,6 +1,7 @@
 // Memory scopes for eager code. Inside a transform (grad, vmap, jit) there is nothing to free:
 // the transform owns its values, so `tidy` just runs the function.
 import { scoped, leafTensors } from "../core/index.js";
+import { ValueError } from "../tensor/index.js";
 
 /**
  * Runs `fn` in a memory scope: every tensor made inside is freed on return, except the
@@ -12,7 +13,11 @@ import { scoped, leafTensors } from "../core/index.js";
 export function tidy<T>(fn: () => T): T {
   return scoped(() => {
     const out = fn();
-    if (out instanceof Promise) throw new Error("tidy: fn must be synchronous, got a function that returned a Promise");
+    if (out instanceof Promise)
+      throw new ValueError(
+        { op: "tidy", expected: "a synchronous function", got: "a Promise" },
+        "tidy: fn must be synchronous, got a function that returned a Promise",
+      );
     return out;
   }, leafTensors);
 }

@@ -2,7 +2,7 @@
 // are pytree leaves: jit treats a new key as new data (no re-trace), vmap can map over a stack
 // of keys, and grad sees them as constants. Like any tensor, a key is freed with `dispose()`.
 import * as tf from "@tensorflow/tfjs-core";
-import { Concrete, Tensor } from "../tensor/index.js";
+import { Concrete, Tensor, ValueError } from "../tensor/index.js";
 import { bind } from "../core/index.js";
 import { foldInTensorP, randomP } from "./primitive.js";
 import { seedWords } from "./threefry.js";
@@ -40,7 +40,11 @@ export function isKey(x: unknown): x is Key {
  * ```
  */
 export function checkKey(op: string, x: unknown): asserts x is Key {
-  if (!isKey(x)) throw new Error(`${op}: expected a PRNG key from key(seed) or split(...), got ${describe(x)}`);
+  if (!isKey(x))
+    throw new ValueError(
+      { op: op, expected: "a PRNG key from key(seed) or split(...)", got: describe(x) },
+      `${op}: expected a PRNG key from key(seed) or split(...), got ${describe(x)}`,
+    );
 }
 
 /**
@@ -53,7 +57,10 @@ export function checkKey(op: string, x: unknown): asserts x is Key {
  */
 export function key(seed: number): Key {
   if (typeof seed !== "number" || !Number.isSafeInteger(seed)) {
-    throw new Error(`key: seed must be an integer in [-(2^53 - 1), 2^53 - 1], got ${describe(seed)}`);
+    throw new ValueError(
+      { op: "key", expected: "an integer seed in [-(2^53 - 1), 2^53 - 1]", got: describe(seed) },
+      `key: seed must be an integer in [-(2^53 - 1), 2^53 - 1], got ${describe(seed)}`,
+    );
   }
   const [hi, lo] = seedWords(seed);
   return new Concrete<[2], "int32">(tf.tensor1d([hi | 0, lo | 0], "int32"));
@@ -68,7 +75,8 @@ export function key(seed: number): Key {
 export function keyFromData(words: readonly [number, number]): Key {
   const ok = Array.isArray(words) && words.length === 2 && words.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff);
   if (!ok)
-    throw new Error(
+    throw new ValueError(
+      { op: "keyFromData", expected: "two uint32 words [hi, lo]", got: Array.isArray(words) ? `[${words.join(", ")}]` : describe(words) },
       `keyFromData: expected two uint32 words [hi, lo], got ${Array.isArray(words) ? `[${words.join(", ")}]` : describe(words)}`,
     );
   return new Concrete<[2], "int32">(tf.tensor1d([words[0] | 0, words[1] | 0], "int32"));
@@ -83,7 +91,10 @@ export function keyData(k: Key): [number, number] {
 
 function checkCount(op: string, n: unknown): asserts n is number {
   if (typeof n !== "number" || !Number.isInteger(n) || n < 0)
-    throw new Error(`${op}: n must be a non-negative integer, got ${describe(n)}`);
+    throw new ValueError(
+      { op: op, expected: "a non-negative integer n", got: describe(n) },
+      `${op}: n must be a non-negative integer, got ${describe(n)}`,
+    );
 }
 
 /**
@@ -124,12 +135,18 @@ export function foldIn(k: Key, data: number | Tensor<[], "int32">): Key {
   checkKey("foldIn", k);
   if (data instanceof Tensor) {
     if (data.dtype !== "int32" || data.shape.length !== 0) {
-      throw new Error(`foldIn: data must be an integer or an int32 scalar tensor, got ${data.toString()}`);
+      throw new ValueError(
+        { op: "foldIn", expected: "an integer or an int32 scalar tensor", got: data.toString() },
+        `foldIn: data must be an integer or an int32 scalar tensor, got ${data.toString()}`,
+      );
     }
     return bind(foldInTensorP, [k, data], {}) as Key;
   }
   if (typeof data !== "number" || !Number.isInteger(data) || data < -2147483648 || data > 0xffffffff) {
-    throw new Error(`foldIn: data must be an integer in [-2^31, 2^32), got ${describe(data)}`);
+    throw new ValueError(
+      { op: "foldIn", expected: "an integer in [-2^31, 2^32)", got: describe(data) },
+      `foldIn: data must be an integer in [-2^31, 2^32), got ${describe(data)}`,
+    );
   }
   return bind(randomP, [k], { kind: "foldIn", shape: [2], data: data | 0 }) as Key;
 }

@@ -5,7 +5,7 @@
 // Neither has a derivative (samples are constants to autodiff) and neither belongs to the core
 // registry, whose tests check gradients numerically.
 import * as tf from "@tensorflow/tfjs-core";
-import { type AnyTensor, formatShape } from "../tensor/index.js";
+import { type AnyTensor, formatShape, ShapeError, ValueError } from "../tensor/index.js";
 import { bind, definePrimitive, type Aval, type Primitive, broadcastTo } from "../core/index.js";
 import { distributions, sample, type RandomParams } from "./distributions.js";
 import { threefryInto } from "./threefry.js";
@@ -13,7 +13,10 @@ import { threefryInto } from "./threefry.js";
 /** Keys as an aval: int32 with a last dim of 2 (leading dims are a batch of keys). */
 function checkKeyAval(op: string, key: Aval): void {
   if (key.dtype !== "int32" || key.shape.length === 0 || key.shape[key.shape.length - 1] !== 2) {
-    throw new Error(`${op}: expected PRNG key data (int32 [..., 2]), got ${key.dtype} ${formatShape(key.shape)}`);
+    throw new ValueError(
+      { op: op, expected: "PRNG key data (int32 [..., 2])", got: `${key.dtype} ${formatShape(key.shape)}` },
+      `${op}: expected PRNG key data (int32 [..., 2]), got ${key.dtype} ${formatShape(key.shape)}`,
+    );
   }
 }
 
@@ -43,7 +46,10 @@ export const foldInTensorP: Primitive<{}> = definePrimitive<{}>({
     checkKeyAval("foldIn", key);
     const batch = key.shape.slice(0, -1);
     if (data.dtype !== "int32" || formatShape(data.shape) !== formatShape(batch)) {
-      throw new Error(`foldIn: data must be int32 of shape ${formatShape(batch)}, got ${data.dtype} ${formatShape(data.shape)}`);
+      throw new ShapeError(
+        { op: "foldIn", expected: `int32 ${formatShape(batch)}`, got: `${data.dtype} ${formatShape(data.shape)}` },
+        `foldIn: data must be int32 of shape ${formatShape(batch)}, got ${data.dtype} ${formatShape(data.shape)}`,
+      );
     }
     return key;
   },

@@ -1,6 +1,6 @@
 // The samplers: argument checks, then one `random` primitive call (categorical adds two more).
 import type { Shape } from "../../typelevel/index.js";
-import { Tensor, formatShape, type AnyTensor } from "../tensor/index.js";
+import { Tensor, formatShape, type AnyTensor, DTypeError, ShapeError, ValueError } from "../tensor/index.js";
 import { bind, scoped, add, argmax } from "../core/index.js";
 import { randomP } from "./primitive.js";
 import type { RandomParams } from "./distributions.js";
@@ -13,20 +13,34 @@ export type Dims<S extends readonly number[]> = { -readonly [K in keyof S]: S[K]
 const MAX_SIZE = 2 ** 32;
 
 function checkShape(op: string, shape: unknown): asserts shape is readonly number[] {
-  if (!Array.isArray(shape)) throw new Error(`${op}: shape must be an array of dims, got ${describe(shape)}`);
+  if (!Array.isArray(shape))
+    throw new ValueError(
+      { op: op, expected: "an array of dims", got: describe(shape) },
+      `${op}: shape must be an array of dims, got ${describe(shape)}`,
+    );
   let size = 1;
   shape.forEach((d, i) => {
     if (typeof d !== "number" || !Number.isInteger(d) || d < 0) {
-      throw new Error(`${op}: dim ${i} of shape ${formatShape(shape)} must be a non-negative integer, got ${describe(d)}`);
+      throw new ValueError(
+        { op: op, expected: `a non-negative integer at dim ${i}`, got: describe(d) },
+        `${op}: dim ${i} of shape ${formatShape(shape)} must be a non-negative integer, got ${describe(d)}`,
+      );
     }
     size *= d;
   });
   if (size >= MAX_SIZE)
-    throw new Error(`${op}: shape ${formatShape(shape)} has ${size} elements; one draw holds fewer than 2^32 (split the key)`);
+    throw new ShapeError(
+      { op: op, expected: "fewer than 2^32 elements", got: `${size} elements` },
+      `${op}: shape ${formatShape(shape)} has ${size} elements; one draw holds fewer than 2^32 (split the key)`,
+    );
 }
 
 function checkFinite(op: string, name: string, v: unknown): asserts v is number {
-  if (typeof v !== "number" || !Number.isFinite(v)) throw new Error(`${op}: ${name} must be a finite number, got ${describe(v)}`);
+  if (typeof v !== "number" || !Number.isFinite(v))
+    throw new ValueError(
+      { op: op, expected: `a finite ${name}`, got: describe(v) },
+      `${op}: ${name} must be a finite number, got ${describe(v)}`,
+    );
 }
 
 // NOTE: core's op surface is untyped (AnyTensor); each sampler's return type states the shape and
@@ -48,7 +62,11 @@ export function uniform<const S extends readonly number[]>(k: Key, shape: S, opt
   checkShape("uniform", shape);
   checkFinite("uniform", "min", min);
   checkFinite("uniform", "max", max);
-  if (!(min < max)) throw new Error(`uniform: min must be less than max, got min=${min}, max=${max}`);
+  if (!(min < max))
+    throw new ValueError(
+      { op: "uniform", expected: "min < max", got: `min=${min}, max=${max}` },
+      `uniform: min must be less than max, got min=${min}, max=${max}`,
+    );
   return draw("uniform", k, { kind: "uniform", shape, min, max }) as Tensor<Dims<S>>;
 }
 
@@ -64,7 +82,11 @@ export function normal<const S extends readonly number[]>(k: Key, shape: S, opts
   checkShape("normal", shape);
   checkFinite("normal", "mean", mean);
   checkFinite("normal", "std", std);
-  if (std < 0) throw new Error(`normal: std must be non-negative, got ${std}`);
+  if (std < 0)
+    throw new ValueError(
+      { op: "normal", expected: "a non-negative std", got: String(std) },
+      `normal: std must be non-negative, got ${std}`,
+    );
   return draw("normal", k, { kind: "normal", shape, mean, std }) as Tensor<Dims<S>>;
 }
 
@@ -87,12 +109,24 @@ export function truncatedNormal<const S extends readonly number[]>(
     ["lower", lower],
     ["upper", upper],
   ] as const) {
-    if (typeof v !== "number" || Number.isNaN(v)) throw new Error(`truncatedNormal: ${name} must be a number, got ${describe(v)}`);
+    if (typeof v !== "number" || Number.isNaN(v))
+      throw new ValueError(
+        { op: "truncatedNormal", expected: `a number ${name}`, got: describe(v) },
+        `truncatedNormal: ${name} must be a number, got ${describe(v)}`,
+      );
   }
-  if (!(lower < upper)) throw new Error(`truncatedNormal: lower must be less than upper, got lower=${lower}, upper=${upper}`);
+  if (!(lower < upper))
+    throw new ValueError(
+      { op: "truncatedNormal", expected: "lower < upper", got: `lower=${lower}, upper=${upper}` },
+      `truncatedNormal: lower must be less than upper, got lower=${lower}, upper=${upper}`,
+    );
   checkFinite("truncatedNormal", "mean", mean);
   checkFinite("truncatedNormal", "std", std);
-  if (!(std > 0)) throw new Error(`truncatedNormal: std must be positive, got ${std}`);
+  if (!(std > 0))
+    throw new ValueError(
+      { op: "truncatedNormal", expected: "a positive std", got: String(std) },
+      `truncatedNormal: std must be positive, got ${std}`,
+    );
   return draw("truncatedNormal", k, { kind: "truncatedNormal", shape, lower, upper, mean, std }) as Tensor<Dims<S>>;
 }
 
@@ -118,9 +152,17 @@ export function bernoulli<const S extends readonly number[], D extends "bool" | 
   opts: BernoulliOptions<D> = {},
 ): Tensor<Dims<S>, D> {
   const { p = 0.5, dtype = "bool" } = opts;
-  if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new Error(`bernoulli: p must be in [0, 1], got ${describe(p)}`);
+  if (typeof p !== "number" || !(p >= 0 && p <= 1))
+    throw new ValueError(
+      { op: "bernoulli", expected: "p in [0, 1]", got: describe(p) },
+      `bernoulli: p must be in [0, 1], got ${describe(p)}`,
+    );
   checkShape("bernoulli", shape);
-  if (dtype !== "bool" && dtype !== "float32") throw new Error(`bernoulli: dtype must be "bool" or "float32", got ${describe(dtype)}`);
+  if (dtype !== "bool" && dtype !== "float32")
+    throw new DTypeError(
+      { op: "bernoulli", expected: '"bool" or "float32"', got: describe(dtype) },
+      `bernoulli: dtype must be "bool" or "float32", got ${describe(dtype)}`,
+    );
   return draw("bernoulli", k, { kind: "bernoulli", shape, p, dtype }) as Tensor<Dims<S>, D>;
 }
 
@@ -142,10 +184,17 @@ export function randint<const S extends readonly number[]>(
     ["max", max],
   ] as const) {
     if (typeof v !== "number" || !Number.isInteger(v) || v < -2147483648 || v > 2147483648) {
-      throw new Error(`randint: ${name} must be an integer in [-2^31, 2^31], got ${describe(v)}`);
+      throw new ValueError(
+        { op: "randint", expected: `an integer ${name} in [-2^31, 2^31]`, got: describe(v) },
+        `randint: ${name} must be an integer in [-2^31, 2^31], got ${describe(v)}`,
+      );
     }
   }
-  if (!(min < max)) throw new Error(`randint: min must be less than max, got min=${min}, max=${max}`);
+  if (!(min < max))
+    throw new ValueError(
+      { op: "randint", expected: "min < max", got: `min=${min}, max=${max}` },
+      `randint: min must be less than max, got min=${min}, max=${max}`,
+    );
   return draw("randint", k, { kind: "randint", shape, min, max }) as Tensor<Dims<S>, "int32">;
 }
 
@@ -190,17 +239,25 @@ export function categorical<L extends Shape, const S extends readonly number[]>(
 export function categorical(k: Key, logits: Tensor<Shape>, shape?: readonly number[]): AnyTensor {
   checkKey("categorical", k);
   if (!(logits instanceof Tensor) || logits.dtype !== "float32" || logits.rank === 0) {
-    throw new Error(`categorical: logits must be a float32 tensor [..., K], got ${describe(logits)}`);
+    throw new ValueError(
+      { op: "categorical", expected: "a float32 tensor [..., K]", got: describe(logits) },
+      `categorical: logits must be a float32 tensor [..., K], got ${describe(logits)}`,
+    );
   }
   const ls = logits.shape;
   const categories = ls[ls.length - 1];
-  if (categories === 0) throw new Error(`categorical: logits ${formatShape(ls)} have no categories (last dim 0)`);
+  if (categories === 0)
+    throw new ShapeError(
+      { op: "categorical", expected: "at least one category", got: formatShape(ls) },
+      `categorical: logits ${formatShape(ls)} have no categories (last dim 0)`,
+    );
   const batch = ls.slice(0, -1);
   const out = shape ?? batch;
   checkShape("categorical", out);
   const tail = out.slice(out.length - batch.length);
   if (out.length < batch.length || batch.some((d, i) => d !== 1 && d !== tail[i])) {
-    throw new Error(
+    throw new ShapeError(
+      { op: "categorical", expected: `trailing dims ${formatShape(batch)}`, got: formatShape(out) },
       `categorical: shape ${formatShape(out)} does not fit the batch dims ${formatShape(batch)} of logits ${formatShape(ls)} (its trailing dims must match them)`,
     );
   }
@@ -218,7 +275,10 @@ export function categorical(k: Key, logits: Tensor<Shape>, shape?: readonly numb
  */
 export function permutation<const N extends number>(k: Key, n: N): Tensor<[N], "int32"> {
   if (typeof n !== "number" || !Number.isInteger(n) || n < 0 || n >= MAX_SIZE) {
-    throw new Error(`permutation: n must be a non-negative integer, got ${describe(n)}`);
+    throw new ValueError(
+      { op: "permutation", expected: "a non-negative integer n", got: describe(n) },
+      `permutation: n must be a non-negative integer, got ${describe(n)}`,
+    );
   }
   return draw("permutation", k, { kind: "permutation", shape: [n] }) as Tensor<[N], "int32">;
 }
@@ -234,7 +294,11 @@ export function permutation<const N extends number>(k: Key, n: N): Tensor<[N], "
 export function orthogonal<const S extends readonly number[]>(k: Key, shape: S, opts: { gain?: number } = {}): Tensor<Dims<S>> {
   const { gain = 1 } = opts;
   checkShape("orthogonal", shape);
-  if (shape.length < 2) throw new Error(`orthogonal: shape must have rank >= 2, got ${formatShape(shape)}`);
+  if (shape.length < 2)
+    throw new ShapeError(
+      { op: "orthogonal", expected: "rank >= 2", got: formatShape(shape) },
+      `orthogonal: shape must have rank >= 2, got ${formatShape(shape)}`,
+    );
   checkFinite("orthogonal", "gain", gain);
   return draw("orthogonal", k, { kind: "orthogonal", shape, gain }) as Tensor<Dims<S>>;
 }

@@ -63,3 +63,17 @@ export function describeValue(x: unknown): string {
   }
   return typeof x;
 }
+
+/**
+ * The same error reworded (a prefix naming the layer, say): a ShapeflowError keeps its class and
+ * parts, so rewording never turns a ShapeError into a plain Error; anything else becomes an Error.
+ */
+export function reworded(e: unknown, message: string): Error {
+  if (e instanceof ShapeflowError) {
+    const Kind = e.constructor as new (parts: ErrorParts, message?: string) => ShapeflowError;
+    const out = new Kind({ op: e.op, expected: e.expected, got: e.got }, message);
+    out.cause = e;
+    return out;
+  }
+  return new Error(message, { cause: e });
+}

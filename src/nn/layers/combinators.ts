@@ -7,6 +7,7 @@ import { foldIn, split } from "../../random/index.js";
 import type { Chain, Layer, LayerEntry } from "../layer.js";
 import { applyLayers, expectLayer, initLayerStates, initLayers, layerShapes } from "../sequence.js";
 import { defineLayer } from "./define.js";
+import { reworded, ShapeError as ShapeErrorClass, ValueError } from "../../tensor/index.js";
 
 declare module "../layer.js" {
   interface LayerTypes<S extends Shape, C> {
@@ -69,7 +70,7 @@ function rethrow(prefix: string, f: () => number[]): number[] {
   try {
     return f();
   } catch (e) {
-    throw new Error(`${prefix}${(e as Error).message}`, { cause: e });
+    throw reworded(e, `${prefix}${(e as Error).message}`);
   }
 }
 
@@ -131,7 +132,10 @@ export function residual<const Ls extends readonly Layer[]>(...layers: Ls) {
     outputShape(s) {
       const o = seq.outputShape(s);
       if (o.length !== s.length || o.some((d, i) => d !== s[i])) {
-        throw new Error(`residual: the inner layers map [${s.join(", ")}] to [${o.join(", ")}]; a residual block must keep the shape`);
+        throw new ShapeErrorClass(
+          { op: "residual", expected: `[${s.join(", ")}]`, got: `[${o.join(", ")}]` },
+          `residual: the inner layers map [${s.join(", ")}] to [${o.join(", ")}]; a residual block must keep the shape`,
+        );
       }
       return o;
     },
@@ -150,7 +154,11 @@ export function residual<const Ls extends readonly Layer[]>(...layers: Ls) {
  * ```
  */
 export function concatBranches<const Bs extends readonly Branch[]>(...branches: Bs) {
-  if (branches.length === 0) throw new Error("concatBranches: needs at least one branch");
+  if (branches.length === 0)
+    throw new ValueError(
+      { op: "concatBranches", expected: "at least one branch", got: "none" },
+      "concatBranches: needs at least one branch",
+    );
   // a branch given as one layer has that layer's params; a list has a tuple, as in chain
   const parts = branches.map((b, i): { part: Part; name: string; layers: Layer[] } => {
     const prefix = `in branch ${i}: `;
@@ -172,11 +180,15 @@ export function concatBranches<const Bs extends readonly Branch[]>(...branches: 
       for (let i = 1; i < outs.length; i++) {
         const o = outs[i];
         if (o.length !== first.length) {
-          throw new Error(`concatBranches: all shapes need rank ${first.length}, got [${first.join(", ")}] and [${o.join(", ")}]`);
+          throw new ShapeErrorClass(
+            { op: "concatBranches", expected: `rank ${first.length}`, got: `[${o.join(", ")}]` },
+            `concatBranches: all shapes need rank ${first.length}, got [${first.join(", ")}] and [${o.join(", ")}]`,
+          );
         }
         const bad = o.findIndex((d, j) => j < o.length - 1 && d !== first[j]);
         if (bad >= 0) {
-          throw new Error(
+          throw new ShapeErrorClass(
+            { op: "concatBranches", expected: `[${first.join(", ")}]`, got: `[${o.join(", ")}]` },
             `concatBranches: dims differ at axis ${bad} (${first[bad]} vs ${o[bad]}) in [${first.join(", ")}] and [${o.join(", ")}]; only axis ${o.length - 1} may differ`,
           );
         }

@@ -21,7 +21,7 @@ import type {
   ShowShape,
   Sub,
 } from "../../../typelevel/index.js";
-import { formatShape, type AnyTensor, type Tensor } from "../../tensor/index.js";
+import { formatShape, type AnyTensor, type Tensor, ShapeError as ShapeErrorClass, ValueError } from "../../tensor/index.js";
 import {
   add,
   checkOptionNames,
@@ -200,21 +200,36 @@ declare module "../layer.js" {
 
 /** What every conv layer checks first: an options record that names only the layer's options. */
 function checkOptions(layer: string, o: unknown, names: readonly string[]): asserts o is Record<string, unknown> {
-  if (o === null || typeof o !== "object") throw new Error(`${layer}: expected options { filters, kernel, ... }, got ${String(o)}`);
+  if (o === null || typeof o !== "object") {
+    throw new ValueError(
+      { op: layer, expected: "options { filters, kernel, ... }", got: String(o) },
+      `${layer}: expected options { filters, kernel, ... }, got ${String(o)}`,
+    );
+  }
   checkOptionNames(layer, o, names);
 }
 
 /** Feature groups (default 1): a positive integer that divides the filters. */
 function readGroups(layer: string, groups: number | undefined, filters: number): number {
   const g = positiveInt(layer, "groups", groups ?? 1);
-  if (filters % g !== 0) throw new Error(`${layer}: ${filters} filters do not split into ${g} groups`);
+  if (filters % g !== 0) {
+    throw new ValueError(
+      { op: layer, expected: `filters divisible by ${g} groups`, got: String(filters) },
+      `${layer}: ${filters} filters do not split into ${g} groups`,
+    );
+  }
   return g;
 }
 
 /** Each group convolves C / groups of the input's C channels. */
 function checkInputGroups(name: string, s: readonly number[], groups: number): void {
   const c = s[s.length - 1];
-  if (c % groups !== 0) throw new Error(`${name}: ${c} input channels do not split into ${groups} groups (input ${formatShape(s)})`);
+  if (c % groups !== 0) {
+    throw new ShapeErrorClass(
+      { op: name, expected: `input channels divisible by ${groups} groups`, got: formatShape(s) },
+      `${name}: ${c} input channels do not split into ${groups} groups (input ${formatShape(s)})`,
+    );
+  }
 }
 
 /** A conv layer's kernel and bias (none with `useBias: false`): their initialization, and the bias added to the convolution. */
@@ -460,7 +475,8 @@ export function conv2dTranspose<const O extends Conv2dTransposeOptions>(
     const [before, after] = (window.padding as Padding2d)[i];
     const full = (n - 1) * st + eff[i];
     if (full - before - after < 1) {
-      throw new Error(
+      throw new ShapeErrorClass(
+        { op: name, expected: `padding smaller than the full output ${full}`, got: `[${before}, ${after}]` },
         `${name}: ${i === 0 ? "height" : "width"}: padding [${before}, ${after}] crops all of the full output ${full} ` +
           `(input ${formatShape(s)}, filter ${formatShape([kh, kw, filters, s[3]])})`,
       );

@@ -1,5 +1,5 @@
 // Small helpers every layer file uses.
-import { formatShape, type AnyTensor } from "../../tensor/index.js";
+import { formatShape, type AnyTensor, ShapeError as ShapeErrorClass } from "../../tensor/index.js";
 import type { ApplyContext, Key, Layer } from "../layer.js";
 import { scoped, leafTensors } from "../../core/index.js";
 
@@ -69,7 +69,11 @@ export function defineLayer<K extends string, C, P = TensorRecord, St = TensorRe
 export { positiveInt, positivePair } from "../../core/index.js";
 
 export function expectRank(layer: string, expected: string, s: readonly number[], ok: boolean): void {
-  if (!ok) throw new Error(`${layer} expects ${expected}, got ${formatShape(s)}`);
+  if (!ok)
+    throw new ShapeErrorClass(
+      { op: layer, expected: expected, got: formatShape(s) },
+      `${layer} expects ${expected}, got ${formatShape(s)}`,
+    );
 }
 
 /** `3` -> "3x3", `[3, 5]` -> "3x5": how layer names show a 2-D window. */

@@ -3,6 +3,7 @@ import type { Shape, ShapeError } from "../../../typelevel/index.js";
 import { mul } from "../../core/index.js";
 import { bernoulli } from "../../random/index.js";
 import { defineLayer } from "./define.js";
+import { ValueError } from "../../tensor/index.js";
 
 declare module "../layer.js" {
   // eslint-disable-next-line @typescript-eslint/no-unused-vars -- declaration merging repeats LayerTypes' parameters
@@ -28,7 +29,11 @@ type RateCheck<R extends number> = number extends R
  * ```
  */
 export function dropout<const R extends number>(rate: R & RateCheck<R>) {
-  if (typeof rate !== "number" || !(rate >= 0 && rate < 1)) throw new Error(`dropout: rate must be in [0, 1), got ${rate}`);
+  if (typeof rate !== "number" || !(rate >= 0 && rate < 1))
+    throw new ValueError(
+      { op: "dropout", expected: "a rate in [0, 1)", got: String(rate) },
+      `dropout: rate must be in [0, 1), got ${rate}`,
+    );
   const name = `dropout(${rate})`;
   return defineLayer<"dropout", { rate: number }>({
     kind: "dropout",
@@ -38,7 +43,11 @@ export function dropout<const R extends number>(rate: R & RateCheck<R>) {
     outputShape: (s) => [...s],
     apply(_p, x, ctx) {
       if (!ctx.training || rate === 0) return x;
-      if (ctx.key === undefined) throw new Error(`${name}: training mode needs a PRNG key ({ training: true, key })`);
+      if (ctx.key === undefined)
+        throw new ValueError(
+          { op: name, expected: "a PRNG key in training mode", got: "no key" },
+          `${name}: training mode needs a PRNG key ({ training: true, key })`,
+        );
       return mul(x, mul(bernoulli(ctx.key, x.shape, { p: 1 - rate, dtype: "float32" }), 1 / (1 - rate)));
     },
   });

@@ -5,6 +5,7 @@ import { gather } from "../../core/index.js";
 import { normal } from "../../random/index.js";
 import type { PositiveInt } from "../layer.js";
 import { defineLayer, positiveInt } from "./define.js";
+import { DTypeError } from "../../tensor/index.js";
 
 // NOTE: in the IsAny branch S *is* `any` (an earlier layer failed): passing it on keeps a chain to one error.
 declare module "../layer.js" {
@@ -31,7 +32,8 @@ export function embedding<const V extends number, const D extends number>(
     outputShape: (s) => [...s, dim],
     init: (key) => ({ table: normal(key, [vocabulary, dim], { std: 0.05 }) }),
     apply(p, x) {
-      if (x.dtype !== "int32") throw new Error(`${name}: expects int32 ids, got ${x.dtype}`);
+      if (x.dtype !== "int32")
+        throw new DTypeError({ op: name, expected: "int32", got: x.dtype }, `${name}: expects int32 ids, got ${x.dtype}`);
       return gather(p.table, x, 0);
     },
   });

@@ -1,7 +1,7 @@
 // Normalisation over the last (feature/channel) axis: batchNorm (with running statistics as
 // explicit state) and layerNorm.
 import type { Dim, IsAny, Shape } from "../../../typelevel/index.js";
-import { type AnyTensor, type Tensor, ones, zeros } from "../../tensor/index.js";
+import { type AnyTensor, type Tensor, ones, zeros, ShapeError as ShapeErrorClass, ValueError } from "../../tensor/index.js";
 import { add, mul, rsqrt, sub, square, sum, stopGradient } from "../../core/index.js";
 import type { LayerError } from "../layer.js";
 import { defineLayer, expectRank } from "./define.js";
@@ -50,7 +50,11 @@ export interface BatchNormOptions {
 export function batchNorm(opts: BatchNormOptions = {}) {
   const momentum = opts.momentum ?? 0.99;
   const eps = opts.epsilon ?? 1e-3;
-  if (!(momentum >= 0 && momentum < 1)) throw new Error(`batchNorm: momentum must be in [0, 1), got ${momentum}`);
+  if (!(momentum >= 0 && momentum < 1))
+    throw new ValueError(
+      { op: "batchNorm", expected: "a momentum in [0, 1)", got: String(momentum) },
+      `batchNorm: momentum must be in [0, 1), got ${momentum}`,
+    );
   return defineLayer<"batchNorm", BatchNormOptions>({
     kind: "batchNorm",
     name: "batchNorm",
@@ -65,7 +69,11 @@ export function batchNorm(opts: BatchNormOptions = {}) {
       const c = x.shape[x.rank - 1];
       const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
       if (training) {
-        if (!state?.mean) throw new Error("batchNorm: training mode updates the running statistics: pass { state } from model.initState()");
+        if (!state?.mean)
+          throw new ValueError(
+            { op: "batchNorm", expected: "{ state } from model.initState()", got: "no state" },
+            "batchNorm: training mode updates the running statistics: pass { state } from model.initState()",
+          );
         const [mean, variance] = moments(x, axes);
         const y = add(mul(mul(sub(x, mean), rsqrt(add(variance, eps))), p.gamma), p.beta);
         const flat = (t: AnyTensor) => stopGradient(sum(t, axes)); // [1,..,C] -> [C]
@@ -76,9 +84,16 @@ export function batchNorm(opts: BatchNormOptions = {}) {
         return [y, next];
       }
       if (!state?.mean) {
-        throw new Error("batchNorm: eval mode needs the running statistics: pass { state } from model.initState() or training");
+        throw new ValueError(
+          { op: "batchNorm", expected: "{ state } from model.initState()", got: "no state" },
+          "batchNorm: eval mode needs the running statistics: pass { state } from model.initState() or training",
+        );
       }
-      if (state.mean.shape[0] !== c) throw new Error(`batchNorm: state has ${state.mean.shape[0]} channels, input has ${c}`);
+      if (state.mean.shape[0] !== c)
+        throw new ShapeErrorClass(
+          { op: "batchNorm", expected: `${c} channels`, got: `${state.mean.shape[0]} channels` },
+          `batchNorm: state has ${state.mean.shape[0]} channels, input has ${c}`,
+        );
       const y = add(mul(mul(sub(x, state.mean), rsqrt(add(state.variance, eps))), p.gamma), p.beta);
       return [y, state];
     },

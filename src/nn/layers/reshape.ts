@@ -3,6 +3,7 @@ import type { Dim, IsAny, Product, Reshape, Shape } from "../../../typelevel/ind
 import { reshape as reshapeOp } from "../../core/index.js";
 import type { LayerError } from "../layer.js";
 import { defineLayer, expectRank } from "./define.js";
+import { ShapeError as ShapeErrorClass } from "../../tensor/index.js";
 
 // NOTE: in the IsAny branch S *is* `any` (an earlier layer failed): passing it on keeps a chain to one error.
 declare module "../layer.js" {
@@ -54,7 +55,10 @@ export function reshape<const T extends readonly number[]>(target: T) {
       const known = target.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
       const t = target.map((d) => (d === -1 ? n / known : d));
       if (t.reduce((a, b) => a * b, 1) !== n || !t.every(Number.isInteger)) {
-        throw new Error(`${name}: cannot reshape [${s.slice(1).join(", ")}] (${n} elements per example) into [${target.join(", ")}]`);
+        throw new ShapeErrorClass(
+          { op: name, expected: `a shape of ${n} elements per example`, got: `[${target.join(", ")}]` },
+          `${name}: cannot reshape [${s.slice(1).join(", ")}] (${n} elements per example) into [${target.join(", ")}]`,
+        );
       }
       return [s[0], ...t];
     },
