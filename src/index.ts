@@ -52,6 +52,8 @@ export {
   jacfwd,
   hessian,
   customVjp,
+  checkify,
+  type CheckParams,
   type GradOptions,
   type Pullback,
   type VmapOptions,

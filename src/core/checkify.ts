@@ -6,6 +6,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { formatShape, ValueError, type AnyTensor } from "../tensor/index.js";
 import { leaves } from "../tree/index.js";
+import { expectFunction } from "./util.js";
 
 /** What a check says when it fails. `message` may use {value}, {index}, {position} and {count}. */
 export interface CheckParams {
@@ -153,6 +154,7 @@ export function collectChecks<T>(fn: () => T): [T, PendingChecks] {
  * ```
  */
 export function checkify<A extends unknown[], R>(f: (...args: A) => R): (...args: A) => [ValueError | undefined, R] {
+  expectFunction("checkify", f);
   return (...args: A) => {
     const [out, pending] = collectChecks(() => f(...args));
     let failure: CheckFailure | undefined;

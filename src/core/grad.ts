@@ -18,7 +18,7 @@ import { bind, scoped, Tracer, withTrace, type Trace } from "./trace.js";
 import type { Primitive } from "./primitive.js";
 import { add } from "./primitives/elementwise.js";
 import { zerosLike, onesLike } from "./primitives/broadcast.js";
-import { call, leafTensors, type AnyFunction } from "./util.js";
+import { call, expectFunction, leafTensors, type AnyFunction } from "./util.js";
 
 interface Node {
   readonly out: GradTracer;
@@ -252,6 +252,7 @@ export function grad<A extends unknown[], Aux>(
   opts: { argnums?: 0; hasAux: true },
 ): (...args: A) => [A[0], Aux];
 export function grad(f: AnyFunction, opts: GradOptions = {}): (...args: unknown[]) => unknown {
+  expectFunction("grad", f);
   return (...args) =>
     scoped(() => {
       const r = valueAndGradCore(f, args, opts, "grad");
@@ -282,6 +283,7 @@ export function valueAndGrad<A extends unknown[], Aux>(
   opts: { argnums?: 0; hasAux: true },
 ): (...args: A) => [[Scalar, Aux], A[0]];
 export function valueAndGrad(f: AnyFunction, opts: GradOptions = {}): (...args: unknown[]) => unknown {
+  expectFunction("valueAndGrad", f);
   return (...args) =>
     scoped(() => {
       const r = valueAndGradCore(f, args, opts, "valueAndGrad");
@@ -305,6 +307,7 @@ export interface Pullback<A extends unknown[], Out> {
  * ```
  */
 export function vjp<A extends unknown[], Out>(f: (...args: A) => Out, ...primals: A): [Out, Pullback<A, Out>] {
+  expectFunction("vjp", f);
   let result!: VjpResult;
   let kept: TfTensor[] = [];
   // NOTE: residuals may include tensors the caller closed over; only those made by this call are ours to free

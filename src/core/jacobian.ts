@@ -6,7 +6,7 @@ import { scoped } from "./trace.js";
 import { vjpCore } from "./grad.js";
 import { jvpCore } from "./jvp.js";
 import { vmapCore } from "./vmap.js";
-import { leafTensors } from "./util.js";
+import { expectFunction, leafTensors } from "./util.js";
 import { reshape, transpose } from "./primitives/shape.js";
 import { range } from "./primitives/util.js";
 
@@ -28,6 +28,7 @@ type Jac<Y extends Shape, X extends Shape> = Tensor<[...Y, ...X]>;
 
 /** Reverse-mode Jacobian of a tensor function: shape `[...out, ...in]`. */
 export function jacrev<X extends Shape, Y extends Shape>(f: (x: Tensor<X>) => Tensor<Y>): (x: Tensor<X>) => Jac<Y, X> {
+  expectFunction("jacrev", f);
   return (x) =>
     scoped(() => {
       const r = vjpCore(f, [x]);
@@ -40,6 +41,7 @@ export function jacrev<X extends Shape, Y extends Shape>(f: (x: Tensor<X>) => Te
 
 /** Forward-mode Jacobian of a tensor function: shape `[...out, ...in]`. */
 export function jacfwd<X extends Shape, Y extends Shape>(f: (x: Tensor<X>) => Tensor<Y>): (x: Tensor<X>) => Jac<Y, X> {
+  expectFunction("jacfwd", f);
   return (x) =>
     scoped(() => {
       const xs = x.shape as readonly number[];
@@ -55,6 +57,7 @@ export function jacfwd<X extends Shape, Y extends Shape>(f: (x: Tensor<X>) => Te
 
 /** Hessian of a scalar function: shape `[...in, ...in]` (forward over reverse). */
 export function hessian<X extends Shape>(f: (x: Tensor<X>) => Tensor<[]>): (x: Tensor<X>) => Tensor<[...X, ...X]> {
+  expectFunction("hessian", f);
   const g = (x: Tensor<X>) => {
     const r = vjpCore(f, [x]);
     const y = single("hessian", r.out);

@@ -5,7 +5,7 @@ import { Concrete, formatShape, type AnyTensor, type TfTensor, ValueError } from
 import { flatten, unflatten, structureKey, type TreeDef } from "../tree/index.js";
 import { evalShape, runImpl, Tracer, withTrace, type Trace } from "./trace.js";
 import type { Aval, Primitive } from "./primitive.js";
-import { call, type AnyFunction } from "./util.js";
+import { call, expectFunction, type AnyFunction } from "./util.js";
 import { checkError, collectChecks, collectingChecks } from "./checkify.js";
 
 /** One primitive application of a graph: `out = prim(...inputs)` with static `params`. */
@@ -204,6 +204,7 @@ export interface Jitted<F extends AnyFunction> {
  * ```
  */
 export function jit<F extends AnyFunction>(f: F): Jitted<F> {
+  expectFunction("jit", f);
   const cache = new Map<string, Graph>();
   let traces = 0;
   let last: Graph | undefined;

@@ -1,10 +1,10 @@
 // Forward mode: each tracer carries a primal and a tangent (null = zero).
-import { formatShape, sameShape, type AnyTensor, type TfTensor, ShapeError, ValueError } from "../tensor/index.js";
+import { formatShape, sameShape, type AnyTensor, type TfTensor, ShapeError, ValueError, describeValue } from "../tensor/index.js";
 import { flatten, unflatten, structureDiff } from "../tree/index.js";
 import { bind, scoped, Tracer, withTrace, type Trace } from "./trace.js";
 import type { Primitive } from "./primitive.js";
 import { zerosLike } from "./primitives/broadcast.js";
-import { call, leafTensors, type AnyFunction } from "./util.js";
+import { call, expectFunction, leafTensors, type AnyFunction } from "./util.js";
 
 export class JvpTrace implements Trace {
   readonly kind = "jvp";
@@ -96,5 +96,13 @@ export function jvpCore(f: AnyFunction, primals: readonly unknown[], tangents: r
  * ```
  */
 export function jvp<A extends unknown[], Out>(f: (...args: A) => Out, primals: A, tangents: A): [Out, Out] {
+  expectFunction("jvp", f);
+  if (!Array.isArray(primals) || !Array.isArray(tangents)) {
+    const got = `${describeValue(primals)} and ${describeValue(tangents)}`;
+    throw new ValueError(
+      { op: "jvp", expected: "arrays of primals and tangents", got },
+      `jvp: primals and tangents must be arrays (one entry per argument), got ${got}`,
+    );
+  }
   return scoped(() => jvpCore(f, primals, tangents), leafTensors) as [Out, Out];
 }

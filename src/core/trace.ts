@@ -1,7 +1,7 @@
 // The interpreter stack. Values are Tensors; a Tracer belongs to one level of the stack.
 // `bind` sends a primitive to the highest-level tracer among its arguments, or runs it eagerly.
 import * as tf from "@tensorflow/tfjs-core";
-import { checkSize, Concrete, Tensor, ValueError, type AnyTensor, type DType, type TfTensor } from "../tensor/index.js";
+import { checkSize, Concrete, describeValue, Tensor, ValueError, type AnyTensor, type DType, type TfTensor } from "../tensor/index.js";
 import type { Shape } from "../../typelevel/index.js";
 import type { Aval, Primitive } from "./primitive.js";
 
@@ -62,8 +62,15 @@ export function runImpl(prim: Primitive, inputs: TfTensor[], params: unknown, av
 
 export function bind(prim: Primitive, args: AnyTensor[], params: unknown = {}): AnyTensor {
   let top: Tracer | undefined;
-  for (const a of args) {
-    if (a instanceof Tracer && (top === undefined || a.trace.level > top.trace.level)) top = a;
+  for (let i = 0; i < args.length; i++) {
+    const a: unknown = args[i];
+    if (a instanceof Tracer) {
+      if (top === undefined || a.trace.level > top.trace.level) top = a;
+    } else if (!(a instanceof Tensor)) {
+      // NOTE: the typed ops check their arguments; this catches what reaches a primitive untyped (a null param leaf)
+      const got = describeValue(a);
+      throw new ValueError({ op: prim.name, expected: "a tensor", got }, `${prim.name}: argument ${i} must be a tensor, got ${got}`);
+    }
   }
   if (top === undefined) {
     const aval = evalShape(prim, args, params);

@@ -5,7 +5,7 @@ import type { Shape } from "../../typelevel/index.js";
 import { flatten, unflatten } from "../tree/index.js";
 import { evalShape, scoped, Tracer, withTrace, type Trace } from "./trace.js";
 import type { Primitive } from "./primitive.js";
-import { call, leafTensors, type AnyFunction } from "./util.js";
+import { call, expectFunction, leafTensors, type AnyFunction } from "./util.js";
 import { moveAxis } from "./primitives/shape.js";
 import { withBatchAxis } from "./primitives/broadcast.js";
 import { normAxis } from "./primitives/util.js";
@@ -142,6 +142,7 @@ export function vmap<A extends unknown[], Out>(
   f: (...args: A) => Out,
   opts: VmapOptions = {},
 ): (...args: unknown[]) => Batched<Out, number> {
+  expectFunction("vmap", f);
   return (...args: unknown[]) => scoped(() => vmapCore(f, args, opts), leafTensors) as Batched<Out, number>;
 }
 

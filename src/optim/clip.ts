@@ -4,6 +4,7 @@ import { map } from "../tree/index.js";
 import { div, maximum, minimum, sqrt, scoped, leafTensors } from "../core/index.js";
 import { scaleTree, sumOfSquares } from "./tree-math.js";
 import { checkNonNegative, transformation, type EmptyFamily, type GradientTransformation } from "./transform.js";
+import { ValueError } from "../tensor/index.js";
 
 /**
  * The L2 norm of all leaves together, `sqrt(sum of every squared entry)`, as a scalar tensor.
@@ -39,7 +40,10 @@ export function clip(maxDelta: number): GradientTransformation<EmptyFamily> {
  */
 export function clipByGlobalNorm(maxNorm: number): GradientTransformation<EmptyFamily> {
   if (!(Number.isFinite(maxNorm) && maxNorm > 0))
-    throw new Error(`clipByGlobalNorm: maxNorm must be a positive number, got ${String(maxNorm)}`);
+    throw new ValueError(
+      { op: "clipByGlobalNorm", expected: "a positive maxNorm", got: String(maxNorm) },
+      `clipByGlobalNorm: maxNorm must be a positive number, got ${String(maxNorm)}`,
+    );
   return transformation(
     "clipByGlobalNorm",
     () => ({}),

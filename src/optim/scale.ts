@@ -1,5 +1,5 @@
 // Scaling by a constant, by a schedule, and by a learning rate (with the descent sign).
-import { isTensor, type AnyTensor } from "../tensor/index.js";
+import { isTensor, type AnyTensor, ValueError } from "../tensor/index.js";
 import { add, neg, asTensor } from "../core/index.js";
 import { asSchedule, type Schedule } from "./schedules.js";
 import { scaleTree } from "./tree-math.js";
@@ -12,7 +12,11 @@ import { transformation, type Count, type EmptyFamily, type GradientTransformati
  * ```
  */
 export function scale(factor: number): GradientTransformation<EmptyFamily> {
-  if (!Number.isFinite(factor)) throw new Error(`scale: factor must be a finite number, got ${String(factor)}`);
+  if (!Number.isFinite(factor))
+    throw new ValueError(
+      { op: "scale", expected: "a finite factor", got: String(factor) },
+      `scale: factor must be a finite number, got ${String(factor)}`,
+    );
   return transformation(
     "scale",
     () => ({}),
@@ -35,7 +39,10 @@ function checkCount(op: string, state: unknown): AnyTensor {
   const c = typeof state === "object" && state !== null && "count" in state ? state.count : undefined;
   if (!isTensor(c) || c.rank !== 0) {
     const got = state === null ? "null" : typeof state === "object" ? `{ ${Object.keys(state).join(", ")} }` : typeof state;
-    throw new Error(`${op}: expected the state from init ({ count: scalar tensor }), got ${got}`);
+    throw new ValueError(
+      { op: op, expected: "the state from init ({ count: scalar tensor })", got: got },
+      `${op}: expected the state from init ({ count: scalar tensor }), got ${got}`,
+    );
   }
   return c;
 }
@@ -60,7 +67,11 @@ function bySchedule(op: string, schedule: Schedule, sign: 1 | -1): GradientTrans
  * ```
  */
 export function scaleBySchedule(schedule: Schedule): GradientTransformation<ScaleByScheduleFamily> {
-  if (typeof schedule !== "function") throw new Error(`scaleBySchedule: expected a schedule (step => value), got ${typeof schedule}`);
+  if (typeof schedule !== "function")
+    throw new ValueError(
+      { op: "scaleBySchedule", expected: "a schedule (step => value)", got: typeof schedule },
+      `scaleBySchedule: expected a schedule (step => value), got ${typeof schedule}`,
+    );
   return bySchedule("scaleBySchedule", schedule, 1);
 }
 
@@ -77,10 +88,16 @@ export function scaleByLearningRate(
   opts: { flipSign?: boolean } = {},
 ): GradientTransformation<ScaleByScheduleFamily> {
   if (typeof learningRate === "number" && !Number.isFinite(learningRate)) {
-    throw new Error(`scaleByLearningRate: learning rate must be a finite number or a schedule, got ${String(learningRate)}`);
+    throw new ValueError(
+      { op: "scaleByLearningRate", expected: "a finite number or a schedule", got: String(learningRate) },
+      `scaleByLearningRate: learning rate must be a finite number or a schedule, got ${String(learningRate)}`,
+    );
   }
   if (typeof learningRate !== "number" && typeof learningRate !== "function") {
-    throw new Error(`scaleByLearningRate: learning rate must be a finite number or a schedule, got ${typeof learningRate}`);
+    throw new ValueError(
+      { op: "scaleByLearningRate", expected: "a finite number or a schedule", got: typeof learningRate },
+      `scaleByLearningRate: learning rate must be a finite number or a schedule, got ${typeof learningRate}`,
+    );
   }
   return bySchedule("scaleByLearningRate", asSchedule(learningRate), opts.flipSign === false ? 1 : -1);
 }

@@ -1,6 +1,6 @@
 // Schedules: step -> value, written with primitives so they run under jit on a traced step count.
 // Semantics follow optax's schedules (the first update uses the value at step 0).
-import { type AnyTensor, type Tensor, scalar } from "../tensor/index.js";
+import { type AnyTensor, type Tensor, scalar, ValueError } from "../tensor/index.js";
 import { scoped, add, cos, div, floor, greaterEqual, maximum, minimum, mul, pow, sub, where, asTensor } from "../core/index.js";
 
 /** A value per step (e.g. a learning rate). Accepts a scalar step tensor (as kept in optimizer state) or a number. */
@@ -15,7 +15,11 @@ function define(f: (step: AnyTensor) => AnyTensor): Schedule {
 }
 
 function check(op: string, name: string, v: number, ok: (v: number) => boolean, expected: string): void {
-  if (typeof v !== "number" || !ok(v)) throw new Error(`${op}: ${name} must be ${expected}, got ${String(v)}`);
+  if (typeof v !== "number" || !ok(v))
+    throw new ValueError(
+      { op: op, expected: `${name} ${expected}`, got: String(v) },
+      `${op}: ${name} must be ${expected}, got ${String(v)}`,
+    );
 }
 const finite = (v: number) => Number.isFinite(v);
 const positive = (v: number) => Number.isFinite(v) && v > 0;
@@ -141,13 +145,18 @@ export function cosineDecay(opts: { init: number; decaySteps: number; alpha?: nu
  */
 export function joinSchedules(schedules: readonly (Schedule | number)[], boundaries: readonly number[]): Schedule {
   if (schedules.length !== boundaries.length + 1) {
-    throw new Error(
+    throw new ValueError(
+      { op: "joinSchedules", expected: `${boundaries.length + 1} schedules`, got: String(schedules.length) },
       `joinSchedules: expected ${boundaries.length + 1} schedules for ${boundaries.length} boundaries, got ${schedules.length}`,
     );
   }
   boundaries.forEach((b, i) => {
     check("joinSchedules", `boundary ${i}`, b, nonNegative, "a non-negative number");
-    if (i > 0 && b < boundaries[i - 1]) throw new Error(`joinSchedules: boundaries must be increasing, got [${boundaries.join(", ")}]`);
+    if (i > 0 && b < boundaries[i - 1])
+      throw new ValueError(
+        { op: "joinSchedules", expected: "increasing boundaries", got: `[${boundaries.join(", ")}]` },
+        `joinSchedules: boundaries must be increasing, got [${boundaries.join(", ")}]`,
+      );
   });
   const fs = schedules.map(asSchedule);
   return define((step) => {
@@ -198,7 +207,10 @@ export function warmupCosineDecay(opts: {
   check("warmupCosineDecay", "peak", peak, finite, "a finite number");
   check("warmupCosineDecay", "end", end, finite, "a finite number");
   if (!(decaySteps > warmupSteps)) {
-    throw new Error(`warmupCosineDecay: decaySteps (${decaySteps}) must be greater than warmupSteps (${warmupSteps})`);
+    throw new ValueError(
+      { op: "warmupCosineDecay", expected: `decaySteps > warmupSteps (${warmupSteps})`, got: String(decaySteps) },
+      `warmupCosineDecay: decaySteps (${decaySteps}) must be greater than warmupSteps (${warmupSteps})`,
+    );
   }
   const alpha = peak === 0 ? 0 : end / peak;
   return warmup(cosineDecay({ init: peak, decaySteps: decaySteps - warmupSteps, alpha, exponent }), { steps: warmupSteps, init });

@@ -2,7 +2,7 @@
 // State types depend on the params type P, so a transform carries a "state family" F and
 // `StateFromFamily<F, P>` applies it (the `this`-type encoding of a type-level function).
 import * as tf from "@tensorflow/tfjs-core";
-import { Concrete, type AnyTensor, type Tensor, formatShape } from "../tensor/index.js";
+import { Concrete, type AnyTensor, type Tensor, formatShape, DTypeError, ShapeError, ValueError } from "../tensor/index.js";
 import { scoped, leafTensors, add } from "../core/index.js";
 import { assertSameStructure, flatten, map2, paths, structureDiff, unflatten } from "../tree/index.js";
 
@@ -102,7 +102,10 @@ export function expectStateKeys<K extends string>(op: string, state: unknown, ke
           : typeof state === "object"
             ? `{ ${Object.keys(state).join(", ")} }`
             : typeof state;
-    throw new Error(`${op}: expected the state from init ({ ${keys.join(", ")} }), got ${got}`);
+    throw new ValueError(
+      { op: op, expected: `the state from init ({ ${keys.join(", ")} })`, got: got },
+      `${op}: expected the state from init ({ ${keys.join(", ")} }), got ${got}`,
+    );
   }
 }
 
@@ -126,7 +129,11 @@ function ownedResult<T>(result: T, inputs: unknown[]): T {
 
 /** Throws the message transforms that read params give when `update` was called without them. */
 export function requireParams(op: string, params: unknown): void {
-  if (params === undefined) throw new Error(`${op}: update needs the current params; call update(grads, state, params)`);
+  if (params === undefined)
+    throw new ValueError(
+      { op: op, expected: "params as the third argument of update", got: "undefined" },
+      `${op}: update needs the current params; call update(grads, state, params)`,
+    );
 }
 
 /**
@@ -156,13 +163,20 @@ export function checkTree(op: string, what: string, updates: unknown, other: unk
   const [ul, ud] = flatten(updates);
   const [ol, od] = flatten(other);
   const diff = structureDiff(ud, od);
-  if (diff) throw new Error(`${op}: ${what} does not match the updates' structure (${diff}); was the state made by init for other params?`);
+  if (diff)
+    throw new ValueError(
+      { op: op, expected: "the updates' structure", got: diff },
+      `${op}: ${what} does not match the updates' structure (${diff}); was the state made by init for other params?`,
+    );
   const ps = paths(updates);
   ul.forEach((u, i) => {
     const us = u.shape,
       os = ol[i].shape;
     if (us.length !== os.length || us.some((d, j) => d !== os[j])) {
-      throw new Error(`${op}: ${what} has shape ${formatShape(os)} at ${ps[i]}, but the updates have ${formatShape(us)}`);
+      throw new ShapeError(
+        { op: op, expected: formatShape(us), got: formatShape(os) },
+        `${op}: ${what} has shape ${formatShape(os)} at ${ps[i]}, but the updates have ${formatShape(us)}`,
+      );
     }
   });
 }
@@ -172,10 +186,16 @@ export function checkLeafPair(op: string, p: AnyTensor, u: AnyTensor, path: stri
   const ps = p.shape,
     us = u.shape;
   if (ps.length !== us.length || ps.some((d, i) => d !== us[i])) {
-    throw new Error(`${op}: ${path} has shape ${formatShape(ps)} in params but ${formatShape(us)} in updates`);
+    throw new ShapeError(
+      { op: op, expected: formatShape(us), got: formatShape(ps) },
+      `${op}: ${path} has shape ${formatShape(ps)} in params but ${formatShape(us)} in updates`,
+    );
   }
   if (p.dtype !== "float32" || u.dtype !== "float32") {
-    throw new Error(`${op}: ${path} must be float32 in params and updates, got ${p.dtype} and ${u.dtype}`);
+    throw new DTypeError(
+      { op: op, expected: "float32", got: `${p.dtype} and ${u.dtype}` },
+      `${op}: ${path} must be float32 in params and updates, got ${p.dtype} and ${u.dtype}`,
+    );
   }
 }
 
@@ -201,10 +221,18 @@ export function applyGradients<F extends StateFamily, P>(
 
 /** Throws unless `value` is a decay rate in [0, 1) (the moments' b1, b2, RMSProp's decay). */
 export function checkDecayRate(op: string, name: string, value: number): void {
-  if (!(Number.isFinite(value) && value >= 0 && value < 1)) throw new Error(`${op}: ${name} must be in [0, 1), got ${String(value)}`);
+  if (!(Number.isFinite(value) && value >= 0 && value < 1))
+    throw new ValueError(
+      { op: op, expected: `${name} in [0, 1)`, got: String(value) },
+      `${op}: ${name} must be in [0, 1), got ${String(value)}`,
+    );
 }
 
 /** Throws unless `value` is a finite number >= 0 (eps, starting values, weight decay, clip bounds). */
 export function checkNonNegative(op: string, name: string, value: number): void {
-  if (!(Number.isFinite(value) && value >= 0)) throw new Error(`${op}: ${name} must be a non-negative number, got ${String(value)}`);
+  if (!(Number.isFinite(value) && value >= 0))
+    throw new ValueError(
+      { op: op, expected: `a non-negative ${name}`, got: String(value) },
+      `${op}: ${name} must be a non-negative number, got ${String(value)}`,
+    );
 }

@@ -2,6 +2,7 @@
 import { map2, pathPredicate, paths, type PathFilter } from "../tree/index.js";
 import { add, mul } from "../core/index.js";
 import { checkNonNegative, checkTree, requireParams, transformation, type EmptyFamily, type GradientTransformation } from "./transform.js";
+import { ValueError } from "../tensor/index.js";
 
 /**
  * `updates + weightDecay * params` on the leaves `mask` selects (all by default). Put it after the
@@ -17,7 +18,10 @@ export function addDecayedWeights(weightDecay: number, opts: { mask?: PathFilter
     "addDecayedWeights",
     (params) => {
       if (opts.mask !== undefined && !paths(params).some(selected)) {
-        throw new Error(`addDecayedWeights: the mask matches none of the params' leaves (${paths(params).join(", ")})`);
+        throw new ValueError(
+          { op: "addDecayedWeights", expected: "a mask matching a leaf", got: paths(params).join(", ") },
+          `addDecayedWeights: the mask matches none of the params' leaves (${paths(params).join(", ")})`,
+        );
       }
       return {};
     },

@@ -1,6 +1,6 @@
 // Pytrees: nested arrays, tuples and plain records whose leaves are tensors.
 // Anything else (numbers, strings, functions, null) is static: kept in the structure, not mapped.
-import { Tensor, formatShape, type AnyTensor } from "../tensor/index.js";
+import { Tensor, formatShape, type AnyTensor, ValueError } from "../tensor/index.js";
 
 /**
  * The structure of a tree without its leaves, as `flatten` returns it: leaves, static values
@@ -45,7 +45,11 @@ export function unflatten<T = unknown>(def: TreeDef, leaves: readonly unknown[])
   const build = (d: TreeDef): unknown => {
     switch (d.kind) {
       case "leaf":
-        if (i >= leaves.length) throw new Error(`unflatten: the structure needs more than ${leaves.length} leaves`);
+        if (i >= leaves.length)
+          throw new ValueError(
+            { op: "unflatten", expected: "more leaves", got: `${leaves.length} leaves` },
+            `unflatten: the structure needs more than ${leaves.length} leaves`,
+          );
         return leaves[i++];
       case "static":
         return d.value;
@@ -59,7 +63,11 @@ export function unflatten<T = unknown>(def: TreeDef, leaves: readonly unknown[])
     }
   };
   const out = build(def);
-  if (i !== leaves.length) throw new Error(`unflatten: the structure has ${i} leaves, got ${leaves.length}`);
+  if (i !== leaves.length)
+    throw new ValueError(
+      { op: "unflatten", expected: `${i} leaves`, got: `${leaves.length} leaves` },
+      `unflatten: the structure has ${i} leaves, got ${leaves.length}`,
+    );
   return out as T;
 }
 
@@ -122,7 +130,7 @@ export function structureDiff(a: TreeDef, b: TreeDef, path = ""): string | undef
 /** Throws a message naming the first difference when two trees differ in structure. */
 export function assertSameStructure(a: unknown, b: unknown, what = "tree"): void {
   const diff = structureDiff(flatten(a)[1], flatten(b)[1]);
-  if (diff) throw new Error(`${what}: structures differ ${diff}`);
+  if (diff) throw new ValueError({ op: what, expected: "the same tree structure", got: diff }, `${what}: structures differ ${diff}`);
 }
 
 /**
@@ -145,7 +153,7 @@ export function map2<T>(a: T, b: T, fn: (x: AnyTensor, y: AnyTensor, path: strin
   const [la, da] = flatten(a);
   const [lb, db] = flatten(b);
   const diff = structureDiff(da, db);
-  if (diff) throw new Error(`map2: structures differ ${diff}`);
+  if (diff) throw new ValueError({ op: "map2", expected: "the same tree structure", got: diff }, `map2: structures differ ${diff}`);
   const ps = paths(a);
   return unflatten<T>(
     da,
@@ -155,11 +163,16 @@ export function map2<T>(a: T, b: T, fn: (x: AnyTensor, y: AnyTensor, path: strin
 
 /** Like map2 over any number of trees of one structure. */
 export function zipMap<T>(trees: readonly T[], fn: (xs: AnyTensor[], path: string) => AnyTensor): T {
-  if (trees.length === 0) throw new Error("zipMap: needs at least one tree");
+  if (trees.length === 0)
+    throw new ValueError({ op: "zipMap", expected: "at least one tree", got: "none" }, "zipMap: needs at least one tree");
   const flat = trees.map((t) => flatten(t));
   flat.forEach(([, d], i) => {
     const diff = structureDiff(flat[0][1], d);
-    if (diff) throw new Error(`zipMap: tree ${i} differs from tree 0 ${diff}`);
+    if (diff)
+      throw new ValueError(
+        { op: "zipMap", expected: "the same tree structure", got: diff },
+        `zipMap: tree ${i} differs from tree 0 ${diff}`,
+      );
   });
   const ps = paths(trees[0]);
   return unflatten<T>(
@@ -209,5 +222,8 @@ export function pathPredicate(filter: PathFilter | undefined, op: string, what: 
     };
   }
   if (typeof filter === "function") return filter;
-  throw new Error(`${op}: ${what} must be a RegExp or a (path) => boolean function, got ${filter === null ? "null" : typeof filter}`);
+  throw new ValueError(
+    { op: op, expected: "a RegExp or a (path) => boolean function", got: filter === null ? "null" : typeof filter },
+    `${op}: ${what} must be a RegExp or a (path) => boolean function, got ${filter === null ? "null" : typeof filter}`,
+  );
 }
