@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import * as fc from "fast-check";
 import * as tf from "@tensorflow/tfjs-core";
+import * as sf from "../src/index.js";
 import {
   add,
   arange,
@@ -667,7 +668,7 @@ describe("checks under jit and vmap (checkify)", () => {
 
 // ---------------------------------------------------------------- property tests over random bad inputs
 
-const RUNS = 60;
+const RUNS = 100;
 const counts = { properties: 0, runs: 0, leaks: 0 };
 
 /** Like expectClean, for fast-check: the error must be typed and nothing may leak. */
@@ -919,6 +920,83 @@ describe("fast-check: random bad inputs", () => {
         made.forEach((t) => t.dispose());
       }
     });
+  });
+
+  test("every public function on random arguments: a result or a library error, never a raw TypeError", async () => {
+    // the root's functions and every namespace's: ops, creation, transforms, nn, losses, optim, random, tree, train
+    const namespaces: Record<string, Record<string, unknown>> = {
+      "": sf,
+      "nn.": sf.nn,
+      "losses.": sf.losses,
+      "optim.": sf.optim,
+      "random.": sf.random,
+      "tree.": sf.tree,
+      "train.": sf.train,
+    };
+    const skip = new Set(["init", "liveTensors", "tidy", "train.makeProgress", "train.isInteractive"]);
+    const fns: [string, (...a: unknown[]) => unknown][] = [];
+    for (const [prefix, ns] of Object.entries(namespaces)) {
+      for (const [k, v] of Object.entries(ns)) {
+        if (typeof v === "function" && !/^[A-Z]/.test(k) && !skip.has(prefix + k))
+          fns.push([prefix + k, v as (...a: unknown[]) => unknown]);
+      }
+    }
+    const inputs = [
+      ones([2, 3]),
+      ones([3]),
+      sf.scalar(2),
+      ones([2, 2], "int32"),
+      tensor([1, 0], [2], "bool"),
+      ones([1, 4, 4, 1]),
+      random.key(0),
+    ];
+    const garbage: unknown[] = [
+      null,
+      undefined,
+      0,
+      1.5,
+      -1,
+      NaN,
+      "x",
+      true,
+      {},
+      [],
+      [2, 3],
+      [[1, 2]],
+      { shape: [2], dtype: "float32" },
+      () => 1,
+      ...inputs,
+    ];
+    const call = fc.tuple(
+      fc.integer({ min: 0, max: fns.length - 1 }),
+      fc.array(fc.integer({ min: 0, max: garbage.length - 1 }), { maxLength: 3 }),
+    );
+    counts.properties++;
+    await fc.assert(
+      fc.asyncProperty(call, async ([f, picks]) => {
+        counts.runs++;
+        const [name, fn] = fns[f];
+        const before = liveTensors();
+        let result: unknown;
+        let error: unknown;
+        try {
+          result = await fn(...picks.map((i) => garbage[i]));
+        } catch (e) {
+          error = e;
+        }
+        if (error === undefined) {
+          // a call that happened to be valid: free what it returned (never the inputs it may hand back)
+          for (const l of tree.leaves(result)) if (!inputs.includes(l as never)) l.dispose();
+          return;
+        }
+        const leaked = liveTensors() - before;
+        if (leaked !== 0) counts.leaks++;
+        expect(error, `${name}: ${String(error)}`).toBeInstanceOf(ShapeflowError);
+        expect(leaked, `${name} leaked`).toBe(0);
+      }),
+      { numRuns: 2000, seed: 14 },
+    );
+    for (const t of inputs) t.dispose();
   });
 
   test("after all of it, the library still computes", () => {

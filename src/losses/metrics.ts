@@ -2,7 +2,7 @@
 // nothing can leak). Not differentiable and not for jit: call them on values, outside transforms.
 import { Tracer } from "../core/index.js";
 import type { Shape } from "../../typelevel/index.js";
-import { formatShape, type AnyTensor, type Tensor } from "../tensor/index.js";
+import { formatShape, type AnyTensor, type Tensor, ShapeError, ValueError, expectOptions } from "../tensor/index.js";
 import { expectTensor } from "./types.js";
 
 /** Options every metric takes: `accuracy(scores, labels, { threshold: 0 })` for logits. */
@@ -24,7 +24,10 @@ interface Classes {
 
 function hostValues(op: string, x: AnyTensor, what: string): ArrayLike<number> {
   if (x instanceof Tracer) {
-    throw new Error(`${op}: ${what} is a traced value; metrics read values, so call ${op} outside jit, grad and vmap`);
+    throw new ValueError(
+      { op: op, expected: "a concrete tensor", got: `a traced ${what}` },
+      `${op}: ${what} is a traced value; metrics read values, so call ${op} outside jit, grad and vmap`,
+    );
   }
   return x.dataSync();
 }
@@ -49,7 +52,8 @@ function predictedClasses(op: string, predictions: unknown, threshold: number): 
     return { ids: Int32Array.from(values, (v) => (v > threshold ? 1 : 0)), classes: 2, binary: true };
   }
   if (predictions.dtype === "float32" && s.length === 2) return { ids: argmaxRows(values, s[0], s[1]), classes: s[1] };
-  throw new Error(
+  throw new ShapeError(
+    { op: op, expected: "float32 [batch, classes], float32 [batch] or int32 [batch]", got: `${predictions.dtype} ${formatShape(s)}` },
     `${op}: predictions must be float32 scores [batch, classes], float32 binary scores [batch] or int32 class ids [batch], got ${predictions.dtype} ${formatShape(s)}`,
   );
 }
@@ -70,30 +74,49 @@ function trueClasses(op: string, labels: unknown, softBinary = false): Classes {
       if (softBinary && v >= 0 && v <= 1) ids[i] = v > 0.5 ? 1 : 0;
       else if (Number.isInteger(v) && v >= 0) ids[i] = v;
       else if (softBinary)
-        throw new Error(`${op}: label ${v} at index ${i} is neither a class id (a non-negative integer) nor a soft binary label in [0, 1]`);
-      else throw new Error(`${op}: label ${v} at index ${i} is not a class id (a non-negative integer)`);
+        throw new ValueError(
+          { op: op, expected: "a class id or a soft binary label in [0, 1]", got: `${v} at index ${i}` },
+          `${op}: label ${v} at index ${i} is neither a class id (a non-negative integer) nor a soft binary label in [0, 1]`,
+        );
+      else
+        throw new ValueError(
+          { op: op, expected: "a class id (a non-negative integer)", got: `${v} at index ${i}` },
+          `${op}: label ${v} at index ${i} is not a class id (a non-negative integer)`,
+        );
     }
     return { ids, classes: undefined };
   }
   if (s.length === 2 && labels.dtype !== "bool") return { ids: argmaxRows(values, s[0], s[1]), classes: s[1] };
-  throw new Error(`${op}: labels must be class ids [batch] or one-hot rows [batch, classes], got ${labels.dtype} ${formatShape(s)}`);
+  throw new ShapeError(
+    { op: op, expected: "class ids [batch] or one-hot rows [batch, classes]", got: `${labels.dtype} ${formatShape(s)}` },
+    `${op}: labels must be class ids [batch] or one-hot rows [batch, classes], got ${labels.dtype} ${formatShape(s)}`,
+  );
 }
 
 function checkThreshold(op: string, t: unknown): number {
   if (t === undefined) return 0.5;
-  if (typeof t !== "number" || Number.isNaN(t)) throw new Error(`${op}: threshold must be a number, got ${String(t)}`);
+  if (typeof t !== "number" || Number.isNaN(t))
+    throw new ValueError({ op: op, expected: "a number threshold", got: String(t) }, `${op}: threshold must be a number, got ${String(t)}`);
   return t;
 }
 
 function pair(op: string, predictions: unknown, labels: unknown, opts: MetricOptions): { pred: Classes; truth: Classes } {
+  expectOptions(op, opts);
   const pred = predictedClasses(op, predictions, checkThreshold(op, opts.threshold));
   const truth = trueClasses(op, labels, pred.binary);
   if (pred.ids.length !== truth.ids.length) {
-    throw new Error(`${op}: predictions have ${pred.ids.length} examples but labels have ${truth.ids.length}`);
+    throw new ShapeError(
+      { op: op, expected: `${pred.ids.length} examples`, got: `${truth.ids.length}` },
+      `${op}: predictions have ${pred.ids.length} examples but labels have ${truth.ids.length}`,
+    );
   }
-  if (pred.ids.length === 0) throw new Error(`${op}: no examples (the batch is empty)`);
+  if (pred.ids.length === 0)
+    throw new ValueError({ op: op, expected: "at least one example", got: "0 examples" }, `${op}: no examples (the batch is empty)`);
   if (pred.classes !== undefined && truth.classes !== undefined && pred.classes !== truth.classes && pred.classes !== 2) {
-    throw new Error(`${op}: predictions have ${pred.classes} classes but one-hot labels have ${truth.classes}`);
+    throw new ShapeError(
+      { op: op, expected: `${pred.classes} classes`, got: `${truth.classes} classes` },
+      `${op}: predictions have ${pred.classes} classes but one-hot labels have ${truth.classes}`,
+    );
   }
   return { pred, truth };
 }
@@ -130,19 +153,34 @@ export function topKAccuracy(predictions: Tensor<Shape, "float32">, labels: AnyT
   expectTensor(op, predictions, "predictions");
   const s = predictions.shape;
   if (predictions.dtype !== "float32" || s.length !== 2) {
-    throw new Error(`${op}: predictions must be float32 scores [batch, classes], got ${predictions.dtype} ${formatShape(s)}`);
+    throw new ShapeError(
+      { op: op, expected: "float32 scores [batch, classes]", got: `${predictions.dtype} ${formatShape(s)}` },
+      `${op}: predictions must be float32 scores [batch, classes], got ${predictions.dtype} ${formatShape(s)}`,
+    );
   }
   const [rows, classes] = s;
-  if (!Number.isInteger(k) || k < 1 || k > classes) throw new Error(`${op}: k must be an integer in 1..${classes}, got ${k}`);
+  if (!Number.isInteger(k) || k < 1 || k > classes)
+    throw new ValueError(
+      { op: op, expected: `an integer k in 1..${classes}`, got: String(k) },
+      `${op}: k must be an integer in 1..${classes}, got ${k}`,
+    );
   const truth = trueClasses(op, labels);
-  if (truth.ids.length !== rows) throw new Error(`${op}: predictions have ${rows} examples but labels have ${truth.ids.length}`);
-  if (rows === 0) throw new Error(`${op}: no examples (the batch is empty)`);
+  if (truth.ids.length !== rows)
+    throw new ShapeError(
+      { op: op, expected: `${rows} examples`, got: `${truth.ids.length}` },
+      `${op}: predictions have ${rows} examples but labels have ${truth.ids.length}`,
+    );
+  if (rows === 0)
+    throw new ValueError({ op: op, expected: "at least one example", got: "0 examples" }, `${op}: no examples (the batch is empty)`);
   const values = hostValues(op, predictions, "predictions");
   let hits = 0;
   for (let r = 0; r < rows; r++) {
     const label = truth.ids[r];
     if (label >= classes)
-      throw new Error(`${op}: label ${label} at index ${r} is out of range for ${classes} classes (expected 0..${classes - 1})`);
+      throw new ValueError(
+        { op: op, expected: `labels in 0..${classes - 1}`, got: `${label} at index ${r}` },
+        `${op}: label ${label} at index ${r} is out of range for ${classes} classes (expected 0..${classes - 1})`,
+      );
     const target = values[r * classes + label];
     let higher = 0;
     for (let j = 0; j < classes; j++) if (values[r * classes + j] > target) higher++;
@@ -164,13 +202,24 @@ function confusion(op: string, predictions: unknown, labels: unknown, opts: Conf
     n = 0;
     for (let i = 0; i < pred.ids.length; i++) n = Math.max(n, pred.ids[i] + 1, truth.ids[i] + 1);
   }
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${op}: numClasses must be a positive integer, got ${String(opts.numClasses)}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new ValueError(
+      { op: op, expected: "a positive integer numClasses", got: String(opts.numClasses) },
+      `${op}: numClasses must be a positive integer, got ${String(opts.numClasses)}`,
+    );
   const m = Array.from({ length: n }, () => new Array<number>(n).fill(0));
   for (let i = 0; i < pred.ids.length; i++) {
     const [t, p] = [truth.ids[i], pred.ids[i]];
-    if (t >= n) throw new Error(`${op}: label ${t} at index ${i} is out of range for ${n} classes (expected 0..${n - 1})`);
+    if (t >= n)
+      throw new ValueError(
+        { op: op, expected: `labels in 0..${n - 1}`, got: `${t} at index ${i}` },
+        `${op}: label ${t} at index ${i} is out of range for ${n} classes (expected 0..${n - 1})`,
+      );
     if (p < 0 || p >= n)
-      throw new Error(`${op}: predicted class ${p} at index ${i} is out of range for ${n} classes (expected 0..${n - 1})`);
+      throw new ValueError(
+        { op: op, expected: `classes in 0..${n - 1}`, got: `${p} at index ${i}` },
+        `${op}: predicted class ${p} at index ${i} is out of range for ${n} classes (expected 0..${n - 1})`,
+      );
     m[t][p]++;
   }
   return m;
@@ -202,9 +251,13 @@ const recallOf: PerClass = (tp, _fp, fn) => safeDiv(tp, tp + fn);
 const f1Of: PerClass = (tp, fp, fn) => safeDiv(2 * tp, 2 * tp + fp + fn);
 
 function averaged(op: string, predictions: unknown, labels: unknown, opts: AveragedOptions, score: PerClass): number | number[] {
+  expectOptions(op, opts);
   const average = opts.average ?? "macro";
   if (average !== "macro" && average !== "none")
-    throw new Error(`${op}: average must be "macro" or "none", got ${JSON.stringify(average)}`);
+    throw new ValueError(
+      { op: op, expected: '"macro" or "none"', got: String(JSON.stringify(average)) },
+      `${op}: average must be "macro" or "none", got ${JSON.stringify(average)}`,
+    );
   const m = confusion(op, predictions, labels, opts);
   const n = m.length;
   const per: number[] = [];

@@ -3,7 +3,7 @@ import type { AnyTensor, Tensor } from "../tensor/index.js";
 import { leaves, pathPredicate, paths, type PathFilter } from "../tree/index.js";
 import { abs, add, mul, square, sum, asTensor } from "../core/index.js";
 import { tidy } from "../ops/index.js";
-import { ValueError } from "../tensor/index.js";
+import { ValueError, expectOptions } from "../tensor/index.js";
 
 /** Options of `l1Penalty` and `l2Penalty`: `l2Penalty(params, { filter: /kernel$/, scale: 1e-4 })`. */
 export interface PenaltyOptions {
@@ -14,6 +14,7 @@ export interface PenaltyOptions {
 }
 
 function penalty(op: string, params: unknown, opts: PenaltyOptions, perLeaf: (w: AnyTensor) => AnyTensor): Tensor<[]> {
+  expectOptions(op, opts);
   const scale = opts.scale ?? 1;
   if (typeof scale !== "number" || !Number.isFinite(scale))
     throw new ValueError(

@@ -1,6 +1,6 @@
 // Parameter initializers: `(key, shape, opts?) => Tensor<shape>`, all float32. Kernel layouts
 // are TensorFlow's: dense [in, out], conv [kh, kw, cin, cout] (conv1d [k, cin, cout]).
-import { fill, formatShape, type Tensor, ValueError } from "../tensor/index.js";
+import { fill, formatShape, type Tensor, ValueError, expectOptions } from "../tensor/index.js";
 import { checkKey, normal, type Dims, orthogonal as randomOrthogonal, truncatedNormal, uniform, type Key } from "../random/index.js";
 import { TRUNCATED_STD_2 } from "../random/math.js";
 
@@ -42,6 +42,7 @@ function checkShape(op: string, shape: unknown): asserts shape is readonly numbe
 }
 
 function checkOptions(op: string, opts: InitOptions): void {
+  expectOptions(op, opts);
   for (const name of ["fanIn", "fanOut"] as const) {
     const v = opts[name];
     if (v !== undefined && !(typeof v === "number" && Number.isFinite(v) && v > 0))
@@ -194,6 +195,7 @@ export function constant(value: number): Initializer {
 export const orthogonal: Initializer = (key, shape, opts = {}) => {
   checkKey("orthogonal", key);
   checkOptions("orthogonal", opts);
+  expectOptions("orthogonal", opts);
   return randomOrthogonal(key, shape, { gain: opts.gain ?? 1 });
 };
 

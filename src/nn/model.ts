@@ -245,6 +245,13 @@ export function sequential<
   start: Model<In, O, P, St, D>,
   ...layers: { [K in keyof Ls]: Ls[K] & Chain<O, Ls>["checks"][K & keyof Chain<O, Ls>["checks"]] }
 ): Model<In, Out<Chain<O, Ls>["out"]>, [...P, ...Chain<O, Ls>["params"]], [...St, ...Chain<O, Ls>["state"]], D> {
+  if (!(start instanceof Model)) {
+    const got = describeValue(start);
+    throw new ValueError(
+      { op: "sequential", expected: "a model, e.g. nn.input([...])", got },
+      `sequential: argument 0 must be nn.input([...]) (or a model), got ${got}`,
+    );
+  }
   const ls = (layers as readonly unknown[]).map((l, i) => expectLayer(`sequential: argument ${i + 1}`, l));
   return new Model(start.inputShape, [...start.layers, ...ls], start.inputDType) as never;
 }

@@ -3,7 +3,7 @@ import { abs, add, div, maximum, mul, pow, sqrt, square, sub, asTensor } from ".
 import type { AnyTensor } from "../tensor/index.js";
 import { leafwiseTransformation } from "./leafwise.js";
 import { movingAverage } from "./tree-math.js";
-import { checkDecayRate, checkNonNegative, type Count, type GradientTransformation, type StateFamily } from "./transform.js";
+import { checkDecayRate, checkNonNegative, type Count, type GradientTransformation, type StateFamily, checkOptions } from "./transform.js";
 
 /** Step count and the first and second moment estimates. */
 export interface ScaleByAdamState<P> {
@@ -34,6 +34,7 @@ export interface AdamOptions {
 
 /** b1, b2 and eps with their defaults (0.9, 0.999, 1e-8: the same for Adam and Adamax), checked. */
 function momentOptions(op: string, opts: AdamOptions): Required<Omit<AdamOptions, "epsRoot">> {
+  checkOptions(op, opts);
   const { b1 = 0.9, b2 = 0.999, eps = 1e-8 } = opts;
   checkDecayRate(op, "b1", b1);
   checkDecayRate(op, "b2", b2);

@@ -6,6 +6,7 @@ import { flatten, unflatten } from "../tree/index.js";
 import { add, asTensor } from "../core/index.js";
 import { fullLikeTree } from "./tree-math.js";
 import { checkTree, expectStateKeys, transformation, type Count, type GradientTransformation, type StateFamily } from "./transform.js";
+import { describeValue, ValueError } from "../tensor/index.js";
 
 /** One leaf's statistics (K names them, e.g. "mu" | "nu"), each a tensor of the leaf's shape. */
 export type LeafStatistics<K extends string> = Record<K, AnyTensor>;
@@ -48,6 +49,14 @@ export function leafwiseTransformation<K extends string, Counted extends boolean
   name: string,
   spec: LeafwiseSpec<K, Counted>,
 ): GradientTransformation<LeafwiseFamily<K, Counted>> {
+  const sp = spec as Partial<LeafwiseSpec<K, Counted>> | null | undefined;
+  if (typeof sp !== "object" || sp === null || typeof sp.initial !== "object" || sp.initial === null || typeof sp.rule !== "function") {
+    const got = describeValue(spec);
+    throw new ValueError(
+      { op: String(name), expected: "a spec { initial, counted, rule }", got },
+      `${String(name)}: leafwiseTransformation needs a spec { initial, counted, rule }, got ${got}`,
+    );
+  }
   const keys = Object.keys(spec.initial) as K[];
   const stateKeys: string[] = spec.counted ? ["count", ...keys] : keys;
   return transformation(

@@ -1,7 +1,7 @@
 // Heavy-ball and Nesterov momentum (optax's trace).
 import { add, mul } from "../core/index.js";
 import { leafwiseTransformation } from "./leafwise.js";
-import { checkNonNegative, type GradientTransformation, type StateFamily } from "./transform.js";
+import { checkNonNegative, type GradientTransformation, type StateFamily, checkOptions } from "./transform.js";
 
 /** The running momentum, a tree like the params. */
 export interface ScaleByMomentumState<P> {
@@ -30,6 +30,7 @@ export interface ScaleByMomentumOptions {
  * ```
  */
 export function scaleByMomentum(opts: ScaleByMomentumOptions = {}): GradientTransformation<ScaleByMomentumFamily> {
+  checkOptions("scaleByMomentum", opts);
   const { decay = 0.9, nesterov = false } = opts;
   checkNonNegative("scaleByMomentum", "decay", decay);
   return leafwiseTransformation(nesterov ? "scaleByMomentum(nesterov)" : "scaleByMomentum", {

@@ -9,6 +9,7 @@ import { scaleByLearningRate } from "./scale.js";
 import { addDecayedWeights } from "./weight-decay.js";
 import type { PathFilter } from "../tree/index.js";
 import type { FamilyOf, OptimizerStateOf } from "./transform.js";
+import { checkOptions } from "./transform.js";
 
 /** A learning rate: a number, or a schedule of the step count. */
 export type LearningRate = number | Schedule;
@@ -42,6 +43,7 @@ export interface MomentumOptions {
  * ```
  */
 export function momentum(learningRate: LearningRate, opts: MomentumOptions = {}) {
+  checkOptions("momentum", opts);
   const { beta = 0.9, nesterov = false } = opts;
   return chain(scaleByMomentum({ decay: beta, nesterov }), scaleByLearningRate(learningRate));
 }
@@ -90,6 +92,7 @@ export interface AdamWOptions extends AdamOptions {
  * ```
  */
 export function adamw(learningRate: LearningRate, opts: AdamWOptions = {}) {
+  checkOptions("adamw", opts);
   const { weightDecay = 1e-4, mask, ...adamOpts } = opts;
   return chain(scaleByAdam(adamOpts), addDecayedWeights(weightDecay, { mask }), scaleByLearningRate(learningRate));
 }
@@ -162,6 +165,7 @@ export function rmsprop(
   learningRate: LearningRate,
   opts: RmspropOptions & { momentum?: number; nesterov?: boolean } = {},
 ): ReturnType<typeof rmspropChain> | ReturnType<typeof rmspropMomentumChain> {
+  checkOptions("rmsprop", opts);
   const { momentum: beta, nesterov: useNesterov = false, ...rms } = opts;
   return beta === undefined ? rmspropChain(learningRate, rms) : rmspropMomentumChain(learningRate, rms, beta, useNesterov);
 }

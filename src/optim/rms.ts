@@ -2,7 +2,7 @@
 import { add, greater, mul, rsqrt, sqrt, div, square, where } from "../core/index.js";
 import { leafwiseTransformation } from "./leafwise.js";
 import { movingAverage } from "./tree-math.js";
-import { checkDecayRate, checkNonNegative, type GradientTransformation, type StateFamily } from "./transform.js";
+import { checkDecayRate, checkNonNegative, type GradientTransformation, type StateFamily, checkOptions } from "./transform.js";
 
 /** The running mean of squared gradients. */
 export interface ScaleByRmsState<P> {
@@ -35,6 +35,7 @@ export interface ScaleByRmsOptions {
  * ```
  */
 export function scaleByRms(opts: ScaleByRmsOptions = {}): GradientTransformation<ScaleByRmsFamily> {
+  checkOptions("scaleByRms", opts);
   const { decay = 0.9, eps = 1e-8, initialScale = 0, epsInSqrt = true } = opts;
   checkDecayRate("scaleByRms", "decay", decay);
   checkNonNegative("scaleByRms", "eps", eps);
@@ -78,6 +79,7 @@ export interface ScaleByAdagradOptions {
  * ```
  */
 export function scaleByAdagrad(opts: ScaleByAdagradOptions = {}): GradientTransformation<ScaleByAdagradFamily> {
+  checkOptions("scaleByAdagrad", opts);
   const { initialAccumulatorValue = 0.1, eps = 1e-7 } = opts;
   checkNonNegative("scaleByAdagrad", "initialAccumulatorValue", initialAccumulatorValue);
   checkNonNegative("scaleByAdagrad", "eps", eps);

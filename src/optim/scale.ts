@@ -3,7 +3,7 @@ import { isTensor, type AnyTensor, ValueError } from "../tensor/index.js";
 import { add, neg, asTensor } from "../core/index.js";
 import { asSchedule, type Schedule } from "./schedules.js";
 import { scaleTree } from "./tree-math.js";
-import { transformation, type Count, type EmptyFamily, type GradientTransformation, type StateFamily } from "./transform.js";
+import { transformation, type Count, type EmptyFamily, type GradientTransformation, type StateFamily, checkOptions } from "./transform.js";
 
 /**
  * Every update times `factor`.
@@ -99,5 +99,6 @@ export function scaleByLearningRate(
       `scaleByLearningRate: learning rate must be a finite number or a schedule, got ${typeof learningRate}`,
     );
   }
+  checkOptions("scaleByLearningRate", opts);
   return bySchedule("scaleByLearningRate", asSchedule(learningRate), opts.flipSign === false ? 1 : -1);
 }

@@ -1,7 +1,8 @@
 // Schedules: step -> value, written with primitives so they run under jit on a traced step count.
 // Semantics follow optax's schedules (the first update uses the value at step 0).
-import { type AnyTensor, type Tensor, scalar, ValueError } from "../tensor/index.js";
+import { type AnyTensor, type Tensor, scalar, ValueError, describeValue, expectOptions } from "../tensor/index.js";
 import { scoped, add, cos, div, floor, greaterEqual, maximum, minimum, mul, pow, sub, where, asTensor } from "../core/index.js";
+import { checkOptions } from "./transform.js";
 
 /** A value per step (e.g. a learning rate). Accepts a scalar step tensor (as kept in optimizer state) or a number. */
 export type Schedule = (step: Tensor<[]> | number) => Tensor<[]>;
@@ -38,6 +39,7 @@ export function constant(value: number): Schedule {
  * ```
  */
 export function linear(opts: { init: number; end: number; steps: number; begin?: number }): Schedule {
+  checkOptions("linear", opts);
   const { init, end, steps, begin = 0 } = opts;
   check("linear", "init", init, finite, "a finite number");
   check("linear", "end", end, finite, "a finite number");
@@ -57,6 +59,7 @@ export function linear(opts: { init: number; end: number; steps: number; begin?:
  */
 export function piecewiseConstant(init: number, boundariesAndScales: Record<number, number>): Schedule {
   check("piecewiseConstant", "init", init, finite, "a finite number");
+  expectOptions("piecewiseConstant", boundariesAndScales, true);
   const pairs = Object.entries(boundariesAndScales).map(([b, s]) => [Number(b), s] as const);
   for (const [b, s] of pairs) {
     check("piecewiseConstant", "a boundary", b, nonNegative, "a non-negative number");
@@ -77,6 +80,7 @@ export function piecewiseConstant(init: number, boundariesAndScales: Record<numb
  * ```
  */
 export function stepDecay(opts: { init: number; stepSize: number; gamma: number }): Schedule {
+  checkOptions("stepDecay", opts);
   const { init, stepSize, gamma } = opts;
   check("stepDecay", "init", init, finite, "a finite number");
   check("stepDecay", "stepSize", stepSize, positive, "a positive number");
@@ -99,6 +103,7 @@ export function exponentialDecay(opts: {
   staircase?: boolean;
   endValue?: number;
 }): Schedule {
+  checkOptions("exponentialDecay", opts);
   const { init, transitionSteps, decayRate, begin = 0, staircase = false, endValue } = opts;
   check("exponentialDecay", "init", init, finite, "a finite number");
   check("exponentialDecay", "transitionSteps", transitionSteps, positive, "a positive number");
@@ -122,6 +127,7 @@ export function exponentialDecay(opts: {
  * ```
  */
 export function cosineDecay(opts: { init: number; decaySteps: number; alpha?: number; exponent?: number }): Schedule {
+  checkOptions("cosineDecay", opts);
   const { init, decaySteps, alpha = 0, exponent = 1 } = opts;
   check("cosineDecay", "init", init, finite, "a finite number");
   check("cosineDecay", "decaySteps", decaySteps, positive, "a positive number");
@@ -144,6 +150,13 @@ export function cosineDecay(opts: { init: number; decaySteps: number; alpha?: nu
  * ```
  */
 export function joinSchedules(schedules: readonly (Schedule | number)[], boundaries: readonly number[]): Schedule {
+  if (!Array.isArray(schedules) || !Array.isArray(boundaries)) {
+    const got = `${describeValue(schedules)} and ${describeValue(boundaries)}`;
+    throw new ValueError(
+      { op: "joinSchedules", expected: "an array of schedules and an array of boundaries", got },
+      `joinSchedules: expected an array of schedules and an array of boundaries, got ${got}`,
+    );
+  }
   if (schedules.length !== boundaries.length + 1) {
     throw new ValueError(
       { op: "joinSchedules", expected: `${boundaries.length + 1} schedules`, got: String(schedules.length) },
@@ -176,6 +189,7 @@ export function joinSchedules(schedules: readonly (Schedule | number)[], boundar
  * ```
  */
 export function warmup(after: Schedule | number, opts: { steps: number; init?: number }): Schedule {
+  checkOptions("warmup", opts);
   const { steps, init = 0 } = opts;
   check("warmup", "steps", steps, nonNegative, "a non-negative number");
   check("warmup", "init", init, finite, "a finite number");
@@ -203,6 +217,7 @@ export function warmupCosineDecay(opts: {
   end?: number;
   exponent?: number;
 }): Schedule {
+  checkOptions("warmupCosineDecay", opts);
   const { init = 0, peak, warmupSteps, decaySteps, end = 0, exponent = 1 } = opts;
   check("warmupCosineDecay", "peak", peak, finite, "a finite number");
   check("warmupCosineDecay", "end", end, finite, "a finite number");
@@ -228,6 +243,13 @@ export function asSchedule(s: Schedule | number): Schedule {
  * ```
  */
 export function scheduleValues(schedule: Schedule, steps: readonly number[]): number[] {
+  if (typeof schedule !== "function" || !Array.isArray(steps)) {
+    const got = `${describeValue(schedule)} and ${describeValue(steps)}`;
+    throw new ValueError(
+      { op: "scheduleValues", expected: "a schedule and an array of steps", got },
+      `scheduleValues: expected a schedule and an array of steps, got ${got}`,
+    );
+  }
   return steps.map((s) =>
     scoped(
       () => schedule(s).item(),

@@ -2,7 +2,17 @@
 // State types depend on the params type P, so a transform carries a "state family" F and
 // `StateFromFamily<F, P>` applies it (the `this`-type encoding of a type-level function).
 import * as tf from "@tensorflow/tfjs-core";
-import { Concrete, type AnyTensor, type Tensor, formatShape, DTypeError, ShapeError, ValueError } from "../tensor/index.js";
+import {
+  Concrete,
+  type AnyTensor,
+  type Tensor,
+  formatShape,
+  DTypeError,
+  ShapeError,
+  ValueError,
+  describeValue,
+  expectOptions,
+} from "../tensor/index.js";
 import { scoped, leafTensors, add } from "../core/index.js";
 import { assertSameStructure, flatten, map2, paths, structureDiff, unflatten } from "../tree/index.js";
 
@@ -213,6 +223,14 @@ export function applyGradients<F extends StateFamily, P>(
   state: NoInfer<StateFromFamily<F, P>>,
   params: NoInfer<P>,
 ): [P, StateFromFamily<F, P>] {
+  const o = optimizer as Partial<GradientTransformation<F>> | null | undefined;
+  if (typeof o !== "object" || o === null || typeof o.update !== "function") {
+    const got = describeValue(optimizer);
+    throw new ValueError(
+      { op: "applyGradients", expected: "an optimizer { init, update }", got },
+      `applyGradients: expected an optimizer { init, update } (e.g. optim.adam(1e-3)), got ${got}`,
+    );
+  }
   return scoped(() => {
     const [updates, next] = optimizer.update(grads, state, params);
     return [applyUpdates(params, updates), next] as [P, StateFromFamily<F, P>];
@@ -235,4 +253,9 @@ export function checkNonNegative(op: string, name: string, value: number): void 
       { op: op, expected: `a non-negative ${name}`, got: String(value) },
       `${op}: ${name} must be a non-negative number, got ${String(value)}`,
     );
+}
+
+/** Throws unless `opts` is an options object (`null`, a number or an array would fail later as a TypeError). */
+export function checkOptions(op: string, opts: unknown): asserts opts is object {
+  expectOptions(op, opts, true);
 }

@@ -1,7 +1,15 @@
 // Decoupled weight decay (Loshchilov & Hutter, AdamW): adds `weightDecay * params` to the updates.
 import { map2, pathPredicate, paths, type PathFilter } from "../tree/index.js";
 import { add, mul } from "../core/index.js";
-import { checkNonNegative, checkTree, requireParams, transformation, type EmptyFamily, type GradientTransformation } from "./transform.js";
+import {
+  checkNonNegative,
+  checkTree,
+  requireParams,
+  transformation,
+  type EmptyFamily,
+  type GradientTransformation,
+  checkOptions,
+} from "./transform.js";
 import { ValueError } from "../tensor/index.js";
 
 /**
@@ -13,6 +21,7 @@ import { ValueError } from "../tensor/index.js";
  */
 export function addDecayedWeights(weightDecay: number, opts: { mask?: PathFilter } = {}): GradientTransformation<EmptyFamily> {
   checkNonNegative("addDecayedWeights", "weightDecay", weightDecay);
+  checkOptions("addDecayedWeights", opts);
   const selected = pathPredicate(opts.mask, "addDecayedWeights", "mask");
   return transformation(
     "addDecayedWeights",

@@ -1,6 +1,6 @@
 // The samplers: argument checks, then one `random` primitive call (categorical adds two more).
 import type { Shape } from "../../typelevel/index.js";
-import { Tensor, formatShape, type AnyTensor, DTypeError, ShapeError, ValueError } from "../tensor/index.js";
+import { Tensor, formatShape, type AnyTensor, DTypeError, ShapeError, ValueError, expectOptions } from "../tensor/index.js";
 import { bind, scoped, add, argmax } from "../core/index.js";
 import { randomP } from "./primitive.js";
 import type { RandomParams } from "./distributions.js";
@@ -58,6 +58,7 @@ function draw(op: string, k: unknown, p: RandomParams): AnyTensor {
  * ```
  */
 export function uniform<const S extends readonly number[]>(k: Key, shape: S, opts: { min?: number; max?: number } = {}): Tensor<Dims<S>> {
+  expectOptions("uniform", opts);
   const { min = 0, max = 1 } = opts;
   checkShape("uniform", shape);
   checkFinite("uniform", "min", min);
@@ -78,6 +79,7 @@ export function uniform<const S extends readonly number[]>(k: Key, shape: S, opt
  * ```
  */
 export function normal<const S extends readonly number[]>(k: Key, shape: S, opts: { mean?: number; std?: number } = {}): Tensor<Dims<S>> {
+  expectOptions("normal", opts);
   const { mean = 0, std = 1 } = opts;
   checkShape("normal", shape);
   checkFinite("normal", "mean", mean);
@@ -103,6 +105,7 @@ export function truncatedNormal<const S extends readonly number[]>(
   shape: S,
   opts: { lower?: number; upper?: number; mean?: number; std?: number } = {},
 ): Tensor<Dims<S>> {
+  expectOptions("truncatedNormal", opts);
   const { lower = -2, upper = 2, mean = 0, std = 1 } = opts;
   checkShape("truncatedNormal", shape);
   for (const [name, v] of [
@@ -151,6 +154,7 @@ export function bernoulli<const S extends readonly number[], D extends "bool" | 
   shape: S,
   opts: BernoulliOptions<D> = {},
 ): Tensor<Dims<S>, D> {
+  expectOptions("bernoulli", opts);
   const { p = 0.5, dtype = "bool" } = opts;
   if (typeof p !== "number" || !(p >= 0 && p <= 1))
     throw new ValueError(
@@ -292,6 +296,7 @@ export function permutation<const N extends number>(k: Key, n: N): Tensor<[N], "
  * ```
  */
 export function orthogonal<const S extends readonly number[]>(k: Key, shape: S, opts: { gain?: number } = {}): Tensor<Dims<S>> {
+  expectOptions("orthogonal", opts);
   const { gain = 1 } = opts;
   checkShape("orthogonal", shape);
   if (shape.length < 2)

@@ -77,3 +77,14 @@ export function reworded(e: unknown, message: string): Error {
   }
   return new Error(message, { cause: e });
 }
+
+/**
+ * Throws unless `opts` is an options object (or undefined, unless `required`): `null`, a number or
+ * an array would fail later as a TypeError.
+ */
+export function expectOptions(op: string, opts: unknown, required = false): void {
+  if ((required || opts !== undefined) && (typeof opts !== "object" || opts === null || Array.isArray(opts))) {
+    const got = describeValue(opts);
+    throw new ValueError({ op, expected: "an options object", got }, `${op}: expected an options object, got ${got}`);
+  }
+}

@@ -2,6 +2,7 @@
 // stop training. earlyStopping is here; checkpoint (files, so Node only) is in checkpoint-files.ts.
 import type { EpochLogs } from "./history.js";
 import type { Checkpoint } from "./resume.js";
+import { expectOptions } from "../tensor/index.js";
 
 /**
  * A callback's view of the run after an epoch: params, optimizer and layer state, PRNG key, epoch,
@@ -44,6 +45,7 @@ export interface EarlyStoppingOptions {
  * ```
  */
 export function earlyStopping(opts: EarlyStoppingOptions = {}): Callback {
+  expectOptions("earlyStopping", opts);
   const monitor = opts.monitor ?? "valLoss";
   const patience = opts.patience ?? 3;
   const minDelta = opts.minDelta ?? 0;

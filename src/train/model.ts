@@ -36,6 +36,7 @@ export type LossFn = {
 
 /** Host array to tensor (one copy). */
 export function toTensor(a: HostArray): AnyTensor {
+  checkHostArray(a, "the argument", "toTensor");
   return tensor(a.data, a.shape, a.dtype);
 }
 

@@ -1,6 +1,6 @@
 // Pytrees: nested arrays, tuples and plain records whose leaves are tensors.
 // Anything else (numbers, strings, functions, null) is static: kept in the structure, not mapped.
-import { Tensor, formatShape, type AnyTensor, ValueError } from "../tensor/index.js";
+import { Tensor, formatShape, type AnyTensor, ValueError, describeValue } from "../tensor/index.js";
 
 /**
  * The structure of a tree without its leaves, as `flatten` returns it: leaves, static values
@@ -41,6 +41,11 @@ export function flatten(tree: unknown): [AnyTensor[], TreeDef] {
 
 /** Rebuilds a tree from its structure and leaves (in `flatten` order). */
 export function unflatten<T = unknown>(def: TreeDef, leaves: readonly unknown[]): T {
+  expectDef("unflatten", def);
+  if (!Array.isArray(leaves)) {
+    const got = describeValue(leaves);
+    throw new ValueError({ op: "unflatten", expected: "an array of leaves", got }, `unflatten: expected an array of leaves, got ${got}`);
+  }
   let i = 0;
   const build = (d: TreeDef): unknown => {
     switch (d.kind) {
@@ -103,6 +108,10 @@ function describe(def: TreeDef): string {
 
 /** Where two structures first differ, or undefined when equal. */
 export function structureDiff(a: TreeDef, b: TreeDef, path = ""): string | undefined {
+  if (path === "") {
+    expectDef("structureDiff", a);
+    expectDef("structureDiff", b);
+  }
   const at = path || "the root";
   if (a.kind !== b.kind) return `at ${at}: ${describe(a)} vs ${describe(b)}`;
   if (a.kind === "static" && b.kind === "static") {
@@ -140,6 +149,7 @@ export function assertSameStructure(a: unknown, b: unknown, what = "tree"): void
  * ```
  */
 export function map<T>(tree: T, fn: (leaf: AnyTensor, path: string) => AnyTensor): T {
+  expectFn("map", fn);
   const [ls, def] = flatten(tree);
   const ps = paths(tree);
   return unflatten<T>(
@@ -150,6 +160,7 @@ export function map<T>(tree: T, fn: (leaf: AnyTensor, path: string) => AnyTensor
 
 /** Applies `fn` to matching leaves of trees with the same structure. */
 export function map2<T>(a: T, b: T, fn: (x: AnyTensor, y: AnyTensor, path: string) => AnyTensor): T {
+  expectFn("map2", fn);
   const [la, da] = flatten(a);
   const [lb, db] = flatten(b);
   const diff = structureDiff(da, db);
@@ -163,6 +174,11 @@ export function map2<T>(a: T, b: T, fn: (x: AnyTensor, y: AnyTensor, path: strin
 
 /** Like map2 over any number of trees of one structure. */
 export function zipMap<T>(trees: readonly T[], fn: (xs: AnyTensor[], path: string) => AnyTensor): T {
+  expectFn("zipMap", fn);
+  if (!Array.isArray(trees)) {
+    const got = describeValue(trees);
+    throw new ValueError({ op: "zipMap", expected: "an array of trees", got }, `zipMap: expected an array of trees, got ${got}`);
+  }
   if (trees.length === 0)
     throw new ValueError({ op: "zipMap", expected: "at least one tree", got: "none" }, "zipMap: needs at least one tree");
   const flat = trees.map((t) => flatten(t));
@@ -200,6 +216,7 @@ export function shapes(tree: unknown): string {
 
 /** A key for caching by structure (static leaves by value). */
 export function structureKey(def: TreeDef): string {
+  expectDef("structureKey", def);
   return describe(def);
 }
 
@@ -226,4 +243,22 @@ export function pathPredicate(filter: PathFilter | undefined, op: string, what: 
     { op: op, expected: "a RegExp or a (path) => boolean function", got: filter === null ? "null" : typeof filter },
     `${op}: ${what} must be a RegExp or a (path) => boolean function, got ${filter === null ? "null" : typeof filter}`,
   );
+}
+
+/** A TreeDef is what `flatten` returns second; anything else is a caller's mistake, not a TypeError deep inside. */
+function expectDef(op: string, def: unknown): asserts def is TreeDef {
+  if (typeof def !== "object" || def === null || typeof (def as { kind?: unknown }).kind !== "string") {
+    const got = describeValue(def);
+    throw new ValueError(
+      { op, expected: "a tree structure from flatten", got },
+      `${op}: expected a tree structure (the second result of flatten), got ${got}`,
+    );
+  }
+}
+
+function expectFn(op: string, fn: unknown): void {
+  if (typeof fn !== "function") {
+    const got = describeValue(fn);
+    throw new ValueError({ op, expected: "a function", got }, `${op}: expected a function to apply to the leaves, got ${got}`);
+  }
 }

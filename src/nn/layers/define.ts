@@ -1,5 +1,5 @@
 // Small helpers every layer file uses.
-import { formatShape, type AnyTensor, ShapeError as ShapeErrorClass } from "../../tensor/index.js";
+import { formatShape, type AnyTensor, ShapeError as ShapeErrorClass, describeValue, ValueError } from "../../tensor/index.js";
 import type { ApplyContext, Key, Layer } from "../layer.js";
 import { scoped, leafTensors } from "../../core/index.js";
 
@@ -47,6 +47,14 @@ export interface LayerDef<K extends string, C, P = TensorRecord, St = TensorReco
  * ```
  */
 export function defineLayer<K extends string, C, P = TensorRecord, St = TensorRecord>(def: LayerDef<K, C, P, St>): Layer<K, C> {
+  const d = def as Partial<LayerDef<K, C, P, St>> | null | undefined;
+  if (typeof d !== "object" || d === null || typeof d.outputShape !== "function" || typeof d.apply !== "function") {
+    const got = describeValue(def);
+    throw new ValueError(
+      { op: "defineLayer", expected: "{ kind, name, outputShape, apply, ... }", got },
+      `defineLayer: expected a layer definition { kind, name, outputShape, apply, ... }, got ${got}`,
+    );
+  }
   const init = def.init;
   return {
     kind: def.kind,

@@ -6,6 +6,7 @@ import { split } from "../../random/index.js";
 import { glorotUniform, zeros, type Initializer } from "../init.js";
 import type { LayerError, PositiveInt } from "../layer.js";
 import { defineLayer, expectRank, positiveInt, type TensorRecord } from "./define.js";
+import { expectOptions } from "../../tensor/index.js";
 
 export interface DenseConfig<U extends number = number, B extends boolean = boolean> {
   units: U;
@@ -53,6 +54,7 @@ export function dense<const U extends number, const B extends boolean = true>(
 ) {
   const name = `dense(${units})`;
   positiveInt("dense", "units", units);
+  expectOptions("dense", opts);
   const useBias = (opts.useBias ?? true) as B;
   const kernelInit = opts.kernelInit ?? glorotUniform;
   const biasInit = opts.biasInit ?? zeros;

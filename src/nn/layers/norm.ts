@@ -1,7 +1,7 @@
 // Normalisation over the last (feature/channel) axis: batchNorm (with running statistics as
 // explicit state) and layerNorm.
 import type { Dim, IsAny, Shape } from "../../../typelevel/index.js";
-import { type AnyTensor, type Tensor, ones, zeros, ShapeError as ShapeErrorClass, ValueError } from "../../tensor/index.js";
+import { type AnyTensor, type Tensor, ones, zeros, ShapeError as ShapeErrorClass, ValueError, expectOptions } from "../../tensor/index.js";
 import { add, mul, rsqrt, sub, square, sum, stopGradient } from "../../core/index.js";
 import type { LayerError } from "../layer.js";
 import { defineLayer, expectRank } from "./define.js";
@@ -48,6 +48,7 @@ export interface BatchNormOptions {
  * ```
  */
 export function batchNorm(opts: BatchNormOptions = {}) {
+  expectOptions("batchNorm", opts);
   const momentum = opts.momentum ?? 0.99;
   const eps = opts.epsilon ?? 1e-3;
   if (!(momentum >= 0 && momentum < 1))
@@ -102,6 +103,7 @@ export function batchNorm(opts: BatchNormOptions = {}) {
 
 /** Layer normalisation over the last axis, with learned scale and offset. */
 export function layerNorm(opts: { epsilon?: number } = {}) {
+  expectOptions("layerNorm", opts);
   const eps = opts.epsilon ?? 1e-5;
   return defineLayer<"layerNorm", { epsilon: number }>({
     kind: "layerNorm",

@@ -3,7 +3,7 @@ import type { Dim, IsAny, Product, Reshape, Shape } from "../../../typelevel/ind
 import { reshape as reshapeOp } from "../../core/index.js";
 import type { LayerError } from "../layer.js";
 import { defineLayer, expectRank } from "./define.js";
-import { ShapeError as ShapeErrorClass } from "../../tensor/index.js";
+import { ShapeError as ShapeErrorClass, describeValue, ValueError } from "../../tensor/index.js";
 
 // NOTE: in the IsAny branch S *is* `any` (an earlier layer failed): passing it on keeps a chain to one error.
 declare module "../layer.js" {
@@ -44,6 +44,13 @@ export const flatten = () =>
 
 /** `[B, ...rest] -> [B, ...target]` (one -1 allowed in target). */
 export function reshape<const T extends readonly number[]>(target: T) {
+  if (!Array.isArray(target) || !target.every((d) => typeof d === "number" && (d === -1 || (Number.isInteger(d) && d >= 0)))) {
+    const got = Array.isArray(target) ? `[${target.join(", ")}]` : describeValue(target);
+    throw new ValueError(
+      { op: "reshape", expected: "an array of non-negative integer dims or -1", got },
+      `reshape: the target must be an array of non-negative integer dims (or one -1), got ${got}`,
+    );
+  }
   const name = `reshape([${target.join(", ")}])`;
   return defineLayer<"reshape", { target: T }>({
     kind: "reshape",
