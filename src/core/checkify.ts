@@ -1,8 +1,8 @@
 // Value checks that also run under jit and vmap, in the spirit of JAX's checkify. The `check`
-// primitive (primitives/check.ts) computes a small flag tensor per check on the device and hands
-// it to the innermost collector opened here; the collector reads all flags at once, after the
-// step, so a check costs no host read of its own. With no collector (plain eager code), a check
-// reads its flag and throws at once, as an eager check should.
+// primitive (primitives/check.ts) computes one bool flag per check on the device and hands it to
+// the innermost collector opened here; the collector reads all flags at once, after the step, so
+// a check costs one kernel and no host read of its own. With no collector (plain eager code), a
+// check reads its flag and throws at once, as an eager check should.
 import * as tf from "@tensorflow/tfjs-core";
 import { formatShape, ValueError, type AnyTensor } from "../tensor/index.js";
 import { leaves } from "../tree/index.js";
@@ -36,10 +36,12 @@ export function checkError(f: CheckFailure): ValueError {
 }
 
 interface Recorded {
-  /** float32 [3]: failure count, flat index of the first failure, its value. */
+  /** bool []: every entry of `ok` was true. */
   readonly flag: tf.Tensor;
+  /** Handles on the checked value and the predicate (shared data, no copy), to name the first failure. */
+  readonly x: tf.Tensor;
+  readonly ok: tf.Tensor;
   readonly params: CheckParams;
-  readonly shape: readonly number[];
 }
 
 const collectors: Recorded[][] = [];
@@ -50,28 +52,32 @@ export function collectingChecks(): boolean {
 }
 
 /** Called by the check primitive's kernel: hands the flag to the collector, or reports at once. */
-export function recordCheck(flag: tf.Tensor, params: CheckParams, shape: readonly number[]): void {
+export function recordCheck(flag: tf.Tensor, x: tf.Tensor, ok: tf.Tensor, params: CheckParams): void {
   const sink = collectors[collectors.length - 1];
   if (sink !== undefined) {
-    sink.push({ flag: tf.keep(flag), params, shape });
+    sink.push({ flag: tf.keep(flag), x: tf.keep(tf.clone(x)), ok: tf.keep(tf.clone(ok)), params });
     return;
   }
-  const values = flag.dataSync();
+  const passed = flag.dataSync()[0] !== 0;
   flag.dispose();
-  const failure = toFailure(values, 0, params, shape);
-  if (failure) throw checkError(failure);
+  if (!passed) throw checkError(describeFailure(x, ok, params));
 }
 
-function toFailure(values: ArrayLike<number>, at: number, params: CheckParams, shape: readonly number[]): CheckFailure | undefined {
-  const count = values[at];
-  if (count === 0) return undefined;
-  const index = values[at + 1];
-  const value = values[at + 2];
+/** Count, first failing index and the value there: one more host read, made only for a check that failed. */
+function describeFailure(x: tf.Tensor, ok: tf.Tensor, params: CheckParams): CheckFailure {
+  const summary = tf.tidy(() => {
+    const bad = tf.cast(tf.logicalNot(tf.reshape(ok, [-1])), "float32");
+    const first = tf.argMax(bad);
+    const value = tf.gather(tf.cast(tf.reshape(x, [-1]), "float32"), tf.reshape(first, [1]));
+    return tf.concat([tf.reshape(tf.sum(bad), [1]), tf.reshape(tf.cast(first, "float32"), [1]), value]);
+  });
+  const [count, index, value] = summary.dataSync();
+  summary.dispose();
   const fields: Record<string, string> = {
     value: String(value),
     index: String(index),
     count: String(count),
-    position: formatShape(unravel(index, shape)),
+    position: formatShape(unravel(index, ok.shape)),
   };
   const detail = params.message.replace(/\{(value|index|count|position)\}/g, (_, k: string) => fields[k]);
   return { op: params.op, detail, expected: params.expected, index, value, count };
@@ -86,6 +92,14 @@ function unravel(index: number, shape: readonly number[]): number[] {
   return out;
 }
 
+function release(recorded: readonly Recorded[]): void {
+  for (const r of recorded) {
+    r.flag.dispose();
+    r.x.dispose();
+    r.ok.dispose();
+  }
+}
+
 /** The checks one call ran, not read yet. */
 export class PendingChecks {
   constructor(private recorded: Recorded[]) {}
@@ -96,32 +110,38 @@ export class PendingChecks {
 
   /**
    * Reads every flag, together with the scalars in `alongside` (e.g. the loss), in ONE host read;
-   * frees the flags. `failure` is the first check that failed, in the order the checks ran.
+   * frees the flags. `failure` is the first check that failed, in the order the checks ran (naming
+   * it costs one more read, only then).
    */
   read(alongside: readonly AnyTensor[] = []): { failure?: CheckFailure; values: number[] } {
     const recorded = this.recorded;
     this.recorded = [];
-    if (recorded.length === 0 && alongside.length === 0) return { values: [] };
-    const parts = [...alongside.map((t) => t.concrete()), ...recorded.map((r) => r.flag)];
-    let all: Float32Array;
     try {
-      const joined = tf.tidy(() => tf.concat(parts.map((p) => tf.cast(tf.reshape(p, [-1]), "float32"))));
-      all = joined.dataSync() as Float32Array;
+      if (recorded.length === 0 && alongside.length === 0) return { values: [] };
+      const joined = tf.tidy(() => {
+        const parts = alongside.map((t) => {
+          const v = t.concrete();
+          const flat = v.rank === 1 ? v : tf.reshape(v, [-1]);
+          return v.dtype === "float32" ? flat : tf.cast(flat, "float32");
+        });
+        if (recorded.length > 0) parts.push(tf.cast(tf.stack(recorded.map((r) => r.flag)), "float32"));
+        return tf.concat(parts);
+      });
+      const all = joined.dataSync();
       joined.dispose();
+      const values = Array.from(all.subarray(0, alongside.length));
+      const failed = recorded.findIndex((_, i) => all[alongside.length + i] === 0);
+      if (failed < 0) return { values };
+      const r = recorded[failed];
+      return { failure: describeFailure(r.x, r.ok, r.params), values };
     } finally {
-      for (const r of recorded) r.flag.dispose();
+      release(recorded);
     }
-    const values = Array.from(all.subarray(0, alongside.length));
-    for (let i = 0; i < recorded.length; i++) {
-      const failure = toFailure(all, alongside.length + 3 * i, recorded[i].params, recorded[i].shape);
-      if (failure) return { failure, values };
-    }
-    return { values };
   }
 
   /** Frees the flags without reading them. */
   dispose(): void {
-    for (const r of this.recorded) r.flag.dispose();
+    release(this.recorded);
     this.recorded = [];
   }
 }
@@ -136,7 +156,7 @@ export function collectChecks<T>(fn: () => T): [T, PendingChecks] {
   try {
     return [fn(), new PendingChecks(sink)];
   } catch (e) {
-    for (const r of sink) r.flag.dispose();
+    release(sink);
     throw e;
   } finally {
     collectors.pop();

@@ -145,7 +145,7 @@ export function sparseCategoricalCrossEntropy<L extends Shape, I extends Shape, 
   return tidy(() => {
     const checked = checkLabels(op, labels, classes);
     const logP = logSoftmax(logits as Tensor<Shape>) as AnyTensor;
-    return reduce(op, overClasses(neg(mul(oneHot(checked, classes), logP))), reduction);
+    return reduce(op, overClasses(neg(mul(oneHot(checked, classes, { check: false }), logP))), reduction);
   }) as LossOut<L, R>;
 }
 

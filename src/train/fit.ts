@@ -171,7 +171,8 @@ export async function fit<P, St>(opts: FitOptions<P, St>): Promise<FitResult<P, 
           throw e;
         }
         if (failure) {
-          stopReason = `${failure.detail} at epoch ${epoch + 1}, step ${i + 1}; kept the parameters from before this step`;
+          const what = Number.isFinite(l) ? failure.detail : `loss became ${l}`;
+          stopReason = `${what} at epoch ${epoch + 1}, step ${i + 1}; kept the parameters from before this step`;
           disposeTree([r, x, y, k]);
           progress.stop();
           atEpochEnd = undefined; // stopped inside an epoch: no end-of-run callbacks

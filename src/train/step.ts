@@ -23,8 +23,8 @@ export interface StepResult<P, St> {
 }
 
 /**
- * The op of the step's own checks: a non-finite loss or non-finite new parameters. fit reads the
- * step's checks after each step; a failure of these means the run diverged (fit stops and keeps
+ * The op of the step's own check: a non-finite loss or non-finite new parameters. fit reads the
+ * step's checks after each step; a failure of this one means the run diverged (fit stops and keeps
  * the parameters from before the step), any other failed check is an error in the data or model.
  */
 export const DIVERGENCE = "divergence";
@@ -51,15 +51,13 @@ export function makeTrainStep<P, St>(model: StepModel<P, St>, loss: LossFn, opti
     const next = applyUpdates(params, updates);
     // NOTE: core's surface is untyped (AnyTensor); a sum of scalars is a scalar.
     const probe = leaves(next).reduce<AnyTensor>((acc, p) => add(acc, sum(p)), sum(l));
-    // NOTE: checks, read by the caller after the step with the loss (one host read per step)
-    const checkedLoss = check(l, finiteMask(l), { op: DIVERGENCE, message: "loss became {value}", expected: "a finite loss" }) as Tensor<
-      []
-    >;
+    // NOTE: one check for loss and params (the probe sums both), read by the caller after the step with
+    // the loss: one host read per step. The caller words it from the loss it reads ("loss became NaN").
     const checkedProbe = check(probe, finiteMask(probe), {
       op: DIVERGENCE,
       message: "the parameters became non-finite (NaN or Inf)",
-      expected: "finite parameters",
+      expected: "a finite loss and finite parameters",
     }) as Tensor<[]>;
-    return { loss: checkedLoss, params: next, optState: nextOpt, state: aux.state, out: aux.out, probe: checkedProbe };
+    return { loss: l, params: next, optState: nextOpt, state: aux.state, out: aux.out, probe: checkedProbe };
   });
 }

@@ -1,7 +1,7 @@
 // check: a value check that works under every transform (checkify.ts collects and reports them).
-// `check(x, ok, params)` passes `x` through; its kernel computes, on the device, how many entries
-// of the bool `ok` are false, the first one and x's value there, and hands that flag to the
-// collector. NOTE: effectful, so jit never drops it as dead code, even when `x` goes unused.
+// `check(x, ok, params)` passes `x` through; its kernel computes, on the device, whether every
+// entry of the bool `ok` is true, and hands that flag (with x and ok, to name the first failure
+// later) to the collector. NOTE: effectful, so jit never drops it as dead code, even when `x` goes unused.
 import * as tf from "@tensorflow/tfjs-core";
 import { DTypeError, formatShape, sameShape, ShapeError, ValueError, type AnyTensor } from "../../tensor/index.js";
 import { bind } from "../trace.js";
@@ -35,14 +35,8 @@ export const checkP: Primitive<CheckParams> = definePrimitive<CheckParams>({
     return x;
   },
   impl([x, ok], p) {
-    // NOTE: one float32 flag holds count, index and value: exact for indices and labels below 2^24
-    const flag = tf.tidy(() => {
-      const bad = tf.cast(tf.logicalNot(tf.reshape(ok, [-1])), "float32");
-      const first = tf.argMax(bad);
-      const value = tf.gather(tf.cast(tf.reshape(x, [-1]), "float32"), tf.reshape(first, [1]));
-      return tf.concat([tf.reshape(tf.sum(bad), [1]), tf.reshape(tf.cast(first, "float32"), [1]), value]);
-    });
-    recordCheck(flag, p, ok.shape);
+    // NOTE: one kernel per check (all); which entry failed is worked out only when one did
+    recordCheck(tf.all(ok), x, ok, p);
     return x;
   },
   jvp: (_primals, [xDot]) => xDot,

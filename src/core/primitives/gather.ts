@@ -248,11 +248,12 @@ export function scatterAdd(updates: AnyTensor, indices: AnyTensor, size: number,
 /**
  * Float32 one-hot rows: `[...indices.shape, depth]`, with 1 at each label. Labels must lie in
  * 0..depth-1; a bad label throws (eagerly at once; under jit after the call, see checkify).
+ * `{ check: false }` skips that check, for a caller that checked the labels itself (with its own message).
  * ```ts
  * oneHot(tensor([2, 0], [2], "int32"), 3);   // [[0, 0, 1], [1, 0, 0]]
  * ```
  */
-export function oneHot(indices: AnyTensor, depth: number): AnyTensor {
+export function oneHot(indices: AnyTensor, depth: number, opts: { check?: boolean } = {}): AnyTensor {
   if (indices.dtype !== "int32")
     throw new DTypeError({ op: "oneHot", expected: "int32", got: indices.dtype }, `oneHot: labels must be int32, got ${indices.dtype}`);
   if (!Number.isInteger(depth) || depth < 1)
@@ -262,6 +263,7 @@ export function oneHot(indices: AnyTensor, depth: number): AnyTensor {
     );
   const s = indices.shape;
   return scoped(() => {
+    if (opts.check === false) return cast(equal(reshape(indices, [...s, 1]), arange(depth, "int32")), "float32");
     // NOTE: a check, so a bad label is caught under jit and vmap too (reported after the call), not only eagerly
     const inRange = equal(indices, minimum(maximum(indices, 0), depth - 1));
     const checked = check(indices, inRange, {
