@@ -4,7 +4,17 @@
 // Tensors are made inside the property (`value.toTensor()`, `withTensors`) and freed after.
 import * as fc from "fast-check";
 import * as tf from "@tensorflow/tfjs-core";
-import { Concrete, formatShape, type AnyTensor, type DataOf, type DType, type Tensor, type Writable } from "../tensor/index.js";
+import {
+  Concrete,
+  formatShape,
+  type AnyTensor,
+  type DataOf,
+  type DType,
+  type Tensor,
+  type Writable,
+  ShapeError,
+  ValueError,
+} from "../tensor/index.js";
 
 /** `readonly [2, 3]` (what a `const` type parameter infers) as `[2, 3]` (what `Tensor` types use). */
 export type MutableShape<S extends readonly number[]> = Writable<S>;
@@ -20,7 +30,11 @@ export class TensorValue<S extends readonly number[] = readonly number[], D exte
     readonly dtype: D,
   ) {
     const n = shape.reduce((a, b) => a * b, 1);
-    if (data.length !== n) throw new Error(`TensorValue: shape ${formatShape(shape)} needs ${n} values, got ${data.length}`);
+    if (data.length !== n)
+      throw new ShapeError(
+        { op: "TensorValue", expected: `${n} values`, got: String(data.length) },
+        `TensorValue: shape ${formatShape(shape)} needs ${n} values, got ${data.length}`,
+      );
   }
 
   /** The number of values. */
@@ -73,8 +87,16 @@ export interface ShapeOptions {
  */
 export function arbShape(opts: ShapeOptions = {}): fc.Arbitrary<number[]> {
   const { minRank = 0, maxRank = 3, minDim = 1, maxDim = 4, allowEmpty = false } = opts;
-  if (minRank < 0 || maxRank < minRank) throw new Error(`arbShape: need 0 <= minRank <= maxRank, got ${minRank}..${maxRank}`);
-  if (minDim < 0 || maxDim < minDim) throw new Error(`arbShape: need 0 <= minDim <= maxDim, got ${minDim}..${maxDim}`);
+  if (minRank < 0 || maxRank < minRank)
+    throw new ValueError(
+      { op: "arbShape", expected: "0 <= minRank <= maxRank", got: `${minRank}..${maxRank}` },
+      `arbShape: need 0 <= minRank <= maxRank, got ${minRank}..${maxRank}`,
+    );
+  if (minDim < 0 || maxDim < minDim)
+    throw new ValueError(
+      { op: "arbShape", expected: "0 <= minDim <= maxDim", got: `${minDim}..${maxDim}` },
+      `arbShape: need 0 <= minDim <= maxDim, got ${minDim}..${maxDim}`,
+    );
   const dim = fc.integer({ min: minDim, max: maxDim });
   const dims = allowEmpty && minDim > 0 ? fc.oneof({ weight: 9, arbitrary: dim }, { weight: 1, arbitrary: fc.constant(0) }) : dim;
   return fc.array(dims, { minLength: minRank, maxLength: maxRank });
@@ -129,7 +151,11 @@ function elements(n: number, opts: TensorOptions): fc.Arbitrary<ArrayLike<number
     return fc.array(fc.integer({ min, max }), { minLength: n, maxLength: n }).map((xs) => Int32Array.from(xs));
   }
   const { min = -2, max = 2, avoid = [], margin = 0.05, distinct = false } = opts;
-  if (!(min <= max)) throw new Error(`arbTensor: need min <= max, got ${min}..${max}`);
+  if (!(min <= max))
+    throw new ValueError(
+      { op: "arbTensor", expected: "min <= max", got: `${min}..${max}` },
+      `arbTensor: need min <= max, got ${min}..${max}`,
+    );
   const one = fc.double({ min, max, noNaN: true, noDefaultInfinity: true });
   return fc.array(one, { minLength: n, maxLength: n }).map((xs) => {
     let vs = xs.map((v) => pushAway(v, avoid, margin, min, max));

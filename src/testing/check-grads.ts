@@ -3,7 +3,7 @@
 // (against finite differences, and against forward mode); order 2 repeats both checks on the
 // derivative functions (x, v) -> J(x) v and (x, u) -> J(x)^T u.
 import * as tf from "@tensorflow/tfjs-core";
-import { Concrete, formatShape, type AnyTensor } from "../tensor/index.js";
+import { Concrete, formatShape, type AnyTensor, DTypeError, ValueError } from "../tensor/index.js";
 import { jvp, vjp } from "../core/index.js";
 import { centralDifference, DEFAULT_EPS, evaluate, flatFunction, readFloat64, Rng, type FlatFunction, type Point } from "./numeric.js";
 
@@ -46,12 +46,23 @@ interface Settings {
  */
 export function checkGrads<A extends unknown[]>(f: (...args: A) => unknown, args: A, opts: CheckGradsOptions = {}): void {
   const { order = 1, modes = ["fwd", "rev"], eps = DEFAULT_EPS, atol = 1e-4, rtol = 2e-3, seed = 0 } = opts;
-  if (order !== 1 && order !== 2) throw new Error(`checkGrads: order must be 1 or 2, got ${order}`);
+  if (order !== 1 && order !== 2)
+    throw new ValueError(
+      { op: "checkGrads", expected: "order 1 or 2", got: String(order) },
+      `checkGrads: order must be 1 or 2, got ${order}`,
+    );
   if (modes.length === 0 || modes.some((m) => m !== "fwd" && m !== "rev")) {
-    throw new Error(`checkGrads: modes must list "fwd" and/or "rev", got ${JSON.stringify(modes)}`);
+    throw new ValueError(
+      { op: "checkGrads", expected: '"fwd" and/or "rev"', got: String(JSON.stringify(modes)) },
+      `checkGrads: modes must list "fwd" and/or "rev", got ${JSON.stringify(modes)}`,
+    );
   }
   const { fn, point, outputNames } = flatFunction(f, args);
-  if (fn.inputNames.length === 0) throw new Error("checkGrads: no float32 tensor among the arguments; nothing to differentiate");
+  if (fn.inputNames.length === 0)
+    throw new DTypeError(
+      { op: "checkGrads", expected: "a float32 tensor argument", got: "none" },
+      "checkGrads: no float32 tensor among the arguments; nothing to differentiate",
+    );
   const out = evaluate(fn, point.shapes, point.data);
   check({ eps, atol, rtol, seed, modes, rng: new Rng(seed) }, fn, outputNames(), point, out, order);
 }

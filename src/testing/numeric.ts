@@ -6,7 +6,7 @@
 // Directions are multiples of 1/256 and eps a power of two: x ± eps·v is then exact in float32
 // for |x| < 256, and the step taken is the step we divide by.
 import * as tf from "@tensorflow/tfjs-core";
-import { Concrete, formatShape, sameShape, Tensor, type AnyTensor } from "../tensor/index.js";
+import { Concrete, formatShape, sameShape, Tensor, type AnyTensor, DTypeError, ShapeError, ValueError } from "../tensor/index.js";
 import { flatten, unflatten, structureDiff } from "../tree/index.js";
 import { call, type AnyFunction } from "../core/index.js";
 
@@ -174,13 +174,18 @@ export function numericalJvp(
   opts: DifferenceOptions = {},
 ): Float64Array[] {
   const diff = structureDiff(flatten(primals)[1], flatten(tangents)[1]);
-  if (diff) throw new Error(`numericalJvp: primals and tangents differ in structure ${diff}`);
+  if (diff)
+    throw new ValueError(
+      { op: "numericalJvp", expected: "tangents with the primals' structure", got: diff },
+      `numericalJvp: primals and tangents differ in structure ${diff}`,
+    );
   const { fn, point } = flatFunction(f, primals);
   const tl = flatten(tangents)[0].filter((_, i) => flatten(primals)[0][i].dtype === "float32");
   tl.forEach((t, i) => {
     const s = t.shape;
     if (!sameShape(s, point.shapes[i])) {
-      throw new Error(
+      throw new ShapeError(
+        { op: "numericalJvp", expected: formatShape(point.shapes[i]), got: formatShape(s) },
         `numericalJvp: tangent for ${fn.inputNames[i]} has shape ${formatShape(s)}, its primal ${formatShape(point.shapes[i])}`,
       );
     }
@@ -196,7 +201,8 @@ export function numericalJvp(
  * ```
  */
 export function numericalGrad<X extends AnyTensor>(f: (x: X) => AnyTensor, x: X, opts: DifferenceOptions = {}): Float64Array {
-  if (x.dtype !== "float32") throw new Error(`numericalGrad: x must be float32, got ${x.dtype}`);
+  if (x.dtype !== "float32")
+    throw new DTypeError({ op: "numericalGrad", expected: "float32", got: x.dtype }, `numericalGrad: x must be float32, got ${x.dtype}`);
   const { fn, point } = flatFunction(f, [x]);
   const g = new Float64Array(x.size);
   const e = new Float64Array(x.size);
@@ -205,7 +211,10 @@ export function numericalGrad<X extends AnyTensor>(f: (x: X) => AnyTensor, x: X,
     e[j] = 1;
     const d = centralDifference(fn, point, [e], opts.eps ?? DEFAULT_EPS);
     if (d.value.length !== 1 || d.value[0].length !== 1) {
-      throw new Error(`numericalGrad: f must return one scalar, got shapes ${d.shapes.map((s) => formatShape(s)).join(", ")}`);
+      throw new ShapeError(
+        { op: "numericalGrad", expected: "one scalar", got: d.shapes.map((s) => formatShape(s)).join(", ") },
+        `numericalGrad: f must return one scalar, got shapes ${d.shapes.map((s) => formatShape(s)).join(", ")}`,
+      );
     }
     g[j] = d.value[0][0];
   }

@@ -2,7 +2,7 @@
 // stop training. earlyStopping is here; checkpoint (files, so Node only) is in checkpoint-files.ts.
 import type { EpochLogs } from "./history.js";
 import type { Checkpoint } from "./resume.js";
-import { expectOptions } from "../tensor/index.js";
+import { expectOptions, ValueError } from "../tensor/index.js";
 
 /**
  * A callback's view of the run after an epoch: params, optimizer and layer state, PRNG key, epoch,
@@ -56,7 +56,10 @@ export function earlyStopping(opts: EarlyStoppingOptions = {}): Callback {
   return {
     onEpochEnd(logs, ctx) {
       if (logs[monitor] === undefined)
-        throw new Error(`earlyStopping: "${monitor}" is not logged; give fit validation data or metrics: ["accuracy"]`);
+        throw new ValueError(
+          { op: "earlyStopping", expected: "a logged metric", got: `"${monitor}"` },
+          `earlyStopping: "${monitor}" is not logged; give fit validation data or metrics: ["accuracy"]`,
+        );
       let best = higherIsBetter ? -Infinity : Infinity;
       let wait = 0;
       for (const v of ctx.history[monitor]) {
