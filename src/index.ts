@@ -37,7 +37,7 @@ export {
   type FromArrayOptions,
 } from "./tensor/index.js";
 // ---- errors: what a caller can catch (each has `op`, `expected` and `got`)
-export { ShapeflowError, ShapeError, DTypeError, ValueError } from "./tensor/index.js";
+export { ShapeflowError, ShapeError, DTypeError, ValueError, type ErrorParts } from "./tensor/index.js";
 export type { Shape, Dim } from "../typelevel/index.js";
 
 // ---- transforms (stopGradient comes typed from ops); core's untyped op surface stays internal

@@ -407,6 +407,7 @@ export function withShape<const S extends Shape, D extends DType>(t: Tensor<Shap
   return t;
 }
 
+/** Options of `fromArray`: the dtype, and whether NaN and ±Infinity may pass. */
 export interface FromArrayOptions<D extends DType = DType> {
   /** Default "float32". */
   dtype?: D;

@@ -4,8 +4,11 @@
 
 /** The op, the expected value and the value that came, as short texts ("[2, 3]", "float32"). */
 export interface ErrorParts {
+  /** The op, layer or function that refused its input ("add", "conv2d(32, 3x3)", "fit"). */
   readonly op: string;
+  /** What it needed ("[2, 3]", "float32", "labels in 0..9"). */
   readonly expected: string;
+  /** What came instead ("[3]", "int32", "12 at index 3"). */
   readonly got: string;
 }
 
@@ -19,8 +22,11 @@ export interface ErrorParts {
  * ```
  */
 export class ShapeflowError extends Error {
+  /** The op, layer or function that refused its input ("add", "conv2d(32, 3x3)", "fit"). */
   readonly op: string;
+  /** What it needed ("[2, 3]", "float32", "labels in 0..9"). */
   readonly expected: string;
+  /** What came instead ("[3]", "int32", "12 at index 3"). */
   readonly got: string;
 
   /** `message` defaults to `op: expected <expected>, got <got>`. */
