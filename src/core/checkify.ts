@@ -4,7 +4,7 @@
 // a check costs one kernel and no host read of its own. With no collector (plain eager code), a
 // check reads its flag and throws at once, as an eager check should.
 import * as tf from "@tensorflow/tfjs-core";
-import { formatShape, ValueError, type AnyTensor } from "../tensor/index.js";
+import { formatShape, ValueError, type AnyTensor, type TfTensor } from "../tensor/index.js";
 import { leaves } from "../tree/index.js";
 import { expectFunction } from "./util.js";
 
@@ -37,10 +37,10 @@ export function checkError(f: CheckFailure): ValueError {
 
 interface Recorded {
   /** bool []: every entry of `ok` was true. */
-  readonly flag: tf.Tensor;
+  readonly flag: TfTensor;
   /** Handles on the checked value and the predicate (shared data, no copy), to name the first failure. */
-  readonly x: tf.Tensor;
-  readonly ok: tf.Tensor;
+  readonly x: TfTensor;
+  readonly ok: TfTensor;
   readonly params: CheckParams;
 }
 
@@ -52,7 +52,7 @@ export function collectingChecks(): boolean {
 }
 
 /** Called by the check primitive's kernel: hands the flag to the collector, or reports at once. */
-export function recordCheck(flag: tf.Tensor, x: tf.Tensor, ok: tf.Tensor, params: CheckParams): void {
+export function recordCheck(flag: TfTensor, x: TfTensor, ok: TfTensor, params: CheckParams): void {
   const sink = collectors[collectors.length - 1];
   if (sink !== undefined) {
     sink.push({ flag: tf.keep(flag), x: tf.keep(tf.clone(x)), ok: tf.keep(tf.clone(ok)), params });
@@ -64,7 +64,7 @@ export function recordCheck(flag: tf.Tensor, x: tf.Tensor, ok: tf.Tensor, params
 }
 
 /** Count, first failing index and the value there: one more host read, made only for a check that failed. */
-function describeFailure(x: tf.Tensor, ok: tf.Tensor, params: CheckParams): CheckFailure {
+function describeFailure(x: TfTensor, ok: TfTensor, params: CheckParams): CheckFailure {
   const summary = tf.tidy(() => {
     const bad = tf.cast(tf.logicalNot(tf.reshape(ok, [-1])), "float32");
     const first = tf.argMax(bad);

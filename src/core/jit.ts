@@ -225,7 +225,7 @@ export function jit<F extends AnyFunction>(f: F): Jitted<F> {
         graph,
         leaves.map((l) => l.concrete()),
       );
-    let outs: tf.Tensor[];
+    let outs: TfTensor[];
     if (graph.checks > 0 && !collectingChecks()) {
       // NOTE: nobody collects this call's checks, so it reports them itself: one host read per call, not per check
       const [o, pending] = collectChecks(replay);

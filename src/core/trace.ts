@@ -94,7 +94,7 @@ export function scoped<T>(fn: () => T, keep: (result: T) => TfTensor[]): T {
   if (stack.length > 0) return fn();
   const engine = tf.engine();
   engine.startScope();
-  let kept: tf.Tensor[] = [];
+  let kept: TfTensor[] = [];
   try {
     const result = fn();
     kept = keep(result);
