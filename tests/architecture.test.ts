@@ -76,6 +76,8 @@ function edges(dirs: readonly string[]): Edge[] {
 
 const coreDir = join(root, "src", "core");
 const coreIndex = join(coreDir, "index.js");
+// The error classes import nothing, so every folder may throw them (plot and backend too).
+const errorsFile = join(root, "src", "tensor", "errors.js");
 
 /** Imports that break the rule, as readable lines (empty when the tree is clean). */
 export function violations(all: readonly Edge[]): string[] {
@@ -87,7 +89,7 @@ export function violations(all: readonly Edge[]): string[] {
     if (!fromCore && e.target.startsWith(coreDir + sep) && e.target !== coreIndex) {
       bad.push(`${e.file}: imports core's internal file ${e.spec}; use core/index.js`);
     }
-    if (from === null || from === "src" || to === null || from === to) continue;
+    if (from === null || from === "src" || to === null || from === to || e.target === errorsFile) continue;
     if (to === "src") {
       bad.push(`${e.file}: imports the package root (${e.spec})`);
       continue;
@@ -127,6 +129,27 @@ describe("architecture", () => {
       return [...new Set(names.filter((n) => n in allowedImports))].sort();
     };
     for (const [folder, allowed] of Object.entries(allowedImports)) expect(said(folder), folder).toEqual([...allowed].sort());
+  });
+
+  it("the error classes import nothing (which is what lets every folder import them)", () => {
+    expect(relativeImports(join(root, "src", "tensor", "errors.ts"))).toEqual([]);
+    expect(readFileSync(join(root, "src", "tensor", "errors.ts"), "utf8")).not.toMatch(/^import /m);
+  });
+
+  it("library code throws the error classes: a plain Error only for an internal invariant, marked as one", () => {
+    // A user catches ShapeError / DTypeError / ValueError (or ShapeflowError); `new Error(` stays
+    // only where a broken invariant of ours is reported, and those messages start with "internal"
+    // or say "a bug", so a reader knows it is not their input. tensor/errors.ts rewraps foreign errors.
+    const plain: string[] = [];
+    for (const file of sourceFiles(join(root, "src"))) {
+      const rel = relative(root, file);
+      if (rel.startsWith(`src${sep}testing${sep}`) || rel === join("src", "tensor", "errors.ts")) continue;
+      const text = readFileSync(file, "utf8");
+      for (const m of text.matchAll(/new Error\(([^]{0,160})/g)) {
+        if (!/internal|a bug/.test(m[1])) plain.push(`${rel}: new Error(${m[1].split("\n")[0]}`);
+      }
+    }
+    expect(plain).toEqual([]);
   });
 
   it("flags an upward import and a reach into core's files", () => {

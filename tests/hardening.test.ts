@@ -563,6 +563,37 @@ const cases: Case[] = [
     kind: ValueError,
     message: "evaluate: y has 2 values, but its shape [4, 3] needs 12",
   },
+  // data, io, plot and checkpoints throw the same classes as the ops
+  {
+    name: "trainTestSplit with a fraction of 2",
+    run: () => data.trainTestSplit({ x: host(4, 2), y: labels([0, 1, 0, 1]) }, { testFraction: 2, seed: 1 }),
+    kind: ValueError,
+    message: "trainTestSplit: testFraction must be in (0, 1), got 2",
+  },
+  {
+    name: "a data set whose x and y differ in samples",
+    run: () => data.batches({ x: host(4, 2), y: labels([0, 1]) }, 2).next(),
+    kind: ShapeError,
+  },
+  {
+    name: "a host array with a non-integer int32 value",
+    run: () => data.hostArray([1.5], [1], { dtype: "int32" }),
+    kind: ValueError,
+    op: "hostArray",
+  },
+  { name: "oneHot of an out-of-range label", run: () => data.oneHot(labels([0, 3]), 3), kind: ValueError, op: "oneHot" },
+  { name: "io.fromBytes of garbage", run: () => sf.io.fromBytes(new Uint8Array([1, 2, 3])), kind: ValueError },
+  {
+    name: "checkpoint with keep and no {epoch}",
+    run: async () => (await import("../src/node.js")).checkpoint({ path: "run.safetensors", keep: 2 }),
+    kind: ValueError,
+  },
+  {
+    name: "learningCurvesPlot of an empty history",
+    run: async () => (await import("../src/plot/index.js")).learningCurvesPlot({}),
+    kind: ValueError,
+    op: "learningCurvesPlot",
+  },
 ];
 
 describe("every public entry point on bad input: typed error, nothing leaked, no scope open, still computes", () => {

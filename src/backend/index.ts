@@ -2,6 +2,7 @@
 // backend is imported on first use by init(), so importing shapeflow loads neither, and the
 // public types name no tfjs backend.
 import * as tf from "@tensorflow/tfjs-core";
+import { refused, ValueError, ShapeflowError } from "../tensor/errors.js";
 
 /** The tfjs backends shapeflow runs on: `"wasm"` (SIMD, the default) and `"cpu"` (pure JS, the fallback). */
 export type BackendName = "wasm" | "cpu";
@@ -31,7 +32,7 @@ function requested(options: InitOptions): BackendName {
   const fromEnv = typeof process !== "undefined" ? process.env?.SHAPEFLOW_BACKEND : undefined;
   const name = options.backend ?? fromEnv ?? "wasm";
   if (name !== "wasm" && name !== "cpu") {
-    throw new Error(`init: backend must be "wasm" or "cpu", got ${JSON.stringify(name)}`);
+    throw refused("init", `backend must be "wasm" or "cpu"`, `${JSON.stringify(name)}`);
   }
   return name;
 }
@@ -85,7 +86,10 @@ export function init(options: InitOptions = {}): Promise<BackendName> {
   if (ready) {
     if (chosen !== name) {
       return ready.then((current) => {
-        throw new Error(`init: backend "${current}" is already running; cannot switch to "${name}" in the same process`);
+        throw new ValueError(
+          { op: "init", expected: `the backend already running ("${current}")`, got: `"${name}"` },
+          `init: backend "${current}" is already running; cannot switch to "${name}" in the same process`,
+        );
       });
     }
     return ready;
@@ -99,10 +103,11 @@ export function init(options: InitOptions = {}): Promise<BackendName> {
       ok = await tf.setBackend(name);
       if (ok) await tf.ready();
     } catch (cause) {
-      throw new Error(
+      throw new ShapeflowError(
+        { op: "init", expected: `the ${name} backend to load`, got: `${cause instanceof Error ? cause.message : String(cause)}` },
         `init: the ${name} backend failed to load (${cause instanceof Error ? cause.message : String(cause)}). ` +
           `Set SHAPEFLOW_BACKEND=cpu or call init({ backend: "cpu" }) to use the pure-JS fallback.`,
-        { cause },
+        { cause: cause },
       );
     } finally {
       // NOTE: the emscripten module rethrows every uncaught error with its whole minified source
@@ -113,14 +118,18 @@ export function init(options: InitOptions = {}): Promise<BackendName> {
       // NOTE: tfjs only logs why (console.warn) and resolves setBackend to false; a missing or
       // unreachable binary is by far the most common cause, so say where it was looked for.
       const file = await wasmBinary();
-      throw new Error(
+      throw new ShapeflowError(
+        { op: "init", expected: `${file} at ${wasmLocation(file, options.wasmPaths)}`, got: `no such file or not loadable` },
         `init: the wasm backend could not load ${file} from ${wasmLocation(file, options.wasmPaths)}. ` +
           `Serve the .wasm files of @tensorflow/tfjs-backend-wasm/dist/ and pass their folder: init({ wasmPaths: "/path/to/wasm/" }); ` +
           `or call init({ backend: "cpu" }) for the pure-JS fallback.`,
       );
     }
     if (!ok || tf.getBackend() !== name) {
-      throw new Error(`init: the ${name} backend could not be initialised (tfjs runs "${tf.getBackend()}")`);
+      throw new ShapeflowError(
+        { op: "init", expected: `the ${name} backend running`, got: `"${tf.getBackend()}"` },
+        `init: the ${name} backend could not be initialised (tfjs runs "${tf.getBackend()}")`,
+      );
     }
     running = true;
     return name;
@@ -153,7 +162,7 @@ function nameInitInBackendErrors(): void {
         const message = ready
           ? "shapeflow: the backend is still starting: await the promise init() returns before making tensors"
           : 'shapeflow: no backend is running. Call `await init()` once before making tensors (init({ backend: "cpu" }) for the pure-JS backend)';
-        throw new Error(message, { cause });
+        throw new ValueError({ op: "init", expected: "a running backend", got: ready ? "one still starting" : "none" }, message, { cause });
       }
     },
   });

@@ -266,6 +266,9 @@ export function jit<F extends AnyFunction>(f: F): Jitted<F> {
 export function makeGraph(f: AnyFunction, ...args: unknown[]): Graph {
   const [leaves, def] = flatten(args);
   if (leaves.some((l) => l instanceof Tracer))
-    throw new Error("makeGraph: the arguments must be concrete tensors, not values traced by a transform");
+    throw new ValueError(
+      { op: "makeGraph", expected: `concrete tensors`, got: `values traced by a transform` },
+      "makeGraph: the arguments must be concrete tensors, not values traced by a transform",
+    );
   return traceGraph(f, def, leaves);
 }

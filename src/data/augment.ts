@@ -1,6 +1,7 @@
 // Seeded image augmentation on host data: random shifts and horizontal flips.
 import { formatShape, type HostArray } from "./hostArray.js";
 import { checkSeed, hostRng } from "./rng.js";
+import { refused, ShapeError } from "../tensor/errors.js";
 
 /** Options of `augment(images, { maxShift, flipHorizontal, seed })`. */
 export interface AugmentOptions {
@@ -25,8 +26,9 @@ export function augment<S extends readonly [number, number, number, number]>(
 ): HostArray<S, "float32"> {
   const { maxShift = 0, flipHorizontal = false, seed } = options;
   checkSeed(seed, "augment");
-  if (images.shape.length !== 4) throw new Error(`augment: images must have shape [N, H, W, C], got ${formatShape(images.shape)}`);
-  if (!Number.isInteger(maxShift) || maxShift < 0) throw new Error(`augment: maxShift must be an integer >= 0, got ${maxShift}`);
+  if (images.shape.length !== 4)
+    throw refused("augment", `images must have shape [N, H, W, C]`, `${formatShape(images.shape)}`, ShapeError);
+  if (!Number.isInteger(maxShift) || maxShift < 0) throw refused("augment", `maxShift must be an integer >= 0`, `${maxShift}`);
   const [n, height, width, channels] = images.shape;
   const rng = hostRng(seed);
   const out = new Float32Array(images.data.length);

@@ -2,6 +2,7 @@
 import { checkDataset, withArrays, type Dataset, type ResizedDataset } from "./dataset.js";
 import { sliceSamples, takeSamples } from "./hostArray.js";
 import { checkSeed, hostRng } from "./rng.js";
+import { refused, ValueError } from "../tensor/errors.js";
 
 /** Options of `batches(ds, batchSize, { seed, dropRemainder })`. */
 export interface BatchesOptions {
@@ -13,9 +14,13 @@ export interface BatchesOptions {
 
 function checkBatchSize(n: number, batchSize: number, where: string): void {
   if (!Number.isInteger(batchSize) || batchSize <= 0) {
-    throw new Error(`${where}: batch size must be a positive integer, got ${batchSize}`);
+    throw refused(where, `batch size must be a positive integer`, `${batchSize}`);
   }
-  if (batchSize > n) throw new Error(`${where}: batch size ${batchSize} exceeds the data set size ${n}`);
+  if (batchSize > n)
+    throw new ValueError(
+      { op: where, expected: `a batch size <= ${n} (the data set size)`, got: `${batchSize}` },
+      `${where}: batch size ${batchSize} exceeds the data set size ${n}`,
+    );
 }
 
 /**

@@ -1,5 +1,6 @@
 // A data set: inputs x and targets y with the same number of samples.
 import { formatShape, type HostArray, type HostDType, type HostShape, type WithSampleCount } from "./hostArray.js";
+import { refused, ShapeError } from "../tensor/errors.js";
 
 /**
  * Inputs `x` and targets `y`, sample dim first in both. `classNames[k]` names label `k`
@@ -41,11 +42,15 @@ export function dataset<XS extends HostShape, YS extends HostShape, XD extends H
 
 /** Throws unless x and y are ranked arrays with the same sample count. */
 export function checkDataset(ds: Dataset, where: string): number {
-  if (ds.x.shape.length === 0) throw new Error(`${where}: x must have a sample dim, got shape ${formatShape(ds.x.shape)}`);
-  if (ds.y.shape.length === 0) throw new Error(`${where}: y must have a sample dim, got shape ${formatShape(ds.y.shape)}`);
+  if (ds.x.shape.length === 0) throw refused(where, `x must have a sample dim`, `shape ${formatShape(ds.x.shape)}`, ShapeError);
+  if (ds.y.shape.length === 0) throw refused(where, `y must have a sample dim`, `shape ${formatShape(ds.y.shape)}`, ShapeError);
   const n = ds.x.shape[0];
   const m = ds.y.shape[0];
-  if (n !== m) throw new Error(`${where}: x has ${n} samples but y has ${m}`);
+  if (n !== m)
+    throw new ShapeError(
+      { op: where, expected: `as many samples in y as in x (${n})`, got: `${m}` },
+      `${where}: x has ${n} samples but y has ${m}`,
+    );
   return n;
 }
 

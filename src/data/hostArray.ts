@@ -6,6 +6,7 @@ export type HostDType = "float32" | "int32";
 
 // NOTE: tensor/shape.js, not tensor/index.js: data/ stays free of tfjs.
 import { formatShape, sizeOf } from "../tensor/shape.js";
+import { refused, ShapeError, DTypeError, ValueError } from "../tensor/errors.js";
 
 // Shared with the rest of the library; the data modules import them from here.
 export { formatShape, sizeOf };
@@ -44,10 +45,13 @@ export interface HostArrayOptions<D extends HostDType = HostDType> {
 }
 
 function checkShape(shape: HostShape, where: string): void {
-  if (!Array.isArray(shape)) throw new Error(`${where}: shape must be an array of dims, got ${String(shape)}`);
+  if (!Array.isArray(shape)) throw refused(where, `shape must be an array of dims`, `${String(shape)}`, ShapeError);
   shape.forEach((dim, axis) => {
     if (!Number.isInteger(dim) || dim < 0) {
-      throw new Error(`${where}: shape ${formatShape(shape)} has an invalid dim ${dim} at axis ${axis} (dims are non-negative integers)`);
+      throw new ShapeError(
+        { op: where, expected: `non-negative integer dims`, got: `${dim} at axis ${axis}` },
+        `${where}: shape ${formatShape(shape)} has an invalid dim ${dim} at axis ${axis} (dims are non-negative integers)`,
+      );
     }
   });
 }
@@ -57,7 +61,8 @@ function flattenNested(data: readonly NestedNumbers[], shape: HostShape, out: nu
   const visit = (node: NestedNumbers, depth: number, path: number[]): void => {
     if (depth === shape.length) {
       if (Array.isArray(node)) {
-        throw new Error(
+        throw new ShapeError(
+          { op: "hostArray", expected: `a number at ${describePath(path)}`, got: `an array` },
           `hostArray: expected a number at ${describePath(path)}, got an array (shape ${formatShape(shape)} has rank ${shape.length})`,
         );
       }
@@ -65,13 +70,19 @@ function flattenNested(data: readonly NestedNumbers[], shape: HostShape, out: nu
       return;
     }
     if (!Array.isArray(node)) {
-      throw new Error(
+      throw new ShapeError(
+        { op: "hostArray", expected: `an array of ${shape[depth]} values at ${describePath(path)}`, got: `${String(node)}` },
         `hostArray: expected ${describePath(path)} to be an array of ${shape[depth]} values, got ${String(node)} (shape ${formatShape(shape)})`,
       );
     }
     if (node.length !== shape[depth]) {
       const what = depth === 0 ? `the outer array` : describePath(path);
-      throw new Error(`hostArray: expected ${what} to have ${shape[depth]} values, got ${node.length} (shape ${formatShape(shape)})`);
+      throw refused(
+        "hostArray",
+        `expected ${what} to have ${shape[depth]} values`,
+        `${node.length} (shape ${formatShape(shape)})`,
+        ShapeError,
+      );
     }
     for (let i = 0; i < node.length; i++) visit(node[i] as NestedNumbers, depth + 1, [...path, i]);
   };
@@ -106,7 +117,7 @@ export function hostArray<const S extends HostShape, D extends HostDType = "floa
   checkShape(shape, "hostArray");
   const resolvedDtype = (options.dtype ?? (data instanceof Int32Array ? "int32" : "float32")) as D;
   if (resolvedDtype !== "float32" && resolvedDtype !== "int32") {
-    throw new Error(`hostArray: dtype must be "float32" or "int32", got ${JSON.stringify(resolvedDtype)}`);
+    throw refused("hostArray", `dtype must be "float32" or "int32"`, `${JSON.stringify(resolvedDtype)}`, DTypeError);
   }
   let flat: ArrayLike<number>;
   if (isNested(data)) {
@@ -118,7 +129,7 @@ export function hostArray<const S extends HostShape, D extends HostDType = "floa
   }
   const expected = sizeOf(shape);
   if (flat.length !== expected) {
-    throw new Error(`hostArray: shape ${formatShape(shape)} needs ${expected} values, got ${flat.length}`);
+    throw refused("hostArray", `shape ${formatShape(shape)} needs ${expected} values`, `${flat.length}`, ShapeError);
   }
   // Check the source values, not the converted ones: Int32Array(2.5) would silently truncate.
   if (!options.allowNonFinite || resolvedDtype === "int32") checkValues(flat, resolvedDtype, options);
@@ -138,22 +149,43 @@ function checkValues(values: ArrayLike<number>, dtype: HostDType, options: HostA
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (!Number.isFinite(v)) {
-      if (typeof v !== "number") throw new Error(`hostArray: value at index ${i} is ${JSON.stringify(v)}, not a number`);
-      if (dtype === "int32") throw new Error(`hostArray: int32 value at index ${i} is ${v}, not an integer`);
+      if (typeof v !== "number")
+        throw new ValueError(
+          { op: "hostArray", expected: `a number at index ${i}`, got: `${JSON.stringify(v)}` },
+          `hostArray: value at index ${i} is ${JSON.stringify(v)}, not a number`,
+        );
+      if (dtype === "int32")
+        throw new ValueError(
+          { op: "hostArray", expected: `an integer at index ${i}`, got: `${v}` },
+          `hostArray: int32 value at index ${i} is ${v}, not an integer`,
+        );
       if (!options.allowNonFinite) {
-        throw new Error(`hostArray: value at index ${i} is ${v} (pass { allowNonFinite: true } to keep NaN and Infinity)`);
+        throw new ValueError(
+          { op: "hostArray", expected: `a finite number at index ${i}`, got: `${v}` },
+          `hostArray: value at index ${i} is ${v} (pass { allowNonFinite: true } to keep NaN and Infinity)`,
+        );
       }
     } else if (dtype === "int32" && !Number.isInteger(v)) {
-      throw new Error(`hostArray: int32 value at index ${i} is ${v}, not an integer`);
+      throw new ValueError(
+        { op: "hostArray", expected: `an integer at index ${i}`, got: `${v}` },
+        `hostArray: int32 value at index ${i} is ${v}, not an integer`,
+      );
     } else if (dtype === "int32" && (v > 2147483647 || v < -2147483648)) {
-      throw new Error(`hostArray: int32 value at index ${i} is ${v}, outside the int32 range`);
+      throw new ValueError(
+        { op: "hostArray", expected: `an int32 at index ${i}`, got: `${v}` },
+        `hostArray: int32 value at index ${i} is ${v}, outside the int32 range`,
+      );
     }
   }
 }
 
 /** Number of samples: the first dim. */
 export function sampleCount(array: HostArray): number {
-  if (array.shape.length === 0) throw new Error(`sampleCount: a scalar host array has no sample dim (shape [])`);
+  if (array.shape.length === 0)
+    throw new ShapeError(
+      { op: "sampleCount", expected: `a sample dim`, got: `shape []` },
+      `sampleCount: a scalar host array has no sample dim (shape [])`,
+    );
   return array.shape[0];
 }
 
@@ -183,7 +215,10 @@ export function takeSamples<S extends HostShape, D extends HostDType>(
   for (let i = 0; i < indices.length; i++) {
     const index = indices[i];
     if (!Number.isInteger(index) || index < 0 || index >= n) {
-      throw new Error(`takeSamples: index ${index} at position ${i} is outside 0..${n - 1}`);
+      throw new ValueError(
+        { op: "takeSamples", expected: `indices in 0..${n - 1}`, got: `${index} at position ${i}` },
+        `takeSamples: index ${index} at position ${i} is outside 0..${n - 1}`,
+      );
     }
     out.set(array.data.subarray(index * size, (index + 1) * size), i * size);
   }
@@ -200,7 +235,10 @@ export function sliceSamples<S extends HostShape, D extends HostDType>(
 ): HostArray<WithSampleCount<S>, D> {
   const n = sampleCount(array);
   if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > n || start > end) {
-    throw new Error(`sliceSamples: range ${start}..${end} is not within 0..${n}`);
+    throw new ValueError(
+      { op: "sliceSamples", expected: `a range within 0..${n}`, got: `${start}..${end}` },
+      `sliceSamples: range ${start}..${end} is not within 0..${n}`,
+    );
   }
   const size = sampleSize(array);
   return {

@@ -2,6 +2,7 @@
 // Node-only (reads the package's data file): exported through node.ts.
 import { createRequire } from "node:module";
 import type { Dataset } from "./dataset.js";
+import { ValueError } from "../tensor/errors.js";
 
 /** What `loadIris` returns: x `[150, 4]` float32 measurements, y `[150]` int32 species ids, with class and feature names. */
 export type IrisDataset = Dataset<[number, 4], [number], "float32", "int32"> & {
@@ -28,7 +29,11 @@ export function loadIris(): IrisDataset {
   rows.forEach((row, i) => {
     for (let j = 0; j < 4; j++) x[i * 4 + j] = row[j] as number;
     const label = classNames.indexOf(row[4] as (typeof classNames)[number]);
-    if (label < 0) throw new Error(`loadIris: row ${i} has an unknown species ${JSON.stringify(row[4])}`);
+    if (label < 0)
+      throw new ValueError(
+        { op: "loadIris", expected: `a known species in row ${i}`, got: `${JSON.stringify(row[4])}` },
+        `loadIris: row ${i} has an unknown species ${JSON.stringify(row[4])}`,
+      );
     y[i] = label;
   });
   return {

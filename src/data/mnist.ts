@@ -8,6 +8,7 @@ import { loadPeerSync } from "../peers/index.js";
 import type { Dataset } from "./dataset.js";
 import { takeSamples } from "./hostArray.js";
 import { checkSeed, hostRng } from "./rng.js";
+import { refused, ValueError } from "../tensor/errors.js";
 
 /** The side of an MNIST image in pixels: 28. */
 export const MNIST_IMAGE_SIZE = 28;
@@ -90,7 +91,10 @@ function loadAll(): { pixels: Float32Array; labels: Int32Array } {
   let offset = 0;
   perDigit.forEach((values, digit) => {
     if (values.length % PIXELS !== 0) {
-      throw new Error(`loadMnist: ${digit}.json holds ${values.length} values, not a multiple of ${PIXELS}`);
+      throw new ValueError(
+        { op: "loadMnist", expected: `a multiple of ${PIXELS} values in ${digit}.json`, got: `${values.length}` },
+        `loadMnist: ${digit}.json holds ${values.length} values, not a multiple of ${PIXELS}`,
+      );
     }
     pixels.set(values, offset);
     labels.fill(digit, offset / PIXELS, (offset + values.length) / PIXELS);
@@ -114,7 +118,7 @@ export function loadMnist(options: LoadMnistOptions = {}): MnistDataset {
   const all = loadAll();
   const n = all.labels.length;
   if (limit !== undefined && (!Number.isInteger(limit) || limit <= 0 || limit > n)) {
-    throw new Error(`loadMnist: limit must be an integer in 1..${n}, got ${limit}`);
+    throw refused("loadMnist", `limit must be an integer in 1..${n}`, `${limit}`);
   }
   const order = hostRng(seed)
     .permutation(n)

@@ -2,12 +2,13 @@
 // circles and gaussians. Each is a pure function of its options; the seed is explicit.
 import type { Dataset } from "./dataset.js";
 import { checkSeed, hostRng } from "./rng.js";
+import { refused } from "../tensor/errors.js";
 
 type Planar = Dataset<[number, 2], [number], "float32", "int32">;
 
 function checkPlanar(where: string, n: number, noise: number, seed: number): void {
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${where}: n must be a positive integer, got ${n}`);
-  if (!Number.isFinite(noise) || noise < 0) throw new Error(`${where}: noise must be a finite number >= 0, got ${noise}`);
+  if (!Number.isInteger(n) || n <= 0) throw refused(where, `n must be a positive integer`, `${n}`);
+  if (!Number.isFinite(noise) || noise < 0) throw refused(where, `noise must be a finite number >= 0`, `${noise}`);
   checkSeed(seed, where);
 }
 
@@ -33,7 +34,7 @@ export interface CirclesOptions {
 export function circles(options: CirclesOptions): Planar {
   const { n, noise = 0, seed, factor = 0.5 } = options;
   checkPlanar("circles", n, noise, seed);
-  if (!(Number.isFinite(factor) && factor > 0 && factor < 1)) throw new Error(`circles: factor must be in (0, 1), got ${factor}`);
+  if (!(Number.isFinite(factor) && factor > 0 && factor < 1)) throw refused("circles", `factor must be in (0, 1)`, `${factor}`);
   const rng = hostRng(seed);
   const x = new Float32Array(n * 2);
   const y = new Int32Array(n);
@@ -72,7 +73,7 @@ export function gaussians(options: GaussiansOptions): Planar {
   const { n, noise = 0.25, seed, center = [0.5, 0.5] } = options;
   checkPlanar("gaussians", n, noise, seed);
   const [cx, cy] = center;
-  if (!(Number.isFinite(cx) && Number.isFinite(cy))) throw new Error(`gaussians: center must be two finite numbers, got [${cx}, ${cy}]`);
+  if (!(Number.isFinite(cx) && Number.isFinite(cy))) throw refused("gaussians", `center must be two finite numbers`, `[${cx}, ${cy}]`);
   const rng = hostRng(seed);
   const x = new Float32Array(n * 2);
   const y = new Int32Array(n);

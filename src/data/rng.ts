@@ -1,3 +1,4 @@
+import { refused } from "../tensor/errors.js";
 // A small seeded PRNG for host-side data work (shuffles, splits, synthetic data, augmentation).
 // NOTE: this is not src/random (tensor PRNG keys): data code must not import tfjs, and a
 // 32-bit generator is plenty for shuffling and noise.
@@ -16,7 +17,7 @@ export interface HostRng {
 
 /** Throws unless `seed` is an integer; `where` names the caller. */
 export function checkSeed(seed: number, where: string): void {
-  if (!Number.isInteger(seed)) throw new Error(`${where}: seed must be an integer, got ${seed}`);
+  if (!Number.isInteger(seed)) throw refused(where, `seed must be an integer`, `${seed}`);
 }
 
 /**
@@ -47,7 +48,7 @@ export function hostRng(seed: number): HostRng {
   return {
     float,
     int(n: number): number {
-      if (!Number.isInteger(n) || n <= 0) throw new Error(`hostRng.int: n must be a positive integer, got ${n}`);
+      if (!Number.isInteger(n) || n <= 0) throw refused("hostRng.int", `n must be a positive integer`, `${n}`);
       return Math.floor(float() * n);
     },
     normal(): number {

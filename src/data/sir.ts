@@ -1,5 +1,6 @@
 // The SIR epidemic model, integrated deterministically with classic Runge-Kutta (RK4).
 import type { HostArray } from "./hostArray.js";
+import { refused } from "../tensor/errors.js";
 
 /** Column order of `sirEpidemic`'s curves. */
 export const SIR_COLUMNS = ["S", "I", "R"] as const;
@@ -37,15 +38,15 @@ export function sirEpidemic(options: SirOptions): HostArray<[number, 3], "float3
     ["beta", beta],
     ["gamma", gamma],
   ] as const) {
-    if (!Number.isFinite(value) || value < 0) throw new Error(`sirEpidemic: ${name} must be a finite number >= 0, got ${value}`);
+    if (!Number.isFinite(value) || value < 0) throw refused("sirEpidemic", `${name} must be a finite number >= 0`, `${value}`);
   }
-  if (!Number.isInteger(days) || days < 0) throw new Error(`sirEpidemic: days must be an integer >= 0, got ${days}`);
-  if (!Number.isFinite(population) || population <= 0) throw new Error(`sirEpidemic: population must be > 0, got ${population}`);
+  if (!Number.isInteger(days) || days < 0) throw refused("sirEpidemic", `days must be an integer >= 0`, `${days}`);
+  if (!Number.isFinite(population) || population <= 0) throw refused("sirEpidemic", `population must be > 0`, `${population}`);
   if (!Number.isFinite(i0) || i0 < 0 || i0 > population) {
-    throw new Error(`sirEpidemic: i0 must be in 0..population (${population}), got ${i0}`);
+    throw refused("sirEpidemic", `i0 must be in 0..population (${population})`, `${i0}`);
   }
   if (!Number.isInteger(stepsPerDay) || stepsPerDay <= 0) {
-    throw new Error(`sirEpidemic: stepsPerDay must be a positive integer, got ${stepsPerDay}`);
+    throw refused("sirEpidemic", `stepsPerDay must be a positive integer`, `${stepsPerDay}`);
   }
   const n = population;
   const derivative = (s: number, i: number): [number, number, number] => {

@@ -2,6 +2,7 @@
 import { checkDataset, withArrays, type Dataset, type ResizedDataset } from "./dataset.js";
 import { sliceSamples, takeSamples } from "./hostArray.js";
 import { checkSeed, hostRng } from "./rng.js";
+import { refused, ShapeError, ValueError } from "../tensor/errors.js";
 
 /**
  * The samples at `indices` of both x and y, in that order (a copy).
@@ -39,7 +40,7 @@ export interface TrainTestSplitOptions {
 /** Labels of a classification data set, checked to be int32 of shape [N]. */
 function labelsOf(ds: Dataset, where: string): Int32Array {
   if (ds.y.dtype !== "int32" || ds.y.shape.length !== 1) {
-    throw new Error(`${where}: stratify needs y to be int32 labels of shape [N], got ${ds.y.dtype} [${ds.y.shape.join(", ")}]`);
+    throw refused(where, `stratify needs y to be int32 labels of shape [N]`, `${ds.y.dtype} [${ds.y.shape.join(", ")}]`, ShapeError);
   }
   return ds.y.data as Int32Array;
 }
@@ -60,7 +61,7 @@ export function trainTestSplit<T extends Dataset>(
   const n = checkDataset(ds, "trainTestSplit");
   checkSeed(seed, "trainTestSplit");
   if (!(testFraction > 0 && testFraction < 1)) {
-    throw new Error(`trainTestSplit: testFraction must be in (0, 1), got ${testFraction}`);
+    throw refused("trainTestSplit", `testFraction must be in (0, 1)`, `${testFraction}`);
   }
   const rng = hostRng(seed);
   const trainIndices: number[] = [];
@@ -86,7 +87,12 @@ export function trainTestSplit<T extends Dataset>(
     order.forEach((index, position) => (position < testCount ? testIndices : trainIndices).push(index));
   }
   if (testIndices.length === 0 || trainIndices.length === 0) {
-    throw new Error(
+    throw new ValueError(
+      {
+        op: "trainTestSplit",
+        expected: `at least one sample in train and in test`,
+        got: `${trainIndices.length} and ${testIndices.length}`,
+      },
       `trainTestSplit: testFraction ${testFraction} of ${n} samples leaves ${trainIndices.length} for train and ${testIndices.length} for test; both need at least 1`,
     );
   }
@@ -119,7 +125,7 @@ export function validationSplit<T extends Dataset>(
 ): { train: ResizedDataset<T>; validation: ResizedDataset<T> } {
   const { fraction, seed } = options;
   const n = checkDataset(ds, "validationSplit");
-  if (!(fraction > 0 && fraction < 1)) throw new Error(`validationSplit: fraction must be in (0, 1), got ${fraction}`);
+  if (!(fraction > 0 && fraction < 1)) throw refused("validationSplit", `fraction must be in (0, 1)`, `${fraction}`);
   if (seed !== undefined) {
     const { train, test } = trainTestSplit(ds, { testFraction: fraction, seed });
     return { train, validation: test };
@@ -127,7 +133,8 @@ export function validationSplit<T extends Dataset>(
   const validationCount = Math.round(n * fraction);
   const trainCount = n - validationCount;
   if (validationCount === 0 || trainCount === 0) {
-    throw new Error(
+    throw new ValueError(
+      { op: "validationSplit", expected: `at least one sample in train and in validation`, got: `${trainCount} and ${validationCount}` },
       `validationSplit: fraction ${fraction} of ${n} samples leaves ${trainCount} for train and ${validationCount} for validation; both need at least 1`,
     );
   }

@@ -1,13 +1,14 @@
 // Small generated data sets, each a pure function of its options (and an explicit seed).
 import type { Dataset } from "./dataset.js";
 import { checkSeed, hostRng } from "./rng.js";
+import { refused } from "../tensor/errors.js";
 
 function checkCount(n: number, where: string): void {
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${where}: n must be a positive integer, got ${n}`);
+  if (!Number.isInteger(n) || n <= 0) throw refused(where, `n must be a positive integer`, `${n}`);
 }
 
 function checkNonNegative(value: number, name: string, where: string): void {
-  if (!Number.isFinite(value) || value < 0) throw new Error(`${where}: ${name} must be a finite number >= 0, got ${value}`);
+  if (!Number.isFinite(value) || value < 0) throw refused(where, `${name} must be a finite number >= 0`, `${value}`);
 }
 
 /** Options of `xor({ n, noise, seed })`. */
@@ -116,11 +117,11 @@ export function regressionLine(options: RegressionLineOptions): Dataset<[number,
   checkSeed(seed, "regressionLine");
   checkNonNegative(noise, "noise", "regressionLine");
   if (!Number.isFinite(slope) || !Number.isFinite(intercept)) {
-    throw new Error(`regressionLine: slope and intercept must be finite, got ${slope} and ${intercept}`);
+    throw refused("regressionLine", `slope and intercept must be finite`, `${slope} and ${intercept}`);
   }
   const [low, high] = xRange;
   if (!(Number.isFinite(low) && Number.isFinite(high) && low < high)) {
-    throw new Error(`regressionLine: xRange must be [low, high] with low < high, got [${low}, ${high}]`);
+    throw refused("regressionLine", `xRange must be [low, high] with low < high`, `[${low}, ${high}]`);
   }
   const rng = hostRng(seed);
   const x = new Float32Array(n);
@@ -174,12 +175,12 @@ export function sineWaves(options: SineWavesOptions): SineWavesNext | SineWavesF
   checkCount(n, "sineWaves");
   checkSeed(seed, "sineWaves");
   checkNonNegative(noise, "noise", "sineWaves");
-  if (!Number.isInteger(length) || length <= 0) throw new Error(`sineWaves: length must be a positive integer, got ${length}`);
+  if (!Number.isInteger(length) || length <= 0) throw refused("sineWaves", `length must be a positive integer`, `${length}`);
   if (periods.length === 0 || periods.some((p) => !(Number.isFinite(p) && p > 0))) {
-    throw new Error(`sineWaves: periods must be positive numbers, got [${periods.join(", ")}]`);
+    throw refused("sineWaves", `periods must be positive numbers`, `[${periods.join(", ")}]`);
   }
   if (target !== "next" && target !== "frequency")
-    throw new Error(`sineWaves: target must be "next" or "frequency", got ${JSON.stringify(target)}`);
+    throw refused("sineWaves", `target must be "next" or "frequency"`, `${JSON.stringify(target)}`);
   const rng = hostRng(seed);
   const x = new Float32Array(n * length);
   const next = new Float32Array(n);

@@ -1,6 +1,7 @@
 // Per-feature and per-sample transforms of host arrays. All return new arrays.
 import type { Dataset } from "./dataset.js";
 import { formatShape, sampleCount, sampleSize, type HostArray, type HostShape } from "./hostArray.js";
+import { refused, ShapeError, ValueError } from "../tensor/errors.js";
 
 /** Per-feature mean and standard deviation (a feature is one position of a sample, so an image has H·W·C). */
 export interface StandardizeStats {
@@ -19,7 +20,11 @@ export interface StandardizeStats {
  */
 export function fitStandardize(x: HostArray): StandardizeStats {
   const n = sampleCount(x);
-  if (n === 0) throw new Error(`fitStandardize: x has no samples (shape ${formatShape(x.shape)})`);
+  if (n === 0)
+    throw new ShapeError(
+      { op: "fitStandardize", expected: `at least one sample`, got: `shape ${formatShape(x.shape)}` },
+      `fitStandardize: x has no samples (shape ${formatShape(x.shape)})`,
+    );
   const size = sampleSize(x);
   const sum = new Float64Array(size);
   const sumSquares = new Float64Array(size);
@@ -51,7 +56,14 @@ export function standardize<S extends HostShape>(x: HostArray<S>, stats: Standar
   const n = sampleCount(x);
   const size = sampleSize(x);
   if (stats.mean.length !== size || stats.std.length !== size) {
-    throw new Error(`standardize: stats have ${stats.mean.length} features but samples of shape ${formatShape(x.shape)} have ${size}`);
+    throw new ShapeError(
+      {
+        op: "standardize",
+        expected: `${stats.mean.length} features per sample`,
+        got: `${size} (samples of shape ${formatShape(x.shape)})`,
+      },
+      `standardize: stats have ${stats.mean.length} features but samples of shape ${formatShape(x.shape)} have ${size}`,
+    );
   }
   const out = new Float32Array(n * size);
   for (let i = 0; i < n; i++) {
@@ -74,7 +86,11 @@ export function standardize<S extends HostShape>(x: HostArray<S>, stats: Standar
 export function standardizeSplits<T extends { train: Dataset } & Record<string, Dataset>>(
   splits: T,
 ): { [K in keyof T]: T[K] } & { stats: StandardizeStats } {
-  if ("stats" in splits) throw new Error(`standardizeSplits: a split may not be named "stats" (the result's key for the statistics)`);
+  if ("stats" in splits)
+    throw new ValueError(
+      { op: "standardizeSplits", expected: `split names other than "stats"`, got: `"stats"` },
+      `standardizeSplits: a split may not be named "stats" (the result's key for the statistics)`,
+    );
   const stats = fitStandardize(splits.train.x);
   const out: Record<string, unknown> = { stats };
   for (const [name, ds] of Object.entries(splits)) out[name] = { ...ds, x: standardize(ds.x, stats) };
@@ -109,10 +125,10 @@ export function normalizeL2<S extends HostShape>(x: HostArray<S>): HostArray<S, 
  * oneHot(hostArray([2, 0], [2], { dtype: "int32" }), 3); // [[0, 0, 1], [1, 0, 0]]
  */
 export function oneHot<D extends number>(labels: HostArray | ArrayLike<number>, depth: D): HostArray<[number, D], "float32"> {
-  if (!Number.isInteger(depth) || depth <= 0) throw new Error(`oneHot: depth must be a positive integer, got ${depth}`);
+  if (!Number.isInteger(depth) || depth <= 0) throw refused("oneHot", `depth must be a positive integer`, `${depth}`);
   let values: ArrayLike<number>;
   if ("shape" in labels && "data" in labels) {
-    if (labels.shape.length !== 1) throw new Error(`oneHot: labels must have shape [N], got ${formatShape(labels.shape)}`);
+    if (labels.shape.length !== 1) throw refused("oneHot", `labels must have shape [N]`, `${formatShape(labels.shape)}`, ShapeError);
     values = labels.data;
   } else {
     values = labels;
@@ -122,7 +138,10 @@ export function oneHot<D extends number>(labels: HostArray | ArrayLike<number>, 
   for (let i = 0; i < n; i++) {
     const label = values[i];
     if (!Number.isInteger(label) || label < 0 || label >= depth) {
-      throw new Error(`oneHot: label at index ${i} is ${label}, outside 0..${depth - 1} (depth ${depth})`);
+      throw new ValueError(
+        { op: "oneHot", expected: `labels in 0..${depth - 1}`, got: `${label} at index ${i}` },
+        `oneHot: label at index ${i} is ${label}, outside 0..${depth - 1} (depth ${depth})`,
+      );
     }
     out[i * depth + label] = 1;
   }
@@ -138,14 +157,22 @@ export function oneHot<D extends number>(labels: HostArray | ArrayLike<number>, 
 export function labelCounts(labels: HostArray | ArrayLike<number>, depth?: number): number[] {
   let values: ArrayLike<number> = labels as ArrayLike<number>;
   if ("shape" in labels && "data" in labels) {
-    if (labels.shape.length !== 1) throw new Error(`labelCounts: labels must have shape [N], got ${formatShape(labels.shape)}`);
+    if (labels.shape.length !== 1) throw refused("labelCounts", `labels must have shape [N]`, `${formatShape(labels.shape)}`, ShapeError);
     values = labels.data;
   }
   let max = -1;
   for (let i = 0; i < values.length; i++) {
     const label = values[i];
-    if (!Number.isInteger(label) || label < 0) throw new Error(`labelCounts: label at index ${i} is ${label}, not a non-negative integer`);
-    if (depth !== undefined && label >= depth) throw new Error(`labelCounts: label at index ${i} is ${label}, outside 0..${depth - 1}`);
+    if (!Number.isInteger(label) || label < 0)
+      throw new ValueError(
+        { op: "labelCounts", expected: `non-negative integer labels`, got: `${label} at index ${i}` },
+        `labelCounts: label at index ${i} is ${label}, not a non-negative integer`,
+      );
+    if (depth !== undefined && label >= depth)
+      throw new ValueError(
+        { op: "labelCounts", expected: `labels in 0..${depth - 1}`, got: `${label} at index ${i}` },
+        `labelCounts: label at index ${i} is ${label}, outside 0..${depth - 1}`,
+      );
     max = Math.max(max, label);
   }
   const counts = new Array<number>(depth ?? max + 1).fill(0);

@@ -6,6 +6,7 @@ import { dirname, join, resolve } from "node:path";
 import type { Model, ParamsOf, ModelStateOf } from "../nn/index.js";
 import { exportOnnx, type OnnxExportOptions } from "./onnx.js";
 import { fromTfjsLayers, tfjsLayersModelJson, toTfjsLayers, type TfjsLayersExportOptions, type TfjsLayersSource } from "./tfjs-layers.js";
+import { ShapeflowError } from "../tensor/errors.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any model, as in tfjs-layers.ts and onnx.ts
 type AnyModel = Model<any, any, any, any, any>;
@@ -57,7 +58,11 @@ export function importTfjsLayers<M extends AnyModel>(
   try {
     json = JSON.parse(readFileSync(path, "utf8"));
   } catch (e) {
-    throw new Error(`importTfjsLayers: cannot read ${path} (${(e as Error).message})`, { cause: e });
+    throw new ShapeflowError(
+      { op: "importTfjsLayers", expected: `a readable ${path}`, got: `${(e as Error).message}` },
+      `importTfjsLayers: cannot read ${path} (${(e as Error).message})`,
+      { cause: e },
+    );
   }
   const manifest = (json as { weightsManifest?: { paths?: string[] }[] }).weightsManifest;
   const files = (Array.isArray(manifest) ? manifest : []).flatMap((g) => g.paths ?? []);
@@ -66,7 +71,11 @@ export function importTfjsLayers<M extends AnyModel>(
     try {
       return new Uint8Array(readFileSync(p));
     } catch (e) {
-      throw new Error(`importTfjsLayers: cannot read the weights file ${p} (${(e as Error).message})`, { cause: e });
+      throw new ShapeflowError(
+        { op: "importTfjsLayers", expected: `a readable weights file ${p}`, got: `${(e as Error).message}` },
+        `importTfjsLayers: cannot read the weights file ${p} (${(e as Error).message})`,
+        { cause: e },
+      );
     }
   });
   return fromTfjsLayers({ modelJson: json, weightFiles }, model);

@@ -7,6 +7,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, fstatSync, readFileSync, rea
 import { mkdir, open, readFile, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { decode, encodeAsync, encodeSync, parseHeader, headerLength, type SaveOptions, type Where } from "./safetensors.js";
+import { ShapeflowError } from "../tensor/errors.js";
 
 // NOTE: writes of up to 1 GiB at a time: one write call cannot take more than ~2 GiB
 const MAX_WRITE = 1 << 30;
@@ -16,7 +17,11 @@ function errorText(e: unknown): string {
 }
 
 function wrap(where: Where, what: string, e: unknown): Error {
-  return new Error(`${where.op}: ${where.source}: ${what} (${errorText(e)})`, { cause: e });
+  return new ShapeflowError(
+    { op: where.op, expected: `to ${what}`, got: `${errorText(e)}` },
+    `${where.op}: ${where.source}: ${what} (${errorText(e)})`,
+    { cause: e },
+  );
 }
 
 /** `.name.tmp-<pid>-<random>` beside `path`: same folder, so the rename cannot cross file systems. */

@@ -18,7 +18,7 @@ import {
   type PrimitiveName,
 } from "../core/index.js";
 import type { Model, ParamsOf, ModelStateOf } from "../nn/index.js";
-import { formatShape, zeros, type AnyTensor, type DType } from "../tensor/index.js";
+import { formatShape, zeros, type AnyTensor, type DType, refused, ValueError } from "../tensor/index.js";
 import { dispose, flatten, paths } from "../tree/index.js";
 import {
   encodeOnnxModel,
@@ -136,11 +136,14 @@ function traceAtProbes(model: AnyModel, params: unknown, state: unknown, options
   for (const d of named) {
     const v = options.dims?.[d];
     if (!(Number.isInteger(v) && (v as number) > 0)) {
-      throw new Error(`exportOnnx: the input dim "${d}" of ${formatShape(shape)} needs a size: pass { dims: { ${d}: n } }`);
+      throw new ValueError(
+        { op: "exportOnnx", expected: `a size for the input dim "${d}"`, got: `none` },
+        `exportOnnx: the input dim "${d}" of ${formatShape(shape)} needs a size: pass { dims: { ${d}: n } }`,
+      );
     }
   }
   if (options.batchSize !== undefined && !(Number.isInteger(options.batchSize) && options.batchSize > 0)) {
-    throw new Error(`exportOnnx: batchSize must be a positive integer, got ${String(options.batchSize)}`);
+    throw refused("exportOnnx", `batchSize must be a positive integer`, `${String(options.batchSize)}`);
   }
   const dynamic = typeof shape[0] === "string" && options.batchSize === undefined;
   const batches: readonly number[] = dynamic ? PROBES : [typeof shape[0] === "number" ? shape[0] : options.batchSize!];
@@ -172,7 +175,8 @@ function slotAvals(g: Graph, inputs: readonly AnyTensor[]): Aval[] {
 function checkSameProgram(traces: readonly Trace[]): Map<number, number> {
   const [first, ...rest] = traces;
   const fail = (what: string): never => {
-    throw new Error(
+    throw new ValueError(
+      { op: "exportOnnx", expected: `a forward pass that does not change with the batch size`, got: `${what}` },
       `exportOnnx: the traced forward pass changes with the batch size (${what}); pass { batchSize } for a fixed-size export`,
     );
   };
@@ -213,7 +217,8 @@ function fitDim(values: readonly number[], batches: readonly number[], where: st
   const c = values[0] - a * batches[0];
   const ok = Number.isInteger(a) && Number.isInteger(c) && values.every((v, k) => v === a * batches[k] + c);
   if (!ok) {
-    throw new Error(
+    throw new ValueError(
+      { op: "exportOnnx", expected: `${where} expressible in the batch size`, got: `${values.join(", ")} at batch ${batches.join(", ")}` },
       `exportOnnx: ${where} depends on the batch size in a way the export cannot express (${values.join(", ")} at batch ${batches.join(", ")}); pass { batchSize }`,
     );
   }
@@ -366,7 +371,8 @@ function staticParams<P>(s: Site): P {
   const first = JSON.stringify(s.eqns[0].params);
   for (const e of s.eqns) {
     if (JSON.stringify(e.params) !== first) {
-      throw new Error(
+      throw new ValueError(
+        { op: "exportOnnx", expected: `parameters of ${s.name} fixed across batch sizes`, got: `${first} vs ${JSON.stringify(e.params)}` },
         `exportOnnx: the parameters of ${s.name} change with the batch size (${first} vs ${JSON.stringify(e.params)}); pass { batchSize }`,
       );
     }
@@ -471,7 +477,10 @@ function lowerSlice(s: Site, g: GraphBuilder): string {
     if (per.every((q) => q.begin === 0 && q.end === q.dim)) continue; // the whole axis
     const toEnd = per.every((q) => q.end === q.dim);
     if (!per.every((q) => q.begin === per[0].begin) || (!toEnd && !per.every((q) => q.end === per[0].end))) {
-      throw new Error(`exportOnnx: ${s.name} takes a window of axis ${i} that changes with the batch size; pass { batchSize }`);
+      throw new ValueError(
+        { op: "exportOnnx", expected: `a window of axis ${i} of ${s.name} fixed across batch sizes`, got: `one that changes` },
+        `exportOnnx: ${s.name} takes a window of axis ${i} that changes with the batch size; pass { batchSize }`,
+      );
     }
     starts.push(per[0].begin);
     ends.push(toEnd ? TO_THE_END : per[0].end);
@@ -563,7 +572,10 @@ export const onnxLowerings = {
   gather: (s, g) => {
     const p = staticParams<{ axis: number; batchDims: number }>(s);
     if (p.batchDims !== 0) {
-      throw new Error(`exportOnnx: ${s.name} with batchDims ${p.batchDims} has no ONNX lowering (only batchDims 0, ONNX Gather)`);
+      throw new ValueError(
+        { op: "exportOnnx", expected: `${s.name} with batchDims 0`, got: `batchDims ${p.batchDims}` },
+        `exportOnnx: ${s.name} with batchDims ${p.batchDims} has no ONNX lowering (only batchDims 0, ONNX Gather)`,
+      );
     }
     return g.op("Gather", s.inputs, { axis: p.axis });
   },
@@ -612,7 +624,7 @@ function lowerGraphs(traces: readonly Trace[], roles: readonly InputRole[], outp
   const firstInput = roles.find((r) => "input" in r);
   const g = new GraphBuilder(batches, firstInput !== undefined && "input" in firstInput ? firstInput.input : "");
   if (graph.outputs.length !== outputNames.length) {
-    throw new Error(`exportOnnx: expected ${outputNames.length} output tensor(s), got ${graph.outputs.length}`);
+    throw refused("exportOnnx", `expected ${outputNames.length} output tensor(s)`, `${graph.outputs.length}`);
   }
 
   // slot -> ONNX name; initializers (params, state, constants) are written on first use
@@ -653,7 +665,10 @@ function lowerGraphs(traces: readonly Trace[], roles: readonly InputRole[], outp
     const where = `equation ${i + 1} of ${graph.eqns.length}`;
     if (rule === undefined || "unsupported" in rule) {
       const why = rule === undefined ? "it is not a primitive the export knows" : rule.unsupported;
-      throw new Error(`exportOnnx: the primitive "${e.prim.name}" has no ONNX lowering: ${why} (${where})`);
+      throw new ValueError(
+        { op: "exportOnnx", expected: `a primitive with an ONNX lowering`, got: `"${e.prim.name}" (${why})` },
+        `exportOnnx: the primitive "${e.prim.name}" has no ONNX lowering: ${why} (${where})`,
+      );
     }
     const site: Site = {
       name: `${e.prim.name} (${where})`,

@@ -13,7 +13,7 @@
 //   shapeflow.data_crc32     CRC-32 of the data section (= zlib.crc32 of the bytes after the header)
 //   shapeflow.header_crc32   CRC-32 of the first 8 + N bytes as written with this value "00000000"
 // plus the caller's own metadata (any other keys).
-import { tensor, formatShape, type AnyTensor, type DType } from "../tensor/index.js";
+import { tensor, formatShape, type AnyTensor, type DType, ValueError } from "../tensor/index.js";
 import { flatten, unflatten, type TreeDef } from "../tree/index.js";
 import { crc32, crcHex, LITTLE_ENDIAN } from "./crc32.js";
 
@@ -58,7 +58,10 @@ export interface Where {
 }
 
 function fail(where: Where, problem: string): Error {
-  return new Error(where.source === undefined ? `${where.op}: ${problem}` : `${where.op}: ${where.source}: ${problem}`);
+  return new ValueError(
+    { op: where.op, expected: `a well-formed safetensors file`, got: problem },
+    where.source === undefined ? `${where.op}: ${problem}` : `${where.op}: ${where.source}: ${problem}`,
+  );
 }
 
 function isRecord(x: unknown): x is Record<string, unknown> {

@@ -10,7 +10,7 @@
 // statistics updated as Keras does (moving = momentum * moving + (1 - momentum) * batch), TF's
 // rule for "same" padding (the odd pixel after).
 import type { Layer, Model, ParamsOf, ModelStateOf } from "../nn/index.js";
-import { formatShape, sizeOf, tensor, type AnyTensor } from "../tensor/index.js";
+import { formatShape, sizeOf, tensor, type AnyTensor, refused, ShapeError, DTypeError, ValueError } from "../tensor/index.js";
 import { dispose } from "../tree/index.js";
 
 // ---------------------------------------------------------------- the format
@@ -498,7 +498,11 @@ function plan(model: AnyModel, who: string): Entry[] {
         return;
       }
       const p = PLANS[layer.kind];
-      const fail = (why: string) => new Error(`${who}: layer ${where} ${why}`);
+      const fail = (why: string) =>
+        new ValueError(
+          { op: who, expected: `a layer the tfjs-layers format can express at ${where}`, got: why },
+          `${who}: layer ${where} ${why}`,
+        );
       if (p === undefined) {
         const why =
           layer.kind === "residual" || layer.kind === "concatBranches"
@@ -594,11 +598,17 @@ export function toTfjsLayers<M extends AnyModel>(
         for (const w of p.weights) {
           const t = at(w.tree === "params" ? params : state, e.path)[w.key];
           if (!(t !== null && typeof t === "object" && "shape" in t && "dataSync" in t)) {
-            throw new Error(`${who}: layer ${e.where} has no ${w.tree} leaf "${w.key}"${w.tree === "state" ? " (pass { state })" : ""}`);
+            throw new ValueError(
+              { op: who, expected: `a ${w.tree} leaf "${w.key}" in layer ${e.where}`, got: `none` },
+              `${who}: layer ${e.where} has no ${w.tree} leaf "${w.key}"${w.tree === "state" ? " (pass { state })" : ""}`,
+            );
           }
           const leaf = t as AnyTensor;
           if (formatShape(leaf.shape) !== formatShape(w.shape)) {
-            throw new Error(`${who}: layer ${e.where}: ${w.key} has shape ${formatShape(leaf.shape)}, expected ${formatShape(w.shape)}`);
+            throw new ShapeError(
+              { op: who, expected: `${formatShape(w.shape)} for ${w.key} of layer ${e.where}`, got: `${formatShape(leaf.shape)}` },
+              `${who}: layer ${e.where}: ${w.key} has shape ${formatShape(leaf.shape)}, expected ${formatShape(w.shape)}`,
+            );
           }
           specs.push({ name: `${name}/${w.keras}`, shape: [...w.shape], dtype: "float32" });
           chunks.push(Float32Array.from(leaf.dataSync()));
@@ -652,11 +662,16 @@ function kerasLayers(topology: unknown, who: string): KerasLayerJson[] {
   let layers: unknown;
   if (className === "Sequential") layers = Array.isArray(config) ? config : record(config).layers;
   else if (className === "Model" || className === "Functional") layers = record(config).layers;
-  else throw new Error(`${who}: expected a Sequential (or chain-shaped functional) Keras model, got ${JSON.stringify(className ?? null)}`);
-  if (!Array.isArray(layers)) throw new Error(`${who}: the topology has no layer list`);
+  else throw refused(who, `expected a Sequential (or chain-shaped functional) Keras model`, `${JSON.stringify(className ?? null)}`);
+  if (!Array.isArray(layers))
+    throw new ValueError({ op: who, expected: `a layer list in the topology`, got: `none` }, `${who}: the topology has no layer list`);
   const list = (layers as unknown[]).map((l, i) => {
     const r = record(l);
-    if (typeof r.class_name !== "string") throw new Error(`${who}: Keras layer ${i} has no class_name`);
+    if (typeof r.class_name !== "string")
+      throw new ValueError(
+        { op: who, expected: `a class_name in Keras layer ${i}`, got: `none` },
+        `${who}: Keras layer ${i} has no class_name`,
+      );
     return { class_name: r.class_name, config: record(r.config), inbound_nodes: r.inbound_nodes };
   });
   if (className !== "Sequential") {
@@ -666,7 +681,8 @@ function kerasLayers(topology: unknown, who: string): KerasLayerJson[] {
       const inbound = JSON.stringify(l.inbound_nodes ?? null);
       const previous = String(list[i - 1].config.name);
       if (!inbound.includes(JSON.stringify(previous))) {
-        throw new Error(
+        throw new ValueError(
+          { op: who, expected: `Keras layer ${i} reading "${previous}"`, got: `another input` },
           `${who}: the functional model is not a chain (Keras layer ${i} "${String(l.config.name)}" does not read "${previous}")`,
         );
       }
@@ -725,7 +741,11 @@ function weightBytes(source: TfjsLayersSource, who: string): { specs: readonly T
   if ("modelJson" in source) {
     const json = record(source.modelJson);
     const manifest = json.weightsManifest;
-    if (!Array.isArray(manifest)) throw new Error(`${who}: model.json has no weightsManifest`);
+    if (!Array.isArray(manifest))
+      throw new ValueError(
+        { op: who, expected: `a weightsManifest in model.json`, got: `none` },
+        `${who}: model.json has no weightsManifest`,
+      );
     const specs = manifest.flatMap((g) => (record(g).weights as TfjsWeightSpec[] | undefined) ?? []);
     return { specs, topology: json.modelTopology, bytes: concatBytes(source.weightFiles) };
   }
@@ -754,13 +774,21 @@ function readWeights(
   const out = new Map<string, { shape: number[]; data: Float32Array }>();
   let offset = 0;
   for (const s of specs) {
-    if (s.quantization !== undefined) throw new Error(`${who}: weight "${s.name}" is quantized; export the model without quantization`);
+    if (s.quantization !== undefined)
+      throw new ValueError(
+        { op: who, expected: `unquantized weight "${s.name}"`, got: `a quantized one` },
+        `${who}: weight "${s.name}" is quantized; export the model without quantization`,
+      );
     if (s.dtype !== "float32" && s.dtype !== "int32")
-      throw new Error(`${who}: weight "${s.name}" has dtype ${String(s.dtype)}; expected float32`);
+      throw new DTypeError(
+        { op: who, expected: `float32 for weight "${s.name}"`, got: `${String(s.dtype)}` },
+        `${who}: weight "${s.name}" has dtype ${String(s.dtype)}; expected float32`,
+      );
     const n = sizeOf(s.shape);
     const end = offset + 4 * n;
     if (end > bytes.byteLength) {
-      throw new Error(
+      throw new ValueError(
+        { op: who, expected: `bytes ${offset}..${end} for weight "${s.name}"`, got: `${bytes.byteLength} bytes` },
         `${who}: the weight data ends at byte ${bytes.byteLength}, but weight "${s.name}" ${formatShape(s.shape)} needs bytes ${offset}..${end}`,
       );
     }
@@ -771,7 +799,10 @@ function readWeights(
     offset = end;
   }
   if (offset !== bytes.byteLength)
-    throw new Error(`${who}: the weight data has ${bytes.byteLength} bytes, the manifest describes ${offset}`);
+    throw new ValueError(
+      { op: who, expected: `${offset} bytes of weight data`, got: `${bytes.byteLength}` },
+      `${who}: the weight data has ${bytes.byteLength} bytes, the manifest describes ${offset}`,
+    );
   return out;
 }
 
@@ -813,13 +844,19 @@ export function fromTfjsLayers<M extends AnyModel>(source: TfjsLayersSource, mod
     const { entry, planned } = ours[i];
     const { layer } = theirs[i];
     if (layer.class_name !== planned.className) {
-      throw new Error(
+      throw new ValueError(
+        { op: who, expected: `a Keras ${planned.className} at layer ${entry.where}`, got: `${describe(layer)}` },
         `${who}: layer ${entry.where} expects a Keras ${planned.className}, the file has ${describe(layer)} there (Keras layer ${i})`,
       );
     }
     for (const key of planned.compare) {
       if (!sameConfig(key, planned.config[key], layer.config[key])) {
-        throw new Error(
+        throw new ValueError(
+          {
+            op: who,
+            expected: `${planned.className} ${key} ${JSON.stringify(planned.config[key])}`,
+            got: `${JSON.stringify(layer.config[key] ?? null)}`,
+          },
           `${who}: layer ${entry.where} expects ${planned.className} ${key} ${JSON.stringify(planned.config[key])}, the file's ${describe(layer)} has ${JSON.stringify(layer.config[key] ?? null)}`,
         );
       }
@@ -833,7 +870,10 @@ export function fromTfjsLayers<M extends AnyModel>(source: TfjsLayersSource, mod
             .slice(n)
             .map((t) => describe(t.layer))
             .join(", ")}`;
-    throw new Error(`${who}: the model has ${ours.length} Keras layers, the file ${theirs.length} (${extra})`);
+    throw new ValueError(
+      { op: who, expected: `${ours.length} Keras layers`, got: `${theirs.length}` },
+      `${who}: the model has ${ours.length} Keras layers, the file ${theirs.length} (${extra})`,
+    );
   }
   const weights = readWeights(specs, bytes, who);
   const params = skeleton(model.layers);
@@ -844,9 +884,13 @@ export function fromTfjsLayers<M extends AnyModel>(source: TfjsLayersSource, mod
       for (const w of planned.weights) {
         const found = findWeight(weights, theirs[i].weightsOf, w.keras);
         if (found === undefined)
-          throw new Error(`${who}: layer ${entry.where}: the file has no weight "${theirs[i].weightsOf}/${w.keras}"`);
+          throw new ValueError(
+            { op: who, expected: `a weight "${theirs[i].weightsOf}/${w.keras}"`, got: `none` },
+            `${who}: layer ${entry.where}: the file has no weight "${theirs[i].weightsOf}/${w.keras}"`,
+          );
         if (formatShape(found.shape) !== formatShape(w.shape)) {
-          throw new Error(
+          throw new ShapeError(
+            { op: who, expected: `${formatShape(w.shape)} for weight "${found.name}"`, got: `${formatShape(found.shape)}` },
             `${who}: layer ${entry.where}: weight "${found.name}" has shape ${formatShape(found.shape)}, expected ${formatShape(w.shape)}`,
           );
         }

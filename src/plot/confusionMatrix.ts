@@ -1,6 +1,7 @@
 // A confusion matrix as a heatmap with counts in the cells.
 import { describe } from "./check.js";
 import { renderSpec, type Plot, type PlotSpec } from "./render.js";
+import { refused, ShapeError, ValueError } from "../tensor/errors.js";
 
 /** Rows are true classes, columns predicted ones: `matrix[t][p]` = samples of class t predicted as p. Nested arrays, or flat data with shape [n, n]. */
 export type ConfusionMatrix = readonly (readonly number[])[] | { readonly data: ArrayLike<number>; readonly shape: readonly number[] };
@@ -20,7 +21,12 @@ function toRows(matrix: ConfusionMatrix): number[][] {
     const rows = matrix as readonly (readonly number[])[];
     rows.forEach((row, t) => {
       if (!Array.isArray(row) || row.length !== rows.length) {
-        throw new Error(
+        throw new ShapeError(
+          {
+            op: WHERE,
+            expected: `a square matrix`,
+            got: `row ${t} of ${Array.isArray(row) ? row.length : describe(row)} values in ${rows.length} rows`,
+          },
           `${WHERE}: matrix must be square; row ${t} has ${Array.isArray(row) ? row.length : describe(row)} values but there are ${rows.length} rows`,
         );
       }
@@ -29,8 +35,8 @@ function toRows(matrix: ConfusionMatrix): number[][] {
   }
   const { data, shape } = matrix as { data: ArrayLike<number>; shape: readonly number[] };
   const n = shape[0] ?? 0;
-  if (shape.length !== 2 || shape[1] !== n) throw new Error(`${WHERE}: matrix must have shape [n, n], got [${shape.join(", ")}]`);
-  if (data.length !== n * n) throw new Error(`${WHERE}: matrix of shape [${n}, ${n}] needs ${n * n} values, got ${data.length}`);
+  if (shape.length !== 2 || shape[1] !== n) throw refused(WHERE, `matrix must have shape [n, n]`, `[${shape.join(", ")}]`, ShapeError);
+  if (data.length !== n * n) throw refused(WHERE, `matrix of shape [${n}, ${n}] needs ${n * n} values`, `${data.length}`, ShapeError);
   return Array.from({ length: n }, (_, t) => Array.from({ length: n }, (_, p) => data[t * n + p]));
 }
 
@@ -49,15 +55,22 @@ export async function confusionMatrixPlot(
   const { title, normalize = false } = options;
   const rows = toRows(matrix);
   const n = rows.length;
-  if (n === 0) throw new Error(`${WHERE}: matrix is empty`);
-  if (labels.length !== n) throw new Error(`${WHERE}: ${labels.length} labels for a ${n} x ${n} matrix`);
-  if (new Set(labels).size !== n) throw new Error(`${WHERE}: labels must be distinct, got ${describe(labels)}`);
+  if (n === 0) throw new ShapeError({ op: WHERE, expected: `a non-empty matrix`, got: `[0, 0]` }, `${WHERE}: matrix is empty`);
+  if (labels.length !== n)
+    throw new ValueError(
+      { op: WHERE, expected: `${n} labels`, got: `${labels.length}` },
+      `${WHERE}: ${labels.length} labels for a ${n} x ${n} matrix`,
+    );
+  if (new Set(labels).size !== n) throw refused(WHERE, `labels must be distinct`, `${describe(labels)}`);
   const cells: { truth: string; predicted: string; count: number; value: number }[] = [];
   rows.forEach((row, t) => {
     const total = row.reduce((sum, v) => sum + v, 0);
     row.forEach((count, p) => {
       if (!(Number.isFinite(count) && count >= 0))
-        throw new Error(`${WHERE}: cell [${t}, ${p}] is ${count}; counts must be finite and >= 0`);
+        throw new ValueError(
+          { op: WHERE, expected: `finite counts >= 0`, got: `${count} at [${t}, ${p}]` },
+          `${WHERE}: cell [${t}, ${p}] is ${count}; counts must be finite and >= 0`,
+        );
       cells.push({ truth: labels[t], predicted: labels[p], count, value: normalize ? (total > 0 ? count / total : 0) : count });
     });
   });

@@ -1,6 +1,7 @@
 // A 2-D classifier's decision regions on a grid, with the data points on top.
 import { encodePng, toBase64 } from "./png.js";
 import { CATEGORY10, renderSpec, type Plot, type PlotSpec } from "./render.js";
+import { refused, ShapeError, ValueError } from "../tensor/errors.js";
 
 /** Score colors: low (blue), middle (near white), high (orange), interpolated linearly in RGB. */
 const SCORE_STOPS = ["#2f6eb5", "#f4f4f4", "#e3801c"];
@@ -127,7 +128,10 @@ const WHERE = "decisionBoundaryPlot";
 function edges(coords: number[], axis: string): number[] {
   for (let i = 1; i < coords.length; i++) {
     if (!(coords[i] > coords[i - 1]))
-      throw new Error(`${WHERE}: grid ${axis} must be increasing; ${axis}[${i}] = ${coords[i]} after ${coords[i - 1]}`);
+      throw new ValueError(
+        { op: WHERE, expected: `increasing grid ${axis}`, got: `${coords[i]} after ${coords[i - 1]} at ${i}` },
+        `${WHERE}: grid ${axis} must be increasing; ${axis}[${i}] = ${coords[i]} after ${coords[i - 1]}`,
+      );
   }
   if (coords.length === 1) return [coords[0] - 0.5, coords[0] + 0.5];
   const out = [coords[0] - (coords[1] - coords[0]) / 2];
@@ -151,30 +155,42 @@ export async function decisionBoundaryPlot(input: DecisionBoundaryInput): Promis
   const xs = Array.from(grid.xs);
   const ys = Array.from(grid.ys);
   if (xs.length === 0 || ys.length === 0)
-    throw new Error(`${WHERE}: grid needs at least one x and one y, got ${xs.length} xs and ${ys.length} ys`);
+    throw refused(WHERE, `grid needs at least one x and one y`, `${xs.length} xs and ${ys.length} ys`);
   const nested = grid.values.length > 0 && typeof grid.values[0] === "object";
   if (nested) {
     const rows = grid.values as readonly ArrayLike<number>[];
-    if (rows.length !== ys.length) throw new Error(`${WHERE}: grid values have ${rows.length} rows but there are ${ys.length} ys`);
+    if (rows.length !== ys.length)
+      throw new ShapeError(
+        { op: WHERE, expected: `${ys.length} rows of grid values`, got: `${rows.length}` },
+        `${WHERE}: grid values have ${rows.length} rows but there are ${ys.length} ys`,
+      );
     rows.forEach((row, j) => {
       if (row.length !== xs.length)
-        throw new Error(`${WHERE}: grid values row ${j} has ${row.length} values but there are ${xs.length} xs`);
+        throw new ShapeError(
+          { op: WHERE, expected: `${xs.length} values in grid row ${j}`, got: `${row.length}` },
+          `${WHERE}: grid values row ${j} has ${row.length} values but there are ${xs.length} xs`,
+        );
     });
   }
   const values: number[] = nested
     ? (grid.values as readonly ArrayLike<number>[]).flatMap((row) => Array.from(row))
     : Array.from(grid.values as ArrayLike<number>);
   if (values.length !== xs.length * ys.length) {
-    throw new Error(
+    throw new ShapeError(
+      { op: WHERE, expected: `${xs.length * ys.length} grid values`, got: `${values.length}` },
       `${WHERE}: grid has ${xs.length} xs and ${ys.length} ys, so values needs ${xs.length * ys.length} entries, got ${values.length}`,
     );
   }
   values.forEach((v, k) => {
-    if (!Number.isFinite(v)) throw new Error(`${WHERE}: grid value ${k} is ${v}`);
+    if (!Number.isFinite(v))
+      throw new ValueError({ op: WHERE, expected: `finite grid values`, got: `${v} at ${k}` }, `${WHERE}: grid value ${k} is ${v}`);
   });
   points.forEach((p, k) => {
     if (!Number.isFinite(p.x) || !Number.isFinite(p.y))
-      throw new Error(`${WHERE}: point ${k} has x = ${p.x}, y = ${p.y}; both must be finite`);
+      throw new ValueError(
+        { op: WHERE, expected: `finite point coordinates`, got: `x = ${p.x}, y = ${p.y} at point ${k}` },
+        `${WHERE}: point ${k} has x = ${p.x}, y = ${p.y}; both must be finite`,
+      );
   });
   const xEdges = edges(xs, "xs");
   const yEdges = edges(ys, "ys");

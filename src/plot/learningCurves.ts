@@ -3,6 +3,7 @@
 import type { HistoryLike } from "../train/index.js";
 import { seriesValues } from "./check.js";
 import { renderSpec, type Plot, type PlotSpec } from "./render.js";
+import { refused, ShapeError, ValueError } from "../tensor/errors.js";
 
 /** Options of `learningCurvesPlot(history, { title, metrics, panelWidth, panelHeight })`. */
 export interface LearningCurvesOptions {
@@ -42,24 +43,40 @@ function trainNameOf(key: string): string | undefined {
 export async function learningCurvesPlot(history: HistoryLike, options: LearningCurvesOptions = {}): Promise<Plot> {
   const { title, metrics, panelWidth = 320, panelHeight = 220 } = options;
   if (history === null || typeof history !== "object")
-    throw new Error(`${WHERE}: history must be an object of metric series, got ${String(history)}`);
+    throw refused(WHERE, `history must be an object of metric series`, `${String(history)}`);
   // step timings are not a learning curve; a metric fit did not record is an empty series
   const present = Object.keys(history).filter((key) => key !== "epoch" && key !== "msPerStep" && history[key] !== undefined);
   const isEmpty = (key: string) => Array.isArray(history[key]) && (history[key] as unknown[]).length === 0;
   const keys = present.every(isEmpty) ? present : present.filter((key) => !isEmpty(key));
-  if (keys.length === 0) throw new Error(`${WHERE}: history has no metric series (expected e.g. { loss: [...], valLoss: [...] })`);
+  if (keys.length === 0)
+    throw new ValueError(
+      { op: WHERE, expected: `at least one metric series`, got: `none` },
+      `${WHERE}: history has no metric series (expected e.g. { loss: [...], valLoss: [...] })`,
+    );
   const values = new Map(keys.map((key) => [key, seriesValues(WHERE, key, history[key])]));
   const [firstKey] = keys as [string];
   const epochs = (values.get(firstKey) as (number | null)[]).length;
   for (const [key, series] of values) {
-    if (series.length !== epochs) throw new Error(`${WHERE}: series "${key}" has ${series.length} values but "${firstKey}" has ${epochs}`);
+    if (series.length !== epochs)
+      throw new ShapeError(
+        { op: WHERE, expected: `${epochs} values per series`, got: `${series.length} in "${key}"` },
+        `${WHERE}: series "${key}" has ${series.length} values but "${firstKey}" has ${epochs}`,
+      );
   }
-  if (epochs === 0) throw new Error(`${WHERE}: history is empty (0 epochs)`);
+  if (epochs === 0) throw new ValueError({ op: WHERE, expected: `at least one epoch`, got: `0` }, `${WHERE}: history is empty (0 epochs)`);
   let epochValues: number[] = Array.from({ length: epochs }, (_, i) => i + 1);
   if (history.epoch !== undefined) {
     const given = seriesValues(WHERE, "epoch", history.epoch);
-    if (given.length !== epochs) throw new Error(`${WHERE}: epoch has ${given.length} values but "${firstKey}" has ${epochs}`);
-    if (given.some((e) => e === null)) throw new Error(`${WHERE}: epoch values must be finite numbers`);
+    if (given.length !== epochs)
+      throw new ShapeError(
+        { op: WHERE, expected: `${epochs} epoch values`, got: `${given.length}` },
+        `${WHERE}: epoch has ${given.length} values but "${firstKey}" has ${epochs}`,
+      );
+    if (given.some((e) => e === null))
+      throw new ValueError(
+        { op: WHERE, expected: `finite epoch values`, got: `a non-finite value` },
+        `${WHERE}: epoch values must be finite numbers`,
+      );
     epochValues = given as number[];
   }
 
@@ -74,10 +91,17 @@ export async function learningCurvesPlot(history: HistoryLike, options: Learning
     panels.set(metric, panel);
   }
   const chosen = metrics ?? [...panels.keys()];
-  if (chosen.length === 0) throw new Error(`${WHERE}: metrics is empty; the history has ${[...panels.keys()].join(", ")}`);
+  if (chosen.length === 0)
+    throw new ValueError(
+      { op: WHERE, expected: `at least one of ${[...panels.keys()].join(", ")}`, got: `an empty metrics list` },
+      `${WHERE}: metrics is empty; the history has ${[...panels.keys()].join(", ")}`,
+    );
   for (const metric of chosen) {
     if (!panels.has(metric))
-      throw new Error(`${WHERE}: metric "${metric}" is not in the history (it has ${[...panels.keys()].join(", ")})`);
+      throw new ValueError(
+        { op: WHERE, expected: `one of ${[...panels.keys()].join(", ")}`, got: `"${metric}"` },
+        `${WHERE}: metric "${metric}" is not in the history (it has ${[...panels.keys()].join(", ")})`,
+      );
   }
 
   const charts = chosen.map((metric) => {

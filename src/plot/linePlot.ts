@@ -1,6 +1,7 @@
 // Lines over a shared or per-series x axis: SIR curves, fitted vs true, any 1-D signal.
 import { seriesValues } from "./check.js";
 import { CATEGORY10, renderSpec, type Plot, type PlotSpec } from "./render.js";
+import { ShapeError, ValueError } from "../tensor/errors.js";
 
 /** One line of `linePlot`: its name (in the legend) and values, with optional x, dash and color. */
 export interface LineSeries {
@@ -53,33 +54,51 @@ export async function linePlot(
   const list: LineSeries[] = Array.isArray(series)
     ? [...(series as readonly LineSeries[])]
     : Object.entries(series as Record<string, ArrayLike<number>>).map(([name, y]) => ({ name, y }));
-  if (list.length === 0) throw new Error(`${WHERE}: no series to plot`);
+  if (list.length === 0) throw new ValueError({ op: WHERE, expected: `at least one series`, got: `none` }, `${WHERE}: no series to plot`);
   const names = list.map((s) => s.name);
   const duplicate = names.find((name, i) => names.indexOf(name) !== i);
-  if (duplicate !== undefined) throw new Error(`${WHERE}: two series are named "${duplicate}"`);
+  if (duplicate !== undefined)
+    throw new ValueError(
+      { op: WHERE, expected: `distinct series names`, got: `"${duplicate}" twice` },
+      `${WHERE}: two series are named "${duplicate}"`,
+    );
   const sharedX = options.x === undefined ? undefined : seriesValues(WHERE, "x", options.x);
   const first = list[0];
   const firstLength = seriesValues(WHERE, first.name, first.y).length;
   const rows: { x: number; y: number | null; series: string }[] = [];
   for (const s of list) {
     const ys = seriesValues(WHERE, s.name, s.y);
-    if (ys.length === 0) throw new Error(`${WHERE}: series "${s.name}" is empty`);
+    if (ys.length === 0)
+      throw new ValueError({ op: WHERE, expected: `values in series "${s.name}"`, got: `none` }, `${WHERE}: series "${s.name}" is empty`);
     let xs: (number | null)[];
     if (s.x !== undefined) {
       xs = seriesValues(WHERE, `${s.name}.x`, s.x);
-      if (xs.length !== ys.length) throw new Error(`${WHERE}: series "${s.name}" has ${ys.length} y values but ${xs.length} x values`);
+      if (xs.length !== ys.length)
+        throw new ShapeError(
+          { op: WHERE, expected: `${xs.length} y values in series "${s.name}"`, got: `${ys.length}` },
+          `${WHERE}: series "${s.name}" has ${ys.length} y values but ${xs.length} x values`,
+        );
     } else if (sharedX !== undefined) {
-      if (sharedX.length !== ys.length) throw new Error(`${WHERE}: series "${s.name}" has ${ys.length} values but x has ${sharedX.length}`);
+      if (sharedX.length !== ys.length)
+        throw new ShapeError(
+          { op: WHERE, expected: `${sharedX.length} values in series "${s.name}"`, got: `${ys.length}` },
+          `${WHERE}: series "${s.name}" has ${ys.length} values but x has ${sharedX.length}`,
+        );
       xs = sharedX;
     } else {
       if (ys.length !== firstLength)
-        throw new Error(
+        throw new ShapeError(
+          { op: WHERE, expected: `${firstLength} values in series "${s.name}"`, got: `${ys.length}` },
           `${WHERE}: series "${s.name}" has ${ys.length} values but "${first.name}" has ${firstLength} (pass x per series to plot different lengths)`,
         );
       xs = ys.map((_, i) => i);
     }
     xs.forEach((x, i) => {
-      if (x === null) throw new Error(`${WHERE}: x value ${i} of series "${s.name}" is not finite`);
+      if (x === null)
+        throw new ValueError(
+          { op: WHERE, expected: `finite x values`, got: `a non-finite x at ${i} in series "${s.name}"` },
+          `${WHERE}: x value ${i} of series "${s.name}" is not finite`,
+        );
       const y = ys[i];
       rows.push({ x, y: yScale === "log" && y !== null && y <= 0 ? null : y, series: s.name });
     });

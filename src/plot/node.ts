@@ -4,6 +4,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { loadPeer } from "../peers/index.js";
 import type { Plot } from "./render.js";
+import { refused } from "../tensor/errors.js";
 
 /** Options of `renderPng(plot, { scale, fontFiles })` and `savePlot`. */
 export interface PngOptions {
@@ -22,7 +23,7 @@ export interface PngOptions {
  */
 export async function renderPng(plot: Pick<Plot, "svg">, options: PngOptions = {}): Promise<Uint8Array> {
   const { scale = 2, fontFiles = [] } = options;
-  if (!(Number.isFinite(scale) && scale > 0)) throw new Error(`renderPng: scale must be a positive number, got ${scale}`);
+  if (!(Number.isFinite(scale) && scale > 0)) throw refused("renderPng", `scale must be a positive number`, `${scale}`);
   const { Resvg } = await loadPeer("@resvg/resvg-js", "renderPng", () => import("@resvg/resvg-js"));
   const resvg = new Resvg(plot.svg, {
     fitTo: { mode: "zoom", value: scale },
@@ -50,7 +51,7 @@ export interface SavedPlot {
  */
 export async function savePlot(plot: Pick<Plot, "svg">, path: string, options: PngOptions = {}): Promise<SavedPlot> {
   const base = path.replace(/\.(svg|png)$/i, "");
-  if (base === "" || base.endsWith("/")) throw new Error(`savePlot: path needs a file name, got ${JSON.stringify(path)}`);
+  if (base === "" || base.endsWith("/")) throw refused("savePlot", `path needs a file name`, `${JSON.stringify(path)}`);
   const svgPath = `${base}.svg`;
   const pngPath = `${base}.png`;
   await mkdir(dirname(svgPath), { recursive: true });

@@ -1,3 +1,4 @@
+import { refused } from "../tensor/errors.js";
 // A small PNG encoder (RGB, 8 bits, no interlace) on web-platform APIs only: zlib via
 // CompressionStream, base64 via btoa. Node 18+ and every current browser have both, so the
 // decision-boundary chart embeds its grid image without a native renderer.
@@ -36,9 +37,9 @@ async function zlibDeflate(bytes: Uint8Array): Promise<Uint8Array> {
  */
 export async function encodePng(width: number, height: number, rgb: Uint8Array): Promise<Uint8Array> {
   if (!(Number.isInteger(width) && width > 0 && Number.isInteger(height) && height > 0))
-    throw new Error(`encodePng: width and height must be positive integers, got ${width} x ${height}`);
+    throw refused("encodePng", `width and height must be positive integers`, `${width} x ${height}`);
   if (rgb.length !== width * height * 3)
-    throw new Error(`encodePng: a ${width} x ${height} RGB image needs ${width * height * 3} bytes, got ${rgb.length}`);
+    throw refused("encodePng", `a ${width} x ${height} RGB image needs ${width * height * 3} bytes`, `${rgb.length}`);
   const header = new Uint8Array(13);
   const view = new DataView(header.buffer);
   view.setUint32(0, width);

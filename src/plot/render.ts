@@ -3,6 +3,7 @@
 // a chart is drawn. PNGs and files are Node's business (node.ts).
 import type { TopLevelSpec } from "vega-lite";
 import { loadPeer } from "../peers/index.js";
+import { ShapeflowError } from "../tensor/errors.js";
 
 /**
  * A Vega-Lite specification as plain JSON (https://vega.github.io/vega-lite/docs/spec.html).
@@ -72,7 +73,11 @@ export async function renderSpec(spec: PlotSpec, where = "renderSpec"): Promise<
   try {
     const svg = await view.toSVG();
     const size = /<svg[^>]*\swidth="([\d.]+)"[^>]*\sheight="([\d.]+)"/.exec(svg);
-    if (!size) throw new Error("renderSpec: vega returned an SVG without width and height");
+    if (!size)
+      throw new ShapeflowError(
+        { op: "renderSpec", expected: `an SVG with width and height from vega`, got: `one without` },
+        "renderSpec: vega returned an SVG without width and height",
+      );
     return { svg, width: Number(size[1]), height: Number(size[2]), spec };
   } finally {
     view.finalize();

@@ -29,9 +29,9 @@ export class ShapeflowError extends Error {
   /** What came instead ("[3]", "int32", "12 at index 3"). */
   readonly got: string;
 
-  /** `message` defaults to `op: expected <expected>, got <got>`. */
-  constructor(parts: ErrorParts, message?: string) {
-    super(message ?? `${parts.op}: expected ${parts.expected}, got ${parts.got}`);
+  /** `message` defaults to `op: expected <expected>, got <got>`; `cause` is the error underneath, if any. */
+  constructor(parts: ErrorParts, message?: string, options?: { cause?: unknown }) {
+    super(message ?? `${parts.op}: expected ${parts.expected}, got ${parts.got}`, options);
     this.op = parts.op;
     this.expected = parts.expected;
     this.got = parts.got;
@@ -93,4 +93,12 @@ export function expectOptions(op: string, opts: unknown, required = false): void
     const got = describeValue(opts);
     throw new ValueError({ op, expected: "an options object", got }, `${op}: expected an options object, got ${got}`);
   }
+}
+
+/**
+ * The error for `op` refusing a value, worded `op: <expected>, got <got>` (e.g. "split: fraction
+ * must be in (0, 1), got 2"); `Kind` picks the class (ValueError unless a shape or dtype is at fault).
+ */
+export function refused(op: string, expected: string, got: string, Kind: typeof ShapeflowError = ValueError): ShapeflowError {
+  return new Kind({ op, expected, got }, `${op}: ${expected}, got ${got}`);
 }

@@ -30,4 +30,14 @@ export {
   type FromArrayOptions,
   type Writable,
 } from "./create.js";
-export { ShapeflowError, ShapeError, DTypeError, ValueError, describeValue, expectOptions, reworded, type ErrorParts } from "./errors.js";
+export {
+  ShapeflowError,
+  ShapeError,
+  DTypeError,
+  ValueError,
+  describeValue,
+  expectOptions,
+  refused,
+  reworded,
+  type ErrorParts,
+} from "./errors.js";

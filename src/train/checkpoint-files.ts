@@ -16,6 +16,7 @@ import {
   type CheckpointInfo,
   type CheckpointLike,
 } from "./resume.js";
+import { refused, ValueError } from "../tensor/errors.js";
 
 /**
  * Writes a run's state to one safetensors file, atomically (`io.save`). The tensors form the tree
@@ -135,14 +136,15 @@ export function checkpoint(opts: CheckpointOptions): Callback {
   const every = opts.every ?? 1;
   const atEnd = opts.atEnd ?? true;
   if (typeof opts.path !== "string" || opts.path === "")
-    throw new Error(`checkpoint: path must be a non-empty string, got ${JSON.stringify(opts.path)}`);
-  if (!Number.isInteger(every) || every < 1) throw new Error(`checkpoint: every must be a positive integer, got ${every}`);
+    throw refused("checkpoint", `path must be a non-empty string`, `${JSON.stringify(opts.path)}`);
+  if (!Number.isInteger(every) || every < 1) throw refused("checkpoint", `every must be a positive integer`, `${every}`);
   const templated = opts.path.includes("{epoch}");
   if (opts.keep !== undefined) {
-    if (!Number.isInteger(opts.keep) || opts.keep < 1) throw new Error(`checkpoint: keep must be a positive integer, got ${opts.keep}`);
+    if (!Number.isInteger(opts.keep) || opts.keep < 1) throw refused("checkpoint", `keep must be a positive integer`, `${opts.keep}`);
     const name = opts.path.split(/[\\/]/).pop() ?? "";
     if (!templated || name.split("{epoch}").length !== 2 || opts.path.slice(0, -name.length).includes("{epoch}")) {
-      throw new Error(
+      throw new ValueError(
+        { op: "checkpoint", expected: `a path with {epoch} once in its file name`, got: `"${opts.path}"` },
         `checkpoint: keep needs a path with {epoch} once in its file name (e.g. "runs/epoch-{epoch}.safetensors"), got "${opts.path}"`,
       );
     }

@@ -1,3 +1,4 @@
+import { refused } from "../tensor/errors.js";
 // Progress output: one plain line per epoch, nothing, or a reporter of your own (a browser page
 // updating its UI, a logger). The live terminal bar is Node-only: progressBar() in node.ts.
 
@@ -38,7 +39,7 @@ export function writeToConsole(s: string): void {
 export function makeProgress(options: ProgressOptions = {}): Progress {
   const { mode = "lines", write = writeToConsole } = options;
   if (mode === "silent") return { startEpoch() {}, step() {}, endEpoch() {}, stop() {} };
-  if (mode !== "lines") throw new Error(`makeProgress: mode must be "lines" or "silent", got ${JSON.stringify(mode)}`);
+  if (mode !== "lines") throw refused("makeProgress", `mode must be "lines" or "silent"`, `${JSON.stringify(mode)}`);
   let header = "";
   return {
     startEpoch(e, n) {

@@ -10,7 +10,7 @@
 // `keep`) are Node's: checkpoint-files.ts, re-exported by shapeflow/node.
 import type { GradientTransformation } from "../optim/index.js";
 import { key as makeKey, type Key } from "../random/index.js";
-import { formatShape, type AnyTensor } from "../tensor/index.js";
+import { describeValue, formatShape, refused, ValueError, type AnyTensor } from "../tensor/index.js";
 import { dispose, flatten, paths, structureDiff } from "../tree/index.js";
 import type { History } from "./history.js";
 import type { Trainable } from "./model.js";
@@ -79,18 +79,30 @@ function decodeHistory(text: string, where: string): History {
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new Error(`${where}: the history in its metadata is not JSON (${(e as Error).message})`, { cause: e });
+    throw new ValueError(
+      { op: where, expected: `the history as JSON`, got: `${(e as Error).message}` },
+      `${where}: the history in its metadata is not JSON (${(e as Error).message})`,
+      { cause: e },
+    );
   }
   const ok = (v: unknown) => typeof v === "number" || v === "NaN" || v === "Infinity" || v === "-Infinity";
   if (raw === null || typeof raw !== "object" || Array.isArray(raw))
-    throw new Error(`${where}: the history in its metadata is not an object`);
+    throw new ValueError(
+      { op: where, expected: `the history as an object`, got: `${describeValue(raw)}` },
+      `${where}: the history in its metadata is not an object`,
+    );
   const out: Record<string, number[]> = {};
   for (const [k, v] of Object.entries(raw)) {
-    if (!Array.isArray(v) || !v.every(ok)) throw new Error(`${where}: the history series "${k}" is not a list of numbers`);
+    if (!Array.isArray(v) || !v.every(ok))
+      throw new ValueError(
+        { op: where, expected: `a list of numbers in history series "${k}"`, got: `${describeValue(v)}` },
+        `${where}: the history series "${k}" is not a list of numbers`,
+      );
     out[k] = v.map(Number);
   }
   for (const k of ["epoch", "loss", "valLoss", "accuracy", "valAccuracy", "msPerStep"]) {
-    if (!(k in out)) throw new Error(`${where}: the history has no "${k}" series`);
+    if (!(k in out))
+      throw new ValueError({ op: where, expected: `a history series "${k}"`, got: `none` }, `${where}: the history has no "${k}" series`);
   }
   return out as History;
 }
@@ -101,7 +113,7 @@ export function copyHistory(h: History): History {
 }
 
 export function checkCheckpointPath(path: unknown, op: string): asserts path is string {
-  if (typeof path !== "string" || path === "") throw new Error(`${op}: path must be a non-empty string, got ${JSON.stringify(path)}`);
+  if (typeof path !== "string" || path === "") throw refused(op, `path must be a non-empty string`, `${JSON.stringify(path)}`);
 }
 
 /** The tensors of a checkpoint as one tree, and its numbers and history as safetensors metadata (what saveCheckpoint writes). */
@@ -126,24 +138,36 @@ export type CheckpointInfo = Omit<Checkpoint, "params" | "optState" | "state" | 
 export function infoFromMetadata(meta: Readonly<Record<string, string>>, where: string): CheckpointInfo {
   const format = meta[KEY.format];
   if (format === undefined) {
-    throw new Error(
+    throw new ValueError(
+      { op: where, expected: `a training checkpoint ("${KEY.format}" in its metadata)`, got: `a file without it` },
       `${where}: not a training checkpoint (no "${KEY.format}" in its metadata); io.save writes params alone: read those with io.load`,
     );
   }
   if (format !== CHECKPOINT_FORMAT)
-    throw new Error(`${where}: checkpoint format "${format}" is not supported (this version reads "${CHECKPOINT_FORMAT}")`);
+    throw new ValueError(
+      { op: where, expected: `checkpoint format "${CHECKPOINT_FORMAT}"`, got: `"${format}"` },
+      `${where}: checkpoint format "${format}" is not supported (this version reads "${CHECKPOINT_FORMAT}")`,
+    );
   const int = (k: string, min: number): number => {
     const text = meta[k];
     const v = Number(text);
     if (text === undefined || !/^-?\d+$/.test(text) || !Number.isSafeInteger(v) || v < min) {
-      throw new Error(`${where}: metadata "${k}" must be an integer >= ${min}, got ${JSON.stringify(text)}`);
+      throw refused(where, `metadata "${k}" must be an integer >= ${min}`, `${JSON.stringify(text)}`);
     }
     return v;
   };
   const optimizer = meta[KEY.optimizer];
-  if (optimizer === undefined) throw new Error(`${where}: metadata "${KEY.optimizer}" is missing`);
+  if (optimizer === undefined)
+    throw new ValueError(
+      { op: where, expected: `metadata "${KEY.optimizer}"`, got: `none` },
+      `${where}: metadata "${KEY.optimizer}" is missing`,
+    );
   const history = meta[KEY.history];
-  if (history === undefined) throw new Error(`${where}: metadata "${KEY.history}" is missing`);
+  if (history === undefined)
+    throw new ValueError(
+      { op: where, expected: `metadata "${KEY.history}"`, got: `none` },
+      `${where}: metadata "${KEY.history}" is missing`,
+    );
   return {
     epoch: int(KEY.epoch, 1),
     step: int(KEY.step, 0),
@@ -154,7 +178,8 @@ export function infoFromMetadata(meta: Readonly<Record<string, string>>, where: 
 }
 
 export function optimizerMismatch(where: string, saved: string, running: string): Error {
-  return new Error(
+  return new ValueError(
+    { op: where, expected: `the optimizer ${running}`, got: `a checkpoint of ${saved}` },
     `${where}: the checkpoint was saved with the optimizer ${saved}, this run uses ${running}; resume with the same optimizer ` +
       `(or start a new run from its params: io.load(path, { params, ... }).params)`,
   );
@@ -181,7 +206,10 @@ function mismatches<P, St>(c: Partial<Record<"params" | "optState" | "state" | "
 }
 
 function misfit(where: string, found: readonly string[]): Error {
-  return new Error(`${where}: the checkpoint does not fit this run (another model, optimizer or layer state?):\n  ${found.join("\n  ")}`);
+  return new ValueError(
+    { op: where, expected: `a checkpoint of this run's trees`, got: `${found.join("; ")}` },
+    `${where}: the checkpoint does not fit this run (another model, optimizer or layer state?):\n  ${found.join("\n  ")}`,
+  );
 }
 
 /**
@@ -223,7 +251,8 @@ export function registerCheckpointFiles(reader: CheckpointFileReader): void {
 
 function readerFor(where: string): CheckpointFileReader {
   if (fileReader === undefined) {
-    throw new Error(
+    throw new ValueError(
+      { op: where, expected: `Node's file system (import shapeflow/node)`, got: `a path without it` },
       `${where}: reading a checkpoint file needs Node's file system: import shapeflow/node (its checkpoint, loadCheckpoint, ...) ` +
         `before fit, or pass what loadCheckpoint returns`,
     );
@@ -252,7 +281,10 @@ function treeMismatches(got: unknown, want: unknown, name: string): string[] {
 /** Checks a Checkpoint object (e.g. from loadCheckpoint) against this run, as loadCheckpoint checks a file. */
 function checkCheckpoint<P, St>(c: Checkpoint<P, St>, like: CheckpointLike<P, St>, where: string): void {
   if (c === null || typeof c !== "object" || !("params" in c) || !("key" in c) || typeof c.epoch !== "number") {
-    throw new Error(`${where}: resumeFrom must be a checkpoint path or what train.loadCheckpoint returns`);
+    throw new ValueError(
+      { op: where, expected: `resumeFrom as a checkpoint path or what train.loadCheckpoint returns`, got: `${describeValue(c)}` },
+      `${where}: resumeFrom must be a checkpoint path or what train.loadCheckpoint returns`,
+    );
   }
   if (c.optimizer !== like.optimizer.name) throw optimizerMismatch(where, c.optimizer, like.optimizer.name);
   const found = mismatches(c, like);
@@ -268,13 +300,17 @@ export interface ResumePoint<P, St> {
 /** A checkpoint at `epoch` cannot resume a run of `epochs` or fewer, nor one given another seed. */
 function checkEpochsLeft(info: CheckpointInfo, run: { epochs: number; seed?: number }, where: string): void {
   if (info.epoch >= run.epochs) {
-    throw new Error(
+    throw new ValueError(
+      { op: where, expected: `epochs > ${info.epoch} (the checkpoint's epoch)`, got: `${run.epochs}` },
       `${where}: the checkpoint is at epoch ${info.epoch} and epochs is ${run.epochs}: nothing left to train ` +
         `(epochs counts from the start of the run; raise it to train on)`,
     );
   }
   if (run.seed !== undefined && run.seed !== info.seed) {
-    throw new Error(`${where}: the checkpoint's run has seed ${info.seed}, fit was given seed ${run.seed}; leave seed out to resume`);
+    throw new ValueError(
+      { op: where, expected: `seed ${info.seed} (the checkpoint's) or none`, got: `${run.seed}` },
+      `${where}: the checkpoint's run has seed ${info.seed}, fit was given seed ${run.seed}; leave seed out to resume`,
+    );
   }
 }
 

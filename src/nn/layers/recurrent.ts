@@ -1,7 +1,7 @@
 // Recurrent layers over [B, T, F]: simpleRnn, lstm, gru. The input projection of every time
 // step is one matmul up front; the loop does only the recurrent product per step.
 import type { Dim, IsAny, Mul, Shape } from "../../../typelevel/index.js";
-import { type AnyTensor, type Tensor, scalar, tensor, zeros } from "../../tensor/index.js";
+import { type AnyTensor, type Tensor, refused, ShapeError, scalar, tensor, zeros } from "../../tensor/index.js";
 import { add, mul, sigmoid, sub, tanh, matmul, reshape, slice, concat, broadcastTo } from "../../core/index.js";
 import { split } from "../../random/index.js";
 import { glorotUniform, orthogonal } from "../init.js";
@@ -66,7 +66,7 @@ function recurrent<K extends "simpleRnn" | "lstm" | "gru", U extends number, R e
     config: { units, returnSequences },
     outputShape(s) {
       expectRank(name, "[batch, time, features]", s, s.length === 3);
-      if (s[1] < 1) throw new Error(`${name}: needs at least one time step, got ${s[1]}`);
+      if (s[1] < 1) throw refused(name, "at least one time step", `${s[1]}`, ShapeError);
       return returnSequences ? [s[0], s[1], units] : [s[0], units];
     },
     init(key, s) {
