@@ -11,6 +11,7 @@ import {
   expectTensor,
   type LossOptions,
   type LossOut,
+  type LossRule,
   type Reduction,
   type SparseLabels,
 } from "./types.js";
@@ -111,7 +112,21 @@ export const categoricalCrossEntropy = pairLoss("categoricalCrossEntropy", (opts
  * sparseCategoricalCrossEntropy(logits, labels);   // Tensor<["batch", 10]>, Tensor<["batch"], "int32"> -> Tensor<[]>
  * ```
  */
-export function sparseCategoricalCrossEntropy<L extends Shape, I extends Shape, const R extends Reduction = "mean">(
+export const sparseCategoricalCrossEntropy: SparseCategoricalCrossEntropy = sparseCrossEntropy;
+
+/** The type of `sparseCategoricalCrossEntropy`: float32 logits [..., K] and int32 labels [...] in, a scalar out. */
+export interface SparseCategoricalCrossEntropy {
+  /** The loss of a batch (a scalar; one value per example with `reduction: "none"`). */
+  <L extends Shape, I extends Shape, const R extends Reduction = "mean">(
+    logits: Tensor<L, "float32">,
+    labels: Tensor<I, "int32"> & Check<SparseLabels<L, I, "sparseCategoricalCrossEntropy">>,
+    opts?: LossOptions<R>,
+  ): LossOut<L, R>;
+  /** Phantom (never set): tells `train.fit` the targets are int32 class ids, the logits' shape without the class axis. */
+  readonly __lossRule?: LossRule<"sparse", "sparseCategoricalCrossEntropy">;
+}
+
+function sparseCrossEntropy<L extends Shape, I extends Shape, const R extends Reduction = "mean">(
   logits: Tensor<L, "float32">,
   labels: Tensor<I, "int32"> & Check<SparseLabels<L, I, "sparseCategoricalCrossEntropy">>,
   opts?: LossOptions<R>,

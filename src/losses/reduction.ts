@@ -4,7 +4,7 @@ import type { Check, Shape } from "../../typelevel/index.js";
 import type { AnyTensor, Tensor } from "../tensor/index.js";
 import { div, sum } from "../core/index.js";
 import { tidy } from "../ops/index.js";
-import { checkPair, checkReduction, type LossOptions, type LossOut, type Reduction, type SameShape } from "./types.js";
+import { checkPair, checkReduction, type LossOptions, type LossOut, type LossRule, type Reduction, type SameShape } from "./types.js";
 import { ShapeError } from "../tensor/index.js";
 
 /** Mean over every axis but the batch axis (0): one value per example, shape [batch]. */
@@ -42,7 +42,7 @@ export type FloatTensor = Tensor<Shape, "float32">;
 export function pairLoss<const Op extends string, Extra = unknown>(
   op: Op,
   perExampleOf: (opts: Extra | undefined) => (predictions: FloatTensor, targets: FloatTensor) => AnyTensor,
-) {
+): PairLoss<Op, Extra> {
   return <P extends Shape, T extends Shape, const R extends Reduction = "mean">(
     predictions: Tensor<P, "float32">,
     targets: Tensor<T, "float32"> & Check<SameShape<P, T, Op>>,
@@ -53,4 +53,23 @@ export function pairLoss<const Op extends string, Extra = unknown>(
     const reduction = checkReduction(op, opts?.reduction);
     return tidy(() => reduce(op, rule(predictions, targets), reduction)) as LossOut<P, R>;
   };
+}
+
+/**
+ * A (predictions, targets) loss made by `pairLoss`: float32 predictions and targets of one shape
+ * (checked at compile time: a mismatch is an error naming the loss), batch first; `Extra` are its
+ * own options besides `reduction`.
+ * ```ts
+ * const l: PairLoss<"mse"> = losses.mse;
+ * ```
+ */
+export interface PairLoss<Op extends string, Extra = unknown> {
+  /** The loss of a batch (a scalar; one value per example with `reduction: "none"`). */
+  <P extends Shape, T extends Shape, const R extends Reduction = "mean">(
+    predictions: Tensor<P, "float32">,
+    targets: Tensor<T, "float32"> & Check<SameShape<P, T, Op>>,
+    opts?: LossOptions<R> & Extra,
+  ): LossOut<P, R>;
+  /** Phantom (never set): tells `train.fit` the targets are float32 and shaped like the predictions. */
+  readonly __lossRule?: LossRule<"same", Op>;
 }

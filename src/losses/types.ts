@@ -21,6 +21,19 @@ export interface LossOptions<R extends Reduction = Reduction> {
   reduction?: R;
 }
 
+/**
+ * What a stock loss declares about its targets (the type of a phantom `__lossRule` property, never
+ * set): `"sparse"` losses take int32 class ids shaped like the predictions without their last axis,
+ * `"same"` losses take float32 targets shaped like the predictions. `train.fit` reads it to name the
+ * loss and both shapes when a model, a data set and a loss do not go together.
+ */
+export interface LossRule<Kind extends "sparse" | "same" = "sparse" | "same", Op extends string = string> {
+  /** How the targets relate to the predictions. */
+  kind: Kind;
+  /** The loss's name, for messages. */
+  op: Op;
+}
+
 /** The batch dim (axis 0) of S. */
 export type BatchDim<S extends Shape> = S extends readonly [infer B extends Dim, ...Dim[]] ? B : number;
 

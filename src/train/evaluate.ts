@@ -2,28 +2,53 @@
 // (the outputs). Both run eagerly (not jitted) inside a tfjs scope, so nothing they make outlives
 // the call except predict's result.
 import * as tf from "@tensorflow/tfjs-core";
-import { Concrete, describeValue, ValueError, type AnyTensor } from "../tensor/index.js";
+import { Concrete, describeValue, ValueError, type AnyTensor, type Tensor } from "../tensor/index.js";
 import { scoped } from "../core/index.js";
 import { dispose as disposeTree } from "../tree/index.js";
 import { batches, type Dataset, type HostArray } from "../data/index.js";
 import { RunningScores, type Metric, type Scores } from "./metrics.js";
 import { checkData, checkHostArray, checkNotEmpty, toTensor, type LossFn, type Trainable } from "./model.js";
+import type {
+  AnyTrainable,
+  CheckedData,
+  CheckedInput,
+  CheckedLoss,
+  CheckedParams,
+  ModelParams,
+  ModelState,
+  PredictShape,
+} from "./fit-types.js";
 
-/** Options of `evaluate({ model, params, loss, data, metrics })`. */
-export interface EvaluateOptions<P, St> {
+/**
+ * Options of `evaluate({ model, params, loss, data, metrics })`, typed like fit's: `data`'s x must fit
+ * the model's input and `loss` must take the model's output and `data`'s y, else a
+ * `ShapeError<"evaluate: ...">` on that option.
+ */
+export interface EvaluateOptions<M extends AnyTrainable = AnyTrainable, P = ModelParams<M>, T extends Dataset = Dataset, Lf = LossFn> {
   /** The model to run (in eval mode: no dropout, batch norm from its state). */
-  model: Trainable<P, St>;
+  model: M;
   /** Its params, e.g. `fit`'s result. */
-  params: P;
+  params: CheckedParams<"evaluate", M, P>;
   /** Layer state (batch-norm statistics) from fit; default `model.initState()`. */
-  state?: St;
+  state?: ModelState<M>;
   /** The loss to average over the data. */
-  loss: LossFn;
+  loss: CheckedLoss<"evaluate", M, T, Lf>;
   /** The data to score: x and y. */
-  data: Dataset;
+  data: CheckedData<"evaluate", "data", M, T>;
   /** Default 256 (or the data set's size, if smaller). */
   batchSize?: number;
   /** Also compute these: `["accuracy"]`. */
+  metrics?: readonly Metric[];
+}
+
+/** evaluate's options as its body reads them (untyped data). */
+interface EvaluateRun<P, St> {
+  model: Trainable<P, St>;
+  params: P;
+  state?: St;
+  loss: LossFn;
+  data: Dataset;
+  batchSize?: number;
   metrics?: readonly Metric[];
 }
 
@@ -34,7 +59,13 @@ export interface EvaluateOptions<P, St> {
  *   data: test, metrics: ["accuracy"] });
  * ```
  */
-export function evaluate<P, St>(opts: EvaluateOptions<P, St>): Scores {
+export function evaluate<M extends AnyTrainable, P, T extends Dataset, Lf>(opts: EvaluateOptions<M, P, T, Lf>): Scores;
+export function evaluate<P, St>(opts: EvaluateRun<P, St>): Scores {
+  return runEvaluate(opts);
+}
+
+/** `evaluate` without the compile-time checks (fit scores its validation data with it). */
+export function runEvaluate<P, St>(opts: EvaluateRun<P, St>): Scores {
   checkOptions(opts, "evaluate");
   const n = checkData(opts.data, "evaluate");
   checkNotEmpty(n, "evaluate");
@@ -88,17 +119,26 @@ function checkOptions(opts: unknown, where: string): void {
   }
 }
 
-/** Options of `predict({ model, params, x, batchSize })`. */
-export interface PredictOptions<P, St> {
+/** Options of `predict({ model, params, x, batchSize })`; `x` must fit the model's input, else a `ShapeError<"predict: ...">` on it. */
+export interface PredictOptions<M extends AnyTrainable = AnyTrainable, P = ModelParams<M>, X extends HostArray = HostArray> {
   /** The model to run (in eval mode). */
-  model: Trainable<P, St>;
+  model: M;
   /** Its params. */
-  params: P;
+  params: CheckedParams<"predict", M, P>;
   /** The inputs, sample dim first. */
-  x: HostArray;
+  x: CheckedInput<"predict", M, X>;
   /** Layer state (batch-norm statistics) from fit; default `model.initState()`. */
-  state?: St;
+  state?: ModelState<M>;
   /** Default 256 (or the number of samples, if smaller). */
+  batchSize?: number;
+}
+
+/** predict's options as its body reads them. */
+interface PredictRun<P, St> {
+  model: Trainable<P, St>;
+  params: P;
+  x: HostArray;
+  state?: St;
   batchSize?: number;
 }
 
@@ -108,7 +148,8 @@ export interface PredictOptions<P, St> {
  * const logits = predict({ model, params, x: test.x });   // [n, 10]
  * ```
  */
-export function predict<P, St>(opts: PredictOptions<P, St>): AnyTensor {
+export function predict<M extends AnyTrainable, P, X extends HostArray>(opts: PredictOptions<M, P, X>): Tensor<PredictShape<M, X>>;
+export function predict<P, St>(opts: PredictRun<P, St>): AnyTensor {
   checkOptions(opts, "predict");
   const { model, params, x } = opts;
   checkHostArray(x, "x", "predict");

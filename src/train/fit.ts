@@ -6,31 +6,46 @@ import { batches, batchCount, type Dataset, type HostArray } from "../data/index
 import type { GradientTransformation } from "../optim/index.js";
 import { foldIn, key as makeKey } from "../random/index.js";
 import type { Callback, EpochContext } from "./callbacks.js";
-import { evaluate } from "./evaluate.js";
+import { runEvaluate } from "./evaluate.js";
 import { emptyHistory, record, type EpochLogs, type History } from "./history.js";
 import { RunningScores, type Metric } from "./metrics.js";
 import { checkData, toTensor, type LossFn, type Trainable } from "./model.js";
 import { makeProgress, formatMetrics, type Progress, type ProgressMode } from "./progress.js";
 import { copyHistory, resumePoint, type Checkpoint } from "./resume.js";
 import { makeTrainStep, DIVERGENCE, type StepResult } from "./step.js";
+import type { AnyTrainable, CheckedData, CheckedLoss, CheckedParams, CheckedValidation, ModelParams, ModelState } from "./fit-types.js";
 import { collectChecks, type CheckFailure, type PendingChecks } from "../core/index.js";
 
-/** Options of `fit`: what to train, on what, how long, and what to watch. */
-export interface FitOptions<P, St> {
+/**
+ * Options of `fit`: what to train, on what, how long, and what to watch. Typed end to end: `M` is the
+ * model, `P` the params given, `T` and `V` the training and validation sets, `Lf` the loss; an option
+ * that does not fit the model becomes a `ShapeError<"fit: ...">` on that option (see fit-types.ts).
+ */
+export interface FitOptions<
+  M extends AnyTrainable = AnyTrainable,
+  P = ModelParams<M>,
+  T extends Dataset = Dataset,
+  Lf = LossFn,
+  V extends Dataset = Dataset,
+> {
   /** The model (an `nn.Model`, or anything with `applyWithState` and `initState`). */
-  model: Trainable<P, St>;
-  /** Starting params, e.g. `model.init(random.key(0))`. fit never disposes them. */
-  params: P;
+  model: M;
+  /** Starting params, e.g. `model.init(random.key(0))`: the model's params tree. fit never disposes them. */
+  params: CheckedParams<"fit", M, P>;
   /** Layer state to start from; default `model.initState()`. */
-  state?: St;
+  state?: ModelState<M>;
   /** The optimizer, e.g. `optim.adam(1e-3)`. */
   optimizer: GradientTransformation;
-  /** Model output and batch targets to a scalar, e.g. `losses.sparseCategoricalCrossEntropy`. */
-  loss: LossFn;
-  /** The training data: x and y with the same sample count (`data.dataset(x, y)`). */
-  train: Dataset;
-  /** Held-out data evaluated after every epoch. */
-  validation?: Dataset;
+  /**
+   * Model output and batch targets to a scalar, e.g. `losses.sparseCategoricalCrossEntropy`: it must
+   * take the model's output and the training set's y (sparse cross-entropy: int32 labels `[N]` for
+   * logits `[batch, C]`; mse and one-hot cross-entropy: float32 targets shaped like the output).
+   */
+  loss: CheckedLoss<"fit", M, T, Lf>;
+  /** The training data: x and y with the same sample count (`data.dataset(x, y)`); x must fit the model's input. */
+  train: CheckedData<"fit", "train", M, T>;
+  /** Held-out data evaluated after every epoch (checked like `train`). */
+  validation?: CheckedValidation<"fit", M, V, Lf>;
   /** Passes over the training data. */
   epochs: number;
   /** Samples per step (each epoch is shuffled, then cut into batches of this size). */
@@ -39,8 +54,8 @@ export interface FitOptions<P, St> {
   seed?: number;
   /** What to compute besides the loss, on training and validation data: `["accuracy"]`. */
   metrics?: readonly Metric[];
-  /** Code run after each epoch, e.g. `earlyStopping()`, `checkpoint({ path })`. */
-  callbacks?: readonly Callback<P>[];
+  /** Code run after each epoch, e.g. `earlyStopping()`, `checkpoint({ path })`; they never change the params type fit returns. */
+  callbacks?: readonly Callback<ModelParams<M>>[];
   /**
    * `"lines"` (default: one line per epoch on the console), `"silent"`, or a reporter of your own
    * (e.g. a page updating its UI; `progressBar()` from shapeflow/node draws a live bar in a terminal).
@@ -57,6 +72,26 @@ export interface FitOptions<P, St> {
    * checked against), and training runs from its epoch to `epochs`, counted from the start of the
    * run: the result is bit for bit that of a run never interrupted (same data, options, backend).
    */
+  resumeFrom?: string | Checkpoint<ModelParams<M>, ModelState<M>>;
+}
+
+/** fit's options as its body reads them: the runtime view of `FitOptions`, with untyped data. */
+interface RunOptions<P, St> {
+  model: Trainable<P, St>;
+  params: P;
+  state?: St;
+  optimizer: GradientTransformation;
+  loss: LossFn;
+  train: Dataset;
+  validation?: Dataset;
+  epochs: number;
+  batchSize: number;
+  seed?: number;
+  metrics?: readonly Metric[];
+  callbacks?: readonly Callback<P>[];
+  progress?: ProgressMode | Progress;
+  augment?: (x: HostArray, seed: number) => HostArray;
+  dropRemainder?: boolean;
   resumeFrom?: string | Checkpoint<P, St>;
 }
 
@@ -86,7 +121,10 @@ export interface FitResult<P, St> {
  *   metrics: ["accuracy"] });
  * ```
  */
-export async function fit<P, St>(opts: FitOptions<P, St>): Promise<FitResult<P, St>> {
+export function fit<M extends AnyTrainable, P, T extends Dataset, Lf, V extends Dataset = Dataset>(
+  opts: FitOptions<M, P, T, Lf, V>,
+): Promise<FitResult<ModelParams<M>, ModelState<M>>>;
+export async function fit<P, St>(opts: RunOptions<P, St>): Promise<FitResult<P, St>> {
   checkFitOptions(opts);
   const { model, optimizer, loss, train, epochs, batchSize } = opts;
   const n = checkData(train, "fit");
@@ -195,7 +233,7 @@ export async function fit<P, St>(opts: FitOptions<P, St>): Promise<FitResult<P, 
       const msPerStep = (performance.now() - t0) / Math.max(i, 1); // training steps only, not validation
       const logs: EpochLogs = { epoch: epoch + 1, ...running.scores() };
       if (opts.validation) {
-        const v = evaluate({ model, params, state, loss, data: opts.validation, batchSize, metrics: opts.metrics });
+        const v = runEvaluate({ model, params, state, loss, data: opts.validation, batchSize, metrics: opts.metrics });
         logs.valLoss = v.loss;
         if (v.accuracy !== undefined) logs.valAccuracy = v.accuracy;
       }
@@ -277,7 +315,7 @@ function checkFinite(ds: Dataset, where: string): void {
 
 /** The parts fit calls: a clear error up front instead of a TypeError deep in the first step. */
 function checkFitOptions(opts: unknown): void {
-  const o = opts as Partial<FitOptions<unknown, unknown>> | null | undefined;
+  const o = opts as Partial<RunOptions<unknown, unknown>> | null | undefined;
   const fail = (expected: string, got: unknown, what: string): never => {
     const shown = describeValue(got);
     throw new ValueError({ op: "fit", expected, got: shown }, `fit: ${what} must be ${expected}, got ${shown}`);
