@@ -15,6 +15,7 @@ export {
   type WithSampleCount,
 } from "./hostArray.js";
 export { dataset, checkDataset, type Dataset, type ResizedDataset } from "./dataset.js";
+export { asDataset, asHostArray, type DatasetSpec, type SpecDim, type SpecShape } from "./narrow.js";
 export { hostRng, type HostRng } from "./rng.js";
 export {
   xor,

@@ -4,6 +4,7 @@
 // (data vs input, labels vs logits, params trees) are in typelevel/fit.ts.
 import type {
   InputMismatch,
+  IsTuple,
   SameShapeMismatch,
   Shape,
   ShapeError,
@@ -99,25 +100,53 @@ export type CheckedInput<Op extends string, M, X> =
  */
 export type LossFor<M, T> =
   T extends Dataset<HostShape, infer YS, HostDType, infer YD>
-    ? (output: Tensor<ModelTypesOf<M>["out"]>, target: Tensor<YS, YD>) => Tensor<[]>
+    ? (output: Tensor<ModelTypesOf<M>["out"]>, target: Tensor<[...YS], YD>) => Tensor<[]>
     : (output: Tensor<ModelTypesOf<M>["out"]>, target: Tensor<Shape, HostDType>) => Tensor<[]>;
 
 /** Why loss `Lf` cannot take output `O` and targets `Y` (of dtype `YD`), or never. */
-type LossMismatch<Lf, O extends Shape, YS extends HostShape, YD extends HostDType> = (
-  Lf extends { readonly __lossRule?: infer B } ? B : never
-) extends infer B
-  ? B extends LossRule<"sparse", infer Name>
+type LossMismatch<Lf, O extends Shape, YS extends HostShape, YD extends HostDType> =
+  RuleOf<Lf> extends LossRule<"sparse", infer Name>
     ? [YD] extends ["float32"]
       ? `${Name} needs int32 class ids, but y is float32 ${ShowData<YS>}${YS["length"] extends 2 ? " (one-hot rows: use categoricalCrossEntropy)" : ""}`
       : Prefixed<Name, SparseMismatch<O, YS>>
-    : B extends LossRule<"same", infer Name>
+    : RuleOf<Lf> extends LossRule<"same", infer Name>
       ? [YD] extends ["int32"]
         ? `${Name} needs float32 targets, but y is int32 ${ShowData<YS>} (class ids: use sparseCategoricalCrossEntropy, or data.oneHot)`
         : Prefixed<Name, SameShapeMismatch<O, YS>>
-      : Lf extends (output: Tensor<O>, target: Tensor<YS, YD>) => Tensor<[]>
+      : TakesBatch<Lf, O, YS, YD> extends true
         ? never
-        : `the loss does not take the model's output ${ShowShape<O>} and y ${ShowData<YS>} (${ShowDTypes<YD>}) to a scalar`
-  : never;
+        : `the loss does not take the model's output ${ShowShape<O>} and y ${ShowData<YS>} (${ShowDTypes<YD>}) to a scalar`;
+/**
+ * true when a loss with no declared rule takes a batch: the model's output and the data's y, with
+ * the output's named dims as `number` or y's sample dim as the output's batch dim (both are what a
+ * batch is at run time). An unknown rank or dtype (`data.Dataset`'s defaults) is left to run time.
+ */
+type TakesBatch<Lf, O extends Shape, YS extends HostShape, YD extends HostDType> = [IsTuple<O>, IsTuple<YS>, KnownDType<YD>] extends [
+  true,
+  true,
+  infer D extends HostDType,
+]
+  ? [Lf] extends [(output: Tensor<O>, target: Tensor<[...YS], D>) => Tensor<[]>]
+    ? true
+    : [Lf] extends [(output: Tensor<Numeric<O>>, target: Tensor<[...YS], D>) => Tensor<[]>]
+      ? true
+      : [Lf] extends [(output: Tensor<O>, target: Tensor<SampleAs<YS, O>, D>) => Tensor<[]>]
+        ? true
+        : false
+  : true;
+type KnownDType<D> = [D] extends ["float32"] ? "float32" : [D] extends ["int32"] ? "int32" : never;
+type Numeric<S extends Shape> = { [K in keyof S]: S[K] extends string ? number : S[K] };
+type SampleAs<Y extends HostShape, O extends Shape> = Y extends readonly [number, ...infer R extends Shape]
+  ? O extends readonly [infer B, ...Shape]
+    ? [B, ...R]
+    : [...Y]
+  : [...Y];
+/** The rule a stock loss declares (its phantom `__lossRule`), or `unknown` for any other loss. */
+type RuleOf<Lf> = [Lf] extends [{ readonly __lossRule?: infer B }]
+  ? [NonNullable<B>] extends [never]
+    ? unknown
+    : NonNullable<B>
+  : unknown;
 type Prefixed<Name extends string, R> = [R] extends [never] ? never : `${Name}: ${R & string}`;
 type ShowDTypes<D> = [D] extends ["float32"] ? "float32" : [D] extends ["int32"] ? "int32" : "float32 or int32";
 

@@ -1,5 +1,18 @@
 // shapeflow/train: the training loop (fit), evaluation and prediction, callbacks, progress.
 export { fit, type FitOptions, type FitResult } from "./fit.js";
+export type {
+  AnyTrainable,
+  ModelTypesOf,
+  ModelParams,
+  ModelState,
+  CheckedParams,
+  CheckedData,
+  CheckedInput,
+  CheckedLoss,
+  CheckedValidation,
+  LossFor,
+  PredictShape,
+} from "./fit-types.js";
 export { evaluate, predict, type EvaluateOptions, type PredictOptions } from "./evaluate.js";
 export { earlyStopping, type Callback, type EpochContext, type EarlyStoppingOptions } from "./callbacks.js";
 // checkpoint files (the checkpoint callback, saveCheckpoint, loadCheckpoint, ...) are Node's: node.ts
