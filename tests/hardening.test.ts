@@ -462,6 +462,21 @@ const cases: Case[] = [
   // ---- random
   { name: "uniform with a negative dim", run: () => random.uniform(fx.key, untyped([2, -1])), kind: ValueError, op: "uniform" },
   { name: "a fractional seed", run: () => random.key(1.5), kind: ValueError, op: "key" },
+  // ---- data: untyped data narrowed to typed data sets
+  {
+    name: "asDataset with a dim that differs from the spec",
+    run: () => data.asDataset({ x: host(4, 4), y: labels([0, 1, 2, 0]) }, { x: ["N", 784], y: ["N"] }),
+    kind: ShapeError,
+    op: "asDataset",
+    message: "asDataset: x is [4, 4] but the spec says [N, 784] (dim 1: 4 vs 784)",
+  },
+  {
+    name: "asDataset with float labels where the spec says int32",
+    run: () => data.asDataset({ x: host(4, 4), y: host(4, 1) }, { x: ["N", 4], y: ["N", 1], yDType: "int32" }),
+    kind: DTypeError,
+    op: "asDataset",
+  },
+  { name: "asHostArray of a non-array", run: () => data.asHostArray(untyped("pixels"), ["N", 4]), kind: ValueError, op: "asHostArray" },
   // ---- training entry points
   {
     name: "fit with x shorter than its shape",

@@ -117,18 +117,14 @@ type Mismatch<Got, Want, Path extends string> =
         ? Got extends object
           ? MissingKey<Got, Want, Path> extends infer M extends string
             ? [M] extends [never]
-              ? ExtraKey<Got, Want, Path> extends infer E extends string
-                ? [E] extends [never]
-                  ? OneOf<
-                      {
-                        [K in keyof Want & string]: K extends keyof Got ? TreeMismatch<Got[K], Want[K], `${Path}.${K}`> : never;
-                      }[keyof Want & string]
-                    > extends infer R extends string
-                    ? [R] extends [never]
-                      ? `${Path} differs from the model's`
-                      : R
-                    : never
-                  : E
+              ? OneOf<
+                  {
+                    [K in keyof Want & string]: K extends keyof Got ? TreeMismatch<Got[K], Want[K], `${Path}.${K}`> : never;
+                  }[keyof Want & string]
+                > extends infer R extends string
+                ? [R] extends [never]
+                  ? `${Path} differs from the model's`
+                  : R
                 : never
               : M
             : never
@@ -149,9 +145,6 @@ type TupleMismatches<
 type FirstOf<T extends readonly unknown[]> = T extends readonly [infer H, ...infer R] ? ([H] extends [never] ? FirstOf<R> : H) : never;
 type MissingKey<G, W, Path extends string> = OneOf<
   { [K in keyof W & string]: K extends keyof G ? never : `${Path}.${K} is missing (the model has it)` }[keyof W & string]
->;
-type ExtraKey<G, W, Path extends string> = OneOf<
-  { [K in keyof G & string]: K extends keyof W ? never : `${Path}.${K} is not in the model's params` }[keyof G & string]
 >;
 type KeysOf<W> = JoinKeys<UnionLast<keyof W & string>, keyof W & string>;
 type JoinKeys<L, All> = [All] extends [never]
