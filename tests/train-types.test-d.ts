@@ -337,3 +337,149 @@ const images = data.asDataset(untyped, { x: ["N", 28, 28, 1], y: ["N"] });
 void train.fit({ ...run, model: mlp, params: mlp.init(key), loss: losses.sparseCategoricalCrossEntropy, train: images });
 const pixels = data.asHostArray(untyped.x, ["N", 784], "float32");
 type _17b = Expect<Equal<typeof pixels, data.HostArray<[number, 784], "float32">>>;
+
+// ================================================================ more realistic programs
+
+// 18. logistic regression: a sigmoid [batch, 1] against [N, 1] float targets compiles; against [N] int32 labels it does not
+const logistic = nn.input(["batch", 2]).add(nn.dense(1)).add(nn.sigmoid());
+declare const points: data.Dataset<[number, 2], [number, 1], "float32", "float32">;
+await train.fit({
+  ...run,
+  model: logistic,
+  params: logistic.init(key),
+  loss: losses.binaryCrossEntropy,
+  train: points,
+  validation: points,
+});
+train.evaluate({
+  model: logistic,
+  params: logistic.init(key),
+  loss: losses.binaryCrossEntropyWithLogits,
+  data: points,
+  metrics: ["accuracy"],
+});
+// @ts-expect-error -- loss: binaryCrossEntropy needs float32 targets; xor's labels are int32 [N]
+void train.fit({ ...run, model: logistic, params: logistic.init(key), loss: losses.binaryCrossEntropy, train: data.xor({ n: 64 }) });
+declare const flatTargets: data.Dataset<[number, 2], [number], "float32", "float32">;
+// @ts-expect-error -- loss: [batch, 1] vs [N]
+void train.fit({ ...run, model: logistic, params: logistic.init(key), loss: losses.binaryCrossEntropy, train: flatTargets });
+type _18 = Expect<
+  Equal<
+    Msg<train.CheckedLoss<"fit", typeof logistic, typeof flatTargets, typeof losses.binaryCrossEntropy>>,
+    "fit: binaryCrossEntropy: the model outputs [batch, 1] but y is [N]; they must have the same shape"
+  >
+>;
+
+// 19. planar sets (xor, circles, two spirals) into a 2-input classifier; a 3-input one refuses them
+const planarNet = nn.input(["batch", 2]).add(nn.dense(8)).add(nn.tanh()).add(nn.dense(2));
+await train.fit({
+  ...run,
+  model: planarNet,
+  params: planarNet.init(key),
+  loss: losses.sparseCategoricalCrossEntropy,
+  train: data.xor({ n: 64 }),
+});
+await train.fit({
+  ...run,
+  model: planarNet,
+  params: planarNet.init(key),
+  loss: losses.sparseCategoricalCrossEntropy,
+  train: data.circles({ n: 64, seed: 0 }),
+  validation: data.twoSpirals({ n: 64, seed: 1 }),
+});
+const threeInputs = nn.input(["batch", 3]).add(nn.dense(2));
+void train.fit({
+  ...run,
+  model: threeInputs,
+  params: threeInputs.init(key),
+  loss: losses.sparseCategoricalCrossEntropy,
+  // @ts-expect-error -- train: [N, 2] vs [batch, 3]
+  train: data.xor({ n: 64 }),
+});
+
+// 20. a GRU and a simple RNN over MNIST rows; the GRU refuses flat pixels
+const gru = nn.input(["batch", 28, 28]).add(nn.gru(32)).add(nn.dense(10));
+const rnn = nn.input(["batch", 28, 28]).add(nn.simpleRnn(32)).add(nn.dense(10));
+await train.fit({ ...run, model: gru, params: gru.init(key), loss: losses.sparseCategoricalCrossEntropy, train: mnistRows });
+train.evaluate({ model: rnn, params: rnn.init(key), loss: losses.sparseCategoricalCrossEntropy, data: mnistRows });
+// @ts-expect-error -- data: [N, 784] vs [batch, 28, 28]
+train.evaluate({ model: gru, params: gru.init(key), loss: losses.sparseCategoricalCrossEntropy, data: mnistFlat });
+// a sequence model that keeps every step ([batch, 28, 10]) against one label per image
+const perStep = nn
+  .input(["batch", 28, 28])
+  .add(nn.lstm(16, { returnSequences: true }))
+  .add(nn.dense(10));
+// @ts-expect-error -- loss: labels must be [batch, 28]
+void train.fit({ ...run, model: perStep, params: perStep.init(key), loss: losses.sparseCategoricalCrossEntropy, train: mnistRows });
+type _20 = Expect<
+  Equal<
+    Msg<train.CheckedLoss<"fit", typeof perStep, typeof mnistRows, typeof losses.sparseCategoricalCrossEntropy>>,
+    "fit: sparseCategoricalCrossEntropy: the model outputs [batch, 28, 10], so the labels must be [batch, 28], but y is [N] (add nn.flatten() before the last dense layer?)"
+  >
+>;
+// per-step labels [N, 28] are what that model wants
+declare const tagged: data.Dataset<[number, 28, 28], [number, 28], "float32", "int32">;
+await train.fit({ ...run, model: perStep, params: perStep.init(key), loss: losses.sparseCategoricalCrossEntropy, train: tagged });
+
+// 21. the autoencoder: mse against its own input compiles; against the labels it does not
+// @ts-expect-error -- loss: mse needs float32 targets, y is the int32 labels
+void train.fit({ ...run, model: autoencoder, params: autoencoder.init(key), loss: losses.mse, train: mnistFlat });
+const noisy = data.dataset(mnistFlat.x, data.hostArray(mnist.x.data, [mnist.x.shape[0], 28, 28, 1]));
+// @ts-expect-error -- loss: [batch, 784] vs [N, 28, 28, 1]
+void train.fit({ ...run, model: autoencoder, params: autoencoder.init(key), loss: losses.mse, train: noisy });
+
+// 22. the CNN: a flat data set, a grayscale CNN given RGB images, resumeFrom with another model's checkpoint
+// @ts-expect-error -- train: [N, 784] vs [batch, 28, 28, 1]
+void train.fit({ ...run, model: cnn, params: cnn.init(key), loss: losses.sparseCategoricalCrossEntropy, train: mnistFlat });
+declare const rgb: data.Dataset<[number, 28, 28, 3], [number], "float32", "int32">;
+// @ts-expect-error -- train: [N, 28, 28, 3] vs [batch, 28, 28, 1]
+void train.fit({ ...run, model: cnn, params: cnn.init(key), loss: losses.sparseCategoricalCrossEntropy, train: rgb });
+type _22 = Expect<
+  Equal<
+    Msg<train.CheckedData<"fit", "train", typeof cnn, typeof rgb>>,
+    "fit: train.x is [N, 28, 28, 3] but the model takes [batch, 28, 28, 1]"
+  >
+>;
+declare const mlpCheckpoint: train.Checkpoint<nn.ParamsOf<typeof mlp>, nn.ModelStateOf<typeof mlp>>;
+void train.fit({
+  ...run,
+  model: cnn,
+  params: cnn.init(key),
+  loss: losses.sparseCategoricalCrossEntropy,
+  train: mnist,
+  // @ts-expect-error -- another model's checkpoint
+  resumeFrom: mlpCheckpoint,
+});
+
+// 23. validation data whose y does not go with the loss is reported on validation
+void train.fit({
+  ...run,
+  model: mlp,
+  params: mlp.init(key),
+  loss: losses.sparseCategoricalCrossEntropy,
+  train: mnistFlat,
+  // @ts-expect-error -- validation: one-hot rows for a sparse loss
+  validation: oneHot10,
+});
+type _23 = Expect<
+  Equal<
+    Msg<train.CheckedValidation<"fit", typeof mlp, typeof oneHot10, typeof losses.sparseCategoricalCrossEntropy>>,
+    "fit: validation: sparseCategoricalCrossEntropy needs int32 class ids, but y is float32 [N, 10] (one-hot rows: use categoricalCrossEntropy)"
+  >
+>;
+
+// 24. state from another model; a predict on token ids of the wrong length
+void train.fit({
+  ...run,
+  model: mlp,
+  params: mlp.init(key),
+  // @ts-expect-error -- state: the CNN's batch-norm state for the MLP
+  state: r2.state,
+  loss: losses.sparseCategoricalCrossEntropy,
+  train: mnistFlat,
+});
+declare const longTokens: data.HostArray<[number, 50], "int32">;
+// @ts-expect-error -- x: [N, 50] vs [batch, 20]
+train.predict({ model: textNet, params: textNet.init(key), x: longTokens });
+const p24 = train.predict({ model: textNet, params: textNet.init(key), x: tokens.x });
+type _24 = Expect<Equal<typeof p24, Tensor<["batch", 2]>>>;

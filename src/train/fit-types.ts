@@ -36,7 +36,10 @@ export type ModelTypesOf<M> = M extends {
   };
 }
   ? { in: In; out: O; params: P; state: St; dtype: D }
-  : M extends { applyWithState(params: infer P, x: never, ctx?: never): [infer Y, infer St] }
+  : M extends {
+        /** A hand-written model's forward pass: its params, output and state types. */
+        applyWithState(params: infer P, x: never, ctx?: never): [infer Y, infer St];
+      }
     ? { in: Shape; out: Y extends Tensor<infer S, DType> ? S : Shape; params: [P] extends [never] ? unknown : P; state: St; dtype: DType }
     : { in: Shape; out: Shape; params: unknown; state: unknown; dtype: DType };
 
