@@ -37,7 +37,9 @@ import { defineLayer, expectRank, positiveInt, type TensorRecord } from "./defin
 
 /** The config every recurrent layer records (read by its `LayerTypes` entry and the exports). */
 export interface RecurrentConfig<U extends number = number, R extends boolean = boolean, Bi extends boolean = boolean> {
+  /** Size of h (per direction). */
   units: U;
+  /** Output every step rather than the last. */
   returnSequences: R;
   /** A forward and a backward run, their outputs concatenated on the feature axis. */
   bidirectional: Bi;
@@ -62,14 +64,19 @@ export interface GruConfig<
 
 /** One direction's weights; `Bias` is `[gates * units]`, or `[2, 3 * units]` for a reset-after GRU (input and recurrent biases). */
 export interface RecurrentParams<F extends Dim, U extends number, G extends number, Bias extends Shape = [Mul<G, U>]> {
+  /** The input projection, the gates side by side: `[F, gates * units]`. */
   kernel: Tensor<[F, Mul<G, U>]>;
+  /** The recurrent projection of h: `[units, gates * units]`. */
   recurrentKernel: Tensor<[U, Mul<G, U>]>;
+  /** `[gates * units]`, or `[2, 3 * units]` (input and recurrent rows) for a reset-after GRU. */
   bias: Tensor<Bias>;
 }
 
 /** A bidirectional layer's params: one set per direction. */
 export interface BidirectionalParams<P> {
+  /** The run over steps 0 .. T-1. */
   forward: P;
+  /** The run over steps T-1 .. 0. */
   backward: P;
 }
 
