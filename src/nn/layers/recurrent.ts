@@ -9,7 +9,18 @@
 //   equations per step instead of ~55; it runs when no option needs the general loop (no mask, no
 //   initial state, no recurrent dropout in training). Input dropout and bidirectional runs use it.
 import type { Dim, IsAny, Mul, Shape } from "../../../typelevel/index.js";
-import { type AnyTensor, type Tensor, refused, scalar, tensor, zeros, ShapeError, ValueError, formatShape } from "../../tensor/index.js";
+import {
+  type AnyTensor,
+  type Tensor,
+  refused,
+  scalar,
+  tensor,
+  zeros,
+  ShapeError,
+  ValueError,
+  formatShape,
+  describeValue,
+} from "../../tensor/index.js";
 import {
   add,
   mul,
@@ -201,14 +212,25 @@ function rate(name: string, option: string, r: unknown): number {
   return r;
 }
 
+/** The options record, or a ValueError naming the layer. */
+function optionsOf<O extends object>(kind: string, opts: O | undefined): O | Record<string, never> {
+  if (opts === undefined) return {};
+  if (opts === null || typeof opts !== "object" || Array.isArray(opts)) {
+    const got = describeValue(opts);
+    throw new ValueError({ op: kind, expected: "an options object", got }, `${kind}: options must be an object, got ${got}`);
+  }
+  return opts;
+}
+
 function recurrent<K extends "simpleRnn" | "lstm" | "gru", C extends RecurrentConfig>(
   spec: CellSpec & { kind: K },
   units: number,
-  opts: RecurrentOptions,
+  options: RecurrentOptions,
   extra: Omit<C, keyof RecurrentConfig>,
 ): RecurrentLayer<K, C> {
   const kind = spec.kind;
   positiveInt(kind, "units", units);
+  const opts: RecurrentOptions = optionsOf(kind, options);
   if (opts.maskValue !== undefined && (typeof opts.maskValue !== "number" || Number.isNaN(opts.maskValue)))
     throw new ValueError(
       { op: kind, expected: "maskValue a number", got: String(opts.maskValue) },
@@ -525,7 +547,7 @@ export function gru<
   const Bi extends boolean = false,
   const A extends boolean = true,
 >(units: U & PositiveInt<U, "gru", "units">, opts: GruOptions<R, Bi, A> = {}) {
-  const resetAfter = opts.resetAfter ?? true;
+  const resetAfter = optionsOf("gru", opts).resetAfter ?? true;
   if (typeof resetAfter !== "boolean")
     throw new ValueError(
       { op: "gru", expected: "resetAfter true or false", got: String(resetAfter) },
