@@ -9,7 +9,7 @@ import { makeTrainStep } from "../src/train/index.js";
 import type { Digits } from "./data.js";
 import { makeBatches } from "./impls.js";
 import type { ModelSpec } from "./models.js";
-import { disposePlan, freeOutputs, readOutput, recordPlan, runPlan } from "./prototypes/static-plan.js";
+import { disposePlan, freeOutputs, ownImpl, readOutput, recordPlan, runPlan } from "./prototypes/static-plan.js";
 
 export interface StepProfile {
   model: string;
@@ -55,7 +55,7 @@ export function profileStep(spec: ModelSpec, digits: Digits, { reps = 15, rounds
     g.eqns.forEach((e, k) => {
       const args = e.inputs.map((s) => vals[s]!);
       const t0 = performance.now();
-      vals[e.out] = e.prim.impl(args, e.params);
+      vals[e.out] = ownImpl(e, args);
       eqMin[k] = Math.min(eqMin[k], performance.now() - t0);
       for (const s of e.free) {
         vals[s]!.dispose();

@@ -133,6 +133,8 @@ let fx: {
   bnParams: ReturnType<ReturnType<typeof withBatchNorm>["init"]>;
   key: random.Key;
   image: Tensor<[1, 2, 2, 1]>;
+  lstmParams: unknown;
+  rnnParams: unknown;
 };
 
 beforeAll(() => {
@@ -152,6 +154,8 @@ beforeAll(() => {
     bnParams: bn.init(random.key(2)),
     key: random.key(3),
     image: ones([1, 2, 2, 1]),
+    lstmParams: nn.lstm(2).init(random.key(4), [2, 3, 1]),
+    rnnParams: nn.simpleRnn(2).init(random.key(5), [2, 3, 1]),
   };
 });
 afterAll(() => tree.dispose(fx));
@@ -427,6 +431,20 @@ const cases: Case[] = [
   },
   { name: "apply on a plain object", run: () => fx.model.apply(fx.params, untyped({ shape: [2, 4], dtype: "float32" })), kind: ValueError },
   { name: "sequential with a number", run: () => nn.sequential(nn.input(["batch", 4]), untyped(3)), kind: ValueError },
+  { name: "lstm with dropout 1", run: () => nn.lstm(2, { dropout: 1 }), kind: ValueError, op: "lstm" },
+  { name: "gru with options null", run: () => nn.gru(2, untyped(null)), kind: ValueError, op: "gru" },
+  {
+    name: "lstm with an initial state of the wrong shape",
+    run: () => nn.lstm(2).apply(fx.lstmParams, untyped(arg(ones([2, 3, 1]))), { initialState: [arg(ones([2, 2])), arg(ones([3, 2]))] }),
+    kind: ShapeError,
+    op: "lstm(2)",
+  },
+  {
+    name: "simpleRnn with a mask of the wrong shape",
+    run: () => nn.simpleRnn(2).apply(fx.rnnParams, untyped(arg(ones([2, 3, 1]))), { mask: arg(ones([2, 4])) }),
+    kind: ShapeError,
+    op: "simpleRnn(2)",
+  },
   {
     name: "batchNorm in eval mode without state",
     run: () => fx.bn.apply(fx.bnParams, untyped(arg(ones([2, 4])))),

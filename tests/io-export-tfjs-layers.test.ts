@@ -95,7 +95,7 @@ test("more layers: conv1d, pools, GRU, simpleRnn, embedding, upsampling, transpo
       .add(nn.maxPool1d(2))
       .add(nn.conv1d({ filters: 4, kernel: 2, dilations: 2 }))
       .add(nn.avgPool1d({ window: 2, padding: "same" }))
-      .add(nn.gru(5, { returnSequences: true }))
+      .add(nn.gru(5, { returnSequences: true, resetAfter: false }))
       .add(nn.simpleRnn(4, { returnSequences: true }))
       .add(nn.globalMaxPool1d())
       .add(nn.layerNorm())
@@ -280,8 +280,8 @@ describe("errors name the layer", () => {
     );
   });
 
-  test("on import: GRU with reset_after (Keras 2's default) does not match shapeflow's GRU", () => {
-    const gru = nn.input(["batch", 3, 2]).add(nn.gru(4));
+  test("on import: GRU with reset_after (Keras 2's default) does not match shapeflow's reset-before GRU", () => {
+    const gru = nn.input(["batch", 3, 2]).add(nn.gru(4, { resetAfter: false }));
     const k = random.key(1);
     const p = gru.init(k);
     const a = io.toTfjsLayers(gru, p);

@@ -428,7 +428,7 @@ describe("recurrent layers against the published equations", () => {
 
   test("GRU, one step by hand (update z, reset r, candidate; h0 = 0)", () => {
     noLeaks(() => {
-      const m = nn.input([1, 1, 1]).add(nn.gru(1));
+      const m = nn.input([1, 1, 1]).add(nn.gru(1, { resetAfter: false }));
       const params: any = [
         { kernel: t([0.5, -0.4, 0.9], [1, 3]), recurrentKernel: t([0.3, 0.2, 0.7], [1, 3]), bias: t([0.1, 0.2, -0.1], [3]) },
       ];
@@ -443,7 +443,7 @@ describe("recurrent layers against the published equations", () => {
 
   test("GRU over 3 steps matches the equations (reset gate applied before the recurrent product)", () => {
     const [b, tlen, f, u] = [2, 3, 2, 2];
-    compare(nn.gru(u, { returnSequences: true }), [b, tlen, f], (x, p) =>
+    compare(nn.gru(u, { returnSequences: true, resetAfter: false }), [b, tlen, f], (x, p) =>
       unroll(x, [b, tlen, f], u, (xt, h) => {
         const xw = (gate: number, k: number) => dotCol(xt, p.kernel, 3 * u, gate * u + k) + p.bias[gate * u + k];
         const z = h.map((_, k) => sigmoid(xw(0, k) + dotCol(h, p.recurrentKernel, 3 * u, k)));

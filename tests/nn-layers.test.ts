@@ -234,11 +234,14 @@ describe("random configs give the published output shapes", () => {
       f: small(1, 3),
       units: small(1, 3),
       seq: fc.boolean(),
+      bidirectional: fc.boolean(),
     });
     fc.assert(
       fc.property(arb, (r) => {
-        const layer = nn[r.kind](r.units, { returnSequences: r.seq });
-        checkShape([r.b, r.t, r.f], layer, r.seq ? [r.b, r.t, r.units] : [r.b, r.units]);
+        const opts = { returnSequences: r.seq, bidirectional: r.bidirectional };
+        const layer = r.kind === "gru" ? nn.gru(r.units, opts) : nn[r.kind](r.units, opts);
+        const width = r.bidirectional ? 2 * r.units : r.units;
+        checkShape([r.b, r.t, r.f], layer, r.seq ? [r.b, r.t, width] : [r.b, width]);
       }),
       RUNS,
     );

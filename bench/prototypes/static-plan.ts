@@ -37,6 +37,15 @@ interface Backend {
 }
 const backendOf = () => tf.backend() as unknown as Backend;
 
+/**
+ * An equation's impl on `args`, its result a tensor of its own (as core's runImpl makes it): an
+ * impl may hand back an input (a check's pass-through), which the caller frees after its last use.
+ */
+export function ownImpl(e: Graph["eqns"][number], args: tf.Tensor[]): tf.Tensor {
+  const out = e.prim.impl(args, e.params);
+  return args.includes(out) ? tf.clone(out) : out;
+}
+
 /** Replays `g` once through the primitives' impls, recording every kernel the engine runs. */
 export function recordPlan(g: Graph, inputs: tf.Tensor[]): Plan {
   const engine = tf.engine() as unknown as KernelRunner;
@@ -80,9 +89,9 @@ export function recordPlan(g: Graph, inputs: tf.Tensor[]): Plan {
     inputs.forEach((t, i) => (vals[i] = t));
     g.consts.forEach((c, i) => (vals[g.nInputs + i] = c));
     for (const e of g.eqns)
-      vals[e.out] = e.prim.impl(
+      vals[e.out] = ownImpl(
+        e,
         e.inputs.map((s) => vals[s]!),
-        e.params,
       );
     outTensors = g.outputs.map((s) => vals[s]!);
   } finally {

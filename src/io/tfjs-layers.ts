@@ -6,7 +6,7 @@
 // Conventions shared by both sides, so no value is transposed: dense kernels [in, out], conv
 // kernels [kh, kw, cin, cout] (conv2dTranspose [kh, kw, cout, cin]), recurrent kernels
 // [in, gates * units] with Keras' gate order (LSTM i, f, c, o; GRU z, r, h with the reset gate
-// applied before the recurrent product, Keras' reset_after = false), batch norm's running
+// applied before the recurrent product, `resetAfter: false`, as tfjs-layers' GRU has no reset_after), batch norm's running
 // statistics updated as Keras does (moving = momentum * moving + (1 - momentum) * batch), TF's
 // rule for "same" padding (the odd pixel after).
 import type { Layer, Model, ParamsOf, ModelStateOf } from "../nn/index.js";
@@ -202,10 +202,20 @@ function recurrent(className: string, gates: number, extra: Record<string, unkno
   return (layer: Layer, s: readonly number[]): Planned[] => {
     const c = record(layer.config);
     const units = c.units as number;
+    if (c.bidirectional === true)
+      throw new Unsupported("bidirectional recurrent layers (Keras' Bidirectional wrapper) are not written by this export");
+    if (typeof c.maskValue === "number") throw new Unsupported("maskValue (Keras' Masking layer in front) is not written by this export");
+    // NOTE: tfjs-layers' GRUCell throws on reset_after true, so only the reset-before GRU maps
+    if (className === "GRU" && c.resetAfter === true)
+      throw new Unsupported("tfjs-layers' GRU has no reset_after (shapeflow's default GRU); build it with { resetAfter: false }");
+    const dropout = {
+      dropout: typeof c.dropout === "number" ? c.dropout : 0,
+      recurrent_dropout: typeof c.recurrentDropout === "number" ? c.recurrentDropout : 0,
+    };
     return [
       {
         className,
-        config: { units, activation: "tanh", use_bias: true, return_sequences: c.returnSequences === true, ...extra },
+        config: { units, activation: "tanh", use_bias: true, return_sequences: c.returnSequences === true, ...extra, ...dropout },
         compare: ["units", "activation", "use_bias", "return_sequences", ...compareExtra],
         weights: [
           { keras: "kernel", tree: "params", key: "kernel", shape: [s[2], gates * units] },

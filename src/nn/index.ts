@@ -36,7 +36,19 @@ export { flatten, reshape } from "./layers/reshape.js";
 export { dropout } from "./layers/dropout.js";
 export { batchNorm, layerNorm, type BatchNormOptions } from "./layers/norm.js";
 export { embedding } from "./layers/embedding.js";
-export { simpleRnn, lstm, gru, type RecurrentOptions } from "./layers/recurrent.js";
+export {
+  simpleRnn,
+  lstm,
+  gru,
+  type RecurrentOptions,
+  type GruOptions,
+  type RecurrentContext,
+  type RecurrentLayer,
+  type RecurrentConfig,
+  type GruConfig,
+  type RecurrentParams,
+  type BidirectionalParams,
+} from "./layers/recurrent.js";
 export {
   step,
   sigmoid,

@@ -1,102 +1,410 @@
-// Recurrent layers over [B, T, F]: simpleRnn, lstm, gru. The input projection of every time
-// step is one matmul up front; the loop does only the recurrent product per step.
+// Recurrent layers over [B, T, F]: simpleRnn, lstm, gru, with the options Keras and PyTorch users
+// reach for: bidirectional, masking (padded steps keep the state), an initial state at call time,
+// input and recurrent dropout, and GRU's reset-after / reset-before conventions.
+//
+// Two ways to run a sequence:
+// - `unrolled`: the cell step by step, differentiated op by op; it takes every option. The input
+//   projection of every time step is one matmul up front when that tensor is the narrower one.
+// - the fused LSTM (`lstmFused`, below): one function with a hand-written reverse pass, ~35 graph
+//   equations per step instead of ~55; it runs when no option needs the general loop (no mask, no
+//   initial state, no recurrent dropout in training). Input dropout and bidirectional runs use it.
 import type { Dim, IsAny, Mul, Shape } from "../../../typelevel/index.js";
-import { type AnyTensor, type Tensor, refused, ShapeError, scalar, tensor, zeros } from "../../tensor/index.js";
-import { add, mul, sigmoid, sub, tanh, matmul, reshape, slice, concat, broadcastTo } from "../../core/index.js";
-import { split } from "../../random/index.js";
+import {
+  type AnyTensor,
+  type Tensor,
+  refused,
+  scalar,
+  tensor,
+  zeros,
+  ShapeError,
+  ValueError,
+  formatShape,
+  describeValue,
+} from "../../tensor/index.js";
+import {
+  add,
+  mul,
+  sigmoid,
+  sub,
+  tanh,
+  matmul,
+  reshape,
+  slice,
+  concat,
+  stack,
+  broadcastTo,
+  transpose,
+  customVjp,
+  reverse,
+  where,
+  cast,
+  notEqual,
+  max,
+} from "../../core/index.js";
+import { bernoulli, foldIn, split } from "../../random/index.js";
 import { glorotUniform, orthogonal } from "../init.js";
-import type { Key, LayerError, PositiveInt } from "../layer.js";
+import type { ApplyContext, Key, Layer, LayerError, PositiveInt } from "../layer.js";
 import { defineLayer, expectRank, positiveInt, type TensorRecord } from "./define.js";
 
-export interface RecurrentConfig<U extends number = number, R extends boolean = boolean> {
+/** The config every recurrent layer records (read by its `LayerTypes` entry and the exports). */
+export interface RecurrentConfig<U extends number = number, R extends boolean = boolean, Bi extends boolean = boolean> {
+  /** Size of h (per direction). */
   units: U;
+  /** Output every step rather than the last. */
   returnSequences: R;
+  /** A forward and a backward run, their outputs concatenated on the feature axis. */
+  bidirectional: Bi;
+  /** Input dropout rate (one mask per sequence, shared by all steps). */
+  dropout: number;
+  /** Dropout rate on the previous h before the recurrent product (one mask per sequence). */
+  recurrentDropout: number;
+  /** Steps whose features all equal this value are padding (the state passes through); null: none. */
+  maskValue: number | null;
 }
 
+/** GRU's config: the recurrent config and where the reset gate applies. */
+export interface GruConfig<
+  U extends number = number,
+  R extends boolean = boolean,
+  Bi extends boolean = boolean,
+  A extends boolean = boolean,
+> extends RecurrentConfig<U, R, Bi> {
+  /** Reset gate on the recurrent product (PyTorch, Keras >= 2.4, cuDNN) rather than on h before it. */
+  resetAfter: A;
+}
+
+/** One direction's weights; `Bias` is `[gates * units]`, or `[2, 3 * units]` for a reset-after GRU (input and recurrent biases). */
+export interface RecurrentParams<F extends Dim, U extends number, G extends number, Bias extends Shape = [Mul<G, U>]> {
+  /** The input projection, the gates side by side: `[F, gates * units]`. */
+  kernel: Tensor<[F, Mul<G, U>]>;
+  /** The recurrent projection of h: `[units, gates * units]`. */
+  recurrentKernel: Tensor<[U, Mul<G, U>]>;
+  /** `[gates * units]`, or `[2, 3 * units]` (input and recurrent rows) for a reset-after GRU. */
+  bias: Tensor<Bias>;
+}
+
+/** A bidirectional layer's params: one set per direction. */
+export interface BidirectionalParams<P> {
+  /** The run over steps 0 .. T-1. */
+  forward: P;
+  /** The run over steps T-1 .. 0. */
+  backward: P;
+}
+
+type Directions<Bi, P> = Bi extends true ? BidirectionalParams<P> : P;
+type Width<Bi, U extends number> = Bi extends true ? Mul<2, U> : U;
+type GateBias<C, G extends number> = C extends RecurrentConfig<infer U> ? [Mul<G, U>] : never;
+type GruBias<C> = C extends GruConfig<infer U, boolean, boolean, infer A> ? (A extends false ? [Mul<3, U>] : [2, Mul<3, U>]) : never;
+
 // NOTE: in the IsAny branch S *is* `any` (an earlier layer failed): passing it on keeps a chain to one error.
-type RecurrentEntry<Name extends string, S extends Shape, C, G extends number> =
-  C extends RecurrentConfig<infer U, infer R>
+type RecurrentEntry<Name extends string, S extends Shape, C, G extends number, Bias extends Shape> =
+  C extends RecurrentConfig<infer U, infer R, infer Bi>
     ? IsAny<S> extends true
-      ? { out: S; params: RecurrentParams<number, U, G>; state: {} }
+      ? { out: S; params: Directions<Bi, RecurrentParams<number, U, G, Bias>>; state: {} }
       : S extends readonly [infer B extends Dim, infer T extends Dim, infer F extends Dim]
-        ? { out: R extends true ? [B, T, U] : [B, U]; params: RecurrentParams<F, U, G>; state: {} }
+        ? {
+            out: R extends true ? [B, T, Width<Bi, U>] : [B, Width<Bi, U>];
+            params: Directions<Bi, RecurrentParams<F, U, G, Bias>>;
+            state: {};
+          }
         : { out: LayerError<`${Name}(${U})`, "[batch, time, features]", S>; params: never; state: {} }
     : never;
 
-export interface RecurrentParams<F extends Dim, U extends number, G extends number> {
-  kernel: Tensor<[F, Mul<G, U>]>;
-  recurrentKernel: Tensor<[U, Mul<G, U>]>;
-  bias: Tensor<[Mul<G, U>]>;
-}
-
 declare module "../layer.js" {
   interface LayerTypes<S extends Shape, C> {
-    /** `[B, T, F] -> [B, units]` (or `[B, T, units]` with `returnSequences`); kernel `[F, units]`, recurrentKernel `[units, units]`, bias. */
-    simpleRnn: RecurrentEntry<"simpleRnn", S, C, 1>;
-    /** `[B, T, F] -> [B, units]` (or `[B, T, units]`); the four gates fused: kernel `[F, 4 * units]`, recurrentKernel `[units, 4 * units]`, bias. */
-    lstm: RecurrentEntry<"lstm", S, C, 4>;
-    /** `[B, T, F] -> [B, units]` (or `[B, T, units]`); the three gates fused: kernel `[F, 3 * units]`, recurrentKernel `[units, 3 * units]`, bias. */
-    gru: RecurrentEntry<"gru", S, C, 3>;
+    /** `[B, T, F] -> [B, units]` (or `[B, T, units]` with `returnSequences`; the units doubled when bidirectional); kernel `[F, units]`, recurrentKernel `[units, units]`, bias. */
+    simpleRnn: RecurrentEntry<"simpleRnn", S, C, 1, GateBias<C, 1>>;
+    /** `[B, T, F] -> [B, units]` (or `[B, T, units]`; doubled when bidirectional); the four gates fused: kernel `[F, 4 * units]`, recurrentKernel `[units, 4 * units]`, bias. */
+    lstm: RecurrentEntry<"lstm", S, C, 4, GateBias<C, 4>>;
+    /** `[B, T, F] -> [B, units]` (or `[B, T, units]`; doubled when bidirectional); the three gates fused: kernel `[F, 3 * units]`, recurrentKernel `[units, 3 * units]`, bias `[2, 3 * units]` (reset-after) or `[3 * units]`. */
+    gru: RecurrentEntry<"gru", S, C, 3, GruBias<C>>;
   }
 }
 
-/** Options of the recurrent layers: `nn.lstm(64, { returnSequences: true })`. */
-export interface RecurrentOptions<R extends boolean> {
+/** Options of the recurrent layers: `nn.lstm(64, { returnSequences: true, bidirectional: true })`. */
+export interface RecurrentOptions<R extends boolean = boolean, Bi extends boolean = boolean> {
   /** Output every step `[B, T, units]` instead of the last `[B, units]`. Default false. */
   returnSequences?: R;
+  /**
+   * Run the sequence forwards and backwards (separate weights, `{ forward, backward }` params) and
+   * concatenate the two outputs on the feature axis: `2 * units` features. With `returnSequences`,
+   * step t holds the forward run's h after step t and the backward run's h after step t (which has
+   * seen steps T-1 down to t). Default false.
+   */
+  bidirectional?: Bi;
+  /** Input dropout rate in [0, 1), training mode only; one mask per sequence for all steps (Keras' `dropout`). Default 0. */
+  dropout?: number;
+  /** Dropout rate in [0, 1) on h before the recurrent product, training mode only; one mask per sequence (Keras' `recurrent_dropout`). Default 0. */
+  recurrentDropout?: number;
+  /**
+   * Steps whose features all equal this value are padding: h (and c) pass through them unchanged,
+   * and with `returnSequences` such a step outputs the state it kept (Keras' `Masking(mask_value)`
+   * in front of the layer). A mask can also be passed at call time (`RecurrentContext.mask`).
+   */
+  maskValue?: number;
 }
 
-/** One step: the params, this step's input projection, and the previous h and c; returns the new h and c. */
-type Cell = (p: TensorRecord, xw: AnyTensor, h: AnyTensor, c: AnyTensor) => [AnyTensor, AnyTensor];
+/** GRU's options: the recurrent options and `resetAfter`. */
+export interface GruOptions<
+  R extends boolean = boolean,
+  Bi extends boolean = boolean,
+  A extends boolean = boolean,
+> extends RecurrentOptions<R, Bi> {
+  /**
+   * Where the reset gate applies. true (the default, as in PyTorch, Keras >= 2.4 and cuDNN):
+   * ĥ = tanh(x W_h + b_h + r ⊙ (h U_h + b'_h)), with input and recurrent biases (bias `[2, 3 * units]`).
+   * false (Keras 1, the original paper): ĥ = tanh(x W_h + (r ⊙ h) U_h + b_h), bias `[3 * units]`.
+   */
+  resetAfter?: A;
+}
 
-function recurrent<K extends "simpleRnn" | "lstm" | "gru", U extends number, R extends boolean>(
-  kind: K,
-  gates: number,
-  units: U,
-  opts: RecurrentOptions<R>,
-  cell: Cell,
-  biasInit: (units: number) => AnyTensor,
-) {
+/**
+ * What a recurrent layer's `apply` also takes when called directly (`layer.apply(params, x, ctx)`):
+ * the state to start from and a padding mask.
+ */
+export interface RecurrentContext<St = unknown> extends ApplyContext<St> {
+  /**
+   * The state before step 0, each `[B, units]`: `h` for simpleRnn and gru, `[h, c]` for lstm;
+   * bidirectional: the forward run's, then the backward run's (`[hF, cF, hB, cB]`). Default zeros.
+   */
+  initialState?: AnyTensor | readonly AnyTensor[];
+  /** `[B, T]`, true (or non-zero) at real steps, false at padding: padded steps keep the state. */
+  mask?: AnyTensor;
+}
+
+/** A recurrent layer: a `Layer` whose `apply` also takes `initialState` and `mask` (`RecurrentContext`). */
+export interface RecurrentLayer<K extends string, C> extends Layer<K, C> {
+  /** Forward pass; `ctx` as `Layer.apply`'s, plus `initialState` and `mask`. */
+  apply(params: unknown, x: AnyTensor, ctx?: RecurrentContext): [AnyTensor, unknown];
+}
+
+/** What one kind of cell needs: its gates, its step, its bias, and optionally a fused sequence. */
+interface CellSpec {
+  kind: "simpleRnn" | "lstm" | "gru";
+  gates: number;
+  /** Carries a cell state c besides h (lstm). */
+  cellState: boolean;
+  /** Per-sequence constants the step reads (slices of the weights), computed once. */
+  prepare(p: TensorRecord, units: number): TensorRecord;
+  /** One step: `xw` = x_t W [B, G*U] (no bias), h_{t-1}, h_{t-1} after recurrent dropout, c_{t-1}; returns [h_t, c_t]. */
+  step(p: TensorRecord, xw: AnyTensor, h: AnyTensor, hRec: AnyTensor, c: AnyTensor): [AnyTensor, AnyTensor];
+  bias(units: number): AnyTensor;
+  /** The whole sequence with zero initial state: x [B, T, F] to [B, units] or [B, T, units]. */
+  fused?: (p: TensorRecord, x: AnyTensor, units: number, returnSequences: boolean) => AnyTensor;
+}
+
+interface Settings {
+  units: number;
+  returnSequences: boolean;
+  bidirectional: boolean;
+  dropout: number;
+  recurrentDropout: number;
+  maskValue: number | null;
+}
+
+function rate(name: string, option: string, r: unknown): number {
+  if (r === undefined) return 0;
+  if (typeof r !== "number" || !(r >= 0 && r < 1))
+    throw new ValueError(
+      { op: name, expected: `${option} in [0, 1)`, got: String(r) },
+      `${name}: ${option} must be in [0, 1), got ${String(r)}`,
+    );
+  return r;
+}
+
+/** The options record, or a ValueError naming the layer. */
+function optionsOf<O extends object>(kind: string, opts: O | undefined): O | Record<string, never> {
+  if (opts === undefined) return {};
+  if (opts === null || typeof opts !== "object" || Array.isArray(opts)) {
+    const got = describeValue(opts);
+    throw new ValueError({ op: kind, expected: "an options object", got }, `${kind}: options must be an object, got ${got}`);
+  }
+  return opts;
+}
+
+function recurrent<K extends "simpleRnn" | "lstm" | "gru", C extends RecurrentConfig>(
+  spec: CellSpec & { kind: K },
+  units: number,
+  options: RecurrentOptions,
+  extra: Omit<C, keyof RecurrentConfig>,
+): RecurrentLayer<K, C> {
+  const kind = spec.kind;
   positiveInt(kind, "units", units);
-  const returnSequences = (opts.returnSequences ?? false) as R;
-  const name = `${kind}(${units}${returnSequences ? ", sequences" : ""})`;
-  return defineLayer<K, RecurrentConfig<U, R>>({
+  const opts: RecurrentOptions = optionsOf(kind, options);
+  if (opts.maskValue !== undefined && (typeof opts.maskValue !== "number" || Number.isNaN(opts.maskValue)))
+    throw new ValueError(
+      { op: kind, expected: "maskValue a number", got: String(opts.maskValue) },
+      `${kind}: maskValue must be a number (not NaN), got ${String(opts.maskValue)}`,
+    );
+  const s: Settings = {
+    units,
+    returnSequences: opts.returnSequences ?? false,
+    bidirectional: opts.bidirectional ?? false,
+    dropout: rate(kind, "dropout", opts.dropout),
+    recurrentDropout: rate(kind, "recurrentDropout", opts.recurrentDropout),
+    maskValue: opts.maskValue ?? null,
+  };
+  const flags = [s.returnSequences ? "sequences" : "", s.bidirectional ? "bidirectional" : ""].filter((f) => f !== "");
+  const name = `${kind}(${[String(units), ...flags].join(", ")})`;
+  const width = s.bidirectional ? 2 * units : units;
+  const config = { ...s, ...extra } as C;
+  const layer = defineLayer<K, C, TensorRecord | BidirectionalParams<TensorRecord>>({
     kind,
     name,
-    config: { units, returnSequences },
-    outputShape(s) {
-      expectRank(name, "[batch, time, features]", s, s.length === 3);
-      if (s[1] < 1) throw refused(name, "at least one time step", `${s[1]}`, ShapeError);
-      return returnSequences ? [s[0], s[1], units] : [s[0], units];
+    config,
+    stochastic: s.dropout > 0 || s.recurrentDropout > 0,
+    outputShape(shape) {
+      expectRank(name, "[batch, time, features]", shape, shape.length === 3);
+      if (shape[1] < 1) throw refused(name, "at least one time step", `${shape[1]}`, ShapeError);
+      return s.returnSequences ? [shape[0], shape[1], width] : [shape[0], width];
     },
-    init(key, s) {
-      const [k1, k2] = split(key, 2);
-      return {
-        kernel: glorotUniform(k1, [s[2], gates * units]),
-        recurrentKernel: orthogonalBlocks(k2, units, gates),
-        bias: biasInit(units),
+    init(key, shape) {
+      const one = (k: Key): TensorRecord => {
+        const [k1, k2] = split(k, 2);
+        return {
+          kernel: glorotUniform(k1, [shape[2], spec.gates * units]),
+          recurrentKernel: orthogonalBlocks(k2, units, spec.gates),
+          bias: spec.bias(units),
+        };
       };
+      if (!s.bidirectional) return one(key);
+      const [kf, kb] = split(key, 2);
+      return { forward: one(kf), backward: one(kb) };
     },
-    apply(p, x) {
-      const [b, t, f] = x.shape;
-      const g = gates * units;
-      // NOTE: a step's slice costs a pad of the whole sequence in the backward pass, so slice
-      // the narrower of x ([B, T, F]) and its projection ([B, T, G*U]).
-      const projectFirst = g <= f;
-      const seq = projectFirst ? reshape(matmul(reshape(x, [b * t, f]), p.kernel), [b, t, g]) : x;
-      const width = projectFirst ? g : f;
-      let h: AnyTensor = broadcastTo(scalar(0), [b, units]);
-      let c: AnyTensor = h;
-      const outs: AnyTensor[] = [];
-      for (let i = 0; i < t; i++) {
-        const step = reshape(slice(seq, [0, i, 0], [b, 1, width]), [b, width]);
-        const xi = projectFirst ? step : matmul(step, p.kernel);
-        [h, c] = cell(p, xi, h, c);
-        if (returnSequences) outs.push(reshape(h, [b, 1, units]));
-      }
-      return returnSequences ? concat(outs, 1) : h;
+    apply(p, x, ctx) {
+      return runLayer(spec, s, name, p, x, ctx);
     },
   });
+  // NOTE: RecurrentContext adds only optional fields, so the Layer defineLayer made is already a RecurrentLayer
+  return layer;
+}
+
+function runLayer(
+  spec: CellSpec,
+  s: Settings,
+  name: string,
+  p: TensorRecord | BidirectionalParams<TensorRecord>,
+  x: AnyTensor,
+  ctx: RecurrentContext,
+): AnyTensor {
+  const [b, t] = x.shape;
+  const training = ctx.training === true && (s.dropout > 0 || s.recurrentDropout > 0);
+  if (training && ctx.key === undefined)
+    throw new ValueError(
+      { op: name, expected: "a PRNG key in training mode", got: "no key" },
+      `${name}: training mode with dropout needs a PRNG key ({ training: true, key })`,
+    );
+  const perDirection = spec.cellState ? 2 : 1;
+  const initial = initialStates(name, ctx.initialState, perDirection * (s.bidirectional ? 2 : 1), b, s.units);
+  // NOTE: the mask stays float32 (1 at real steps) until a direction has put it in its time order:
+  // a bool tensor through WASM's Reverse comes out wrong
+  let mask = ctx.mask === undefined ? undefined : callMask(name, ctx.mask, b, t);
+  if (s.maskValue !== null) {
+    // a step is real when any feature differs from maskValue
+    const real = max(cast(notEqual(x, s.maskValue), "float32"), 2);
+    mask = mask === undefined ? real : mul(mask, real);
+  }
+  const run = (params: TensorRecord, direction: number, reversed: boolean) => {
+    const key = training ? foldIn(ctx.key!, direction) : undefined;
+    const inputMask = key !== undefined && s.dropout > 0 ? dropoutMask(foldIn(key, 0), [b, 1, x.shape[2]], s.dropout) : undefined;
+    const recurrentMask =
+      key !== undefined && s.recurrentDropout > 0 ? dropoutMask(foldIn(key, 1), [b, s.units], s.recurrentDropout) : undefined;
+    const h0 = initial?.slice(direction * perDirection, (direction + 1) * perDirection);
+    return runDirection(spec, params, inputMask === undefined ? x : mul(x, inputMask), s, { reversed, h0, mask, recurrentMask });
+  };
+  if (!s.bidirectional) return run(p as TensorRecord, 0, false);
+  const bi = p as BidirectionalParams<TensorRecord>;
+  return concat([run(bi.forward, 0, false), run(bi.backward, 1, true)], s.returnSequences ? 2 : 1);
+}
+
+/** Inverted dropout's mask: 0 with probability `r`, else 1 / (1 - r). */
+function dropoutMask(key: Key, shape: number[], r: number): AnyTensor {
+  return mul(bernoulli(key, shape, { p: 1 - r, dtype: "float32" }), 1 / (1 - r));
+}
+
+function initialStates(
+  name: string,
+  given: RecurrentContext["initialState"],
+  count: number,
+  b: number,
+  units: number,
+): AnyTensor[] | undefined {
+  if (given === undefined) return undefined;
+  const list: readonly unknown[] = Array.isArray(given) ? given : [given];
+  const what =
+    count === 1
+      ? "one tensor h"
+      : `${count} tensors (${count === 2 ? "[h, c] or, bidirectional, [hForward, hBackward]" : "[hForward, cForward, hBackward, cBackward]"})`;
+  if (list.length !== count)
+    throw new ValueError({ op: name, expected: what, got: `${list.length}` }, `${name}: initialState must be ${what}, got ${list.length}`);
+  return list.map((h, i) => {
+    const shape = (h as AnyTensor | null)?.shape;
+    if (!Array.isArray(shape) || shape.length !== 2 || shape[0] !== b || shape[1] !== units)
+      throw new ShapeError(
+        { op: name, expected: formatShape([b, units]), got: Array.isArray(shape) ? formatShape(shape) : String(h) },
+        `${name}: initialState ${i} must be ${formatShape([b, units])}, got ${Array.isArray(shape) ? formatShape(shape) : String(h)}`,
+      );
+    return h as AnyTensor;
+  });
+}
+
+function callMask(name: string, m: AnyTensor, b: number, t: number): AnyTensor {
+  const shape = m.shape;
+  if (shape.length !== 2 || shape[0] !== b || shape[1] !== t)
+    throw new ShapeError(
+      { op: name, expected: formatShape([b, t]), got: formatShape(shape) },
+      `${name}: mask must be [batch, time] = ${formatShape([b, t])}, got ${formatShape(shape)}`,
+    );
+  return cast(cast(m, "bool"), "float32");
+}
+
+interface DirectionOptions {
+  reversed: boolean;
+  h0?: AnyTensor[];
+  /** [B, T] float32, 1 at real steps, in the input's time order (`unrolled` gets it as bool in its own order). */
+  mask?: AnyTensor;
+  /** [B, U]. */
+  recurrentMask?: AnyTensor;
+}
+
+/** One run over the sequence (backwards when `reversed`); outputs stay in the input's time order. */
+function runDirection(spec: CellSpec, p: TensorRecord, x: AnyTensor, s: Settings, o: DirectionOptions): AnyTensor {
+  const xs = o.reversed ? reverse(x, 1) : x;
+  const mask = o.mask === undefined ? undefined : cast(o.reversed ? reverse(o.mask, 1) : o.mask, "bool");
+  const out =
+    spec.fused !== undefined && mask === undefined && o.h0 === undefined && o.recurrentMask === undefined
+      ? spec.fused(p, xs, s.units, s.returnSequences)
+      : unrolled(spec, p, xs, s.units, s.returnSequences, { ...o, mask });
+  return o.reversed && s.returnSequences ? reverse(out, 1) : out;
+}
+
+/** The cell step by step over x [B, T, F] (autodiff differentiates the unrolled graph). */
+function unrolled(spec: CellSpec, p: TensorRecord, x: AnyTensor, units: number, returnSequences: boolean, o: DirectionOptions): AnyTensor {
+  const [b, t, f] = x.shape;
+  const g = spec.gates * units;
+  // NOTE: a step's slice costs a pad of the whole sequence in the backward pass, so slice
+  // the narrower of x ([B, T, F]) and its projection ([B, T, G*U]).
+  const projectFirst = g <= f;
+  const seq = projectFirst ? reshape(matmul(reshape(x, [b * t, f]), p.kernel), [b, t, g]) : x;
+  const width = projectFirst ? g : f;
+  const prepared = { ...p, ...spec.prepare(p, units) };
+  let h: AnyTensor = o.h0?.[0] ?? broadcastTo(scalar(0), [b, units]);
+  let c: AnyTensor = o.h0?.[1] ?? h;
+  const outs: AnyTensor[] = [];
+  for (let i = 0; i < t; i++) {
+    const step = reshape(slice(seq, [0, i, 0], [b, 1, width]), [b, width]);
+    const xw = projectFirst ? step : matmul(step, p.kernel);
+    const hRec = o.recurrentMask === undefined ? h : mul(h, o.recurrentMask);
+    let [hn, cn] = spec.step(prepared, xw, h, hRec, c);
+    if (o.mask !== undefined) {
+      const real = reshape(slice(o.mask, [0, i], [b, 1]), [b, 1]);
+      hn = where(real, hn, h);
+      if (spec.cellState) cn = where(real, cn, c);
+    }
+    [h, c] = [hn, cn];
+    if (returnSequences) outs.push(h);
+  }
+  return returnSequences ? stack(outs, 1) : h;
 }
 
 /** An orthogonal [U, U] block per gate, side by side: [U, G*U]. */
@@ -114,86 +422,282 @@ function gate(z: AnyTensor, i: number, units: number): AnyTensor {
   return slice(z, [0, i * units], [b, units]);
 }
 
+const simpleRnnCell: CellSpec & { kind: "simpleRnn" } = {
+  kind: "simpleRnn",
+  gates: 1,
+  cellState: false,
+  prepare: () => ({}),
+  step(p, xw, _h, hRec) {
+    const hn = tanh(add(add(xw, matmul(hRec, p.recurrentKernel)), p.bias));
+    return [hn, hn];
+  },
+  bias: (u) => zeros([u]),
+};
+
 /**
  * Elman RNN: h_t = tanh(x_t W + h_{t-1} U + b).
  * ```ts
- * nn.input(["batch", 28, 28]).add(nn.simpleRnn(64))   // ["batch", 64]
+ * nn.input(["batch", 28, 28]).add(nn.simpleRnn(64))                            // ["batch", 64]
+ * nn.input(["batch", 28, 28]).add(nn.simpleRnn(64, { bidirectional: true }))   // ["batch", 128]
  * ```
  */
-export function simpleRnn<const U extends number, const R extends boolean = false>(
+export function simpleRnn<const U extends number, const R extends boolean = false, const Bi extends boolean = false>(
   units: U & PositiveInt<U, "simpleRnn", "units">,
-  opts: RecurrentOptions<R> = {},
+  opts: RecurrentOptions<R, Bi> = {},
 ) {
-  return recurrent(
-    "simpleRnn",
-    1,
-    units as U,
-    opts,
-    (p, xw, h) => {
-      const hn = tanh(add(add(xw, matmul(h, p.recurrentKernel)), p.bias));
-      return [hn, hn];
-    },
-    (u) => zeros([u]),
-  );
+  return recurrent<"simpleRnn", RecurrentConfig<U, R, Bi>>(simpleRnnCell, units, opts, {});
 }
+
+const lstmCell: CellSpec & { kind: "lstm" } = {
+  kind: "lstm",
+  gates: 4,
+  cellState: true,
+  prepare: () => ({}),
+  step(p, xw, _h, hRec, c) {
+    const z = add(add(xw, matmul(hRec, p.recurrentKernel)), p.bias);
+    const u = z.shape[1] / 4;
+    const i = sigmoid(gate(z, 0, u));
+    const f = sigmoid(gate(z, 1, u));
+    const g = tanh(gate(z, 2, u));
+    const o = sigmoid(gate(z, 3, u));
+    const cn = add(mul(f, c), mul(i, g));
+    return [mul(o, tanh(cn)), cn];
+  },
+  bias: (u) => perGate(u, [0, 1, 0, 0]),
+  fused: lstmFused,
+};
 
 /**
  * LSTM with Keras' gate order (input, forget, cell, output) and forget-gate bias 1.
  * c_t = f ⊙ c_{t-1} + i ⊙ g, h_t = o ⊙ tanh(c_t).
+ * ```ts
+ * nn.input(["batch", 28, 28]).add(nn.lstm(64))                                   // ["batch", 64]
+ * nn.input(["batch", "time", 8]).add(nn.lstm(16, { returnSequences: true, maskValue: 0 }))  // ["batch", "time", 16]
+ * ```
  */
-export function lstm<const U extends number, const R extends boolean = false>(
+export function lstm<const U extends number, const R extends boolean = false, const Bi extends boolean = false>(
   units: U & PositiveInt<U, "lstm", "units">,
-  opts: RecurrentOptions<R> = {},
+  opts: RecurrentOptions<R, Bi> = {},
 ) {
-  return recurrent(
-    "lstm",
-    4,
-    units as U,
-    opts,
-    (p, xw, h, c) => {
-      const z = add(add(xw, matmul(h, p.recurrentKernel)), p.bias);
-      const u = z.shape[1] / 4;
-      const i = sigmoid(gate(z, 0, u));
-      const f = sigmoid(gate(z, 1, u));
-      const g = tanh(gate(z, 2, u));
-      const o = sigmoid(gate(z, 3, u));
-      const cn = add(mul(f, c), mul(i, g));
-      return [mul(o, tanh(cn)), cn];
-    },
-    (u) => {
-      const b = new Float32Array(4 * u);
-      b.fill(1, u, 2 * u);
-      return tensor(b, [4 * u]);
-    },
-  );
+  return recurrent<"lstm", RecurrentConfig<U, R, Bi>>(lstmCell, units, opts, {});
 }
 
+/** GRU with the reset gate on h before the recurrent product (Keras 1, `resetAfter: false`). */
+const gruResetBeforeCell: CellSpec & { kind: "gru" } = {
+  kind: "gru",
+  gates: 3,
+  cellState: false,
+  prepare(p, u) {
+    return {
+      uzr: slice(p.recurrentKernel, [0, 0], [u, 2 * u]),
+      uh: slice(p.recurrentKernel, [0, 2 * u], [u, u]),
+      bzr: slice(p.bias, [0], [2 * u]),
+      bh: slice(p.bias, [2 * u], [u]),
+    };
+  },
+  step(p, xw, h, hRec) {
+    const [b, u] = h.shape;
+    const zr = add(add(slice(xw, [0, 0], [b, 2 * u]), matmul(hRec, p.uzr)), p.bzr);
+    const z = sigmoid(gate(zr, 0, u));
+    const r = sigmoid(gate(zr, 1, u));
+    const hh = tanh(add(add(slice(xw, [0, 2 * u], [b, u]), matmul(mul(r, hRec), p.uh)), p.bh));
+    const hn = add(mul(z, h), mul(sub(1, z), hh));
+    return [hn, hn];
+  },
+  bias: (u) => zeros([3 * u]),
+};
+
+/** GRU with the reset gate on the recurrent product (PyTorch, Keras >= 2.4: `resetAfter: true`). */
+const gruResetAfterCell: CellSpec & { kind: "gru" } = {
+  kind: "gru",
+  gates: 3,
+  cellState: false,
+  prepare(p, u) {
+    return {
+      inputBias: reshape(slice(p.bias, [0, 0], [1, 3 * u]), [3 * u]),
+      recurrentBias: reshape(slice(p.bias, [1, 0], [1, 3 * u]), [3 * u]),
+    };
+  },
+  step(p, xw, h, hRec) {
+    const [b, u] = h.shape;
+    const xz = add(xw, p.inputBias);
+    const inner = add(matmul(hRec, p.recurrentKernel), p.recurrentBias);
+    const zr = sigmoid(add(slice(xz, [0, 0], [b, 2 * u]), slice(inner, [0, 0], [b, 2 * u])));
+    const z = gate(zr, 0, u);
+    const r = gate(zr, 1, u);
+    const hh = tanh(add(slice(xz, [0, 2 * u], [b, u]), mul(r, slice(inner, [0, 2 * u], [b, u]))));
+    const hn = add(mul(z, h), mul(sub(1, z), hh));
+    return [hn, hn];
+  },
+  bias: (u) => zeros([2, 3 * u]),
+};
+
 /**
- * GRU (gate order update, reset, candidate): z = σ(.), r = σ(.),
- * ĥ = tanh(x W_h + (r ⊙ h) U_h + b_h), h_t = z ⊙ h_{t-1} + (1 − z) ⊙ ĥ.
+ * GRU (gate order update, reset, candidate, as Keras): z = σ(.), r = σ(.), h_t = z ⊙ h_{t-1} + (1 − z) ⊙ ĥ,
+ * with ĥ = tanh(x W_h + b_h + r ⊙ (h U_h + b'_h)) (`resetAfter: true`, the default, as PyTorch and
+ * Keras >= 2.4) or ĥ = tanh(x W_h + (r ⊙ h) U_h + b_h) (`resetAfter: false`, Keras 1).
+ * ```ts
+ * nn.input(["batch", "time", 8]).add(nn.gru(16, { returnSequences: true }))   // ["batch", "time", 16]
+ * nn.input(["batch", 10, 8]).add(nn.gru(16, { resetAfter: false }))          // bias [48] instead of [2, 48]
+ * ```
  */
-export function gru<const U extends number, const R extends boolean = false>(
-  units: U & PositiveInt<U, "gru", "units">,
-  opts: RecurrentOptions<R> = {},
-) {
-  return recurrent(
-    "gru",
-    3,
-    units as U,
-    opts,
-    (p, xw, h) => {
-      const u = h.shape[1];
-      const b = h.shape[0];
-      const uzr = slice(p.recurrentKernel, [0, 0], [u, 2 * u]);
-      const uh = slice(p.recurrentKernel, [0, 2 * u], [u, u]);
-      const bias = p.bias;
-      const zr = add(add(slice(xw, [0, 0], [b, 2 * u]), matmul(h, uzr)), slice(bias, [0], [2 * u]));
-      const z = sigmoid(gate(zr, 0, u));
-      const r = sigmoid(gate(zr, 1, u));
-      const hh = tanh(add(add(slice(xw, [0, 2 * u], [b, u]), matmul(mul(r, h), uh)), slice(bias, [2 * u], [u])));
-      const hn = add(mul(z, h), mul(sub(1, z), hh));
-      return [hn, hn];
+export function gru<
+  const U extends number,
+  const R extends boolean = false,
+  const Bi extends boolean = false,
+  const A extends boolean = true,
+>(units: U & PositiveInt<U, "gru", "units">, opts: GruOptions<R, Bi, A> = {}) {
+  const resetAfter = optionsOf("gru", opts).resetAfter ?? true;
+  if (typeof resetAfter !== "boolean")
+    throw new ValueError(
+      { op: "gru", expected: "resetAfter true or false", got: String(resetAfter) },
+      `gru: resetAfter must be true or false, got ${String(resetAfter)}`,
+    );
+  return recurrent<"gru", GruConfig<U, R, Bi, A>>(resetAfter ? gruResetAfterCell : gruResetBeforeCell, units, opts, {
+    resetAfter: resetAfter as A,
+  });
+}
+
+// ---------------------------------------------------------------- the fused LSTM
+//
+// NOTE: unrolled and differentiated op by op, the LSTM cost ~1,550 graph equations per 28-step
+// sequence, each a tfjs dispatch that costs more than the [64, 256] kernel it runs, and WASM's
+// Tanh kernel is ~10x slower than its Sigmoid. So the plain case is one function with a
+// hand-written reverse pass (BPTT), ~35 equations per step:
+// - step k multiplies [x_k, h_{k-1}, 1] by the stacked [kernel; recurrent kernel; bias]: the
+//   input projection, the recurrent product and the bias in one matmul;
+// - the g gate's columns are doubled (exact: a power of two), so one sigmoid over the packed
+//   [B, 4U] pre-activations gives i, f, o and σ(2 z_g), with tanh(z_g) = 2σ(2 z_g) − 1; the cell
+//   state is carried doubled (2c), so tanh(c) = 2σ(2c) − 1;
+// - the forward also keeps, per step, the packed factor that turns [dc, dc, dc, dh] into the
+//   pre-activation cotangent and o (1 − tanh² c), so the reverse step is 8 small ops; the weight
+//   gradient of all steps is one matmul of the stacked [x_k, h_{k-1}, 1] with the stacked
+//   cotangents afterwards.
+// - the sequence is time-major [T, B, F] and a step slices axis 0, so the batch stays a whole
+//   axis everywhere (io.exportOnnx traces at several batch sizes and needs slice windows that do
+//   not move with the batch); only the narrow input [T, B, F] is sliced per step (and the output
+//   cotangent, with returnSequences), never a [T, B, 4U] tensor: WASM's Slice copies its whole input.
+
+/** One value per gate block of `units` (Keras order i, f, g, o). */
+function perGate(units: number, values: readonly [number, number, number, number]): AnyTensor {
+  const s = new Float32Array(4 * units);
+  values.forEach((v, k) => s.fill(v, k * units, (k + 1) * units));
+  return tensor(s, [4 * units]);
+}
+
+function lstmFused(p: TensorRecord, x: AnyTensor, units: number, returnSequences: boolean): AnyTensor {
+  const [, t] = x.shape;
+  const xs = transpose(x, [1, 0, 2]); // [T, B, F]
+  const stacked = mul(concat([p.kernel, p.recurrentKernel, reshape(p.bias, [1, 4 * units])], 0), perGate(units, [1, 1, 2, 1]));
+  const out = lstmSequence(t, units, returnSequences)(xs, stacked);
+  return returnSequences ? transpose(out, [1, 0, 2]) : out;
+}
+
+interface LstmStep {
+  /** [x_k, h_{k-1}, 1] [B, F + U + 1]. */
+  inputs: AnyTensor;
+  /** [2g, 2c_{k-1}, i, tanh c_k] ⊙ a (1 − a) [B, 4U]: times `slopes` per gate block, what turns [dc, dc, dc, dh] into the pre-activation cotangent. */
+  factor: AnyTensor;
+  /** o ⊙ (1 − tanh² c_k) [B, U]: how h_k reaches c_k. */
+  cellFromH: AnyTensor;
+  forget: AnyTensor;
+  h: AnyTensor;
+}
+
+/** Step k of a time-major [T, B, W] tensor as [B, W]. */
+function timeStep(seq: AnyTensor, k: number): AnyTensor {
+  const [t, b, w] = seq.shape;
+  return reshape(t === 1 ? seq : slice(seq, [k, 0, 0], [1, b, w]), [b, w]);
+}
+
+/** The recurrence over time-major `xs` [T, B, F] with the stacked, g-doubled weights [F + U + 1, 4U]. */
+function lstmForward(u: number, xs: AnyTensor, stacked: AnyTensor, keep: boolean): LstmStep[] {
+  const [t, b] = xs.shape;
+  const steps: LstmStep[] = [];
+  const ones = broadcastTo(scalar(1), [b, 1]);
+  let h: AnyTensor = broadcastTo(scalar(0), [b, u]);
+  let c2: AnyTensor | undefined;
+  for (let k = 0; k < t; k++) {
+    const inputs = concat([timeStep(xs, k), h, ones], 1);
+    const a = sigmoid(matmul(inputs, stacked)); // [i, f, σ(2 z_g), o]
+    const i = slice(a, [0, 0], [b, u]);
+    const forget = slice(a, [0, u], [b, u]);
+    const g2 = sub(mul(slice(a, [0, 2 * u], [b, u]), 4), 2); // 2 tanh(z_g)
+    const o = slice(a, [0, 3 * u], [b, u]);
+    const prevC2 = c2 ?? h;
+    const ig2 = mul(i, g2);
+    c2 = c2 === undefined ? ig2 : add(mul(forget, c2), ig2);
+    const tanhC = sub(mul(sigmoid(c2), 2), 1);
+    h = mul(o, tanhC);
+    if (keep) {
+      // d σ / d pre-activation is a (1 − a); the per-gate constants are applied in the reverse pass (`slopes`)
+      const factor = mul(concat([g2, prevC2, i, tanhC], 1), mul(a, sub(1, a)));
+      const cellFromH = mul(o, sub(1, mul(tanhC, tanhC)));
+      steps.push({ inputs, factor, cellFromH, forget, h });
+    } else {
+      steps.push({ inputs, factor: h, cellFromH: h, forget, h }); // (no reverse pass reads them)
+    }
+  }
+  return steps;
+}
+
+/** The recurrence as a function of (xs [T, B, F], stacked weights [F + U + 1, 4U]) with its reverse pass: [T, B, U] or [B, U]. */
+function lstmSequence(t: number, u: number, returnSequences: boolean) {
+  // NOTE: float32 throughout (customVjp's output type); the shape is [T, B, U] or [B, U]
+  const output = (steps: LstmStep[]) =>
+    (returnSequences
+      ? stack(
+          steps.map((s) => s.h),
+          0,
+        )
+      : steps[t - 1].h) as Tensor<number[]>;
+  return customVjp(
+    (xs: AnyTensor, stacked: AnyTensor) => output(lstmForward(u, xs, stacked, false)),
+    (xs: AnyTensor, stacked: AnyTensor) => {
+      const steps = lstmForward(u, xs, stacked, true);
+      const f = xs.shape[2];
+      // The factors hold g and c_{k-1} doubled (so 1/2) and the g block's pre-activation is doubled
+      // (so twice the slope): a per-column constant of the pre-activation cotangent, applied to the
+      // products it feeds (the transposed kernels' rows, the weight gradient's columns).
+      const slopes = perGate(u, [0.5, 0.5, 2, 1]);
+      const scaledT = (w: AnyTensor) => mul(transpose(w, [1, 0]), reshape(slopes, [4 * u, 1]));
+      const residuals = {
+        steps,
+        slopes,
+        shape: xs.shape,
+        inputs: concat(
+          steps.map((s) => s.inputs),
+          0,
+        ),
+        kernelT: scaledT(slice(stacked, [0, 0], [f, 4 * u])),
+        recurrentT: scaledT(slice(stacked, [f, 0], [u, 4 * u])),
+      };
+      return [output(steps), residuals];
     },
-    (u) => zeros([3 * u]),
+    (res, ct) => {
+      const dPre: AnyTensor[] = new Array<AnyTensor>(t);
+      const dPreT: AnyTensor[] = new Array<AnyTensor>(t);
+      let dhRec: AnyTensor | undefined;
+      let dcNext: AnyTensor | undefined;
+      for (let k = t - 1; k >= 0; k--) {
+        const step = res.steps[k];
+        const dOut = returnSequences ? timeStep(ct, k) : k === t - 1 ? ct : undefined;
+        const dh = dOut === undefined ? dhRec! : dhRec === undefined ? dOut : add(dOut, dhRec);
+        const fromH = mul(dh, step.cellFromH);
+        const dc = dcNext === undefined ? fromH : add(dcNext, fromH);
+        // the pre-activation cotangent (up to `slopes`): [dc ⊙ g, dc ⊙ c_{k-1}, dc ⊙ i, dh ⊙ tanh c] ⊙ a (1 − a)
+        dPre[k] = mul(concat([dc, dc, dc, dh], 1), step.factor);
+        dPreT[k] = transpose(dPre[k], [1, 0]);
+        if (k > 0) {
+          dhRec = matmul(dPre[k], res.recurrentT);
+          dcNext = mul(dc, step.forget);
+        }
+      }
+      // NOTE: the weight gradient as (dPre^T inputs)^T: WASM's matmul repacks its right operand on
+      // every call (~7 ns a float), so the [T*B, 4U] cotangents must be the left one
+      const dWeightsT = matmul(concat(dPreT, 1), res.inputs);
+      const dxs = reshape(matmul(concat(dPre, 0), res.kernelT), [...res.shape]);
+      return [dxs, mul(transpose(dWeightsT, [1, 0]), res.slopes)];
+    },
   );
 }
