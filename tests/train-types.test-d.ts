@@ -483,3 +483,14 @@ declare const longTokens: data.HostArray<[number, 50], "int32">;
 train.predict({ model: textNet, params: textNet.init(key), x: longTokens });
 const p24 = train.predict({ model: textNet, params: textNet.init(key), x: tokens.x });
 type _24 = Expect<Equal<typeof p24, Tensor<["batch", 2]>>>;
+
+// 25. options built ahead of the call, typed FitOptions<typeof model>, keep the params type
+const prepared: train.FitOptions<typeof mlp> = {
+  ...run,
+  model: mlp,
+  params: mlp.init(key),
+  loss: losses.sparseCategoricalCrossEntropy,
+  train: mnistFlat,
+};
+const r25 = await train.fit(prepared);
+type _25 = Expect<Equal<typeof r25.params, nn.ParamsOf<typeof mlp>>>;
