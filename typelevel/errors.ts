@@ -17,6 +17,14 @@ export interface ShapeError<Msg extends string> {
 
 /** `unknown` when R is a shape; the error itself otherwise, so `Tensor<B> & Check<R>` rejects the argument with the message. */
 export type Check<R> = [R] extends [infer E extends ShapeError<string>] ? E : unknown;
+/**
+ * The parameter type of a checked argument: the argument's own type A when R is a shape, the
+ * error alone otherwise. Unlike `A & Check<R>` (whose printed intersection starts with A and can
+ * push the message past tsc's 160-character cut), the message is then the whole parameter type,
+ * so it shows on the FIRST line of the diagnostic: `... is not assignable to parameter of type
+ * 'ShapeError<"matmul: inner dims differ (784 vs 28)">'`. A is inferred from the false branch.
+ */
+export type Checked<A, R> = [R] extends [infer E extends ShapeError<string>] ? E : A;
 /** The shape carried forward: R, or `any` after an error so a chain reports once (a ShapeError is not a Shape). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any after an error: every later op accepts it and stays quiet
 export type Out<R> = R extends infer X extends Shape ? X : any;

@@ -14,8 +14,8 @@
  * ```
  * @module shapeflow/typelevel
  */
-export type { Dim, Shape, RuntimeShape, IsAny, IsTuple, IsLiteral, Unify, NormalizeAxis } from "./shape.js";
-export type { ShapeError, Check, Out, ShowDim, ShowShape, ErrorMessage } from "./errors.js";
+export type { Dim, Shape, RuntimeShape, IsAny, IsTuple, IsLiteral, Unify, NormalizeAxis, Same } from "./shape.js";
+export type { ShapeError, Check, Checked, Out, ShowDim, ShowShape, ErrorMessage } from "./errors.js";
 export type { Add, Sub, Mul, FloorDiv, CeilDiv, Mod, Compare, Product } from "./arith.js";
 export type { Broadcast, BroadcastDim, BroadcastTo } from "./broadcast.js";
 export type { MatMul, Dot, MatVec } from "./matmul.js";

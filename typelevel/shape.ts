@@ -71,3 +71,13 @@ export type SplitAt<S extends Shape, I extends number, Acc extends Dim[] = []> =
   : S extends readonly [infer H extends Dim, ...infer T extends Dim[]]
     ? SplitAt<T, I, [...Acc, H]>
     : never;
+
+// NOTE: a conditional type whose check type is a bare type parameter, or a tuple holding one
+// (`[S] extends [...]`), stays deferred inside a generic function, so `add(x, 1)` on a
+// `Tensor<S>` could neither be checked nor typed. Wrapped in an object type the comparison is
+// resolved: with the same type parameter on both sides it is true for every S.
+interface Box<T> {
+  readonly boxed: T;
+}
+/** true when A and B are the same type; decided also for generic types (`Same<S, S>` is true inside `<S extends Shape>`). */
+export type Same<A, B> = Box<A> extends Box<B> ? (Box<B> extends Box<A> ? true : false) : false;

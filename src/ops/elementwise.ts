@@ -1,18 +1,19 @@
 // Elementwise ops: unary maths, binary ops with numpy broadcasting, comparisons, where, cast.
 // Each is one primitive (src/core/primitives/elementwise.ts); the types carry shape and dtype.
-import type { Check, Out, Shape } from "../../typelevel/index.js";
+import type { Shape } from "../../typelevel/index.js";
 import { expectOperand, expectTensor, type AnyTensor, type DType, type Tensor, DTypeError, ValueError } from "../tensor/index.js";
 import * as P from "../core/index.js";
 import { tidy } from "./tidy.js";
 import { owned, typed } from "./result.js";
 import {
-  type BinaryShape,
+  type BinaryArg,
+  type BinaryOut,
   type DTypeOf,
   type NumericDType,
   type Operand,
-  type WhereFirst,
-  type WhereSecondCheck,
-  type WhereShape,
+  type WhereArgA,
+  type WhereArgB,
+  type WhereOut,
 } from "./types.js";
 
 // ---------------------------------------------------------------- unary
@@ -94,13 +95,13 @@ function arithmetic<const Op extends string, Allowed extends NumericDType = Nume
 ) {
   return <X extends Operand<Allowed>, Y extends Operand<Allowed>>(
     a: X,
-    b: Y & Check<BinaryShape<X, Y, Op>>,
-  ): Tensor<Out<BinaryShape<X, Y, Op>>, DTypeOf<X, Y>> => typed(binary(op, f, a, b));
+    b: BinaryArg<X, Y, Op>,
+  ): Tensor<BinaryOut<X, Y, Op>, DTypeOf<X, Y>> => typed(binary(op, f, a, b));
 }
 
 /** A broadcasting comparison: any dtype in (both the same), bool out. */
 function comparison<const Op extends string>(op: Op, f: (a: AnyTensor | number, b: AnyTensor | number) => AnyTensor) {
-  return <X extends Operand, Y extends Operand>(a: X, b: Y & Check<BinaryShape<X, Y, Op>>): Tensor<Out<BinaryShape<X, Y, Op>>, "bool"> =>
+  return <X extends Operand, Y extends Operand>(a: X, b: BinaryArg<X, Y, Op>): Tensor<BinaryOut<X, Y, Op>, "bool"> =>
     typed(binary(op, f, a, b));
 }
 
@@ -150,9 +151,9 @@ export const notEqual = comparison("notEqual", P.notEqual);
  */
 export function where<C extends Shape, X extends Operand, Y extends Operand>(
   cond: Tensor<C, "bool">,
-  a: X & Check<WhereFirst<C, X>>,
-  b: Y & WhereSecondCheck<C, X, Y>,
-): Tensor<Out<WhereShape<C, X, Y>>, DTypeOf<X, Y>> {
+  a: WhereArgA<C, X>,
+  b: WhereArgB<C, X, Y>,
+): Tensor<WhereOut<C, X, Y>, DTypeOf<X, Y>> {
   expectTensor("where", cond, "cond");
   expectOperand("where", a, "a");
   expectOperand("where", b, "b");

@@ -1,11 +1,18 @@
 // Matrix products: matmul (2-D and batched), dot (vector . vector), matvec (matrix . vector).
-import type { Check, Dot, MatMul, MatVec, Out, Shape } from "../../typelevel/index.js";
-import { formatShape, type Tensor, ShapeError } from "../tensor/index.js";
+import type { Checked, Dot, MatMul, MatVec, Out, Shape, ShapeError as ShapeErrorType } from "../../typelevel/index.js";
+import { formatShape, type DType, type Tensor, ShapeError } from "../tensor/index.js";
 import { matmul as matmulCore, reshape as reshapeCore } from "../core/index.js";
 import { expectTensor } from "../tensor/index.js";
 import { tidy } from "./tidy.js";
 import { typed } from "./result.js";
-import type { NumericDType } from "./types.js";
+import type { DTypeRule, NumericDType } from "./types.js";
+
+/** Rule R, unless the dtypes of the two operands differ (then an error naming the op). */
+type SameDType<DA extends DType, DB extends DType, Op extends string, R> = [DA] extends [DB]
+  ? [DB] extends [DA]
+    ? R
+    : ShapeErrorType<`${Op}: dtypes differ (${DA} vs ${DB}); cast one first`>
+  : ShapeErrorType<`${Op}: dtypes differ (${DA} vs ${DB}); cast one first`>;
 
 /**
  * Matrix product over the last two axes: [..., m, k] x [..., k, n] -> [..., m, n]; the batch
@@ -14,9 +21,9 @@ import type { NumericDType } from "./types.js";
  * const h = matmul(x, w);   // Tensor<["batch", 784]> x Tensor<[784, 128]> -> Tensor<["batch", 128]>
  * ```
  */
-export function matmul<A extends Shape, B extends Shape, D extends NumericDType>(
-  a: Tensor<A, D>,
-  b: Tensor<B, D> & Check<MatMul<A, B>>,
+export function matmul<A extends Shape, B extends Shape, D extends DType, D2 extends DType>(
+  a: Checked<Tensor<A, D>, DTypeRule<D, NumericDType, "matmul", "a">>,
+  b: Checked<Tensor<B, D2>, SameDType<D, D2, "matmul", MatMul<A, B>>>,
 ): Tensor<Out<MatMul<A, B>>, D> {
   expectTensor("matmul", a, "a");
   expectTensor("matmul", b, "b");
@@ -29,9 +36,9 @@ export function matmul<A extends Shape, B extends Shape, D extends NumericDType>
  * dot(tensor([1, 2, 3], [3]), tensor([4, 5, 6], [3]));   // 32
  * ```
  */
-export function dot<A extends Shape, B extends Shape, D extends NumericDType>(
-  a: Tensor<A, D>,
-  b: Tensor<B, D> & Check<Dot<A, B>>,
+export function dot<A extends Shape, B extends Shape, D extends DType, D2 extends DType>(
+  a: Checked<Tensor<A, D>, DTypeRule<D, NumericDType, "dot", "a">>,
+  b: Checked<Tensor<B, D2>, SameDType<D, D2, "dot", Dot<A, B>>>,
 ): Tensor<Out<Dot<A, B>>, D> {
   expectTensor("dot", a, "a");
   expectTensor("dot", b, "b");
@@ -56,9 +63,9 @@ export function dot<A extends Shape, B extends Shape, D extends NumericDType>(
  * matvec(w, v);   // Tensor<[10, 784]> x Tensor<[784]> -> Tensor<[10]>
  * ```
  */
-export function matvec<A extends Shape, V extends Shape, D extends NumericDType>(
-  a: Tensor<A, D>,
-  v: Tensor<V, D> & Check<MatVec<A, V>>,
+export function matvec<A extends Shape, V extends Shape, D extends DType, D2 extends DType>(
+  a: Checked<Tensor<A, D>, DTypeRule<D, NumericDType, "matvec", "a">>,
+  v: Checked<Tensor<V, D2>, SameDType<D, D2, "matvec", MatVec<A, V>>>,
 ): Tensor<Out<MatVec<A, V>>, D> {
   expectTensor("matvec", a, "a");
   expectTensor("matvec", v, "v");

@@ -1,13 +1,13 @@
 // Reductions over axes: sum, mean, max, min, argmax, argmin, logSumExp, variance, std.
 // `axis` is one axis or a list (negative counts from the end); omitted, every axis is reduced.
 // `{ keepDims: true }` keeps each reduced axis as size 1.
-import type { Check, Out, Reduce, Shape } from "../../typelevel/index.js";
-import type { Tensor, AnyTensor } from "../tensor/index.js";
+import type { Check, Checked, Out, Reduce, Shape } from "../../typelevel/index.js";
+import type { DType, Tensor, AnyTensor } from "../tensor/index.js";
 import * as P from "../core/index.js";
 import { expectTensor, DTypeError, ValueError } from "../tensor/index.js";
 import { tidy } from "./tidy.js";
 import { typed } from "./result.js";
-import type { NumericDType } from "./types.js";
+import type { DTypeRule, NumericDType } from "./types.js";
 
 type Axes = number | readonly number[] | undefined;
 
@@ -66,13 +66,14 @@ function reduction<const Op extends string, const D0 extends NumericDType>(
   dtypes: readonly D0[],
   run: (x: AnyTensor, axes: readonly number[], keepDims: boolean) => AnyTensor,
 ) {
-  return <S extends Shape, D extends D0, const A extends Axes = undefined, const K extends boolean = false>(
-    x: Tensor<S, D>,
+  return <S extends Shape, D extends DType, const A extends Axes = undefined, const K extends boolean = false>(
+    x: Checked<Tensor<S, D>, DTypeRule<D, D0, Op>>,
     axis?: A & Check<Reduce<S, A, K, Op>>,
     opts?: ReduceOptions<K>,
   ): Tensor<Out<Reduce<S, A, K, Op>>, D> => {
-    const [axes, keepDims] = reduceArgs(op, x, axis, opts, dtypes);
-    return typed(run(x, axes, keepDims));
+    const t = x as AnyTensor;
+    const [axes, keepDims] = reduceArgs(op, t, axis, opts, dtypes);
+    return typed(run(t, axes, keepDims));
   };
 }
 

@@ -3,6 +3,7 @@
 import type {
   BroadcastTo,
   Check,
+  Checked,
   Concat,
   ExpandDims,
   Flatten,
@@ -34,7 +35,7 @@ import {
 } from "../core/index.js";
 import { expectTensor } from "../tensor/index.js";
 import { owned, typed } from "./result.js";
-import type { ShapeOf } from "./types.js";
+import type { DTypeRule, ShapeOf } from "./types.js";
 
 type Axes = number | readonly number[] | undefined;
 
@@ -255,9 +256,9 @@ export function pad<S extends Shape, D extends DType, const P extends readonly (
  * gather(embeddings, tokens);   // [1000, 64] x ["batch", 20] -> ["batch", 20, 64]
  * ```
  */
-export function gather<S extends Shape, D extends DType, I extends Shape, const A extends number = 0>(
+export function gather<S extends Shape, D extends DType, I extends Shape, DI extends DType, const A extends number = 0>(
   x: Tensor<S, D>,
-  indices: Tensor<I, "int32"> & Check<Gather<S, I, A>>,
+  indices: Checked<Tensor<I, DI>, [DI] extends ["int32"] ? Gather<S, I, A> : DTypeRule<DI, "int32", "gather", "indices">>,
   axis?: A,
 ): Tensor<Out<Gather<S, I, A>>, D> {
   expectTensor("gather", x);
@@ -272,7 +273,10 @@ export function gather<S extends Shape, D extends DType, I extends Shape, const 
  * oneHot(labels, 10);   // Tensor<["batch"], "int32"> -> Tensor<["batch", 10]>
  * ```
  */
-export function oneHot<S extends Shape, const N extends number>(indices: Tensor<S, "int32">, depth: N): Tensor<Out<OneHot<S, N>>> {
+export function oneHot<S extends Shape, DI extends DType, const N extends number>(
+  indices: Checked<Tensor<S, DI>, DTypeRule<DI, "int32", "oneHot", "indices">>,
+  depth: N,
+): Tensor<Out<OneHot<S, N>>> {
   expectTensor("oneHot", indices, "indices");
   return typed(oneHotCore(indices, depth));
 }
