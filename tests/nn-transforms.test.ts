@@ -19,7 +19,7 @@ describe("vmap", () => {
       const k = key(0);
       const params = single.init(k);
       const xs = input([5, 4]);
-      const perExample = vmap(single.apply, { inAxes: [null, 0] })(params, xs);
+      const perExample = vmap(single.apply, { inAxes: [null, 0] })(params, xs as never);
       const direct = batched.apply(params, xs as never);
       expect(perExample.shape).toEqual([5, 3]);
       assertAllClose(perExample, direct, { rtol: 1e-5, atol: 1e-6 });

@@ -505,6 +505,7 @@ describe("error messages", () => {
 
   test("vmap over arguments whose mapped axes differ in size", () => {
     const y = tensor([1, 2], [2]);
+    // @ts-expect-error vmap: mapped axes have different sizes (3 vs 2): a compile error too
     expect(() => vmap((a: AnyTensor, b: AnyTensor) => add(a, b))(x, y)).toThrow(
       "vmap: mapped axes have different sizes: argument 0 has 3 at axis 0 (shape [3]); argument 1 has 2 at axis 0 (shape [2])",
     );

@@ -55,7 +55,9 @@ export interface Layer<K extends string = string, C = unknown> {
 
 /**
  * Type-level behaviour per layer kind: `out` is the output shape (or a ShapeError), `params`
- * and `state` are the trees `init` / `initState` return, for input shape S and config C.
+ * and `state` are the trees `init` / `initState` return, for input shape S and config C; an
+ * optional `accepts` names the input dtype the layer needs (`"float32"` for dense, `"int32"` for
+ * embedding), which `model.add` checks against the model's input dtype.
  * Each layer file adds its kind with `declare module "../layer.js" { interface LayerTypes ... }`.
  */
 // eslint-disable-next-line @typescript-eslint/no-unused-vars -- declaration merging needs the same type parameters in every declaration

@@ -1,6 +1,6 @@
 // Composition: a Model threads a shape through layers, at the type level (Chain, LayerOut) and
 // at run time (sequence.ts), with shape inference in probe.ts and reports in summary.ts.
-import type { Check, Out, Shape, ShapeError } from "../../typelevel/index.js";
+import type { Check, Checked, Out, Shape, ShapeError } from "../../typelevel/index.js";
 import {
   formatShape,
   type AnyTensor,
@@ -15,7 +15,7 @@ import {
 import { leaves } from "../tree/index.js";
 import { scoped, leafTensors } from "../core/index.js";
 import { checkKey } from "../random/index.js";
-import type { ApplyContext, Chain, Key, Layer, LayerOut, LayerParams, LayerState } from "./layer.js";
+import type { ApplyContext, Chain, Key, Layer, LayerEntry, LayerOut, LayerParams, LayerState } from "./layer.js";
 import { ShapeProbe, type InputDim } from "./probe.js";
 import { applyLayers, expectLayer, initLayerStates, initLayers } from "./sequence.js";
 import { paramCounts, summaryTable } from "./summary.js";
@@ -58,7 +58,7 @@ export class Model<In extends Shape, O extends Shape, P extends unknown[] = [], 
   }
 
   /** Appends a layer; a layer that does not fit (or a factory not called) is a compile error on this argument. */
-  add<L>(layer: L & Check<LayerOut<L, O>>): Model<In, Out<LayerOut<L, O>>, [...P, LayerParams<L, O>], [...St, LayerState<L, O>], D> {
+  add<L>(layer: Checked<L, AddRule<L, O, P, D>>): Model<In, Out<LayerOut<L, O>>, [...P, LayerParams<L, O>], [...St, LayerState<L, O>], D> {
     return new Model(this.inputShape, [...this.layers, expectLayer("add", layer)], this.inputDType) as never;
   }
 
@@ -269,6 +269,20 @@ export function append<L>(layer: L) {
   ): Model<In, Out<LayerOut<L, O>>, [...P, LayerParams<L, O>], [...St, LayerState<L, O>], D> =>
     (model as Model<In, O, P, St, D>).add(layer as never) as never;
 }
+
+/**
+ * The rule `model.add(layer)` checks: the layer's input dtype (for the first layer, the model's
+ * input dtype; every layer after it gets float32), then its shape rule.
+ */
+export type AddRule<L, O extends Shape, P extends unknown[], D extends DType> =
+  LayerEntry<L, O> extends { accepts: infer A extends DType }
+    ? [P extends [] ? D : "float32"] extends [A]
+      ? LayerOut<L, O>
+      : L extends { readonly name: string }
+        ? ShapeError<`${LayerName<L>} expects a ${A} input, got ${P extends [] ? D : "float32"}${A extends "int32" ? '; build the model with nn.input(shape, "int32")' : "; cast the input to float32 first"}`>
+        : LayerOut<L, O>
+    : LayerOut<L, O>;
+type LayerName<L> = L extends Layer<infer K> ? K : "layer";
 
 /** An input for shape S: a named dim ("batch") accepts any size. */
 export type Accept<S extends Shape> = { [K in keyof S]: S[K] extends string ? S[K] | number : S[K] };

@@ -1,7 +1,7 @@
 // Convolutions and pooling, NHWC (tfjs layout): x [batch, H, W, C], filters [kh, kw, cin, cout].
 // Options are objects so call sites read by name; their literal values drive the shape types.
 import type {
-  Check,
+  Checked,
   Conv1d,
   Conv2d,
   Dim,
@@ -79,7 +79,7 @@ export type GlobalPool2d<X extends Shape, K extends boolean, Op extends string> 
  */
 export function conv2d<X extends Shape, F extends Shape, const O extends Conv2dOptions = {}>(
   x: Tensor<X, "float32">,
-  filter: Tensor<F, "float32"> & Check<Conv2dOf<X, F, O>>,
+  filter: Checked<Tensor<F, "float32">, Conv2dOf<X, F, O>>,
   options?: O,
 ): Tensor<Out<Conv2dOf<X, F, O>>, "float32"> {
   expectTensor("conv2d", x);
@@ -97,7 +97,7 @@ export function conv2d<X extends Shape, F extends Shape, const O extends Conv2dO
  */
 export function conv1d<X extends Shape, F extends Shape, const O extends Conv1dOptions = {}>(
   x: Tensor<X, "float32">,
-  filter: Tensor<F, "float32"> & Check<Conv1dOf<X, F, O>>,
+  filter: Checked<Tensor<F, "float32">, Conv1dOf<X, F, O>>,
   options?: O,
 ): Tensor<Out<Conv1dOf<X, F, O>>, "float32"> {
   expectTensor("conv1d", x);
@@ -108,7 +108,7 @@ export function conv1d<X extends Shape, F extends Shape, const O extends Conv1dO
 /** A typed 2-D pool over core's (`Op` names it in type errors). */
 function pool2d<const Op extends string>(op: Op, pool: (x: AnyTensor, options: number | Pair | Pool2dOptions) => AnyTensor) {
   return <X extends Shape, const O extends number | Pair | Pool2dOptions>(
-    x: Tensor<X, "float32"> & Check<Pool2dOf<X, O, Op>>,
+    x: Checked<Tensor<X, "float32">, Pool2dOf<X, O, Op>>,
     options: O,
   ): Tensor<Out<Pool2dOf<X, O, Op>>, "float32"> => {
     expectTensor(op, x);
@@ -119,7 +119,7 @@ function pool2d<const Op extends string>(op: Op, pool: (x: AnyTensor, options: n
 /** A typed global 2-D pool over core's (`Op` names it in type errors). */
 function globalPool2d<const Op extends string>(op: Op, pool: (x: AnyTensor, keepDims: boolean) => AnyTensor) {
   return <X extends Shape, const K extends boolean = false>(
-    x: Tensor<X, "float32"> & Check<GlobalPool2d<X, K, Op>>,
+    x: Checked<Tensor<X, "float32">, GlobalPool2d<X, K, Op>>,
     keepDims?: K,
   ): Tensor<Out<GlobalPool2d<X, K, Op>>, "float32"> => {
     expectTensor(op, x);

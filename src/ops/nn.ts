@@ -1,5 +1,5 @@
 // Normalising ops over one axis: softmax and logSoftmax, written to stay finite for any input.
-import type { Check, Reduce, Shape } from "../../typelevel/index.js";
+import type { Checked, Reduce, Shape } from "../../typelevel/index.js";
 import type { AnyTensor, Tensor } from "../tensor/index.js";
 import * as P from "../core/index.js";
 import { logSumExpCore, singleAxis } from "./reduce.js";
@@ -24,7 +24,7 @@ function oneAxis(op: string, x: AnyTensor, axis: unknown): number {
  */
 export function softmax<S extends Shape, const A extends number = -1>(
   x: Tensor<S, "float32">,
-  axis?: A & Check<Reduce<S, A, false, "softmax">>,
+  axis?: Checked<A, Reduce<S, A, false, "softmax">>,
 ): Tensor<S, "float32"> {
   const a = oneAxis("softmax", x, axis);
   return typed(
@@ -44,7 +44,7 @@ export function softmax<S extends Shape, const A extends number = -1>(
  */
 export function logSoftmax<S extends Shape, const A extends number = -1>(
   x: Tensor<S, "float32">,
-  axis?: A & Check<Reduce<S, A, false, "logSoftmax">>,
+  axis?: Checked<A, Reduce<S, A, false, "logSoftmax">>,
 ): Tensor<S, "float32"> {
   const a = oneAxis("logSoftmax", x, axis);
   return typed(tidy(() => P.sub(x, logSumExpCore(x, [a], true))));

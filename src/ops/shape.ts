@@ -86,11 +86,11 @@ export function reshape<S extends Shape, D extends DType, const T extends Shape>
  */
 export function flatten<S extends Shape, D extends DType, const A extends number = 0>(
   x: Tensor<S, D>,
-  startAxis?: A & Check<Flatten<S, A>>,
+  startAxis?: Checked<A, Flatten<S, A>>,
 ): Tensor<Out<Flatten<S, A>>, D> {
   expectTensor("flatten", x);
   const xs = x.shape as readonly number[];
-  const start = startAxis ?? 0;
+  const start = (startAxis as number | undefined) ?? 0;
   const rank = xs.length;
   const ok = Number.isInteger(start) && (rank === 0 ? start === 0 : start >= -rank && start < rank);
   if (!ok)
@@ -111,7 +111,7 @@ export function flatten<S extends Shape, D extends DType, const A extends number
  */
 export function transpose<S extends Shape, D extends DType, const P extends readonly number[] | undefined = undefined>(
   x: Tensor<S, D>,
-  perm?: P & Check<Transpose<S, P>>,
+  perm?: Checked<P, Transpose<S, P>>,
 ): Tensor<Out<Transpose<S, P>>, D> {
   expectTensor("transpose", x);
   if (perm !== undefined && !Array.isArray(perm))
@@ -132,10 +132,10 @@ export function transpose<S extends Shape, D extends DType, const P extends read
  */
 export function squeeze<S extends Shape, D extends DType, const A extends Axes = undefined>(
   x: Tensor<S, D>,
-  axis?: A & Check<Squeeze<S, A>>,
+  axis?: Checked<A, Squeeze<S, A>>,
 ): Tensor<Out<Squeeze<S, A>>, D> {
   expectTensor("squeeze", x);
-  return typed(owned(squeezeCore(x, axis), x));
+  return typed(owned(squeezeCore(x, axis as Axes), x));
 }
 
 /**
@@ -146,10 +146,10 @@ export function squeeze<S extends Shape, D extends DType, const A extends Axes =
  */
 export function expandDims<S extends Shape, D extends DType, const A extends number>(
   x: Tensor<S, D>,
-  axis: A & Check<ExpandDims<S, A>>,
+  axis: Checked<A, ExpandDims<S, A>>,
 ): Tensor<Out<ExpandDims<S, A>>, D> {
   expectTensor("expandDims", x);
-  return typed(owned(expandDimsCore(x, axis), x));
+  return typed(owned(expandDimsCore(x, axis as number), x));
 }
 
 /**
@@ -160,7 +160,7 @@ export function expandDims<S extends Shape, D extends DType, const A extends num
  */
 export function broadcastTo<S extends Shape, D extends DType, const T extends readonly number[]>(
   x: Tensor<S, D>,
-  shape: T & Check<BroadcastTo<S, T>>,
+  shape: Checked<T, BroadcastTo<S, T>>,
 ): Tensor<Out<BroadcastTo<S, T>>, D> {
   expectTensor("broadcastTo", x);
   if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
@@ -193,7 +193,7 @@ function expectTensors(op: string, xs: unknown): asserts xs is AnyTensor[] {
  * ```
  */
 export function concat<const X extends readonly Tensor<Shape, DType>[], const A extends number = 0>(
-  xs: X & Check<Concat<ShapesOf<X>, A>>,
+  xs: Checked<X, Concat<ShapesOf<X>, A>>,
   axis?: A,
 ): Tensor<Out<Concat<ShapesOf<X>, A>>, DTypeOfAll<X>> {
   expectTensors("concat", xs);
@@ -207,7 +207,7 @@ export function concat<const X extends readonly Tensor<Shape, DType>[], const A 
  * ```
  */
 export function stack<const X extends readonly Tensor<Shape, DType>[], const A extends number = 0>(
-  xs: X & Check<Stack<ShapesOf<X>, A>>,
+  xs: Checked<X, Stack<ShapesOf<X>, A>>,
   axis?: A,
 ): Tensor<Out<Stack<ShapesOf<X>, A>>, DTypeOfAll<X>> {
   expectTensors("stack", xs);
@@ -223,7 +223,7 @@ export function stack<const X extends readonly Tensor<Shape, DType>[], const A e
  */
 export function slice<S extends Shape, D extends DType, const B extends readonly number[], const Z extends readonly number[] = []>(
   x: Tensor<S, D>,
-  begin: B & Check<Slice<S, B, Z>>,
+  begin: Checked<B, Slice<S, B, Z>>,
   size?: Z,
 ): Tensor<Out<Slice<S, B, Z>>, D> {
   expectTensor("slice", x);
@@ -242,11 +242,11 @@ export function slice<S extends Shape, D extends DType, const B extends readonly
  */
 export function pad<S extends Shape, D extends DType, const P extends readonly (readonly [number, number])[]>(
   x: Tensor<S, D>,
-  paddings: P & Check<Pad<S, P>>,
+  paddings: Checked<P, Pad<S, P>>,
   value = 0,
 ): Tensor<Out<Pad<S, P>>, D> {
   expectTensor("pad", x);
-  return typed(owned(padCore(x, paddings, value), x));
+  return typed(owned(padCore(x, paddings as P, value), x));
 }
 
 /**

@@ -1,5 +1,5 @@
 // dense: y = x · kernel + bias over the last axis.
-import type { Dim, IsAny, Shape } from "../../../typelevel/index.js";
+import type { Dim, IsAny, Shape, ShapeError } from "../../../typelevel/index.js";
 import type { AnyTensor, Tensor } from "../../tensor/index.js";
 import { add, matmul, reshape } from "../../core/index.js";
 import { split } from "../../random/index.js";
@@ -17,16 +17,25 @@ type DenseParams<F extends Dim, U extends number, B> = B extends false
   ? { kernel: Tensor<[F, U]> }
   : { kernel: Tensor<[F, U]>; bias: Tensor<[U]> };
 
+/**
+ * Units typed `number` (e.g. `nn.dense(7 * 7 * 64)`) would give a kernel `[F, number]` and an
+ * output `[batch, number]` that no later layer can check: a compile error asks for the literal.
+ */
+type NonLiteralUnits =
+  "dense: units is typed number, so the output size is unknown; write the literal (nn.dense(3136), not nn.dense(7 * 7 * 64)) or pass a const";
+
 // NOTE: in the IsAny branch S *is* `any` (an earlier layer failed): passing it on keeps a chain to one error.
 declare module "../layer.js" {
   interface LayerTypes<S extends Shape, C> {
     /** `[..., F] -> [..., units]`; params kernel `[F, units]` and (unless `useBias: false`) bias `[units]`. */
     dense: C extends DenseConfig<infer U, infer B>
       ? IsAny<S> extends true
-        ? { out: S; params: DenseParams<number, U, B>; state: {} }
-        : S extends readonly [...infer Lead extends Dim[], infer F extends Dim]
-          ? { out: [...Lead, U]; params: DenseParams<F, U, B>; state: {} }
-          : { out: LayerError<`dense(${U})`, "[..., features]", S>; params: never; state: {} }
+        ? { out: S; params: DenseParams<number, U, B>; state: {}; accepts: "float32" }
+        : number extends U
+          ? { out: ShapeError<NonLiteralUnits>; params: never; state: {}; accepts: "float32" }
+          : S extends readonly [...infer Lead extends Dim[], infer F extends Dim]
+            ? { out: [...Lead, U]; params: DenseParams<F, U, B>; state: {}; accepts: "float32" }
+            : { out: LayerError<`dense(${U})`, "[..., features]", S>; params: never; state: {}; accepts: "float32" }
       : never;
   }
 }

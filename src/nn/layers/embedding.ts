@@ -12,7 +12,7 @@ declare module "../layer.js" {
   interface LayerTypes<S extends Shape, C> {
     /** int32 `[...] -> [..., dim]`; params table `[vocabulary, dim]`; no state. */
     embedding: C extends { vocabulary: infer V extends number; dim: infer D extends number }
-      ? { out: IsAny<S> extends true ? S : [...S, D]; params: { table: Tensor<[V, D]> }; state: {} }
+      ? { out: IsAny<S> extends true ? S : [...S, D]; params: { table: Tensor<[V, D]> }; state: {}; accepts: "int32" }
       : never;
   }
 }
