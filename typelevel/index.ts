@@ -14,7 +14,19 @@
  * ```
  * @module shapeflow/typelevel
  */
-export type { Dim, Shape, RuntimeShape, IsAny, IsTuple, IsLiteral, Unify, NormalizeAxis, InsertAt, Same } from "./shape.js";
+export type {
+  Dim,
+  Shape,
+  RuntimeShape,
+  IsAny,
+  IsTuple,
+  IsLiteral,
+  Unify,
+  NormalizeAxis,
+  InsertAt,
+  Same,
+  NamedAcceptsSize,
+} from "./shape.js";
 export type { ShapeError, Check, Checked, Out, ShowDim, ShowShape, ErrorMessage } from "./errors.js";
 export type { Add, Sub, Mul, FloorDiv, CeilDiv, Mod, Compare, Product } from "./arith.js";
 export type { Broadcast, BroadcastDim, BroadcastTo } from "./broadcast.js";

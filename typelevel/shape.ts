@@ -7,6 +7,9 @@ export type Shape = readonly Dim[];
 /** The runtime view of a shape: literal dims stay, symbolic dims are numbers. */
 export type RuntimeShape<S extends Shape> = { readonly [K in keyof S]: S[K] extends number ? S[K] : number };
 
+/** S with each named dim widened to "that name or any size": how a tensor type matches a named-dim parameter. */
+export type NamedAcceptsSize<S extends Shape> = { readonly [K in keyof S]: S[K] extends string ? S[K] | number : S[K] };
+
 /** true for `any`. Ops return `any` for an `any` input, so a chain reports one error only. */
 export type IsAny<T> = 0 extends 1 & T ? true : false;
 /** true when the rank of S is known (a tuple, not `Dim[]`). */

@@ -114,10 +114,17 @@ export type LayerError<Name extends string, Expected extends string, S extends S
  * A compile-time config check: `unknown` when the literal N is a positive integer (or not a
  * literal), else an error naming the layer. Used as `units: U & PositiveInt<U, "dense", "units">`.
  */
-export type PositiveInt<N, Layer extends string, What extends string> = number extends N
-  ? unknown
-  : N extends number
-    ? `${N}` extends `-${string}` | "0" | `${string}.${string}` | `${string}e${string}`
-      ? ShapeError<`${Layer}: ${What} must be a positive integer, got ${N}`>
-      : unknown
-    : unknown;
+// NOTE: an indexed access, not a conditional type: inside a generic block factory
+// (`<const F extends number>(filters: F) => nn.conv2d({ filters, ... })`) a conditional over F stays
+// deferred and rejects F, while `Table[`${F}`]` is checked through F's constraint (`${number}`),
+// which only the catch-all `unknown` entry matches. A literal picks its entries by its digits.
+export type PositiveInt<N, Layer extends string, What extends string> = NotPositive<
+  ShapeError<`${Layer}: ${What} must be a positive integer, got ${N & number}`>
+>[`${N & number}`];
+type NotPositive<E> = {
+  [k: `-${number}`]: E;
+  [k: `${number}.${number}`]: E;
+  [k: `${number}e${string}`]: E;
+  "0": E;
+  [k: `${number}`]: unknown;
+};

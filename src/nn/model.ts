@@ -279,7 +279,7 @@ export type AddRule<L, O extends Shape, P extends unknown[], D extends DType> =
     ? [P extends [] ? D : "float32"] extends [A]
       ? LayerOut<L, O>
       : L extends { readonly name: string }
-        ? ShapeError<`${LayerName<L>} expects a ${A} input, got ${P extends [] ? D : "float32"}${A extends "int32" ? '; build the model with nn.input(shape, "int32")' : "; cast the input to float32 first"}`>
+        ? ShapeError<`${LayerName<L>} expects ${A extends "int32" ? "an" : "a"} ${A} input, got ${P extends [] ? D : "float32"}${A extends "int32" ? '; build the model with nn.input(shape, "int32")' : "; cast the input to float32 first"}`>
         : LayerOut<L, O>
     : LayerOut<L, O>;
 type LayerName<L> = L extends Layer<infer K> ? K : "layer";

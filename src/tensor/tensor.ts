@@ -1,7 +1,7 @@
 // The typed handle. `S` and `D` are phantom: the runtime `shape` always equals the type's
 // literal dims (symbolic dims are plain numbers at run time).
 import type { TfTensor } from "./tfjs.js";
-import type { Shape, RuntimeShape } from "../../typelevel/index.js";
+import type { NamedAcceptsSize, Shape, RuntimeShape } from "../../typelevel/index.js";
 
 /** The element types a tensor can hold: `"float32"` (the default), `"int32"` (labels, ids), `"bool"` (masks). */
 export type DType = "float32" | "int32" | "bool";
@@ -22,8 +22,13 @@ export type NestedArray = number | boolean | readonly NestedArray[];
  * ```
  */
 export abstract class Tensor<S extends Shape = Shape, D extends DType = "float32"> {
-  /** Phantom (no value at run time): carries `S`, so tensors of different shapes are different types. */
-  declare readonly __shape: S;
+  /**
+   * Phantom (no value at run time): carries `S`, so tensors of different shapes are different
+   * types. A named dim reads as "that name, or any size": a function taking
+   * `Tensor<["batch", 4]>` accepts a `Tensor<[32, 4]>` (as `model.apply` does), while two
+   * different names, or two different sizes, stay incompatible.
+   */
+  declare readonly __shape: NamedAcceptsSize<S>;
   /** The dims at run time: `[2, 3]`; a named dim (`"batch"`) is its actual size. */
   readonly shape: RuntimeShape<S>;
   /** The element type: `"float32"`, `"int32"` or `"bool"`. */
