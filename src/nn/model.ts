@@ -1,6 +1,6 @@
 // Composition: a Model threads a shape through layers, at the type level (Chain, LayerOut) and
 // at run time (sequence.ts), with shape inference in probe.ts and reports in summary.ts.
-import type { Check, Checked, Out, Shape, ShapeError } from "../../typelevel/index.js";
+import type { Checked, Out, Shape, ShapeError } from "../../typelevel/index.js";
 import {
   formatShape,
   type AnyTensor,
@@ -243,7 +243,7 @@ export function sequential<
   const Ls extends readonly unknown[],
 >(
   start: Model<In, O, P, St, D>,
-  ...layers: { [K in keyof Ls]: Ls[K] & Chain<O, Ls>["checks"][K & keyof Chain<O, Ls>["checks"]] }
+  ...layers: { [K in keyof Ls]: Checked<Ls[K], SequentialRule<O, Ls, P, D, K>> }
 ): Model<In, Out<Chain<O, Ls>["out"]>, [...P, ...Chain<O, Ls>["params"]], [...St, ...Chain<O, Ls>["state"]], D> {
   if (!(start instanceof Model)) {
     const got = describeValue(start);
@@ -265,7 +265,7 @@ export function sequential<
  */
 export function append<L>(layer: L) {
   return <In extends Shape, O extends Shape, P extends unknown[], St extends unknown[], D extends DType>(
-    model: Model<In, O, P, St, D> & Check<LayerOut<L, O>>,
+    model: Checked<Model<In, O, P, St, D>, AddRule<L, O, P, D>>,
   ): Model<In, Out<LayerOut<L, O>>, [...P, LayerParams<L, O>], [...St, LayerState<L, O>], D> =>
     (model as Model<In, O, P, St, D>).add(layer as never) as never;
 }
@@ -274,14 +274,26 @@ export function append<L>(layer: L) {
  * The rule `model.add(layer)` checks: the layer's input dtype (for the first layer, the model's
  * input dtype; every layer after it gets float32), then its shape rule.
  */
-export type AddRule<L, O extends Shape, P extends unknown[], D extends DType> =
+export type AddRule<L, O extends Shape, P extends unknown[], D extends DType> = DTypeFirst<
+  L,
+  O,
+  P extends [] ? D : "float32",
+  LayerOut<L, O>
+>;
+/** The dtype rule of layer L on an input of dtype InD, else `Else` (its shape rule). */
+type DTypeFirst<L, O extends Shape, InD extends DType, Else> =
   LayerEntry<L, O> extends { accepts: infer A extends DType }
-    ? [P extends [] ? D : "float32"] extends [A]
-      ? LayerOut<L, O>
-      : L extends { readonly name: string }
-        ? ShapeError<`${LayerName<L>} expects ${A extends "int32" ? "an" : "a"} ${A} input, got ${P extends [] ? D : "float32"}${A extends "int32" ? '; build the model with nn.input(shape, "int32")' : "; cast the input to float32 first"}`>
-        : LayerOut<L, O>
-    : LayerOut<L, O>;
+    ? [InD] extends [A]
+      ? Else
+      : ShapeError<`${LayerName<L>} expects ${A extends "int32" ? "an" : "a"} ${A} input, got ${InD}${A extends "int32" ? '; build the model with nn.input(shape, "int32")' : "; cast the input to float32 first"}`>
+    : Else;
+/** What `sequential` checks on its layer K: the chain's rule, and for the first new layer its input dtype. */
+type SequentialRule<O extends Shape, Ls extends readonly unknown[], P extends unknown[], D extends DType, K> = Chain<O, Ls>["checks"][K &
+  keyof Chain<O, Ls>["checks"]] extends infer R
+  ? K extends "0"
+    ? DTypeFirst<Ls[0], O, P extends [] ? D : "float32", R>
+    : R
+  : never;
 type LayerName<L> = L extends Layer<infer K> ? K : "layer";
 
 /** An input for shape S: a named dim ("batch") accepts any size. */
