@@ -3,7 +3,16 @@
 // (each `@ts-expect-error` sits on the offending argument; the message tsc prints there is
 // asserted with ErrorMessage on the parameter type). Checked by `tsc -p tsconfig.json`.
 import {
+  abs,
   add,
+  argmax,
+  div,
+  less,
+  logSumExp,
+  sigmoid,
+  square,
+  variance,
+  vmap,
   cast,
   dot,
   equal,
@@ -144,3 +153,67 @@ nn.input(["batch", 32]).add(nn.residual(nn.dense(16), nn.relu()));
 nn.input(["batch", 16, 3]).add(nn.concatBranches(nn.dense(8), nn.flatten()));
 // @ts-expect-error conv2d(8, 3x3) expects [batch, H, W, C], got [batch, 784]
 nn.input(["batch", 784]).add(nn.conv2d({ filters: 8, kernel: 3 }));
+
+// ================================================================ more generic helpers
+
+export const temperature = <S extends Shape>(x: Tensor<S>, t: number): Tensor<S> => div(x, t);
+export const gated = <S extends Shape>(x: Tensor<S>, gate: Tensor<S>): Tensor<S> => mul(sigmoid(gate), x);
+export const withSkip = <S extends Shape>(x: Tensor<S>, f: (t: Tensor<S>) => Tensor<S>): Tensor<S> => add(x, f(x));
+export const huber = <S extends Shape>(d: Tensor<S>): Tensor<S> => where(less(abs(d), 1), mul(0.5, square(d)), sub(abs(d), 0.5));
+export const ints = (a: Tensor<[2, 3], "int32">, b: Tensor<[3, 4], "int32">): Tensor<[2, 4], "int32"> => matmul(a, b);
+
+// ================================================================ more dtype mistakes
+
+declare const f4: Tensor<[4]>;
+declare const i4: Tensor<[4], "int32">;
+declare const logits: Tensor<["batch", 10]>;
+// @ts-expect-error sub: dtypes differ
+sub(f4, i4);
+// @ts-expect-error maximum: dtypes differ
+maximum(f4, i4);
+// @ts-expect-error greater: dtypes differ
+greater(f4, i4);
+// @ts-expect-error where: dtypes differ (float32 vs int32)
+where(greater(f4, 0), f4, i4);
+// @ts-expect-error mean of argmax (int32 ids): cast first
+mean(argmax(logits));
+// @ts-expect-error variance of a bool mask
+variance(flags);
+// @ts-expect-error logSumExp of int32
+logSumExp(i4);
+// @ts-expect-error gather with bool ids
+gather(table, flags);
+// @ts-expect-error dot of int32 with float32
+dot(i4, f4);
+
+// ================================================================ more vmap
+
+declare const a8: Tensor<[8, 4]>;
+declare const b8: Tensor<[8, 4]>;
+declare const c9: Tensor<[9, 4]>;
+const triple = vmap((a: Tensor<[4]>, b: Tensor<[4]>, c: Tensor<[4]>) => add(add(a, b), c));
+const t8 = triple(a8, b8, b8);
+type _t8 = Expect<Equal<typeof t8, Tensor<[8, 4]>>>;
+// @ts-expect-error vmap: argument 2 has 9 where argument 0 has 8
+triple(a8, b8, c9);
+const byColumn = vmap((a: Tensor<[4]>, b: Tensor<[4]>) => dot(a, b), { inAxes: [1, 1] });
+declare const m48: Tensor<[4, 8]>;
+declare const m49: Tensor<[4, 9]>;
+const cols = byColumn(m48, m48);
+type _cols = Expect<Equal<typeof cols, Tensor<[8]>>>;
+// @ts-expect-error vmap: mapped axes have different sizes at axis 1 (8 vs 9)
+byColumn(m48, m49);
+const mlp = nn.input([4]).add(nn.dense(3));
+const perExample = vmap(mlp.apply, { inAxes: [null, 0] });
+declare const mlpParams: nn.ParamsOf<typeof mlp>;
+const pe = perExample(mlpParams, a8);
+type _pe = Expect<Equal<typeof pe, Tensor<[8, 3]>>>;
+
+// ================================================================ more layer mistakes
+
+// @ts-expect-error sequential: embedding on float input
+nn.sequential(nn.input(["batch", 20]), nn.embedding(100, 8));
+// @ts-expect-error dense: units must be a positive integer, got 0
+nn.input(["batch", 4]).add(nn.dense(0));
+// @ts-expect-error dense typed number in sequential too
+nn.sequential(nn.input(["batch", 4]), nn.dense(units));
