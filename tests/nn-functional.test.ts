@@ -2,13 +2,15 @@
 // shared layers; values against the same computation written with layers by hand, errors worded
 // with the node and both shapes, summaries, transforms and leaks.
 import { describe, expect, test } from "vitest";
+import * as ort from "onnxruntime-node";
+import { io, losses, optim, train, data, liveTensors } from "../src/index.js";
 import * as nn from "../src/nn/index.js";
 import { grad, jit, sum, add as addT, concat as concatT, matmul, scoped, leafTensors } from "../src/core/index.js";
 import { key } from "../src/random/index.js";
 import { assertAllClose } from "../src/testing/index.js";
 import type { AnyTensor, Tensor } from "../src/tensor/index.js";
 import { leaves, paths } from "../src/tree/index.js";
-import { disposeTree, input, noLeaks } from "./nn-helpers.js";
+import { disposeTree, input, noLeaks, values } from "./nn-helpers.js";
 
 /** Image + metadata in, logits and an auxiliary regression out: the model most tests use. */
 function twoHeads() {
@@ -213,6 +215,167 @@ describe("errors name the merge, the node and the shapes", () => {
     const m = nn.input(["batch", 4]).add(nn.dense(2));
     expect(m).toBeInstanceOf(nn.Model);
     expect(() => nn.input("", [2])).toThrow('input: the name must be a non-empty string, got ""');
+  });
+});
+
+// ---------------------------------------------------------------- fit, evaluate, checkpoints, ONNX
+
+/** Two inputs (a: 3 features, b: 2), a regression target from both and a class from b alone. */
+function twoInputData(n: number, seed: number) {
+  const r = values(n * 5, seed);
+  const a = Float32Array.from({ length: n * 3 }, (_, i) => r[i]);
+  const b = Float32Array.from({ length: n * 2 }, (_, i) => r[n * 3 + i]);
+  const reg = Float32Array.from({ length: n }, (_, i) => a[3 * i] - 2 * a[3 * i + 1] + 0.5 * b[2 * i]);
+  const cls = Int32Array.from({ length: n }, (_, i) => (b[2 * i] + b[2 * i + 1] > 0 ? 1 : 0));
+  return {
+    x: { a: data.hostArray(a, [n, 3]), b: data.hostArray(b, [n, 2]) },
+    y: { reg: data.hostArray(reg, [n, 1]), cls: data.hostArray(cls, [n], { dtype: "int32" }) },
+  };
+}
+
+function twoInputModel() {
+  const a = nn.input("a", ["batch", 3]);
+  const b = nn.input("b", ["batch", 2]);
+  const h = nn.add([a.pipe(nn.dense(8), "da"), b.pipe(nn.dense(8), "db")]).pipe(nn.tanh());
+  return nn.model({ inputs: { a, b }, outputs: { reg: h.pipe(nn.dense(1), "reg"), cls: h.pipe(nn.dense(2), "cls") } });
+}
+
+describe("train, io and export on functional models", () => {
+  test("fit takes records of inputs and targets with a loss per output, weighted; the first epoch's loss is that sum", async () => {
+    const before = liveTensors();
+    const model = twoInputModel();
+    const k = key(5);
+    const params = model.init(k);
+    const ds = twoInputData(64, 7);
+    const loss = { reg: losses.mse, cls: losses.sparseCategoricalCrossEntropy };
+    // with a zero step size the params stay put: epoch 1's loss is the weighted sum on these params
+    const still = await train.fit({
+      model,
+      params,
+      optimizer: optim.sgd(0),
+      loss,
+      lossWeights: { cls: 0.5 },
+      train: ds,
+      epochs: 1,
+      batchSize: 64,
+      progress: "silent",
+    });
+    const x = { a: train.toTensor(ds.x.a), b: train.toTensor(ds.x.b) };
+    const out = model.apply(params, x as never);
+    const yReg = train.toTensor(ds.y.reg);
+    const yCls = train.toTensor(ds.y.cls);
+    const lReg = losses.mse(out.reg, yReg as never);
+    const lCls = losses.sparseCategoricalCrossEntropy(out.cls, yCls as never);
+    expect(still.history.loss[0]).toBeCloseTo(lReg.item() + 0.5 * lCls.item(), 5);
+    const r = await train.fit({
+      model,
+      params,
+      optimizer: optim.adam(0.03),
+      loss,
+      lossWeights: { cls: 0.5 },
+      train: ds,
+      validation: twoInputData(32, 8),
+      epochs: 8,
+      batchSize: 16,
+      progress: "silent",
+    });
+    expect(r.traceCount).toBe(1);
+    const h = r.history.loss;
+    expect(h[h.length - 1]).toBeLessThan(0.5 * h[0]);
+    expect(r.history.valLoss).toHaveLength(8);
+    const scores = train.evaluate({ model, params: r.params, loss, lossWeights: { cls: 0.5 }, data: ds });
+    expect(scores.loss).toBeLessThan(h[0]);
+    disposeTree(k, params, still.params, still.optState, still.state, x, out, yReg, yCls, lReg, lCls, r.params, r.optState, r.state);
+    expect(liveTensors()).toBe(before);
+  });
+
+  test("one output and one target array: y and the loss are plain", async () => {
+    const a = nn.input("a", ["batch", 3]);
+    const b = nn.input("b", ["batch", 2]);
+    const model = nn.model({ inputs: { a, b }, outputs: { y: nn.concat([a, b]).pipe(nn.dense(1), "out") } });
+    const k = key(6);
+    const params = model.init(k);
+    const ds = twoInputData(48, 9);
+    const r = await train.fit({
+      model,
+      params,
+      optimizer: optim.adam(0.05),
+      loss: losses.mse,
+      train: { x: ds.x, y: ds.y.reg },
+      epochs: 6,
+      batchSize: 16,
+      progress: "silent",
+    });
+    expect(r.history.loss[5]).toBeLessThan(r.history.loss[0]);
+    disposeTree(k, params, r.params, r.optState, r.state);
+  });
+
+  test("fit's checks on records: sample counts, a loss per output, weights, metrics", async () => {
+    const model = twoInputModel();
+    const k = key(7);
+    const params = model.init(k);
+    const ds = twoInputData(32, 1);
+    const base = { model, params, optimizer: optim.sgd(0.1), epochs: 1, batchSize: 8, progress: "silent" as const };
+    const short = { ...ds, x: { ...ds.x, b: data.hostArray(new Float32Array(20), [10, 2]) } };
+    const loss = { reg: losses.mse, cls: losses.sparseCategoricalCrossEntropy };
+    await expect(train.fit({ ...base, loss, train: short })).rejects.toThrow("fit: x.a has 32 samples but x.b has 10");
+    await expect(train.fit({ ...base, loss: losses.mse, train: ds })).rejects.toThrow(
+      "fit: the model has outputs or targets { reg, cls }: pass a record of losses, one per output (loss: { name: lossFn, ... })",
+    );
+    await expect(train.fit({ ...base, loss: { reg: losses.mse, typo: losses.mse }, train: ds })).rejects.toThrow(
+      'fit: loss.typo has no "typo" in the model outputs',
+    );
+    await expect(train.fit({ ...base, loss, lossWeights: { aux: 2 }, train: ds })).rejects.toThrow(
+      "fit: lossWeights.aux names no loss (losses: reg, cls)",
+    );
+    await expect(train.fit({ ...base, loss, train: ds, metrics: ["accuracy"] })).rejects.toThrow(
+      "fit: metrics (accuracy) need one input and one target array; with records of inputs or targets, leave metrics out",
+    );
+    disposeTree(k, params);
+  });
+
+  test("checkpoints: the params record to bytes and back, with its structure", () => {
+    noLeaks(() => {
+      const model = twoInputModel();
+      const k = key(8);
+      const params = model.init(k);
+      const bytes = io.toBytes(params);
+      const back = io.fromBytes(bytes, params);
+      expect(paths(back)).toEqual(paths(params));
+      leaves(back).forEach((t, i) => assertAllClose(t, leaves(params)[i], { rtol: 0, atol: 0 }));
+      expect(() => io.fromBytes(bytes, { ...params, extra: params.da })).toThrow();
+      disposeTree(k, params, back);
+    });
+  });
+
+  test("exportOnnx: one graph input per model input, one graph output per model output, any batch; ONNX Runtime agrees", async () => {
+    const before = liveTensors();
+    const model = twoInputModel();
+    const k = key(9);
+    const params = model.init(k);
+    const bytes = io.exportOnnx(model, params);
+    const session = await ort.InferenceSession.create(bytes);
+    expect([...session.inputNames]).toEqual(["a", "b"]);
+    expect([...session.outputNames]).toEqual(["reg", "cls"]);
+    for (const batch of [5, 1]) {
+      const a = input([batch, 3], "float32", 10 + batch);
+      const b = input([batch, 2], "float32", 20 + batch);
+      const want = model.apply(params, { a, b } as never);
+      const got = await session.run({
+        a: new ort.Tensor("float32", a.dataSync() as Float32Array, [batch, 3]),
+        b: new ort.Tensor("float32", b.dataSync() as Float32Array, [batch, 2]),
+      });
+      for (const name of ["reg", "cls"] as const) {
+        expect([...got[name].dims]).toEqual(want[name].shape);
+        const g = got[name].data as Float32Array;
+        const w = want[name].dataSync();
+        expect(Math.max(...Array.from(w, (v, i) => Math.abs(v - g[i])))).toBeLessThan(1e-5);
+      }
+      disposeTree(a, b, want);
+    }
+    await session.release();
+    disposeTree(k, params);
+    expect(liveTensors()).toBe(before);
   });
 });
 
