@@ -141,6 +141,22 @@ export function firstTensor(t: TensorTree): AnyTensor {
  * ```
  */
 export function combinedLoss(loss: LossSpec, weights: Readonly<Record<string, number>> = {}, where = "fit"): TreeLossFn {
+  const l = loss as unknown;
+  if (typeof l !== "function" && (typeof l !== "object" || l === null || Array.isArray(l) || Object.keys(l).length === 0)) {
+    const got = describeValue(l);
+    throw new ValueError(
+      { op: where, expected: "a loss function or a record of them", got },
+      `${where}: loss must be a loss function or a record of them (one per output), got ${got}`,
+    );
+  }
+  const w = weights as unknown;
+  if (typeof w !== "object" || w === null || Array.isArray(w)) {
+    const got = describeValue(w);
+    throw new ValueError(
+      { op: where, expected: "lossWeights as a record { name: weight }", got },
+      `${where}: lossWeights must be a record { name: weight }, got ${got}`,
+    );
+  }
   if (typeof loss === "function") {
     if (Object.keys(weights).length > 0) {
       throw new ValueError(
