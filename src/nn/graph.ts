@@ -59,7 +59,9 @@ export class GraphNode {
   /** The shape with symbolic dims by name ("?" for sizes derived from them). */
   readonly shape: InputDim[];
   constructor(
+    /** What the node computes: an input, a layer applied to a node, or a merge. */
     readonly op: NodeOp,
+    /** Its shapes at the probe sizes (runs a and b) and with symbolic dims as 1 (for params). */
     readonly shapes: NodeShapes,
   ) {
     this.shape = shapes.a.map((d, i) => {
