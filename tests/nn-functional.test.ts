@@ -3,7 +3,11 @@
 // with the node and both shapes, summaries, transforms and leaks.
 import { describe, expect, test } from "vitest";
 import * as ort from "onnxruntime-node";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { io, losses, optim, train, data, liveTensors } from "../src/index.js";
+import { checkpoint, io as nodeIo } from "../src/node.js";
 import * as nn from "../src/nn/index.js";
 import { grad, jit, sum, add as addT, concat as concatT, matmul, scoped, leafTensors } from "../src/core/index.js";
 import { key } from "../src/random/index.js";
@@ -346,6 +350,38 @@ describe("train, io and export on functional models", () => {
       expect(() => io.fromBytes(bytes, { ...params, extra: params.da })).toThrow();
       disposeTree(k, params, back);
     });
+  });
+
+  test("files: io.save / io.load of the params record, and fit's checkpoints resume a run bit for bit", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sf-functional-"));
+    try {
+      const model = twoInputModel();
+      const k = key(10);
+      const params = model.init(k);
+      nodeIo.save(join(dir, "params.safetensors"), params);
+      const loaded = nodeIo.load(join(dir, "params.safetensors"), params);
+      expect(paths(loaded)).toEqual(paths(params));
+      leaves(loaded).forEach((t, i) => assertAllClose(t, leaves(params)[i], { rtol: 0, atol: 0 }));
+      const optimizer = optim.adam(0.02);
+      const run = {
+        model,
+        params,
+        optimizer,
+        loss: { reg: losses.mse, cls: losses.sparseCategoricalCrossEntropy },
+        lossWeights: { cls: 0.5 },
+        train: twoInputData(48, 11),
+        epochs: 4,
+        batchSize: 16,
+        progress: "silent" as const,
+      };
+      const whole = await train.fit({ ...run, callbacks: [checkpoint({ path: join(dir, "epoch-{epoch}.safetensors"), every: 2 })] });
+      const resumed = await train.fit({ ...run, resumeFrom: join(dir, "epoch-2.safetensors") });
+      expect(resumed.history.loss).toEqual(whole.history.loss);
+      leaves(resumed.params).forEach((t, i) => expect(Array.from(t.dataSync())).toEqual(Array.from(leaves(whole.params)[i].dataSync())));
+      disposeTree(k, params, loaded, whole.params, whole.optState, whole.state, resumed.params, resumed.optState, resumed.state);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("exportOnnx: one graph input per model input, one graph output per model output, any batch; ONNX Runtime agrees", async () => {
