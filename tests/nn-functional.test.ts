@@ -384,6 +384,18 @@ describe("train, io and export on functional models", () => {
     }
   });
 
+  test("the tfjs-layers export refuses a functional model by name, pointing to ONNX", () => {
+    noLeaks(() => {
+      const model = twoInputModel();
+      const k = key(11);
+      const params = model.init(k);
+      expect(() => io.toTfjsLayers(model as never, params as never)).toThrow(
+        "exportTfjsLayers: the tfjs-layers format takes sequential models; export a functional model (nn.model) with io.exportOnnx",
+      );
+      disposeTree(k, params);
+    });
+  });
+
   test("exportOnnx: one graph input per model input, one graph output per model output, any batch; ONNX Runtime agrees", async () => {
     const before = liveTensors();
     const model = twoInputModel();
