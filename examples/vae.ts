@@ -168,8 +168,21 @@ const rows = Array.from({ length: side }, (_, i) => ({
   label: `z2 = ${grid[i * side * latent + 1].toFixed(2)}`,
   images: Array.from({ length: side }, (_, j) => pixels.subarray((i * side + j) * 784, (i * side + j + 1) * 784)),
 }));
+// and digits sampled from the prior: z ~ N(0, I) drawn with an explicit key, decoded to pixel means
+const priorKey = random.key(7);
+const priorZ = random.normal(priorKey, [2 * side, latent]);
+const priorOut = decoder.apply(params.decoder, { z: priorZ });
+const priorProbs = sigmoid(priorOut.logits);
+const priorPixels = priorProbs.dataSync();
+tree.dispose([priorKey, priorZ, priorOut, priorProbs]);
+for (let r = 0; r < 2; r++) {
+  rows.push({
+    label: r === 0 ? "z ~ N(0, I)" : "",
+    images: Array.from({ length: side }, (_, j) => priorPixels.subarray((r * side + j) * 784, (r * side + j + 1) * 784)),
+  });
+}
 const samples = await saveImageGrid(rows, 28, "out/vae-samples", 2);
-console.log(`latent space: ${latentPlot.pngPath}, decoded latent grid: ${samples.pngPath}`);
+console.log(`latent space: ${latentPlot.pngPath}, decoded latent grid and prior samples: ${samples.pngPath}`);
 tree.dispose([params, optState, baseKey]);
 step.dispose();
 evalElbo.dispose();
