@@ -103,6 +103,17 @@ const examples: Record<string, Expectation> = {
     },
     plots: ["autoencoder-reconstructions.png"],
   },
+  vae: {
+    progress: /^epoch +1\/\d+ negative ELBO \S+ held-out \S+$/m,
+    final: /^vae: held-out negative ELBO ([\d.]+) nats per digit \(before training ([\d.]+)\)/m,
+    check: (m) => {
+      // the ELBO improves: an untrained decoder costs ~784 ln 2 = 543 nats per digit
+      expect(num(m[2])).toBeGreaterThan(400);
+      expect(num(m[1])).toBeGreaterThan(50);
+      expect(num(m[1])).toBeLessThan(0.6 * num(m[2]));
+    },
+    plots: ["vae-latent.png", "vae-samples.png"],
+  },
   sir: {
     progress: /^step \d+\/\d+ loss \S+ beta \S+ gamma \S+$/m,
     final: /^SIR fit: beta ([\d.]+) \(true 0.3, error \S+\), gamma ([\d.]+) \(true 0.1/m,

@@ -451,6 +451,63 @@ const cases: Case[] = [
     kind: ValueError,
     op: "batchNorm",
   },
+  // ---- nn: the functional API
+  {
+    name: "nn.add of nodes of different shapes",
+    run: () => nn.add(untyped([nn.input("a", ["batch", 4]), nn.input("b", ["batch", 3])])),
+    kind: ShapeError,
+    op: "nn.add",
+    message: "nn.add: shapes [batch, 4] and [batch, 3] differ at axis 1 (4 vs 3)",
+  },
+  {
+    name: "nn.concat of nodes of different ranks",
+    run: () => nn.concat(untyped([nn.input("a", ["batch", 4]), nn.input("b", ["batch", 2, 3])])),
+    kind: ShapeError,
+    op: "nn.concat",
+    message: "nn.concat: all shapes need rank 2, got [batch, 4] and [batch, 2, 3]",
+  },
+  { name: "nn.add of a number", run: () => nn.add(untyped([nn.input("a", [2]), 3])), kind: ValueError, op: "nn.add" },
+  {
+    name: "pipe of a layer with params and no name",
+    run: () => nn.input("a", ["batch", 4]).pipe(untyped(nn.dense(2))),
+    kind: ValueError,
+    op: "pipe",
+    message: 'pipe: dense(2) has params or state, so it needs a name: node.pipe(layer, "name")',
+  },
+  {
+    name: "nn.model whose outputs read an input it does not list",
+    run: () => nn.model({ inputs: {}, outputs: { y: nn.input("x", [2]).pipe(nn.relu()) } }),
+    kind: ValueError,
+    op: "nn.model",
+    message: 'nn.model: the outputs read the input "x", which is not in inputs (none)',
+  },
+  {
+    name: "functional apply on a wrong input shape",
+    run: () => {
+      const x = nn.input("x", ["batch", 4]);
+      return nn.model({ inputs: { x }, outputs: { y: x.pipe(nn.relu()) } }).apply({}, { x: untyped(arg(ones([2, 5]))) });
+    },
+    kind: ShapeError,
+    op: "apply",
+    message: 'apply: input "x" expects [batch, 4], got [2, 5]',
+  },
+  {
+    name: "functional apply with a symbolic dim of two sizes",
+    run: () => {
+      const [a, b] = [nn.input("a", ["batch", 2]), nn.input("b", ["batch", 2])];
+      return nn.model({ inputs: { a, b }, outputs: { y: nn.add([a, b]) } }).apply({}, { a: arg(ones([2, 2])), b: arg(ones([3, 2])) });
+    },
+    kind: ShapeError,
+    op: "apply",
+  },
+  { name: "combinedLoss of a number", run: () => train.combinedLoss(untyped(3)), kind: ValueError, op: "fit" },
+  {
+    name: "combinedLoss with a weight for no loss",
+    run: () => train.combinedLoss({ y: losses.mse }, { z: 2 }),
+    kind: ValueError,
+    op: "fit",
+    message: "fit: lossWeights.z names no loss (losses: y)",
+  },
   // ---- losses and optimizers
   { name: "mse of different shapes", run: () => losses.mse(fx.m23, untyped(arg(ones([3, 2])))), kind: ShapeError, op: "mse" },
   {

@@ -10,6 +10,8 @@ import { ShapeflowError } from "../tensor/errors.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any model, as in tfjs-layers.ts and onnx.ts
 type AnyModel = Model<any, any, any, any, any>;
+/** What `exportOnnx` takes: a sequential or a functional model. */
+type OnnxModel = Parameters<typeof exportOnnx>[0];
 
 /** Writes `bytes` next to `path` first, then renames: a reader never sees half a file. */
 function writeWhole(path: string, bytes: Uint8Array | string): void {
@@ -87,7 +89,7 @@ export function importTfjsLayers<M extends AnyModel>(
  * io.saveOnnx("out/mlp.onnx", model, params);
  * ```
  */
-export function saveOnnx<M extends AnyModel>(
+export function saveOnnx<M extends OnnxModel>(
   path: string,
   model: M,
   params: ParamsOf<M>,

@@ -17,7 +17,7 @@ import {
   type PoolParams,
   type PrimitiveName,
 } from "../core/index.js";
-import type { Model, ParamsOf, ModelStateOf } from "../nn/index.js";
+import { FunctionalModel, type Model, type ParamsOf, type ModelStateOf } from "../nn/index.js";
 import { formatShape, zeros, type AnyTensor, type DType, refused, ValueError } from "../tensor/index.js";
 import { dispose, flatten, paths } from "../tree/index.js";
 import {
@@ -51,14 +51,45 @@ export interface OnnxExportOptions<St = unknown> {
   batchSize?: number;
   /** Sizes of the other named input dims, e.g. `{ time: 28 }` (the graph is traced at that size). */
   dims?: Readonly<Record<string, number>>;
-  /** Name of the graph's input. Default "input". */
+  /** Name of the graph's input. Default "input" (a functional model's inputs keep their names). */
   inputName?: string;
-  /** Name of the graph's output. Default "output". */
+  /** Name of the graph's output. Default "output" (a functional model's outputs keep their names). */
   outputName?: string;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any model: the export reads its layers and runs apply untyped
-type AnyModel = Model<any, any, any, any, any>;
+type AnyModel = Model<any, any, any, any, any> | FunctionalModel<any, any, any, any>;
+
+/** What the export needs of a model: its graph inputs (name, dims, dtype), output names and forward pass. */
+interface ExportSpec {
+  readonly inputs: readonly { readonly name: string; readonly shape: readonly (number | string)[]; readonly dtype: DType }[];
+  readonly outputs: readonly string[];
+  /** Inference mode: params, state and one tensor per input to one tensor per output. */
+  forward(params: unknown, state: unknown, ...xs: AnyTensor[]): AnyTensor[];
+}
+
+function exportSpec(model: AnyModel, options: OnnxExportOptions): ExportSpec {
+  if (model instanceof FunctionalModel) {
+    const specs = model.inputSpecs;
+    const names = model.inputNames;
+    const outs = model.outputNames;
+    return {
+      inputs: names.map((name) => ({ name, shape: specs[name].shape, dtype: specs[name].dtype })),
+      outputs: outs,
+      forward: (p, s, ...xs) => {
+        const y = model.apply(p, Object.fromEntries(names.map((k, i) => [k, xs[i]])), { state: s }) as Record<string, AnyTensor>;
+        return outs.map((k) => y[k]);
+      },
+    };
+  }
+  return {
+    inputs: [
+      { name: options.inputName ?? "input", shape: model.inputShape as readonly (number | string)[], dtype: model.inputDType as DType },
+    ],
+    outputs: [options.outputName ?? "output"],
+    forward: (p, s, x) => [model.apply(p, x as never, { state: s as never })],
+  };
+}
 
 /**
  * The ONNX bytes of any function of tensors at the shapes of `inputs` (fixed shapes): graph
@@ -101,7 +132,8 @@ export function exportOnnx<M extends AnyModel>(
   const ownState = options.state === undefined;
   const state: unknown = options.state ?? model.initState();
   try {
-    const traces = traceAtProbes(model, params, state, options);
+    const spec = exportSpec(model, options);
+    const traces = traceAtProbes(spec, params, state, options);
     try {
       const [paramLeaves] = flatten(params);
       const [stateLeaves] = flatten(state);
@@ -110,9 +142,9 @@ export function exportOnnx<M extends AnyModel>(
       const roles = [
         ...named("params", params, paramLeaves),
         ...named("state", state, stateLeaves),
-        { input: options.inputName ?? "input" },
+        ...spec.inputs.map((i) => ({ input: i.name })),
       ];
-      return lowerGraphs(traces, roles, [options.outputName ?? "output"]);
+      return lowerGraphs(traces, roles, spec.outputs);
     } finally {
       for (const t of traces) for (const c of t.graph.consts) if (!c.isDisposed) c.dispose();
     }
@@ -130,16 +162,20 @@ interface Trace {
   readonly avals: readonly Aval[];
 }
 
-function traceAtProbes(model: AnyModel, params: unknown, state: unknown, options: OnnxExportOptions): Trace[] {
-  const shape = model.inputShape as readonly (number | string)[];
-  const named = shape.map((d, i) => (typeof d === "string" && i > 0 ? d : undefined)).filter((d) => d !== undefined);
-  for (const d of named) {
-    const v = options.dims?.[d];
-    if (!(Number.isInteger(v) && (v as number) > 0)) {
-      throw new ValueError(
-        { op: "exportOnnx", expected: `a size for the input dim "${d}"`, got: `none` },
-        `exportOnnx: the input dim "${d}" of ${formatShape(shape)} needs a size: pass { dims: { ${d}: n } }`,
-      );
+function traceAtProbes(spec: ExportSpec, params: unknown, state: unknown, options: OnnxExportOptions): Trace[] {
+  // NOTE: the first dim of the first input is the batch; the same name in another input is the same batch
+  const shape = spec.inputs[0].shape;
+  const batchName = typeof shape[0] === "string" ? shape[0] : undefined;
+  for (const input of spec.inputs) {
+    const named = input.shape.filter((d, i) => typeof d === "string" && !(d === batchName && (i === 0 || input !== spec.inputs[0])));
+    for (const d of named) {
+      const v = options.dims?.[d];
+      if (!(Number.isInteger(v) && (v as number) > 0)) {
+        throw new ValueError(
+          { op: "exportOnnx", expected: `a size for the input dim "${d}"`, got: `none` },
+          `exportOnnx: the input dim "${d}" of ${formatShape(input.shape)} needs a size: pass { dims: { ${d}: n } }`,
+        );
+      }
     }
   }
   if (options.batchSize !== undefined && !(Number.isInteger(options.batchSize) && options.batchSize > 0)) {
@@ -147,15 +183,20 @@ function traceAtProbes(model: AnyModel, params: unknown, state: unknown, options
   }
   const dynamic = typeof shape[0] === "string" && options.batchSize === undefined;
   const batches: readonly number[] = dynamic ? PROBES : [typeof shape[0] === "number" ? shape[0] : options.batchSize!];
-  const forward = (p: unknown, s: unknown, x: AnyTensor): unknown => model.apply(p, x as never, { state: s as never });
   return batches.map((batch) => {
-    const dims = shape.map((d, i) => (typeof d === "number" ? d : i === 0 ? batch : options.dims![d]));
-    const x = zeros(dims, model.inputDType as DType);
+    const xs = spec.inputs.map((input) =>
+      zeros(
+        input.shape.map((d, i) =>
+          typeof d === "number" ? d : d === batchName && (i === 0 || input !== spec.inputs[0]) ? batch : options.dims![d],
+        ),
+        input.dtype,
+      ),
+    );
     try {
-      const graph = makeGraph(forward, params, state, x);
-      return { batch, graph, avals: slotAvals(graph, [...flatten([params, state])[0], x]) };
+      const graph = makeGraph(spec.forward, params, state, ...xs);
+      return { batch, graph, avals: slotAvals(graph, [...flatten([params, state])[0], ...xs]) };
     } finally {
-      x.dispose();
+      for (const x of xs) x.dispose();
     }
   });
 }

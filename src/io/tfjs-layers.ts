@@ -10,7 +10,17 @@
 // statistics updated as Keras does (moving = momentum * moving + (1 - momentum) * batch), TF's
 // rule for "same" padding (the odd pixel after).
 import type { Layer, Model, ParamsOf, ModelStateOf } from "../nn/index.js";
-import { formatShape, sizeOf, tensor, type AnyTensor, refused, ShapeError, DTypeError, ValueError } from "../tensor/index.js";
+import {
+  describeValue,
+  formatShape,
+  sizeOf,
+  tensor,
+  type AnyTensor,
+  refused,
+  ShapeError,
+  DTypeError,
+  ValueError,
+} from "../tensor/index.js";
 import { dispose } from "../tree/index.js";
 
 // ---------------------------------------------------------------- the format
@@ -528,6 +538,12 @@ function plan(model: AnyModel, who: string): Entry[] {
       }
     });
   };
+  if (typeof (model as Partial<AnyModel>).shapes !== "function" || !Array.isArray((model as Partial<AnyModel>).layers)) {
+    throw new ValueError(
+      { op: who, expected: "a sequential model (nn.input(shape).add(...))", got: describeValue(model) },
+      `${who}: the tfjs-layers format takes sequential models; export a functional model (nn.model) with io.exportOnnx`,
+    );
+  }
   const shapes = model.shapes();
   walk(model.layers, shapes, [], "");
   return out;

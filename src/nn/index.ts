@@ -1,6 +1,21 @@
 // Public surface of nn: layers as typed pure functions, composition, activations, initializers.
-export { input, sequential, append, Model, type Accept, type ParamsOf, type ModelStateOf, type OutputOf, type InputOf } from "./model.js";
+export { sequential, append, Model, type Accept, type ParamsOf, type ModelStateOf, type OutputOf, type InputOf } from "./model.js";
 export type { InputDim } from "./probe.js";
+export {
+  input,
+  model,
+  add,
+  concat,
+  Node,
+  FunctionalModel,
+  type AnyNode,
+  type AddShape,
+  type ConcatShape,
+  type InputTensors,
+  type OutputTensors,
+  type GraphParams,
+  type GraphState,
+} from "./functional.js";
 export type {
   Layer,
   LayerTypes,

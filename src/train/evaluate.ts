@@ -2,12 +2,22 @@
 // (the outputs). Both run eagerly (not jitted) inside a tfjs scope, so nothing they make outlives
 // the call except predict's result.
 import * as tf from "@tensorflow/tfjs-core";
-import { Concrete, describeValue, ValueError, type AnyTensor, type Tensor } from "../tensor/index.js";
+import { Concrete, describeValue, isTensor, ValueError, type AnyTensor, type Tensor } from "../tensor/index.js";
 import { scoped } from "../core/index.js";
 import { dispose as disposeTree } from "../tree/index.js";
 import { batches, type Dataset, type HostArray } from "../data/index.js";
 import { RunningScores, type Metric, type Scores } from "./metrics.js";
-import { checkData, checkHostArray, checkNotEmpty, toTensor, type LossFn, type Trainable } from "./model.js";
+import { checkHostArray, checkNotEmpty, toTensor, type LossFn, type Trainable } from "./model.js";
+import {
+  checkTreeData,
+  combinedLoss,
+  firstTensor,
+  isPlainDataset,
+  treeBatches,
+  treeToTensor,
+  type LossSpec,
+  type RecordDataset,
+} from "./records.js";
 import type {
   AnyTrainable,
   CheckedData,
@@ -24,7 +34,12 @@ import type {
  * the model's input and `loss` must take the model's output and `data`'s y, else a
  * `ShapeError<"evaluate: ...">` on that option.
  */
-export interface EvaluateOptions<M extends AnyTrainable = AnyTrainable, P = ModelParams<M>, T extends Dataset = Dataset, Lf = LossFn> {
+export interface EvaluateOptions<
+  M extends AnyTrainable = AnyTrainable,
+  P = ModelParams<M>,
+  T extends Dataset | RecordDataset = Dataset,
+  Lf = LossFn,
+> {
   /** The model to run (in eval mode: no dropout, batch norm from its state). */
   model: M;
   /** Its params, e.g. `fit`'s result. */
@@ -33,7 +48,9 @@ export interface EvaluateOptions<M extends AnyTrainable = AnyTrainable, P = Mode
   state?: ModelState<M>;
   /** The loss to average over the data. */
   loss: CheckedLoss<"evaluate", M, T, Lf>;
-  /** The data to score: x and y. */
+  /** For a model with several outputs (nn.model): the weights of a record of losses; an output not named has weight 1. */
+  lossWeights?: Readonly<Record<string, number>>;
+  /** The data to score: x and y (records of host arrays for a model with several inputs or outputs). */
   data: CheckedData<"evaluate", "data", M, T>;
   /** Default 256 (or the data set's size, if smaller). */
   batchSize?: number;
@@ -46,8 +63,9 @@ interface EvaluateRun<P, St> {
   model: Trainable<P, St>;
   params: P;
   state?: St;
-  loss: LossFn;
-  data: Dataset;
+  loss: LossSpec;
+  lossWeights?: Readonly<Record<string, number>>;
+  data: Dataset | RecordDataset;
   batchSize?: number;
   metrics?: readonly Metric[];
 }
@@ -59,7 +77,7 @@ interface EvaluateRun<P, St> {
  *   data: test, metrics: ["accuracy"] });
  * ```
  */
-export function evaluate<M extends AnyTrainable, P, T extends Dataset, Lf>(opts: EvaluateOptions<M, P, T, Lf>): Scores;
+export function evaluate<M extends AnyTrainable, P, T extends Dataset | RecordDataset, Lf>(opts: EvaluateOptions<M, P, T, Lf>): Scores;
 export function evaluate<P, St>(opts: EvaluateRun<P, St>): Scores {
   return runEvaluate(opts);
 }
@@ -67,25 +85,31 @@ export function evaluate<P, St>(opts: EvaluateRun<P, St>): Scores {
 /** `evaluate` without the compile-time checks (fit scores its validation data with it). */
 export function runEvaluate<P, St>(opts: EvaluateRun<P, St>): Scores {
   checkOptions(opts, "evaluate");
-  const n = checkData(opts.data, "evaluate");
+  const n = checkTreeData(opts.data, "evaluate");
   checkNotEmpty(n, "evaluate");
+  const loss = combinedLoss(opts.loss, opts.lossWeights, "evaluate");
+  if (opts.metrics?.length && !isPlainDataset(opts.data)) {
+    throw new ValueError(
+      { op: "evaluate", expected: "metrics with one input and one target array", got: "records" },
+      "evaluate: metrics (accuracy) need one input and one target array; with records of inputs or targets, leave metrics out",
+    );
+  }
   const bs = Math.min(opts.batchSize ?? 256, n);
   return withState(opts.model, opts.state, (state) => {
     const running = new RunningScores(opts.metrics);
-    for (const batch of batches(opts.data, bs)) {
-      const x = toTensor(batch.x);
-      const y = toTensor(batch.y);
+    for (const batch of treeBatches(opts.data, bs)) {
+      const x = treeToTensor(batch.x);
+      const y = treeToTensor(batch.y);
       try {
         scoped(
           () => {
             const [out] = opts.model.applyWithState(opts.params, x, { state, training: false });
-            running.add(opts.loss(out, y).item(), out, y);
+            running.add(loss(out, y).item(), firstTensor(out), firstTensor(y));
           },
           () => [],
         );
       } finally {
-        x.dispose();
-        y.dispose();
+        disposeTree([x, y]);
       }
     }
     return running.scores();
@@ -170,7 +194,7 @@ export function predict<P, St>(opts: PredictRun<P, St>): AnyTensor {
         const xt = toTensor(batch.x);
         try {
           const out = scoped(
-            () => model.applyWithState(params, xt, { state, training: false })[0],
+            () => singleOutput(model.applyWithState(params, xt, { state, training: false })[0]),
             (t) => [t.concrete()],
           );
           parts.push(out.concrete());
@@ -184,4 +208,14 @@ export function predict<P, St>(opts: PredictRun<P, St>): AnyTensor {
       for (const p of parts) p.dispose();
     }
   });
+}
+
+/** predict returns one tensor: a model with a record of outputs is applied by hand (`model.apply` in batches). */
+function singleOutput(out: AnyTensor | Readonly<Record<string, AnyTensor>>): AnyTensor {
+  if (isTensor(out)) return out;
+  const names = Object.keys(out).join(", ");
+  throw new ValueError(
+    { op: "predict", expected: "a model with one output tensor", got: `outputs { ${names} }` },
+    `predict: the model returns a record of outputs { ${names} }; predict takes models with one output tensor (use model.apply in batches)`,
+  );
 }

@@ -2,14 +2,25 @@
 // validation, callbacks, progress, and a History. Memory stays flat across steps.
 import { describeValue, tensor, ValueError, type AnyTensor } from "../tensor/index.js";
 import { dispose as disposeTree, map } from "../tree/index.js";
-import { batches, batchCount, type Dataset, type HostArray } from "../data/index.js";
+import { batchCount, type Dataset, type HostArray } from "../data/index.js";
 import type { GradientTransformation } from "../optim/index.js";
 import { foldIn, key as makeKey } from "../random/index.js";
 import type { Callback, EpochContext } from "./callbacks.js";
 import { runEvaluate } from "./evaluate.js";
 import { emptyHistory, record, type EpochLogs, type History } from "./history.js";
 import { RunningScores, type Metric } from "./metrics.js";
-import { checkData, toTensor, type LossFn, type Trainable } from "./model.js";
+import type { LossFn, Trainable } from "./model.js";
+import {
+  checkTreeData,
+  combinedLoss,
+  firstTensor,
+  hostLeaves,
+  isPlainDataset,
+  treeBatches,
+  treeToTensor,
+  type LossSpec,
+  type RecordDataset,
+} from "./records.js";
 import { makeProgress, formatMetrics, type Progress, type ProgressMode } from "./progress.js";
 import { copyHistory, resumePoint, type Checkpoint } from "./resume.js";
 import { makeTrainStep, DIVERGENCE, type StepResult } from "./step.js";
@@ -24,9 +35,9 @@ import { collectChecks, type CheckFailure, type PendingChecks } from "../core/in
 export interface FitOptions<
   M extends AnyTrainable = AnyTrainable,
   P = ModelParams<M>,
-  T extends Dataset = Dataset,
+  T extends Dataset | RecordDataset = Dataset,
   Lf = LossFn,
-  V extends Dataset = Dataset,
+  V extends Dataset | RecordDataset = Dataset,
 > {
   /** The model (an `nn.Model`, or anything with `applyWithState` and `initState`). */
   model: M;
@@ -42,7 +53,16 @@ export interface FitOptions<
    * logits `[batch, C]`; mse and one-hot cross-entropy: float32 targets shaped like the output).
    */
   loss: CheckedLoss<"fit", M, T, Lf>;
-  /** The training data: x and y with the same sample count (`data.dataset(x, y)`); x must fit the model's input. */
+  /**
+   * For a model with several outputs (nn.model): the weights of a record of losses (`loss: { logits:
+   * ..., aux: ... }, lossWeights: { aux: 0.2 }`), summed; an output not named has weight 1.
+   */
+  lossWeights?: Readonly<Record<string, number>>;
+  /**
+   * The training data: x and y with the same sample count (`data.dataset(x, y)`); x must fit the model's
+   * input. For a model with several inputs or outputs (nn.model), x and y may be records of host
+   * arrays keyed by input and output name (checked at run time).
+   */
   train: CheckedData<"fit", "train", M, T>;
   /** Held-out data evaluated after every epoch (checked like `train`). */
   validation?: CheckedValidation<"fit", M, V, Lf>;
@@ -81,9 +101,10 @@ interface RunOptions<P, St> {
   params: P;
   state?: St;
   optimizer: GradientTransformation;
-  loss: LossFn;
-  train: Dataset;
-  validation?: Dataset;
+  loss: LossSpec;
+  lossWeights?: Readonly<Record<string, number>>;
+  train: Dataset | RecordDataset;
+  validation?: Dataset | RecordDataset;
   epochs: number;
   batchSize: number;
   seed?: number;
@@ -121,13 +142,14 @@ export interface FitResult<P, St> {
  *   metrics: ["accuracy"] });
  * ```
  */
-export function fit<M extends AnyTrainable, P, T extends Dataset, Lf, V extends Dataset = Dataset>(
+export function fit<M extends AnyTrainable, P, T extends Dataset | RecordDataset, Lf, V extends Dataset | RecordDataset = Dataset>(
   opts: FitOptions<M, P, T, Lf, V>,
 ): Promise<FitResult<ModelParams<M>, ModelState<M>>>;
 export async function fit<P, St>(opts: RunOptions<P, St>): Promise<FitResult<P, St>> {
   checkFitOptions(opts);
-  const { model, optimizer, loss, train, epochs, batchSize } = opts;
-  const n = checkData(train, "fit");
+  const { model, optimizer, train, epochs, batchSize } = opts;
+  const loss = combinedLoss(opts.loss, opts.lossWeights, "fit");
+  const n = checkTreeData(train, "fit");
   if (!Number.isInteger(epochs) || epochs < 1) {
     throw new ValueError(
       { op: "fit", expected: "a positive integer epochs", got: String(epochs) },
@@ -135,7 +157,13 @@ export async function fit<P, St>(opts: RunOptions<P, St>): Promise<FitResult<P, 
     );
   }
   batchCount(n, batchSize); // checks the batch size against the data set
-  if (opts.validation) checkData(opts.validation, "fit (validation)");
+  if (opts.validation) checkTreeData(opts.validation, "fit (validation)");
+  if (opts.metrics?.length && !(isPlainDataset(train) && (opts.validation === undefined || isPlainDataset(opts.validation)))) {
+    throw new ValueError(
+      { op: "fit", expected: "metrics with one input and one target array", got: "records" },
+      "fit: metrics (accuracy) need one input and one target array; with records of inputs or targets, leave metrics out",
+    );
+  }
   checkFinite(train, "fit");
   if (opts.validation) checkFinite(opts.validation, "fit (validation)");
   // checked (and, from a path, read) before anything else is allocated
@@ -170,10 +198,10 @@ export async function fit<P, St>(opts: RunOptions<P, St>): Promise<FitResult<P, 
       const running = new RunningScores(opts.metrics);
       let i = 0;
       const t0 = performance.now();
-      for (const batch of batches(train, batchSize, { seed: seed * 100_003 + epoch, dropRemainder })) {
-        const xHost = opts.augment ? opts.augment(batch.x, seed * 1_000_003 + globalStep) : batch.x;
-        const x = toTensor(xHost);
-        const y = toTensor(batch.y);
+      for (const batch of treeBatches(train, batchSize, { seed: seed * 100_003 + epoch, dropRemainder })) {
+        const xHost = opts.augment ? augmentTree(opts.augment, batch.x, seed * 1_000_003 + globalStep) : batch.x;
+        const x = treeToTensor(xHost);
+        const y = treeToTensor(batch.y);
         const k = foldIn(baseKey, globalStep);
         let r: StepResult<P, St>;
         let checks: PendingChecks;
@@ -189,8 +217,9 @@ export async function fit<P, St>(opts: RunOptions<P, St>): Promise<FitResult<P, 
         try {
           if (!labelsChecked) {
             labelsChecked = true;
-            checkLabelRange(train, r.out, "fit");
-            if (opts.validation) checkLabelRange(opts.validation, r.out, "fit (validation)");
+            if (isPlainDataset(train)) checkLabelRange(train, firstTensor(r.out), "fit");
+            if (opts.validation && isPlainDataset(opts.validation))
+              checkLabelRange(opts.validation, firstTensor(r.out), "fit (validation)");
           }
           ({
             failure,
@@ -216,7 +245,7 @@ export async function fit<P, St>(opts: RunOptions<P, St>): Promise<FitResult<P, 
           atEpochEnd = undefined; // stopped inside an epoch: no end-of-run callbacks
           break outer;
         }
-        running.add(l, r.out, y);
+        running.add(l, firstTensor(r.out), firstTensor(y));
         // the old params/state are now garbage, unless they are the caller's
         if (ownsParams) disposeTree(params);
         if (ownsOptState) disposeTree(optState);
@@ -233,7 +262,16 @@ export async function fit<P, St>(opts: RunOptions<P, St>): Promise<FitResult<P, 
       const msPerStep = (performance.now() - t0) / Math.max(i, 1); // training steps only, not validation
       const logs: EpochLogs = { epoch: epoch + 1, ...running.scores() };
       if (opts.validation) {
-        const v = runEvaluate({ model, params, state, loss, data: opts.validation, batchSize, metrics: opts.metrics });
+        const v = runEvaluate({
+          model,
+          params,
+          state,
+          loss: opts.loss,
+          lossWeights: opts.lossWeights,
+          data: opts.validation,
+          batchSize,
+          metrics: opts.metrics,
+        });
         logs.valLoss = v.loss;
         if (v.accuracy !== undefined) logs.valAccuracy = v.accuracy;
       }
@@ -292,25 +330,25 @@ function checkLabelRange(ds: Dataset, out: AnyTensor, where: string): void {
 }
 
 /** x and y must be finite: a NaN in the data would only show up as a NaN loss, far from its cause. */
-function checkFinite(ds: Dataset, where: string): void {
-  const y = ds.y;
-  for (let i = 0; i < y.data.length; i++) {
-    if (!Number.isFinite(y.data[i])) {
-      throw new ValueError(
-        { op: where, expected: "finite y", got: `${y.data[i]} at index ${i}` },
-        `${where}: y has ${y.data[i]} at index ${i}`,
-      );
+function checkFinite(ds: Dataset | RecordDataset, where: string): void {
+  const all = hostLeaves(ds);
+  for (const [name, a] of [...all.filter(([k]) => k.startsWith("y")), ...all.filter(([k]) => k.startsWith("x"))]) {
+    for (let i = 0; i < a.data.length; i++) {
+      if (!Number.isFinite(a.data[i])) {
+        const hint = name.startsWith("x") ? "; clean or impute the data first" : "";
+        throw new ValueError(
+          { op: where, expected: `finite ${name}`, got: `${a.data[i]} at index ${i}` },
+          `${where}: ${name} has ${a.data[i]} at index ${i}${hint}`,
+        );
+      }
     }
   }
-  const x = ds.x;
-  for (let i = 0; i < x.data.length; i++) {
-    if (!Number.isFinite(x.data[i])) {
-      throw new ValueError(
-        { op: where, expected: "finite x", got: `${x.data[i]} at index ${i}` },
-        `${where}: x has ${x.data[i]} at index ${i}; clean or impute the data first`,
-      );
-    }
-  }
+}
+
+/** `augment` on the batch's inputs: the one array, or each array of a record. */
+function augmentTree(augment: (x: HostArray, seed: number) => HostArray, x: RecordDataset["x"], seed: number): RecordDataset["x"] {
+  if ("data" in x && ArrayBuffer.isView(x.data)) return augment(x as HostArray, seed);
+  return Object.fromEntries(Object.entries(x as Record<string, HostArray>).map(([k, a]) => [k, augment(a, seed)]));
 }
 
 /** The parts fit calls: a clear error up front instead of a TypeError deep in the first step. */
@@ -329,5 +367,7 @@ function checkFitOptions(opts: unknown): void {
   if (typeof opt !== "object" || opt === null || typeof opt.init !== "function" || typeof opt.update !== "function") {
     fail("an optimizer { init, update } (e.g. optim.adam(1e-3))", opt, "optimizer");
   }
-  if (typeof o.loss !== "function") fail("a loss function (e.g. losses.mse)", o.loss, "loss");
+  const l = o.loss as unknown;
+  const lossRecord = typeof l === "object" && l !== null && !Array.isArray(l) && Object.keys(l).length > 0;
+  if (typeof l !== "function" && !lossRecord) fail("a loss function (e.g. losses.mse)", l, "loss");
 }

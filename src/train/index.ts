@@ -20,5 +20,6 @@ export { CHECKPOINT_FORMAT, type Checkpoint, type CheckpointInfo, type Checkpoin
 export type { History, HistoryLike, EpochLogs } from "./history.js";
 export type { Metric, Scores } from "./metrics.js";
 export { toTensor, type Trainable, type StepModel, type LossFn } from "./model.js";
+export { combinedLoss, type RecordDataset, type HostTree, type TensorTree, type TreeLossFn, type LossSpec } from "./records.js";
 export { makeProgress, type ProgressMode, type ProgressOptions, type Progress } from "./progress.js";
 export { makeTrainStep, DIVERGENCE, type TrainStep, type StepResult } from "./step.js";

@@ -8,8 +8,15 @@ import type { Key } from "../random/index.js";
 export interface StepModel<P, St> {
   // NOTE: a method, so its parameters compare bivariantly: a Model typed for `Tensor<["batch", 784]>`
   // is accepted although fit feeds it host data as `AnyTensor` (checked at run time by the model).
-  /** The output and the new layer state for a batch `x` (`training: true` in steps, with a dropout `key`). */
-  applyWithState(params: P, x: AnyTensor, ctx?: { training?: boolean; key?: Key; state?: St }): [AnyTensor, St];
+  /**
+   * The output and the new layer state for a batch `x` (`training: true` in steps, with a dropout
+   * `key`); for a model with several inputs or outputs (nn.model), records of tensors.
+   */
+  applyWithState(
+    params: P,
+    x: AnyTensor | Readonly<Record<string, AnyTensor>>,
+    ctx?: { training?: boolean; key?: Key; state?: St },
+  ): [AnyTensor | Readonly<Record<string, AnyTensor>>, St];
 }
 
 /** What fit, evaluate and predict need of a model: see nn.Model. */

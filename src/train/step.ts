@@ -4,7 +4,8 @@ import { jit, valueAndGrad, type Jitted, add, sum, check, finiteMask } from "../
 import { applyUpdates, type GradientTransformation } from "../optim/index.js";
 import type { Key } from "../random/index.js";
 import { leaves } from "../tree/index.js";
-import type { LossFn, StepModel } from "./model.js";
+import type { StepModel } from "./model.js";
+import type { TensorTree, TreeLossFn } from "./records.js";
 
 /** One training step's results, all new tensors: the batch's loss, the updated params and states, the output, a NaN probe. */
 export interface StepResult<P, St> {
@@ -16,8 +17,8 @@ export interface StepResult<P, St> {
   optState: unknown;
   /** The layer state after this batch (training mode). */
   state: St;
-  /** The model output on this batch (for metrics). */
-  out: AnyTensor;
+  /** The model output on this batch (for metrics): a tensor, or a record for a model with several outputs. */
+  out: TensorTree;
   /** A scalar that is NaN/Inf when the loss or any new parameter is (checked in the step: see DIVERGENCE). */
   probe: Tensor<[]>;
 }
@@ -30,7 +31,9 @@ export interface StepResult<P, St> {
 export const DIVERGENCE = "divergence";
 
 /** The jitted step `makeTrainStep` returns: params, optimizer state, layer state, batch and dropout key in, `StepResult` out. */
-export type TrainStep<P, St> = Jitted<(params: P, optState: unknown, state: St, x: AnyTensor, y: AnyTensor, key: Key) => StepResult<P, St>>;
+export type TrainStep<P, St> = Jitted<
+  (params: P, optState: unknown, state: St, x: TensorTree, y: TensorTree, key: Key) => StepResult<P, St>
+>;
 
 /**
  * `jit(valueAndGrad(loss) + optimizer update)`: traced once per batch shape, then replayed.
@@ -40,9 +43,9 @@ export type TrainStep<P, St> = Jitted<(params: P, optState: unknown, state: St, 
  * const r = step(params, optState, state, x, y, key);
  * ```
  */
-export function makeTrainStep<P, St>(model: StepModel<P, St>, loss: LossFn, optimizer: GradientTransformation): TrainStep<P, St> {
-  return jit((params: P, optState: unknown, state: St, x: AnyTensor, y: AnyTensor, key: Key): StepResult<P, St> => {
-    const objective = (p: P): [Tensor<[]>, { out: AnyTensor; state: St }] => {
+export function makeTrainStep<P, St>(model: StepModel<P, St>, loss: TreeLossFn, optimizer: GradientTransformation): TrainStep<P, St> {
+  return jit((params: P, optState: unknown, state: St, x: TensorTree, y: TensorTree, key: Key): StepResult<P, St> => {
+    const objective = (p: P): [Tensor<[]>, { out: TensorTree; state: St }] => {
       const [out, newState] = model.applyWithState(p, x, { state, training: true, key });
       return [loss(out, y), { out, state: newState }];
     };

@@ -36,7 +36,8 @@ export function squeeze(x: AnyTensor, axes?: number | readonly number[]): AnyTen
   if (axes === undefined) {
     drop = new Set(s.flatMap((d, i) => (d === 1 ? [i] : [])));
   } else {
-    const list = typeof axes === "number" ? [axes] : axes;
+    // NOTE: an untyped caller may pass anything (null, a string): each entry is checked below
+    const list: readonly number[] = Array.isArray(axes) ? axes : [axes as number];
     drop = new Set();
     for (const axis of list) {
       if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
