@@ -26,6 +26,13 @@ export interface ApplyContext<St = unknown> {
    * model the tuple of its layers' states, for a layer its own.
    */
   state?: St;
+  /**
+   * A mask for the layers that read one, true = real / attend: the attention layers
+   * (`multiHeadAttention`, `transformerEncoder`) take bool `[batch, seq]` (padding) or
+   * `[batch, seq, seq]`; the recurrent layers `[batch, time]` (padded steps keep the state).
+   * Other layers ignore it; every layer of a model gets the same mask.
+   */
+  mask?: AnyTensor;
 }
 
 /** The runtime side of a layer (`defineLayer` makes one from plainer parts). */
