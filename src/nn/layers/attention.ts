@@ -255,8 +255,21 @@ export function attentionForward(op: string, params: unknown, q: AnyTensor, k: A
   return reshape(out, [b, tq, dout]);
 }
 
-/** Fresh params for inputs of feature sizes dq (query), dk (key), dv (value) and output size dout. */
+/**
+ * Fresh params for query, key and value inputs of the given feature sizes and an output size
+ * (glorotUniform kernels, zero biases); temporaries are freed.
+ */
 export function initAttentionParams(
+  key: Key,
+  dims: { query: number; key: number; value: number; output: number },
+  heads: number,
+  keyDim: number,
+  valueDim: number,
+): AttentionParams {
+  return scoped(() => freshAttentionParams(key, dims, heads, keyDim, valueDim), leafTensors);
+}
+
+function freshAttentionParams(
   key: Key,
   dims: { query: number; key: number; value: number; output: number },
   heads: number,
@@ -301,9 +314,9 @@ export function attention<
   Do extends Dim,
 >(
   params: AttentionParams<Dq, H, K, V, Dk, Dv, Do>,
-  query: Tensor<[B, Tq, Dq]>,
-  key: Tensor<[B, Tk, Dk]>,
-  value: Tensor<[B, Tk, Dv]>,
+  query: Tensor<[B, Tq, NoInfer<Dq>]>,
+  key: Tensor<[B, Tk, NoInfer<Dk>]>,
+  value: Tensor<[B, Tk, NoInfer<Dv>]>,
   opts: AttentionOptions<NoInfer<B>, NoInfer<Tq>, NoInfer<Tk>> = {},
 ): Tensor<[B, Tq, Do]> {
   expectOptions("attention", opts);
