@@ -34,7 +34,7 @@ function sortedStrings(n: number, seed: number) {
   return data.dataset(data.hostArray(x, [n, LENGTH], { dtype: "int32" }), data.hostArray(y, [n, LENGTH], { dtype: "int32" }));
 }
 // three disjoint seeds; with 10^10 possible strings, a held-out string is almost never a training one
-const fitSet = sortedStrings(quick ? 2048 : 12_000, 1);
+const fitSet = sortedStrings(quick ? 2048 : 6000, 1);
 const validation = sortedStrings(quick ? 256 : 1000, 2);
 const test = sortedStrings(quick ? 256 : 2000, 3);
 
@@ -83,7 +83,7 @@ const tokenAccuracy: T.Callback<Params> = {
   },
 };
 
-const epochs = quick ? 1 : 3;
+const epochs = quick ? 1 : 6;
 const batchSize = 64;
 const steps = epochs * Math.floor(fitSet.x.shape[0] / batchSize);
 const result = await train.fit({

@@ -360,6 +360,35 @@ describe("multiHeadAttention derivatives and modes", () => {
   });
 });
 
+describe("token models with a symbolic length", () => {
+  test("embedding on ids [batch, seq]: its table does not depend on the length, so init accepts the symbolic dim", () => {
+    noLeaks(() => {
+      const m = nn
+        .input(["batch", "seq"], "int32")
+        .add(nn.embedding(10, 8))
+        .add(nn.positionalEmbedding({ maxLength: 6 }))
+        .add(nn.transformerEncoder({ heads: 2, ffDim: 8 }));
+      const k = key(13);
+      const params = m.init(k);
+      expect(params[0].table.shape).toEqual([10, 8]);
+      for (const t of [2, 6]) {
+        const ids = input([3, t], "int32", t);
+        const y = m.apply(params, ids as never);
+        expect(y.shape).toEqual([3, t, 8]);
+        disposeTree(ids, y);
+      }
+      disposeTree(k, params);
+    });
+    // a layer whose params do depend on the last dim still asks for a number
+    expect(() =>
+      nn
+        .input(["batch", "seq"])
+        .add(nn.dense(3) as never)
+        .init(key(0)),
+    ).toThrow("init: dense(3) needs a known size for the last dim of its input [batch, seq]; give it as a number in nn.input(...)");
+  });
+});
+
 // ---------------------------------------------------------------- positionalEmbedding and the encoder block
 
 describe("positionalEmbedding", () => {

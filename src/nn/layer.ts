@@ -58,6 +58,11 @@ export interface Layer<K extends string = string, C = unknown> {
   readonly needsKey?: boolean;
   /** True when training-mode `apply` draws random numbers (dropout), so it needs `ctx.key`. */
   readonly stochastic?: boolean;
+  /**
+   * True when the params' shapes do not depend on the input shape (embedding's table is
+   * `[vocabulary, dim]` for ids of any shape), so its input may end in a symbolic dim.
+   */
+  readonly fixedParamShapes?: boolean;
 }
 
 /**

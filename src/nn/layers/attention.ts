@@ -64,10 +64,15 @@ export interface MultiHeadAttentionConfig<
   K extends number | undefined = number | undefined,
   V extends number | undefined = number | undefined,
 > {
+  /** Number of heads. */
   heads: H;
+  /** Head size of queries and keys (`undefined`: model dim / heads). */
   keyDim: K;
+  /** Head size of values (`undefined`: keyDim). */
   valueDim: V;
+  /** Dropout rate on the attention weights in training mode. */
   dropout: number;
+  /** Whether position i attends positions 0..i only. */
   causal: boolean;
 }
 

@@ -32,8 +32,11 @@ export interface PositionalEmbeddingConfig<
   D extends number | undefined = number | undefined,
   E = PositionEncoding,
 > {
+  /** The longest sequence the layer takes. */
   maxLength: M;
+  /** The feature size, when given (checked against the input). */
   dim: D;
+  /** `"learned"` or `"sinusoidal"`. */
   encoding: E;
 }
 
@@ -150,12 +153,19 @@ export interface TransformerEncoderConfig<
   K extends number | undefined = number | undefined,
   F extends number = number,
 > {
+  /** Attention heads. */
   heads: H;
+  /** Head size (`undefined`: model dim / heads). */
   keyDim: K;
+  /** Hidden size of the feed-forward block. */
   ffDim: F;
+  /** Dropout rate in training mode. */
   dropout: number;
+  /** Whether position i attends positions 0..i only. */
   causal: boolean;
+  /** Layer norm after each residual sum (`"post"`) or before each sub-block (`"pre"`). */
   norm: "pre" | "post";
+  /** The feed-forward activation. */
   activation: "relu" | "gelu";
 }
 
