@@ -123,6 +123,14 @@ const examples: Record<string, Expectation> = {
     },
     plots: ["sir-fit.png", "sir-loss.png"],
   },
+  transformer: {
+    progress: /^epoch 1\/\d+ loss \S+ valLoss \S+/m,
+    final: /^transformer: held-out token accuracy ([\d.]+), string accuracy ([\d.]+)/m,
+    // 32 steps: far from sorted (the full run reaches 0.99), but well above chance (0.1 per digit)
+    check: (m) => expect(num(m[1])).toBeGreaterThan(0.3),
+    also: [/^ {2}validation token accuracy [\d.]+$/m],
+    plots: ["transformer-learning-curves.png"],
+  },
 };
 
 function runExample(name: string): Promise<Run> {

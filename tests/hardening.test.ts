@@ -160,6 +160,33 @@ beforeAll(() => {
 });
 afterAll(() => tree.dispose(fx));
 
+// attention: a self-attention model, a positional table of 3 rows, an encoder block with dropout
+const selfAttention = () => nn.input(["batch", "seq", 4]).add(nn.multiHeadAttention({ heads: 2 }));
+const positions = () => nn.input(["batch", "seq", 4]).add(nn.positionalEmbedding({ maxLength: 3 }));
+const encoderBlock = () => nn.input(["batch", "seq", 4]).add(nn.transformerEncoder({ heads: 2, ffDim: 8, dropout: 0.1 }));
+let ax: {
+  mha: ReturnType<typeof selfAttention>;
+  mhaParams: ReturnType<ReturnType<typeof selfAttention>["init"]>;
+  pos: ReturnType<typeof positions>;
+  posParams: ReturnType<ReturnType<typeof positions>["init"]>;
+  enc: ReturnType<typeof encoderBlock>;
+  encParams: ReturnType<ReturnType<typeof encoderBlock>["init"]>;
+  x: Tensor<[2, 4, 4]>;
+};
+beforeAll(() => {
+  const [mha, pos, enc] = [selfAttention(), positions(), encoderBlock()];
+  ax = {
+    mha,
+    mhaParams: mha.init(random.key(0)),
+    pos,
+    posParams: pos.init(random.key(1)),
+    enc,
+    encParams: enc.init(random.key(2)),
+    x: ones([2, 4, 4]),
+  };
+});
+afterAll(() => tree.dispose(ax));
+
 const host = (rows: number, cols: number, fillWith = 0) => data.hostArray(new Float32Array(rows * cols).fill(fillWith), [rows, cols]);
 const labels = (values: number[]) => data.hostArray(Int32Array.from(values), [values.length], { dtype: "int32" });
 const rawHost = (values: ArrayLike<number>, shape: number[]) => ({ data: Float32Array.from(values), shape, dtype: "float32" as const });
@@ -507,6 +534,62 @@ const cases: Case[] = [
     kind: ValueError,
     op: "fit",
     message: "fit: lossWeights.z names no loss (losses: y)",
+  },
+  // ---- attention and transformer layers
+  {
+    name: "multiHeadAttention with an int32 mask",
+    run: () => ax.mha.apply(ax.mhaParams, ax.x, { mask: arg(ones([2, 4], "int32")) }),
+    kind: DTypeError,
+    op: "multiHeadAttention(2 heads)",
+    message: "multiHeadAttention(2 heads): mask must be bool (true = attend), got int32",
+  },
+  {
+    name: "multiHeadAttention with a mask of the wrong shape",
+    run: () => ax.mha.apply(ax.mhaParams, ax.x, { mask: arg(tensor([1, 1, 1], [1, 3], "bool")) }),
+    kind: ShapeError,
+    op: "multiHeadAttention(2 heads)",
+    message: "multiHeadAttention(2 heads): mask must be bool [2, 4] (padding) or [2, 4, 4], got [1, 3]",
+  },
+  {
+    name: "multiHeadAttention on a model dim its heads do not divide",
+    run: () => nn.input(["batch", "seq", 5]).add(untyped(nn.multiHeadAttention({ heads: 2 }))),
+    kind: ShapeError,
+    message: "multiHeadAttention(2 heads): model dim 5 is not divisible by 2 heads; pass keyDim to choose the head size",
+  },
+  {
+    name: "attention (function form) on a rank-2 query",
+    run: () => nn.attention(ax.mhaParams[0], untyped(fx.m23), ax.x, ax.x),
+    kind: ShapeError,
+    op: "attention",
+    message: "attention expects query [batch, seq, features], got [2, 3]",
+  },
+  {
+    name: "attention (function form) with params of the wrong size",
+    run: () => nn.attention(ax.mhaParams[0], untyped(arg(ones([2, 4, 3]))), ax.x, ax.x),
+    kind: ShapeError,
+    op: "attention",
+  },
+  {
+    name: "attention (function form) with no params",
+    run: () => nn.attention(untyped({}), ax.x, ax.x, ax.x),
+    kind: ValueError,
+    message: "attention: expected a tensor for params.query.kernel, got undefined",
+  },
+  {
+    name: "positionalEmbedding on a sequence longer than maxLength",
+    run: () => ax.pos.apply(ax.posParams, ax.x),
+    kind: ShapeError,
+    message: "positionalEmbedding(3): sequence length 4 exceeds maxLength 3",
+  },
+  {
+    name: "transformerEncoder with dropout, training, no key",
+    run: () => ax.enc.apply(ax.encParams, ax.x, { training: true }),
+    kind: ValueError,
+  },
+  {
+    name: "transformerEncoder with norm 'mid'",
+    run: () => nn.transformerEncoder({ heads: 2, ffDim: 4, norm: untyped("mid") }),
+    kind: ValueError,
   },
   // ---- losses and optimizers
   { name: "mse of different shapes", run: () => losses.mse(fx.m23, untyped(arg(ones([3, 2])))), kind: ShapeError, op: "mse" },

@@ -65,6 +65,24 @@ export {
   type BidirectionalParams,
 } from "./layers/recurrent.js";
 export {
+  multiHeadAttention,
+  attention,
+  type AttentionParams,
+  type AttentionOptions,
+  type MultiHeadAttentionOptions,
+  type MultiHeadAttentionConfig,
+} from "./layers/attention.js";
+export {
+  positionalEmbedding,
+  transformerEncoder,
+  type PositionEncoding,
+  type PositionalEmbeddingOptions,
+  type PositionalEmbeddingConfig,
+  type TransformerEncoderOptions,
+  type TransformerEncoderConfig,
+  type TransformerEncoderParams,
+} from "./layers/transformer.js";
+export {
   step,
   sigmoid,
   tanh,

@@ -26,6 +26,13 @@ export interface ApplyContext<St = unknown> {
    * model the tuple of its layers' states, for a layer its own.
    */
   state?: St;
+  /**
+   * A mask for the layers that read one, true = real / attend: the attention layers
+   * (`multiHeadAttention`, `transformerEncoder`) take bool `[batch, seq]` (padding) or
+   * `[batch, seq, seq]`; the recurrent layers `[batch, time]` (padded steps keep the state).
+   * Other layers ignore it; every layer of a model gets the same mask.
+   */
+  mask?: AnyTensor;
 }
 
 /** The runtime side of a layer (`defineLayer` makes one from plainer parts). */
@@ -51,6 +58,11 @@ export interface Layer<K extends string = string, C = unknown> {
   readonly needsKey?: boolean;
   /** True when training-mode `apply` draws random numbers (dropout), so it needs `ctx.key`. */
   readonly stochastic?: boolean;
+  /**
+   * True when the params' shapes do not depend on the input shape (embedding's table is
+   * `[vocabulary, dim]` for ids of any shape), so its input may end in a symbolic dim.
+   */
+  readonly fixedParamShapes?: boolean;
 }
 
 /**

@@ -103,7 +103,7 @@ export class ShapeProbe {
     const named = this.symbolicShapes();
     this.layers.forEach((l, i) => {
       const last = a[i].length - 1;
-      if (l.needsKey && last >= 0 && a[i][last] !== b[i][last]) {
+      if (l.needsKey && !l.fixedParamShapes && last >= 0 && a[i][last] !== b[i][last]) {
         throw new ValueError(
           { op: "init", expected: "a number for the last input dim", got: formatShape(named[i]) },
           `init: ${l.name} needs a known size for the last dim of its input ${formatShape(named[i])}; give it as a number in nn.input(...)`,

@@ -57,6 +57,7 @@ export function applyLayers(
       training: ctx.training,
       key: ctx.key === undefined ? undefined : foldIn(ctx.key, i),
       state: ctx.state?.[i] ?? {},
+      mask: ctx.mask,
     });
     h = y;
     next.push(s);

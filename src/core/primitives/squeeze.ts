@@ -1,5 +1,5 @@
 // Inserting and removing size-1 axes: composites of reshape (no primitive of their own).
-import { formatShape, type AnyTensor, ShapeError } from "../../tensor/index.js";
+import { formatShape, type AnyTensor, ShapeError, ValueError, describeValue } from "../../tensor/index.js";
 import { reshape } from "./shape.js";
 
 /**
@@ -36,8 +36,14 @@ export function squeeze(x: AnyTensor, axes?: number | readonly number[]): AnyTen
   if (axes === undefined) {
     drop = new Set(s.flatMap((d, i) => (d === 1 ? [i] : [])));
   } else {
-    // NOTE: an untyped caller may pass anything (null, a string): each entry is checked below
-    const list: readonly number[] = Array.isArray(axes) ? axes : [axes as number];
+    if (typeof axes !== "number" && !Array.isArray(axes)) {
+      const got = describeValue(axes);
+      throw new ValueError(
+        { op: "squeeze", expected: "an axis or a list of axes", got },
+        `squeeze: expected an axis or a list of axes, got ${got}`,
+      );
+    }
+    const list: readonly number[] = typeof axes === "number" ? [axes] : axes;
     drop = new Set();
     for (const axis of list) {
       if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {

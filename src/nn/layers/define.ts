@@ -35,6 +35,8 @@ export interface LayerDef<K extends string, C, P = TensorRecord, St = TensorReco
   needsKey?: boolean;
   /** Training-mode `apply` draws random numbers from `ctx.key` (dropout). Default false. */
   stochastic?: boolean;
+  /** The params' shapes do not depend on the input shape (embedding), so a symbolic last input dim is fine. Default false. */
+  fixedParamShapes?: boolean;
 }
 
 /**
@@ -65,6 +67,7 @@ export function defineLayer<K extends string, C, P = TensorRecord, St = TensorRe
     initState: def.initState ?? (() => ({})),
     needsKey: def.needsKey ?? init !== undefined,
     stochastic: def.stochastic ?? false,
+    fixedParamShapes: def.fixedParamShapes ?? false,
     apply(params, x, ctx = {}) {
       // NOTE: params and state are whatever this layer's init / initState made (the Layer contract)
       const r = def.apply(params as P, x, ctx as ApplyContext<St>);

@@ -30,6 +30,7 @@ export function embedding<const V extends number, const D extends number>(
     name,
     config: { vocabulary: vocabulary, dim: dim },
     outputShape: (s) => [...s, dim],
+    fixedParamShapes: true, // ids of any shape, symbolic lengths included
     init: (key) => ({ table: normal(key, [vocabulary, dim], { std: 0.05 }) }),
     apply(p, x) {
       if (x.dtype !== "int32")
