@@ -42,6 +42,7 @@ export {
 } from "./elementwise.js";
 export { sum, mean, max, min, argmax, argmin, logSumExp, variance, std, type ReduceOptions } from "./reduce.js";
 export { matmul, dot, matvec } from "./linalg.js";
+export { einsum } from "./einsum.js";
 export { reshape, flatten, transpose, squeeze, expandDims, broadcastTo, concat, stack, slice, pad, gather, oneHot } from "./shape.js";
 export { softmax, logSoftmax } from "./nn.js";
 export { cumsum, cumprod, type CumulativeOptions } from "./cumulative.js";
