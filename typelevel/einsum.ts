@@ -5,39 +5,14 @@ import type { BroadcastShapes, Mismatch } from "./broadcast.js";
 import type { ShapeError, ShowDim, ShowShape } from "./errors.js";
 import type { Dim, IsAny, IsTuple, Shape, Unify } from "./shape.js";
 
-type Lower =
-  | "a"
-  | "b"
-  | "c"
-  | "d"
-  | "e"
-  | "f"
-  | "g"
-  | "h"
-  | "i"
-  | "j"
-  | "k"
-  | "l"
-  | "m"
-  | "n"
-  | "o"
-  | "p"
-  | "q"
-  | "r"
-  | "s"
-  | "t"
-  | "u"
-  | "v"
-  | "w"
-  | "x"
-  | "y"
-  | "z";
-/** A subscript letter: a-z or A-Z. */
-export type EinsumLetter = Lower | Uppercase<Lower>;
 // prettier-ignore
+type LowerAlphabet = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q", "r", "s", "t", "u", "v", "w", "x", "y", "z"];
+// prettier-ignore
+type UpperAlphabet = ["A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M", "N", "O", "P", "Q", "R", "S", "T", "U", "V", "W", "X", "Y", "Z"];
 /** Letters in the implicit output's order (numpy's: code-point order, so upper case first). */
-type Alphabet = ["A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M", "N", "O", "P", "Q", "R", "S", "T", "U", "V", "W", "X", "Y", "Z",
-  "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q", "r", "s", "t", "u", "v", "w", "x", "y", "z"];
+type Alphabet = [...UpperAlphabet, ...LowerAlphabet];
+/** A subscript letter: a-z or A-Z. */
+export type EinsumLetter = LowerAlphabet[number] | UpperAlphabet[number];
 
 /** The tokens of one term: letters and "...", or `{ bad }` for the first character that is neither. */
 type Tokens<T extends string, Acc extends string[] = []> = T extends `...${infer R}`
@@ -194,18 +169,25 @@ type ExplicitOut<
         : ShapeError<`einsum "${Sub}": output letter ${L} is not in the inputs`>
   : Acc;
 
-/** The implicit output: "..." dims, then each letter named exactly once, in alphabetical order. */
-type ImplicitOut<St extends State, Letters extends string[] = Alphabet, Acc extends Dim[] = []> = Letters extends [
-  infer L extends string,
-  ...infer R extends string[],
-]
-  ? L extends St["once"]
-    ? Find<St["env"], L> extends [string, infer D extends Dim, number]
-      ? ImplicitOut<St, R, [...Acc, D]>
-      : ImplicitOut<St, R, Acc>
-    : ImplicitOut<St, R, Acc>
-  : St["hasEll"] extends true
-    ? [...St["ell"], ...Acc]
+/**
+ * The implicit output: "..." dims, then each letter named exactly once, in alphabetical order.
+ * NOTE: walks the alphabet only while letters remain (and skips the capitals when none is used):
+ * "ij,jk" stops at k, "ii" at once.
+ */
+type ImplicitOut<St extends State> = ImplicitLetters<
+  St,
+  [Extract<St["once"], UpperAlphabet[number]>] extends [never] ? LowerAlphabet : Alphabet,
+  St["once"],
+  St["hasEll"] extends true ? St["ell"] : []
+>;
+type ImplicitLetters<St extends State, Letters extends string[], Left extends string, Acc extends Dim[]> = [Left] extends [never]
+  ? Acc
+  : Letters extends [infer L extends string, ...infer R extends string[]]
+    ? L extends Left
+      ? Find<St["env"], L> extends [string, infer D extends Dim, number]
+        ? ImplicitLetters<St, R, Exclude<Left, L>, [...Acc, D]>
+        : never
+      : ImplicitLetters<St, R, Left, Acc>
     : Acc;
 
 type Output<St, OutTerm extends string | false, Sub extends string> = St extends State
