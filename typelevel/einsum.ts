@@ -202,7 +202,7 @@ type Output<St, OutTerm extends string | false, Sub extends string> = St extends
     : ImplicitOut<St>
   : St;
 
-type Parse<Sub extends string, Ins extends string, OutTerm extends string | false, Shapes extends readonly Shape[]> =
+type ParseEinsum<Sub extends string, Ins extends string, OutTerm extends string | false, Shapes extends readonly Shape[]> =
   SplitTerms<Ins> extends infer Terms extends string[]
     ? Terms["length"] extends Shapes["length"]
       ? Output<Operands<{ env: []; ell: []; hasEll: false; once: never; more: never }, Shapes, Terms, Sub>, OutTerm, Sub>
@@ -224,5 +224,5 @@ export type Einsum<Sub extends string, Shapes extends readonly Shape[]> =
     : string extends Sub
       ? Dim[]
       : Sub extends `${infer Ins}->${infer OutTerm}`
-        ? Parse<Sub, Ins, OutTerm, Shapes>
-        : Parse<Sub, Sub, false, Shapes>;
+        ? ParseEinsum<Sub, Ins, OutTerm, Shapes>
+        : ParseEinsum<Sub, Sub, false, Shapes>;
