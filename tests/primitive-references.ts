@@ -189,3 +189,31 @@ export function reverse(x: TensorValue, axes: readonly number[]): Reference {
     ),
   );
 }
+
+/** Running sums along `axis`, from either end, with or without the entry itself. */
+export function cumsum(x: TensorValue, axis: number, reverse: boolean, exclusive: boolean): Reference {
+  return build([...x.shape], (idx) => {
+    const n = x.shape[axis];
+    const i = idx[axis];
+    let s = 0;
+    for (let j = 0; j < n; j++) {
+      const inRange = reverse ? (exclusive ? j > i : j >= i) : exclusive ? j < i : j <= i;
+      if (inRange)
+        s += get(
+          x,
+          idx.map((v, k) => (k === axis ? j : v)),
+        );
+    }
+    return s;
+  });
+}
+
+/** Positions of the k largest (smallest) entries along the last axis; ties keep the lower index first. */
+export function argTopK(x: TensorValue, k: number, largest: boolean): Reference {
+  const n = x.shape[x.rank - 1];
+  return build([...x.shape.slice(0, -1), k], (idx) => {
+    const row = Array.from({ length: n }, (_, j) => get(x, [...idx.slice(0, -1), j]));
+    const order = Array.from({ length: n }, (_, j) => j).sort((a, b) => (largest ? row[b] - row[a] : row[a] - row[b]) || a - b);
+    return order[idx[idx.length - 1]];
+  });
+}

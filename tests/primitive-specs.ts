@@ -470,4 +470,27 @@ export const specs = {
     derivative: "fd",
     reference: ([x]) => ({ shape: [...x.shape], data: Array.from(x.data) }),
   },
+  cumsum: {
+    cases: fc
+      .tuple(positiveShape, dtypeOf(["float32", "int32"]), fc.boolean(), fc.boolean())
+      .chain(([s, dtype, reverse, exclusive]) =>
+        fc
+          .tuple(arbTensor(s, { dtype }), fc.integer({ min: 0, max: s.length - 1 }))
+          .map(([x, axis]) => ({ inputs: [x], params: { axis, reverse, exclusive } })),
+      ),
+    derivative: "fd",
+    reference: ([x], p) => ref.cumsum(x, p.axis, p.reverse, p.exclusive),
+  },
+  argTopK: {
+    // int32 inputs have ties (which keep the lower index first); floats are distinct
+    cases: fc
+      .tuple(positiveShape, dtypeOf(["float32", "int32"]), fc.boolean())
+      .chain(([s, dtype, largest]) =>
+        fc
+          .tuple(arbTensor(s, dtype === "float32" ? { distinct: true } : { dtype }), fc.integer({ min: 0, max: s[s.length - 1] }))
+          .map(([x, k]) => ({ inputs: [x], params: { k, largest } })),
+      ),
+    derivative: "none",
+    reference: ([x], p) => ref.argTopK(x, p.k, p.largest),
+  },
 } satisfies Record<PrimitiveName, PrimitiveSpec>;

@@ -57,6 +57,8 @@ export { gather, scatterAdd, oneHot } from "./primitives/gather.js";
 // ---------------------------------------------------------------- reductions and products
 export { sum, max, min, argmax, argmin, normAxes } from "./primitives/reduce.js";
 export { matmul } from "./primitives/matmul.js";
+export { cumsum } from "./primitives/cumulative.js";
+export { argTopK } from "./primitives/sort.js";
 
 // ---------------------------------------------------------------- convolution and pooling
 export {

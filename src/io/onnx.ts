@@ -320,15 +320,20 @@ class GraphBuilder {
 
   /** Adds a node with one output and returns the output's name. */
   op(type: string, inputs: readonly string[], attrs: Record<string, AttrValue> = {}): string {
-    const out = this.fresh(this.current || type);
+    return this.ops(type, inputs, 1, attrs)[0];
+  }
+
+  /** Adds a node with `count` outputs and returns their names. */
+  ops(type: string, inputs: readonly string[], count: number, attrs: Record<string, AttrValue> = {}): string[] {
+    const outs = Array.from({ length: count }, () => this.fresh(this.current || type));
     this.nodes.push({
       name: `${this.current}/${type}_${this.nodes.length}`,
       op_type: type,
       input: [...inputs],
-      output: [out],
+      output: outs,
       attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
     });
-    return out;
+    return outs;
   }
 
   initializer(name: string, dims: readonly number[], dtype: OnnxTensor["data_type"], raw: Uint8Array): string {
@@ -638,6 +643,16 @@ export const onnxLowerings = {
   avgPool2d: lowerPool("AveragePool"),
   // NOTE: a value check passes its operand through; an exported inference graph keeps the value, not the check
   check: (s, g) => g.op("Identity", [s.inputs[0]]),
+  cumsum: (s, g) => {
+    const p = staticParams<{ axis: number; reverse: boolean; exclusive: boolean }>(s);
+    return g.op("CumSum", [s.inputs[0], g.scalar(p.axis, "int32")], { exclusive: p.exclusive ? 1 : 0, reverse: p.reverse ? 1 : 0 });
+  },
+  argTopK: (s, g) => {
+    const p = staticParams<{ k: number; largest: boolean }>(s);
+    // TopK's outputs are the values, then the indices (int64); ties keep the lower index first, as in tfjs
+    const [, indices] = g.ops("TopK", [s.inputs[0], g.int64s([p.k])], 2, { axis: -1, largest: p.largest ? 1 : 0, sorted: 1 });
+    return g.op("Cast", [indices], { to: OnnxDataType.INT32 });
+  },
 } satisfies Record<PrimitiveName, Lowering | Unsupported>;
 
 // ---------------------------------------------------------------- graph -> model

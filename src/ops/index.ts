@@ -42,8 +42,11 @@ export {
 } from "./elementwise.js";
 export { sum, mean, max, min, argmax, argmin, logSumExp, variance, std, type ReduceOptions } from "./reduce.js";
 export { matmul, dot, matvec } from "./linalg.js";
+export { einsum } from "./einsum.js";
 export { reshape, flatten, transpose, squeeze, expandDims, broadcastTo, concat, stack, slice, pad, gather, oneHot } from "./shape.js";
 export { softmax, logSoftmax } from "./nn.js";
+export { cumsum, cumprod, type CumulativeOptions } from "./cumulative.js";
+export { sort, argsort, topK, type SortOptions, type TopKOptions } from "./sort.js";
 export { conv2d, conv1d, maxPool2d, avgPool2d, globalAvgPool2d, globalMaxPool2d } from "./conv.js";
 export { tidy } from "./tidy.js";
 export { check, finiteMask } from "./check.js";

@@ -108,10 +108,9 @@ function describe(def: TreeDef): string {
 
 /** Where two structures first differ, or undefined when equal. */
 export function structureDiff(a: TreeDef, b: TreeDef, path = ""): string | undefined {
-  if (path === "") {
-    expectDef("structureDiff", a);
-    expectDef("structureDiff", b);
-  }
+  // NOTE: checked at every level (a cheap test): `path` may be anything a caller passed
+  expectDef("structureDiff", a);
+  expectDef("structureDiff", b);
   const at = path || "the root";
   if (a.kind !== b.kind) return `at ${at}: ${describe(a)} vs ${describe(b)}`;
   if (a.kind === "static" && b.kind === "static") {

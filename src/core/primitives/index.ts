@@ -14,6 +14,8 @@ import { conv2dP } from "./conv.js";
 import { reverseP } from "./reverse.js";
 import { maxPool2dP, avgPool2dP } from "./pool.js";
 import { checkP } from "./check.js";
+import { cumsumP } from "./cumulative.js";
+import { argTopKP } from "./sort.js";
 
 export const primitives = {
   neg: elementwise.negP,
@@ -72,6 +74,8 @@ export const primitives = {
   maxPool2d: maxPool2dP,
   avgPool2d: avgPool2dP,
   check: checkP,
+  cumsum: cumsumP,
+  argTopK: argTopKP,
 } satisfies Record<string, Primitive>;
 
 export type PrimitiveName = keyof typeof primitives;
