@@ -391,7 +391,7 @@ export function multiHeadAttention<
   positiveInt(op, "heads", opts.heads);
   if (opts.keyDim !== undefined) positiveInt(op, "keyDim", opts.keyDim);
   if (opts.valueDim !== undefined) positiveInt(op, "valueDim", opts.valueDim);
-  const heads = opts.heads as H;
+  const heads = opts.heads;
   const keyDim = opts.keyDim as K;
   const valueDim = opts.valueDim as V;
   const dropout = checkRate(op, opts.dropout);

@@ -113,7 +113,7 @@ export function positionalEmbedding<
       { op, expected: '"learned" or "sinusoidal"', got: String(encoding) },
       `${op}: encoding must be "learned" or "sinusoidal", got ${String(encoding)}`,
     );
-  const maxLength = opts.maxLength as M;
+  const maxLength = opts.maxLength;
   const dim = opts.dim as D;
   const name = `positionalEmbedding(${maxLength})`;
   return defineLayer<"positionalEmbedding", PositionalEmbeddingConfig<M, D, E>>({
@@ -245,9 +245,9 @@ export function transformerEncoder<const H extends number, const F extends numbe
   positiveInt(op, "heads", opts.heads);
   positiveInt(op, "ffDim", opts.ffDim);
   if (opts.keyDim !== undefined) positiveInt(op, "keyDim", opts.keyDim);
-  const heads = opts.heads as H;
+  const heads = opts.heads;
   const keyDim = opts.keyDim as K;
-  const ffDim = opts.ffDim as F;
+  const ffDim = opts.ffDim;
   const dropout = checkRate(op, opts.dropout);
   const causal = opts.causal ?? false;
   const norm = opts.norm ?? "post";
