@@ -264,7 +264,7 @@ describe("bad configs fail when the layer is made", () => {
     [
       "maxPool1d with the old name stride",
       () => untyped.maxPool1d({ window: 2, stride: 1 }),
-      'maxPool1d: unknown option "stride" (options: window, strides, padding)',
+      'maxPool1d: unknown option "stride" (options: window, strides, padding, ceilMode)',
     ],
     ["avgPool1d strides 0", () => untyped.avgPool1d({ window: 2, strides: 0 }), "avgPool1d: strides must be a positive integer, got 0"],
     [

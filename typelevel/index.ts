@@ -39,5 +39,16 @@ export type { Squeeze, ExpandDims } from "./squeeze.js";
 export type { Slice } from "./slice.js";
 export type { Pad } from "./pad.js";
 export type { Gather, OneHot } from "./gather.js";
-export type { Padding, Padding1d, EffectiveKernel, ConvOutDim, Conv2d, Conv1d, Pool2d, WindowOf } from "./conv.js";
+export type {
+  Padding,
+  Padding1d,
+  Conv1dPadding,
+  EffectiveKernel,
+  ConvOutDim,
+  Conv2d,
+  Conv1d,
+  Pool2d,
+  WindowOf,
+  CeilModeOf,
+} from "./conv.js";
 export type { ShowData, InputMismatch, ShapesMatch, SparseMismatch, SameShapeMismatch, TreeMismatch } from "./fit.js";

@@ -237,6 +237,12 @@ function recurrent(className: string, gates: number, extra: Record<string, unkno
   };
 }
 
+/** Keras pools have no ceil mode, and exclude "same" padding from their means. */
+function checkPoolModes(o: Record<string, unknown>, padding: string): void {
+  if (o.ceilMode === true) throw new Unsupported("ceilMode has no Keras pooling equivalent");
+  if (o.countIncludePad === true && padding !== "valid") throw new Unsupported("countIncludePad has no Keras pooling equivalent");
+}
+
 function pool2d(className: string) {
   return (layer: Layer): Planned[] => {
     const o = poolOptions(layer.config);
@@ -244,6 +250,7 @@ function pool2d(className: string) {
     const padding = padding2d(o.padding);
     if (typeof padding !== "string")
       throw new Unsupported('explicit padding has no Keras pooling equivalent (Keras pools pad only with "same")');
+    checkPoolModes(o, padding);
     return [
       {
         className,
@@ -262,6 +269,7 @@ function pool1d(className: string) {
     const padding = padding1d(o.padding);
     if (typeof padding !== "string")
       throw new Unsupported('explicit padding has no Keras pooling equivalent (Keras pools pad only with "same")');
+    checkPoolModes(o, padding);
     return [
       {
         className,
@@ -334,7 +342,7 @@ const PLANS: Record<string, Plan> = {
     const groups = (o.groups as number | undefined) ?? 1;
     if (groups !== 1) throw new Unsupported(`groups ${groups} has no tfjs-layers equivalent (Conv1D has no groups there)`);
     const useBias = o.useBias !== false;
-    const padding = padding1d(o.padding);
+    const padding = o.padding === "causal" ? "causal" : padding1d(o.padding);
     const conv: Planned = {
       className: "Conv1D",
       config: {
@@ -377,6 +385,8 @@ const PLANS: Record<string, Plan> = {
     if (typeof padding !== "string") throw new Unsupported("explicit padding has no Conv2DTranspose equivalent");
     const dilations = pairOf(o.dilations, [1, 1]);
     if (dilations[0] !== 1 || dilations[1] !== 1) throw new Unsupported("tfjs-layers' Conv2DTranspose has no dilations");
+    const outputPadding = pairOf(o.outputPadding, [0, 0]);
+    if (outputPadding[0] !== 0 || outputPadding[1] !== 0) throw new Unsupported("tfjs-layers' Conv2DTranspose has no outputPadding");
     const useBias = o.useBias !== false;
     return [
       {
@@ -486,7 +496,8 @@ const PLANS: Record<string, Plan> = {
       if (alpha !== 1) throw new Unsupported(`tfjs-layers' ELU takes alpha 1 only, got ${alpha}`);
       return [{ className: "ELU", config: { alpha }, compare: ["alpha"], weights: [] }];
     }
-    const keras = KERAS_ACTIVATIONS[fn];
+    // NOTE: tfjs-layers' "gelu_new" is the tanh approximation
+    const keras = fn === "gelu" && record(layer.config).approximate === "tanh" ? "gelu_new" : KERAS_ACTIVATIONS[fn];
     if (keras === undefined) throw new Unsupported(`the activation ${fn} has no Keras equivalent`);
     return [{ className: "Activation", config: { activation: keras }, compare: ["activation"], weights: [] }];
   },

@@ -44,6 +44,8 @@ export {
   globalMaxPool2d,
   type Pool1dOptions,
   type Pool2dOptions,
+  type AvgPool1dOptions,
+  type AvgPool2dOptions,
 } from "./layers/pool.js";
 export { upsampling2d } from "./layers/upsampling.js";
 export { chain, residual, concatBranches } from "./layers/combinators.js";
