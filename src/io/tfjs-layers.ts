@@ -440,16 +440,18 @@ const PLANS: Record<string, Plan> = {
   dropout: (layer) => [{ className: "Dropout", config: { rate: record(layer.config).rate }, compare: ["rate"], weights: [] }],
   batchNorm(layer, s) {
     const c = record(layer.config);
-    const ch = [s[s.length - 1]];
+    const axis = typeof c.axis === "number" ? (c.axis < 0 ? c.axis + s.length : c.axis) : s.length - 1;
+    const ch = [s[axis]];
+    const [center, scale] = [c.center !== false, c.scale !== false];
     return [
       {
         className: "BatchNormalization",
         // NOTE: same momentum convention as Keras (weight of the old statistics); epsilon added to the variance
-        config: { axis: -1, momentum: c.momentum ?? 0.99, epsilon: c.epsilon ?? 1e-3, center: true, scale: true },
+        config: { axis: c.axis === undefined ? -1 : axis, momentum: c.momentum ?? 0.99, epsilon: c.epsilon ?? 1e-3, center, scale },
         compare: ["epsilon", "center", "scale"],
         weights: [
-          { keras: "gamma", tree: "params", key: "gamma", shape: ch },
-          { keras: "beta", tree: "params", key: "beta", shape: ch },
+          ...(scale ? [{ keras: "gamma", tree: "params" as const, key: "gamma", shape: ch }] : []),
+          ...(center ? [{ keras: "beta", tree: "params" as const, key: "beta", shape: ch }] : []),
           { keras: "moving_mean", tree: "state", key: "mean", shape: ch },
           { keras: "moving_variance", tree: "state", key: "variance", shape: ch },
         ],
@@ -457,15 +459,19 @@ const PLANS: Record<string, Plan> = {
     ];
   },
   layerNorm(layer, s) {
-    const ch = [s[s.length - 1]];
+    const c = record(layer.config);
+    const given = c.axes === undefined ? [-1] : typeof c.axes === "number" ? [c.axes] : (c.axes as number[]);
+    const axes = given.map((a) => (a < 0 ? a + s.length : a));
+    const shape = axes.map((a) => s[a]);
+    const [center, scale] = [c.center !== false, c.scale !== false];
     return [
       {
         className: "LayerNormalization",
-        config: { axis: -1, epsilon: record(layer.config).epsilon ?? 1e-5, center: true, scale: true },
+        config: { axis: c.axes === undefined ? -1 : axes.length === 1 ? axes[0] : axes, epsilon: c.epsilon ?? 1e-5, center, scale },
         compare: ["epsilon", "center", "scale"],
         weights: [
-          { keras: "gamma", tree: "params", key: "gamma", shape: ch },
-          { keras: "beta", tree: "params", key: "beta", shape: ch },
+          ...(scale ? [{ keras: "gamma", tree: "params" as const, key: "gamma", shape }] : []),
+          ...(center ? [{ keras: "beta", tree: "params" as const, key: "beta", shape }] : []),
         ],
       },
     ];

@@ -51,7 +51,7 @@ export { upsampling2d } from "./layers/upsampling.js";
 export { chain, residual, concatBranches } from "./layers/combinators.js";
 export { flatten, reshape } from "./layers/reshape.js";
 export { dropout } from "./layers/dropout.js";
-export { batchNorm, layerNorm, type BatchNormOptions } from "./layers/norm.js";
+export { batchNorm, layerNorm, type BatchNormOptions, type LayerNormOptions, type AffineParams } from "./layers/norm.js";
 export { embedding } from "./layers/embedding.js";
 export {
   simpleRnn,
