@@ -617,6 +617,31 @@ const cases: Case[] = [
     run: () => nn.transformerEncoder({ heads: 2, ffDim: 4, norm: untyped("mid") }),
     kind: ValueError,
   },
+  // ---- the parity options (PyTorch / Keras conventions)
+  {
+    name: "gelu with approximate 'exact'",
+    run: () => nn.activations.gelu(fx.m23, untyped({ approximate: "exact" })),
+    kind: ValueError,
+    message: 'gelu: approximate must be "none" or "tanh", got "exact"',
+  },
+  {
+    name: "avgPool2d with countIncludePad 'yes'",
+    run: () => sf.avgPool2d(arg(ones([1, 4, 4, 1])), untyped({ window: 2, countIncludePad: "yes" })),
+    kind: ValueError,
+    message: 'avgPool2d: countIncludePad must be true or false, got "yes"',
+  },
+  {
+    name: "conv1d with padding 'full'",
+    run: () => sf.conv1d(arg(ones([1, 5, 1])), untyped(arg(ones([3, 1, 1]))), untyped({ padding: "full" })),
+    kind: ValueError,
+    op: "conv1d",
+  },
+  {
+    name: "batchNorm applied over an axis the input lacks",
+    run: () => nn.batchNorm({ axis: 3 }).apply({}, arg(ones([2, 4])), { state: {} }),
+    kind: ShapeError,
+    message: "batchNorm: axis 3 is out of range for input [2, 4]",
+  },
   // ---- losses and optimizers
   { name: "mse of different shapes", run: () => losses.mse(fx.m23, untyped(arg(ones([3, 2])))), kind: ShapeError, op: "mse" },
   {

@@ -157,6 +157,21 @@ describe("shape mistakes while building a model: the compile-time text, at run t
       () => untyped.sequential(nn.input(["batch", 4]), nn.dense(2), 3),
       "sequential: argument 2: expected a layer, got number",
     ],
+    [
+      "batchNorm axis out of range",
+      () => untyped.input(["batch", 4]).add(nn.batchNorm({ axis: 2 })),
+      "batchNorm: axis 2 is out of range for input [batch, 4]",
+    ],
+    [
+      "layerNorm axes out of range",
+      () => untyped.input(["batch", 3, 4]).add(nn.layerNorm({ axes: [-4, -1] })),
+      "layerNorm: axis -4 is out of range for input [batch, 3, 4]",
+    ],
+    [
+      "layerNorm axes out of order",
+      () => untyped.input(["batch", 3, 4]).add(nn.layerNorm({ axes: [-1, 1] })),
+      "layerNorm: axes must be distinct and in increasing order, got [-1, 1] (input [batch, 3, 4])",
+    ],
   ];
   for (const [name, build, message] of table) test(name, () => expect(build).toThrow(libraryError(message)));
 
@@ -231,12 +246,12 @@ describe("bad configs fail when the layer is made", () => {
             [0, 0],
           ],
         }),
-      'conv1d: padding must be "same", "valid", a non-negative integer or [before, after], got [[1, 1], [0, 0]]',
+      'conv1d: padding must be "same", "valid", "causal", a non-negative integer or [before, after], got [[1, 1], [0, 0]]',
     ],
     [
       "conv2dTranspose with groups",
       () => untyped.conv2dTranspose({ filters: 2, kernel: 3, groups: 2 }),
-      'conv2dTranspose: unknown option "groups" (options: filters, kernel, strides, padding, dilations, useBias, kernelInit, biasInit)',
+      'conv2dTranspose: unknown option "groups" (options: filters, kernel, strides, padding, dilations, outputPadding, useBias, kernelInit, biasInit)',
     ],
     [
       "conv1d dilations 0",
@@ -264,7 +279,7 @@ describe("bad configs fail when the layer is made", () => {
     [
       "maxPool1d with the old name stride",
       () => untyped.maxPool1d({ window: 2, stride: 1 }),
-      'maxPool1d: unknown option "stride" (options: window, strides, padding)',
+      'maxPool1d: unknown option "stride" (options: window, strides, padding, ceilMode)',
     ],
     ["avgPool1d strides 0", () => untyped.avgPool1d({ window: 2, strides: 0 }), "avgPool1d: strides must be a positive integer, got 0"],
     [
@@ -291,6 +306,69 @@ describe("bad configs fail when the layer is made", () => {
       "chain: argument 1: expected a layer, got a function (call it: nn.relu(), not nn.relu)",
     ],
     ["concatBranches of nothing", () => untyped.concatBranches(), "concatBranches: needs at least one branch"],
+    // the parity options (PyTorch / Keras conventions)
+    ["gelu approximate true", () => untyped.gelu({ approximate: true }), 'nn.gelu: approximate must be "none" or "tanh", got true'],
+    ["gelu with a misspelt option", () => untyped.gelu({ approx: "tanh" }), 'nn.gelu: unknown option "approx" (options: approximate)'],
+    [
+      "conv1d padding 'full'",
+      () => untyped.conv1d({ filters: 2, kernel: 3, padding: "full" }),
+      'conv1d: padding must be "same", "valid", "causal", a non-negative integer or [before, after], got "full"',
+    ],
+    [
+      "conv2d padding 'causal' (conv1d's alone)",
+      () => untyped.conv2d({ filters: 2, kernel: 3, padding: "causal" }),
+      'conv2d: padding must be "same", "valid", a non-negative integer or [[top, bottom], [left, right]], got "causal"',
+    ],
+    [
+      "conv2dTranspose outputPadding as large as the stride",
+      () => untyped.conv2dTranspose({ filters: 2, kernel: 3, strides: 2, padding: 1, outputPadding: 2 }),
+      "conv2dTranspose: outputPadding must be smaller than max(strides, dilations) [2, 2] per axis, got 2",
+    ],
+    [
+      "conv2dTranspose outputPadding -1",
+      () => untyped.conv2dTranspose({ filters: 2, kernel: 3, strides: 2, outputPadding: [0, -1] }),
+      "conv2dTranspose: outputPadding must be a non-negative integer or [h, w] of non-negative integers, got [0, -1]",
+    ],
+    [
+      "conv2dTranspose outputPadding with 'same'",
+      () => untyped.conv2dTranspose({ filters: 2, kernel: 3, strides: 2, padding: "same", outputPadding: 1 }),
+      'conv2dTranspose: outputPadding needs "valid" or explicit padding ("same" fixes the output at H * strides), got 1',
+    ],
+    ["maxPool2d ceilMode 1", () => untyped.maxPool2d({ window: 2, ceilMode: 1 }), "maxPool2d: ceilMode must be true or false, got 1"],
+    [
+      "maxPool2d countIncludePad (an average pool's option)",
+      () => untyped.maxPool2d({ window: 2, countIncludePad: true }),
+      'maxPool2d: unknown option "countIncludePad" (options: window, strides, padding, ceilMode)',
+    ],
+    [
+      "avgPool1d countIncludePad 'yes'",
+      () => untyped.avgPool1d({ window: 2, countIncludePad: "yes" }),
+      'avgPool1d: countIncludePad must be true or false, got "yes"',
+    ],
+    ["batchNorm axis 1.5", () => untyped.batchNorm({ axis: 1.5 }), "batchNorm: axis must be an integer, got 1.5"],
+    ["batchNorm axis [1, 2]", () => untyped.batchNorm({ axis: [1, 2] }), "batchNorm: axis must be an integer, got [1, 2]"],
+    ["batchNorm center 0", () => untyped.batchNorm({ center: 0 }), "batchNorm: center must be true or false, got 0"],
+    [
+      "batchNorm runningVariance 'sample'",
+      () => untyped.batchNorm({ runningVariance: "sample" }),
+      'batchNorm: runningVariance must be "biased" or "unbiased", got "sample"',
+    ],
+    [
+      "batchNorm with PyTorch's option name eps",
+      () => untyped.batchNorm({ eps: 1e-5 }),
+      'batchNorm: unknown option "eps" (options: momentum, epsilon, axis, center, scale, runningVariance)',
+    ],
+    [
+      "layerNorm axes []",
+      () => untyped.layerNorm({ axes: [] }),
+      "layerNorm: axes must be an integer or a non-empty list of integers, got []",
+    ],
+    ["layerNorm epsilon -1", () => untyped.layerNorm({ epsilon: -1 }), "layerNorm: epsilon must be a non-negative number, got -1"],
+    [
+      "layerNorm with Keras' option name axis",
+      () => untyped.layerNorm({ axis: -1 }),
+      'layerNorm: unknown option "axis" (options: epsilon, axes, center, scale)',
+    ],
   ];
   for (const [name, make, message] of table) test(name, () => expect(make).toThrow(libraryError(message)));
 });

@@ -47,6 +47,18 @@ describe("training-mode gradients", () => {
     });
   });
 
+  test("batchNorm over axis 1 of [N, C, L] with batch statistics, no center, unbiased running variance", () => {
+    noLeaks(() => {
+      const m = nn.input([3, 2, 4]).add(nn.batchNorm({ axis: 1, center: false, runningVariance: "unbiased" }));
+      const k = key(0);
+      const params = m.init(k);
+      const state = m.initState();
+      const x = input([3, 2, 4], "float32", 8);
+      checkGrads((p: typeof params, v: AnyTensor) => m.applyWithState(p, v as never, { state, training: true })[0], [params, x]);
+      disposeTree(k, params, state, x);
+    });
+  });
+
   test("dropout with a fixed key (the mask is a constant)", () => {
     noLeaks(() => {
       const m = nn.input([3, 5]).add(nn.dense(4)).add(nn.dropout(0.5));

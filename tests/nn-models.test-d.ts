@@ -558,12 +558,12 @@ type _b34 = Expect<
 >;
 
 // 35. 1-D layers say strides too
-// @ts-expect-error maxPool1d: unknown option "stride" (options: window, strides, padding)
+// @ts-expect-error maxPool1d: unknown option "stride" (options: window, strides, padding, ceilMode)
 const bad35 = nn.maxPool1d({ window: 2, stride: 1 });
 type _b35 = Expect<
   Equal<
     ConfigError<typeof nn.maxPool1d<{ window: 2; stride: 1 }>>,
-    'maxPool1d: unknown option "stride" (options: window, strides, padding)'
+    'maxPool1d: unknown option "stride" (options: window, strides, padding, ceilMode)'
   >
 >;
 

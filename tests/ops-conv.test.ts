@@ -216,6 +216,57 @@ describe("pooling", () => {
     x.dispose();
   });
 
+  test("ceilMode and countIncludePad match a plain-JS PyTorch-rule reference (property)", () => {
+    // PyTorch's pooling_output_shape: ceil((n + 2p - k) / s) + 1, less one if the last window starts past n + p
+    const ceilOut = (n: number, k: number, s: number, p: number) => {
+      const out = Math.ceil((n + 2 * p - k) / s) + 1;
+      return (out - 1) * s >= n + p ? out - 1 : out;
+    };
+    const arb = fc.record({
+      h: fc.integer({ min: 2, max: 8 }),
+      w: fc.integer({ min: 2, max: 8 }),
+      k: fc.integer({ min: 2, max: 3 }),
+      stride: fc.integer({ min: 1, max: 3 }),
+      p: fc.integer({ min: 0, max: 1 }),
+      seed: fc.integer({ min: 1, max: 1000 }),
+    });
+    fc.assert(
+      fc.property(arb, ({ h, w, k, stride, p, seed }) => {
+        fc.pre(h + 2 * p >= k && w + 2 * p >= k);
+        const [x, xv] = randTensor([1, h, w, 1], seed);
+        const [oh, ow] = [ceilOut(h, k, stride, p), ceilOut(w, k, stride, p)];
+        const windows = (f: (vals: number[], padded: number) => number) =>
+          Array.from({ length: oh * ow }, (_, o) => {
+            const [i, j] = [Math.floor(o / ow) * stride - p, (o % ow) * stride - p];
+            const vals: number[] = [];
+            for (let a = Math.max(i, 0); a < Math.min(i + k, h); a++)
+              for (let b = Math.max(j, 0); b < Math.min(j + k, w); b++) vals.push(xv[a * w + b]);
+            const padded = (Math.min(i + k, h + p) - i) * (Math.min(j + k, w + p) - j);
+            return f(vals, padded);
+          });
+        const opts = { window: k, strides: stride, padding: p, ceilMode: true } as const;
+        const m = maxPool2d(x, opts);
+        const incl = avgPool2d(x, { ...opts, countIncludePad: true });
+        const excl = avgPool2d(x, opts);
+        expect([...m.shape]).toEqual([1, oh, ow, 1]);
+        expectClose(
+          m.dataSync(),
+          windows((v) => Math.max(...v)),
+        );
+        expectClose(
+          incl.dataSync(),
+          windows((v, n) => v.reduce((t, u) => t + u, 0) / n),
+        );
+        expectClose(
+          excl.dataSync(),
+          windows((v) => v.reduce((t, u) => t + u, 0) / v.length),
+        );
+        [x, m, incl, excl].forEach((t) => t.dispose());
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   test("runtime shape equals the Pool2d rule (property)", () => {
     const arb = fc.record({
       h: fc.integer({ min: 2, max: 9 }),

@@ -78,14 +78,14 @@ function adamaxRef(lr: number, b1 = 0.9, b2 = 0.999, eps = 1e-8): Reference {
   };
 }
 
-function rmspropRef(lr: number, decay = 0.9, eps = 1e-8, momentum?: number): Reference {
+function rmspropRef(lr: number, decay = 0.9, eps = 1e-8, momentum?: number, epsInSqrt = true): Reference {
   let nu: number[] | undefined, v: number[] | undefined;
   return (p, g) => {
     nu ??= zeros(p.length);
     v ??= zeros(p.length);
     return p.map((x, i) => {
       nu![i] = decay * nu![i] + (1 - decay) * g[i] * g[i];
-      const stepped = (-lr * g[i]) / Math.sqrt(nu![i] + eps);
+      const stepped = (-lr * g[i]) / (epsInSqrt ? Math.sqrt(nu![i] + eps) : Math.sqrt(nu![i]) + eps);
       if (momentum === undefined) return x + stepped;
       // optax: the momentum trace runs on the already scaled (negative) step
       v![i] = stepped + momentum * v![i];
@@ -191,6 +191,12 @@ const table: Entry[] = [
     make: () => optim.rmsprop(0.01, { decay: 0.8, eps: 1e-4, momentum: 0.8 }),
     reference: () => rmspropRef(0.01, 0.8, 1e-4, 0.8),
     quadratic: { make: () => optim.rmsprop(0.005, { momentum: 0.9 }), steps: 300 },
+  },
+  {
+    name: "rmsprop (PyTorch's eps placement: epsInSqrt false, eps 1e-2, momentum 0.5)",
+    make: () => optim.rmsprop(0.01, { eps: 1e-2, epsInSqrt: false, momentum: 0.5 }),
+    reference: () => rmspropRef(0.01, 0.9, 1e-2, 0.5, false),
+    quadratic: { make: () => optim.rmsprop(0.01, { epsInSqrt: false }), steps: 400 },
   },
   {
     name: "chain(clipByGlobalNorm(1), sgd)",

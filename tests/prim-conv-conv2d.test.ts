@@ -575,7 +575,7 @@ describe("conv errors", () => {
             [1, 1],
           ] as never,
         }),
-      message: 'conv1d: padding must be "same", "valid", a non-negative integer or [before, after], got [[0, 0], [1, 1]]',
+      message: 'conv1d: padding must be "same", "valid", "causal", a non-negative integer or [before, after], got [[0, 0], [1, 1]]',
     },
     {
       call: () => conv1d(z([4, 10, 1]), z([3, 1, 2]), { stride: 2 } as never),

@@ -301,7 +301,7 @@ describe("pool errors", () => {
     },
     {
       call: () => avgPool2d(z([1, 4, 4, 1]), { window: 2, stride: 1 } as never),
-      message: 'avgPool2d: unknown option "stride" (options: window, strides, padding)',
+      message: 'avgPool2d: unknown option "stride" (options: window, strides, padding, ceilMode, countIncludePad)',
     },
     {
       call: () => avgPool2d(z([1, 4, 4, 1]), { window: 2, padding: [1, 1] as never }),

@@ -1,5 +1,5 @@
 // Convolution and pooling output shapes.
-import type { Conv1d, Conv2d, ConvOutDim, EffectiveKernel, Pool2d, ShapeError, WindowOf } from "./index.js";
+import type { CeilModeOf, Conv1d, Conv2d, ConvOutDim, EffectiveKernel, Pool2d, ShapeError, WindowOf } from "./index.js";
 import { conv1d, conv2d, maxPool2d, type Tensor, type Equal, type Expect } from "./mock-ops.test-d.js";
 
 export type ConvOutDimCases = [
@@ -64,6 +64,34 @@ export type Conv2dCases = [
   >,
 ];
 
+// ceilMode (PyTorch's ceil_mode): sizes checked against torch.nn.functional.max_pool2d
+export type CeilModeCases = [
+  Expect<Equal<ConvOutDim<7, 2, 2, "valid", 1, true>, 4>>,
+  Expect<Equal<ConvOutDim<7, 2, 2, "valid">, 3>>,
+  Expect<Equal<ConvOutDim<5, 3, 2, 1, 1, true>, 3>>,
+  Expect<Equal<ConvOutDim<5, 2, 2, 1, 1, true>, 3>>, // the 4th window would start in the padding after the input
+  Expect<Equal<ConvOutDim<6, 3, 2, "valid", 1, true>, 3>>,
+  Expect<Equal<ConvOutDim<28, 3, 2, "valid", 1, true>, 14>>,
+  Expect<Equal<ConvOutDim<10, 3, 3, 1, 1, true>, 4>>,
+  Expect<Equal<ConvOutDim<28, 3, 2, "same", 1, true>, 14>>, // "same" already covers the input
+  Expect<Equal<ConvOutDim<"len", 3, 2, "valid", 1, true>, number>>,
+  Expect<
+    Equal<ConvOutDim<1, 3, 2, "valid", 1, true>, ShapeError<`conv: input 1 is smaller than the effective kernel 3 (padding "valid")`>>
+  >,
+  Expect<Equal<Pool2d<["batch", 7, 6, 32], 2, 2, "valid", "maxPool2d", true>, ["batch", 4, 3, 32]>>,
+  Expect<Equal<CeilModeOf<{ window: 2; ceilMode: true }>, true>>,
+  Expect<Equal<CeilModeOf<{ window: 2; ceilMode: false }>, false>>,
+  Expect<Equal<CeilModeOf<2>, false>>,
+];
+
+// "causal" conv1d padding: [(k - 1) * dilation, 0], so the length is ceil(W / stride)
+export type CausalCases = [
+  Expect<Equal<ConvOutDim<100, 5, 1, "causal">, 100>>,
+  Expect<Equal<ConvOutDim<100, 5, 3, "causal", 2>, 34>>,
+  Expect<Equal<ConvOutDim<"time", 5, 1, "causal", 4>, "time">>, // a symbolic length stays symbolic
+  Expect<Equal<Conv1d<["batch", 100, 8], [5, 8, 16], 1, "causal", 2>, ["batch", 100, 16]>>,
+];
+
 declare const images: Tensor<["batch", 28, 28, 1]>;
 declare const flat: Tensor<["batch", 784]>;
 declare const rgb: Tensor<["batch", 28, 28, 3]>;
@@ -92,6 +120,8 @@ export const e6 = conv1d(images as unknown as Tensor<["batch", 28, 1]>, k1d);
 export type BadPadding1 = Conv1d<["batch", 100, 8], [5, 8, 16], 1, [[0, 0], [4, 0]]>;
 // @ts-expect-error 2-D padding is [[top, bottom], [left, right]], not [before, after]
 export type BadPadding2 = Conv2d<["batch", 28, 28, 1], [3, 3, 1, 8], 1, [1, 1]>;
+// @ts-expect-error "causal" is conv1d's alone
+export type BadPadding4 = Conv2d<["batch", 28, 28, 1], [3, 3, 1, 8], 1, "causal">;
 // @ts-expect-error the pools take the same 2-D padding
 export type BadPadding3 = Pool2d<["batch", 28, 28, 1], 2, 2, [1, 1]>;
 

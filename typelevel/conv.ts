@@ -1,6 +1,6 @@
 // Convolutions and pooling (tfjs layouts: NHWC / NWC inputs, [kh, kw, cin, cout] filters).
 /* eslint-disable @typescript-eslint/no-explicit-any -- any in, any out: after an earlier error the chain stays quiet (one error, not a cascade) */
-import type { Add, CeilDiv, FloorDiv, Mul, Sub } from "./arith.js";
+import type { Add, CeilDiv, Compare, FloorDiv, Mul, Sub } from "./arith.js";
 import type { ShapeError, ShowDim, ShowShape } from "./errors.js";
 import type { Dim, IsAny, IsLiteral, IsTuple, LiteralsDiffer, Shape } from "./shape.js";
 
@@ -11,52 +11,93 @@ import type { Dim, IsAny, IsLiteral, IsTuple, LiteralsDiffer, Shape } from "./sh
 export type Padding = "same" | "valid" | number | readonly [readonly [number, number], readonly [number, number]];
 /** Padding of a 1-D window op (conv1d, the 1-D pools): "same", "valid", p for both sides, or [before, after]. */
 export type Padding1d = "same" | "valid" | number | readonly [number, number];
+/**
+ * Padding of conv1d: the 1-D forms and "causal", [(k - 1) * dilation, 0] (Keras' `padding="causal"`):
+ * output t sees inputs up to t only, and the length is ceil(W / stride).
+ */
+export type Conv1dPadding = Padding1d | "causal";
 
 /** A failed output dim (internal): each op words the message with its own name and shapes. */
 interface TooSmall<Msg extends string> {
   readonly __tooSmall: Msg;
 }
 /** Padding of one spatial axis. */
-type AxisPadding = "same" | "valid" | readonly [number, number];
+type AxisPadding = "same" | "valid" | "causal" | readonly [number, number];
 
 /**
  * The output length of one spatial axis. Effective kernel = (K - 1) * Dilation + 1;
  * "valid": floor((In - eff) / Stride) + 1 (an error if In < eff); "same": ceil(In / Stride);
- * explicit p (or [before, after]): floor((In + before + after - eff) / Stride) + 1.
+ * explicit p (or [before, after]): floor((In + before + after - eff) / Stride) + 1; "causal"
+ * (conv1d's [eff - 1, 0]): ceil(In / Stride). `Ceil` (the pools' `ceilMode`, as PyTorch) rounds up
+ * instead: ceil((In + before + after - eff) / Stride) + 1, less one when the last window would start
+ * past In + before (in the padding after the input).
  * A symbolic In stays symbolic when the op cannot change it (stride 1 and "same", or a
  * 1-wide unpadded window); otherwise it becomes `number`.
  * @example ConvOutDim<28, 3, 2, "valid">  // 13
+ * @example ConvOutDim<28, 3, 2, "valid", 1, true>  // 14
  */
-export type ConvOutDim<In extends Dim, K extends number, Stride extends number, P extends Padding1d, Dilation extends number = 1> =
+export type ConvOutDim<
+  In extends Dim,
+  K extends number,
+  Stride extends number,
+  P extends Conv1dPadding,
+  Dilation extends number = 1,
+  Ceil extends boolean = false,
+> =
   IsAny<In> extends true
     ? any
-    : AxisOut<In, K, Stride, P extends number ? [P, P] : P, Dilation> extends infer R
+    : AxisOut<In, K, Stride, P extends number ? [P, P] : P, Dilation, Ceil> extends infer R
       ? R extends TooSmall<infer M>
         ? ShapeError<`conv: ${M}`>
         : R
       : never;
 
-type AxisOut<In extends Dim, K extends number, Stride extends number, P extends AxisPadding, Dilation extends number> = P extends "same"
+type AxisOut<
+  In extends Dim,
+  K extends number,
+  Stride extends number,
+  P extends AxisPadding,
+  Dilation extends number,
+  Ceil extends boolean = false,
+> = P extends "same" | "causal"
   ? CeilDiv<In, Stride>
   : [PaddedLength<In, P>, EffectiveKernel<K, Dilation>] extends [infer Padded extends Dim, infer Eff extends Dim]
     ? [Eff, Stride] extends [1, 1]
       ? Padded
-      : [IsLiteral<Padded>, IsLiteral<Eff>] extends [true, true]
-        ? // A window as wide as its stride (the usual pooling): floor((In - K) / K) + 1 = floor(In / K).
-          [Eff] extends [Stride]
-          ? FloorDiv<Padded, Stride> extends infer Steps extends Dim
-            ? Steps extends 0
-              ? TooSmall<TooSmallMessage<P, Padded, Eff>>
-              : Steps
-            : never
-          : Sub<Padded, Eff> extends infer Room extends number
-            ? `${Room}` extends `-${string}`
-              ? TooSmall<TooSmallMessage<P, Padded, Eff>>
-              : FloorDiv<Room, Stride> extends infer Steps extends Dim
-                ? Add<Steps, 1>
-                : never
-            : never
-        : number
+      : [IsLiteral<Padded>, IsLiteral<Eff>, Ceil] extends [true, true, true]
+        ? CeilOut<In, P, Padded, Eff, Stride>
+        : [IsLiteral<Padded>, IsLiteral<Eff>] extends [true, true]
+          ? // A window as wide as its stride (the usual pooling): floor((In - K) / K) + 1 = floor(In / K).
+            [Eff] extends [Stride]
+            ? FloorDiv<Padded, Stride> extends infer Steps extends Dim
+              ? Steps extends 0
+                ? TooSmall<TooSmallMessage<P, Padded, Eff>>
+                : Steps
+              : never
+            : Sub<Padded, Eff> extends infer Room extends number
+              ? `${Room}` extends `-${string}`
+                ? TooSmall<TooSmallMessage<P, Padded, Eff>>
+                : FloorDiv<Room, Stride> extends infer Steps extends Dim
+                  ? Add<Steps, 1>
+                  : never
+              : never
+          : number
+    : never;
+/** ceilMode: ceil((Padded - Eff) / Stride) + 1 windows, less one if the last starts at or past In + before. */
+type CeilOut<In extends Dim, P, Padded extends Dim, Eff extends Dim, Stride extends number> =
+  Sub<Padded, Eff> extends infer Room extends number
+    ? `${Room}` extends `-${string}`
+      ? TooSmall<TooSmallMessage<P, Padded, Eff>>
+      : CeilDiv<Room, Stride> extends infer Steps extends Dim
+        ? [Mul<Steps, Stride>, Add<In, P extends readonly [infer b extends number, number] ? b : 0>] extends [
+            infer LastStart extends Dim,
+            infer Limit extends Dim,
+          ]
+          ? Compare<LastStart, Limit> extends -1
+            ? Add<Steps, 1>
+            : Steps
+          : never
+        : never
     : never;
 type TooSmallMessage<P, Padded, Eff> =
   `${P extends "valid" ? "input" : "padded input"} ${Padded & number} is smaller than the effective kernel ${Eff & number}${P extends "valid" ? ` (padding "valid")` : ""}`;
@@ -89,16 +130,21 @@ type Paddings2d<P extends Padding> = P extends "same" | "valid"
       : never;
 
 /** The output [H', W'] of a 2-D window over [H, W], or a TooSmall naming the failing axis. */
-type Spatial2d<H extends Dim, W extends Dim, KH extends number, KW extends number, Stride, P extends Padding, Dilation> = [
-  Pair<Stride>,
-  Pair<Dilation>,
-  Paddings2d<P>,
-] extends [
+type Spatial2d<
+  H extends Dim,
+  W extends Dim,
+  KH extends number,
+  KW extends number,
+  Stride,
+  P extends Padding,
+  Dilation,
+  Ceil extends boolean = false,
+> = [Pair<Stride>, Pair<Dilation>, Paddings2d<P>] extends [
   [infer sh extends number, infer sw extends number],
   [infer dh extends number, infer dw extends number],
   [infer ph extends AxisPadding, infer pw extends AxisPadding],
 ]
-  ? [AxisOut<H, KH, sh, ph, dh>, AxisOut<W, KW, sw, pw, dw>] extends [infer OH, infer OW]
+  ? [AxisOut<H, KH, sh, ph, dh, Ceil>, AxisOut<W, KW, sw, pw, dw, Ceil>] extends [infer OH, infer OW]
     ? OH extends TooSmall<infer M>
       ? TooSmall<`height: ${M}`>
       : OW extends TooSmall<infer M>
@@ -141,13 +187,13 @@ export type Conv2d<
 /**
  * 1-D convolution: X [batch, W, C] with filter F [k, cin, cout], C = cin, gives [batch, W', cout].
  * @example Conv1d<["batch", 100, 8], [5, 8, 16], 1, "valid">  // ["batch", 96, 16]
- * @example Conv1d<["batch", 100, 8], [5, 8, 16], 1, [4, 0]>  // ["batch", 100, 16] (causal)
+ * @example Conv1d<["batch", 100, 8], [5, 8, 16], 1, "causal">  // ["batch", 100, 16] (as [4, 0])
  */
 export type Conv1d<
   X extends Shape,
   F extends Shape,
   Stride extends number = 1,
-  P extends Padding1d = "valid",
+  P extends Conv1dPadding = "valid",
   Dilation extends number = 1,
 > =
   IsAny<X | F> extends true
@@ -168,11 +214,15 @@ export type Conv1d<
 
 /** The window of pool options, which give it alone (`2`, `[2, 3]`) or as `{ window, strides?, padding? }`. */
 export type WindowOf<O> = O extends { readonly window: infer W } ? W : O;
+/** The `ceilMode` of pool options: true only when given as the literal true. */
+export type CeilModeOf<O> = O extends { readonly ceilMode: true } ? true : false;
 
 /**
  * 2-D pooling (max or average): X [batch, H, W, C] -> [batch, H', W', C]. The stride
- * defaults to the window. `Op` names the op in messages ("maxPool2d", "avgPool2d").
+ * defaults to the window. `Op` names the op in messages ("maxPool2d", "avgPool2d"); `Ceil` is
+ * `ceilMode` (see ConvOutDim).
  * @example Pool2d<["batch", 28, 28, 32], 2>  // ["batch", 14, 14, 32]
+ * @example Pool2d<["batch", 7, 7, 32], 2, 2, "valid", "maxPool2d", true>  // ["batch", 4, 4, 32]
  */
 export type Pool2d<
   X extends Shape,
@@ -180,13 +230,14 @@ export type Pool2d<
   Stride extends number | readonly [number, number] = Window,
   P extends Padding = "valid",
   Op extends string = "pool2d",
+  Ceil extends boolean = false,
 > =
   IsAny<X> extends true
     ? any
     : IsTuple<X> extends true
       ? X extends readonly [infer B extends Dim, infer H extends Dim, infer W extends Dim, infer C extends Dim]
         ? Pair<Window> extends [infer KH extends number, infer KW extends number]
-          ? Spatial2d<H, W, KH, KW, Stride, P, 1> extends infer R
+          ? Spatial2d<H, W, KH, KW, Stride, P, 1, Ceil> extends infer R
             ? R extends TooSmall<infer M>
               ? ShapeError<`${Op}: ${M} (input ${ShowShape<X>}, window ${ShowShape<Pair<Window>>})`>
               : R extends [infer OH extends Dim, infer OW extends Dim]

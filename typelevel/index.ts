@@ -41,5 +41,16 @@ export type { Pad } from "./pad.js";
 export type { Gather, OneHot } from "./gather.js";
 export type { AlongAxis, TopK } from "./sort.js";
 export type { Einsum, EinsumLetter } from "./einsum.js";
-export type { Padding, Padding1d, EffectiveKernel, ConvOutDim, Conv2d, Conv1d, Pool2d, WindowOf } from "./conv.js";
+export type {
+  Padding,
+  Padding1d,
+  Conv1dPadding,
+  EffectiveKernel,
+  ConvOutDim,
+  Conv2d,
+  Conv1d,
+  Pool2d,
+  WindowOf,
+  CeilModeOf,
+} from "./conv.js";
 export type { ShowData, InputMismatch, ShapesMatch, SparseMismatch, SameShapeMismatch, TreeMismatch } from "./fit.js";

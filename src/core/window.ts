@@ -6,11 +6,13 @@
 //   strides    number | [h, w]              (1-D: number)            default 1 (pools: the window)
 //   dilations  number | [h, w]              (1-D: number)            default 1
 //   padding    "same" | "valid" | p | [[top, bottom], [left, right]]
-//                                          (1-D: "same" | "valid" | p | [before, after])  default "valid"
-import type { Padding, Padding1d } from "../../typelevel/index.js";
+//                                          (1-D: "same" | "valid" | p | [before, after]; conv1d also "causal")  default "valid"
+//   ceilMode   pools: round the window count up (PyTorch's ceil_mode)                 default false
+//   countIncludePad  avg pools: divide by the whole window, padding included       default false
+import type { Conv1dPadding, Padding, Padding1d } from "../../typelevel/index.js";
 import { formatShape, ShapeError, ValueError } from "../tensor/index.js";
 
-export type { Padding, Padding1d };
+export type { Conv1dPadding, Padding, Padding1d };
 export type Pair = readonly [number, number];
 /** Explicit padding of the two spatial axes: [[top, bottom], [left, right]]. */
 export type Padding2d = readonly [Pair, Pair];
@@ -29,8 +31,8 @@ export interface Conv2dOptions {
 export interface Conv1dOptions {
   /** Step between windows. Default 1. */
   readonly strides?: number;
-  /** "valid" (default), "same", one number for both sides, or [before, after] ([(k - 1) * dilations, 0] is causal). */
-  readonly padding?: Padding1d;
+  /** "valid" (default), "same", "causal" ([(k - 1) * dilations, 0]: output t sees inputs up to t), one number for both sides, or [before, after]. */
+  readonly padding?: Conv1dPadding;
   /** Filter dilation. Default 1. */
   readonly dilations?: number;
 }
@@ -43,6 +45,21 @@ export interface Pool2dOptions {
   readonly strides?: number | Pair;
   /** "valid" (default), "same", one number or [[top, bottom], [left, right]]; padded pixels are ignored. */
   readonly padding?: Padding;
+  /**
+   * Round the number of windows up, not down (PyTorch's `ceil_mode`): a last, partial window covers
+   * the input's tail, and none starts in the padding after the input. Default false.
+   */
+  readonly ceilMode?: boolean;
+}
+
+/** Options of a 2-D average pool: the pool options, and what the mean divides by. */
+export interface AvgPool2dOptions extends Pool2dOptions {
+  /**
+   * Divide by the whole window, padded pixels counted as zeros (PyTorch's default
+   * `count_include_pad=True`), rather than by the window's real pixels (default false, as TF and
+   * Keras). Pixels beyond the padding, which only `ceilMode` windows reach, never count.
+   */
+  readonly countIncludePad?: boolean;
 }
 
 /** Options of a 1-D pool. */
@@ -53,6 +70,14 @@ export interface Pool1dOptions {
   readonly strides?: number;
   /** "valid" (default), "same", one number for both sides, or [before, after]. */
   readonly padding?: Padding1d;
+  /** Round the number of windows up (see Pool2dOptions). Default false. */
+  readonly ceilMode?: boolean;
+}
+
+/** Options of a 1-D average pool (see AvgPool2dOptions). */
+export interface AvgPool1dOptions extends Pool1dOptions {
+  /** Divide by the whole window, padding included (PyTorch's default). Default false. */
+  readonly countIncludePad?: boolean;
 }
 
 /** Parsed 2-D convolution options; "same" padding waits for the input's size. */
@@ -62,11 +87,11 @@ export interface ConvWindow2d {
   readonly padding: "same" | Padding2d;
 }
 
-/** Parsed 1-D convolution options. */
+/** Parsed 1-D convolution options; "same" and "causal" wait for the input's size and the kernel. */
 export interface ConvWindow1d {
   readonly strides: number;
   readonly dilations: number;
-  readonly padding: "same" | Pair;
+  readonly padding: "same" | "causal" | Pair;
 }
 
 /** Parsed 2-D pool options. */
@@ -74,6 +99,9 @@ export interface PoolWindow2d {
   readonly window: Pair;
   readonly strides: Pair;
   readonly padding: "same" | Padding2d;
+  readonly ceilMode: boolean;
+  /** Average pools only (false for max pools). */
+  readonly countIncludePad: boolean;
 }
 
 /** Parsed 1-D pool options. */
@@ -81,6 +109,9 @@ export interface PoolWindow1d {
   readonly window: number;
   readonly strides: number;
   readonly padding: "same" | Pair;
+  readonly ceilMode: boolean;
+  /** Average pools only (false for max pools). */
+  readonly countIncludePad: boolean;
 }
 
 // ---------------------------------------------------------------- error texts (one per mistake)
@@ -122,10 +153,16 @@ function badPadding2d(op: string, v: unknown): Error {
   );
 }
 
-function badPadding1d(op: string, v: unknown): Error {
+function badPadding1d(op: string, v: unknown, causal = false): Error {
+  const forms = `"same", "valid", ${causal ? '"causal", ' : ""}a non-negative integer or [before, after]`;
+  return new ValueError({ op, expected: forms, got: show(v) }, `${op}: padding must be ${forms}, got ${show(v)}`);
+}
+
+/** The error for an option that must be true or false: "maxPool2d: ceilMode must be true or false, got 1". */
+export function notBoolean(op: string, what: string, v: unknown): Error {
   return new ValueError(
-    { op, expected: '"same", "valid", a non-negative integer or [before, after]', got: show(v) },
-    `${op}: padding must be "same", "valid", a non-negative integer or [before, after], got ${show(v)}`,
+    { op, expected: `true or false for ${what}`, got: show(v) },
+    `${op}: ${what} must be true or false, got ${show(v)}`,
   );
 }
 
@@ -148,6 +185,13 @@ export function isPositivePair(v: unknown): v is Pair {
 }
 
 const isNonNegativePair = (v: unknown): v is Pair => Array.isArray(v) && v.length === 2 && v.every(isNonNegativeInt);
+
+/** A boolean option (`fallback` when undefined), or the error naming the op. */
+export function booleanOption(op: string, what: string, v: unknown, fallback: boolean): boolean {
+  if (v === undefined) return fallback;
+  if (typeof v !== "boolean") throw notBoolean(op, what, v);
+  return v;
+}
 
 /** A positive integer option (`fallback` when undefined), or the error naming the op. */
 export function positiveInt(op: string, what: string, v: unknown, fallback?: number): number {
@@ -194,6 +238,16 @@ export function padding1d(op: string, v: unknown): "same" | Pair {
   throw badPadding1d(op, v);
 }
 
+/** conv1d's padding: the 1-D forms and "causal", or the error naming the op. */
+function convPadding1d(op: string, v: unknown): "same" | "causal" | Pair {
+  if (v === "causal") return "causal";
+  try {
+    return padding1d(op, v);
+  } catch {
+    throw badPadding1d(op, v, true);
+  }
+}
+
 /** Throws when `o` is not an options object or names an option outside `allowed` (say, an old name). */
 export function checkOptionNames(op: string, o: unknown, allowed: readonly string[]): asserts o is Record<string, unknown> {
   if (o === null || typeof o !== "object" || Array.isArray(o)) {
@@ -215,8 +269,15 @@ export function checkOptionNames(op: string, o: unknown, allowed: readonly strin
 // ---------------------------------------------------------------- parsers
 
 const CONV_NAMES = ["strides", "padding", "dilations"] as const;
-/** The options of a pool (and their order in messages). */
-export const POOL_OPTION_NAMES = ["window", "strides", "padding"] as const;
+/** The options of a max pool (and their order in messages). */
+export const POOL_OPTION_NAMES = ["window", "strides", "padding", "ceilMode"] as const;
+/** The options of an average pool (and their order in messages). */
+export const AVG_POOL_OPTION_NAMES = [...POOL_OPTION_NAMES, "countIncludePad"] as const;
+
+/** The option names of a pool op: "avgPool2d", "avgPool1d" (and their layer names) take countIncludePad. */
+function poolOptionNames(op: string): readonly string[] {
+  return op.startsWith("avgPool") ? AVG_POOL_OPTION_NAMES : POOL_OPTION_NAMES;
+}
 
 /**
  * Parses 2-D convolution options; `also` lists the caller's own option names (nn's `filters`,
@@ -237,7 +298,7 @@ export function parseConv1dOptions(op: string, o: unknown = {}, also: readonly s
   return {
     strides: positiveInt(op, "strides", o.strides, 1),
     dilations: positiveInt(op, "dilations", o.dilations, 1),
-    padding: padding1d(op, o.padding),
+    padding: convPadding1d(op, o.padding),
   };
 }
 
@@ -252,7 +313,7 @@ export function parsePool2dOptions(op: string, o: unknown): PoolWindow2d {
       `${op}: expected a window (a number, [h, w], or { window, strides?, padding? }), got ${show(o)}`,
     );
   }
-  checkOptionNames(op, opts, POOL_OPTION_NAMES);
+  checkOptionNames(op, opts, poolOptionNames(op));
   const window = positivePair(op, "window", opts.window);
   const strides = positivePair(op, "strides", opts.strides, window);
   const padding = padding2d(op, opts.padding);
@@ -260,7 +321,9 @@ export function parsePool2dOptions(op: string, o: unknown): PoolWindow2d {
   if (padding !== "same" && padding.some((pair, i) => pair[0] >= window[i] || pair[1] >= window[i])) {
     throw poolPaddingTooLarge(op, window, opts.padding);
   }
-  return { window, strides, padding };
+  const ceilMode = booleanOption(op, "ceilMode", opts.ceilMode, false);
+  const countIncludePad = booleanOption(op, "countIncludePad", opts.countIncludePad, false);
+  return { window, strides, padding, ceilMode, countIncludePad };
 }
 
 /** Parses 1-D pool options: a window alone (a number) or { window, strides?, padding? }. */
@@ -272,12 +335,14 @@ export function parsePool1dOptions(op: string, o: unknown): PoolWindow1d {
       `${op}: expected a window (a number or { window, strides?, padding? }), got ${show(o)}`,
     );
   }
-  checkOptionNames(op, opts, POOL_OPTION_NAMES);
+  checkOptionNames(op, opts, poolOptionNames(op));
   const window = positiveInt(op, "window", opts.window);
   const strides = positiveInt(op, "strides", opts.strides, window);
   const padding = padding1d(op, opts.padding);
   if (padding !== "same" && (padding[0] >= window || padding[1] >= window)) throw poolPaddingTooLarge(op, [window], opts.padding);
-  return { window, strides, padding };
+  const ceilMode = booleanOption(op, "ceilMode", opts.ceilMode, false);
+  const countIncludePad = booleanOption(op, "countIncludePad", opts.countIncludePad, false);
+  return { window, strides, padding, ceilMode, countIncludePad };
 }
 
 // ---------------------------------------------------------------- geometry
@@ -301,9 +366,23 @@ export function resolvePadding(padding: "same" | Padding2d, spatial: Pair, effKe
   return [samePadding(spatial[0], effKernel[0], strides[0]), samePadding(spatial[1], effKernel[1], strides[1])];
 }
 
-/** Explicit 1-D padding for an input of the given length. */
-export function resolvePadding1d(padding: "same" | Pair, size: number, effKernel: number, stride: number): Pair {
+/** Explicit 1-D padding for an input of the given length ("causal": [effKernel - 1, 0]). */
+export function resolvePadding1d(padding: "same" | "causal" | Pair, size: number, effKernel: number, stride: number): Pair {
+  if (padding === "causal") return [effKernel - 1, 0];
   return padding === "same" ? samePadding(size, effKernel, stride) : padding;
+}
+
+/**
+ * The padding `ceilMode` adds after one axis (0 without it): enough for ceil((size + pads - k) / stride) + 1
+ * windows, less the last one if it would start at or past size + before (PyTorch's rule). Always
+ * smaller than the window, so every window keeps a real pixel.
+ */
+export function ceilModeExtra(size: number, kernel: number, stride: number, padding: Pair, ceilMode: boolean): number {
+  const padded = size + padding[0] + padding[1];
+  if (!ceilMode || padded < kernel) return 0;
+  let out = Math.ceil((padded - kernel) / stride) + 1;
+  if ((out - 1) * stride >= size + padding[0]) out -= 1;
+  return Math.max((out - 1) * stride + kernel - padded, 0);
 }
 
 /** Where a window runs, for messages: "<op>: height: ... (input [1, 2, 5, 1], filter [3, 3, 1, 8])". */

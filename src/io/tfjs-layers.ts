@@ -237,6 +237,12 @@ function recurrent(className: string, gates: number, extra: Record<string, unkno
   };
 }
 
+/** Keras pools have no ceil mode, and exclude "same" padding from their means. */
+function checkPoolModes(o: Record<string, unknown>, padding: string): void {
+  if (o.ceilMode === true) throw new Unsupported("ceilMode has no Keras pooling equivalent");
+  if (o.countIncludePad === true && padding !== "valid") throw new Unsupported("countIncludePad has no Keras pooling equivalent");
+}
+
 function pool2d(className: string) {
   return (layer: Layer): Planned[] => {
     const o = poolOptions(layer.config);
@@ -244,6 +250,7 @@ function pool2d(className: string) {
     const padding = padding2d(o.padding);
     if (typeof padding !== "string")
       throw new Unsupported('explicit padding has no Keras pooling equivalent (Keras pools pad only with "same")');
+    checkPoolModes(o, padding);
     return [
       {
         className,
@@ -262,6 +269,7 @@ function pool1d(className: string) {
     const padding = padding1d(o.padding);
     if (typeof padding !== "string")
       throw new Unsupported('explicit padding has no Keras pooling equivalent (Keras pools pad only with "same")');
+    checkPoolModes(o, padding);
     return [
       {
         className,
@@ -334,7 +342,7 @@ const PLANS: Record<string, Plan> = {
     const groups = (o.groups as number | undefined) ?? 1;
     if (groups !== 1) throw new Unsupported(`groups ${groups} has no tfjs-layers equivalent (Conv1D has no groups there)`);
     const useBias = o.useBias !== false;
-    const padding = padding1d(o.padding);
+    const padding = o.padding === "causal" ? "causal" : padding1d(o.padding);
     const conv: Planned = {
       className: "Conv1D",
       config: {
@@ -377,6 +385,8 @@ const PLANS: Record<string, Plan> = {
     if (typeof padding !== "string") throw new Unsupported("explicit padding has no Conv2DTranspose equivalent");
     const dilations = pairOf(o.dilations, [1, 1]);
     if (dilations[0] !== 1 || dilations[1] !== 1) throw new Unsupported("tfjs-layers' Conv2DTranspose has no dilations");
+    const outputPadding = pairOf(o.outputPadding, [0, 0]);
+    if (outputPadding[0] !== 0 || outputPadding[1] !== 0) throw new Unsupported("tfjs-layers' Conv2DTranspose has no outputPadding");
     const useBias = o.useBias !== false;
     return [
       {
@@ -430,16 +440,18 @@ const PLANS: Record<string, Plan> = {
   dropout: (layer) => [{ className: "Dropout", config: { rate: record(layer.config).rate }, compare: ["rate"], weights: [] }],
   batchNorm(layer, s) {
     const c = record(layer.config);
-    const ch = [s[s.length - 1]];
+    const axis = typeof c.axis === "number" ? (c.axis < 0 ? c.axis + s.length : c.axis) : s.length - 1;
+    const ch = [s[axis]];
+    const [center, scale] = [c.center !== false, c.scale !== false];
     return [
       {
         className: "BatchNormalization",
         // NOTE: same momentum convention as Keras (weight of the old statistics); epsilon added to the variance
-        config: { axis: -1, momentum: c.momentum ?? 0.99, epsilon: c.epsilon ?? 1e-3, center: true, scale: true },
+        config: { axis: c.axis === undefined ? -1 : axis, momentum: c.momentum ?? 0.99, epsilon: c.epsilon ?? 1e-3, center, scale },
         compare: ["epsilon", "center", "scale"],
         weights: [
-          { keras: "gamma", tree: "params", key: "gamma", shape: ch },
-          { keras: "beta", tree: "params", key: "beta", shape: ch },
+          ...(scale ? [{ keras: "gamma", tree: "params" as const, key: "gamma", shape: ch }] : []),
+          ...(center ? [{ keras: "beta", tree: "params" as const, key: "beta", shape: ch }] : []),
           { keras: "moving_mean", tree: "state", key: "mean", shape: ch },
           { keras: "moving_variance", tree: "state", key: "variance", shape: ch },
         ],
@@ -447,15 +459,19 @@ const PLANS: Record<string, Plan> = {
     ];
   },
   layerNorm(layer, s) {
-    const ch = [s[s.length - 1]];
+    const c = record(layer.config);
+    const given = c.axes === undefined ? [-1] : typeof c.axes === "number" ? [c.axes] : (c.axes as number[]);
+    const axes = given.map((a) => (a < 0 ? a + s.length : a));
+    const shape = axes.map((a) => s[a]);
+    const [center, scale] = [c.center !== false, c.scale !== false];
     return [
       {
         className: "LayerNormalization",
-        config: { axis: -1, epsilon: record(layer.config).epsilon ?? 1e-5, center: true, scale: true },
+        config: { axis: c.axes === undefined ? -1 : axes.length === 1 ? axes[0] : axes, epsilon: c.epsilon ?? 1e-5, center, scale },
         compare: ["epsilon", "center", "scale"],
         weights: [
-          { keras: "gamma", tree: "params", key: "gamma", shape: ch },
-          { keras: "beta", tree: "params", key: "beta", shape: ch },
+          ...(scale ? [{ keras: "gamma", tree: "params" as const, key: "gamma", shape }] : []),
+          ...(center ? [{ keras: "beta", tree: "params" as const, key: "beta", shape }] : []),
         ],
       },
     ];
@@ -486,7 +502,8 @@ const PLANS: Record<string, Plan> = {
       if (alpha !== 1) throw new Unsupported(`tfjs-layers' ELU takes alpha 1 only, got ${alpha}`);
       return [{ className: "ELU", config: { alpha }, compare: ["alpha"], weights: [] }];
     }
-    const keras = KERAS_ACTIVATIONS[fn];
+    // NOTE: tfjs-layers' "gelu_new" is the tanh approximation
+    const keras = fn === "gelu" && record(layer.config).approximate === "tanh" ? "gelu_new" : KERAS_ACTIVATIONS[fn];
     if (keras === undefined) throw new Unsupported(`the activation ${fn} has no Keras equivalent`);
     return [{ className: "Activation", config: { activation: keras }, compare: ["activation"], weights: [] }];
   },

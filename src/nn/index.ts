@@ -44,12 +44,14 @@ export {
   globalMaxPool2d,
   type Pool1dOptions,
   type Pool2dOptions,
+  type AvgPool1dOptions,
+  type AvgPool2dOptions,
 } from "./layers/pool.js";
 export { upsampling2d } from "./layers/upsampling.js";
 export { chain, residual, concatBranches } from "./layers/combinators.js";
 export { flatten, reshape } from "./layers/reshape.js";
 export { dropout } from "./layers/dropout.js";
-export { batchNorm, layerNorm, type BatchNormOptions } from "./layers/norm.js";
+export { batchNorm, layerNorm, type BatchNormOptions, type LayerNormOptions, type AffineParams } from "./layers/norm.js";
 export { embedding } from "./layers/embedding.js";
 export {
   simpleRnn,

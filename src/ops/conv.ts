@@ -1,15 +1,16 @@
 // Convolutions and pooling, NHWC (tfjs layout): x [batch, H, W, C], filters [kh, kw, cin, cout].
 // Options are objects so call sites read by name; their literal values drive the shape types.
 import type {
+  CeilModeOf,
   Checked,
   Conv1d,
+  Conv1dPadding,
   Conv2d,
   Dim,
   IsAny,
   IsTuple,
   Out,
   Padding,
-  Padding1d,
   Pool2d,
   Shape,
   ShapeError,
@@ -18,12 +19,12 @@ import type {
 } from "../../typelevel/index.js";
 import type { AnyTensor, Tensor } from "../tensor/index.js";
 import * as C from "../core/index.js";
-import type { Conv1dOptions, Conv2dOptions, Pair, Pool2dOptions } from "../core/index.js";
+import type { AvgPool2dOptions, Conv1dOptions, Conv2dOptions, Pair, Pool2dOptions } from "../core/index.js";
 import { expectTensor } from "../tensor/index.js";
 import { typed } from "./result.js";
 
 // One options model for core, ops and nn (core/window.ts): strides, dilations, padding.
-export type { Conv1dOptions, Conv2dOptions, Pool2dOptions };
+export type { Conv1dOptions, Conv2dOptions, Pool2dOptions, AvgPool2dOptions };
 
 /** O[K] when given (and of type T), else Default. */
 type Opt<O, K extends string, T, Default extends T> = O extends { readonly [P in K]: infer V }
@@ -45,11 +46,11 @@ type Conv1dOf<X extends Shape, F extends Shape, O> = Conv1d<
   X,
   F,
   Opt<O, "strides", number, 1>,
-  Opt<O, "padding", Padding1d, "valid">,
+  Opt<O, "padding", Conv1dPadding, "valid">,
   Opt<O, "dilations", number, 1>
 >;
 type Pool2dOf<X extends Shape, O, Op extends string> = [WindowOf<O>] extends [infer W extends number | Pair]
-  ? Pool2d<X, W, Opt<O, "strides", number | Pair, W>, Opt<O, "padding", Padding, "valid">, Op>
+  ? Pool2d<X, W, Opt<O, "strides", number | Pair, W>, Opt<O, "padding", Padding, "valid">, Op, CeilModeOf<O>>
   : never;
 
 /**
@@ -92,7 +93,7 @@ export function conv2d<X extends Shape, F extends Shape, const O extends Conv2dO
  * options are conv2d's with numbers, and padding [before, after].
  * ```ts
  * conv1d(signal, kernel, { padding: "same" });   // ["batch", 100, 8] * [5, 8, 16] -> ["batch", 100, 16]
- * conv1d(signal, kernel, { padding: [4, 0] });   // causal: ["batch", 100, 16]
+ * conv1d(signal, kernel, { padding: "causal" });   // [4, 0]: ["batch", 100, 16]
  * ```
  */
 export function conv1d<X extends Shape, F extends Shape, const O extends Conv1dOptions = {}>(
@@ -105,9 +106,12 @@ export function conv1d<X extends Shape, F extends Shape, const O extends Conv1dO
   return typed(C.conv1d(x, filter, C.parseConv1dOptions("conv1d", options ?? {})));
 }
 
-/** A typed 2-D pool over core's (`Op` names it in type errors). */
-function pool2d<const Op extends string>(op: Op, pool: (x: AnyTensor, options: number | Pair | Pool2dOptions) => AnyTensor) {
-  return <X extends Shape, const O extends number | Pair | Pool2dOptions>(
+/** A typed 2-D pool over core's (`Op` names it in type errors; `Options` its options type). */
+function pool2d<const Op extends string, Options extends Pool2dOptions>(
+  op: Op,
+  pool: (x: AnyTensor, options: number | Pair | Options) => AnyTensor,
+) {
+  return <X extends Shape, const O extends number | Pair | Options>(
     x: Checked<Tensor<X, "float32">, Pool2dOf<X, O, Op>>,
     options: O,
   ): Tensor<Out<Pool2dOf<X, O, Op>>, "float32"> => {
@@ -133,14 +137,17 @@ function globalPool2d<const Op extends string>(op: Op, pool: (x: AnyTensor, keep
  * ```ts
  * maxPool2d(x, 2);                                          // ["batch", 28, 28, 32] -> ["batch", 14, 14, 32]
  * maxPool2d(x, { window: 3, strides: 1, padding: "same" });  // shape kept
+ * maxPool2d(y, { window: 2, ceilMode: true });               // ["batch", 7, 7, 32] -> ["batch", 4, 4, 32]
  * ```
  */
 export const maxPool2d = pool2d("maxPool2d", C.maxPool2d);
 
 /**
- * Mean of each window's real (unpadded) pixels, per channel: [batch, H, W, C] -> [batch, H', W', C].
+ * Mean of each window's real (unpadded) pixels, per channel: [batch, H, W, C] -> [batch, H', W', C];
+ * `countIncludePad: true` divides by the whole window, padding included (PyTorch's default).
  * ```ts
  * avgPool2d(x, 2);   // ["batch", 28, 28, 32] -> ["batch", 14, 14, 32]
+ * avgPool2d(x, { window: 3, strides: 2, padding: 1, countIncludePad: true });   // ["batch", 14, 14, 32]
  * ```
  */
 export const avgPool2d = pool2d("avgPool2d", C.avgPool2d);

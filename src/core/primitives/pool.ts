@@ -30,12 +30,14 @@ import { slice } from "./slice.js";
 import { pad } from "./pad.js";
 import { conv2dInputGrad, conv2dP, type ConvParams } from "./conv.js";
 import {
+  ceilModeExtra,
   isPositivePair,
   notPositivePair,
   parsePool2dOptions,
   poolPaddingTooLarge,
   resolvePadding,
   windowOut2d,
+  type AvgPool2dOptions,
   type Pair,
   type Padding2d,
   type Pool2dOptions,
@@ -302,36 +304,85 @@ export const avgPool2dP: Primitive<PoolParams> = definePrimitive<PoolParams>({
 
 // ---------------------------------------------------------------- untyped functions
 
-/** Explicit pool params for x; `options` is a window alone (a number or [h, w]) or Pool2dOptions. */
-function poolParams(op: string, x: AnyTensor, options: unknown): PoolParams {
+/**
+ * Explicit pool params for x; `options` is a window alone (a number or [h, w]) or Pool2dOptions.
+ * `ceilMode` becomes extra padding after each axis (ignored by both kernels: it is never a real
+ * pixel); `userPadding` is the padding before it, which `countIncludePad` counts.
+ */
+function poolParams(op: string, x: AnyTensor, options: unknown): { params: PoolParams; userPadding: Padding2d; countIncludePad: boolean } {
   const xs = x.shape;
   if (xs.length !== 4)
     throw new ShapeError(
       { op: op, expected: "x as [batch, H, W, C]", got: formatShape(xs) },
       `${op} expects x as [batch, H, W, C], got ${formatShape(xs)}`,
     );
-  const { window, strides, padding } = parsePool2dOptions(op, options);
-  return { window, strides, padding: resolvePadding(padding, [xs[1], xs[2]], window, strides) };
+  const { window, strides, padding, ceilMode, countIncludePad } = parsePool2dOptions(op, options);
+  const userPadding = resolvePadding(padding, [xs[1], xs[2]], window, strides);
+  const axis = (i: 0 | 1): Pair => {
+    const pads = userPadding[i];
+    return [pads[0], pads[1] + ceilModeExtra(xs[1 + i], window[i], strides[i], pads, ceilMode)];
+  };
+  return { params: { window, strides, padding: [axis(0), axis(1)] }, userPadding, countIncludePad };
+}
+
+/**
+ * `countIncludePad`'s correction of the kernel's mean (over real pixels): per window, its real
+ * pixels / its pixels inside the user's padding; undefined where every window has the same count.
+ */
+function includePadFactor(
+  xShape: readonly number[],
+  p: PoolParams,
+  userPadding: Padding2d,
+  outShape: readonly number[],
+): AnyTensor | undefined {
+  const [, oh, ow] = outShape;
+  const count = (o: number, i: 0 | 1, lo: number, hi: number) => {
+    const start = o * p.strides[i] - p.padding[i][0];
+    return Math.min(start + p.window[i], hi) - Math.max(start, lo);
+  };
+  const data = new Float32Array(oh * ow);
+  let uniform = true;
+  for (let i = 0; i < oh; i++) {
+    for (let j = 0; j < ow; j++) {
+      const real = count(i, 0, 0, xShape[1]) * count(j, 1, 0, xShape[2]);
+      const [[t, b], [l, r]] = userPadding;
+      const padded = count(i, 0, -t, xShape[1] + b) * count(j, 1, -l, xShape[2] + r);
+      data[i * ow + j] = real / padded;
+      if (real !== padded) uniform = false;
+    }
+  }
+  return uniform ? undefined : new Concrete(tf.tensor4d(data, [1, oh, ow, 1]));
 }
 
 /**
  * Max pooling: the largest value of each window, per channel. x [batch, H, W, C] -> [batch, H', W', C].
+ * Padding never wins (a window's max is over its real pixels); `ceilMode` rounds the window count up.
  * ```ts
  * const y = maxPool2d(x, 2);   // [64, 28, 28, 32] -> [64, 14, 14, 32], as { window: 2 }
+ * const z = maxPool2d(x, { window: 3, strides: 2, ceilMode: true });   // [64, 28, 28, 32] -> [64, 14, 14, 32]
  * ```
  */
 export function maxPool2d(x: AnyTensor, options: number | Pair | Pool2dOptions): AnyTensor {
-  return bind(maxPool2dP, [x], poolParams("maxPool2d", x, options));
+  return bind(maxPool2dP, [x], poolParams("maxPool2d", x, options).params);
 }
 
 /**
- * Average pooling: the mean of each window's real (unpadded) pixels, per channel.
+ * Average pooling: the mean of each window's real (unpadded) pixels, per channel; with
+ * `countIncludePad` (PyTorch's default) the sum over the window divided by its size inside the
+ * padding. `ceilMode` rounds the window count up.
  * ```ts
  * const y = avgPool2d(x, { window: 3, strides: 1, padding: "same" });   // [8, 32, 32, 16] -> [8, 32, 32, 16]
+ * const z = avgPool2d(x, { window: 3, strides: 1, padding: 1, countIncludePad: true });   // as torch's AvgPool2d(3, 1, 1)
  * ```
  */
-export function avgPool2d(x: AnyTensor, options: number | Pair | Pool2dOptions): AnyTensor {
-  return bind(avgPool2dP, [x], poolParams("avgPool2d", x, options));
+export function avgPool2d(x: AnyTensor, options: number | Pair | AvgPool2dOptions): AnyTensor {
+  const { params, userPadding, countIncludePad } = poolParams("avgPool2d", x, options);
+  if (!countIncludePad) return bind(avgPool2dP, [x], params);
+  return scoped(() => {
+    const y = bind(avgPool2dP, [x], params);
+    const factor = includePadFactor(x.shape, params, userPadding, y.shape);
+    return factor === undefined ? y : mul(y, factor);
+  }, leafTensors);
 }
 
 function checkImage(op: string, x: AnyTensor): readonly number[] {

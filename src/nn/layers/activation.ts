@@ -2,13 +2,15 @@
 // every other layer (`nn.relu()`, `nn.leakyRelu(0.2)`), so a layer is never a bare value.
 import type { Shape } from "../../../typelevel/index.js";
 import type { Tensor } from "../../tensor/index.js";
-import { activations, type Activation, type ActivationName } from "../activations.js";
+import { activations, geluApproximation, type Activation, type ActivationName, type GeluOptions } from "../activations.js";
 import { defineLayer } from "./define.js";
 
 /** An activation layer's config: which activation it applies. */
 export interface ActivationConfig {
   /** The activation's name in `activations.activations`. */
   fn: ActivationName;
+  /** GELU's form, when it is the tanh approximation (see `GeluOptions`). */
+  approximate?: "tanh";
 }
 
 declare module "../layer.js" {
@@ -19,11 +21,11 @@ declare module "../layer.js" {
   }
 }
 
-function activationLayer(fn: ActivationName, f: Activation, name: string = fn) {
+function activationLayer(fn: ActivationName, f: Activation, name: string = fn, config: ActivationConfig = { fn }) {
   return defineLayer<"activation", ActivationConfig>({
     kind: "activation",
     name,
-    config: { fn },
+    config,
     outputShape: (s) => [...s],
     apply: (_p, x) => f(x as Tensor<Shape>),
   });
@@ -50,8 +52,19 @@ export const selu = () => activationLayer("selu", activations.selu);
 export const swish = () => activationLayer("swish", activations.swish);
 /** x·sigmoid(x) as a layer (the same as `swish`): `[...] -> [...]`. */
 export const silu = () => activationLayer("silu", activations.silu);
-/** Gaussian error linear unit, exact form 0.5·x·(1 + erf(x/√2)), as a layer: `[...] -> [...]`. */
-export const gelu = () => activationLayer("gelu", activations.gelu);
+/**
+ * Gaussian error linear unit as a layer: `[...] -> [...]`. Exact 0.5·x·(1 + erf(x/√2)) by default
+ * (PyTorch's and Keras' default); `{ approximate: "tanh" }` for the tanh approximation.
+ * ```ts
+ * nn.input(["batch", 64]).add(nn.dense(256)).add(nn.gelu({ approximate: "tanh" }))
+ * ```
+ */
+export const gelu = (options?: GeluOptions) => {
+  const approximate = geluApproximation("nn.gelu", options);
+  return approximate === "tanh"
+    ? activationLayer("gelu", (x) => activations.gelu(x, { approximate }), "gelu(tanh)", { fn: "gelu", approximate })
+    : activationLayer("gelu", (x) => activations.gelu(x));
+};
 /** Softmax over the last axis as a layer (max-shifted, finite at extreme logits). */
 export const softmax = () => activationLayer("softmax", activations.softmax);
 /** log(softmax(x)) over the last axis as a layer, computed as x − logSumExp(x). */

@@ -5,6 +5,7 @@
 import type {
   Add,
   Conv1d,
+  Conv1dPadding,
   Conv2d,
   Dim,
   EffectiveKernel,
@@ -14,7 +15,6 @@ import type {
   Mod,
   Mul,
   Padding,
-  Padding1d,
   Shape,
   ShapeError,
   ShowDim,
@@ -135,7 +135,17 @@ type DividesOrUnknown<N extends Dim, G extends number> = G extends 1
 
 /** The options of the conv layers (and their order in messages); conv2dTranspose has no groups. */
 const CONV_OPTIONS = ["filters", "kernel", "strides", "padding", "dilations", "groups", "useBias", "kernelInit", "biasInit"] as const;
-const CONV_TRANSPOSE_OPTIONS = ["filters", "kernel", "strides", "padding", "dilations", "useBias", "kernelInit", "biasInit"] as const;
+const CONV_TRANSPOSE_OPTIONS = [
+  "filters",
+  "kernel",
+  "strides",
+  "padding",
+  "dilations",
+  "outputPadding",
+  "useBias",
+  "kernelInit",
+  "biasInit",
+] as const;
 
 /** What conv layers add to the window options. */
 interface ConvLayerOptions {
@@ -311,7 +321,7 @@ type Conv1dShape<S extends Shape, Name extends string, K extends number, F exten
                 S,
                 [K, Cin, F],
                 As<Opt<C, "strides", 1>, number>,
-                As<Opt<C, "padding", "valid">, Padding1d>,
+                As<Opt<C, "padding", "valid">, Conv1dPadding>,
                 As<Opt<C, "dilations", 1>, number>
               > extends infer R
             ? [R] extends [Shape]
@@ -322,10 +332,12 @@ type Conv1dShape<S extends Shape, Name extends string, K extends number, F exten
 
 /**
  * 1-D convolution layer over time series: `[batch, W, C] -> [batch, W', filters]`, kernel
- * `[k, C / groups, filters]`. Padding `[(k - 1) * dilations, 0]` makes it causal.
+ * `[k, C / groups, filters]`. Padding "causal" (Keras' name; `[(k - 1) * dilations, 0]`) lets output t
+ * see inputs up to t only: W' = ceil(W / strides). `groups` splits the channels into independent
+ * convolutions (PyTorch's and Keras' `groups`; groups = C is a depthwise convolution).
  * ```ts
  * nn.input(["batch", 100, 3]).add(nn.conv1d({ filters: 16, kernel: 5 }))   // ["batch", 96, 16]
- * nn.input(["batch", 100, 3]).add(nn.conv1d({ filters: 16, kernel: 3, dilations: 2, padding: [4, 0] }))   // ["batch", 100, 16]
+ * nn.input(["batch", 100, 4]).add(nn.conv1d({ filters: 8, kernel: 3, dilations: 2, padding: "causal", groups: 2 }))   // ["batch", 100, 8]
  * ```
  */
 export function conv1d<const O extends Conv1dOptions>(options: O & ConvConfigCheck<O, "conv1d", 1>) {
@@ -368,6 +380,13 @@ export function conv1d<const O extends Conv1dOptions>(options: O & ConvConfigChe
 export interface Conv2dTransposeOptions extends Conv2dWindowOptions, Omit<ConvLayerOptions, "groups"> {
   /** Window: one number or [h, w]. */
   readonly kernel: number | Pair;
+  /**
+   * Rows and columns added after the output (PyTorch's `output_padding`): one number or [h, w], each
+   * smaller than max(stride, dilation). A strided conv maps several input sizes to one output size;
+   * this picks which one the transpose gives back. Not with "same" (which fixes H' = H * stride).
+   * Default 0.
+   */
+  readonly outputPadding?: number | Pair;
 }
 
 /** A transposed-conv axis whose padding crops the whole output (internal). */
@@ -384,36 +403,42 @@ type AxisPaddings<P> = P extends "same" | "valid"
       : never;
 
 /**
- * One axis of a transposed convolution, E the effective kernel: "same" In * St, "valid"
- * In * St + max(E - St, 0) (Keras' deconv_output_length), [b, a]: (In - 1) * St + E - b - a.
+ * One axis of a transposed convolution, E the effective kernel, Op the output padding: "same"
+ * In * St, "valid" In * St + max(E - St, 0) (Keras' deconv_output_length) or, with an output
+ * padding, (In - 1) * St + E + Op; [b, a]: (In - 1) * St + E - b - a + Op (PyTorch's formula).
  */
-type TransposeOutDim<In extends Dim, K extends number, St extends number, D extends number, P> =
+type TransposeOutDim<In extends Dim, K extends number, St extends number, D extends number, P, Op extends number> =
   EffectiveKernel<K, D> extends infer E extends Dim
     ? P extends "same"
       ? Mul<In, St>
       : P extends "valid"
-        ? Mul<In, St> extends infer M extends Dim
-          ? Sub<E, St> extends infer Extra extends number
-            ? `${Extra}` extends `-${string}`
-              ? M
-              : Add<M, Extra>
-            : never
-          : never
-        : P extends readonly [infer B extends number, infer A extends number]
-          ? Sub<In, 1> extends infer I1 extends Dim
-            ? Mul<I1, St> extends infer M extends Dim
-              ? Add<M, E> extends infer Full extends Dim
-                ? Add<B, A> extends infer Pad extends Dim
-                  ? Sub<Full, Pad> extends infer R extends number
-                    ? `${R}` extends `-${string}` | "0"
-                      ? Cropped<`padding [${B}, ${A}] crops all of the full output ${Full & number}`>
-                      : R
-                    : never
-                  : never
-                : never
+        ? Op extends 0
+          ? Mul<In, St> extends infer M extends Dim
+            ? Sub<E, St> extends infer Extra extends number
+              ? `${Extra}` extends `-${string}`
+                ? M
+                : Add<M, Extra>
               : never
             : never
+          : TransposeCropped<In, St, E, 0, 0, Op>
+        : P extends readonly [infer B extends number, infer A extends number]
+          ? TransposeCropped<In, St, E, B, A, Op>
           : never
+    : never;
+/** (In - 1) * St + E - b - a + Op, or Cropped when nothing is left. */
+type TransposeCropped<In extends Dim, St extends number, E extends Dim, B extends number, A extends number, Op extends number> =
+  Sub<In, 1> extends infer I1 extends Dim
+    ? Mul<I1, St> extends infer M extends Dim
+      ? Add<M, E> extends infer Full extends Dim
+        ? Add<B, A> extends infer Pad extends Dim
+          ? Sub<Full, Pad> extends infer R extends number
+            ? `${R}` extends `-${string}` | "0"
+              ? Cropped<`padding [${B}, ${A}] crops all of the full output ${Full & number}`>
+              : Add<R, Op>
+            : never
+          : never
+        : never
+      : never
     : never;
 
 type Conv2dTransposeEntry<S extends Shape, C> = C extends { readonly filters: infer F extends number; readonly kernel: infer K }
@@ -428,12 +453,18 @@ type Conv2dTransposeShape<S extends Shape, Name extends string, KH extends numbe
     : IsTuple<S> extends false
       ? { out: Dim[]; params: ConvParams<[KH, KW, F, number], F, C>; state: {} }
       : S extends readonly [infer B extends Dim, infer H extends Dim, infer W extends Dim, infer Cin extends Dim]
-        ? [PairOf<Opt<C, "strides", 1>>, PairOf<Opt<C, "dilations", 1>>, AxisPaddings<As<Opt<C, "padding", "valid">, Padding>>] extends [
+        ? [
+            PairOf<Opt<C, "strides", 1>>,
+            PairOf<Opt<C, "dilations", 1>>,
+            AxisPaddings<As<Opt<C, "padding", "valid">, Padding>>,
+            PairOf<Opt<C, "outputPadding", 0>>,
+          ] extends [
             [infer SH extends number, infer SW extends number],
             [infer DH extends number, infer DW extends number],
             [infer PH, infer PW],
+            [infer OPH extends number, infer OPW extends number],
           ]
-          ? [TransposeOutDim<H, KH, SH, DH, PH>, TransposeOutDim<W, KW, SW, DW, PW>] extends [infer OH, infer OW]
+          ? [TransposeOutDim<H, KH, SH, DH, PH, OPH>, TransposeOutDim<W, KW, SW, DW, PW, OPW>] extends [infer OH, infer OW]
             ? OH extends Cropped<infer M>
               ? Fail<ShapeError<`${Name}: height: ${M} (input ${ShowShape<S>}, filter ${ShowShape<[KH, KW, F, Cin]>})`>>
               : OW extends Cropped<infer M>
@@ -443,15 +474,47 @@ type Conv2dTransposeShape<S extends Shape, Name extends string, KH extends numbe
           : never
         : Fail<LayerError<Name, "[batch, H, W, C]", S>>;
 
+/** outputPadding: non-negative, smaller than max(stride, dilation) per axis (PyTorch's rule), never with "same". */
+function readOutputPadding(o: Conv2dTransposeOptions, strides: Pair, dilations: Pair): Pair {
+  const layer = "conv2dTranspose";
+  const v = o.outputPadding ?? 0;
+  const p = typeof v === "number" ? [v, v] : v;
+  const ok = Array.isArray(p) && p.length === 2 && p.every((d) => typeof d === "number" && Number.isInteger(d) && d >= 0);
+  const shown = Array.isArray(v) ? `[${v.join(", ")}]` : String(v);
+  if (!ok) {
+    throw new ValueError(
+      { op: layer, expected: "a non-negative integer or [h, w] of them for outputPadding", got: shown },
+      `${layer}: outputPadding must be a non-negative integer or [h, w] of non-negative integers, got ${shown}`,
+    );
+  }
+  const pair: Pair = [p[0], p[1]];
+  const limit: Pair = [Math.max(strides[0], dilations[0]), Math.max(strides[1], dilations[1])];
+  if (pair[0] >= limit[0] || pair[1] >= limit[1]) {
+    throw new ValueError(
+      { op: layer, expected: `outputPadding smaller than max(strides, dilations) ${formatShape(limit)}`, got: shown },
+      `${layer}: outputPadding must be smaller than max(strides, dilations) ${formatShape(limit)} per axis, got ${shown}`,
+    );
+  }
+  if (o.padding === "same" && pair[0] + pair[1] > 0) {
+    throw new ValueError(
+      { op: layer, expected: 'outputPadding 0 with padding "same"', got: shown },
+      `${layer}: outputPadding needs "valid" or explicit padding ("same" fixes the output at H * strides), got ${shown}`,
+    );
+  }
+  return pair;
+}
+
 /**
  * Transposed 2-D convolution (the adjoint of conv2d; "deconvolution" in autoencoders):
  * `[batch, H, W, C] -> [batch, H', W', filters]`, kernel `[kh, kw, filters, C]` as in Keras.
  * Per axis, with E = (k - 1) * dilation + 1: "same" H' = H * stride, "valid" (default)
- * H * stride + max(E - stride, 0), padding [b, a] (H - 1) * stride + E - b - a. Runs as conv2d's
- * input gradient, so it uses the fast forward kernel and is differentiable again.
+ * H * stride + max(E - stride, 0), padding [b, a] (H - 1) * stride + E - b - a + outputPadding
+ * (PyTorch's ConvTranspose2d with padding p is [p, p]; "valid" with outputPadding is [0, 0]).
+ * Runs as conv2d's input gradient, so it uses the fast forward kernel and is differentiable again.
  * ```ts
  * nn.input(["batch", 7, 7, 16]).add(nn.conv2dTranspose({ filters: 8, kernel: 3, strides: 2, padding: "same" }))   // ["batch", 14, 14, 8]
  * nn.input(["batch", 7, 7, 16]).add(nn.conv2dTranspose({ filters: 8, kernel: 4, strides: 2, padding: 1 }))   // ["batch", 14, 14, 8]
+ * nn.input(["batch", 7, 7, 16]).add(nn.conv2dTranspose({ filters: 8, kernel: 3, strides: 2, padding: 1, outputPadding: 1 }))   // ["batch", 14, 14, 8]
  * ```
  */
 export function conv2dTranspose<const O extends Conv2dTransposeOptions>(
@@ -464,8 +527,12 @@ export function conv2dTranspose<const O extends Conv2dTransposeOptions>(
   const window = parseConv2dOptions("conv2dTranspose", o, CONV_TRANSPOSE_OPTIONS);
   const { strides, dilations } = window;
   const eff: Pair = [dilateSize(kh, dilations[0]), dilateSize(kw, dilations[1])];
-  // NOTE: "valid" and "same" are output sizes (Keras); explicit padding is the forward conv's (PyTorch)
-  const keras = o.padding === undefined || o.padding === "valid" ? "valid" : o.padding === "same" ? "same" : undefined;
+  const outputPadding = readOutputPadding(o, strides, dilations);
+  const hasOutputPadding = outputPadding[0] + outputPadding[1] > 0;
+  // NOTE: "valid" and "same" are output sizes (Keras); explicit padding is the forward conv's (PyTorch).
+  // With an output padding, "valid" is explicit padding 0 (Keras' formula then agrees with PyTorch's).
+  const keras =
+    (o.padding === undefined || o.padding === "valid") && !hasOutputPadding ? "valid" : o.padding === "same" ? "same" : undefined;
   const params = kernelAndBias(o);
   const name = `conv2dTranspose(${filters}, ${kh}x${kw})`;
   const outSize = (s: readonly number[], i: 0 | 1): number => {
@@ -481,7 +548,7 @@ export function conv2dTranspose<const O extends Conv2dTransposeOptions>(
           `(input ${formatShape(s)}, filter ${formatShape([kh, kw, filters, s[3]])})`,
       );
     }
-    return full - before - after;
+    return full - before - after + outputPadding[i];
   };
   return defineLayer<"conv2dTranspose", O>({
     kind: "conv2dTranspose",

@@ -1,6 +1,7 @@
 // Pooling layers: maxPool1d/2d, avgPool1d/2d (windows), global pools (mean or max over space).
 // 1-D pools run as 2-D pools over a height-1 image.
 import type {
+  CeilModeOf,
   ConvOutDim,
   Dim,
   IsAny,
@@ -16,6 +17,7 @@ import type {
 import type { AnyTensor } from "../../tensor/index.js";
 import {
   avgPool2d as avgPoolOp,
+  ceilModeExtra,
   globalAvgPool2d as globalAvgOp,
   globalMaxPool2d as globalMaxOp,
   maxPool2d as maxPoolOp,
@@ -32,35 +34,46 @@ import {
   type Pair,
   type Pool1dOptions,
   type Pool2dOptions,
+  type AvgPool1dOptions,
+  type AvgPool2dOptions,
   type POOL_OPTION_NAMES,
+  type AVG_POOL_OPTION_NAMES,
 } from "../../core/index.js";
 import type { LayerError, PositiveInt } from "../layer.js";
 import { defineLayer, expectRank, showWindow } from "./define.js";
 import type { As, KnownOptions, Opt, PairOf, PositivePair } from "./conv.js";
 
-// One options model with core and ops (core/window.ts): a window alone, or { window, strides?, padding? }.
-export type { Pool1dOptions, Pool2dOptions };
+// One options model with core and ops (core/window.ts): a window alone, or { window, strides?, padding?, ceilMode? }
+// (average pools: and countIncludePad?).
+export type { Pool1dOptions, Pool2dOptions, AvgPool1dOptions, AvgPool2dOptions };
 
 type ShowWin<W> = PairOf<W> extends [infer A extends number, infer B extends number] ? `${A}x${B}` : never;
 type Pool2dEntry<S extends Shape, O, Op extends string> =
   WindowOf<O> extends infer W extends number | Pair
-    ? Pool2d<S, W, As<Opt<O, "strides", W>, number | Pair>, As<Opt<O, "padding", "valid">, Padding>, `${Op}(${ShowWin<W>})`> extends infer R
+    ? Pool2d<
+        S,
+        W,
+        As<Opt<O, "strides", W>, number | Pair>,
+        As<Opt<O, "padding", "valid">, Padding>,
+        `${Op}(${ShowWin<W>})`,
+        CeilModeOf<O>
+      > extends infer R
       ? { out: R; params: {}; state: {} }
       : never
     : never;
 
 type Pool1dEntry<S extends Shape, O, Op extends string> =
   WindowOf<O> extends infer K extends number
-    ? Pool1dShape<S, K, As<Opt<O, "strides", K>, number>, As<Opt<O, "padding", "valid">, Padding1d>, `${Op}(${K})`>
+    ? Pool1dShape<S, K, As<Opt<O, "strides", K>, number>, As<Opt<O, "padding", "valid">, Padding1d>, `${Op}(${K})`, CeilModeOf<O>>
     : never;
-type Pool1dShape<S extends Shape, K extends number, St extends number, P extends Padding1d, Name extends string> =
+type Pool1dShape<S extends Shape, K extends number, St extends number, P extends Padding1d, Name extends string, Ceil extends boolean> =
   IsAny<S> extends true
     ? // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an `any` shape (after an earlier error) stays `any`: one error per chain, not a cascade
       { out: any; params: {}; state: {} }
     : IsTuple<S> extends false
       ? { out: Dim[]; params: {}; state: {} }
       : S extends readonly [infer B extends Dim, infer W extends Dim, infer C extends Dim]
-        ? ConvOutDim<W, K, St, P> extends infer OW
+        ? ConvOutDim<W, K, St, P, 1, Ceil> extends infer OW
           ? OW extends ShapeError<`conv: ${infer M}`>
             ? { out: ShapeError<`${Name}: width: ${M} (input ${ShowShape<S>}, window [${K}])`>; params: {}; state: {} }
             : { out: [B, OW & Dim, C]; params: {}; state: {} }
@@ -102,36 +115,55 @@ declare module "../layer.js" {
   }
 }
 
-/** Compile-time checks of a pool config's literal window and strides (the run-time texts). */
-type WindowCheck<O, Op extends string> = KnownOptions<O, typeof POOL_OPTION_NAMES, Op> &
+/** Compile-time checks of a pool config's names, literal window and strides (the run-time texts). */
+type WindowCheck<O, Op extends string> = KnownOptions<O, PoolNames<Op>, Op> &
   PositivePair<WindowOf<O>, Op, "window"> &
   PositivePair<Opt<O, "strides", 1>, Op, "strides">;
-type WindowCheck1d<O, Op extends string> = KnownOptions<O, typeof POOL_OPTION_NAMES, Op> &
+type WindowCheck1d<O, Op extends string> = KnownOptions<O, PoolNames<Op>, Op> &
   PositiveInt<WindowOf<O>, Op, "window"> &
   PositiveInt<Opt<O, "strides", 1>, Op, "strides">;
+/** Average pools also take countIncludePad. */
+type PoolNames<Op extends string> = Op extends `avg${string}` ? typeof AVG_POOL_OPTION_NAMES : typeof POOL_OPTION_NAMES;
+
+/** One axis of a pool layer: its padding, with what ceilMode adds after. */
+function poolAxisPadding(size: number, k: number, stride: number, padding: Pair, ceilMode: boolean): Pair {
+  return [padding[0], padding[1] + ceilModeExtra(size, k, stride, padding, ceilMode)];
+}
 
 function pool2dLayer<K extends "maxPool2d" | "avgPool2d", O>(kind: K, options: O) {
-  const { window, strides, padding } = parsePool2dOptions(kind, options);
+  const { window, strides, padding, ceilMode, countIncludePad } = parsePool2dOptions(kind, options);
   const name = `${kind}(${showWindow(window)})`;
-  const op = kind === "maxPool2d" ? maxPoolOp : avgPoolOp;
+  const apply =
+    kind === "maxPool2d"
+      ? (x: AnyTensor) => maxPoolOp(x, { window, strides, padding, ceilMode })
+      : (x: AnyTensor) => avgPoolOp(x, { window, strides, padding, ceilMode, countIncludePad });
   return defineLayer<K, O>({
     kind,
     name,
     config: options,
     outputShape(s) {
       expectRank(name, "[batch, H, W, C]", s, s.length === 4);
+      const pads = resolvePadding(padding, [s[1], s[2]], window, strides);
       const [oh, ow] = windowOut2d(
         { op: name, input: s, kernel: ["window", window] },
-        { spatial: [s[1], s[2]], kernel: window, strides, padding: resolvePadding(padding, [s[1], s[2]], window, strides) },
+        {
+          spatial: [s[1], s[2]],
+          kernel: window,
+          strides,
+          padding: [
+            poolAxisPadding(s[1], window[0], strides[0], pads[0], ceilMode),
+            poolAxisPadding(s[2], window[1], strides[1], pads[1], ceilMode),
+          ],
+        },
       );
       return [s[0], oh, ow, s[3]];
     },
-    apply: (_p, x) => op(x, { window, strides, padding }),
+    apply: (_p, x) => apply(x),
   });
 }
 
 function pool1dLayer<K extends "maxPool1d" | "avgPool1d", O>(kind: K, options: O) {
-  const { window: k, strides, padding } = parsePool1dOptions(kind, options);
+  const { window: k, strides, padding, ceilMode, countIncludePad } = parsePool1dOptions(kind, options);
   const name = `${kind}(${k})`;
   const op = kind === "maxPool1d" ? maxPoolOp : avgPoolOp;
   return defineLayer<K, O>({
@@ -140,9 +172,10 @@ function pool1dLayer<K extends "maxPool1d" | "avgPool1d", O>(kind: K, options: O
     config: options,
     outputShape(s) {
       expectRank(name, "[batch, W, C]", s, s.length === 3);
+      const pads = poolAxisPadding(s[1], k, strides, resolvePadding1d(padding, s[1], k, strides), ceilMode);
       const ow = windowOut(
         { op: name, input: s, kernel: ["window", [k]] },
-        { axis: "width", size: s[1], kernel: k, stride: strides, padding: resolvePadding1d(padding, s[1], k, strides) },
+        { axis: "width", size: s[1], kernel: k, stride: strides, padding: pads },
       );
       return [s[0], ow, s[2]];
     },
@@ -153,6 +186,8 @@ function pool1dLayer<K extends "maxPool1d" | "avgPool1d", O>(kind: K, options: O
         window: [1, k],
         strides: [1, strides],
         padding: padding === "same" ? "same" : [[0, 0], padding],
+        ceilMode,
+        ...(kind === "avgPool1d" ? { countIncludePad } : {}),
       });
       const ys = y.shape;
       return reshape(y, [b, ys[2], c]);
@@ -162,17 +197,25 @@ function pool1dLayer<K extends "maxPool1d" | "avgPool1d", O>(kind: K, options: O
 
 /**
  * Max of each window, per channel: `[batch, H, W, C] -> [batch, H', W', C]`; the window alone
- * means stride = window and "valid".
+ * means stride = window and "valid". `ceilMode: true` rounds the window count up (PyTorch's `ceil_mode`).
  * ```ts
  * nn.input(["batch", 28, 28, 32]).add(nn.maxPool2d(2))   // ["batch", 14, 14, 32]
+ * nn.input(["batch", 7, 7, 32]).add(nn.maxPool2d({ window: 2, ceilMode: true }))   // ["batch", 4, 4, 32]
  * ```
  */
 export function maxPool2d<const O extends number | Pair | Pool2dOptions>(options: O & WindowCheck<O, "maxPool2d">) {
   return pool2dLayer("maxPool2d", options as O);
 }
 
-/** Mean of each window's real (unpadded) pixels, per channel: `[batch, H, W, C] -> [batch, H', W', C]`. */
-export function avgPool2d<const O extends number | Pair | Pool2dOptions>(options: O & WindowCheck<O, "avgPool2d">) {
+/**
+ * Mean of each window's real (unpadded) pixels, per channel: `[batch, H, W, C] -> [batch, H', W', C]`.
+ * `countIncludePad: true` divides by the whole window, padding included (PyTorch's default);
+ * `ceilMode: true` rounds the window count up.
+ * ```ts
+ * nn.input(["batch", 8, 8, 16]).add(nn.avgPool2d({ window: 3, strides: 2, padding: 1, countIncludePad: true }))   // ["batch", 4, 4, 16]
+ * ```
+ */
+export function avgPool2d<const O extends number | Pair | AvgPool2dOptions>(options: O & WindowCheck<O, "avgPool2d">) {
   return pool2dLayer("avgPool2d", options as O);
 }
 
@@ -186,8 +229,8 @@ export function maxPool1d<const O extends number | Pool1dOptions>(options: O & W
   return pool1dLayer("maxPool1d", options as O);
 }
 
-/** Mean of each window over time, per channel: `[batch, W, C] -> [batch, W', C]`. */
-export function avgPool1d<const O extends number | Pool1dOptions>(options: O & WindowCheck1d<O, "avgPool1d">) {
+/** Mean of each window over time, per channel: `[batch, W, C] -> [batch, W', C]` (options as avgPool2d's, with numbers). */
+export function avgPool1d<const O extends number | AvgPool1dOptions>(options: O & WindowCheck1d<O, "avgPool1d">) {
   return pool1dLayer("avgPool1d", options as O);
 }
 
