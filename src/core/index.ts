@@ -8,3 +8,4 @@ export { jit, makeGraph, type Jitted, type Graph, type Equation } from "./jit.js
 export { jacrev, jacfwd, hessian } from "./jacobian.js";
 export { customVjp } from "./custom.js";
 export { primitives, type PrimitiveName } from "./primitives/index.js";
+export { scan, type ScanOptions, type ScanSlice, type ScanLength, type CarryCheck } from "./control.js";
