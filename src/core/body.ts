@@ -7,6 +7,8 @@ import { formatShape, ValueError, type AnyTensor, type TfTensor, Concrete } from
 import { bind, bindMulti, evalShape, evalShapeMulti, Tracer, withTrace, type Trace } from "./trace.js";
 import type { Aval, MultiPrimitive, Primitive } from "./primitive.js";
 import { multiStub, outSlots, runGraph, type Equation, type Graph } from "./jit.js";
+import { JvpTrace, JvpTracer } from "./jvp.js";
+import { vmapCore } from "./vmap.js";
 
 /** A traced body: a graph over [captured..., declared...] inputs with no constants of its own. */
 export interface Body {
@@ -232,4 +234,35 @@ export function sameAval(a: Aval, b: Aval): boolean {
 /** `shape dtype` for messages. */
 export function describeAval(a: Aval): string {
   return `${formatShape(a.shape)} ${a.dtype}`;
+}
+
+/** Forward mode over flat values (null tangent = zero): outputs and their tangents. */
+export function jvpFlat(
+  f: (ins: AnyTensor[]) => AnyTensor[],
+  primals: AnyTensor[],
+  tangents: (AnyTensor | null)[],
+): [AnyTensor[], (AnyTensor | null)[]] {
+  return withTrace(
+    (level) => new JvpTrace(level),
+    (t) => {
+      const trace = t as JvpTrace;
+      const ins = primals.map((p, i) => {
+        const dot = tangents[i];
+        return dot === null ? p : new JvpTracer(trace, p, dot);
+      });
+      const pairs = f(ins).map((o) => trace.unwrap(o));
+      return [pairs.map(([p]) => p), pairs.map(([, d]) => d)];
+    },
+  );
+}
+
+
+/**
+ * `body` vmapped: inputs with `batched[i]` carry a leading batch axis of size `n`; every output
+ * does. Returns the traced body and the values it closed over (to pass before the inputs).
+ */
+export function batchBody(what: string, body: Body, batched: readonly boolean[], n: number): { body: Body; captured: AnyTensor[] } {
+  const avals = body.inAvals.map((a, i) => (batched[i] ? { shape: [n, ...a.shape], dtype: a.dtype } : a));
+  const inAxes = batched.map((b) => (b ? 0 : null));
+  return traceBody(what, (flat) => vmapCore((...a: AnyTensor[]) => evalBody(body, a), flat, { inAxes, axisSize: n }) as AnyTensor[], avals);
 }

@@ -10,12 +10,10 @@
 //   batch  a scan of the vmapped body, with the batch axis moved behind the scan axis of xs.
 import * as tf from "@tensorflow/tfjs-core";
 import { ShapeError, type AnyTensor, type TfTensor } from "../../tensor/index.js";
-import { bindMulti, withTrace } from "../trace.js";
+import { bindMulti } from "../trace.js";
 import { defineMultiPrimitive, type Aval, type MultiPrimitive } from "../primitive.js";
-import { describeAval, evalBody, runBody, sameAval, slotAvals, subBody, traceBody, type Body } from "../body.js";
-import { JvpTrace, JvpTracer } from "../jvp.js";
+import { batchBody, describeAval, evalBody, jvpFlat, runBody, sameAval, slotAvals, subBody, traceBody, type Body } from "../body.js";
 import { vjpCore } from "../grad.js";
-import { vmapCore } from "../vmap.js";
 import { zerosLike, withBatchAxis } from "./broadcast.js";
 import { moveAxis } from "./shape.js";
 import { add } from "./elementwise.js";
@@ -48,26 +46,6 @@ function split<T>(list: readonly T[], ...sizes: number[]): T[][] {
   }
   if (at !== list.length) throw new Error(`internal: scan split ${list.length} values into parts of ${sizes.join("+")}`);
   return parts;
-}
-
-/** Forward mode over flat values (null tangent = zero): outputs and their tangents. */
-function jvpFlat(
-  f: (ins: AnyTensor[]) => AnyTensor[],
-  primals: AnyTensor[],
-  tangents: (AnyTensor | null)[],
-): [AnyTensor[], (AnyTensor | null)[]] {
-  return withTrace(
-    (level) => new JvpTrace(level),
-    (t) => {
-      const trace = t as JvpTrace;
-      const ins = primals.map((p, i) => {
-        const dot = tangents[i];
-        return dot === null ? p : new JvpTracer(trace, p, dot);
-      });
-      const pairs = f(ins).map((o) => trace.unwrap(o));
-      return [pairs.map(([p]) => p), pairs.map(([, d]) => d)];
-    },
-  );
 }
 
 export const scanP: MultiPrimitive<ScanParams> = defineMultiPrimitive<ScanParams>({
@@ -312,19 +290,7 @@ export const scanP: MultiPrimitive<ScanParams> = defineMultiPrimitive<ScanParams
     const carryB = carry.map((c, i) => (batched[nConsts + i] ? c : withBatchAxis(c, n)));
     // NOTE: xs carry the batch at axis 0; the scan walks axis 0, so the batch goes behind it
     const xsB = xs.map((x, i) => (xB[i] ? moveAxis(x, 0, 1) : x));
-    const ins = split(body.inAvals, nConsts, nCarry, nXs);
-    const withN = (a: Aval) => ({ shape: [n, ...a.shape], dtype: a.dtype });
-    const avals = [
-      ...ins[0].map((a, i) => (constB[i] ? withN(a) : a)),
-      ...ins[1].map(withN),
-      ...ins[2].map((a, i) => (xB[i] ? withN(a) : a)),
-    ];
-    const inAxes = [...constB, ...carry.map(() => true), ...xB].map((b) => (b ? 0 : null));
-    const traced = traceBody(
-      "scan",
-      (flat) => vmapCore((...a: AnyTensor[]) => evalBody(body, a), flat, { inAxes, axisSize: n }) as AnyTensor[],
-      avals,
-    );
+    const traced = batchBody("scan", body, [...constB, ...carry.map(() => true), ...xB], n);
     const outs = bindMulti(scanP, [...traced.captured, ...consts, ...carryB, ...xsB], {
       ...p,
       body: traced.body,
