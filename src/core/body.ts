@@ -256,7 +256,6 @@ export function jvpFlat(
   );
 }
 
-
 /**
  * `body` vmapped: inputs with `batched[i]` carry a leading batch axis of size `n`; every output
  * does. Returns the traced body and the values it closed over (to pass before the inputs).

@@ -2,7 +2,17 @@
 // body once (body.ts) and binds a control-flow primitive (primitives/scan.ts, primitives/while.ts),
 // so it works eagerly and under every transform without unrolling into the caller's trace.
 import * as tf from "@tensorflow/tfjs-core";
-import { Concrete, describeValue, DTypeError, formatShape, ShapeError, Tensor, ValueError, type AnyTensor, type DType } from "../tensor/index.js";
+import {
+  Concrete,
+  describeValue,
+  DTypeError,
+  formatShape,
+  ShapeError,
+  Tensor,
+  ValueError,
+  type AnyTensor,
+  type DType,
+} from "../tensor/index.js";
 import type { Shape } from "../../typelevel/index.js";
 import { flatten, unflatten, structureDiff, type TreeDef } from "../tree/index.js";
 import { bindMulti, scoped, Tracer } from "./trace.js";
@@ -157,11 +167,10 @@ function scanTree(op: string, f: AnyFunction, init: unknown, xs: unknown, opts: 
     op,
     (flat) => {
       const result = call(f, [unflatten(initDef, flat.slice(0, nCarry)), unflatten(xsDef, flat.slice(nCarry))]);
-      if (!Array.isArray(result) || result.length !== 2)
-        throw new ValueError(
-          { op, expected: "[carry, y]", got: Array.isArray(result) ? `an array of ${result.length}` : describeValue(result) },
-          `${op}: the body must return [carry, y], got ${Array.isArray(result) ? `an array of ${result.length}` : describeValue(result)}`,
-        );
+      if (!Array.isArray(result) || result.length !== 2) {
+        const got = Array.isArray(result) ? `an array of ${result.length}` : result instanceof Tensor ? "a tensor" : describeValue(result);
+        throw new ValueError({ op, expected: "[carry, y]", got }, `${op}: the body must return [carry, y], got ${got}`);
+      }
       const carryOut = checkCarry(op, initDef, initLeaves, result[0]);
       const [yLeaves, def] = expectTensorLeaves(op, result[1], "the body's y");
       yDef = def;
@@ -195,7 +204,7 @@ function expectPredicate(op: string, pred: unknown, what: string): void {
     const got = pred instanceof Tensor ? `${formatShape(pred.shape)} ${pred.dtype}` : describeValue(pred);
     const Err = pred instanceof Tensor && pred.rank === 0 ? DTypeError : pred instanceof Tensor ? ShapeError : ValueError;
     throw new Err(
-      { op, expected: "a bool scalar (Tensor<[], \"bool\">) or a boolean", got },
+      { op, expected: 'a bool scalar (Tensor<[], "bool">) or a boolean', got },
       `${op}: ${what} must be a bool scalar (Tensor<[], "bool">) or a boolean, got ${got}; compare to make one (e.g. greater(x, 0))`,
     );
   }

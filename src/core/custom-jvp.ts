@@ -2,7 +2,7 @@
 // carrying two traced bodies: `f` (used to evaluate) and the rule (used to differentiate).
 // Reverse mode needs no rule of its own: the rule's tangent output is linear in the tangents, so
 // the vjp of that linear map at the primal point is its transpose (J^T ct).
-import { describeValue, isTensor, sameShape, formatShape, ShapeError, ValueError, type AnyTensor, type Tensor } from "../tensor/index.js";
+import { describeValue, isTensor, sameShape, formatShape, ShapeError, ValueError, type AnyTensor } from "../tensor/index.js";
 import { bindMulti, scoped } from "./trace.js";
 import { defineMultiPrimitive, type MultiPrimitive } from "./primitive.js";
 import { batchBody, describeAval, evalBody, runBody, sameAval, traceBody, type Body } from "./body.js";
@@ -98,7 +98,7 @@ function expectOut(what: string, out: unknown): AnyTensor {
  * grad(log1pexp)(scalar(100)).item();   // 1 (the plain formula gives NaN)
  * ```
  */
-export function customJvp<A extends Tensor[], S extends Tensor>(
+export function customJvp<A extends AnyTensor[], S extends AnyTensor>(
   f: (...args: A) => S,
   jvpRule: (primals: A, tangents: A) => readonly [S, S],
 ): (...args: A) => S {
@@ -114,7 +114,10 @@ export function customJvp<A extends Tensor[], S extends Tensor>(
       args.forEach((a, i) => {
         if (!isTensor(a)) {
           const got = describeValue(a);
-          throw new ValueError({ op: "customJvp", expected: "tensor arguments", got }, `customJvp: argument ${i} must be a tensor, got ${got}`);
+          throw new ValueError(
+            { op: "customJvp", expected: "tensor arguments", got },
+            `customJvp: argument ${i} must be a tensor, got ${got}`,
+          );
         }
       });
       const avals = args.map((a) => ({ shape: a.shape, dtype: a.dtype }));
@@ -126,7 +129,7 @@ export function customJvp<A extends Tensor[], S extends Tensor>(
         (flat) => {
           const r: unknown = jvpRule(flat.slice(0, n) as A, flat.slice(n) as A);
           if (!Array.isArray(r) || r.length !== 2) {
-            const got = Array.isArray(r) ? `an array of ${r.length}` : describeValue(r);
+            const got = Array.isArray(r) ? `an array of ${r.length}` : isTensor(r) ? "a tensor" : describeValue(r);
             throw new ValueError(
               { op: "customJvp", expected: "[output, output tangent]", got },
               `customJvp: the jvp rule must return [output, output tangent], got ${got}`,

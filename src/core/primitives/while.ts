@@ -98,11 +98,10 @@ export const whileP: MultiPrimitive<WhileParams> = defineMultiPrimitive<WhilePar
       [...bodyConstAvals, ...bodyConstAvals.filter((_, n) => constOn[n]), ...carryAvals, ...carryAvals.filter((_, n) => carryOn[n])],
     );
     // cond over [condConsts, carry, carryDots] ignores the tangents
-    const cond = traceBody(
-      "whileLoop",
-      (flat) => evalBody(p.cond, flat.slice(0, nCond + nC)),
-      [...p.cond.inAvals, ...carryAvals.filter((_, n) => carryOn[n])],
-    );
+    const cond = traceBody("whileLoop", (flat) => evalBody(p.cond, flat.slice(0, nCond + nC)), [
+      ...p.cond.inAvals,
+      ...carryAvals.filter((_, n) => carryOn[n]),
+    ]);
     const args = [
       ...cond.captured,
       ...primals.slice(0, nCond),
