@@ -92,8 +92,8 @@ cond(
   () => v2,
 );
 // must not compile: the predicate is not a bool scalar
-// @ts-expect-error a float predicate
 cond(
+  // @ts-expect-error a float predicate
   s,
   () => v3,
   () => v3,
