@@ -65,7 +65,7 @@ const cell =
   (p: Params) =>
   (s: State, row: Tensor<[B, 28]>): readonly [State, null] => {
     const z = add(add(matmul(row, p.wx), matmul(s.h, p.wh)), p.b); // [B, 256]
-    const gate = (k: number) => slice(z, [0, k * H], [-1, H]) as Tensor<[B, 64]>;
+    const gate = (k: number) => slice(z, [0, k * H], [-1, H]);
     const c = add(mul(sigmoid(gate(1)), s.c), mul(sigmoid(gate(0)), tanh(gate(2))));
     const h = mul(sigmoid(gate(3)), tanh(c));
     return [{ h, c }, null] as const;
