@@ -68,8 +68,10 @@ export {
   type ScanOptions,
   type ScanSlice,
   type ScanLength,
+  type LeadingDim,
   type CarryCheck,
   type BranchCheck,
+  type BranchMismatch,
   type Predicate,
 } from "./core/index.js";
 

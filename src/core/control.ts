@@ -48,6 +48,9 @@ export type ScanSlice<X> =
         ? { [K in keyof X]: ScanSlice<X[K]> }
         : X;
 
+/** The leading dim of a shape (`number` for a scalar or an unknown rank). */
+export type LeadingDim<S extends Shape> = S extends readonly [infer T extends number | string, ...unknown[]] ? T : number;
+
 /** The number of steps of a scan over `xs`: the leading dim of its tensors (`number` when unknown). */
 export type ScanLength<X> =
   X extends Tensor<infer S extends Shape, DType>
@@ -61,7 +64,6 @@ export type ScanLength<X> =
         : X extends object
           ? { [K in keyof X]: X[K] extends Tensor<infer S extends Shape, DType> ? LeadingDim<S> : number }[keyof X]
           : number;
-type LeadingDim<S extends Shape> = S extends readonly [infer T extends number | string, ...unknown[]] ? T : number;
 
 /** Accepts `init` only when the body's carry out has init's type; otherwise the error names scan. */
 export type CarryCheck<C, C2, Op extends string = "scan"> = [C2] extends [C]
@@ -189,11 +191,13 @@ function scanTree(op: string, f: AnyFunction, init: unknown, xs: unknown, opts: 
 }
 
 /** Accepts the false branch only when it returns the true branch's type; otherwise the error names cond. */
-export type BranchCheck<T, F> = [F] extends [T]
-  ? [T] extends [F]
-    ? unknown
-    : { "cond: both branches must return the same type": T }
-  : { "cond: both branches must return the same type": T };
+export type BranchCheck<T, F> = [F] extends [T] ? ([T] extends [F] ? unknown : BranchMismatch<T>) : BranchMismatch<T>;
+
+/** What a mismatched false branch is asked for: the error text, holding the true branch's type. */
+export interface BranchMismatch<T> {
+  /** The type the true branch returns (the false branch must return it too). */
+  "cond: both branches must return the same type": T;
+}
 
 /** A predicate: a JS boolean (a static choice) or a bool scalar tensor. */
 export type Predicate = boolean | Tensor<[], "bool">;

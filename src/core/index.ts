@@ -16,8 +16,10 @@ export {
   type ScanOptions,
   type ScanSlice,
   type ScanLength,
+  type LeadingDim,
   type CarryCheck,
   type BranchCheck,
+  type BranchMismatch,
   type Predicate,
 } from "./control.js";
 export { customJvp } from "./custom-jvp.js";
