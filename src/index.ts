@@ -52,6 +52,12 @@ export {
   jacfwd,
   hessian,
   customVjp,
+  customJvp,
+  checkpoint,
+  scan,
+  cond,
+  whileLoop,
+  foriLoop,
   checkify,
   type CheckParams,
   type GradOptions,
@@ -59,6 +65,14 @@ export {
   type VmapOptions,
   type Batched,
   type Jitted,
+  type ScanOptions,
+  type ScanSlice,
+  type ScanLength,
+  type LeadingDim,
+  type CarryCheck,
+  type BranchCheck,
+  type BranchMismatch,
+  type Predicate,
 } from "./core/index.js";
 
 // ---- backend

@@ -94,6 +94,13 @@ const examples: Record<string, Expectation> = {
     check: (m) => expect(num(m[1])).toBeGreaterThan(0.2),
     plots: ["mnist-lstm-learning-curves.png"],
   },
+  "lstm-scan": {
+    progress: /^epoch 1\/\d+ loss \S+ valAccuracy \S+/m,
+    final: /^MNIST LSTM \(scan\): held-out test accuracy ([\d.]+)/m,
+    check: (m) => expect(num(m[1])).toBeGreaterThan(0.2),
+    also: [/^training step graph: \d+ equations \(2 scans\), body traced once/m],
+    plots: ["lstm-scan-accuracy.png"],
+  },
   autoencoder: {
     progress: /^epoch +1\/\d+ loss \S+ valLoss \S+/m,
     final: /^autoencoder: held-out reconstruction mse ([\d.]+) \(mean-image baseline ([\d.]+)\)/m,

@@ -12,7 +12,14 @@ import {
   assertShape,
   broadcastTo,
   checkify,
+  checkpoint,
   concat,
+  cond,
+  customJvp,
+  foriLoop,
+  greater,
+  scan,
+  whileLoop,
   conv2d,
   cumprod,
   cumsum,
@@ -817,6 +824,127 @@ const cases: Case[] = [
     run: async () => (await import("../src/plot/index.js")).learningCurvesPlot({}),
     kind: ValueError,
     op: "learningCurvesPlot",
+  },
+  // ---- control flow (scan, cond, whileLoop, foriLoop) and customJvp / checkpoint
+  {
+    name: "scan whose body changes the carry's shape",
+    run: () =>
+      scan(
+        untyped((c: Tensor<[3]>, x: Tensor<[3]>) => [fx.m23, x]),
+        fx.v3,
+        fx.m23,
+      ),
+    kind: ShapeError,
+    op: "scan",
+    message: "scan: the body returned the carry as [2, 3] float32, but init has [3] float32; the carry must keep its shape and dtype",
+  },
+  {
+    name: "scan over xs of different lengths",
+    run: () =>
+      scan((c: Tensor<[3]>, x: { a: Tensor<[3]>; b: Tensor<[]> }) => [add(c, x.a), x.b] as const, fx.v3, { a: fx.m23, b: arg(ones([4])) }),
+    kind: ShapeError,
+    message: "scan: xs leaf 1 has shape [4], but the scan length is 2 (from xs leaf 0); every xs leaf must lead with it",
+  },
+  {
+    name: "scan whose body fails after making tensors",
+    run: () =>
+      scan(
+        (c: Tensor<[3]>, x: Tensor<[3]>) => {
+          const y = mul(c, x);
+          return [add(y, untyped(fx.m23)), y] as const;
+        },
+        fx.v3,
+        fx.m23,
+      ),
+    kind: ShapeError,
+    op: "scan",
+  },
+  {
+    name: "scan with a number as init",
+    run: () => scan((c: number, x: Tensor<[3]>) => [c, x] as const, 0, fx.m23),
+    kind: ValueError,
+    message: "scan: init must be a tensor or a tree (arrays, records) of tensors; wrap numbers with scalar()",
+  },
+  {
+    name: "cond whose branches differ in shape",
+    run: () =>
+      cond(
+        true,
+        () => fx.v3,
+        untyped(() => fx.m23),
+      ),
+    kind: ShapeError,
+    message:
+      "cond: both branches must return the same type; result leaf 0 is [3] float32 in the true branch, [2, 3] float32 in the false branch",
+  },
+  {
+    name: "cond on a predicate of several entries",
+    run: () =>
+      cond(
+        untyped(arg(greater(fx.v3, 1))),
+        () => fx.v3,
+        () => fx.v3,
+      ),
+    kind: ShapeError,
+    op: "cond",
+  },
+  {
+    name: "whileLoop under grad",
+    run: () =>
+      grad((x: Tensor<[3]>) =>
+        sum(
+          whileLoop(
+            (v: Tensor<[3]>) => greater(sum(v), 100),
+            (v: Tensor<[3]>) => mul(v, 2),
+            x,
+          ),
+        ),
+      )(fx.v3),
+    kind: ValueError,
+    op: "whileLoop",
+  },
+  {
+    name: "whileLoop whose condition is not a bool scalar",
+    run: () =>
+      whileLoop(
+        untyped((v: Tensor<[3]>) => sum(v)),
+        (v: Tensor<[3]>) => v,
+        fx.v3,
+      ),
+    kind: DTypeError,
+    message:
+      'whileLoop: the condition\'s result must be a bool scalar (Tensor<[], "bool">) or a boolean, got [] float32; compare to make one (e.g. greater(x, 0))',
+  },
+  {
+    name: "foriLoop with a fractional bound",
+    run: () => foriLoop(0, 2.5, (_i, c: Tensor<[3]>) => c, fx.v3),
+    kind: ValueError,
+    message: "foriLoop: upper must be an integer, got 2.5",
+  },
+  {
+    name: "customJvp whose rule returns one tensor",
+    run: () =>
+      customJvp(
+        (x: Tensor<[3]>) => mul(x, 2),
+        untyped(([x]: [Tensor<[3]>]) => x),
+      )(fx.v3),
+    kind: ValueError,
+    message: "customJvp: the jvp rule must return [output, output tangent], got a tensor",
+  },
+  {
+    name: "customJvp whose rule's tangent has another shape",
+    run: () =>
+      customJvp(
+        (x: Tensor<[3]>) => mul(x, 2),
+        ([x]) => [mul(x, 2), untyped(fx.m23)] as const,
+      )(fx.v3),
+    kind: ShapeError,
+    message: "customJvp: the jvp rule's output tangent is [2, 3] float32, but the function returns [3] float32",
+  },
+  {
+    name: "checkpoint of a function that fails inside",
+    run: () => checkpoint((x: Tensor<[3]>) => matmul(x, untyped(fx.m23)))(fx.v3),
+    kind: ShapeError,
   },
 ];
 

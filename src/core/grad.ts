@@ -14,16 +14,18 @@ import {
   ValueError,
 } from "../tensor/index.js";
 import { flatten, unflatten } from "../tree/index.js";
-import { bind, scoped, Tracer, withTrace, type Trace } from "./trace.js";
-import type { Primitive } from "./primitive.js";
+import { bind, bindMulti, scoped, Tracer, withTrace, type Trace } from "./trace.js";
+import type { MultiPrimitive, Primitive } from "./primitive.js";
 import { add } from "./primitives/elementwise.js";
 import { zerosLike, onesLike } from "./primitives/broadcast.js";
 import { call, expectFunction, leafTensors, type AnyFunction } from "./util.js";
 
 interface Node {
-  readonly out: GradTracer;
+  /** One tracer per output (null: an output with no derivative, such as an int32 one). */
+  readonly outs: readonly (GradTracer | null)[];
   readonly inputs: readonly (GradTracer | null)[];
-  readonly vjp: (ct: AnyTensor) => readonly (AnyTensor | null)[];
+  /** Input cotangents from the output cotangents (null = zero). */
+  readonly vjp: (cts: readonly (AnyTensor | null)[]) => readonly (AnyTensor | null)[];
   /** Values the vjp reads (kept alive for a later pullback). */
   readonly residuals: readonly AnyTensor[];
   readonly name: string;
@@ -42,13 +44,43 @@ export class GradTrace implements Trace {
     if (out.dtype !== "float32" || inputs.every((i) => i === null)) return out;
     const tracer = new GradTracer(this, out);
     this.tape.push({
-      out: tracer,
+      outs: [tracer],
       inputs,
-      vjp: (ct) => prim.vjp(ct, values, params, out),
+      vjp: ([ct]) => prim.vjp(ct!, values, params, out),
       residuals: [...values, out],
       name: prim.name,
     });
     return tracer;
+  }
+
+  processMulti(prim: MultiPrimitive, args: AnyTensor[], params: unknown): AnyTensor[] {
+    const values = args.map((a) => this.unwrap(a));
+    const inputs = args.map((a) => (a instanceof GradTracer && a.trace === this && a.dtype === "float32" ? a : null));
+    if (inputs.every((i) => i === null)) return bindMulti(prim, values, params);
+    const r = prim.vjp(
+      values,
+      inputs.map((i) => i !== null),
+      params,
+    );
+    const outs = r.outs.map((o) => (o.dtype === "float32" ? new GradTracer(this, o) : null));
+    this.tape.push({ outs, inputs, vjp: r.pullback, residuals: [...values, ...r.outs, ...r.residuals], name: prim.name });
+    return r.outs.map((o, i) => outs[i] ?? o);
+  }
+
+  /**
+   * Records a function with its own reverse rule (customVjp, checkpoint): `outs` are its outputs
+   * (values one level down), `vjp` maps their cotangents (null = zero) to the inputs' cotangents.
+   */
+  recordMulti(
+    outs: readonly AnyTensor[],
+    inputs: (GradTracer | null)[],
+    vjp: Node["vjp"],
+    residuals: AnyTensor[],
+    name: string,
+  ): AnyTensor[] {
+    const tracers = outs.map((o) => (o.dtype === "float32" ? new GradTracer(this, o) : null));
+    this.tape.push({ outs: tracers, inputs, vjp, residuals, name });
+    return outs.map((o, i) => tracers[i] ?? o);
   }
 
   unwrap(x: AnyTensor): AnyTensor {
@@ -56,9 +88,15 @@ export class GradTrace implements Trace {
   }
 
   /** Records an application with a hand-written vjp (customVjp). */
-  record(out: AnyTensor, inputs: (GradTracer | null)[], vjp: Node["vjp"], residuals: AnyTensor[], name: string): AnyTensor {
+  record(
+    out: AnyTensor,
+    inputs: (GradTracer | null)[],
+    vjp: (ct: AnyTensor) => readonly (AnyTensor | null)[],
+    residuals: AnyTensor[],
+    name: string,
+  ): AnyTensor {
     const tracer = new GradTracer(this, out);
-    this.tape.push({ out: tracer, inputs, vjp, residuals, name });
+    this.tape.push({ outs: [tracer], inputs, vjp: ([ct]) => vjp(ct!), residuals, name });
     return tracer;
   }
 
@@ -67,10 +105,16 @@ export class GradTrace implements Trace {
     const cts = new Map(seeds);
     for (let i = this.tape.length - 1; i >= 0; i--) {
       const node = this.tape[i];
-      const ct = cts.get(node.out);
-      if (ct === undefined) continue;
-      cts.delete(node.out);
-      const inCts = node.vjp(ct);
+      let any = false;
+      const outCts = node.outs.map((o) => {
+        const c = o === null ? undefined : cts.get(o);
+        if (c === undefined) return null;
+        any = true;
+        cts.delete(o!);
+        return c;
+      });
+      if (!any) continue;
+      const inCts = node.vjp(outCts);
       node.inputs.forEach((input, j) => {
         const c = inCts[j];
         if (input === null || c === null || c === undefined) return;

@@ -8,3 +8,20 @@ export { jit, makeGraph, type Jitted, type Graph, type Equation } from "./jit.js
 export { jacrev, jacfwd, hessian } from "./jacobian.js";
 export { customVjp } from "./custom.js";
 export { primitives, type PrimitiveName } from "./primitives/index.js";
+export {
+  scan,
+  cond,
+  whileLoop,
+  foriLoop,
+  type ScanOptions,
+  type ScanSlice,
+  type ScanLength,
+  type LeadingDim,
+  type CarryCheck,
+  type BranchCheck,
+  type BranchMismatch,
+  type Predicate,
+} from "./control.js";
+export { customJvp } from "./custom-jvp.js";
+export { checkpoint } from "./remat.js";
+export { controlPrimitives, type ControlPrimitiveName } from "./control.js";

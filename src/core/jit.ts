@@ -3,8 +3,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { Concrete, formatShape, type AnyTensor, type TfTensor, ValueError } from "../tensor/index.js";
 import { flatten, unflatten, structureKey, type TreeDef } from "../tree/index.js";
-import { evalShape, runImpl, Tracer, withTrace, type Trace } from "./trace.js";
-import type { Aval, Primitive } from "./primitive.js";
+import { evalShape, evalShapeMulti, runImpl, Tracer, withTrace, type Trace } from "./trace.js";
+import type { Aval, MultiPrimitive, Primitive } from "./primitive.js";
 import { call, expectFunction, type AnyFunction } from "./util.js";
 import { checkError, collectChecks, collectingChecks } from "./checkify.js";
 
@@ -17,6 +17,31 @@ export interface Equation {
   readonly aval: Aval;
   /** Slots whose last use is this equation. */
   free: number[];
+  /**
+   * Set on a multi-output primitive's equation (control flow: scan, while): its rules, all its
+   * output slots and avals. `out` and `aval` then describe output 0, and `prim` is a stand-in that
+   * only carries the name (a tool that reads graphs sees "scan" and can refuse it by name).
+   */
+  readonly multi?: { readonly prim: MultiPrimitive; readonly outs: readonly number[]; readonly avals: readonly Aval[] };
+}
+
+const stubs = new Map<string, Primitive>();
+/** The stand-in `prim` of a multi-output equation: its name, and rules that say where the real ones are. */
+export function multiStub(prim: MultiPrimitive): Primitive {
+  let stub = stubs.get(prim.name);
+  if (stub === undefined) {
+    const no = (): never => {
+      throw new Error(`internal: ${prim.name} is a multi-output primitive; its equation's rules are in \`multi\``);
+    };
+    stub = { name: prim.name, abstractEval: no, impl: no, jvp: no, vjp: no, batch: no };
+    stubs.set(prim.name, stub);
+  }
+  return stub;
+}
+
+/** Every output slot of an equation. */
+export function outSlots(e: Equation): readonly number[] {
+  return e.multi === undefined ? [e.out] : e.multi.outs;
 }
 
 export interface Graph {
@@ -70,6 +95,15 @@ class JitTrace implements Trace {
     this.eqns.push({ prim, params, inputs, out, aval, free: [] });
     return new JitTracer(this, aval, out);
   }
+
+  processMulti(prim: MultiPrimitive, args: AnyTensor[], params: unknown): AnyTensor[] {
+    const avals = evalShapeMulti(prim, args, params);
+    if (avals.length === 0) return [];
+    const inputs = args.map((a) => this.slotOf(a, prim.name));
+    const outs = avals.map(() => this.nSlots++);
+    this.eqns.push({ prim: multiStub(prim), params, inputs, out: outs[0], aval: avals[0], free: [], multi: { prim, outs, avals } });
+    return avals.map((aval, i) => new JitTracer(this, aval, outs[i]));
+  }
 }
 
 class JitTracer extends Tracer {
@@ -121,12 +155,17 @@ function finalize(trace: JitTrace, rawOutputs: number[], outDef: TreeDef): Graph
   const nConst = trace.consts.length;
   const shift = (s: number) => (s < 0 ? nIn + (-s - 1) : s >= nIn ? s + nConst : s);
   const outputs = rawOutputs.map(shift);
-  const all = trace.eqns.map((e) => ({ ...e, inputs: e.inputs.map(shift), out: shift(e.out) }));
+  const all: Equation[] = trace.eqns.map((e) => ({
+    ...e,
+    inputs: e.inputs.map(shift),
+    out: shift(e.out),
+    ...(e.multi && { multi: { ...e.multi, outs: e.multi.outs.map(shift) } }),
+  }));
   // dead-code elimination (an effectful equation, a check, stays even when nothing reads its output)
   const live = new Set(outputs);
   const kept: Equation[] = [];
   for (let i = all.length - 1; i >= 0; i--) {
-    if (!live.has(all[i].out) && !all[i].prim.effectful) continue;
+    if (!outSlots(all[i]).some((s) => live.has(s)) && !all[i].prim.effectful) continue;
     kept.push(all[i]);
     for (const s of all[i].inputs) live.add(s);
   }
@@ -138,7 +177,7 @@ function finalize(trace: JitTrace, rawOutputs: number[], outDef: TreeDef): Graph
   const protectedSlot = (s: number) => s < firstEqnSlot || outputs.includes(s);
   for (const [s, i] of lastUse) if (!protectedSlot(s)) kept[i].free.push(s);
   // an output nobody reads (a check's pass-through) is freed right after it is made
-  for (const e of kept) if (!lastUse.has(e.out) && !outputs.includes(e.out)) e.free.push(e.out);
+  for (const e of kept) for (const o of outSlots(e)) if (!lastUse.has(o) && !outputs.includes(o)) e.free.push(o);
   const consts = trace.consts.map((c, i) => (live.has(nIn + i) ? c : (c.dispose(), c)));
   const checks = kept.filter((e) => e.prim.effectful).length;
   return { nInputs: nIn, consts, eqns: kept, outputs, outDef, nSlots: trace.nSlots + nConst, checks };
@@ -153,7 +192,11 @@ export function runGraph(g: Graph, inputs: readonly TfTensor[]): TfTensor[] {
   try {
     for (const e of g.eqns) {
       const args = e.inputs.map((s) => vals[s]!);
-      vals[e.out] = runImpl(e.prim, args, e.params, e.aval);
+      if (e.multi === undefined) vals[e.out] = runImpl(e.prim, args, e.params, e.aval);
+      else {
+        const outs = e.multi.prim.impl(args, e.params);
+        e.multi.outs.forEach((s, k) => (vals[s] = outs[k]));
+      }
       for (const s of e.free) {
         vals[s]!.dispose();
         vals[s] = undefined;

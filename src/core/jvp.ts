@@ -1,8 +1,8 @@
 // Forward mode: each tracer carries a primal and a tangent (null = zero).
 import { formatShape, sameShape, type AnyTensor, type TfTensor, ShapeError, ValueError, describeValue } from "../tensor/index.js";
 import { flatten, unflatten, structureDiff } from "../tree/index.js";
-import { bind, scoped, Tracer, withTrace, type Trace } from "./trace.js";
-import type { Primitive } from "./primitive.js";
+import { bind, bindMulti, scoped, Tracer, withTrace, type Trace } from "./trace.js";
+import type { MultiPrimitive, Primitive } from "./primitive.js";
 import { zerosLike } from "./primitives/broadcast.js";
 import { call, expectFunction, leafTensors, type AnyFunction } from "./util.js";
 
@@ -27,6 +27,18 @@ export class JvpTrace implements Trace {
     if (tangents.every((t) => t === null)) return out;
     const t = prim.jvp(primals, tangents, params, out);
     return t === null ? out : new JvpTracer(this, out, t);
+  }
+
+  processMulti(prim: MultiPrimitive, args: AnyTensor[], params: unknown): AnyTensor[] {
+    const pairs = args.map((a) => this.unwrap(a));
+    const primals = pairs.map(([p]) => p);
+    const tangents = pairs.map(([, t]) => t);
+    if (tangents.every((t) => t === null)) return bindMulti(prim, primals, params);
+    const [outs, outTangents] = prim.jvp(primals, tangents, params);
+    return outs.map((o, i) => {
+      const t = outTangents[i];
+      return t === null ? o : new JvpTracer(this, o, t);
+    });
   }
 
   unwrap(x: AnyTensor): [AnyTensor, AnyTensor | null] {

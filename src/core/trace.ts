@@ -3,13 +3,15 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { checkSize, Concrete, describeValue, Tensor, ValueError, type AnyTensor, type DType, type TfTensor } from "../tensor/index.js";
 import type { Shape } from "../../typelevel/index.js";
-import type { Aval, Primitive } from "./primitive.js";
+import type { Aval, MultiPrimitive, Primitive } from "./primitive.js";
 
 export interface Trace {
   readonly level: number;
   readonly kind: string;
   /** Runs `prim` on arguments of which at least one is a tracer of this trace. */
   process(prim: Primitive, args: AnyTensor[], params: unknown): AnyTensor;
+  /** Runs a multi-output primitive (control flow) on arguments of which at least one is a tracer of this trace. */
+  processMulti(prim: MultiPrimitive, args: AnyTensor[], params: unknown): AnyTensor[];
   /** False once the transform that made it has returned. */
   alive: boolean;
 }
@@ -61,6 +63,41 @@ export function runImpl(prim: Primitive, inputs: TfTensor[], params: unknown, av
 }
 
 export function bind(prim: Primitive, args: AnyTensor[], params: unknown = {}): AnyTensor {
+  const top = topTracer(prim.name, args);
+  if (top === undefined) {
+    const aval = evalShape(prim, args, params);
+    const inputs = args.map((a) => a.concrete());
+    return new Concrete(runImpl(prim, inputs, params, aval));
+  }
+  return top.trace.process(prim, args, params);
+}
+
+/** `bind` for a multi-output primitive (control flow): its outputs, eager or traced. */
+export function bindMulti(prim: MultiPrimitive, args: AnyTensor[], params: unknown): AnyTensor[] {
+  const top = topTracer(prim.name, args);
+  if (top === undefined) {
+    const avals = evalShapeMulti(prim, args, params);
+    const inputs = args.map((a) => a.concrete());
+    const outs = prim.impl(inputs, params);
+    if (outs.length !== avals.length)
+      throw new Error(`internal: ${prim.name} made ${outs.length} outputs, its shape rule says ${avals.length}`);
+    return outs.map((t) => new Concrete(t));
+  }
+  return top.trace.processMulti(prim, args, params);
+}
+
+/** Output avals of a multi-output primitive (its shape checks), each checked for size. */
+export function evalShapeMulti(prim: MultiPrimitive, args: readonly AnyTensor[], params: unknown): Aval[] {
+  const avals = prim.abstractEval(
+    args.map((a) => ({ shape: a.shape, dtype: a.dtype })),
+    params,
+  );
+  for (const a of avals) checkSize(prim.name, a.shape);
+  return avals;
+}
+
+/** The highest-level tracer among `args` (undefined: all concrete); throws on a non-tensor or an escaped tracer. */
+function topTracer(name: string, args: readonly AnyTensor[]): Tracer | undefined {
   let top: Tracer | undefined;
   for (let i = 0; i < args.length; i++) {
     const a: unknown = args[i];
@@ -69,21 +106,16 @@ export function bind(prim: Primitive, args: AnyTensor[], params: unknown = {}): 
     } else if (!(a instanceof Tensor)) {
       // NOTE: the typed ops check their arguments; this catches what reaches a primitive untyped (a null param leaf)
       const got = describeValue(a);
-      throw new ValueError({ op: prim.name, expected: "a tensor", got }, `${prim.name}: argument ${i} must be a tensor, got ${got}`);
+      throw new ValueError({ op: name, expected: "a tensor", got }, `${name}: argument ${i} must be a tensor, got ${got}`);
     }
   }
-  if (top === undefined) {
-    const aval = evalShape(prim, args, params);
-    const inputs = args.map((a) => a.concrete());
-    return new Concrete(runImpl(prim, inputs, params, aval));
-  }
-  if (!top.trace.alive) {
+  if (top !== undefined && !top.trace.alive) {
     throw new ValueError(
-      { op: prim.name, expected: "a value of a live transform", got: `a value traced by a ${top.trace.kind} that has returned` },
-      `${prim.name}: a traced value escaped its transform (it was created inside grad/vmap/jit and used after it returned)`,
+      { op: name, expected: "a value of a live transform", got: `a value traced by a ${top.trace.kind} that has returned` },
+      `${name}: a traced value escaped its transform (it was created inside grad/vmap/jit and used after it returned)`,
     );
   }
-  return top.trace.process(prim, args, params);
+  return top;
 }
 
 /**

@@ -11,8 +11,8 @@ import {
 } from "../tensor/index.js";
 import type { Checked, Dim, InsertAt, IsTuple, NormalizeAxis, Shape, ShapeError } from "../../typelevel/index.js";
 import { flatten, unflatten } from "../tree/index.js";
-import { evalShape, scoped, Tracer, withTrace, type Trace } from "./trace.js";
-import type { Primitive } from "./primitive.js";
+import { evalShape, evalShapeMulti, scoped, Tracer, withTrace, type Trace } from "./trace.js";
+import type { MultiPrimitive, Primitive } from "./primitive.js";
 import { call, expectFunction, leafTensors, type AnyFunction } from "./util.js";
 import { moveAxis } from "./primitives/shape.js";
 import { withBatchAxis } from "./primitives/broadcast.js";
@@ -37,6 +37,13 @@ export class BatchTrace implements Trace {
     }
     const out = prim.batch(values, batched, params, this.axisSize);
     return new BatchTracer(this, out);
+  }
+
+  processMulti(prim: MultiPrimitive, args: AnyTensor[], params: unknown): AnyTensor[] {
+    evalShapeMulti(prim, args, params);
+    const values = args.map((a) => (a instanceof BatchTracer && a.trace === this ? a.value : a));
+    const batched = args.map((a) => a instanceof BatchTracer && a.trace === this);
+    return prim.batch(values, batched, params, this.axisSize).map((o) => new BatchTracer(this, o));
   }
 }
 
