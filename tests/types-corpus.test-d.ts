@@ -130,6 +130,28 @@ oneHot(idsF, 10);
 nn.input(["batch", 20]).add(nn.embedding(1000, 16));
 // @ts-expect-error dense on int32 ids
 nn.input(["batch", 20], "int32").add(nn.dense(8));
+// @ts-expect-error conv2d on int32 pixels
+nn.input(["batch", 28, 28, 1], "int32").add(nn.conv2d({ filters: 8, kernel: 3 }));
+// @ts-expect-error conv1d on int32 input
+nn.input(["batch", 20, 3], "int32").add(nn.conv1d({ filters: 8, kernel: 3 }));
+// @ts-expect-error lstm on int32 ids (embed them first)
+nn.input(["batch", 20, 1], "int32").add(nn.lstm(16));
+// @ts-expect-error gru on int32 ids
+nn.input(["batch", 20, 1], "int32").add(nn.gru(16));
+// @ts-expect-error multiHeadAttention on int32 ids
+nn.input(["batch", 20, 8], "int32").add(nn.multiHeadAttention({ heads: 2 }));
+// @ts-expect-error batchNorm on int32 input
+nn.input(["batch", 8], "int32").add(nn.batchNorm());
+// @ts-expect-error layerNorm in a sequential on int32 input
+nn.sequential(nn.input(["batch", 8], "int32"), nn.layerNorm());
+// the float32 layers take float32 input as before
+const convFloat = nn
+  .input(["batch", 28, 28, 1])
+  .add(nn.conv2d({ filters: 8, kernel: 3 }))
+  .add(nn.batchNorm());
+type _convFloat = Expect<Equal<nn.OutputOf<typeof convFloat>, ["batch", 26, 26, 8]>>;
+const tokens = nn.input(["batch", 20], "int32").add(nn.embedding(100, 8)).add(nn.lstm(16));
+type _tokens = Expect<Equal<nn.OutputOf<typeof tokens>, ["batch", 16]>>;
 const text = nn.input(["batch", 20], "int32").add(nn.embedding(1000, 16)).add(nn.flatten()).add(nn.dense(8));
 type _text = Expect<Equal<nn.OutputOf<typeof text>, ["batch", 8]>>;
 // layers without a dtype rule (reshape-like) take any input dtype

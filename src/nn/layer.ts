@@ -65,6 +65,12 @@ export interface Layer<K extends string = string, C = unknown> {
   readonly fixedParamShapes?: boolean;
 }
 
+/** The `accepts` part of a LayerTypes entry for layers that compute in float32 (conv, recurrent, attention, norms). */
+export type FloatInput = {
+  /** The input dtype the layer needs. */
+  accepts: "float32";
+};
+
 /**
  * Type-level behaviour per layer kind: `out` is the output shape (or a ShapeError), `params`
  * and `state` are the trees `init` / `initState` return, for input shape S and config C; an

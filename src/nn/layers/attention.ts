@@ -33,7 +33,7 @@ import {
 } from "../../core/index.js";
 import { bernoulli, split } from "../../random/index.js";
 import { glorotUniform } from "../init.js";
-import type { Key, LayerError, PositiveInt } from "../layer.js";
+import type { Key, LayerError, PositiveInt, FloatInput } from "../layer.js";
 import { defineLayer, expectRank, positiveInt } from "./define.js";
 
 // ---------------------------------------------------------------- types
@@ -108,7 +108,7 @@ declare module "../layer.js" {
      * Self-attention `[B, T, D] -> [B, T, D]`; params query / key / value / output, each
      * `{ kernel, bias }` (`query.kernel` is `[D, heads, keyDim]`, `output.kernel` `[heads, valueDim, D]`).
      */
-    multiHeadAttention: C extends MultiHeadAttentionConfig<infer H, infer K, infer V> ? MhaEntry<S, H, K, V> : never;
+    multiHeadAttention: (C extends MultiHeadAttentionConfig<infer H, infer K, infer V> ? MhaEntry<S, H, K, V> : never) & FloatInput;
   }
 }
 

@@ -43,7 +43,7 @@ import {
 } from "../../core/index.js";
 import { split } from "../../random/index.js";
 import { glorotUniform, zeros, type Initializer } from "../init.js";
-import type { Key, LayerError, PositiveInt } from "../layer.js";
+import type { Key, LayerError, PositiveInt, FloatInput } from "../layer.js";
 import { defineLayer, expectRank, positiveInt, type TensorRecord } from "./define.js";
 
 // ---------------------------------------------------------------- type-level helpers
@@ -200,11 +200,11 @@ type Conv2dShape<S extends Shape, Name extends string, KH extends number, KW ext
 declare module "../layer.js" {
   interface LayerTypes<S extends Shape, C> {
     /** `[B, H, W, C] -> [B, H', W', filters]`; params kernel `[kh, kw, C / groups, filters]`, bias `[filters]`. */
-    conv2d: Conv2dEntry<S, C>;
+    conv2d: Conv2dEntry<S, C> & FloatInput;
     /** `[B, W, C] -> [B, W', filters]`; params kernel `[k, C / groups, filters]`, bias `[filters]`. */
-    conv1d: Conv1dEntry<S, C>;
+    conv1d: Conv1dEntry<S, C> & FloatInput;
     /** `[B, H, W, C] -> [B, H', W', filters]` (H' about H · strides); params kernel `[kh, kw, filters, C]`, bias `[filters]`. */
-    conv2dTranspose: Conv2dTransposeEntry<S, C>;
+    conv2dTranspose: Conv2dTransposeEntry<S, C> & FloatInput;
   }
 }
 

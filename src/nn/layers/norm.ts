@@ -4,7 +4,7 @@
 import type { Dim, IsAny, IsTuple, NormalizeAxis, Shape, ShapeError, ShowShape } from "../../../typelevel/index.js";
 import { type AnyTensor, type Tensor, formatShape, ones, zeros, ShapeError as ShapeErrorClass, ValueError } from "../../tensor/index.js";
 import { add, checkOptionNames, mul, reshape, rsqrt, sub, square, sum, stopGradient } from "../../core/index.js";
-import type { LayerError } from "../layer.js";
+import type { LayerError, FloatInput } from "../layer.js";
 import { defineLayer, expectRank } from "./define.js";
 import type { Opt } from "./conv.js";
 
@@ -58,9 +58,9 @@ type StateOf<Stateful extends boolean, F extends Shape> = Stateful extends true 
 declare module "../layer.js" {
   interface LayerTypes<S extends Shape, C> {
     /** Shape kept; params gamma, beta `[C]` (C the dim at `axis`, default the last); state running mean and variance `[C]`. */
-    batchNorm: NormEntry<"batchNorm", S, C, Opt<C, "axis", -1>, true>;
+    batchNorm: NormEntry<"batchNorm", S, C, Opt<C, "axis", -1>, true> & FloatInput;
     /** Shape kept; params gamma, beta of the dims at `axes` (default the last); no state. */
-    layerNorm: NormEntry<"layerNorm", S, C, Opt<C, "axes", -1>, false>;
+    layerNorm: NormEntry<"layerNorm", S, C, Opt<C, "axes", -1>, false> & FloatInput;
   }
 }
 

@@ -43,7 +43,7 @@ import {
 } from "../../core/index.js";
 import { bernoulli, foldIn, split } from "../../random/index.js";
 import { glorotUniform, orthogonal } from "../init.js";
-import type { ApplyContext, Key, Layer, LayerError, PositiveInt } from "../layer.js";
+import type { ApplyContext, Key, Layer, LayerError, PositiveInt, FloatInput } from "../layer.js";
 import { defineLayer, expectRank, positiveInt, type TensorRecord } from "./define.js";
 
 /** The config every recurrent layer records (read by its `LayerTypes` entry and the exports). */
@@ -113,11 +113,11 @@ type RecurrentEntry<Name extends string, S extends Shape, C, G extends number, B
 declare module "../layer.js" {
   interface LayerTypes<S extends Shape, C> {
     /** `[B, T, F] -> [B, units]` (or `[B, T, units]` with `returnSequences`; the units doubled when bidirectional); kernel `[F, units]`, recurrentKernel `[units, units]`, bias. */
-    simpleRnn: RecurrentEntry<"simpleRnn", S, C, 1, GateBias<C, 1>>;
+    simpleRnn: RecurrentEntry<"simpleRnn", S, C, 1, GateBias<C, 1>> & FloatInput;
     /** `[B, T, F] -> [B, units]` (or `[B, T, units]`; doubled when bidirectional); the four gates fused: kernel `[F, 4 * units]`, recurrentKernel `[units, 4 * units]`, bias. */
-    lstm: RecurrentEntry<"lstm", S, C, 4, GateBias<C, 4>>;
+    lstm: RecurrentEntry<"lstm", S, C, 4, GateBias<C, 4>> & FloatInput;
     /** `[B, T, F] -> [B, units]` (or `[B, T, units]`; doubled when bidirectional); the three gates fused: kernel `[F, 3 * units]`, recurrentKernel `[units, 3 * units]`, bias `[2, 3 * units]` (reset-after) or `[3 * units]`. */
-    gru: RecurrentEntry<"gru", S, C, 3, GruBias<C>>;
+    gru: RecurrentEntry<"gru", S, C, 3, GruBias<C>> & FloatInput;
   }
 }
 

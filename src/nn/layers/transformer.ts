@@ -15,7 +15,7 @@ import { add, mul, relu, slice } from "../../core/index.js";
 import { bernoulli, foldIn, normal, split } from "../../random/index.js";
 import { gelu } from "../activations.js";
 import { glorotUniform } from "../init.js";
-import type { Key, LayerError, PositiveInt } from "../layer.js";
+import type { Key, LayerError, PositiveInt, FloatInput } from "../layer.js";
 import { defineLayer, expectRank, positiveInt } from "./define.js";
 import { matmulLastAxis } from "./dense.js";
 import { layerNorm } from "./norm.js";
@@ -63,7 +63,8 @@ type ShapeErrorEntry<M extends string> = { out: ShapeError<M>; params: never; st
 declare module "../layer.js" {
   interface LayerTypes<S extends Shape, C> {
     /** `[B, T, D] -> [B, T, D]`: the input plus the first T position vectors; params table `[maxLength, D]` (learned) or none (sinusoidal). */
-    positionalEmbedding: C extends PositionalEmbeddingConfig<infer M, infer D, infer E> ? PositionalEntry<S, M, D, E> : never;
+    positionalEmbedding: (C extends PositionalEmbeddingConfig<infer M, infer D, infer E> ? PositionalEntry<S, M, D, E> : never) &
+      FloatInput;
   }
 }
 
@@ -195,7 +196,7 @@ type EncoderEntry<S extends Shape, H extends number, K, F extends number> =
 declare module "../layer.js" {
   interface LayerTypes<S extends Shape, C> {
     /** `[B, T, D] -> [B, T, D]`: self-attention and a feed-forward block `[D, ffDim, D]`, each residual with a layer norm. */
-    transformerEncoder: C extends TransformerEncoderConfig<infer H, infer K, infer F> ? EncoderEntry<S, H, K, F> : never;
+    transformerEncoder: (C extends TransformerEncoderConfig<infer H, infer K, infer F> ? EncoderEntry<S, H, K, F> : never) & FloatInput;
   }
 }
 
