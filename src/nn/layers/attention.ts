@@ -271,28 +271,20 @@ export function initAttentionParams(
   keyDim: number,
   valueDim: number,
 ): AttentionParams {
-  return scoped(() => freshAttentionParams(key, dims, heads, keyDim, valueDim), leafTensors);
-}
-
-function freshAttentionParams(
-  key: Key,
-  dims: { query: number; key: number; value: number; output: number },
-  heads: number,
-  keyDim: number,
-  valueDim: number,
-): AttentionParams {
-  const [k1, k2, k3, k4] = split(key, 4);
-  // NOTE: Keras' glorot fans for a [D, H, K] kernel are D and H·K: draw it as the 2-D [D, H·K] matrix
-  const kernel = (k: Key, fanIn: number, a: number, b: number) => reshape(glorotUniform(k, [fanIn, a * b]), [fanIn, a, b]);
-  return {
-    query: { kernel: kernel(k1, dims.query, heads, keyDim), bias: zeros([heads, keyDim]) },
-    key: { kernel: kernel(k2, dims.key, heads, keyDim), bias: zeros([heads, keyDim]) },
-    value: { kernel: kernel(k3, dims.value, heads, valueDim), bias: zeros([heads, valueDim]) },
-    output: {
-      kernel: reshape(glorotUniform(k4, [heads * valueDim, dims.output]), [heads, valueDim, dims.output]),
-      bias: zeros([dims.output]),
-    },
-  } as AttentionParams;
+  return scoped(() => {
+    const [k1, k2, k3, k4] = split(key, 4);
+    // NOTE: Keras' glorot fans for a [D, H, K] kernel are D and H·K: draw it as the 2-D [D, H·K] matrix
+    const kernel = (k: Key, fanIn: number, a: number, b: number) => reshape(glorotUniform(k, [fanIn, a * b]), [fanIn, a, b]);
+    return {
+      query: { kernel: kernel(k1, dims.query, heads, keyDim), bias: zeros([heads, keyDim]) },
+      key: { kernel: kernel(k2, dims.key, heads, keyDim), bias: zeros([heads, keyDim]) },
+      value: { kernel: kernel(k3, dims.value, heads, valueDim), bias: zeros([heads, valueDim]) },
+      output: {
+        kernel: reshape(glorotUniform(k4, [heads * valueDim, dims.output]), [heads, valueDim, dims.output]),
+        bias: zeros([dims.output]),
+      },
+    } as AttentionParams;
+  }, leafTensors);
 }
 
 /**
