@@ -2,6 +2,8 @@
 // definitions of the same networks, and the training FLOPs of one step (bench_torch.py's formula).
 import * as tfl from "@tensorflow/tfjs-layers";
 import { nn } from "../src/index.js";
+// M1 and M4 are the seed course's MLP and LSTM, the same models the export tests use
+import { seedModels } from "../tests/io-export-models.js";
 
 export type ModelId = "M1" | "M2" | "M3" | "M4";
 export const MODEL_IDS: readonly ModelId[] = ["M1", "M2", "M3", "M4"];
@@ -46,16 +48,7 @@ export const MODELS: Record<ModelId, ModelSpec> = {
     name: "MLP 784-128-128-128-10, b128",
     batch: 128,
     inShape: [784],
-    build: () =>
-      nn
-        .input(["batch", 784])
-        .add(nn.dense(128))
-        .add(nn.relu())
-        .add(nn.dense(128))
-        .add(nn.relu())
-        .add(nn.dense(128))
-        .add(nn.relu())
-        .add(nn.dense(10)),
+    build: seedModels.mlp,
     keras: () => denseStack([784, 128, 128, 128, 10]),
     trainFlops: mlpFlops(128, [784 * 128, 128 * 128, 128 * 128, 128 * 10]),
   },
@@ -104,7 +97,7 @@ export const MODELS: Record<ModelId, ModelSpec> = {
     name: "LSTM(64) x 28 steps -> 10, b64",
     batch: 64,
     inShape: [28, 28],
-    build: () => nn.input(["batch", 28, 28]).add(nn.lstm(64)).add(nn.dense(10)),
+    build: seedModels.lstm,
     keras() {
       const m = tfl.sequential();
       // NOTE: tfjs-layers' default orthogonal recurrent initializer throws under wasm ("rMat.flatten is not a function")
