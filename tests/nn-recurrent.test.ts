@@ -39,12 +39,12 @@ const kinds = ["simpleRnn", "lstm", "gru"] as const;
 const make = (kind: (typeof kinds)[number], units: number, opts: nn.GruOptions = {}) =>
   (kind === "gru" ? nn.gru(units, opts) : nn[kind](units, opts)) as nn.RecurrentLayer<string, unknown>;
 
-describe("the fused LSTM (the plain case) matches the unrolled cell", () => {
+describe.each(kinds)("the fused %s (the plain case) matches the unrolled cell", (kind) => {
   for (const returnSequences of [false, true]) {
     test(`values and gradients${returnSequences ? ", returnSequences" : ""}`, () => {
       noLeaks(() => {
         const [b, tl, f, u] = [3, 4, 5, 2];
-        const layer = make("lstm", u, { returnSequences });
+        const layer = make(kind, u, { returnSequences });
         const p = paramsFor(layer, [b, tl, f], 1);
         const x = input([b, tl, f], "float32", 7);
         // an all-true mask takes the general (unrolled) loop and changes nothing
@@ -66,7 +66,7 @@ describe("the fused LSTM (the plain case) matches the unrolled cell", () => {
 
   test("a one-step sequence, and jit against eager", () => {
     noLeaks(() => {
-      const layer = make("lstm", 3, { returnSequences: true });
+      const layer = make(kind, 3, { returnSequences: true });
       const p = paramsFor(layer, [2, 1, 4]);
       const x = input([2, 1, 4], "float32", 3);
       const f = jit((q: unknown, v: AnyTensor) => run(layer, q, v));
@@ -345,6 +345,8 @@ describe("GRU resetAfter", () => {
 describe("gradients of the new paths (finite differences, forward and reverse mode)", () => {
   const cases: [string, nn.RecurrentLayer<string, unknown>, (k: Key) => nn.RecurrentContext][] = [
     ["lstm bidirectional, sequences", make("lstm", 2, { bidirectional: true, returnSequences: true }), () => ({})],
+    ["gru reset-after (fused), sequences", make("gru", 2, { returnSequences: true }), () => ({})],
+    ["simpleRnn (fused), bidirectional", make("simpleRnn", 2, { bidirectional: true }), () => ({})],
     ["gru reset-after, masked (maskValue)", make("gru", 2, { maskValue: 0, returnSequences: true }), () => ({})],
     ["gru reset-before", make("gru", 2, { resetAfter: false }), () => ({})],
     [

@@ -5,9 +5,11 @@
 // Two ways to run a sequence:
 // - `unrolled`: the cell step by step, differentiated op by op; it takes every option. The input
 //   projection of every time step is one matmul up front when that tensor is the narrower one.
-// - the fused LSTM (`lstmFused`, below): one function with a hand-written reverse pass, ~35 graph
-//   equations per step instead of ~55; it runs when no option needs the general loop (no mask, no
-//   initial state, no recurrent dropout in training). Input dropout and bidirectional runs use it.
+// - the fused cells (`fusedSequence`, below): one function with a hand-written reverse pass, a
+//   third to a half fewer graph equations; it runs when no option needs the general loop (no mask,
+//   no initial state, no recurrent dropout in training). Input dropout and bidirectional runs use
+//   it. simpleRnn, lstm and the reset-after GRU have one; the reset-before GRU (a second matmul
+//   after the reset gate, Keras 1's legacy cell) always takes the unrolled loop.
 import type { Dim, IsAny, Mul, Shape } from "../../../typelevel/index.js";
 import {
   type AnyTensor,
@@ -432,6 +434,7 @@ const simpleRnnCell: CellSpec & { kind: "simpleRnn" } = {
     return [hn, hn];
   },
   bias: (u) => zeros([u]),
+  fused: (p, x, u, r) => fusedRun(simpleRnnFused, p, x, u, r),
 };
 
 /**
@@ -464,7 +467,7 @@ const lstmCell: CellSpec & { kind: "lstm" } = {
     return [mul(o, tanh(cn)), cn];
   },
   bias: (u) => perGate(u, [0, 1, 0, 0]),
-  fused: lstmFused,
+  fused: (p, x, u, r) => fusedRun(lstmFused, p, x, u, r),
 };
 
 /**
@@ -530,6 +533,7 @@ const gruResetAfterCell: CellSpec & { kind: "gru" } = {
     return [hn, hn];
   },
   bias: (u) => zeros([2, 3 * u]),
+  fused: (p, x, u, r) => fusedRun(gruFused, p, x, u, r),
 };
 
 /**
@@ -558,50 +562,61 @@ export function gru<
   });
 }
 
-// ---------------------------------------------------------------- the fused LSTM
+// ---------------------------------------------------------------- the fused cells
 //
 // NOTE: unrolled and differentiated op by op, the LSTM cost ~1,550 graph equations per 28-step
-// sequence, each a tfjs dispatch that costs more than the [64, 256] kernel it runs, and WASM's
-// Tanh kernel is ~10x slower than its Sigmoid. So the plain case is one function with a
-// hand-written reverse pass (BPTT), ~35 equations per step:
-// - step k multiplies [x_k, h_{k-1}, 1] by the stacked [kernel; recurrent kernel; bias]: the
-//   input projection, the recurrent product and the bias in one matmul;
-// - the g gate's columns are doubled (exact: a power of two), so one sigmoid over the packed
-//   [B, 4U] pre-activations gives i, f, o and σ(2 z_g), with tanh(z_g) = 2σ(2 z_g) − 1; the cell
-//   state is carried doubled (2c), so tanh(c) = 2σ(2c) − 1;
-// - the forward also keeps, per step, the packed factor that turns [dc, dc, dc, dh] into the
-//   pre-activation cotangent and o (1 − tanh² c), so the reverse step is 8 small ops; the weight
+// sequence (the GRU ~1,500, the simple RNN ~500), each a tfjs dispatch that costs more than the
+// [64, 256] kernel it runs, and WASM's Tanh kernel is ~5-10x slower than its Sigmoid. So the plain
+// case is one function with a hand-written reverse pass (BPTT), shared by the three cells:
+// - step k multiplies [x_k, h_{k-1}, 1] by the cell's stacked [kernel; recurrent kernel; bias]:
+//   the input projection, the recurrent product and the bias in one matmul;
+// - tanh(z) is 2σ(2z) − 1, the factor 2 folded into the stacked weights' columns (exact: a power
+//   of two), so every nonlinearity is a Sigmoid;
+// - the forward also keeps, per step, a packed factor that turns h's cotangent (and the LSTM's c's)
+//   into the pre-activation cotangent, so a reverse step is a handful of small ops; the weight
 //   gradient of all steps is one matmul of the stacked [x_k, h_{k-1}, 1] with the stacked
 //   cotangents afterwards.
 // - the sequence is time-major [T, B, F] and a step slices axis 0, so the batch stays a whole
 //   axis everywhere (io.exportOnnx traces at several batch sizes and needs slice windows that do
 //   not move with the batch); only the narrow input [T, B, F] is sliced per step (and the output
-//   cotangent, with returnSequences), never a [T, B, 4U] tensor: WASM's Slice copies its whole input.
+//   cotangent, with returnSequences), never a [T, B, G*U] tensor: WASM's Slice copies its whole input.
 
-/** One value per gate block of `units` (Keras order i, f, g, o). */
-function perGate(units: number, values: readonly [number, number, number, number]): AnyTensor {
-  const s = new Float32Array(4 * units);
+/** One value per gate block of `units`. */
+function perGate(units: number, values: readonly number[]): AnyTensor {
+  const s = new Float32Array(values.length * units);
   values.forEach((v, k) => s.fill(v, k * units, (k + 1) * units));
-  return tensor(s, [4 * units]);
+  return tensor(s, [values.length * units]);
 }
 
-function lstmFused(p: TensorRecord, x: AnyTensor, units: number, returnSequences: boolean): AnyTensor {
+/** One cell's step for the fused sequence, over `pre` = [x_k, h_{k-1}, 1] times its stacked weights. */
+interface FusedCell<Res> {
+  /** The stacked weights [F + U + 1, W] from the layer's params. */
+  weights(p: TensorRecord, units: number): AnyTensor;
+  /** Step k: h_k, the cell state carried besides h (undefined at step 0 before the first step), and what the reverse step reads (with `keep`). */
+  forward(pre: AnyTensor, h: AnyTensor, c: AnyTensor | undefined, keep: boolean): { h: AnyTensor; c?: AnyTensor; res: Res };
+  /**
+   * The reverse of step k: the pre-activation cotangent [B, W] (up to `slopes`) from h_k's (and c_k's)
+   * cotangent; with `carry`, also the cotangents of h_{k-1} other than through the recurrent
+   * product (`dh`) and of c_{k-1}.
+   */
+  backward(res: Res, dh: AnyTensor, dc: AnyTensor | undefined, carry: boolean): { dPre: AnyTensor; dh?: AnyTensor; dc?: AnyTensor };
+  /** A per-column constant of the pre-activation cotangent [W], applied to the products it feeds. */
+  slopes?: (units: number) => AnyTensor;
+}
+
+/** `cell` over [B, T, F] with zero initial state: [B, U] or [B, T, U]. */
+function fusedRun<Res>(cell: FusedCell<Res>, p: TensorRecord, x: AnyTensor, units: number, returnSequences: boolean): AnyTensor {
   const [, t] = x.shape;
   const xs = transpose(x, [1, 0, 2]); // [T, B, F]
-  const stacked = mul(concat([p.kernel, p.recurrentKernel, reshape(p.bias, [1, 4 * units])], 0), perGate(units, [1, 1, 2, 1]));
-  const out = lstmSequence(t, units, returnSequences)(xs, stacked);
+  const out = fusedSequence(cell, t, units, returnSequences)(xs, cell.weights(p, units));
   return returnSequences ? transpose(out, [1, 0, 2]) : out;
 }
 
-interface LstmStep {
+interface FusedStep<Res> {
   /** [x_k, h_{k-1}, 1] [B, F + U + 1]. */
   inputs: AnyTensor;
-  /** [2g, 2c_{k-1}, i, tanh c_k] ⊙ a (1 − a) [B, 4U]: times `slopes` per gate block, what turns [dc, dc, dc, dh] into the pre-activation cotangent. */
-  factor: AnyTensor;
-  /** o ⊙ (1 − tanh² c_k) [B, U]: how h_k reaches c_k. */
-  cellFromH: AnyTensor;
-  forget: AnyTensor;
   h: AnyTensor;
+  res: Res;
 }
 
 /** Step k of a time-major [T, B, W] tensor as [B, W]. */
@@ -610,41 +625,26 @@ function timeStep(seq: AnyTensor, k: number): AnyTensor {
   return reshape(t === 1 ? seq : slice(seq, [k, 0, 0], [1, b, w]), [b, w]);
 }
 
-/** The recurrence over time-major `xs` [T, B, F] with the stacked, g-doubled weights [F + U + 1, 4U]. */
-function lstmForward(u: number, xs: AnyTensor, stacked: AnyTensor, keep: boolean): LstmStep[] {
+/** The recurrence over time-major `xs` [T, B, F] with the stacked weights [F + U + 1, W]. */
+function fusedForward<Res>(cell: FusedCell<Res>, u: number, xs: AnyTensor, stacked: AnyTensor, keep: boolean): FusedStep<Res>[] {
   const [t, b] = xs.shape;
-  const steps: LstmStep[] = [];
+  const steps: FusedStep<Res>[] = [];
   const ones = broadcastTo(scalar(1), [b, 1]);
   let h: AnyTensor = broadcastTo(scalar(0), [b, u]);
-  let c2: AnyTensor | undefined;
+  let c: AnyTensor | undefined;
   for (let k = 0; k < t; k++) {
     const inputs = concat([timeStep(xs, k), h, ones], 1);
-    const a = sigmoid(matmul(inputs, stacked)); // [i, f, σ(2 z_g), o]
-    const i = slice(a, [0, 0], [b, u]);
-    const forget = slice(a, [0, u], [b, u]);
-    const g2 = sub(mul(slice(a, [0, 2 * u], [b, u]), 4), 2); // 2 tanh(z_g)
-    const o = slice(a, [0, 3 * u], [b, u]);
-    const prevC2 = c2 ?? h;
-    const ig2 = mul(i, g2);
-    c2 = c2 === undefined ? ig2 : add(mul(forget, c2), ig2);
-    const tanhC = sub(mul(sigmoid(c2), 2), 1);
-    h = mul(o, tanhC);
-    if (keep) {
-      // d σ / d pre-activation is a (1 − a); the per-gate constants are applied in the reverse pass (`slopes`)
-      const factor = mul(concat([g2, prevC2, i, tanhC], 1), mul(a, sub(1, a)));
-      const cellFromH = mul(o, sub(1, mul(tanhC, tanhC)));
-      steps.push({ inputs, factor, cellFromH, forget, h });
-    } else {
-      steps.push({ inputs, factor: h, cellFromH: h, forget, h }); // (no reverse pass reads them)
-    }
+    const next = cell.forward(matmul(inputs, stacked), h, c, keep);
+    steps.push({ inputs, h: next.h, res: next.res });
+    [h, c] = [next.h, next.c];
   }
   return steps;
 }
 
-/** The recurrence as a function of (xs [T, B, F], stacked weights [F + U + 1, 4U]) with its reverse pass: [T, B, U] or [B, U]. */
-function lstmSequence(t: number, u: number, returnSequences: boolean) {
+/** The recurrence as a function of (xs [T, B, F], stacked weights [F + U + 1, W]) with its reverse pass: [T, B, U] or [B, U]. */
+function fusedSequence<Res>(cell: FusedCell<Res>, t: number, u: number, returnSequences: boolean) {
   // NOTE: float32 throughout (customVjp's output type); the shape is [T, B, U] or [B, U]
-  const output = (steps: LstmStep[]) =>
+  const output = (steps: FusedStep<Res>[]) =>
     (returnSequences
       ? stack(
           steps.map((s) => s.h),
@@ -652,15 +652,13 @@ function lstmSequence(t: number, u: number, returnSequences: boolean) {
         )
       : steps[t - 1].h) as Tensor<number[]>;
   return customVjp(
-    (xs: AnyTensor, stacked: AnyTensor) => output(lstmForward(u, xs, stacked, false)),
+    (xs: AnyTensor, stacked: AnyTensor) => output(fusedForward(cell, u, xs, stacked, false)),
     (xs: AnyTensor, stacked: AnyTensor) => {
-      const steps = lstmForward(u, xs, stacked, true);
+      const steps = fusedForward(cell, u, xs, stacked, true);
       const f = xs.shape[2];
-      // The factors hold g and c_{k-1} doubled (so 1/2) and the g block's pre-activation is doubled
-      // (so twice the slope): a per-column constant of the pre-activation cotangent, applied to the
-      // products it feeds (the transposed kernels' rows, the weight gradient's columns).
-      const slopes = perGate(u, [0.5, 0.5, 2, 1]);
-      const scaledT = (w: AnyTensor) => mul(transpose(w, [1, 0]), reshape(slopes, [4 * u, 1]));
+      const w = stacked.shape[1];
+      const slopes = cell.slopes?.(u);
+      const scaledT = (m: AnyTensor) => (slopes === undefined ? transpose(m, [1, 0]) : mul(transpose(m, [1, 0]), reshape(slopes, [w, 1])));
       const residuals = {
         steps,
         slopes,
@@ -669,8 +667,8 @@ function lstmSequence(t: number, u: number, returnSequences: boolean) {
           steps.map((s) => s.inputs),
           0,
         ),
-        kernelT: scaledT(slice(stacked, [0, 0], [f, 4 * u])),
-        recurrentT: scaledT(slice(stacked, [f, 0], [u, 4 * u])),
+        kernelT: scaledT(slice(stacked, [0, 0], [f, w])),
+        recurrentT: scaledT(slice(stacked, [f, 0], [u, w])),
       };
       return [output(steps), residuals];
     },
@@ -680,24 +678,137 @@ function lstmSequence(t: number, u: number, returnSequences: boolean) {
       let dhRec: AnyTensor | undefined;
       let dcNext: AnyTensor | undefined;
       for (let k = t - 1; k >= 0; k--) {
-        const step = res.steps[k];
         const dOut = returnSequences ? timeStep(ct, k) : k === t - 1 ? ct : undefined;
         const dh = dOut === undefined ? dhRec! : dhRec === undefined ? dOut : add(dOut, dhRec);
-        const fromH = mul(dh, step.cellFromH);
-        const dc = dcNext === undefined ? fromH : add(dcNext, fromH);
-        // the pre-activation cotangent (up to `slopes`): [dc ⊙ g, dc ⊙ c_{k-1}, dc ⊙ i, dh ⊙ tanh c] ⊙ a (1 − a)
-        dPre[k] = mul(concat([dc, dc, dc, dh], 1), step.factor);
-        dPreT[k] = transpose(dPre[k], [1, 0]);
+        const back = cell.backward(res.steps[k].res, dh, dcNext, k > 0);
+        dPre[k] = back.dPre;
+        dPreT[k] = transpose(back.dPre, [1, 0]);
         if (k > 0) {
-          dhRec = matmul(dPre[k], res.recurrentT);
-          dcNext = mul(dc, step.forget);
+          const viaProduct = matmul(back.dPre, res.recurrentT);
+          dhRec = back.dh === undefined ? viaProduct : add(viaProduct, back.dh);
+          dcNext = back.dc;
         }
       }
       // NOTE: the weight gradient as (dPre^T inputs)^T: WASM's matmul repacks its right operand on
-      // every call (~7 ns a float), so the [T*B, 4U] cotangents must be the left one
+      // every call (~7 ns a float), so the [T*B, W] cotangents must be the left one
       const dWeightsT = matmul(concat(dPreT, 1), res.inputs);
       const dxs = reshape(matmul(concat(dPre, 0), res.kernelT), [...res.shape]);
-      return [dxs, mul(transpose(dWeightsT, [1, 0]), res.slopes)];
+      const dWeights = transpose(dWeightsT, [1, 0]);
+      return [dxs, res.slopes === undefined ? dWeights : mul(dWeights, res.slopes)];
     },
   );
 }
+
+/** tanh(z) from the pre-activation 2z: 2σ(2z) − 1, and σ(2z) for the derivative. */
+function tanhOfDoubled(z2: AnyTensor): [AnyTensor, AnyTensor] {
+  const s = sigmoid(z2);
+  return [sub(mul(s, 2), 1), s];
+}
+
+// The LSTM (Keras gate order i, f, g, o):
+// - the g gate's columns are doubled, so one sigmoid over the packed [B, 4U] pre-activations gives
+//   i, f, o and σ(2 z_g); the cell state is carried doubled (2c), so tanh(c) = 2σ(2c) − 1;
+// - the packed factor holds [2g, 2c_{k-1}, i, tanh c_k] ⊙ a (1 − a): times `slopes` per gate block,
+//   what turns [dc, dc, dc, dh] into the pre-activation cotangent.
+interface LstmResidual {
+  factor: AnyTensor;
+  /** o ⊙ (1 − tanh² c_k) [B, U]: how h_k reaches c_k. */
+  cellFromH: AnyTensor;
+  forget: AnyTensor;
+}
+
+const lstmFused: FusedCell<LstmResidual> = {
+  weights: (p, u) => mul(concat([p.kernel, p.recurrentKernel, reshape(p.bias, [1, 4 * u])], 0), perGate(u, [1, 1, 2, 1])),
+  forward(pre, h, c2, keep) {
+    const [b, w] = pre.shape;
+    const u = w / 4;
+    const a = sigmoid(pre); // [i, f, σ(2 z_g), o]
+    const i = slice(a, [0, 0], [b, u]);
+    const forget = slice(a, [0, u], [b, u]);
+    const g2 = sub(mul(slice(a, [0, 2 * u], [b, u]), 4), 2); // 2 tanh(z_g)
+    const o = slice(a, [0, 3 * u], [b, u]);
+    const prevC2 = c2 ?? h;
+    const ig2 = mul(i, g2);
+    const c2n = c2 === undefined ? ig2 : add(mul(forget, c2), ig2);
+    const tanhC = sub(mul(sigmoid(c2n), 2), 1);
+    const hn = mul(o, tanhC);
+    if (!keep) return { h: hn, c: c2n, res: { factor: hn, cellFromH: hn, forget } }; // (no reverse pass reads them)
+    // d σ / d pre-activation is a (1 − a); the per-gate constants are applied in the reverse pass (`slopes`)
+    const factor = mul(concat([g2, prevC2, i, tanhC], 1), mul(a, sub(1, a)));
+    const cellFromH = mul(o, sub(1, mul(tanhC, tanhC)));
+    return { h: hn, c: c2n, res: { factor, cellFromH, forget } };
+  },
+  backward(res, dh, dcNext, carry) {
+    const fromH = mul(dh, res.cellFromH);
+    const dc = dcNext === undefined ? fromH : add(dcNext, fromH);
+    // the pre-activation cotangent (up to `slopes`): [dc ⊙ g, dc ⊙ c_{k-1}, dc ⊙ i, dh ⊙ tanh c] ⊙ a (1 − a)
+    const dPre = mul(concat([dc, dc, dc, dh], 1), res.factor);
+    return { dPre, dc: carry ? mul(dc, res.forget) : undefined };
+  },
+  // The factors hold g and c_{k-1} doubled (so 1/2) and the g block's pre-activation is doubled
+  // (so twice the slope): a per-column constant of the pre-activation cotangent.
+  slopes: (u) => perGate(u, [0.5, 0.5, 2, 1]),
+};
+
+// The simple RNN: h_k = tanh(z) = 2σ(2z) − 1, the columns doubled; dh/d(2z) = 2σ(1 − σ).
+const simpleRnnFused: FusedCell<AnyTensor> = {
+  weights: (p, u) => mul(concat([p.kernel, p.recurrentKernel, reshape(p.bias, [1, u])], 0), 2),
+  forward(pre, _h, _c, keep) {
+    const [h, s] = tanhOfDoubled(pre);
+    return { h, res: keep ? mul(mul(s, sub(1, s)), 2) : h };
+  },
+  backward: (factor, dh) => ({ dPre: mul(dh, factor) }),
+};
+
+// The reset-after GRU. Its stacked weights have four column blocks, [z, r | x_n | h_n]:
+//   kernel rows     [W_z, W_r | 2 W_n | 0    ]
+//   recurrent rows  [U_z, U_r | 0     | 2 U_n]
+//   bias row        [b_z + b'_z, b_r + b'_r | 2 b_n | 2 b'_n]
+// so ĥ's pre-activation, doubled, is x_n + r ⊙ h_n and one matmul a step gives everything. The
+// packed factor turns [dh, dh, dh, dh] into the pre-activation cotangent:
+//   [(h_{k-1} − ĥ) z (1 − z), q h_n r (1 − r), q, q r] with q = (1 − z) 2σ(1 − σ).
+interface GruResidual {
+  factor: AnyTensor;
+  z: AnyTensor;
+}
+
+const gruFused: FusedCell<GruResidual> = {
+  weights(p, u) {
+    const f = p.kernel.shape[0];
+    const cols = (m: AnyTensor, from: number, n: number) => slice(m, [0, from], [m.shape[0], n]);
+    const bias = reshape(p.bias, [2, 3 * u]);
+    const inputBias = slice(bias, [0, 0], [1, 3 * u]);
+    const recurrentBias = slice(bias, [1, 0], [1, 3 * u]);
+    const stackedW = concat(
+      [
+        concat([cols(p.kernel, 0, 2 * u), cols(p.kernel, 2 * u, u), zeros([f, u])], 1),
+        concat([cols(p.recurrentKernel, 0, 2 * u), zeros([u, u]), cols(p.recurrentKernel, 2 * u, u)], 1),
+        concat(
+          [add(cols(inputBias, 0, 2 * u), cols(recurrentBias, 0, 2 * u)), cols(inputBias, 2 * u, u), cols(recurrentBias, 2 * u, u)],
+          1,
+        ),
+      ],
+      0,
+    );
+    return mul(stackedW, perGate(u, [1, 1, 2, 2]));
+  },
+  forward(pre, h, _c, keep) {
+    const [b, w] = pre.shape;
+    const u = w / 4;
+    const a = sigmoid(slice(pre, [0, 0], [b, 2 * u])); // [z, r]
+    const z = slice(a, [0, 0], [b, u]);
+    const r = slice(a, [0, u], [b, u]);
+    const hn = slice(pre, [0, 3 * u], [b, u]);
+    const [n, s] = tanhOfDoubled(add(slice(pre, [0, 2 * u], [b, u]), mul(r, hn)));
+    const diff = sub(h, n);
+    const hNext = add(n, mul(z, diff));
+    if (!keep) return { h: hNext, res: { factor: hNext, z } };
+    const q = mul(mul(sub(1, z), mul(s, sub(1, s))), 2);
+    const factor = concat([mul(concat([diff, mul(q, hn)], 1), mul(a, sub(1, a))), q, mul(q, r)], 1);
+    return { h: hNext, res: { factor, z } };
+  },
+  backward(res, dh, _dc, carry) {
+    const dPre = mul(concat([dh, dh, dh, dh], 1), res.factor);
+    return { dPre, dh: carry ? mul(dh, res.z) : undefined };
+  },
+};
