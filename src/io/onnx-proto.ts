@@ -22,6 +22,7 @@ message AttributeProto {
   repeated float floats = 7;
   repeated int64 ints = 8;
   repeated bytes strings = 9;
+  GraphProto g = 6;
 }
 
 message ValueInfoProto {
@@ -108,7 +109,7 @@ export const OnnxDataType = { FLOAT: 1, INT32: 6, INT64: 7, BOOL: 9 } as const;
 export type OnnxDataType = (typeof OnnxDataType)[keyof typeof OnnxDataType];
 
 /** AttributeProto.AttributeType values the exporter writes. */
-export const OnnxAttributeType = { FLOAT: 1, INT: 2, STRING: 3, FLOATS: 6, INTS: 7 } as const;
+export const OnnxAttributeType = { FLOAT: 1, INT: 2, STRING: 3, GRAPH: 5, FLOATS: 6, INTS: 7 } as const;
 
 // ---------------------------------------------------------------- message shapes (snake_case, as in onnx.proto)
 
@@ -128,6 +129,8 @@ export interface OnnxAttribute {
   s?: Uint8Array;
   floats?: number[];
   ints?: number[];
+  /** A subgraph (Scan's body). */
+  g?: OnnxGraph;
 }
 
 export interface OnnxNode {

@@ -16,6 +16,7 @@ import {
   type Graph,
   type PoolParams,
   type PrimitiveName,
+  type ControlPrimitiveName,
 } from "../core/index.js";
 import { FunctionalModel, type Model, type ParamsOf, type ModelStateOf } from "../nn/index.js";
 import { formatShape, zeros, type AnyTensor, type DType, refused, ValueError } from "../tensor/index.js";
@@ -26,6 +27,7 @@ import {
   OnnxDataType,
   type OnnxAttribute,
   type OnnxDim,
+  type OnnxGraph,
   type OnnxNode,
   type OnnxTensor,
   type OnnxValueInfo,
@@ -202,9 +204,19 @@ function traceAtProbes(spec: ExportSpec, params: unknown, state: unknown, option
 }
 
 function slotAvals(g: Graph, inputs: readonly AnyTensor[]): Aval[] {
-  const avals: Aval[] = inputs.map((t) => ({ shape: t.shape, dtype: t.dtype }));
-  for (const c of g.consts) avals.push({ shape: c.shape, dtype: c.dtype as DType });
-  for (const e of g.eqns) avals[e.out] = e.aval;
+  return graphAvals(g, [
+    ...inputs.map((t) => ({ shape: t.shape, dtype: t.dtype })),
+    ...g.consts.map((c) => ({ shape: c.shape, dtype: c.dtype as DType })),
+  ]);
+}
+
+/** The aval of every slot of `g`, from those of its inputs and constants. */
+function graphAvals(g: Graph, leading: readonly Aval[]): Aval[] {
+  const avals: Aval[] = [...leading];
+  for (const e of g.eqns) {
+    if (e.multi === undefined) avals[e.out] = e.aval;
+    else e.multi.outs.forEach((slot, k) => (avals[slot] = e.multi!.avals[k]));
+  }
   return avals;
 }
 
@@ -274,7 +286,7 @@ function showSym(d: SymDim): string {
 
 // ---------------------------------------------------------------- the ONNX graph under construction
 
-type AttrValue = number | readonly number[] | string | { readonly float: number };
+type AttrValue = number | readonly number[] | string | { readonly float: number } | { readonly graph: OnnxGraph };
 
 const ONNX_DTYPE: Record<DType, (typeof OnnxDataType)["FLOAT" | "INT32" | "BOOL"]> = {
   float32: OnnxDataType.FLOAT,
@@ -286,6 +298,7 @@ function attribute(name: string, v: AttrValue): OnnxAttribute {
   if (typeof v === "string") return { name, type: OnnxAttributeType.STRING, s: new TextEncoder().encode(v) };
   if (typeof v === "number") return { name, type: OnnxAttributeType.INT, i: v };
   if (Array.isArray(v)) return { name, type: OnnxAttributeType.INTS, ints: [...(v as readonly number[])] };
+  if ("graph" in (v as object)) return { name, type: OnnxAttributeType.GRAPH, g: (v as { graph: OnnxGraph }).graph };
   return { name, type: OnnxAttributeType.FLOAT, f: (v as { float: number }).float };
 }
 
@@ -303,19 +316,30 @@ function rawBytes(data: ArrayLike<number> | Uint8Array, dtype: DType): Uint8Arra
 
 class GraphBuilder {
   readonly nodes: OnnxNode[] = [];
-  readonly initializers: OnnxTensor[] = [];
+  readonly initializers: OnnxTensor[];
   private count = 0;
   private batchName: string | undefined;
   /** The primitive being lowered, for node names. */
   current = "";
 
+  /** With a `parent`, a subgraph (a loop body): its own nodes; names, initializers and the batch size are the parent's. */
   constructor(
     readonly batches: readonly number[],
     readonly inputName: string,
-  ) {}
+    private readonly parent?: GraphBuilder,
+    private readonly prefix = "",
+  ) {
+    this.initializers = parent?.initializers ?? [];
+  }
 
-  private fresh(hint: string): string {
-    return `${hint}_${this.count++}`;
+  /** A builder for a subgraph whose nodes may read this graph's values by name (ONNX outer scope). */
+  child(prefix: string): GraphBuilder {
+    return new GraphBuilder(this.batches, this.inputName, this, `${this.prefix}${prefix}/`);
+  }
+
+  /** A name no other value of the model has (subgraphs share their root's counter: ONNX names are model-wide). */
+  fresh(hint: string): string {
+    return this.parent !== undefined ? this.parent.fresh(hint) : `${hint}_${this.count++}`;
   }
 
   /** Adds a node with one output and returns the output's name. */
@@ -327,7 +351,7 @@ class GraphBuilder {
   ops(type: string, inputs: readonly string[], count: number, attrs: Record<string, AttrValue> = {}): string[] {
     const outs = Array.from({ length: count }, () => this.fresh(this.current || type));
     this.nodes.push({
-      name: `${this.current}/${type}_${this.nodes.length}`,
+      name: `${this.prefix}${this.current}/${type}_${this.nodes.length}`,
       op_type: type,
       input: [...inputs],
       output: outs,
@@ -351,6 +375,8 @@ class GraphBuilder {
 
   /** The input's batch size as an int64 [1] tensor (one Shape node, made on first use). */
   batch(): string {
+    // NOTE: made in the root graph, so a loop body and the graph after the loop read the same value
+    if (this.parent !== undefined) return this.parent.batch();
     this.batchName ??= (() => {
       const saved = this.current;
       this.current = "batch_size";
@@ -407,6 +433,8 @@ interface Site {
 
 /** Emits the nodes for one equation and returns the name of its output. */
 type Lowering = (site: Site, g: GraphBuilder) => string;
+/** Emits the nodes for one equation of a multi-output (control-flow) primitive and returns its outputs' names. */
+type MultiLowering = (site: Site, g: GraphBuilder) => string[];
 /** A primitive the export does not lower, and why. */
 interface Unsupported {
   readonly unsupported: string;
@@ -655,6 +683,193 @@ export const onnxLowerings = {
   },
 } satisfies Record<PrimitiveName, Lowering | Unsupported>;
 
+// ---------------------------------------------------------------- control flow: bodies as subgraphs
+
+/** A graph as seen in each trace, with the aval of every slot. */
+interface TracedGraph {
+  readonly graph: Graph;
+  readonly avals: readonly Aval[];
+}
+
+/** What the export reads of a control-flow body (core's `Body`). */
+interface BodyLike {
+  readonly graph: Graph;
+  readonly inAvals: readonly Aval[];
+  readonly outAvals: readonly Aval[];
+}
+
+/** What the export reads of scan's params (core's `ScanParams`). */
+interface ScanLike {
+  readonly body: BodyLike;
+  readonly nConsts: number;
+  readonly nCarry: number;
+  readonly length: number;
+  readonly reverse: boolean;
+}
+
+/** `body` in each trace; the same program in each (a body that changes with the batch size is an error naming the site). */
+function tracedBodies(s: Site, bodies: readonly BodyLike[]): TracedGraph[] {
+  const first = bodies[0].graph.eqns.map((e) => e.prim.name).join();
+  for (const b of bodies) {
+    if (b.graph.eqns.map((e) => e.prim.name).join() !== first) {
+      throw new ValueError(
+        { op: "exportOnnx", expected: `the body of ${s.name} fixed across batch sizes`, got: `one that changes` },
+        `exportOnnx: the body of ${s.name} changes with the batch size; pass { batchSize }`,
+      );
+    }
+  }
+  return bodies.map((b) => ({ graph: b.graph, avals: graphAvals(b.graph, b.inAvals) }));
+}
+
+/** A body's equations lowered into `g` with its inputs named `inputs`: the names of its outputs (checkpoint, customJvp's primal). */
+function inlineBody(s: Site, g: GraphBuilder, bodies: readonly BodyLike[], inputs: readonly string[]): string[] {
+  const traces = tracedBodies(s, bodies);
+  const names = new Map<number, string>(inputs.map((n, i) => [i, n]));
+  lowerEquations(traces, g, bodyName(names), names);
+  return traces[0].graph.outputs.map(bodyName(names));
+}
+
+function bodyName(names: Map<number, string>): (slot: number) => string {
+  return (slot) => {
+    const n = names.get(slot);
+    if (n === undefined) throw new Error(`exportOnnx: body slot ${slot} is read before it is written (a bug in the trace)`);
+    return n;
+  };
+}
+
+/**
+ * scan as ONNX Scan: the carry is Scan's state, xs its scan inputs (axis 0, reversed for a reverse
+ * scan), ys its scan outputs (stacked in the same direction, so ys[t] belongs to xs[t] either
+ * way). The body is a subgraph; the values it closed over are read from the enclosing graph by
+ * name (ONNX's outer scope). A scan with no xs gets a [length] dummy scan input to count its steps.
+ */
+function lowerScan(s: Site, g: GraphBuilder): string[] {
+  const ps = s.eqns.map((e) => e.params as ScanLike);
+  const p = ps[0];
+  if (ps.some((q) => q.nConsts !== p.nConsts || q.nCarry !== p.nCarry || q.length !== p.length || q.reverse !== p.reverse)) {
+    throw new ValueError(
+      { op: "exportOnnx", expected: `the length and operands of ${s.name} fixed across batch sizes`, got: `ones that change` },
+      `exportOnnx: the length or operands of ${s.name} change with the batch size; pass { batchSize }`,
+    );
+  }
+  const { nConsts, nCarry } = p;
+  const nXs = p.body.inAvals.length - nConsts - nCarry;
+  const nYs = p.body.outAvals.length - nCarry;
+  const traces = tracedBodies(
+    s,
+    ps.map((q) => q.body),
+  );
+  const body = g.child(s.name);
+  const names = new Map<number, string>();
+  for (let i = 0; i < nConsts; i++) names.set(i, s.inputs[i]);
+  const inputs: OnnxValueInfo[] = [];
+  for (let slot = nConsts; slot < nConsts + nCarry + nXs; slot++) {
+    const name = body.fresh(slot < nConsts + nCarry ? "scan_carry" : "scan_x");
+    names.set(slot, name);
+    inputs.push(
+      valueInfo(
+        name,
+        ps.map((q) => q.body.inAvals[slot]),
+        g.batches,
+      ),
+    );
+  }
+  let xs = s.inputs.slice(nConsts + nCarry);
+  if (nXs === 0) {
+    const steps = body.fresh("scan_step");
+    inputs.push({ name: steps, type: { tensor_type: { elem_type: OnnxDataType.FLOAT, shape: { dim: [] } } } });
+    xs = [g.initializer(g.fresh("scan_steps"), [p.length], OnnxDataType.FLOAT, rawBytes(new Float32Array(p.length), "float32"))];
+  }
+  lowerEquations(traces, body, bodyName(names), names);
+  // NOTE: an Identity per output, so that no body output is also an input or an outer value
+  body.current = "out";
+  const outputs = traces[0].graph.outputs.map((slot, k) =>
+    valueInfo(
+      body.op("Identity", [bodyName(names)(slot)]),
+      ps.map((q) => q.body.outAvals[k]),
+      g.batches,
+    ),
+  );
+  const graph: OnnxGraph = { name: body.fresh("scan_body"), node: body.nodes, initializer: [], input: inputs, output: outputs };
+  const attrs: Record<string, AttrValue> = { body: { graph }, num_scan_inputs: xs.length };
+  if (p.reverse) {
+    attrs.scan_input_directions = xs.map(() => 1);
+    if (nYs > 0) attrs.scan_output_directions = new Array<number>(nYs).fill(1);
+  }
+  g.current = "scan";
+  return g.ops("Scan", [...s.inputs.slice(nConsts, nConsts + nCarry), ...xs], nCarry + nYs, attrs);
+}
+
+/**
+ * Every control-flow primitive of core (multi-output, carrying a traced body), lowered or refused
+ * with a reason; `satisfies` makes a new one a compile error here.
+ */
+export const onnxControlLowerings = {
+  scan: lowerScan,
+  // NOTE: remat only changes what the backward pass stores; a forward graph is the body itself
+  checkpoint: (s, g) =>
+    inlineBody(
+      s,
+      g,
+      s.eqns.map((e) => (e.params as { body: BodyLike }).body),
+      s.inputs,
+    ),
+  // a custom derivative changes nothing forward: the primal function's body
+  customJvp: (s, g) => {
+    const { nF, nR } = s.eqns[0].params as { nF: number; nR: number };
+    return inlineBody(
+      s,
+      g,
+      s.eqns.map((e) => (e.params as { f: BodyLike }).f),
+      [...s.inputs.slice(0, nF), ...s.inputs.slice(nF + nR)],
+    );
+  },
+  while: { unsupported: "a while loop's trip count depends on values, and its lowering to ONNX Loop is not written yet" },
+} satisfies Record<ControlPrimitiveName, MultiLowering | Unsupported>;
+
+/** Lowers the equations of `traces` (one graph as seen in each trace) into `g`, naming their outputs in `names`. */
+function lowerEquations(
+  traces: readonly TracedGraph[],
+  g: GraphBuilder,
+  nameOf: (slot: number) => string,
+  names: Map<number, string>,
+): void {
+  const { graph } = traces[0];
+  const lowerings: Record<string, Lowering | MultiLowering | Unsupported> = { ...onnxLowerings, ...onnxControlLowerings };
+  graph.eqns.forEach((e, i) => {
+    const rule = lowerings[e.prim.name];
+    const where = `equation ${i + 1} of ${graph.eqns.length}`;
+    if (rule === undefined || "unsupported" in rule) {
+      const why = rule === undefined ? "it is not a primitive the export knows" : rule.unsupported;
+      throw new ValueError(
+        { op: "exportOnnx", expected: `a primitive with an ONNX lowering`, got: `"${e.prim.name}" (${why})` },
+        `exportOnnx: the primitive "${e.prim.name}" has no ONNX lowering: ${why} (${where})`,
+      );
+    }
+    const site: Site = {
+      name: `${e.prim.name} (${where})`,
+      eqns: traces.map((t) => t.graph.eqns[i]),
+      inputs: e.inputs.map(nameOf),
+      inAvals: traces.map((t) => e.inputs.map((slot) => t.avals[slot])),
+      out: e.aval,
+    };
+    g.current = e.prim.name;
+    if (e.multi !== undefined) {
+      const outs = (rule as MultiLowering)(site, g);
+      e.multi.outs.forEach((slot, k) => names.set(slot, outs[k]));
+      return;
+    }
+    // NOTE: an empty result is all shape (as in core's runImpl); kernels (ORT's MatMul among them) trip on empty operands
+    const empty = traces.every((t) => t.graph.eqns[i].aval.shape.includes(0));
+    const shape = () =>
+      g.fit(
+        traces.map((t) => t.graph.eqns[i].aval.shape),
+        `the shape of ${site.name}`,
+      );
+    names.set(e.out, empty ? g.op("Expand", [g.scalar(0, e.aval.dtype), g.shape(shape())]) : (rule as Lowering)(site, g));
+  });
+}
+
 // ---------------------------------------------------------------- graph -> model
 
 function valueInfo(name: string, avals: readonly Aval[], batches: readonly number[]): OnnxValueInfo {
@@ -715,34 +930,7 @@ function lowerGraphs(traces: readonly Trace[], roles: readonly InputRole[], outp
     return n;
   };
 
-  const lowerings: Record<string, Lowering | Unsupported> = onnxLowerings;
-  graph.eqns.forEach((e, i) => {
-    const rule = lowerings[e.prim.name];
-    const where = `equation ${i + 1} of ${graph.eqns.length}`;
-    if (rule === undefined || "unsupported" in rule) {
-      const why = rule === undefined ? "it is not a primitive the export knows" : rule.unsupported;
-      throw new ValueError(
-        { op: "exportOnnx", expected: `a primitive with an ONNX lowering`, got: `"${e.prim.name}" (${why})` },
-        `exportOnnx: the primitive "${e.prim.name}" has no ONNX lowering: ${why} (${where})`,
-      );
-    }
-    const site: Site = {
-      name: `${e.prim.name} (${where})`,
-      eqns: traces.map((t) => t.graph.eqns[i]),
-      inputs: e.inputs.map(nameOf),
-      inAvals: traces.map((t) => e.inputs.map((slot) => t.avals[slot])),
-      out: e.aval,
-    };
-    g.current = e.prim.name;
-    // NOTE: an empty result is all shape (as in core's runImpl); kernels (ORT's MatMul among them) trip on empty operands
-    const empty = traces.every((t) => t.graph.eqns[i].aval.shape.includes(0));
-    const shape = () =>
-      g.fit(
-        traces.map((t) => t.graph.eqns[i].aval.shape),
-        `the shape of ${site.name}`,
-      );
-    names.set(e.out, empty ? g.op("Expand", [g.scalar(0, e.aval.dtype), g.shape(shape())]) : rule(site, g));
-  });
+  lowerEquations(traces, g, nameOf, names);
 
   // outputs get their public names: the last node's output is renamed, any other gets an Identity
   const last = g.nodes.length > 0 ? g.nodes[g.nodes.length - 1] : undefined;
