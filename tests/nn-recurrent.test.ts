@@ -64,6 +64,29 @@ describe.each(kinds)("the fused %s (the plain case) matches the unrolled cell", 
     });
   }
 
+  test("from an initial state: values and gradients (h0 and c0 included)", () => {
+    noLeaks(() => {
+      const [b, tl, f, u] = [3, 4, 5, 2];
+      const layer = make(kind, u, { returnSequences: true });
+      const p = paramsFor(layer, [b, tl, f], 3);
+      const x = input([b, tl, f], "float32", 8);
+      const h0 = kind === "lstm" ? [input([b, u], "float32", 9), input([b, u], "float32", 10)] : [input([b, u], "float32", 9)];
+      const all = tensor(new Array<boolean>(b * tl).fill(true), [b, tl], "bool");
+      const loss = (mask: AnyTensor | undefined) => (q: unknown, v: AnyTensor, init: AnyTensor[]) =>
+        sum(mul(tanh(run(layer, q, v, { mask, initialState: init })), 1.7)) as Tensor<[]>;
+      const fused = run(layer, p, x, { initialState: h0 });
+      const unrolled = run(layer, p, x, { initialState: h0, mask: all });
+      assertAllClose(fused, read(unrolled), { rtol: 1e-5, atol: 1e-6, what: "forward" });
+      const [gpF, gxF, ghF] = grad(loss(undefined), { argnums: [0, 1, 2] })(p, x, h0) as [Params, AnyTensor, AnyTensor[]];
+      const [gpU, gxU, ghU] = grad(loss(all), { argnums: [0, 1, 2] })(p, x, h0) as [Params, AnyTensor, AnyTensor[]];
+      for (const name of ["kernel", "recurrentKernel", "bias"])
+        assertAllClose(gpF[name], read(gpU[name]), { rtol: 1e-4, atol: 1e-6, what: name });
+      assertAllClose(gxF, read(gxU), { rtol: 1e-4, atol: 1e-6, what: "d x" });
+      ghF.forEach((g, i) => assertAllClose(g, read(ghU[i]), { rtol: 1e-4, atol: 1e-6, what: `d initialState ${i}` }));
+      disposeTree(p, x, h0, all, fused, unrolled, gpF, gxF, ghF, gpU, gxU, ghU);
+    });
+  });
+
   test("a one-step sequence, and jit against eager", () => {
     noLeaks(() => {
       const layer = make(kind, 3, { returnSequences: true });
@@ -385,6 +408,19 @@ describe("gradients of the new paths (finite differences, forward and reverse mo
       disposeTree(p, x, h0, c0);
     });
   });
+
+  for (const kind of ["simpleRnn", "gru"] as const) {
+    test(`initialState gets its gradient (${kind})`, () => {
+      noLeaks(() => {
+        const layer = make(kind, 2);
+        const p = paramsFor(layer, [2, 3, 2], 18);
+        const x = input([2, 3, 2], "float32", 19);
+        const h0 = input([2, 2], "float32", 20);
+        checkGrads((h: AnyTensor) => run(layer, p, x, { initialState: h }), [h0]);
+        disposeTree(p, x, h0);
+      });
+    });
+  }
 });
 
 describe("ONNX export of the options", () => {

@@ -7,7 +7,7 @@
 //   projection of every time step is one matmul up front when that tensor is the narrower one.
 // - the fused cells (`fusedSequence`, below): one function with a hand-written reverse pass, a
 //   third to a half fewer graph equations; it runs when no option needs the general loop (no mask,
-//   no initial state, no recurrent dropout in training). Input dropout and bidirectional runs use
+//   no recurrent dropout in training). Input dropout, an initial state and bidirectional runs use
 //   it. simpleRnn, lstm and the reset-after GRU have one; the reset-before GRU (a second matmul
 //   after the reset gate, Keras 1's legacy cell) always takes the unrolled loop.
 import type { Dim, IsAny, Mul, Shape } from "../../../typelevel/index.js";
@@ -191,8 +191,8 @@ interface CellSpec {
   /** One step: `xw` = x_t W [B, G*U] (no bias), h_{t-1}, h_{t-1} after recurrent dropout, c_{t-1}; returns [h_t, c_t]. */
   step(p: TensorRecord, xw: AnyTensor, h: AnyTensor, hRec: AnyTensor, c: AnyTensor): [AnyTensor, AnyTensor];
   bias(units: number): AnyTensor;
-  /** The whole sequence with zero initial state: x [B, T, F] to [B, units] or [B, T, units]. */
-  fused?: (p: TensorRecord, x: AnyTensor, units: number, returnSequences: boolean) => AnyTensor;
+  /** The whole sequence from `h0` (zeros when not given): x [B, T, F] to [B, units] or [B, T, units]. */
+  fused?: (p: TensorRecord, x: AnyTensor, units: number, returnSequences: boolean, h0?: AnyTensor[]) => AnyTensor;
 }
 
 interface Settings {
@@ -374,8 +374,8 @@ function runDirection(spec: CellSpec, p: TensorRecord, x: AnyTensor, s: Settings
   const xs = o.reversed ? reverse(x, 1) : x;
   const mask = o.mask === undefined ? undefined : cast(o.reversed ? reverse(o.mask, 1) : o.mask, "bool");
   const out =
-    spec.fused !== undefined && mask === undefined && o.h0 === undefined && o.recurrentMask === undefined
-      ? spec.fused(p, xs, s.units, s.returnSequences)
+    spec.fused !== undefined && mask === undefined && o.recurrentMask === undefined
+      ? spec.fused(p, xs, s.units, s.returnSequences, o.h0)
       : unrolled(spec, p, xs, s.units, s.returnSequences, { ...o, mask });
   return o.reversed && s.returnSequences ? reverse(out, 1) : out;
 }
@@ -434,7 +434,7 @@ const simpleRnnCell: CellSpec & { kind: "simpleRnn" } = {
     return [hn, hn];
   },
   bias: (u) => zeros([u]),
-  fused: (p, x, u, r) => fusedRun(simpleRnnFused, p, x, u, r),
+  fused: (p, x, u, r, h0) => fusedRun(simpleRnnFused, p, x, u, r, h0),
 };
 
 /**
@@ -467,7 +467,7 @@ const lstmCell: CellSpec & { kind: "lstm" } = {
     return [mul(o, tanh(cn)), cn];
   },
   bias: (u) => perGate(u, [0, 1, 0, 0]),
-  fused: (p, x, u, r) => fusedRun(lstmFused, p, x, u, r),
+  fused: (p, x, u, r, h0) => fusedRun(lstmFused, p, x, u, r, h0),
 };
 
 /**
@@ -533,7 +533,7 @@ const gruResetAfterCell: CellSpec & { kind: "gru" } = {
     return [hn, hn];
   },
   bias: (u) => zeros([2, 3 * u]),
-  fused: (p, x, u, r) => fusedRun(gruFused, p, x, u, r),
+  fused: (p, x, u, r, h0) => fusedRun(gruFused, p, x, u, r, h0),
 };
 
 /**
@@ -592,7 +592,7 @@ function perGate(units: number, values: readonly number[]): AnyTensor {
 interface FusedCell<Res> {
   /** The stacked weights [F + U + 1, W] from the layer's params. */
   weights(p: TensorRecord, units: number): AnyTensor;
-  /** Step k: h_k, the cell state carried besides h (undefined at step 0 before the first step), and what the reverse step reads (with `keep`). */
+  /** Step k: h_k, the cell state carried besides h (undefined before step 0 unless given), and what the reverse step reads (with `keep`). */
   forward(pre: AnyTensor, h: AnyTensor, c: AnyTensor | undefined, keep: boolean): { h: AnyTensor; c?: AnyTensor; res: Res };
   /**
    * The reverse of step k: the pre-activation cotangent [B, W] (up to `slopes`) from h_k's (and c_k's)
@@ -602,13 +602,22 @@ interface FusedCell<Res> {
   backward(res: Res, dh: AnyTensor, dc: AnyTensor | undefined, carry: boolean): { dPre: AnyTensor; dh?: AnyTensor; dc?: AnyTensor };
   /** A per-column constant of the pre-activation cotangent [W], applied to the products it feeds. */
   slopes?: (units: number) => AnyTensor;
+  /** The carried cell state from a given initial one (the LSTM carries 2c); identity when absent. */
+  initialCell?: (c0: AnyTensor) => AnyTensor;
 }
 
-/** `cell` over [B, T, F] with zero initial state: [B, U] or [B, T, U]. */
-function fusedRun<Res>(cell: FusedCell<Res>, p: TensorRecord, x: AnyTensor, units: number, returnSequences: boolean): AnyTensor {
+/** `cell` over [B, T, F] from `h0` ([h] or [h, c]; zeros when not given): [B, U] or [B, T, U]. */
+function fusedRun<Res>(
+  cell: FusedCell<Res>,
+  p: TensorRecord,
+  x: AnyTensor,
+  units: number,
+  returnSequences: boolean,
+  h0: AnyTensor[] = [],
+): AnyTensor {
   const [, t] = x.shape;
   const xs = transpose(x, [1, 0, 2]); // [T, B, F]
-  const out = fusedSequence(cell, t, units, returnSequences)(xs, cell.weights(p, units));
+  const out = fusedSequence(cell, t, units, returnSequences)(xs, cell.weights(p, units), ...h0);
   return returnSequences ? transpose(out, [1, 0, 2]) : out;
 }
 
@@ -625,13 +634,20 @@ function timeStep(seq: AnyTensor, k: number): AnyTensor {
   return reshape(t === 1 ? seq : slice(seq, [k, 0, 0], [1, b, w]), [b, w]);
 }
 
-/** The recurrence over time-major `xs` [T, B, F] with the stacked weights [F + U + 1, W]. */
-function fusedForward<Res>(cell: FusedCell<Res>, u: number, xs: AnyTensor, stacked: AnyTensor, keep: boolean): FusedStep<Res>[] {
+/** The recurrence over time-major `xs` [T, B, F] with the stacked weights [F + U + 1, W], from `init` ([h0] or [h0, c0], or zeros). */
+function fusedForward<Res>(
+  cell: FusedCell<Res>,
+  u: number,
+  xs: AnyTensor,
+  stacked: AnyTensor,
+  keep: boolean,
+  init: readonly AnyTensor[],
+): FusedStep<Res>[] {
   const [t, b] = xs.shape;
   const steps: FusedStep<Res>[] = [];
   const ones = broadcastTo(scalar(1), [b, 1]);
-  let h: AnyTensor = broadcastTo(scalar(0), [b, u]);
-  let c: AnyTensor | undefined;
+  let h: AnyTensor = init[0] ?? broadcastTo(scalar(0), [b, u]);
+  let c: AnyTensor | undefined = init[1] === undefined ? undefined : (cell.initialCell?.(init[1]) ?? init[1]);
   for (let k = 0; k < t; k++) {
     const inputs = concat([timeStep(xs, k), h, ones], 1);
     const next = cell.forward(matmul(inputs, stacked), h, c, keep);
@@ -641,7 +657,7 @@ function fusedForward<Res>(cell: FusedCell<Res>, u: number, xs: AnyTensor, stack
   return steps;
 }
 
-/** The recurrence as a function of (xs [T, B, F], stacked weights [F + U + 1, W]) with its reverse pass: [T, B, U] or [B, U]. */
+/** The recurrence as a function of (xs [T, B, F], stacked weights [F + U + 1, W], ...[h0, c0] when given) with its reverse pass: [T, B, U] or [B, U]. */
 function fusedSequence<Res>(cell: FusedCell<Res>, t: number, u: number, returnSequences: boolean) {
   // NOTE: float32 throughout (customVjp's output type); the shape is [T, B, U] or [B, U]
   const output = (steps: FusedStep<Res>[]) =>
@@ -652,9 +668,9 @@ function fusedSequence<Res>(cell: FusedCell<Res>, t: number, u: number, returnSe
         )
       : steps[t - 1].h) as Tensor<number[]>;
   return customVjp(
-    (xs: AnyTensor, stacked: AnyTensor) => output(fusedForward(cell, u, xs, stacked, false)),
-    (xs: AnyTensor, stacked: AnyTensor) => {
-      const steps = fusedForward(cell, u, xs, stacked, true);
+    (xs: AnyTensor, stacked: AnyTensor, ...init: AnyTensor[]) => output(fusedForward(cell, u, xs, stacked, false, init)),
+    (xs: AnyTensor, stacked: AnyTensor, ...init: AnyTensor[]) => {
+      const steps = fusedForward(cell, u, xs, stacked, true, init);
       const f = xs.shape[2];
       const w = stacked.shape[1];
       const slopes = cell.slopes?.(u);
@@ -662,6 +678,7 @@ function fusedSequence<Res>(cell: FusedCell<Res>, t: number, u: number, returnSe
       const residuals = {
         steps,
         slopes,
+        nInit: init.length,
         shape: xs.shape,
         inputs: concat(
           steps.map((s) => s.inputs),
@@ -680,10 +697,10 @@ function fusedSequence<Res>(cell: FusedCell<Res>, t: number, u: number, returnSe
       for (let k = t - 1; k >= 0; k--) {
         const dOut = returnSequences ? timeStep(ct, k) : k === t - 1 ? ct : undefined;
         const dh = dOut === undefined ? dhRec! : dhRec === undefined ? dOut : add(dOut, dhRec);
-        const back = cell.backward(res.steps[k].res, dh, dcNext, k > 0);
+        const back = cell.backward(res.steps[k].res, dh, dcNext, k > 0 || res.nInit > 0);
         dPre[k] = back.dPre;
         dPreT[k] = transpose(back.dPre, [1, 0]);
-        if (k > 0) {
+        if (k > 0 || res.nInit > 0) {
           const viaProduct = matmul(back.dPre, res.recurrentT);
           dhRec = back.dh === undefined ? viaProduct : add(viaProduct, back.dh);
           dcNext = back.dc;
@@ -694,7 +711,9 @@ function fusedSequence<Res>(cell: FusedCell<Res>, t: number, u: number, returnSe
       const dWeightsT = matmul(concat(dPreT, 1), res.inputs);
       const dxs = reshape(matmul(concat(dPre, 0), res.kernelT), [...res.shape]);
       const dWeights = transpose(dWeightsT, [1, 0]);
-      return [dxs, res.slopes === undefined ? dWeights : mul(dWeights, res.slopes)];
+      // the given initial state's cotangents: what step 0 sent back to h_{-1} (and c_{-1})
+      const dInit = [dhRec, dcNext].slice(0, res.nInit).map((d) => d!);
+      return [dxs, res.slopes === undefined ? dWeights : mul(dWeights, res.slopes), ...dInit];
     },
   );
 }
@@ -748,6 +767,7 @@ const lstmFused: FusedCell<LstmResidual> = {
   // The factors hold g and c_{k-1} doubled (so 1/2) and the g block's pre-activation is doubled
   // (so twice the slope): a per-column constant of the pre-activation cotangent.
   slopes: (u) => perGate(u, [0.5, 0.5, 2, 1]),
+  initialCell: (c0) => mul(c0, 2),
 };
 
 // The simple RNN: h_k = tanh(z) = 2σ(2z) − 1, the columns doubled; dh/d(2z) = 2σ(1 − σ).
