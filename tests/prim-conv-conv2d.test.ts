@@ -115,7 +115,7 @@ describe("conv2d forward", () => {
 });
 
 describe("conv2d gradients", () => {
-  for (const formulation of ["ctAsFilter", "xAsFilter"] as const) {
+  for (const formulation of ["ctAsFilter", "xAsFilter", "patches"] as const) {
     test.each(CASES)(`$name: vjp = reference backward (filter gradient ${formulation})`, ({ xs, ws, opts, out }) => {
       leakFree(() => {
         const x = randomImg(xs, 3),
@@ -294,7 +294,7 @@ describe("general conv2d primitive: input dilation, groups, negative padding", (
       assertAllClose(y2, refConv(x, w, p).data, { rtol: 1e-5, atol: 1e-5, what: "forward without subpixel" });
       y2.dispose();
       const ref = refConvBackward(x, w, ct, p);
-      for (const filterGrad of ["ctAsFilter", "xAsFilter"] as const) {
+      for (const filterGrad of ["ctAsFilter", "xAsFilter", "patches"] as const) {
         for (const subpixel of [true, false]) {
           const [y3, back] = vjp((a: AnyTensor, b: AnyTensor) => bind(conv2dP, [a, b], { ...p, filterGrad, subpixel }), tx, tw);
           const [dx, dw] = back(tct) as AnyTensor[];
@@ -539,7 +539,7 @@ describe("conv errors", () => {
     },
     {
       call: () => conv2d(z([1, 5, 5, 1]), z([3, 3, 1, 8]), { filterGrad: "fast" as never }),
-      message: 'conv2d: filterGrad must be "auto", "ctAsFilter" or "xAsFilter", got "fast"',
+      message: 'conv2d: filterGrad must be "auto", "ctAsFilter", "xAsFilter" or "patches", got "fast"',
     },
     {
       call: () => conv2d(z([1, 5, 5, 2]), z([3, 3, 1, 8]), { groups: 0 }),

@@ -35,28 +35,12 @@ export const matmulP: Primitive<{}> = definePrimitive<{}>({
     return { shape: [...batch, a.shape[a.shape.length - 2], b.shape[b.shape.length - 1]], dtype: a.dtype };
   },
   impl([a, b]) {
-    const aval = (t: tf.Tensor) => ({ shape: t.shape, dtype: t.dtype as DType });
-    const outShape = matmulP.abstractEval([aval(a), aval(b)], {}).shape as number[];
-    const k = a.shape[a.rank - 1];
-    // NOTE: WASM leaves the output uninitialised when the inner dim is 0; the sum of nothing is 0
-    if (k === 0) return tf.zeros(outShape, a.dtype);
-    const batch = outShape.slice(0, -2);
-    if (b.shape.slice(0, -2).every((d) => d === 1) && (a.rank > 2 || b.rank > 2)) {
-      // b is one matrix: fold a's batch axes into rows, one batch-1 product
-      return tf.tidy(() =>
-        tf.reshape(tf.matMul(tf.reshape(a, [sizeOf(a.shape.slice(0, -1)), k]), tf.reshape(b, b.shape.slice(-2))), outShape),
-      );
+    if (a.dtype === "int32" && tf.getBackend() === "wasm") {
+      // NOTE: WASM's BatchMatMul refuses int32: a float32 product, rounded back. Exact while every
+      // product and partial sum stays within +-2^24 (float32's integers); beyond that it rounds.
+      return tf.tidy(() => tf.cast(tf.round(floatProduct(tf.cast(a, "float32"), tf.cast(b, "float32"))), "int32"));
     }
-    // NOTE: tfjs flattens the batch axes of each side before broadcasting them, which is wrong
-    // unless they agree (e.g. [2, 3] against [2, 1]): broadcast them ourselves first
-    const full = (t: tf.Tensor) =>
-      sameShape(t.shape.slice(0, -2), batch)
-        ? t
-        : tf.broadcastTo(t.rank - 2 < batch.length ? tf.reshape(t, [...new Array(batch.length - t.rank + 2).fill(1), ...t.shape]) : t, [
-            ...batch,
-            ...t.shape.slice(-2),
-          ]);
-    return tf.tidy(() => tf.matMul(full(a), full(b)));
+    return floatProduct(a, b);
   },
   jvp([a, b], [ta, tb]) {
     let t: AnyTensor | null = null;
@@ -96,4 +80,30 @@ export const matmulP: Primitive<{}> = definePrimitive<{}>({
 
 export function matmul(a: AnyTensor, b: AnyTensor): AnyTensor {
   return bind(matmulP, [a, b]);
+}
+
+/** The product on tfjs kernels (float32 on WASM; any numeric dtype elsewhere). */
+function floatProduct(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  const aval = (t: tf.Tensor) => ({ shape: t.shape, dtype: t.dtype as DType });
+  const outShape = matmulP.abstractEval([aval(a), aval(b)], {}).shape as number[];
+  const k = a.shape[a.rank - 1];
+  // NOTE: WASM leaves the output uninitialised when the inner dim is 0; the sum of nothing is 0
+  if (k === 0) return tf.zeros(outShape, a.dtype);
+  const batch = outShape.slice(0, -2);
+  if (b.shape.slice(0, -2).every((d) => d === 1) && (a.rank > 2 || b.rank > 2)) {
+    // b is one matrix: fold a's batch axes into rows, one batch-1 product
+    return tf.tidy(() =>
+      tf.reshape(tf.matMul(tf.reshape(a, [sizeOf(a.shape.slice(0, -1)), k]), tf.reshape(b, b.shape.slice(-2))), outShape),
+    );
+  }
+  // NOTE: tfjs flattens the batch axes of each side before broadcasting them, which is wrong
+  // unless they agree (e.g. [2, 3] against [2, 1]): broadcast them ourselves first
+  const full = (t: tf.Tensor) =>
+    sameShape(t.shape.slice(0, -2), batch)
+      ? t
+      : tf.broadcastTo(t.rank - 2 < batch.length ? tf.reshape(t, [...new Array(batch.length - t.rank + 2).fill(1), ...t.shape]) : t, [
+          ...batch,
+          ...t.shape.slice(-2),
+        ]);
+  return tf.tidy(() => tf.matMul(full(a), full(b)));
 }

@@ -63,19 +63,29 @@ export const sumP: Primitive<ReduceParams> = definePrimitive<ReduceParams>({
 });
 
 /**
- * Sum over leading axes as one product with a row of ones: bias and batch-norm gradients
- * reduce [B, H, W, C] to [C], where WASM's Sum kernel is ~3x slower than its matmul.
+ * Sum over leading axes: bias and batch-norm gradients reduce [B, H, W, C] to [C], where WASM's
+ * Sum kernel transposes first. The rows [m, n] are first average-pooled in blocks of r rows, r the
+ * largest power of two dividing m (XNNPACK; exact scaling by 1 / r and r, so integers stay exact),
+ * then the m / r block sums are added by one product with a row of ones. [50176, 32]: 0.4 ms
+ * against 13-17 ms for Sum or the product alone.
  */
 function sumLeading(x: tf.Tensor, p: ReduceParams): tf.Tensor {
   const m = x.shape.slice(0, p.axes.length).reduce((a, b) => a * b, 1);
   const n = x.size / m;
-  const x2 = tf.reshape(x, [m, n]);
-  const ones = tf.ones([1, m]);
-  const row = tf.matMul(ones, x2);
-  const out = tf.reshape(row, reducedShape(x.shape, p));
-  for (const t of [x2, ones, row]) t.dispose();
-  return out;
+  const r = m & -m; // the largest power of two dividing m
+  return tf.tidy(() => {
+    let rows = tf.reshape(x, [m, n]);
+    if (r >= SUM_POOL_MIN_BLOCK) {
+      const pooled = tf.avgPool(tf.reshape<tf.Rank.R4>(rows, [1, m, 1, n]), [r, 1], [r, 1], "valid");
+      rows = tf.reshape(tf.mul(pooled, tf.scalar(r)), [m / r, n]);
+    }
+    const row = rows.shape[0] === 1 ? rows : tf.matMul(tf.ones([1, rows.shape[0]]), rows);
+    return tf.reshape(row, reducedShape(x.shape, p));
+  });
 }
+
+/** Row blocks at least this tall make sumLeading pool first (see there). */
+const SUM_POOL_MIN_BLOCK = 16;
 
 function extremum(name: "max" | "min", impl: typeof tf.max): Primitive<ReduceParams> {
   // NOTE: the derivative goes to every position equal to the extremum, split evenly among ties.
