@@ -63,6 +63,46 @@ describe("slice", () => {
     });
   });
 
+  test("the WASM window kernel: every run layout and dtype matches plain JS (ranks 1-6, contiguous and not, empty)", () => {
+    noLeaks((own) => {
+      const pick = rng(7);
+      const int = (n: number) => Math.floor(pick() * n);
+      for (let trial = 0; trial < 60; trial++) {
+        const rank = 1 + (trial % 6);
+        const shape = Array.from({ length: rank }, () => 1 + int(rank > 4 ? 3 : 5));
+        const begin = shape.map((d) => int(d));
+        // a third of the windows keep trailing axes whole (one long run), some are empty
+        const size = shape.map((d, k) =>
+          trial % 3 === 0 && k > 0 ? d - begin[k] : trial % 17 === 5 && k === 0 ? 0 : 1 + int(d - begin[k]),
+        );
+        if (trial % 3 === 0) begin.fill(0, 1);
+        const full = shape.map((d, k) => (trial % 3 === 0 && k > 0 ? d : size[k]));
+        const n = shape.reduce((a, b) => a * b, 1);
+        const values = Array.from({ length: n }, (_, i) => i - 7);
+        const dtype = (["float32", "int32", "bool"] as const)[trial % 3];
+        const data = dtype === "bool" ? values.map((v) => (v % 3 === 0 ? 1 : 0)) : values;
+        const t = own(
+          tensor(
+            dtype === "int32" ? Int32Array.from(data) : dtype === "bool" ? Uint8Array.from(data) : Float32Array.from(data),
+            shape,
+            dtype,
+          ),
+        );
+        const y = own(slice(t, begin, full));
+        expect(y.shape).toEqual(full);
+        expect(y.dtype).toBe(dtype);
+        const want = build(full, (o) =>
+          at(
+            data,
+            shape,
+            o.map((v, k) => v + begin[k]),
+          ),
+        );
+        expect(Array.from(y.dataSync()).map(Number)).toEqual(want);
+      }
+    });
+  });
+
   test("errors", () => {
     noLeaks((own) => {
       const t = own(zeros([2, 3]));

@@ -2,7 +2,9 @@
 // of the WASM heap. tfjs-backend-wasm 4.22's Slice starts with `backend.readSync(x.dataId)`, which
 // copies the WHOLE input out of the heap into a fresh ArrayBuffer: slicing one step out of a
 // [1792, 256] sequence costs milliseconds, and every small slice pays an allocation the GC must
-// collect. Proposed for src/backend (re-register after setBackend("wasm")) or core's slice impl.
+// collect. LANDED for shapeflow's own slices as the "ShapeflowSlice" kernel in
+// src/core/primitives/slice.ts (the slice primitive and conv's crops call it on WASM); this
+// replacement of tfjs' Slice (`--fast-slice`) now only changes tfjs-internal slices (tfjs-layers).
 import * as tf from "@tensorflow/tfjs-core";
 
 interface WasmBackend {

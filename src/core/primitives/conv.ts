@@ -46,6 +46,7 @@ import { reshape, transpose } from "./shape.js";
 import { add } from "./elementwise.js";
 import { reverse } from "./reverse.js";
 import { matmul } from "./matmul.js";
+import { sliceKernel } from "./slice.js";
 
 /** Which convolution computes the filter gradient (see conv2dFilterGrad). */
 export type FilterGradFormulation = "auto" | "ctAsFilter" | "xAsFilter" | "patches";
@@ -229,7 +230,7 @@ function subpixelConvImpl(x: tf.Tensor, w: tf.Tensor, p: ConvParams, outShape: r
     }),
   );
   if (out === undefined) return tf.zeros(outShape as number[]);
-  return tf.slice(tf.reshape(out, [b, qh * sh, qw * sw, co]), [0, 0, 0, 0], outShape as number[]);
+  return sliceKernel(tf.reshape(out, [b, qh * sh, qw * sw, co]), [0, 0, 0, 0], outShape);
 }
 
 function convImpl(x: tf.Tensor, w: tf.Tensor, p: ConvParams): tf.Tensor {
@@ -258,7 +259,7 @@ function convImpl(x: tf.Tensor, w: tf.Tensor, p: ConvParams): tf.Tensor {
         // cropped away entirely: every window reads padding (XNNPACK rejects empty inputs)
         return tf.zeros(convShape({ shape: x.shape, dtype: "float32" }, { shape: w.shape, dtype: "float32" }, p));
       }
-      input = tf.slice(input, [0, t, l, 0], [b, h - t - bt, wd - l - r, c]);
+      input = sliceKernel(input, [0, t, l, 0], [b, h - t - bt, wd - l - r, c]);
     }
     const pad = [
       [0, 0],

@@ -80,13 +80,79 @@ export function resolveSlice(
   return { begin: b, size: z };
 }
 
+// ---------------------------------------------------------------- the WASM kernel
+
+/**
+ * tfjs-backend-wasm 4.22's Slice starts with `backend.readSync(x)`, which copies the WHOLE input
+ * out of the WASM heap: one step of a [28, 64, 256] sequence copies all 28 steps first, and
+ * unstacking [8, 64, 14, 14, 8] takes ~70 ms. This kernel reads the input through a view of the
+ * heap and copies only the window, in runs as long as the window's innermost partial axis
+ * allows (one run when the window is contiguous). Registered under its own name, so tfjs' own
+ * Slice is untouched; the primitive (and conv's crops) call it on WASM, tf.slice elsewhere.
+ */
+const VIEW_SLICE = "ShapeflowSlice";
+
+interface HeapBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(t: tf.TensorInfo): tf.TypedArray;
+}
+
+const isHeapBackend = (b: unknown): b is HeapBackend =>
+  typeof b === "object" && b !== null && "typedArrayFromHeap" in b && "makeOutput" in b;
+
+function viewSlice({
+  inputs,
+  backend,
+  attrs,
+}: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}): tf.TensorInfo {
+  const x = inputs.x;
+  if (!isHeapBackend(backend) || x === undefined) throw new Error(`${VIEW_SLICE}: needs the WASM backend`);
+  const begin = attrs?.begin as number[];
+  const size = attrs?.size as number[];
+  const out = backend.makeOutput(size, x.dtype);
+  const n = size.reduce((a, b) => a * b, 1);
+  if (n === 0) return out;
+  const src = backend.typedArrayFromHeap(x);
+  const dst = backend.typedArrayFromHeap(out);
+  const shape = x.shape;
+  const rank = shape.length;
+  // axes after `d` are whole: each run copies size[d] * (their product) elements
+  let d = rank - 1;
+  let inner = 1;
+  while (d > 0 && size[d] === shape[d]) inner *= shape[d--];
+  const run = size[d] * inner;
+  const strides = tf.util.computeStrides(shape);
+  const stride = (a: number) => (a === rank - 1 ? 1 : strides[a]);
+  const idx = new Array<number>(d).fill(0);
+  for (let o = 0; o < n; o += run) {
+    let off = begin[d] * inner;
+    for (let a = 0; a < d; a++) off += (begin[a] + idx[a]) * stride(a);
+    dst.set(src.subarray(off, off + run), o);
+    for (let a = d - 1; a >= 0 && ++idx[a] === size[a]; a--) idx[a] = 0;
+  }
+  return out;
+}
+
+if (tf.getKernel(VIEW_SLICE, "wasm") === undefined)
+  tf.registerKernel({ kernelName: VIEW_SLICE, backendName: "wasm", kernelFunc: viewSlice });
+
+/** A window of a tfjs tensor (rank >= 1, resolved begin and size): the view-reading kernel on WASM, tf.slice elsewhere. */
+export function sliceKernel(x: tf.Tensor, begin: readonly number[], size: readonly number[]): tf.Tensor {
+  if (x.dtype === "string" || tf.getBackend() !== "wasm") return tf.slice(x, [...begin], [...size]);
+  return tf.engine().runKernel<tf.Tensor>(VIEW_SLICE, { x }, { begin: [...begin], size: [...size] });
+}
+
 export const sliceP: Primitive<SliceParams> = definePrimitive<SliceParams>({
   name: "slice",
   abstractEval: ([x], p) => ({ shape: resolveSlice(x.shape, p.begin, p.size).size, dtype: x.dtype }),
   impl([x], p) {
     const { begin, size } = resolveSlice(x.shape, p.begin, p.size);
     // NOTE: tfjs refuses to slice a scalar; its only window is itself
-    return x.rank === 0 ? tf.clone(x) : tf.slice(x, begin, size);
+    return x.rank === 0 ? tf.clone(x) : sliceKernel(x, begin, size);
   },
   jvp: (_x, [t], p) => (t === null ? null : bind(sliceP, [t], p)),
   vjp(ct, [x], p) {
