@@ -8,14 +8,16 @@
 // value above it (all <= 0, e.g. after relu) sends its derivative to flat index 0.
 // - Tiled windows (stride = window, no padding; the usual 2x2 pooling): the window axes are
 //   reshaped out ([B * Ho, kh, Wo, kw, C]), a free view.
-// - Other windows: a depthwise conv2d with one-hot filters extracts the kh * kw pixels of every
-//   window ([B, Ho, Wo, C, kh * kw]); its transpose (conv2d's own rule) puts values back.
+// - Other windows (max pooling): x padded to a grid of whole strides [B, Hq / sh, sh, Wq / sw,
+//   sw, C] gives tap (i, j) of every window as one plain slice ([B, Ho, Wo, C], copied in runs of
+//   C by the WASM slice kernel); its transpose pads each tap back into place.
 // Max ties split the derivative evenly among the tied maxima, as the `max` reduction does.
 //
 // MEASURED (bench/conv.ts, x [64, 28, 28, 32], median ms, load ~3.5): window 2: maxPool2d
 // forward 3.5, vjp 26 (tfjs MaxPoolGrad 76, and wrong on negative windows); avgPool2d forward 3.5,
 // vjp 14 (tfjs AvgPoolGrad 43, which also divides padded windows by the full window size).
-// Window 3 stride 2 "same": maxPool2d vjp 292, avgPool2d vjp 55.
+// Window 3 stride 2 "same": maxPool2d vjp 292, avgPool2d vjp 55. The tap rule for overlapping
+// max windows (CPU ms, load ~12, forward included): 40 against 96 for the one-hot depthwise rule.
 import * as tf from "@tensorflow/tfjs-core";
 import { Concrete, formatShape, type AnyTensor, ShapeError } from "../../tensor/index.js";
 import { bind, scoped } from "../trace.js";
@@ -28,7 +30,7 @@ import { stopGradient } from "./stop-gradient.js";
 import { max, sum } from "./reduce.js";
 import { slice } from "./slice.js";
 import { pad } from "./pad.js";
-import { conv2dInputGrad, conv2dP, type ConvParams } from "./conv.js";
+import { conv2dInputGrad } from "./conv.js";
 import {
   ceilModeExtra,
   isPositivePair,
@@ -141,56 +143,89 @@ function joinWindows(v: AnyTensor, tl: Tiling, xShape: readonly number[]): AnyTe
   ]);
 }
 
-// ---------------------------------------------------------------- window pixels (non-tiled windows)
+// ---------------------------------------------------------------- window taps (non-tiled windows)
 
-/** The depthwise convolution that copies the kh * kw pixels of each window into channels. */
-function patchConv(xShape: readonly number[], p: PoolParams): { filter: AnyTensor; params: ConvParams } {
+/**
+ * x padded (with `fill`) to a grid of whole strides, [B, Hq / sh, sh, Wq / sw, sw * C]: tap (i, j)
+ * of every window is then the plain slice at rows i / sh (phase i % sh), columns j / sw (phase
+ * j % sw, channels), which the WASM slice kernel copies in runs of C, no strided-slice loop.
+ * NOTE: rank 5, as the tiled layout (vmap adds an axis; XNNPACK fails silently above rank 6).
+ */
+interface TapGrid {
+  readonly grid: readonly number[];
+  /** Padding of x on [top, bottom] and [left, right] to fill the grid. */
+  readonly pads: Padding2d;
+  /** The pooled [B, Ho, Wo, C]. */
+  readonly out: readonly number[];
+}
+
+function tapGrid(xShape: readonly number[], p: PoolParams, outShape: readonly number[]): TapGrid {
+  const [b, h, w, c] = xShape;
+  const [, oh, ow] = outShape;
   const [kh, kw] = p.window;
-  const c = xShape[3];
-  const k = kh * kw;
-  // [kh, kw, 1, (c, k)]: output channel (c, k) reads channel c at window offset k
-  const data = new Float32Array(k * c * k);
-  for (let off = 0; off < k; off++) for (let ch = 0; ch < c; ch++) data[off * c * k + ch * k + off] = 1;
+  const [sh, sw] = p.strides;
+  const [[t], [l]] = p.padding;
+  const whole = (size: number, before: number, out: number, k: number, s: number) =>
+    Math.ceil(Math.max(size + before, (out - 1) * s + k) / s) * s;
+  const hq = whole(h, t, oh, kh, sh);
+  const wq = whole(w, l, ow, kw, sw);
   return {
-    filter: new Concrete(tf.tensor4d(data, [kh, kw, 1, c * k])),
-    params: { strides: p.strides, padding: p.padding, dilations: [1, 1], lhsDilation: [1, 1], groups: c },
+    grid: [b, hq / sh, sh, wq / sw, sw * c],
+    pads: [
+      [t, hq - h - t],
+      [l, wq - w - l],
+    ],
+    out: outShape,
   };
 }
 
-/** Window pixels of x: [B, Ho, Wo, C, kh * kw] (zeros where a window hangs over the padding). */
-function patches(x: AnyTensor, p: PoolParams): AnyTensor {
-  const { filter, params } = patchConv(x.shape, p);
-  const y = bind(conv2dP, [x, filter], params);
-  const [b, oh, ow] = y.shape;
-  return reshape(y, [b, oh, ow, x.shape[3], p.window[0] * p.window[1]]);
+/** Every window's tap (i, j) of x, row-major over the window: kh * kw tensors [B, Ho, Wo, C]. */
+function taps(x: AnyTensor, p: PoolParams, g: TapGrid, fill: number): AnyTensor[] {
+  const [[t, bt], [l, r]] = g.pads;
+  const padded = pad(
+    x,
+    [
+      [0, 0],
+      [t, bt],
+      [l, r],
+      [0, 0],
+    ],
+    fill,
+  );
+  const grid = reshape(padded, g.grid);
+  const [b, oh, ow, c] = g.out;
+  const [sh, sw] = p.strides;
+  const out: AnyTensor[] = [];
+  for (let i = 0; i < p.window[0]; i++) {
+    for (let j = 0; j < p.window[1]; j++) {
+      const tap = slice(grid, [0, Math.floor(i / sh), i % sh, Math.floor(j / sw), (j % sw) * c], [b, oh, 1, ow, c]);
+      out.push(reshape(tap, g.out));
+    }
+  }
+  return out;
 }
 
-/** The transpose of `patches`: window pixels [B, Ho, Wo, C, kh * kw] added back into x's shape. */
-function unpatches(v: AnyTensor, p: PoolParams, xShape: readonly number[]): AnyTensor {
-  const { filter, params } = patchConv(xShape, p);
-  const [b, oh, ow, c, k] = v.shape;
-  return conv2dInputGrad(reshape(v, [b, oh, ow, c * k]), filter, params, xShape);
-}
-
-/**
- * [1, Ho, Wo, 1, kh * kw]: 0 for real window pixels, -2^127 for padding (so padding, read as 0 by
- * `patches`, never equals a window's maximum); undefined without padding.
- */
-function paddingPenalty(xShape: readonly number[], p: PoolParams, oh: number, ow: number): AnyTensor | undefined {
-  const [[t, bt], [l, r]] = p.padding;
-  if (t + bt + l + r === 0) return undefined;
-  const [kh, kw] = p.window;
-  const data = new Float32Array(oh * ow * kh * kw);
-  for (let i = 0; i < oh; i++)
-    for (let j = 0; j < ow; j++)
-      for (let a = 0; a < kh; a++)
-        for (let c = 0; c < kw; c++) {
-          const y = i * p.strides[0] + a - t,
-            x = j * p.strides[1] + c - l;
-          const real = y >= 0 && x >= 0 && y < xShape[1] && x < xShape[2];
-          data[((i * ow + j) * kh + a) * kw + c] = real ? 0 : -(2 ** 127);
-        }
-  return new Concrete(tf.tensor(data, [1, oh, ow, 1, kh * kw]));
+/** The transpose of `taps`: per-tap values [B, Ho, Wo, C] added back into x's shape. */
+function untaps(vs: readonly AnyTensor[], p: PoolParams, g: TapGrid, xShape: readonly number[]): AnyTensor {
+  const [b, oh, ow, c] = g.out;
+  const [, rows, sh, cols] = g.grid;
+  const sw = p.strides[1];
+  let acc: AnyTensor | undefined;
+  vs.forEach((v, k) => {
+    const i = Math.floor(k / p.window[1]),
+      j = k % p.window[1];
+    const [a, q, e, f] = [Math.floor(i / sh), i % sh, Math.floor(j / sw), j % sw];
+    const spread = pad(reshape(v, [b, oh, 1, ow, c]), [
+      [0, 0],
+      [a, rows - oh - a],
+      [q, sh - 1 - q],
+      [e, cols - ow - e],
+      [f * c, (sw - 1 - f) * c],
+    ]);
+    const placed = reshape(spread, [b, rows * sh, cols * sw, c]);
+    acc = acc === undefined ? placed : add(acc, placed);
+  });
+  return slice(acc!, [0, g.pads[0][0], g.pads[1][0], 0], xShape);
 }
 
 /**
@@ -204,26 +239,27 @@ function zeroIndicator(d: AnyTensor): AnyTensor {
 // ---------------------------------------------------------------- maxPool2d
 
 /**
- * Where each window's maxima are (mask: 1 at a maximum, else 0, in the layout of the window
- * pixels: tiled [B * Ho, kh, Wo, kw, C], else [B, Ho, Wo, C, k]) and how many there are (count,
- * broadcastable against mask). Derivatives split evenly among ties: share = mask / count.
- * Constants for derivatives (piecewise constant in x).
+ * Tiled windows: where each window's maxima are (mask: 1 at a maximum, else 0, [B * Ho, kh, Wo,
+ * kw, C]) and how many there are (count, [B * Ho, 1, Wo, 1, C]). Derivatives split evenly among
+ * ties: share = mask / count. Constants for derivatives (piecewise constant in x).
  */
-function maxima(x: AnyTensor, out: AnyTensor, p: PoolParams, tl: Tiling | undefined): { mask: AnyTensor; count: AnyTensor } {
-  const xs = x.shape;
-  const os = out.shape;
-  if (tl !== undefined) {
-    const mask = zeroIndicator(sub(splitWindows(x, tl), reshape(out, tl.perWindow)));
-    // ties per window: an average pool of the mask (an XNNPACK kernel) times the window size
-    const count = mul(bind(avgPool2dP, [reshape(mask, tl.cropped)], p), p.window[0] * p.window[1]);
-    return { mask: stopGradient(mask), count: stopGradient(reshape(count, tl.perWindow)) };
-  }
-  let below = sub(patches(x, p), reshape(out, [...os, 1]));
-  const penalty = paddingPenalty(xs, p, os[1], os[2]);
-  if (penalty !== undefined) below = add(below, penalty);
-  const mask = zeroIndicator(below);
-  return { mask: stopGradient(mask), count: stopGradient(sum(mask, [4], { keepDims: true })) };
+function tiledMaxima(x: AnyTensor, out: AnyTensor, p: PoolParams, tl: Tiling): { mask: AnyTensor; count: AnyTensor } {
+  const mask = zeroIndicator(sub(splitWindows(x, tl), reshape(out, tl.perWindow)));
+  // ties per window: an average pool of the mask (an XNNPACK kernel) times the window size
+  const count = mul(bind(avgPool2dP, [reshape(mask, tl.cropped)], p), p.window[0] * p.window[1]);
+  return { mask: stopGradient(mask), count: stopGradient(reshape(count, tl.perWindow)) };
 }
+
+/**
+ * Other windows: the same per tap, masks[k] [B, Ho, Wo, C] for tap k of every window. Padding is
+ * filled with -FLT_MAX, so it never equals a window's maximum (every window holds a real pixel).
+ */
+function tapMaxima(x: AnyTensor, out: AnyTensor, p: PoolParams, g: TapGrid): { masks: AnyTensor[]; count: AnyTensor } {
+  const masks = taps(x, p, g, -FLT_MAX).map((v) => stopGradient(zeroIndicator(sub(v, out))));
+  return { masks, count: stopGradient(masks.reduce((a, b) => add(a, b))) };
+}
+
+const FLT_MAX = 3.4028234663852886e38;
 
 export const maxPool2dP: Primitive<PoolParams> = definePrimitive<PoolParams>({
   name: "maxPool2d",
@@ -232,18 +268,38 @@ export const maxPool2dP: Primitive<PoolParams> = definePrimitive<PoolParams>({
   jvp([x], [t], p, out) {
     if (t === null) return null;
     const tl = tiling(x.shape, p);
-    const { mask, count } = maxima(x, out, p, tl);
-    if (tl === undefined) return div(sum(mul(mask, patches(t, p)), [4]), reshape(count, out.shape));
+    if (tl === undefined) {
+      const g = tapGrid(x.shape, p, out.shape);
+      const { masks, count } = tapMaxima(x, out, p, g);
+      const ts = taps(t, p, g, 0);
+      return div(
+        masks.map((m, k) => mul(m, ts[k])).reduce((a, b) => add(a, b)),
+        count,
+      );
+    }
+    const { mask, count } = tiledMaxima(x, out, p, tl);
     return div(reshape(sum(mul(mask, splitWindows(t, tl)), [1, 3]), tl.out), reshape(count, tl.out));
   },
   vjp(ct, [x], p, out) {
     const xs = x.shape;
     const tl = tiling(xs, p);
-    const { mask, count } = maxima(x, out, p, tl);
+    if (tl === undefined) {
+      const g = tapGrid(xs, p, out.shape);
+      const { masks, count } = tapMaxima(x, out, p, g);
+      const share = div(ct, count);
+      return [
+        untaps(
+          masks.map((m) => mul(m, share)),
+          p,
+          g,
+          xs,
+        ),
+      ];
+    }
+    const { mask, count } = tiledMaxima(x, out, p, tl);
     // divide at the pooled size, then one broadcasting multiply at full size
-    const perWindow = tl === undefined ? [...ct.shape, 1] : tl.perWindow;
-    const spread = mul(mask, div(reshape(ct, perWindow), count));
-    return [tl === undefined ? unpatches(spread, p, xs) : joinWindows(spread, tl, xs)];
+    const spread = mul(mask, div(reshape(ct, tl.perWindow), count));
+    return [joinWindows(spread, tl, xs)];
   },
   batch: ([x], _b, p, n) => foldBatch(maxPool2dP, x, p, n),
 });

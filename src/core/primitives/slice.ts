@@ -110,7 +110,7 @@ function viewSlice({
   attrs?: tf.NamedAttrMap;
 }): tf.TensorInfo {
   const x = inputs.x;
-  if (!isHeapBackend(backend) || x === undefined) throw new Error(`${VIEW_SLICE}: needs the WASM backend`);
+  if (!isHeapBackend(backend) || x === undefined) throw new Error(`internal: ${VIEW_SLICE} runs only on the WASM backend`);
   const begin = attrs?.begin as number[];
   const size = attrs?.size as number[];
   const out = backend.makeOutput(size, x.dtype);
