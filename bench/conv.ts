@@ -94,6 +94,9 @@ for (const l of section("conv") ? layers : []) {
       conv2dFilterGrad(C(a), C(d), { ...p, filterGrad: "ctAsFilter" }, l.ws),
     ),
     time("filter grad: ours, x as the filter", [x, ct], (a, d) => conv2dFilterGrad(C(a), C(d), { ...p, filterGrad: "xAsFilter" }, l.ws)),
+    time("filter grad: ours, window patches (one matmul)", [x, ct], (a, d) =>
+      conv2dFilterGrad(C(a), C(d), { ...p, filterGrad: "patches" }, l.ws),
+    ),
     time("filter grad: ours, auto", [x, ct], (a, d) => conv2dFilterGrad(C(a), C(d), { ...p, filterGrad: "auto" }, l.ws)),
     time("vjp (both grads, as grad() runs it)", [x, wt, ct], (a, c, d) => {
       const [, back] = vjp((u: AnyTensor, v: AnyTensor) => conv2d(u, v, { strides: s, padding: "same" }), C(a), C(c));
