@@ -2,7 +2,7 @@
 // the model's output and the data's targets, is a params tree the model's. Each rule gives `never`
 // when it holds and the reason (a message string) when it does not; src/train turns a reason into a
 // ShapeError<"fit: ..."> on the offending option.
-import type { ShowShape } from "./errors.js";
+import type { Checked, ShapeError, ShowShape } from "./errors.js";
 import type { Dim, IsAny, IsTuple, LiteralsDiffer, Shape } from "./shape.js";
 
 /**
@@ -90,61 +90,63 @@ type TensorLike<S extends Shape = Shape, D = unknown> = { readonly __shape: S; r
 
 /**
  * The first place where a tree `Got` differs from the tree `Want` (tuples in order, then record
- * keys), as a message starting with its path; `never` when `Got` is assignable to `Want`.
+ * keys), as a message starting with its path; `never` when `Got` is assignable to `Want`. `Whose`
+ * names the owner of `Want` in the message ("the model", "params", "the optimizer's state").
  * @example TreeMismatch<[{ kernel: Tensor<[784, 256]> }], [{ kernel: Tensor<[784, 128]> }], "params">
  *   // "params[0].kernel is [784, 256] but the model has [784, 128]"
  */
-export type TreeMismatch<Got, Want, Path extends string> =
-  IsAny<Got> extends true ? never : IsAny<Want> extends true ? never : [Got] extends [Want] ? never : Mismatch<Got, Want, Path>;
-type Mismatch<Got, Want, Path extends string> =
+export type TreeMismatch<Got, Want, Path extends string, Whose extends string = "the model"> =
+  IsAny<Got> extends true ? never : IsAny<Want> extends true ? never : [Got] extends [Want] ? never : Mismatch<Got, Want, Path, Whose>;
+type Mismatch<Got, Want, Path extends string, Whose extends string> =
   Want extends TensorLike<infer WS, infer WD>
     ? Got extends TensorLike<infer GS, infer GD>
       ? ShapesMatch<GS, WS> extends true
         ? [GD] extends [WD]
-          ? `${Path} differs from the model's`
-          : `${Path} is ${ShowDType<GD>} but the model has ${ShowDType<WD>}`
-        : `${Path} is ${ShowShape<GS>} but the model has ${ShowShape<WS>}`
-      : `${Path} is not a tensor; the model has a tensor ${ShowShape<WS>} there`
+          ? `${Path} differs from ${Whose}'s`
+          : `${Path} is ${ShowDType<GD>} but ${Whose} has ${ShowDType<WD>}`
+        : `${Path} is ${ShowShape<GS>} but ${Whose} has ${ShowShape<WS>}`
+      : `${Path} is not a tensor; ${Whose} has a tensor ${ShowShape<WS>} there`
     : Want extends readonly unknown[]
       ? Got extends readonly unknown[]
         ? [IsTuple<Want>, IsTuple<Got>] extends [true, true]
           ? Got["length"] extends Want["length"]
-            ? FirstOf<TupleMismatches<Got, Want, Path>>
-            : `${Path} has ${Got["length"]} entries but the model has ${Want["length"]} (one per layer)`
-          : `${Path} differs from the model's`
-        : `${Path} is not an array; the model has ${WantLength<Want>} entries there`
+            ? FirstOf<TupleMismatches<Got, Want, Path, Whose>>
+            : `${Path} has ${Got["length"]} entries but ${Whose} has ${Want["length"]}${Whose extends "the model" ? " (one per layer)" : ""}`
+          : `${Path} differs from ${Whose}'s`
+        : `${Path} is not an array; ${Whose} has ${WantLength<Want>} entries there`
       : Want extends object
         ? Got extends object
-          ? MissingKey<Got, Want, Path> extends infer M extends string
+          ? MissingKey<Got, Want, Path, Whose> extends infer M extends string
             ? [M] extends [never]
               ? OneOf<
                   {
-                    [K in keyof Want & string]: K extends keyof Got ? TreeMismatch<Got[K], Want[K], `${Path}.${K}`> : never;
+                    [K in keyof Want & string]: K extends keyof Got ? TreeMismatch<Got[K], Want[K], `${Path}.${K}`, Whose> : never;
                   }[keyof Want & string]
                 > extends infer R extends string
                 ? [R] extends [never]
-                  ? `${Path} differs from the model's`
+                  ? `${Path} differs from ${Whose}'s`
                   : R
                 : never
               : M
             : never
-          : `${Path} is not a record; the model has { ${KeysOf<Want>} } there`
-        : `${Path} differs from the model's`;
+          : `${Path} is not a record; ${Whose} has { ${KeysOf<Want>} } there`
+        : `${Path} differs from ${Whose}'s`;
 type ShowDType<D> = D extends string ? D : "?";
 type WantLength<W extends readonly unknown[]> = IsTuple<W> extends true ? `${W["length"]}` : "several";
 type TupleMismatches<
   G extends readonly unknown[],
   W extends readonly unknown[],
   Path extends string,
+  Whose extends string,
   I extends unknown[] = [],
 > = W extends readonly [infer WH, ...infer WT]
   ? G extends readonly [infer GH, ...infer GT]
-    ? [TreeMismatch<GH, WH, `${Path}[${I["length"]}]`>, ...TupleMismatches<GT, WT, Path, [...I, 0]>]
+    ? [TreeMismatch<GH, WH, `${Path}[${I["length"]}]`, Whose>, ...TupleMismatches<GT, WT, Path, Whose, [...I, 0]>]
     : []
   : [];
 type FirstOf<T extends readonly unknown[]> = T extends readonly [infer H, ...infer R] ? ([H] extends [never] ? FirstOf<R> : H) : never;
-type MissingKey<G, W, Path extends string> = OneOf<
-  { [K in keyof W & string]: K extends keyof G ? never : `${Path}.${K} is missing (the model has it)` }[keyof W & string]
+type MissingKey<G, W, Path extends string, Whose extends string> = OneOf<
+  { [K in keyof W & string]: K extends keyof G ? never : `${Path}.${K} is missing (${Whose} has it)` }[keyof W & string]
 >;
 type KeysOf<W> = JoinKeys<UnionLast<keyof W & string>, keyof W & string>;
 type JoinKeys<L, All> = [All] extends [never]
@@ -159,3 +161,32 @@ type OneOf<U> = [U] extends [never] ? never : UnionLast<U>;
 type UnionLast<U> = ((U extends unknown ? (x: () => U) => void : never) extends (x: infer I) => void ? I : never) extends () => infer L
   ? L
   : never;
+
+// ---------------------------------------------------------------- checked tree arguments
+
+// NOTE: Box makes `Box<G> extends Box<Want>` resolve inside generic code too (a bare `[G] extends
+// [Want]` stays deferred there): `applyUpdates(params, updates)` with `params: P, updates: P` in a
+// `<P>` helper checks as P against P, true for every P.
+interface Box<T> {
+  readonly boxed: T;
+}
+/**
+ * `unknown` when tree G is assignable to Want, else the error `${Op}: <first differing path>${Note}`.
+ * @example TreeRule<[{ w: Tensor<[2, 4]> }], [{ w: Tensor<[2, 3]> }], "apply", "params", "the model", "">
+ *   // ShapeError<"apply: params[0].w is [2, 4] but the model has [2, 3]">
+ */
+export type TreeRule<G, Want, Op extends string, Path extends string, Whose extends string, Note extends string> =
+  Box<G> extends Box<Want>
+    ? unknown
+    : TreeMismatch<G, Want, Path, Whose> extends infer M extends string
+      ? ShapeError<`${Op}: ${M}${Note}`>
+      : never;
+/**
+ * The parameter type of a tree argument inferred as G and checked against Want: G when it fits,
+ * else the error alone (so its text is the first line of the diagnostic, see `Checked`). When G is
+ * not inferred (`unknown`: `vmap(model.apply)` reads the signature without a call) it is Want, so
+ * transforms see the plain tree type.
+ */
+export type CheckedTree<G, Want, Op extends string, Path extends string, Whose extends string, Note extends string = ""> = unknown extends G
+  ? Want
+  : Checked<G, TreeRule<G, Want, Op, Path, Whose, Note>>;

@@ -53,4 +53,13 @@ export type {
   WindowOf,
   CeilModeOf,
 } from "./conv.js";
-export type { ShowData, InputMismatch, ShapesMatch, SparseMismatch, SameShapeMismatch, TreeMismatch } from "./fit.js";
+export type {
+  ShowData,
+  InputMismatch,
+  ShapesMatch,
+  SparseMismatch,
+  SameShapeMismatch,
+  TreeMismatch,
+  TreeRule,
+  CheckedTree,
+} from "./fit.js";

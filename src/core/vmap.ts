@@ -173,12 +173,22 @@ export function vmap(f: AnyFunction, opts: VmapOptions = {}): (...args: unknown[
  * The vmapped function: each argument is f's argument with the mapped axis inserted (named dims
  * accept any size); all literal mapped dims must be equal; the output gains that dim.
  */
+// NOTE: Args is bound by `readonly unknown[]` alone, and f's per-example check is in the parameter
+// type: with `Args extends readonly unknown[] & MappedArgs<A, Axes>` the mapped rest parameter is
+// not an array type to tsc (an intersection constraint), and `Args[K] & TieCheck` printed the
+// message after the whole tensor type.
 export type Vmapped<A extends unknown[], R, Axes extends readonly AxisSpec[], OutAx extends number> = <
-  const Args extends readonly unknown[] & MappedArgs<A, Axes>,
+  const Args extends readonly unknown[],
 >(
-  ...args: { [K in keyof Args]: Args[K] & TieCheck<Args, Axes, K> }
+  ...args: { [K in keyof Args]: VmapArg<Args[K], K extends keyof A ? MappedArgs<A, Axes>[K] : unknown, TieCheck<Args, Axes, K>> }
 ) => Batched<R, MappedSize<Args, Axes>, OutAx>;
 
+/**
+ * The parameter type of argument K: what f takes there with the mapped axis inserted when the
+ * argument does not fit it, else the argument itself, or the tie error alone (first line of the
+ * diagnostic) when its mapped dim differs from the first literal one.
+ */
+type VmapArg<X, Want, Tie> = [X] extends [Want] ? Checked<X, Tie> : Want;
 /** The axis of each argument: `inAxes` as a list, one axis for all, or 0. */
 type AxesOf<A extends unknown[], O> = O extends { readonly inAxes: infer I }
   ? [I] extends [undefined]

@@ -1,5 +1,15 @@
 // Public surface of nn: layers as typed pure functions, composition, activations, initializers.
-export { sequential, append, Model, type Accept, type ParamsOf, type ModelStateOf, type OutputOf, type InputOf } from "./model.js";
+export {
+  sequential,
+  append,
+  Model,
+  type Accept,
+  type ModelParamsArg,
+  type ParamsOf,
+  type ModelStateOf,
+  type OutputOf,
+  type InputOf,
+} from "./model.js";
 export type { InputDim } from "./probe.js";
 export {
   input,

@@ -1,6 +1,6 @@
 // Composition: a Model threads a shape through layers, at the type level (Chain, LayerOut) and
 // at run time (sequence.ts), with shape inference in probe.ts and reports in summary.ts.
-import type { Checked, Out, Shape, ShapeError } from "../../typelevel/index.js";
+import type { Checked, CheckedTree, Out, Shape, ShapeError, ShowShape } from "../../typelevel/index.js";
 import {
   formatShape,
   type AnyTensor,
@@ -113,8 +113,12 @@ export class Model<In extends Shape, O extends Shape, P extends unknown[] = [], 
    * const logits = model.apply(params, x);   // Tensor<["batch", 10]>
    * ```
    */
-  apply(params: P, x: Tensor<Accept<In>, D>, ctx: ApplyContext<St> = {}): Tensor<O> {
-    return this.applyWithState(params, x, ctx)[0];
+  apply<G extends readonly unknown[] | [] = P>(
+    params: ModelParamsArg<G, P, In, O, "apply">,
+    x: Tensor<Accept<In>, D>,
+    ctx: ApplyContext<St> = {},
+  ): Tensor<O> {
+    return this.applyWithState(params as P, x, ctx)[0];
   }
 
   /**
@@ -124,9 +128,13 @@ export class Model<In extends Shape, O extends Shape, P extends unknown[] = [], 
    * const [logits, state2] = model.applyWithState(params, x, { state, training: true, key });
    * ```
    */
-  applyWithState(params: P, x: Tensor<Accept<In>, D>, ctx: ApplyContext<St> = {}): [Tensor<O>, St] {
+  applyWithState<G extends readonly unknown[] | [] = P>(
+    params: ModelParamsArg<G, P, In, O, "applyWithState">,
+    x: Tensor<Accept<In>, D>,
+    ctx: ApplyContext<St> = {},
+  ): [Tensor<O>, St] {
     // outside transforms, intermediates (activations, per-layer keys) are freed on return
-    return scoped(() => this.forward(params, x, ctx), leafTensors);
+    return scoped(() => this.forward(params as P, x, ctx), leafTensors);
   }
 
   private forward(params: P, x: AnyTensor, ctx: ApplyContext<St>): [Tensor<O>, St] {
@@ -295,6 +303,20 @@ type SequentialRule<O extends Shape, Ls extends readonly unknown[], P extends un
     : R
   : never;
 type LayerName<L> = L extends Layer<infer K> ? K : "layer";
+
+// NOTE: apply and applyWithState are generic in the params they are given (G) so that another
+// model's params are reported as a message on the first line of the diagnostic. G's bound makes an
+// array literal (`model.apply([{}], x)`) infer as a tuple. When G is not inferred (`vmap(model.apply)`
+// and `jit(model.apply)` read the signature without a call, leaving G unknown or its bound), the
+// parameter is P itself, so transforms still see `params: P`.
+/**
+ * The parameter type of `model.apply`'s params: G when it is the model's tree P, else
+ * `ShapeError<"apply: params[0].kernel is [784, 256] but the model has [784, 128] (the model
+ * [batch, 784] -> [batch, 10]); are these another model's params?">`.
+ */
+export type ModelParamsArg<G, P, In extends Shape, O extends Shape, Op extends string> = [readonly unknown[] | []] extends [G]
+  ? P
+  : CheckedTree<G, P, Op, "params", "the model", ` (the model ${ShowShape<In>} -> ${ShowShape<O>}); are these another model's params?`>;
 
 /** An input for shape S: a named dim ("batch") accepts any size. */
 export type Accept<S extends Shape> = { [K in keyof S]: S[K] extends string ? S[K] | number : S[K] };

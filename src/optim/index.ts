@@ -7,6 +7,7 @@ export {
   type StateFamily,
   type StateFromFamily,
   type OptimizerStateOf,
+  type CheckedState,
   type FamilyOf,
   type Count,
   type EmptyState,

@@ -14,6 +14,7 @@ import {
   expectOptions,
 } from "../tensor/index.js";
 import { scoped, leafTensors, add } from "../core/index.js";
+import type { CheckedTree } from "../../typelevel/index.js";
 import { assertSameStructure, flatten, map2, paths, structureDiff, unflatten } from "../tree/index.js";
 
 /** A state type as a function of the params type: `StateFromFamily<F, P>` is the state for params P. */
@@ -51,10 +52,24 @@ export interface GradientTransformation<F extends StateFamily = StateFamily> {
    * Transforms `updates` (a tree like the params: gradients, or the previous transform's output)
    * and returns them with the next state. Transforms that read the params (weight decay) need `params`.
    */
-  update<P>(updates: P, state: NoInfer<StateFromFamily<F, P>>, params?: NoInfer<P>): [P, StateFromFamily<F, P>];
+  update<P, S = StateFromFamily<F, P>>(updates: P, state: CheckedState<S, F, P, "update">, params?: NoInfer<P>): [P, StateFromFamily<F, P>];
   /** Phantom: lets `chain` read each transform's state family. Never set. */
   readonly __family?: F;
 }
+
+/**
+ * The parameter type of an optimizer state S checked against what family F keeps for params P:
+ * S when it fits, else `ShapeError<"update: state[0].mu[0].kernel is [784, 256] but the
+ * optimizer's state for these params has [784, 128]; was the state made by init for other params?">`.
+ */
+export type CheckedState<S, F extends StateFamily, P, Op extends string> = CheckedTree<
+  S,
+  NoInfer<StateFromFamily<F, P>>,
+  Op,
+  "state",
+  "the optimizer's state for these params",
+  "; was the state made by init for other params?"
+>;
 
 /** The state family of a transform. */
 export type FamilyOf<T> = T extends GradientTransformation<infer F> ? F : never;
@@ -153,11 +168,12 @@ export function requireParams(op: string, params: unknown): void {
  * tree.dispose(params); tree.dispose(updates);
  * ```
  */
-export function applyUpdates<P>(params: P, updates: NoInfer<P>): P {
+export function applyUpdates<P, U = P>(params: P, updates: CheckedTree<U, NoInfer<P>, "applyUpdates", "updates", "params">): P {
   assertSameStructure(params, updates, "applyUpdates: params and updates");
+  const checked: unknown = updates; // the parameter type is the updates' own tree once the call type-checked
   return scoped(
     () =>
-      map2(params, updates, (p: AnyTensor, u: AnyTensor, path) => {
+      map2(params, checked as P, (p: AnyTensor, u: AnyTensor, path) => {
         checkLeafPair("applyUpdates", p, u, path);
         return add(p, u);
       }),
@@ -217,11 +233,11 @@ export function checkLeafPair(op: string, p: AnyTensor, u: AnyTensor, path: stri
  * tree.dispose([params, state, grads]);
  * ```
  */
-export function applyGradients<F extends StateFamily, P>(
+export function applyGradients<F extends StateFamily, P, S = StateFromFamily<F, P>, Q = P>(
   optimizer: GradientTransformation<F>,
   grads: P,
-  state: NoInfer<StateFromFamily<F, P>>,
-  params: NoInfer<P>,
+  state: CheckedState<S, F, P, "applyGradients">,
+  params: CheckedTree<Q, NoInfer<P>, "applyGradients", "params", "grads">,
 ): [P, StateFromFamily<F, P>] {
   const o = optimizer as Partial<GradientTransformation<F>> | null | undefined;
   if (typeof o !== "object" || o === null || typeof o.update !== "function") {
@@ -232,8 +248,9 @@ export function applyGradients<F extends StateFamily, P>(
     );
   }
   return scoped(() => {
+    // the checked parameter types are the trees themselves once the call type-checked
     const [updates, next] = optimizer.update(grads, state, params);
-    return [applyUpdates(params, updates), next] as [P, StateFromFamily<F, P>];
+    return [applyUpdates(params as P, updates), next] as [P, StateFromFamily<F, P>];
   }, leafTensors);
 }
 
