@@ -249,7 +249,9 @@ export function applyGradients<F extends StateFamily, P, S = StateFromFamily<F, 
   }
   return scoped(() => {
     // the checked parameter types are the trees themselves once the call type-checked
-    const [updates, next] = optimizer.update(grads, state, params);
+    const checkedState: unknown = state;
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc needs it (the rule misreads update's deferred parameter type as accepting unknown)
+    const [updates, next] = optimizer.update(grads, checkedState as StateFromFamily<F, P>, params as P);
     return [applyUpdates(params as P, updates), next] as [P, StateFromFamily<F, P>];
   }, leafTensors);
 }
