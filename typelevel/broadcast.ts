@@ -10,6 +10,9 @@ import type { Counter, Dim, IsAny, IsTuple, Shape, Unify } from "./shape.js";
  * against a literal 1 it stays symbolic. `Op` names the op in the message.
  * @example Broadcast<["batch", 1, 3], [4, 1]>  // ["batch", 4, 3]
  */
+// NOTE: `Extract<R, Shape>` (R itself for a shape) rather than `R`: over a generic shape this rule
+// stays unresolved, and tsc reads its success branch as a shape only in this form, which lets
+// `CheckedShape` accept the argument in a generic helper (src/ops/types.ts BinaryArg).
 export type Broadcast<A extends Shape, B extends Shape, Op extends string = "broadcast"> =
   IsAny<A | B> extends true
     ? any
@@ -17,7 +20,7 @@ export type Broadcast<A extends Shape, B extends Shape, Op extends string = "bro
       ? BroadcastShapes<A, B> extends infer R
         ? R extends Mismatch<infer a, infer b, infer axis>
           ? ShapeError<`${Op}: shapes ${ShowShape<A>} and ${ShowShape<B>} do not broadcast (${ShowDim<a>} vs ${ShowDim<b>} at axis -${axis})`>
-          : R
+          : Extract<R, Shape>
         : never
       : Dim[];
 

@@ -25,6 +25,17 @@ export type Check<R> = [R] extends [infer E extends ShapeError<string>] ? E : un
  * 'ShapeError<"matmul: inner dims differ (784 vs 28)">'`. A is inferred from the false branch.
  */
 export type Checked<A, R> = [R] extends [infer E extends ShapeError<string>] ? E : A;
+/**
+ * `Checked` for a rule whose success is a shape (broadcasting, reductions): the argument's own type
+ * A when R is a shape, the error alone otherwise. Unlike `Checked`, a rule still unresolved over a
+ * generic shape (`add(x, bias)` with `x: Tensor<S>` in a `<S extends Shape>` helper) accepts the
+ * argument: the rule is checked when S is known, at the helper's call site.
+ */
+// NOTE: tsc relates an argument to a deferred conditional type through its branches, and skips the
+// false branch when the check holds for the "restrictive" form of the type parameters. An unresolved
+// rule over S has `any` among its branches (the IsAny case), so `[R] extends [Shape]` holds there;
+// `infer` (as in Checked) would turn this relation off.
+export type CheckedShape<A, R> = [R] extends [Shape] ? A : NoInfer<Extract<R, ShapeError<string>>>;
 /** The shape carried forward: R, or `any` after an error so a chain reports once (a ShapeError is not a Shape). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any after an error: every later op accepts it and stays quiet
 export type Out<R> = R extends infer X extends Shape ? X : any;

@@ -27,7 +27,7 @@ export type {
   Same,
   NamedAcceptsSize,
 } from "./shape.js";
-export type { ShapeError, Check, Checked, Out, ShowDim, ShowShape, ErrorMessage } from "./errors.js";
+export type { ShapeError, Check, Checked, CheckedShape, Out, ShowDim, ShowShape, ErrorMessage } from "./errors.js";
 export type { Add, Sub, Mul, FloorDiv, CeilDiv, Mod, Compare, Product } from "./arith.js";
 export type { Broadcast, BroadcastDim, BroadcastTo } from "./broadcast.js";
 export type { MatMul, Dot, MatVec } from "./matmul.js";

@@ -1,7 +1,7 @@
 // Reductions over axes: sum, mean, max, min, argmax, argmin, logSumExp, variance, std.
 // `axis` is one axis or a list (negative counts from the end); omitted, every axis is reduced.
 // `{ keepDims: true }` keeps each reduced axis as size 1.
-import type { Checked, Out, Reduce, Shape } from "../../typelevel/index.js";
+import type { Checked, CheckedShape, Out, Reduce, Shape } from "../../typelevel/index.js";
 import type { DType, Tensor, AnyTensor } from "../tensor/index.js";
 import * as P from "../core/index.js";
 import { expectTensor, DTypeError, ValueError } from "../tensor/index.js";
@@ -68,11 +68,11 @@ function reduction<const Op extends string, const D0 extends NumericDType>(
 ) {
   return <S extends Shape, D extends DType, const A extends Axes = undefined, const K extends boolean = false>(
     x: Checked<Tensor<S, D>, DTypeRule<D, D0, Op>>,
-    axis?: Checked<A, Reduce<S, A, K, Op>>,
+    axis?: CheckedShape<A, Reduce<S, A, K, Op>>,
     opts?: ReduceOptions<K>,
   ): Tensor<Out<Reduce<S, A, K, Op>>, D> => {
     const t = x as AnyTensor;
-    const [axes, keepDims] = reduceArgs(op, t, axis as Axes, opts, dtypes);
+    const [axes, keepDims] = reduceArgs(op, t, axis, opts, dtypes);
     return typed(run(t, axes, keepDims));
   };
 }

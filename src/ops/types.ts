@@ -1,6 +1,6 @@
 // Types shared by the typed ops: operands, dtypes, and the operand rules of binary ops and
 // `where`. Types only: the shape algebra lives in typelevel/, the runtime helpers in result.ts.
-import type { Broadcast, Checked, IsAny, Out, Same, Shape, ShapeError } from "../../typelevel/index.js";
+import type { Broadcast, Checked, CheckedShape, IsAny, Out, Same, Shape, ShapeError } from "../../typelevel/index.js";
 import type { DType, Tensor } from "../tensor/index.js";
 
 /** The dtypes arithmetic accepts: `"float32"` and `"int32"` (not `"bool"`; `cast` a mask first). */
@@ -26,8 +26,8 @@ export type DTypeRule<D extends DType, Allowed extends DType, Op extends string,
 
 /** Dtypes of two tensor operands must agree (numbers take the tensor's dtype). */
 type DTypeMismatch<X, Y, Op extends string> =
-  X extends Tensor<Shape, infer DX>
-    ? Y extends Tensor<Shape, infer DY>
+  X extends Tensor<infer _SX, infer DX>
+    ? Y extends Tensor<infer _SY, infer DY>
       ? [DX & DY] extends [never]
         ? ShapeError<`${Op}: dtypes differ (${DX} vs ${DY}); cast one first`>
         : false
@@ -65,7 +65,9 @@ export type BinaryArg<X, Y, Op extends string> =
         ? Y
         : Same<X, Y> extends true
           ? Y
-          : Checked<Y, BinaryShape<X, Y, Op>>;
+          : DTypeMismatch<X, Y, Op> extends infer E extends ShapeError<string>
+            ? E
+            : CheckedShape<Y, Broadcast<ShapeOf<X>, ShapeOf<Y>, Op>>;
 
 /** `where(cond, a, b)`: cond broadcast with a (checked on a), then with b (checked on b). */
 export type WhereFirst<C extends Shape, X> = Broadcast<C, ShapeOf<X>, "where">;
@@ -82,7 +84,7 @@ type WhereFastA<C extends Shape, X> = X extends number ? true : Same<C, ShapeOf<
 /** true when `b` needs no rule: a number, a tensor of cond's shape next to a number `a`, or the same type as `a`. */
 type WhereFastB<C extends Shape, X, Y> = Y extends number ? true : X extends number ? Same<C, ShapeOf<Y>> : Same<X, Y>;
 /** The parameter type of `where`'s `a`. */
-export type WhereArgA<C extends Shape, X> = WhereFastA<C, X> extends true ? X : Checked<X, WhereFirst<C, X>>;
+export type WhereArgA<C extends Shape, X> = WhereFastA<C, X> extends true ? X : CheckedShape<X, WhereFirst<C, X>>;
 /** The parameter type of `where`'s `b` (no second error when `a` already failed). */
 export type WhereArgB<C extends Shape, X, Y> =
   WhereFastA<C, X> extends true
