@@ -112,6 +112,26 @@ bar.endEpoch("loss 0.1000");
 console.log(JSON.stringify({ accuracy: result.history.accuracy.at(-1), logits: logits.shape, iris: irisShape, missing, lines }));
 `;
 
+/**
+ * The project's type corpus (programs that must compile, and `@ts-expect-error` lines that must
+ * not), as a consumer meets it: imports point at the installed package. A must-fail line that
+ * compiles is an unused `@ts-expect-error` (TS2578), so the check expects zero errors.
+ */
+const corpusFiles = [
+  "types-corpus.test-d.ts",
+  "types-trees.test-d.ts",
+  "types-generic.test-d.ts",
+  "vmap-types.test-d.ts",
+  "train-types.test-d.ts",
+];
+function asConsumer(source: string): string {
+  return source
+    .replace('import type { Key } from "../src/random/index.js";', 'import type { random } from "shapeflow";\ntype Key = random.Key;')
+    .replaceAll('from "../src/index.js"', 'from "shapeflow"')
+    .replaceAll('from "../src/node.js"', 'from "shapeflow/node"')
+    .replaceAll('from "../typelevel/index.js"', 'from "shapeflow/typelevel"');
+}
+
 const badTs = `import { nn } from "shapeflow";
 // a shape mistake: conv2d needs [batch, H, W, C]
 export const broken = nn.input(["batch", 784]).add(nn.conv2d({ filters: 8, kernel: 3 }));
@@ -173,6 +193,16 @@ beforeAll(() => {
   );
   writeFileSync(join(consumer, "src", "main.ts"), mainTs);
   writeFileSync(join(consumer, "src", "bad.ts"), badTs);
+  mkdirSync(join(consumer, "corpus"), { recursive: true });
+  for (const file of corpusFiles) {
+    const source = asConsumer(readFileSync(join(root, "tests", file), "utf8"));
+    expect(source, file).not.toMatch(/from "\.\.?\//); // every import rewritten to the package
+    writeFileSync(join(consumer, "corpus", file.replace(".test-d.ts", ".ts")), source);
+  }
+  writeFileSync(
+    join(consumer, "tsconfig.corpus.json"),
+    JSON.stringify({ compilerOptions: { ...compilerOptions, types: ["node"], noEmit: true, rootDir: "corpus" }, include: ["corpus"] }),
+  );
   run("npm", ["ci", "--offline"], consumer);
 }, 600_000);
 
@@ -228,6 +258,10 @@ describe("the npm package", () => {
         /^src\/bad\.ts\(3,\d+\): error TS2345: .*ShapeError<"conv2d\(8, 3x3\) expects \[batch, H, W, C\], got \[batch, 784\]">/,
       );
     }
+  });
+
+  test("the type corpus holds on the built package: every must-fail line fails, every assertion holds", () => {
+    expect(typeCheck("tsconfig.corpus.json")).toEqual([]);
   });
 
   test("runs with plain node: trains XOR, reads Iris, and each missing optional peer is named", () => {

@@ -1,6 +1,6 @@
 // Composition: a Model threads a shape through layers, at the type level (Chain, LayerOut) and
 // at run time (sequence.ts), with shape inference in probe.ts and reports in summary.ts.
-import type { Checked, CheckedTree, Out, Shape, ShapeError, ShowShape } from "../../typelevel/index.js";
+import type { Checked, Out, Shape, ShapeError, ShowShape, TreeRule } from "../../typelevel/index.js";
 import {
   formatShape,
   type AnyTensor,
@@ -316,7 +316,15 @@ type LayerName<L> = L extends Layer<infer K> ? K : "layer";
  */
 export type ModelParamsArg<G, P, In extends Shape, O extends Shape, Op extends string> = [readonly unknown[] | []] extends [G]
   ? P
-  : CheckedTree<G, P, Op, "params", "the model", ` (the model ${ShowShape<In>} -> ${ShowShape<O>}); are these another model's params?`>;
+  : unknown extends G
+    ? P
+    : Checked<G, ModelParamsRule<G, P, In, O, Op>>;
+// NOTE: the message (with the model's shapes) is built in the error branch only: as an argument of
+// a generic alias it would be computed on every call, also when the params fit.
+type ModelParamsRule<G, P, In extends Shape, O extends Shape, Op extends string> =
+  TreeRule<G, P, Op, "params", "the model", ""> extends ShapeError<infer M>
+    ? ShapeError<`${M} (the model ${ShowShape<In>} -> ${ShowShape<O>}); are these another model's params?`>
+    : unknown;
 
 /** An input for shape S: a named dim ("batch") accepts any size. */
 export type Accept<S extends Shape> = { [K in keyof S]: S[K] extends string ? S[K] | number : S[K] };
