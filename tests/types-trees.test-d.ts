@@ -174,7 +174,7 @@ type StateError = ErrorMessage<Parameters<typeof opt.update<P, optim.AdamState<W
 type _stateText = Expect<
   Equal<
     StateError,
-    "update: state[0].mu[0].kernel is [784, 256] but the optimizer's state for these params has [784, 128]; was the state made by init for other params?"
+    "update: state[0].nu[0].kernel is [784, 256] but the optimizer's state for these params has [784, 128]; was the state made by init for other params?"
   >
 >;
 // @ts-expect-error applyGradients: the wide model's state
@@ -183,7 +183,7 @@ type GradientsStateError = ErrorMessage<Parameters<typeof optim.applyGradients<o
 type _gradientsStateText = Expect<
   Equal<
     GradientsStateError,
-    "applyGradients: state[0].mu[0].kernel is [784, 256] but the optimizer's state for these params has [784, 128]; was the state made by init for other params?"
+    "applyGradients: state[0].nu[0].kernel is [784, 256] but the optimizer's state for these params has [784, 128]; was the state made by init for other params?"
   >
 >;
 const sgd = optim.sgd(0.1);

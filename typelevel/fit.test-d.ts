@@ -55,3 +55,21 @@ export type FitCases = [
   // an extra key passes, as it does for assignability (the run-time tree checks catch it)
   Expect<Equal<TreeMismatch<[{ w: Tensor<[2, 3]>; b: Tensor<[3]> }], [{ w: Tensor<[2, 3]> }], "params">, never>>,
 ];
+
+// the first differing key is chosen in ASCII order (the last), not by the order tsc created the types in
+type TwoKeys = TreeMismatch<{ bias: Tensor<[256]>; kernel: Tensor<[784, 256]> }, { bias: Tensor<[128]>; kernel: Tensor<[784, 128]> }, "p">;
+type TwoKeysSwapped = TreeMismatch<
+  { kernel: Tensor<[784, 256]>; bias: Tensor<[256]> },
+  { kernel: Tensor<[784, 128]>; bias: Tensor<[128]> },
+  "p"
+>;
+export type OrderCases = [
+  Expect<Equal<TwoKeys, "p.kernel is [784, 256] but the model has [784, 128]">>,
+  Expect<Equal<TwoKeysSwapped, "p.kernel is [784, 256] but the model has [784, 128]">>,
+  Expect<
+    Equal<
+      TreeMismatch<{ mu: Tensor<[2]>; nu: Tensor<[2]> }, { mu: Tensor<[3]>; nu: Tensor<[3]> }, "s">,
+      "s.nu is [2] but the model has [3]"
+    >
+  >,
+];

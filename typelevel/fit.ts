@@ -156,8 +156,29 @@ type JoinKeys<L, All> = [All] extends [never]
       ? L
       : `${JoinKeys<UnionLast<Exclude<All, L>>, Exclude<All, L>>}, ${L}`
     : "";
-/** One member of a union (the last tsc holds), so a message names one place, not a union of them. */
-type OneOf<U> = [U] extends [never] ? never : UnionLast<U>;
+/**
+ * One member of a union of messages, so a message names one place, not a union of them: the last
+ * in ASCII order (`kernel` before `bias`), else the last tsc holds.
+ */
+// NOTE: not the union's own order alone: that follows the order tsc created the types in, which
+// differs between the sources and the published .d.ts (tests/package.test.ts checks the corpus on both).
+type OneOf<U> = [U] extends [never] ? never : UnionLast<LastInOrder<U & string>>;
+type LastInOrder<U extends string> = {
+  [K in U]: true extends (Exclude<U, K> extends infer O extends string ? StrLess<K, O> : never) ? never : K;
+}[U];
+/** true when string A sorts before B (ASCII order over the characters messages use). */
+type StrLess<A extends string, B extends string> = A extends `${infer a}${infer AR}`
+  ? B extends `${infer b}${infer BR}`
+    ? a extends b
+      ? StrLess<AR, BR>
+      : Ascii extends `${string}${a}${string}${b}${string}`
+        ? true
+        : false
+    : false
+  : B extends ""
+    ? false
+    : true;
+type Ascii = " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~";
 type UnionLast<U> = ((U extends unknown ? (x: () => U) => void : never) extends (x: infer I) => void ? I : never) extends () => infer L
   ? L
   : never;

@@ -59,7 +59,7 @@ export interface GradientTransformation<F extends StateFamily = StateFamily> {
 
 /**
  * The parameter type of an optimizer state S checked against what family F keeps for params P:
- * S when it fits, else `ShapeError<"update: state[0].mu[0].kernel is [784, 256] but the
+ * S when it fits, else `ShapeError<"update: state[0].nu[0].kernel is [784, 256] but the
  * optimizer's state for these params has [784, 128]; was the state made by init for other params?">`.
  */
 export type CheckedState<S, F extends StateFamily, P, Op extends string> = CheckedTree<
