@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [--models M1,M4] [--no-torch] [--profile [M4]] [--fast-slice] [--rounds n] [--block ms]`
+// `npm run bench [-- --quick] [--models M1,M4] [--no-torch] [--profile [M4]] [--fast-slice] [--rounds n] [--block ms] [--threads n|auto|off]`
 // One training step (forward, softmax cross-entropy, backward, Adam 1e-3) of the models M1-M4
 // (../shared/peers/README.md) on the same MNIST bytes: shapeflow jit and eager, tfjs-layers
 // (trainOnBatch, one step of its fit) on the same backend, and, when PyTorch is installed, the
@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
-import { init, backendName } from "../src/backend/index.js";
+import { init, backendInfo, backendName } from "../src/backend/index.js";
 import { tree } from "../src/index.js";
 import { loadDigits, peersSource, PEERS_DIR } from "./data.js";
 import { dispatchOverhead } from "./dispatch.js";
@@ -33,7 +33,9 @@ const rounds = Number(option("rounds") ?? (quick ? 5 : 9));
 const blockMs = Number(option("block") ?? (quick ? 150 : 400));
 const log = (s: string) => console.error(s);
 
-await init();
+// --threads: the WASM kernels' threads (default: init's default, or SHAPEFLOW_THREADS)
+const threadsArg = option("threads");
+await init(threadsArg === undefined ? {} : { threads: threadsArg === "auto" ? "auto" : threadsArg === "off" ? false : Number(threadsArg) });
 const fastSlice = flag("fast-slice") && installViewSlice();
 const shim = registerWasmConv2DBackpropFilter();
 const started = new Date();
@@ -41,7 +43,7 @@ const load0 = loadavg()[0];
 const machine = `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} logical cores`;
 console.log(`# shapeflow bench ${started.toISOString()}`);
 console.log(
-  `backend ${backendName()}${fastSlice ? " + view-based Slice kernel (--fast-slice prototype)" : ""}, node ${process.version}, ${machine}`,
+  `backend ${backendName()} (${backendInfo()?.binary ?? "pure JS"}, ${backendInfo()?.threads ?? 1} thread(s)${backendInfo()?.fallback ? `: ${backendInfo()?.fallback}` : ""})${fastSlice ? " + view-based Slice kernel (--fast-slice prototype)" : ""}, node ${process.version}, ${machine}`,
 );
 console.log(`load average at start ${load0.toFixed(1)}; ${rounds} rounds, blocks of ~${blockMs} ms, alternating; medians`);
 

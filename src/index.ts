@@ -76,7 +76,16 @@ export {
 } from "./core/index.js";
 
 // ---- backend
-export { init, liveTensors, type InitOptions, type BackendName } from "./backend/index.js";
+export {
+  init,
+  backendInfo,
+  liveTensors,
+  type InitOptions,
+  type BackendName,
+  type BackendInfo,
+  type Threads,
+  type WasmBinary,
+} from "./backend/index.js";
 
 // ---- namespaces
 /** Pytrees: flatten, unflatten and map nested records and tuples of tensors; path filters. */

@@ -1,7 +1,6 @@
 // The training worker: owns the backend and the Trainer, runs steps in chunks of about
 // CHUNK_MS and posts progress after each, so the page stays responsive and redraws as it learns.
-import { getThreadsCount } from "@tensorflow/tfjs-backend-wasm";
-import { env } from "@tensorflow/tfjs-core";
+import { backendInfo } from "./shapeflow.js";
 import { Trainer, init } from "./trainer.js";
 import type { FromWorker, ToWorker } from "./protocol.js";
 
@@ -26,13 +25,15 @@ const post = (message: FromWorker, transfer: Transferable[] = []) => self.postMe
 async function start(): Promise<void> {
   // the binaries are served by the page's own origin, beside the worker in wasm/
   const wasmPaths = new URL("wasm/", self.location.href).href;
-  // NOTE: the page is cross-origin isolated (COOP/COEP), so tfjs would pick its threaded build.
-  // It is opt-in (`?threads=1`): tfjs sizes its pool at half the cores (one thread on a 2-core
-  // machine), and for matrices this small both builds ran at 3-6 ms/step here, within the noise.
-  const threads = new URLSearchParams(self.location.search).get("threads") === "1";
-  if (!threads) env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
-  const backend = await init({ backend: "wasm", wasmPaths });
-  post({ type: "ready", backend, wasmPaths, threads: getThreadsCount() });
+  // NOTE: the page is cross-origin isolated (COOP/COEP), so tfjs's threaded build can run. It is
+  // opt-in (`?threads=2` or `?threads=auto`): for matrices this small both builds ran at 3-6
+  // ms/step here, within the noise, and the threaded one starts 8 workers.
+  const asked = new URLSearchParams(self.location.search).get("threads");
+  const threads = asked === null || asked === "off" ? false : asked === "auto" ? "auto" : Number(asked);
+  const backend = await init({ backend: "wasm", wasmPaths, threads });
+  const info = backendInfo();
+  if (info?.fallback !== undefined) console.warn(`shapeflow: ${info.fallback}`);
+  post({ type: "ready", backend, wasmPaths, threads: info?.threads ?? 1 });
 }
 
 function progress(steps: number, batchLoss: number, msPerStep: number): void {

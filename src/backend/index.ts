@@ -3,6 +3,9 @@
 // public types name no tfjs backend.
 import * as tf from "@tensorflow/tfjs-core";
 import { refused, ValueError, ShapeflowError } from "../tensor/errors.js";
+import { coreCount, describe, MAX_THREADS, startThreaded, threadsUnavailable, type Threads } from "./threads.js";
+
+export type { Threads } from "./threads.js";
 
 /** The tfjs backends shapeflow runs on: `"wasm"` (SIMD, the default) and `"cpu"` (pure JS, the fallback). */
 export type BackendName = "wasm" | "cpu";
@@ -22,11 +25,37 @@ export interface InitOptions {
    * bundle needs this). tfjs takes it once: a failed start cannot be retried with other paths.
    */
   wasmPaths?: string | Readonly<Record<WasmBinary, string>>;
+  /**
+   * Threads for the WASM kernels (tfjs's threaded SIMD build: XNNPACK on a thread pool): a
+   * count, `"auto"` (one per core, at most 8) or `false` (the single-threaded SIMD build).
+   * Default: env SHAPEFLOW_THREADS (`auto`, `off` or a count), else `false`. When the threaded
+   * build cannot start, init falls back to the single-threaded one and `backendInfo().fallback`
+   * says why. In a browser it needs a cross-origin isolated page (COOP/COEP headers).
+   */
+  threads?: Threads;
+}
+
+/** What `init` started: `backendInfo()` after it resolved. */
+export interface BackendInfo {
+  /** The tfjs backend running. */
+  backend: BackendName;
+  /** The WASM binary loaded (undefined on the CPU backend). */
+  binary: WasmBinary | undefined;
+  /** Threads the kernels run on (1: single-threaded). */
+  threads: number;
+  /** The threads asked for (the option, the env or the default). */
+  requestedThreads: Threads;
+  /** One line: why fewer threads run than were asked for; undefined when all came up. */
+  fallback: string | undefined;
 }
 
 let ready: Promise<BackendName> | undefined;
 let chosen: BackendName | undefined;
 let running = false;
+let info: BackendInfo | undefined;
+
+/** The default of `threads` (see bench/README.md for the measurements behind it). */
+const DEFAULT_THREADS: Threads = false;
 
 function requested(options: InitOptions): BackendName {
   const fromEnv = typeof process !== "undefined" ? process.env?.SHAPEFLOW_BACKEND : undefined;
@@ -37,14 +66,62 @@ function requested(options: InitOptions): BackendName {
   return name;
 }
 
-/** Imports a backend's package (which registers it with tfjs); for wasm, first tells it where its binaries are. */
-async function register(name: BackendName, wasmPaths: InitOptions["wasmPaths"]): Promise<void> {
+function requestedThreads(options: InitOptions): Threads {
+  const fromEnv = typeof process !== "undefined" ? process.env?.SHAPEFLOW_THREADS : undefined;
+  if (options.threads !== undefined) {
+    const t = options.threads;
+    if (t === false || t === "auto" || (typeof t === "number" && Number.isInteger(t) && t >= 1)) return t;
+    throw refused("init", `threads must be a positive integer, "auto" or false`, JSON.stringify(t) ?? String(t));
+  }
+  if (fromEnv === undefined || fromEnv === "") return DEFAULT_THREADS;
+  const text = fromEnv.trim().toLowerCase();
+  if (text === "auto") return "auto";
+  if (["off", "false", "no", "0"].includes(text)) return false;
+  if (/^[1-9][0-9]*$/.test(text)) return Number(text);
+  throw refused("init", `SHAPEFLOW_THREADS must be "auto", "off" or a positive integer`, JSON.stringify(fromEnv));
+}
+
+/** Imports a backend's package (which registers it with tfjs); for wasm, first tells it where its binaries are, then starts threads if asked. */
+async function register(
+  name: BackendName,
+  wasmPaths: InitOptions["wasmPaths"],
+  want: number,
+): Promise<{ threads: number; fallback?: string }> {
   if (name === "cpu") {
     await import("@tensorflow/tfjs-backend-cpu");
-    return;
+    return want > 1 ? { threads: 1, fallback: "the cpu backend runs on one thread" } : { threads: 1 };
   }
   const wasm = await import("@tensorflow/tfjs-backend-wasm");
   if (wasmPaths !== undefined) wasm.setWasmPaths(wasmPaths);
+  if (want <= 1) {
+    tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
+    return { threads: 1 };
+  }
+  const why = threadsUnavailable();
+  if (why !== undefined) {
+    tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
+    return { threads: 1, fallback: why };
+  }
+  const count = Math.min(want, MAX_THREADS);
+  try {
+    const started = await startThreaded(wasm, count);
+    // NOTE: the engine is handed the started backend in place of tfjs's factory (the kernels,
+    // registered under "wasm", are untouched)
+    tf.removeBackend("wasm");
+    tf.registerBackend("wasm", () => started.backend, 2);
+    const fallback =
+      started.threads < want
+        ? `${started.threads} of ${want} threads started${want > MAX_THREADS ? ` (tfjs's pool holds at most ${MAX_THREADS})` : ""}`
+        : undefined;
+    return { threads: started.threads, fallback };
+  } catch (cause) {
+    // NOTE: tfjs rejects a binary it could not load with advice about bundlers: name the file instead
+    const file: WasmBinary = "tfjs-backend-wasm-threaded-simd.wasm";
+    const why = describe(cause).startsWith("Make sure the server can serve")
+      ? `could not load ${file} from ${wasmLocation(file, wasmPaths)}`
+      : describe(cause);
+    return { threads: 1, fallback: `the threaded build did not start (${why}); running single-threaded SIMD` };
+  }
 }
 
 /** The binary tfjs's WASM backend picks here (as tfjs decides: threads and SIMD if supported). */
@@ -82,7 +159,14 @@ function wasmLocation(file: WasmBinary, wasmPaths: InitOptions["wasmPaths"]): st
  * ```
  */
 export function init(options: InitOptions = {}): Promise<BackendName> {
-  const name = requested(options);
+  let name: BackendName;
+  let threads: Threads;
+  try {
+    name = requested(options);
+    threads = requestedThreads(options);
+  } catch (error) {
+    return Promise.reject(error);
+  }
   if (ready) {
     if (chosen !== name) {
       return ready.then((current) => {
@@ -97,9 +181,10 @@ export function init(options: InitOptions = {}): Promise<BackendName> {
   chosen = name;
   const start = (async () => {
     let ok: boolean;
+    let started: { threads: number; fallback?: string };
     const before = listeners();
     try {
-      await register(name, options.wasmPaths);
+      started = await register(name, options.wasmPaths, threads === false ? 1 : threads === "auto" ? coreCount() : threads);
       ok = await tf.setBackend(name);
       if (ok) await tf.ready();
     } catch (cause) {
@@ -132,6 +217,13 @@ export function init(options: InitOptions = {}): Promise<BackendName> {
       );
     }
     running = true;
+    info = {
+      backend: name,
+      binary: name === "wasm" ? (started.threads > 1 ? "tfjs-backend-wasm-threaded-simd.wasm" : await wasmBinary()) : undefined,
+      threads: started.threads,
+      requestedThreads: threads,
+      fallback: started.fallback,
+    };
     return name;
   })();
   ready = start.catch((error: unknown) => {
@@ -190,6 +282,18 @@ function removeAddedListeners(before: Listeners | undefined): void {
 /** The backend in use, or undefined before `init` resolved. */
 export function backendName(): string | undefined {
   return chosen && tf.getBackend();
+}
+
+/**
+ * What `init` started (backend, WASM binary, threads and, when fewer threads run than were
+ * asked for, the one-line reason), or undefined before it resolved.
+ * ```ts
+ * await init({ threads: "auto" });
+ * const { threads, fallback } = backendInfo()!; // e.g. 2, undefined
+ * ```
+ */
+export function backendInfo(): BackendInfo | undefined {
+  return running ? info : undefined;
 }
 
 /** Number of live tfjs tensors: used by tests to prove that nothing leaks. */

@@ -7,7 +7,8 @@
 //   - the decision-boundary canvas is drawn (both class colours present).
 // Chromium: CHROMIUM=/path/to/chrome, default /usr/bin/chromium (Debian's package; Playwright
 // cannot download its own browsers here). SCREENSHOT=out/playground.png saves the page at the end;
-// THREADS=1 runs tfjs's threaded WASM build (the page's ?threads=1).
+// THREADS=2 (or auto) runs tfjs's threaded WASM build (the page's ?threads=2) and checks that the
+// threads came up (the page is cross-origin isolated, so they must).
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { chromium, type Browser } from "playwright-core";
@@ -59,13 +60,19 @@ async function main(): Promise<void> {
       if (message.type() === "error") problems.push(`console error: ${message.text()}`);
     });
 
-    await page.goto(process.env.THREADS === "1" ? `${server.url}?threads=1` : server.url);
+    const threads = process.env.THREADS;
+    await page.goto(threads === undefined ? server.url : `${server.url}?threads=${threads}`);
     await page.waitForFunction(() => window.__playground.status !== "loading", undefined, { timeout: 60_000 });
     const ready = await page.evaluate(() => ({ ...window.__playground, isolated: window.crossOriginIsolated }));
     assert.equal(ready.status, "paused", `the page did not become ready: ${ready.error ?? ready.status}`);
     assert.equal(ready.backend, "wasm");
     assert.ok(ready.isolated, "the page is not cross-origin isolated (COOP/COEP headers missing?)");
     log(`ready after ${((performance.now() - started) / 1000).toFixed(1)} s: backend ${ready.backend}, ${ready.threads} thread(s)`);
+    if (threads !== undefined && threads !== "off") {
+      const expected =
+        threads === "auto" ? Math.min(await page.evaluate(() => navigator.hardwareConcurrency), 8) : Math.min(Number(threads), 8);
+      assert.equal(ready.threads, expected, `asked for ${threads} threads, got ${ready.threads} (the worker's console says why)`);
+    }
 
     await page.selectOption("#dataset", "spirals");
     await page.waitForFunction(() => window.__playground.config.dataset === "spirals");
