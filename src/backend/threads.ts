@@ -106,8 +106,8 @@ export async function startThreaded(wasm: WasmPackage, count: number, timeoutMs 
   try {
     const backend = await Promise.race([starting, failed, timeout]);
     const module = (backend as { wasm?: PthreadModule }).wasm;
-    // NOTE: emscripten made 8 workers up front; the pool took count - 1 of them. The rest would
-    // only sit in memory (nothing else in tfjs starts a thread), so stop them.
+    // NOTE: emscripten made 8 workers up front; the pool took count - 1 of them. Stop the rest
+    // (in Node spares that never started a thread; in browsers, Web Workers sitting in memory).
     for (const idle of module?.PThread?.unusedWorkers?.splice(0) ?? []) void idle.terminate();
     const threads = module?.tfjs?.getThreadsCount?.() ?? 1;
     return { backend, threads };
@@ -228,37 +228,120 @@ function patchNode(
   const { resolveObjectURL } = process.getBuiltinModule("node:buffer");
   const os = process.getBuiltinModule("node:os");
 
-  function PthreadWorker(url: string | URL): NodeWorker {
+  type Listener = (...args: unknown[]) => void;
+  const isCommand = (message: unknown, cmd: string) =>
+    typeof message === "object" && message !== null && Reflect.get(message, "cmd") === cmd;
+  const facades: PthreadWorker[] = [];
+  // the workers the pool will take: the last count - 1 made (emscripten pops its spare workers)
+  let eagerFrom: number | undefined;
+  let eagerLeft = count - 1;
+  let eagerLoaded: () => void = () => {};
+  const eagerReady = new Promise<void>((resolve) => (eagerLoaded = resolve));
+  if (eagerLeft <= 0) eagerLoaded();
+
+  /**
+   * One of emscripten's 8 pthread workers, as emscripten uses it. Only the count - 1 the pool
+   * will take start a worker thread when emscripten loads them (and their "loaded" is awaited
+   * before any pthread runs); the spares answer "loaded" once those did, and start a thread only
+   * if a pthread is ever run on one.
+   */
+  class PthreadWorker {
+    private real: NodeWorker | undefined;
+    private readonly listeners: [string, Listener][] = [];
+    private loadMessage: unknown;
+    constructor(
+      private readonly script: unknown,
+      private readonly index: number,
+    ) {}
+
+    on(event: string, listener: Listener): this {
+      this.listeners.push([event, listener]);
+      if (this.real) this.attach(this.real, event, listener);
+      return this;
+    }
+
+    postMessage(message: unknown): void {
+      if (this.real) return this.real.postMessage(message);
+      if (isCommand(message, "load")) {
+        this.loadMessage = message;
+        eagerFrom ??= facades.length - (count - 1);
+        if (this.index >= eagerFrom) {
+          this.start(false).postMessage(message);
+        } else {
+          void eagerReady.then(() => {
+            if (!this.real) for (const [event, listener] of this.listeners) if (event === "message") listener({ cmd: "loaded" });
+          });
+        }
+        return;
+      }
+      const real = this.start(true);
+      real.postMessage(this.loadMessage);
+      real.postMessage(message);
+    }
+
+    ref(): void {
+      // NOTE: emscripten ref()s a worker while it runs a pthread, and the pool's threads never
+      // end: the main thread's work is synchronous, so the workers need not keep Node alive.
+    }
+
+    unref(): void {
+      this.real?.unref();
+    }
+
+    terminate(): Promise<number> {
+      return this.real?.terminate() ?? Promise.resolve(0);
+    }
+
+    /** Starts the worker thread; `late`: emscripten has been told it loaded, so its own "loaded" is dropped and it never holds Node. */
+    private start(late: boolean): NodeWorker {
+      // NOTE: none of the parent's flags (a loader such as tsx's, --input-type): the worker runs
+      // emscripten's plain scripts, and each inherited loader would cost every worker its start-up
+      const real = new threads.Worker(BOOTSTRAP, { eval: true, execArgv: [] });
+      this.real = real;
+      real.on("error", onFailure);
+      real.on("exit", (code: unknown) => {
+        const got = `exit code ${String(code)}`;
+        onFailure(
+          new ShapeflowError(
+            { op: "init", expected: "a running pthread worker", got },
+            `a pthread worker exited (${got}) before the pool started`,
+          ),
+        );
+      });
+      let dropLoaded = late;
+      real.on("message", (data: unknown) => {
+        if (!late && isCommand(data, "loaded") && --eagerLeft === 0) eagerLoaded();
+      });
+      for (const [event, listener] of this.listeners) {
+        this.attach(real, event, (...args: unknown[]) => {
+          if (event === "message" && dropLoaded && isCommand(args[0], "loaded")) {
+            dropLoaded = false;
+            return;
+          }
+          listener(...args);
+        });
+      }
+      if (late) real.unref();
+      real.postMessage({ shapeflowWorkerScript: this.script });
+      return real;
+    }
+
+    private attach(real: NodeWorker, event: string, listener: Listener): void {
+      // NOTE: emscripten rethrows a worker's error from its listener (an uncaught exception):
+      // while the probe runs, the error fails the probe instead
+      real.on(event, event === "error" ? (error: unknown) => (probing() ? onFailure(error) : listener(error)) : listener);
+    }
+  }
+
+  function makePthreadWorker(url: string | URL): PthreadWorker {
     const script = resolveObjectURL(String(url));
     if (script === undefined)
       throw new Error(
         `internal: the pthread worker script ${String(url)} is not a blob: URL (a tfjs-backend-wasm this shim does not know?)`,
       );
-    // NOTE: none of the parent's flags (a loader such as tsx's, --input-type): the worker runs
-    // emscripten's plain scripts, and each inherited loader would cost every worker its start-up
-    const worker = new threads.Worker(BOOTSTRAP, { eval: true, execArgv: [] });
+    const worker = new PthreadWorker(script, facades.length);
+    facades.push(worker);
     made.push(worker);
-    const on = worker.on.bind(worker);
-    // NOTE: emscripten rethrows a worker's error from its listener (an uncaught exception): while
-    // the probe runs, the error fails the probe instead.
-    Object.defineProperty(worker, "on", {
-      value: (event: string, listener: (...args: unknown[]) => void) =>
-        on(event, event === "error" ? (error: unknown) => (probing() ? onFailure(error) : listener(error)) : listener),
-    });
-    on("error", onFailure);
-    on("exit", (code: unknown) => {
-      const got = `exit code ${String(code)}`;
-      onFailure(
-        new ShapeflowError(
-          { op: "init", expected: "a running pthread worker", got },
-          `a pthread worker exited (${got}) before the pool started`,
-        ),
-      );
-    });
-    // NOTE: emscripten ref()s a worker while it runs a pthread, and the pool's threads never end:
-    // the main thread's work is synchronous, so the workers need not keep Node alive.
-    Object.defineProperty(worker, "ref", { value: () => {} });
-    worker.postMessage({ shapeflowWorkerScript: script });
     return worker;
   }
 
@@ -269,7 +352,7 @@ function patchNode(
   });
   const before = Object.getOwnPropertyDescriptor(globalThis, "Worker");
   // NOTE: emscripten assigns worker_threads' Worker to the global, then calls `new Worker(...)`
-  Object.defineProperty(globalThis, "Worker", { configurable: true, get: () => PthreadWorker, set: () => {} });
+  Object.defineProperty(globalThis, "Worker", { configurable: true, get: () => makePthreadWorker, set: () => {} });
   return () => {
     Reflect.set(os, "cpus", cpus);
     if (before) Object.defineProperty(globalThis, "Worker", before);
