@@ -106,9 +106,10 @@ export async function startThreaded(wasm: WasmPackage, count: number, timeoutMs 
   try {
     const backend = await Promise.race([starting, failed, timeout]);
     const module = (backend as { wasm?: PthreadModule }).wasm;
-    // NOTE: emscripten made 8 workers up front; the pool took count - 1 of them. Stop the rest
-    // (in Node spares that never started a thread; in browsers, Web Workers sitting in memory).
-    for (const idle of module?.PThread?.unusedWorkers?.splice(0) ?? []) void idle.terminate();
+    // NOTE: emscripten made 8 workers up front; the pool took count - 1 of them. In browsers the
+    // rest are Web Workers sitting in memory (nothing else in tfjs starts a thread): stop them.
+    // Node's spares never started a thread, and would start one if a pthread ever ran on them.
+    if (!isNode) for (const idle of module?.PThread?.unusedWorkers?.splice(0) ?? []) void idle.terminate();
     const threads = module?.tfjs?.getThreadsCount?.() ?? 1;
     return { backend, threads };
   } catch (cause) {
