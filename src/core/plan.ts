@@ -11,9 +11,11 @@ import { runImpl } from "./trace.js";
 import type { Equation, Graph } from "./jit.js";
 
 /** A kernel call of the plan: `outs = kernel(srcs, attrs)` on the plan's backend. */
-interface KernelStep {
+export interface KernelStep {
   readonly kind: "call";
   readonly name: string;
+  /** `Name [in shapes] -> [out shapes]`, as recorded (for profiles). */
+  readonly label: string;
   readonly fn: tf.KernelFunc;
   /** Input names in the kernel's input map, or null for a variadic kernel (Concat, AddN) that takes an array. */
   readonly keys: readonly string[] | null;
@@ -25,7 +27,7 @@ interface KernelStep {
 }
 
 /** A graph equation run through its impl at every call (reads the host, is effectful, or draws random numbers). */
-interface EquationStep {
+export interface EquationStep {
   readonly kind: "equation";
   readonly eqn: Equation;
   /** Why it was not lowered to kernel calls. */
@@ -35,7 +37,7 @@ interface EquationStep {
   free: number[];
 }
 
-type Step = KernelStep | EquationStep;
+export type Step = KernelStep | EquationStep;
 
 /**
  * A graph lowered to kernel calls. Value slots: `0 .. nInputs - 1` the call's inputs, then the
@@ -155,9 +157,11 @@ export function recordPlan(g: Graph, inputs: readonly TfTensor[]): { outs: TfTen
         return s;
       });
       const kernel = tf.getKernel(name, backendName).kernelFunc;
+      const shapes = (ts: readonly tf.TensorInfo[]) => ts.map((t) => `[${t.shape.join(",")}]`).join(" ");
       cap.calls.push({
         kind: "call",
         name,
+        label: `${name} ${shapes(entries.map(([, t]) => t))} -> ${shapes(Array.isArray(out) ? out : [out])}`,
         fn: kernel,
         keys: array ? null : entries.map(([k]) => k),
         srcs,
@@ -363,8 +367,11 @@ function tensorAt(p: Plan, vals: (tf.TensorInfo | undefined)[], s: number, temps
   return t;
 }
 
-/** Runs the plan on `inputs` (tensors of the plan's signature). The outputs are new tensors owned by the caller. */
-export function runPlan(p: Plan, inputs: readonly TfTensor[]): TfTensor[] {
+/**
+ * Runs the plan on `inputs` (tensors of the plan's signature). The outputs are new tensors owned by
+ * the caller. `times`, when given, receives each step's wall ms (bench/profile.ts).
+ */
+export function runPlan(p: Plan, inputs: readonly TfTensor[], times?: Float64Array): TfTensor[] {
   const vals = new Array<tf.TensorInfo | undefined>(p.nSlots);
   for (let i = 0; i < p.nInputs; i++) vals[i] = inputs[i];
   for (let k = 0; k < p.consts.length; k++) vals[p.nInputs + k] = p.consts[k];
@@ -372,7 +379,9 @@ export function runPlan(p: Plan, inputs: readonly TfTensor[]): TfTensor[] {
   const backend = p.backend;
   const temps: TfTensor[] = [];
   try {
-    for (const st of p.steps) {
+    for (let i = 0; i < p.steps.length; i++) {
+      const st = p.steps[i];
+      const t0 = times === undefined ? 0 : performance.now();
       if (st.kind === "call") {
         let ins: tf.NamedTensorInfoMap | tf.TensorInfo[];
         if (st.keys === null) ins = st.srcs.map((s) => vals[s]!);
@@ -391,6 +400,7 @@ export function runPlan(p: Plan, inputs: readonly TfTensor[]): TfTensor[] {
         else e.multi.prim.impl(args, e.params).forEach((t, k) => (vals[st.outs[k]] = t));
         for (const t of temps.splice(0)) t.dispose();
       }
+      if (times !== undefined) times[i] = performance.now() - t0;
       for (const s of st.free) release(p, vals, s);
     }
   } catch (err) {
