@@ -23,9 +23,10 @@ export interface StepProfile {
   /** Fastest whole jitted step (wall) and the sum of the per-step minima of its plan (kernels and equation steps). */
   stepMinMs: number;
   stepsMinMs: number;
-  /** CPU ms per step, alternating blocks of 3 steps, fastest block: the plan against the replay. */
+  /** CPU ms per step, alternating blocks of 3 steps, median block: the jitted step by plan and by replay, and the plan run alone (no jit call around it). */
   cpuPlanMs: number;
   cpuReplayMs: number;
+  cpuBarePlanMs: number;
 }
 
 export function profileStep(spec: ModelSpec, digits: Digits, { reps = 15, rounds = 15 } = {}): StepProfile {
@@ -84,16 +85,22 @@ export function profileStep(spec: ModelSpec, digits: Digits, { reps = 15, rounds
     .slice(0, 14)
     .map(([call, v]) => ({ call, ...v }));
   // CPU per step, alternating
-  const cpu: Record<"plan" | "replay", number[]> = { plan: [], replay: [] };
+  const cpu: Record<"plan" | "replay" | "bare", number[]> = { plan: [], replay: [], bare: [] };
+  const bareOnce = () => {
+    const outs = runPlan(plan, inputs);
+    outs[0].dataSync();
+    tf.dispose(outs);
+  };
   for (let r = 0; r < rounds; r++) {
-    for (const mode of r % 2 === 0 ? (["plan", "replay"] as const) : (["replay", "plan"] as const)) {
-      setJitExecution(mode);
+    for (const mode of r % 2 === 0 ? (["plan", "replay", "bare"] as const) : (["bare", "replay", "plan"] as const)) {
+      setJitExecution(mode === "replay" ? "replay" : "plan");
       const c0 = process.cpuUsage();
-      for (let k = 0; k < 3; k++) jitOnce();
+      for (let k = 0; k < 3; k++) (mode === "bare" ? bareOnce : jitOnce)();
       const c = process.cpuUsage(c0);
       cpu[mode].push((c.user + c.system) / 3000);
     }
   }
+  const med = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
   setJitExecution("plan");
   const profile: StepProfile = {
     model: spec.id,
@@ -104,9 +111,9 @@ export function profileStep(spec: ModelSpec, digits: Digits, { reps = 15, rounds
     byShape,
     stepMinMs,
     stepsMinMs: stepMin.reduce((a, b) => a + b, 0),
-    // NOTE: the fastest block: on a shared machine preemption and cache thrash only ever add
-    cpuPlanMs: Math.min(...cpu.plan),
-    cpuReplayMs: Math.min(...cpu.replay),
+    cpuPlanMs: med(cpu.plan),
+    cpuReplayMs: med(cpu.replay),
+    cpuBarePlanMs: med(cpu.bare),
   };
   step.dispose();
   tree.dispose([params, optState, state, key, batches]);
@@ -119,8 +126,8 @@ export function formatProfile(p: StepProfile): string {
     `### ${p.model}: ${p.equations} graph equations, a plan of ${p.kernelCalls} kernel calls and ${p.equationSteps} equations`,
     "",
     `- fastest whole jitted step ${p.stepMinMs.toFixed(2)} ms; the plan's steps alone ${p.stepsMinMs.toFixed(2)} ms (sum of per-step minima)`,
-    `- outside kernels: ${pct(p.stepMinMs - p.stepsMinMs, p.stepMinMs)} of the fastest step`,
-    `- CPU per step (alternating blocks, fastest): plan ${p.cpuPlanMs.toFixed(2)} ms, replay ${p.cpuReplayMs.toFixed(2)} ms (${(p.cpuReplayMs / p.cpuPlanMs).toFixed(2)}x)`,
+    `- CPU per step (alternating blocks, median): jitted by plan ${p.cpuPlanMs.toFixed(2)} ms, by replay ${p.cpuReplayMs.toFixed(2)} ms (${(p.cpuReplayMs / p.cpuPlanMs).toFixed(2)}x); the plan alone ${p.cpuBarePlanMs.toFixed(2)} ms`,
+    `- outside kernels: ${pct(p.cpuPlanMs - p.stepsMinMs, p.cpuPlanMs)} of the jitted step's CPU (${pct(p.cpuBarePlanMs - p.stepsMinMs, p.cpuBarePlanMs)} of the plan alone); wall: ${pct(p.stepMinMs - p.stepsMinMs, p.stepMinMs)} of the fastest step (a loaded machine inflates it)`,
     "",
     "| kernel | calls | ms (sum of minima) | µs each |",
     "| --- | --- | --- | --- |",
