@@ -28,6 +28,8 @@ for (const [m, kk, n] of [
 ]) {
   const a = tf.randomNormal([m, kk]);
   const b = tf.randomNormal([kk, n]);
+  // NOTE: the fused kernel wants rank 3 (the tfjs op reshapes); these views share the data
+  const [a3, b3] = [tf.reshape(a, [1, m, kk]), tf.reshape(b, [1, kk, n])];
   const bias = tf.randomNormal([n]);
   cases.push({
     name: `dense [${m},${kk}]@[${kk},${n}] + bias, relu`,
@@ -37,7 +39,7 @@ for (const [m, kk, n] of [
       const r = call("Relu", { x: z });
       free(y, z, r);
     },
-    fused: () => free(call("_FusedMatMul", { a, b, bias }, { transposeA: false, transposeB: false, activation: "relu" })),
+    fused: () => free(call("_FusedMatMul", { a: a3, b: b3, bias }, { transposeA: false, transposeB: false, activation: "relu" })),
   });
 }
 {
