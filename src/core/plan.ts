@@ -85,6 +85,9 @@ const UNPLANNABLE_KERNELS = new Set([
   "RaggedTensorToTensor",
 ]);
 
+/** An equation running more kernels than this (a long scan, unrolled) stays an equation: the plan's size stays bounded. */
+const MAX_CALLS_PER_EQUATION = 100_000;
+
 type Engine = ReturnType<typeof tf.engine>;
 type RunKernel = Engine["runKernel"];
 type ReadSync = Engine["readSync"];
@@ -146,6 +149,8 @@ export function recordPlan(g: Graph, inputs: readonly TfTensor[]): { outs: TfTen
     inKernel = true;
     try {
       if (UNPLANNABLE_KERNELS.has(name)) cap.reason ??= `runs the ${name} kernel`;
+      // NOTE: a long scan is recorded unrolled; past this many calls it stays one equation
+      if (cap.calls.length >= MAX_CALLS_PER_EQUATION) cap.reason ??= `runs more than ${MAX_CALLS_PER_EQUATION} kernels`;
       const array = Array.isArray(ins);
       const entries: [string, tf.Tensor][] = array ? (ins as tf.Tensor[]).map((t, i) => [String(i), t]) : Object.entries(ins);
       const srcs = entries.map(([, t]) => refOf.get(t.id) ?? constRef(t, cap));
