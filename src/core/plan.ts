@@ -386,10 +386,54 @@ function viewSlice(stock: tf.KernelFunc): tf.KernelFunc {
   };
 }
 
+/**
+ * Concat on WASM with one `copyWithin` per row and input on the heap. NOTE: tfjs' WASM Concat is a
+ * JS loop that makes a subarray per row and input (13% of the LSTM step's plan, its gate blocks and
+ * per-step gradients); same bytes out. Anything unusual (strings, empty inputs) goes to the stock kernel.
+ */
+function heapConcat(stock: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const inputs = Object.values(args.inputs);
+    const backend = args.backend;
+    const dtype = inputs[0].dtype;
+    if (
+      !isWasmHeapBackend(backend) ||
+      inputs.length < 2 ||
+      dtype === "string" ||
+      dtype === "complex64" ||
+      inputs.some((t) => t.dtype !== dtype || t.shape.includes(0))
+    )
+      return stock(args);
+    const axis = tf.util.parseAxisParam((args.attrs as { axis: number | number[] }).axis, inputs[0].shape)[0];
+    const outShape = tf.backend_util.computeOutShape(
+      inputs.map((t) => t.shape),
+      axis,
+    );
+    // NOTE: the output first: allocating may grow the heap, which would detach a view taken before
+    const out = backend.makeOutput(outShape, dtype);
+    const o = backend.typedArrayFromHeap(out);
+    const unit = o.BYTES_PER_ELEMENT;
+    const heap = new (o.constructor as Float32ArrayConstructor)(o.buffer);
+    const rows = tf.util.sizeFromShape(inputs[0].shape.slice(0, axis));
+    const inner = inputs.map((t) => tf.util.sizeFromShape(t.shape.slice(axis)));
+    const starts = inputs.map((t) => backend.typedArrayFromHeap(t).byteOffset / unit);
+    let dst = o.byteOffset / unit;
+    for (let r = 0; r < rows; r++) {
+      for (let i = 0; i < inputs.length; i++) {
+        const src = starts[i] + r * inner[i];
+        heap.copyWithin(dst, src, src + inner[i]);
+        dst += inner[i];
+      }
+    }
+    return out;
+  };
+}
+
 /** The kernel function a plan calls for `name`: the backend's, or a faster one with the same results. */
 function planKernel(name: string, backendName: string): tf.KernelFunc {
   const stock = tf.getKernel(name, backendName).kernelFunc;
-  return name === "Slice" && backendName === "wasm" ? viewSlice(stock) : stock;
+  if (backendName !== "wasm") return stock;
+  return name === "Slice" ? viewSlice(stock) : name === "Concat" ? heapConcat(stock) : stock;
 }
 
 /** A constant dropped while recording. */
