@@ -355,7 +355,7 @@ function viewSlice(stock: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
     const x = args.inputs.x;
     const backend = args.backend;
-    if (x.dtype === "string" || !isWasmHeapBackend(backend)) return stock(args);
+    if (x === undefined || x.dtype === "string" || !isWasmHeapBackend(backend)) return stock(args);
     const attrs = args.attrs as { begin: number[]; size: number[] };
     const [begin, size] = tf.slice_util.parseSliceParams(x, attrs.begin, attrs.size);
     // NOTE: the output first: allocating may grow the heap, which would detach a view taken before
@@ -393,9 +393,11 @@ function viewSlice(stock: tf.KernelFunc): tf.KernelFunc {
  */
 function heapConcat(stock: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
-    const inputs = Object.values(args.inputs);
+    const inputs = Object.values(args.inputs).filter((t): t is tf.TensorInfo => t !== undefined);
     const backend = args.backend;
-    const dtype = inputs[0].dtype;
+    const first = inputs.at(0);
+    if (first === undefined) return stock(args);
+    const dtype = first.dtype;
     if (
       !isWasmHeapBackend(backend) ||
       inputs.length < 2 ||
@@ -404,7 +406,7 @@ function heapConcat(stock: tf.KernelFunc): tf.KernelFunc {
       inputs.some((t) => t.dtype !== dtype || t.shape.includes(0))
     )
       return stock(args);
-    const axis = tf.util.parseAxisParam((args.attrs as { axis: number | number[] }).axis, inputs[0].shape)[0];
+    const axis = tf.util.parseAxisParam((args.attrs as { axis: number | number[] }).axis, first.shape)[0];
     const outShape = tf.backend_util.computeOutShape(
       inputs.map((t) => t.shape),
       axis,
@@ -414,7 +416,7 @@ function heapConcat(stock: tf.KernelFunc): tf.KernelFunc {
     const o = backend.typedArrayFromHeap(out);
     const unit = o.BYTES_PER_ELEMENT;
     const heap = new (o.constructor as Float32ArrayConstructor)(o.buffer);
-    const rows = tf.util.sizeFromShape(inputs[0].shape.slice(0, axis));
+    const rows = tf.util.sizeFromShape(first.shape.slice(0, axis));
     const inner = inputs.map((t) => tf.util.sizeFromShape(t.shape.slice(axis)));
     const starts = inputs.map((t) => backend.typedArrayFromHeap(t).byteOffset / unit);
     let dst = o.byteOffset / unit;
