@@ -1,8 +1,8 @@
 // Per-op overhead: one elementwise add on [64, 256] (an LSTM gate block's size) through each layer
-// of dispatch, alternating, CPU µs per op: the fastest round (a busy machine only ever adds time,
+// of dispatch (jit: the replay through the impls and the static kernel plan), alternating, CPU µs per op: the fastest round (a busy machine only ever adds time,
 // and the differences are a few µs).
 import * as tf from "@tensorflow/tfjs-core";
-import { add, jit } from "../src/core/index.js";
+import { add, jit, setJitExecution } from "../src/core/index.js";
 import { Concrete, type AnyTensor } from "../src/tensor/index.js";
 
 export interface DispatchRow {
@@ -25,6 +25,15 @@ export function dispatchOverhead({ rounds = 7, opsPerBlock = 2000 } = {}): Dispa
     return z;
   });
   chain(ca, cb).dispose();
+  chain(ca, cb).dispose();
+  const replayed = (f: () => void) => {
+    const before = setJitExecution("replay");
+    try {
+      f();
+    } finally {
+      setJitExecution(before);
+    }
+  };
   const paths: [string, number, () => void][] = [
     [
       "WASM kernel called directly (no engine)",
@@ -33,7 +42,8 @@ export function dispatchOverhead({ rounds = 7, opsPerBlock = 2000 } = {}): Dispa
     ],
     ["tfjs op (tf.add)", 1, () => tf.add(a, b).dispose()],
     ["shapeflow eager op (add)", 1, () => add(ca, cb).dispose()],
-    [`shapeflow jit replay, per equation (chain of ${CHAIN})`, CHAIN, () => chain(ca, cb).dispose()],
+    [`shapeflow jit replay, per equation (chain of ${CHAIN})`, CHAIN, () => replayed(() => chain(ca, cb).dispose())],
+    [`shapeflow jit static plan, per equation (chain of ${CHAIN})`, CHAIN, () => chain(ca, cb).dispose()],
   ];
   const per: number[][] = paths.map(() => []);
   for (let r = 0; r < rounds; r++) {

@@ -1,5 +1,7 @@
 // jit: trace once per input signature into a flat graph of primitive applications, drop dead
-// code, then replay it straight on the kernels, freeing each intermediate after its last use.
+// code, then lower it (plan.ts) to a static plan of backend kernel calls, run on every later call;
+// each intermediate is freed after its last use. `setJitExecution("replay")` replays the graph
+// through the primitives' impls instead (the plan's reference, for A/B and debugging).
 import * as tf from "@tensorflow/tfjs-core";
 import { Concrete, formatShape, type AnyTensor, type TfTensor, ValueError } from "../tensor/index.js";
 import { flatten, unflatten, structureKey, type TreeDef } from "../tree/index.js";
@@ -7,6 +9,7 @@ import { evalShape, evalShapeMulti, runImpl, Tracer, withTrace, type Trace } fro
 import type { Aval, MultiPrimitive, Primitive } from "./primitive.js";
 import { call, expectFunction, type AnyFunction } from "./util.js";
 import { checkError, collectChecks, collectingChecks } from "./checkify.js";
+import { disposePlan, recordingPlan, recordPlan, runPlan, type Plan } from "./plan.js";
 
 /** One primitive application of a graph: `out = prim(...inputs)` with static `params`. */
 export interface Equation {
@@ -222,9 +225,57 @@ function signature(def: TreeDef, leaves: readonly AnyTensor[]): string {
   return key;
 }
 
+/** How jitted calls run their graphs: `"plan"` (lowered to kernel calls) or `"replay"` (equation by equation through the impls). */
+export type JitExecution = "plan" | "replay";
+
+let execution: JitExecution = "plan";
+
+/**
+ * Chooses how every jitted function runs its compiled graphs from now on, and returns the previous
+ * choice. `"plan"` (the default) lowers each graph, once per signature and backend, to a static
+ * plan of backend kernel calls; `"replay"` runs the graph equation by equation through the
+ * primitives' eager impls. Both give the same values: the replay is the plan's reference, for A/B
+ * measurements and for debugging a kernel.
+ * ```ts
+ * const before = setJitExecution("replay");
+ * const slow = step(params, x, y);
+ * setJitExecution(before);
+ * ```
+ */
+export function setJitExecution(mode: JitExecution): JitExecution {
+  if (mode !== "plan" && mode !== "replay")
+    throw new ValueError(
+      { op: "setJitExecution", expected: '"plan" or "replay"', got: String(mode) },
+      `setJitExecution: expected "plan" or "replay", got ${String(mode)}`,
+    );
+  const before = execution;
+  execution = mode;
+  return before;
+}
+
+/** A traced graph and, once a call has run it in plan mode, its plan for the backend of that call. */
+interface Compiled {
+  readonly graph: Graph;
+  plan?: Plan;
+}
+
+/** Runs a compiled graph: through its plan (lowering it on first use), or by replay. */
+function runCompiled(c: Compiled, inputs: readonly TfTensor[]): TfTensor[] {
+  // NOTE: while a plan is recorded, a nested jitted call replays, so the recorder sees its kernels;
+  // under tf.profile it replays too, since the plan's kernels bypass the engine that profiles
+  if (execution === "replay" || recordingPlan() || c.graph.eqns.length === 0 || tf.engine().state.profiling)
+    return runGraph(c.graph, inputs);
+  if (c.plan !== undefined && c.plan.backendName === tf.getBackend()) return runPlan(c.plan, inputs);
+  if (c.plan !== undefined) disposePlan(c.plan);
+  c.plan = undefined;
+  const { outs, plan } = recordPlan(c.graph, inputs);
+  c.plan = plan;
+  return outs;
+}
+
 /**
  * What `jit(f)` returns: `f`'s signature, with its trace cache open to inspection
- * (`traceCount`, `lastGraph`) and `dispose()` for the constants the cached graphs hold.
+ * (`traceCount`, `lastGraph`, `lastPlan`) and `dispose()` for the constants the cached graphs hold.
  */
 export interface Jitted<F extends AnyFunction> {
   /** Runs the graph traced for these arguments' signature (tracing it on first use); same result as `f`. */
@@ -233,14 +284,17 @@ export interface Jitted<F extends AnyFunction> {
   readonly traceCount: number;
   /** The graph for the last signature used, for inspection. */
   readonly lastGraph: Graph | undefined;
-  /** Frees the constants of every cached graph. */
+  /** The kernel plan of the last signature used (undefined until a call ran in plan mode), for inspection. */
+  readonly lastPlan: Plan | undefined;
+  /** Frees the constants of every cached graph and plan. */
   dispose(): void;
 }
 
 /**
- * Compiles `f` per input signature (tree structure, shapes, dtypes, static leaves) and replays it.
- * Values `f` closes over are baked in as constants: pass anything that changes as an argument.
- * Called on traced values (inside grad/vmap), it traces through `f` instead.
+ * Compiles `f` per input signature (tree structure, shapes, dtypes, static leaves): traces it to a
+ * graph, lowers the graph to a static plan of backend kernel calls, and runs the plan on later
+ * calls (see `setJitExecution`). Values `f` closes over are baked in as constants: pass anything
+ * that changes as an argument. Called on traced values (inside grad/vmap), it traces through `f` instead.
  * ```ts
  * const step = jit(valueAndGrad(loss));
  * const [l, g] = step(params, x, y);
@@ -248,28 +302,28 @@ export interface Jitted<F extends AnyFunction> {
  */
 export function jit<F extends AnyFunction>(f: F): Jitted<F> {
   expectFunction("jit", f);
-  const cache = new Map<string, Graph>();
+  const cache = new Map<string, Compiled>();
   let traces = 0;
-  let last: Graph | undefined;
+  let last: Compiled | undefined;
   const run = (...args: Parameters<F>): ReturnType<F> => {
     const [leaves, def] = flatten(args);
     if (leaves.some((l) => l instanceof Tracer)) return call(f, args) as ReturnType<F>;
     const key = signature(def, leaves);
-    let g = cache.get(key);
-    if (g === undefined) {
-      g = traceGraph(f, def, leaves);
-      cache.set(key, g);
+    let c = cache.get(key);
+    if (c === undefined) {
+      c = { graph: traceGraph(f, def, leaves) };
+      cache.set(key, c);
       traces++;
     }
-    last = g;
-    const graph = g;
+    last = c;
+    const compiled = c;
     const replay = () =>
-      runGraph(
-        graph,
+      runCompiled(
+        compiled,
         leaves.map((l) => l.concrete()),
       );
     let outs: TfTensor[];
-    if (graph.checks > 0 && !collectingChecks()) {
+    if (c.graph.checks > 0 && !collectingChecks()) {
       // NOTE: nobody collects this call's checks, so it reports them itself: one host read per call, not per check
       const [o, pending] = collectChecks(replay);
       const { failure } = pending.read();
@@ -282,20 +336,23 @@ export function jit<F extends AnyFunction>(f: F): Jitted<F> {
       outs = replay();
     }
     return unflatten<ReturnType<F>>(
-      g.outDef,
+      c.graph.outDef,
       outs.map((o) => new Concrete(o)),
     );
   };
   const dispose = () => {
-    for (const g of cache.values()) for (const c of g.consts) if (!c.isDisposed) c.dispose();
+    for (const c of cache.values()) {
+      for (const t of c.graph.consts) if (!t.isDisposed) t.dispose();
+      if (c.plan !== undefined) disposePlan(c.plan);
+    }
     cache.clear();
   };
   return Object.defineProperties(Object.assign(run, { dispose }), {
     traceCount: { get: () => traces },
-    lastGraph: { get: () => last },
+    lastGraph: { get: () => last?.graph },
+    lastPlan: { get: () => last?.plan },
   }) as Jitted<F>;
 }
-
 /**
  * The graph `jit(f)` would compile for these arguments, for tools that read a program instead of
  * running it (exporters, inspection). Slots `0 .. nInputs - 1` are the tensor leaves of `args` in

@@ -1,0 +1,61 @@
+// `npx tsx bench/plan-ab.ts [rounds] [M1,M2,M3,M4]`: each model's jitted training step run through
+// its static kernel plan against the replay through the primitives' impls (setJitExecution), in
+// one process, alternating blocks; CPU ms per step, fastest and median, and the memory check
+// (engine tensors and backend buffers after every round stay where they were).
+import { loadavg } from "node:os";
+import * as tf from "@tensorflow/tfjs-core";
+import { setJitExecution } from "../src/core/index.js";
+import { init } from "../src/backend/index.js";
+import { loadDigits } from "./data.js";
+import { makeBatches, shapeflowImpl } from "./impls.js";
+import { MODELS, type ModelId } from "./models.js";
+
+await init();
+const rounds = Number(process.argv[2] ?? 10);
+const ids = (process.argv[3] ?? "M1,M2,M3,M4").split(",") as ModelId[];
+const digits = loadDigits();
+const med = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+const load = () => awaitLoad();
+function awaitLoad(): string {
+  return loadavg()[0].toFixed(1);
+}
+for (const id of ids) {
+  const spec = MODELS[id];
+  // the first call traces, then records the plan (plan mode) or replays (replay mode): CPU ms of each
+  const firstCall = async (mode: "plan" | "replay") => {
+    setJitExecution(mode);
+    const i = shapeflowImpl(spec, makeBatches(spec, digits), "jit");
+    const c0 = process.cpuUsage();
+    await i.setup(); // trace and first call, then two more calls
+    const c = process.cpuUsage(c0);
+    return { impl: i, ms: (c.user + c.system) / 1000 };
+  };
+  const replayFirst = await firstCall("replay");
+  replayFirst.impl.dispose();
+  const { impl, ms: planFirstMs } = await firstCall("plan");
+  const steps = id === "M3" ? 2 : 4;
+  const cpu: Record<string, number[]> = { plan: [], replay: [] };
+  const backend = tf.engine().backend;
+  let memory = "";
+  for (let r = 0; r < rounds; r++) {
+    for (const mode of r % 2 === 0 ? (["plan", "replay"] as const) : (["replay", "plan"] as const)) {
+      setJitExecution(mode);
+      const c0 = process.cpuUsage();
+      await impl.run(steps);
+      const c = process.cpuUsage(c0);
+      cpu[mode].push((c.user + c.system) / 1000 / steps);
+    }
+    const m = `${tf.memory().numTensors} tensors, ${backend.numDataIds()} buffers`;
+    if (r === 1) memory = m;
+    else if (r > 1 && m !== memory) memory += ` -> ${m}`;
+  }
+  setJitExecution("plan");
+  const [p, q] = [med(cpu.plan), med(cpu.replay)];
+  // NOTE: each round's own ratio, then their median: a paired measure, steadier on a loaded machine
+  const paired = med(cpu.plan.map((v, r) => cpu.replay[r] / v));
+  console.log(
+    `${id}: ${impl.graphEquations()} equations; setup CPU (trace, first call, 2 more) plan ${planFirstMs.toFixed(0)} ms, replay ${replayFirst.ms.toFixed(0)} ms; CPU ms/step plan median ${p.toFixed(2)} (fastest ${Math.min(...cpu.plan).toFixed(2)}), ` +
+      `replay median ${q.toFixed(2)} (fastest ${Math.min(...cpu.replay).toFixed(2)}); replay / plan ${(q / p).toFixed(2)}x (median of per-round ratios ${paired.toFixed(2)}x); memory from round 2: ${memory}; load ${load()}`,
+  );
+  impl.dispose();
+}
