@@ -8,6 +8,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { TfTensor } from "../tensor/index.js";
 import { runImpl } from "./trace.js";
+import { isHeapBackend, viewSlice } from "./primitives/slice.js";
 import type { Equation, Graph } from "./jit.js";
 
 /** A kernel call of the plan: `outs = kernel(srcs, attrs)` on the plan's backend. */
@@ -335,54 +336,17 @@ function finishPlan(
   };
 }
 
-/** What the view-based Slice needs of tfjs' WASM backend. */
-interface WasmHeapBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
-}
-
-function isWasmHeapBackend(b: unknown): b is WasmHeapBackend {
-  return typeof b === "object" && b !== null && "typedArrayFromHeap" in b && "makeOutput" in b;
-}
-
 /**
- * Slice on WASM, reading its input through a view of the heap. NOTE: tfjs-backend-wasm 4.22's Slice
- * starts with `backend.readSync(x.dataId)`, which copies the WHOLE input out of the heap: one time
- * step of a [T, B, F] sequence or one gate block of [B, 4H] copies all of it (~10% of the LSTM
- * step's plan). Same bytes out; strings go to the stock kernel.
+ * tfjs' Slice on WASM, through the view-reading window kernel the slice primitive uses (tfjs'
+ * copies the WHOLE input out of the heap first); same bytes out, strings go to the stock kernel.
  */
-function viewSlice(stock: tf.KernelFunc): tf.KernelFunc {
+function planSlice(stock: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
     const x = args.inputs.x;
-    const backend = args.backend;
-    if (x === undefined || x.dtype === "string" || !isWasmHeapBackend(backend)) return stock(args);
+    if (x === undefined || x.dtype === "string") return stock(args);
     const attrs = args.attrs as { begin: number[]; size: number[] };
     const [begin, size] = tf.slice_util.parseSliceParams(x, attrs.begin, attrs.size);
-    // NOTE: the output first: allocating may grow the heap, which would detach a view taken before
-    const out = backend.makeOutput(size, x.dtype);
-    const n = size.reduce((a, b) => a * b, 1);
-    if (n === 0) return out;
-    const xs = backend.typedArrayFromHeap(x);
-    const os = backend.typedArrayFromHeap(out);
-    const strides = tf.util.computeStrides(x.shape);
-    if (tf.slice_util.isSliceContinous(x.shape, begin, size)) {
-      const off = tf.slice_util.computeFlatOffset(begin, strides);
-      os.set(xs.subarray(off, off + n));
-      return out;
-    }
-    // runs along the last axis, an odometer over the others
-    const rank = x.shape.length;
-    const run = size[rank - 1];
-    const idx = new Array<number>(rank - 1).fill(0);
-    for (let o = 0; ; o += run) {
-      let off = begin[rank - 1];
-      for (let d = 0; d < rank - 1; d++) off += (begin[d] + idx[d]) * strides[d];
-      os.set(xs.subarray(off, off + run), o);
-      let d = rank - 2;
-      while (d >= 0 && ++idx[d] === size[d]) idx[d--] = 0;
-      if (d < 0) break;
-    }
-    return out;
+    return viewSlice({ inputs: args.inputs, backend: args.backend, attrs: { begin, size } });
   };
 }
 
@@ -399,7 +363,7 @@ function heapConcat(stock: tf.KernelFunc): tf.KernelFunc {
     if (first === undefined) return stock(args);
     const dtype = first.dtype;
     if (
-      !isWasmHeapBackend(backend) ||
+      !isHeapBackend(backend) ||
       inputs.length < 2 ||
       dtype === "string" ||
       dtype === "complex64" ||
@@ -435,7 +399,7 @@ function heapConcat(stock: tf.KernelFunc): tf.KernelFunc {
 function planKernel(name: string, backendName: string): tf.KernelFunc {
   const stock = tf.getKernel(name, backendName).kernelFunc;
   if (backendName !== "wasm") return stock;
-  return name === "Slice" ? viewSlice(stock) : name === "Concat" ? heapConcat(stock) : stock;
+  return name === "Slice" ? planSlice(stock) : name === "Concat" ? heapConcat(stock) : stock;
 }
 
 /** A constant dropped while recording. */

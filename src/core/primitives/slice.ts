@@ -92,15 +92,17 @@ export function resolveSlice(
  */
 const VIEW_SLICE = "ShapeflowSlice";
 
-interface HeapBackend {
+/** What reading tensors in place needs of tfjs' WASM backend. */
+export interface HeapBackend {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(t: tf.TensorInfo): tf.TypedArray;
 }
 
-const isHeapBackend = (b: unknown): b is HeapBackend =>
+export const isHeapBackend = (b: unknown): b is HeapBackend =>
   typeof b === "object" && b !== null && "typedArrayFromHeap" in b && "makeOutput" in b;
 
-function viewSlice({
+/** The WASM window kernel (resolved begin and size); the static plan runs tfjs' Slice through it too. */
+export function viewSlice({
   inputs,
   backend,
   attrs,
