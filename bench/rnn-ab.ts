@@ -6,7 +6,7 @@
 //   git show main:src/nn/layers/recurrent.ts > src/nn/layers/recurrent-unrolled.tmp.ts
 // (or name another copy with RNN_OLD, relative to bench/), and delete it afterwards.
 // RNN_MASK=1 runs the layer with `maskValue: 0` (MNIST's blank top and bottom rows are padding:
-// a real, ragged mask on every batch).
+// a real, ragged mask on every batch); RNN_RESET_BEFORE=1 the GRU with `resetAfter: false`.
 import { nn } from "../src/index.js";
 import { loadDigits } from "./data.js";
 import { makeBatches, shapeflowImpl } from "./impls.js";
@@ -20,8 +20,11 @@ const rounds = Number(process.argv[3] ?? 12);
 const path = process.env.RNN_OLD ?? "../src/nn/layers/recurrent-unrolled.tmp.ts";
 const old = (await import(path)) as Record<Kind, (units: number, opts?: object) => unknown>;
 const layers = { new: nn[kind] as (units: number, opts?: object) => unknown, old: old[kind] };
-const opts = process.env.RNN_MASK === "1" ? { maskValue: 0 } : {};
-const label = `${kind}${process.env.RNN_MASK === "1" ? " masked" : ""}`;
+const opts = {
+  ...(process.env.RNN_MASK === "1" ? { maskValue: 0 } : {}),
+  ...(process.env.RNN_RESET_BEFORE === "1" ? { resetAfter: false } : {}),
+};
+const label = `${kind}${process.env.RNN_RESET_BEFORE === "1" ? " reset-before" : ""}${process.env.RNN_MASK === "1" ? " masked" : ""}`;
 const spec = (which: "new" | "old"): ModelSpec => ({
   ...MODELS.M4,
   build: () =>

@@ -41,12 +41,19 @@ const kinds = ["simpleRnn", "lstm", "gru"] as const;
 const make = (kind: (typeof kinds)[number], units: number, opts: nn.GruOptions = {}) =>
   (kind === "gru" ? nn.gru(units, opts) : nn[kind](units, opts)) as nn.RecurrentLayer<string, unknown>;
 
-describe.each(kinds)("the fused %s (the plain case) matches the unrolled cell", (kind) => {
+// the reset-before GRU (resetAfter: false) has its own fused cell
+const fusedKinds = [...kinds, "gruResetBefore"] as const;
+const makeFused = (kind: (typeof fusedKinds)[number], units: number, opts: nn.GruOptions = {}) =>
+  kind === "gruResetBefore"
+    ? (nn.gru(units, { ...opts, resetAfter: false }) as nn.RecurrentLayer<string, unknown>)
+    : make(kind, units, opts);
+
+describe.each(fusedKinds)("the fused %s matches the unrolled cell", (kind) => {
   for (const returnSequences of [false, true]) {
     test(`values and gradients${returnSequences ? ", returnSequences" : ""}`, () => {
       noLeaks(() => {
         const [b, tl, f, u] = [3, 4, 5, 2];
-        const layer = make(kind, u, { returnSequences });
+        const layer = makeFused(kind, u, { returnSequences });
         const p = paramsFor(layer, [b, tl, f], 1);
         const x = input([b, tl, f], "float32", 7);
         // stepByStep: the general (unrolled) loop, differentiated op by op
@@ -67,7 +74,7 @@ describe.each(kinds)("the fused %s (the plain case) matches the unrolled cell", 
   test("from an initial state: values and gradients (h0 and c0 included)", () => {
     noLeaks(() => {
       const [b, tl, f, u] = [3, 4, 5, 2];
-      const layer = make(kind, u, { returnSequences: true });
+      const layer = makeFused(kind, u, { returnSequences: true });
       const p = paramsFor(layer, [b, tl, f], 3);
       const x = input([b, tl, f], "float32", 8);
       const h0 = kind === "lstm" ? [input([b, u], "float32", 9), input([b, u], "float32", 10)] : [input([b, u], "float32", 9)];
@@ -94,7 +101,7 @@ describe.each(kinds)("the fused %s (the plain case) matches the unrolled cell", 
     test(`a real mask (ragged lengths, a padded first step, an empty row), ${what}: values and all gradients match the step-by-step loop`, () => {
       noLeaks(() => {
         const [b, tl, f, u] = [4, 5, 3, 2];
-        const layer = make(kind, u, { returnSequences });
+        const layer = makeFused(kind, u, { returnSequences });
         const p = paramsFor(layer, [b, tl, f], 5);
         const x = input([b, tl, f], "float32", 11);
         const h0 = !withInit
@@ -141,7 +148,7 @@ describe.each(kinds)("the fused %s (the plain case) matches the unrolled cell", 
   test("a real mask, bidirectional, under jit: the fused run matches the step-by-step loop", () => {
     noLeaks(() => {
       const [b, tl, f, u] = [3, 4, 2, 3];
-      const layer = make(kind, u, { returnSequences: true, bidirectional: true });
+      const layer = makeFused(kind, u, { returnSequences: true, bidirectional: true });
       const p = paramsFor(layer, [b, tl, f], 6);
       const x = input([b, tl, f], "float32", 14);
       const mask = tensor([1, 1, 1, 1, 1, 1, 0, 0, 1, 0, 1, 0], [b, tl]); // numeric: non-zero = real
@@ -161,7 +168,7 @@ describe.each(kinds)("the fused %s (the plain case) matches the unrolled cell", 
   test("a real mask: the fused cell's gradients against finite differences", () => {
     noLeaks(() => {
       const [b, tl, f, u] = [2, 3, 2, 2];
-      const layer = make(kind, u, { returnSequences: true });
+      const layer = makeFused(kind, u, { returnSequences: true });
       const p = paramsFor(layer, [b, tl, f], 7) as Params;
       const x = input([b, tl, f], "float32", 15);
       const mask = tensor([true, false, true, false, true, false], [b, tl], "bool");
@@ -172,7 +179,7 @@ describe.each(kinds)("the fused %s (the plain case) matches the unrolled cell", 
 
   test("a one-step sequence, and jit against eager", () => {
     noLeaks(() => {
-      const layer = make(kind, 3, { returnSequences: true });
+      const layer = makeFused(kind, 3, { returnSequences: true });
       const p = paramsFor(layer, [2, 1, 4]);
       const x = input([2, 1, 4], "float32", 3);
       const f = jit((q: unknown, v: AnyTensor) => run(layer, q, v));

@@ -7,9 +7,8 @@
 //   projection of every time step is one matmul up front when that tensor is the narrower one.
 // - the fused cells (`fusedSequence`, below): one function with a hand-written reverse pass, a
 //   third to a half fewer graph equations; it runs unless recurrent dropout is on in training.
-//   Masks, input dropout, an initial state and bidirectional runs use it. simpleRnn, lstm and the
-//   reset-after GRU have one; the reset-before GRU (a second matmul after the reset gate, Keras 1's
-//   legacy cell) always takes the unrolled loop.
+//   Masks, input dropout, an initial state and bidirectional runs use it. Every cell has one (the
+//   reset-before GRU, Keras 1's cell, with a second product a step after the reset gate).
 import type { Dim, IsAny, Mul, Shape } from "../../../typelevel/index.js";
 import {
   type AnyTensor,
@@ -525,6 +524,7 @@ const gruResetBeforeCell: CellSpec & { kind: "gru" } = {
     return [hn, hn];
   },
   bias: (u) => zeros([3 * u]),
+  fused: (p, x, u, r, h0, m) => fusedRun(gruBeforeFused, p, x, u, r, h0, m),
 };
 
 /** GRU with the reset gate on the recurrent product (PyTorch, Keras >= 2.4: `resetAfter: true`). */
@@ -625,13 +625,33 @@ interface FusedCell<Res> {
    * the reverse step reads (with `keep`); with a mask, padded rows keep h_{k-1} (and c_{k-1}) and the
    * residuals already hold the mask.
    */
-  forward(pre: AnyTensor, h: AnyTensor, c: AnyTensor | undefined, keep: boolean, m?: StepMask): { h: AnyTensor; c?: AnyTensor; res: Res };
+  forward(
+    pre: AnyTensor,
+    h: AnyTensor,
+    c: AnyTensor | undefined,
+    keep: boolean,
+    m?: StepMask,
+    aux?: AnyTensor,
+  ): { h: AnyTensor; c?: AnyTensor; res: Res; extra?: AnyTensor };
   /**
    * The reverse of step k: the pre-activation cotangent [B, W] (up to `slopes`) from h_k's (and c_k's)
    * cotangent; with `carry`, also the cotangents of h_{k-1} other than through the recurrent
    * product (`dh`) and of c_{k-1}.
    */
-  backward(res: Res, dh: AnyTensor, dc: AnyTensor | undefined, carry: boolean): { dPre: AnyTensor; dh?: AnyTensor; dc?: AnyTensor };
+  backward(
+    res: Res,
+    dh: AnyTensor,
+    dc: AnyTensor | undefined,
+    carry: boolean,
+    auxT?: AnyTensor,
+  ): { dPre: AnyTensor; dh?: AnyTensor; dc?: AnyTensor };
+  /**
+   * A second product a step (the reset-before GRU's (r ⊙ h) U_h): the stacked weights carry `units`
+   * more rows [U, W] after [kernel; recurrent kernel; bias]; the step gets `forward(rows)` and its
+   * reverse `backward(rows)`, and returns the left operand as `extra` (the weight gradient's inputs
+   * are [x_k, h_{k-1}, 1, extra_k]).
+   */
+  aux?: { forward(rows: AnyTensor): AnyTensor; backward(rows: AnyTensor): AnyTensor };
   /** A per-column constant of the pre-activation cotangent [W], applied to the products it feeds. */
   slopes?: (units: number) => AnyTensor;
   /** The carried cell state from a given initial one (the LSTM carries 2c); identity when absent. */
@@ -659,6 +679,8 @@ function fusedRun<Res>(
 interface FusedStep<Res> {
   /** [x_k, h_{k-1}, 1] [B, F + U + 1]. */
   inputs: AnyTensor;
+  /** The aux product's left operand [B, U]. */
+  extra?: AnyTensor;
   h: AnyTensor;
   res: Res;
 }
@@ -684,6 +706,9 @@ function fusedForward<Res>(
   const ones = broadcastTo(scalar(1), [b, 1]);
   let h: AnyTensor = init[0] ?? broadcastTo(scalar(0), [b, u]);
   let c: AnyTensor | undefined = init[1] === undefined ? undefined : (cell.initialCell?.(init[1]) ?? init[1]);
+  const [rows, w] = stacked.shape;
+  const main = cell.aux === undefined ? stacked : slice(stacked, [0, 0], [rows - u, w]);
+  const aux = cell.aux?.forward(slice(stacked, [rows - u, 0], [u, w]));
   for (let k = 0; k < t; k++) {
     const inputs = concat([timeStep(xs, k), h, ones], 1);
     let m: StepMask | undefined;
@@ -691,8 +716,8 @@ function fusedForward<Res>(
       const on = timeStep(maskT, k);
       m = { real: cast(on, "bool"), on, off: keep ? sub(1, on) : undefined };
     }
-    const next = cell.forward(matmul(inputs, stacked), h, c, keep, m);
-    steps.push({ inputs, h: next.h, res: next.res });
+    const next = cell.forward(matmul(inputs, main), h, c, keep, m, aux);
+    steps.push({ inputs, h: next.h, res: next.res, extra: next.extra });
     [h, c] = [next.h, next.c];
   }
   return steps;
@@ -724,15 +749,30 @@ function fusedSequence<Res>(cell: FusedCell<Res>, t: number, u: number, returnSe
       const w = stacked.shape[1];
       const slopes = cell.slopes?.(u);
       const scaledT = (m: AnyTensor) => (slopes === undefined ? transpose(m, [1, 0]) : mul(transpose(m, [1, 0]), reshape(slopes, [w, 1])));
+      const base = concat(
+        steps.map((s) => s.inputs),
+        0,
+      );
+      const rows = stacked.shape[0];
       const residuals = {
         steps,
         slopes,
         nInit: init.length,
         shape: xs.shape,
-        inputs: concat(
-          steps.map((s) => s.inputs),
-          0,
-        ),
+        inputs:
+          cell.aux === undefined
+            ? base
+            : concat(
+                [
+                  base,
+                  concat(
+                    steps.map((s) => s.extra!),
+                    0,
+                  ),
+                ],
+                1,
+              ),
+        auxT: cell.aux?.backward(slice(stacked, [rows - u, 0], [u, w])),
         kernelT: scaledT(slice(stacked, [0, 0], [f, w])),
         recurrentT: scaledT(slice(stacked, [f, 0], [u, w])),
       };
@@ -746,7 +786,7 @@ function fusedSequence<Res>(cell: FusedCell<Res>, t: number, u: number, returnSe
       for (let k = t - 1; k >= 0; k--) {
         const dOut = returnSequences ? timeStep(ct, k) : k === t - 1 ? ct : undefined;
         const dh = dOut === undefined ? dhRec! : dhRec === undefined ? dOut : add(dOut, dhRec);
-        const back = cell.backward(res.steps[k].res, dh, dcNext, k > 0 || res.nInit > 0);
+        const back = cell.backward(res.steps[k].res, dh, dcNext, k > 0 || res.nInit > 0, res.auxT);
         dPre[k] = back.dPre;
         dPreT[k] = transpose(back.dPre, [1, 0]);
         if (k > 0 || res.nInit > 0) {
@@ -898,5 +938,81 @@ const gruFused: FusedCell<GruResidual> = {
   backward(res, dh, _dc, carry) {
     const dPre = mul(concat([dh, dh, dh, dh], 1), res.factor);
     return { dPre, dh: carry ? mul(dh, res.z) : undefined };
+  },
+};
+
+// The reset-before GRU: two products a step, the second after the reset gate. Its stacked weights
+// have three column blocks [z, r | n] and an aux block of U rows for (r ⊙ h) U_h:
+//   kernel rows     [W_z, W_r | 2 W_n]
+//   recurrent rows  [U_z, U_r | 0    ]
+//   bias row        [b_z, b_r | 2 b_n]
+//   aux rows        [0,   0   | 2 U_n]
+// so ĥ's pre-activation, doubled, is x_n + (r ⊙ h) (2 U_n). The reverse step: dA = q dh with
+// q = (1 − z) 2σ(1 − σ), d(r ⊙ h) = dA (2 U_n)ᵀ, and the pre-activation cotangent
+// [dh (h_{k-1} − ĥ) z (1 − z), d(r ⊙ h) h_{k-1} r (1 − r), dA]; h_{k-1} also gets dh z + d(r ⊙ h) r.
+interface GruBeforeResidual {
+  q: AnyTensor;
+  /** (h_{k-1} − ĥ) z (1 − z). */
+  zSlope: AnyTensor;
+  /** h_{k-1} r (1 − r). */
+  rSlope: AnyTensor;
+  z: AnyTensor;
+  r: AnyTensor;
+  /** With a mask: m and 1 − m [B, 1]. */
+  on?: AnyTensor;
+  off?: AnyTensor;
+}
+
+const gruBeforeFused: FusedCell<GruBeforeResidual> = {
+  weights(p, u) {
+    const cols = (m: AnyTensor, from: number, n: number) => slice(m, [0, from], [m.shape[0], n]);
+    const stackedW = concat(
+      [
+        p.kernel,
+        concat([cols(p.recurrentKernel, 0, 2 * u), zeros([u, u])], 1),
+        reshape(p.bias, [1, 3 * u]),
+        concat([zeros([u, 2 * u]), cols(p.recurrentKernel, 2 * u, u)], 1),
+      ],
+      0,
+    );
+    return mul(stackedW, perGate(u, [1, 1, 2]));
+  },
+  aux: {
+    forward: (rows) => slice(rows, [0, (2 * rows.shape[1]) / 3], [rows.shape[0], rows.shape[1] / 3]),
+    backward: (rows) => transpose(slice(rows, [0, (2 * rows.shape[1]) / 3], [rows.shape[0], rows.shape[1] / 3]), [1, 0]),
+  },
+  forward(pre, h, _c, keep, m, aux) {
+    const [b, w] = pre.shape;
+    const u = w / 3;
+    const a = sigmoid(slice(pre, [0, 0], [b, 2 * u])); // [z, r]
+    const z = slice(a, [0, 0], [b, u]);
+    const r = slice(a, [0, u], [b, u]);
+    const rh = mul(r, h);
+    const [n, s] = tanhOfDoubled(add(slice(pre, [0, 2 * u], [b, u]), matmul(rh, aux!)));
+    const diff = sub(h, n);
+    const hNew = add(n, mul(z, diff));
+    const hNext = m === undefined ? hNew : where(m.real, hNew, h);
+    if (!keep) return { h: hNext, res: { q: hNext, zSlope: hNext, rSlope: hNext, z, r } };
+    const q = mul(mul(sub(1, z), mul(s, sub(1, s))), 2);
+    const slopes = mul(concat([diff, h], 1), mul(a, sub(1, a)));
+    const res: GruBeforeResidual = {
+      q,
+      zSlope: slice(slopes, [0, 0], [b, u]),
+      rSlope: slice(slopes, [0, u], [b, u]),
+      z,
+      r,
+      on: m?.on,
+      off: m?.off,
+    };
+    return { h: hNext, res, extra: rh };
+  },
+  backward(res, dhIn, _dc, carry, auxT) {
+    const dh = res.on === undefined ? dhIn : mul(dhIn, res.on);
+    const dA = mul(dh, res.q);
+    const dRh = matmul(dA, auxT!);
+    const dPre = concat([mul(dh, res.zSlope), mul(dRh, res.rSlope), dA], 1);
+    if (!carry) return { dPre };
+    const dhPrev = add(mul(dh, res.z), mul(dRh, res.r));
+    return { dPre, dh: res.off === undefined ? dhPrev : add(dhPrev, mul(dhIn, res.off)) };
   },
 };
