@@ -5,6 +5,8 @@
 // imports are relative), e.g.
 //   git show main:src/nn/layers/recurrent.ts > src/nn/layers/recurrent-unrolled.tmp.ts
 // (or name another copy with RNN_OLD, relative to bench/), and delete it afterwards.
+// RNN_MASK=1 runs the layer with `maskValue: 0` (MNIST's blank top and bottom rows are padding:
+// a real, ragged mask on every batch); RNN_RESET_BEFORE=1 the GRU with `resetAfter: false`.
 import { nn } from "../src/index.js";
 import { loadDigits } from "./data.js";
 import { makeBatches, shapeflowImpl } from "./impls.js";
@@ -16,21 +18,26 @@ await init();
 const kind = (process.argv[2] ?? "gru") as Kind;
 const rounds = Number(process.argv[3] ?? 12);
 const path = process.env.RNN_OLD ?? "../src/nn/layers/recurrent-unrolled.tmp.ts";
-const old = (await import(path)) as Record<Kind, (units: number) => unknown>;
-const layers = { new: nn[kind] as (units: number) => unknown, old: old[kind] };
+const old = (await import(path)) as Record<Kind, (units: number, opts?: object) => unknown>;
+const layers = { new: nn[kind] as (units: number, opts?: object) => unknown, old: old[kind] };
+const opts = {
+  ...(process.env.RNN_MASK === "1" ? { maskValue: 0 } : {}),
+  ...(process.env.RNN_RESET_BEFORE === "1" ? { resetAfter: false } : {}),
+};
+const label = `${kind}${process.env.RNN_RESET_BEFORE === "1" ? " reset-before" : ""}${process.env.RNN_MASK === "1" ? " masked" : ""}`;
 const spec = (which: "new" | "old"): ModelSpec => ({
   ...MODELS.M4,
   build: () =>
     nn
       .input(["batch", 28, 28])
-      .add(layers[which](64) as never)
+      .add(layers[which](64, opts) as never)
       .add(nn.dense(10)) as never,
 });
 const digits = loadDigits();
 const names = ["new", "old"] as const;
 const impls = names.map((n) => [n, shapeflowImpl(spec(n), makeBatches(spec(n), digits), "jit")] as const);
 for (const [, i] of impls) await i.setup();
-for (const [n, i] of impls) console.log(`${kind} ${n}: ${i.graphEquations()} graph equations`);
+for (const [n, i] of impls) console.log(`${label} ${n}: ${i.graphEquations()} graph equations`);
 const cpu: Record<string, number[]> = { new: [], old: [] };
 const wall: Record<string, number[]> = { new: [], old: [] };
 for (let r = 0; r < rounds; r++) {
@@ -46,10 +53,10 @@ for (let r = 0; r < rounds; r++) {
 const med = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 for (const n of names) {
   console.log(
-    `${kind} ${n}: CPU ms/step fastest ${Math.min(...cpu[n]).toFixed(1)} median ${med(cpu[n]).toFixed(1)}; wall fastest ${Math.min(...wall[n]).toFixed(1)} median ${med(wall[n]).toFixed(1)}`,
+    `${label} ${n}: CPU ms/step fastest ${Math.min(...cpu[n]).toFixed(1)} median ${med(cpu[n]).toFixed(1)}; wall fastest ${Math.min(...wall[n]).toFixed(1)} median ${med(wall[n]).toFixed(1)}`,
   );
 }
 console.log(
-  `${kind} old / new: CPU fastest ${(Math.min(...cpu.old) / Math.min(...cpu.new)).toFixed(2)}x, median ${(med(cpu.old) / med(cpu.new)).toFixed(2)}x; wall median ${(med(wall.old) / med(wall.new)).toFixed(2)}x`,
+  `${label} old / new: CPU fastest ${(Math.min(...cpu.old) / Math.min(...cpu.new)).toFixed(2)}x, median ${(med(cpu.old) / med(cpu.new)).toFixed(2)}x; wall median ${(med(wall.old) / med(wall.new)).toFixed(2)}x`,
 );
 for (const [, i] of impls) i.dispose();

@@ -1,13 +1,14 @@
 // ONNX export of control flow: scan becomes an ONNX Scan whose body is a subgraph (forward and
 // reverse, with and without xs, nested, and the LSTM of examples/lstm-scan.ts at any batch);
-// checkpoint and customJvp are their bodies inlined; whileLoop is refused by name. ONNX Runtime
+// checkpoint and customJvp are their bodies inlined; whileLoop becomes an ONNX Loop. ONNX Runtime
 // runs every export and agrees with shapeflow.
 import { expect, test } from "vitest";
 import * as ort from "onnxruntime-node";
-import { io, liveTensors, nn, random, tree, zeros, type Tensor } from "../src/index.js";
+import { io, liveTensors, nn, random, scalar, tree, zeros, type Tensor } from "../src/index.js";
 import type { AnyTensor } from "../src/tensor/index.js";
 import {
   add,
+  cast,
   checkpoint,
   customJvp,
   greater,
@@ -113,7 +114,7 @@ test("a scan with no xs (a length only) and a scan nested in a scan's body", asy
   tree.dispose([x0, m]);
 });
 
-test("checkpoint and customJvp export their bodies; whileLoop is refused by name", async () => {
+test("checkpoint and customJvp export their bodies", async () => {
   const x = inputs([3, 4], 5);
   const softSquare = customJvp(
     (v: AnyTensor) => mul(v, sigmoid(v)),
@@ -122,16 +123,67 @@ test("checkpoint and customJvp export their bodies; whileLoop is refused by name
   const g = checkpoint((v: AnyTensor) => tanh(softSquare(v)));
   const bytes = await agrees((v) => [g(v)], [x]);
   expect(opTypes(bytes)).not.toContain("Scan");
-  const loop = (v: AnyTensor) => [
-    whileLoop(
-      (c: Tensor<[3, 4]>) => greater(sum(c), 0) as Tensor<[], "bool">,
-      (c) => mul(c, 0.5) as Tensor<[3, 4]>,
-      v as Tensor<[3, 4]>,
-    ),
-  ];
-  expect(() => exportOnnxFunction(loop, [x])).toThrow(
-    /exportOnnx: the primitive "while" has no ONNX lowering: a while loop's trip count depends on values, and its lowering to ONNX Loop is not written yet \(equation \d+ of \d+\)/,
-  );
+  x.dispose();
+});
+
+test("whileLoop is one ONNX Loop: a value-dependent trip count, closed-over values in the test and the body, an int32 counter", async () => {
+  const before = liveTensors();
+  const x = inputs([3, 4], 5);
+  const limit = inputs([], 6);
+  type Carry = [Tensor<[], "int32">, Tensor<[3, 4]>];
+  // halve until the sum of squares drops under 0.01 + |limit| (a trip count only the values decide), counting steps
+  const loop = (v: AnyTensor, lim: AnyTensor) => {
+    const [n, y] = whileLoop(
+      ([, c]: Carry) => greater(sum(mul(c, c)), add(mul(lim, lim), 0.01)) as Tensor<[], "bool">,
+      ([i, c]: Carry): Carry => [add(i, 1) as Tensor<[], "int32">, mul(c, sigmoid(lim)) as Tensor<[3, 4]>],
+      [scalar(0, "int32"), v as Tensor<[3, 4]>] as Carry,
+    );
+    return [y, cast(n, "float32")];
+  };
+  const bytes = await agrees(loop, [x, limit]);
+  expect(opTypes(bytes)).toContain("Loop");
+  const several = scoped(() => loop(x, limit), leafTensors);
+  expect(several[1].dataSync()[0]).toBeGreaterThan(2); // several trips, so the body's test is exercised
+  // no trip at all: the first test (in the enclosing graph) is false
+  const big = inputs([], 7);
+  const far = scoped(() => add(mul(big, 100), 100), leafTensors);
+  const none = scoped(() => loop(x, far), leafTensors);
+  expect(none[1].dataSync()[0]).toBe(0);
+  await agrees(loop, [x, far]);
+  tree.dispose([several, none]);
+  tree.dispose([x, limit, big, far]);
+  expect(liveTensors()).toBe(before);
+});
+
+test("a whileLoop inside a scan body, and a scan inside a whileLoop body", async () => {
+  const x = inputs([4, 3], 8);
+  const f = (v: AnyTensor) => {
+    // each row halved until its sum of squares is under 0.5
+    const [, rows] = scan(
+      (c: AnyTensor, row: AnyTensor) => {
+        const r = whileLoop(
+          (q: Tensor<[3]>) => greater(sum(mul(q, q)), 0.5) as Tensor<[], "bool">,
+          (q) => mul(q, 0.5) as Tensor<[3]>,
+          row as Tensor<[3]>,
+        );
+        return [add(c, r), r];
+      },
+      zeros([3]) as AnyTensor,
+      v,
+    );
+    // a cumulative sum, rescaled until its total is under 1
+    const out = whileLoop(
+      (m: Tensor<[4, 3]>) => greater(sum(mul(m, m)), 1) as Tensor<[], "bool">,
+      (m) => {
+        const [, cum] = scan((c: AnyTensor, row: AnyTensor) => [add(c, row), add(c, row)], zeros([3]) as AnyTensor, m);
+        return mul(cum, 0.25) as Tensor<[4, 3]>;
+      },
+      rows as Tensor<[4, 3]>,
+    );
+    return [rows, out] as AnyTensor[];
+  };
+  const bytes = await agrees(f, [x]);
+  expect(opTypes(bytes)).toEqual(expect.arrayContaining(["Scan", "Loop"]));
   x.dispose();
 });
 

@@ -9,12 +9,14 @@ import { io } from "../src/index.js";
 import { key, type Key } from "../src/random/index.js";
 import { assertAllClose, checkGrads } from "../src/testing/index.js";
 import { tensor, zeros, type AnyTensor, type Tensor } from "../src/tensor/index.js";
+import { stepByStep } from "../src/nn/layers/recurrent.js";
 import { disposeTree, input, noLeaks, read, t } from "./nn-helpers.js";
 
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
 const dotCol = (v: number[], m: number[], cols: number, col: number) => v.reduce((a, vi, i) => a + vi * m[i * cols + col], 0);
 
 type Params = Record<string, AnyTensor>;
+type BiParams = { forward: Params; backward: Params };
 /** A layer's apply with its full context (the recurrent layers take initialState and mask). */
 const run = (layer: nn.RecurrentLayer<string, unknown>, p: unknown, x: AnyTensor, ctx: nn.RecurrentContext = {}) =>
   scoped(() => layer.apply(p, x, ctx)[0], leafTensors);
@@ -39,27 +41,32 @@ const kinds = ["simpleRnn", "lstm", "gru"] as const;
 const make = (kind: (typeof kinds)[number], units: number, opts: nn.GruOptions = {}) =>
   (kind === "gru" ? nn.gru(units, opts) : nn[kind](units, opts)) as nn.RecurrentLayer<string, unknown>;
 
-describe.each(kinds)("the fused %s (the plain case) matches the unrolled cell", (kind) => {
+// the reset-before GRU (resetAfter: false) has its own fused cell
+const fusedKinds = [...kinds, "gruResetBefore"] as const;
+const makeFused = (kind: (typeof fusedKinds)[number], units: number, opts: nn.GruOptions = {}) =>
+  kind === "gruResetBefore"
+    ? (nn.gru(units, { ...opts, resetAfter: false }) as nn.RecurrentLayer<string, unknown>)
+    : make(kind, units, opts);
+
+describe.each(fusedKinds)("the fused %s matches the unrolled cell", (kind) => {
   for (const returnSequences of [false, true]) {
     test(`values and gradients${returnSequences ? ", returnSequences" : ""}`, () => {
       noLeaks(() => {
         const [b, tl, f, u] = [3, 4, 5, 2];
-        const layer = make(kind, u, { returnSequences });
+        const layer = makeFused(kind, u, { returnSequences });
         const p = paramsFor(layer, [b, tl, f], 1);
         const x = input([b, tl, f], "float32", 7);
-        // an all-true mask takes the general (unrolled) loop and changes nothing
-        const all = tensor(new Array<boolean>(b * tl).fill(true), [b, tl], "bool");
+        // stepByStep: the general (unrolled) loop, differentiated op by op
         const fused = run(layer, p, x);
-        const unrolled = run(layer, p, x, { mask: all });
+        const unrolled = stepByStep(() => run(layer, p, x));
         assertAllClose(fused, read(unrolled), { rtol: 1e-5, atol: 1e-6, what: "forward" });
-        const loss = (mask: AnyTensor | undefined) => (q: unknown, v: AnyTensor) =>
-          sum(mul(tanh(run(layer, q, v, { mask })), 1.7)) as Tensor<[]>;
-        const [gpF, gxF] = grad(loss(undefined), { argnums: [0, 1] })(p, x) as [Params, AnyTensor];
-        const [gpU, gxU] = grad(loss(all), { argnums: [0, 1] })(p, x) as [Params, AnyTensor];
+        const loss = (q: unknown, v: AnyTensor) => sum(mul(tanh(run(layer, q, v)), 1.7)) as Tensor<[]>;
+        const [gpF, gxF] = grad(loss, { argnums: [0, 1] })(p, x) as [Params, AnyTensor];
+        const [gpU, gxU] = stepByStep(() => grad(loss, { argnums: [0, 1] })(p, x) as [Params, AnyTensor]);
         for (const name of ["kernel", "recurrentKernel", "bias"])
           assertAllClose(gpF[name], read(gpU[name]), { rtol: 1e-4, atol: 1e-6, what: name });
         assertAllClose(gxF, read(gxU), { rtol: 1e-4, atol: 1e-6, what: "d x" });
-        disposeTree(p, x, all, fused, unrolled, gpF, gxF, gpU, gxU);
+        disposeTree(p, x, fused, unrolled, gpF, gxF, gpU, gxU);
       });
     });
   }
@@ -67,29 +74,112 @@ describe.each(kinds)("the fused %s (the plain case) matches the unrolled cell", 
   test("from an initial state: values and gradients (h0 and c0 included)", () => {
     noLeaks(() => {
       const [b, tl, f, u] = [3, 4, 5, 2];
-      const layer = make(kind, u, { returnSequences: true });
+      const layer = makeFused(kind, u, { returnSequences: true });
       const p = paramsFor(layer, [b, tl, f], 3);
       const x = input([b, tl, f], "float32", 8);
       const h0 = kind === "lstm" ? [input([b, u], "float32", 9), input([b, u], "float32", 10)] : [input([b, u], "float32", 9)];
-      const all = tensor(new Array<boolean>(b * tl).fill(true), [b, tl], "bool");
-      const loss = (mask: AnyTensor | undefined) => (q: unknown, v: AnyTensor, init: AnyTensor[]) =>
-        sum(mul(tanh(run(layer, q, v, { mask, initialState: init })), 1.7)) as Tensor<[]>;
+      const loss = (q: unknown, v: AnyTensor, init: AnyTensor[]) =>
+        sum(mul(tanh(run(layer, q, v, { initialState: init })), 1.7)) as Tensor<[]>;
       const fused = run(layer, p, x, { initialState: h0 });
-      const unrolled = run(layer, p, x, { initialState: h0, mask: all });
+      const unrolled = stepByStep(() => run(layer, p, x, { initialState: h0 }));
       assertAllClose(fused, read(unrolled), { rtol: 1e-5, atol: 1e-6, what: "forward" });
-      const [gpF, gxF, ghF] = grad(loss(undefined), { argnums: [0, 1, 2] })(p, x, h0) as [Params, AnyTensor, AnyTensor[]];
-      const [gpU, gxU, ghU] = grad(loss(all), { argnums: [0, 1, 2] })(p, x, h0) as [Params, AnyTensor, AnyTensor[]];
+      const [gpF, gxF, ghF] = grad(loss, { argnums: [0, 1, 2] })(p, x, h0) as [Params, AnyTensor, AnyTensor[]];
+      const [gpU, gxU, ghU] = stepByStep(() => grad(loss, { argnums: [0, 1, 2] })(p, x, h0) as [Params, AnyTensor, AnyTensor[]]);
       for (const name of ["kernel", "recurrentKernel", "bias"])
         assertAllClose(gpF[name], read(gpU[name]), { rtol: 1e-4, atol: 1e-6, what: name });
       assertAllClose(gxF, read(gxU), { rtol: 1e-4, atol: 1e-6, what: "d x" });
       ghF.forEach((g, i) => assertAllClose(g, read(ghU[i]), { rtol: 1e-4, atol: 1e-6, what: `d initialState ${i}` }));
-      disposeTree(p, x, h0, all, fused, unrolled, gpF, gxF, ghF, gpU, gxU, ghU);
+      disposeTree(p, x, h0, fused, unrolled, gpF, gxF, ghF, gpU, gxU, ghU);
+    });
+  });
+
+  for (const [what, returnSequences, withInit] of [
+    ["last step", false, false],
+    ["returnSequences", true, false],
+    ["returnSequences, from an initial state", true, true],
+  ] as const) {
+    test(`a real mask (ragged lengths, a padded first step, an empty row), ${what}: values and all gradients match the step-by-step loop`, () => {
+      noLeaks(() => {
+        const [b, tl, f, u] = [4, 5, 3, 2];
+        const layer = makeFused(kind, u, { returnSequences });
+        const p = paramsFor(layer, [b, tl, f], 5);
+        const x = input([b, tl, f], "float32", 11);
+        const h0 = !withInit
+          ? []
+          : kind === "lstm"
+            ? [input([b, u], "float32", 12), input([b, u], "float32", 13)]
+            : [input([b, u], "float32", 12)];
+        // row 0 full, row 1 length 2, row 2 padded at the front and in the middle, row 3 all padding
+        const pattern = [
+          [1, 1, 1, 1, 1],
+          [1, 1, 0, 0, 0],
+          [0, 1, 0, 1, 1],
+          [0, 0, 0, 0, 0],
+        ];
+        const mask = tensor(
+          pattern.flat().map((v) => v === 1),
+          [b, tl],
+          "bool",
+        );
+        const ctx = (init: AnyTensor[]) => (withInit ? { mask, initialState: init } : { mask });
+        const fused = run(layer, p, x, ctx(h0));
+        const unrolled = stepByStep(() => run(layer, p, x, ctx(h0)));
+        assertAllClose(fused, read(unrolled), { rtol: 1e-5, atol: 1e-6, what: "forward" });
+        // the all-padding row outputs its initial state (zeros without one)
+        if (!withInit)
+          expect(part(fused, returnSequences ? [3, 0, 0] : [3, 0], returnSequences ? [1, tl, u] : [1, u]).every((v) => v === 0)).toBe(true);
+        const loss = (q: unknown, v: AnyTensor, init: AnyTensor[]) => sum(mul(tanh(run(layer, q, v, ctx(init))), 1.7)) as Tensor<[]>;
+        const [gpF, gxF, ghF] = grad(loss, { argnums: [0, 1, 2] })(p, x, h0) as [Params, AnyTensor, AnyTensor[]];
+        const [gpU, gxU, ghU] = stepByStep(() => grad(loss, { argnums: [0, 1, 2] })(p, x, h0) as [Params, AnyTensor, AnyTensor[]]);
+        for (const name of ["kernel", "recurrentKernel", "bias"])
+          assertAllClose(gpF[name], read(gpU[name]), { rtol: 1e-4, atol: 1e-6, what: name });
+        assertAllClose(gxF, read(gxU), { rtol: 1e-4, atol: 1e-6, what: "d x" });
+        // padded steps take no gradient from x
+        const dx = read(gxF);
+        pattern.forEach((row, i) =>
+          row.forEach((v, s) => v === 0 && expect(dx.slice((i * tl + s) * f, (i * tl + s + 1) * f).every((d) => d === 0)).toBe(true)),
+        );
+        ghF.forEach((g, i) => assertAllClose(g, read(ghU[i]), { rtol: 1e-4, atol: 1e-6, what: `d initialState ${i}` }));
+        disposeTree(p, x, h0, mask, fused, unrolled, gpF, gxF, ghF, gpU, gxU, ghU);
+      });
+    });
+  }
+
+  test("a real mask, bidirectional, under jit: the fused run matches the step-by-step loop", () => {
+    noLeaks(() => {
+      const [b, tl, f, u] = [3, 4, 2, 3];
+      const layer = makeFused(kind, u, { returnSequences: true, bidirectional: true });
+      const p = paramsFor(layer, [b, tl, f], 6);
+      const x = input([b, tl, f], "float32", 14);
+      const mask = tensor([1, 1, 1, 1, 1, 1, 0, 0, 1, 0, 1, 0], [b, tl]); // numeric: non-zero = real
+      const loss = (q: unknown, v: AnyTensor) => sum(mul(tanh(run(layer, q, v, { mask })), 1.7)) as Tensor<[]>;
+      const g = jit(grad(loss, { argnums: [0, 1] }));
+      const [gpF, gxF] = g(p, x) as [BiParams, AnyTensor];
+      const [gpU, gxU] = stepByStep(() => grad(loss, { argnums: [0, 1] })(p, x) as [BiParams, AnyTensor]);
+      for (const d of ["forward", "backward"] as const)
+        for (const name of ["kernel", "recurrentKernel", "bias"])
+          assertAllClose(gpF[d][name], read(gpU[d][name]), { rtol: 1e-4, atol: 1e-6, what: `${d} ${name}` });
+      assertAllClose(gxF, read(gxU), { rtol: 1e-4, atol: 1e-6, what: "d x" });
+      g.dispose();
+      disposeTree(p, x, mask, gpF, gxF, gpU, gxU);
+    });
+  });
+
+  test("a real mask: the fused cell's gradients against finite differences", () => {
+    noLeaks(() => {
+      const [b, tl, f, u] = [2, 3, 2, 2];
+      const layer = makeFused(kind, u, { returnSequences: true });
+      const p = paramsFor(layer, [b, tl, f], 7) as Params;
+      const x = input([b, tl, f], "float32", 15);
+      const mask = tensor([true, false, true, false, true, false], [b, tl], "bool");
+      checkGrads((q: Params, v: AnyTensor) => sum(mul(tanh(run(layer, q, v, { mask })), 1.7)) as Tensor<[]>, [p, x]);
+      disposeTree(p, x, mask);
     });
   });
 
   test("a one-step sequence, and jit against eager", () => {
     noLeaks(() => {
-      const layer = make(kind, 3, { returnSequences: true });
+      const layer = makeFused(kind, 3, { returnSequences: true });
       const p = paramsFor(layer, [2, 1, 4]);
       const x = input([2, 1, 4], "float32", 3);
       const f = jit((q: unknown, v: AnyTensor) => run(layer, q, v));

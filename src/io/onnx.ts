@@ -800,6 +800,72 @@ function lowerScan(s: Site, g: GraphBuilder): string[] {
   return g.ops("Scan", [...s.inputs.slice(nConsts, nConsts + nCarry), ...xs], nCarry + nYs, attrs);
 }
 
+/** What the export reads of whileLoop's params (core's `WhileParams`). */
+interface WhileLike {
+  readonly cond: BodyLike;
+  readonly body: BodyLike;
+  readonly nCond: number;
+  readonly nBody: number;
+}
+
+/**
+ * whileLoop as ONNX Loop (no trip count: the condition alone ends it). The condition runs once in
+ * the enclosing graph on the initial carry (Loop's initial `cond`), and in the Loop's body after
+ * the body on the new carry (the body's `cond_out`); both read their closed-over values from the
+ * enclosing graph by name (outer scope).
+ */
+function lowerWhile(s: Site, g: GraphBuilder): string[] {
+  const ps = s.eqns.map((e) => e.params as WhileLike);
+  const { nCond, nBody } = ps[0];
+  if (ps.some((q) => q.nCond !== nCond || q.nBody !== nBody)) {
+    throw new ValueError(
+      { op: "exportOnnx", expected: `the operands of ${s.name} fixed across batch sizes`, got: `ones that change` },
+      `exportOnnx: the operands of ${s.name} change with the batch size; pass { batchSize }`,
+    );
+  }
+  const condConsts = s.inputs.slice(0, nCond);
+  const bodyConsts = s.inputs.slice(nCond, nCond + nBody);
+  const carry = s.inputs.slice(nCond + nBody);
+  const conds = ps.map((q) => q.cond);
+  // the first test, in the enclosing graph
+  g.current = "while/cond";
+  const [first] = inlineBody(s, g, conds, [...condConsts, ...carry]);
+  // the body subgraph: (iteration, cond_in, ...carry) -> (cond_out, ...carry)
+  const body = g.child(s.name);
+  const iteration = body.fresh("while_iteration");
+  const condIn = body.fresh("while_cond_in");
+  const carryIn = carry.map(() => body.fresh("while_carry"));
+  const scalarInfo = (name: string, type: OnnxDataType): OnnxValueInfo => ({
+    name,
+    type: { tensor_type: { elem_type: type, shape: { dim: [] } } },
+  });
+  const carryAvals = (k: number) => ps.map((q) => q.body.inAvals[nBody + k]);
+  const inputs = [
+    scalarInfo(iteration, OnnxDataType.INT64),
+    scalarInfo(condIn, OnnxDataType.BOOL),
+    ...carryIn.map((n, k) => valueInfo(n, carryAvals(k), g.batches)),
+  ];
+  body.current = "while/body";
+  const next = inlineBody(
+    s,
+    body,
+    ps.map((q) => q.body),
+    [...bodyConsts, ...carryIn],
+  );
+  body.current = "while/cond";
+  const [again] = inlineBody(s, body, conds, [...condConsts, ...next]);
+  // NOTE: an Identity per output, so that no body output is also an input or an outer value
+  body.current = "out";
+  const outputs = [
+    scalarInfo(body.op("Identity", [again]), OnnxDataType.BOOL),
+    ...next.map((n, k) => valueInfo(body.op("Identity", [n]), carryAvals(k), g.batches)),
+  ];
+  const graph: OnnxGraph = { name: body.fresh("while_body"), node: body.nodes, initializer: [], input: inputs, output: outputs };
+  g.current = "while";
+  // "" for Loop's optional trip count M
+  return g.ops("Loop", ["", first, ...carry], carry.length, { body: { graph } });
+}
+
 /**
  * Every control-flow primitive of core (multi-output, carrying a traced body), lowered or refused
  * with a reason; `satisfies` makes a new one a compile error here.
@@ -824,7 +890,7 @@ export const onnxControlLowerings = {
       [...s.inputs.slice(0, nF), ...s.inputs.slice(nF + nR)],
     );
   },
-  while: { unsupported: "a while loop's trip count depends on values, and its lowering to ONNX Loop is not written yet" },
+  while: lowerWhile,
 } satisfies Record<ControlPrimitiveName, MultiLowering | Unsupported>;
 
 /** Lowers the equations of `traces` (one graph as seen in each trace) into `g`, naming their outputs in `names`. */

@@ -6,10 +6,9 @@
 // - `unrolled`: the cell step by step, differentiated op by op; it takes every option. The input
 //   projection of every time step is one matmul up front when that tensor is the narrower one.
 // - the fused cells (`fusedSequence`, below): one function with a hand-written reverse pass, a
-//   third to a half fewer graph equations; it runs when no option needs the general loop (no mask,
-//   no recurrent dropout in training). Input dropout, an initial state and bidirectional runs use
-//   it. simpleRnn, lstm and the reset-after GRU have one; the reset-before GRU (a second matmul
-//   after the reset gate, Keras 1's legacy cell) always takes the unrolled loop.
+//   third to a half fewer graph equations; it runs unless recurrent dropout is on in training.
+//   Masks, input dropout, an initial state and bidirectional runs use it. Every cell has one (the
+//   reset-before GRU, Keras 1's cell, with a second product a step after the reset gate).
 import type { Dim, IsAny, Mul, Shape } from "../../../typelevel/index.js";
 import {
   type AnyTensor,
@@ -192,7 +191,7 @@ interface CellSpec {
   step(p: TensorRecord, xw: AnyTensor, h: AnyTensor, hRec: AnyTensor, c: AnyTensor): [AnyTensor, AnyTensor];
   bias(units: number): AnyTensor;
   /** The whole sequence from `h0` (zeros when not given): x [B, T, F] to [B, units] or [B, T, units]. */
-  fused?: (p: TensorRecord, x: AnyTensor, units: number, returnSequences: boolean, h0?: AnyTensor[]) => AnyTensor;
+  fused?: (p: TensorRecord, x: AnyTensor, units: number, returnSequences: boolean, h0?: AnyTensor[], mask?: AnyTensor) => AnyTensor;
 }
 
 interface Settings {
@@ -369,14 +368,31 @@ interface DirectionOptions {
   recurrentMask?: AnyTensor;
 }
 
+let forceStepByStep = false;
+
+/**
+ * Runs `f` with every recurrent layer on its step-by-step loop (differentiated op by op) instead of
+ * the fused cells: the reference the fused cells are tested against. Internal (tests and benches).
+ * @internal
+ */
+export function stepByStep<T>(f: () => T): T {
+  const before = forceStepByStep;
+  forceStepByStep = true;
+  try {
+    return f();
+  } finally {
+    forceStepByStep = before;
+  }
+}
+
 /** One run over the sequence (backwards when `reversed`); outputs stay in the input's time order. */
 function runDirection(spec: CellSpec, p: TensorRecord, x: AnyTensor, s: Settings, o: DirectionOptions): AnyTensor {
   const xs = o.reversed ? reverse(x, 1) : x;
-  const mask = o.mask === undefined ? undefined : cast(o.reversed ? reverse(o.mask, 1) : o.mask, "bool");
+  const mask = o.mask === undefined ? undefined : o.reversed ? reverse(o.mask, 1) : o.mask;
   const out =
-    spec.fused !== undefined && mask === undefined && o.recurrentMask === undefined
-      ? spec.fused(p, xs, s.units, s.returnSequences, o.h0)
-      : unrolled(spec, p, xs, s.units, s.returnSequences, { ...o, mask });
+    spec.fused !== undefined && o.recurrentMask === undefined && !forceStepByStep
+      ? spec.fused(p, xs, s.units, s.returnSequences, o.h0, mask)
+      : unrolled(spec, p, xs, s.units, s.returnSequences, { ...o, mask: mask === undefined ? undefined : cast(mask, "bool") });
   return o.reversed && s.returnSequences ? reverse(out, 1) : out;
 }
 
@@ -434,7 +450,7 @@ const simpleRnnCell: CellSpec & { kind: "simpleRnn" } = {
     return [hn, hn];
   },
   bias: (u) => zeros([u]),
-  fused: (p, x, u, r, h0) => fusedRun(simpleRnnFused, p, x, u, r, h0),
+  fused: (p, x, u, r, h0, m) => fusedRun(simpleRnnFused, p, x, u, r, h0, m),
 };
 
 /**
@@ -467,7 +483,7 @@ const lstmCell: CellSpec & { kind: "lstm" } = {
     return [mul(o, tanh(cn)), cn];
   },
   bias: (u) => perGate(u, [0, 1, 0, 0]),
-  fused: (p, x, u, r, h0) => fusedRun(lstmFused, p, x, u, r, h0),
+  fused: (p, x, u, r, h0, m) => fusedRun(lstmFused, p, x, u, r, h0, m),
 };
 
 /**
@@ -508,6 +524,7 @@ const gruResetBeforeCell: CellSpec & { kind: "gru" } = {
     return [hn, hn];
   },
   bias: (u) => zeros([3 * u]),
+  fused: (p, x, u, r, h0, m) => fusedRun(gruBeforeFused, p, x, u, r, h0, m),
 };
 
 /** GRU with the reset gate on the recurrent product (PyTorch, Keras >= 2.4: `resetAfter: true`). */
@@ -533,7 +550,7 @@ const gruResetAfterCell: CellSpec & { kind: "gru" } = {
     return [hn, hn];
   },
   bias: (u) => zeros([2, 3 * u]),
-  fused: (p, x, u, r, h0) => fusedRun(gruFused, p, x, u, r, h0),
+  fused: (p, x, u, r, h0, m) => fusedRun(gruFused, p, x, u, r, h0, m),
 };
 
 /**
@@ -580,6 +597,10 @@ export function gru<
 //   axis everywhere (io.exportOnnx traces at several batch sizes and needs slice windows that do
 //   not move with the batch); only the narrow input [T, B, F] is sliced per step (and the output
 //   cotangent, with returnSequences), never a [T, B, G*U] tensor: WASM's Slice copies its whole input.
+// - a mask ([T, B, 1], 1 at real steps) keeps h (and c) at padded steps, as the step-by-step loop's
+//   `where` does; the reverse pass needs no extra step: the forward folds the mask into what the
+//   reverse step reads (the factor times m, the carried derivatives blended with 1 − m), so a padded
+//   step sends its cotangent straight through to the previous state and none to the weights.
 
 /** One value per gate block of `units`. */
 function perGate(units: number, values: readonly number[]): AnyTensor {
@@ -588,25 +609,56 @@ function perGate(units: number, values: readonly number[]): AnyTensor {
   return tensor(s, [values.length * units]);
 }
 
+/** Step k's mask: `real` [B, 1] bool, and as float32 `on` = 1 at real steps and `off` = 1 − on (with `keep`). */
+interface StepMask {
+  real: AnyTensor;
+  on: AnyTensor;
+  off?: AnyTensor;
+}
+
 /** One cell's step for the fused sequence, over `pre` = [x_k, h_{k-1}, 1] times its stacked weights. */
 interface FusedCell<Res> {
   /** The stacked weights [F + U + 1, W] from the layer's params. */
   weights(p: TensorRecord, units: number): AnyTensor;
-  /** Step k: h_k, the cell state carried besides h (undefined before step 0 unless given), and what the reverse step reads (with `keep`). */
-  forward(pre: AnyTensor, h: AnyTensor, c: AnyTensor | undefined, keep: boolean): { h: AnyTensor; c?: AnyTensor; res: Res };
+  /**
+   * Step k: h_k, the cell state carried besides h (undefined before step 0 unless given), and what
+   * the reverse step reads (with `keep`); with a mask, padded rows keep h_{k-1} (and c_{k-1}) and the
+   * residuals already hold the mask.
+   */
+  forward(
+    pre: AnyTensor,
+    h: AnyTensor,
+    c: AnyTensor | undefined,
+    keep: boolean,
+    m?: StepMask,
+    aux?: AnyTensor,
+  ): { h: AnyTensor; c?: AnyTensor; res: Res; extra?: AnyTensor };
   /**
    * The reverse of step k: the pre-activation cotangent [B, W] (up to `slopes`) from h_k's (and c_k's)
    * cotangent; with `carry`, also the cotangents of h_{k-1} other than through the recurrent
    * product (`dh`) and of c_{k-1}.
    */
-  backward(res: Res, dh: AnyTensor, dc: AnyTensor | undefined, carry: boolean): { dPre: AnyTensor; dh?: AnyTensor; dc?: AnyTensor };
+  backward(
+    res: Res,
+    dh: AnyTensor,
+    dc: AnyTensor | undefined,
+    carry: boolean,
+    auxT?: AnyTensor,
+  ): { dPre: AnyTensor; dh?: AnyTensor; dc?: AnyTensor };
+  /**
+   * A second product a step (the reset-before GRU's (r ⊙ h) U_h): the stacked weights carry `units`
+   * more rows [U, W] after [kernel; recurrent kernel; bias]; the step gets `forward(rows)` and its
+   * reverse `backward(rows)`, and returns the left operand as `extra` (the weight gradient's inputs
+   * are [x_k, h_{k-1}, 1, extra_k]).
+   */
+  aux?: { forward(rows: AnyTensor): AnyTensor; backward(rows: AnyTensor): AnyTensor };
   /** A per-column constant of the pre-activation cotangent [W], applied to the products it feeds. */
   slopes?: (units: number) => AnyTensor;
   /** The carried cell state from a given initial one (the LSTM carries 2c); identity when absent. */
   initialCell?: (c0: AnyTensor) => AnyTensor;
 }
 
-/** `cell` over [B, T, F] from `h0` ([h] or [h, c]; zeros when not given): [B, U] or [B, T, U]. */
+/** `cell` over [B, T, F] from `h0` ([h] or [h, c]; zeros when not given), with a [B, T] float32 mask or none: [B, U] or [B, T, U]. */
 function fusedRun<Res>(
   cell: FusedCell<Res>,
   p: TensorRecord,
@@ -614,16 +666,21 @@ function fusedRun<Res>(
   units: number,
   returnSequences: boolean,
   h0: AnyTensor[] = [],
+  mask?: AnyTensor,
 ): AnyTensor {
-  const [, t] = x.shape;
+  const [b, t] = x.shape;
   const xs = transpose(x, [1, 0, 2]); // [T, B, F]
-  const out = fusedSequence(cell, t, units, returnSequences)(xs, cell.weights(p, units), ...h0);
+  const masked = mask !== undefined;
+  const maskT = masked ? [reshape(transpose(mask, [1, 0]), [t, b, 1])] : [];
+  const out = fusedSequence(cell, t, units, returnSequences, masked)(xs, cell.weights(p, units), ...maskT, ...h0);
   return returnSequences ? transpose(out, [1, 0, 2]) : out;
 }
 
 interface FusedStep<Res> {
   /** [x_k, h_{k-1}, 1] [B, F + U + 1]. */
   inputs: AnyTensor;
+  /** The aux product's left operand [B, U]. */
+  extra?: AnyTensor;
   h: AnyTensor;
   res: Res;
 }
@@ -634,7 +691,7 @@ function timeStep(seq: AnyTensor, k: number): AnyTensor {
   return reshape(t === 1 ? seq : slice(seq, [k, 0, 0], [1, b, w]), [b, w]);
 }
 
-/** The recurrence over time-major `xs` [T, B, F] with the stacked weights [F + U + 1, W], from `init` ([h0] or [h0, c0], or zeros). */
+/** The recurrence over time-major `xs` [T, B, F] with the stacked weights [F + U + 1, W], from `init` ([h0] or [h0, c0], or zeros), masked by `maskT` [T, B, 1] when given. */
 function fusedForward<Res>(
   cell: FusedCell<Res>,
   u: number,
@@ -642,23 +699,36 @@ function fusedForward<Res>(
   stacked: AnyTensor,
   keep: boolean,
   init: readonly AnyTensor[],
+  maskT: AnyTensor | undefined,
 ): FusedStep<Res>[] {
   const [t, b] = xs.shape;
   const steps: FusedStep<Res>[] = [];
   const ones = broadcastTo(scalar(1), [b, 1]);
   let h: AnyTensor = init[0] ?? broadcastTo(scalar(0), [b, u]);
   let c: AnyTensor | undefined = init[1] === undefined ? undefined : (cell.initialCell?.(init[1]) ?? init[1]);
+  const [rows, w] = stacked.shape;
+  const main = cell.aux === undefined ? stacked : slice(stacked, [0, 0], [rows - u, w]);
+  const aux = cell.aux?.forward(slice(stacked, [rows - u, 0], [u, w]));
   for (let k = 0; k < t; k++) {
     const inputs = concat([timeStep(xs, k), h, ones], 1);
-    const next = cell.forward(matmul(inputs, stacked), h, c, keep);
-    steps.push({ inputs, h: next.h, res: next.res });
+    let m: StepMask | undefined;
+    if (maskT !== undefined) {
+      const on = timeStep(maskT, k);
+      m = { real: cast(on, "bool"), on, off: keep ? sub(1, on) : undefined };
+    }
+    const next = cell.forward(matmul(inputs, main), h, c, keep, m, aux);
+    steps.push({ inputs, h: next.h, res: next.res, extra: next.extra });
     [h, c] = [next.h, next.c];
   }
   return steps;
 }
 
-/** The recurrence as a function of (xs [T, B, F], stacked weights [F + U + 1, W], ...[h0, c0] when given) with its reverse pass: [T, B, U] or [B, U]. */
-function fusedSequence<Res>(cell: FusedCell<Res>, t: number, u: number, returnSequences: boolean) {
+/**
+ * The recurrence as a function of (xs [T, B, F], stacked weights [F + U + 1, W], the mask [T, B, 1]
+ * when `masked`, ...[h0, c0] when given) with its reverse pass: [T, B, U] or [B, U].
+ */
+function fusedSequence<Res>(cell: FusedCell<Res>, t: number, u: number, returnSequences: boolean, masked: boolean) {
+  const operands = (rest: AnyTensor[]) => (masked ? { maskT: rest[0], init: rest.slice(1) } : { maskT: undefined, init: rest });
   // NOTE: float32 throughout (customVjp's output type); the shape is [T, B, U] or [B, U]
   const output = (steps: FusedStep<Res>[]) =>
     (returnSequences
@@ -668,22 +738,41 @@ function fusedSequence<Res>(cell: FusedCell<Res>, t: number, u: number, returnSe
         )
       : steps[t - 1].h) as Tensor<number[]>;
   return customVjp(
-    (xs: AnyTensor, stacked: AnyTensor, ...init: AnyTensor[]) => output(fusedForward(cell, u, xs, stacked, false, init)),
-    (xs: AnyTensor, stacked: AnyTensor, ...init: AnyTensor[]) => {
-      const steps = fusedForward(cell, u, xs, stacked, true, init);
+    (xs: AnyTensor, stacked: AnyTensor, ...rest: AnyTensor[]) => {
+      const { maskT, init } = operands(rest);
+      return output(fusedForward(cell, u, xs, stacked, false, init, maskT));
+    },
+    (xs: AnyTensor, stacked: AnyTensor, ...rest: AnyTensor[]) => {
+      const { maskT, init } = operands(rest);
+      const steps = fusedForward(cell, u, xs, stacked, true, init, maskT);
       const f = xs.shape[2];
       const w = stacked.shape[1];
       const slopes = cell.slopes?.(u);
       const scaledT = (m: AnyTensor) => (slopes === undefined ? transpose(m, [1, 0]) : mul(transpose(m, [1, 0]), reshape(slopes, [w, 1])));
+      const base = concat(
+        steps.map((s) => s.inputs),
+        0,
+      );
+      const rows = stacked.shape[0];
       const residuals = {
         steps,
         slopes,
         nInit: init.length,
         shape: xs.shape,
-        inputs: concat(
-          steps.map((s) => s.inputs),
-          0,
-        ),
+        inputs:
+          cell.aux === undefined
+            ? base
+            : concat(
+                [
+                  base,
+                  concat(
+                    steps.map((s) => s.extra!),
+                    0,
+                  ),
+                ],
+                1,
+              ),
+        auxT: cell.aux?.backward(slice(stacked, [rows - u, 0], [u, w])),
         kernelT: scaledT(slice(stacked, [0, 0], [f, w])),
         recurrentT: scaledT(slice(stacked, [f, 0], [u, w])),
       };
@@ -697,7 +786,7 @@ function fusedSequence<Res>(cell: FusedCell<Res>, t: number, u: number, returnSe
       for (let k = t - 1; k >= 0; k--) {
         const dOut = returnSequences ? timeStep(ct, k) : k === t - 1 ? ct : undefined;
         const dh = dOut === undefined ? dhRec! : dhRec === undefined ? dOut : add(dOut, dhRec);
-        const back = cell.backward(res.steps[k].res, dh, dcNext, k > 0 || res.nInit > 0);
+        const back = cell.backward(res.steps[k].res, dh, dcNext, k > 0 || res.nInit > 0, res.auxT);
         dPre[k] = back.dPre;
         dPreT[k] = transpose(back.dPre, [1, 0]);
         if (k > 0 || res.nInit > 0) {
@@ -713,7 +802,8 @@ function fusedSequence<Res>(cell: FusedCell<Res>, t: number, u: number, returnSe
       const dWeights = transpose(dWeightsT, [1, 0]);
       // the given initial state's cotangents: what step 0 sent back to h_{-1} (and c_{-1})
       const dInit = [dhRec, dcNext].slice(0, res.nInit).map((d) => d!);
-      return [dxs, res.slopes === undefined ? dWeights : mul(dWeights, res.slopes), ...dInit];
+      // (the mask takes no cotangent)
+      return [dxs, res.slopes === undefined ? dWeights : mul(dWeights, res.slopes), ...(masked ? [null] : []), ...dInit];
     },
   );
 }
@@ -734,11 +824,13 @@ interface LstmResidual {
   /** o ⊙ (1 − tanh² c_k) [B, U]: how h_k reaches c_k. */
   cellFromH: AnyTensor;
   forget: AnyTensor;
+  /** With a mask: 1 − m [B, 1], how much of h_k's cotangent passes straight to h_{k-1}. */
+  off?: AnyTensor;
 }
 
 const lstmFused: FusedCell<LstmResidual> = {
   weights: (p, u) => mul(concat([p.kernel, p.recurrentKernel, reshape(p.bias, [1, 4 * u])], 0), perGate(u, [1, 1, 2, 1])),
-  forward(pre, h, c2, keep) {
+  forward(pre, h, c2, keep, m) {
     const [b, w] = pre.shape;
     const u = w / 4;
     const a = sigmoid(pre); // [i, f, σ(2 z_g), o]
@@ -751,18 +843,24 @@ const lstmFused: FusedCell<LstmResidual> = {
     const c2n = c2 === undefined ? ig2 : add(mul(forget, c2), ig2);
     const tanhC = sub(mul(sigmoid(c2n), 2), 1);
     const hn = mul(o, tanhC);
-    if (!keep) return { h: hn, c: c2n, res: { factor: hn, cellFromH: hn, forget } }; // (no reverse pass reads them)
+    const hOut = m === undefined ? hn : where(m.real, hn, h);
+    const cOut = m === undefined ? c2n : where(m.real, c2n, prevC2);
+    if (!keep) return { h: hOut, c: cOut, res: { factor: hn, cellFromH: hn, forget } }; // (no reverse pass reads them)
     // d σ / d pre-activation is a (1 − a); the per-gate constants are applied in the reverse pass (`slopes`)
     const factor = mul(concat([g2, prevC2, i, tanhC], 1), mul(a, sub(1, a)));
     const cellFromH = mul(o, sub(1, mul(tanhC, tanhC)));
-    return { h: hn, c: c2n, res: { factor, cellFromH, forget } };
+    if (m === undefined) return { h: hOut, c: cOut, res: { factor, cellFromH, forget } };
+    // a padded row: no pre-activation cotangent, c's cotangent passes through (forget 1, nothing from h), h's too (`off`)
+    const res = { factor: mul(factor, m.on), cellFromH: mul(cellFromH, m.on), forget: add(mul(forget, m.on), m.off!), off: m.off };
+    return { h: hOut, c: cOut, res };
   },
   backward(res, dh, dcNext, carry) {
     const fromH = mul(dh, res.cellFromH);
     const dc = dcNext === undefined ? fromH : add(dcNext, fromH);
     // the pre-activation cotangent (up to `slopes`): [dc ⊙ g, dc ⊙ c_{k-1}, dc ⊙ i, dh ⊙ tanh c] ⊙ a (1 − a)
     const dPre = mul(concat([dc, dc, dc, dh], 1), res.factor);
-    return { dPre, dc: carry ? mul(dc, res.forget) : undefined };
+    if (!carry) return { dPre };
+    return { dPre, dc: mul(dc, res.forget), dh: res.off === undefined ? undefined : mul(dh, res.off) };
   },
   // The factors hold g and c_{k-1} doubled (so 1/2) and the g block's pre-activation is doubled
   // (so twice the slope): a per-column constant of the pre-activation cotangent.
@@ -771,13 +869,20 @@ const lstmFused: FusedCell<LstmResidual> = {
 };
 
 // The simple RNN: h_k = tanh(z) = 2σ(2z) − 1, the columns doubled; dh/d(2z) = 2σ(1 − σ).
-const simpleRnnFused: FusedCell<AnyTensor> = {
+// With a mask, the factor holds m and `off` = 1 − m passes h_k's cotangent to h_{k-1}.
+const simpleRnnFused: FusedCell<{ factor: AnyTensor; off?: AnyTensor }> = {
   weights: (p, u) => mul(concat([p.kernel, p.recurrentKernel, reshape(p.bias, [1, u])], 0), 2),
-  forward(pre, _h, _c, keep) {
-    const [h, s] = tanhOfDoubled(pre);
-    return { h, res: keep ? mul(mul(s, sub(1, s)), 2) : h };
+  forward(pre, h, _c, keep, m) {
+    const [hn, s] = tanhOfDoubled(pre);
+    const hOut = m === undefined ? hn : where(m.real, hn, h);
+    if (!keep) return { h: hOut, res: { factor: hn } };
+    const factor = mul(mul(s, sub(1, s)), 2);
+    return { h: hOut, res: m === undefined ? { factor } : { factor: mul(factor, m.on), off: m.off } };
   },
-  backward: (factor, dh) => ({ dPre: mul(dh, factor) }),
+  backward: (res, dh, _dc, carry) => ({
+    dPre: mul(dh, res.factor),
+    dh: carry && res.off !== undefined ? mul(dh, res.off) : undefined,
+  }),
 };
 
 // The reset-after GRU. Its stacked weights have four column blocks, [z, r | x_n | h_n]:
@@ -787,6 +892,7 @@ const simpleRnnFused: FusedCell<AnyTensor> = {
 // so ĥ's pre-activation, doubled, is x_n + r ⊙ h_n and one matmul a step gives everything. The
 // packed factor turns [dh, dh, dh, dh] into the pre-activation cotangent:
 //   [(h_{k-1} − ĥ) z (1 − z), q h_n r (1 − r), q, q r] with q = (1 − z) 2σ(1 − σ).
+// With a mask, the factor holds m and the carried z is 1 at padded rows (h_k = h_{k-1} there).
 interface GruResidual {
   factor: AnyTensor;
   z: AnyTensor;
@@ -812,7 +918,7 @@ const gruFused: FusedCell<GruResidual> = {
     );
     return mul(stackedW, perGate(u, [1, 1, 2, 2]));
   },
-  forward(pre, h, _c, keep) {
+  forward(pre, h, _c, keep, m) {
     const [b, w] = pre.shape;
     const u = w / 4;
     const a = sigmoid(slice(pre, [0, 0], [b, 2 * u])); // [z, r]
@@ -821,14 +927,92 @@ const gruFused: FusedCell<GruResidual> = {
     const hn = slice(pre, [0, 3 * u], [b, u]);
     const [n, s] = tanhOfDoubled(add(slice(pre, [0, 2 * u], [b, u]), mul(r, hn)));
     const diff = sub(h, n);
-    const hNext = add(n, mul(z, diff));
+    const hNew = add(n, mul(z, diff));
+    const hNext = m === undefined ? hNew : where(m.real, hNew, h);
     if (!keep) return { h: hNext, res: { factor: hNext, z } };
     const q = mul(mul(sub(1, z), mul(s, sub(1, s))), 2);
     const factor = concat([mul(concat([diff, mul(q, hn)], 1), mul(a, sub(1, a))), q, mul(q, r)], 1);
-    return { h: hNext, res: { factor, z } };
+    if (m === undefined) return { h: hNext, res: { factor, z } };
+    return { h: hNext, res: { factor: mul(factor, m.on), z: add(mul(z, m.on), m.off!) } };
   },
   backward(res, dh, _dc, carry) {
     const dPre = mul(concat([dh, dh, dh, dh], 1), res.factor);
     return { dPre, dh: carry ? mul(dh, res.z) : undefined };
+  },
+};
+
+// The reset-before GRU: two products a step, the second after the reset gate. Its stacked weights
+// have three column blocks [z, r | n] and an aux block of U rows for (r ⊙ h) U_h:
+//   kernel rows     [W_z, W_r | 2 W_n]
+//   recurrent rows  [U_z, U_r | 0    ]
+//   bias row        [b_z, b_r | 2 b_n]
+//   aux rows        [0,   0   | 2 U_n]
+// so ĥ's pre-activation, doubled, is x_n + (r ⊙ h) (2 U_n). The reverse step: dA = q dh with
+// q = (1 − z) 2σ(1 − σ), d(r ⊙ h) = dA (2 U_n)ᵀ, and the pre-activation cotangent
+// [dh (h_{k-1} − ĥ) z (1 − z), d(r ⊙ h) h_{k-1} r (1 − r), dA]; h_{k-1} also gets dh z + d(r ⊙ h) r.
+interface GruBeforeResidual {
+  q: AnyTensor;
+  /** (h_{k-1} − ĥ) z (1 − z). */
+  zSlope: AnyTensor;
+  /** h_{k-1} r (1 − r). */
+  rSlope: AnyTensor;
+  z: AnyTensor;
+  r: AnyTensor;
+  /** With a mask: m and 1 − m [B, 1]. */
+  on?: AnyTensor;
+  off?: AnyTensor;
+}
+
+const gruBeforeFused: FusedCell<GruBeforeResidual> = {
+  weights(p, u) {
+    const cols = (m: AnyTensor, from: number, n: number) => slice(m, [0, from], [m.shape[0], n]);
+    const stackedW = concat(
+      [
+        p.kernel,
+        concat([cols(p.recurrentKernel, 0, 2 * u), zeros([u, u])], 1),
+        reshape(p.bias, [1, 3 * u]),
+        concat([zeros([u, 2 * u]), cols(p.recurrentKernel, 2 * u, u)], 1),
+      ],
+      0,
+    );
+    return mul(stackedW, perGate(u, [1, 1, 2]));
+  },
+  aux: {
+    forward: (rows) => slice(rows, [0, (2 * rows.shape[1]) / 3], [rows.shape[0], rows.shape[1] / 3]),
+    backward: (rows) => transpose(slice(rows, [0, (2 * rows.shape[1]) / 3], [rows.shape[0], rows.shape[1] / 3]), [1, 0]),
+  },
+  forward(pre, h, _c, keep, m, aux) {
+    const [b, w] = pre.shape;
+    const u = w / 3;
+    const a = sigmoid(slice(pre, [0, 0], [b, 2 * u])); // [z, r]
+    const z = slice(a, [0, 0], [b, u]);
+    const r = slice(a, [0, u], [b, u]);
+    const rh = mul(r, h);
+    const [n, s] = tanhOfDoubled(add(slice(pre, [0, 2 * u], [b, u]), matmul(rh, aux!)));
+    const diff = sub(h, n);
+    const hNew = add(n, mul(z, diff));
+    const hNext = m === undefined ? hNew : where(m.real, hNew, h);
+    if (!keep) return { h: hNext, res: { q: hNext, zSlope: hNext, rSlope: hNext, z, r } };
+    const q = mul(mul(sub(1, z), mul(s, sub(1, s))), 2);
+    const slopes = mul(concat([diff, h], 1), mul(a, sub(1, a)));
+    const res: GruBeforeResidual = {
+      q,
+      zSlope: slice(slopes, [0, 0], [b, u]),
+      rSlope: slice(slopes, [0, u], [b, u]),
+      z,
+      r,
+      on: m?.on,
+      off: m?.off,
+    };
+    return { h: hNext, res, extra: rh };
+  },
+  backward(res, dhIn, _dc, carry, auxT) {
+    const dh = res.on === undefined ? dhIn : mul(dhIn, res.on);
+    const dA = mul(dh, res.q);
+    const dRh = matmul(dA, auxT!);
+    const dPre = concat([mul(dh, res.zSlope), mul(dRh, res.rSlope), dA], 1);
+    if (!carry) return { dPre };
+    const dhPrev = add(mul(dh, res.z), mul(dRh, res.r));
+    return { dPre, dh: res.off === undefined ? dhPrev : add(dhPrev, mul(dhIn, res.off)) };
   },
 };
