@@ -70,11 +70,61 @@ export const transposeP: Primitive<{ perm: readonly number[] }> = definePrimitiv
     checkPermutation("transpose", perm, x.shape.length);
     return { shape: perm.map((p) => x.shape[p]), dtype: x.dtype };
   },
-  impl: ([x], { perm }) => tf.transpose(x, perm as number[]),
+  impl: ([x], { perm }) => transposeKernel(x, perm),
   jvp: (_x, [t], { perm }) => (t === null ? null : transpose(t, perm)),
   vjp: (ct, _x, { perm }) => [transpose(ct, inversePermutation(perm))],
   batch: ([x], _b, { perm }) => bind(transposeP, [x], { perm: [0, ...perm.map((p) => p + 1)] }),
 });
+
+/**
+ * The transpose as the backend kernel runs best. Size-1 axes are dropped and axes that stay adjacent
+ * are merged (reshapes are free), so the kernel sees the lowest-rank equivalent. A resulting 2-D
+ * transpose [r, c] -> [c, r] whose output rows are a large power-of-two bytes apart thrashes the cache
+ * sets in the 2-D kernel (it writes c output rows at once, each r elements apart: [50176, 32] takes
+ * 4-6x the time of [50000, 32]); then r is split into blocks and the kernel gets the rank-3 transpose
+ * [r/b, b, c] -> [c, r/b, b], same bytes. Measured on WASM, see bench/transpose.ts. The result never
+ * shares its buffer with `x` (an identity permutation still copies, as tfjs' kernel does: impls must
+ * return fresh buffers, a reshape of the input corrupts the WASM heap on dispose).
+ */
+export function transposeKernel(x: tf.Tensor, perm: readonly number[]): tf.Tensor {
+  const outShape = perm.map((p) => x.shape[p]);
+  // Axes of size > 1, in input order, and their order in the output.
+  const kept = range(x.rank).filter((a) => x.shape[a] !== 1);
+  const order = perm.filter((p) => x.shape[p] !== 1);
+  // Merge runs of input axes that appear consecutively in the output.
+  const groups: number[][] = [];
+  for (const a of order) {
+    const last = groups[groups.length - 1];
+    if (last !== undefined && kept.indexOf(last[last.length - 1]) + 1 === kept.indexOf(a)) last.push(a);
+    else groups.push([a]);
+  }
+  if (groups.length <= 1) return tf.transpose(x, perm as number[]); // a copy, as the kernel makes
+  // Merged input shape and the permutation of the groups.
+  const byInput = [...groups].sort((g, h) => g[0] - h[0]);
+  const inShape = byInput.map((g) => sizeOf(g.map((a) => x.shape[a])));
+  const gperm = groups.map((g) => byInput.indexOf(g));
+  if (inShape.length === 2) {
+    const [r, c] = inShape;
+    const b = r * 4 < 2 ** 31 ? rowBlock(r, c, x.dtype === "bool" ? 1 : 4) : 0;
+    if (b > 0) return tf.tidy(() => tf.reshape(tf.transpose(tf.reshape(x, [r / b, b, c]), [2, 0, 1]), outShape));
+  }
+  if (gperm.length === x.rank) return tf.transpose(x, perm as number[]);
+  return tf.tidy(() => tf.reshape(tf.transpose(tf.reshape(x, inShape), gperm), outShape));
+}
+
+/**
+ * The row block b (dividing r) for a 2-D transpose of [r, c] elements of `bytes` each, or 0 to keep the
+ * 2-D kernel. The kernel writes c output rows r * bytes apart per input row; when that stride is a
+ * multiple of 512 bytes or more (largest power of two p, capped at 4096), those c lines share
+ * 4096 / p L1 sets, and past about 12 lines a set (c * p > 49152) they evict each other.
+ */
+function rowBlock(r: number, c: number, bytes: number): number {
+  const stride = r * bytes;
+  const p = Math.min(4096, stride & -stride);
+  if (p < 512 || c * p <= 49152) return 0;
+  for (const b of [64, 32, 128, 16, 256, 8]) if (r % b === 0 && r > b) return b;
+  return 0;
+}
 
 /** Materialised transpose; `perm` defaults to reversing the axes. */
 export function transpose(x: AnyTensor, perm?: readonly number[]): AnyTensor {
