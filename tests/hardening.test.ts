@@ -12,7 +12,6 @@ import {
   assertShape,
   broadcastTo,
   checkify,
-  checkpoint,
   concat,
   cond,
   customJvp,
@@ -44,6 +43,7 @@ import {
   ones,
   optim,
   random,
+  remat,
   reshape,
   ShapeError,
   ShapeflowError,
@@ -825,7 +825,7 @@ const cases: Case[] = [
     kind: ValueError,
     op: "learningCurvesPlot",
   },
-  // ---- control flow (scan, cond, whileLoop, foriLoop) and customJvp / checkpoint
+  // ---- control flow (scan, cond, whileLoop, foriLoop) and customJvp / remat
   {
     name: "scan whose body changes the carry's shape",
     run: () =>
@@ -942,8 +942,8 @@ const cases: Case[] = [
     message: "customJvp: the jvp rule's output tangent is [2, 3] float32, but the function returns [3] float32",
   },
   {
-    name: "checkpoint of a function that fails inside",
-    run: () => checkpoint((x: Tensor<[3]>) => matmul(x, untyped(fx.m23)))(fx.v3),
+    name: "remat of a function that fails inside",
+    run: () => remat((x: Tensor<[3]>) => matmul(x, untyped(fx.m23)))(fx.v3),
     kind: ShapeError,
   },
 ];

@@ -94,3 +94,19 @@ meta.pipe(nn.batchNorm());
 meta.pipe(nn.relu);
 // parameter-free layers need no name
 meta.pipe(nn.relu()).pipe(nn.dropout(0.1));
+
+// ================================================================ predict on a functional model
+
+import { predict } from "../src/train/index.js";
+import type { HostArray } from "../src/data/index.js";
+declare const images: HostArray<[100, 28, 28, 1]>;
+declare const metas: HostArray<[100, 4]>;
+// a record of host arrays in, a record of tensors out (what apply returns)
+const predicted = predict({ model, params, x: { image: images, meta: metas } });
+type _pred = Expect<Equal<typeof predicted, { logits: Tensor<["batch", 10]>; aux: Tensor<["batch", 1]> }>>;
+// @ts-expect-error -- predict: x has no "meta"
+predict({ model, params, x: { image: images } });
+// @ts-expect-error -- predict: x.extra is not an input of the model
+predict({ model, params, x: { image: images, meta: metas, extra: metas } });
+// @ts-expect-error -- predict: the model takes a record of inputs; x is one array (pass x: { name: array, ... })
+predict({ model, params, x: images });

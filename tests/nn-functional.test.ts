@@ -201,7 +201,10 @@ describe("errors name the merge, the node and the shapes", () => {
       const img = input([2, 6, 6, 1]);
       const meta3 = input([3, 3]);
       const meta2 = input([2, 4]);
-      expect(() => model.apply(params, { image: img } as never)).toThrow('apply: input "meta" must be a tensor, got undefined');
+      expect(() => model.apply(params, { image: img } as never)).toThrow(
+        'apply: no input "meta" in { image } (the model\'s inputs: image, meta)',
+      );
+      expect(() => model.apply(params, { image: img, meta: [1, 2, 3] } as never)).toThrow('apply: input "meta" must be a tensor, got');
       expect(() => model.apply(params, { image: img, meta: meta3 } as never)).toThrow(
         'apply: the dim "batch" is 2 in input "image" but 3 in input "meta"',
       );
@@ -327,15 +330,130 @@ describe("train, io and export on functional models", () => {
       "fit: the model has outputs or targets { reg, cls }: pass a record of losses, one per output (loss: { name: lossFn, ... })",
     );
     await expect(train.fit({ ...base, loss: { reg: losses.mse, typo: losses.mse }, train: ds })).rejects.toThrow(
-      'fit: loss.typo has no "typo" in the model outputs',
+      "fit: loss.typo names no output of the model (outputs: reg, cls)",
     );
     await expect(train.fit({ ...base, loss, lossWeights: { aux: 2 }, train: ds })).rejects.toThrow(
       "fit: lossWeights.aux names no loss (losses: reg, cls)",
     );
     await expect(train.fit({ ...base, loss, train: ds, metrics: ["accuracy"] })).rejects.toThrow(
-      "fit: metrics (accuracy) need one input and one target array; with records of inputs or targets, leave metrics out",
+      'fit: the model has outputs { reg, cls }: name the outputs to score, e.g. metrics: { reg: ["accuracy"] }',
+    );
+    await expect(train.fit({ ...base, loss, train: ds, metrics: { typo: ["accuracy"] } })).rejects.toThrow(
+      "fit: metrics.typo names no output of the model (outputs: reg, cls)",
+    );
+    await expect(train.fit({ ...base, loss, train: ds, metrics: { cls: ["precision"] } } as never)).rejects.toThrow(
+      'fit: metrics.cls must be a list of metrics (["accuracy"]), got ["precision"]',
     );
     disposeTree(k, params);
+  });
+
+  test("bad record keys are named before any work: a missing or extra input, a target that is no output, a loss without targets", async () => {
+    const before = liveTensors();
+    const model = twoInputModel();
+    const k = key(12);
+    const params = model.init(k);
+    const ds = twoInputData(32, 1);
+    const loss = { reg: losses.mse, cls: losses.sparseCategoricalCrossEntropy };
+    const base = { model, params, optimizer: optim.sgd(0.1), loss, epochs: 1, batchSize: 8, progress: "silent" as const };
+    const { b: _b, ...onlyA } = ds.x;
+    await expect(train.fit({ ...base, train: { x: onlyA, y: ds.y } })).rejects.toThrow('fit: x has no "b" (the model\'s inputs: a, b)');
+    const extra = { ...ds.x, c: ds.x.a };
+    await expect(train.fit({ ...base, train: { x: extra, y: ds.y } })).rejects.toThrow(
+      "fit: x.c is not an input of the model (inputs: a, b)",
+    );
+    await expect(train.fit({ ...base, train: ds, validation: { x: extra, y: ds.y } })).rejects.toThrow(
+      "fit (validation): x.c is not an input of the model (inputs: a, b)",
+    );
+    await expect(train.fit({ ...base, train: { x: ds.x.a, y: ds.y } })).rejects.toThrow(
+      "fit: the model takes a record of inputs { a, b }; x is one array: pass x: { a: ... }",
+    );
+    await expect(train.fit({ ...base, train: { x: ds.x, y: { ...ds.y, aux: ds.y.reg } } })).rejects.toThrow(
+      "fit: y.aux is not an output of the model (outputs: reg, cls)",
+    );
+    await expect(train.fit({ ...base, train: { x: ds.x, y: { reg: ds.y.reg } } })).rejects.toThrow(
+      'fit: y has no "cls", the targets of loss.cls',
+    );
+    expect(() => train.evaluate({ model, params, loss, data: { x: onlyA, y: ds.y } })).toThrow(
+      'evaluate: x has no "b" (the model\'s inputs: a, b)',
+    );
+    // predict checks the keys at compile time too
+    // @ts-expect-error -- predict: x.c is not an input of the model
+    expect(() => train.predict({ model, params, x: extra })).toThrow("predict: x.c is not an input of the model (inputs: a, b)");
+    // @ts-expect-error -- predict: x has no "b"
+    expect(() => train.predict({ model, params, x: onlyA })).toThrow('predict: x has no "b" (the model\'s inputs: a, b)');
+    // and at apply: the names, not "undefined is not a tensor"
+    const x = { a: train.toTensor(ds.x.a), b: train.toTensor(ds.x.b) };
+    expect(() => model.apply(params, { a: x.a } as never)).toThrow('apply: no input "b" in { a } (the model\'s inputs: a, b)');
+    expect(() => model.apply(params, { ...x, c: x.a } as never)).toThrow('apply: "c" is not an input of the model (inputs: a, b)');
+    disposeTree(k, params, x);
+    expect(liveTensors()).toBe(before);
+  });
+
+  test("a two-input model trained by fit with accuracy on a named output, evaluated, and predicted as a record", async () => {
+    const before = liveTensors();
+    const model = twoInputModel();
+    const k = key(13);
+    const params = model.init(k);
+    const ds = twoInputData(96, 3);
+    const val = twoInputData(40, 4);
+    const loss = { reg: losses.mse, cls: losses.sparseCategoricalCrossEntropy };
+    const r = await train.fit({
+      model,
+      params,
+      optimizer: optim.adam(0.03),
+      loss,
+      train: ds,
+      validation: val,
+      metrics: { cls: ["accuracy"] },
+      epochs: 10,
+      batchSize: 16,
+      progress: "silent",
+    });
+    expect(r.history.clsAccuracy).toHaveLength(10);
+    expect(r.history.valClsAccuracy).toHaveLength(10);
+    expect(r.history.accuracy, "no plain accuracy for a model with several outputs").toEqual([]);
+    expect(r.history.valClsAccuracy[9]).toBeGreaterThan(0.8);
+    const scores = train.evaluate({ model, params: r.params, loss, data: val, metrics: { cls: ["accuracy"] }, batchSize: 16 });
+    expect(scores.clsAccuracy).toBeCloseTo(r.history.valClsAccuracy[9], 6);
+    // predict: a record of host arrays in, a record of tensors out, equal to apply on the whole set
+    const out = train.predict({ model, params: r.params, x: val.x, batchSize: 16 });
+    const xt = { a: train.toTensor(val.x.a), b: train.toTensor(val.x.b) };
+    const want = model.apply(r.params, xt as never);
+    expect(Object.keys(out)).toEqual(["reg", "cls"]);
+    assertAllClose(out.reg, want.reg.dataSync(), { rtol: 1e-5, atol: 1e-6 });
+    assertAllClose(out.cls, want.cls.dataSync(), { rtol: 1e-5, atol: 1e-6 });
+    // the accuracy evaluate reports is the one counted from predict's logits
+    const labels = val.y.cls.data;
+    const logits = out.cls.dataSync();
+    let correct = 0;
+    for (let i = 0; i < labels.length; i++) correct += (logits[2 * i + 1] > logits[2 * i] ? 1 : 0) === labels[i] ? 1 : 0;
+    expect(scores.clsAccuracy).toBeCloseTo(correct / labels.length, 6);
+    disposeTree(k, params, r.params, r.optState, r.state, out, xt, want);
+    expect(liveTensors()).toBe(before);
+  });
+
+  test("a model with one named output: plain metrics, plain y, and predict returns the record", async () => {
+    const a = nn.input("a", ["batch", 3]);
+    const b = nn.input("b", ["batch", 2]);
+    const model = nn.model({ inputs: { a, b }, outputs: { cls: nn.concat([a, b]).pipe(nn.dense(2), "out") } });
+    const k = key(14);
+    const params = model.init(k);
+    const ds = twoInputData(48, 9);
+    const r = await train.fit({
+      model,
+      params,
+      optimizer: optim.adam(0.05),
+      loss: losses.sparseCategoricalCrossEntropy,
+      train: { x: ds.x, y: ds.y.cls },
+      metrics: ["accuracy"],
+      epochs: 3,
+      batchSize: 16,
+      progress: "silent",
+    });
+    expect(r.history.accuracy).toHaveLength(3);
+    const out = train.predict({ model, params: r.params, x: ds.x });
+    expect(out.cls.shape).toEqual([48, 2]);
+    disposeTree(k, params, r.params, r.optState, r.state, out);
   });
 
   test("checkpoints: the params record to bytes and back, with its structure", () => {

@@ -520,7 +520,15 @@ export class FunctionalModel<In, O, P, St> {
     }
     const rec = inputs as Record<string, unknown>;
     const bound = new Map<string, { size: number; input: string }>();
+    const names = this.inputNames.join(", ");
     for (const [k, n] of this.graph.inputs) {
+      if (!(k in rec)) {
+        const given = Object.keys(rec).join(", ");
+        throw new ValueError(
+          { op: "apply", expected: `an input "${k}"`, got: `{ ${given} }` },
+          `apply: no input "${k}" in { ${given} } (the model's inputs: ${names})`,
+        );
+      }
       const t = rec[k];
       if (!isTensor(t)) {
         const got = describeValue(t);
@@ -552,6 +560,13 @@ export class FunctionalModel<In, O, P, St> {
       if (t.dtype !== dtype) {
         throw new DTypeError({ op: "apply", expected: dtype, got: t.dtype }, `apply: input "${k}" expects ${dtype}, got ${t.dtype}`);
       }
+    }
+    const extra = Object.keys(rec).find((k) => !this.graph.inputs.has(k));
+    if (extra !== undefined) {
+      throw new ValueError(
+        { op: "apply", expected: `inputs ${names}`, got: `"${extra}"` },
+        `apply: "${extra}" is not an input of the model (inputs: ${names})`,
+      );
     }
     return rec as Record<string, AnyTensor>;
   }
