@@ -225,6 +225,93 @@ describe("errors name the merge, the node and the shapes", () => {
   });
 });
 
+// ---------------------------------------------------------------- a model as a layer
+
+/** A tensor's values, the tensor freed. */
+function host(t: AnyTensor): number[] {
+  const v = Array.from(t.dataSync());
+  t.dispose();
+  return v;
+}
+
+describe("a model as a layer (nn.asLayer): inside a graph or a chain, params nested under its name", () => {
+  test("a sequential encoder piped into a functional graph: values, gradients, jit and a checkpoint round trip", () => {
+    noLeaks(() => {
+      const encoder = nn.input(["batch", 5]).add(nn.dense(4)).add(nn.tanh()).add(nn.dense(3));
+      const image = nn.input("image", ["batch", 5]);
+      const meta = nn.input("meta", ["batch", 2]);
+      const h = nn.concat([image.pipe(nn.asLayer(encoder), "encoder"), meta]);
+      const model = nn.model({ inputs: { image, meta }, outputs: { y: h.pipe(nn.dense(2), "head") } });
+      expect(model.layerNames).toEqual(["encoder", "head"]);
+      const k = key(30);
+      const params = model.init(k);
+      expect(paths(params).sort()).toEqual(
+        ["encoder[0].bias", "encoder[0].kernel", "encoder[2].bias", "encoder[2].kernel", "head.bias", "head.kernel"].sort(),
+      );
+      const x = input([3, 5], "float32", 31);
+      const m = input([3, 2], "float32", 32);
+      // the same computation written by hand: the encoder's own apply, then concat and dense
+      const byHand = (p: typeof params, xi: AnyTensor, mi: AnyTensor) => {
+        const e = encoder.apply(p.encoder, xi as never);
+        return addT(matmul(concatT([e, mi], -1), p.head.kernel), p.head.bias);
+      };
+      assertAllClose(host(model.apply(params, { image: x, meta: m } as never).y), host(scoped(() => byHand(params, x, m), leafTensors)), {
+        rtol: 1e-6,
+      });
+      const lossOf = (f: (p: typeof params) => AnyTensor) => (p: typeof params) => sum(f(p)) as Tensor<[]>;
+      const g = grad(lossOf((p) => model.apply(p, { image: x, meta: m } as never).y))(params);
+      const gWant = grad(lossOf((p) => byHand(p, x, m)))(params);
+      leaves(g).forEach((t, i) => assertAllClose(t, leaves(gWant)[i], { rtol: 1e-5, atol: 1e-6 }));
+      const fast = jit(model.apply);
+      assertAllClose(host(fast(params, { image: x, meta: m } as never).y), host(scoped(() => byHand(params, x, m), leafTensors)), {
+        rtol: 1e-5,
+      });
+      fast.dispose();
+      // a checkpoint of the nested params reads back bit for bit, with its structure
+      const back = io.fromBytes(io.toBytes(params), params);
+      expect(paths(back)).toEqual(paths(params));
+      leaves(back).forEach((t, i) => assertAllClose(t, leaves(params)[i], { rtol: 0, atol: 0 }));
+      disposeTree(k, params, x, m, g, gWant, back);
+    });
+  });
+
+  test("a functional model added to a sequential chain (params a record inside the tuple), and its shape errors", () => {
+    noLeaks(() => {
+      const z = nn.input("z", ["batch", 4]);
+      const block = nn.model({ inputs: { z }, outputs: { out: nn.add([z.pipe(nn.dense(4), "inner"), z]).pipe(nn.relu()) } });
+      const chain = nn.input(["batch", 4]).add(nn.asLayer(block)).add(nn.dense(2));
+      expect(chain.symbolicShapes()).toEqual([
+        ["batch", 4],
+        ["batch", 4],
+        ["batch", 2],
+      ]);
+      const k = key(33);
+      const params = chain.init(k);
+      expect([...paths(params)].sort()).toEqual(["[0].inner.bias", "[0].inner.kernel", "[1].bias", "[1].kernel"]);
+      const x = input([2, 4], "float32", 34);
+      const inner = block.apply(params[0], { z: x } as never).out;
+      assertAllClose(
+        host(chain.apply(params, x as never)),
+        host(scoped(() => addT(matmul(inner, params[1].kernel), params[1].bias), leafTensors)),
+        { rtol: 1e-6 },
+      );
+      const gs = grad((p: typeof params) => sum(chain.apply(p, x as never)) as Tensor<[]>)(params);
+      expect(leaves(gs).map((t) => t.shape)).toEqual(leaves(params).map((t) => t.shape));
+      disposeTree(k, params, x, inner, gs);
+      // a model that does not fit, and models that cannot be layers, by name
+      const wide = nn.input("w", ["batch", 6]);
+      expect(() => wide.pipe(nn.asLayer(block) as never, "block")).toThrow("model expects [batch, 4], got [batch, 6]");
+      const a = nn.input("a", ["batch", 4]);
+      const b = nn.input("b", ["batch", 4]);
+      const two = nn.model({ inputs: { a, b }, outputs: { s: nn.add([a, b]) } });
+      expect(() => nn.asLayer(two)).toThrow(
+        "nn.asLayer: a functional model used as a layer needs one input and one output, got inputs { a, b } and outputs { s }",
+      );
+      expect(() => nn.asLayer(nn.dense(3))).toThrow("nn.asLayer: expected a model (nn.input(...).add(...), nn.sequential, nn.model), got");
+    });
+  });
+});
+
 // ---------------------------------------------------------------- fit, evaluate, checkpoints, ONNX
 
 /** Two inputs (a: 3 features, b: 2), a regression target from both and a class from b alone. */
