@@ -401,7 +401,16 @@ describe("train, io and export on functional models", () => {
       progress: "silent",
     });
     expect(r.history.loss[5]).toBeLessThan(r.history.loss[0]);
-    disposeTree(k, params, r.params, r.optState, r.state);
+    // one named output: predict returns the record, and a plain metrics list scores that output
+    const out = train.predict({ model, params: r.params, x: ds.x });
+    expect(Object.keys(out)).toEqual(["y"]);
+    expect(out.y.shape).toEqual([48, 1]);
+    // binary targets (0 / 1 as float [n, 1]): mse takes them, and accuracy counts outputs above 0.5
+    const binary = data.hostArray(Float32Array.from(ds.y.cls.data), [48, 1]);
+    const target = train.toTensor(binary);
+    const scores = train.evaluate({ model, params: r.params, loss: losses.mse, data: { x: ds.x, y: binary }, metrics: ["accuracy"] });
+    expect(scores.accuracy).toBeCloseTo(losses.accuracy(out.y, target), 6);
+    disposeTree(k, params, r.params, r.optState, r.state, out, target);
   });
 
   test("fit's checks on records: sample counts, a loss per output, weights, metrics", async () => {
@@ -517,30 +526,6 @@ describe("train, io and export on functional models", () => {
     expect(scores.clsAccuracy).toBeCloseTo(correct / labels.length, 6);
     disposeTree(k, params, r.params, r.optState, r.state, out, xt, want);
     expect(liveTensors()).toBe(before);
-  });
-
-  test("a model with one named output: plain metrics, plain y, and predict returns the record", async () => {
-    const a = nn.input("a", ["batch", 3]);
-    const b = nn.input("b", ["batch", 2]);
-    const model = nn.model({ inputs: { a, b }, outputs: { cls: nn.concat([a, b]).pipe(nn.dense(2), "out") } });
-    const k = key(14);
-    const params = model.init(k);
-    const ds = twoInputData(48, 9);
-    const r = await train.fit({
-      model,
-      params,
-      optimizer: optim.adam(0.05),
-      loss: losses.sparseCategoricalCrossEntropy,
-      train: { x: ds.x, y: ds.y.cls },
-      metrics: ["accuracy"],
-      epochs: 3,
-      batchSize: 16,
-      progress: "silent",
-    });
-    expect(r.history.accuracy).toHaveLength(3);
-    const out = train.predict({ model, params: r.params, x: ds.x });
-    expect(out.cls.shape).toEqual([48, 2]);
-    disposeTree(k, params, r.params, r.optState, r.state, out);
   });
 
   test("checkpoints: the params record to bytes and back, with its structure", () => {
