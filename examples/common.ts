@@ -2,7 +2,7 @@
 // stopwatch, a header line, and a grid of grey-scale images saved as SVG + PNG.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { data, losses, train } from "../src/index.js";
+import { data, init, losses, train } from "../src/index.js";
 import { renderPng, savePlot } from "../src/node.js";
 import * as plot from "../src/plot/index.js";
 
@@ -17,6 +17,16 @@ export function stopwatch(): () => string {
 
 export function header(title: string): void {
   console.log(`${title}${quick ? " (QUICK mode)" : ""}`);
+}
+
+/**
+ * The start of an example: `init()` (the backend, which every program awaits once before its
+ * first op), the header line, and a stopwatch from now.
+ */
+export async function setUp(title: string): Promise<() => string> {
+  await init();
+  header(title);
+  return stopwatch();
 }
 
 /**

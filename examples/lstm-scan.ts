@@ -4,7 +4,6 @@
 // traced once), and its reverse pass is a second, reversed scan over the stored per-step values.
 //   npm run example:lstm-scan          QUICK=1 npm run example:lstm-scan
 import {
-  init,
   add,
   matmul,
   mul,
@@ -27,11 +26,9 @@ import {
 } from "../src/index.js";
 import * as plot from "../src/plot/index.js";
 import { savePlot, loadMnist } from "../src/node.js";
-import { header, quick, stopwatch, heldOutSplits } from "./common.js";
+import { setUp, quick, heldOutSplits } from "./common.js";
 
-await init();
-header("MNIST LSTM(64) over 28 rows, written with scan (Adam 2e-3, batch 64)");
-const elapsed = stopwatch();
+const elapsed = await setUp("MNIST LSTM(64) over 28 rows, written with scan (Adam 2e-3, batch 64)");
 const H = 64;
 type B = number; // the batch size
 

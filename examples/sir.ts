@@ -6,7 +6,6 @@
 // (log β, log γ) recovers them from a wrong start. jit traces the unrolled solver once.
 //   npm run example:sir          QUICK=1 npm run example:sir
 import {
-  init,
   data,
   optim,
   tree,
@@ -25,11 +24,9 @@ import {
 } from "../src/index.js";
 import * as plot from "../src/plot/index.js";
 import { savePlot } from "../src/node.js";
-import { header, quick, stopwatch } from "./common.js";
+import { setUp, quick } from "./common.js";
 
-await init();
-header("SIR epidemic: fitting beta and gamma through an RK4 solver");
-const elapsed = stopwatch();
+const elapsed = await setUp("SIR epidemic: fitting beta and gamma through an RK4 solver");
 const truth = { beta: 0.3, gamma: 0.1 };
 const population = 1000,
   i0 = 5;

@@ -8,7 +8,6 @@
 // held-out digits' latent means coloured by their label, and decodes a grid of latent points.
 //   npm run example:vae          QUICK=1 npm run example:vae
 import {
-  init,
   nn,
   optim,
   data,
@@ -29,11 +28,9 @@ import {
 } from "../src/index.js";
 import * as plot from "../src/plot/index.js";
 import { loadMnist, savePlot } from "../src/node.js";
-import { header, quick, saveImageGrid, stopwatch, heldOutSplits } from "./common.js";
+import { setUp, quick, saveImageGrid, heldOutSplits } from "./common.js";
 
-await init();
-header("MNIST variational autoencoder 784-256-(2+2) / 2-256-784 (Adam 1e-3, batch 128)");
-const elapsed = stopwatch();
+const elapsed = await setUp("MNIST variational autoencoder 784-256-(2+2) / 2-256-784 (Adam 1e-3, batch 128)");
 const all = loadMnist({ limit: quick ? 2000 : undefined });
 const flat = data.hostArray(all.x.data, [all.x.shape[0], 784]);
 const { fitSet, test } = heldOutSplits(data.dataset(flat, all.y));

@@ -53,7 +53,7 @@ export {
   hessian,
   customVjp,
   customJvp,
-  checkpoint,
+  remat,
   scan,
   cond,
   whileLoop,

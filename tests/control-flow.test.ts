@@ -1,5 +1,5 @@
 // Control flow (scan, whileLoop, cond, foriLoop) and the function transforms built the same way
-// (customJvp, checkpoint). A spec per control-flow primitive (`controlPrimitives`, checked with
+// (customJvp, remat). A spec per control-flow primitive (`controlPrimitives`, checked with
 // `satisfies`) drives the registry checks every primitive gets: first and second derivatives
 // against finite differences (checkGrads: jvp and vjp vs FD, and vjp vs jvp), the inner-product
 // identity <u, J v> = <J^T u, v>, vmap against a loop, jit against eager, and no leaks. Then the
@@ -10,7 +10,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import {
   add,
   cast,
-  checkpoint,
+  remat,
   cond,
   customJvp,
   exp,
@@ -93,8 +93,8 @@ const log1pexpNaive = (x: AnyTensor) => lax.log(lax.add(lax.exp(x), 1));
 const log1pexp = customJvp(log1pexpNaive, ([x], [xDot]) => [log1pexpNaive(x), lax.mul(xDot, lax.sigmoid(x))] as const);
 
 const block = (w: AnyTensor, x: AnyTensor) => lax.tanh(lax.matmul(lax.tanh(lax.matmul(x, w)), w));
-const remat = checkpoint(block);
-const rematLoss = (w: AnyTensor, x: AnyTensor) => lax.sum(lax.mul(remat(w, remat(w, x)), x)) as Scalar;
+const rematBlock = remat(block);
+const rematLoss = (w: AnyTensor, x: AnyTensor) => lax.sum(lax.mul(rematBlock(w, rematBlock(w, x)), x)) as Scalar;
 
 interface Case {
   readonly name: string;
@@ -120,7 +120,7 @@ const specs = {
   },
   while: { cases: [{ name: "grow while the sum is below 6", f: growWhile, args: () => [lax.add(rand([3], 7), 1.2)], forwardOnly: true }] },
   customJvp: { cases: [{ name: "log1pexp with its stable rule", f: (x) => lax.sum(log1pexp(x)), args: () => [rand([4], 8, 3)] }] },
-  checkpoint: {
+  remat: {
     cases: [{ name: "two rematerialised tanh-matmul blocks", f: rematLoss, args: () => [rand([3, 3], 9, 0.7), rand([2, 3], 10)] }],
   },
 } satisfies Record<ControlPrimitiveName, ControlSpec>;
@@ -449,8 +449,8 @@ describe("whileLoop and foriLoop", () => {
   });
 });
 
-// ---------------------------------------------------------------- customJvp, checkpoint
-describe("customJvp and checkpoint", () => {
+// ---------------------------------------------------------------- customJvp, remat
+describe("customJvp and remat", () => {
   test("customJvp: a stable log1pexp; jvp uses the rule, grad its transpose, under jit and vmap too", () => {
     const naive = (x: Tensor<[]>) => log(add(exp(x), 1));
     const stable = customJvp(naive, ([x], [xDot]) => [naive(x), mul(xDot, sigmoid(x))] as const);
@@ -465,7 +465,7 @@ describe("customJvp and checkpoint", () => {
     );
   });
 
-  test("checkpoint: same values and gradients; the backward pass recomputes instead of storing", () => {
+  test("remat: same values and gradients; the backward pass recomputes instead of storing", () => {
     const w = rand([8, 8], 40, 0.4);
     const x = rand([4, 8], 41);
     const plain = (w: AnyTensor, x: AnyTensor) => lax.sum(lax.mul(block(w, block(w, x)), x)) as Scalar;
@@ -473,12 +473,12 @@ describe("customJvp and checkpoint", () => {
     const [gr, gp] = [grad(rematLoss)(w, x), grad(plain)(w, x)];
     assertAllClose(gr, values(gp), { rtol: 1e-5, atol: 1e-6 });
     let calls = 0;
-    const counted = checkpoint((w: AnyTensor, x: AnyTensor) => (calls++, block(w, x)));
+    const counted = remat((w: AnyTensor, x: AnyTensor) => (calls++, block(w, x)));
     grad((w: AnyTensor) => lax.sum(counted(w, x)) as Scalar)(w).dispose();
     expect(calls, "traced once: the recomputation replays the traced body").toBe(1);
   });
 
-  test("checkpoint: peak memory of the gradient of a deep MLP, with and without (reported, asserted lower)", async () => {
+  test("remat: peak memory of the gradient of a deep MLP, with and without (reported, asserted lower)", async () => {
     const depth = 24;
     const width = 128;
     const batch = 1024;
@@ -486,7 +486,7 @@ describe("customJvp and checkpoint", () => {
     const x = rand([batch, width], 49);
     const layer = (w: AnyTensor, h: AnyTensor) => lax.tanh(lax.matmul(h, w));
     const blockOf4 = (ws4: AnyTensor[], h: AnyTensor) => ws4.reduce((a, w) => layer(w, a), h);
-    const remBlock = checkpoint(blockOf4);
+    const remBlock = remat(blockOf4);
     const loss = (useRemat: boolean) => (ws: AnyTensor[]) => {
       let h = x;
       for (let b = 0; b < depth; b += 4) h = (useRemat ? remBlock : blockOf4)(ws.slice(b, b + 4), h);
@@ -511,7 +511,7 @@ describe("customJvp and checkpoint", () => {
     const rem = await peak(true);
     console.log(
       `deep MLP (${depth} x dense ${width}, batch ${batch}), jit(grad) replay, peak tensor bytes above params and batch: ` +
-        `without checkpoint ${(plain.peakBytes / 2 ** 20).toFixed(2)} MiB, with checkpoint every 4 layers ${(rem.peakBytes / 2 ** 20).toFixed(2)} MiB`,
+        `without remat ${(plain.peakBytes / 2 ** 20).toFixed(2)} MiB, with remat every 4 layers ${(rem.peakBytes / 2 ** 20).toFixed(2)} MiB`,
     );
     assertAllClose(rem.first, plain.first, { rtol: 1e-5, atol: 1e-7 });
     expect(rem.peakBytes).toBeLessThan(plain.peakBytes);

@@ -1,9 +1,9 @@
 // Type tests for control flow: the types a user sees for scan, cond, whileLoop, foriLoop,
-// customJvp and checkpoint, and the mistakes that must not compile (a carry that changes type, a
+// customJvp and remat, and the mistakes that must not compile (a carry that changes type, a
 // cond whose branches differ). Checked by `tsc -p tsconfig.json` (not run by vitest).
 import type { Tensor } from "../src/tensor/index.js";
 import { add, matmul, mul, tanh, sum, greater, log, cast, less, sigmoid, exp, reshape } from "../src/ops/index.js";
-import { scan, cond, whileLoop, foriLoop, customJvp, checkpoint, type ScanSlice, type ScanLength } from "../src/index.js";
+import { scan, cond, whileLoop, foriLoop, customJvp, remat, type ScanSlice, type ScanLength } from "../src/index.js";
 
 type Expect<T extends true> = T;
 type Equal<X, Y> = (<T>() => T extends X ? 1 : 2) extends <T>() => T extends Y ? 1 : 2 ? true : false;
@@ -122,13 +122,13 @@ foriLoop(
   v3,
 );
 
-// ---------------------------------------------------------------- customJvp, checkpoint keep f's type
+// ---------------------------------------------------------------- customJvp, remat keep f's type
 const softplus = customJvp(
   (a: Tensor<[3]>) => log(add(exp(a), 1)),
   ([a], [aDot]) => [log(add(exp(a), 1)), mul(aDot, sigmoid(a))] as const,
 );
 type _custom = Expect<Equal<typeof softplus, (a: Tensor<[3]>) => Tensor<[3]>>>;
-const block = checkpoint((p: { w: Tensor<[64, 64]> }, h: Tensor<["batch", 64]>) => tanh(matmul(h, p.w)));
+const block = remat((p: { w: Tensor<[64, 64]> }, h: Tensor<["batch", 64]>) => tanh(matmul(h, p.w)));
 type _remat = Expect<Equal<ReturnType<typeof block>, Tensor<["batch", 64]>>>;
 
 export type Checks = [

@@ -12,7 +12,6 @@ import {
   assertShape,
   broadcastTo,
   checkify,
-  checkpoint,
   concat,
   cond,
   customJvp,
@@ -44,6 +43,7 @@ import {
   ones,
   optim,
   random,
+  remat,
   reshape,
   ShapeError,
   ShapeflowError,
@@ -324,6 +324,12 @@ const cases: Case[] = [
   { name: "sum over a missing axis", run: () => sum(fx.m23, untyped(5)), kind: ShapeError, op: "sum" },
   { name: "concat of float and int", run: () => concat(untyped([fx.ints, arg(tensor([1, 2], [2]))])), kind: DTypeError, op: "concat" },
   { name: "conv2d of a matrix", run: () => conv2d(untyped(fx.m23), untyped(fx.m23)), kind: ShapeError, op: "conv2d" },
+  {
+    name: "conv2d with groups 0",
+    run: () => conv2d(untyped(fx.image), untyped(fx.image), { groups: 0 } as never),
+    kind: ValueError,
+    message: "conv2d: groups must be a positive integer, got 0",
+  },
   { name: "softmax of ints", run: () => softmax(untyped(fx.ints)), kind: DTypeError },
   {
     name: "oneHot with a label out of range",
@@ -770,6 +776,18 @@ const cases: Case[] = [
     message: "predict: the data set is empty (x has 0 samples)",
   },
   {
+    name: "predict with a record for a model with one input tensor",
+    run: () => train.predict({ model: fx.model, params: fx.params, x: { a: host(8, 4) } }),
+    kind: ValueError,
+    message: "predict: x is a record { a }, but the model takes one input tensor",
+  },
+  {
+    name: "nn.asLayer of something that is not a model",
+    run: () => nn.asLayer(3),
+    kind: ValueError,
+    message: "nn.asLayer: expected a model (nn.input(...).add(...), nn.sequential, nn.model), got number",
+  },
+  {
     name: "predict on a mis-shaped input",
     run: () => train.predict({ model: fx.model, params: fx.params, x: host(8, 5) }),
     kind: ShapeError,
@@ -825,7 +843,7 @@ const cases: Case[] = [
     kind: ValueError,
     op: "learningCurvesPlot",
   },
-  // ---- control flow (scan, cond, whileLoop, foriLoop) and customJvp / checkpoint
+  // ---- control flow (scan, cond, whileLoop, foriLoop) and customJvp / remat
   {
     name: "scan whose body changes the carry's shape",
     run: () =>
@@ -942,8 +960,8 @@ const cases: Case[] = [
     message: "customJvp: the jvp rule's output tangent is [2, 3] float32, but the function returns [3] float32",
   },
   {
-    name: "checkpoint of a function that fails inside",
-    run: () => checkpoint((x: Tensor<[3]>) => matmul(x, untyped(fx.m23)))(fx.v3),
+    name: "remat of a function that fails inside",
+    run: () => remat((x: Tensor<[3]>) => matmul(x, untyped(fx.m23)))(fx.v3),
     kind: ShapeError,
   },
 ];

@@ -1,6 +1,6 @@
 // ONNX export of control flow: scan becomes an ONNX Scan whose body is a subgraph (forward and
 // reverse, with and without xs, nested, and the LSTM of examples/lstm-scan.ts at any batch);
-// checkpoint and customJvp are their bodies inlined; whileLoop becomes an ONNX Loop. ONNX Runtime
+// remat and customJvp are their bodies inlined; whileLoop becomes an ONNX Loop. ONNX Runtime
 // runs every export and agrees with shapeflow.
 import { expect, test } from "vitest";
 import * as ort from "onnxruntime-node";
@@ -9,7 +9,7 @@ import type { AnyTensor } from "../src/tensor/index.js";
 import {
   add,
   cast,
-  checkpoint,
+  remat,
   customJvp,
   greater,
   leafTensors,
@@ -114,13 +114,13 @@ test("a scan with no xs (a length only) and a scan nested in a scan's body", asy
   tree.dispose([x0, m]);
 });
 
-test("checkpoint and customJvp export their bodies", async () => {
+test("remat and customJvp export their bodies", async () => {
   const x = inputs([3, 4], 5);
   const softSquare = customJvp(
     (v: AnyTensor) => mul(v, sigmoid(v)),
     ([v], [dv]) => [mul(v, sigmoid(v)), dv],
   );
-  const g = checkpoint((v: AnyTensor) => tanh(softSquare(v)));
+  const g = remat((v: AnyTensor) => tanh(softSquare(v)));
   const bytes = await agrees((v) => [g(v)], [x]);
   expect(opTypes(bytes)).not.toContain("Scan");
   x.dispose();

@@ -94,3 +94,41 @@ meta.pipe(nn.batchNorm());
 meta.pipe(nn.relu);
 // parameter-free layers need no name
 meta.pipe(nn.relu()).pipe(nn.dropout(0.1));
+
+// ================================================================ predict on a functional model
+
+import { predict } from "../src/train/index.js";
+import type { HostArray } from "../src/data/index.js";
+declare const images: HostArray<[100, 28, 28, 1]>;
+declare const metas: HostArray<[100, 4]>;
+// a record of host arrays in, a record of tensors out (what apply returns)
+const predicted = predict({ model, params, x: { image: images, meta: metas } });
+type _pred = Expect<Equal<typeof predicted, { logits: Tensor<["batch", 10]>; aux: Tensor<["batch", 1]> }>>;
+// @ts-expect-error -- predict: x has no "meta"
+predict({ model, params, x: { image: images } });
+// @ts-expect-error -- predict: x.extra is not an input of the model
+predict({ model, params, x: { image: images, meta: metas, extra: metas } });
+// @ts-expect-error -- predict: the model takes a record of inputs; x is one array (pass x: { name: array, ... })
+predict({ model, params, x: images });
+
+// ================================================================ a model as a layer
+
+const encoder = nn.input(["batch", 784]).add(nn.dense(64)).add(nn.relu());
+const pixels = nn.input("pixels", ["batch", 784]);
+const encoded = pixels.pipe(nn.asLayer(encoder), "encoder");
+type _enc = Expect<Equal<ShapeOf<typeof encoded>, ["batch", 64]>>;
+const classifier = nn.model({ inputs: { pixels }, outputs: { logits: encoded.pipe(nn.dense(10), "head") } });
+// the encoder's params tuple, nested under its name
+type _encP = Expect<Equal<ParamsOf<typeof classifier>["encoder"], ParamsOf<typeof encoder>>>;
+// a functional model with one input and one output in a chain: its params record is the chain's entry
+const zIn = nn.input("zIn", ["batch", 8]);
+const blockModel = nn.model({ inputs: { zIn }, outputs: { out: zIn.pipe(nn.dense(8), "inner") } });
+const chained = nn.input([32, 8]).add(nn.asLayer(blockModel)).add(nn.dense(2));
+type _chainOut = Expect<Equal<nn.OutputOf<typeof chained>, [32, 2]>>;
+type _chainP = Expect<Equal<ParamsOf<typeof chained>[0], { inner: { kernel: Tensor<[8, 8]>; bias: Tensor<[8]> } }>>;
+// @ts-expect-error -- model expects [batch, 784], got [batch, 4]
+meta.pipe(nn.asLayer(encoder), "encoder");
+// @ts-expect-error -- pipe: model has params or state, so it needs a name
+pixels.pipe(nn.asLayer(encoder));
+// @ts-expect-error -- nn.asLayer: a functional model used as a layer needs one input and one output
+meta.pipe(nn.asLayer(model), "twoHeads");

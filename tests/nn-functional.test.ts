@@ -201,7 +201,10 @@ describe("errors name the merge, the node and the shapes", () => {
       const img = input([2, 6, 6, 1]);
       const meta3 = input([3, 3]);
       const meta2 = input([2, 4]);
-      expect(() => model.apply(params, { image: img } as never)).toThrow('apply: input "meta" must be a tensor, got undefined');
+      expect(() => model.apply(params, { image: img } as never)).toThrow(
+        'apply: no input "meta" in { image } (the model\'s inputs: image, meta)',
+      );
+      expect(() => model.apply(params, { image: img, meta: [1, 2, 3] } as never)).toThrow('apply: input "meta" must be a tensor, got');
       expect(() => model.apply(params, { image: img, meta: meta3 } as never)).toThrow(
         'apply: the dim "batch" is 2 in input "image" but 3 in input "meta"',
       );
@@ -219,6 +222,93 @@ describe("errors name the merge, the node and the shapes", () => {
     const m = nn.input(["batch", 4]).add(nn.dense(2));
     expect(m).toBeInstanceOf(nn.Model);
     expect(() => nn.input("", [2])).toThrow('input: the name must be a non-empty string, got ""');
+  });
+});
+
+// ---------------------------------------------------------------- a model as a layer
+
+/** A tensor's values, the tensor freed. */
+function host(t: AnyTensor): number[] {
+  const v = Array.from(t.dataSync());
+  t.dispose();
+  return v;
+}
+
+describe("a model as a layer (nn.asLayer): inside a graph or a chain, params nested under its name", () => {
+  test("a sequential encoder piped into a functional graph: values, gradients, jit and a checkpoint round trip", () => {
+    noLeaks(() => {
+      const encoder = nn.input(["batch", 5]).add(nn.dense(4)).add(nn.tanh()).add(nn.dense(3));
+      const image = nn.input("image", ["batch", 5]);
+      const meta = nn.input("meta", ["batch", 2]);
+      const h = nn.concat([image.pipe(nn.asLayer(encoder), "encoder"), meta]);
+      const model = nn.model({ inputs: { image, meta }, outputs: { y: h.pipe(nn.dense(2), "head") } });
+      expect(model.layerNames).toEqual(["encoder", "head"]);
+      const k = key(30);
+      const params = model.init(k);
+      expect(paths(params).sort()).toEqual(
+        ["encoder[0].bias", "encoder[0].kernel", "encoder[2].bias", "encoder[2].kernel", "head.bias", "head.kernel"].sort(),
+      );
+      const x = input([3, 5], "float32", 31);
+      const m = input([3, 2], "float32", 32);
+      // the same computation written by hand: the encoder's own apply, then concat and dense
+      const byHand = (p: typeof params, xi: AnyTensor, mi: AnyTensor) => {
+        const e = encoder.apply(p.encoder, xi as never);
+        return addT(matmul(concatT([e, mi], -1), p.head.kernel), p.head.bias);
+      };
+      assertAllClose(host(model.apply(params, { image: x, meta: m } as never).y), host(scoped(() => byHand(params, x, m), leafTensors)), {
+        rtol: 1e-6,
+      });
+      const lossOf = (f: (p: typeof params) => AnyTensor) => (p: typeof params) => sum(f(p)) as Tensor<[]>;
+      const g = grad(lossOf((p) => model.apply(p, { image: x, meta: m } as never).y))(params);
+      const gWant = grad(lossOf((p) => byHand(p, x, m)))(params);
+      leaves(g).forEach((t, i) => assertAllClose(t, leaves(gWant)[i], { rtol: 1e-5, atol: 1e-6 }));
+      const fast = jit(model.apply);
+      assertAllClose(host(fast(params, { image: x, meta: m } as never).y), host(scoped(() => byHand(params, x, m), leafTensors)), {
+        rtol: 1e-5,
+      });
+      fast.dispose();
+      // a checkpoint of the nested params reads back bit for bit, with its structure
+      const back = io.fromBytes(io.toBytes(params), params);
+      expect(paths(back)).toEqual(paths(params));
+      leaves(back).forEach((t, i) => assertAllClose(t, leaves(params)[i], { rtol: 0, atol: 0 }));
+      disposeTree(k, params, x, m, g, gWant, back);
+    });
+  });
+
+  test("a functional model added to a sequential chain (params a record inside the tuple), and its shape errors", () => {
+    noLeaks(() => {
+      const z = nn.input("z", ["batch", 4]);
+      const block = nn.model({ inputs: { z }, outputs: { out: nn.add([z.pipe(nn.dense(4), "inner"), z]).pipe(nn.relu()) } });
+      const chain = nn.input(["batch", 4]).add(nn.asLayer(block)).add(nn.dense(2));
+      expect(chain.symbolicShapes()).toEqual([
+        ["batch", 4],
+        ["batch", 4],
+        ["batch", 2],
+      ]);
+      const k = key(33);
+      const params = chain.init(k);
+      expect([...paths(params)].sort()).toEqual(["[0].inner.bias", "[0].inner.kernel", "[1].bias", "[1].kernel"]);
+      const x = input([2, 4], "float32", 34);
+      const inner = block.apply(params[0], { z: x } as never).out;
+      assertAllClose(
+        host(chain.apply(params, x as never)),
+        host(scoped(() => addT(matmul(inner, params[1].kernel), params[1].bias), leafTensors)),
+        { rtol: 1e-6 },
+      );
+      const gs = grad((p: typeof params) => sum(chain.apply(p, x as never)) as Tensor<[]>)(params);
+      expect(leaves(gs).map((t) => t.shape)).toEqual(leaves(params).map((t) => t.shape));
+      disposeTree(k, params, x, inner, gs);
+      // a model that does not fit, and models that cannot be layers, by name
+      const wide = nn.input("w", ["batch", 6]);
+      expect(() => wide.pipe(nn.asLayer(block) as never, "block")).toThrow("model expects [batch, 4], got [batch, 6]");
+      const a = nn.input("a", ["batch", 4]);
+      const b = nn.input("b", ["batch", 4]);
+      const two = nn.model({ inputs: { a, b }, outputs: { s: nn.add([a, b]) } });
+      expect(() => nn.asLayer(two)).toThrow(
+        "nn.asLayer: a functional model used as a layer needs one input and one output, got inputs { a, b } and outputs { s }",
+      );
+      expect(() => nn.asLayer(nn.dense(3))).toThrow("nn.asLayer: expected a model (nn.input(...).add(...), nn.sequential, nn.model), got");
+    });
   });
 });
 
@@ -311,7 +401,16 @@ describe("train, io and export on functional models", () => {
       progress: "silent",
     });
     expect(r.history.loss[5]).toBeLessThan(r.history.loss[0]);
-    disposeTree(k, params, r.params, r.optState, r.state);
+    // one named output: predict returns the record, and a plain metrics list scores that output
+    const out = train.predict({ model, params: r.params, x: ds.x });
+    expect(Object.keys(out)).toEqual(["y"]);
+    expect(out.y.shape).toEqual([48, 1]);
+    // binary targets (0 / 1 as float [n, 1]): mse takes them, and accuracy counts outputs above 0.5
+    const binary = data.hostArray(Float32Array.from(ds.y.cls.data), [48, 1]);
+    const target = train.toTensor(binary);
+    const scores = train.evaluate({ model, params: r.params, loss: losses.mse, data: { x: ds.x, y: binary }, metrics: ["accuracy"] });
+    expect(scores.accuracy).toBeCloseTo(losses.accuracy(out.y, target), 6);
+    disposeTree(k, params, r.params, r.optState, r.state, out, target);
   });
 
   test("fit's checks on records: sample counts, a loss per output, weights, metrics", async () => {
@@ -327,15 +426,106 @@ describe("train, io and export on functional models", () => {
       "fit: the model has outputs or targets { reg, cls }: pass a record of losses, one per output (loss: { name: lossFn, ... })",
     );
     await expect(train.fit({ ...base, loss: { reg: losses.mse, typo: losses.mse }, train: ds })).rejects.toThrow(
-      'fit: loss.typo has no "typo" in the model outputs',
+      "fit: loss.typo names no output of the model (outputs: reg, cls)",
     );
     await expect(train.fit({ ...base, loss, lossWeights: { aux: 2 }, train: ds })).rejects.toThrow(
       "fit: lossWeights.aux names no loss (losses: reg, cls)",
     );
     await expect(train.fit({ ...base, loss, train: ds, metrics: ["accuracy"] })).rejects.toThrow(
-      "fit: metrics (accuracy) need one input and one target array; with records of inputs or targets, leave metrics out",
+      'fit: the model has outputs { reg, cls }: name the outputs to score, e.g. metrics: { reg: ["accuracy"] }',
+    );
+    await expect(train.fit({ ...base, loss, train: ds, metrics: { typo: ["accuracy"] } })).rejects.toThrow(
+      "fit: metrics.typo names no output of the model (outputs: reg, cls)",
+    );
+    await expect(train.fit({ ...base, loss, train: ds, metrics: { cls: ["precision"] } } as never)).rejects.toThrow(
+      'fit: metrics.cls must be a list of metrics (["accuracy"]), got ["precision"]',
     );
     disposeTree(k, params);
+  });
+
+  test("bad record keys are named before any work: a missing or extra input, a target that is no output, a loss without targets", async () => {
+    const before = liveTensors();
+    const model = twoInputModel();
+    const k = key(12);
+    const params = model.init(k);
+    const ds = twoInputData(32, 1);
+    const loss = { reg: losses.mse, cls: losses.sparseCategoricalCrossEntropy };
+    const base = { model, params, optimizer: optim.sgd(0.1), loss, epochs: 1, batchSize: 8, progress: "silent" as const };
+    const { b: _b, ...onlyA } = ds.x;
+    await expect(train.fit({ ...base, train: { x: onlyA, y: ds.y } })).rejects.toThrow('fit: x has no "b" (the model\'s inputs: a, b)');
+    const extra = { ...ds.x, c: ds.x.a };
+    await expect(train.fit({ ...base, train: { x: extra, y: ds.y } })).rejects.toThrow(
+      "fit: x.c is not an input of the model (inputs: a, b)",
+    );
+    await expect(train.fit({ ...base, train: ds, validation: { x: extra, y: ds.y } })).rejects.toThrow(
+      "fit (validation): x.c is not an input of the model (inputs: a, b)",
+    );
+    await expect(train.fit({ ...base, train: { x: ds.x.a, y: ds.y } })).rejects.toThrow(
+      "fit: the model takes a record of inputs { a, b }; x is one array: pass x: { a: ... }",
+    );
+    await expect(train.fit({ ...base, train: { x: ds.x, y: { ...ds.y, aux: ds.y.reg } } })).rejects.toThrow(
+      "fit: y.aux is not an output of the model (outputs: reg, cls)",
+    );
+    await expect(train.fit({ ...base, train: { x: ds.x, y: { reg: ds.y.reg } } })).rejects.toThrow(
+      'fit: y has no "cls", the targets of loss.cls',
+    );
+    expect(() => train.evaluate({ model, params, loss, data: { x: onlyA, y: ds.y } })).toThrow(
+      'evaluate: x has no "b" (the model\'s inputs: a, b)',
+    );
+    // predict checks the keys at compile time too
+    // @ts-expect-error -- predict: x.c is not an input of the model
+    expect(() => train.predict({ model, params, x: extra })).toThrow("predict: x.c is not an input of the model (inputs: a, b)");
+    // @ts-expect-error -- predict: x has no "b"
+    expect(() => train.predict({ model, params, x: onlyA })).toThrow('predict: x has no "b" (the model\'s inputs: a, b)');
+    // and at apply: the names, not "undefined is not a tensor"
+    const x = { a: train.toTensor(ds.x.a), b: train.toTensor(ds.x.b) };
+    expect(() => model.apply(params, { a: x.a } as never)).toThrow('apply: no input "b" in { a } (the model\'s inputs: a, b)');
+    expect(() => model.apply(params, { ...x, c: x.a } as never)).toThrow('apply: "c" is not an input of the model (inputs: a, b)');
+    disposeTree(k, params, x);
+    expect(liveTensors()).toBe(before);
+  });
+
+  test("a two-input model trained by fit with accuracy on a named output, evaluated, and predicted as a record", async () => {
+    const before = liveTensors();
+    const model = twoInputModel();
+    const k = key(13);
+    const params = model.init(k);
+    const ds = twoInputData(96, 3);
+    const val = twoInputData(40, 4);
+    const loss = { reg: losses.mse, cls: losses.sparseCategoricalCrossEntropy };
+    const r = await train.fit({
+      model,
+      params,
+      optimizer: optim.adam(0.03),
+      loss,
+      train: ds,
+      validation: val,
+      metrics: { cls: ["accuracy"] },
+      epochs: 10,
+      batchSize: 16,
+      progress: "silent",
+    });
+    expect(r.history.clsAccuracy).toHaveLength(10);
+    expect(r.history.valClsAccuracy).toHaveLength(10);
+    expect(r.history.accuracy, "no plain accuracy for a model with several outputs").toEqual([]);
+    expect(r.history.valClsAccuracy[9]).toBeGreaterThan(0.8);
+    const scores = train.evaluate({ model, params: r.params, loss, data: val, metrics: { cls: ["accuracy"] }, batchSize: 16 });
+    expect(scores.clsAccuracy).toBeCloseTo(r.history.valClsAccuracy[9], 6);
+    // predict: a record of host arrays in, a record of tensors out, equal to apply on the whole set
+    const out = train.predict({ model, params: r.params, x: val.x, batchSize: 16 });
+    const xt = { a: train.toTensor(val.x.a), b: train.toTensor(val.x.b) };
+    const want = model.apply(r.params, xt as never);
+    expect(Object.keys(out)).toEqual(["reg", "cls"]);
+    assertAllClose(out.reg, want.reg.dataSync(), { rtol: 1e-5, atol: 1e-6 });
+    assertAllClose(out.cls, want.cls.dataSync(), { rtol: 1e-5, atol: 1e-6 });
+    // the accuracy evaluate reports is the one counted from predict's logits
+    const labels = val.y.cls.data;
+    const logits = out.cls.dataSync();
+    let correct = 0;
+    for (let i = 0; i < labels.length; i++) correct += (logits[2 * i + 1] > logits[2 * i] ? 1 : 0) === labels[i] ? 1 : 0;
+    expect(scores.clsAccuracy).toBeCloseTo(correct / labels.length, 6);
+    disposeTree(k, params, r.params, r.optState, r.state, out, xt, want);
+    expect(liveTensors()).toBe(before);
   });
 
   test("checkpoints: the params record to bytes and back, with its structure", () => {

@@ -218,6 +218,20 @@ export const cases = [
   entry("smelu", nn.smelu(1), [2, 3], [2, 3]),
   entry("chain", nn.chain(nn.dense(3), nn.tanh(), nn.dense(2)), [2, 4], [2, 2], { order2: true }),
   entry("residual", nn.residual(nn.dense(4), nn.tanh()), [2, 4], [2, 4]),
+  entry("asLayer (a sequential model)", nn.asLayer(nn.input(["batch", 4]).add(nn.dense(3)).add(nn.tanh())), [2, 4], [2, 3], {
+    order2: true,
+  }),
+  entry(
+    "asLayer (a functional model)",
+    nn.asLayer(
+      (() => {
+        const x = nn.input("x", ["batch", 4]);
+        return nn.model({ inputs: { x }, outputs: { y: nn.add([x.pipe(nn.dense(4), "a"), x]).pipe(nn.dense(2), "b") } });
+      })(),
+    ),
+    [3, 4],
+    [3, 2],
+  ),
   entry("concatBranches", nn.concatBranches(nn.dense(2), [nn.dense(3), nn.tanh()]), [2, 4], [2, 5]),
 ] as const;
 

@@ -1,9 +1,13 @@
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
 import { tensor, type Tensor } from "../src/tensor/index.js";
+import type { Dim } from "../typelevel/index.js";
 import { grad } from "../src/core/index.js";
 import { avgPool2d, conv1d, conv2d, globalAvgPool2d, globalMaxPool2d, maxPool2d, mul, sum } from "../src/ops/index.js";
 import { expectClose, expectNoLeaks, numericGrad, randTensor } from "./ops-helpers.js";
+import { refConv, refConvBackward, type RefConvParams } from "./prim-conv-reference.js";
+
+type AnyT = Tensor<Dim[], "float32">;
 
 /** Plain-JS mirror of ConvOutDim. */
 function outDim(n: number, k: number, stride: number, padding: "same" | "valid" | number, dilation = 1): number {
@@ -177,6 +181,117 @@ describe("conv2d and conv1d", () => {
       'maxPool2d: expected a window (a number, [h, w], or { window, strides?, padding? }), got "2"',
     );
     [x, w, v].forEach((t) => t.dispose());
+  });
+});
+
+describe("feature groups (groups; depthwise when groups = channels)", () => {
+  /** The float64 reference of a grouped conv2d with stride 1 and explicit padding. */
+  const refParams = (groups: number, pad: number): RefConvParams => ({
+    strides: [1, 1],
+    padding: [
+      [pad, pad],
+      [pad, pad],
+    ],
+    dilations: [1, 1],
+    lhsDilation: [1, 1],
+    groups,
+  });
+  const img = (t: { dataSync(): ArrayLike<number>; shape: readonly number[] }) => ({
+    data: Float64Array.from(t.dataSync()),
+    shape: t.shape,
+  });
+
+  test.each([
+    ["two groups", [2, 5, 5, 4], [3, 3, 2, 6], 2],
+    ["depthwise (groups = channels)", [2, 5, 5, 3], [3, 3, 1, 3], 3],
+    ["depthwise with a channel multiplier of 2", [1, 4, 4, 3], [2, 2, 1, 6], 3],
+  ] as const)("conv2d, %s: values and both gradients against the reference and finite differences", (_name, xs, ws, groups) => {
+    const [x, xv] = randTensor(xs, 31);
+    const [w, wv] = randTensor(ws, 32);
+    const p = refParams(groups, 1);
+    // the shapes are the rows' (not literals here): the typed checks are in ops-types.test-d.ts
+    const f = (a: AnyT, b: AnyT): AnyT => conv2d(a, b as never, { padding: 1, groups });
+    const y = f(x, w);
+    const want = refConv(img(x), img(w), p);
+    expect(y.shape).toEqual(want.shape);
+    expectClose(y.dataSync(), want.data, 1e-4);
+    const [c, cv] = randTensor(want.shape, 33);
+    const [gx, gw] = grad((a: AnyT, b: AnyT) => sum(mul(f(a, b), c)) as Tensor<[]>, { argnums: [0, 1] })(x, w);
+    const back = refConvBackward(img(x), img(w), img(c), p);
+    expectClose(gx.dataSync(), back.dx.data, 1e-4);
+    expectClose(gw.dataSync(), back.dw.data, 1e-4);
+    const loss = (xa: readonly number[], wa: readonly number[]) =>
+      refConv({ data: Float64Array.from(xa), shape: xs }, { data: Float64Array.from(wa), shape: ws }, p).data.reduce(
+        (s, v, i) => s + v * cv[i],
+        0,
+      );
+    expectClose(
+      gx.dataSync(),
+      numericGrad((z) => loss(z, wv), xv),
+      1e-3,
+    );
+    expectClose(
+      gw.dataSync(),
+      numericGrad((z) => loss(xv, z), wv),
+      1e-3,
+    );
+    [x, w, c, y, gx, gw].forEach((t) => t.dispose());
+  });
+
+  test("conv1d with groups is the grouped conv2d over a height-1 image", () => {
+    const [x, xv] = randTensor([2, 7, 4], 41);
+    const [w, wv] = randTensor([3, 2, 6], 42);
+    expectNoLeaks(() => {
+      const y = conv1d(x, w, { padding: "same", groups: 2 });
+      const want = refConv(
+        { data: Float64Array.from(xv), shape: [2, 1, 7, 4] },
+        { data: Float64Array.from(wv), shape: [1, 3, 2, 6] },
+        refParams(2, 0),
+      );
+      // "same" with k = 3: one pixel each side in width only
+      const wantSame = refConv(
+        { data: Float64Array.from(xv), shape: [2, 1, 7, 4] },
+        { data: Float64Array.from(wv), shape: [1, 3, 2, 6] },
+        {
+          ...refParams(2, 0),
+          padding: [
+            [0, 0],
+            [1, 1],
+          ],
+        },
+      );
+      expect(want.shape).toEqual([2, 1, 5, 6]);
+      expect(y.shape).toEqual([2, 7, 6]);
+      expectClose(y.dataSync(), wantSame.data, 1e-4);
+      return y;
+    });
+    [x, w].forEach((t) => t.dispose());
+  });
+
+  test("errors: channels that do not split into the groups, a filter for other groups, output channels that do not split", () => {
+    const [x] = randTensor([1, 5, 5, 6], 51);
+    const [w4] = randTensor([3, 3, 2, 8], 52);
+    const [w3] = randTensor([3, 3, 3, 9], 53);
+    const [w5] = randTensor([3, 3, 3, 5], 54);
+    const [s] = randTensor([1, 9, 6], 55);
+    const [k] = randTensor([3, 3, 5], 56);
+    expect(() => conv2d(x, w4 as never, { groups: 4 } as never)).toThrow(
+      "conv2d: 6 input channels do not split into 4 groups (input [1, 5, 5, 6])",
+    );
+    expect(() => conv2d(x, w4 as never, { groups: 2 } as never)).toThrow(
+      "conv2d: x has 6 channels but the filter expects 2 per group x 2 groups ([3, 3, 2, 8])",
+    );
+    expect(() => conv2d(x, w5 as never, { groups: 2 } as never)).toThrow(
+      "conv2d: the filter's 5 output channels do not split into 2 groups ([3, 3, 3, 5])",
+    );
+    expect(() => conv2d(x, w3 as never, { groups: 0 } as never)).toThrow("conv2d: groups must be a positive integer, got 0");
+    expect(() => conv1d(s, k as never, { groups: 2 } as never)).toThrow(
+      "conv1d: the filter's 5 output channels do not split into 2 groups ([3, 3, 5])",
+    );
+    expect(() => conv1d(s, k as never, { groups: 4 } as never)).toThrow(
+      "conv1d: 6 input channels do not split into 4 groups (input [1, 9, 6])",
+    );
+    [x, w4, w3, w5, s, k].forEach((t) => t.dispose());
   });
 });
 

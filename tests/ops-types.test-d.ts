@@ -1,6 +1,8 @@
 // Type tests for src/ops: the shapes a user sees on hover, and the mistakes that must not
 // compile. Checked by `tsc -p tsconfig.json` (not run by vitest).
 import type { Tensor } from "../src/tensor/index.js";
+import type { ErrorMessage } from "../typelevel/index.js";
+import type { Grouped } from "../src/ops/index.js";
 import {
   add,
   argmax,
@@ -320,3 +322,42 @@ conv2d(images, kernel1, { padding: [1, 1] });
 conv1d(seq13, kernel1d, { dilations: 4, padding: [3, 0] });
 // @ts-expect-error a dense layer after the CNN with the wrong fan-in: matmul inner dims differ (3136 vs 784)
 matmul(flat, w);
+
+// ---------------------------------------------------------------- conv feature groups (depthwise when groups = C)
+declare const rgb: Tensor<["batch", 32, 32, 6]>;
+declare const grouped: Tensor<[3, 3, 2, 12]>; // 3 groups of 2 input channels, 12 outputs
+declare const depthwise: Tensor<[3, 3, 1, 6]>;
+declare const wave: Tensor<["batch", 50, 4]>;
+declare const grouped1d: Tensor<[5, 2, 8]>;
+const g1 = conv2d(rgb, grouped, { groups: 3, padding: "same" });
+const g2 = conv2d(rgb, depthwise, { groups: 6, strides: 2 });
+const g3 = conv1d(wave, grouped1d, { groups: 2 });
+export type Groups = [
+  Expect<Equal<typeof g1, Tensor<["batch", 32, 32, 12]>>>,
+  Expect<Equal<typeof g2, Tensor<["batch", 15, 15, 6]>>>,
+  Expect<Equal<typeof g3, Tensor<["batch", 46, 8]>>>,
+  Expect<
+    Equal<
+      ErrorMessage<Grouped<"conv2d", ["batch", 8, 8, 6], [3, 3, 2, 8], 4>>,
+      "conv2d: 6 input channels do not split into 4 groups (input [batch, 8, 8, 6])"
+    >
+  >,
+  Expect<
+    Equal<
+      ErrorMessage<Grouped<"conv2d", ["batch", 8, 8, 6], [3, 3, 2, 8], 2>>,
+      "conv2d: x has 6 channels but the filter expects 2 per group x 2 groups ([3, 3, 2, 8])"
+    >
+  >,
+  Expect<
+    Equal<
+      ErrorMessage<Grouped<"conv1d", ["batch", 9, 6], [3, 3, 5], 2>>,
+      "conv1d: the filter's 5 output channels do not split into 2 groups ([3, 3, 5])"
+    >
+  >,
+];
+// @ts-expect-error -- conv2d: 6 input channels do not split into 4 groups (input [batch, 32, 32, 6])
+conv2d(rgb, grouped, { groups: 4 });
+// @ts-expect-error -- conv2d: x has 6 channels but the filter expects 2 per group x 2 groups ([3, 3, 2, 12])
+conv2d(rgb, grouped, { groups: 2 });
+// @ts-expect-error -- without groups, the filter's 2 input channels do not match the input's 6
+conv2d(rgb, grouped);

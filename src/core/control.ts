@@ -20,7 +20,7 @@ import { traceBody, describeAval, sameAval, evalBody } from "./body.js";
 import { scanP } from "./primitives/scan.js";
 import { whileP } from "./primitives/while.js";
 import { customJvpP } from "./custom-jvp.js";
-import { checkpointP } from "./remat.js";
+import { rematP } from "./remat.js";
 import type { MultiPrimitive } from "./primitive.js";
 import { add, less, where } from "./primitives/elementwise.js";
 import { constant } from "./primitives/util.js";
@@ -383,7 +383,7 @@ export const controlPrimitives = {
   scan: scanP,
   while: whileP,
   customJvp: customJvpP,
-  checkpoint: checkpointP,
+  remat: rematP,
 } satisfies Record<string, MultiPrimitive>;
 
 export type ControlPrimitiveName = keyof typeof controlPrimitives;

@@ -68,7 +68,7 @@ export class GradTrace implements Trace {
   }
 
   /**
-   * Records a function with its own reverse rule (customVjp, checkpoint): `outs` are its outputs
+   * Records a function with its own reverse rule (customVjp, remat): `outs` are its outputs
    * (values one level down), `vjp` maps their cotangents (null = zero) to the inputs' cotangents.
    */
   recordMulti(

@@ -24,5 +24,5 @@ export {
   type Predicate,
 } from "./control.js";
 export { customJvp } from "./custom-jvp.js";
-export { checkpoint } from "./remat.js";
+export { remat } from "./remat.js";
 export { controlPrimitives, type ControlPrimitiveName } from "./control.js";

@@ -1,5 +1,5 @@
-// checkpoint (remat): a function whose reverse mode keeps only its inputs and recomputes the rest
-// in the backward pass (JAX's jax.checkpoint). A primitive carrying the traced body: evaluated
+// remat (rematerialisation, JAX's jax.checkpoint / jax.remat): a function whose reverse mode keeps only its inputs and recomputes the rest
+// in the backward pass. A primitive carrying the traced body: evaluated
 // (eagerly or replayed under jit) it frees its intermediates as it goes; its vjp rule records no
 // residuals beyond the inputs and runs the body's vjp again inside the pullback.
 import { flatten, unflatten, type TreeDef } from "../tree/index.js";
@@ -11,20 +11,20 @@ import { vjpCore } from "./grad.js";
 import { call, expectFunction, leafTensors, type AnyFunction } from "./util.js";
 import { ShapeError } from "../tensor/index.js";
 
-export interface CheckpointParams {
+export interface RematParams {
   /** [captured..., args...] -> outputs */
   readonly body: Body;
 }
 
-export const checkpointP: MultiPrimitive<CheckpointParams> = defineMultiPrimitive<CheckpointParams>({
-  name: "checkpoint",
+export const rematP: MultiPrimitive<RematParams> = defineMultiPrimitive<RematParams>({
+  name: "remat",
   abstractEval(avals, { body }) {
     avals.forEach((a, i) => {
       const want = body.inAvals[i];
       if (want === undefined || !sameAval(a, want))
         throw new ShapeError(
-          { op: "checkpoint", expected: want ? describeAval(want) : "fewer operands", got: describeAval(a) },
-          `checkpoint: operand ${i} is ${describeAval(a)}, the traced function expects ${want ? describeAval(want) : "no more operands"}`,
+          { op: "remat", expected: want ? describeAval(want) : "fewer operands", got: describeAval(a) },
+          `remat: operand ${i} is ${describeAval(a)}, the traced function expects ${want ? describeAval(want) : "no more operands"}`,
         );
     });
     return [...body.outAvals];
@@ -33,7 +33,7 @@ export const checkpointP: MultiPrimitive<CheckpointParams> = defineMultiPrimitiv
   // NOTE: forward mode keeps nothing for later, so there is nothing to rematerialise: inline the body
   jvp: (primals, tangents, { body }) => jvpFlat((a) => evalBody(body, a), primals, tangents),
   vjp(primals, wanted, p) {
-    const outs = bindMulti(checkpointP, primals, p);
+    const outs = bindMulti(rematP, primals, p);
     const diffIdx = primals.flatMap((a, i) => (wanted[i] && a.dtype === "float32" ? [i] : []));
     const pullback = (cts: readonly (AnyTensor | null)[]) => {
       // the forward pass again, this time on the tape, then its backward pass
@@ -52,29 +52,30 @@ export const checkpointP: MultiPrimitive<CheckpointParams> = defineMultiPrimitiv
     return { outs, residuals: [], pullback };
   },
   batch(inputs, batched, { body }, n) {
-    const b = batchBody("checkpoint", body, batched, n);
-    return bindMulti(checkpointP, [...b.captured, ...inputs], { body: b.body });
+    const b = batchBody("remat", body, batched, n);
+    return bindMulti(rematP, [...b.captured, ...inputs], { body: b.body });
   },
 });
 
 /**
- * `f` with rematerialisation (JAX's `jax.checkpoint`): under grad/vjp only its inputs are kept for
+ * `f` with rematerialisation (JAX's `jax.checkpoint`, also called `jax.remat`; named `remat` here so it is
+ * not confused with the training `checkpoint` callback of `shapeflow/node`): under grad/vjp only its inputs are kept for
  * the backward pass, and its intermediates are recomputed there. Trades compute (one more forward
  * pass of `f`) for memory; wrap blocks of a deep network. Arguments and results are pytrees.
  * ```ts
- * const block = checkpoint((p: BlockParams, x: Tensor<[B, 512]>) => mlpBlock(p, x));
+ * const block = remat((p: BlockParams, x: Tensor<[B, 512]>) => mlpBlock(p, x));
  * const g = grad((ps: BlockParams[], x) => sum(ps.reduce((h, p) => block(p, h), x)))(params, x);
  * ```
  */
-export function checkpoint<F extends AnyFunction>(f: F): F;
-export function checkpoint(f: AnyFunction): (...args: unknown[]) => unknown {
-  expectFunction("checkpoint", f);
+export function remat<F extends AnyFunction>(f: F): F;
+export function remat(f: AnyFunction): (...args: unknown[]) => unknown {
+  expectFunction("remat", f);
   const wrapped = (...args: unknown[]) =>
     scoped(() => {
       const [leaves, def] = flatten(args);
       let outDef: TreeDef | undefined;
       const t = traceBody(
-        "checkpoint",
+        "remat",
         (flat) => {
           const [outLeaves, d] = flatten(call(f, unflatten<unknown[]>(def, flat)));
           outDef = d;
@@ -82,7 +83,7 @@ export function checkpoint(f: AnyFunction): (...args: unknown[]) => unknown {
         },
         leaves.map((l) => ({ shape: l.shape, dtype: l.dtype })),
       );
-      return unflatten(outDef!, bindMulti(checkpointP, [...t.captured, ...leaves], { body: t.body }));
+      return unflatten(outDef!, bindMulti(rematP, [...t.captured, ...leaves], { body: t.body }));
     }, leafTensors);
   return wrapped;
 }

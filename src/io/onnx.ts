@@ -721,7 +721,7 @@ function tracedBodies(s: Site, bodies: readonly BodyLike[]): TracedGraph[] {
   return bodies.map((b) => ({ graph: b.graph, avals: graphAvals(b.graph, b.inAvals) }));
 }
 
-/** A body's equations lowered into `g` with its inputs named `inputs`: the names of its outputs (checkpoint, customJvp's primal). */
+/** A body's equations lowered into `g` with its inputs named `inputs`: the names of its outputs (remat, customJvp's primal). */
 function inlineBody(s: Site, g: GraphBuilder, bodies: readonly BodyLike[], inputs: readonly string[]): string[] {
   const traces = tracedBodies(s, bodies);
   const names = new Map<number, string>(inputs.map((n, i) => [i, n]));
@@ -873,7 +873,7 @@ function lowerWhile(s: Site, g: GraphBuilder): string[] {
 export const onnxControlLowerings = {
   scan: lowerScan,
   // NOTE: remat only changes what the backward pass stores; a forward graph is the body itself
-  checkpoint: (s, g) =>
+  remat: (s, g) =>
     inlineBody(
       s,
       g,

@@ -22,10 +22,10 @@ import { leaves, shapes as treeShapes, dispose as disposeTree } from "../tree/in
 import { add as addTensors, concat as concatTensors, leafTensors, scoped } from "../core/index.js";
 import { checkKey, foldIn, key as makeKey, split } from "../random/index.js";
 import type { ApplyContext, Key, Layer, LayerOut, LayerParams, LayerState } from "./layer.js";
-import { input as sequentialInput, type Accept, type Model } from "./model.js";
+import { input as sequentialInput, Model, type Accept } from "./model.js";
 import type { InputDim } from "./probe.js";
 import { expectLayer } from "./sequence.js";
-import { GraphNode, inputNode, layerNode, mergeNode, paramShape, topoOrder, type NodeOp, type NodeShapes } from "./graph.js";
+import { GraphNode, inputNode, layerNode, mergeNode, mergeShape, paramShape, topoOrder, type NodeOp, type NodeShapes } from "./graph.js";
 
 // ---------------------------------------------------------------- types
 
@@ -433,6 +433,43 @@ export class FunctionalModel<In, O, P, St> {
     return this.graph.named.map((l) => l.name);
   }
 
+  /** True when training-mode `apply` draws random numbers (a dropout layer), so it needs `ctx.key`. */
+  get stochastic(): boolean {
+    return this.graph.stochastic;
+  }
+
+  /**
+   * The output shapes for these input shapes (sizes for the named dims): each node's rule in graph
+   * order, so a shape that does not fit throws the layer's or the merge's own message.
+   */
+  outputShapesFor(inputShapes: Readonly<Record<string, readonly number[]>>): Record<string, number[]> {
+    const shapes = new Map<GraphNode, number[]>();
+    for (const n of this.graph.order) {
+      const op = n.op;
+      if (op.kind === "input") {
+        const s = inputShapes[op.name];
+        const want = n.shape;
+        if (s === undefined || s.length !== want.length || want.some((d, i) => typeof d === "number" && d !== s[i])) {
+          throw new ShapeErrorClass(
+            { op: "apply", expected: formatShape(want), got: s === undefined ? "no shape" : formatShape(s) },
+            `apply: input "${op.name}" expects ${formatShape(want)}, got ${s === undefined ? "nothing" : formatShape(s)}`,
+          );
+        }
+        shapes.set(n, [...s]);
+      } else if (op.kind === "layer") shapes.set(n, op.layer.outputShape(shapes.get(op.parent)!));
+      else
+        shapes.set(
+          n,
+          mergeShape(
+            op.merge,
+            op.parents.map((q) => shapes.get(q)!),
+            op.axis,
+          ),
+        );
+    }
+    return Object.fromEntries([...this.graph.outputs].map(([k, n]) => [k, shapes.get(n)!]));
+  }
+
   /**
    * Fresh parameters: a record with one entry per named layer, each made for the shape of its
    * first use, with a key of its own split from `key`.
@@ -520,7 +557,15 @@ export class FunctionalModel<In, O, P, St> {
     }
     const rec = inputs as Record<string, unknown>;
     const bound = new Map<string, { size: number; input: string }>();
+    const names = this.inputNames.join(", ");
     for (const [k, n] of this.graph.inputs) {
+      if (!(k in rec)) {
+        const given = Object.keys(rec).join(", ");
+        throw new ValueError(
+          { op: "apply", expected: `an input "${k}"`, got: `{ ${given} }` },
+          `apply: no input "${k}" in { ${given} } (the model's inputs: ${names})`,
+        );
+      }
       const t = rec[k];
       if (!isTensor(t)) {
         const got = describeValue(t);
@@ -552,6 +597,13 @@ export class FunctionalModel<In, O, P, St> {
       if (t.dtype !== dtype) {
         throw new DTypeError({ op: "apply", expected: dtype, got: t.dtype }, `apply: input "${k}" expects ${dtype}, got ${t.dtype}`);
       }
+    }
+    const extra = Object.keys(rec).find((k) => !this.graph.inputs.has(k));
+    if (extra !== undefined) {
+      throw new ValueError(
+        { op: "apply", expected: `inputs ${names}`, got: `"${extra}"` },
+        `apply: "${extra}" is not an input of the model (inputs: ${names})`,
+      );
     }
     return rec as Record<string, AnyTensor>;
   }
@@ -660,3 +712,155 @@ export function model<const Ins extends NodeRecord, const Outs extends NodeRecor
 }
 
 export type { NodeShapes };
+
+// ---------------------------------------------------------------- a model as a layer
+
+/** The names of a record's keys when it has exactly one, else never. */
+type OnlyKey<R> = { [K in keyof R]: [Exclude<keyof R, K>] extends [never] ? K : never }[keyof R];
+/** A shape with each `"batch" | number` dim (what `Accept` makes of a named dim) back to its name. */
+type Named2<A extends Shape> = { [K in keyof A]: [Exclude<A[K], number>] extends [never] ? A[K] : Exclude<A[K], number> };
+/**
+ * What a model used as a layer reads of its type: the input shape it accepts (named dims by name),
+ * its output shape, params and state; a sequential `Model`, or a functional model with one input
+ * and one output tensor (else an error naming `nn.asLayer`).
+ */
+type ModelIO<M> = M extends {
+  readonly __types: { in: infer In extends Shape; out: infer O extends Shape; params: infer P; state: infer St };
+}
+  ? { in: In; out: O; params: P; state: St }
+  : M extends { readonly __types: { in: infer In; out: infer O; params: infer P; state: infer St } }
+    ? [OnlyKey<In>, OnlyKey<O>] extends [infer KI extends keyof In, infer KO extends keyof O]
+      ? [KI, KO] extends [never, never]
+        ? ShapeError<"nn.asLayer: a functional model used as a layer needs one input and one output">
+        : [In[KI], O[KO]] extends [Tensor<infer A extends Shape, DType>, Tensor<infer B extends Shape, DType>]
+          ? { in: Named2<A>; out: B; params: P; state: St }
+          : ShapeError<"nn.asLayer: a functional model used as a layer needs one input and one output">
+      : ShapeError<"nn.asLayer: a functional model used as a layer needs one input and one output">
+    : ShapeError<"nn.asLayer: expected a model (nn.input(...).add(...), nn.sequential, nn.model)">;
+
+/** True when input S fits a model input In: same rank, literal dims equal, named dims anything. */
+type FitsInput<S extends Shape, In extends Shape> = S["length"] extends In["length"] ? ([...S] extends Accept<In> ? true : false) : false;
+/** The size each named dim of In has in S (`{ batch: 32 }`). */
+type Bindings<In extends Shape, S extends Shape> = {
+  [K in keyof In & `${number}` as In[K] extends string ? In[K] : never]: S[K & keyof S];
+};
+/** O with its named dims replaced by their sizes in the outer input. */
+type Bound<O extends Shape, B> = { [K in keyof O]: O[K] extends keyof B ? B[O[K]] : O[K] };
+
+type ModelLayerEntry<S extends Shape, M> =
+  ModelIO<M> extends infer IO
+    ? IO extends { in: infer In extends Shape; out: infer O extends Shape; params: infer P; state: infer St }
+      ? {
+          out: IsAny<S> extends true
+            ? S
+            : FitsInput<S, In> extends true
+              ? Bound<O, Bindings<In, S>>
+              : ShapeError<`model expects ${ShowShape<In>}, got ${ShowShape<S>}`>;
+          params: P;
+          state: St;
+        }
+      : { out: IO; params: never; state: never }
+    : never;
+
+declare module "./layer.js" {
+  interface LayerTypes<S extends Shape, C> {
+    /** A model used as a layer (`nn.asLayer(model)`): its output shape for input S; params and state are the model's. */
+    model: C extends { readonly model: infer M } ? ModelLayerEntry<S, M> : never;
+  }
+}
+
+/** The config of a model used as a layer: the model itself. */
+export interface ModelLayerConfig<M> {
+  /** The model, a sequential `Model` or a functional one with one input and one output. */
+  readonly model: M;
+}
+
+/**
+ * A model as a layer: a sequential `Model` (`nn.input(...).add(...)`, `nn.sequential`), or a
+ * functional model (`nn.model`) with one input and one output, piped into another graph or added to
+ * a chain like any layer. Its params and state are the model's own tree (a tuple for a sequential
+ * model, a record for a functional one), nested under the name it is piped with; its named dims
+ * (e.g. "batch") take the sizes of the outer input.
+ * ```ts
+ * const encoder = nn.input(["batch", 784]).add(nn.dense(64)).add(nn.relu());
+ * const image = nn.input("image", ["batch", 784]);
+ * const logits = image.pipe(nn.asLayer(encoder), "encoder").pipe(nn.dense(10), "head");   // params.encoder[0].kernel
+ * ```
+ */
+export function asLayer<M>(model: M): Layer<"model", ModelLayerConfig<M>> {
+  if (model instanceof Model) return sequentialLayer(model as Model<Shape, Shape>) as Layer<"model", ModelLayerConfig<M>>;
+  if (model instanceof FunctionalModel) return functionalLayer(model) as Layer<"model", ModelLayerConfig<M>>;
+  const got = describeValue(model);
+  throw new ValueError(
+    { op: "nn.asLayer", expected: "a model (nn.input(...).add(...), nn.sequential, nn.model)", got },
+    `nn.asLayer: expected a model (nn.input(...).add(...), nn.sequential, nn.model), got ${got}`,
+  );
+}
+
+/** Throws unless input shape `s` fits the model's input (same rank, literal dims equal), in the type-level wording. */
+function checkModelInput(want: readonly InputDim[], s: readonly number[]): void {
+  if (s.length !== want.length || want.some((d, i) => typeof d === "number" && d !== s[i])) {
+    throw new ShapeErrorClass(
+      { op: "model", expected: formatShape(want), got: formatShape(s) },
+      `model expects ${formatShape(want)}, got ${formatShape(s)}`,
+    );
+  }
+}
+
+function sequentialLayer(m: Model<Shape, Shape>): Layer<"model", ModelLayerConfig<unknown>> {
+  const shapes = m.symbolicShapes();
+  const want = shapes[0];
+  return {
+    kind: "model",
+    name: `model(${formatShape(want)} -> ${formatShape(shapes[shapes.length - 1])})`,
+    config: { model: m },
+    outputShape(s) {
+      checkModelInput(want, s);
+      const all = m.shapes(s);
+      return all[all.length - 1];
+    },
+    init: (key) => m.init(key),
+    initState: () => m.initState(),
+    apply: (params, x, ctx = {}) => m.applyWithState(params as never, x as never, { ...ctx, state: ctx.state as never }),
+    needsKey: m.layers.some((l) => l.needsKey),
+    stochastic: m.layers.some((l) => l.stochastic),
+  };
+}
+
+function functionalLayer(m: FunctionalModel<unknown, unknown, unknown, unknown>): Layer<"model", ModelLayerConfig<unknown>> {
+  const [inName, outName] = [m.inputNames, m.outputNames];
+  if (inName.length !== 1 || outName.length !== 1) {
+    throw new ValueError(
+      {
+        op: "nn.asLayer",
+        expected: "a functional model with one input and one output",
+        got: `inputs { ${inName.join(", ")} }, outputs { ${outName.join(", ")} }`,
+      },
+      `nn.asLayer: a functional model used as a layer needs one input and one output, got inputs { ${inName.join(", ")} } and outputs { ${outName.join(", ")} }`,
+    );
+  }
+  const [i, o] = [inName[0], outName[0]];
+  const want = m.inputSpecs[i].shape;
+  const k = makeKey(0);
+  const fresh = m.init(k);
+  const needsKey = leaves(fresh).length > 0;
+  disposeTree(fresh);
+  k.dispose();
+  return {
+    kind: "model",
+    name: `model(${i}: ${formatShape(want)} -> ${o}: ${formatShape(m.outputShapes[o])})`,
+    config: { model: m },
+    outputShape(s) {
+      checkModelInput(want, s);
+      return m.outputShapesFor({ [i]: s })[o];
+    },
+    init: (key) => m.init(key),
+    initState: () => m.initState(),
+    apply(params, x, ctx = {}) {
+      const [out, st] = m.applyWithState(params, { [i]: x }, { ...ctx, state: ctx.state });
+      return [(out as Record<string, AnyTensor>)[o], st];
+    },
+    needsKey,
+    stochastic: m.stochastic,
+  };
+}

@@ -173,11 +173,15 @@ function concatShape(shapes: readonly (readonly number[])[], axis: number): numb
   return out;
 }
 
+/** The shape a merge gives (`add`: equal shapes; `concat`: joined on `axis`); throws naming the merge and the shapes. */
+export function mergeShape(merge: "add" | "concat", shapes: readonly (readonly number[])[], axis: number): number[] {
+  return merge === "add" ? addShape(shapes) : concatShape(shapes, axis);
+}
+
 /** The node merging `parents` (`nn.add`: equal shapes; `nn.concat`: joined on `axis`). */
 export function mergeNode(merge: "add" | "concat", parents: readonly GraphNode[], axis: number): NodeParts {
-  const f = merge === "add" ? addShape : (s: readonly (readonly number[])[]) => concatShape(s, axis);
   const shapes = shapesOf(
-    f,
+    (s) => mergeShape(merge, s, axis),
     parents.map((p) => p.shapes),
   );
   const rank = parents[0].shapes.a.length;

@@ -18,6 +18,8 @@ export {
   concat,
   Node,
   FunctionalModel,
+  asLayer,
+  type ModelLayerConfig,
   type AnyNode,
   type AddShape,
   type ConcatShape,

@@ -41,6 +41,25 @@ export function numericAxis(op: string, x: unknown, axis: unknown): number {
   return P.normAxes(op, axis, x.rank)[0];
 }
 
+/** The options a running op reads, checked. */
+interface Direction {
+  readonly reverse: boolean;
+  readonly exclusive: boolean;
+}
+
+/** A typed running op along one axis over `run` (`Op` names it in type errors and messages). */
+function cumulative<const Op extends string>(op: Op, run: (x: AnyTensor, axis: number, direction: Direction) => AnyTensor) {
+  return <S extends Shape, D extends NumericDType, const A extends number>(
+    x: Tensor<S, D>,
+    axis: A & Check<AlongAxis<S, A, Op>>,
+    opts?: CumulativeOptions,
+  ): Tensor<Out<AlongAxis<S, A, Op>>, D> => {
+    const a = numericAxis(op, x, axis);
+    expectOptions(op, opts);
+    return typed(run(x, a, { reverse: flagOf(op, opts, "reverse"), exclusive: flagOf(op, opts, "exclusive") }));
+  };
+}
+
 /**
  * Running sums along `axis`: entry i is x[0] + ... + x[i] (`reverse`: x[i] + ... + x[n-1];
  * `exclusive`: without x[i]). Shape and dtype are kept. One tfjs kernel; its derivative is
@@ -50,30 +69,22 @@ export function numericAxis(op: string, x: unknown, axis: unknown): number {
  * cumsum(tensor([1, 2, 3], [3]), 0, { exclusive: true });   // [0, 1, 3]
  * ```
  */
-export function cumsum<S extends Shape, D extends NumericDType, const A extends number>(
-  x: Tensor<S, D>,
-  axis: A & Check<AlongAxis<S, A, "cumsum">>,
-  opts?: CumulativeOptions,
-): Tensor<Out<AlongAxis<S, A, "cumsum">>, D> {
-  const a = numericAxis("cumsum", x, axis);
-  expectOptions("cumsum", opts);
-  return typed(P.cumsum(x, a, { reverse: flagOf("cumsum", opts, "reverse"), exclusive: flagOf("cumsum", opts, "exclusive") }));
+export const cumsum = cumulative("cumsum", P.cumsum);
+
+/** `x` moved `d` entries later along `axis` (entry i is x[i - d]), with 1 in the first d entries. */
+function shiftedByOnes(x: AnyTensor, axis: number, d: number): AnyTensor {
+  const size = x.shape.map((s, k) => (k === axis ? s - d : s));
+  return P.pad(
+    P.slice(x, new Array<number>(x.rank).fill(0), size),
+    x.shape.map((_, k) => (k === axis ? [d, 0] : [0, 0])),
+    1,
+  );
 }
 
 /** Inclusive running products along `axis`, first to last: ceil(log2 n) rounds of shift-and-multiply. */
 function scanProducts(x: AnyTensor, axis: number): AnyTensor {
-  const n = x.shape[axis];
   let y = x;
-  for (let d = 1; d < n; d *= 2) {
-    // y[i] *= y[i - d], with 1 where i - d < 0
-    const size = x.shape.map((s, k) => (k === axis ? n - d : s));
-    const shifted = P.pad(
-      P.slice(y, new Array<number>(x.rank).fill(0), size),
-      x.shape.map((_, k) => (k === axis ? [d, 0] : [0, 0])),
-      1,
-    );
-    y = P.mul(y, shifted);
-  }
+  for (let d = 1; d < x.shape[axis]; d *= 2) y = P.mul(y, shiftedByOnes(y, axis, d)); // y[i] *= y[i - d]
   return y;
 }
 
@@ -86,29 +97,12 @@ function scanProducts(x: AnyTensor, axis: number): AnyTensor {
  * cumprod(tensor([1, 2, 3, 4], [4]), 0);   // [1, 2, 6, 24]
  * ```
  */
-export function cumprod<S extends Shape, D extends NumericDType, const A extends number>(
-  x: Tensor<S, D>,
-  axis: A & Check<AlongAxis<S, A, "cumprod">>,
-  opts?: CumulativeOptions,
-): Tensor<Out<AlongAxis<S, A, "cumprod">>, D> {
-  const a = numericAxis("cumprod", x, axis);
-  expectOptions("cumprod", opts);
-  const reverse = flagOf("cumprod", opts, "reverse");
-  const exclusive = flagOf("cumprod", opts, "exclusive");
-  const n = x.shape[a];
+export const cumprod = cumulative("cumprod", (x, a, { reverse, exclusive }) => {
   const out = tidy(() => {
-    let v: AnyTensor = reverse ? P.reverse(x, a) : x;
-    if (exclusive && n > 0) {
-      const size = x.shape.map((s, k) => (k === a ? n - 1 : s));
-      v = P.pad(
-        P.slice(v, new Array<number>(x.rank).fill(0), size),
-        x.shape.map((_, k) => (k === a ? [1, 0] : [0, 0])),
-        1,
-      );
-    }
-    const y = scanProducts(v, a);
+    const v = reverse ? P.reverse(x, a) : x;
+    const y = scanProducts(exclusive && x.shape[a] > 0 ? shiftedByOnes(v, a, 1) : v, a);
     return reverse ? P.reverse(y, a) : y;
   });
   // NOTE: with n <= 1 nothing was computed: the caller still gets its own handle
-  return typed(owned(out, x));
-}
+  return owned(out, x);
+});

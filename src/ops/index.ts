@@ -51,4 +51,4 @@ export { conv2d, conv1d, maxPool2d, avgPool2d, globalAvgPool2d, globalMaxPool2d 
 export { tidy } from "./tidy.js";
 export { check, finiteMask } from "./check.js";
 export type { Operand, NumericDType } from "./types.js";
-export type { Conv2dOptions, Conv1dOptions, Pool2dOptions, GlobalPool2d } from "./conv.js";
+export type { Conv2dOptions, Conv1dOptions, Pool2dOptions, GlobalPool2d, Grouped } from "./conv.js";

@@ -1,30 +1,31 @@
 // The training loop: shuffled mini-batches, a jitted step (valueAndGrad + optimizer update),
 // validation, callbacks, progress, and a History. Memory stays flat across steps.
-import { describeValue, tensor, ValueError, type AnyTensor } from "../tensor/index.js";
+import { describeValue, refused, tensor, ValueError, type AnyTensor } from "../tensor/index.js";
 import { dispose as disposeTree, map } from "../tree/index.js";
 import { batchCount, type Dataset, type HostArray } from "../data/index.js";
 import type { GradientTransformation } from "../optim/index.js";
 import { foldIn, key as makeKey } from "../random/index.js";
 import type { Callback, EpochContext } from "./callbacks.js";
-import { runEvaluate } from "./evaluate.js";
+import { runEvaluate, type ModelLossOptions, type ModelLossRun } from "./evaluate.js";
 import { emptyHistory, record, type EpochLogs, type History } from "./history.js";
-import { RunningScores, type Metric } from "./metrics.js";
+import { RunningScores, scoredOutputs } from "./metrics.js";
 import type { LossFn, Trainable } from "./model.js";
 import {
+  checkRecordKeys,
   checkTreeData,
   combinedLoss,
   firstTensor,
   hostLeaves,
   isPlainDataset,
+  recordNames,
   treeBatches,
   treeToTensor,
-  type LossSpec,
   type RecordDataset,
 } from "./records.js";
 import { makeProgress, formatMetrics, type Progress, type ProgressMode } from "./progress.js";
 import { copyHistory, resumePoint, type Checkpoint } from "./resume.js";
 import { makeTrainStep, DIVERGENCE, type StepResult } from "./step.js";
-import type { AnyTrainable, CheckedData, CheckedLoss, CheckedParams, CheckedValidation, ModelParams, ModelState } from "./fit-types.js";
+import type { AnyTrainable, CheckedData, CheckedValidation, ModelParams, ModelState } from "./fit-types.js";
 import { collectChecks, type CheckFailure, type PendingChecks } from "../core/index.js";
 
 /**
@@ -38,26 +39,9 @@ export interface FitOptions<
   T extends Dataset | RecordDataset = Dataset,
   Lf = LossFn,
   V extends Dataset | RecordDataset = Dataset,
-> {
-  /** The model (an `nn.Model`, or anything with `applyWithState` and `initState`). */
-  model: M;
-  /** Starting params, e.g. `model.init(random.key(0))`: the model's params tree. fit never disposes them. */
-  params: CheckedParams<"fit", M, P>;
-  /** Layer state to start from; default `model.initState()`. */
-  state?: ModelState<M>;
+> extends ModelLossOptions<"fit", M, P, T, Lf> {
   /** The optimizer, e.g. `optim.adam(1e-3)`. */
   optimizer: GradientTransformation;
-  /**
-   * Model output and batch targets to a scalar, e.g. `losses.sparseCategoricalCrossEntropy`: it must
-   * take the model's output and the training set's y (sparse cross-entropy: int32 labels `[N]` for
-   * logits `[batch, C]`; mse and one-hot cross-entropy: float32 targets shaped like the output).
-   */
-  loss: CheckedLoss<"fit", M, T, Lf>;
-  /**
-   * For a model with several outputs (nn.model): the weights of a record of losses (`loss: { logits:
-   * ..., aux: ... }, lossWeights: { aux: 0.2 }`), summed; an output not named has weight 1.
-   */
-  lossWeights?: Readonly<Record<string, number>>;
   /**
    * The training data: x and y with the same sample count (`data.dataset(x, y)`); x must fit the model's
    * input. For a model with several inputs or outputs (nn.model), x and y may be records of host
@@ -72,8 +56,6 @@ export interface FitOptions<
   batchSize: number;
   /** Drives shuffling and dropout; same seed, same run. Default 0. */
   seed?: number;
-  /** What to compute besides the loss, on training and validation data: `["accuracy"]`. */
-  metrics?: readonly Metric[];
   /** Code run after each epoch, e.g. `earlyStopping()`, `checkpoint({ path })`; they never change the params type fit returns. */
   callbacks?: readonly Callback<ModelParams<M>>[];
   /**
@@ -96,19 +78,13 @@ export interface FitOptions<
 }
 
 /** fit's options as its body reads them: the runtime view of `FitOptions`, with untyped data. */
-interface RunOptions<P, St> {
-  model: Trainable<P, St>;
-  params: P;
-  state?: St;
+interface RunOptions<P, St> extends ModelLossRun<P, St> {
   optimizer: GradientTransformation;
-  loss: LossSpec;
-  lossWeights?: Readonly<Record<string, number>>;
   train: Dataset | RecordDataset;
   validation?: Dataset | RecordDataset;
   epochs: number;
   batchSize: number;
   seed?: number;
-  metrics?: readonly Metric[];
   callbacks?: readonly Callback<P>[];
   progress?: ProgressMode | Progress;
   augment?: (x: HostArray, seed: number) => HostArray;
@@ -158,12 +134,9 @@ export async function fit<P, St>(opts: RunOptions<P, St>): Promise<FitResult<P, 
   }
   batchCount(n, batchSize); // checks the batch size against the data set
   if (opts.validation) checkTreeData(opts.validation, "fit (validation)");
-  if (opts.metrics?.length && !(isPlainDataset(train) && (opts.validation === undefined || isPlainDataset(opts.validation)))) {
-    throw new ValueError(
-      { op: "fit", expected: "metrics with one input and one target array", got: "records" },
-      "fit: metrics (accuracy) need one input and one target array; with records of inputs or targets, leave metrics out",
-    );
-  }
+  checkRecordKeys(model, train, opts.loss, "fit");
+  if (opts.validation) checkRecordKeys(model, opts.validation, opts.loss, "fit (validation)");
+  const scored = scoredOutputs(opts.metrics, recordNames(model).outputs, "fit");
   checkFinite(train, "fit");
   if (opts.validation) checkFinite(opts.validation, "fit (validation)");
   // checked (and, from a path, read) before anything else is allocated
@@ -195,7 +168,7 @@ export async function fit<P, St>(opts: RunOptions<P, St>): Promise<FitResult<P, 
   try {
     outer: for (let epoch = from?.epoch ?? 0; epoch < epochs; epoch++) {
       progress.startEpoch(epoch, epochs, steps);
-      const running = new RunningScores(opts.metrics);
+      const running = new RunningScores(scored, "fit");
       let i = 0;
       const t0 = performance.now();
       for (const batch of treeBatches(train, batchSize, { seed: seed * 100_003 + epoch, dropRemainder })) {
@@ -245,7 +218,7 @@ export async function fit<P, St>(opts: RunOptions<P, St>): Promise<FitResult<P, 
           atEpochEnd = undefined; // stopped inside an epoch: no end-of-run callbacks
           break outer;
         }
-        running.add(l, firstTensor(r.out), firstTensor(y));
+        running.add(l, firstTensor(y).shape[0], r.out, y);
         // the old params/state are now garbage, unless they are the caller's
         if (ownsParams) disposeTree(params);
         if (ownsOptState) disposeTree(optState);
@@ -257,12 +230,12 @@ export async function fit<P, St>(opts: RunOptions<P, St>): Promise<FitResult<P, 
         disposeTree([r.loss, r.out, r.probe, x, y, k]);
         i++;
         globalStep++;
-        progress.step(i, { ...running.scores() }, (performance.now() - t0) / i);
+        progress.step(i, definedValues(running.scores()), (performance.now() - t0) / i);
       }
       const msPerStep = (performance.now() - t0) / Math.max(i, 1); // training steps only, not validation
       const logs: EpochLogs = { epoch: epoch + 1, ...running.scores() };
       if (opts.validation) {
-        const v = runEvaluate({
+        const { loss: valLoss, ...valScores } = runEvaluate({
           model,
           params,
           state,
@@ -271,13 +244,14 @@ export async function fit<P, St>(opts: RunOptions<P, St>): Promise<FitResult<P, 
           data: opts.validation,
           batchSize,
           metrics: opts.metrics,
+          where: "fit (validation)",
         });
-        logs.valLoss = v.loss;
-        if (v.accuracy !== undefined) logs.valAccuracy = v.accuracy;
+        logs.valLoss = valLoss;
+        for (const [k, v] of Object.entries(valScores)) logs[`val${k[0].toUpperCase()}${k.slice(1)}`] = v;
       }
       record(history, logs, msPerStep);
       const { epoch: _e, ...shown } = logs;
-      progress.endEpoch(`${formatMetrics(shown)} | ${msPerStep.toFixed(1)} ms/step`);
+      progress.endEpoch(`${formatMetrics(definedValues(shown))} | ${msPerStep.toFixed(1)} ms/step`);
       const ctx = { params, optState, state, key: baseKey, epoch: epoch + 1, step: globalStep, seed, optimizer: optimizer.name, history };
       atEpochEnd = ctx;
       for (const cb of opts.callbacks ?? []) {
@@ -307,6 +281,11 @@ export async function fit<P, St>(opts: RunOptions<P, St>): Promise<FitResult<P, 
   if (!ownsState) state = map(state, tensorClone);
   if (!ownsOptState) optState = map(optState, tensorClone);
   return { params, state, optState, history, stopReason, traceCount, steps: globalStep };
+}
+
+/** The entries of a record of logs that hold a number. */
+function definedValues(logs: Readonly<Record<string, number | undefined>>): Record<string, number> {
+  return Object.fromEntries(Object.entries(logs).filter((e): e is [string, number] => e[1] !== undefined));
 }
 
 function tensorClone(t: AnyTensor): AnyTensor {
@@ -354,20 +333,16 @@ function augmentTree(augment: (x: HostArray, seed: number) => HostArray, x: Reco
 /** The parts fit calls: a clear error up front instead of a TypeError deep in the first step. */
 function checkFitOptions(opts: unknown): void {
   const o = opts as Partial<RunOptions<unknown, unknown>> | null | undefined;
-  const fail = (expected: string, got: unknown, what: string): never => {
-    const shown = describeValue(got);
-    throw new ValueError({ op: "fit", expected, got: shown }, `fit: ${what} must be ${expected}, got ${shown}`);
-  };
-  if (typeof o !== "object" || o === null) return fail("an options object", opts, "the argument");
+  if (typeof o !== "object" || o === null) throw refused("fit", "the argument must be an options object", describeValue(opts));
   const m = o.model as Partial<Trainable<unknown, unknown>> | undefined;
   if (typeof m !== "object" || m === null || typeof m.applyWithState !== "function" || typeof m.initState !== "function") {
-    fail("a model made by nn (with applyWithState and initState)", m, "model");
+    throw refused("fit", "model must be a model made by nn (with applyWithState and initState)", describeValue(m));
   }
   const opt = o.optimizer as Partial<GradientTransformation> | undefined;
   if (typeof opt !== "object" || opt === null || typeof opt.init !== "function" || typeof opt.update !== "function") {
-    fail("an optimizer { init, update } (e.g. optim.adam(1e-3))", opt, "optimizer");
+    throw refused("fit", "optimizer must be an optimizer { init, update } (e.g. optim.adam(1e-3))", describeValue(opt));
   }
   const l = o.loss as unknown;
   const lossRecord = typeof l === "object" && l !== null && !Array.isArray(l) && Object.keys(l).length > 0;
-  if (typeof l !== "function" && !lossRecord) fail("a loss function (e.g. losses.mse)", l, "loss");
+  if (typeof l !== "function" && !lossRecord) throw refused("fit", "loss must be a loss function (e.g. losses.mse)", describeValue(l));
 }

@@ -37,6 +37,8 @@ export interface EpochLogs {
   valLoss?: number;
   /** The accuracy on the validation data, when given with `metrics: ["accuracy"]`. */
   valAccuracy?: number;
+  /** Per-output metrics of a model with several outputs (`clsAccuracy`, `valClsAccuracy`). */
+  [metric: string]: number | undefined;
 }
 
 /** An empty History, with every series fit records. */
@@ -47,9 +49,6 @@ export function emptyHistory(): History {
 /** Appends one epoch's logs (and its step time) to `history`. */
 export function record(history: History, logs: EpochLogs, msPerStep: number): void {
   history.epoch.push(logs.epoch);
-  history.loss.push(logs.loss);
   history.msPerStep.push(msPerStep);
-  if (logs.accuracy !== undefined) history.accuracy.push(logs.accuracy);
-  if (logs.valLoss !== undefined) history.valLoss.push(logs.valLoss);
-  if (logs.valAccuracy !== undefined) history.valAccuracy.push(logs.valAccuracy);
+  for (const [k, v] of Object.entries(logs)) if (k !== "epoch" && v !== undefined) (history[k] ??= []).push(v);
 }

@@ -59,37 +59,47 @@ export function isPlainDataset(ds: Dataset | RecordDataset): ds is Dataset {
 /** Checks a data set (plain or of records) and returns its sample count; the plain path is `checkData`'s. */
 export function checkTreeData(ds: unknown, where: string): number {
   const d = ds as Partial<RecordDataset> | null | undefined;
-  if (typeof d !== "object" || d === null || isHostArray(d.x) || (isHostArray(d.y) && !isRecordOf(d.x))) return checkData(ds, where);
-  let n: number | undefined;
-  let first = "";
-  for (const side of ["x", "y"] as const) {
-    const t = d[side];
-    if (!isHostArray(t) && !isRecordOf(t)) {
-      const got = describeValue(t);
+  if (typeof d !== "object" || d === null || !(isRecordOf(d.x) || isRecordOf(d.y))) return checkData(ds, where);
+  const seen = { n: undefined as number | undefined, first: "" };
+  for (const side of ["x", "y"] as const) checkTreeSide(d[side], side, where, seen);
+  return seen.n!;
+}
+
+/**
+ * Checks one side of a data set (`x` or `y`: a host array or a record of them), each array with a
+ * sample dim, every count equal to the first seen (`seen` carries it across sides); returns it.
+ */
+export function checkTreeSide(
+  t: unknown,
+  side: "x" | "y",
+  where: string,
+  seen = { n: undefined as number | undefined, first: "" },
+): number {
+  if (!isHostArray(t) && !isRecordOf(t)) {
+    const got = describeValue(t);
+    throw new ValueError(
+      { op: where, expected: `${side}: a host array or a record of host arrays`, got },
+      `${where}: ${side} must be a host array or a record of host arrays (one per ${side === "x" ? "input" : "output"}), got ${got}`,
+    );
+  }
+  for (const [k, a] of entries(t)) {
+    const what = k === "" ? side : `${side}.${k}`;
+    checkHostArray(a, what, where);
+    if (a.shape.length === 0) {
       throw new ValueError(
-        { op: where, expected: `${side}: a host array or a record of host arrays`, got },
-        `${where}: ${side} must be a host array or a record of host arrays (one per ${side === "x" ? "input" : "output"}), got ${got}`,
+        { op: where, expected: `${what} with a sample dim`, got: "shape []" },
+        `${where}: ${what} must have a sample dim, got shape []`,
       );
     }
-    for (const [k, a] of entries(t)) {
-      const what = k === "" ? side : `${side}.${k}`;
-      checkHostArray(a, what, where);
-      if (a.shape.length === 0) {
-        throw new ValueError(
-          { op: where, expected: `${what} with a sample dim`, got: "shape []" },
-          `${where}: ${what} must have a sample dim, got shape []`,
-        );
-      }
-      if (n === undefined) [n, first] = [a.shape[0], what];
-      else if (a.shape[0] !== n) {
-        throw new ValueError(
-          { op: where, expected: `${n} samples (as ${first})`, got: `${a.shape[0]}` },
-          `${where}: ${first} has ${n} samples but ${what} has ${a.shape[0]}`,
-        );
-      }
+    if (seen.n === undefined) [seen.n, seen.first] = [a.shape[0], what];
+    else if (a.shape[0] !== seen.n) {
+      throw new ValueError(
+        { op: where, expected: `${seen.n} samples (as ${seen.first})`, got: `${a.shape[0]}` },
+        `${where}: ${seen.first} has ${seen.n} samples but ${what} has ${a.shape[0]}`,
+      );
     }
   }
-  return n!;
+  return seen.n!;
 }
 
 function isRecordOf(t: unknown): t is Readonly<Record<string, HostArray>> {
@@ -213,4 +223,82 @@ export function combinedLoss(loss: LossSpec, weights: Readonly<Record<string, nu
     }
     return total as Tensor<[]>;
   };
+}
+
+/** The input and output names of a model with records of them (nn.model); undefined for one tensor. */
+export function recordNames(model: unknown): { inputs?: readonly string[]; outputs?: readonly string[] } {
+  const m = model as { inputNames?: unknown; outputNames?: unknown };
+  const names = (v: unknown) => (Array.isArray(v) && v.every((k): k is string => typeof k === "string") ? v : undefined);
+  return { inputs: names(m.inputNames), outputs: names(m.outputNames) };
+}
+
+const listed = (names: readonly string[]) => names.join(", ");
+
+/**
+ * Checks the keys of a data set's records against the model's inputs and outputs (and a record of
+ * losses against the targets), so a missing or misspelt name is reported by name before any work.
+ */
+export function checkRecordKeys(model: unknown, ds: { x: HostTree; y?: HostTree }, loss: LossSpec | undefined, where: string): void {
+  const { inputs, outputs } = recordNames(model);
+  const x = ds.x;
+  if (inputs === undefined) {
+    if (!isHostArray(x)) {
+      throw new ValueError(
+        { op: where, expected: "x: one host array (the model takes one input tensor)", got: `a record { ${listed(Object.keys(x))} }` },
+        `${where}: x is a record { ${listed(Object.keys(x))} }, but the model takes one input tensor`,
+      );
+    }
+  } else if (isHostArray(x)) {
+    throw new ValueError(
+      { op: where, expected: `x: a record { ${listed(inputs)} }`, got: "one host array" },
+      `${where}: the model takes a record of inputs { ${listed(inputs)} }; x is one array: pass x: { ${inputs[0]}: ... }`,
+    );
+  } else {
+    const missing = inputs.find((k) => !(k in x));
+    if (missing !== undefined) {
+      throw new ValueError(
+        { op: where, expected: `x.${missing}`, got: `x { ${listed(Object.keys(x))} }` },
+        `${where}: x has no "${missing}" (the model's inputs: ${listed(inputs)})`,
+      );
+    }
+    const extra = Object.keys(x).find((k) => !inputs.includes(k));
+    if (extra !== undefined) {
+      throw new ValueError(
+        { op: where, expected: `inputs ${listed(inputs)}`, got: `x.${extra}` },
+        `${where}: x.${extra} is not an input of the model (inputs: ${listed(inputs)})`,
+      );
+    }
+  }
+  const y = ds.y;
+  if (outputs === undefined || y === undefined) return;
+  if (!isHostArray(y)) {
+    const extra = Object.keys(y).find((k) => !outputs.includes(k));
+    if (extra !== undefined) {
+      throw new ValueError(
+        { op: where, expected: `outputs ${listed(outputs)}`, got: `y.${extra}` },
+        `${where}: y.${extra} is not an output of the model (outputs: ${listed(outputs)})`,
+      );
+    }
+  }
+  if (typeof loss !== "object" || loss === null) return;
+  for (const k of Object.keys(loss)) {
+    if (!outputs.includes(k)) {
+      throw new ValueError(
+        { op: where, expected: `outputs ${listed(outputs)}`, got: `loss.${k}` },
+        `${where}: loss.${k} names no output of the model (outputs: ${listed(outputs)})`,
+      );
+    }
+    if (isHostArray(y)) {
+      throw new ValueError(
+        { op: where, expected: `y: a record { ${listed(Object.keys(loss))} }`, got: "one host array" },
+        `${where}: loss is a record { ${listed(Object.keys(loss))} }, so y must be a record of targets too: y: { ${k}: ... }`,
+      );
+    }
+    if (!(k in y)) {
+      throw new ValueError(
+        { op: where, expected: `y.${k}`, got: `y { ${listed(Object.keys(y))} }` },
+        `${where}: y has no "${k}", the targets of loss.${k}`,
+      );
+    }
+  }
 }

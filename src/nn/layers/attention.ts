@@ -90,16 +90,28 @@ export type HeadDim<Name extends string, D extends Dim, H extends number, K> = K
         : ShapeError<`${Name}: model dim ${D} is not divisible by ${H} heads; pass keyDim to choose the head size`>
     : number;
 
-type MhaEntry<S extends Shape, H extends number, K, V> =
+/**
+ * What a self-attention layer (`Name`) reads of its input `[B, T, D]`: the output shape, the model
+ * dim D and the head size; for an `any` input (after an earlier error) `any` and `number`s; or
+ * the error its entry reports (not `[batch, seq, features]`, or heads that do not divide D).
+ */
+export type SelfAttentionInput<Name extends string, S extends Shape, H extends number, K> =
   IsAny<S> extends true
-    ? { out: S; params: AttentionParams<number, H, number, number>; state: {} }
+    ? { out: S; model: number; head: number }
     : S extends readonly [infer B extends Dim, infer T extends Dim, infer D extends Dim]
-      ? HeadDim<`multiHeadAttention(${H} heads)`, D, H, K> extends infer KD
+      ? HeadDim<Name, D, H, K> extends infer KD
         ? KD extends number
-          ? { out: [B, T, D]; params: AttentionParams<D, H, KD, V extends number ? V : KD>; state: {} }
-          : { out: KD; params: never; state: {} }
+          ? { out: [B, T, D]; model: D; head: KD }
+          : { error: KD }
         : never
-      : { out: LayerError<`multiHeadAttention(${H} heads)`, "[batch, seq, features]", S>; params: never; state: {} };
+      : { error: LayerError<Name, "[batch, seq, features]", S> };
+
+type MhaEntry<S extends Shape, H extends number, K, V> =
+  SelfAttentionInput<`multiHeadAttention(${H} heads)`, S, H, K> extends infer R
+    ? R extends { out: infer O; model: infer D extends Dim; head: infer KD extends number }
+      ? { out: O; params: AttentionParams<D, H, KD, V extends number ? V : KD>; state: {} }
+      : { out: R extends { error: infer E } ? E : never; params: never; state: {} }
+    : never;
 
 // NOTE: in the IsAny branch S *is* `any` (an earlier layer failed): passing it on keeps a chain to one error.
 declare module "../layer.js" {
@@ -347,7 +359,7 @@ export function checkRate(op: string, rate: unknown): number {
 }
 
 /** The head size for model dim d: keyDim, or d / heads (an error naming the layer when it does not divide). */
-export function headDim(name: string, d: number, heads: number, keyDim: number | undefined): number {
+function headDim(name: string, d: number, heads: number, keyDim: number | undefined): number {
   if (keyDim !== undefined) return keyDim;
   if (d % heads !== 0)
     throw new ShapeErrorClass(
@@ -355,6 +367,24 @@ export function headDim(name: string, d: number, heads: number, keyDim: number |
       `${name}: model dim ${d} is not divisible by ${heads} heads; pass keyDim to choose the head size`,
     );
   return d / heads;
+}
+
+/**
+ * The shape rule of a self-attention layer `name` (`[batch, seq, D]` kept; heads must divide D
+ * unless `keyDim` is given) and the model dim and head size its params are made for.
+ */
+export function selfAttentionDims(name: string, heads: number, keyDim: number | undefined) {
+  return {
+    outputShape(s: readonly number[]): number[] {
+      expectRank(name, "[batch, seq, features]", s, s.length === 3);
+      headDim(name, s[2], heads, keyDim);
+      return [...s];
+    },
+    /** D and the head size for input shape `s`. */
+    of(s: readonly number[]): { d: number; kd: number } {
+      return { d: s[2], kd: headDim(name, s[2], heads, keyDim) };
+    },
+  };
 }
 
 /**
@@ -389,19 +419,15 @@ export function multiHeadAttention<
   const dropout = checkRate(op, opts.dropout);
   const causal = opts.causal ?? false;
   const name = `multiHeadAttention(${heads} heads)`;
+  const dims = selfAttentionDims(name, heads, keyDim);
   return defineLayer<"multiHeadAttention", MultiHeadAttentionConfig<H, K, V>, AttentionParams>({
     kind: "multiHeadAttention",
     name,
     config: { heads, keyDim, valueDim, dropout, causal },
     stochastic: dropout > 0,
-    outputShape(s) {
-      expectRank(name, "[batch, seq, features]", s, s.length === 3);
-      headDim(name, s[2], heads, keyDim);
-      return [...s];
-    },
+    outputShape: dims.outputShape,
     init(key, s) {
-      const d = s[2];
-      const kd = headDim(name, d, heads, keyDim);
+      const { d, kd } = dims.of(s);
       return initAttentionParams(key, { query: d, key: d, value: d, output: d }, heads, kd, valueDim ?? kd);
     },
     apply: (p, x, ctx) =>

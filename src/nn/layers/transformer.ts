@@ -19,7 +19,14 @@ import type { Key, LayerError, PositiveInt, FloatInput } from "../layer.js";
 import { defineLayer, expectRank, positiveInt } from "./define.js";
 import { matmulLastAxis } from "./dense.js";
 import { layerNorm } from "./norm.js";
-import { type AttentionParams, type HeadDim, attentionForward, checkRate, headDim, initAttentionParams } from "./attention.js";
+import {
+  type AttentionParams,
+  type SelfAttentionInput,
+  attentionForward,
+  checkRate,
+  initAttentionParams,
+  selfAttentionDims,
+} from "./attention.js";
 
 // ---------------------------------------------------------------- positionalEmbedding
 
@@ -183,15 +190,11 @@ export interface TransformerEncoderParams<D extends Dim = Dim, H extends Dim = D
 }
 
 type EncoderEntry<S extends Shape, H extends number, K, F extends number> =
-  IsAny<S> extends true
-    ? { out: S; params: TransformerEncoderParams<number, H, number, F>; state: {} }
-    : S extends readonly [infer B extends Dim, infer T extends Dim, infer D extends Dim]
-      ? HeadDim<`transformerEncoder(${H} heads)`, D, H, K> extends infer KD
-        ? KD extends number
-          ? { out: [B, T, D]; params: TransformerEncoderParams<D, H, KD, F>; state: {} }
-          : { out: KD; params: never; state: {} }
-        : never
-      : { out: LayerError<`transformerEncoder(${H} heads)`, "[batch, seq, features]", S>; params: never; state: {} };
+  SelfAttentionInput<`transformerEncoder(${H} heads)`, S, H, K> extends infer R
+    ? R extends { out: infer O; model: infer D extends Dim; head: infer KD extends number }
+      ? { out: O; params: TransformerEncoderParams<D, H, KD, F>; state: {} }
+      : { out: R extends { error: infer E } ? E : never; params: never; state: {} }
+    : never;
 
 declare module "../layer.js" {
   interface LayerTypes<S extends Shape, C> {
@@ -265,19 +268,15 @@ export function transformerEncoder<const H extends number, const F extends numbe
     );
   const ln = layerNorm({ epsilon: opts.epsilon ?? 1e-5 });
   const name = `transformerEncoder(${heads} heads)`;
+  const dims = selfAttentionDims(name, heads, keyDim);
   return defineLayer<"transformerEncoder", TransformerEncoderConfig<H, K, F>, TransformerEncoderParams>({
     kind: "transformerEncoder",
     name,
     config: { heads, keyDim, ffDim, dropout, causal, norm, activation },
     stochastic: dropout > 0,
-    outputShape(s) {
-      expectRank(name, "[batch, seq, features]", s, s.length === 3);
-      headDim(name, s[2], heads, keyDim);
-      return [...s];
-    },
+    outputShape: dims.outputShape,
     init(key, s) {
-      const d = s[2];
-      const kd = headDim(name, d, heads, keyDim);
+      const { d, kd } = dims.of(s);
       const [k1, k2, k3] = split(key, 3);
       return {
         attention: initAttentionParams(k1, { query: d, key: d, value: d, output: d }, heads, kd, kd),
