@@ -528,6 +528,33 @@ describe("train, io and export on functional models", () => {
     expect(liveTensors()).toBe(before);
   });
 
+  test("earlyStopping watches a per-output metric of a two-input model", async () => {
+    const before = liveTensors();
+    const model = twoInputModel();
+    const k = key(14);
+    const params = model.init(k);
+    const run = {
+      model,
+      params,
+      optimizer: optim.adam(0.03),
+      loss: { reg: losses.mse, cls: losses.sparseCategoricalCrossEntropy },
+      train: twoInputData(48, 5),
+      validation: twoInputData(16, 6),
+      metrics: { cls: ["accuracy"] },
+      epochs: 6,
+      batchSize: 16,
+      progress: "silent",
+    } as const;
+    // no accuracy rises by a whole 1.0, so with patience 1 the second epoch stops the run
+    const r = await train.fit({ ...run, callbacks: [train.earlyStopping({ monitor: "valClsAccuracy", patience: 1, minDelta: 1 })] });
+    expect(r.history.valClsAccuracy).toHaveLength(2);
+    await expect(train.fit({ ...run, callbacks: [train.earlyStopping({ monitor: "valRegAccuracy" })] })).rejects.toThrow(
+      'earlyStopping: "valRegAccuracy" is not logged',
+    );
+    disposeTree(k, params, r.params, r.optState, r.state);
+    expect(liveTensors()).toBe(before);
+  });
+
   test("checkpoints: the params record to bytes and back, with its structure", () => {
     noLeaks(() => {
       const model = twoInputModel();

@@ -30,8 +30,12 @@ export interface Callback<P = unknown> {
 
 /** Options of `earlyStopping({ monitor, patience, minDelta })`. */
 export interface EarlyStoppingOptions {
-  /** The logged value to watch (default "valLoss"); accuracies must rise, losses fall. */
-  monitor?: "valLoss" | "loss" | "valAccuracy" | "accuracy";
+  /**
+   * The logged value to watch (default "valLoss"), including a multi-output model's per-output
+   * metrics (`"valClsAccuracy"`); accuracies must rise, losses fall.
+   */
+  // NOTE: `string & {}` keeps the fixed names in editors' completion while accepting per-output ones
+  monitor?: "valLoss" | "loss" | "valAccuracy" | "accuracy" | (string & {});
   /** Epochs without improvement before stopping (default 3). */
   patience?: number;
   /** The smallest change that counts as an improvement (default 0). */
@@ -62,7 +66,7 @@ export function earlyStopping(opts: EarlyStoppingOptions = {}): Callback {
         );
       let best = higherIsBetter ? -Infinity : Infinity;
       let wait = 0;
-      for (const v of ctx.history[monitor]) {
+      for (const v of ctx.history[monitor] ?? []) {
         const improved = higherIsBetter ? v > best + minDelta : v < best - minDelta;
         if (improved) {
           best = v;
