@@ -3,7 +3,7 @@
 // into rank 3) (B), CPU ms per call, A/B alternated in one process, medians over rounds.
 import * as tf from "@tensorflow/tfjs-core";
 import { init, backendName } from "../src/backend/index.js";
-import { transposeKernel } from "../src/core/primitives/shape.js";
+import { transposeKernel } from "../src/core/index.js";
 
 await init();
 const ROUNDS = Number(process.env.ROUNDS ?? 9);

@@ -14,6 +14,7 @@
 // - A running pthread `ref()`s its worker: the pool's threads wait forever, so Node never exits.
 import type { Worker as NodeWorker } from "node:worker_threads";
 import * as tf from "@tensorflow/tfjs-core";
+import type { TfKernelBackend } from "../tensor/index.js";
 import { ShapeflowError } from "../tensor/errors.js";
 
 /** How many threads the WASM kernels may use: a count, `"auto"` (one per core) or `false` (one thread). */
@@ -55,7 +56,7 @@ export function threadsUnavailable(): string | undefined {
 
 /** A started threaded backend, to hand to tfjs's engine. */
 export interface ThreadedStart {
-  backend: tf.KernelBackend;
+  backend: TfKernelBackend;
   threads: number;
 }
 

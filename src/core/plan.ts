@@ -6,6 +6,7 @@
 // right after its last use. An equation whose kernels are not a fixed function of its inputs stays
 // an equation of the plan and runs through its impl each call (see `opaqueReason`).
 import * as tf from "@tensorflow/tfjs-core";
+import type { TfAttrMap, TfKernelBackend, TfKernelFunc, TfTensorInfo, TfTensorInfoMap } from "../tensor/index.js";
 import type { TfTensor } from "../tensor/index.js";
 import { runImpl } from "./trace.js";
 import { isHeapBackend, viewSlice } from "./primitives/slice.js";
@@ -17,11 +18,11 @@ export interface KernelStep {
   readonly name: string;
   /** `Name [in shapes] -> [out shapes]`, as recorded (for profiles). */
   readonly label: string;
-  readonly fn: tf.KernelFunc;
+  readonly fn: TfKernelFunc;
   /** Input names in the kernel's input map, or null for a variadic kernel (Concat, AddN) that takes an array. */
   readonly keys: readonly string[] | null;
   srcs: number[];
-  readonly attrs: tf.NamedAttrMap;
+  readonly attrs: TfAttrMap;
   outs: number[];
   /** Slots whose last use is this step. */
   free: number[];
@@ -47,13 +48,13 @@ export type Step = KernelStep | EquationStep;
 export interface Plan {
   /** The backend the kernels belong to; a plan for another backend is lowered anew. */
   readonly backendName: string;
-  readonly backend: tf.KernelBackend;
+  readonly backend: TfKernelBackend;
   readonly steps: readonly Step[];
   readonly nInputs: number;
   /** The graph's constants (tensors) and those the impls made (bare backend data the plan owns). */
-  readonly consts: readonly tf.TensorInfo[];
+  readonly consts: readonly TfTensorInfo[];
   /** The constants the plan made itself (the graph owns the rest): `disposePlan` releases them. */
-  readonly owned: tf.TensorInfo[];
+  readonly owned: TfTensorInfo[];
   readonly outputs: readonly number[];
   readonly nSlots: number;
   /** Kernel calls, equations kept as equations, and kernel calls dropped as dead. */
@@ -120,7 +121,7 @@ export function recordPlan(g: Graph, inputs: readonly TfTensor[]): { outs: TfTen
   const backendName = tf.getBackend();
   const backend = engine.backend;
   // Temporary refs while recording: i >= 0 a slot (inputs first), -(k + 1) constant k.
-  const consts: tf.TensorInfo[] = [...g.consts];
+  const consts: TfTensorInfo[] = [...g.consts];
   const identity = tf.getKernel("Identity", backendName).kernelFunc;
   const ownedConst = new Set<number>();
   const refOf = new Map<number, number>(); // tensor id -> ref
@@ -133,7 +134,7 @@ export function recordPlan(g: Graph, inputs: readonly TfTensor[]): { outs: TfTen
   const constRef = (t: TfTensor, cap: Capture): number => {
     // NOTE: a backend-level handle on the data (no engine tensor: the plan's constants do not
     // count as live tensors), so the impl may free what it made
-    const k = consts.push(identity({ inputs: { x: t }, backend, attrs: {} }) as tf.TensorInfo) - 1;
+    const k = consts.push(identity({ inputs: { x: t }, backend, attrs: {} }) as TfTensorInfo) - 1;
     ownedConst.add(k);
     refOf.set(t.id, -(k + 1));
     cap.consts.push(t.id);
@@ -144,7 +145,7 @@ export function recordPlan(g: Graph, inputs: readonly TfTensor[]): { outs: TfTen
   const readSync = engine.readSync;
   const read = engine.read;
   let inKernel = false;
-  const hookedRunKernel = function (this: Engine, name: string, ins: tf.NamedTensorMap, attrs?: tf.NamedAttrMap) {
+  const hookedRunKernel = function (this: Engine, name: string, ins: tf.NamedTensorMap, attrs?: TfAttrMap) {
     if (inKernel || capture === undefined) return runKernel.call(this, name, ins, attrs);
     const cap = capture;
     inKernel = true;
@@ -163,7 +164,7 @@ export function recordPlan(g: Graph, inputs: readonly TfTensor[]): { outs: TfTen
         return s;
       });
       const kernel = planKernel(name, backendName);
-      const shapes = (ts: readonly tf.TensorInfo[]) => ts.map((t) => `[${t.shape.join(",")}]`).join(" ");
+      const shapes = (ts: readonly TfTensorInfo[]) => ts.map((t) => `[${t.shape.join(",")}]`).join(" ");
       cap.calls.push({
         kind: "call",
         name,
@@ -270,9 +271,9 @@ export function recordPlan(g: Graph, inputs: readonly TfTensor[]): { outs: TfTen
 /** Drops dead kernel calls and disposed constants, numbers the slots (inputs, constants, computed values) and writes the free lists. */
 function finishPlan(
   backendName: string,
-  backend: tf.KernelBackend,
+  backend: TfKernelBackend,
   nInputs: number,
-  consts: readonly tf.TensorInfo[],
+  consts: readonly TfTensorInfo[],
   ownedConst: ReadonlySet<number>,
   steps: Step[],
   rawOutputs: readonly number[],
@@ -294,8 +295,8 @@ function finishPlan(
   kept.reverse();
   // constants still used, renumbered after the inputs
   const constIndex = new Map<number, number>();
-  const keptConsts: tf.TensorInfo[] = [];
-  const owned: tf.TensorInfo[] = [];
+  const keptConsts: TfTensorInfo[] = [];
+  const owned: TfTensorInfo[] = [];
   consts.forEach((c, k) => {
     if (c === disposedConst) return;
     if (!live.has(-(k + 1))) {
@@ -340,7 +341,7 @@ function finishPlan(
  * tfjs' Slice on WASM, through the view-reading window kernel the slice primitive uses (tfjs'
  * copies the WHOLE input out of the heap first); same bytes out, strings go to the stock kernel.
  */
-function planSlice(stock: tf.KernelFunc): tf.KernelFunc {
+function planSlice(stock: TfKernelFunc): TfKernelFunc {
   return (args) => {
     const x = args.inputs.x;
     if (x === undefined || x.dtype === "string") return stock(args);
@@ -355,9 +356,9 @@ function planSlice(stock: tf.KernelFunc): tf.KernelFunc {
  * JS loop that makes a subarray per row and input (13% of the LSTM step's plan, its gate blocks and
  * per-step gradients); same bytes out. Anything unusual (strings, empty inputs) goes to the stock kernel.
  */
-function heapConcat(stock: tf.KernelFunc): tf.KernelFunc {
+function heapConcat(stock: TfKernelFunc): TfKernelFunc {
   return (args) => {
-    const inputs = Object.values(args.inputs).filter((t): t is tf.TensorInfo => t !== undefined);
+    const inputs = Object.values(args.inputs).filter((t): t is TfTensorInfo => t !== undefined);
     const backend = args.backend;
     const first = inputs.at(0);
     if (first === undefined) return stock(args);
@@ -396,23 +397,23 @@ function heapConcat(stock: tf.KernelFunc): tf.KernelFunc {
 }
 
 /** The kernel function a plan calls for `name`: the backend's, or a faster one with the same results. */
-function planKernel(name: string, backendName: string): tf.KernelFunc {
+function planKernel(name: string, backendName: string): TfKernelFunc {
   const stock = tf.getKernel(name, backendName).kernelFunc;
   if (backendName !== "wasm") return stock;
   return name === "Slice" ? planSlice(stock) : name === "Concat" ? heapConcat(stock) : stock;
 }
 
 /** A constant dropped while recording. */
-const disposedConst: tf.TensorInfo = { dataId: {}, shape: [], dtype: "float32" };
+const disposedConst: TfTensorInfo = { dataId: {}, shape: [], dtype: "float32" };
 
 /** Releases one backend reference to `info`'s data; when it was the last, the engine forgets the data as well. */
-function releaseData(backend: tf.KernelBackend, info: tf.TensorInfo): void {
+function releaseData(backend: TfKernelBackend, info: TfTensorInfo): void {
   // NOTE: the engine may know this data (a kernel output sharing an engine tensor's buffer, as Reshape's does)
   if (backend.disposeData(info.dataId)) tf.engine().removeDataId(info.dataId, backend);
 }
 
 /** Gives up slot `s`'s reference: a tensor is disposed, a bare kernel output's data released on the backend. */
-function release(p: Plan, vals: (tf.TensorInfo | undefined)[], s: number): void {
+function release(p: Plan, vals: (TfTensorInfo | undefined)[], s: number): void {
   const v = vals[s];
   vals[s] = undefined;
   if (v === undefined) return;
@@ -425,7 +426,7 @@ function release(p: Plan, vals: (tf.TensorInfo | undefined)[], s: number): void 
  * engine tensor that owns its reference; a bare constant gets a new handle, added to `temps` (the
  * caller disposes it).
  */
-function tensorAt(p: Plan, vals: (tf.TensorInfo | undefined)[], s: number, temps: TfTensor[]): TfTensor {
+function tensorAt(p: Plan, vals: (TfTensorInfo | undefined)[], s: number, temps: TfTensor[]): TfTensor {
   const v = vals[s]!;
   if (v instanceof tf.Tensor) return v;
   if (s < p.nInputs + p.consts.length) {
@@ -444,7 +445,7 @@ function tensorAt(p: Plan, vals: (tf.TensorInfo | undefined)[], s: number, temps
  * the caller. `times`, when given, receives each step's wall ms (bench/profile.ts).
  */
 export function runPlan(p: Plan, inputs: readonly TfTensor[], times?: Float64Array): TfTensor[] {
-  const vals = new Array<tf.TensorInfo | undefined>(p.nSlots);
+  const vals = new Array<TfTensorInfo | undefined>(p.nSlots);
   for (let i = 0; i < p.nInputs; i++) vals[i] = inputs[i];
   for (let k = 0; k < p.consts.length; k++) vals[p.nInputs + k] = p.consts[k];
   const firstSlot = p.nInputs + p.consts.length;
@@ -455,14 +456,14 @@ export function runPlan(p: Plan, inputs: readonly TfTensor[], times?: Float64Arr
       const st = p.steps[i];
       const t0 = times === undefined ? 0 : performance.now();
       if (st.kind === "call") {
-        let ins: tf.NamedTensorInfoMap | tf.TensorInfo[];
+        let ins: TfTensorInfoMap | TfTensorInfo[];
         if (st.keys === null) ins = st.srcs.map((s) => vals[s]!);
         else {
-          const m: tf.NamedTensorInfoMap = {};
+          const m: TfTensorInfoMap = {};
           for (let j = 0; j < st.srcs.length; j++) m[st.keys[j]] = vals[st.srcs[j]]!;
           ins = m;
         }
-        const out = st.fn({ inputs: ins as tf.NamedTensorInfoMap, backend, attrs: st.attrs });
+        const out = st.fn({ inputs: ins as TfTensorInfoMap, backend, attrs: st.attrs });
         if (Array.isArray(out)) for (let j = 0; j < out.length; j++) vals[st.outs[j]] = out[j];
         else vals[st.outs[0]] = out;
       } else {

@@ -12,7 +12,16 @@ export {
   type DataOf,
   type NestedArray,
 } from "./tensor.js";
-export type { TfTensor } from "./tfjs.js";
+export type {
+  TfTensor,
+  TfKernelBackend,
+  TfKernelFunc,
+  TfAttrMap,
+  TfTensorInfoMap,
+  TfTensorInfo,
+  TfDataType,
+  TfTypedArray,
+} from "./tfjs.js";
 export {
   tensor,
   scalar,

@@ -1,6 +1,6 @@
 // Data-movement primitives: reshape and transpose.
 import * as tf from "@tensorflow/tfjs-core";
-import { formatShape, type AnyTensor, ShapeError, ValueError } from "../../tensor/index.js";
+import { formatShape, type AnyTensor, type TfTensor, ShapeError, ValueError } from "../../tensor/index.js";
 import { bind } from "../trace.js";
 import { definePrimitive, type Primitive } from "../primitive.js";
 import { inversePermutation, range, sameShape, sizeOf } from "./util.js";
@@ -86,7 +86,7 @@ export const transposeP: Primitive<{ perm: readonly number[] }> = definePrimitiv
  * shares its buffer with `x` (an identity permutation still copies, as tfjs' kernel does: impls must
  * return fresh buffers, a reshape of the input corrupts the WASM heap on dispose).
  */
-export function transposeKernel(x: tf.Tensor, perm: readonly number[]): tf.Tensor {
+export function transposeKernel(x: TfTensor, perm: readonly number[]): TfTensor {
   const outShape = perm.map((p) => x.shape[p]);
   // Axes of size > 1, in input order, and their order in the output.
   const kept = range(x.rank).filter((a) => x.shape[a] !== 1);

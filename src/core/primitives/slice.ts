@@ -1,6 +1,7 @@
 // slice: a static window of a tensor. Its adjoint is `pad` with zeros (see pad.ts), so
 // derivatives of any order stay within these two primitives.
 import * as tf from "@tensorflow/tfjs-core";
+import type { TfAttrMap, TfDataType, TfTensor, TfTensorInfo, TfTensorInfoMap, TfTypedArray } from "../../tensor/index.js";
 import { formatShape, tensor, type AnyTensor, ShapeError, ValueError } from "../../tensor/index.js";
 import { bind, scoped } from "../trace.js";
 import { definePrimitive, type Primitive } from "../primitive.js";
@@ -94,23 +95,15 @@ const VIEW_SLICE = "ShapeflowSlice";
 
 /** What reading tensors in place needs of tfjs' WASM backend. */
 export interface HeapBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): tf.TypedArray;
+  makeOutput(shape: number[], dtype: TfDataType): TfTensorInfo;
+  typedArrayFromHeap(t: TfTensorInfo): TfTypedArray;
 }
 
 export const isHeapBackend = (b: unknown): b is HeapBackend =>
   typeof b === "object" && b !== null && "typedArrayFromHeap" in b && "makeOutput" in b;
 
 /** The WASM window kernel (resolved begin and size); the static plan runs tfjs' Slice through it too. */
-export function viewSlice({
-  inputs,
-  backend,
-  attrs,
-}: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo {
+export function viewSlice({ inputs, backend, attrs }: { inputs: TfTensorInfoMap; backend: unknown; attrs?: TfAttrMap }): TfTensorInfo {
   const x = inputs.x;
   if (!isHeapBackend(backend) || x === undefined) throw new Error(`internal: ${VIEW_SLICE} runs only on the WASM backend`);
   const begin = attrs?.begin as number[];
@@ -143,7 +136,7 @@ if (tf.getKernel(VIEW_SLICE, "wasm") === undefined)
   tf.registerKernel({ kernelName: VIEW_SLICE, backendName: "wasm", kernelFunc: viewSlice });
 
 /** A window of a tfjs tensor (rank >= 1, resolved begin and size): the view-reading kernel on WASM, tf.slice elsewhere. */
-export function sliceKernel(x: tf.Tensor, begin: readonly number[], size: readonly number[]): tf.Tensor {
+export function sliceKernel(x: TfTensor, begin: readonly number[], size: readonly number[]): TfTensor {
   if (x.dtype === "string" || tf.getBackend() !== "wasm") return tf.slice(x, [...begin], [...size]);
   return tf.engine().runKernel<tf.Tensor>(VIEW_SLICE, { x }, { begin: [...begin], size: [...size] });
 }
