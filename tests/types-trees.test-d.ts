@@ -174,7 +174,7 @@ type StateError = ErrorMessage<Parameters<typeof opt.update<P, optim.AdamState<W
 type _stateText = Expect<
   Equal<
     StateError,
-    "update: state[0].nu[0].kernel is [784, 256] but the optimizer's state for these params has [784, 128]; was the state made by init for other params?"
+    "update: state[0].nu[0].kernel is [784, 256] but adam's state for these params has [784, 128]; was the state made by init for other params?"
   >
 >;
 // @ts-expect-error applyGradients: the wide model's state
@@ -183,7 +183,7 @@ type GradientsStateError = ErrorMessage<Parameters<typeof optim.applyGradients<o
 type _gradientsStateText = Expect<
   Equal<
     GradientsStateError,
-    "applyGradients: state[0].nu[0].kernel is [784, 256] but the optimizer's state for these params has [784, 128]; was the state made by init for other params?"
+    "applyGradients: state[0].nu[0].kernel is [784, 256] but adam's state for these params has [784, 128]; was the state made by init for other params?"
   >
 >;
 const sgd = optim.sgd(0.1);
@@ -196,6 +196,51 @@ type MomentumError = ErrorMessage<Parameters<typeof momentum.update<P, optim.Mom
 type _momentumText = Expect<
   Equal<
     MomentumError,
-    "update: state[0].trace has 1 entries but the optimizer's state for these params has 3; was the state made by init for other params?"
+    "update: state[0].trace has 1 entries but momentum's state for these params has 3; was the state made by init for other params?"
   >
 >;
+
+// ================================================================ the optimizer named in state messages
+
+// @ts-expect-error update: sgd given adam's state
+sgd.update(grads, opt.init(params), params);
+type SgdError = ErrorMessage<Parameters<typeof sgd.update<P, optim.AdamState<P>>>[1]>;
+type _sgdText = Expect<
+  Equal<SgdError, "update: state has 2 entries but sgd's state for these params has 1; was the state made by init for other params?">
+>;
+const adamw = optim.adamw(1e-3);
+// @ts-expect-error applyGradients: adamw given the wide model's state
+optim.applyGradients(adamw, grads, adamw.init(wideParams), params);
+type AdamWError = ErrorMessage<Parameters<typeof optim.applyGradients<optim.AdamWFamily, P, optim.AdamWState<W>>>[2]>;
+type _adamwText = Expect<
+  Equal<
+    AdamWError,
+    "applyGradients: state[0].nu[0].kernel is [784, 256] but adamw's state for these params has [784, 128]; was the state made by init for other params?"
+  >
+>;
+const rms = optim.rmsprop(1e-3, { momentum: 0.9 });
+// @ts-expect-error update: rmsprop with momentum given the small model's state
+rms.update(grads, rms.init(smallParams), params);
+type RmsError = ErrorMessage<Parameters<typeof rms.update<P, optim.RmspropMomentumState<SmallP>>>[1]>;
+type _rmsText = Expect<
+  Equal<
+    RmsError,
+    "update: state[0].nu has 1 entries but rmsprop's state for these params has 3; was the state made by init for other params?"
+  >
+>;
+// an unnamed chain (no optimizer name in its family) keeps the generic owner
+const custom = optim.chain(optim.scaleByAdam(), optim.scaleByLearningRate(1e-3));
+// @ts-expect-error update: a custom chain given the wide model's state
+custom.update(grads, custom.init(wideParams), params);
+type CustomError = ErrorMessage<Parameters<typeof custom.update<P, optim.AdamState<W>>>[1]>;
+type _customText = Expect<
+  Equal<
+    CustomError,
+    "update: state[0].nu[0].kernel is [784, 256] but the optimizer's state for these params has [784, 128]; was the state made by init for other params?"
+  >
+>;
+// must compile: each optimizer takes its own state, and the named family still reads as the chain's state
+const [, adamwNext] = adamw.update(grads, adamw.init(params), params);
+type _adamwState = Expect<Equal<typeof adamwNext, optim.AdamWState<P>>>;
+const [, rmsNext] = optim.applyGradients(rms, grads, rms.init(params), params);
+type _rmsState = Expect<Equal<typeof rmsNext, optim.RmspropMomentumState<P>>>;

@@ -9,7 +9,7 @@ import { scaleByLearningRate } from "./scale.js";
 import { addDecayedWeights } from "./weight-decay.js";
 import type { PathFilter } from "../tree/index.js";
 import type { FamilyOf, OptimizerStateOf } from "./transform.js";
-import { checkOptions } from "./transform.js";
+import { checkOptions, named } from "./transform.js";
 
 /** A learning rate: a number, or a schedule of the step count. */
 export type LearningRate = number | Schedule;
@@ -21,7 +21,7 @@ export type LearningRate = number | Schedule;
  * ```
  */
 export function sgd(learningRate: LearningRate) {
-  return chain(scaleByLearningRate(learningRate));
+  return named("sgd", chain(scaleByLearningRate(learningRate)));
 }
 /** sgd's state, `[ScaleByScheduleState]` (the same for any params). */
 export type SgdState = OptimizerStateOf<ReturnType<typeof sgd>, unknown>;
@@ -45,7 +45,7 @@ export interface MomentumOptions {
 export function momentum(learningRate: LearningRate, opts: MomentumOptions = {}) {
   checkOptions("momentum", opts);
   const { beta = 0.9, nesterov = false } = opts;
-  return chain(scaleByMomentum({ decay: beta, nesterov }), scaleByLearningRate(learningRate));
+  return named("momentum", chain(scaleByMomentum({ decay: beta, nesterov }), scaleByLearningRate(learningRate)));
 }
 /** momentum's (and nesterov's) state: `[ScaleByMomentumState<P>, ScaleByScheduleState]`. */
 export type MomentumState<P> = OptimizerStateOf<ReturnType<typeof momentum>, P>;
@@ -70,7 +70,7 @@ export function nesterov(learningRate: LearningRate, opts: Omit<MomentumOptions,
  * ```
  */
 export function adam(learningRate: LearningRate, opts: AdamOptions = {}) {
-  return chain(scaleByAdam(opts), scaleByLearningRate(learningRate));
+  return named("adam", chain(scaleByAdam(opts), scaleByLearningRate(learningRate)));
 }
 /** adam's state: `[ScaleByAdamState<P>, ScaleByScheduleState]`. */
 export type AdamState<P> = OptimizerStateOf<ReturnType<typeof adam>, P>;
@@ -94,7 +94,7 @@ export interface AdamWOptions extends AdamOptions {
 export function adamw(learningRate: LearningRate, opts: AdamWOptions = {}) {
   checkOptions("adamw", opts);
   const { weightDecay = 1e-4, mask, ...adamOpts } = opts;
-  return chain(scaleByAdam(adamOpts), addDecayedWeights(weightDecay, { mask }), scaleByLearningRate(learningRate));
+  return named("adamw", chain(scaleByAdam(adamOpts), addDecayedWeights(weightDecay, { mask }), scaleByLearningRate(learningRate)));
 }
 /** adamw's state: `[ScaleByAdamState<P>, EmptyState, ScaleByScheduleState]`. */
 export type AdamWState<P> = OptimizerStateOf<ReturnType<typeof adamw>, P>;
@@ -108,7 +108,7 @@ export type AdamWFamily = FamilyOf<ReturnType<typeof adamw>>;
  * ```
  */
 export function adagrad(learningRate: LearningRate, opts: ScaleByAdagradOptions = {}) {
-  return chain(scaleByAdagrad(opts), scaleByLearningRate(learningRate));
+  return named("adagrad", chain(scaleByAdagrad(opts), scaleByLearningRate(learningRate)));
 }
 /** adagrad's state: `[ScaleByAdagradState<P>, ScaleByScheduleState]`. */
 export type AdagradState<P> = OptimizerStateOf<ReturnType<typeof adagrad>, P>;
@@ -122,7 +122,7 @@ export type AdagradFamily = FamilyOf<ReturnType<typeof adagrad>>;
  * ```
  */
 export function adamax(learningRate: LearningRate, opts: AdamaxOptions = {}) {
-  return chain(scaleByAdamax(opts), scaleByLearningRate(learningRate));
+  return named("adamax", chain(scaleByAdamax(opts), scaleByLearningRate(learningRate)));
 }
 /** adamax's state: `[ScaleByAdamaxState<P>, ScaleByScheduleState]`. */
 export type AdamaxState<P> = OptimizerStateOf<ReturnType<typeof adamax>, P>;
@@ -133,9 +133,10 @@ export type AdamaxFamily = FamilyOf<ReturnType<typeof adamax>>;
 export type RmspropOptions = ScaleByRmsOptions;
 
 // The two chains rmsprop returns; its overloads and state types are read off them.
-const rmspropChain = (learningRate: LearningRate, rms: RmspropOptions) => chain(scaleByRms(rms), scaleByLearningRate(learningRate));
+const rmspropChain = (learningRate: LearningRate, rms: RmspropOptions) =>
+  named("rmsprop", chain(scaleByRms(rms), scaleByLearningRate(learningRate)));
 const rmspropMomentumChain = (learningRate: LearningRate, rms: RmspropOptions, decay: number, nesterov: boolean) =>
-  chain(scaleByRms(rms), scaleByLearningRate(learningRate), scaleByMomentum({ decay, nesterov }));
+  named("rmsprop", chain(scaleByRms(rms), scaleByLearningRate(learningRate), scaleByMomentum({ decay, nesterov })));
 
 /** rmsprop's state without momentum: `[ScaleByRmsState<P>, ScaleByScheduleState]`. */
 export type RmspropState<P> = OptimizerStateOf<ReturnType<typeof rmspropChain>, P>;

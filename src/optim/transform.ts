@@ -59,17 +59,30 @@ export interface GradientTransformation<F extends StateFamily = StateFamily> {
 
 /**
  * The parameter type of an optimizer state S checked against what family F keeps for params P:
- * S when it fits, else `ShapeError<"update: state[0].nu[0].kernel is [784, 256] but the
- * optimizer's state for these params has [784, 128]; was the state made by init for other params?">`.
+ * S when it fits, else `ShapeError<"update: state[0].nu[0].kernel is [784, 256] but adam's
+ * state for these params has [784, 128]; was the state made by init for other params?">` (the
+ * optimizer named as its family carries it, "the optimizer's state" for an unnamed chain).
  */
 export type CheckedState<S, F extends StateFamily, P, Op extends string> = CheckedTree<
   S,
   NoInfer<StateFromFamily<F, P>>,
   Op,
   "state",
-  "the optimizer's state for these params",
+  `${F extends { readonly optimizer: infer N extends string } ? `${N}'s state` : "the optimizer's state"} for these params`,
   "; was the state made by init for other params?"
 >;
+
+/**
+ * T with its family tagged by the optimizer's name N (`adam`, `sgd`), which state-mismatch messages
+ * print. Types only: the run-time transform is T itself.
+ */
+export function named<const N extends string, F extends StateFamily>(
+  optimizer: N,
+  transform: GradientTransformation<F>,
+): GradientTransformation<F & { readonly optimizer: N }> {
+  void optimizer;
+  return transform as GradientTransformation<F & { readonly optimizer: N }>;
+}
 
 /** The state family of a transform. */
 export type FamilyOf<T> = T extends GradientTransformation<infer F> ? F : never;
