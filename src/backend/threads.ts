@@ -14,7 +14,8 @@
 // - A running pthread `ref()`s its worker: the pool's threads wait forever, so Node never exits.
 import type { Worker as NodeWorker } from "node:worker_threads";
 import * as tf from "@tensorflow/tfjs-core";
-import type { TfKernelBackend } from "../tensor/index.js";
+// NOTE: from its own file, not the package index (see tensor/tfjs.ts); backend imports nothing of src
+import type { KernelBackend as TfKernelBackend } from "@tensorflow/tfjs-core/dist/backends/backend.js";
 import { ShapeflowError } from "../tensor/errors.js";
 
 /** How many threads the WASM kernels may use: a count, `"auto"` (one per core) or `false` (one thread). */
