@@ -6,7 +6,7 @@
 // (or name another copy with LSTM_UNROLLED, relative to bench/), and delete it afterwards.
 import { nn } from "../src/index.js";
 import { loadDigits } from "./data.js";
-import { makeBatches, shapeflowImpl } from "./impls.js";
+import { compareSteps } from "./ab.js";
 import { MODELS, type ModelSpec } from "./models.js";
 import { init } from "../src/backend/index.js";
 
@@ -23,32 +23,12 @@ const unrolled: ModelSpec = {
       .add(nn.dense(10)) as never,
 };
 const digits = loadDigits();
-const impls = [
-  ["fused", shapeflowImpl(base, makeBatches(base, digits), "jit")],
-  ["unrolled", shapeflowImpl(unrolled, makeBatches(unrolled, digits), "jit")],
-] as const;
-for (const [, i] of impls) await i.setup();
-for (const [n, i] of impls) console.log(`${n}: ${i.graphEquations()} graph equations`);
 const rounds = Number(process.argv[2] ?? 12);
-const cpu: Record<string, number[]> = { fused: [], unrolled: [] };
-const wall: Record<string, number[]> = { fused: [], unrolled: [] };
-for (let r = 0; r < rounds; r++) {
-  for (const [n, i] of r % 2 === 0 ? impls : [...impls].reverse()) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    await i.run(4);
-    const c = process.cpuUsage(c0);
-    wall[n].push((performance.now() - t0) / 4);
-    cpu[n].push((c.user + c.system) / 4000);
-  }
-}
-const med = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
-for (const n of ["fused", "unrolled"]) {
-  console.log(
-    `${n}: CPU ms/step fastest ${Math.min(...cpu[n]).toFixed(1)} median ${med(cpu[n]).toFixed(1)}; wall fastest ${Math.min(...wall[n]).toFixed(1)} median ${med(wall[n]).toFixed(1)}`,
-  );
-}
-console.log(
-  `unrolled / fused: CPU fastest ${(Math.min(...cpu.unrolled) / Math.min(...cpu.fused)).toFixed(2)}x, median ${(med(cpu.unrolled) / med(cpu.fused)).toFixed(2)}x; wall median ${(med(wall.unrolled) / med(wall.fused)).toFixed(2)}x`,
+await compareSteps(
+  [
+    ["fused", base],
+    ["unrolled", unrolled],
+  ],
+  digits,
+  rounds,
 );
-for (const [, i] of impls) i.dispose();

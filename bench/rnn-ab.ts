@@ -9,7 +9,7 @@
 // a real, ragged mask on every batch); RNN_RESET_BEFORE=1 the GRU with `resetAfter: false`.
 import { nn } from "../src/index.js";
 import { loadDigits } from "./data.js";
-import { makeBatches, shapeflowImpl } from "./impls.js";
+import { compareSteps } from "./ab.js";
 import { MODELS, type ModelSpec } from "./models.js";
 import { init } from "../src/backend/index.js";
 
@@ -34,29 +34,12 @@ const spec = (which: "new" | "old"): ModelSpec => ({
       .add(nn.dense(10)) as never,
 });
 const digits = loadDigits();
-const names = ["new", "old"] as const;
-const impls = names.map((n) => [n, shapeflowImpl(spec(n), makeBatches(spec(n), digits), "jit")] as const);
-for (const [, i] of impls) await i.setup();
-for (const [n, i] of impls) console.log(`${label} ${n}: ${i.graphEquations()} graph equations`);
-const cpu: Record<string, number[]> = { new: [], old: [] };
-const wall: Record<string, number[]> = { new: [], old: [] };
-for (let r = 0; r < rounds; r++) {
-  for (const [n, i] of r % 2 === 0 ? impls : [...impls].reverse()) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    await i.run(4);
-    const c = process.cpuUsage(c0);
-    wall[n].push((performance.now() - t0) / 4);
-    cpu[n].push((c.user + c.system) / 4000);
-  }
-}
-const med = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
-for (const n of names) {
-  console.log(
-    `${label} ${n}: CPU ms/step fastest ${Math.min(...cpu[n]).toFixed(1)} median ${med(cpu[n]).toFixed(1)}; wall fastest ${Math.min(...wall[n]).toFixed(1)} median ${med(wall[n]).toFixed(1)}`,
-  );
-}
-console.log(
-  `${label} old / new: CPU fastest ${(Math.min(...cpu.old) / Math.min(...cpu.new)).toFixed(2)}x, median ${(med(cpu.old) / med(cpu.new)).toFixed(2)}x; wall median ${(med(wall.old) / med(wall.new)).toFixed(2)}x`,
+await compareSteps(
+  [
+    ["new", spec("new")],
+    ["old", spec("old")],
+  ],
+  digits,
+  rounds,
+  label,
 );
-for (const [, i] of impls) i.dispose();

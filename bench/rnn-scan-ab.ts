@@ -8,7 +8,7 @@ import { add, mul, sub, sigmoid, matmul, concat, slice, transpose, reshape, scan
 import { ones, zeros } from "../src/tensor/index.js";
 import type { AnyTensor } from "../src/tensor/index.js";
 import { loadDigits } from "./data.js";
-import { makeBatches, shapeflowImpl } from "./impls.js";
+import { compareSteps } from "./ab.js";
 import { MODELS, type ModelSpec } from "./models.js";
 import { init } from "../src/backend/index.js";
 
@@ -62,28 +62,4 @@ const variants = [
   ["fused", spec(nn.lstm(U))],
   ["scan", spec(lstmScan)],
 ] as const;
-const impls = variants.map(([n, s]) => [n, shapeflowImpl(s, makeBatches(s, digits), "jit")] as const);
-for (const [, i] of impls) await i.setup();
-for (const [n, i] of impls) console.log(`lstm ${n}: ${i.graphEquations()} graph equations`);
-const cpu: Record<string, number[]> = { fused: [], scan: [] };
-const wall: Record<string, number[]> = { fused: [], scan: [] };
-for (let r = 0; r < rounds; r++) {
-  for (const [n, i] of r % 2 === 0 ? impls : [...impls].reverse()) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    await i.run(4);
-    const c = process.cpuUsage(c0);
-    wall[n].push((performance.now() - t0) / 4);
-    cpu[n].push((c.user + c.system) / 4000);
-  }
-}
-const med = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
-for (const n of ["fused", "scan"]) {
-  console.log(
-    `lstm ${n}: CPU ms/step fastest ${Math.min(...cpu[n]).toFixed(1)} median ${med(cpu[n]).toFixed(1)}; wall fastest ${Math.min(...wall[n]).toFixed(1)} median ${med(wall[n]).toFixed(1)}`,
-  );
-}
-console.log(
-  `scan / fused: CPU fastest ${(Math.min(...cpu.scan) / Math.min(...cpu.fused)).toFixed(2)}x, median ${(med(cpu.scan) / med(cpu.fused)).toFixed(2)}x; wall median ${(med(wall.scan) / med(wall.fused)).toFixed(2)}x`,
-);
-for (const [, i] of impls) i.dispose();
+await compareSteps(variants, digits, rounds, "lstm");
