@@ -6,7 +6,8 @@
 //   git show main:src/nn/layers/recurrent.ts > src/nn/layers/recurrent-unrolled.tmp.ts
 // (or name another copy with RNN_OLD, relative to bench/), and delete it afterwards.
 // RNN_MASK=1 runs the layer with `maskValue: 0` (MNIST's blank top and bottom rows are padding:
-// a real, ragged mask on every batch); RNN_RESET_BEFORE=1 the GRU with `resetAfter: false`.
+// a real, ragged mask on every batch); RNN_RESET_BEFORE=1 the GRU with `resetAfter: false`;
+// RNN_RECURRENT_DROPOUT=0.2 (a rate) the layer with that `recurrentDropout` (the step is a training step).
 import { nn } from "../src/index.js";
 import { loadDigits } from "./data.js";
 import { compareSteps } from "./ab.js";
@@ -23,8 +24,16 @@ const layers = { new: nn[kind] as (units: number, opts?: object) => unknown, old
 const opts = {
   ...(process.env.RNN_MASK === "1" ? { maskValue: 0 } : {}),
   ...(process.env.RNN_RESET_BEFORE === "1" ? { resetAfter: false } : {}),
+  ...(process.env.RNN_RECURRENT_DROPOUT === undefined ? {} : { recurrentDropout: Number(process.env.RNN_RECURRENT_DROPOUT) }),
 };
-const label = `${kind}${process.env.RNN_RESET_BEFORE === "1" ? " reset-before" : ""}${process.env.RNN_MASK === "1" ? " masked" : ""}`;
+const label = [
+  kind,
+  process.env.RNN_RESET_BEFORE === "1" ? "reset-before" : "",
+  process.env.RNN_MASK === "1" ? "masked" : "",
+  process.env.RNN_RECURRENT_DROPOUT === undefined ? "" : `recurrentDropout ${process.env.RNN_RECURRENT_DROPOUT}`,
+]
+  .filter((s) => s !== "")
+  .join(" ");
 const spec = (which: "new" | "old"): ModelSpec => ({
   ...MODELS.M4,
   build: () =>

@@ -177,6 +177,77 @@ describe.each(fusedKinds)("the fused %s matches the unrolled cell", (kind) => {
     });
   });
 
+  for (const [what, withMask] of [
+    ["from an initial state", false],
+    ["with a real mask and an initial state", true],
+  ] as const) {
+    test(`recurrent dropout in training, ${what}: values and all gradients match the step-by-step loop for the same key`, () => {
+      noLeaks(() => {
+        const [b, tl, f, u] = [3, 4, 3, 5];
+        const layer = makeFused(kind, u, { returnSequences: true, dropout: 0.2, recurrentDropout: 0.4 });
+        const p = paramsFor(layer, [b, tl, f], 21);
+        const x = input([b, tl, f], "float32", 22);
+        const h0 = kind === "lstm" ? [input([b, u], "float32", 23), input([b, u], "float32", 24)] : [input([b, u], "float32", 23)];
+        const mask = withMask
+          ? tensor([true, true, true, true, true, false, true, false, false, true, true, false], [b, tl], "bool")
+          : undefined;
+        const k = key(25);
+        const ctx = (init: AnyTensor[]): nn.RecurrentContext => ({ training: true, key: k, initialState: init, ...(mask ? { mask } : {}) });
+        const fused = run(layer, p, x, ctx(h0));
+        const unrolled = stepByStep(() => run(layer, p, x, ctx(h0)));
+        const plain = run(layer, p, x, { ...ctx(h0), training: false });
+        assertAllClose(fused, read(unrolled), { rtol: 1e-5, atol: 1e-6, what: "forward" });
+        // the draw drops something: training differs from inference
+        expect(read(fused)).not.toEqual(read(plain));
+        const loss = (q: unknown, v: AnyTensor, init: AnyTensor[]) => sum(mul(tanh(run(layer, q, v, ctx(init))), 1.7)) as Tensor<[]>;
+        const [gpF, gxF, ghF] = grad(loss, { argnums: [0, 1, 2] })(p, x, h0) as [Params, AnyTensor, AnyTensor[]];
+        const [gpU, gxU, ghU] = stepByStep(() => grad(loss, { argnums: [0, 1, 2] })(p, x, h0) as [Params, AnyTensor, AnyTensor[]]);
+        for (const name of ["kernel", "recurrentKernel", "bias"])
+          assertAllClose(gpF[name], read(gpU[name]), { rtol: 1e-4, atol: 1e-6, what: name });
+        assertAllClose(gxF, read(gxU), { rtol: 1e-4, atol: 1e-6, what: "d x" });
+        ghF.forEach((g, i) => assertAllClose(g, read(ghU[i]), { rtol: 1e-4, atol: 1e-6, what: `d initialState ${i}` }));
+        disposeTree(p, x, h0, mask ?? [], k, fused, unrolled, plain, gpF, gxF, ghF, gpU, gxU, ghU);
+      });
+    });
+  }
+
+  test("recurrent dropout, bidirectional, under jit: the fused run matches the step-by-step loop", () => {
+    noLeaks(() => {
+      const [b, tl, f, u] = [3, 4, 2, 4];
+      const layer = makeFused(kind, u, { bidirectional: true, recurrentDropout: 0.5 });
+      const p = paramsFor(layer, [b, tl, f], 26);
+      const x = input([b, tl, f], "float32", 27);
+      const k = key(28);
+      const loss = (q: unknown, v: AnyTensor, kk: Key) => sum(mul(tanh(run(layer, q, v, { training: true, key: kk })), 1.7)) as Tensor<[]>;
+      const g = jit(grad(loss, { argnums: [0, 1] }));
+      const [gpF, gxF] = g(p, x, k) as [BiParams, AnyTensor];
+      const [gpU, gxU] = stepByStep(() => grad(loss, { argnums: [0, 1] })(p, x, k) as [BiParams, AnyTensor]);
+      for (const d of ["forward", "backward"] as const)
+        for (const name of ["kernel", "recurrentKernel", "bias"])
+          assertAllClose(gpF[d][name], read(gpU[d][name]), { rtol: 1e-4, atol: 1e-6, what: `${d} ${name}` });
+      assertAllClose(gxF, read(gxU), { rtol: 1e-4, atol: 1e-6, what: "d x" });
+      g.dispose();
+      disposeTree(p, x, k, gpF, gxF, gpU, gxU);
+    });
+  });
+
+  test("recurrent dropout: the fused cell's gradients against finite differences", () => {
+    noLeaks(() => {
+      const [b, tl, f, u] = [2, 3, 2, 3];
+      const layer = makeFused(kind, u, { returnSequences: true, recurrentDropout: 0.4 });
+      const p = paramsFor(layer, [b, tl, f], 29) as Params;
+      const x = input([b, tl, f], "float32", 30);
+      const h0 = kind === "lstm" ? [input([b, u], "float32", 31), input([b, u], "float32", 32)] : [input([b, u], "float32", 31)];
+      const k = key(33);
+      checkGrads(
+        (q: Params, v: AnyTensor, init: AnyTensor[]) =>
+          sum(mul(tanh(run(layer, q, v, { training: true, key: k, initialState: init })), 1.7)) as Tensor<[]>,
+        [p, x, h0],
+      );
+      disposeTree(p, x, h0, k);
+    });
+  });
+
   test("a one-step sequence, and jit against eager", () => {
     noLeaks(() => {
       const layer = makeFused(kind, 3, { returnSequences: true });

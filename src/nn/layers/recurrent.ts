@@ -6,9 +6,10 @@
 // - `unrolled`: the cell step by step, differentiated op by op; it takes every option. The input
 //   projection of every time step is one matmul up front when that tensor is the narrower one.
 // - the fused cells (`fusedSequence`, below): one function with a hand-written reverse pass, a
-//   third to a half fewer graph equations; it runs unless recurrent dropout is on in training.
-//   Masks, input dropout, an initial state and bidirectional runs use it. Every cell has one (the
-//   reset-before GRU, Keras 1's cell, with a second product a step after the reset gate).
+//   third to a half fewer graph equations; every option runs on it (the step-by-step loop is the
+//   reference it is tested against, `stepByStep`). Masks, input and recurrent dropout, an initial
+//   state and bidirectional runs use it. Every cell has one (the reset-before GRU, Keras 1's cell,
+//   with a second product a step after the reset gate).
 import type { Dim, IsAny, Mul, Shape } from "../../../typelevel/index.js";
 import {
   type AnyTensor,
@@ -191,7 +192,7 @@ interface CellSpec {
   step(p: TensorRecord, xw: AnyTensor, h: AnyTensor, hRec: AnyTensor, c: AnyTensor): [AnyTensor, AnyTensor];
   bias(units: number): AnyTensor;
   /** The whole sequence from `h0` (zeros when not given): x [B, T, F] to [B, units] or [B, T, units]. */
-  fused?: (p: TensorRecord, x: AnyTensor, units: number, returnSequences: boolean, h0?: AnyTensor[], mask?: AnyTensor) => AnyTensor;
+  fused?: (p: TensorRecord, x: AnyTensor, units: number, returnSequences: boolean, o: FusedOptions) => AnyTensor;
 }
 
 interface Settings {
@@ -390,8 +391,8 @@ function runDirection(spec: CellSpec, p: TensorRecord, x: AnyTensor, s: Settings
   const xs = o.reversed ? reverse(x, 1) : x;
   const mask = o.mask === undefined ? undefined : o.reversed ? reverse(o.mask, 1) : o.mask;
   const out =
-    spec.fused !== undefined && o.recurrentMask === undefined && !forceStepByStep
-      ? spec.fused(p, xs, s.units, s.returnSequences, o.h0, mask)
+    spec.fused !== undefined && !forceStepByStep
+      ? spec.fused(p, xs, s.units, s.returnSequences, { h0: o.h0, mask, recurrentMask: o.recurrentMask })
       : unrolled(spec, p, xs, s.units, s.returnSequences, { ...o, mask: mask === undefined ? undefined : cast(mask, "bool") });
   return o.reversed && s.returnSequences ? reverse(out, 1) : out;
 }
@@ -450,7 +451,7 @@ const simpleRnnCell: CellSpec & { kind: "simpleRnn" } = {
     return [hn, hn];
   },
   bias: (u) => zeros([u]),
-  fused: (p, x, u, r, h0, m) => fusedRun(simpleRnnFused, p, x, u, r, h0, m),
+  fused: (p, x, u, r, o) => fusedRun(simpleRnnFused, p, x, u, r, o),
 };
 
 /**
@@ -483,7 +484,7 @@ const lstmCell: CellSpec & { kind: "lstm" } = {
     return [mul(o, tanh(cn)), cn];
   },
   bias: (u) => perGate(u, [0, 1, 0, 0]),
-  fused: (p, x, u, r, h0, m) => fusedRun(lstmFused, p, x, u, r, h0, m),
+  fused: (p, x, u, r, o) => fusedRun(lstmFused, p, x, u, r, o),
 };
 
 /**
@@ -524,7 +525,7 @@ const gruResetBeforeCell: CellSpec & { kind: "gru" } = {
     return [hn, hn];
   },
   bias: (u) => zeros([3 * u]),
-  fused: (p, x, u, r, h0, m) => fusedRun(gruBeforeFused, p, x, u, r, h0, m),
+  fused: (p, x, u, r, o) => fusedRun(gruBeforeFused, p, x, u, r, o),
 };
 
 /** GRU with the reset gate on the recurrent product (PyTorch, Keras >= 2.4: `resetAfter: true`). */
@@ -550,7 +551,7 @@ const gruResetAfterCell: CellSpec & { kind: "gru" } = {
     return [hn, hn];
   },
   bias: (u) => zeros([2, 3 * u]),
-  fused: (p, x, u, r, h0, m) => fusedRun(gruFused, p, x, u, r, h0, m),
+  fused: (p, x, u, r, o) => fusedRun(gruFused, p, x, u, r, o),
 };
 
 /**
@@ -601,6 +602,10 @@ export function gru<
 //   `where` does; the reverse pass needs no extra step: the forward folds the mask into what the
 //   reverse step reads (the factor times m, the carried derivatives blended with 1 − m), so a padded
 //   step sends its cotangent straight through to the previous state and none to the weights.
+// - recurrent dropout (one [B, U] mask per sequence, an operand like the mask) multiplies h_{k-1}
+//   in the step's [x_k, h_{k-1}, 1] (and the reset-before GRU's r ⊙ h); the cells' own uses of
+//   h_{k-1} (z ⊙ h_{k-1}, a padded step's kept h) see it undropped, as in the step-by-step loop.
+//   The reverse pass multiplies what the product sends back to h_{k-1} by the mask.
 
 /** One value per gate block of `units`. */
 function perGate(units: number, values: readonly number[]): AnyTensor {
@@ -614,6 +619,12 @@ interface StepMask {
   real: AnyTensor;
   on: AnyTensor;
   off?: AnyTensor;
+}
+
+/** Recurrent dropout at a step: `mask` [B, U] and h_{k-1} times it (`hRec`, what the products see). */
+interface StepDropout {
+  mask: AnyTensor;
+  hRec: AnyTensor;
 }
 
 /** One cell's step for the fused sequence, over `pre` = [x_k, h_{k-1}, 1] times its stacked weights. */
@@ -632,6 +643,7 @@ interface FusedCell<Res> {
     keep: boolean,
     m?: StepMask,
     aux?: AnyTensor,
+    drop?: StepDropout,
   ): { h: AnyTensor; c?: AnyTensor; res: Res; extra?: AnyTensor };
   /**
    * The reverse of step k: the pre-activation cotangent [B, W] (up to `slopes`) from h_k's (and c_k's)
@@ -658,21 +670,38 @@ interface FusedCell<Res> {
   initialCell?: (c0: AnyTensor) => AnyTensor;
 }
 
-/** `cell` over [B, T, F] from `h0` ([h] or [h, c]; zeros when not given), with a [B, T] float32 mask or none: [B, U] or [B, T, U]. */
+/** What a fused run takes besides the params and x. */
+interface FusedOptions {
+  /** [h] or [h, c]; zeros when not given. */
+  h0?: AnyTensor[];
+  /** [B, T] float32, 1 at real steps. */
+  mask?: AnyTensor;
+  /** [B, U]: recurrent dropout's mask, multiplying h_{k-1} where it enters the products. */
+  recurrentMask?: AnyTensor;
+}
+
+/** `cell` over [B, T, F]: [B, U] or [B, T, U]. */
 function fusedRun<Res>(
   cell: FusedCell<Res>,
   p: TensorRecord,
   x: AnyTensor,
   units: number,
   returnSequences: boolean,
-  h0: AnyTensor[] = [],
-  mask?: AnyTensor,
+  o: FusedOptions,
 ): AnyTensor {
   const [b, t] = x.shape;
   const xs = transpose(x, [1, 0, 2]); // [T, B, F]
-  const masked = mask !== undefined;
-  const maskT = masked ? [reshape(transpose(mask, [1, 0]), [t, b, 1])] : [];
-  const out = fusedSequence(cell, t, units, returnSequences, masked)(xs, cell.weights(p, units), ...maskT, ...h0);
+  const masked = o.mask !== undefined;
+  const maskT = o.mask !== undefined ? [reshape(transpose(o.mask, [1, 0]), [t, b, 1])] : [];
+  const dropped = o.recurrentMask !== undefined ? [o.recurrentMask] : [];
+  const out = fusedSequence(
+    cell,
+    t,
+    units,
+    returnSequences,
+    masked,
+    dropped.length > 0,
+  )(xs, cell.weights(p, units), ...maskT, ...dropped, ...(o.h0 ?? []));
   return returnSequences ? transpose(out, [1, 0, 2]) : out;
 }
 
@@ -700,6 +729,7 @@ function fusedForward<Res>(
   keep: boolean,
   init: readonly AnyTensor[],
   maskT: AnyTensor | undefined,
+  recurrentMask: AnyTensor | undefined,
 ): FusedStep<Res>[] {
   const [t, b] = xs.shape;
   const steps: FusedStep<Res>[] = [];
@@ -710,13 +740,14 @@ function fusedForward<Res>(
   const main = cell.aux === undefined ? stacked : slice(stacked, [0, 0], [rows - u, w]);
   const aux = cell.aux?.forward(slice(stacked, [rows - u, 0], [u, w]));
   for (let k = 0; k < t; k++) {
-    const inputs = concat([timeStep(xs, k), h, ones], 1);
+    const drop = recurrentMask === undefined ? undefined : { mask: recurrentMask, hRec: mul(h, recurrentMask) };
+    const inputs = concat([timeStep(xs, k), drop?.hRec ?? h, ones], 1);
     let m: StepMask | undefined;
     if (maskT !== undefined) {
       const on = timeStep(maskT, k);
       m = { real: cast(on, "bool"), on, off: keep ? sub(1, on) : undefined };
     }
-    const next = cell.forward(matmul(inputs, main), h, c, keep, m, aux);
+    const next = cell.forward(matmul(inputs, main), h, c, keep, m, aux, drop);
     steps.push({ inputs, h: next.h, res: next.res, extra: next.extra });
     [h, c] = [next.h, next.c];
   }
@@ -727,8 +758,15 @@ function fusedForward<Res>(
  * The recurrence as a function of (xs [T, B, F], stacked weights [F + U + 1, W], the mask [T, B, 1]
  * when `masked`, ...[h0, c0] when given) with its reverse pass: [T, B, U] or [B, U].
  */
-function fusedSequence<Res>(cell: FusedCell<Res>, t: number, u: number, returnSequences: boolean, masked: boolean) {
-  const operands = (rest: AnyTensor[]) => (masked ? { maskT: rest[0], init: rest.slice(1) } : { maskT: undefined, init: rest });
+function fusedSequence<Res>(cell: FusedCell<Res>, t: number, u: number, returnSequences: boolean, masked: boolean, dropped: boolean) {
+  const operands = (rest: AnyTensor[]) => {
+    const nConst = (masked ? 1 : 0) + (dropped ? 1 : 0);
+    return {
+      maskT: masked ? rest[0] : undefined,
+      recurrentMask: dropped ? rest[nConst - 1] : undefined,
+      init: rest.slice(nConst),
+    };
+  };
   // NOTE: float32 throughout (customVjp's output type); the shape is [T, B, U] or [B, U]
   const output = (steps: FusedStep<Res>[]) =>
     (returnSequences
@@ -739,12 +777,12 @@ function fusedSequence<Res>(cell: FusedCell<Res>, t: number, u: number, returnSe
       : steps[t - 1].h) as Tensor<number[]>;
   return customVjp(
     (xs: AnyTensor, stacked: AnyTensor, ...rest: AnyTensor[]) => {
-      const { maskT, init } = operands(rest);
-      return output(fusedForward(cell, u, xs, stacked, false, init, maskT));
+      const { maskT, recurrentMask, init } = operands(rest);
+      return output(fusedForward(cell, u, xs, stacked, false, init, maskT, recurrentMask));
     },
     (xs: AnyTensor, stacked: AnyTensor, ...rest: AnyTensor[]) => {
-      const { maskT, init } = operands(rest);
-      const steps = fusedForward(cell, u, xs, stacked, true, init, maskT);
+      const { maskT, recurrentMask, init } = operands(rest);
+      const steps = fusedForward(cell, u, xs, stacked, true, init, maskT, recurrentMask);
       const f = xs.shape[2];
       const w = stacked.shape[1];
       const slopes = cell.slopes?.(u);
@@ -757,6 +795,7 @@ function fusedSequence<Res>(cell: FusedCell<Res>, t: number, u: number, returnSe
       const residuals = {
         steps,
         slopes,
+        recurrentMask,
         nInit: init.length,
         shape: xs.shape,
         inputs:
@@ -790,7 +829,9 @@ function fusedSequence<Res>(cell: FusedCell<Res>, t: number, u: number, returnSe
         dPre[k] = back.dPre;
         dPreT[k] = transpose(back.dPre, [1, 0]);
         if (k > 0 || res.nInit > 0) {
-          const viaProduct = matmul(back.dPre, res.recurrentT);
+          // the product saw h_{k-1} times the recurrent dropout mask
+          const product = matmul(back.dPre, res.recurrentT);
+          const viaProduct = res.recurrentMask === undefined ? product : mul(product, res.recurrentMask);
           dhRec = back.dh === undefined ? viaProduct : add(viaProduct, back.dh);
           dcNext = back.dc;
         }
@@ -802,8 +843,14 @@ function fusedSequence<Res>(cell: FusedCell<Res>, t: number, u: number, returnSe
       const dWeights = transpose(dWeightsT, [1, 0]);
       // the given initial state's cotangents: what step 0 sent back to h_{-1} (and c_{-1})
       const dInit = [dhRec, dcNext].slice(0, res.nInit).map((d) => d!);
-      // (the mask takes no cotangent)
-      return [dxs, res.slopes === undefined ? dWeights : mul(dWeights, res.slopes), ...(masked ? [null] : []), ...dInit];
+      // (the masks take no cotangent)
+      return [
+        dxs,
+        res.slopes === undefined ? dWeights : mul(dWeights, res.slopes),
+        ...(masked ? [null] : []),
+        ...(dropped ? [null] : []),
+        ...dInit,
+      ];
     },
   );
 }
@@ -954,9 +1001,10 @@ interface GruBeforeResidual {
   q: AnyTensor;
   /** (h_{k-1} − ĥ) z (1 − z). */
   zSlope: AnyTensor;
-  /** h_{k-1} r (1 − r). */
+  /** h_{k-1} r (1 − r) (h_{k-1} after recurrent dropout). */
   rSlope: AnyTensor;
   z: AnyTensor;
+  /** r, times the recurrent dropout mask when there is one: how d(r ⊙ h) reaches h_{k-1}. */
   r: AnyTensor;
   /** With a mask: m and 1 − m [B, 1]. */
   on?: AnyTensor;
@@ -981,26 +1029,29 @@ const gruBeforeFused: FusedCell<GruBeforeResidual> = {
     forward: (rows) => slice(rows, [0, (2 * rows.shape[1]) / 3], [rows.shape[0], rows.shape[1] / 3]),
     backward: (rows) => transpose(slice(rows, [0, (2 * rows.shape[1]) / 3], [rows.shape[0], rows.shape[1] / 3]), [1, 0]),
   },
-  forward(pre, h, _c, keep, m, aux) {
+  forward(pre, h, _c, keep, m, aux, drop) {
     const [b, w] = pre.shape;
     const u = w / 3;
     const a = sigmoid(slice(pre, [0, 0], [b, 2 * u])); // [z, r]
     const z = slice(a, [0, 0], [b, u]);
     const r = slice(a, [0, u], [b, u]);
-    const rh = mul(r, h);
+    // with recurrent dropout, the second product sees the dropped h too (Keras' r ⊙ h_dropped)
+    const hRec = drop?.hRec ?? h;
+    const rh = mul(r, hRec);
     const [n, s] = tanhOfDoubled(add(slice(pre, [0, 2 * u], [b, u]), matmul(rh, aux!)));
     const diff = sub(h, n);
     const hNew = add(n, mul(z, diff));
     const hNext = m === undefined ? hNew : where(m.real, hNew, h);
     if (!keep) return { h: hNext, res: { q: hNext, zSlope: hNext, rSlope: hNext, z, r } };
     const q = mul(mul(sub(1, z), mul(s, sub(1, s))), 2);
-    const slopes = mul(concat([diff, h], 1), mul(a, sub(1, a)));
+    const slopes = mul(concat([diff, hRec], 1), mul(a, sub(1, a)));
     const res: GruBeforeResidual = {
       q,
       zSlope: slice(slopes, [0, 0], [b, u]),
       rSlope: slice(slopes, [0, u], [b, u]),
       z,
-      r,
+      // d(r ⊙ hRec)/d h_{k-1} = r ⊙ mask
+      r: drop === undefined ? r : mul(r, drop.mask),
       on: m?.on,
       off: m?.off,
     };
