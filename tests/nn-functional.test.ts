@@ -452,14 +452,19 @@ describe("train, io and export on functional models", () => {
     const loss = { reg: losses.mse, cls: losses.sparseCategoricalCrossEntropy };
     const base = { model, params, optimizer: optim.sgd(0.1), loss, epochs: 1, batchSize: 8, progress: "silent" as const };
     const { b: _b, ...onlyA } = ds.x;
+    // fit and evaluate check the input names at compile time too (the rule predict uses); these calls run past it
+    // @ts-expect-error -- fit: train.x has no "b"
     await expect(train.fit({ ...base, train: { x: onlyA, y: ds.y } })).rejects.toThrow('fit: x has no "b" (the model\'s inputs: a, b)');
     const extra = { ...ds.x, c: ds.x.a };
+    // @ts-expect-error -- fit: train.x.c is not an input of the model
     await expect(train.fit({ ...base, train: { x: extra, y: ds.y } })).rejects.toThrow(
       "fit: x.c is not an input of the model (inputs: a, b)",
     );
+    // @ts-expect-error -- fit: validation.x.c is not an input of the model
     await expect(train.fit({ ...base, train: ds, validation: { x: extra, y: ds.y } })).rejects.toThrow(
       "fit (validation): x.c is not an input of the model (inputs: a, b)",
     );
+    // @ts-expect-error -- fit: the model takes a record of inputs; train.x is one array
     await expect(train.fit({ ...base, train: { x: ds.x.a, y: ds.y } })).rejects.toThrow(
       "fit: the model takes a record of inputs { a, b }; x is one array: pass x: { a: ... }",
     );
@@ -469,6 +474,7 @@ describe("train, io and export on functional models", () => {
     await expect(train.fit({ ...base, train: { x: ds.x, y: { reg: ds.y.reg } } })).rejects.toThrow(
       'fit: y has no "cls", the targets of loss.cls',
     );
+    // @ts-expect-error -- evaluate: data.x has no "b"
     expect(() => train.evaluate({ model, params, loss, data: { x: onlyA, y: ds.y } })).toThrow(
       'evaluate: x has no "b" (the model\'s inputs: a, b)',
     );

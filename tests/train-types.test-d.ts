@@ -494,3 +494,93 @@ const prepared: train.FitOptions<typeof mlp> = {
 };
 const r25 = await train.fit(prepared);
 type _25 = Expect<Equal<typeof r25.params, nn.ParamsOf<typeof mlp>>>;
+
+// 26. a functional model with two inputs (nn.model): fit, evaluate and predict check the input names
+// of a record x at compile time, with one rule (RecordInputMismatch), worded like the run-time checks
+const inA = nn.input("a", ["batch", 3]);
+const inB = nn.input("b", ["batch", 2]);
+const hidden = nn.add([inA.pipe(nn.dense(8), "da"), inB.pipe(nn.dense(8), "db")]).pipe(nn.tanh());
+const twoIn = nn.model({
+  inputs: { a: inA, b: inB },
+  outputs: { reg: hidden.pipe(nn.dense(1), "reg"), cls: hidden.pipe(nn.dense(2), "cls") },
+});
+declare const xa: data.HostArray<[number, 3]>;
+declare const xb: data.HostArray<[number, 2]>;
+declare const yReg: data.HostArray<[number, 1]>;
+declare const yCls: data.HostArray<[number], "int32">;
+const twoData = { x: { a: xa, b: xb }, y: { reg: yReg, cls: yCls } };
+const twoLoss = { reg: losses.mse, cls: losses.sparseCategoricalCrossEntropy };
+const twoRun = { ...run, model: twoIn, params: twoIn.init(key), loss: twoLoss };
+// compiles: the right names, inline or prepared, with validation, evaluate and predict
+const r26 = await train.fit({ ...twoRun, train: twoData, validation: { x: { a: xa, b: xb }, y: { reg: yReg, cls: yCls } } });
+type _26a = Expect<Equal<typeof r26.params, nn.ParamsOf<typeof twoIn>>>;
+train.evaluate({ model: twoIn, params: r26.params, loss: twoLoss, lossWeights: { cls: 0.5 }, data: twoData });
+train.predict({ model: twoIn, params: r26.params, x: twoData.x });
+type _26b = Expect<Equal<Msg<train.CheckedData<"fit", "train", typeof twoIn, typeof twoData>>, never>>;
+// a missing input
+// @ts-expect-error -- train: x has no "b"
+void train.fit({ ...twoRun, train: { x: { a: xa }, y: twoData.y } });
+type _26c = Expect<
+  Equal<Msg<train.CheckedData<"fit", "train", typeof twoIn, { x: { a: typeof xa }; y: typeof twoData.y }>>, 'fit: train.x has no "b"'>
+>;
+// an extra input
+// @ts-expect-error -- train: x.c is not an input
+void train.fit({ ...twoRun, train: { x: { a: xa, b: xb, c: xb }, y: twoData.y } });
+type _26d = Expect<
+  Equal<
+    Msg<train.CheckedData<"fit", "train", typeof twoIn, { x: { a: typeof xa; b: typeof xb; c: typeof xb }; y: typeof twoData.y }>>,
+    "fit: train.x.c is not an input of the model"
+  >
+>;
+// one array where the model takes a record
+// @ts-expect-error -- train: x is one array
+void train.fit({ ...twoRun, train: { x: xa, y: twoData.y } });
+type _26e = Expect<
+  Equal<
+    Msg<train.CheckedData<"fit", "train", typeof twoIn, { x: typeof xa; y: typeof twoData.y }>>,
+    "fit: the model takes a record of inputs; train.x is one array (pass x: { name: array, ... })"
+  >
+>;
+// bad validation names are reported on validation
+// @ts-expect-error -- validation: x.c is not an input
+void train.fit({ ...twoRun, train: twoData, validation: { x: { a: xa, b: xb, c: xb }, y: twoData.y } });
+type _26f = Expect<
+  Equal<
+    Msg<
+      train.CheckedValidation<"fit", typeof twoIn, { x: { a: typeof xa; b: typeof xb; c: typeof xb }; y: typeof twoData.y }, typeof twoLoss>
+    >,
+    "fit: validation.x.c is not an input of the model"
+  >
+>;
+// @ts-expect-error -- validation: x has no "a"
+void train.fit({ ...twoRun, train: twoData, validation: { x: { b: xb }, y: twoData.y } });
+type _26g = Expect<
+  Equal<
+    Msg<train.CheckedValidation<"fit", typeof twoIn, { x: { b: typeof xb }; y: typeof twoData.y }, typeof twoLoss>>,
+    'fit: validation.x has no "a"'
+  >
+>;
+// evaluate: the same rule on data
+// @ts-expect-error -- data: x has no "b"
+train.evaluate({ model: twoIn, params: r26.params, loss: twoLoss, data: { x: { a: xa }, y: twoData.y } });
+type _26h = Expect<
+  Equal<
+    Msg<train.CheckedData<"evaluate", "data", typeof twoIn, { x: { a: typeof xa }; y: typeof twoData.y }>>,
+    'evaluate: data.x has no "b"'
+  >
+>;
+// @ts-expect-error -- data: x is one array
+train.evaluate({ model: twoIn, params: r26.params, loss: twoLoss, data: { x: xb, y: twoData.y } });
+// predict's messages come from the same rule
+// @ts-expect-error -- x: x has no "b"
+train.predict({ model: twoIn, params: r26.params, x: { a: xa } });
+type _26i = Expect<Equal<Msg<train.PredictInput<typeof twoIn, { a: typeof xa }>>, 'predict: x has no "b"'>>;
+type _26j = Expect<
+  Equal<Msg<train.PredictInput<typeof twoIn, { a: typeof xa; b: typeof xb; c: typeof xb }>>, "predict: x.c is not an input of the model">
+>;
+type _26k = Expect<
+  Equal<
+    Msg<train.PredictInput<typeof twoIn, typeof xa>>,
+    "predict: the model takes a record of inputs; x is one array (pass x: { name: array, ... })"
+  >
+>;

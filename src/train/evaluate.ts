@@ -6,7 +6,7 @@ import { Concrete, describeValue, isTensor, ValueError, type AnyTensor, type Ten
 import { scoped } from "../core/index.js";
 import { dispose as disposeTree } from "../tree/index.js";
 import type { Dataset, HostArray } from "../data/index.js";
-import type { Shape, ShapeError } from "../../typelevel/index.js";
+import type { Shape } from "../../typelevel/index.js";
 import { RunningScores, scoredOutputs, type MetricsSpec, type Scores } from "./metrics.js";
 import { checkNotEmpty, type LossFn, type Trainable } from "./model.js";
 import {
@@ -31,6 +31,8 @@ import type {
   ModelParams,
   ModelState,
   PredictShape,
+  CheckedRecord,
+  RecordInputs,
 } from "./fit-types.js";
 
 /**
@@ -165,28 +167,15 @@ function checkOptions(opts: unknown, where: string): void {
   }
 }
 
-/** The input record of a model with several inputs (nn.model: its `__types.in`), or never for a model with one input tensor. */
-type RecordInputs<M> = M extends { readonly __types: { in: infer In } } ? (In extends Shape ? never : In) : never;
 /** The output record of a model with several outputs (nn.model), or never. */
 type RecordOutputs<M> = M extends { readonly __types: { in: infer In; out: infer O } } ? (In extends Shape ? never : O) : never;
 
 /**
  * predict's `x` for model M: a host array that fits the model's input, or for a model with a record of
- * inputs (nn.model) a record with exactly its input names, else a ShapeError naming the missing or extra key.
+ * inputs (nn.model) a record with exactly its input names, else a ShapeError naming the missing or extra
+ * key (the rule fit and evaluate share: `RecordInputMismatch`).
  */
-export type PredictInput<M, X> = [RecordInputs<M>] extends [never]
-  ? CheckedInput<"predict", M, X>
-  : X extends HostArray
-    ? ShapeError<"predict: the model takes a record of inputs; x is one array (pass x: { name: array, ... })">
-    : [Exclude<keyof RecordInputs<M>, keyof X>] extends [infer Missing extends string]
-      ? [Missing] extends [never]
-        ? [Exclude<keyof X, keyof RecordInputs<M>>] extends [infer Extra extends string]
-          ? [Extra] extends [never]
-            ? X
-            : ShapeError<`predict: x.${Extra} is not an input of the model`>
-          : X
-        : ShapeError<`predict: x has no "${Missing}"`>
-      : X;
+export type PredictInput<M, X> = [RecordInputs<M>] extends [never] ? CheckedInput<"predict", M, X> : CheckedRecord<"predict", "x", M, X, X>;
 
 /** What predict returns: the output tensor, or for a model with a record of outputs (nn.model) a record of them. */
 export type PredictResult<M, X> = [RecordOutputs<M>] extends [never] ? Tensor<PredictShape<M, X>> : RecordOutputs<M>;

@@ -77,14 +77,50 @@ type DTypeVs<Op extends string, What extends string, XD extends string, D> = [XD
     ? `${Op}: ${What} is ${XD} but the model takes ${D} inputs`
     : never;
 
-/** `T` when the data set's x fits the model's input (shape and dtype); otherwise a ShapeError naming `Op` and both shapes. */
-export type CheckedData<Op extends string, What extends string, M, T> =
-  T extends Dataset<infer XS, HostShape, infer XD, HostDType>
+/** The input record of a model with several inputs (nn.model: its `__types.in`), or never for a model with one input tensor. */
+export type RecordInputs<M> = M extends { readonly __types: { in: infer In } } ? (In extends Shape ? never : In) : never;
+
+/**
+ * The one rule for record inputs (predict's x, fit's train.x and validation.x, evaluate's data.x):
+ * why `X` is not a record with exactly the input names of model `M`, or never. `What` names `X` in
+ * the message (`fit: train.x has no "b"`), worded like the run-time check in records.ts.
+ */
+export type RecordInputMismatch<Op extends string, What extends string, M, X> = X extends HostArray
+  ? `${Op}: the model takes a record of inputs; ${What} is one array (pass x: { name: array, ... })`
+  : [Exclude<keyof RecordInputs<M>, keyof X>] extends [infer Missing extends string]
+    ? [Missing] extends [never]
+      ? [Exclude<keyof X, keyof RecordInputs<M>>] extends [infer Extra extends string]
+        ? [Extra] extends [never]
+          ? never
+          : `${Op}: ${What}.${Extra} is not an input of the model`
+        : never
+      : `${Op}: ${What} has no "${Missing}"`
+    : never;
+
+/** `T` when `RecordInputMismatch` finds nothing wrong with `X` (or `X` is `any`), else a ShapeError with its message. */
+export type CheckedRecord<Op extends string, What extends string, M, X, T> = 0 extends 1 & X
+  ? T
+  : RecordInputMismatch<Op, What, M, X> extends infer R extends string
+    ? [R] extends [never]
+      ? T
+      : ShapeError<R>
+    : T;
+
+/**
+ * `T` when the data set's x fits the model's input (shape and dtype; for a model with a record of
+ * inputs, a record with exactly its input names); otherwise a ShapeError naming `Op` and both shapes
+ * or the key.
+ */
+export type CheckedData<Op extends string, What extends string, M, T> = [RecordInputs<M>] extends [never]
+  ? T extends Dataset<infer XS, HostShape, infer XD, HostDType>
     ? XMismatch<Op, `${What}.x`, M, XS, XD> extends infer R extends string
       ? [R] extends [never]
         ? T
         : ShapeError<R>
       : T
+    : T
+  : T extends { readonly x: infer X }
+    ? CheckedRecord<Op, `${What}.x`, M, X, T>
     : T;
 
 /** `X` when the host array fits the model's input; otherwise a ShapeError naming `Op` and both shapes. */
@@ -168,8 +204,16 @@ export type CheckedLoss<Op extends string, M, T, Lf> = unknown extends Lf
       : Lf
     : Lf;
 
-/** `V` when its x fits the model and its y the loss (both checked, x first); otherwise a ShapeError naming `Op`. */
-export type CheckedValidation<Op extends string, M, V, Lf> =
+/**
+ * `V` when its x fits the model and its y the loss (both checked, x first; for a model with a record of
+ * inputs, x's input names); otherwise a ShapeError naming `Op`.
+ */
+export type CheckedValidation<Op extends string, M, V, Lf> = [RecordInputs<M>] extends [never]
+  ? CheckedPlainValidation<Op, M, V, Lf>
+  : V extends { readonly x: infer X }
+    ? CheckedRecord<Op, "validation.x", M, X, V>
+    : V;
+type CheckedPlainValidation<Op extends string, M, V, Lf> =
   V extends Dataset<infer XS, infer YS, infer XD, infer YD>
     ? XMismatch<Op, "validation.x", M, XS, XD> extends infer R extends string
       ? [R] extends [never]

@@ -45,7 +45,7 @@ export interface FitOptions<
   /**
    * The training data: x and y with the same sample count (`data.dataset(x, y)`); x must fit the model's
    * input. For a model with several inputs or outputs (nn.model), x and y may be records of host
-   * arrays keyed by input and output name (checked at run time).
+   * arrays keyed by input and output name (x's names checked at compile time, the rest at run time).
    */
   train: CheckedData<"fit", "train", M, T>;
   /** Held-out data evaluated after every epoch (checked like `train`). */
