@@ -584,3 +584,4 @@ type _26k = Expect<
     "predict: the model takes a record of inputs; x is one array (pass x: { name: array, ... })"
   >
 >;
+type _26l = Expect<Equal<train.RecordInputMismatch<"fit", "train.x", typeof twoIn, { a: typeof xa; b: typeof xb }>, never>>;

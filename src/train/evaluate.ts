@@ -6,7 +6,7 @@ import { Concrete, describeValue, isTensor, ValueError, type AnyTensor, type Ten
 import { scoped } from "../core/index.js";
 import { dispose as disposeTree } from "../tree/index.js";
 import type { Dataset, HostArray } from "../data/index.js";
-import type { Shape } from "../../typelevel/index.js";
+import type { Shape, ShapeError } from "../../typelevel/index.js";
 import { RunningScores, scoredOutputs, type MetricsSpec, type Scores } from "./metrics.js";
 import { checkNotEmpty, type LossFn, type Trainable } from "./model.js";
 import {
@@ -31,7 +31,7 @@ import type {
   ModelParams,
   ModelState,
   PredictShape,
-  CheckedRecord,
+  RecordInputMismatch,
   RecordInputs,
 } from "./fit-types.js";
 
@@ -175,7 +175,13 @@ type RecordOutputs<M> = M extends { readonly __types: { in: infer In; out: infer
  * inputs (nn.model) a record with exactly its input names, else a ShapeError naming the missing or extra
  * key (the rule fit and evaluate share: `RecordInputMismatch`).
  */
-export type PredictInput<M, X> = [RecordInputs<M>] extends [never] ? CheckedInput<"predict", M, X> : CheckedRecord<"predict", "x", M, X, X>;
+export type PredictInput<M, X> = [RecordInputs<M>] extends [never]
+  ? CheckedInput<"predict", M, X>
+  : RecordInputMismatch<"predict", "x", M, X> extends infer R extends string
+    ? [R] extends [never]
+      ? X
+      : ShapeError<R>
+    : X;
 
 /** What predict returns: the output tensor, or for a model with a record of outputs (nn.model) a record of them. */
 export type PredictResult<M, X> = [RecordOutputs<M>] extends [never] ? Tensor<PredictShape<M, X>> : RecordOutputs<M>;

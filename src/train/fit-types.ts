@@ -17,6 +17,7 @@ import type { Dataset, HostArray, HostDType, HostShape } from "../data/index.js"
 import type { DType, Tensor } from "../tensor/index.js";
 import type { LossRule } from "../losses/index.js";
 import type { Trainable } from "./model.js";
+import type { RecordDataset } from "./records.js";
 
 /** Any model fit can train: an `nn.Model`, or anything with `applyWithState` and `initState`. */
 export type AnyTrainable = Trainable<never, unknown>;
@@ -83,28 +84,23 @@ export type RecordInputs<M> = M extends { readonly __types: { in: infer In } } ?
 /**
  * The one rule for record inputs (predict's x, fit's train.x and validation.x, evaluate's data.x):
  * why `X` is not a record with exactly the input names of model `M`, or never. `What` names `X` in
- * the message (`fit: train.x has no "b"`), worded like the run-time check in records.ts.
+ * the message (`fit: train.x has no "b"`), worded like the run-time check in records.ts:
+ * `RecordInputMismatch<"fit", "train.x", typeof model, { a: HostArray }>` is `fit: train.x has no "b"`
+ * for a model with inputs `a` and `b`.
  */
-export type RecordInputMismatch<Op extends string, What extends string, M, X> = X extends HostArray
-  ? `${Op}: the model takes a record of inputs; ${What} is one array (pass x: { name: array, ... })`
-  : [Exclude<keyof RecordInputs<M>, keyof X>] extends [infer Missing extends string]
-    ? [Missing] extends [never]
-      ? [Exclude<keyof X, keyof RecordInputs<M>>] extends [infer Extra extends string]
-        ? [Extra] extends [never]
-          ? never
-          : `${Op}: ${What}.${Extra} is not an input of the model`
-        : never
-      : `${Op}: ${What} has no "${Missing}"`
-    : never;
-
-/** `T` when `RecordInputMismatch` finds nothing wrong with `X` (or `X` is `any`), else a ShapeError with its message. */
-export type CheckedRecord<Op extends string, What extends string, M, X, T> = 0 extends 1 & X
-  ? T
-  : RecordInputMismatch<Op, What, M, X> extends infer R extends string
-    ? [R] extends [never]
-      ? T
-      : ShapeError<R>
-    : T;
+export type RecordInputMismatch<Op extends string, What extends string, M, X> = 0 extends 1 & X
+  ? never
+  : X extends HostArray
+    ? `${Op}: the model takes a record of inputs; ${What} is one array (pass x: { name: array, ... })`
+    : [Exclude<keyof RecordInputs<M>, keyof X>] extends [infer Missing extends string]
+      ? [Missing] extends [never]
+        ? [Exclude<keyof X, keyof RecordInputs<M>>] extends [infer Extra extends string]
+          ? [Extra] extends [never]
+            ? never
+            : `${Op}: ${What}.${Extra} is not an input of the model`
+          : never
+        : `${Op}: ${What} has no "${Missing}"`
+      : never;
 
 /**
  * `T` when the data set's x fits the model's input (shape and dtype; for a model with a record of
@@ -119,8 +115,10 @@ export type CheckedData<Op extends string, What extends string, M, T> = [RecordI
         : ShapeError<R>
       : T
     : T
-  : T extends { readonly x: infer X }
-    ? CheckedRecord<Op, `${What}.x`, M, X, T>
+  : RecordInputMismatch<Op, `${What}.x`, M, T extends RecordDataset ? T["x"] : unknown> extends infer R extends string
+    ? [R] extends [never]
+      ? T
+      : ShapeError<R>
     : T;
 
 /** `X` when the host array fits the model's input; otherwise a ShapeError naming `Op` and both shapes. */
@@ -209,12 +207,7 @@ export type CheckedLoss<Op extends string, M, T, Lf> = unknown extends Lf
  * inputs, x's input names); otherwise a ShapeError naming `Op`.
  */
 export type CheckedValidation<Op extends string, M, V, Lf> = [RecordInputs<M>] extends [never]
-  ? CheckedPlainValidation<Op, M, V, Lf>
-  : V extends { readonly x: infer X }
-    ? CheckedRecord<Op, "validation.x", M, X, V>
-    : V;
-type CheckedPlainValidation<Op extends string, M, V, Lf> =
-  V extends Dataset<infer XS, infer YS, infer XD, infer YD>
+  ? V extends Dataset<infer XS, infer YS, infer XD, infer YD>
     ? XMismatch<Op, "validation.x", M, XS, XD> extends infer R extends string
       ? [R] extends [never]
         ? LossMismatch<Lf, ModelTypesOf<M>["out"], YS, YD> extends infer L extends string
@@ -224,6 +217,11 @@ type CheckedPlainValidation<Op extends string, M, V, Lf> =
           : V
         : ShapeError<R>
       : V
+    : V
+  : RecordInputMismatch<Op, "validation.x", M, V extends RecordDataset ? V["x"] : unknown> extends infer R extends string
+    ? [R] extends [never]
+      ? V
+      : ShapeError<R>
     : V;
 
 /**

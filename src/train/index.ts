@@ -12,6 +12,7 @@ export type {
   CheckedValidation,
   LossFor,
   PredictShape,
+  RecordInputMismatch,
 } from "./fit-types.js";
 export {
   evaluate,
