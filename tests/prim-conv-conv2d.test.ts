@@ -26,18 +26,12 @@ import {
 } from "../src/core/index.js";
 import { Concrete, tensor, type AnyTensor, type Tensor } from "../src/tensor/index.js";
 import { liveTensors } from "../src/backend/index.js";
+import { leakFree } from "./primitive-harness.js";
 import { assertAllClose, checkGrads } from "../src/testing/index.js";
 import { randomImg, refConv, refConvBackward, refConvShape, type Img, type RefConvParams } from "./prim-conv-reference.js";
 
 const T = (img: Img): AnyTensor => tensor(Float32Array.from(img.data), img.shape);
 const scalarFn = <A extends AnyTensor[]>(f: (...a: A) => AnyTensor) => f as unknown as (...a: A) => Tensor<[]>;
-
-/** Runs body and checks that it freed every tensor it made. */
-function leakFree(body: () => void): void {
-  const before = liveTensors();
-  body();
-  expect(liveTensors(), "live tensors").toBe(before);
-}
 
 /** The explicit params conv2d(x, w, opts) resolves to, for the reference. */
 function resolved(xs: readonly number[], ws: readonly number[], o: Conv2dOptions): RefConvParams {

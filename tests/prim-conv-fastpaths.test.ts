@@ -3,18 +3,12 @@
 import { describe, expect, test } from "vitest";
 import { bind, conv2d, conv2dP, grad, jit, matmul, sum, vjp, vmap, type Conv2dOptions, type ConvParams } from "../src/core/index.js";
 import { tensor, type AnyTensor, type Tensor } from "../src/tensor/index.js";
-import { liveTensors } from "../src/backend/index.js";
+import { leakFree } from "./primitive-harness.js";
 import { assertAllClose, checkGrads } from "../src/testing/index.js";
 import { randomImg, refConv, refConvBackward, type Img, type RefConvParams } from "./prim-conv-reference.js";
 
 const T = (img: Img): AnyTensor => tensor(Float32Array.from(img.data), img.shape);
 const scalarFn = <A extends AnyTensor[]>(f: (...a: A) => AnyTensor) => f as unknown as (...a: A) => Tensor<[]>;
-
-function leakFree(body: () => void): void {
-  const before = liveTensors();
-  body();
-  expect(liveTensors(), "live tensors").toBe(before);
-}
 
 const params = (p: Partial<ConvParams>): ConvParams => ({
   strides: [1, 1],

@@ -18,7 +18,7 @@ import {
   sum,
 } from "../src/core/index.js";
 import { tensor, type AnyTensor, type Tensor } from "../src/tensor/index.js";
-import { liveTensors } from "../src/backend/index.js";
+import { leakFree } from "./primitive-harness.js";
 import { assertAllClose, checkGrads } from "../src/testing/index.js";
 import {
   randomData,
@@ -33,12 +33,6 @@ import {
 
 const T = (img: Img): AnyTensor => tensor(Float32Array.from(img.data), img.shape);
 const scalarFn = <A extends AnyTensor[]>(f: (...a: A) => AnyTensor) => f as unknown as (...a: A) => Tensor<[]>;
-
-function leakFree(body: () => void): void {
-  const before = liveTensors();
-  body();
-  expect(liveTensors(), "live tensors").toBe(before);
-}
 
 /** Distinct values 0.05 apart in random order: finite differences never cross an arg-max. */
 function distinctImg(shape: number[], seed: number): Img {
