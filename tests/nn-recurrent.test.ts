@@ -48,6 +48,19 @@ const makeFused = (kind: (typeof fusedKinds)[number], units: number, opts: nn.Gr
     ? (nn.gru(units, { ...opts, resetAfter: false }) as nn.RecurrentLayer<string, unknown>)
     : make(kind, units, opts);
 
+/** A bidirectional layer's gradients (every param of both directions, and x): jit(grad) on the fused path against grad on the step-by-step loop. */
+function expectBiGradsMatch(loss: (q: unknown, v: AnyTensor) => Tensor<[]>, p: unknown, x: AnyTensor): void {
+  const g = jit(grad(loss, { argnums: [0, 1] }));
+  const [gpF, gxF] = g(p, x) as [BiParams, AnyTensor];
+  const [gpU, gxU] = stepByStep(() => grad(loss, { argnums: [0, 1] })(p, x) as [BiParams, AnyTensor]);
+  for (const d of ["forward", "backward"] as const)
+    for (const name of ["kernel", "recurrentKernel", "bias"])
+      assertAllClose(gpF[d][name], read(gpU[d][name]), { rtol: 1e-4, atol: 1e-6, what: `${d} ${name}` });
+  assertAllClose(gxF, read(gxU), { rtol: 1e-4, atol: 1e-6, what: "d x" });
+  g.dispose();
+  disposeTree(gpF, gxF, gpU, gxU);
+}
+
 describe.each(fusedKinds)("the fused %s matches the unrolled cell", (kind) => {
   for (const returnSequences of [false, true]) {
     test(`values and gradients${returnSequences ? ", returnSequences" : ""}`, () => {
@@ -153,15 +166,8 @@ describe.each(fusedKinds)("the fused %s matches the unrolled cell", (kind) => {
       const x = input([b, tl, f], "float32", 14);
       const mask = tensor([1, 1, 1, 1, 1, 1, 0, 0, 1, 0, 1, 0], [b, tl]); // numeric: non-zero = real
       const loss = (q: unknown, v: AnyTensor) => sum(mul(tanh(run(layer, q, v, { mask })), 1.7)) as Tensor<[]>;
-      const g = jit(grad(loss, { argnums: [0, 1] }));
-      const [gpF, gxF] = g(p, x) as [BiParams, AnyTensor];
-      const [gpU, gxU] = stepByStep(() => grad(loss, { argnums: [0, 1] })(p, x) as [BiParams, AnyTensor]);
-      for (const d of ["forward", "backward"] as const)
-        for (const name of ["kernel", "recurrentKernel", "bias"])
-          assertAllClose(gpF[d][name], read(gpU[d][name]), { rtol: 1e-4, atol: 1e-6, what: `${d} ${name}` });
-      assertAllClose(gxF, read(gxU), { rtol: 1e-4, atol: 1e-6, what: "d x" });
-      g.dispose();
-      disposeTree(p, x, mask, gpF, gxF, gpU, gxU);
+      expectBiGradsMatch((q, v) => loss(q, v), p, x);
+      disposeTree(p, x, mask);
     });
   });
 
@@ -219,15 +225,8 @@ describe.each(fusedKinds)("the fused %s matches the unrolled cell", (kind) => {
       const x = input([b, tl, f], "float32", 27);
       const k = key(28);
       const loss = (q: unknown, v: AnyTensor, kk: Key) => sum(mul(tanh(run(layer, q, v, { training: true, key: kk })), 1.7)) as Tensor<[]>;
-      const g = jit(grad(loss, { argnums: [0, 1] }));
-      const [gpF, gxF] = g(p, x, k) as [BiParams, AnyTensor];
-      const [gpU, gxU] = stepByStep(() => grad(loss, { argnums: [0, 1] })(p, x, k) as [BiParams, AnyTensor]);
-      for (const d of ["forward", "backward"] as const)
-        for (const name of ["kernel", "recurrentKernel", "bias"])
-          assertAllClose(gpF[d][name], read(gpU[d][name]), { rtol: 1e-4, atol: 1e-6, what: `${d} ${name}` });
-      assertAllClose(gxF, read(gxU), { rtol: 1e-4, atol: 1e-6, what: "d x" });
-      g.dispose();
-      disposeTree(p, x, k, gpF, gxF, gpU, gxU);
+      expectBiGradsMatch((q, v) => loss(q, v, k), p, x);
+      disposeTree(p, x, k);
     });
   });
 
