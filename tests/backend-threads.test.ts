@@ -192,3 +192,18 @@ for (const threads of [0, 1.5, "many"]) await sf.init({ threads }).then(() => re
   ]);
   expect(env.out).toEqual(['init: SHAPEFLOW_THREADS must be "auto", "off" or a positive integer, got "lots"']);
 });
+
+test("native kernels instantiate on the threaded build's shared memory and compute there", async () => {
+  const { out, code } = await child(`
+const { axpy, AXPY_KERNEL } = await import("./tests/fixtures/native/axpy.ts");
+const core = await import("./src/core/index.ts");
+await sf.init({ threads: 2 });
+report(sf.backendInfo().binary);
+report(core.nativeStatus());
+const x = sf.tensor([1, 2, 3, 4, 5], [5]), y = sf.tensor([5, 4, 3, 2, 1], [5]);
+const info = await tf.profile(() => axpy(2, x, y).map((t) => t.concrete()));
+report(info.kernelNames.includes(AXPY_KERNEL));
+report(Array.from(axpy(2, x, y)[0].dataSync()));`);
+  expect(code).toBe(0);
+  expect(out).toEqual(["tfjs-backend-wasm-threaded-simd.wasm", { axpy: "ok" }, true, [7, 8, 9, 10, 11]]);
+});

@@ -38,6 +38,7 @@ import { Concrete, type AnyTensor } from "../src/tensor/index.js";
 import { liveTensors } from "../src/backend/index.js";
 import { assertAllClose, assertNoLeaks, checkGrads } from "../src/testing/index.js";
 import { init } from "../src/backend/index.js";
+import { axpy } from "./fixtures/native/axpy.js";
 
 await init();
 
@@ -122,6 +123,18 @@ const specs = {
   customJvp: { cases: [{ name: "log1pexp with its stable rule", f: (x) => lax.sum(log1pexp(x)), args: () => [rand([4], 8, 3)] }] },
   remat: {
     cases: [{ name: "two rematerialised tanh-matmul blocks", f: rematLoss, args: () => [rand([3, 3], 9, 0.7), rand([2, 3], 10)] }],
+  },
+  fused: {
+    cases: [
+      {
+        name: "a fused a x + y and x y (a native kernel on WASM)",
+        f: (x, y) => {
+          const [s, p] = axpy(1.5, x, y);
+          return lax.sum(lax.mul(lax.tanh(s), p));
+        },
+        args: () => [rand([5], 11), rand([5], 12)],
+      },
+    ],
   },
 } satisfies Record<ControlPrimitiveName, ControlSpec>;
 

@@ -21,6 +21,7 @@ import { scanP } from "./primitives/scan.js";
 import { whileP } from "./primitives/while.js";
 import { customJvpP } from "./custom-jvp.js";
 import { rematP } from "./remat.js";
+import { fusedP } from "./fused.js";
 import type { MultiPrimitive } from "./primitive.js";
 import { add, less, where } from "./primitives/elementwise.js";
 import { constant } from "./primitives/util.js";
@@ -384,6 +385,7 @@ export const controlPrimitives = {
   while: whileP,
   customJvp: customJvpP,
   remat: rematP,
+  fused: fusedP,
 } satisfies Record<string, MultiPrimitive>;
 
 export type ControlPrimitiveName = keyof typeof controlPrimitives;

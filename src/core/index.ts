@@ -26,4 +26,15 @@ export {
 } from "./control.js";
 export { customJvp } from "./custom-jvp.js";
 export { remat } from "./remat.js";
+export { fused, type FusedOp } from "./fused.js";
+export {
+  nativeAvailable,
+  nativeStatus,
+  registerNativeKernel,
+  setNativeKernels,
+  type NativeBinary,
+  type NativeExports,
+  type NativeKernelContext,
+  type NativeKernelSpec,
+} from "./native/index.js";
 export { controlPrimitives, type ControlPrimitiveName } from "./control.js";

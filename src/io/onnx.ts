@@ -891,6 +891,14 @@ export const onnxControlLowerings = {
     );
   },
   while: lowerWhile,
+  // a fused op is defined by its composite: export that
+  fused: (s, g) =>
+    inlineBody(
+      s,
+      g,
+      s.eqns.map((e) => (e.params as { body: BodyLike }).body),
+      s.inputs,
+    ),
 } satisfies Record<ControlPrimitiveName, MultiLowering | Unsupported>;
 
 /** Lowers the equations of `traces` (one graph as seen in each trace) into `g`, naming their outputs in `names`. */

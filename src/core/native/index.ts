@@ -1,0 +1,11 @@
+// The native kernels (see registry.ts): importing this registers every module's kernels on "wasm".
+export {
+  nativeAvailable,
+  nativeStatus,
+  registerNativeKernel,
+  setNativeKernels,
+  type NativeBinary,
+  type NativeExports,
+  type NativeKernelContext,
+  type NativeKernelSpec,
+} from "./registry.js";
