@@ -106,8 +106,41 @@ ${agreesWithReference}`);
     threads: 2,
     requestedThreads: 2,
     fallback: undefined,
+    minThreadedWork: 2 ** 23,
   });
   expect(out[1]).toBeLessThan(1e-5);
+});
+
+// A 256^3 matmul over the threshold runs threaded, the reference's small matmul and conv on the
+// calling thread; at rest tfjs sees no pool (its get_threads_count says -1); the kernels agree
+// with the float64 reference either way.
+test("the gate threads only big matmuls and convolutions; minThreadedWork: false threads every kernel", async () => {
+  const [gated, open] = await Promise.all([
+    child(`
+const { gateCounts } = await import("./src/backend/gate.ts");
+await sf.init({ threads: 2, minThreadedWork: 1e6 });
+report(sf.backendInfo().minThreadedWork);
+report(tf.backend().wasm._get_threads_count());
+${agreesWithReference}
+report({ ...gateCounts });
+const big = tf.matMul(tf.ones([256, 256]), tf.ones([256, 256])).dataSync();
+report(big.every((v) => v === 256));
+report(tf.backend().wasm._get_threads_count());
+report({ ...gateCounts });`),
+    child(`
+await sf.init({ threads: 2, minThreadedWork: false });
+report(sf.backendInfo().minThreadedWork);
+report(tf.backend().wasm._get_threads_count());`),
+  ]);
+  expect(gated.code).toBe(0);
+  expect(gated.out[0]).toBe(1e6);
+  expect(gated.out[1]).toBe(-1);
+  expect(gated.out[2]).toBeLessThan(1e-5);
+  expect(gated.out[3]).toEqual({ threaded: 0, inline: 2 });
+  expect(gated.out[4]).toBe(true);
+  expect(gated.out[5]).toBe(-1);
+  expect(gated.out[6]).toEqual({ threaded: 1, inline: 2 });
+  expect(open.out).toEqual(["every kernel (minThreadedWork: false)", 2]);
 });
 
 test('SHAPEFLOW_THREADS sets the default ("auto": one per core); the option wins over it', async () => {

@@ -4,6 +4,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { refused, ValueError, ShapeflowError } from "../tensor/errors.js";
 import { coreCount, describe, MAX_THREADS, startThreaded, threadsUnavailable, type Threads } from "./threads.js";
+import { DEFAULT_MIN_WORK, installGate } from "./gate.js";
 
 export type { Threads } from "./threads.js";
 
@@ -33,6 +34,12 @@ export interface InitOptions {
    * says why. In a browser it needs a cross-origin isolated page (COOP/COEP headers).
    */
   threads?: Threads;
+  /**
+   * With threads: multiply-adds below which a matmul or convolution runs on the calling thread,
+   * as every other kernel does (waking the pool costs more than small kernels gain). `false`
+   * threads every kernel, as tfjs does by itself. Default 2^23 (env SHAPEFLOW_MIN_THREADED_WORK).
+   */
+  minThreadedWork?: number | false;
 }
 
 /** What `init` started: `backendInfo()` after it resolved. */
@@ -47,6 +54,8 @@ export interface BackendInfo {
   requestedThreads: Threads;
   /** One line: why fewer threads run than were asked for; undefined when all came up. */
   fallback: string | undefined;
+  /** With threads: the multiply-adds from which a matmul or convolution uses them (other kernels never do), or why every kernel does. */
+  minThreadedWork?: number | string;
 }
 
 let ready: Promise<BackendName> | undefined;
@@ -122,6 +131,41 @@ async function register(
       : describe(cause);
     return { threads: 1, fallback: `the threaded build did not start (${why}); running single-threaded SIMD` };
   }
+}
+
+/** Installs the thread gate (gate.ts) on the running threaded build: its threshold, or why every kernel is threaded. */
+async function gateThreads(options: InitOptions): Promise<number | string> {
+  const fromEnv = typeof process !== "undefined" ? process.env?.SHAPEFLOW_MIN_THREADED_WORK : undefined;
+  const min = options.minThreadedWork ?? (fromEnv !== undefined && fromEnv !== "" ? Number(fromEnv) : DEFAULT_MIN_WORK);
+  if (min === false) return "every kernel (minThreadedWork: false)";
+  if (!Number.isFinite(min) || min < 0) throw refused("init", "minThreadedWork must be a number >= 0 or false", String(min));
+  const file: WasmBinary = "tfjs-backend-wasm-threaded-simd.wasm";
+  let bytes: Uint8Array;
+  try {
+    bytes = await readBinary(file, options.wasmPaths);
+  } catch (cause) {
+    return `every kernel (${file} could not be read again: ${describe(cause)})`;
+  }
+  const why = installGate(bytes, min);
+  return why === undefined ? min : `every kernel (${why})`;
+}
+
+/** A WASM binary's bytes: from the installed package (or wasmPaths) in Node, fetched in a browser. */
+async function readBinary(file: WasmBinary, wasmPaths: InitOptions["wasmPaths"]): Promise<Uint8Array> {
+  const where = typeof wasmPaths === "string" ? `${wasmPaths}${file}` : wasmPaths?.[file];
+  const node = typeof process !== "undefined" && typeof process.getBuiltinModule === "function";
+  if (node && (where === undefined || !/^[a-z]+:\/\//.test(where) || where.startsWith("file:"))) {
+    const fs = process.getBuiltinModule("node:fs");
+    const path =
+      where ??
+      process
+        .getBuiltinModule("node:module")
+        .createRequire(import.meta.url)
+        .resolve(`@tensorflow/tfjs-backend-wasm/dist/${file}`);
+    return fs.readFileSync(path.startsWith("file:") ? new URL(path) : path);
+  }
+  const response = await fetch(where ?? wasmLocation(file, wasmPaths));
+  return new Uint8Array(await response.arrayBuffer());
 }
 
 /** The binary tfjs's WASM backend picks here (as tfjs decides: threads and SIMD if supported). */
@@ -216,6 +260,7 @@ export function init(options: InitOptions = {}): Promise<BackendName> {
         `init: the ${name} backend could not be initialised (tfjs runs "${tf.getBackend()}")`,
       );
     }
+    const gate = started.threads > 1 ? await gateThreads(options) : undefined;
     running = true;
     info = {
       backend: name,
@@ -223,6 +268,7 @@ export function init(options: InitOptions = {}): Promise<BackendName> {
       threads: started.threads,
       requestedThreads: threads,
       fallback: started.fallback,
+      ...(gate !== undefined && { minThreadedWork: gate }),
     };
     return name;
   })();
