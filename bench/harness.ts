@@ -3,7 +3,7 @@
 // Wall time is what the table reports; CPU time of the process that ran the step is kept too
 // (on a shared, loaded machine it moves far less than wall time).
 
-export type ImplName = "shapeflow-jit" | "shapeflow-eager" | "tfjs-layers" | "pytorch-1t" | "pytorch-2t";
+export type ImplName = "shapeflow-jit" | "shapeflow-eager" | "shapeflow-jit-2t" | "tfjs-layers" | "pytorch-1t" | "pytorch-2t";
 
 export interface BlockTime {
   wallMs: number;

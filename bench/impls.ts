@@ -15,7 +15,7 @@ import { timeLocal, type BlockTime, type Impl, type ImplName } from "./harness.j
 import type { BenchModel, ModelSpec } from "./models.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-/** Idle time after each PyTorch block (not timed). */
+/** Idle time after each worker block (not timed). */
 const IDLE_AFTER_WORKER_MS = 100;
 /** Batches cycled through, as bench_torch.py does. */
 const NB = 8;
@@ -161,16 +161,31 @@ export function tfjsLayersImpl(spec: ModelSpec, batches: Batch[]): Impl {
   };
 }
 
-/** A Python worker running bench/torch_worker.py (the peer reference) with `threads` threads. */
-export class TorchWorker {
+/**
+ * A worker process driven by JSON lines (`setup`, `run`, `info`): the PyTorch reference
+ * (bench/torch_worker.py) with 1 or 2 threads, or shapeflow's jitted step on tfjs' threaded
+ * build (bench/threaded-worker.ts), which cannot share this process's single-threaded backend.
+ */
+export class BenchWorker {
   private readonly proc: ChildProcessWithoutNullStreams;
   private readonly pending: ((line: string) => void)[] = [];
   private stderr = "";
   constructor(
-    readonly threads: 1 | 2,
-    peersSrc: string,
-    peersDir: string,
+    readonly name: ImplName,
+    command: string,
+    args: string[],
+    env: NodeJS.ProcessEnv,
   ) {
+    this.proc = spawn(command, args, { env });
+    createInterface({ input: this.proc.stdout }).on("line", (line) => this.pending.shift()?.(line));
+    this.proc.stderr.on("data", (d: Buffer) => (this.stderr += d.toString()));
+    this.proc.on("exit", () => {
+      for (const p of this.pending.splice(0)) p(JSON.stringify({ error: `worker exited: ${this.stderr.slice(-500)}` }));
+    });
+  }
+
+  /** The PyTorch reference with `threads` threads. */
+  static torch(threads: 1 | 2, peersSrc: string, peersDir: string): BenchWorker {
     const env = {
       ...process.env,
       PEERS_SRC: peersSrc,
@@ -180,19 +195,25 @@ export class TorchWorker {
       // the OpenMP OpenBLAS build (../shared/peers/README.md: the pthread build oversubscribes)
       LD_LIBRARY_PATH: ["/usr/lib/x86_64-linux-gnu/openblas-openmp", process.env.LD_LIBRARY_PATH].filter(Boolean).join(":"),
     };
-    this.proc = spawn(process.env.BENCH_PYTHON ?? "/usr/bin/python3", [join(HERE, "torch_worker.py"), String(threads)], { env });
-    createInterface({ input: this.proc.stdout }).on("line", (line) => this.pending.shift()?.(line));
-    this.proc.stderr.on("data", (d: Buffer) => (this.stderr += d.toString()));
-    this.proc.on("exit", () => {
-      for (const p of this.pending.splice(0)) p(JSON.stringify({ error: `worker exited: ${this.stderr.slice(-500)}` }));
-    });
+    return new BenchWorker(
+      `pytorch-${threads}t`,
+      process.env.BENCH_PYTHON ?? "/usr/bin/python3",
+      [join(HERE, "torch_worker.py"), String(threads)],
+      env,
+    );
+  }
+
+  /** shapeflow jit on tfjs' threaded build with 2 threads (the thread gate at its default). */
+  static threaded(): BenchWorker {
+    const env = { ...process.env, SHAPEFLOW_THREADS: "2" };
+    return new BenchWorker("shapeflow-jit-2t", process.execPath, ["--import", "tsx", join(HERE, "threaded-worker.ts")], env);
   }
 
   request<T>(req: object): Promise<T> {
     return new Promise((resolve, reject) => {
       this.pending.push((line) => {
         const r = JSON.parse(line) as T & { error?: string };
-        if (r.error !== undefined) reject(new Error(`pytorch-${this.threads}t: ${r.error}`));
+        if (r.error !== undefined) reject(new Error(`${this.name}: ${r.error}`));
         else resolve(r);
       });
       this.proc.stdin.write(JSON.stringify(req) + "\n");
@@ -201,11 +222,11 @@ export class TorchWorker {
 
   impl(spec: ModelSpec): Impl {
     return {
-      name: `pytorch-${this.threads}t` as ImplName,
+      name: this.name,
       setup: () => this.request<{ firstMs: number }>({ cmd: "setup", model: spec.id }),
       run: async (steps) => {
         const t = await this.request<BlockTime>({ cmd: "run", model: spec.id, steps });
-        // NOTE: let the worker's OpenMP threads stop spinning before the next implementation runs
+        // NOTE: let the worker's threads stop spinning before the next implementation runs
         // (with 2 threads they otherwise keep a core busy into the next block)
         await new Promise((resolve) => setTimeout(resolve, IDLE_AFTER_WORKER_MS));
         return t;

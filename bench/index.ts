@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [--models M1,M4] [--no-torch] [--profile [M4]] [--fast-slice] [--rounds n] [--block ms] [--threads n|auto|off]`
+// `npm run bench [-- --quick] [--models M1,M4] [--no-torch] [--profile [M4]] [--fast-slice] [--rounds n] [--block ms] [--threads n|auto|off] [--no-threaded]`
 // One training step (forward, softmax cross-entropy, backward, Adam 1e-3) of the models M1-M4
 // (../shared/peers/README.md) on the same MNIST bytes: shapeflow jit and eager, tfjs-layers
 // (trainOnBatch, one step of its fit) on the same backend, and, when PyTorch is installed, the
@@ -14,7 +14,7 @@ import { tree } from "../src/index.js";
 import { loadDigits, peersSource, PEERS_DIR } from "./data.js";
 import { dispatchOverhead } from "./dispatch.js";
 import { alternate, type Impl, type ImplName, type ImplStats } from "./harness.js";
-import { makeBatches, shapeflowImpl, tfjsLayersImpl, torchAvailable, TorchWorker } from "./impls.js";
+import { BenchWorker, makeBatches, shapeflowImpl, tfjsLayersImpl, torchAvailable } from "./impls.js";
 import { MODEL_IDS, MODELS, type ModelId } from "./models.js";
 import { formatProfile, profileStep, type StepProfile } from "./profile.js";
 import { installViewSlice } from "./prototypes/wasm-slice.js";
@@ -50,7 +50,11 @@ console.log(`load average at start ${load0.toFixed(1)}; ${rounds} rounds, blocks
 const digits = loadDigits();
 const peers = peersSource();
 const torchVersion = flag("no-torch") || peers === undefined ? undefined : await torchAvailable();
-const workers = torchVersion === undefined ? [] : ([1, 2] as const).map((n) => new TorchWorker(n, peers!, PEERS_DIR));
+const torchWorkers = torchVersion === undefined ? [] : ([1, 2] as const).map((n) => BenchWorker.torch(n, peers!, PEERS_DIR));
+// shapeflow on 2 threads runs in a worker process (a process has one WASM backend); not when this
+// process is itself threaded (--threads), nor with --no-threaded or fewer than 2 cores
+const threaded = flag("no-threaded") || threadsArg !== undefined || cpus().length < 2 ? undefined : BenchWorker.threaded();
+const workers = [...(threaded ? [threaded] : []), ...torchWorkers];
 console.log(
   torchVersion === undefined
     ? `PyTorch: not run (${flag("no-torch") ? "--no-torch" : peers === undefined ? "no ../shared/peers (set PEERS_SRC)" : "/usr/bin/python3 cannot import torch"})`
@@ -104,12 +108,13 @@ const dispatch = dispatchOverhead({ rounds: quick ? 5 : 9 });
 // `--profile` profiles the models of the run, `--profile M4` (or M3,M4) just those
 const profiled = flag("profile") ? (option("profile")?.startsWith("M") ? (option("profile")!.split(",") as ModelId[]) : models) : [];
 const profiles: StepProfile[] = profiled.map((id) => profileStep(MODELS[id], digits, { reps: quick ? 8 : 15 }));
-const torchInfo = await Promise.all(workers.map((w) => w.request<object>({ cmd: "info" }).catch(() => undefined)));
+const torchInfo = await Promise.all(torchWorkers.map((w) => w.request<object>({ cmd: "info" }).catch(() => undefined)));
+const threadedInfo = await threaded?.request<object>({ cmd: "info" }).catch(() => undefined);
 for (const w of workers) w.close();
 const load1 = loadavg()[0];
 
 // ---------------------------------------------------------------- report
-const implOrder: ImplName[] = ["shapeflow-jit", "shapeflow-eager", "tfjs-layers", "pytorch-1t", "pytorch-2t"];
+const implOrder: ImplName[] = ["shapeflow-jit", "shapeflow-eager", "shapeflow-jit-2t", "tfjs-layers", "pytorch-1t", "pytorch-2t"];
 const present = implOrder.filter((n) => rows.some((r) => r.impl === n));
 const cell = (id: ModelId, n: ImplName) => rows.find((r) => r.model === id && r.impl === n);
 const fmt = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
@@ -135,7 +140,7 @@ for (const id of models) {
   }
 }
 console.log(
-  `\nGFLOP/s: training FLOPs per step (bench_torch.py's count) over the median time. CPU ms: the process that ran the step (PyTorch 2t counts both threads).` +
+  `\nGFLOP/s: training FLOPs per step (bench_torch.py's count) over the median time. CPU ms: the process that ran the step (PyTorch 2t and shapeflow-jit-2t count both threads; shapeflow-jit-2t is tfjs' threaded build in a worker process, matmuls and convolutions of at least 2^23 multiply-adds on 2 threads).` +
     (shim ? ` tfjs-layers M3 runs with a bench-registered Conv2DBackpropFilter for WASM (tfjs-backend-wasm has none).` : ""),
 );
 
@@ -166,6 +171,7 @@ const details_ = {
   rounds,
   blockMs,
   torch: torchInfo,
+  threaded: threadedInfo,
   details,
   dispatch,
   profiles,
