@@ -48,6 +48,20 @@ function biasCorrection(decay: number, count: AnyTensor): AnyTensor {
 }
 
 /**
+ * One leaf's Adam step, `[g, mu, nu, c1, c2] -> [update, mu', nu']` with the bias corrections c1, c2 as
+ * scalar tensors (shared by every leaf): `mu' = b1 mu + (1-b1) g`, `nu' = b2 nu + (1-b2) g^2`,
+ * `update = (mu' / c1) / (sqrt(nu' / c2 + epsRoot) + eps)`.
+ */
+function adamLeafStep(b1: number, b2: number, eps: number, epsRoot: number): (inputs: AnyTensor[]) => AnyTensor[] {
+  return ([g, mu, nu, c1, c2]) => {
+    const m = movingAverage(mu, g, b1);
+    const v = movingAverage(nu, square(g), b2);
+    const vHat = div(v, c2);
+    return [div(div(m, c1), add(sqrt(epsRoot === 0 ? vHat : add(vHat, epsRoot)), eps)), m, v];
+  };
+}
+
+/**
  * Adam's direction: `mu = b1 mu + (1-b1) g`, `nu = b2 nu + (1-b2) g^2`, then
  * `mû / (sqrt(nû + epsRoot) + eps)` with the bias corrections `mû = mu / (1 - b1^t)`, `nû = nu / (1 - b2^t)`.
  * ```ts
@@ -58,16 +72,15 @@ export function scaleByAdam(opts: AdamOptions = {}): GradientTransformation<Scal
   const { b1, b2, eps } = momentOptions("scaleByAdam", opts);
   const epsRoot = opts.epsRoot ?? 0;
   checkNonNegative("scaleByAdam", "epsRoot", epsRoot);
+  const adamLeaf = adamLeafStep(b1, b2, eps, epsRoot);
   return leafwiseTransformation("scaleByAdam", {
     initial: { mu: 0, nu: 0 },
     counted: true,
     rule: (count) => {
       const [c1, c2] = [biasCorrection(b1, count), biasCorrection(b2, count)];
       return (g, { mu, nu }) => {
-        const m = movingAverage(mu, g, b1);
-        const v = movingAverage(nu, square(g), b2);
-        const vHat = div(v, c2);
-        return [div(div(m, c1), add(sqrt(epsRoot === 0 ? vHat : add(vHat, epsRoot)), eps)), { mu: m, nu: v }];
+        const [update, m, v] = adamLeaf([g, mu, nu, c1, c2]);
+        return [update, { mu: m, nu: v }];
       };
     },
   });
