@@ -1,7 +1,7 @@
 // Adam and Adamax moment estimates (Kingma & Ba 2015, Algorithm 1 and section 7.1).
 import { abs, add, div, maximum, mul, pow, sqrt, square, sub, asTensor } from "../core/index.js";
 import type { AnyTensor } from "../tensor/index.js";
-import { leafwiseTransformation } from "./leafwise.js";
+import { fusedLeafStep, leafwiseTransformation } from "./leafwise.js";
 import { movingAverage } from "./tree-math.js";
 import { checkDecayRate, checkNonNegative, type Count, type GradientTransformation, type StateFamily, checkOptions } from "./transform.js";
 
@@ -50,15 +50,25 @@ function biasCorrection(decay: number, count: AnyTensor): AnyTensor {
 /**
  * One leaf's Adam step, `[g, mu, nu, c1, c2] -> [update, mu', nu']` with the bias corrections c1, c2 as
  * scalar tensors (shared by every leaf): `mu' = b1 mu + (1-b1) g`, `nu' = b2 nu + (1-b2) g^2`,
- * `update = (mu' / c1) / (sqrt(nu' / c2 + epsRoot) + eps)`.
+ * `update = (mu' / c1) / (sqrt(nu' / c2 + epsRoot) + eps)`. A fused op: one pass of a native kernel
+ * (core/native/adam.c) on WASM in place of eleven elementwise kernels; the composite everywhere else
+ * and for every derivative.
  */
 function adamLeafStep(b1: number, b2: number, eps: number, epsRoot: number): (inputs: AnyTensor[]) => AnyTensor[] {
-  return ([g, mu, nu, c1, c2]) => {
-    const m = movingAverage(mu, g, b1);
-    const v = movingAverage(nu, square(g), b2);
-    const vHat = div(v, c2);
-    return [div(div(m, c1), add(sqrt(epsRoot === 0 ? vHat : add(vHat, epsRoot)), eps)), m, v];
-  };
+  return fusedLeafStep(
+    {
+      name: "scaleByAdam",
+      kernel: "ShapeflowAdamUpdate",
+      attrs: { b1, b2, eps, epsRoot },
+      composite: ([g, mu, nu, c1, c2]) => {
+        const m = movingAverage(mu, g, b1);
+        const v = movingAverage(nu, square(g), b2);
+        const vHat = div(v, c2);
+        return [div(div(m, c1), add(sqrt(epsRoot === 0 ? vHat : add(vHat, epsRoot)), eps)), m, v];
+      },
+    },
+    3,
+  );
 }
 
 /**
@@ -113,15 +123,28 @@ export type AdamaxOptions = Omit<AdamOptions, "epsRoot">;
  */
 export function scaleByAdamax(opts: AdamaxOptions = {}): GradientTransformation<ScaleByAdamaxFamily> {
   const { b1, b2, eps } = momentOptions("scaleByAdamax", opts);
+  // one pass per leaf on WASM (core/native/adam.c), like scaleByAdam's
+  const step = fusedLeafStep(
+    {
+      name: "scaleByAdamax",
+      kernel: "ShapeflowAdamaxUpdate",
+      attrs: { b1, b2, eps },
+      composite: ([g, mu, nu, c1]) => {
+        const m = movingAverage(mu, g, b1);
+        const u = maximum(add(abs(g), eps), mul(nu, b2));
+        return [div(div(m, c1), u), m, u];
+      },
+    },
+    3,
+  );
   return leafwiseTransformation("scaleByAdamax", {
     initial: { mu: 0, nu: 0 },
     counted: true,
     rule: (count) => {
       const c1 = biasCorrection(b1, count);
       return (g, { mu, nu }) => {
-        const m = movingAverage(mu, g, b1);
-        const u = maximum(add(abs(g), eps), mul(nu, b2));
-        return [div(div(m, c1), u), { mu: m, nu: u }];
+        const [update, m, u] = step([g, mu, nu, c1]);
+        return [update, { mu: m, nu: u }];
       };
     },
   });

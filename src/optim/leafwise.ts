@@ -1,9 +1,9 @@
 // The transforms that keep running statistics per leaf (momentum, Adam, Adamax, RMSProp, Adagrad)
 // differ only in their statistics' starting values and in one per-leaf rule. This builds the rest
 // once: init, the state checks, the step count, and the walk over the leaves.
-import type { AnyTensor } from "../tensor/index.js";
+import { sameShape, type AnyTensor } from "../tensor/index.js";
 import { flatten, unflatten } from "../tree/index.js";
-import { add, asTensor } from "../core/index.js";
+import { add, asTensor, fused, type FusedOp } from "../core/index.js";
 import { fullLikeTree } from "./tree-math.js";
 import { checkTree, expectStateKeys, transformation, type Count, type GradientTransformation, type StateFamily } from "./transform.js";
 import { describeValue, ValueError } from "../tensor/index.js";
@@ -87,4 +87,18 @@ export function leafwiseTransformation<K extends string, Counted extends boolean
       return [unflatten(def, outs), nextState];
     },
   );
+}
+
+/**
+ * A per-leaf step as a fused op: `op`'s native kernel (one pass over the leaf) on WASM, its composite
+ * elsewhere and for every derivative and batching rule. The kernel takes float32 operands only, the
+ * first `leaves` of one shape (the gradient and the leaf's statistics) and the rest scalars.
+ */
+export function fusedLeafStep(op: FusedOp, leaves: number): (inputs: AnyTensor[]) => AnyTensor[] {
+  const fusedOp: FusedOp = {
+    ...op,
+    supports: (avals) =>
+      avals.every((a, i) => a.dtype === "float32" && (i < leaves ? sameShape(a.shape, avals[0].shape) : a.shape.length === 0)),
+  };
+  return (inputs) => fused(fusedOp, inputs);
 }

@@ -1,6 +1,6 @@
 // Heavy-ball and Nesterov momentum (optax's trace).
 import { add, mul } from "../core/index.js";
-import { leafwiseTransformation } from "./leafwise.js";
+import { fusedLeafStep, leafwiseTransformation } from "./leafwise.js";
 import { checkNonNegative, type GradientTransformation, type StateFamily, checkOptions } from "./transform.js";
 
 /** The running momentum, a tree like the params. */
@@ -33,14 +33,40 @@ export function scaleByMomentum(opts: ScaleByMomentumOptions = {}): GradientTran
   checkOptions("scaleByMomentum", opts);
   const { decay = 0.9, nesterov = false } = opts;
   checkNonNegative("scaleByMomentum", "decay", decay);
+  // one pass per leaf on WASM (core/native/adam.c)
+  const heavyBall = fusedLeafStep(
+    {
+      name: "scaleByMomentum",
+      kernel: "ShapeflowMomentumUpdate",
+      attrs: { decay },
+      composite: ([g, trace]) => [add(g, mul(trace, decay))],
+    },
+    2,
+  );
+  const lookAhead = fusedLeafStep(
+    {
+      name: "scaleByMomentum(nesterov)",
+      kernel: "ShapeflowNesterovUpdate",
+      attrs: { decay },
+      composite: ([g, trace]) => {
+        const t = add(g, mul(trace, decay));
+        return [add(g, mul(t, decay)), t];
+      },
+    },
+    2,
+  );
   return leafwiseTransformation(nesterov ? "scaleByMomentum(nesterov)" : "scaleByMomentum", {
     initial: { trace: 0 },
     counted: false,
     rule:
       () =>
       (g, { trace }) => {
-        const t = add(g, mul(trace, decay));
-        return [nesterov ? add(g, mul(t, decay)) : t, { trace: t }];
+        if (!nesterov) {
+          const [t] = heavyBall([g, trace]);
+          return [t, { trace: t }];
+        }
+        const [update, t] = lookAhead([g, trace]);
+        return [update, { trace: t }];
       },
   });
 }

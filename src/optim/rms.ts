@@ -1,6 +1,6 @@
 // Per-coordinate scaling by accumulated squared gradients: RMSProp and Adagrad.
 import { add, greater, mul, rsqrt, sqrt, div, square, where } from "../core/index.js";
-import { leafwiseTransformation } from "./leafwise.js";
+import { fusedLeafStep, leafwiseTransformation } from "./leafwise.js";
 import { movingAverage } from "./tree-math.js";
 import { checkDecayRate, checkNonNegative, type GradientTransformation, type StateFamily, checkOptions } from "./transform.js";
 
@@ -40,14 +40,27 @@ export function scaleByRms(opts: ScaleByRmsOptions = {}): GradientTransformation
   checkDecayRate("scaleByRms", "decay", decay);
   checkNonNegative("scaleByRms", "eps", eps);
   checkNonNegative("scaleByRms", "initialScale", initialScale);
+  // one pass per leaf on WASM (core/native/adam.c)
+  const step = fusedLeafStep(
+    {
+      name: "scaleByRms",
+      kernel: "ShapeflowRmsUpdate",
+      attrs: { decay, eps, epsInSqrt },
+      composite: ([g, nu]) => {
+        const v = movingAverage(nu, square(g), decay);
+        return [epsInSqrt ? mul(g, rsqrt(add(v, eps))) : div(g, add(sqrt(v), eps)), v];
+      },
+    },
+    2,
+  );
   return leafwiseTransformation("scaleByRms", {
     initial: { nu: initialScale },
     counted: false,
     rule:
       () =>
       (g, { nu }) => {
-        const v = movingAverage(nu, square(g), decay);
-        return [epsInSqrt ? mul(g, rsqrt(add(v, eps))) : div(g, add(sqrt(v), eps)), { nu: v }];
+        const [update, v] = step([g, nu]);
+        return [update, { nu: v }];
       },
   });
 }
@@ -83,16 +96,29 @@ export function scaleByAdagrad(opts: ScaleByAdagradOptions = {}): GradientTransf
   const { initialAccumulatorValue = 0.1, eps = 1e-7 } = opts;
   checkNonNegative("scaleByAdagrad", "initialAccumulatorValue", initialAccumulatorValue);
   checkNonNegative("scaleByAdagrad", "eps", eps);
+  // one pass per leaf on WASM (core/native/adam.c)
+  const step = fusedLeafStep(
+    {
+      name: "scaleByAdagrad",
+      kernel: "ShapeflowAdagradUpdate",
+      attrs: { eps },
+      composite: ([g, sumOfSquares]) => {
+        const s = add(sumOfSquares, square(g));
+        // NOTE: where(s > 0) guards the rsqrt of 0 when both eps and the accumulator are 0.
+        const positive = greater(s, 0);
+        return [mul(g, where(positive, rsqrt(add(where(positive, s, 1), eps)), 0)), s];
+      },
+    },
+    2,
+  );
   return leafwiseTransformation("scaleByAdagrad", {
     initial: { sumOfSquares: initialAccumulatorValue },
     counted: false,
     rule:
       () =>
       (g, { sumOfSquares }) => {
-        const s = add(sumOfSquares, square(g));
-        // NOTE: where(s > 0) guards the rsqrt of 0 when both eps and the accumulator are 0.
-        const positive = greater(s, 0);
-        return [mul(g, where(positive, rsqrt(add(where(positive, s, 1), eps)), 0)), { sumOfSquares: s }];
+        const [update, s] = step([g, sumOfSquares]);
+        return [update, { sumOfSquares: s }];
       },
   });
 }

@@ -1,3 +1,6 @@
+// The per-leaf steps of the optimizers that keep running statistics (src/optim: Adam, Adamax, RMSProp,
+// Adagrad, momentum), each one pass over the leaf in place of one elementwise kernel per operation.
+//
 // Adam's per-leaf step in one pass over the leaf (scaleByAdam's rule, src/optim/adam.ts):
 //   m = b1 mu + (1-b1) g,  v = b2 nu + (1-b2) g^2,
 //   update = (m / c1) / (sqrt(v / c2 + epsRoot) + eps)
@@ -34,5 +37,102 @@ __attribute__((export_name("adam_update"))) void adam_update(const float *g, con
     update[i] = (m * r1) / (__builtin_sqrtf(v * r2 + eps_root) + eps);
     m_out[i] = m;
     v_out[i] = v;
+  }
+}
+
+// Adamax's step (scaleByAdamax): m = b1 mu + (1-b1) g,  u = max(|g| + eps, b2 nu),  update = (m / c1) / u.
+__attribute__((export_name("adamax_update"))) void adamax_update(const float *g, const float *mu, const float *nu, const float *c1,
+                                                                 float *update, float *m_out, float *u_out, int n, float b1,
+                                                                 float one_minus_b1, float b2, float eps) {
+  const float r1 = 1.0f / *c1;
+  int i = 0;
+  const v128_t vb1 = wasm_f32x4_splat(b1), va1 = wasm_f32x4_splat(one_minus_b1), vb2 = wasm_f32x4_splat(b2);
+  const v128_t vr1 = wasm_f32x4_splat(r1), veps = wasm_f32x4_splat(eps);
+  for (; i + 4 <= n; i += 4) {
+    const v128_t gv = wasm_v128_load(g + i);
+    const v128_t m = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(mu + i), vb1), wasm_f32x4_mul(gv, va1));
+    const v128_t u = wasm_f32x4_max(wasm_f32x4_add(wasm_f32x4_abs(gv), veps), wasm_f32x4_mul(wasm_v128_load(nu + i), vb2));
+    wasm_v128_store(update + i, wasm_f32x4_div(wasm_f32x4_mul(m, vr1), u));
+    wasm_v128_store(m_out + i, m);
+    wasm_v128_store(u_out + i, u);
+  }
+  for (; i < n; i++) {
+    const float gi = g[i];
+    const float m = mu[i] * b1 + gi * one_minus_b1;
+    const float a = __builtin_fabsf(gi) + eps, b = nu[i] * b2;
+    const float u = a > b ? a : b;
+    update[i] = (m * r1) / u;
+    m_out[i] = m;
+    u_out[i] = u;
+  }
+}
+
+// RMSProp's step (scaleByRms): v = decay nu + (1-decay) g^2, update = g / sqrt(v + eps) (eps_in_sqrt != 0)
+// or g / (sqrt(v) + eps).
+__attribute__((export_name("rms_update"))) void rms_update(const float *g, const float *nu, float *update, float *v_out, int n, float decay,
+                                                           float one_minus_decay, float eps, int eps_in_sqrt) {
+  int i = 0;
+  const v128_t vd = wasm_f32x4_splat(decay), va = wasm_f32x4_splat(one_minus_decay);
+  const v128_t inside = wasm_f32x4_splat(eps_in_sqrt ? eps : 0.0f), outside = wasm_f32x4_splat(eps_in_sqrt ? 0.0f : eps);
+  for (; i + 4 <= n; i += 4) {
+    const v128_t gv = wasm_v128_load(g + i);
+    const v128_t v = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(nu + i), vd), wasm_f32x4_mul(wasm_f32x4_mul(gv, gv), va));
+    wasm_v128_store(update + i, wasm_f32x4_div(gv, wasm_f32x4_add(wasm_f32x4_sqrt(wasm_f32x4_add(v, inside)), outside)));
+    wasm_v128_store(v_out + i, v);
+  }
+  const float in = eps_in_sqrt ? eps : 0.0f, out = eps_in_sqrt ? 0.0f : eps;
+  for (; i < n; i++) {
+    const float gi = g[i];
+    const float v = nu[i] * decay + (gi * gi) * one_minus_decay;
+    update[i] = gi / (__builtin_sqrtf(v + in) + out);
+    v_out[i] = v;
+  }
+}
+
+// Adagrad's step (scaleByAdagrad): s = acc + g^2, update = g / sqrt(s + eps) where s > 0, else 0.
+__attribute__((export_name("adagrad_update"))) void adagrad_update(const float *g, const float *acc, float *update, float *s_out, int n,
+                                                                   float eps) {
+  int i = 0;
+  const v128_t veps = wasm_f32x4_splat(eps), zero = wasm_f32x4_splat(0.0f), one = wasm_f32x4_splat(1.0f);
+  for (; i + 4 <= n; i += 4) {
+    const v128_t gv = wasm_v128_load(g + i);
+    const v128_t s = wasm_f32x4_add(wasm_v128_load(acc + i), wasm_f32x4_mul(gv, gv));
+    const v128_t positive = wasm_f32x4_gt(s, zero);
+    // NOTE: the root of 1 where s is not positive keeps 0/0 out of the lanes that are masked off
+    const v128_t root = wasm_f32x4_sqrt(wasm_f32x4_add(wasm_v128_bitselect(s, one, positive), veps));
+    wasm_v128_store(update + i, wasm_v128_and(wasm_f32x4_div(gv, root), positive));
+    wasm_v128_store(s_out + i, s);
+  }
+  for (; i < n; i++) {
+    const float gi = g[i];
+    const float s = acc[i] + gi * gi;
+    update[i] = s > 0.0f ? gi / __builtin_sqrtf(s + eps) : 0.0f;
+    s_out[i] = s;
+  }
+}
+
+// Momentum's step (scaleByMomentum): t = g + decay trace, which is also the update.
+__attribute__((export_name("momentum_update"))) void momentum_update(const float *g, const float *trace, float *t_out, int n, float decay) {
+  int i = 0;
+  const v128_t vd = wasm_f32x4_splat(decay);
+  for (; i + 4 <= n; i += 4) wasm_v128_store(t_out + i, wasm_f32x4_add(wasm_v128_load(g + i), wasm_f32x4_mul(wasm_v128_load(trace + i), vd)));
+  for (; i < n; i++) t_out[i] = g[i] + trace[i] * decay;
+}
+
+// Nesterov's: t = g + decay trace, update = g + decay t.
+__attribute__((export_name("nesterov_update"))) void nesterov_update(const float *g, const float *trace, float *update, float *t_out, int n,
+                                                                     float decay) {
+  int i = 0;
+  const v128_t vd = wasm_f32x4_splat(decay);
+  for (; i + 4 <= n; i += 4) {
+    const v128_t gv = wasm_v128_load(g + i);
+    const v128_t t = wasm_f32x4_add(gv, wasm_f32x4_mul(wasm_v128_load(trace + i), vd));
+    wasm_v128_store(t_out + i, t);
+    wasm_v128_store(update + i, wasm_f32x4_add(gv, wasm_f32x4_mul(t, vd)));
+  }
+  for (; i < n; i++) {
+    const float t = g[i] + trace[i] * decay;
+    t_out[i] = t;
+    update[i] = g[i] + t * decay;
   }
 }

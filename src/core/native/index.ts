@@ -9,3 +9,4 @@ export {
   type NativeKernelContext,
   type NativeKernelSpec,
 } from "./registry.js";
+import "./adam.js";
