@@ -1,7 +1,7 @@
 // The optimizers' per-leaf steps as native kernels (adam.c): the fused ops of src/optim (scaleByAdam,
-// scaleByAdamax, scaleByRms, scaleByAdagrad, scaleByMomentum with and without Nesterov) evaluate with them on WASM. Each takes
-// the leaf's gradient and statistics (one shape), then any scalar tensors (bias corrections), and
-// writes its outputs (the update and the new statistics) in one pass.
+// scaleByAdamax, scaleByRms, scaleByAdagrad, scaleByMomentum with and without Nesterov) evaluate with
+// them on WASM. Each takes the leaf's gradient and statistics (one shape), then any scalar tensors (the
+// bias corrections), and writes its outputs (the update and the new statistics) in one pass.
 import type { TfAttrMap } from "../../tensor/index.js";
 import { registerNativeKernel } from "./registry.js";
 import { binary } from "./adam.wasm.js";
