@@ -261,6 +261,7 @@ describe("named optimizers on the fused steps", () => {
   const optimizers: [string, () => GradientTransformation][] = [
     ["adam", () => optim.adam(0.01)],
     ["adam (epsRoot 1e-8)", () => optim.adam(0.05, { epsRoot: 1e-8 })],
+    ["adam (a schedule)", () => optim.adam(optim.warmupCosineDecay({ peak: 0.05, warmupSteps: 2, decaySteps: 10 }))],
     ["adamw", () => optim.adamw(0.01, { weightDecay: 0.1 })],
     ["adamax", () => optim.adamax(0.02)],
     ["rmsprop (momentum)", () => optim.rmsprop(0.01, { momentum: 0.8 })],
@@ -291,6 +292,95 @@ describe("named optimizers on the fused steps", () => {
       expectClose(native[1], composite[1], 1e-5, 1e-2);
       tree.dispose([native, composite]);
     }
+  });
+});
+
+describe("adam's learning rate folded into the step (chain(scaleByAdam, scaleByLearningRate))", () => {
+  const decayed = optim.exponentialDecay({ init: 0.1, transitionSteps: 1, decayRate: 0.5 });
+  /** The two transforms applied in turn, as chain did before folding the scaling in. */
+  const inTurn = (g: Leaves, s: unknown[], lr: optim.LearningRate, opts: optim.AdamOptions = {}) => {
+    const [u1, s1] = optim.scaleByAdam(opts).update(g, s[0] as never);
+    const [u2, s2] = optim.scaleByLearningRate(lr).update(u1, s[1] as never);
+    tree.dispose(u1);
+    return [u2, [s1, s2]] as const;
+  };
+
+  test("one kernel per leaf, and nothing else of a leaf's size", async () => {
+    const opt = optim.adam(0.01);
+    const g = leafTree(1);
+    const s = opt.init(g);
+    const info = await tf.profile(() => void tree.dispose(opt.update(g, s)));
+    const perLeaf = info.kernels.filter((k) => k.inputShapes.some((shape) => shape !== null && shape.length > 0));
+    expect(perLeaf.map((k) => k.name)).toEqual(SHAPES.filter((sh) => sh.length > 0).map(() => "ShapeflowAdamScaledUpdate"));
+    expect(info.kernels.filter((k) => k.name === "ShapeflowAdamScaledUpdate").length).toBe(SHAPES.length);
+    tree.dispose([g, s]);
+  });
+
+  test.each([
+    ["a constant rate", 0.01, {}],
+    ["a schedule, epsRoot 1e-6", decayed, { epsRoot: 1e-6 }],
+  ] as const)("gives what the two give in turn (%s): exactly as composites, to rounding natively", (_, lr, opts) => {
+    const opt = optim.adam(lr, opts);
+    const g = leafTree(300);
+    let s: unknown = opt.init(g);
+    // a state some steps in
+    for (let t = 0; t < 2; t++) {
+      const [u, ns] = opt.update(leafTree(310 + t), s as never);
+      tree.dispose([u, s]);
+      s = ns;
+    }
+    const [[chainedNative, inTurnNative], [chained, inTurnComposite]] = bothWays(() => [
+      opt.update(g, s as never),
+      inTurn(g, s as unknown[], lr, opts),
+    ]);
+    expect(flat(chained)).toEqual(flat(inTurnComposite));
+    expectClose(chainedNative[0], inTurnNative[0]);
+    expect(flat(chainedNative[1])).toEqual(flat(inTurnNative[1]));
+    tree.dispose([chainedNative, inTurnNative, chained, inTurnComposite, g, s]);
+  });
+
+  test("a jitted step's plan calls the scaled kernel", () => {
+    const opt = optim.adam(decayed);
+    const g = leafTree(320);
+    const s = opt.init(g);
+    const f = jit((gs: Leaves, st: typeof s) => opt.update(gs, st));
+    tree.dispose([f(g, s), f(g, s)]);
+    const calls = f.lastPlan?.steps.flatMap((st) => (st.kind === "call" ? [st.name] : [])) ?? [];
+    expect(calls.filter((k) => k === "ShapeflowAdamScaledUpdate").length).toBe(SHAPES.length);
+    expect(calls).not.toContain("ShapeflowAdamUpdate");
+    f.dispose();
+    tree.dispose([g, s]);
+  });
+
+  test("errors name the transform whose state is wrong, in chain order", () => {
+    const opt = optim.adam(0.01);
+    const g = { w: tensor([1, 2], [2]) };
+    const [adamState, lrState] = opt.init(g);
+    expect(() => opt.update(g, [adamState, {}] as never)).toThrow(
+      "scaleByLearningRate: expected the state from init ({ count: scalar tensor }), got {  }",
+    );
+    expect(() => opt.update(g, [{}, {}] as never)).toThrow("scaleByAdam: expected the state from init ({ count, mu, nu }), got {  }");
+    expect(() => opt.update({}, [{ count: scalar(0), mu: {}, nu: {} }, {}] as never)).toThrow(
+      "scaleByLearningRate: expected the state from init",
+    );
+    tree.dispose([g, adamState, lrState]);
+  });
+
+  test("the learning rate gets the same meta-gradient natively", () => {
+    // d/dlr of |p + update(lr)|^2 after a few steps: through the fused op's composite either way
+    const p = { w: tensor(values(9, 330, -1, 1, false), [9]) };
+    const g = { w: tensor(values(9, 331, -1, 1, false), [9]) };
+    const meta = (lr: Tensor<[]>) => {
+      const opt = optim.adam(() => lr);
+      const [u, s] = opt.update(g, opt.init(p));
+      void s;
+      return sum(mul(add(p.w, u.w), add(p.w, u.w))) as Tensor<[]>;
+    };
+    const lr = scalar(0.1);
+    const [native, composite] = bothWays(() => grad(meta)(lr));
+    expect(Number.isFinite(native.item())).toBe(true);
+    expectClose([native.item()], [composite.item()], 1e-5);
+    tree.dispose([native, composite, p, g, lr]);
   });
 });
 

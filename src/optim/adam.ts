@@ -1,7 +1,7 @@
 // Adam and Adamax moment estimates (Kingma & Ba 2015, Algorithm 1 and section 7.1).
 import { abs, add, div, maximum, mul, pow, sqrt, square, sub, asTensor } from "../core/index.js";
 import type { AnyTensor } from "../tensor/index.js";
-import { fusedLeafStep, leafwiseTransformation } from "./leafwise.js";
+import { fusedLeafStep, leafwiseTransformation, scalableLeafwiseTransformation, type LeafRule } from "./leafwise.js";
 import { movingAverage } from "./tree-math.js";
 import { checkDecayRate, checkNonNegative, type Count, type GradientTransformation, type StateFamily, checkOptions } from "./transform.js";
 
@@ -50,21 +50,23 @@ function biasCorrection(decay: number, count: AnyTensor): AnyTensor {
 /**
  * One leaf's Adam step, `[g, mu, nu, c1, c2] -> [update, mu', nu']` with the bias corrections c1, c2 as
  * scalar tensors (shared by every leaf): `mu' = b1 mu + (1-b1) g`, `nu' = b2 nu + (1-b2) g^2`,
- * `update = (mu' / c1) / (sqrt(nu' / c2 + epsRoot) + eps)`. A fused op: one pass of a native kernel
- * (core/native/adam.c) on WASM in place of eleven elementwise kernels; the composite everywhere else
- * and for every derivative.
+ * `update = (mu' / c1) / (sqrt(nu' / c2 + epsRoot) + eps)`; `scaled`, it takes a sixth input, a scalar
+ * the update is multiplied by (the learning rate a chain folds in). A fused op: one pass of a native
+ * kernel (core/native/adam.c) on WASM in place of eleven elementwise kernels; the composite everywhere
+ * else and for every derivative.
  */
-function adamLeafStep(b1: number, b2: number, eps: number, epsRoot: number): (inputs: AnyTensor[]) => AnyTensor[] {
+function adamLeafStep(b1: number, b2: number, eps: number, epsRoot: number, scaled: boolean): (inputs: AnyTensor[]) => AnyTensor[] {
   return fusedLeafStep(
     {
-      name: "scaleByAdam",
-      kernel: "ShapeflowAdamUpdate",
+      name: scaled ? "scaleByAdam (scaled)" : "scaleByAdam",
+      kernel: scaled ? "ShapeflowAdamScaledUpdate" : "ShapeflowAdamUpdate",
       attrs: { b1, b2, eps, epsRoot },
-      composite: ([g, mu, nu, c1, c2]) => {
+      composite: ([g, mu, nu, c1, c2, scale]) => {
         const m = movingAverage(mu, g, b1);
         const v = movingAverage(nu, square(g), b2);
         const vHat = div(v, c2);
-        return [div(div(m, c1), add(sqrt(epsRoot === 0 ? vHat : add(vHat, epsRoot)), eps)), m, v];
+        const update = div(div(m, c1), add(sqrt(epsRoot === 0 ? vHat : add(vHat, epsRoot)), eps));
+        return [scaled ? mul(update, scale) : update, m, v];
       },
     },
     3,
@@ -82,18 +84,20 @@ export function scaleByAdam(opts: AdamOptions = {}): GradientTransformation<Scal
   const { b1, b2, eps } = momentOptions("scaleByAdam", opts);
   const epsRoot = opts.epsRoot ?? 0;
   checkNonNegative("scaleByAdam", "epsRoot", epsRoot);
-  const adamLeaf = adamLeafStep(b1, b2, eps, epsRoot);
-  return leafwiseTransformation("scaleByAdam", {
-    initial: { mu: 0, nu: 0 },
-    counted: true,
-    rule: (count) => {
-      const [c1, c2] = [biasCorrection(b1, count), biasCorrection(b2, count)];
-      return (g, { mu, nu }) => {
-        const [update, m, v] = adamLeaf([g, mu, nu, c1, c2]);
-        return [update, { mu: m, nu: v }];
-      };
-    },
-  });
+  const [plain, scaled] = [adamLeafStep(b1, b2, eps, epsRoot, false), adamLeafStep(b1, b2, eps, epsRoot, true)];
+  const ruleWith = (count: AnyTensor, factor?: AnyTensor): LeafRule<"mu" | "nu"> => {
+    const [c1, c2] = [biasCorrection(b1, count), biasCorrection(b2, count)];
+    return (g, { mu, nu }) => {
+      const [update, m, v] = factor === undefined ? plain([g, mu, nu, c1, c2]) : scaled([g, mu, nu, c1, c2, factor]);
+      return [update, { mu: m, nu: v }];
+    };
+  };
+  // in a chain, the learning-rate scaling that follows is folded into the same pass
+  return scalableLeafwiseTransformation(
+    "scaleByAdam",
+    { initial: { mu: 0, nu: 0 }, counted: true, rule: (count) => ruleWith(count) },
+    ruleWith,
+  );
 }
 
 /** Step count, first moment and the exponentially weighted infinity norm. */

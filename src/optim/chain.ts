@@ -1,6 +1,14 @@
 // chain: transforms applied in order, each with its own slot in a tuple state.
-import { transformation, type FamilyOf, type GradientTransformation, type StateFamily, type StateFromFamily } from "./transform.js";
-import { ValueError } from "../tensor/index.js";
+import {
+  scaledUpdateOf,
+  scalingOf,
+  transformation,
+  type FamilyOf,
+  type GradientTransformation,
+  type StateFamily,
+  type StateFromFamily,
+} from "./transform.js";
+import { ValueError, type AnyTensor } from "../tensor/index.js";
 
 /** The state of a chain: one entry per transform, in order. */
 export interface ChainFamily<Fs extends readonly unknown[]> extends StateFamily {
@@ -41,11 +49,26 @@ export function chain<const Ts extends readonly GradientTransformation[]>(
         );
       }
       let u: unknown = updates;
-      const next = transforms.map((t, i) => {
-        const [nu, s] = t.update(u, state[i], params);
+      const next: unknown[] = [];
+      for (let i = 0; i < transforms.length; i++) {
+        const scaled = scaledUpdateOf(transforms[i]);
+        const scaling = i + 1 < transforms.length ? scalingOf(transforms[i + 1]) : undefined;
+        if (scaled !== undefined && scaling !== undefined) {
+          // NOTE: a per-leaf step then a scaling (adam's scaleByLearningRate) run as one pass per leaf; the
+          // scaling's state is read after the step's checked its own, so errors come in the same order
+          let after: [AnyTensor, unknown] | undefined;
+          const factor = () => (after ??= scaling(state[i + 1]))[0];
+          const [nu, s] = scaled(u, state[i], factor);
+          factor();
+          next.push(s, after?.[1]);
+          u = nu;
+          i++;
+          continue;
+        }
+        const [nu, s] = transforms[i].update(u, state[i], params);
         u = nu;
-        return s;
-      });
+        next.push(s);
+      }
       return [u, next];
     },
   );

@@ -5,7 +5,15 @@ import { sameShape, type AnyTensor } from "../tensor/index.js";
 import { flatten, unflatten } from "../tree/index.js";
 import { add, asTensor, fused, type FusedOp } from "../core/index.js";
 import { fullLikeTree } from "./tree-math.js";
-import { checkTree, expectStateKeys, transformation, type Count, type GradientTransformation, type StateFamily } from "./transform.js";
+import {
+  checkTree,
+  expectStateKeys,
+  transformation,
+  withScaledUpdate,
+  type Count,
+  type GradientTransformation,
+  type StateFamily,
+} from "./transform.js";
 import { describeValue, ValueError } from "../tensor/index.js";
 
 /** One leaf's statistics (K names them, e.g. "mu" | "nu"), each a tensor of the leaf's shape. */
@@ -58,7 +66,6 @@ export function leafwiseTransformation<K extends string, Counted extends boolean
     );
   }
   const keys = Object.keys(spec.initial) as K[];
-  const stateKeys: string[] = spec.counted ? ["count", ...keys] : keys;
   return transformation(
     name,
     (params) => {
@@ -66,26 +73,51 @@ export function leafwiseTransformation<K extends string, Counted extends boolean
       for (const k of keys) state[k] = fullLikeTree(params, spec.initial[k]);
       return state;
     },
-    (updates, state) => {
-      expectStateKeys(name, state, stateKeys);
-      for (const k of keys) checkTree(name, `state.${k}`, updates, state[k]);
-      const count = spec.counted ? add(state.count as AnyTensor, 1) : undefined;
-      const rule = spec.rule(count as Counted extends true ? AnyTensor : undefined);
-      const [gs, def] = flatten(updates);
-      const old = keys.map((k) => flatten(state[k])[0]);
-      const outs: AnyTensor[] = [];
-      const next = keys.map((): AnyTensor[] => []);
-      gs.forEach((g, i) => {
-        const statistics = {} as LeafStatistics<K>;
-        keys.forEach((k, j) => (statistics[k] = old[j][i]));
-        const [out, updated] = rule(g, statistics);
-        outs.push(out);
-        keys.forEach((k, j) => next[j].push(updated[k]));
-      });
-      const nextState: Record<string, unknown> = count === undefined ? {} : { count };
-      keys.forEach((k, j) => (nextState[k] = unflatten(def, next[j])));
-      return [unflatten(def, outs), nextState];
-    },
+    (updates, state) => leafwiseUpdate(name, spec, updates, state, spec.rule),
+  );
+}
+
+/** One step of a leafwise transform: the state checks, the count, and `ruleFor(count)` over the leaves. */
+function leafwiseUpdate<K extends string, Counted extends boolean>(
+  name: string,
+  spec: LeafwiseSpec<K, Counted>,
+  updates: unknown,
+  state: unknown,
+  ruleFor: (count: Counted extends true ? AnyTensor : undefined) => LeafRule<K>,
+): [unknown, unknown] {
+  const keys = Object.keys(spec.initial) as K[];
+  expectStateKeys(name, state, spec.counted ? ["count", ...keys] : keys);
+  for (const k of keys) checkTree(name, `state.${k}`, updates, state[k]);
+  const count = spec.counted ? add(state.count as AnyTensor, 1) : undefined;
+  const rule = ruleFor(count as Counted extends true ? AnyTensor : undefined);
+  const [gs, def] = flatten(updates);
+  const old = keys.map((k) => flatten(state[k])[0]);
+  const outs: AnyTensor[] = [];
+  const next = keys.map((): AnyTensor[] => []);
+  gs.forEach((g, i) => {
+    const statistics = {} as LeafStatistics<K>;
+    keys.forEach((k, j) => (statistics[k] = old[j][i]));
+    const [out, updated] = rule(g, statistics);
+    outs.push(out);
+    keys.forEach((k, j) => next[j].push(updated[k]));
+  });
+  const nextState: Record<string, unknown> = count === undefined ? {} : { count };
+  keys.forEach((k, j) => (nextState[k] = unflatten(def, next[j])));
+  return [unflatten(def, outs), nextState];
+}
+
+/**
+ * `leafwiseTransformation(name, spec)` whose step can also multiply its outputs by a scalar in the same
+ * pass: `scaledRule(count, factor)` is `spec.rule(count)` with every update times `factor`. In a `chain`,
+ * a scaling right after it (scaleByLearningRate) is folded into it. Internal (adam's).
+ */
+export function scalableLeafwiseTransformation<K extends string, Counted extends boolean>(
+  name: string,
+  spec: LeafwiseSpec<K, Counted>,
+  scaledRule: (count: Counted extends true ? AnyTensor : undefined, factor: AnyTensor) => LeafRule<K>,
+): GradientTransformation<LeafwiseFamily<K, Counted>> {
+  return withScaledUpdate(leafwiseTransformation(name, spec), (updates, state, factor) =>
+    leafwiseUpdate(name, spec, updates, state, (count) => scaledRule(count, factor())),
   );
 }
 

@@ -3,7 +3,16 @@ import { isTensor, type AnyTensor, ValueError } from "../tensor/index.js";
 import { add, neg, asTensor } from "../core/index.js";
 import { asSchedule, type Schedule } from "./schedules.js";
 import { scaleTree } from "./tree-math.js";
-import { transformation, type Count, type EmptyFamily, type GradientTransformation, type StateFamily, checkOptions } from "./transform.js";
+import {
+  transformation,
+  withScaling,
+  type Count,
+  type EmptyFamily,
+  type GradientTransformation,
+  type Scaling,
+  type StateFamily,
+  checkOptions,
+} from "./transform.js";
 
 /**
  * Every update times `factor`.
@@ -48,15 +57,22 @@ function checkCount(op: string, state: unknown): AnyTensor {
 }
 
 function bySchedule(op: string, schedule: Schedule, sign: 1 | -1): GradientTransformation<ScaleByScheduleFamily> {
-  return transformation(
-    op,
-    () => ({ count: asTensor(0) }),
-    (updates, state) => {
-      const count = checkCount(op, state);
-      const value = schedule(count as Count) as AnyTensor;
-      const factor = sign === 1 ? value : neg(value);
-      return [scaleTree(updates, factor), { count: add(count, 1) }];
-    },
+  const scaling: Scaling = (state) => {
+    const count = checkCount(op, state);
+    const value = schedule(count as Count) as AnyTensor;
+    return [sign === 1 ? value : neg(value), { count: add(count, 1) }];
+  };
+  // a pure scaling: chain folds it into a fused step before it (adam's)
+  return withScaling(
+    transformation(
+      op,
+      () => ({ count: asTensor(0) }),
+      (updates, state) => {
+        const [factor, next] = scaling(state);
+        return [scaleTree(updates, factor), next];
+      },
+    ),
+    scaling,
   );
 }
 

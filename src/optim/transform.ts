@@ -269,6 +269,34 @@ export function applyGradients<F extends StateFamily, P, S = StateFromFamily<F, 
   }, leafTensors);
 }
 
+// ------------------------------------------------------------------ scaling fused into the step before it
+// A leafwise transform whose per-leaf step can also multiply its output by a scalar, followed in a chain
+// by a transform that only multiplies by one (scaleByLearningRate), runs as one pass per leaf: `chain`
+// looks both up here. Internal: the transforms and their states are the same either way.
+
+/** `update` with every outgoing leaf times `factor()` in the same pass (`factor` is read after the state checks). */
+export type ScaledUpdate = (updates: unknown, state: unknown, factor: () => AnyTensor) => [unknown, unknown];
+/** A pure scaling's factor and next state, from its state (checked). */
+export type Scaling = (state: unknown) => [AnyTensor, unknown];
+
+const scaledUpdates = new WeakMap<object, ScaledUpdate>();
+const scalings = new WeakMap<object, Scaling>();
+
+/** Marks `transform` as able to fold a following scaling into its step. */
+export function withScaledUpdate<T extends object>(transform: T, scaled: ScaledUpdate): T {
+  scaledUpdates.set(transform, scaled);
+  return transform;
+}
+/** Marks `transform` as a pure scaling (its update multiplies every leaf by one factor). */
+export function withScaling<T extends object>(transform: T, scaling: Scaling): T {
+  scalings.set(transform, scaling);
+  return transform;
+}
+/** The scaled update of `transform`, when it has one. */
+export const scaledUpdateOf = (transform: object): ScaledUpdate | undefined => scaledUpdates.get(transform);
+/** The scaling `transform` is, when it is one. */
+export const scalingOf = (transform: object): Scaling | undefined => scalings.get(transform);
+
 /** Throws unless `value` is a decay rate in [0, 1) (the moments' b1, b2, RMSProp's decay). */
 export function checkDecayRate(op: string, name: string, value: number): void {
   if (!(Number.isFinite(value) && value >= 0 && value < 1))

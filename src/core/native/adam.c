@@ -9,24 +9,22 @@
 // the update, m and v once.
 // NOTE: m / c1 and v / c2 are taken as m * (1/c1) and v * (1/c2) (one rounding more, ~1 ulp): a
 // division per element costs as much as the rest of the loop, the root's one is kept.
+// adam_update_scaled also multiplies the update by a scalar (chain(scaleByAdam, scaleByLearningRate)).
 #include <wasm_simd128.h>
 
-__attribute__((export_name("adam_update"))) void adam_update(const float *g, const float *mu, const float *nu, const float *c1,
-                                                             const float *c2, float *update, float *m_out, float *v_out, int n, float b1,
-                                                             float one_minus_b1, float b2, float one_minus_b2, float eps, float eps_root) {
-  const float r1 = 1.0f / *c1;
-  const float r2 = 1.0f / *c2;
+static inline void adam_step(const float *g, const float *mu, const float *nu, float r1, float r2, float scale, float *update, float *m_out,
+                             float *v_out, int n, float b1, float one_minus_b1, float b2, float one_minus_b2, float eps, float eps_root) {
   int i = 0;
   const v128_t vb1 = wasm_f32x4_splat(b1), va1 = wasm_f32x4_splat(one_minus_b1);
   const v128_t vb2 = wasm_f32x4_splat(b2), va2 = wasm_f32x4_splat(one_minus_b2);
-  const v128_t vr1 = wasm_f32x4_splat(r1), vr2 = wasm_f32x4_splat(r2);
+  const v128_t vr1 = wasm_f32x4_splat(r1), vr2 = wasm_f32x4_splat(r2), vs = wasm_f32x4_splat(scale);
   const v128_t veps = wasm_f32x4_splat(eps), vroot = wasm_f32x4_splat(eps_root);
   for (; i + 4 <= n; i += 4) {
     const v128_t gv = wasm_v128_load(g + i);
     const v128_t m = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(mu + i), vb1), wasm_f32x4_mul(gv, va1));
     const v128_t v = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(nu + i), vb2), wasm_f32x4_mul(wasm_f32x4_mul(gv, gv), va2));
     const v128_t root = wasm_f32x4_sqrt(wasm_f32x4_add(wasm_f32x4_mul(v, vr2), vroot));
-    wasm_v128_store(update + i, wasm_f32x4_div(wasm_f32x4_mul(m, vr1), wasm_f32x4_add(root, veps)));
+    wasm_v128_store(update + i, wasm_f32x4_mul(wasm_f32x4_div(wasm_f32x4_mul(m, vr1), wasm_f32x4_add(root, veps)), vs));
     wasm_v128_store(m_out + i, m);
     wasm_v128_store(v_out + i, v);
   }
@@ -34,10 +32,25 @@ __attribute__((export_name("adam_update"))) void adam_update(const float *g, con
     const float gi = g[i];
     const float m = mu[i] * b1 + gi * one_minus_b1;
     const float v = nu[i] * b2 + (gi * gi) * one_minus_b2;
-    update[i] = (m * r1) / (__builtin_sqrtf(v * r2 + eps_root) + eps);
+    update[i] = ((m * r1) / (__builtin_sqrtf(v * r2 + eps_root) + eps)) * scale;
     m_out[i] = m;
     v_out[i] = v;
   }
+}
+
+__attribute__((export_name("adam_update"))) void adam_update(const float *g, const float *mu, const float *nu, const float *c1,
+                                                             const float *c2, float *update, float *m_out, float *v_out, int n, float b1,
+                                                             float one_minus_b1, float b2, float one_minus_b2, float eps, float eps_root) {
+  // NOTE: times 1.0f is exact (and folded away)
+  adam_step(g, mu, nu, 1.0f / *c1, 1.0f / *c2, 1.0f, update, m_out, v_out, n, b1, one_minus_b1, b2, one_minus_b2, eps, eps_root);
+}
+
+// The same with the update times a scalar (the learning-rate scaling that follows Adam in a chain).
+__attribute__((export_name("adam_update_scaled"))) void adam_update_scaled(const float *g, const float *mu, const float *nu, const float *c1,
+                                                                           const float *c2, const float *scale, float *update, float *m_out,
+                                                                           float *v_out, int n, float b1, float one_minus_b1, float b2,
+                                                                           float one_minus_b2, float eps, float eps_root) {
+  adam_step(g, mu, nu, 1.0f / *c1, 1.0f / *c2, *scale, update, m_out, v_out, n, b1, one_minus_b1, b2, one_minus_b2, eps, eps_root);
 }
 
 // Adamax's step (scaleByAdamax): m = b1 mu + (1-b1) g,  u = max(|g| + eps, b2 nu),  update = (m / c1) / u.

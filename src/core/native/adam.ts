@@ -26,10 +26,13 @@ function leafKernel(kernelName: string, fn: string, outputs: number, numbers: (a
 
 const num = (attrs: TfAttrMap, name: string) => Number(attrs[name]);
 // NOTE: 1 - b is taken in float64 and rounded once, as the composites' `mul(value, 1 - decay)` does
-leafKernel("ShapeflowAdamUpdate", "adam_update", 3, (a) => {
+const adamNumbers = (a: TfAttrMap) => {
   const [b1, b2] = [num(a, "b1"), num(a, "b2")];
   return [b1, 1 - b1, b2, 1 - b2, num(a, "eps"), num(a, "epsRoot")];
-});
+};
+leafKernel("ShapeflowAdamUpdate", "adam_update", 3, adamNumbers);
+// with a sixth input, the scalar the update is multiplied by
+leafKernel("ShapeflowAdamScaledUpdate", "adam_update_scaled", 3, adamNumbers);
 leafKernel("ShapeflowAdamaxUpdate", "adamax_update", 3, (a) => {
   const b1 = num(a, "b1");
   return [b1, 1 - b1, num(a, "b2"), num(a, "eps")];
