@@ -1,10 +1,11 @@
 // `npx tsx bench/plan-ab.ts [rounds] [M1,M2,M3,M4]`: each model's jitted training step run through
-// its static kernel plan against the replay through the primitives' impls (setJitExecution), in
-// one process, alternating blocks; CPU ms per step, fastest and median, and the memory check
-// (engine tensors and backend buffers after every round stay where they were).
+// its static kernel plan (with its direct WASM calls, and without: setPlanDirectCalls) against the
+// replay through the primitives' impls (setJitExecution), in one process, alternating blocks; CPU
+// ms per step, fastest and median, and the memory check (engine tensors and backend buffers after
+// every round stay where they were).
 import { loadavg } from "node:os";
 import * as tf from "@tensorflow/tfjs-core";
-import { setJitExecution } from "../src/core/index.js";
+import { setJitExecution, setPlanDirectCalls } from "../src/core/index.js";
 import { init } from "../src/backend/index.js";
 import { loadDigits } from "./data.js";
 import { makeBatches, shapeflowImpl } from "./impls.js";
@@ -34,12 +35,13 @@ for (const id of ids) {
   replayFirst.impl.dispose();
   const { impl, ms: planFirstMs } = await firstCall("plan");
   const steps = id === "M3" ? 2 : 4;
-  const cpu: Record<string, number[]> = { plan: [], replay: [] };
+  const cpu: Record<string, number[]> = { plan: [], generic: [], replay: [] };
   const backend = tf.engine().backend;
   let memory = "";
   for (let r = 0; r < rounds; r++) {
-    for (const mode of r % 2 === 0 ? (["plan", "replay"] as const) : (["replay", "plan"] as const)) {
-      setJitExecution(mode);
+    for (const mode of r % 2 === 0 ? (["plan", "generic", "replay"] as const) : (["replay", "generic", "plan"] as const)) {
+      setJitExecution(mode === "replay" ? "replay" : "plan");
+      setPlanDirectCalls(mode !== "generic");
       const c0 = process.cpuUsage();
       await impl.run(steps);
       const c = process.cpuUsage(c0);
@@ -50,12 +52,14 @@ for (const id of ids) {
     else if (r > 1 && m !== memory) memory += ` -> ${m}`;
   }
   setJitExecution("plan");
-  const [p, q] = [med(cpu.plan), med(cpu.replay)];
+  setPlanDirectCalls(true);
+  const [p, gq, q] = [med(cpu.plan), med(cpu.generic), med(cpu.replay)];
   // NOTE: each round's own ratio, then their median: a paired measure, steadier on a loaded machine
-  const paired = med(cpu.plan.map((v, r) => cpu.replay[r] / v));
+  const paired = (other: number[]) => med(cpu.plan.map((v, r) => other[r] / v)).toFixed(2);
   console.log(
     `${id}: ${impl.graphEquations()} equations; setup CPU (trace, first call, 2 more) plan ${planFirstMs.toFixed(0)} ms, replay ${replayFirst.ms.toFixed(0)} ms; CPU ms/step plan median ${p.toFixed(2)} (fastest ${Math.min(...cpu.plan).toFixed(2)}), ` +
-      `replay median ${q.toFixed(2)} (fastest ${Math.min(...cpu.replay).toFixed(2)}); replay / plan ${(q / p).toFixed(2)}x (median of per-round ratios ${paired.toFixed(2)}x); memory from round 2: ${memory}; load ${load()}`,
+      `plan without direct calls ${gq.toFixed(2)} (fastest ${Math.min(...cpu.generic).toFixed(2)}), ` +
+      `replay median ${q.toFixed(2)} (fastest ${Math.min(...cpu.replay).toFixed(2)}); paired ratios (median per round): generic / plan ${paired(cpu.generic)}x, replay / plan ${paired(cpu.replay)}x; memory from round 2: ${memory}; load ${load()}`,
   );
   impl.dispose();
 }

@@ -11,6 +11,7 @@ import type { TfTensor } from "../tensor/index.js";
 import { runImpl } from "./trace.js";
 import { isHeapBackend, viewSlice } from "./primitives/slice.js";
 import type { Equation, Graph } from "./jit.js";
+import { directKeysMatch, freeDirect, lowerDirect, type DirectMemory, type DirectRun } from "./plan-direct.js";
 
 /** A kernel call of the plan: `outs = kernel(srcs, attrs)` on the plan's backend. */
 export interface KernelStep {
@@ -26,6 +27,8 @@ export interface KernelStep {
   outs: number[];
   /** Slots whose last use is this step. */
   free: number[];
+  /** On WASM, the same call without tfjs' per-call JS wrapper (core/plan-direct.ts), when the kernel is one of those lowered. */
+  readonly direct: DirectRun | undefined;
 }
 
 /** A graph equation run through its impl at every call (reads the host, is effectful, or draws random numbers). */
@@ -57,8 +60,10 @@ export interface Plan {
   readonly owned: TfTensorInfo[];
   readonly outputs: readonly number[];
   readonly nSlots: number;
-  /** Kernel calls, equations kept as equations, and kernel calls dropped as dead. */
-  readonly stats: { readonly kernelCalls: number; readonly equations: number; readonly deadCalls: number };
+  /** The WASM heap memory the direct calls' shape arrays live in (`disposePlan` frees it). */
+  readonly memory: DirectMemory;
+  /** Kernel calls (of them, direct calls), equations kept as equations, and kernel calls dropped as dead. */
+  readonly stats: { readonly kernelCalls: number; readonly directCalls: number; readonly equations: number; readonly deadCalls: number };
 }
 
 /**
@@ -130,6 +135,7 @@ export function recordPlan(g: Graph, inputs: readonly TfTensor[]): { outs: TfTen
   let nextSlot = g.nInputs;
   const steps: Step[] = [];
   let capture: Capture | undefined;
+  const memory: DirectMemory = { ptrs: [] };
 
   const constRef = (t: TfTensor, cap: Capture): number => {
     // NOTE: a backend-level handle on the data (no engine tensor: the plan's constants do not
@@ -165,16 +171,30 @@ export function recordPlan(g: Graph, inputs: readonly TfTensor[]): { outs: TfTen
       });
       const kernel = planKernel(name, backendName);
       const shapes = (ts: readonly TfTensorInfo[]) => ts.map((t) => `[${t.shape.join(",")}]`).join(" ");
+      const keys = array ? null : entries.map(([k]) => k);
+      const outList = Array.isArray(out) ? out : [out];
+      const direct = directKeysMatch(name, keys)
+        ? lowerDirect(
+            name,
+            tf.getKernel(name, backendName).kernelFunc,
+            backend,
+            entries.map(([, t]) => t),
+            attrs ?? {},
+            outList,
+            memory,
+          )
+        : undefined;
       cap.calls.push({
         kind: "call",
         name,
-        label: `${name} ${shapes(entries.map(([, t]) => t))} -> ${shapes(Array.isArray(out) ? out : [out])}`,
+        label: `${name} ${shapes(entries.map(([, t]) => t))} -> ${shapes(outList)}`,
         fn: kernel,
-        keys: array ? null : entries.map(([k]) => k),
+        keys,
         srcs,
         attrs: { ...attrs },
         outs,
         free: [],
+        direct,
       });
       return out;
     } finally {
@@ -240,6 +260,7 @@ export function recordPlan(g: Graph, inputs: readonly TfTensor[]): { outs: TfTen
   } catch (err) {
     for (let s = firstEqnSlot; s < vals.length; s++) vals[s]?.dispose();
     consts.forEach((c, k) => ownedConst.has(k) && c !== disposedConst && releaseData(backend, c));
+    freeDirect(backend, memory);
     throw err;
   } finally {
     recordDepth--;
@@ -264,6 +285,7 @@ export function recordPlan(g: Graph, inputs: readonly TfTensor[]): { outs: TfTen
     steps,
     g.outputs.map((s) => refs[s]),
     nextSlot,
+    memory,
   );
   return { outs, plan };
 }
@@ -278,6 +300,7 @@ function finishPlan(
   steps: Step[],
   rawOutputs: readonly number[],
   nRaw: number,
+  memory: DirectMemory,
 ): Plan {
   // dead kernel calls (kernels are pure; an equation step stays)
   const live = new Set(rawOutputs);
@@ -324,6 +347,7 @@ function finishPlan(
     for (const o of st.outs) if (!lastUse.has(o) && !isOutput.has(o)) st.free.push(o);
   });
   const equations = kept.filter((st) => st.kind === "equation").length;
+  const directCalls = kept.filter((st) => st.kind === "call" && st.direct !== undefined).length;
   return {
     backendName,
     backend,
@@ -333,7 +357,8 @@ function finishPlan(
     owned,
     outputs,
     nSlots: nRaw + shift,
-    stats: { kernelCalls: kept.length - equations, equations, deadCalls },
+    memory,
+    stats: { kernelCalls: kept.length - equations, directCalls, equations, deadCalls },
   };
 }
 
@@ -456,6 +481,13 @@ export function runPlan(p: Plan, inputs: readonly TfTensor[], times?: Float64Arr
       const st = p.steps[i];
       const t0 = times === undefined ? 0 : performance.now();
       if (st.kind === "call") {
+        const direct = st.direct;
+        if (direct !== undefined && directEnabled) {
+          direct(vals, st.srcs, st.outs[0]);
+          if (times !== undefined) times[i] = performance.now() - t0;
+          for (const s of st.free) release(p, vals, s);
+          continue;
+        }
         let ins: TfTensorInfoMap | TfTensorInfo[];
         if (st.keys === null) ins = st.srcs.map((s) => vals[s]!);
         else {
@@ -492,10 +524,29 @@ export function runPlan(p: Plan, inputs: readonly TfTensor[], times?: Float64Arr
   return outs;
 }
 
+let directEnabled = true;
+
+/**
+ * Turns the static plan's direct WASM kernel calls (core/plan-direct.ts) on or off for every plan
+ * from now on, and returns the previous setting; off, each kernel runs through tfjs' kernel
+ * function. Both give the same bytes: the switch is for A/B measurements and tests.
+ * ```ts
+ * const before = setPlanDirectCalls(false);
+ * const reference = step(params, x, y);
+ * setPlanDirectCalls(before);
+ * ```
+ */
+export function setPlanDirectCalls(on: boolean): boolean {
+  const before = directEnabled;
+  directEnabled = on;
+  return before;
+}
+
 /** Frees the constants the plan made. */
 export function disposePlan(p: Plan): void {
   for (const c of p.owned) releaseData(p.backend, c);
   p.owned.length = 0;
+  freeDirect(p.backend, p.memory);
 }
 
 /** The plan's steps in words, one a line (for inspection and tests). */
