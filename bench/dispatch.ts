@@ -2,7 +2,7 @@
 // of dispatch (jit: the replay through the impls and the static kernel plan), alternating, CPU µs per op: the fastest round (a busy machine only ever adds time,
 // and the differences are a few µs).
 import * as tf from "@tensorflow/tfjs-core";
-import { add, jit, setJitExecution } from "../src/core/index.js";
+import { add, jit, setJitExecution, setPlanDirectCalls } from "../src/core/index.js";
 import { Concrete, type AnyTensor } from "../src/tensor/index.js";
 
 export interface DispatchRow {
@@ -43,7 +43,19 @@ export function dispatchOverhead({ rounds = 7, opsPerBlock = 2000 } = {}): Dispa
     ["tfjs op (tf.add)", 1, () => tf.add(a, b).dispose()],
     ["shapeflow eager op (add)", 1, () => add(ca, cb).dispose()],
     [`shapeflow jit replay, per equation (chain of ${CHAIN})`, CHAIN, () => replayed(() => chain(ca, cb).dispose())],
-    [`shapeflow jit static plan, per equation (chain of ${CHAIN})`, CHAIN, () => chain(ca, cb).dispose()],
+    [
+      `shapeflow jit static plan through tfjs' kernel functions, per equation (chain of ${CHAIN})`,
+      CHAIN,
+      () => {
+        const before = setPlanDirectCalls(false);
+        try {
+          chain(ca, cb).dispose();
+        } finally {
+          setPlanDirectCalls(before);
+        }
+      },
+    ],
+    [`shapeflow jit static plan (direct WASM calls), per equation (chain of ${CHAIN})`, CHAIN, () => chain(ca, cb).dispose()],
   ];
   const per: number[][] = paths.map(() => []);
   for (let r = 0; r < rounds; r++) {
