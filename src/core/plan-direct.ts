@@ -137,7 +137,9 @@ function heapInts(w: WasmModule, mem: DirectMemory, values: readonly number[]): 
 
 /** Frees the heap memory of a plan's direct calls. */
 export function freeDirect(backend: unknown, mem: DirectMemory): void {
-  if (isWasmBackend(backend)) for (const p of mem.ptrs) backend.wasm._free(p);
+  // NOTE: a disposed backend (tf.removeBackend) has dropped its module, and the memory with it
+  const wasm = isWasmBackend(backend) ? (backend.wasm as WasmModule | null) : null;
+  if (wasm !== null) for (const p of mem.ptrs) wasm._free(p);
   mem.ptrs.length = 0;
 }
 
