@@ -146,7 +146,7 @@ export function formatProfile(p: StepProfile): string {
     `- fastest whole jitted step ${p.stepMinMs.toFixed(2)} ms; the plan's steps alone ${p.stepsMinMs.toFixed(2)} ms (sum of per-step minima)`,
     `- CPU per step (alternating blocks, median): jitted by plan ${p.cpuPlanMs.toFixed(2)} ms, by replay ${p.cpuReplayMs.toFixed(2)} ms (${(p.cpuReplayMs / p.cpuPlanMs).toFixed(2)}x); the plan alone ${p.cpuBarePlanMs.toFixed(2)} ms`,
     `- outside kernels: ${pct(p.cpuPlanMs - p.stepsMinMs, p.cpuPlanMs)} of the jitted step's CPU (${pct(p.cpuBarePlanMs - p.stepsMinMs, p.cpuBarePlanMs)} of the plan alone); wall: ${pct(p.stepMinMs - p.stepsMinMs, p.stepMinMs)} of the fastest step (a loaded machine inflates it)`,
-    `- within a timed run of the plan: ${(100 * p.betweenCallsShare).toFixed(1)}% of its wall time between kernel calls (loop, frees; median over runs); sum of per-step medians ${p.stepsMedMs.toFixed(2)} ms`,
+    `- within a timed run of the plan: ${(100 * p.betweenCallsShare).toFixed(1)}% of its wall time between kernel calls (loop, frees; median over runs); sum of per-step medians ${p.stepsMedMs.toFixed(2)} ms, so outside kernels by medians: ${pct(p.cpuPlanMs - p.stepsMedMs, p.cpuPlanMs)} of the jitted step's CPU`,
     "",
     "| kernel | calls | ms (sum of minima) | µs each |",
     "| --- | --- | --- | --- |",
