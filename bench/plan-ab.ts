@@ -5,7 +5,7 @@
 // every round stay where they were).
 import { loadavg } from "node:os";
 import * as tf from "@tensorflow/tfjs-core";
-import { setJitExecution, setPlanDirectCalls } from "../src/core/index.js";
+import { setJitExecution, setPlanBuffers, setPlanDirectCalls } from "../src/core/index.js";
 import { init } from "../src/backend/index.js";
 import { loadDigits } from "./data.js";
 import { makeBatches, shapeflowImpl } from "./impls.js";
@@ -35,13 +35,16 @@ for (const id of ids) {
   replayFirst.impl.dispose();
   const { impl, ms: planFirstMs } = await firstCall("plan");
   const steps = id === "M3" ? 2 : 4;
-  const cpu: Record<string, number[]> = { plan: [], generic: [], replay: [] };
+  const cpu: Record<string, number[]> = { plan: [], unpinned: [], generic: [], replay: [] };
   const backend = tf.engine().backend;
   let memory = "";
   for (let r = 0; r < rounds; r++) {
-    for (const mode of r % 2 === 0 ? (["plan", "generic", "replay"] as const) : (["replay", "generic", "plan"] as const)) {
+    for (const mode of r % 2 === 0
+      ? (["plan", "unpinned", "generic", "replay"] as const)
+      : (["replay", "generic", "unpinned", "plan"] as const)) {
       setJitExecution(mode === "replay" ? "replay" : "plan");
       setPlanDirectCalls(mode !== "generic");
+      setPlanBuffers(mode !== "unpinned");
       const c0 = process.cpuUsage();
       await impl.run(steps);
       const c = process.cpuUsage(c0);
@@ -53,13 +56,15 @@ for (const id of ids) {
   }
   setJitExecution("plan");
   setPlanDirectCalls(true);
-  const [p, gq, q] = [med(cpu.plan), med(cpu.generic), med(cpu.replay)];
+  setPlanBuffers(true);
+  const [p, uq, gq, q] = [med(cpu.plan), med(cpu.unpinned), med(cpu.generic), med(cpu.replay)];
   // NOTE: each round's own ratio, then their median: a paired measure, steadier on a loaded machine
   const paired = (other: number[]) => med(cpu.plan.map((v, r) => other[r] / v)).toFixed(2);
   console.log(
     `${id}: ${impl.graphEquations()} equations; setup CPU (trace, first call, 2 more) plan ${planFirstMs.toFixed(0)} ms, replay ${replayFirst.ms.toFixed(0)} ms; CPU ms/step plan median ${p.toFixed(2)} (fastest ${Math.min(...cpu.plan).toFixed(2)}), ` +
+      `plan without assigned buffers ${uq.toFixed(2)} (fastest ${Math.min(...cpu.unpinned).toFixed(2)}), ` +
       `plan without direct calls ${gq.toFixed(2)} (fastest ${Math.min(...cpu.generic).toFixed(2)}), ` +
-      `replay median ${q.toFixed(2)} (fastest ${Math.min(...cpu.replay).toFixed(2)}); paired ratios (median per round): generic / plan ${paired(cpu.generic)}x, replay / plan ${paired(cpu.replay)}x; memory from round 2: ${memory}; load ${load()}`,
+      `replay median ${q.toFixed(2)} (fastest ${Math.min(...cpu.replay).toFixed(2)}); paired ratios (median per round): unpinned / plan ${paired(cpu.unpinned)}x, generic / plan ${paired(cpu.generic)}x, replay / plan ${paired(cpu.replay)}x; memory from round 2: ${memory}; load ${load()}`,
   );
   impl.dispose();
 }

@@ -1,11 +1,13 @@
 // The static plan's direct WASM calls (core/plan-direct.ts): each gives the same bytes as tfjs'
 // own kernel over random shapes (broadcasting, size 0, transposed matmuls, windows, concats), is
 // used only when the registered kernel is tfjs' own, and a plan uses them (and frees their heap
-// memory with the plan). Plan-vs-replay equality of whole training steps is core-plan.test.ts.
+// memory with the plan); the buffers a plan assigns at lowering time (core/plan-buffers.ts) go
+// only where nothing can keep a reference and never to two values alive at once. Plan-vs-replay equality of whole training steps is core-plan.test.ts.
 import { afterEach, describe, expect, test } from "vitest";
 import * as tf from "@tensorflow/tfjs-core";
 import {
   concat,
+  describePlan,
   directKeysMatch,
   exp,
   freeDirect,
@@ -15,6 +17,8 @@ import {
   mul,
   add,
   reshape,
+  setJitExecution,
+  setPlanBuffers,
   setPlanDirectCalls,
   sigmoid,
   slice,
@@ -25,10 +29,12 @@ import {
 import { tensor, tree } from "../src/index.js";
 import type { AnyTensor } from "../src/tensor/index.js";
 import type { TfTensorInfo } from "../src/tensor/index.js";
-import { values } from "./core-plan-cases.js";
+import { cases, values } from "./core-plan-cases.js";
 
 afterEach(() => {
   setPlanDirectCalls(true);
+  setPlanBuffers(true);
+  setJitExecution("plan");
 });
 
 const onWasm = tf.getBackend() === "wasm";
@@ -70,10 +76,11 @@ function expectSameAsKernel(
   }
   expect(run, what).toBeDefined();
   const vals: (TfTensorInfo | undefined)[] = [...list, undefined];
-  run!(
+  run!.run(
     vals,
     list.map((_, i) => i),
     list.length,
+    undefined,
   );
   const got = vals[list.length]!;
   expect([got.shape, got.dtype], what).toEqual([want.shape, want.dtype]);
@@ -230,4 +237,64 @@ test("a plan uses direct calls on WASM only, gives the same bytes with them off,
   f.dispose();
   expect(plan.memory.ptrs.length).toBe(0);
   tree.dispose([w, x]);
+});
+
+describe.runIf(onWasm)("buffers assigned at lowering time", () => {
+  test("only values made by a direct call and read only by direct calls get one; never an output, a matmul's b or a Reshape's input", () => {
+    for (const c of cases().slice(0, 3)) {
+      c.run(2);
+      const plan = c.jitted.lastPlan!;
+      const pinned = plan.pins.flatMap((p, s) => (p === undefined ? [] : [s]));
+      expect(pinned.length, c.name).toBeGreaterThan(0);
+      expect(plan.buffers.length, c.name).toBeLessThanOrEqual(pinned.length);
+      for (const s of pinned) expect(plan.outputs, c.name).not.toContain(s);
+      for (const st of plan.steps) {
+        const reads = st.srcs.filter((s) => plan.pins[s] !== undefined);
+        if (reads.length === 0) continue;
+        expect(st.kind === "call" && st.direct !== undefined && !st.direct.aliases, `${c.name}: ${describePlan(plan).join("; ")}`).toBe(
+          true,
+        );
+        if (st.kind === "call" && st.name === "BatchMatMul") expect(plan.pins[st.srcs[1]], c.name).toBeUndefined();
+      }
+      // values alive at the same time never share a buffer: each step's inputs and output are distinct memory
+      for (const st of plan.steps) {
+        const offs = [...st.srcs, ...st.outs].flatMap((s) => (plan.pins[s] === undefined ? [] : [[s, plan.pins[s].offset]]));
+        const byOffset = new Map<number, Set<number>>();
+        for (const [s, off] of offs) byOffset.set(off, (byOffset.get(off) ?? new Set()).add(s));
+        for (const slots of byOffset.values()) expect(slots.size, c.name).toBe(1);
+      }
+      c.dispose();
+    }
+  });
+
+  test("a computed matmul operand, changing every call: the same bytes as the replay, with buffers and without", () => {
+    const f = jit((x: AnyTensor) => {
+      const w = exp(mul(transpose(x), 0.1));
+      const h = matmul(x, w);
+      return matmul(sigmoid(h), exp(mul(h, 0.01)));
+    });
+    const results = (mode: "plan" | "replay" | "unpinned") =>
+      [1, 2, 3].map((seed) => {
+        const x = tensor(values(12, seed), [4, 3]);
+        const before = setJitExecution(mode === "replay" ? "replay" : "plan");
+        const buffers = setPlanBuffers(mode !== "unpinned");
+        try {
+          const y = f(x);
+          const b = Buffer.from(y.concrete().dataSync().buffer);
+          tree.dispose([x, y]);
+          return b;
+        } finally {
+          setJitExecution(before);
+          setPlanBuffers(buffers);
+        }
+      });
+    results("plan");
+    const [planned, unpinned, replayed] = [results("plan"), results("unpinned"), results("replay")];
+    expect(f.lastPlan!.pins.some((p) => p !== undefined)).toBe(true);
+    planned.forEach((b, i) => {
+      expect(b.equals(replayed[i]), `call ${i}`).toBe(true);
+      expect(b.equals(unpinned[i]), `call ${i}`).toBe(true);
+    });
+    f.dispose();
+  });
 });

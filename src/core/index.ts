@@ -5,7 +5,7 @@ export { grad, valueAndGrad, vjp, type GradOptions, type Pullback } from "./grad
 export { jvp } from "./jvp.js";
 export { vmap, type VmapOptions, type Batched } from "./vmap.js";
 export { jit, makeGraph, setJitExecution, type Jitted, type JitExecution, type Graph, type Equation } from "./jit.js";
-export { describePlan, runPlan, setPlanDirectCalls, type Plan, type Step } from "./plan.js";
+export { describePlan, runPlan, setPlanBuffers, setPlanDirectCalls, type Plan, type Step } from "./plan.js";
 export { directKeysMatch, freeDirect, lowerDirect, type DirectMemory } from "./plan-direct.js";
 export { transposeKernel } from "./primitives/shape.js";
 export { jacrev, jacfwd, hessian } from "./jacobian.js";

@@ -29,8 +29,57 @@ interface WasmModule {
 
 type WasmFn = (...args: number[]) => void;
 
-/** A lowered kernel call: reads its inputs from `vals[srcs[i]]` and writes its output to `vals[out]`. */
-export type DirectRun = (vals: (TfTensorInfo | undefined)[], srcs: readonly number[], out: number) => void;
+/** An output buffer assigned at lowering time (core/plan-buffers.ts): the same heap memory and tensor id on every call. */
+export interface Pinned {
+  /** The slot's value: the buffer's data under the slot's shape and dtype. */
+  readonly info: TfTensorInfo;
+  readonly id: number;
+  readonly offset: number;
+}
+
+/**
+ * A lowered kernel call: reads its inputs from `vals[srcs[i]]` and writes its output to `vals[out]`,
+ * into `pin` when the plan assigned the slot a buffer, else into a new backend buffer.
+ */
+export type DirectRun = (vals: (TfTensorInfo | undefined)[], srcs: readonly number[], out: number, pin: Pinned | undefined) => void;
+
+/** A direct call and its output. `aliases`: the output shares its input's data (Reshape), so it can have no buffer of its own. */
+export interface Direct {
+  readonly run: DirectRun;
+  readonly shape: readonly number[];
+  readonly dtype: TfDataType;
+  readonly aliases: boolean;
+}
+
+// NOTE: the output's tensor id and heap offset, set by `output` (no object per call)
+let outId = 0;
+let outOffset = 0;
+
+/** The call's output: the pinned buffer, or a new one; sets `outId` and `outOffset`. */
+function output(b: WasmBackend, pin: Pinned | undefined, shape: number[], dtype: TfDataType): TfTensorInfo {
+  if (pin !== undefined) {
+    outId = pin.id;
+    outOffset = pin.offset;
+    return pin.info;
+  }
+  const out = b.makeOutput(shape, dtype);
+  const d = b.dataIdMap.get(out.dataId)!;
+  outId = d.id;
+  outOffset = d.memoryOffset;
+  return out;
+}
+
+/** A new backend buffer of `size` elements for a plan to pin slots to, with its id and heap offset. */
+export function makeBuffer(
+  backend: unknown,
+  size: number,
+  dtype: TfDataType,
+): { buffer: TfTensorInfo; id: number; offset: number } | undefined {
+  if (!isWasmBackend(backend)) return undefined;
+  const buffer = backend.makeOutput([size], dtype);
+  const d = backend.dataIdMap.get(buffer.dataId)!;
+  return { buffer, id: d.id, offset: d.memoryOffset };
+}
 
 /** What a plan owns on the WASM heap for its direct calls (shape arrays): freed by `freeDirect`. */
 export interface DirectMemory {
@@ -158,14 +207,14 @@ export function lowerDirect(
   attrs: TfAttrMap,
   outs: readonly TfTensorInfo[],
   mem: DirectMemory,
-): DirectRun | undefined {
+): Direct | undefined {
   if (!isWasmBackend(backend) || outs.length !== 1 || !stockKernel(name, fn)) return undefined;
   const lowered = lower(name, backend, ins, attrs, mem);
   if (lowered === undefined) return undefined;
   // NOTE: the plan's later steps were recorded against the kernel's own output: the direct call must make the same
   const out = outs[0];
   if (lowered.dtype !== out.dtype || !sameShape(lowered.shape, out.shape)) return undefined;
-  return lowered.run;
+  return { run: lowered.run, shape: lowered.shape, dtype: lowered.dtype, aliases: name === "Reshape" };
 }
 
 interface Lowered {
@@ -192,11 +241,11 @@ function lower(name: string, b: WasmBackend, ins: readonly TfTensorInfo[], attrs
     return {
       shape,
       dtype,
-      run(vals, srcs, o) {
+      run(vals, srcs, o, pin) {
         const x = b.dataIdMap.get(vals[srcs[0]]!.dataId)!.id;
         const y = b.dataIdMap.get(vals[srcs[1]]!.dataId)!.id;
-        const out = (vals[o] = b.makeOutput(shape, dtype));
-        if (!empty) f(x, aShape, aRank, y, cShape, cRank, dt, b.dataIdMap.get(out.dataId)!.id);
+        vals[o] = output(b, pin, shape, dtype);
+        if (!empty) f(x, aShape, aRank, y, cShape, cRank, dt, outId);
       },
     };
   }
@@ -212,13 +261,12 @@ function lower(name: string, b: WasmBackend, ins: readonly TfTensorInfo[], attrs
     return {
       shape,
       dtype,
-      run(vals, srcs, o) {
+      run(vals, srcs, o, pin) {
         const xi = b.dataIdMap.get(vals[srcs[0]]!.dataId)!.id;
-        const out = (vals[o] = b.makeOutput(shape, dtype));
+        vals[o] = output(b, pin, shape, dtype);
         if (empty) return;
-        const oi = b.dataIdMap.get(out.dataId)!.id;
-        if (sigmoid) f(xi, oi);
-        else f(xi, dt, oi);
+        if (sigmoid) f(xi, outId);
+        else f(xi, dt, outId);
       },
     };
   }
@@ -266,11 +314,11 @@ function lowerMatMul(
   return {
     shape,
     dtype: "float32",
-    run(vals, srcs, o) {
+    run(vals, srcs, o, pin) {
       const x = b.dataIdMap.get(vals[srcs[0]]!.dataId)!.id;
       const y = b.dataIdMap.get(vals[srcs[1]]!.dataId)!.id;
-      const out = (vals[o] = b.makeOutput(shape, "float32"));
-      f(x, a3, 3, y, b3, 3, fa, fb, b.dataIdMap.get(out.dataId)!.id);
+      vals[o] = output(b, pin, shape, "float32");
+      f(x, a3, 3, y, b3, 3, fa, fb, outId);
     },
   };
 }
@@ -296,10 +344,10 @@ function lowerTranspose(
   return {
     shape,
     dtype: x.dtype,
-    run(vals, srcs, o) {
+    run(vals, srcs, o, pin) {
       const xi = b.dataIdMap.get(vals[srcs[0]]!.dataId)!.id;
-      const out = (vals[o] = b.makeOutput(shape, x.dtype));
-      f(xi, xs, rank, dt, b.dataIdMap.get(out.dataId)!.id, ps, rank);
+      vals[o] = output(b, pin, shape, x.dtype);
+      f(xi, xs, rank, dt, outId, ps, rank);
     },
   };
 }
@@ -361,12 +409,12 @@ function lowerConcat(b: WasmBackend, ins: readonly TfTensorInfo[], attrs: TfAttr
   return {
     shape,
     dtype,
-    run(vals, srcs, o) {
+    run(vals, srcs, o, pin) {
       for (let i = 0; i < n; i++) starts[i] = b.dataIdMap.get(vals[srcs[i]]!.dataId)!.memoryOffset;
-      const out = (vals[o] = b.makeOutput(shape, dtype));
+      vals[o] = output(b, pin, shape, dtype);
       // NOTE: the heap view after the allocation (a grown heap detaches the old one)
       const heap = b.wasm.HEAPU8;
-      let dst = b.dataIdMap.get(out.dataId)!.memoryOffset;
+      let dst = outOffset;
       for (let r = 0; r < rows; r++)
         for (let i = 0; i < n; i++) {
           const len = inner[i];
@@ -411,12 +459,12 @@ function lowerSlice(b: WasmBackend, ins: readonly TfTensorInfo[], attrs: TfAttrM
   return {
     shape,
     dtype,
-    run(vals, srcs, o) {
+    run(vals, srcs, o, pin) {
       const base = b.dataIdMap.get(vals[srcs[0]]!.dataId)!.memoryOffset;
-      const out = (vals[o] = b.makeOutput(shape, dtype));
+      vals[o] = output(b, pin, shape, dtype);
       if (runs === 0) return;
       const heap = b.wasm.HEAPU8;
-      let dst = b.dataIdMap.get(out.dataId)!.memoryOffset;
+      let dst = outOffset;
       for (let k = 0; k < runs; k++) {
         const src = base + offsets[k];
         heap.copyWithin(dst, src, src + runBytes);

@@ -11,7 +11,8 @@ import type { TfTensor } from "../tensor/index.js";
 import { runImpl } from "./trace.js";
 import { isHeapBackend, viewSlice } from "./primitives/slice.js";
 import type { Equation, Graph } from "./jit.js";
-import { directKeysMatch, freeDirect, lowerDirect, type DirectMemory, type DirectRun } from "./plan-direct.js";
+import { directKeysMatch, freeDirect, lowerDirect, type Direct, type DirectMemory, type Pinned } from "./plan-direct.js";
+import { assignBuffers } from "./plan-buffers.js";
 
 /** A kernel call of the plan: `outs = kernel(srcs, attrs)` on the plan's backend. */
 export interface KernelStep {
@@ -28,7 +29,7 @@ export interface KernelStep {
   /** Slots whose last use is this step. */
   free: number[];
   /** On WASM, the same call without tfjs' per-call JS wrapper (core/plan-direct.ts), when the kernel is one of those lowered. */
-  readonly direct: DirectRun | undefined;
+  readonly direct: Direct | undefined;
 }
 
 /** A graph equation run through its impl at every call (reads the host, is effectful, or draws random numbers). */
@@ -62,6 +63,9 @@ export interface Plan {
   readonly nSlots: number;
   /** The WASM heap memory the direct calls' shape arrays live in (`disposePlan` frees it). */
   readonly memory: DirectMemory;
+  /** Per slot, the buffer assigned at lowering time (core/plan-buffers.ts), and the buffers the plan owns. */
+  readonly pins: readonly (Pinned | undefined)[];
+  readonly buffers: TfTensorInfo[];
   /** Kernel calls (of them, direct calls), equations kept as equations, and kernel calls dropped as dead. */
   readonly stats: { readonly kernelCalls: number; readonly directCalls: number; readonly equations: number; readonly deadCalls: number };
 }
@@ -348,6 +352,7 @@ function finishPlan(
   });
   const equations = kept.filter((st) => st.kind === "equation").length;
   const directCalls = kept.filter((st) => st.kind === "call" && st.direct !== undefined).length;
+  const { pins, owned: buffers } = assignBuffers(backend, kept, outputs, firstSlot, nRaw + shift);
   return {
     backendName,
     backend,
@@ -358,6 +363,8 @@ function finishPlan(
     outputs,
     nSlots: nRaw + shift,
     memory,
+    pins,
+    buffers,
     stats: { kernelCalls: kept.length - equations, directCalls, equations, deadCalls },
   };
 }
@@ -441,7 +448,8 @@ function releaseData(backend: TfKernelBackend, info: TfTensorInfo): void {
 function release(p: Plan, vals: (TfTensorInfo | undefined)[], s: number): void {
   const v = vals[s];
   vals[s] = undefined;
-  if (v === undefined) return;
+  // NOTE: a pinned buffer stays with the plan
+  if (v === undefined || v === p.pins[s]?.info) return;
   if (v instanceof tf.Tensor) v.dispose();
   else releaseData(p.backend, v);
 }
@@ -476,6 +484,7 @@ export function runPlan(p: Plan, inputs: readonly TfTensor[], times?: Float64Arr
   const firstSlot = p.nInputs + p.consts.length;
   const backend = p.backend;
   const temps: TfTensor[] = [];
+  const pins = buffersEnabled ? p.pins : noPins;
   try {
     for (let i = 0; i < p.steps.length; i++) {
       const st = p.steps[i];
@@ -483,7 +492,7 @@ export function runPlan(p: Plan, inputs: readonly TfTensor[], times?: Float64Arr
       if (st.kind === "call") {
         const direct = st.direct;
         if (direct !== undefined && directEnabled) {
-          direct(vals, st.srcs, st.outs[0]);
+          direct.run(vals, st.srcs, st.outs[0], pins[st.outs[0]]);
           if (times !== undefined) times[i] = performance.now() - t0;
           for (const s of st.free) release(p, vals, s);
           continue;
@@ -542,11 +551,32 @@ export function setPlanDirectCalls(on: boolean): boolean {
   return before;
 }
 
+let buffersEnabled = true;
+const noPins: readonly (Pinned | undefined)[] = [];
+
+/**
+ * Turns the static plan's buffers assigned at lowering time (core/plan-buffers.ts) on or off for
+ * every plan from now on, and returns the previous setting; off, each direct call allocates its
+ * output. Both give the same bytes: the switch is for A/B measurements and tests.
+ * ```ts
+ * const before = setPlanBuffers(false);
+ * const reference = step(params, x, y);
+ * setPlanBuffers(before);
+ * ```
+ */
+export function setPlanBuffers(on: boolean): boolean {
+  const before = buffersEnabled;
+  buffersEnabled = on;
+  return before;
+}
+
 /** Frees the constants the plan made. */
 export function disposePlan(p: Plan): void {
   for (const c of p.owned) releaseData(p.backend, c);
   p.owned.length = 0;
   freeDirect(p.backend, p.memory);
+  for (const b of p.buffers) releaseData(p.backend, b);
+  p.buffers.length = 0;
 }
 
 /** The plan's steps in words, one a line (for inspection and tests). */
