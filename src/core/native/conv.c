@@ -1,0 +1,161 @@
+// The filter gradient of a 2-D convolution (NHWC input, [kh, kw, cin, cout] filter, groups 1,
+// no input dilation): dw[kh, kw, c, o] = sum over b, y, x of
+//   x[b, y * sh + kh * dh - top, x * sw + kw * dw - left, c] * dy[b, y, x, o]
+// one GEMM with a very long K (B * Ho * Wo) and a small output, done with implicit im2col: no
+// patches are materialised, each output tile is accumulated in SIMD registers over the positions.
+//
+// A tile is R filter rows (consecutive (kw, c) or c indices) x 4V output channels; per position it
+// broadcasts R input values and multiplies them into V vectors of dy. Filter rows of one kernel row
+// kh are consecutive in memory in x as well, for taps whose whole window row lies inside the image
+// (and dw = 1): there the rows (kw, c) are KW * C consecutive floats of x ("interior" columns). The
+// border columns (some kw taps in the padding) run per tap, over the columns where that tap is inside.
+// Positions are walked one image (or a few small images) at a time, so x and dy stay in cache while
+// every tile passes over them.
+#include <wasm_simd128.h>
+
+#define EXPORT(name) __attribute__((export_name(name)))
+#define INLINE static inline __attribute__((always_inline))
+
+INLINE int ceil_div(int a, int b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
+INLINE int floor_div(int a, int b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+INLINE int imax(int a, int b) { return a > b ? a : b; }
+INLINE int imin(int a, int b) { return a < b ? a : b; }
+
+// The walk over positions: nb images x ny rows x nx columns; x advances xsb / xsy / xsx floats per
+// image / row / column, dy dsb / dsy / o.
+#define WALK int nb, int ny, int nx, int xsb, int xsy, int xsx, int dsb, int dsy
+#define WALK_ARGS nb, ny, nx, xsb, xsy, xsx, dsb, dsy
+
+// R rows (R <= 4) x 4V channels (V <= 2), accumulated onto dw's current values.
+INLINE void tile(const int R, const int V, const float* xp, const float* dyp, float* dwp, int o, WALK) {
+  v128_t a00 = wasm_f32x4_splat(0), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+  a00 = wasm_v128_load(dwp);
+  if (V > 1) a01 = wasm_v128_load(dwp + 4);
+  if (R > 1) a10 = wasm_v128_load(dwp + o);
+  if (R > 1 && V > 1) a11 = wasm_v128_load(dwp + o + 4);
+  if (R > 2) a20 = wasm_v128_load(dwp + 2 * o);
+  if (R > 2 && V > 1) a21 = wasm_v128_load(dwp + 2 * o + 4);
+  if (R > 3) a30 = wasm_v128_load(dwp + 3 * o);
+  if (R > 3 && V > 1) a31 = wasm_v128_load(dwp + 3 * o + 4);
+  for (int b = 0; b < nb; b++) {
+    for (int y = 0; y < ny; y++) {
+      const float* xq = xp + b * xsb + y * xsy;
+      const float* dq = dyp + b * dsb + y * dsy;
+      for (int i = 0; i < nx; i++) {
+        const v128_t d0 = wasm_v128_load(dq);
+        const v128_t d1 = V > 1 ? wasm_v128_load(dq + 4) : d0;
+        v128_t s = wasm_v128_load32_splat(xq);
+        a00 = wasm_f32x4_add(a00, wasm_f32x4_mul(s, d0));
+        if (V > 1) a01 = wasm_f32x4_add(a01, wasm_f32x4_mul(s, d1));
+        if (R > 1) {
+          s = wasm_v128_load32_splat(xq + 1);
+          a10 = wasm_f32x4_add(a10, wasm_f32x4_mul(s, d0));
+          if (V > 1) a11 = wasm_f32x4_add(a11, wasm_f32x4_mul(s, d1));
+        }
+        if (R > 2) {
+          s = wasm_v128_load32_splat(xq + 2);
+          a20 = wasm_f32x4_add(a20, wasm_f32x4_mul(s, d0));
+          if (V > 1) a21 = wasm_f32x4_add(a21, wasm_f32x4_mul(s, d1));
+        }
+        if (R > 3) {
+          s = wasm_v128_load32_splat(xq + 3);
+          a30 = wasm_f32x4_add(a30, wasm_f32x4_mul(s, d0));
+          if (V > 1) a31 = wasm_f32x4_add(a31, wasm_f32x4_mul(s, d1));
+        }
+        xq += xsx;
+        dq += o;
+      }
+    }
+  }
+  wasm_v128_store(dwp, a00);
+  if (V > 1) wasm_v128_store(dwp + 4, a01);
+  if (R > 1) wasm_v128_store(dwp + o, a10);
+  if (R > 1 && V > 1) wasm_v128_store(dwp + o + 4, a11);
+  if (R > 2) wasm_v128_store(dwp + 2 * o, a20);
+  if (R > 2 && V > 1) wasm_v128_store(dwp + 2 * o + 4, a21);
+  if (R > 3) wasm_v128_store(dwp + 3 * o, a30);
+  if (R > 3 && V > 1) wasm_v128_store(dwp + 3 * o + 4, a31);
+}
+
+// R rows x 1 channel, scalar (the o % 4 trailing channels).
+INLINE void tile_scalar(const int R, const float* xp, const float* dyp, float* dwp, int o, WALK) {
+  for (int r = 0; r < R; r++) {
+    float acc = dwp[r * o];
+    for (int b = 0; b < nb; b++) {
+      for (int y = 0; y < ny; y++) {
+        const float* xq = xp + b * xsb + y * xsy + r;
+        const float* dq = dyp + b * dsb + y * dsy;
+        for (int i = 0; i < nx; i++) acc += xq[i * xsx] * dq[i * o];
+      }
+    }
+    dwp[r * o] = acc;
+  }
+}
+
+// R rows x all o channels.
+INLINE void row_block(const int R, const float* xp, const float* dyp, float* dwp, int o, WALK) {
+  int c = 0;
+  for (; c + 8 <= o; c += 8) tile(R, 2, xp, dyp + c, dwp + c, o, WALK_ARGS);
+  if (c + 4 <= o) {
+    tile(R, 1, xp, dyp + c, dwp + c, o, WALK_ARGS);
+    c += 4;
+  }
+  for (; c < o; c++) tile_scalar(R, xp, dyp + c, dwp + c, o, WALK_ARGS);
+}
+
+// rows filter rows (consecutive floats in x from xp, consecutive rows of dw from dwp) x o channels.
+static void block(int rows, const float* xp, const float* dyp, float* dwp, int o, WALK) {
+  if (nb <= 0 || ny <= 0 || nx <= 0) return;
+  int r = 0;
+  for (; r + 4 <= rows; r += 4) row_block(4, xp + r, dyp, dwp + r * o, o, WALK_ARGS);
+  const int left = rows - r;
+  if (left == 3) row_block(3, xp + r, dyp, dwp + r * o, o, WALK_ARGS);
+  if (left == 2) row_block(2, xp + r, dyp, dwp + r * o, o, WALK_ARGS);
+  if (left == 1) row_block(1, xp + r, dyp, dwp + r * o, o, WALK_ARGS);
+}
+
+// x [B, H, W, C], dy [B, Ho, Wo, O] -> dw [KH, KW, C, O] (overwritten). Padding may be negative (crops).
+EXPORT("conv2d_filter_grad") __attribute__((no_builtin("memset")))
+void conv2d_filter_grad(const float* x, const float* dy, float* dw, int B, int H, int W, int C, int Ho, int Wo, int O, int KH,
+                        int KW, int sh, int sw, int dh, int dl, int top, int left) {
+  const int n = KH * KW * C * O;
+  int i = 0;
+  for (; i + 4 <= n; i += 4) wasm_v128_store(dw + i, wasm_f32x4_splat(0));
+  for (; i < n; i++) dw[i] = 0;
+  if (B <= 0 || Ho <= 0 || Wo <= 0 || C <= 0 || O <= 0) return;
+  // columns where every tap of a window row is inside the image (all kw at once, when dl = 1)
+  int xi0 = Wo, xi1 = Wo;
+  if (dl == 1 || KW == 1) {
+    xi0 = imax(0, ceil_div(left, sw));
+    xi1 = imin(Wo, floor_div(W - KW + left, sw) + 1);
+    if (xi0 >= xi1) xi0 = xi1 = Wo;
+  }
+  const int per = Ho * Wo;
+  const int chunk = per >= 128 ? 1 : (128 + per - 1) / per;  // images per pass
+  const int xsb = H * W * C, xsy = sh * W * C, xsx = sw * C, dsb = Ho * Wo * O, dsy = Wo * O;
+  for (int b0 = 0; b0 < B; b0 += chunk) {
+    const int nb = imin(chunk, B - b0);
+    for (int kh = 0; kh < KH; kh++) {
+      const int y0 = imax(0, ceil_div(top - kh * dh, sh));
+      const int y1 = imin(Ho, floor_div(H - 1 + top - kh * dh, sh) + 1);
+      if (y0 >= y1) continue;
+      const int ny = y1 - y0;
+      const float* xrow = x + ((b0 * H + y0 * sh + kh * dh - top) * W) * C;
+      const float* drow = dy + (b0 * Ho + y0) * Wo * O;
+      if (xi0 < xi1)
+        block(KW * C, xrow + (xi0 * sw - left) * C, drow + xi0 * O, dw + kh * KW * C * O, O, nb, ny, xi1 - xi0, xsb, xsy, xsx, dsb,
+              dsy);
+      for (int kw = 0; kw < KW; kw++) {
+        const int col = kw * dl - left;
+        const int xv0 = imax(0, ceil_div(-col, sw));
+        const int xv1 = imin(Wo, floor_div(W - 1 - col, sw) + 1);
+        float* dwt = dw + (kh * KW + kw) * C * O;
+        int a = xv0, e = imin(xv1, xi0);
+        if (a < e) block(C, xrow + (a * sw + col) * C, drow + a * O, dwt, O, nb, ny, e - a, xsb, xsy, xsx, dsb, dsy);
+        a = imax(xv0, xi1);
+        e = xv1;
+        if (a < e) block(C, xrow + (a * sw + col) * C, drow + a * O, dwt, O, nb, ny, e - a, xsb, xsy, xsx, dsb, dsy);
+      }
+    }
+  }
+}
