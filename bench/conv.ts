@@ -1,6 +1,8 @@
 // `npx tsx bench/conv.ts`: conv2d and pooling forward / input grad / filter grad on the CNN
 // layers (32c-pool-64c-pool, batch 64, 28x28x1), our formulations against tfjs' own kernels.
 // Every run gets fresh input tensors, as in training (XNNPACK repacks a new filter each call).
+// ONLY=native: the native filter-gradient kernel against its composite per layer, and the M3
+// training step (jit and eager) with native kernels on and off; CPU time, alternating, one process.
 import * as tf from "@tensorflow/tfjs-core";
 import { init, backendName } from "../src/backend/index.js";
 import { Concrete, type AnyTensor } from "../src/tensor/index.js";
@@ -16,7 +18,11 @@ import {
   avgPool2dP,
   type PoolParams,
   vjp,
+  setNativeKernels,
 } from "../src/core/index.js";
+import { loadDigits } from "./data.js";
+import { makeBatches, shapeflowImpl } from "./impls.js";
+import { MODELS } from "./models.js";
 
 const RUNS = Number(process.env.RUNS ?? 15);
 /** ONLY=conv | pool | cpu runs one section. */
@@ -181,4 +187,78 @@ if (section("cpu")) {
   }
   print(rows);
 }
+/** CPU ms of one call of `f` (process.cpuUsage: user + system). */
+function cpuMs(f: () => void): number {
+  const c0 = process.cpuUsage();
+  f();
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1000;
+}
+
+const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+
+/** `a` and `b` alternated (order flipped every round) `rounds` times; median CPU ms of each and b / a. */
+function alternate(label: string, a: () => void, b: () => void, rounds: number): void {
+  const ta: number[] = [],
+    tb: number[] = [];
+  for (let i = 0; i < 2; i++) {
+    a();
+    b();
+  }
+  for (let r = 0; r < rounds; r++) {
+    const first = r % 2 === 0 ? [a, b] : [b, a];
+    for (const f of first) (f === a ? ta : tb).push(cpuMs(f));
+  }
+  const [ma, mb] = [median(ta), median(tb)];
+  console.log(
+    `| ${label} | ${ma.toFixed(2)} (min ${Math.min(...ta).toFixed(2)}) | ${mb.toFixed(2)} (min ${Math.min(...tb).toFixed(2)}) | ${(mb / ma).toFixed(2)}x |`,
+  );
+}
+
+if (section("native")) {
+  const rounds = Number(process.env.ROUNDS ?? 40);
+  console.log(`\n## native filter gradient against its composite (CPU ms per call, median of ${rounds} alternating rounds)\n`);
+  console.log("| layer | native | composite | composite / native |\n| --- | --- | --- | --- |");
+  for (const l of layers) {
+    const [b, h, w] = l.xs;
+    const s = l.stride;
+    const [oh, ow] = [Math.ceil(h / s), Math.ceil(w / s)];
+    const x = tf.randomNormal(l.xs),
+      ct = tf.randomNormal([b, oh, ow, l.ws[3]]);
+    const pad: Pair = s === 1 ? [1, 1] : [0, 1];
+    const p: ConvParams = { strides: [s, s], padding: [pad, pad], dilations: [1, 1], lhsDilation: [1, 1], groups: 1 };
+    const run = (native: boolean) => () => {
+      const was = setNativeKernels(native);
+      const dw = tf.tidy(() => conv2dFilterGrad(C(x), C(ct), p, l.ws).concrete());
+      dw.dataSync();
+      dw.dispose();
+      setNativeKernels(was);
+    };
+    alternate(`filter grad, ${l.name}`, run(true), run(false), rounds);
+    tf.dispose([x, ct]);
+  }
+  const digits = loadDigits();
+  const spec = MODELS.M3;
+  for (const mode of ["jit", "eager"] as const) {
+    const on = shapeflowImpl(spec, makeBatches(spec, digits), mode);
+    await on.setup();
+    // a jitted step keeps the plan it lowered: the composite one is traced with native kernels off
+    setNativeKernels(false);
+    const off = shapeflowImpl(spec, makeBatches(spec, digits), mode);
+    await off.setup();
+    setNativeKernels(true);
+    const block = (impl: typeof on, native: boolean) => () => {
+      const was = setNativeKernels(native);
+      void impl.run(4);
+      setNativeKernels(was);
+    };
+    const stepRounds = Number(process.env.STEP_ROUNDS ?? 16);
+    console.log(`\n## M3 training step, ${mode}: CPU ms per block of 4 steps, median of ${stepRounds} alternating rounds\n`);
+    console.log("| step | native | composite | composite / native |\n| --- | --- | --- | --- |");
+    alternate(`M3 ${mode}, 4 steps`, block(on, true), block(off, false), stepRounds);
+    on.dispose();
+    off.dispose();
+  }
+}
+
 tf.dispose(keep);

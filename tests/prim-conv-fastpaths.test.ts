@@ -1,7 +1,20 @@
 // The CNN step's fast paths (issue 12): the filter gradient as one product over window patches,
 // leading-axis sums (bias gradients) by average pooling, and int32 matmul on WASM.
-import { describe, expect, test } from "vitest";
-import { bind, conv2d, conv2dP, grad, jit, matmul, sum, vjp, vmap, type Conv2dOptions, type ConvParams } from "../src/core/index.js";
+import { describe, expect, onTestFinished, test } from "vitest";
+import {
+  bind,
+  conv2d,
+  conv2dP,
+  grad,
+  jit,
+  matmul,
+  setNativeKernels,
+  sum,
+  vjp,
+  vmap,
+  type Conv2dOptions,
+  type ConvParams,
+} from "../src/core/index.js";
 import { tensor, type AnyTensor, type Tensor } from "../src/tensor/index.js";
 import { leakFree } from "./primitive-harness.js";
 import { assertAllClose, checkGrads } from "../src/testing/index.js";
@@ -70,7 +83,10 @@ describe("filter gradient as a product over window patches", () => {
     });
   });
 
-  test("auto picks it for small patches: jit(grad) of the first M3 layer matches the reference and binds one matmul", () => {
+  test("auto's composite picks it for small patches: jit(grad) of the first M3 layer matches the reference and binds one matmul", () => {
+    // native kernels off: on WASM the filter gradient is otherwise one fused op (tests/native-conv.test.ts)
+    const was = setNativeKernels(false);
+    onTestFinished(() => void setNativeKernels(was));
     leakFree(() => {
       const xs = [3, 8, 8, 1],
         ws = [3, 3, 1, 6];

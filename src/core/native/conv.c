@@ -159,3 +159,18 @@ void conv2d_filter_grad(const float* x, const float* dy, float* dw, int B, int H
     }
   }
 }
+
+
+// The filter of a conv2d's input gradient: w [KH, KW, C, O] flipped in space with its channel
+// axes swapped, out [kh, kw, o, c] = w[KH - 1 - kh, KW - 1 - kw, c, o], in one pass (as a Reverse and
+// a Transpose kernel it takes ~1 ms on the 3x3x32x64 filter of M3).
+EXPORT("conv2d_flip_filter")
+void conv2d_flip_filter(const float* w, float* out, int KH, int KW, int C, int O) {
+  for (int kh = 0; kh < KH; kh++)
+    for (int kw = 0; kw < KW; kw++) {
+      const float* src = w + ((KH - 1 - kh) * KW + (KW - 1 - kw)) * C * O;
+      float* dst = out + (kh * KW + kw) * O * C;
+      for (int c = 0; c < C; c++)
+        for (int o = 0; o < O; o++) dst[o * C + c] = src[c * O + o];
+    }
+}

@@ -1,0 +1,45 @@
+// Native kernels of conv2d's gradients (conv.c), evaluating fused ops of primitives/conv.ts on WASM:
+// the filter gradient (attributes: the filter's spatial size, strides, filter dilations and the
+// top / left padding, negative crops; groups 1, no input dilation), and the flipped, channel-swapped
+// filter of the input gradient.
+import { registerNativeKernel } from "./registry.js";
+import { binary } from "./conv.wasm.js";
+
+/** The tfjs kernel name of the native conv2d filter gradient. */
+export const CONV2D_FILTER_GRAD_KERNEL = "ShapeflowConv2dFilterGrad";
+/** The tfjs kernel name of the native filter flip of the input gradient: [kh, kw, c, o] -> [KH-1-kh, KW-1-kw, o, c]. */
+export const CONV2D_FLIP_FILTER_KERNEL = "ShapeflowConv2dFlipFilter";
+
+const pair = (v: unknown): [number, number] => {
+  if (!Array.isArray(v) || v.length !== 2 || !v.every((d) => typeof d === "number"))
+    throw new Error(`internal: ${CONV2D_FILTER_GRAD_KERNEL}: expected a pair of numbers, got ${String(v)}`);
+  return [Number(v[0]), Number(v[1])];
+};
+
+registerNativeKernel({
+  kernelName: CONV2D_FILTER_GRAD_KERNEL,
+  binary,
+  run(ctx, [x, dy], attrs) {
+    const [b, h, w, c] = x.shape;
+    const [, ho, wo, o] = dy.shape;
+    const [kh, kw] = pair(attrs.kernelSize);
+    const [sh, sw] = pair(attrs.strides);
+    const [dh, dw] = pair(attrs.dilations);
+    const [top, left] = pair(attrs.padStart);
+    const out = ctx.makeOutput([kh, kw, c, o], "float32");
+    const args = [b, h, w, c, ho, wo, o, kh, kw, sh, sw, dh, dw, top, left];
+    ctx.exports.conv2d_filter_grad(ctx.offset(x), ctx.offset(dy), ctx.offset(out), ...args);
+    return [out];
+  },
+});
+
+registerNativeKernel({
+  kernelName: CONV2D_FLIP_FILTER_KERNEL,
+  binary,
+  run(ctx, [w]) {
+    const [kh, kw, c, o] = w.shape;
+    const out = ctx.makeOutput([kh, kw, o, c], "float32");
+    ctx.exports.conv2d_flip_filter(ctx.offset(w), ctx.offset(out), kh, kw, c, o);
+    return [out];
+  },
+});
