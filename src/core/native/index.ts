@@ -10,3 +10,4 @@ export {
   type NativeKernelSpec,
 } from "./registry.js";
 import "./adam.js";
+import "./conv.js";
