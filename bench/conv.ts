@@ -1,7 +1,8 @@
 // `npx tsx bench/conv.ts`: conv2d and pooling forward / input grad / filter grad on the CNN
 // layers (32c-pool-64c-pool, batch 64, 28x28x1), our formulations against tfjs' own kernels.
 // Every run gets fresh input tensors, as in training (XNNPACK repacks a new filter each call).
-// ONLY=native: the native filter-gradient kernel against its composite per layer, and the M3
+// ONLY=native: the native kernels (filter gradient, input gradient's filter flip, max-pool gradient)
+// against their composites per layer, and the M3
 // training step (jit and eager) with native kernels on and off; CPU time, alternating, one process.
 import * as tf from "@tensorflow/tfjs-core";
 import { init, backendName } from "../src/backend/index.js";
@@ -235,6 +236,35 @@ if (section("native")) {
       setNativeKernels(was);
     };
     alternate(`filter grad, ${l.name}`, run(true), run(false), rounds);
+    const wt = tf.randomNormal(l.ws);
+    const runInput = (native: boolean) => () => {
+      const was = setNativeKernels(native);
+      const dx = tf.tidy(() => conv2dInputGrad(C(ct), C(wt), p, l.xs).concrete());
+      dx.dataSync();
+      dx.dispose();
+      setNativeKernels(was);
+    };
+    alternate(`input grad (filter flip + conv), ${l.name}`, runInput(true), runInput(false), rounds);
+    wt.dispose();
+    tf.dispose([x, ct]);
+  }
+  for (const shape of [
+    [64, 28, 28, 32],
+    [64, 14, 14, 64],
+  ]) {
+    const x = tf.randomNormal(shape),
+      ct = tf.randomNormal([shape[0], shape[1] / 2, shape[2] / 2, shape[3]]);
+    const run = (native: boolean) => () => {
+      const was = setNativeKernels(native);
+      const dx = tf.tidy(() => {
+        const [, pull] = vjp((u: AnyTensor) => maxPool2d(u, { window: 2 }), C(x));
+        return (pull(C(ct)) as AnyTensor[])[0].concrete();
+      });
+      dx.dataSync();
+      dx.dispose();
+      setNativeKernels(was);
+    };
+    alternate(`maxPool2d vjp (forward included), window 2, x [${shape.join(",")}]`, run(true), run(false), rounds);
     tf.dispose([x, ct]);
   }
   const digits = loadDigits();

@@ -3,6 +3,7 @@
 // reference, over random shapes (strides, padding same / valid / uneven / negative, dilations, B = 1,
 // odd sizes, channel counts that are not multiples of 4); grad of conv2d uses it eager and jitted,
 // its derivatives (through the composite) and vmap agree with the composite's, and nothing leaks.
+// Likewise the input gradient's native filter flip and the native max-pool gradient of tiled windows.
 import { afterEach, describe, expect, test } from "vitest";
 import * as tf from "@tensorflow/tfjs-core";
 import {
@@ -11,6 +12,7 @@ import {
   conv2dInputGrad,
   grad,
   jit,
+  maxPool2d,
   mul,
   nativeAvailable,
   setNativeKernels,
@@ -19,12 +21,12 @@ import {
   type Conv2dOptions,
   type ConvParams,
 } from "../src/core/index.js";
-import { CONV2D_FILTER_GRAD_KERNEL, CONV2D_FLIP_FILTER_KERNEL } from "../src/core/native/conv.js";
+import { CONV2D_FILTER_GRAD_KERNEL, CONV2D_FLIP_FILTER_KERNEL, MAX_POOL_GRAD_TILED_KERNEL } from "../src/core/native/conv.js";
 import { tensor, type AnyTensor, type Tensor } from "../src/tensor/index.js";
 import { liveTensors } from "../src/backend/index.js";
 import { assertAllClose, checkGrads } from "../src/testing/index.js";
 import { leakFree } from "./primitive-harness.js";
-import { randomImg, refConvBackward, refConvShape, type Img } from "./prim-conv-reference.js";
+import { randomImg, refConvBackward, refConvShape, refMaxPoolBackward, type Img } from "./prim-conv-reference.js";
 
 afterEach(() => {
   setNativeKernels(true);
@@ -300,5 +302,65 @@ describe("grad of conv2d through the native kernel", () => {
     expect([tf.memory().numTensors, tf.engine().backend.numDataIds()]).toEqual(before);
     f.dispose();
     [x, w, ct].forEach((t) => t.dispose());
+  });
+});
+
+describe("the native max-pool gradient (tiled windows)", () => {
+  const poolCases: { name: string; xs: number[]; window: [number, number]; ties: boolean }[] = [
+    { name: "M3's first pool", xs: [2, 28, 28, 32], window: [2, 2], ties: false },
+    { name: "odd sizes (uncovered border), B = 1, 5 channels", xs: [1, 7, 9, 5], window: [2, 2], ties: false },
+    { name: "window 3x2, 3 channels", xs: [3, 10, 7, 3], window: [3, 2], ties: false },
+    { name: "ties (integer values): split evenly", xs: [2, 6, 8, 7], window: [2, 2], ties: true },
+    { name: "one row of windows, last row and column uncovered", xs: [1, 3, 7, 4], window: [2, 2], ties: false },
+  ];
+  test.each(poolCases)("$name: eager and jitted vjp = the composite's (and the reference without ties)", async ({ xs, window, ties }) => {
+    const img = randomImg(xs, 40);
+    const x = ties ? { ...img, data: img.data.map((v) => Math.round(v * 2)) } : img;
+    const tx = T(x);
+    const out = maxPool2d(tx, { window });
+    const ct = randomImg(out.shape, 41);
+    const tct = T(ct);
+    const before = liveTensors();
+    const loss = scalarFn((a: AnyTensor) => sum(mul(maxPool2d(a, { window }), tct)));
+    const g = grad(loss);
+    const ran = await kernelsRun(() => g(tx));
+    expect(ran).toContain(MAX_POOL_GRAD_TILED_KERNEL);
+    const native = values(() => g(tx));
+    expect(await composite(() => kernelsRun(() => g(tx)))).not.toContain(MAX_POOL_GRAD_TILED_KERNEL);
+    const want = composite(() => values(() => g(tx)));
+    assertAllClose(native, want, { rtol: 1e-6, atol: 1e-7, what: "native against composite" });
+    if (!ties) {
+      const p = {
+        window,
+        strides: window,
+        padding: [
+          [0, 0],
+          [0, 0],
+        ] as const,
+      };
+      assertAllClose(native, refMaxPoolBackward(x, ct, p).data, { rtol: 1e-6, atol: 1e-7, what: "native against the reference" });
+    }
+    const f = jit(g);
+    const jitted = f(tx);
+    expect((f.lastPlan?.steps ?? []).flatMap((s) => (s.kind === "call" ? [s.name] : []))).toContain(MAX_POOL_GRAD_TILED_KERNEL);
+    assertAllClose(jitted, want, { rtol: 1e-6, atol: 1e-7, what: "jitted against composite" });
+    jitted.dispose();
+    f.dispose();
+    expect(liveTensors()).toBe(before);
+    [tx, out, tct].forEach((t) => t.dispose());
+  });
+
+  test("second order through the pool gradient = the composite's", () => {
+    leakFree(() => {
+      const x = T(randomImg([2, 6, 6, 3], 50));
+      const v = T(randomImg([2, 6, 6, 3], 51));
+      // d/dx <d/dx sum(maxPool(x)^2), v>
+      const inner = grad(scalarFn((a: AnyTensor) => sum(mul(maxPool2d(a, { window: 2 }), maxPool2d(a, { window: 2 })))));
+      const outer = grad(scalarFn((a: AnyTensor) => sum(mul(inner(a), v))));
+      const got = outer(x);
+      const want = composite(() => outer(x));
+      assertAllClose(got, read(want), { rtol: 1e-6, atol: 1e-6, what: "second order" });
+      [x, v, got, want].forEach((t) => t.dispose());
+    });
   });
 });

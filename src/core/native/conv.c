@@ -174,3 +174,57 @@ void conv2d_flip_filter(const float* w, float* out, int KH, int KW, int C, int O
         for (int o = 0; o < O; o++) dst[o * C + c] = src[c * O + o];
     }
 }
+
+// ---------------------------------------------------------------- max-pool gradient (tiled windows)
+// Windows kh x kw with stride = window and no padding: dx = ct / (ties in the window) at each pixel
+// equal to its window's maximum `out`, 0 elsewhere (and in the rows / columns no window covers),
+// in one pass; the same float operations as maxPool2d's mask rule (mask * (ct / count)).
+EXPORT("max_pool_grad_tiled") __attribute__((no_builtin("memset")))
+void max_pool_grad_tiled(const float* x, const float* out, const float* ct, float* dx, int B, int H, int W, int C, int KH, int KW) {
+  const int Ho = H / KH, Wo = W / KW;
+  const v128_t one = wasm_f32x4_splat(1);
+  for (int b = 0; b < B; b++) {
+    for (int y = 0; y < H; y++) {
+      const int oy = y / KH;
+      float* drow = dx + ((b * H + y) * W) * C;
+      if (oy >= Ho) {
+        for (int i = 0; i < W * C; i++) drow[i] = 0;
+        continue;
+      }
+      for (int i = Wo * KW * C; i < W * C; i++) drow[i] = 0;
+    }
+    for (int oy = 0; oy < Ho; oy++) {
+      for (int ox = 0; ox < Wo; ox++) {
+        const int p = ((b * Ho + oy) * Wo + ox) * C;
+        const float* xw = x + ((b * H + oy * KH) * W + ox * KW) * C;
+        float* dw = dx + ((b * H + oy * KH) * W + ox * KW) * C;
+        int c = 0;
+        for (; c + 4 <= C; c += 4) {
+          const v128_t m = wasm_v128_load(out + p + c);
+          v128_t count = wasm_f32x4_splat(0);
+          for (int i = 0; i < KH; i++)
+            for (int j = 0; j < KW; j++)
+              count = wasm_f32x4_add(count, wasm_v128_and(wasm_f32x4_eq(wasm_v128_load(xw + (i * W + j) * C + c), m), one));
+          const v128_t share = wasm_f32x4_div(wasm_v128_load(ct + p + c), count);
+          for (int i = 0; i < KH; i++)
+            for (int j = 0; j < KW; j++) {
+              const int q = (i * W + j) * C + c;
+              wasm_v128_store(dw + q, wasm_v128_and(wasm_f32x4_eq(wasm_v128_load(xw + q), m), share));
+            }
+        }
+        for (; c < C; c++) {
+          const float m = out[p + c];
+          float count = 0;
+          for (int i = 0; i < KH; i++)
+            for (int j = 0; j < KW; j++) count += xw[(i * W + j) * C + c] == m ? 1.0f : 0.0f;
+          const float share = ct[p + c] / count;
+          for (int i = 0; i < KH; i++)
+            for (int j = 0; j < KW; j++) {
+              const int q = (i * W + j) * C + c;
+              dw[q] = xw[q] == m ? share : 0.0f;
+            }
+        }
+      }
+    }
+  }
+}

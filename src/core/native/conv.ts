@@ -1,7 +1,7 @@
 // Native kernels of conv2d's gradients (conv.c), evaluating fused ops of primitives/conv.ts on WASM:
 // the filter gradient (attributes: the filter's spatial size, strides, filter dilations and the
 // top / left padding, negative crops; groups 1, no input dilation), and the flipped, channel-swapped
-// filter of the input gradient.
+// filter of the input gradient; and the max-pool gradient of tiled windows (pool.ts).
 import { registerNativeKernel } from "./registry.js";
 import { binary } from "./conv.wasm.js";
 
@@ -9,6 +9,8 @@ import { binary } from "./conv.wasm.js";
 export const CONV2D_FILTER_GRAD_KERNEL = "ShapeflowConv2dFilterGrad";
 /** The tfjs kernel name of the native filter flip of the input gradient: [kh, kw, c, o] -> [KH-1-kh, KW-1-kw, o, c]. */
 export const CONV2D_FLIP_FILTER_KERNEL = "ShapeflowConv2dFlipFilter";
+/** The tfjs kernel name of the native max-pool gradient for windows with stride = window, no padding. */
+export const MAX_POOL_GRAD_TILED_KERNEL = "ShapeflowMaxPoolGradTiled";
 
 const pair = (v: unknown): [number, number] => {
   if (!Array.isArray(v) || v.length !== 2 || !v.every((d) => typeof d === "number"))
@@ -41,5 +43,17 @@ registerNativeKernel({
     const out = ctx.makeOutput([kh, kw, o, c], "float32");
     ctx.exports.conv2d_flip_filter(ctx.offset(w), ctx.offset(out), kh, kw, c, o);
     return [out];
+  },
+});
+
+registerNativeKernel({
+  kernelName: MAX_POOL_GRAD_TILED_KERNEL,
+  binary,
+  run(ctx, [x, out, ct], attrs) {
+    const [b, h, w, c] = x.shape;
+    const [kh, kw] = pair(attrs.window);
+    const dx = ctx.makeOutput([b, h, w, c], "float32");
+    ctx.exports.max_pool_grad_tiled(ctx.offset(x), ctx.offset(out), ctx.offset(ct), ctx.offset(dx), b, h, w, c, kh, kw);
+    return [dx];
   },
 });

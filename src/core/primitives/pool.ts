@@ -31,6 +31,9 @@ import { max, sum } from "./reduce.js";
 import { slice } from "./slice.js";
 import { pad } from "./pad.js";
 import { conv2dInputGrad } from "./conv.js";
+import { fused, type FusedOp } from "../fused.js";
+import { nativeAvailable } from "../native/registry.js";
+import { MAX_POOL_GRAD_TILED_KERNEL } from "../native/conv.js";
 import {
   ceilModeExtra,
   isPositivePair,
@@ -296,10 +299,21 @@ export const maxPool2dP: Primitive<PoolParams> = definePrimitive<PoolParams>({
         ),
       ];
     }
-    const { mask, count } = tiledMaxima(x, out, p, tl);
-    // divide at the pooled size, then one broadcasting multiply at full size
-    const spread = mul(mask, div(reshape(ct, tl.perWindow), count));
-    return [joinWindows(spread, tl, xs)];
+    const rule = (a: AnyTensor, o: AnyTensor, d: AnyTensor) => {
+      const { mask, count } = tiledMaxima(a, o, p, tl);
+      // divide at the pooled size, then one broadcasting multiply at full size
+      const spread = mul(mask, div(reshape(d, tl.perWindow), count));
+      return joinWindows(spread, tl, xs);
+    };
+    // NOTE: on WASM one native pass (core/native/conv.c) instead of ~8 full-size elementwise kernels
+    if (x.size === 0 || !nativeAvailable(MAX_POOL_GRAD_TILED_KERNEL)) return [rule(x, out, ct)];
+    const op: FusedOp = {
+      name: "maxPool2dGrad",
+      kernel: MAX_POOL_GRAD_TILED_KERNEL,
+      attrs: { window: [...p.window] },
+      composite: ([a, o, d]) => [rule(a, o, d)],
+    };
+    return [fused(op, [x, out, ct])[0]];
   },
   batch: ([x], _b, p, n) => foldBatch(maxPool2dP, x, p, n),
 });
