@@ -199,6 +199,24 @@ void max_pool_grad_tiled(const float* x, const float* out, const float* ct, floa
         const float* xw = x + ((b * H + oy * KH) * W + ox * KW) * C;
         float* dw = dx + ((b * H + oy * KH) * W + ox * KW) * C;
         int c = 0;
+        if (KH == 2 && KW == 2) {
+          // the common 2x2 window: each pixel loaded and compared once
+          const int r = W * C;
+          for (; c + 4 <= C; c += 4) {
+            const v128_t m = wasm_v128_load(out + p + c);
+            const v128_t e0 = wasm_f32x4_eq(wasm_v128_load(xw + c), m);
+            const v128_t e1 = wasm_f32x4_eq(wasm_v128_load(xw + C + c), m);
+            const v128_t e2 = wasm_f32x4_eq(wasm_v128_load(xw + r + c), m);
+            const v128_t e3 = wasm_f32x4_eq(wasm_v128_load(xw + r + C + c), m);
+            const v128_t count = wasm_f32x4_add(wasm_f32x4_add(wasm_v128_and(e0, one), wasm_v128_and(e1, one)),
+                                                wasm_f32x4_add(wasm_v128_and(e2, one), wasm_v128_and(e3, one)));
+            const v128_t share = wasm_f32x4_div(wasm_v128_load(ct + p + c), count);
+            wasm_v128_store(dw + c, wasm_v128_and(e0, share));
+            wasm_v128_store(dw + C + c, wasm_v128_and(e1, share));
+            wasm_v128_store(dw + r + c, wasm_v128_and(e2, share));
+            wasm_v128_store(dw + r + C + c, wasm_v128_and(e3, share));
+          }
+        }
         for (; c + 4 <= C; c += 4) {
           const v128_t m = wasm_v128_load(out + p + c);
           v128_t count = wasm_f32x4_splat(0);
