@@ -3,11 +3,14 @@
 // reference, over random shapes (strides, padding same / valid / uneven / negative, dilations, B = 1,
 // odd sizes, channel counts that are not multiples of 4); grad of conv2d uses it eager and jitted,
 // its derivatives (through the composite) and vmap agree with the composite's, and nothing leaks.
-// Likewise the input gradient's native filter flip and the native max-pool gradient of tiled windows.
+// Likewise the native forward convolution (conv2d's impl), the input gradient's native filter flip and
+// the native max-pool gradient of tiled windows.
 import { afterEach, describe, expect, test } from "vitest";
 import * as tf from "@tensorflow/tfjs-core";
 import {
+  bind,
   conv2d,
+  conv2dP,
   conv2dFilterGrad,
   conv2dInputGrad,
   grad,
@@ -21,12 +24,17 @@ import {
   type Conv2dOptions,
   type ConvParams,
 } from "../src/core/index.js";
-import { CONV2D_FILTER_GRAD_KERNEL, CONV2D_FLIP_FILTER_KERNEL, MAX_POOL_GRAD_TILED_KERNEL } from "../src/core/native/conv.js";
+import {
+  CONV2D_FILTER_GRAD_KERNEL,
+  CONV2D_FLIP_FILTER_KERNEL,
+  CONV2D_FORWARD_KERNEL,
+  MAX_POOL_GRAD_TILED_KERNEL,
+} from "../src/core/native/conv.js";
 import { tensor, type AnyTensor, type Tensor } from "../src/tensor/index.js";
 import { liveTensors } from "../src/backend/index.js";
 import { assertAllClose, checkGrads } from "../src/testing/index.js";
 import { leakFree } from "./primitive-harness.js";
-import { randomImg, refConvBackward, refConvShape, refMaxPoolBackward, type Img } from "./prim-conv-reference.js";
+import { randomImg, refConv, refConvBackward, refConvShape, refMaxPoolBackward, type Img } from "./prim-conv-reference.js";
 
 afterEach(() => {
   setNativeKernels(true);
@@ -204,6 +212,41 @@ describe("the native filter-gradient kernel", () => {
     expect(await kernelsRun(() => conv2dFilterGrad(x, ctD, dilated, [3, 3, 4, 4]))).not.toContain(CONV2D_FILTER_GRAD_KERNEL);
     [x, ct, ctD].forEach((t) => t.dispose());
   });
+});
+
+describe("the native forward convolution", () => {
+  const transposed = base([2, 5, 6, 3], [3, 2, 3, 4], {
+    lhsDilation: [2, 3],
+    padding: [
+      [2, 1],
+      [1, 0],
+    ],
+  });
+  test.each([...fixed, transposed, ...randomCases(30)])(
+    "$name: conv2d runs the kernel, = XNNPACK's and the float64 reference",
+    async ({ xs, ws, p }) => {
+      const x = randomImg(xs, 4),
+        w = randomImg(ws, 5);
+      const [tx, tw] = [T(x), T(w)];
+      const before = liveTensors();
+      const run = () => bind(conv2dP, [tx, tw], p);
+      const ran = await kernelsRun(run);
+      expect(ran).toContain(CONV2D_FORWARD_KERNEL);
+      expect(ran).not.toContain("Conv2D");
+      const native = values(run);
+      const xnnpack = await composite(() => kernelsRun(run));
+      expect(xnnpack).not.toContain(CONV2D_FORWARD_KERNEL);
+      expect(xnnpack).toContain("Conv2D");
+      assertAllClose(
+        native,
+        composite(() => values(run)),
+        { rtol: 1e-5, atol: 1e-5, what: "native against XNNPACK" },
+      );
+      assertAllClose(native, refConv(x, w, p).data, { rtol: 1e-5, atol: 1e-5, what: "native against float64" });
+      expect(liveTensors()).toBe(before);
+      [tx, tw].forEach((t) => t.dispose());
+    },
+  );
 });
 
 describe("grad of conv2d through the native kernel", () => {

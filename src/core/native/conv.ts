@@ -9,6 +9,8 @@ import { binary } from "./conv.wasm.js";
 export const CONV2D_FILTER_GRAD_KERNEL = "ShapeflowConv2dFilterGrad";
 /** The tfjs kernel name of the native filter flip of the input gradient: [kh, kw, c, o] -> [KH-1-kh, KW-1-kw, o, c]. */
 export const CONV2D_FLIP_FILTER_KERNEL = "ShapeflowConv2dFlipFilter";
+/** The tfjs kernel name of the native forward conv2d (groups 1, no input dilation; attributes as the filter gradient's plus the output size). */
+export const CONV2D_FORWARD_KERNEL = "ShapeflowConv2D";
 /** The tfjs kernel name of the native max-pool gradient for windows with stride = window, no padding. */
 export const MAX_POOL_GRAD_TILED_KERNEL = "ShapeflowMaxPoolGradTiled";
 
@@ -55,5 +57,22 @@ registerNativeKernel({
     const dx = ctx.makeOutput([b, h, w, c], "float32");
     ctx.exports.max_pool_grad_tiled(ctx.offset(x), ctx.offset(out), ctx.offset(ct), ctx.offset(dx), b, h, w, c, kh, kw);
     return [dx];
+  },
+});
+
+registerNativeKernel({
+  kernelName: CONV2D_FORWARD_KERNEL,
+  binary,
+  run(ctx, [x, w], attrs) {
+    const [b, h, wd, c] = x.shape;
+    const [kh, kw, , o] = w.shape;
+    const [ho, wo] = pair(attrs.outSize);
+    const [sh, sw] = pair(attrs.strides);
+    const [dh, dw] = pair(attrs.dilations);
+    const [top, left] = pair(attrs.padStart);
+    const out = ctx.makeOutput([b, ho, wo, o], "float32");
+    const args = [b, h, wd, c, ho, wo, o, kh, kw, sh, sw, dh, dw, top, left];
+    ctx.exports.conv2d_forward(ctx.offset(x), ctx.offset(w), ctx.offset(out), ...args);
+    return [out];
   },
 });
