@@ -170,8 +170,9 @@ function interleaveZeros(x: tf.Tensor, lh: number, lw: number): tf.Tensor {
 }
 
 function runConv2D(x: tf.Tensor, filter: tf.Tensor, strides: Pair, pad: number[][], dilations: Pair): tf.Tensor {
-  if (x.size > 0 && filter.size > 0 && nativeAvailable(CONV2D_FORWARD_KERNEL)) {
-    // NOTE: on WASM our own kernel (core/native/conv.c), 10-15% faster than XNNPACK's on M3's layers
+  // NOTE: on WASM our own kernel (core/native/conv.c), 10-15% faster than XNNPACK's on M3's layers;
+  // not below 4 output channels (a scalar loop there: the first layer's input gradient, ~10% slower)
+  if (x.size > 0 && filter.size > 0 && (filter.shape[3] ?? 0) >= 4 && nativeAvailable(CONV2D_FORWARD_KERNEL)) {
     const [, h, w] = x.shape;
     const [kh, kw] = filter.shape;
     const out = (i: 0 | 1) =>
