@@ -13,8 +13,8 @@
 //   C by the WASM slice kernel); its transpose pads each tap back into place.
 // Max ties split the derivative evenly among the tied maxima, as the `max` reduction does.
 // On WASM the tiled max-pool gradient is one native pass (core/native/conv.c, a fused op whose
-// composite is the mask rule): M3's step profile, load ~6, 3.9 ms for both pools against ~8 ms of
-// Sub / Multiply / Add / Relu / AvgPool kernels before; the kernel alone 0.5 ms on [64, 28, 28, 32].
+// composite is the mask rule): in M3's step profile (load ~6) 1.6 ms for both pools against ~5 ms of
+// Sub / Multiply / Add / Relu / AvgPool kernels before.
 //
 // MEASURED (bench/conv.ts, x [64, 28, 28, 32], median ms, load ~3.5): window 2: maxPool2d
 // forward 3.5, vjp 26 (tfjs MaxPoolGrad 76, and wrong on negative windows); avgPool2d forward 3.5,
