@@ -648,7 +648,8 @@ interface FusedCell<Res> {
   /**
    * The reverse of step k: the pre-activation cotangent [B, W] (up to `slopes`) from h_k's (and c_k's)
    * cotangent; with `carry`, also the cotangents of h_{k-1} other than through the recurrent
-   * product (`dh`) and of c_{k-1}.
+   * product (`dh`) and of c_{k-1}; `dPreT`, the cotangent's transpose [W, B], when the step has it
+   * at hand (the weight gradient's product takes it; transposed by the loop otherwise).
    */
   backward(
     res: Res,
@@ -656,7 +657,7 @@ interface FusedCell<Res> {
     dc: AnyTensor | undefined,
     carry: boolean,
     auxT?: AnyTensor,
-  ): { dPre: AnyTensor; dh?: AnyTensor; dc?: AnyTensor };
+  ): { dPre: AnyTensor; dPreT?: AnyTensor; dh?: AnyTensor; dc?: AnyTensor };
   /**
    * A second product a step (the reset-before GRU's (r ⊙ h) U_h): the stacked weights carry `units`
    * more rows [U, W] after [kernel; recurrent kernel; bias]; the step gets `forward(rows)` and its
@@ -827,7 +828,7 @@ function fusedSequence<Res>(cell: FusedCell<Res>, t: number, u: number, returnSe
         const dh = dOut === undefined ? dhRec! : dhRec === undefined ? dOut : add(dOut, dhRec);
         const back = cell.backward(res.steps[k].res, dh, dcNext, k > 0 || res.nInit > 0, res.auxT);
         dPre[k] = back.dPre;
-        dPreT[k] = transpose(back.dPre, [1, 0]);
+        dPreT[k] = back.dPreT ?? transpose(back.dPre, [1, 0]);
         if (k > 0 || res.nInit > 0) {
           // the product saw h_{k-1} times the recurrent dropout mask
           const product = matmul(back.dPre, res.recurrentT);
@@ -875,9 +876,52 @@ interface LstmResidual {
   off?: AnyTensor;
 }
 
+/**
+ * One unmasked LSTM step forward, from the packed pre-activations [B, 4U] and the carried 2c_{k-1}
+ * (none at step 0: c_{-1} = 0): [h_k, 2c_k] and, with `keep`, [factor, cellFromH, forget] for the
+ * reverse step. The composite of the `lstmStepForward` fused op (a SIMD kernel on WASM).
+ */
+function lstmStep(pre: AnyTensor, c2: AnyTensor | undefined, keep: boolean): AnyTensor[] {
+  const [b, w] = pre.shape;
+  const u = w / 4;
+  const a = sigmoid(pre); // [i, f, σ(2 z_g), o]
+  const i = slice(a, [0, 0], [b, u]);
+  const forget = slice(a, [0, u], [b, u]);
+  const g2 = sub(mul(slice(a, [0, 2 * u], [b, u]), 4), 2); // 2 tanh(z_g)
+  const o = slice(a, [0, 3 * u], [b, u]);
+  const ig2 = mul(i, g2);
+  const c2n = c2 === undefined ? ig2 : add(mul(forget, c2), ig2);
+  const tanhC = sub(mul(sigmoid(c2n), 2), 1);
+  const hn = mul(o, tanhC);
+  if (!keep) return [hn, c2n];
+  // d σ / d pre-activation is a (1 − a); the per-gate constants are applied in the reverse pass (`slopes`)
+  const factor = mul(concat([g2, c2 ?? broadcastTo(scalar(0), [b, u]), i, tanhC], 1), mul(a, sub(1, a)));
+  const cellFromH = mul(o, sub(1, mul(tanhC, tanhC)));
+  return [hn, c2n, factor, cellFromH, forget];
+}
+
+/**
+ * The reverse of one unmasked LSTM step: the pre-activation cotangent [B, 4U] (up to `slopes`) and
+ * its transpose [4U, B] from h_k's and c_k's cotangents (none at the last step), and with `carry`
+ * c_{k-1}'s. The composite of the `lstmStepBackward` fused op (a SIMD kernel on WASM).
+ */
+function lstmStepBack(res: LstmResidual, dh: AnyTensor, dcNext: AnyTensor | undefined, carry: boolean): AnyTensor[] {
+  const fromH = mul(dh, res.cellFromH);
+  const dc = dcNext === undefined ? fromH : add(dcNext, fromH);
+  // [dc ⊙ g, dc ⊙ c_{k-1}, dc ⊙ i, dh ⊙ tanh c] ⊙ a (1 − a)
+  const dPre = mul(concat([dc, dc, dc, dh], 1), res.factor);
+  const dPreT = transpose(dPre, [1, 0]);
+  return carry ? [dPre, dPreT, mul(dc, res.forget)] : [dPre, dPreT];
+}
+
 const lstmFused: FusedCell<LstmResidual> = {
   weights: (p, u) => mul(concat([p.kernel, p.recurrentKernel, reshape(p.bias, [1, 4 * u])], 0), perGate(u, [1, 1, 2, 1])),
   forward(pre, h, c2, keep, m) {
+    if (m === undefined) {
+      const [hn, c2n, factor, cellFromH, forget] = lstmStep(pre, c2, keep);
+      // (without keep no reverse pass reads the residuals)
+      return { h: hn, c: c2n, res: keep ? { factor, cellFromH, forget } : { factor: hn, cellFromH: hn, forget: hn } };
+    }
     const [b, w] = pre.shape;
     const u = w / 4;
     const a = sigmoid(pre); // [i, f, σ(2 z_g), o]
@@ -890,24 +934,26 @@ const lstmFused: FusedCell<LstmResidual> = {
     const c2n = c2 === undefined ? ig2 : add(mul(forget, c2), ig2);
     const tanhC = sub(mul(sigmoid(c2n), 2), 1);
     const hn = mul(o, tanhC);
-    const hOut = m === undefined ? hn : where(m.real, hn, h);
-    const cOut = m === undefined ? c2n : where(m.real, c2n, prevC2);
+    const hOut = where(m.real, hn, h);
+    const cOut = where(m.real, c2n, prevC2);
     if (!keep) return { h: hOut, c: cOut, res: { factor: hn, cellFromH: hn, forget } }; // (no reverse pass reads them)
-    // d σ / d pre-activation is a (1 − a); the per-gate constants are applied in the reverse pass (`slopes`)
     const factor = mul(concat([g2, prevC2, i, tanhC], 1), mul(a, sub(1, a)));
     const cellFromH = mul(o, sub(1, mul(tanhC, tanhC)));
-    if (m === undefined) return { h: hOut, c: cOut, res: { factor, cellFromH, forget } };
     // a padded row: no pre-activation cotangent, c's cotangent passes through (forget 1, nothing from h), h's too (`off`)
     const res = { factor: mul(factor, m.on), cellFromH: mul(cellFromH, m.on), forget: add(mul(forget, m.on), m.off!), off: m.off };
     return { h: hOut, c: cOut, res };
   },
   backward(res, dh, dcNext, carry) {
+    if (res.off === undefined) {
+      const [dPre, dPreT, dc] = lstmStepBack(res, dh, dcNext, carry);
+      return carry ? { dPre, dPreT, dc } : { dPre, dPreT };
+    }
     const fromH = mul(dh, res.cellFromH);
     const dc = dcNext === undefined ? fromH : add(dcNext, fromH);
     // the pre-activation cotangent (up to `slopes`): [dc ⊙ g, dc ⊙ c_{k-1}, dc ⊙ i, dh ⊙ tanh c] ⊙ a (1 − a)
     const dPre = mul(concat([dc, dc, dc, dh], 1), res.factor);
     if (!carry) return { dPre };
-    return { dPre, dc: mul(dc, res.forget), dh: res.off === undefined ? undefined : mul(dh, res.off) };
+    return { dPre, dc: mul(dc, res.forget), dh: mul(dh, res.off) };
   },
   // The factors hold g and c_{k-1} doubled (so 1/2) and the g block's pre-activation is doubled
   // (so twice the slope): a per-column constant of the pre-activation cotangent.

@@ -1,0 +1,222 @@
+// One LSTM step of the fused sequence (src/nn/layers/recurrent.ts, `lstmFused`), forward and
+// reverse, in WASM SIMD over tfjs' heap. The math is exactly the composite's (src/core/native/lstm.ts):
+//
+//   pre [B, 4U] = the packed pre-activations [i, f, 2 z_g, o];  a = σ(pre)
+//   g2 = 4 a_g − 2 (2 tanh z_g);  c2' = f c2 + i g2 (i g2 at step 0);  t = 2 σ(c2') − 1 (tanh c);  h = o t
+//   keep:  factor = [g2, c2, i, t] ⊙ a (1 − a);  cellFromH = o (1 − t²);  forget = f
+//
+//   reverse:  dc = dc_next + dh cellFromH;  dPre = [dc, dc, dc, dh] ⊙ factor;  carry: dc_prev = dc forget
+//             and, optionally, dPre's transpose [4U, B] (what the weight gradient's product takes)
+//
+// σ(z) = 1 / (1 + e^−z) for z ≥ 0 and e^z / (1 + e^z) below, with e^−|z| from a Cephes-style
+// polynomial (~1 ulp on [−87, 0]; |z| is clamped at 87 so that 2^n stays a normal float).
+// Row-major, contiguous; U need not be a multiple of 4 (scalar tails compute the same formulas).
+// No libc, no static data, no stack: leaf functions over byte offsets into the imported memory.
+#include <wasm_simd128.h>
+
+#define EXPORT(name) __attribute__((export_name(name)))
+
+#define LOG2E 1.44269504088896341f
+#define LN2_HI 0.693359375f
+#define LN2_LO -2.12194440e-4f
+#define P0 1.9875691500e-4f
+#define P1 1.3981999507e-3f
+#define P2 8.3334519073e-3f
+#define P3 4.1665795894e-2f
+#define P4 1.6666665459e-1f
+#define P5 5.0000001201e-1f
+#define CLAMP 87.0f
+
+// e^x for x in [−87, 0] (the caller clamps).
+static inline v128_t vexp(v128_t x) {
+  v128_t n = wasm_f32x4_nearest(wasm_f32x4_mul(x, wasm_f32x4_splat(LOG2E)));
+  v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(LN2_HI)));
+  r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(LN2_LO)));
+  v128_t p = wasm_f32x4_splat(P0);
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(P1));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(P2));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(P3));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(P4));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(P5));
+  v128_t y = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(p, wasm_f32x4_mul(r, r)), r), wasm_f32x4_splat(1.0f));
+  v128_t scale = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
+  return wasm_f32x4_mul(y, scale);
+}
+
+static inline v128_t vsigmoid(v128_t z) {
+  v128_t neg = wasm_f32x4_max(wasm_f32x4_neg(wasm_f32x4_abs(z)), wasm_f32x4_splat(-CLAMP));
+  v128_t e = vexp(neg);
+  v128_t d = wasm_f32x4_add(wasm_f32x4_splat(1.0f), e);
+  v128_t pos = wasm_f32x4_div(wasm_f32x4_splat(1.0f), d);
+  v128_t low = wasm_f32x4_div(e, d);
+  return wasm_v128_bitselect(pos, low, wasm_f32x4_ge(z, wasm_f32x4_splat(0.0f)));
+}
+
+static inline float sexp(float x) {
+  float n = __builtin_rintf(x * LOG2E);
+  float r = x - n * LN2_HI;
+  r = r - n * LN2_LO;
+  float p = P0;
+  p = p * r + P1;
+  p = p * r + P2;
+  p = p * r + P3;
+  p = p * r + P4;
+  p = p * r + P5;
+  float y = (p * (r * r) + r) + 1.0f;
+  union {
+    int i;
+    float f;
+  } scale;
+  scale.i = ((int)n + 127) << 23;
+  return y * scale.f;
+}
+
+static inline float ssigmoid(float z) {
+  float a = z < 0.0f ? z : -z;
+  float neg = a > -CLAMP ? a : -CLAMP;
+  float e = sexp(neg);
+  float d = 1.0f + e;
+  return z >= 0.0f ? 1.0f / d : e / d;
+}
+
+#define SPLAT(v) wasm_f32x4_splat(v)
+#define LD(p) wasm_v128_load(p)
+#define ST(p, v) wasm_v128_store(p, v)
+
+// flags: 1 = c2 given (else step 0: c2 taken as 0), 2 = keep (write factor, cellFromH, forget).
+EXPORT("lstm_forward")
+void lstm_forward(const float *pre, const float *c2, float *h, float *c2out, float *factor, float *cellFromH, float *forget, int b, int u,
+                  int flags) {
+  const int hasC = flags & 1;
+  const int keep = flags & 2;
+  const int w = 4 * u;
+  for (int row = 0; row < b; row++) {
+    const float *pr = pre + row * w;
+    const float *cr = hasC ? c2 + row * u : 0;
+    float *hr = h + row * u;
+    float *co = c2out + row * u;
+    float *fr = keep ? factor + row * w : 0;
+    float *xr = keep ? cellFromH + row * u : 0;
+    float *gr = keep ? forget + row * u : 0;
+    int j = 0;
+    for (; j + 4 <= u; j += 4) {
+      v128_t ai = vsigmoid(LD(pr + j));
+      v128_t af = vsigmoid(LD(pr + u + j));
+      v128_t ag = vsigmoid(LD(pr + 2 * u + j));
+      v128_t ao = vsigmoid(LD(pr + 3 * u + j));
+      v128_t g2 = wasm_f32x4_sub(wasm_f32x4_mul(ag, SPLAT(4.0f)), SPLAT(2.0f));
+      v128_t prev = hasC ? LD(cr + j) : SPLAT(0.0f);
+      v128_t ig2 = wasm_f32x4_mul(ai, g2);
+      v128_t cn = hasC ? wasm_f32x4_add(wasm_f32x4_mul(af, prev), ig2) : ig2;
+      v128_t t = wasm_f32x4_sub(wasm_f32x4_mul(vsigmoid(cn), SPLAT(2.0f)), SPLAT(1.0f));
+      ST(hr + j, wasm_f32x4_mul(ao, t));
+      ST(co + j, cn);
+      if (keep) {
+        v128_t one = SPLAT(1.0f);
+        ST(fr + j, wasm_f32x4_mul(g2, wasm_f32x4_mul(ai, wasm_f32x4_sub(one, ai))));
+        ST(fr + u + j, wasm_f32x4_mul(prev, wasm_f32x4_mul(af, wasm_f32x4_sub(one, af))));
+        ST(fr + 2 * u + j, wasm_f32x4_mul(ai, wasm_f32x4_mul(ag, wasm_f32x4_sub(one, ag))));
+        ST(fr + 3 * u + j, wasm_f32x4_mul(t, wasm_f32x4_mul(ao, wasm_f32x4_sub(one, ao))));
+        ST(xr + j, wasm_f32x4_mul(ao, wasm_f32x4_sub(one, wasm_f32x4_mul(t, t))));
+        ST(gr + j, af);
+      }
+    }
+    for (; j < u; j++) {
+      float ai = ssigmoid(pr[j]);
+      float af = ssigmoid(pr[u + j]);
+      float ag = ssigmoid(pr[2 * u + j]);
+      float ao = ssigmoid(pr[3 * u + j]);
+      float g2 = ag * 4.0f - 2.0f;
+      float prev = hasC ? cr[j] : 0.0f;
+      float ig2 = ai * g2;
+      float cn = hasC ? af * prev + ig2 : ig2;
+      float t = ssigmoid(cn) * 2.0f - 1.0f;
+      hr[j] = ao * t;
+      co[j] = cn;
+      if (keep) {
+        fr[j] = g2 * (ai * (1.0f - ai));
+        fr[u + j] = prev * (af * (1.0f - af));
+        fr[2 * u + j] = ai * (ag * (1.0f - ag));
+        fr[3 * u + j] = t * (ao * (1.0f - ao));
+        xr[j] = ao * (1.0f - t * t);
+        gr[j] = af;
+      }
+    }
+  }
+}
+
+// flags: 1 = dc_next given, 2 = carry (write dcOut = dc forget), 4 = write dPreT [4U, B].
+EXPORT("lstm_backward")
+void lstm_backward(const float *factor, const float *cellFromH, const float *forget, const float *dh, const float *dcNext, float *dPre,
+                   float *dPreT, float *dcOut, int b, int u, int flags) {
+  const int hasDc = flags & 1;
+  const int carry = flags & 2;
+  const int trans = flags & 4;
+  const int w = 4 * u;
+  for (int row = 0; row < b; row++) {
+    const float *fr = factor + row * w;
+    const float *xr = cellFromH + row * u;
+    const float *gr = forget + row * u;
+    const float *dhr = dh + row * u;
+    const float *dnr = hasDc ? dcNext + row * u : 0;
+    float *dp = dPre + row * w;
+    float *dco = carry ? dcOut + row * u : 0;
+    int j = 0;
+    for (; j + 4 <= u; j += 4) {
+      v128_t dhv = LD(dhr + j);
+      v128_t fromH = wasm_f32x4_mul(dhv, LD(xr + j));
+      v128_t dc = hasDc ? wasm_f32x4_add(LD(dnr + j), fromH) : fromH;
+      v128_t d0 = wasm_f32x4_mul(dc, LD(fr + j));
+      v128_t d1 = wasm_f32x4_mul(dc, LD(fr + u + j));
+      v128_t d2 = wasm_f32x4_mul(dc, LD(fr + 2 * u + j));
+      v128_t d3 = wasm_f32x4_mul(dhv, LD(fr + 3 * u + j));
+      ST(dp + j, d0);
+      ST(dp + u + j, d1);
+      ST(dp + 2 * u + j, d2);
+      ST(dp + 3 * u + j, d3);
+      if (carry) ST(dco + j, wasm_f32x4_mul(dc, LD(gr + j)));
+      if (trans) {
+        float *t0 = dPreT + j * b + row;
+        float *t1 = t0 + u * b;
+        float *t2 = t1 + u * b;
+        float *t3 = t2 + u * b;
+        t0[0] = wasm_f32x4_extract_lane(d0, 0);
+        t0[b] = wasm_f32x4_extract_lane(d0, 1);
+        t0[2 * b] = wasm_f32x4_extract_lane(d0, 2);
+        t0[3 * b] = wasm_f32x4_extract_lane(d0, 3);
+        t1[0] = wasm_f32x4_extract_lane(d1, 0);
+        t1[b] = wasm_f32x4_extract_lane(d1, 1);
+        t1[2 * b] = wasm_f32x4_extract_lane(d1, 2);
+        t1[3 * b] = wasm_f32x4_extract_lane(d1, 3);
+        t2[0] = wasm_f32x4_extract_lane(d2, 0);
+        t2[b] = wasm_f32x4_extract_lane(d2, 1);
+        t2[2 * b] = wasm_f32x4_extract_lane(d2, 2);
+        t2[3 * b] = wasm_f32x4_extract_lane(d2, 3);
+        t3[0] = wasm_f32x4_extract_lane(d3, 0);
+        t3[b] = wasm_f32x4_extract_lane(d3, 1);
+        t3[2 * b] = wasm_f32x4_extract_lane(d3, 2);
+        t3[3 * b] = wasm_f32x4_extract_lane(d3, 3);
+      }
+    }
+    for (; j < u; j++) {
+      float dhv = dhr[j];
+      float fromH = dhv * xr[j];
+      float dc = hasDc ? dnr[j] + fromH : fromH;
+      float d0 = dc * fr[j];
+      float d1 = dc * fr[u + j];
+      float d2 = dc * fr[2 * u + j];
+      float d3 = dhv * fr[3 * u + j];
+      dp[j] = d0;
+      dp[u + j] = d1;
+      dp[2 * u + j] = d2;
+      dp[3 * u + j] = d3;
+      if (carry) dco[j] = dc * gr[j];
+      if (trans) {
+        dPreT[j * b + row] = d0;
+        dPreT[(u + j) * b + row] = d1;
+        dPreT[(2 * u + j) * b + row] = d2;
+        dPreT[(3 * u + j) * b + row] = d3;
+      }
+    }
+  }
+}
