@@ -220,3 +220,145 @@ void lstm_backward(const float *factor, const float *cellFromH, const float *for
     }
   }
 }
+
+// The reset-after GRU's step (`gruFused`), the same way. pre [B, 4U] = [z, r | 2 x_n | 2 h_n]:
+//   a = σ(pre[:, :2U]) = [z, r];  s = σ(2 x_n + r 2 h_n);  n = 2 s − 1;  diff = h − n;  h' = n + z diff
+//   keep:  q = 2 (1 − z) s (1 − s);  factor = [diff z (1 − z), q 2h_n r (1 − r), q, q r];  z
+//   reverse:  dPre = dh [1, 1, 1, 1] ⊙ factor (and dPreᵀ);  carry: dh_prev = dh z
+// flags: 2 = keep (write factor and z).
+EXPORT("gru_forward")
+void gru_forward(const float *pre, const float *h, float *hOut, float *factor, float *zOut, int b, int u, int flags) {
+  const int keep = flags & 2;
+  const int w = 4 * u;
+  for (int row = 0; row < b; row++) {
+    const float *pr = pre + row * w;
+    const float *hr = h + row * u;
+    float *ho = hOut + row * u;
+    float *fr = keep ? factor + row * w : 0;
+    float *zr = keep ? zOut + row * u : 0;
+    int j = 0;
+    for (; j + 4 <= u; j += 4) {
+      v128_t one = SPLAT(1.0f);
+      v128_t z = vsigmoid(LD(pr + j));
+      v128_t r = vsigmoid(LD(pr + u + j));
+      v128_t hn = LD(pr + 3 * u + j);
+      v128_t s = vsigmoid(wasm_f32x4_add(LD(pr + 2 * u + j), wasm_f32x4_mul(r, hn)));
+      v128_t n = wasm_f32x4_sub(wasm_f32x4_mul(s, SPLAT(2.0f)), one);
+      v128_t diff = wasm_f32x4_sub(LD(hr + j), n);
+      ST(ho + j, wasm_f32x4_add(n, wasm_f32x4_mul(z, diff)));
+      if (keep) {
+        v128_t q = wasm_f32x4_mul(wasm_f32x4_mul(wasm_f32x4_sub(one, z), wasm_f32x4_mul(s, wasm_f32x4_sub(one, s))), SPLAT(2.0f));
+        ST(fr + j, wasm_f32x4_mul(diff, wasm_f32x4_mul(z, wasm_f32x4_sub(one, z))));
+        ST(fr + u + j, wasm_f32x4_mul(wasm_f32x4_mul(q, hn), wasm_f32x4_mul(r, wasm_f32x4_sub(one, r))));
+        ST(fr + 2 * u + j, q);
+        ST(fr + 3 * u + j, wasm_f32x4_mul(q, r));
+        ST(zr + j, z);
+      }
+    }
+    for (; j < u; j++) {
+      float z = ssigmoid(pr[j]);
+      float r = ssigmoid(pr[u + j]);
+      float hn = pr[3 * u + j];
+      float s = ssigmoid(pr[2 * u + j] + r * hn);
+      float n = s * 2.0f - 1.0f;
+      float diff = hr[j] - n;
+      ho[j] = n + z * diff;
+      if (keep) {
+        float q = ((1.0f - z) * (s * (1.0f - s))) * 2.0f;
+        fr[j] = diff * (z * (1.0f - z));
+        fr[u + j] = (q * hn) * (r * (1.0f - r));
+        fr[2 * u + j] = q;
+        fr[3 * u + j] = q * r;
+        zr[j] = z;
+      }
+    }
+  }
+}
+
+// flags: 2 = carry (write dhOut = dh z), 4 = write dPreT [4U, B].
+EXPORT("gru_backward")
+void gru_backward(const float *factor, const float *z, const float *dh, float *dPre, float *dPreT, float *dhOut, int b, int u, int flags) {
+  const int carry = flags & 2;
+  const int trans = flags & 4;
+  const int w = 4 * u;
+  for (int row = 0; row < b; row++) {
+    const float *fr = factor + row * w;
+    const float *dhr = dh + row * u;
+    float *dp = dPre + row * w;
+    for (int k = 0; k < 4; k++) {
+      const float *fk = fr + k * u;
+      float *dk = dp + k * u;
+      int j = 0;
+      for (; j + 4 <= u; j += 4) {
+        v128_t d = wasm_f32x4_mul(LD(dhr + j), LD(fk + j));
+        ST(dk + j, d);
+        if (trans) {
+          float *t = dPreT + (k * u + j) * b + row;
+          t[0] = wasm_f32x4_extract_lane(d, 0);
+          t[b] = wasm_f32x4_extract_lane(d, 1);
+          t[2 * b] = wasm_f32x4_extract_lane(d, 2);
+          t[3 * b] = wasm_f32x4_extract_lane(d, 3);
+        }
+      }
+      for (; j < u; j++) {
+        float d = dhr[j] * fk[j];
+        dk[j] = d;
+        if (trans) dPreT[(k * u + j) * b + row] = d;
+      }
+    }
+    if (carry) {
+      const float *zr = z + row * u;
+      float *dho = dhOut + row * u;
+      int j = 0;
+      for (; j + 4 <= u; j += 4) ST(dho + j, wasm_f32x4_mul(LD(dhr + j), LD(zr + j)));
+      for (; j < u; j++) dho[j] = dhr[j] * zr[j];
+    }
+  }
+}
+
+// The simple RNN's step (`simpleRnnFused`): pre [B, U] holds 2z;  s = σ(2z);  h = 2 s − 1 (tanh z)
+//   keep:  factor = 2 s (1 − s);   reverse:  dPre = dh factor (and dPreᵀ [U, B]).
+// flags: 2 = keep (write factor).
+EXPORT("rnn_forward")
+void rnn_forward(const float *pre, float *h, float *factor, int n, int flags) {
+  const int keep = flags & 2;
+  int j = 0;
+  for (; j + 4 <= n; j += 4) {
+    v128_t s = vsigmoid(LD(pre + j));
+    ST(h + j, wasm_f32x4_sub(wasm_f32x4_mul(s, SPLAT(2.0f)), SPLAT(1.0f)));
+    if (keep) ST(factor + j, wasm_f32x4_mul(wasm_f32x4_mul(s, wasm_f32x4_sub(SPLAT(1.0f), s)), SPLAT(2.0f)));
+  }
+  for (; j < n; j++) {
+    float s = ssigmoid(pre[j]);
+    h[j] = s * 2.0f - 1.0f;
+    if (keep) factor[j] = (s * (1.0f - s)) * 2.0f;
+  }
+}
+
+// flags: 4 = write dPreT [U, B].
+EXPORT("rnn_backward")
+void rnn_backward(const float *factor, const float *dh, float *dPre, float *dPreT, int b, int u, int flags) {
+  const int trans = flags & 4;
+  for (int row = 0; row < b; row++) {
+    const float *fr = factor + row * u;
+    const float *dhr = dh + row * u;
+    float *dp = dPre + row * u;
+    int j = 0;
+    for (; j + 4 <= u; j += 4) {
+      v128_t d = wasm_f32x4_mul(LD(dhr + j), LD(fr + j));
+      ST(dp + j, d);
+      if (trans) {
+        float *t = dPreT + j * b + row;
+        t[0] = wasm_f32x4_extract_lane(d, 0);
+        t[b] = wasm_f32x4_extract_lane(d, 1);
+        t[2 * b] = wasm_f32x4_extract_lane(d, 2);
+        t[3 * b] = wasm_f32x4_extract_lane(d, 3);
+      }
+    }
+    for (; j < u; j++) {
+      float d = dhr[j] * fr[j];
+      dp[j] = d;
+      if (trans) dPreT[j * b + row] = d;
+    }
+  }
+}

@@ -43,6 +43,14 @@ import {
   notEqual,
   max,
 } from "../../core/index.js";
+// NOTE: a stand-in for core's fused ops until they land (the composite, always)
+interface FusedOp {
+  name: string;
+  kernel: string;
+  attrs?: Record<string, unknown>;
+  composite: (ins: AnyTensor[]) => AnyTensor[];
+}
+const fused = (op: FusedOp, ins: AnyTensor[]) => op.composite(ins);
 import { bernoulli, foldIn, split } from "../../random/index.js";
 import { glorotUniform, orthogonal } from "../init.js";
 import type { ApplyContext, Key, Layer, LayerError, PositiveInt, FloatInput } from "../layer.js";
@@ -902,23 +910,61 @@ function lstmStep(pre: AnyTensor, c2: AnyTensor | undefined, keep: boolean): Any
 
 /**
  * The reverse of one unmasked LSTM step: the pre-activation cotangent [B, 4U] (up to `slopes`) and
- * its transpose [4U, B] from h_k's and c_k's cotangents (none at the last step), and with `carry`
- * c_{k-1}'s. The composite of the `lstmStepBackward` fused op (a SIMD kernel on WASM).
+ * its transpose [4U, B] from h_k's and c_k's cotangents (none at the last step), and with `forget`
+ * (when the step has a predecessor) c_{k-1}'s. The composite of the `lstmStepBackward` fused op (a SIMD kernel on WASM).
  */
-function lstmStepBack(res: LstmResidual, dh: AnyTensor, dcNext: AnyTensor | undefined, carry: boolean): AnyTensor[] {
-  const fromH = mul(dh, res.cellFromH);
+function lstmStepBack(
+  factor: AnyTensor,
+  cellFromH: AnyTensor,
+  dh: AnyTensor,
+  dcNext: AnyTensor | undefined,
+  forget?: AnyTensor,
+): AnyTensor[] {
+  const fromH = mul(dh, cellFromH);
   const dc = dcNext === undefined ? fromH : add(dcNext, fromH);
   // [dc ⊙ g, dc ⊙ c_{k-1}, dc ⊙ i, dh ⊙ tanh c] ⊙ a (1 − a)
-  const dPre = mul(concat([dc, dc, dc, dh], 1), res.factor);
+  const dPre = mul(concat([dc, dc, dc, dh], 1), factor);
   const dPreT = transpose(dPre, [1, 0]);
-  return carry ? [dPre, dPreT, mul(dc, res.forget)] : [dPre, dPreT];
+  return forget === undefined ? [dPre, dPreT] : [dPre, dPreT, mul(dc, forget)];
 }
+
+// The two steps as fused ops (a SIMD kernel each on WASM, src/core/native/lstm.c; their composites
+// elsewhere and for every derivative), one op per combination of the optional operands.
+const lstmForwardOps = [false, true].map((hasC) =>
+  [false, true].map((keep): FusedOp => ({
+    name: "lstmStepForward",
+    kernel: "ShapeflowLstmStepForward",
+    attrs: { hasC, keep },
+    composite: ([pre, c2]) => lstmStep(pre, hasC ? c2 : undefined, keep),
+  })),
+);
+const lstmBackwardOps = [false, true].map((hasDc) =>
+  [false, true].map((carry): FusedOp => ({
+    name: "lstmStepBackward",
+    kernel: "ShapeflowLstmStepBackward",
+    attrs: { hasDc, carry },
+    composite: ([factor, cellFromH, dh, ...rest]) =>
+      lstmStepBack(factor, cellFromH, dh, hasDc ? rest[0] : undefined, carry ? rest[hasDc ? 1 : 0] : undefined),
+  })),
+);
+
+/**
+ * The LSTM step's fused ops: `forward(hasC, keep)` takes [pre] or [pre, 2c] and gives [h, 2c'] and,
+ * with `keep`, [factor, cellFromH, forget]; `backward(hasDc, carry)` takes [factor, cellFromH, dh,
+ * dc_next (with `hasDc`), forget (with `carry`)] and gives [dPre, dPreᵀ] and, with `carry`, dc.
+ * Internal (tests).
+ * @internal
+ */
+export const lstmStepOps = {
+  forward: (hasC: boolean, keep: boolean): FusedOp => lstmForwardOps[Number(hasC)][Number(keep)],
+  backward: (hasDc: boolean, carry: boolean): FusedOp => lstmBackwardOps[Number(hasDc)][Number(carry)],
+};
 
 const lstmFused: FusedCell<LstmResidual> = {
   weights: (p, u) => mul(concat([p.kernel, p.recurrentKernel, reshape(p.bias, [1, 4 * u])], 0), perGate(u, [1, 1, 2, 1])),
   forward(pre, h, c2, keep, m) {
     if (m === undefined) {
-      const [hn, c2n, factor, cellFromH, forget] = lstmStep(pre, c2, keep);
+      const [hn, c2n, factor, cellFromH, forget] = fused(lstmStepOps.forward(c2 !== undefined, keep), c2 === undefined ? [pre] : [pre, c2]);
       // (without keep no reverse pass reads the residuals)
       return { h: hn, c: c2n, res: keep ? { factor, cellFromH, forget } : { factor: hn, cellFromH: hn, forget: hn } };
     }
@@ -944,16 +990,11 @@ const lstmFused: FusedCell<LstmResidual> = {
     return { h: hOut, c: cOut, res };
   },
   backward(res, dh, dcNext, carry) {
-    if (res.off === undefined) {
-      const [dPre, dPreT, dc] = lstmStepBack(res, dh, dcNext, carry);
-      return carry ? { dPre, dPreT, dc } : { dPre, dPreT };
-    }
-    const fromH = mul(dh, res.cellFromH);
-    const dc = dcNext === undefined ? fromH : add(dcNext, fromH);
-    // the pre-activation cotangent (up to `slopes`): [dc ⊙ g, dc ⊙ c_{k-1}, dc ⊙ i, dh ⊙ tanh c] ⊙ a (1 − a)
-    const dPre = mul(concat([dc, dc, dc, dh], 1), res.factor);
-    if (!carry) return { dPre };
-    return { dPre, dc: mul(dc, res.forget), dh: mul(dh, res.off) };
+    // (with a mask the residuals hold it: the same step, and h's cotangent passes at padded rows)
+    const ins = [res.factor, res.cellFromH, dh, ...(dcNext === undefined ? [] : [dcNext]), ...(carry ? [res.forget] : [])];
+    const [dPre, dPreT, dc] = fused(lstmStepOps.backward(dcNext !== undefined, carry), ins);
+    if (!carry) return { dPre, dPreT };
+    return { dPre, dPreT, dc, dh: res.off === undefined ? undefined : mul(dh, res.off) };
   },
   // The factors hold g and c_{k-1} doubled (so 1/2) and the g block's pre-activation is doubled
   // (so twice the slope): a per-column constant of the pre-activation cotangent.
@@ -966,16 +1007,43 @@ const lstmFused: FusedCell<LstmResidual> = {
 const simpleRnnFused: FusedCell<{ factor: AnyTensor; off?: AnyTensor }> = {
   weights: (p, u) => mul(concat([p.kernel, p.recurrentKernel, reshape(p.bias, [1, u])], 0), 2),
   forward(pre, h, _c, keep, m) {
-    const [hn, s] = tanhOfDoubled(pre);
+    const [hn, factor] = fused(rnnStepOps.forward(keep), [pre]);
     const hOut = m === undefined ? hn : where(m.real, hn, h);
     if (!keep) return { h: hOut, res: { factor: hn } };
-    const factor = mul(mul(s, sub(1, s)), 2);
     return { h: hOut, res: m === undefined ? { factor } : { factor: mul(factor, m.on), off: m.off } };
   },
-  backward: (res, dh, _dc, carry) => ({
-    dPre: mul(dh, res.factor),
-    dh: carry && res.off !== undefined ? mul(dh, res.off) : undefined,
-  }),
+  backward(res, dh, _dc, carry) {
+    const [dPre, dPreT] = fused(rnnStepOps.backward, [res.factor, dh]);
+    return { dPre, dPreT, dh: carry && res.off !== undefined ? mul(dh, res.off) : undefined };
+  },
+};
+
+const rnnForwardOps = [false, true].map((keep): FusedOp => ({
+  name: "rnnStepForward",
+  kernel: "ShapeflowRnnStepForward",
+  attrs: { keep },
+  composite: ([pre]) => {
+    const [hn, s] = tanhOfDoubled(pre);
+    return keep ? [hn, mul(mul(s, sub(1, s)), 2)] : [hn];
+  },
+}));
+
+/**
+ * The simple RNN step's fused ops: `forward(keep)` takes [pre] (2z) and gives [tanh z] and, with
+ * `keep`, the factor 2σ(1 − σ); `backward` takes [factor, dh] and gives [dPre, dPreᵀ].
+ * Internal (tests).
+ * @internal
+ */
+export const rnnStepOps = {
+  forward: (keep: boolean): FusedOp => rnnForwardOps[Number(keep)],
+  backward: {
+    name: "rnnStepBackward",
+    kernel: "ShapeflowRnnStepBackward",
+    composite: ([factor, dh]) => {
+      const dPre = mul(dh, factor);
+      return [dPre, transpose(dPre, [1, 0])];
+    },
+  } satisfies FusedOp as FusedOp,
 };
 
 // The reset-after GRU. Its stacked weights have four column blocks, [z, r | x_n | h_n]:
@@ -1012,6 +1080,10 @@ const gruFused: FusedCell<GruResidual> = {
     return mul(stackedW, perGate(u, [1, 1, 2, 2]));
   },
   forward(pre, h, _c, keep, m) {
+    if (m === undefined) {
+      const [hNext, factor, z] = fused(gruStepOps.forward(keep), [pre, h]);
+      return { h: hNext, res: keep ? { factor, z } : { factor: hNext, z: hNext } }; // (without keep no reverse pass reads them)
+    }
     const [b, w] = pre.shape;
     const u = w / 4;
     const a = sigmoid(slice(pre, [0, 0], [b, 2 * u])); // [z, r]
@@ -1020,18 +1092,72 @@ const gruFused: FusedCell<GruResidual> = {
     const hn = slice(pre, [0, 3 * u], [b, u]);
     const [n, s] = tanhOfDoubled(add(slice(pre, [0, 2 * u], [b, u]), mul(r, hn)));
     const diff = sub(h, n);
-    const hNew = add(n, mul(z, diff));
-    const hNext = m === undefined ? hNew : where(m.real, hNew, h);
+    const hNext = where(m.real, add(n, mul(z, diff)), h);
     if (!keep) return { h: hNext, res: { factor: hNext, z } };
     const q = mul(mul(sub(1, z), mul(s, sub(1, s))), 2);
     const factor = concat([mul(concat([diff, mul(q, hn)], 1), mul(a, sub(1, a))), q, mul(q, r)], 1);
-    if (m === undefined) return { h: hNext, res: { factor, z } };
     return { h: hNext, res: { factor: mul(factor, m.on), z: add(mul(z, m.on), m.off!) } };
   },
   backward(res, dh, _dc, carry) {
-    const dPre = mul(concat([dh, dh, dh, dh], 1), res.factor);
-    return { dPre, dh: carry ? mul(dh, res.z) : undefined };
+    const [dPre, dPreT, dhPrev] = fused(gruStepOps.backward(carry), carry ? [res.factor, dh, res.z] : [res.factor, dh]);
+    return { dPre, dPreT, dh: dhPrev };
   },
+};
+
+/**
+ * One reset-after GRU step forward (unmasked), from the packed pre-activations [B, 4U] and h_{k-1}:
+ * [h_k] and, with `keep`, [factor, z] for the reverse step. The composite of the `gruStepForward`
+ * fused op (a SIMD kernel on WASM).
+ */
+function gruStep(pre: AnyTensor, h: AnyTensor, keep: boolean): AnyTensor[] {
+  const [b, w] = pre.shape;
+  const u = w / 4;
+  const a = sigmoid(slice(pre, [0, 0], [b, 2 * u])); // [z, r]
+  const z = slice(a, [0, 0], [b, u]);
+  const r = slice(a, [0, u], [b, u]);
+  const hn = slice(pre, [0, 3 * u], [b, u]);
+  const [n, s] = tanhOfDoubled(add(slice(pre, [0, 2 * u], [b, u]), mul(r, hn)));
+  const diff = sub(h, n);
+  const hNext = add(n, mul(z, diff));
+  if (!keep) return [hNext];
+  const q = mul(mul(sub(1, z), mul(s, sub(1, s))), 2);
+  const factor = concat([mul(concat([diff, mul(q, hn)], 1), mul(a, sub(1, a))), q, mul(q, r)], 1);
+  return [hNext, factor, z];
+}
+
+/**
+ * The reverse of one reset-after GRU step (unmasked): the pre-activation cotangent [B, 4U] and its
+ * transpose [4U, B] from h_k's, and with `z` (when the step has a predecessor) h_{k-1}'s other than
+ * through the recurrent product. The composite of the `gruStepBackward` fused op.
+ */
+function gruStepBack(factor: AnyTensor, dh: AnyTensor, z?: AnyTensor): AnyTensor[] {
+  const dPre = mul(concat([dh, dh, dh, dh], 1), factor);
+  const dPreT = transpose(dPre, [1, 0]);
+  return z === undefined ? [dPre, dPreT] : [dPre, dPreT, mul(dh, z)];
+}
+
+const gruForwardOps = [false, true].map((keep): FusedOp => ({
+  name: "gruStepForward",
+  kernel: "ShapeflowGruStepForward",
+  attrs: { keep },
+  composite: ([pre, h]) => gruStep(pre, h, keep),
+}));
+const gruBackwardOps = [false, true].map((carry): FusedOp => ({
+  name: "gruStepBackward",
+  kernel: "ShapeflowGruStepBackward",
+  attrs: { carry },
+  composite: ([factor, dh, z]) => gruStepBack(factor, dh, carry ? z : undefined),
+}));
+
+/**
+ * The reset-after GRU step's fused ops: `forward(keep)` takes [pre, h] and gives [h'] and, with
+ * `keep`, [factor, z]; `backward(carry)` takes [factor, dh, z (with `carry`)] and gives [dPre, dPreᵀ]
+ * and, with `carry`, dh_prev. Internal (tests).
+ * @internal
+ */
+export const gruStepOps = {
+  forward: (keep: boolean): FusedOp => gruForwardOps[Number(keep)],
+  backward: (carry: boolean): FusedOp => gruBackwardOps[Number(carry)],
 };
 
 // The reset-before GRU: two products a step, the second after the reset gate. Its stacked weights
