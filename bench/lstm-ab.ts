@@ -1,34 +1,81 @@
-// `npx tsx bench/lstm-ab.ts [rounds]`: the M4 training step (jit) with the fused LSTM against the
-// unrolled cell, in one process, alternating blocks; CPU and wall ms per step, fastest and median.
-// The unrolled cell is the layer as it was before the fused sequence: copy that version next to
-// the current one first (its imports are relative), e.g.
-//   git show ad9fafc:src/nn/layers/recurrent.ts > src/nn/layers/recurrent-unrolled.tmp.ts
-// (or name another copy with LSTM_UNROLLED, relative to bench/), and delete it afterwards.
+// `npx tsx bench/lstm-ab.ts [lstm|gru|simpleRnn] [rounds]`: the M4 training step (jit, batch 64,
+// 28 steps of 28 features -> 64 units -> dense 10) with the recurrent cell's native step kernels
+// (src/core/native/lstm.c) against the same step on their composites (setNativeKernels(false)),
+// in one process, alternating blocks of 4 steps (the order flips every round); CPU (process.cpuUsage)
+// and wall ms per step, fastest and median, and the kernel calls of each jitted step's plan
+// (AB_PROFILE=1 prints both plans' profiles: where the time goes, kernel by kernel).
 import { nn } from "../src/index.js";
+import { setNativeKernels } from "../src/core/index.js";
 import { loadDigits } from "./data.js";
-import { compareSteps } from "./ab.js";
+import { makeBatches, shapeflowImpl } from "./impls.js";
 import { MODELS, type ModelSpec } from "./models.js";
+import { formatProfile, profileStep } from "./profile.js";
 import { init } from "../src/backend/index.js";
 
+type Kind = "lstm" | "gru" | "simpleRnn";
 await init();
-const path = process.env.LSTM_UNROLLED ?? "../src/nn/layers/recurrent-unrolled.tmp.ts";
-const old = (await import(path)) as { lstm(units: number): unknown };
-const base = MODELS.M4;
-const unrolled: ModelSpec = {
-  ...base,
+const kind = (process.argv[2] ?? "lstm") as Kind;
+const rounds = Number(process.argv[3] ?? 12);
+const spec: ModelSpec = {
+  ...MODELS.M4,
   build: () =>
     nn
       .input(["batch", 28, 28])
-      .add(old.lstm(64) as never)
+      .add((nn[kind] as (units: number) => unknown)(64) as never)
       .add(nn.dense(10)) as never,
 };
 const digits = loadDigits();
-const rounds = Number(process.argv[2] ?? 12);
-await compareSteps(
-  [
-    ["fused", base],
-    ["unrolled", unrolled],
-  ],
-  digits,
-  rounds,
+
+/** `f` with native kernels on or off (the setting restored after). */
+function withNative<T>(on: boolean, f: () => T): T {
+  const before = setNativeKernels(on);
+  try {
+    return f();
+  } finally {
+    setNativeKernels(before);
+  }
+}
+
+const variants = [
+  ["native", true],
+  ["composite", false],
+] as const;
+for (const [name, on] of variants) {
+  const p = withNative(on, () => profileStep(spec, digits, { reps: 3, rounds: 3 }));
+  console.log(`${kind} ${name}: ${p.equations} graph equations, ${p.kernelCalls} kernel calls a step`);
+  if (process.env.AB_PROFILE === "1") console.log(formatProfile(p));
+}
+const impls = variants.map(([name, on]) => [name, on, shapeflowImpl(spec, makeBatches(spec, digits), "jit")] as const);
+for (const [, on, impl] of impls) {
+  const before = setNativeKernels(on);
+  await impl.setup();
+  setNativeKernels(before);
+}
+const cpu = new Map<string, number[]>(variants.map(([n]) => [n, []]));
+const wall = new Map<string, number[]>(variants.map(([n]) => [n, []]));
+for (let r = 0; r < rounds; r++) {
+  for (const [name, on, impl] of r % 2 === 0 ? impls : [...impls].reverse()) {
+    const before = setNativeKernels(on);
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    await impl.run(4);
+    const c = process.cpuUsage(c0);
+    wall.get(name)?.push((performance.now() - t0) / 4);
+    cpu.get(name)?.push((c.user + c.system) / 4000);
+    setNativeKernels(before);
+  }
+}
+const med = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+const series = (m: Map<string, number[]>, n: string) => m.get(n) ?? [];
+for (const [name] of variants) {
+  const c = series(cpu, name);
+  const w = series(wall, name);
+  console.log(
+    `${kind} ${name}: CPU ms/step fastest ${Math.min(...c).toFixed(1)} median ${med(c).toFixed(1)}; wall fastest ${Math.min(...w).toFixed(1)} median ${med(w).toFixed(1)}`,
+  );
+}
+const ratio = (m: Map<string, number[]>, f: (v: number[]) => number) => (f(series(m, "composite")) / f(series(m, "native"))).toFixed(2);
+console.log(
+  `${kind} composite / native: CPU fastest ${ratio(cpu, (v) => Math.min(...v))}x, median ${ratio(cpu, med)}x; wall median ${ratio(wall, med)}x`,
 );
+for (const [, , impl] of impls) impl.dispose();

@@ -11,3 +11,4 @@ export {
 } from "./registry.js";
 import "./adam.js";
 import "./conv.js";
+import "./lstm.js";

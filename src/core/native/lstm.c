@@ -1,5 +1,7 @@
-// One LSTM step of the fused sequence (src/nn/layers/recurrent.ts, `lstmFused`), forward and
-// reverse, in WASM SIMD over tfjs' heap. The math is exactly the composite's (src/core/native/lstm.ts):
+// The recurrent cells' steps of the fused sequence (src/nn/layers/recurrent.ts: `lstmFused`,
+// `gruFused`, `simpleRnnFused`), forward and reverse, in WASM SIMD over tfjs' heap; registered in
+// lstm.ts. Each computes exactly its fused op's composite (recurrent.ts: lstmStep, lstmStepBack, ...).
+// The LSTM:
 //
 //   pre [B, 4U] = the packed pre-activations [i, f, 2 z_g, o];  a = σ(pre)
 //   g2 = 4 a_g − 2 (2 tanh z_g);  c2' = f c2 + i g2 (i g2 at step 0);  t = 2 σ(c2') − 1 (tanh c);  h = o t
@@ -8,8 +10,9 @@
 //   reverse:  dc = dc_next + dh cellFromH;  dPre = [dc, dc, dc, dh] ⊙ factor;  carry: dc_prev = dc forget
 //             and, optionally, dPre's transpose [4U, B] (what the weight gradient's product takes)
 //
-// σ(z) = 1 / (1 + e^−z) for z ≥ 0 and e^z / (1 + e^z) below, with e^−|z| from a Cephes-style
-// polynomial (~1 ulp on [−87, 0]; |z| is clamped at 87 so that 2^n stays a normal float).
+// σ(z) = e^z / (1 + e^z) for z < 0 and 1 − σ(−z) above, with e^−|z| from a degree-5 polynomial
+// (σ within 2.6e-7 relative over [−87, 87], measured; |z| is clamped at 87 so that 2^n stays a
+// normal float: σ(z < −87) is σ(−87) ≈ 1.6e-38).
 // Row-major, contiguous; U need not be a multiple of 4 (scalar tails compute the same formulas).
 // No libc, no static data, no stack: leaf functions over byte offsets into the imported memory.
 #include <wasm_simd128.h>
@@ -19,64 +22,67 @@
 #define LOG2E 1.44269504088896341f
 #define LN2_HI 0.693359375f
 #define LN2_LO -2.12194440e-4f
-#define P0 1.9875691500e-4f
-#define P1 1.3981999507e-3f
-#define P2 8.3334519073e-3f
-#define P3 4.1665795894e-2f
-#define P4 1.6666665459e-1f
-#define P5 5.0000001201e-1f
+// a degree-5 minimax polynomial for e^r on [−ln2/2, ln2/2] (XNNPACK's sigmoid coefficients)
+#define C5 0x1.0F9F9Cp-7f
+#define C4 0x1.573A1Ap-5f
+#define C3 0x1.555A80p-3f
+#define C2 0x1.FFFDC6p-2f
+#define C1 0x1.FFFFF6p-1f
 #define CLAMP 87.0f
+#define MAGIC 12583039.0f
 
-// e^x for x in [−87, 0] (the caller clamps).
+// e^x for x in [−87, 0] (the caller clamps): x = n ln2 + r, |r| ≤ ln2 / 2. n is rounded by adding
+// 1.5 · 2^23 + 127 (its low mantissa bits then hold n + 127, the biased exponent of 2^n). V8 lowers
+// f32x4.min/max (NaN rules), nearest and trunc_sat to several x86 instructions each, so pmax and
+// this magic-number rounding instead.
 static inline v128_t vexp(v128_t x) {
-  v128_t n = wasm_f32x4_nearest(wasm_f32x4_mul(x, wasm_f32x4_splat(LOG2E)));
+  v128_t biased = wasm_f32x4_add(wasm_f32x4_mul(x, wasm_f32x4_splat(LOG2E)), wasm_f32x4_splat(MAGIC));
+  v128_t scale = wasm_i32x4_shl(biased, 23);
+  v128_t n = wasm_f32x4_sub(biased, wasm_f32x4_splat(MAGIC));
   v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(LN2_HI)));
   r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(LN2_LO)));
-  v128_t p = wasm_f32x4_splat(P0);
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(P1));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(P2));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(P3));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(P4));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(P5));
-  v128_t y = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(p, wasm_f32x4_mul(r, r)), r), wasm_f32x4_splat(1.0f));
-  v128_t scale = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
-  return wasm_f32x4_mul(y, scale);
+  v128_t p = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_splat(C5), r), wasm_f32x4_splat(C4));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(C3));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(C2));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(C1));
+  // 2^n (1 + r p(r)) as 2^n + (r 2^n) p(r)
+  v128_t rs = wasm_f32x4_mul(r, scale);
+  return wasm_f32x4_add(wasm_f32x4_mul(rs, p), scale);
 }
 
+// σ(z) from e = e^−|z| with one division: e / (1 + e) below 0, 1 − that above.
 static inline v128_t vsigmoid(v128_t z) {
-  v128_t neg = wasm_f32x4_max(wasm_f32x4_neg(wasm_f32x4_abs(z)), wasm_f32x4_splat(-CLAMP));
+  v128_t neg = wasm_f32x4_pmax(wasm_v128_or(z, wasm_f32x4_splat(-0.0f)), wasm_f32x4_splat(-CLAMP));
   v128_t e = vexp(neg);
-  v128_t d = wasm_f32x4_add(wasm_f32x4_splat(1.0f), e);
-  v128_t pos = wasm_f32x4_div(wasm_f32x4_splat(1.0f), d);
-  v128_t low = wasm_f32x4_div(e, d);
-  return wasm_v128_bitselect(pos, low, wasm_f32x4_ge(z, wasm_f32x4_splat(0.0f)));
+  v128_t low = wasm_f32x4_div(e, wasm_f32x4_add(wasm_f32x4_splat(1.0f), e));
+  return wasm_v128_bitselect(wasm_f32x4_sub(wasm_f32x4_splat(1.0f), low), low, wasm_f32x4_ge(z, wasm_f32x4_splat(0.0f)));
 }
 
+// The same, one lane at a time (the tails when U is not a multiple of 4).
 static inline float sexp(float x) {
-  float n = __builtin_rintf(x * LOG2E);
+  union {
+    float f;
+    int i;
+  } biased;
+  biased.f = x * LOG2E + MAGIC;
+  float n = biased.f - MAGIC;
+  biased.i = biased.i << 23;
   float r = x - n * LN2_HI;
   r = r - n * LN2_LO;
-  float p = P0;
-  p = p * r + P1;
-  p = p * r + P2;
-  p = p * r + P3;
-  p = p * r + P4;
-  p = p * r + P5;
-  float y = (p * (r * r) + r) + 1.0f;
-  union {
-    int i;
-    float f;
-  } scale;
-  scale.i = ((int)n + 127) << 23;
-  return y * scale.f;
+  float p = C5 * r + C4;
+  p = p * r + C3;
+  p = p * r + C2;
+  p = p * r + C1;
+  float rs = r * biased.f;
+  return rs * p + biased.f;
 }
 
 static inline float ssigmoid(float z) {
   float a = z < 0.0f ? z : -z;
   float neg = a > -CLAMP ? a : -CLAMP;
   float e = sexp(neg);
-  float d = 1.0f + e;
-  return z >= 0.0f ? 1.0f / d : e / d;
+  float low = e / (1.0f + e);
+  return z >= 0.0f ? 1.0f - low : low;
 }
 
 #define SPLAT(v) wasm_f32x4_splat(v)

@@ -42,15 +42,9 @@ import {
   cast,
   notEqual,
   max,
+  fused,
+  type FusedOp,
 } from "../../core/index.js";
-// NOTE: a stand-in for core's fused ops until they land (the composite, always)
-interface FusedOp {
-  name: string;
-  kernel: string;
-  attrs?: Record<string, unknown>;
-  composite: (ins: AnyTensor[]) => AnyTensor[];
-}
-const fused = (op: FusedOp, ins: AnyTensor[]) => op.composite(ins);
 import { bernoulli, foldIn, split } from "../../random/index.js";
 import { glorotUniform, orthogonal } from "../init.js";
 import type { ApplyContext, Key, Layer, LayerError, PositiveInt, FloatInput } from "../layer.js";
@@ -934,7 +928,7 @@ const lstmForwardOps = [false, true].map((hasC) =>
   [false, true].map((keep): FusedOp => ({
     name: "lstmStepForward",
     kernel: "ShapeflowLstmStepForward",
-    attrs: { hasC, keep },
+    attrs: { hasC: Number(hasC), keep: Number(keep) },
     composite: ([pre, c2]) => lstmStep(pre, hasC ? c2 : undefined, keep),
   })),
 );
@@ -942,7 +936,7 @@ const lstmBackwardOps = [false, true].map((hasDc) =>
   [false, true].map((carry): FusedOp => ({
     name: "lstmStepBackward",
     kernel: "ShapeflowLstmStepBackward",
-    attrs: { hasDc, carry },
+    attrs: { hasDc: Number(hasDc), carry: Number(carry) },
     composite: ([factor, cellFromH, dh, ...rest]) =>
       lstmStepBack(factor, cellFromH, dh, hasDc ? rest[0] : undefined, carry ? rest[hasDc ? 1 : 0] : undefined),
   })),
@@ -1021,7 +1015,7 @@ const simpleRnnFused: FusedCell<{ factor: AnyTensor; off?: AnyTensor }> = {
 const rnnForwardOps = [false, true].map((keep): FusedOp => ({
   name: "rnnStepForward",
   kernel: "ShapeflowRnnStepForward",
-  attrs: { keep },
+  attrs: { keep: Number(keep) },
   composite: ([pre]) => {
     const [hn, s] = tanhOfDoubled(pre);
     return keep ? [hn, mul(mul(s, sub(1, s)), 2)] : [hn];
@@ -1139,13 +1133,13 @@ function gruStepBack(factor: AnyTensor, dh: AnyTensor, z?: AnyTensor): AnyTensor
 const gruForwardOps = [false, true].map((keep): FusedOp => ({
   name: "gruStepForward",
   kernel: "ShapeflowGruStepForward",
-  attrs: { keep },
+  attrs: { keep: Number(keep) },
   composite: ([pre, h]) => gruStep(pre, h, keep),
 }));
 const gruBackwardOps = [false, true].map((carry): FusedOp => ({
   name: "gruStepBackward",
   kernel: "ShapeflowGruStepBackward",
-  attrs: { carry },
+  attrs: { carry: Number(carry) },
   composite: ([factor, dh, z]) => gruStepBack(factor, dh, carry ? z : undefined),
 }));
 

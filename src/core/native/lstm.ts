@@ -1,0 +1,119 @@
+// The LSTM step's kernels (lstm.c): the fused ops `lstmStepForward` and `lstmStepBackward` of
+// src/nn/layers/recurrent.ts (their composites there). Inputs in the ops' order:
+//   forward   [pre [B, 4U], 2c [B, U] when attrs.hasC]  ->  [h, 2c'] (+ [factor [B, 4U], cellFromH, forget] with attrs.keep)
+//   backward  [factor, cellFromH, dh, dc_next when attrs.hasDc, forget when attrs.carry]  ->  [dPre [B, 4U], dPreᵀ [4U, B]] (+ dc with attrs.carry)
+import { registerNativeKernel } from "./registry.js";
+import { binary } from "./lstm.wasm.js";
+
+registerNativeKernel({
+  kernelName: "ShapeflowLstmStepForward",
+  binary,
+  run(ctx, inputs, attrs) {
+    const [b, w] = inputs[0].shape;
+    const u = w / 4;
+    const hasC = attrs.hasC === 1;
+    const keep = attrs.keep === 1;
+    const outs = [ctx.makeOutput([b, u], "float32"), ctx.makeOutput([b, u], "float32")];
+    if (keep) outs.push(ctx.makeOutput([b, w], "float32"), ctx.makeOutput([b, u], "float32"), ctx.makeOutput([b, u], "float32"));
+    const at = (i: number) => (i < outs.length ? ctx.offset(outs[i]) : 0);
+    ctx.exports.lstm_forward(
+      ctx.offset(inputs[0]),
+      hasC ? ctx.offset(inputs[1]) : 0,
+      at(0),
+      at(1),
+      at(2),
+      at(3),
+      at(4),
+      b,
+      u,
+      (hasC ? 1 : 0) | (keep ? 2 : 0),
+    );
+    return outs;
+  },
+});
+
+registerNativeKernel({
+  kernelName: "ShapeflowLstmStepBackward",
+  binary,
+  run(ctx, inputs, attrs) {
+    const [b, w] = inputs[0].shape;
+    const u = w / 4;
+    const hasDc = attrs.hasDc === 1;
+    const carry = attrs.carry === 1;
+    const outs = [ctx.makeOutput([b, w], "float32"), ctx.makeOutput([w, b], "float32")];
+    if (carry) outs.push(ctx.makeOutput([b, u], "float32"));
+    const forget = carry ? ctx.offset(inputs[hasDc ? 4 : 3]) : 0;
+    ctx.exports.lstm_backward(
+      ctx.offset(inputs[0]),
+      ctx.offset(inputs[1]),
+      forget,
+      ctx.offset(inputs[2]),
+      hasDc ? ctx.offset(inputs[3]) : 0,
+      ctx.offset(outs[0]),
+      ctx.offset(outs[1]),
+      carry ? ctx.offset(outs[2]) : 0,
+      b,
+      u,
+      (hasDc ? 1 : 0) | (carry ? 2 : 0) | 4,
+    );
+    return outs;
+  },
+});
+
+// The reset-after GRU's step: forward [pre [B, 4U], h [B, U]] -> [h'] (+ [factor [B, 4U], z] with attrs.keep);
+// backward [factor, dh, z when attrs.carry] -> [dPre [B, 4U], dPreᵀ [4U, B]] (+ dh_prev with attrs.carry).
+registerNativeKernel({
+  kernelName: "ShapeflowGruStepForward",
+  binary,
+  run(ctx, inputs, attrs) {
+    const [b, w] = inputs[0].shape;
+    const u = w / 4;
+    const keep = attrs.keep === 1;
+    const outs = [ctx.makeOutput([b, u], "float32")];
+    if (keep) outs.push(ctx.makeOutput([b, w], "float32"), ctx.makeOutput([b, u], "float32"));
+    const at = (i: number) => (i < outs.length ? ctx.offset(outs[i]) : 0);
+    ctx.exports.gru_forward(ctx.offset(inputs[0]), ctx.offset(inputs[1]), at(0), at(1), at(2), b, u, keep ? 2 : 0);
+    return outs;
+  },
+});
+
+registerNativeKernel({
+  kernelName: "ShapeflowGruStepBackward",
+  binary,
+  run(ctx, inputs, attrs) {
+    const [b, w] = inputs[0].shape;
+    const u = w / 4;
+    const carry = attrs.carry === 1;
+    const outs = [ctx.makeOutput([b, w], "float32"), ctx.makeOutput([w, b], "float32")];
+    if (carry) outs.push(ctx.makeOutput([b, u], "float32"));
+    const at = (i: number) => (i < outs.length ? ctx.offset(outs[i]) : 0);
+    const z = carry ? ctx.offset(inputs[2]) : 0;
+    ctx.exports.gru_backward(ctx.offset(inputs[0]), z, ctx.offset(inputs[1]), at(0), at(1), at(2), b, u, (carry ? 2 : 0) | 4);
+    return outs;
+  },
+});
+
+// The simple RNN's step: forward [pre [B, U]] -> [h] (+ [factor] with attrs.keep); backward [factor, dh] -> [dPre, dPreᵀ [U, B]].
+registerNativeKernel({
+  kernelName: "ShapeflowRnnStepForward",
+  binary,
+  run(ctx, inputs, attrs) {
+    const [b, u] = inputs[0].shape;
+    const keep = attrs.keep === 1;
+    const outs = [ctx.makeOutput([b, u], "float32")];
+    if (keep) outs.push(ctx.makeOutput([b, u], "float32"));
+    ctx.exports.rnn_forward(ctx.offset(inputs[0]), ctx.offset(outs[0]), keep ? ctx.offset(outs[1]) : 0, b * u, keep ? 2 : 0);
+    return outs;
+  },
+});
+
+registerNativeKernel({
+  kernelName: "ShapeflowRnnStepBackward",
+  binary,
+  run(ctx, inputs) {
+    const [b, u] = inputs[0].shape;
+    const outs = [ctx.makeOutput([b, u], "float32"), ctx.makeOutput([u, b], "float32")];
+    ctx.exports.rnn_backward(ctx.offset(inputs[0]), ctx.offset(inputs[1]), ctx.offset(outs[0]), ctx.offset(outs[1]), b, u, 4);
+    return outs;
+  },
+});

@@ -1,0 +1,202 @@
+// The recurrent step kernels (src/core/native/lstm.c: LSTM, reset-after GRU, simple RNN) against
+// their composites (the same fused ops with native kernels off), over shapes with B = 1 and U not a
+// multiple of 4 and pre-activations far into σ's tails; then each layer with the kernels against
+// the layer on the composites and on the step-by-step loop: values and gradients (eager and jit,
+// with an initial state, masked), grad of grad, no leaks.
+import { describe, expect, test } from "vitest";
+import * as nn from "../src/nn/index.js";
+import { fused, grad, jit, leafTensors, mul, nativeAvailable, scoped, setNativeKernels, sum, tanh } from "../src/core/index.js";
+import { key } from "../src/random/index.js";
+import { assertAllClose } from "../src/testing/index.js";
+import { tensor, type AnyTensor, type Tensor } from "../src/tensor/index.js";
+import { gruStepOps, lstmStepOps, rnnStepOps, stepByStep } from "../src/nn/layers/recurrent.js";
+import { disposeTree, input, noLeaks, read, values } from "./nn-helpers.js";
+
+/** `f` with native kernels on or off (the setting restored after). */
+function withNative<T>(on: boolean, f: () => T): T {
+  const before = setNativeKernels(on);
+  try {
+    return f();
+  } finally {
+    setNativeKernels(before);
+  }
+}
+
+/** Values in (−scale, scale) of `shape`. */
+const scaled = (shape: number[], seed: number, scale: number) =>
+  tensor(
+    values(shape[0] * shape[1], seed).map((v) => v * scale),
+    shape,
+  );
+
+/** The op's outputs with the kernel and with the composite agree (all outputs, to float32 rounding). */
+function expectKernelMatches(kernel: string, run: () => AnyTensor[], what: string): void {
+  expect(
+    withNative(true, () => nativeAvailable(kernel)),
+    `${kernel} runs natively in these tests`,
+  ).toBe(true);
+  const native = withNative(true, run);
+  const composite = withNative(false, run);
+  expect(native.map((n) => n.shape)).toEqual(composite.map((c) => c.shape));
+  native.forEach((n, i) => assertAllClose(n, read(composite[i]), { rtol: 2e-6, atol: 1e-6, what: `${what} output ${i}` }));
+  disposeTree(native, composite);
+}
+
+const shapes = [
+  [1, 1],
+  [1, 5],
+  [3, 7],
+  [4, 8],
+  [2, 13],
+  [64, 64],
+] as const;
+
+describe("the LSTM step kernels match their composites", () => {
+  for (const [b, u] of shapes)
+    for (const scale of [2, 60])
+      test(`B ${b}, U ${u}, pre-activations in ±${scale}`, () => {
+        noLeaks(() => {
+          const pre = scaled([b, 4 * u], 1, scale);
+          const c2 = scaled([b, u], 2, 4);
+          const dh = scaled([b, u], 3, 1);
+          const dc = scaled([b, u], 4, 1);
+          for (const hasC of [false, true])
+            for (const keep of [false, true]) {
+              const fwd = () => fused(lstmStepOps.forward(hasC, keep), hasC ? [pre, c2] : [pre]);
+              expectKernelMatches("ShapeflowLstmStepForward", fwd, `forward (c ${hasC}, keep ${keep})`);
+            }
+          const kept = withNative(false, () => fused(lstmStepOps.forward(true, true), [pre, c2]));
+          const [, , factor, cellFromH, forget] = kept;
+          for (const hasDc of [false, true])
+            for (const carry of [false, true]) {
+              const ins = [factor, cellFromH, dh, ...(hasDc ? [dc] : []), ...(carry ? [forget] : [])];
+              const back = () => fused(lstmStepOps.backward(hasDc, carry), ins);
+              expectKernelMatches("ShapeflowLstmStepBackward", back, `backward (dc ${hasDc}, carry ${carry})`);
+            }
+          disposeTree(pre, c2, dh, dc, kept);
+        });
+      });
+});
+
+describe("the GRU and simple RNN step kernels match their composites", () => {
+  for (const [b, u] of shapes)
+    for (const scale of [2, 60])
+      test(`B ${b}, U ${u}, pre-activations in ±${scale}`, () => {
+        noLeaks(() => {
+          // (h_n, the last block, multiplies r inside σ: kept in ±1 so that r's rounding is not amplified by the scale)
+          const pre = tensor(
+            values(b * 4 * u, 5).map((v, i) => (i % (4 * u) < 3 * u ? v * scale : v)),
+            [b, 4 * u],
+          );
+          const h = scaled([b, u], 6, 1);
+          const dh = scaled([b, u], 7, 1);
+          for (const keep of [false, true])
+            expectKernelMatches("ShapeflowGruStepForward", () => fused(gruStepOps.forward(keep), [pre, h]), `GRU forward (keep ${keep})`);
+          const kept = withNative(false, () => fused(gruStepOps.forward(true), [pre, h]));
+          const [, factor, z] = kept;
+          for (const carry of [false, true])
+            expectKernelMatches(
+              "ShapeflowGruStepBackward",
+              () => fused(gruStepOps.backward(carry), carry ? [factor, dh, z] : [factor, dh]),
+              `GRU backward (carry ${carry})`,
+            );
+          const rnnPre = scaled([b, u], 8, scale);
+          for (const keep of [false, true])
+            expectKernelMatches("ShapeflowRnnStepForward", () => fused(rnnStepOps.forward(keep), [rnnPre]), `RNN forward (keep ${keep})`);
+          const [hn, rnnFactor] = withNative(false, () => fused(rnnStepOps.forward(true), [rnnPre]));
+          expectKernelMatches("ShapeflowRnnStepBackward", () => fused(rnnStepOps.backward, [rnnFactor, dh]), "RNN backward");
+          disposeTree(pre, h, dh, kept, rnnPre, hn, rnnFactor);
+        });
+      });
+});
+
+type Params = Record<string, AnyTensor>;
+const run = (layer: nn.RecurrentLayer<string, unknown>, p: unknown, x: AnyTensor, ctx: nn.RecurrentContext = {}) =>
+  scoped(() => layer.apply(p, x, ctx)[0], leafTensors);
+
+const kinds = ["lstm", "gru", "simpleRnn"] as const;
+const make = (kind: (typeof kinds)[number], units: number, returnSequences = false) =>
+  (kind === "gru" ? nn.gru(units, { returnSequences }) : nn[kind](units, { returnSequences })) as nn.RecurrentLayer<string, unknown>;
+const variants = [
+  { returnSequences: false, initial: false, masked: false },
+  { returnSequences: true, initial: false, masked: false },
+  { returnSequences: false, initial: true, masked: false },
+  { returnSequences: true, initial: true, masked: true },
+] as const;
+
+describe.each(kinds)("the %s layer with the kernels", (kind) => {
+  for (const { returnSequences, initial, masked } of variants)
+    test(`matches the composites and the step-by-step loop${returnSequences ? ", returnSequences" : ""}${initial ? ", from an initial state" : ""}${masked ? ", masked" : ""}`, () => {
+      noLeaks(() => {
+        const [b, tl, f, u] = [3, 5, 6, 7];
+        const layer = make(kind, u, returnSequences);
+        const k = key(5);
+        const p = layer.init(k, [b, tl, f]);
+        const x = input([b, tl, f], "float32", 11);
+        const h0 = !initial
+          ? []
+          : kind === "lstm"
+            ? [input([b, u], "float32", 12), input([b, u], "float32", 13)]
+            : [input([b, u], "float32", 12)];
+        // ragged lengths, a padded first step and an empty row
+        const mask = tensor([1, 1, 1, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 0], [b, tl]);
+        const ctx = (init: AnyTensor[]): nn.RecurrentContext => ({
+          ...(initial ? { initialState: init } : {}),
+          ...(masked ? { mask } : {}),
+        });
+        const loss = (q: unknown, v: AnyTensor, init: AnyTensor[]) => sum(mul(tanh(run(layer, q, v, ctx(init))), 1.7)) as Tensor<[]>;
+        const gradAll = grad(loss, { argnums: [0, 1, 2] });
+        const jitted = jit(gradAll);
+        const out = {
+          native: withNative(true, () => run(layer, p, x, ctx(h0))),
+          composite: withNative(false, () => run(layer, p, x, ctx(h0))),
+          steps: stepByStep(() => run(layer, p, x, ctx(h0))),
+        };
+        assertAllClose(out.native, read(out.composite), { rtol: 1e-5, atol: 1e-6, what: "forward vs composite" });
+        assertAllClose(out.native, read(out.steps), { rtol: 1e-5, atol: 1e-6, what: "forward vs step by step" });
+        type Grads = [Params, AnyTensor, AnyTensor[]];
+        const grads = {
+          eager: withNative(true, () => gradAll(p, x, h0) as Grads),
+          jit: withNative(true, () => jitted(p, x, h0) as Grads),
+          composite: withNative(false, () => gradAll(p, x, h0) as Grads),
+          steps: stepByStep(() => gradAll(p, x, h0) as Grads),
+        };
+        for (const [name, g] of [
+          ["eager", grads.eager],
+          ["jit", grads.jit],
+          ["composite", grads.composite],
+        ] as const) {
+          const ref = grads.steps;
+          for (const w of ["kernel", "recurrentKernel", "bias"])
+            assertAllClose(g[0][w], read(ref[0][w]), { rtol: 1e-4, atol: 1e-6, what: `${name} d ${w}` });
+          assertAllClose(g[1], read(ref[1]), { rtol: 1e-4, atol: 1e-6, what: `${name} d x` });
+          expect(g[2].length).toBe(h0.length);
+          g[2].forEach((d, i) => assertAllClose(d, read(ref[2][i]), { rtol: 1e-4, atol: 1e-6, what: `${name} d h0[${i}]` }));
+        }
+        jitted.dispose();
+        k.dispose();
+        disposeTree(p, x, h0, mask, out, grads);
+      });
+    });
+
+  test("grad of grad through the layer (the fused ops' derivatives come from their composites)", () => {
+    noLeaks(() => {
+      const [b, tl, f, u] = [2, 3, 4, 5];
+      const layer = make(kind, u);
+      const k = key(6);
+      const p = layer.init(k, [b, tl, f]);
+      const x = input([b, tl, f], "float32", 14);
+      const w = input([b, tl, f], "float32", 15);
+      const loss = (v: AnyTensor) => sum(mul(tanh(run(layer, p, v)), 1.3)) as Tensor<[]>;
+      // d/dx of <d loss / dx, w>
+      const second = grad((v: AnyTensor) => sum(mul(grad(loss)(v), w)) as Tensor<[]>);
+      const native = withNative(true, () => second(x));
+      const composite = withNative(false, () => second(x));
+      const steps = stepByStep(() => second(x));
+      assertAllClose(native, read(composite), { rtol: 1e-4, atol: 1e-6, what: "native vs composite" });
+      assertAllClose(native, read(steps), { rtol: 1e-4, atol: 1e-6, what: "native vs step by step" });
+      k.dispose();
+      disposeTree(p, x, w, native, composite, steps);
+    });
+  });
+});
