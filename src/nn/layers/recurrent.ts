@@ -957,28 +957,14 @@ export const lstmStepOps = {
 const lstmFused: FusedCell<LstmResidual> = {
   weights: (p, u) => mul(concat([p.kernel, p.recurrentKernel, reshape(p.bias, [1, 4 * u])], 0), perGate(u, [1, 1, 2, 1])),
   forward(pre, h, c2, keep, m) {
-    if (m === undefined) {
-      const [hn, c2n, factor, cellFromH, forget] = fused(lstmStepOps.forward(c2 !== undefined, keep), c2 === undefined ? [pre] : [pre, c2]);
+    // (c_{-1} = 0 when not given: then h_{-1} is zeros too)
+    const [hn, c2n, factor, cellFromH, forget] = fused(lstmStepOps.forward(c2 !== undefined, keep), c2 === undefined ? [pre] : [pre, c2]);
+    if (m === undefined)
       // (without keep no reverse pass reads the residuals)
       return { h: hn, c: c2n, res: keep ? { factor, cellFromH, forget } : { factor: hn, cellFromH: hn, forget: hn } };
-    }
-    const [b, w] = pre.shape;
-    const u = w / 4;
-    const a = sigmoid(pre); // [i, f, σ(2 z_g), o]
-    const i = slice(a, [0, 0], [b, u]);
-    const forget = slice(a, [0, u], [b, u]);
-    const g2 = sub(mul(slice(a, [0, 2 * u], [b, u]), 4), 2); // 2 tanh(z_g)
-    const o = slice(a, [0, 3 * u], [b, u]);
-    const prevC2 = c2 ?? h;
-    const ig2 = mul(i, g2);
-    const c2n = c2 === undefined ? ig2 : add(mul(forget, c2), ig2);
-    const tanhC = sub(mul(sigmoid(c2n), 2), 1);
-    const hn = mul(o, tanhC);
     const hOut = where(m.real, hn, h);
-    const cOut = where(m.real, c2n, prevC2);
-    if (!keep) return { h: hOut, c: cOut, res: { factor: hn, cellFromH: hn, forget } }; // (no reverse pass reads them)
-    const factor = mul(concat([g2, prevC2, i, tanhC], 1), mul(a, sub(1, a)));
-    const cellFromH = mul(o, sub(1, mul(tanhC, tanhC)));
+    const cOut = where(m.real, c2n, c2 ?? h);
+    if (!keep) return { h: hOut, c: cOut, res: { factor: hn, cellFromH: hn, forget: hn } };
     // a padded row: no pre-activation cotangent, c's cotangent passes through (forget 1, nothing from h), h's too (`off`)
     const res = { factor: mul(factor, m.on), cellFromH: mul(cellFromH, m.on), forget: add(mul(forget, m.on), m.off!), off: m.off };
     return { h: hOut, c: cOut, res };
@@ -1074,22 +1060,10 @@ const gruFused: FusedCell<GruResidual> = {
     return mul(stackedW, perGate(u, [1, 1, 2, 2]));
   },
   forward(pre, h, _c, keep, m) {
-    if (m === undefined) {
-      const [hNext, factor, z] = fused(gruStepOps.forward(keep), [pre, h]);
-      return { h: hNext, res: keep ? { factor, z } : { factor: hNext, z: hNext } }; // (without keep no reverse pass reads them)
-    }
-    const [b, w] = pre.shape;
-    const u = w / 4;
-    const a = sigmoid(slice(pre, [0, 0], [b, 2 * u])); // [z, r]
-    const z = slice(a, [0, 0], [b, u]);
-    const r = slice(a, [0, u], [b, u]);
-    const hn = slice(pre, [0, 3 * u], [b, u]);
-    const [n, s] = tanhOfDoubled(add(slice(pre, [0, 2 * u], [b, u]), mul(r, hn)));
-    const diff = sub(h, n);
-    const hNext = where(m.real, add(n, mul(z, diff)), h);
-    if (!keep) return { h: hNext, res: { factor: hNext, z } };
-    const q = mul(mul(sub(1, z), mul(s, sub(1, s))), 2);
-    const factor = concat([mul(concat([diff, mul(q, hn)], 1), mul(a, sub(1, a))), q, mul(q, r)], 1);
+    const [hNew, factor, z] = fused(gruStepOps.forward(keep), [pre, h]);
+    if (m === undefined) return { h: hNew, res: keep ? { factor, z } : { factor: hNew, z: hNew } }; // (without keep no reverse pass reads them)
+    const hNext = where(m.real, hNew, h);
+    if (!keep) return { h: hNext, res: { factor: hNext, z: hNext } };
     return { h: hNext, res: { factor: mul(factor, m.on), z: add(mul(z, m.on), m.off!) } };
   },
   backward(res, dh, _dc, carry) {
