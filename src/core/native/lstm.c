@@ -151,7 +151,60 @@ void lstm_forward(const float *pre, const float *c2, float *h, float *c2out, flo
   }
 }
 
-// flags: 1 = dc_next given, 2 = carry (write dcOut = dc forget), 4 = write dPreT [4U, B].
+// A 4 × 4 block of floats transposed: a, b, c, d (rows) become the columns, stored at p, p + stride, ...
+#define STORE_T4(p, stride, a, b, c, d)                    \
+  do {                                                     \
+    v128_t t0_ = wasm_i32x4_shuffle(a, b, 0, 4, 1, 5);     \
+    v128_t t1_ = wasm_i32x4_shuffle(a, b, 2, 6, 3, 7);     \
+    v128_t t2_ = wasm_i32x4_shuffle(c, d, 0, 4, 1, 5);     \
+    v128_t t3_ = wasm_i32x4_shuffle(c, d, 2, 6, 3, 7);     \
+    ST(p, wasm_i32x4_shuffle(t0_, t2_, 0, 1, 4, 5));       \
+    ST((p) + (stride), wasm_i32x4_shuffle(t0_, t2_, 2, 3, 6, 7)); \
+    ST((p) + 2 * (stride), wasm_i32x4_shuffle(t1_, t3_, 0, 1, 4, 5)); \
+    ST((p) + 3 * (stride), wasm_i32x4_shuffle(t1_, t3_, 2, 3, 6, 7)); \
+  } while (0)
+
+// One element (row, j) of the LSTM reverse step, dPreT included when `trans`.
+#define LSTM_BACK_SCALAR(row, j)                                        \
+  do {                                                                  \
+    const float *fr_ = factor + (row) * w;                              \
+    float dhv_ = dh[(row) * u + (j)];                                   \
+    float fromH_ = dhv_ * cellFromH[(row) * u + (j)];                   \
+    float dc_ = hasDc ? dcNext[(row) * u + (j)] + fromH_ : fromH_;      \
+    float d0_ = dc_ * fr_[(j)];                                         \
+    float d1_ = dc_ * fr_[u + (j)];                                     \
+    float d2_ = dc_ * fr_[2 * u + (j)];                                 \
+    float d3_ = dhv_ * fr_[3 * u + (j)];                                \
+    float *dp_ = dPre + (row) * w;                                      \
+    dp_[(j)] = d0_;                                                     \
+    dp_[u + (j)] = d1_;                                                 \
+    dp_[2 * u + (j)] = d2_;                                             \
+    dp_[3 * u + (j)] = d3_;                                             \
+    if (carry) dcOut[(row) * u + (j)] = dc_ * forget[(row) * u + (j)];  \
+    if (trans) {                                                        \
+      dPreT[((j)) * b + (row)] = d0_;                                   \
+      dPreT[(u + (j)) * b + (row)] = d1_;                               \
+      dPreT[(2 * u + (j)) * b + (row)] = d2_;                           \
+      dPreT[(3 * u + (j)) * b + (row)] = d3_;                           \
+    }                                                                   \
+  } while (0)
+
+// dc of row r at columns j..j+3 (and that row's dh in dhv).
+#define LSTM_DC(r, dhv, dcv)                                                         \
+  v128_t dhv = LD(dh + (r) * u + j);                                                 \
+  v128_t dcv = wasm_f32x4_mul(dhv, LD(cellFromH + (r) * u + j));                     \
+  if (hasDc) dcv = wasm_f32x4_add(LD(dcNext + (r) * u + j), dcv);                    \
+  if (carry) ST(dcOut + (r) * u + j, wasm_f32x4_mul(dcv, LD(forget + (r) * u + j)));
+
+// Block k of row r at columns j..j+3: `by` times the factor, stored in dPre (and returned).
+static inline v128_t block_product(const float *factor, float *dPre, int w, int u, int r, int k, int j, v128_t by) {
+  v128_t d = wasm_f32x4_mul(by, LD(factor + r * w + k * u + j));
+  ST(dPre + r * w + k * u + j, d);
+  return d;
+}
+
+// flags: 1 = dc_next given, 2 = carry (write dcOut = dc forget), 4 = write dPreT [4U, B]. With the
+// transpose, rows go four at a time so that dPreT is written in 4 × 4 blocks, not a float at a time.
 EXPORT("lstm_backward")
 void lstm_backward(const float *factor, const float *cellFromH, const float *forget, const float *dh, const float *dcNext, float *dPre,
                    float *dPreT, float *dcOut, int b, int u, int flags) {
@@ -159,71 +212,42 @@ void lstm_backward(const float *factor, const float *cellFromH, const float *for
   const int carry = flags & 2;
   const int trans = flags & 4;
   const int w = 4 * u;
-  for (int row = 0; row < b; row++) {
-    const float *fr = factor + row * w;
-    const float *xr = cellFromH + row * u;
-    const float *gr = forget + row * u;
-    const float *dhr = dh + row * u;
-    const float *dnr = hasDc ? dcNext + row * u : 0;
-    float *dp = dPre + row * w;
-    float *dco = carry ? dcOut + row * u : 0;
+  int row = 0;
+  if (trans)
+    for (; row + 4 <= b; row += 4) {
+      int j = 0;
+      for (; j + 4 <= u; j += 4) {
+        LSTM_DC(row, h0, c0)
+        LSTM_DC(row + 1, h1, c1)
+        LSTM_DC(row + 2, h2, c2)
+        LSTM_DC(row + 3, h3, c3)
+        for (int k = 0; k < 4; k++) {
+          v128_t d0 = block_product(factor, dPre, w, u, row, k, j, k == 3 ? h0 : c0);
+          v128_t d1 = block_product(factor, dPre, w, u, row + 1, k, j, k == 3 ? h1 : c1);
+          v128_t d2 = block_product(factor, dPre, w, u, row + 2, k, j, k == 3 ? h2 : c2);
+          v128_t d3 = block_product(factor, dPre, w, u, row + 3, k, j, k == 3 ? h3 : c3);
+          STORE_T4(dPreT + (k * u + j) * b + row, b, d0, d1, d2, d3);
+        }
+      }
+      for (; j < u; j++)
+        for (int r = row; r < row + 4; r++) LSTM_BACK_SCALAR(r, j);
+    }
+  for (; row < b; row++) {
     int j = 0;
     for (; j + 4 <= u; j += 4) {
-      v128_t dhv = LD(dhr + j);
-      v128_t fromH = wasm_f32x4_mul(dhv, LD(xr + j));
-      v128_t dc = hasDc ? wasm_f32x4_add(LD(dnr + j), fromH) : fromH;
-      v128_t d0 = wasm_f32x4_mul(dc, LD(fr + j));
-      v128_t d1 = wasm_f32x4_mul(dc, LD(fr + u + j));
-      v128_t d2 = wasm_f32x4_mul(dc, LD(fr + 2 * u + j));
-      v128_t d3 = wasm_f32x4_mul(dhv, LD(fr + 3 * u + j));
-      ST(dp + j, d0);
-      ST(dp + u + j, d1);
-      ST(dp + 2 * u + j, d2);
-      ST(dp + 3 * u + j, d3);
-      if (carry) ST(dco + j, wasm_f32x4_mul(dc, LD(gr + j)));
-      if (trans) {
-        float *t0 = dPreT + j * b + row;
-        float *t1 = t0 + u * b;
-        float *t2 = t1 + u * b;
-        float *t3 = t2 + u * b;
-        t0[0] = wasm_f32x4_extract_lane(d0, 0);
-        t0[b] = wasm_f32x4_extract_lane(d0, 1);
-        t0[2 * b] = wasm_f32x4_extract_lane(d0, 2);
-        t0[3 * b] = wasm_f32x4_extract_lane(d0, 3);
-        t1[0] = wasm_f32x4_extract_lane(d1, 0);
-        t1[b] = wasm_f32x4_extract_lane(d1, 1);
-        t1[2 * b] = wasm_f32x4_extract_lane(d1, 2);
-        t1[3 * b] = wasm_f32x4_extract_lane(d1, 3);
-        t2[0] = wasm_f32x4_extract_lane(d2, 0);
-        t2[b] = wasm_f32x4_extract_lane(d2, 1);
-        t2[2 * b] = wasm_f32x4_extract_lane(d2, 2);
-        t2[3 * b] = wasm_f32x4_extract_lane(d2, 3);
-        t3[0] = wasm_f32x4_extract_lane(d3, 0);
-        t3[b] = wasm_f32x4_extract_lane(d3, 1);
-        t3[2 * b] = wasm_f32x4_extract_lane(d3, 2);
-        t3[3 * b] = wasm_f32x4_extract_lane(d3, 3);
+      LSTM_DC(row, hv, cv)
+      for (int k = 0; k < 4; k++) {
+        v128_t d = block_product(factor, dPre, w, u, row, k, j, k == 3 ? hv : cv);
+        if (trans) {
+          float *t = dPreT + (k * u + j) * b + row;
+          t[0] = wasm_f32x4_extract_lane(d, 0);
+          t[b] = wasm_f32x4_extract_lane(d, 1);
+          t[2 * b] = wasm_f32x4_extract_lane(d, 2);
+          t[3 * b] = wasm_f32x4_extract_lane(d, 3);
+        }
       }
     }
-    for (; j < u; j++) {
-      float dhv = dhr[j];
-      float fromH = dhv * xr[j];
-      float dc = hasDc ? dnr[j] + fromH : fromH;
-      float d0 = dc * fr[j];
-      float d1 = dc * fr[u + j];
-      float d2 = dc * fr[2 * u + j];
-      float d3 = dhv * fr[3 * u + j];
-      dp[j] = d0;
-      dp[u + j] = d1;
-      dp[2 * u + j] = d2;
-      dp[3 * u + j] = d3;
-      if (carry) dco[j] = dc * gr[j];
-      if (trans) {
-        dPreT[j * b + row] = d0;
-        dPreT[(u + j) * b + row] = d1;
-        dPreT[(2 * u + j) * b + row] = d2;
-        dPreT[(3 * u + j) * b + row] = d3;
-      }
-    }
+    for (; j < u; j++) LSTM_BACK_SCALAR(row, j);
   }
 }
 
@@ -281,23 +305,40 @@ void gru_forward(const float *pre, const float *h, float *hOut, float *factor, f
   }
 }
 
-// flags: 2 = carry (write dhOut = dh z), 4 = write dPreT [4U, B].
-EXPORT("gru_backward")
-void gru_backward(const float *factor, const float *z, const float *dh, float *dPre, float *dPreT, float *dhOut, int b, int u, int flags) {
-  const int carry = flags & 2;
-  const int trans = flags & 4;
-  const int w = 4 * u;
-  for (int row = 0; row < b; row++) {
-    const float *fr = factor + row * w;
-    const float *dhr = dh + row * u;
-    float *dp = dPre + row * w;
-    for (int k = 0; k < 4; k++) {
-      const float *fk = fr + k * u;
-      float *dk = dp + k * u;
+// dPre [B, n U] = dh [B, U] (repeated per block) ⊙ factor [B, n U], and with `trans` its transpose
+// [n U, B], four rows at a time in 4 × 4 blocks where it can.
+static inline void scaled_blocks(const float *factor, const float *dh, float *dPre, float *dPreT, int b, int u, int n, int trans) {
+  const int w = n * u;
+  int row = 0;
+  if (trans)
+    for (; row + 4 <= b; row += 4) {
       int j = 0;
       for (; j + 4 <= u; j += 4) {
-        v128_t d = wasm_f32x4_mul(LD(dhr + j), LD(fk + j));
-        ST(dk + j, d);
+        v128_t h0 = LD(dh + row * u + j);
+        v128_t h1 = LD(dh + (row + 1) * u + j);
+        v128_t h2 = LD(dh + (row + 2) * u + j);
+        v128_t h3 = LD(dh + (row + 3) * u + j);
+        for (int k = 0; k < n; k++) {
+          v128_t d0 = block_product(factor, dPre, w, u, row, k, j, h0);
+          v128_t d1 = block_product(factor, dPre, w, u, row + 1, k, j, h1);
+          v128_t d2 = block_product(factor, dPre, w, u, row + 2, k, j, h2);
+          v128_t d3 = block_product(factor, dPre, w, u, row + 3, k, j, h3);
+          STORE_T4(dPreT + (k * u + j) * b + row, b, d0, d1, d2, d3);
+        }
+      }
+      for (; j < u; j++)
+        for (int r = row; r < row + 4; r++)
+          for (int k = 0; k < n; k++) {
+            float d = dh[r * u + j] * factor[r * w + k * u + j];
+            dPre[r * w + k * u + j] = d;
+            dPreT[(k * u + j) * b + r] = d;
+          }
+    }
+  for (; row < b; row++)
+    for (int k = 0; k < n; k++) {
+      int j = 0;
+      for (; j + 4 <= u; j += 4) {
+        v128_t d = block_product(factor, dPre, w, u, row, k, j, LD(dh + row * u + j));
         if (trans) {
           float *t = dPreT + (k * u + j) * b + row;
           t[0] = wasm_f32x4_extract_lane(d, 0);
@@ -307,18 +348,22 @@ void gru_backward(const float *factor, const float *z, const float *dh, float *d
         }
       }
       for (; j < u; j++) {
-        float d = dhr[j] * fk[j];
-        dk[j] = d;
+        float d = dh[row * u + j] * factor[row * w + k * u + j];
+        dPre[row * w + k * u + j] = d;
         if (trans) dPreT[(k * u + j) * b + row] = d;
       }
     }
-    if (carry) {
-      const float *zr = z + row * u;
-      float *dho = dhOut + row * u;
-      int j = 0;
-      for (; j + 4 <= u; j += 4) ST(dho + j, wasm_f32x4_mul(LD(dhr + j), LD(zr + j)));
-      for (; j < u; j++) dho[j] = dhr[j] * zr[j];
-    }
+}
+
+// flags: 2 = carry (write dhOut = dh z), 4 = write dPreT [4U, B].
+EXPORT("gru_backward")
+void gru_backward(const float *factor, const float *z, const float *dh, float *dPre, float *dPreT, float *dhOut, int b, int u, int flags) {
+  scaled_blocks(factor, dh, dPre, dPreT, b, u, 4, flags & 4);
+  if (flags & 2) {
+    const int n = b * u;
+    int j = 0;
+    for (; j + 4 <= n; j += 4) ST(dhOut + j, wasm_f32x4_mul(LD(dh + j), LD(z + j)));
+    for (; j < n; j++) dhOut[j] = dh[j] * z[j];
   }
 }
 
@@ -344,27 +389,19 @@ void rnn_forward(const float *pre, float *h, float *factor, int n, int flags) {
 // flags: 4 = write dPreT [U, B].
 EXPORT("rnn_backward")
 void rnn_backward(const float *factor, const float *dh, float *dPre, float *dPreT, int b, int u, int flags) {
-  const int trans = flags & 4;
-  for (int row = 0; row < b; row++) {
-    const float *fr = factor + row * u;
-    const float *dhr = dh + row * u;
-    float *dp = dPre + row * u;
+  scaled_blocks(factor, dh, dPre, dPreT, b, u, 1, flags & 4);
+}
+
+// Concatenation along the columns of row-major [rows, cols_i] blocks, one block per call: src's rows
+// go to dst [rows, dstCols] at column `at` (tfjs-wasm concatenates along a later axis in JS, a
+// typed-array copy per row and input: the fused sequence's [x_k, h, 1] and its cotangents' transposes).
+EXPORT("copy_columns")
+void copy_columns(const float *src, float *dst, int rows, int cols, int dstCols, int at) {
+  for (int row = 0; row < rows; row++) {
+    const float *s = src + row * cols;
+    float *d = dst + row * dstCols + at;
     int j = 0;
-    for (; j + 4 <= u; j += 4) {
-      v128_t d = wasm_f32x4_mul(LD(dhr + j), LD(fr + j));
-      ST(dp + j, d);
-      if (trans) {
-        float *t = dPreT + j * b + row;
-        t[0] = wasm_f32x4_extract_lane(d, 0);
-        t[b] = wasm_f32x4_extract_lane(d, 1);
-        t[2 * b] = wasm_f32x4_extract_lane(d, 2);
-        t[3 * b] = wasm_f32x4_extract_lane(d, 3);
-      }
-    }
-    for (; j < u; j++) {
-      float d = dhr[j] * fr[j];
-      dp[j] = d;
-      if (trans) dPreT[j * b + row] = d;
-    }
+    for (; j + 4 <= cols; j += 4) ST(d + j, LD(s + j));
+    for (; j < cols; j++) d[j] = s[j];
   }
 }

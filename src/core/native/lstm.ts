@@ -117,3 +117,21 @@ registerNativeKernel({
     return outs;
   },
 });
+
+// Concatenation along axis 1 of float32 [rows, cols_i] tensors (its fused op: `concatColumns` in recurrent.ts).
+registerNativeKernel({
+  kernelName: "ShapeflowConcatColumns",
+  binary,
+  run(ctx, inputs) {
+    const rows = inputs[0].shape[0];
+    const total = inputs.reduce((n, t) => n + t.shape[1], 0);
+    const out = ctx.makeOutput([rows, total], "float32");
+    const dst = ctx.offset(out);
+    let at = 0;
+    for (const t of inputs) {
+      ctx.exports.copy_columns(ctx.offset(t), dst, rows, t.shape[1], total, at);
+      at += t.shape[1];
+    }
+    return [out];
+  },
+});
