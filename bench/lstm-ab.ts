@@ -3,7 +3,8 @@
 // (src/core/native/lstm.c) against the same step on their composites (setNativeKernels(false)),
 // in one process, alternating blocks of 4 steps (the order flips every round); CPU (process.cpuUsage)
 // and wall ms per step, fastest and median, and the kernel calls of each jitted step's plan
-// (AB_PROFILE=1 prints both plans' profiles: where the time goes, kernel by kernel).
+// (AB_PROFILE=1 prints both plans' profiles: where the time goes, kernel by kernel). AB_MODE=eager
+// times the eager step instead (no plan: each op dispatched, each fused op traced per call).
 import { nn } from "../src/index.js";
 import { setNativeKernels } from "../src/core/index.js";
 import { loadDigits } from "./data.js";
@@ -40,12 +41,13 @@ const variants = [
   ["native", true],
   ["composite", false],
 ] as const;
-for (const [name, on] of variants) {
+for (const [name, on] of process.env.AB_MODE === "eager" ? [] : variants) {
   const p = withNative(on, () => profileStep(spec, digits, { reps: 3, rounds: 3 }));
   console.log(`${kind} ${name}: ${p.equations} graph equations, ${p.kernelCalls} kernel calls a step`);
   if (process.env.AB_PROFILE === "1") console.log(formatProfile(p));
 }
-const impls = variants.map(([name, on]) => [name, on, shapeflowImpl(spec, makeBatches(spec, digits), "jit")] as const);
+const mode = process.env.AB_MODE === "eager" ? "eager" : "jit";
+const impls = variants.map(([name, on]) => [name, on, shapeflowImpl(spec, makeBatches(spec, digits), mode)] as const);
 for (const [, on, impl] of impls) {
   const before = setNativeKernels(on);
   await impl.setup();
@@ -71,7 +73,7 @@ for (const [name] of variants) {
   const c = series(cpu, name);
   const w = series(wall, name);
   console.log(
-    `${kind} ${name}: CPU ms/step fastest ${Math.min(...c).toFixed(1)} median ${med(c).toFixed(1)}; wall fastest ${Math.min(...w).toFixed(1)} median ${med(w).toFixed(1)}`,
+    `${kind} ${name} (${mode}): CPU ms/step fastest ${Math.min(...c).toFixed(1)} median ${med(c).toFixed(1)}; wall fastest ${Math.min(...w).toFixed(1)} median ${med(w).toFixed(1)}`,
   );
 }
 const ratio = (m: Map<string, number[]>, f: (v: number[]) => number) => (f(series(m, "composite")) / f(series(m, "native"))).toFixed(2);

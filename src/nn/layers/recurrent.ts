@@ -10,6 +10,9 @@
 //   reference it is tested against, `stepByStep`). Masks, input and recurrent dropout, an initial
 //   state and bidirectional runs use it. Every cell has one (the reset-before GRU, Keras 1's cell,
 //   with a second product a step after the reset gate).
+// A step of the LSTM, the reset-after GRU and the simple RNN, forward and reverse, is a fused op
+// (`lstmStepOps`, `gruStepOps`, `rnnStepOps`): one native kernel on WASM (src/core/native/lstm.c),
+// its composite here (what runs elsewhere, and what every derivative, vmap and export go through).
 import type { Dim, IsAny, Mul, Shape } from "../../../typelevel/index.js";
 import {
   type AnyTensor,
