@@ -5,7 +5,21 @@
 // with an initial state, masked), grad of grad, no leaks.
 import { describe, expect, test } from "vitest";
 import * as nn from "../src/nn/index.js";
-import { fused, grad, jit, leafTensors, mul, nativeAvailable, scoped, setNativeKernels, sum, tanh } from "../src/core/index.js";
+import {
+  fused,
+  grad,
+  jit,
+  leafTensors,
+  mul,
+  nativeAvailable,
+  reshape,
+  scoped,
+  setNativeKernels,
+  slice,
+  sum,
+  tanh,
+  vmap,
+} from "../src/core/index.js";
 import { key } from "../src/random/index.js";
 import { assertAllClose } from "../src/testing/index.js";
 import { tensor, type AnyTensor, type Tensor } from "../src/tensor/index.js";
@@ -179,6 +193,27 @@ describe.each(kinds)("the %s layer with the kernels", (kind) => {
         disposeTree(p, x, h0, mask, out, grads);
       });
     });
+
+  test("vmap over groups of batches (the batched fused ops run their composites) equals each group's run", () => {
+    noLeaks(() => {
+      const [g, b, tl, f, u] = [2, 3, 4, 5, 6];
+      const layer = make(kind, u, true);
+      const k = key(7);
+      const p = layer.init(k, [b, tl, f]);
+      const xs = input([g, b, tl, f], "float32", 16);
+      const grouped = vmap((v: AnyTensor) => run(layer, p, v), { inAxes: [0] })(xs);
+      expect(grouped.shape).toEqual([g, b, tl, u]);
+      for (let i = 0; i < g; i++) {
+        const x = scoped(() => reshape(slice(xs, [i, 0, 0, 0], [1, b, tl, f]), [b, tl, f]), leafTensors);
+        const one = run(layer, p, x);
+        const part = scoped(() => slice(grouped, [i, 0, 0, 0], [1, b, tl, u]), leafTensors);
+        assertAllClose(part, read(one), { rtol: 1e-5, atol: 1e-6, what: `group ${i}` });
+        disposeTree(x, one, part);
+      }
+      k.dispose();
+      disposeTree(p, xs, grouped);
+    });
+  });
 
   test("grad of grad through the layer (the fused ops' derivatives come from their composites)", () => {
     noLeaks(() => {
