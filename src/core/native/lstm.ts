@@ -1,5 +1,6 @@
-// The LSTM step's kernels (lstm.c): the fused ops `lstmStepForward` and `lstmStepBackward` of
-// src/nn/layers/recurrent.ts (their composites there). Inputs in the ops' order:
+// The recurrent steps' kernels (lstm.c), for the fused ops of src/nn/layers/recurrent.ts (their
+// composites there): the LSTM's, the reset-after GRU's, the simple RNN's, and concatColumns.
+// The LSTM's `lstmStepForward` and `lstmStepBackward`, inputs in the ops' order:
 //   forward   [pre [B, 4U], 2c [B, U] when attrs.hasC]  ->  [h, 2c'] (+ [factor [B, 4U], cellFromH, forget] with attrs.keep)
 //   backward  [factor, cellFromH, dh, dc_next when attrs.hasDc, forget when attrs.carry]  ->  [dPre [B, 4U], dPreᵀ [4U, B]] (+ dc with attrs.carry)
 import { registerNativeKernel } from "./registry.js";
