@@ -23,13 +23,11 @@ import {
   vmap,
   type Conv2dOptions,
   type ConvParams,
-} from "../src/core/index.js";
-import {
   CONV2D_FILTER_GRAD_KERNEL,
   CONV2D_FLIP_FILTER_KERNEL,
   CONV2D_FORWARD_KERNEL,
   MAX_POOL_GRAD_TILED_KERNEL,
-} from "../src/core/native/conv.js";
+} from "../src/core/index.js";
 import { tensor, type AnyTensor, type Tensor } from "../src/tensor/index.js";
 import { liveTensors } from "../src/backend/index.js";
 import { assertAllClose, checkGrads } from "../src/testing/index.js";

@@ -37,5 +37,9 @@ export {
   type NativeExports,
   type NativeKernelContext,
   type NativeKernelSpec,
+  CONV2D_FILTER_GRAD_KERNEL,
+  CONV2D_FLIP_FILTER_KERNEL,
+  CONV2D_FORWARD_KERNEL,
+  MAX_POOL_GRAD_TILED_KERNEL,
 } from "./native/index.js";
 export { controlPrimitives, type ControlPrimitiveName } from "./control.js";
