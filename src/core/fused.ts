@@ -9,7 +9,7 @@ import { ShapeError } from "../tensor/index.js";
 import { bindMulti, scoped } from "./trace.js";
 import { defineMultiPrimitive, type Aval, type MultiPrimitive } from "./primitive.js";
 import { batchBody, describeAval, evalBody, jvpFlat, runBody, sameAval, traceBody, type Body } from "./body.js";
-import { vjpCore } from "./grad.js";
+import { recomputingVjp } from "./remat.js";
 import { leafTensors } from "./util.js";
 import { nativeAvailable } from "./native/registry.js";
 
@@ -59,26 +59,9 @@ export const fusedP: MultiPrimitive<FusedParams> = defineMultiPrimitive<FusedPar
     return runBody(body, inputs);
   },
   jvp: (primals, tangents, { body }) => jvpFlat((a) => evalBody(body, a), primals, tangents),
-  vjp(primals, wanted, p) {
-    const outs = bindMulti(fusedP, primals, p);
-    const diffIdx = primals.flatMap((a, i) => (wanted[i] && a.dtype === "float32" ? [i] : []));
-    // NOTE: the composite again, on the tape, only when the fused op itself is differentiated (the
-    // ops that use one inside a custom vjp never are at first order); it keeps only the inputs
-    const pullback = (cts: readonly (AnyTensor | null)[]) => {
-      const r = vjpCore(
-        (...d: AnyTensor[]) => {
-          const full = [...primals];
-          diffIdx.forEach((i, j) => (full[i] = d[j]));
-          return evalBody(p.body, full);
-        },
-        diffIdx.map((i) => primals[i]),
-      );
-      const result: (AnyTensor | null)[] = primals.map(() => null);
-      r.pullback(cts).forEach((c, j) => (result[diffIdx[j]] = c));
-      return result;
-    };
-    return { outs, residuals: [], pullback };
-  },
+  // NOTE: the composite again, on the tape, only when the fused op itself is differentiated (the
+  // ops that use one inside a custom vjp never are at first order); it keeps only the inputs
+  vjp: (primals, wanted, p) => recomputingVjp(fusedP, primals, wanted, p, p.body),
   batch(inputs, batched, p, n) {
     const b = batchBody(p.op.name, p.body, batched, n);
     return bindMulti(fusedP, [...b.captured, ...inputs], { ...p, body: b.body, nCaptured: b.captured.length, native: false });

@@ -32,30 +32,42 @@ export const rematP: MultiPrimitive<RematParams> = defineMultiPrimitive<RematPar
   impl: (inputs, { body }) => runBody(body, inputs),
   // NOTE: forward mode keeps nothing for later, so there is nothing to rematerialise: inline the body
   jvp: (primals, tangents, { body }) => jvpFlat((a) => evalBody(body, a), primals, tangents),
-  vjp(primals, wanted, p) {
-    const outs = bindMulti(rematP, primals, p);
-    const diffIdx = primals.flatMap((a, i) => (wanted[i] && a.dtype === "float32" ? [i] : []));
-    const pullback = (cts: readonly (AnyTensor | null)[]) => {
-      // the forward pass again, this time on the tape, then its backward pass
-      const r = vjpCore(
-        (...d: AnyTensor[]) => {
-          const full = [...primals];
-          diffIdx.forEach((i, j) => (full[i] = d[j]));
-          return evalBody(p.body, full);
-        },
-        diffIdx.map((i) => primals[i]),
-      );
-      const result: (AnyTensor | null)[] = primals.map(() => null);
-      r.pullback(cts).forEach((c, j) => (result[diffIdx[j]] = c));
-      return result;
-    };
-    return { outs, residuals: [], pullback };
-  },
+  vjp: (primals, wanted, p) => recomputingVjp(rematP, primals, wanted, p, p.body),
   batch(inputs, batched, { body }, n) {
     const b = batchBody("remat", body, batched, n);
     return bindMulti(rematP, [...b.captured, ...inputs], { body: b.body });
   },
 });
+
+/**
+ * Reverse mode for a primitive carrying a body: the primitive itself forward (keeping nothing but
+ * its inputs), and a pullback that runs the body again on the tape, then its backward pass (remat's
+ * rule, and a fused op's, whose kernel has no derivative of its own).
+ */
+export function recomputingVjp<P>(
+  prim: MultiPrimitive<P>,
+  primals: AnyTensor[],
+  wanted: readonly boolean[],
+  params: P,
+  body: Body,
+): { outs: AnyTensor[]; residuals: AnyTensor[]; pullback(cts: readonly (AnyTensor | null)[]): (AnyTensor | null)[] } {
+  const outs = bindMulti(prim, primals, params);
+  const diffIdx = primals.flatMap((a, i) => (wanted[i] && a.dtype === "float32" ? [i] : []));
+  const pullback = (cts: readonly (AnyTensor | null)[]) => {
+    const r = vjpCore(
+      (...d: AnyTensor[]) => {
+        const full = [...primals];
+        diffIdx.forEach((i, j) => (full[i] = d[j]));
+        return evalBody(body, full);
+      },
+      diffIdx.map((i) => primals[i]),
+    );
+    const result: (AnyTensor | null)[] = primals.map(() => null);
+    r.pullback(cts).forEach((c, j) => (result[diffIdx[j]] = c));
+    return result;
+  };
+  return { outs, residuals: [], pullback };
+}
 
 /**
  * `f` with rematerialisation (JAX's `jax.checkpoint`, also called `jax.remat`; named `remat` here so it is
