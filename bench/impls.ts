@@ -184,14 +184,19 @@ export class BenchWorker {
     });
   }
 
-  /** The PyTorch reference with `threads` threads. */
-  static torch(threads: 1 | 2, peersSrc: string, peersDir: string): BenchWorker {
+  /** The PyTorch reference with `threads` threads (as ../shared/peers runs it, or with glibc's malloc tuned). */
+  static torch(threads: 1 | 2, peersSrc: string, peersDir: string, tunedMalloc = false): BenchWorker {
     const env = {
       ...process.env,
       PEERS_SRC: peersSrc,
       PEERS_DIR: peersDir,
       OMP_NUM_THREADS: String(threads),
       OPENBLAS_NUM_THREADS: String(threads),
+      // NOTE: with Debian's default glibc malloc, PyTorch's step is mostly page faults: tensors of
+      // 400 KB and more come from mmap and go back with munmap every step (M2 10.7-13.4 ms, and M1
+      // 3.2-5.6 ms as a run's first model, 1.4 ms after another). `tunedMalloc` fixes the thresholds,
+      // as a tuned install (or jemalloc/tcmalloc) would: M1 1.4-1.7, M2 5.8, M3 27, M4 7.2 ms.
+      ...(tunedMalloc && { MALLOC_MMAP_THRESHOLD_: String(32 * 2 ** 20), MALLOC_TRIM_THRESHOLD_: String(64 * 2 ** 20) }),
       // the OpenMP OpenBLAS build (../shared/peers/README.md: the pthread build oversubscribes)
       LD_LIBRARY_PATH: ["/usr/lib/x86_64-linux-gnu/openblas-openmp", process.env.LD_LIBRARY_PATH].filter(Boolean).join(":"),
     };

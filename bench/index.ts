@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [--models M1,M4] [--no-torch] [--profile [M4]] [--fast-slice] [--rounds n] [--block ms] [--threads n|auto|off] [--no-threaded]`
+// `npm run bench [-- --quick] [--models M1,M4] [--no-torch] [--profile [M4]] [--fast-slice] [--rounds n] [--block ms] [--threads n|auto|off] [--no-threaded] [--torch-malloc]`
 // One training step (forward, softmax cross-entropy, backward, Adam 1e-3) of the models M1-M4
 // (../shared/peers/README.md) on the same MNIST bytes: shapeflow jit and eager, tfjs-layers
 // (trainOnBatch, one step of its fit) on the same backend, and, when PyTorch is installed, the
@@ -50,7 +50,9 @@ console.log(`load average at start ${load0.toFixed(1)}; ${rounds} rounds, blocks
 const digits = loadDigits();
 const peers = peersSource();
 const torchVersion = flag("no-torch") || peers === undefined ? undefined : await torchAvailable();
-const torchWorkers = torchVersion === undefined ? [] : ([1, 2] as const).map((n) => BenchWorker.torch(n, peers!, PEERS_DIR));
+// --torch-malloc: the PyTorch workers with glibc's malloc thresholds fixed (see BenchWorker.torch)
+const tunedMalloc = flag("torch-malloc");
+const torchWorkers = torchVersion === undefined ? [] : ([1, 2] as const).map((n) => BenchWorker.torch(n, peers!, PEERS_DIR, tunedMalloc));
 // shapeflow on 2 threads runs in a worker process (a process has one WASM backend); not when this
 // process is itself threaded (--threads), nor with --no-threaded or fewer than 2 cores
 const threaded = flag("no-threaded") || threadsArg !== undefined || cpus().length < 2 ? undefined : BenchWorker.threaded();
@@ -58,7 +60,7 @@ const workers = [...(threaded ? [threaded] : []), ...torchWorkers];
 console.log(
   torchVersion === undefined
     ? `PyTorch: not run (${flag("no-torch") ? "--no-torch" : peers === undefined ? "no ../shared/peers (set PEERS_SRC)" : "/usr/bin/python3 cannot import torch"})`
-    : `PyTorch ${torchVersion} (CPU, OpenMP OpenBLAS), bench_torch.py's models and step, workers with 1 and 2 threads`,
+    : `PyTorch ${torchVersion} (CPU, OpenMP OpenBLAS${tunedMalloc ? ", glibc malloc thresholds fixed (--torch-malloc)" : ", default glibc malloc"}), bench_torch.py's models and step, workers with 1 and 2 threads`,
 );
 
 interface Row {
@@ -171,6 +173,7 @@ const details_ = {
   rounds,
   blockMs,
   torch: torchInfo,
+  torchMalloc: tunedMalloc ? "tuned" : "default",
   threaded: threadedInfo,
   details,
   dispatch,
