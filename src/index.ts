@@ -73,6 +73,7 @@ export {
   type BranchCheck,
   type BranchMismatch,
   type Predicate,
+  nativeStatus,
 } from "./core/index.js";
 
 // ---- backend

@@ -11,6 +11,8 @@ export interface PlaygroundState {
   /** Where the worker told tfjs to fetch its .wasm binaries from. */
   wasmPaths?: string;
   threads?: number;
+  /** Our own WASM kernels: "ok" or why a module does not run (nativeStatus). */
+  native?: Record<string, string>;
   config: PlaygroundConfig;
   /** Counts up on every reset; messages of older runs are dropped. */
   run: number;
@@ -149,6 +151,7 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       state.backend = message.backend;
       state.wasmPaths = message.wasmPaths;
       state.threads = message.threads;
+      state.native = message.native;
       byId("status").textContent = `${message.backend} backend, ${message.threads} thread${message.threads === 1 ? "" : "s"}`;
       setStatus("paused");
       return;

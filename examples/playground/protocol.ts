@@ -16,7 +16,7 @@ export interface PointsMessage {
 
 export type FromWorker =
   /** The backend is up (after the WASM binary was fetched and compiled). */
-  | { type: "ready"; backend: string; wasmPaths: string; threads: number }
+  | { type: "ready"; backend: string; wasmPaths: string; threads: number; native: Record<string, string> }
   /** The points of a new run (sent after each reset). */
   | { type: "data"; run: number; train: PointsMessage; test: PointsMessage }
   | {

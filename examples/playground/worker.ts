@@ -1,6 +1,6 @@
 // The training worker: owns the backend and the Trainer, runs steps in chunks of about
 // CHUNK_MS and posts progress after each, so the page stays responsive and redraws as it learns.
-import { backendInfo } from "./shapeflow.js";
+import { backendInfo, nativeStatus } from "./shapeflow.js";
 import { Trainer, init } from "./trainer.js";
 import type { FromWorker, ToWorker } from "./protocol.js";
 
@@ -33,7 +33,7 @@ async function start(): Promise<void> {
   const backend = await init({ backend: "wasm", wasmPaths, threads });
   const info = backendInfo();
   if (info?.fallback !== undefined) console.warn(`shapeflow: ${info.fallback}`);
-  post({ type: "ready", backend, wasmPaths, threads: info?.threads ?? 1 });
+  post({ type: "ready", backend, wasmPaths, threads: info?.threads ?? 1, native: nativeStatus() });
 }
 
 function progress(steps: number, batchLoss: number, msPerStep: number): void {

@@ -67,7 +67,15 @@ async function main(): Promise<void> {
     assert.equal(ready.status, "paused", `the page did not become ready: ${ready.error ?? ready.status}`);
     assert.equal(ready.backend, "wasm");
     assert.ok(ready.isolated, "the page is not cross-origin isolated (COOP/COEP headers missing?)");
-    log(`ready after ${((performance.now() - started) / 1000).toFixed(1)} s: backend ${ready.backend}, ${ready.threads} thread(s)`);
+    log(
+      `ready after ${((performance.now() - started) / 1000).toFixed(1)} s: backend ${ready.backend}, ${ready.threads} thread(s), native kernels ${JSON.stringify(ready.native)}`,
+    );
+    // our own WASM kernels instantiate in the browser too (the spirals MLP trains with the Adam one)
+    assert.ok(
+      ready.native !== undefined && Object.keys(ready.native).length >= 3,
+      `native status missing: ${JSON.stringify(ready.native)}`,
+    );
+    for (const [name, status] of Object.entries(ready.native)) assert.equal(status, "ok", `native module ${name}: ${status}`);
     if (threads !== undefined && threads !== "off") {
       const expected =
         threads === "auto" ? Math.min(await page.evaluate(() => navigator.hardwareConcurrency), 8) : Math.min(Number(threads), 8);
