@@ -31,7 +31,7 @@ import {
 import { tensor, type AnyTensor, type Tensor } from "../src/tensor/index.js";
 import { liveTensors } from "../src/backend/index.js";
 import { assertAllClose, checkGrads } from "../src/testing/index.js";
-import { leakFree } from "./primitive-harness.js";
+import { expectFlatMemory, leakFree } from "./primitive-harness.js";
 import { randomImg, refConv, refConvBackward, refConvShape, refMaxPoolBackward, type Img } from "./prim-conv-reference.js";
 
 afterEach(() => {
@@ -337,11 +337,7 @@ describe("grad of conv2d through the native kernel", () => {
       tf.dispose(g(x, w).map((t) => t.concrete()));
       tf.dispose(f(x, w).map((t) => t.concrete()));
     };
-    step();
-    step();
-    const before = [tf.memory().numTensors, tf.engine().backend.numDataIds()];
-    for (let i = 0; i < 5; i++) step();
-    expect([tf.memory().numTensors, tf.engine().backend.numDataIds()]).toEqual(before);
+    expectFlatMemory(step);
     f.dispose();
     [x, w, ct].forEach((t) => t.dispose());
   });

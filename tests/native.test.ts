@@ -13,6 +13,7 @@ import { exportOnnxFunction } from "../src/io/onnx.js";
 import { tensor } from "../src/index.js";
 import type { AnyTensor, Tensor } from "../src/tensor/index.js";
 import { AXPY_KERNEL, axpy } from "./fixtures/native/axpy.js";
+import { expectFlatMemory } from "./primitive-harness.js";
 
 const root = join(import.meta.dirname, "..");
 
@@ -137,11 +138,7 @@ describe("a fused op on WASM", () => {
       free(axpy(1, x, y));
       free(f(x, y));
     };
-    step();
-    step();
-    const before = [tf.memory().numTensors, tf.engine().backend.numDataIds()];
-    for (let i = 0; i < 5; i++) step();
-    expect([tf.memory().numTensors, tf.engine().backend.numDataIds()]).toEqual(before);
+    expectFlatMemory(step);
     f.dispose();
     free(x, y);
   });

@@ -18,6 +18,15 @@ export function leakFree(body: () => void): void {
   expect(liveTensors(), "live tensors after the check").toBe(before);
 }
 
+/** `step` run twice to warm up (traces, plans), then five times: live tensors and the backend's buffers must not move. */
+export function expectFlatMemory(step: () => void): void {
+  step();
+  step();
+  const before = [liveTensors(), tf.engine().backend.numDataIds()];
+  for (let i = 0; i < 5; i++) step();
+  expect([liveTensors(), tf.engine().backend.numDataIds()], "live tensors and backend buffers after 5 more steps").toEqual(before);
+}
+
 /** fast-check over the spec's cases (plus a seed for the checks' own randomness), leak-checked. */
 export function forCases(spec: PrimitiveSpec, property: (c: PrimitiveCase, seed: number) => void, numRuns: number): void {
   fc.assert(

@@ -151,6 +151,14 @@ void lstm_forward(const float *pre, const float *c2, float *h, float *c2out, flo
   }
 }
 
+// The 4 lanes of d down a column: t[0], t[stride], t[2 stride], t[3 stride].
+static inline void store_column(float *t, int stride, v128_t d) {
+  t[0] = wasm_f32x4_extract_lane(d, 0);
+  t[stride] = wasm_f32x4_extract_lane(d, 1);
+  t[2 * stride] = wasm_f32x4_extract_lane(d, 2);
+  t[3 * stride] = wasm_f32x4_extract_lane(d, 3);
+}
+
 // A 4 × 4 block of floats transposed: a, b, c, d (rows) become the columns, stored at p, p + stride, ...
 #define STORE_T4(p, stride, a, b, c, d)                    \
   do {                                                     \
@@ -239,11 +247,7 @@ void lstm_backward(const float *factor, const float *cellFromH, const float *for
       for (int k = 0; k < 4; k++) {
         v128_t d = block_product(factor, dPre, w, u, row, k, j, k == 3 ? hv : cv);
         if (trans) {
-          float *t = dPreT + (k * u + j) * b + row;
-          t[0] = wasm_f32x4_extract_lane(d, 0);
-          t[b] = wasm_f32x4_extract_lane(d, 1);
-          t[2 * b] = wasm_f32x4_extract_lane(d, 2);
-          t[3 * b] = wasm_f32x4_extract_lane(d, 3);
+          store_column(dPreT + (k * u + j) * b + row, b, d);
         }
       }
     }
@@ -340,11 +344,7 @@ static inline void scaled_blocks(const float *factor, const float *dh, float *dP
       for (; j + 4 <= u; j += 4) {
         v128_t d = block_product(factor, dPre, w, u, row, k, j, LD(dh + row * u + j));
         if (trans) {
-          float *t = dPreT + (k * u + j) * b + row;
-          t[0] = wasm_f32x4_extract_lane(d, 0);
-          t[b] = wasm_f32x4_extract_lane(d, 1);
-          t[2 * b] = wasm_f32x4_extract_lane(d, 2);
-          t[3 * b] = wasm_f32x4_extract_lane(d, 3);
+          store_column(dPreT + (k * u + j) * b + row, b, d);
         }
       }
       for (; j < u; j++) {
