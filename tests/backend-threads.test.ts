@@ -236,7 +236,10 @@ report(core.nativeStatus());
 const x = sf.tensor([1, 2, 3, 4, 5], [5]), y = sf.tensor([5, 4, 3, 2, 1], [5]);
 const info = await tf.profile(() => axpy(2, x, y).map((t) => t.concrete()));
 report(info.kernelNames.includes(AXPY_KERNEL));
-report(Array.from(axpy(2, x, y)[0].dataSync()));`);
+report(Array.from(axpy(2, x, y)[0].dataSync()));
+// the forward convolution stays XNNPACK's on the threaded build (the gate threads big ones)
+const conv = await tf.profile(() => core.conv2d(sf.ones([1, 8, 8, 4]), sf.ones([3, 3, 4, 8])).concrete());
+report(conv.kernelNames.filter((k) => k.includes("Conv")));`);
   expect(code).toBe(0);
   // every registered module (src/core/native's and the fixture) instantiates there
   expect(out).toEqual([
@@ -244,6 +247,7 @@ report(Array.from(axpy(2, x, y)[0].dataSync()));`);
     expect.objectContaining({ axpy: "ok", adam: "ok" }),
     true,
     [7, 8, 9, 10, 11],
+    ["Conv2D"],
   ]);
   expect(Object.values(out[1] as Record<string, string>)).toEqual(Object.keys(out[1] as object).map(() => "ok"));
 });

@@ -118,6 +118,12 @@ export function nativeAvailable(kernelName: string): boolean {
   return typeof instantiate(tf.backend(), spec.binary) !== "string";
 }
 
+/** Whether the active backend is tfjs' threaded WASM build (its heap is shared with its thread pool). */
+export function threadedHeap(): boolean {
+  const memory = tf.getBackend() === "wasm" ? memoryOf(tf.backend()) : undefined;
+  return memory !== undefined && typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
+}
+
 /**
  * Our own WebAssembly kernels (recurrent cells, optimizer updates, convolutions): for each module,
  * "ok" when it runs on the active backend, else why not (another backend, no SIMD, a module that

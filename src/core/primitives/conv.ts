@@ -55,7 +55,7 @@ import { reverse } from "./reverse.js";
 import { matmul } from "./matmul.js";
 import { sliceKernel } from "./slice.js";
 import { fused, type FusedOp } from "../fused.js";
-import { nativeAvailable } from "../native/registry.js";
+import { nativeAvailable, threadedHeap } from "../native/registry.js";
 import { CONV2D_FILTER_GRAD_KERNEL, CONV2D_FLIP_FILTER_KERNEL, CONV2D_FORWARD_KERNEL } from "../native/conv.js";
 
 /** Which convolution computes the filter gradient (see conv2dFilterGrad). */
@@ -174,8 +174,9 @@ function interleaveZeros(x: tf.Tensor, lh: number, lw: number): tf.Tensor {
 
 function runConv2D(x: tf.Tensor, filter: tf.Tensor, strides: Pair, pad: number[][], dilations: Pair): tf.Tensor {
   // NOTE: on WASM our own kernel (core/native/conv.c), 10-15% faster than XNNPACK's on M3's layers;
-  // not below 4 output channels (a scalar loop there: the first layer's input gradient, ~10% slower)
-  if (x.size > 0 && filter.size > 0 && (filter.shape[3] ?? 0) >= 4 && nativeAvailable(CONV2D_FORWARD_KERNEL)) {
+  // not below 4 output channels (a scalar loop there: the first layer's input gradient, ~10% slower),
+  // nor on the threaded build, where XNNPACK's runs big convolutions on the pool (backend/gate.ts)
+  if (x.size > 0 && filter.size > 0 && (filter.shape[3] ?? 0) >= 4 && nativeAvailable(CONV2D_FORWARD_KERNEL) && !threadedHeap()) {
     const [, h, w] = x.shape;
     const [kh, kw] = filter.shape;
     const out = (i: 0 | 1) =>
