@@ -20,6 +20,7 @@ import {
   type PoolParams,
   vjp,
   setNativeKernels,
+  withNativeKernels,
 } from "../src/core/index.js";
 import { loadDigits } from "./data.js";
 import { makeBatches, shapeflowImpl } from "./impls.js";
@@ -228,22 +229,20 @@ if (section("native")) {
       ct = tf.randomNormal([b, oh, ow, l.ws[3]]);
     const pad: Pair = s === 1 ? [1, 1] : [0, 1];
     const p: ConvParams = { strides: [s, s], padding: [pad, pad], dilations: [1, 1], lhsDilation: [1, 1], groups: 1 };
-    const run = (native: boolean) => () => {
-      const was = setNativeKernels(native);
-      const dw = tf.tidy(() => conv2dFilterGrad(C(x), C(ct), p, l.ws).concrete());
-      dw.dataSync();
-      dw.dispose();
-      setNativeKernels(was);
-    };
+    const run = (native: boolean) => () =>
+      withNativeKernels(native, () => {
+        const dw = tf.tidy(() => conv2dFilterGrad(C(x), C(ct), p, l.ws).concrete());
+        dw.dataSync();
+        dw.dispose();
+      });
     alternate(`filter grad, ${l.name}`, run(true), run(false), rounds);
     const wt = tf.randomNormal(l.ws);
-    const runInput = (native: boolean) => () => {
-      const was = setNativeKernels(native);
-      const dx = tf.tidy(() => conv2dInputGrad(C(ct), C(wt), p, l.xs).concrete());
-      dx.dataSync();
-      dx.dispose();
-      setNativeKernels(was);
-    };
+    const runInput = (native: boolean) => () =>
+      withNativeKernels(native, () => {
+        const dx = tf.tidy(() => conv2dInputGrad(C(ct), C(wt), p, l.xs).concrete());
+        dx.dataSync();
+        dx.dispose();
+      });
     alternate(`input grad (filter flip + conv), ${l.name}`, runInput(true), runInput(false), rounds);
     wt.dispose();
     tf.dispose([x, ct]);

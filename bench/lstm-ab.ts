@@ -6,7 +6,7 @@
 // (AB_PROFILE=1 prints both plans' profiles: where the time goes, kernel by kernel). AB_MODE=eager
 // times the eager step instead (no plan: each op dispatched, each fused op traced per call).
 import { nn } from "../src/index.js";
-import { setNativeKernels } from "../src/core/index.js";
+import { setNativeKernels, withNativeKernels } from "../src/core/index.js";
 import { loadDigits } from "./data.js";
 import { makeBatches, shapeflowImpl } from "./impls.js";
 import { MODELS, type ModelSpec } from "./models.js";
@@ -27,22 +27,12 @@ const spec: ModelSpec = {
 };
 const digits = loadDigits();
 
-/** `f` with native kernels on or off (the setting restored after). */
-function withNative<T>(on: boolean, f: () => T): T {
-  const before = setNativeKernels(on);
-  try {
-    return f();
-  } finally {
-    setNativeKernels(before);
-  }
-}
-
 const variants = [
   ["native", true],
   ["composite", false],
 ] as const;
 for (const [name, on] of process.env.AB_MODE === "eager" ? [] : variants) {
-  const p = withNative(on, () => profileStep(spec, digits, { reps: 3, rounds: 3 }));
+  const p = withNativeKernels(on, () => profileStep(spec, digits, { reps: 3, rounds: 3 }));
   console.log(`${kind} ${name}: ${p.equations} graph equations, ${p.kernelCalls} kernel calls a step`);
   if (process.env.AB_PROFILE === "1") console.log(formatProfile(p));
 }

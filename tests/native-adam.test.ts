@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, test } from "vitest";
 import "@tensorflow/tfjs-backend-cpu"; // registers the CPU backend, which init() imports only when asked for it
 import * as tf from "@tensorflow/tfjs-core";
-import { add, grad, jit, mul, nativeAvailable, setNativeKernels, sum, vmap } from "../src/core/index.js";
+import { add, grad, jit, mul, nativeAvailable, setNativeKernels, withNativeKernels, sum, vmap } from "../src/core/index.js";
 import { liveTensors } from "../src/backend/index.js";
 import { scalar, tensor, type AnyTensor, type Tensor } from "../src/tensor/index.js";
 import * as tree from "../src/tree/index.js";
@@ -56,14 +56,8 @@ function expectClose(a: unknown, b: unknown, rel = 2e-6, floor = 1e-6): void {
 
 /** `f` with native kernels on, then off (the composite), each result owned by the caller. */
 function bothWays<T>(f: () => T): [T, T] {
-  setNativeKernels(true);
-  const native = f();
-  setNativeKernels(false);
-  try {
-    return [native, f()];
-  } finally {
-    setNativeKernels(true);
-  }
+  const native = withNativeKernels(true, f);
+  return [native, withNativeKernels(false, f)];
 }
 
 /** The kernel names one call of f dispatches. */

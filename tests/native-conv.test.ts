@@ -19,6 +19,7 @@ import {
   mul,
   nativeAvailable,
   setNativeKernels,
+  withNativeKernels,
   sum,
   vmap,
   type Conv2dOptions,
@@ -58,14 +59,7 @@ function values(f: () => AnyTensor): number[] {
 }
 
 /** The filter gradient with native kernels off (the composite). */
-function composite<R>(f: () => R): R {
-  const was = setNativeKernels(false);
-  try {
-    return f();
-  } finally {
-    setNativeKernels(was);
-  }
-}
+const composite = <R>(f: () => R): R => withNativeKernels(false, f);
 
 interface Case {
   name: string;

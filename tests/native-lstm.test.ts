@@ -15,6 +15,7 @@ import {
   reshape,
   scoped,
   setNativeKernels,
+  withNativeKernels,
   slice,
   sum,
   tanh,
@@ -26,16 +27,6 @@ import { tensor, type AnyTensor, type Tensor } from "../src/tensor/index.js";
 import { gruStepOps, lstmStepOps, rnnStepOps, stepByStep } from "../src/nn/layers/recurrent.js";
 import { disposeTree, input, noLeaks, read, values } from "./nn-helpers.js";
 
-/** `f` with native kernels on or off (the setting restored after). */
-function withNative<T>(on: boolean, f: () => T): T {
-  const before = setNativeKernels(on);
-  try {
-    return f();
-  } finally {
-    setNativeKernels(before);
-  }
-}
-
 /** Values in (−scale, scale) of `shape`. */
 const scaled = (shape: number[], seed: number, scale: number) =>
   tensor(
@@ -46,11 +37,11 @@ const scaled = (shape: number[], seed: number, scale: number) =>
 /** The op's outputs with the kernel and with the composite agree (all outputs, to float32 rounding). */
 function expectKernelMatches(kernel: string, run: () => AnyTensor[], what: string): void {
   expect(
-    withNative(true, () => nativeAvailable(kernel)),
+    withNativeKernels(true, () => nativeAvailable(kernel)),
     `${kernel} runs natively in these tests`,
   ).toBe(true);
-  const native = withNative(true, run);
-  const composite = withNative(false, run);
+  const native = withNativeKernels(true, run);
+  const composite = withNativeKernels(false, run);
   expect(native.map((n) => n.shape)).toEqual(composite.map((c) => c.shape));
   native.forEach((n, i) => assertAllClose(n, read(composite[i]), { rtol: 2e-6, atol: 1e-6, what: `${what} output ${i}` }));
   disposeTree(native, composite);
@@ -80,7 +71,7 @@ describe("the LSTM step kernels match their composites", () => {
               const fwd = () => fused(lstmStepOps.forward(hasC, keep), hasC ? [pre, c2] : [pre]);
               expectKernelMatches("ShapeflowLstmStepForward", fwd, `forward (c ${hasC}, keep ${keep})`);
             }
-          const kept = withNative(false, () => fused(lstmStepOps.forward(true, true), [pre, c2]));
+          const kept = withNativeKernels(false, () => fused(lstmStepOps.forward(true, true), [pre, c2]));
           const [, , factor, cellFromH, forget] = kept;
           for (const hasDc of [false, true])
             for (const carry of [false, true]) {
@@ -107,7 +98,7 @@ describe("the GRU and simple RNN step kernels match their composites", () => {
           const dh = scaled([b, u], 7, 1);
           for (const keep of [false, true])
             expectKernelMatches("ShapeflowGruStepForward", () => fused(gruStepOps.forward(keep), [pre, h]), `GRU forward (keep ${keep})`);
-          const kept = withNative(false, () => fused(gruStepOps.forward(true), [pre, h]));
+          const kept = withNativeKernels(false, () => fused(gruStepOps.forward(true), [pre, h]));
           const [, factor, z] = kept;
           for (const carry of [false, true])
             expectKernelMatches(
@@ -118,7 +109,7 @@ describe("the GRU and simple RNN step kernels match their composites", () => {
           const rnnPre = scaled([b, u], 8, scale);
           for (const keep of [false, true])
             expectKernelMatches("ShapeflowRnnStepForward", () => fused(rnnStepOps.forward(keep), [rnnPre]), `RNN forward (keep ${keep})`);
-          const [hn, rnnFactor] = withNative(false, () => fused(rnnStepOps.forward(true), [rnnPre]));
+          const [hn, rnnFactor] = withNativeKernels(false, () => fused(rnnStepOps.forward(true), [rnnPre]));
           expectKernelMatches("ShapeflowRnnStepBackward", () => fused(rnnStepOps.backward, [rnnFactor, dh]), "RNN backward");
           disposeTree(pre, h, dh, kept, rnnPre, hn, rnnFactor);
         });
@@ -163,17 +154,17 @@ describe.each(kinds)("the %s layer with the kernels", (kind) => {
         const gradAll = grad(loss, { argnums: [0, 1, 2] });
         const jitted = jit(gradAll);
         const out = {
-          native: withNative(true, () => run(layer, p, x, ctx(h0))),
-          composite: withNative(false, () => run(layer, p, x, ctx(h0))),
+          native: withNativeKernels(true, () => run(layer, p, x, ctx(h0))),
+          composite: withNativeKernels(false, () => run(layer, p, x, ctx(h0))),
           steps: stepByStep(() => run(layer, p, x, ctx(h0))),
         };
         assertAllClose(out.native, read(out.composite), { rtol: 1e-5, atol: 1e-6, what: "forward vs composite" });
         assertAllClose(out.native, read(out.steps), { rtol: 1e-5, atol: 1e-6, what: "forward vs step by step" });
         type Grads = [Params, AnyTensor, AnyTensor[]];
         const grads = {
-          eager: withNative(true, () => gradAll(p, x, h0) as Grads),
-          jit: withNative(true, () => jitted(p, x, h0) as Grads),
-          composite: withNative(false, () => gradAll(p, x, h0) as Grads),
+          eager: withNativeKernels(true, () => gradAll(p, x, h0) as Grads),
+          jit: withNativeKernels(true, () => jitted(p, x, h0) as Grads),
+          composite: withNativeKernels(false, () => gradAll(p, x, h0) as Grads),
           steps: stepByStep(() => gradAll(p, x, h0) as Grads),
         };
         for (const [name, g] of [
@@ -226,8 +217,8 @@ describe.each(kinds)("the %s layer with the kernels", (kind) => {
       const loss = (v: AnyTensor) => sum(mul(tanh(run(layer, p, v)), 1.3)) as Tensor<[]>;
       // d/dx of <d loss / dx, w>
       const second = grad((v: AnyTensor) => sum(mul(grad(loss)(v), w)) as Tensor<[]>);
-      const native = withNative(true, () => second(x));
-      const composite = withNative(false, () => second(x));
+      const native = withNativeKernels(true, () => second(x));
+      const composite = withNativeKernels(false, () => second(x));
       const steps = stepByStep(() => second(x));
       assertAllClose(native, read(composite), { rtol: 1e-4, atol: 1e-6, what: "native vs composite" });
       assertAllClose(native, read(steps), { rtol: 1e-4, atol: 1e-6, what: "native vs step by step" });

@@ -28,18 +28,5 @@ export {
 export { customJvp } from "./custom-jvp.js";
 export { remat } from "./remat.js";
 export { fused, type FusedOp } from "./fused.js";
-export {
-  nativeAvailable,
-  nativeStatus,
-  registerNativeKernel,
-  setNativeKernels,
-  type NativeBinary,
-  type NativeExports,
-  type NativeKernelContext,
-  type NativeKernelSpec,
-  CONV2D_FILTER_GRAD_KERNEL,
-  CONV2D_FLIP_FILTER_KERNEL,
-  CONV2D_FORWARD_KERNEL,
-  MAX_POOL_GRAD_TILED_KERNEL,
-} from "./native/index.js";
+export * from "./native/index.js";
 export { controlPrimitives, type ControlPrimitiveName } from "./control.js";

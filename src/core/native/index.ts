@@ -4,6 +4,7 @@ export {
   nativeStatus,
   registerNativeKernel,
   setNativeKernels,
+  withNativeKernels,
   type NativeBinary,
   type NativeExports,
   type NativeKernelContext,

@@ -82,6 +82,31 @@ function instantiate(backend: unknown, binary: NativeBinary): NativeExports | st
   return got;
 }
 
+/** Per backend and module: the context its kernels get (made once, not per call). */
+const contexts = new WeakMap<object, Map<string, NativeKernelContext>>();
+
+function contextOf(backend: unknown, spec: NativeKernelSpec): NativeKernelContext {
+  const b = backend as WasmBackendLike;
+  let byModule = contexts.get(b);
+  if (byModule === undefined) contexts.set(b, (byModule = new Map()));
+  let ctx = byModule.get(spec.binary.name);
+  if (ctx === undefined) {
+    const exports = instantiate(backend, spec.binary);
+    if (typeof exports === "string") throw new Error(`internal: native kernel ${spec.kernelName} cannot run (${exports})`);
+    ctx = {
+      exports,
+      offset(t) {
+        const d = b.dataIdMap.get(t.dataId);
+        if (d === undefined) throw new Error(`internal: a native kernel got a tensor with no data on the WASM heap`);
+        return d.memoryOffset;
+      },
+      makeOutput: (shape, dtype) => b.makeOutput(shape, dtype),
+    };
+    byModule.set(spec.binary.name, ctx);
+  }
+  return ctx;
+}
+
 /** Registers a native kernel on the WASM backend (once per name). */
 export function registerNativeKernel(spec: NativeKernelSpec): void {
   if (kernels.has(spec.kernelName)) return;
@@ -90,21 +115,9 @@ export function registerNativeKernel(spec: NativeKernelSpec): void {
     kernelName: spec.kernelName,
     backendName: "wasm",
     kernelFunc: ({ inputs, backend, attrs }) => {
-      const exports = instantiate(backend, spec.binary);
-      if (typeof exports === "string") throw new Error(`internal: native kernel ${spec.kernelName} cannot run (${exports})`);
-      const b = backend as WasmBackendLike;
-      const ctx: NativeKernelContext = {
-        exports,
-        offset(t) {
-          const d = b.dataIdMap.get(t.dataId);
-          if (d === undefined) throw new Error(`internal: ${spec.kernelName}: a tensor with no data on the WASM heap`);
-          return d.memoryOffset;
-        },
-        makeOutput: (shape, dtype) => b.makeOutput(shape, dtype),
-      };
-      const ins = Object.keys(inputs)
-        .sort((p, q) => Number(p.slice(1)) - Number(q.slice(1)))
-        .map((k) => inputs[k]!);
+      const ins: TfTensorInfo[] = [];
+      for (let i = 0, t = inputs.x0; t !== undefined; t = inputs[`x${++i}`]) ins.push(t);
+      const ctx = contextOf(backend, spec);
       return spec.run(ctx, ins, attrs ?? {});
     },
   });
@@ -141,6 +154,16 @@ export function nativeStatus(): Record<string, string> {
     out[spec.binary.name] = typeof got === "string" ? got : "ok";
   }
   return out;
+}
+
+/** `f` run with native kernels on or off, the previous setting restored after (tests and A/B benches). */
+export function withNativeKernels<T>(on: boolean, f: () => T): T {
+  const was = setNativeKernels(on);
+  try {
+    return f();
+  } finally {
+    setNativeKernels(was);
+  }
 }
 
 /**
