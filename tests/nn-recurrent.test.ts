@@ -49,6 +49,27 @@ const makeFused = (kind: (typeof fusedKinds)[number], units: number, opts: nn.Gr
     : make(kind, units, opts);
 
 /** A bidirectional layer's gradients (every param of both directions, and x): jit(grad) on the fused path against grad on the step-by-step loop. */
+/**
+ * The fused layer's gradients (params, x, the initial state) against the step-by-step loop's; returns d x's
+ * values (for checks of its own) and frees the gradients.
+ */
+function expectGradsMatch(
+  loss: (q: unknown, v: AnyTensor, init: AnyTensor[]) => Tensor<[]>,
+  p: unknown,
+  x: AnyTensor,
+  h0: AnyTensor[],
+): number[] {
+  const [gpF, gxF, ghF] = grad(loss, { argnums: [0, 1, 2] })(p, x, h0) as [Params, AnyTensor, AnyTensor[]];
+  const [gpU, gxU, ghU] = stepByStep(() => grad(loss, { argnums: [0, 1, 2] })(p, x, h0) as [Params, AnyTensor, AnyTensor[]]);
+  for (const name of ["kernel", "recurrentKernel", "bias"])
+    assertAllClose(gpF[name], read(gpU[name]), { rtol: 1e-4, atol: 1e-6, what: name });
+  assertAllClose(gxF, read(gxU), { rtol: 1e-4, atol: 1e-6, what: "d x" });
+  ghF.forEach((g, i) => assertAllClose(g, read(ghU[i]), { rtol: 1e-4, atol: 1e-6, what: `d initialState ${i}` }));
+  const dx = read(gxF);
+  disposeTree(gpF, gxF, ghF, gpU, gxU, ghU);
+  return dx;
+}
+
 function expectBiGradsMatch(loss: (q: unknown, v: AnyTensor) => Tensor<[]>, p: unknown, x: AnyTensor): void {
   const g = jit(grad(loss, { argnums: [0, 1] }));
   const [gpF, gxF] = g(p, x) as [BiParams, AnyTensor];
@@ -73,13 +94,8 @@ describe.each(fusedKinds)("the fused %s matches the unrolled cell", (kind) => {
         const fused = run(layer, p, x);
         const unrolled = stepByStep(() => run(layer, p, x));
         assertAllClose(fused, read(unrolled), { rtol: 1e-5, atol: 1e-6, what: "forward" });
-        const loss = (q: unknown, v: AnyTensor) => sum(mul(tanh(run(layer, q, v)), 1.7)) as Tensor<[]>;
-        const [gpF, gxF] = grad(loss, { argnums: [0, 1] })(p, x) as [Params, AnyTensor];
-        const [gpU, gxU] = stepByStep(() => grad(loss, { argnums: [0, 1] })(p, x) as [Params, AnyTensor]);
-        for (const name of ["kernel", "recurrentKernel", "bias"])
-          assertAllClose(gpF[name], read(gpU[name]), { rtol: 1e-4, atol: 1e-6, what: name });
-        assertAllClose(gxF, read(gxU), { rtol: 1e-4, atol: 1e-6, what: "d x" });
-        disposeTree(p, x, fused, unrolled, gpF, gxF, gpU, gxU);
+        expectGradsMatch((q, v) => sum(mul(tanh(run(layer, q, v)), 1.7)) as Tensor<[]>, p, x, []);
+        disposeTree(p, x, fused, unrolled);
       });
     });
   }
@@ -142,18 +158,12 @@ describe.each(fusedKinds)("the fused %s matches the unrolled cell", (kind) => {
         if (!withInit)
           expect(part(fused, returnSequences ? [3, 0, 0] : [3, 0], returnSequences ? [1, tl, u] : [1, u]).every((v) => v === 0)).toBe(true);
         const loss = (q: unknown, v: AnyTensor, init: AnyTensor[]) => sum(mul(tanh(run(layer, q, v, ctx(init))), 1.7)) as Tensor<[]>;
-        const [gpF, gxF, ghF] = grad(loss, { argnums: [0, 1, 2] })(p, x, h0) as [Params, AnyTensor, AnyTensor[]];
-        const [gpU, gxU, ghU] = stepByStep(() => grad(loss, { argnums: [0, 1, 2] })(p, x, h0) as [Params, AnyTensor, AnyTensor[]]);
-        for (const name of ["kernel", "recurrentKernel", "bias"])
-          assertAllClose(gpF[name], read(gpU[name]), { rtol: 1e-4, atol: 1e-6, what: name });
-        assertAllClose(gxF, read(gxU), { rtol: 1e-4, atol: 1e-6, what: "d x" });
+        const dx = expectGradsMatch(loss, p, x, h0);
         // padded steps take no gradient from x
-        const dx = read(gxF);
         pattern.forEach((row, i) =>
           row.forEach((v, s) => v === 0 && expect(dx.slice((i * tl + s) * f, (i * tl + s + 1) * f).every((d) => d === 0)).toBe(true)),
         );
-        ghF.forEach((g, i) => assertAllClose(g, read(ghU[i]), { rtol: 1e-4, atol: 1e-6, what: `d initialState ${i}` }));
-        disposeTree(p, x, h0, mask, fused, unrolled, gpF, gxF, ghF, gpU, gxU, ghU);
+        disposeTree(p, x, h0, mask, fused, unrolled);
       });
     });
   }
@@ -206,13 +216,8 @@ describe.each(fusedKinds)("the fused %s matches the unrolled cell", (kind) => {
         // the draw drops something: training differs from inference
         expect(read(fused)).not.toEqual(read(plain));
         const loss = (q: unknown, v: AnyTensor, init: AnyTensor[]) => sum(mul(tanh(run(layer, q, v, ctx(init))), 1.7)) as Tensor<[]>;
-        const [gpF, gxF, ghF] = grad(loss, { argnums: [0, 1, 2] })(p, x, h0) as [Params, AnyTensor, AnyTensor[]];
-        const [gpU, gxU, ghU] = stepByStep(() => grad(loss, { argnums: [0, 1, 2] })(p, x, h0) as [Params, AnyTensor, AnyTensor[]]);
-        for (const name of ["kernel", "recurrentKernel", "bias"])
-          assertAllClose(gpF[name], read(gpU[name]), { rtol: 1e-4, atol: 1e-6, what: name });
-        assertAllClose(gxF, read(gxU), { rtol: 1e-4, atol: 1e-6, what: "d x" });
-        ghF.forEach((g, i) => assertAllClose(g, read(ghU[i]), { rtol: 1e-4, atol: 1e-6, what: `d initialState ${i}` }));
-        disposeTree(p, x, h0, mask ?? [], k, fused, unrolled, plain, gpF, gxF, ghF, gpU, gxU, ghU);
+        expectGradsMatch(loss, p, x, h0);
+        disposeTree(p, x, h0, mask ?? [], k, fused, unrolled, plain);
       });
     });
   }
