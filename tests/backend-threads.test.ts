@@ -117,7 +117,7 @@ ${agreesWithReference}`);
 test("the gate threads only big matmuls and convolutions; minThreadedWork: false threads every kernel", async () => {
   const [gated, open] = await Promise.all([
     child(`
-const { gateCounts } = await import("./src/backend/gate.ts");
+const { gateCounts, onPool } = await import("./src/backend/gate.ts");
 await sf.init({ threads: 2, minThreadedWork: 1e6 });
 report(sf.backendInfo().minThreadedWork);
 report(tf.backend().wasm._get_threads_count());
@@ -126,7 +126,8 @@ report({ ...gateCounts });
 const big = tf.matMul(tf.ones([256, 256]), tf.ones([256, 256])).dataSync();
 report(big.every((v) => v === 256));
 report(tf.backend().wasm._get_threads_count());
-report({ ...gateCounts });`),
+report({ ...gateCounts });
+report(onPool(() => tf.backend().wasm._get_threads_count()));`),
     child(`
 await sf.init({ threads: 2, minThreadedWork: false });
 report(sf.backendInfo().minThreadedWork);
@@ -140,6 +141,8 @@ report(tf.backend().wasm._get_threads_count());`),
   expect(gated.out[4]).toBe(true);
   expect(gated.out[5]).toBe(-1);
   expect(gated.out[6]).toEqual({ threaded: 1, inline: 2 });
+  // inside a gated kernel tfjs sees its pool again
+  expect(gated.out[7]).toBe(2);
   expect(open.out).toEqual(["every kernel (minThreadedWork: false)", 2]);
 });
 

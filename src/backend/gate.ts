@@ -157,6 +157,12 @@ const GATED = [
   "FusedDepthwiseConv2D",
 ];
 
+/** Runs `f` with tfjs' pool visible to its kernels (what a gated kernel over the threshold does); `f` alone before the gate is installed. */
+export function onPool<T>(f: () => T): T {
+  return open === undefined ? f() : (open(f) as T);
+}
+let open: ((f: () => unknown) => unknown) | undefined;
+
 /**
  * Installs the gate on the running threaded WASM backend (its binary's bytes given): returns
  * undefined, or why it was not installed (tfjs then threads every kernel, as it does by itself).
@@ -175,6 +181,14 @@ export function installGate(bytes: Uint8Array, minWork: number): string | undefi
   const cleared = module._get_threads_count();
   heap()[address / 4] = pool;
   if (cleared !== -1 || module._get_threads_count() !== threads) return "the pool pointer did not check out";
+  open = (f) => {
+    heap()[address / 4] = pool;
+    try {
+      return f();
+    } finally {
+      heap()[address / 4] = 0;
+    }
+  };
   for (const name of GATED) {
     const config = tf.getKernel(name, "wasm");
     if (config === undefined) continue;
@@ -185,12 +199,7 @@ export function installGate(bytes: Uint8Array, minWork: number): string | undefi
         return inner(args);
       }
       gateCounts.threaded++;
-      heap()[address / 4] = pool;
-      try {
-        return inner(args);
-      } finally {
-        heap()[address / 4] = 0;
-      }
+      return onPool(() => inner(args));
     };
     tf.unregisterKernel(name, "wasm");
     tf.registerKernel({ ...config, kernelFunc });
