@@ -1,9 +1,25 @@
 // Classification losses: binary and categorical cross-entropy, from probabilities or logits.
 import type { Check, Shape } from "../../typelevel/index.js";
-import { formatShape, type AnyTensor, type Tensor, DTypeError, ShapeError, ValueError } from "../tensor/index.js";
-import { add, check, equal, log, maximum, minimum, mul, neg, softplus, sub, sum, oneHot } from "../core/index.js";
+import { formatShape, sizeOf, type AnyTensor, type Tensor, DTypeError, ShapeError, ValueError } from "../tensor/index.js";
+import {
+  add,
+  check,
+  equal,
+  log,
+  maximum,
+  minimum,
+  mul,
+  neg,
+  reshape,
+  softplus,
+  sub,
+  sum,
+  oneHot,
+  type CheckParams,
+} from "../core/index.js";
 import { logSoftmax, tidy } from "../ops/index.js";
 import { pairLoss, perExample, reduce } from "./reduction.js";
+import { softmaxCrossEntropy, sparseSoftmaxCrossEntropy, type XentReduction } from "./xent.js";
 import {
   checkReduction,
   expectBatch,
@@ -90,19 +106,33 @@ export interface CategoricalCrossEntropyOptions {
  * categoricalCrossEntropy(logits, oneHotLabels, { fromLogits: true });
  * ```
  */
-export const categoricalCrossEntropy = pairLoss("categoricalCrossEntropy", (opts: CategoricalCrossEntropyOptions | undefined) => {
-  const op = "categoricalCrossEntropy";
-  const eps = checkEps(op, opts?.eps);
-  return (predictions, y) => {
-    if (predictions.rank < 2)
-      throw new ShapeError(
-        { op: op, expected: "rank >= 2", got: formatShape(predictions.shape) },
-        `${op}: predictions need a batch and a class axis (rank >= 2), got ${formatShape(predictions.shape)}`,
-      );
-    const logP = opts?.fromLogits ? logSoftmax(predictions) : log(clipProbabilities(predictions, eps));
-    return overClasses(neg(mul(y, logP)));
-  };
-});
+export const categoricalCrossEntropy = pairLoss(
+  "categoricalCrossEntropy",
+  (opts: CategoricalCrossEntropyOptions | undefined) => {
+    const op = "categoricalCrossEntropy";
+    const eps = checkEps(op, opts?.eps);
+    return (predictions, y) => {
+      if (predictions.rank < 2)
+        throw new ShapeError(
+          { op: op, expected: "rank >= 2", got: formatShape(predictions.shape) },
+          `${op}: predictions need a batch and a class axis (rank >= 2), got ${formatShape(predictions.shape)}`,
+        );
+      const logP = opts?.fromLogits ? logSoftmax(predictions) : log(clipProbabilities(predictions, eps));
+      return overClasses(neg(mul(y, logP)));
+    };
+  },
+  // from logits: the fused softmax cross-entropy (the same loss; `logs Σy − Σ y z` per row)
+  (opts) =>
+    opts?.fromLogits
+      ? (predictions, y, reduction) => {
+          const shape = predictions.shape as readonly number[];
+          const lead = shape.slice(0, -1);
+          const [rows, classes] = [sizeOf(lead), shape[shape.length - 1]];
+          if (shape.length < 2 || rows === 0 || classes === 0) return undefined;
+          return fusedLoss(lead, reduction, (r) => softmaxCrossEntropy(reshape(predictions, [rows, classes]), reshape(y, [rows, classes]), r));
+        }
+      : undefined,
+);
 
 /**
  * Cross-entropy from logits [..., K] and int32 class labels [...]: `logSumExp(x) - x[label]`,
@@ -157,23 +187,47 @@ function sparseCrossEntropy<L extends Shape, I extends Shape, const R extends Re
     );
   }
   const classes = ls[ls.length - 1];
+  const rows = sizeOf(lead);
   return tidy(() => {
-    const checked = checkLabels(op, labels, classes);
-    const logP = logSoftmax(logits as Tensor<Shape>) as AnyTensor;
-    return reduce(op, overClasses(neg(mul(oneHot(checked, classes, { check: false }), logP))), reduction);
+    if (rows === 0 || classes === 0) {
+      // (nothing to fuse: the empty batch's mean throws in reduce, no classes fail the check)
+      const checked = checkLabels(op, labels, classes);
+      const logP = logSoftmax(logits as Tensor<Shape>) as AnyTensor;
+      return reduce(op, overClasses(neg(mul(oneHot(checked, classes, { check: false }), logP))), reduction);
+    }
+    return fusedLoss(lead, reduction, (r) =>
+      sparseSoftmaxCrossEntropy(reshape(logits, [rows, classes]), reshape(labels, [rows]), r, labelCheck(op, classes)),
+    );
   }) as LossOut<L, R>;
 }
 
 /**
- * The labels, checked to be class ids 0..classes-1. NOTE: a `check`, not a host read: eagerly it
- * throws at once naming the first bad label; inside jit (a user's, or fit's step) it is reported
- * after the call, so an out-of-range label never turns into a silent zero row of `oneHot`.
+ * The loss from a fused softmax cross-entropy over the rows [N] = the logits' leading axes `lead`
+ * flattened: the reduction folded into the kernel (the mean is over every row, the sum over the
+ * batch of each example's mean over its positions), or, with "none", one loss per row, then each
+ * example's mean.
  */
-function checkLabels(op: string, labels: AnyTensor, classes: number): AnyTensor {
-  const inRange = equal(labels, minimum(maximum(labels, 0), classes - 1));
-  return check(labels, inRange, {
+function fusedLoss(lead: readonly number[], reduction: Reduction, xent: (r: XentReduction) => AnyTensor): AnyTensor {
+  const rows = sizeOf(lead);
+  if (reduction === "none") return perExample(reshape(xent({ reduce: false, divisor: 1 }), lead));
+  return xent({ reduce: true, divisor: reduction === "mean" ? rows : rows / lead[0] });
+}
+
+/**
+ * The labels' check: class ids 0..classes-1. NOTE: a `check`, not a host read: eagerly it throws
+ * at once naming the first bad label; inside jit (a user's, or fit's step) it is reported after the
+ * call, so an out-of-range label never turns into a silent zero row of `oneHot`.
+ */
+function labelCheck(op: string, classes: number): CheckParams {
+  return {
     op,
     message: `label {value} at index {index} is out of range for ${classes} classes (expected 0..${classes - 1})`,
     expected: `labels in 0..${classes - 1}`,
-  });
+  };
+}
+
+/** The labels, checked (`labelCheck`). */
+function checkLabels(op: string, labels: AnyTensor, classes: number): AnyTensor {
+  const inRange = equal(labels, minimum(maximum(labels, 0), classes - 1));
+  return check(labels, inRange, labelCheck(op, classes));
 }

@@ -37,11 +37,14 @@ export type FloatTensor = Tensor<Shape, "float32">;
  * A loss over float32 predictions and targets of one shape, batch first, with the typed signature,
  * the checks and the reductions every such loss shares; only its per-example rule differs.
  * `perExampleOf` reads the loss's own options (`Extra`, checked before the inputs) and returns the
- * rule: checked predictions and targets in, losses of shape [batch] out.
+ * rule: checked predictions and targets in, losses of shape [batch] out. `reducedOf`, optional,
+ * gives a rule that computes the reduced result itself (a fused kernel's), or undefined where the
+ * per-example rule and `reduce` should (then and for the inputs it declines, returning undefined).
  */
 export function pairLoss<const Op extends string, Extra = unknown>(
   op: Op,
   perExampleOf: (opts: Extra | undefined) => (predictions: FloatTensor, targets: FloatTensor) => AnyTensor,
+  reducedOf?: (opts: Extra | undefined) => ((predictions: FloatTensor, targets: FloatTensor, reduction: Reduction) => AnyTensor | undefined) | undefined,
 ): PairLoss<Op, Extra> {
   return <P extends Shape, T extends Shape, const R extends Reduction = "mean">(
     predictions: Tensor<P, "float32">,
@@ -51,7 +54,8 @@ export function pairLoss<const Op extends string, Extra = unknown>(
     const rule = perExampleOf(opts);
     checkPair(op, predictions, targets);
     const reduction = checkReduction(op, opts?.reduction);
-    return tidy(() => reduce(op, rule(predictions, targets), reduction)) as LossOut<P, R>;
+    const direct = reducedOf?.(opts);
+    return tidy(() => direct?.(predictions, targets, reduction) ?? reduce(op, rule(predictions, targets), reduction)) as LossOut<P, R>;
   };
 }
 
