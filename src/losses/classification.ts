@@ -125,11 +125,13 @@ export const categoricalCrossEntropy = pairLoss(
   (opts) =>
     opts?.fromLogits
       ? (predictions, y, reduction) => {
-          const shape = predictions.shape as readonly number[];
+          const shape = predictions.shape;
           const lead = shape.slice(0, -1);
           const [rows, classes] = [sizeOf(lead), shape[shape.length - 1]];
           if (shape.length < 2 || rows === 0 || classes === 0) return undefined;
-          return fusedLoss(lead, reduction, (r) => softmaxCrossEntropy(reshape(predictions, [rows, classes]), reshape(y, [rows, classes]), r));
+          return fusedLoss(lead, reduction, (r) =>
+            softmaxCrossEntropy(reshape(predictions, [rows, classes]), reshape(y, [rows, classes]), r),
+          );
         }
       : undefined,
 );

@@ -44,7 +44,9 @@ export type FloatTensor = Tensor<Shape, "float32">;
 export function pairLoss<const Op extends string, Extra = unknown>(
   op: Op,
   perExampleOf: (opts: Extra | undefined) => (predictions: FloatTensor, targets: FloatTensor) => AnyTensor,
-  reducedOf?: (opts: Extra | undefined) => ((predictions: FloatTensor, targets: FloatTensor, reduction: Reduction) => AnyTensor | undefined) | undefined,
+  reducedOf?: (
+    opts: Extra | undefined,
+  ) => ((predictions: FloatTensor, targets: FloatTensor, reduction: Reduction) => AnyTensor | undefined) | undefined,
 ): PairLoss<Op, Extra> {
   return <P extends Shape, T extends Shape, const R extends Reduction = "mean">(
     predictions: Tensor<P, "float32">,

@@ -43,7 +43,14 @@ for (const dense of [false, true]) {
       const outs = [ctx.makeOutput([n, c], "float32")];
       if (dense) outs.push(ctx.makeOutput([n, c], "float32"));
       const ins = [x, t, logs, g].map((i) => ctx.offset(i));
-      ctx.exports[dense ? "xent_dense_backward" : "xent_sparse_backward"](...ins, ...outs.map((o) => ctx.offset(o)), n, c, reduceOf(attrs), divisorOf(attrs));
+      ctx.exports[dense ? "xent_dense_backward" : "xent_sparse_backward"](
+        ...ins,
+        ...outs.map((o) => ctx.offset(o)),
+        n,
+        c,
+        reduceOf(attrs),
+        divisorOf(attrs),
+      );
       return outs;
     },
   });
