@@ -39,20 +39,23 @@ export interface XentReduction {
   readonly divisor: number;
 }
 
-/** shift and z = x − shift of each row (the shift out of the derivative: it cancels exactly). */
-function shifted(x: AnyTensor): AnyTensor {
-  const m = stopGradient(max(x, -1, { keepDims: true }));
-  return sub(x, where(less(abs(m), Infinity), m, 0));
+/** Each row's shift [N]: its max where finite, else 0; out of the derivative (it cancels exactly). */
+function shiftOf(x: AnyTensor): AnyTensor {
+  const m = stopGradient(max(x, -1));
+  return where(less(abs(m), Infinity), m, 0);
 }
+
+/** A per-row value [N] as a column [N, 1]. */
+const column = (v: AnyTensor) => reshape(v, [v.shape[0], 1]);
 
 /** One loss per row [N], or their sum over the divisor []. */
 const reduceRows = (rows: AnyTensor, r: XentReduction) => (r.reduce ? div(sum(rows), r.divisor) : rows);
 
 /** The cotangent of each row [N, 1] from g ([N], or [] when reduced). */
-const rowCotangent = (g: AnyTensor, n: number, r: XentReduction) => (r.reduce ? div(g, r.divisor) : reshape(g, [n, 1]));
+const rowCotangent = (g: AnyTensor, r: XentReduction) => (r.reduce ? div(g, r.divisor) : column(g));
 
 /** Where each row's label is (bool [N, C]; nowhere for a label out of range). */
-const hotOf = (labels: AnyTensor, c: number) => equal(reshape(labels, [labels.shape[0], 1]), arange(c, "int32"));
+const hotOf = (labels: AnyTensor, c: number) => equal(column(labels), arange(c, "int32"));
 
 const attrsOf = (r: XentReduction) => ({ reduce: r.reduce ? 1 : 0, divisor: r.divisor });
 
@@ -63,11 +66,12 @@ function sparseForward(r: XentReduction): FusedOp {
     attrs: attrsOf(r),
     composite([x, labels]) {
       const c = x.shape[1];
-      const z = shifted(x);
+      const shift = shiftOf(x);
+      const z = sub(x, column(shift));
       const logs = log(sum(exp(z), -1));
       const rows = sub(logs, sum(where(hotOf(labels, c), z, 0), -1));
       const inRange = equal(labels, minimum(maximum(labels, 0), c - 1));
-      return [reduceRows(rows, r), logs, inRange];
+      return [reduceRows(rows, r), shift, logs, inRange];
     },
   };
 }
@@ -77,10 +81,10 @@ function sparseBackward(r: XentReduction): FusedOp {
     name: "sparseSoftmaxCrossEntropyBackward",
     kernel: XENT_KERNELS.sparseBackward,
     attrs: attrsOf(r),
-    composite([x, labels, logs, g]) {
-      const [n, c] = x.shape;
-      const p = exp(sub(shifted(x), reshape(logs, [n, 1])));
-      return [mul(sub(p, cast(hotOf(labels, c), "float32")), rowCotangent(g, n, r))];
+    composite([x, labels, shift, logs, g]) {
+      const c = x.shape[1];
+      const p = exp(sub(sub(x, column(shift)), column(logs)));
+      return [mul(sub(p, cast(hotOf(labels, c), "float32")), rowCotangent(g, r))];
     },
   };
 }
@@ -91,10 +95,11 @@ function denseForward(r: XentReduction): FusedOp {
     kernel: XENT_KERNELS.denseForward,
     attrs: attrsOf(r),
     composite([x, y]) {
-      const z = shifted(x);
+      const shift = shiftOf(x);
+      const z = sub(x, column(shift));
       const logs = log(sum(exp(z), -1));
       const rows = sub(mul(logs, sum(y, -1)), sum(mul(y, z), -1));
-      return [reduceRows(rows, r), logs];
+      return [reduceRows(rows, r), shift, logs];
     },
   };
 }
@@ -104,12 +109,11 @@ function denseBackward(r: XentReduction): FusedOp {
     name: "softmaxCrossEntropyBackward",
     kernel: XENT_KERNELS.denseBackward,
     attrs: attrsOf(r),
-    composite([x, y, logs, g]) {
-      const n = x.shape[0];
-      const z = shifted(x);
-      const logsCol = reshape(logs, [n, 1]);
+    composite([x, y, shift, logs, g]) {
+      const z = sub(x, column(shift));
+      const logsCol = column(logs);
       const p = exp(sub(z, logsCol));
-      const gs = rowCotangent(g, n, r);
+      const gs = rowCotangent(g, r);
       return [mul(sub(mul(p, sum(y, -1, { keepDims: true })), y), gs), mul(sub(logsCol, z), gs)];
     },
   };
@@ -136,17 +140,17 @@ export function sparseSoftmaxCrossEntropy(logits: AnyTensor, labels: AnyTensor, 
   const forwardOp = opFor("sparse", sparseForward, r);
   const backwardOp = opFor("sparseBackward", sparseBackward, r);
   const forward = (x: AnyTensor, l: AnyTensor) => {
-    const [loss, logs, inRange] = fused(forwardOp, [x, l]);
+    const [loss, shift, logs, inRange] = fused(forwardOp, [x, l]);
     check(l, inRange, labelCheck);
-    return { loss: loss as Tensor<Shape>, logs };
+    return { loss: loss as Tensor<Shape>, shift, logs };
   };
   return customVjp(
     (x: AnyTensor, l: AnyTensor) => forward(x, l).loss,
     (x: AnyTensor, l: AnyTensor) => {
-      const { loss, logs } = forward(x, l);
-      return [loss, { x, l, logs }];
+      const { loss, shift, logs } = forward(x, l);
+      return [loss, { x, l, shift, logs }];
     },
-    (res, g) => [fused(backwardOp, [res.x, res.l, res.logs, g])[0], null],
+    (res, g) => [fused(backwardOp, [res.x, res.l, res.shift, res.logs, g])[0], null],
   )(logits, labels);
 }
 
@@ -161,11 +165,11 @@ export function softmaxCrossEntropy(logits: AnyTensor, targets: AnyTensor, r: Xe
   return customVjp(
     (x: AnyTensor, y: AnyTensor) => fused(forwardOp, [x, y])[0] as Tensor<Shape>,
     (x: AnyTensor, y: AnyTensor) => {
-      const [loss, logs] = fused(forwardOp, [x, y]);
-      return [loss as Tensor<Shape>, { x, y, logs }];
+      const [loss, shift, logs] = fused(forwardOp, [x, y]);
+      return [loss as Tensor<Shape>, { x, y, shift, logs }];
     },
     (res, g) => {
-      const [dx, dy] = fused(backwardOp, [res.x, res.y, res.logs, g]);
+      const [dx, dy] = fused(backwardOp, [res.x, res.y, res.shift, res.logs, g]);
       return [dx, dy];
     },
   )(logits, targets);

@@ -9,9 +9,9 @@
 //                           dx   = (exp(z − logs) Σy − y) g;     dy = (logs − z) g
 //
 // with g the row's cotangent, or, reduced, the loss is (Σ_rows loss) / divisor and g = g_scalar / divisor.
-// The sparse forward also writes whether each label is in range (a bool byte, for the loss's check).
-// The reverse recomputes shift (one more pass over the row) rather than saving it: exp(z − logs) is
-// then what the composite computes, without logsumexp's rounding at large logits.
+// The forward saves shift and logs per row for the reverse (not their sum, logsumexp: exp(z − logs)
+// then has no rounding of a large shift in it); the sparse one also writes whether each label is in
+// range (a bool byte, for the loss's check).
 //
 // exp: x = n ln2 + r, |r| ≤ ln2/2, e^r from a degree-5 minimax polynomial (XNNPACK's coefficients, as
 // in lstm.c), 2^n from the exponent bits; within ~2 ulp. Inputs below −87.33 give 0, above 87 +inf
@@ -137,11 +137,11 @@ static inline float row_sumexp(const float *x, int c, float shift) {
   return s;
 }
 
-// Sparse labels. out: the per-row losses [n], or (reduce) their sum over `divisor` [1]; logs [n];
-// ok [n] bytes: 1 where 0 ≤ label < c.
+// Sparse labels. out: the per-row losses [n], or (reduce) their sum over `divisor` [1]; shift and
+// logs [n]; ok [n] bytes: 1 where 0 ≤ label < c.
 EXPORT("xent_sparse_forward")
-void xent_sparse_forward(const float *x, const int *labels, float *out, float *logsOut, unsigned char *ok, int n, int c, int reduce,
-                         float divisor) {
+void xent_sparse_forward(const float *x, const int *labels, float *out, float *shiftOut, float *logsOut, unsigned char *ok, int n, int c,
+                         int reduce, float divisor) {
   double total = 0.0;
   for (int row = 0; row < n; row++) {
     const float *xr = x + row * c;
@@ -150,6 +150,7 @@ void xent_sparse_forward(const float *x, const int *labels, float *out, float *l
     int l = labels[row];
     int in = l >= 0 && l < c;
     float loss = in ? logs - (xr[l] - shift) : logs;
+    shiftOut[row] = shift;
     logsOut[row] = logs;
     ok[row] = (unsigned char)in;
     if (reduce)
@@ -160,16 +161,16 @@ void xent_sparse_forward(const float *x, const int *labels, float *out, float *l
   if (reduce) out[0] = (float)total / divisor;
 }
 
-// dx [n, c] from the logits, labels, logs and g ([n], or (reduce) [1], then divided by `divisor`).
+// dx [n, c] from the logits, labels, shift, logs and g ([n], or (reduce) [1], then divided by `divisor`).
 EXPORT("xent_sparse_backward")
-void xent_sparse_backward(const float *x, const int *labels, const float *logs, const float *g, float *dx, int n, int c, int reduce,
-                          float divisor) {
+void xent_sparse_backward(const float *x, const int *labels, const float *shifts, const float *logs, const float *g, float *dx, int n, int c,
+                          int reduce, float divisor) {
   const float gAll = reduce ? g[0] / divisor : 0.0f;
   const v128_t iota = wasm_i32x4_make(0, 1, 2, 3);
   for (int row = 0; row < n; row++) {
     const float *xr = x + row * c;
     float *dr = dx + row * c;
-    float shift = row_shift(xr, c);
+    float shift = shifts[row];
     float ls = logs[row];
     float gs = reduce ? gAll : g[row];
     int l = labels[row];
@@ -184,9 +185,9 @@ void xent_sparse_backward(const float *x, const int *labels, const float *logs, 
   }
 }
 
-// Dense targets y [n, c]. out and logs as the sparse forward's.
+// Dense targets y [n, c]. out, shift and logs as the sparse forward's.
 EXPORT("xent_dense_forward")
-void xent_dense_forward(const float *x, const float *y, float *out, float *logsOut, int n, int c, int reduce, float divisor) {
+void xent_dense_forward(const float *x, const float *y, float *out, float *shiftOut, float *logsOut, int n, int c, int reduce, float divisor) {
   double total = 0.0;
   for (int row = 0; row < n; row++) {
     const float *xr = x + row * c;
@@ -211,6 +212,7 @@ void xent_dense_forward(const float *x, const float *y, float *out, float *logsO
     }
     float logs = flog(s);
     float loss = logs * ys - yz;
+    shiftOut[row] = shift;
     logsOut[row] = logs;
     if (reduce)
       total += loss;
@@ -220,17 +222,17 @@ void xent_dense_forward(const float *x, const float *y, float *out, float *logsO
   if (reduce) out[0] = (float)total / divisor;
 }
 
-// dx and dy [n, c] from the logits, targets, logs and g (as the sparse reverse's).
+// dx and dy [n, c] from the logits, targets, shift, logs and g (as the sparse reverse's).
 EXPORT("xent_dense_backward")
-void xent_dense_backward(const float *x, const float *y, const float *logs, const float *g, float *dx, float *dy, int n, int c, int reduce,
-                         float divisor) {
+void xent_dense_backward(const float *x, const float *y, const float *shifts, const float *logs, const float *g, float *dx, float *dy, int n,
+                         int c, int reduce, float divisor) {
   const float gAll = reduce ? g[0] / divisor : 0.0f;
   for (int row = 0; row < n; row++) {
     const float *xr = x + row * c;
     const float *yr = y + row * c;
     float *dxr = dx + row * c;
     float *dyr = dy + row * c;
-    float shift = row_shift(xr, c);
+    float shift = shifts[row];
     v128_t acc = SPLAT(0.0f);
     int j = 0;
     for (; j + 4 <= c; j += 4) acc = wasm_f32x4_add(acc, LD(yr + j));

@@ -1,0 +1,107 @@
+// `npx tsx bench/xent-ab.ts [M1|M2] [rounds]`: a model's jitted training step (Adam, batch 128) with
+// `losses.sparseCategoricalCrossEntropy` on its native kernels (src/core/native/xent.c: the loss and
+// its gradient one kernel each) against the same step with the loss as it was written before them
+// (the label check, logSoftmax, a one-hot product and the mean: ~30 tfjs kernels with the gradient),
+// every other native kernel (Adam's) on in both. In one process, alternating blocks of 4 steps (the
+// order flips every round); CPU (process.cpuUsage) and wall ms per step, fastest and median, and each
+// plan's kernel calls (also with every native kernel off, for the composites' counts).
+import { losses, optim, random, tree } from "../src/index.js";
+import { check, equal, maximum, minimum, mul, neg, oneHot, sum, div, setNativeKernels, withNativeKernels } from "../src/core/index.js";
+import { logSoftmax } from "../src/ops/index.js";
+import type { AnyTensor, Tensor } from "../src/tensor/index.js";
+import { makeTrainStep } from "../src/train/index.js";
+import { loadDigits } from "./data.js";
+import { makeBatches } from "./impls.js";
+import { MODELS, type ModelId } from "./models.js";
+import { init } from "../src/backend/index.js";
+
+await init();
+const id = (process.argv[2] ?? "M1") as ModelId;
+const rounds = Number(process.argv[3] ?? 20);
+const spec = MODELS[id];
+const batches = makeBatches(spec, loadDigits());
+
+/** The loss before the kernels (src/losses/classification.ts at aad01ab), for [B, K] logits and the mean. */
+function former(logits: AnyTensor, labels: AnyTensor): Tensor<[]> {
+  const classes = logits.shape[1];
+  const inRange = equal(labels, minimum(maximum(labels, 0), classes - 1));
+  const checked = check(labels, inRange, {
+    op: "sparseCategoricalCrossEntropy",
+    message: `label {value} at index {index} is out of range for ${classes} classes (expected 0..${classes - 1})`,
+    expected: `labels in 0..${classes - 1}`,
+  });
+  const logP = logSoftmax(logits as Tensor<number[]>) as AnyTensor;
+  const rows = sum(neg(mul(oneHot(checked, classes, { check: false }), logP)), -1);
+  return div(sum(rows), logits.shape[0]) as Tensor<[]>;
+}
+
+function variant(loss: unknown) {
+  const model = spec.build();
+  const opt = optim.adam(1e-3);
+  const key = random.key(0);
+  let params = model.init(key);
+  let state = model.initState();
+  let optState: unknown = opt.init(params as never);
+  const step = makeTrainStep(model as never, loss as never, opt);
+  let it = 0;
+  const once = () => {
+    const { x, y } = batches[it++ % batches.length];
+    const r = step(params as never, optState as never, state as never, x, y, key as never);
+    tree.dispose([params, optState, state, r.out, r.probe]);
+    ({ params, optState, state } = r as { params: unknown; optState: unknown; state: unknown });
+    const l = r.loss.concrete().dataSync()[0];
+    r.loss.dispose();
+    return l;
+  };
+  for (let i = 0; i < 3; i++) once();
+  return {
+    kernelCalls: step.lastPlan?.stats.kernelCalls ?? 0,
+    run(n: number) {
+      for (let i = 0; i < n; i++) once();
+    },
+    dispose() {
+      step.dispose();
+      tree.dispose([params, optState, state, key]);
+    },
+  };
+}
+
+const losses_ = [
+  ["xent kernels", losses.sparseCategoricalCrossEntropy],
+  ["former loss", former],
+] as const;
+for (const [name, loss] of losses_) {
+  const off = withNativeKernels(false, () => variant(loss));
+  console.log(`${id} ${name}: ${off.kernelCalls} kernel calls a step with every native kernel off`);
+  off.dispose();
+}
+const impls = losses_.map(([name, loss]) => [name, variant(loss)] as const);
+for (const [name, v] of impls) console.log(`${id} ${name}: ${v.kernelCalls} kernel calls a step`);
+const cpu = new Map<string, number[]>(impls.map(([n]) => [n, []]));
+const wall = new Map<string, number[]>(impls.map(([n]) => [n, []]));
+for (let r = 0; r < rounds; r++) {
+  for (const [name, v] of r % 2 === 0 ? impls : [...impls].reverse()) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    v.run(4);
+    const c = process.cpuUsage(c0);
+    wall.get(name)?.push((performance.now() - t0) / 4);
+    cpu.get(name)?.push((c.user + c.system) / 4000);
+  }
+}
+setNativeKernels(true);
+const med = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+const series = (m: Map<string, number[]>, n: string) => m.get(n) ?? [];
+for (const [name] of impls) {
+  const c = series(cpu, name);
+  const w = series(wall, name);
+  console.log(
+    `${id} ${name}: CPU ms/step fastest ${Math.min(...c).toFixed(2)} median ${med(c).toFixed(2)}; wall fastest ${Math.min(...w).toFixed(2)} median ${med(w).toFixed(2)}`,
+  );
+}
+const ratio = (m: Map<string, number[]>, f: (v: number[]) => number) =>
+  (f(series(m, "former loss")) / f(series(m, "xent kernels"))).toFixed(3);
+console.log(
+  `${id} former / kernels: CPU fastest ${ratio(cpu, (v) => Math.min(...v))}x, median ${ratio(cpu, med)}x; wall median ${ratio(wall, med)}x`,
+);
+for (const [, v] of impls) v.dispose();
