@@ -6,7 +6,21 @@
 // order flips every round); CPU (process.cpuUsage) and wall ms per step, fastest and median, and each
 // plan's kernel calls (also with every native kernel off, for the composites' counts).
 import { losses, optim, random, tree } from "../src/index.js";
-import { check, equal, maximum, minimum, mul, neg, oneHot, sum, div, setNativeKernels, withNativeKernels } from "../src/core/index.js";
+import * as tf from "@tensorflow/tfjs-core";
+import {
+  valueAndGrad,
+  check,
+  equal,
+  maximum,
+  minimum,
+  mul,
+  neg,
+  oneHot,
+  sum,
+  div,
+  setNativeKernels,
+  withNativeKernels,
+} from "../src/core/index.js";
 import { logSoftmax } from "../src/ops/index.js";
 import type { AnyTensor, Tensor } from "../src/tensor/index.js";
 import { makeTrainStep } from "../src/train/index.js";
@@ -20,6 +34,33 @@ const id = (process.argv[2] ?? "M1") as ModelId;
 const rounds = Number(process.argv[3] ?? 20);
 const spec = MODELS[id];
 const batches = makeBatches(spec, loadDigits());
+const eager = process.env.AB_MODE === "eager";
+
+/** makeTrainStep's body without jit (as bench/impls.ts's eager step): every op dispatched, intermediates freed by a scope. */
+function eagerStep(
+  model: ReturnType<typeof spec.build>,
+  loss: (out: AnyTensor, y: AnyTensor) => Tensor<[]>,
+  opt: optim.GradientTransformation,
+) {
+  return (params: unknown, optState: unknown, state: unknown, x: AnyTensor, y: AnyTensor, key: AnyTensor) => {
+    const engine = tf.engine();
+    engine.startScope();
+    let r: { loss: AnyTensor; params: unknown; optState: unknown; state: unknown; out: AnyTensor; probe: AnyTensor } | undefined;
+    try {
+      const objective = (p: unknown): [Tensor<[]>, { out: AnyTensor; state: unknown }] => {
+        const [out, newState] = model.applyWithState(p, x, { state, training: true, key }) as [AnyTensor, unknown];
+        return [loss(out, y), { out, state: newState }];
+      };
+      const [[l, aux], grads] = valueAndGrad(objective, { hasAux: true })(params);
+      const [updates, nextOpt] = opt.update(grads as never, optState, params as never);
+      const next = optim.applyUpdates(params, updates);
+      r = { loss: l, params: next, optState: nextOpt, state: aux.state, out: aux.out, probe: l };
+      return r;
+    } finally {
+      engine.endScope(r === undefined ? [] : tree.leaves(r).map((t) => t.concrete()));
+    }
+  };
+}
 
 /** The loss before the kernels (src/losses/classification.ts at aad01ab), for [B, K] logits and the mean. */
 function former(logits: AnyTensor, labels: AnyTensor): Tensor<[]> {
@@ -42,12 +83,13 @@ function variant(loss: unknown) {
   let params = model.init(key);
   let state = model.initState();
   let optState: unknown = opt.init(params as never);
-  const step = makeTrainStep(model as never, loss as never, opt);
+  const jitted = eager ? undefined : makeTrainStep(model as never, loss as never, opt);
+  const step = jitted ?? eagerStep(model, loss as (out: AnyTensor, y: AnyTensor) => Tensor<[]>, opt);
   let it = 0;
   const once = () => {
     const { x, y } = batches[it++ % batches.length];
-    const r = step(params as never, optState as never, state as never, x, y, key as never);
-    tree.dispose([params, optState, state, r.out, r.probe]);
+    const r = step(params, optState, state, x, y, key);
+    tree.dispose([params, optState, state, r.out, r.probe === r.loss ? undefined : r.probe]);
     ({ params, optState, state } = r as { params: unknown; optState: unknown; state: unknown });
     const l = r.loss.concrete().dataSync()[0];
     r.loss.dispose();
@@ -55,12 +97,12 @@ function variant(loss: unknown) {
   };
   for (let i = 0; i < 3; i++) once();
   return {
-    kernelCalls: step.lastPlan?.stats.kernelCalls ?? 0,
+    kernelCalls: jitted?.lastPlan?.stats.kernelCalls ?? 0,
     run(n: number) {
       for (let i = 0; i < n; i++) once();
     },
     dispose() {
-      step.dispose();
+      jitted?.dispose();
       tree.dispose([params, optState, state, key]);
     },
   };

@@ -28,6 +28,7 @@ import * as tree from "../src/tree/index.js";
 import * as losses from "../src/losses/index.js";
 import { nn, optim, random } from "../src/index.js";
 import { makeTrainStep } from "../src/train/index.js";
+import { exportOnnxFunction } from "../src/io/onnx.js";
 import type { Reduction } from "../src/losses/index.js";
 
 afterEach(() => void setNativeKernels(true));
@@ -382,6 +383,18 @@ describe("categoricalCrossEntropy from logits on the native kernels", () => {
     const [vm, vmC] = bothWays(() => vmap((v: F) => dense(v, ys))(stack as F));
     expectClose(vm, vmC);
     tree.dispose([ext, extC, x, y, x3, y3, xs, ys, w, h, hC, vm, vmC, stack]);
+  });
+});
+
+describe("ONNX export", () => {
+  test.each(["sparse", "dense"] as const)("%s: writes the composites (the kernels are not ONNX ops)", (kind) => {
+    const x = tensor(values(20, 3), [4, 5]);
+    const t = kind === "sparse" ? tensor(labelsFor(4, 5, 1), [4], "int32") : tensor(values(20, 2, 0, 1), [4, 5]);
+    const loss = (v: AnyTensor) => (kind === "sparse" ? sparse(v, t) : dense(v, t));
+    const text = new TextDecoder("latin1").decode(exportOnnxFunction(loss, [x]));
+    for (const op of ["Exp", "Log", "ReduceSum"]) expect(text).toContain(op);
+    expect(text).not.toContain("ShapeflowXent");
+    tree.dispose([x, t]);
   });
 });
 
