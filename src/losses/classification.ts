@@ -101,7 +101,7 @@ export interface CategoricalCrossEntropyOptions {
  * Categorical cross-entropy `-sum(targets * log p)` over the class (last) axis, with targets a
  * distribution per example (one-hot or soft). By default the predictions are probabilities,
  * clipped to [eps, 1 - eps]; with `fromLogits: true` they are logits, and `log p` is the stable
- * `logSoftmax`.
+ * `logSoftmax` (the loss and its gradient then one native kernel each on WASM).
  * ```ts
  * categoricalCrossEntropy(logits, oneHotLabels, { fromLogits: true });
  * ```
@@ -138,8 +138,8 @@ export const categoricalCrossEntropy = pairLoss(
 
 /**
  * Cross-entropy from logits [..., K] and int32 class labels [...]: `logSumExp(x) - x[label]`,
- * via the stable `logSoftmax` and a one-hot mask. Concrete labels outside 0..K-1 throw, naming
- * the first one.
+ * stable for any logits (shifted by each row's max), the loss and its gradient one native kernel
+ * each on WASM. Concrete labels outside 0..K-1 throw, naming the first one.
  * ```ts
  * sparseCategoricalCrossEntropy(logits, labels);   // Tensor<["batch", 10]>, Tensor<["batch"], "int32"> -> Tensor<[]>
  * ```
