@@ -2,7 +2,7 @@
 import type { NativeBinary } from "./registry.js";
 
 /** sha256 of xent.c when this was built. */
-export const sourceSha256 = "2cf89e54c59a84f350ed0ae1b3f7a83988ae1fd0ace229381b8be6b775baf39a";
+export const sourceSha256 = "741b02863fd06320f2c4374e81c9de4abf998fa788d30174d2ea3abf03899b0c";
 
 export const binary: NativeBinary = {
   name: "xent",
