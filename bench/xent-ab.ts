@@ -1,14 +1,17 @@
-// `npx tsx bench/xent-ab.ts [M1|M2] [rounds]`: a model's jitted training step (Adam, batch 128) with
+// `npx tsx bench/xent-ab.ts [M1|M2|M3|M4] [rounds]`: a model's jitted training step (Adam) with
 // `losses.sparseCategoricalCrossEntropy` on its native kernels (src/core/native/xent.c: the loss and
 // its gradient one kernel each) against the same step with the loss as it was written before them
-// (the label check, logSoftmax, a one-hot product and the mean: ~30 tfjs kernels with the gradient),
+// (the label check, logSoftmax, a one-hot product and the mean: 35 tfjs kernels with the gradient),
 // every other native kernel (Adam's) on in both. In one process, alternating blocks of 4 steps (the
 // order flips every round); CPU (process.cpuUsage) and wall ms per step, fastest and median, and each
 // plan's kernel calls (also with every native kernel off, for the composites' counts).
+// AB_MODE=eager: the eager steps. AB_MODE=loss `npx tsx bench/xent-ab.ts 128x10 [rounds]`: the loss
+// and its gradient alone (jit(valueAndGrad(loss)) on logits [B, C] and labels [B]), blocks of 20 calls.
 import { losses, optim, random, tree } from "../src/index.js";
 import * as tf from "@tensorflow/tfjs-core";
 import {
   valueAndGrad,
+  jit,
   check,
   equal,
   maximum,
@@ -22,7 +25,7 @@ import {
   withNativeKernels,
 } from "../src/core/index.js";
 import { logSoftmax } from "../src/ops/index.js";
-import type { AnyTensor, Tensor } from "../src/tensor/index.js";
+import { tensor, type AnyTensor, type Tensor } from "../src/tensor/index.js";
 import { makeTrainStep } from "../src/train/index.js";
 import { loadDigits } from "./data.js";
 import { makeBatches } from "./impls.js";
@@ -30,11 +33,13 @@ import { MODELS, type ModelId } from "./models.js";
 import { init } from "../src/backend/index.js";
 
 await init();
-const id = (process.argv[2] ?? "M1") as ModelId;
+const mode = process.env.AB_MODE ?? "jit";
+const eager = mode === "eager";
+const lossOnly = mode === "loss";
+const id = (process.argv[2] ?? (lossOnly ? "128x10" : "M1")) as ModelId;
 const rounds = Number(process.argv[3] ?? 20);
-const spec = MODELS[id];
-const batches = makeBatches(spec, loadDigits());
-const eager = process.env.AB_MODE === "eager";
+const spec = MODELS[lossOnly ? "M1" : id];
+const batches = lossOnly ? [] : makeBatches(spec, loadDigits());
 
 /** makeTrainStep's body without jit (as bench/impls.ts's eager step): every op dispatched, intermediates freed by a scope. */
 function eagerStep(
@@ -76,7 +81,36 @@ function former(logits: AnyTensor, labels: AnyTensor): Tensor<[]> {
   return div(sum(rows), logits.shape[0]) as Tensor<[]>;
 }
 
+/** The loss and its gradient alone, jitted, on logits [B, C] and labels [B] (`id` is "BxC"); a block is 20 calls. */
+function lossVariant(loss: unknown) {
+  const [b, c] = id.split("x").map(Number);
+  const x = tensor(
+    Float32Array.from({ length: b * c }, (_, i) => Math.sin(i) * 3),
+    [b, c],
+  );
+  const l = tensor(
+    Int32Array.from({ length: b }, (_, i) => (i * 7) % c),
+    [b],
+    "int32",
+  );
+  // (the labels an argument, as in a training step: a constant's one-hot would be folded into the plan)
+  const f = loss as (v: AnyTensor, lab: AnyTensor) => Tensor<[]>;
+  const j = jit((v: AnyTensor, lab: AnyTensor) => valueAndGrad((u: AnyTensor) => f(u, lab))(v));
+  for (let i = 0; i < 3; i++) tree.dispose(j(x, l));
+  return {
+    kernelCalls: j.lastPlan?.stats.kernelCalls ?? 0,
+    run(n: number) {
+      for (let i = 0; i < 5 * n; i++) tree.dispose(j(x, l));
+    },
+    dispose() {
+      j.dispose();
+      tree.dispose([x, l]);
+    },
+  };
+}
+
 function variant(loss: unknown) {
+  if (lossOnly) return lossVariant(loss);
   const model = spec.build();
   const opt = optim.adam(1e-3);
   const key = random.key(0);
@@ -119,6 +153,7 @@ for (const [name, loss] of losses_) {
 }
 const impls = losses_.map(([name, loss]) => [name, variant(loss)] as const);
 for (const [name, v] of impls) console.log(`${id} ${name}: ${v.kernelCalls} kernel calls a step`);
+const [perBlock, unit, digits] = lossOnly ? [20, "call", 3] : [4, "step", 2];
 const cpu = new Map<string, number[]>(impls.map(([n]) => [n, []]));
 const wall = new Map<string, number[]>(impls.map(([n]) => [n, []]));
 for (let r = 0; r < rounds; r++) {
@@ -127,8 +162,8 @@ for (let r = 0; r < rounds; r++) {
     const t0 = performance.now();
     v.run(4);
     const c = process.cpuUsage(c0);
-    wall.get(name)?.push((performance.now() - t0) / 4);
-    cpu.get(name)?.push((c.user + c.system) / 4000);
+    wall.get(name)?.push((performance.now() - t0) / perBlock);
+    cpu.get(name)?.push((c.user + c.system) / (1000 * perBlock));
   }
 }
 setNativeKernels(true);
@@ -138,7 +173,7 @@ for (const [name] of impls) {
   const c = series(cpu, name);
   const w = series(wall, name);
   console.log(
-    `${id} ${name}: CPU ms/step fastest ${Math.min(...c).toFixed(2)} median ${med(c).toFixed(2)}; wall fastest ${Math.min(...w).toFixed(2)} median ${med(w).toFixed(2)}`,
+    `${id} ${name}: CPU ms/${unit} fastest ${Math.min(...c).toFixed(digits)} median ${med(c).toFixed(digits)}; wall fastest ${Math.min(...w).toFixed(digits)} median ${med(w).toFixed(digits)}`,
   );
 }
 const ratio = (m: Map<string, number[]>, f: (v: number[]) => number) =>
