@@ -13,9 +13,9 @@ import {
   describeValue,
   expectOptions,
 } from "../tensor/index.js";
-import { scoped, leafTensors, add } from "../core/index.js";
+import { scoped, leafTensors, add, sum } from "../core/index.js";
 import type { CheckedTree } from "../../typelevel/index.js";
-import { assertSameStructure, flatten, map2, paths, structureDiff, unflatten } from "../tree/index.js";
+import { assertSameStructure, flatten, leaves, map2, paths, structureDiff, unflatten } from "../tree/index.js";
 
 /** A state type as a function of the params type: `StateFromFamily<F, P>` is the state for params P. */
 export interface StateFamily {
@@ -260,13 +260,103 @@ export function applyGradients<F extends StateFamily, P, S = StateFromFamily<F, 
       `applyGradients: expected an optimizer { init, update } (e.g. optim.adam(1e-3)), got ${got}`,
     );
   }
-  return scoped(() => {
-    // the checked parameter types are the trees themselves once the call type-checked
-    const checkedState: unknown = state;
-    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc needs it (the rule misreads update's deferred parameter type as accepting unknown)
-    const [updates, next] = optimizer.update(grads, checkedState as StateFromFamily<F, P>, params as P);
-    return [applyUpdates(params as P, updates), next] as [P, StateFromFamily<F, P>];
-  }, leafTensors);
+  // the checked parameter types are the trees themselves once the call type-checked
+  const [next, nextState] = updateAndApply(optimizer, grads, state, params);
+  return [next as P, nextState];
+}
+
+/**
+ * `optimizer.update` then `applyUpdates`, as one pass per leaf where the optimizer has one (its
+ * per-leaf step applied to the params: `withAppliedUpdate`), else the two in turn. With `probe`, it
+ * also returns `sum(probe)` plus the sum of every new param leaf (a training step's divergence probe:
+ * non-finite when one of them is), summed in the same pass when the step is folded. The values are
+ * the two calls' either way (the folded step's composite is that math). Internal: applyGradients and
+ * train's step call it.
+ */
+export function updateAndApply(
+  optimizer: GradientTransformation,
+  grads: unknown,
+  state: unknown,
+  params: unknown,
+  probe?: AnyTensor,
+): [unknown, unknown, AnyTensor | undefined] {
+  return scoped(
+    () => {
+      const hook = applyFold ? appliedUpdates.get(optimizer) : undefined;
+      if (hook !== undefined && foldable(grads, params)) {
+        const start = probe === undefined || (probe.rank === 0 && probe.dtype === "float32") ? probe : sum(probe);
+        const [next, nextState, out] = hook.run(grads, state, params, undefined, start);
+        // NOTE: no leaves: the probe went through untouched (summed, so the result is a new tensor as in the plain path)
+        const probed = out === undefined ? undefined : out === start ? sum(out) : out;
+        return ownedResult([next, nextState, probed] as [unknown, unknown, AnyTensor | undefined], [grads, state, params, probe]);
+      }
+      const [updates, nextState] = optimizer.update(grads, state, params);
+      const next = applyUpdates(params, updates as never);
+      const probed = probe === undefined ? undefined : leaves(next).reduce<AnyTensor>((acc, p) => add(acc, sum(p)), sum(probe));
+      return [next, nextState, probed];
+    },
+    (r) => leafTensors(r),
+  );
+}
+
+/** Same structure, same shapes, all float32: what a folded step takes (anything else goes the plain way, with its errors). */
+function foldable(grads: unknown, params: unknown): boolean {
+  const [gs, gd] = flatten(grads);
+  const [ps, pd] = flatten(params);
+  return (
+    structureDiff(gd, pd) === undefined &&
+    gs.every(
+      (g, i) =>
+        g.dtype === "float32" &&
+        ps[i].dtype === "float32" &&
+        g.shape.length === ps[i].shape.length &&
+        g.shape.every((d, j) => d === ps[i].shape[j]),
+    )
+  );
+}
+
+// ------------------------------------------------------------------ the update applied to the params in the same pass
+// A transform whose per-leaf step can also add its update to the params (writing p + update and the
+// new statistics, not the update) lets updateAndApply skip the update tensors and applyUpdates' Add per
+// leaf: one kernel per leaf for the whole optimizer step. Internal, like the scaling fold below.
+
+/**
+ * The update applied to `params`: `[params + update (times factor() when given), next state, probe']`,
+ * with probe' = probe plus the sum of every new param leaf when `probe` (a float32 scalar) is given.
+ */
+export type AppliedUpdate = (
+  updates: unknown,
+  state: unknown,
+  params: unknown,
+  factor: (() => AnyTensor) | undefined,
+  probe: AnyTensor | undefined,
+) => [unknown, unknown, AnyTensor | undefined];
+/** An applied update, and whether it takes a factor (a chain's does not: its own scaling is folded in already). */
+export interface AppliedHook {
+  readonly run: AppliedUpdate;
+  readonly scalable: boolean;
+}
+
+const appliedUpdates = new WeakMap<object, AppliedHook>();
+let applyFold = true;
+
+/** Marks `transform` as able to apply its update to the params in its own pass. */
+export function withAppliedUpdate<T extends object>(transform: T, run: AppliedUpdate, scalable: boolean): T {
+  appliedUpdates.set(transform, { run, scalable });
+  return transform;
+}
+/** The applied update of `transform`, when it has one. */
+export const appliedUpdateOf = (transform: object): AppliedHook | undefined => appliedUpdates.get(transform);
+
+/**
+ * Turns the fold of the update into the step on or off (default on) and returns the previous
+ * setting: off, updateAndApply always runs `update` then `applyUpdates`. For A/B benches and tests;
+ * a jitted step keeps the graph it traced, so make a new one.
+ */
+export function setApplyFold(on: boolean): boolean {
+  const before = applyFold;
+  applyFold = on;
+  return before;
 }
 
 // ------------------------------------------------------------------ scaling fused into the step before it
