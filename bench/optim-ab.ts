@@ -2,8 +2,9 @@
 // update applied to the params in the update kernel (optim's updateAndApply: one *_apply kernel per
 // leaf, the divergence probe summed in it) against the plain update + applyUpdates + per-leaf probe
 // sums (setApplyFold(false)), native kernels on in both; in one process, alternating blocks of 4 steps
-// (the order flips every round); CPU (process.cpuUsage) and wall ms per step, fastest and median, and
-// the kernel calls of each step's plan.
+// (the order flips every round; AB_BLOCK=n steps a block instead); CPU (process.cpuUsage) and wall ms
+// per step, fastest and median, the median of the rounds' paired CPU ratios, and the kernel calls of
+// each step's plan.
 import { setApplyFold } from "../src/optim/transform.js";
 import { loadDigits } from "./data.js";
 import { makeBatches, shapeflowImpl } from "./impls.js";
@@ -15,6 +16,7 @@ await init();
 const args = process.argv.slice(2);
 const models = args.filter((a) => a in MODELS) as ModelId[];
 const rounds = Number(args.find((a) => /^\d+$/.test(a)) ?? 12);
+const block = Number(process.env.AB_BLOCK ?? 4);
 const digits = loadDigits();
 const variants = [
   ["fold", true],
@@ -48,10 +50,10 @@ for (const id of models.length > 0 ? models : (["M1", "M2"] as const)) {
     for (const [name, , impl] of r % 2 === 0 ? impls : [...impls].reverse()) {
       const c0 = process.cpuUsage();
       const t0 = performance.now();
-      await impl.run(4);
+      await impl.run(block);
       const c = process.cpuUsage(c0);
-      wall.get(name)?.push((performance.now() - t0) / 4);
-      cpu.get(name)?.push((c.user + c.system) / 4000);
+      wall.get(name)?.push((performance.now() - t0) / block);
+      cpu.get(name)?.push((c.user + c.system) / (1000 * block));
     }
   }
   const series = (m: Map<string, number[]>, n: string) => m.get(n) ?? [];

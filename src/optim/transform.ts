@@ -240,7 +240,9 @@ export function checkLeafPair(op: string, p: AnyTensor, u: AnyTensor, path: stri
 
 /**
  * One optimizer step: `update` then `applyUpdates`, returning `[newParams, newState]`; the
- * intermediate updates are freed. Inputs stay owned by the caller (dispose them when done).
+ * intermediate updates are freed. Inputs stay owned by the caller (dispose them when done). Where the
+ * optimizer's per-leaf step has a native kernel (adam, adamax, rmsprop, adagrad, momentum, nesterov)
+ * it runs as one pass per leaf that writes the new params directly (the same values, to float32 rounding).
  * ```ts
  * const [next, nextState] = applyGradients(opt, grads, state, params);
  * tree.dispose([params, state, grads]);
