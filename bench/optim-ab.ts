@@ -65,8 +65,9 @@ for (const id of models.length > 0 ? models : (["M1", "M2"] as const)) {
     );
   }
   const ratio = (m: Map<string, number[]>, f: (v: number[]) => number) => (f(series(m, "plain")) / f(series(m, "fold"))).toFixed(3);
+  const paired = series(cpu, "plain").map((c, r) => c / series(cpu, "fold")[r]);
   console.log(
-    `${id} plain / fold: CPU fastest ${ratio(cpu, (v) => Math.min(...v))}x, median ${ratio(cpu, med)}x; wall median ${ratio(wall, med)}x`,
+    `${id} plain / fold: CPU fastest ${ratio(cpu, (v) => Math.min(...v))}x, median ${ratio(cpu, med)}x, paired median ${med(paired).toFixed(3)}x; wall median ${ratio(wall, med)}x`,
   );
   for (const [, , impl] of impls) impl.dispose();
 }

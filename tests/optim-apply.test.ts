@@ -80,6 +80,22 @@ const folded: Entry[] = [
     make: () => optim.chain(optim.clipByGlobalNorm(1), optim.scaleByAdam(), optim.scaleByLearningRate(0.02)),
     kernel: "ShapeflowAdamApply",
   },
+  { name: "adamw", make: () => optim.adamw(0.01, { weightDecay: 0.1 }), kernel: "ShapeflowAdamApply" },
+  {
+    name: "adamw (a schedule, a mask)",
+    make: () => optim.adamw(decayed, { weightDecay: 0.05, mask: /l[13]$/ }),
+    kernel: "ShapeflowAdamApply",
+  },
+  {
+    name: "scaleByRms, addDecayedWeights, scaleByLearningRate",
+    make: () => optim.chain(optim.scaleByRms(), optim.addDecayedWeights(0.1), optim.scaleByLearningRate(0.01)),
+    kernel: "ShapeflowRmsApply",
+  },
+  {
+    name: "scaleByMomentum, addDecayedWeights (no scaling)",
+    make: () => optim.chain(optim.scaleByMomentum({ decay: 0.5 }), optim.addDecayedWeights(0.01, { mask: /l4$/ })),
+    kernel: "ShapeflowMomentumApply",
+  },
   { name: "adamax", make: () => optim.adamax(0.02), kernel: "ShapeflowAdamaxApply" },
   { name: "rmsprop", make: () => optim.rmsprop(0.01), kernel: "ShapeflowRmsApply" },
   {
@@ -245,7 +261,14 @@ describe.each(folded)("$name: the update applied in the step", (e) => {
 describe("optimizers with nothing to fold take the plain path", () => {
   const plainOnes: [string, () => GradientTransformation][] = [
     ["sgd", () => optim.sgd(0.1)],
-    ["adamw (a transform between the step and the scaling)", () => optim.adamw(0.01, { weightDecay: 0.1 })],
+    [
+      "adam then clip (a transform after the scaling)",
+      () => optim.chain(optim.scaleByAdam(), optim.scaleByLearningRate(0.01), optim.clip(0.1)),
+    ],
+    [
+      "scaleByAdam, scale, addDecayedWeights (a transform between the step and the decay)",
+      () => optim.chain(optim.scaleByAdam(), optim.scale(0.5), optim.addDecayedWeights(0.1)),
+    ],
     ["scaleByAdam then scale (not a learning-rate scaling)", () => optim.chain(optim.scaleByAdam(), optim.scale(-0.5))],
     [
       "a custom transformation",

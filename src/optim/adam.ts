@@ -120,8 +120,8 @@ export function scaleByAdam(opts: AdamOptions = {}): GradientTransformation<Scal
   });
   return withAppliedLeafRule(scalableLeafwiseTransformation("scaleByAdam", spec, ruleWith), spec, (count, factor) => {
     const [c1, c2] = [biasCorrection(b1, count), biasCorrection(b2, count)];
-    return (g, { mu, nu }, p, probe) => {
-      const [[m, v], q, pr] = applied(g, [mu, nu], p, [c1, c2], factor, probe);
+    return (g, { mu, nu }, p, probe, decay) => {
+      const [[m, v], q, pr] = applied(g, [mu, nu], p, [c1, c2], factor, probe, decay);
       return [q, { mu: m, nu: v }, pr];
     };
   });
@@ -187,8 +187,8 @@ export function scaleByAdamax(opts: AdamaxOptions = {}): GradientTransformation<
   };
   return withAppliedLeafRule(leafwiseTransformation("scaleByAdamax", spec), spec, (count, factor) => {
     const c1 = biasCorrection(b1, count);
-    return (g, { mu, nu }, p, probe) => {
-      const [[m, u], q, pr] = applied(g, [mu, nu], p, [c1], factor, probe);
+    return (g, { mu, nu }, p, probe, decay) => {
+      const [[m, u], q, pr] = applied(g, [mu, nu], p, [c1], factor, probe, decay);
       return [q, { mu: m, nu: u }, pr];
     };
   });

@@ -1,6 +1,7 @@
 // chain: transforms applied in order, each with its own slot in a tuple state.
 import {
   appliedUpdateOf,
+  decayOf,
   scaledUpdateOf,
   scalingOf,
   transformation,
@@ -82,30 +83,30 @@ export function chain<const Ts extends readonly GradientTransformation[]>(
       return [u, next];
     },
   );
-  // updateAndApply: the last transform that applies its step to the params (with the scaling after
-  // it, if any, folded in) does so after the ones before it ran as in update
+  // updateAndApply: the last transform that applies its step to the params does so (with a decoupled
+  // weight decay and a scaling after it, as in adamw, folded in), after the ones before it ran as in update
   const n = transforms.length;
-  const last = appliedUpdateOf(transforms[n - 1]);
-  const lastScaling = scalingOf(transforms[n - 1]);
-  const beforeScaling = n >= 2 && lastScaling !== undefined ? appliedUpdateOf(transforms[n - 2]) : undefined;
-  const [at, hook, scaling] =
-    last !== undefined
-      ? [n - 1, last, undefined]
-      : beforeScaling?.scalable === true
-        ? [n - 2, beforeScaling, lastScaling]
-        : [-1, undefined, undefined];
-  if (hook === undefined) return chained;
+  let j = n - 1;
+  const scaling = scalingOf(transforms[j]);
+  if (scaling !== undefined) j--;
+  const decay = j >= 0 ? decayOf(transforms[j]) : undefined;
+  if (decay !== undefined) j--;
+  const hook = j >= 0 ? appliedUpdateOf(transforms[j]) : undefined;
+  const at = j;
+  if (hook === undefined || (at < n - 1 && !hook.scalable)) return chained;
   return withAppliedUpdate(
     chained,
-    (updates, state, params, _factor, probe) => {
+    (updates, state, params, _tail, probe) => {
       const states = checkState(state);
       const next: unknown[] = [];
       const u = run(0, at, updates, states, params, next);
       let after: [AnyTensor, unknown] | undefined;
-      const factor = scaling === undefined ? undefined : () => (after ??= scaling(states[at + 1]))[0];
-      const [p, s, pr] = hook.run(u, states[at], params, factor, probe);
+      const factor = scaling === undefined ? undefined : () => (after ??= scaling(states[n - 1]))[0];
+      const [p, s, pr] = hook.run(u, states[at], params, { decay, factor }, probe);
       factor?.();
       next.push(s);
+      // NOTE: the decay keeps no state: its slot is the one it was given, as its update returns it
+      if (decay !== undefined) next.push(states[at + 1]);
       if (after !== undefined) next.push(after[1]);
       return [p, next, pr];
     },

@@ -164,15 +164,17 @@ export function fusedLeafStep(op: FusedOp, leaves: number): (inputs: AnyTensor[]
 // ------------------------------------------------------------------ the step applied to the params (updateAndApply)
 
 /**
- * The per-leaf rule applied to the params: the gradient, the leaf's statistics, its params and the
- * probe so far in; `p + update` (times the chain's factor, when one is folded in), the new statistics
- * and the probe plus `sum(p + update)` (when a probe came) out.
+ * The per-leaf rule applied to the params: the gradient, the leaf's statistics, its params, the probe
+ * so far and the leaf's weight decay rate in; `p + (update + decay * p)` (times the chain's factor,
+ * when one is folded in), the new statistics and the probe plus the sum of the new params (when a
+ * probe came) out.
  */
 export type AppliedLeafRule<K extends string> = (
   g: AnyTensor,
   statistics: LeafStatistics<K>,
   p: AnyTensor,
   probe: AnyTensor | undefined,
+  decay: number,
 ) => [AnyTensor, LeafStatistics<K>, AnyTensor | undefined];
 
 /**
@@ -191,18 +193,19 @@ export function withAppliedLeafRule<
 ): T {
   return withAppliedUpdate(
     transform,
-    (updates, state, params, factor, probe) => {
+    (updates, state, params, tail, probe) => {
+      // the checks in the order update (the step's, the decay's, the scaling's) and applyUpdates make them
       const { count, gs, def, statisticsAt, nextState } = leafwiseStart(transform.name, spec, updates, state);
-      // the checks (and messages) applyUpdates makes
+      const decays = tail.decay?.(updates, params);
+      const rule = appliedRule(count, tail.factor?.());
       assertSameStructure(params, updates, "applyUpdates: params and updates");
       const ps = flatten(params)[0];
       const at = paths(params);
       gs.forEach((g, i) => checkLeafPair("applyUpdates", ps[i], g, at[i]));
-      const rule = appliedRule(count, factor?.());
       let running = probe;
       const next: AnyTensor[] = [];
       const updated = gs.map((g, i) => {
-        const [p, statistics, pr] = rule(g, statisticsAt(i), ps[i], running);
+        const [p, statistics, pr] = rule(g, statisticsAt(i), ps[i], running, decays?.[i] ?? 0);
         next.push(p);
         running = pr;
         return statistics;
@@ -231,11 +234,13 @@ export interface AppliedLeafOp {
 }
 
 /**
- * A per-leaf step applied to the params, as fused ops (one per combination of a scale and a probe):
- * `(g, statistics, p, scalars, scale?, probe?)` gives the new statistics, `p + update * scale` and
- * `probe + sum(p')`. The composite is `op.step`, then `mul` by the scale, `add` to p, and the probe's
- * `sum` and `add`: exactly what the step, the chain's scaling, applyUpdates and the training step's
- * probe do in turn, so derivatives, vmap and every backend without the kernel get that math.
+ * A per-leaf step applied to the params, as fused ops (one per combination of a scale, a probe and a
+ * weight decay rate): `(g, statistics, p, scalars, scale?, probe?, decay)` gives the new statistics,
+ * `p + (update + decay * p) * scale` and `probe + sum(p')`. The composite is `op.step`, then the
+ * decay's `add(update, mul(p, decay))` (when decay is not 0), `mul` by the scale, `add` to p, and the
+ * probe's `sum` and `add`: exactly what the step, addDecayedWeights, the chain's scaling, applyUpdates
+ * and the training step's probe do in turn, so derivatives, vmap and every backend without the kernel
+ * get that math.
  */
 export function appliedLeafStep(
   op: AppliedLeafOp,
@@ -246,29 +251,33 @@ export function appliedLeafStep(
   scalars: AnyTensor[],
   scale: AnyTensor | undefined,
   probe: AnyTensor | undefined,
+  decay: number,
 ) => [AnyTensor[], AnyTensor, AnyTensor | undefined] {
   const k = op.statistics;
-  const make = (scaled: boolean, probed: boolean) =>
+  const make = (scaled: boolean, probed: boolean, weightDecay: number) =>
     fusedLeafStep(
       {
-        name: `${op.name} applied${scaled ? " (scaled)" : ""}${probed ? " (probed)" : ""}`,
+        name: `${op.name} applied${scaled ? " (scaled)" : ""}${probed ? " (probed)" : ""}${weightDecay !== 0 ? " (decayed)" : ""}`,
         kernel: op.kernel,
-        attrs: { ...op.attrs, scaled, probe: probed },
+        attrs: { ...op.attrs, scaled, probe: probed, weightDecay },
         composite: (inputs) => {
           const [g, statistics, p] = [inputs[0], inputs.slice(1, 1 + k), inputs[1 + k]];
           const scalars = inputs.slice(2 + k, inputs.length - (scaled ? 1 : 0) - (probed ? 1 : 0));
           const probeIn = probed ? inputs[inputs.length - 1] : undefined;
           const scale = scaled ? inputs[inputs.length - (probed ? 2 : 1)] : undefined;
-          const [update, next] = op.step(g, statistics, scalars);
+          const [direction, next] = op.step(g, statistics, scalars);
+          const update = weightDecay === 0 ? direction : add(direction, mul(p, weightDecay));
           const q = add(p, scale === undefined ? update : mul(update, scale));
           return probeIn === undefined ? [...next, q] : [...next, q, add(probeIn, sum(q))];
         },
       },
       k + 2,
     );
-  const ops = [make(false, false), make(true, false), make(false, true), make(true, true)];
-  return (g, statistics, p, scalars, scale, probe) => {
-    const f = ops[(scale === undefined ? 0 : 1) + (probe === undefined ? 0 : 2)];
+  const ops = new Map<string, (inputs: AnyTensor[]) => AnyTensor[]>();
+  return (g, statistics, p, scalars, scale, probe, decay) => {
+    const key = `${scale === undefined}/${probe === undefined}/${decay}`;
+    let f = ops.get(key);
+    if (f === undefined) ops.set(key, (f = make(scale !== undefined, probe !== undefined, decay)));
     const outs = f([g, ...statistics, p, ...scalars, ...(scale === undefined ? [] : [scale]), ...(probe === undefined ? [] : [probe])]);
     return [outs.slice(0, k), outs[k], probe === undefined ? undefined : outs[k + 1]];
   };

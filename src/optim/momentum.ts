@@ -81,8 +81,8 @@ export function scaleByMomentum(opts: ScaleByMomentumOptions = {}): GradientTran
       },
   };
   const name = nesterov ? "scaleByMomentum(nesterov)" : "scaleByMomentum";
-  return withAppliedLeafRule(leafwiseTransformation(name, spec), spec, (_, factor) => (g, { trace }, p, probe) => {
-    const [[t], q, pr] = applied(g, [trace], p, [], factor, probe);
+  return withAppliedLeafRule(leafwiseTransformation(name, spec), spec, (_, factor) => (g, { trace }, p, probe, decay) => {
+    const [[t], q, pr] = applied(g, [trace], p, [], factor, probe, decay);
     return [q, { trace: t }, pr];
   });
 }

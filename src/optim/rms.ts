@@ -69,8 +69,8 @@ export function scaleByRms(opts: ScaleByRmsOptions = {}): GradientTransformation
         return [update, { nu: v }];
       },
   };
-  return withAppliedLeafRule(leafwiseTransformation("scaleByRms", spec), spec, (_, factor) => (g, { nu }, p, probe) => {
-    const [[v], q, pr] = applied(g, [nu], p, [], factor, probe);
+  return withAppliedLeafRule(leafwiseTransformation("scaleByRms", spec), spec, (_, factor) => (g, { nu }, p, probe, decay) => {
+    const [[v], q, pr] = applied(g, [nu], p, [], factor, probe, decay);
     return [q, { nu: v }, pr];
   });
 }
@@ -138,8 +138,13 @@ export function scaleByAdagrad(opts: ScaleByAdagradOptions = {}): GradientTransf
         return [update, { sumOfSquares: s }];
       },
   };
-  return withAppliedLeafRule(leafwiseTransformation("scaleByAdagrad", spec), spec, (_, factor) => (g, { sumOfSquares }, p, probe) => {
-    const [[s], q, pr] = applied(g, [sumOfSquares], p, [], factor, probe);
-    return [q, { sumOfSquares: s }, pr];
-  });
+  return withAppliedLeafRule(
+    leafwiseTransformation("scaleByAdagrad", spec),
+    spec,
+    (_, factor) =>
+      (g, { sumOfSquares }, p, probe, decay) => {
+        const [[s], q, pr] = applied(g, [sumOfSquares], p, [], factor, probe, decay);
+        return [q, { sumOfSquares: s }, pr];
+      },
+  );
 }

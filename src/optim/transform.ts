@@ -287,7 +287,7 @@ export function updateAndApply(
       const hook = applyFold ? appliedUpdates.get(optimizer) : undefined;
       if (hook !== undefined && foldable(grads, params)) {
         const start = probe === undefined || (probe.rank === 0 && probe.dtype === "float32") ? probe : sum(probe);
-        const [next, nextState, out] = hook.run(grads, state, params, undefined, start);
+        const [next, nextState, out] = hook.run(grads, state, params, {}, start);
         // NOTE: no leaves: the probe went through untouched (summed, so the result is a new tensor as in the plain path)
         const probed = out === undefined ? undefined : out === start ? sum(out) : out;
         return ownedResult([next, nextState, probed] as [unknown, unknown, AnyTensor | undefined], [grads, state, params, probe]);
@@ -323,17 +323,27 @@ function foldable(grads: unknown, params: unknown): boolean {
 // leaf: one kernel per leaf for the whole optimizer step. Internal, like the scaling fold below.
 
 /**
- * The update applied to `params`: `[params + update (times factor() when given), next state, probe']`,
- * with probe' = probe plus the sum of every new param leaf when `probe` (a float32 scalar) is given.
+ * What a chain folds into a step after it: a decoupled weight decay (`decay(updates, params)`: each
+ * leaf's rate, 0 where masked off, after addDecayedWeights' checks), then a scaling (`factor()`, read
+ * after the step's and the decay's checks).
+ */
+export interface AppliedTail {
+  readonly decay?: (updates: unknown, params: unknown) => number[];
+  readonly factor?: () => AnyTensor;
+}
+/**
+ * The update applied to `params`: `[params + (update + decay * params) * factor(), next state, probe']`
+ * (no decay or factor when the tail has none), with probe' = probe plus the sum of every new param leaf
+ * when `probe` (a float32 scalar) is given.
  */
 export type AppliedUpdate = (
   updates: unknown,
   state: unknown,
   params: unknown,
-  factor: (() => AnyTensor) | undefined,
+  tail: AppliedTail,
   probe: AnyTensor | undefined,
 ) => [unknown, unknown, AnyTensor | undefined];
-/** An applied update, and whether it takes a factor (a chain's does not: its own scaling is folded in already). */
+/** An applied update, and whether it takes a tail (a chain's does not: its own tail is folded in already). */
 export interface AppliedHook {
   readonly run: AppliedUpdate;
   readonly scalable: boolean;
@@ -379,6 +389,17 @@ export function withScaledUpdate<T extends object>(transform: T, scaled: ScaledU
   scaledUpdates.set(transform, scaled);
   return transform;
 }
+/** A decoupled weight decay's rate per leaf (0 where masked off), after its checks of the params. */
+export type Decay = (updates: unknown, params: unknown) => number[];
+const decays = new WeakMap<object, Decay>();
+/** Marks `transform` as a decoupled weight decay (its update adds `rate * params` to each leaf). */
+export function withDecay<T extends object>(transform: T, decay: Decay): T {
+  decays.set(transform, decay);
+  return transform;
+}
+/** The decay `transform` is, when it is one. */
+export const decayOf = (transform: object): Decay | undefined => decays.get(transform);
+
 /** Marks `transform` as a pure scaling (its update multiplies every leaf by one factor). */
 export function withScaling<T extends object>(transform: T, scaling: Scaling): T {
   scalings.set(transform, scaling);

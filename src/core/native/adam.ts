@@ -49,7 +49,8 @@ leafKernel("ShapeflowNesterovUpdate", "nesterov_update", 2, (a) => [num(a, "deca
  * Registers `kernelName` as the step `fn` applied to the params (adam.c's `*_apply`): inputs the
  * gradient, `statistics` leaves, the params, `fixed` scalars (bias corrections), then the scale when
  * attrs.scaled and the incoming probe when attrs.probe; outputs the new statistics, the new params and,
- * with attrs.probe, the probe (a scalar). The C function gets 0 for an absent scale or probe.
+ * with attrs.probe, the probe (a scalar). The C function gets 0 for an absent scale or probe, and
+ * attrs.weightDecay (0 when absent) last.
  */
 function applyKernel(kernelName: string, fn: string, statistics: number, fixed: number, numbers: (attrs: TfAttrMap) => number[]): void {
   registerNativeKernel({
@@ -67,7 +68,8 @@ function applyKernel(kernelName: string, fn: string, statistics: number, fixed: 
       // NOTE: called for n = 0 too (no element is read or written: the leaves' offsets are 0), so the probe is still written
       const offsets = inputs.slice(0, leaves + fixed).map((t, i) => (n > 0 || i >= leaves ? ctx.offset(t) : 0));
       const outOffsets = outs.map((t) => (n > 0 ? ctx.offset(t) : 0));
-      ctx.exports[fn](...offsets, scale, probeIn, ...outOffsets, probe ? ctx.offset(probe) : 0, n, ...numbers(attrs));
+      const wd = attrs.weightDecay === undefined ? 0 : num(attrs, "weightDecay");
+      ctx.exports[fn](...offsets, scale, probeIn, ...outOffsets, probe ? ctx.offset(probe) : 0, n, ...numbers(attrs), wd);
       return probe ? [...outs, probe] : outs;
     },
   });
