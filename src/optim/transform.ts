@@ -241,8 +241,9 @@ export function checkLeafPair(op: string, p: AnyTensor, u: AnyTensor, path: stri
 /**
  * One optimizer step: `update` then `applyUpdates`, returning `[newParams, newState]`; the
  * intermediate updates are freed. Inputs stay owned by the caller (dispose them when done). Where the
- * optimizer's per-leaf step has a native kernel (adam, adamax, rmsprop, adagrad, momentum, nesterov)
- * it runs as one pass per leaf that writes the new params directly (the same values, to float32 rounding).
+ * optimizer's per-leaf step has a native kernel (adam, adamw, adamax, rmsprop, adagrad, momentum,
+ * nesterov) it runs as one pass per leaf that writes the new params directly (the same values, to
+ * float32 rounding).
  * ```ts
  * const [next, nextState] = applyGradients(opt, grads, state, params);
  * tree.dispose([params, state, grads]);
@@ -282,23 +283,20 @@ export function updateAndApply(
   params: unknown,
   probe?: AnyTensor,
 ): [unknown, unknown, AnyTensor | undefined] {
-  return scoped(
-    () => {
-      const hook = applyFold ? appliedUpdates.get(optimizer) : undefined;
-      if (hook !== undefined && foldable(grads, params)) {
-        const start = probe === undefined || (probe.rank === 0 && probe.dtype === "float32") ? probe : sum(probe);
-        const [next, nextState, out] = hook.run(grads, state, params, {}, start);
-        // NOTE: no leaves: the probe went through untouched (summed, so the result is a new tensor as in the plain path)
-        const probed = out === undefined ? undefined : out === start ? sum(out) : out;
-        return ownedResult([next, nextState, probed] as [unknown, unknown, AnyTensor | undefined], [grads, state, params, probe]);
-      }
-      const [updates, nextState] = optimizer.update(grads, state, params);
-      const next = applyUpdates(params, updates as never);
-      const probed = probe === undefined ? undefined : leaves(next).reduce<AnyTensor>((acc, p) => add(acc, sum(p)), sum(probe));
-      return [next, nextState, probed];
-    },
-    (r) => leafTensors(r),
-  );
+  return scoped(() => {
+    const hook = applyFold ? appliedUpdates.get(optimizer) : undefined;
+    if (hook !== undefined && foldable(grads, params)) {
+      const start = probe === undefined || (probe.rank === 0 && probe.dtype === "float32") ? probe : sum(probe);
+      const [next, nextState, out] = hook.run(grads, state, params, {}, start);
+      // NOTE: no leaves: the probe went through untouched (summed, so the result is a new tensor as in the plain path)
+      const probed = out === undefined ? undefined : out === start ? sum(out) : out;
+      return ownedResult([next, nextState, probed] as [unknown, unknown, AnyTensor | undefined], [grads, state, params, probe]);
+    }
+    const [updates, nextState] = optimizer.update(grads, state, params);
+    const next = applyUpdates(params, updates as never);
+    const probed = probe === undefined ? undefined : leaves(next).reduce<AnyTensor>((acc, p) => add(acc, sum(p)), sum(probe));
+    return [next, nextState, probed];
+  }, leafTensors);
 }
 
 /** Same structure, same shapes, all float32: what a folded step takes (anything else goes the plain way, with its errors). */
