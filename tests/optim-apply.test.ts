@@ -5,7 +5,20 @@
 // gradient still makes the probe non-finite; no leaks; the jitted M1 step's kernel calls.
 import { afterEach, describe, expect, test } from "vitest";
 import * as tf from "@tensorflow/tfjs-core";
-import { abs, add, checkify, jit, mul, nativeAvailable, setNativeKernels, sqrt, sub, sum, withNativeKernels } from "../src/core/index.js";
+import {
+  abs,
+  add,
+  checkify,
+  grad,
+  jit,
+  mul,
+  nativeAvailable,
+  setNativeKernels,
+  sqrt,
+  sub,
+  sum,
+  withNativeKernels,
+} from "../src/core/index.js";
 import { liveTensors } from "../src/backend/index.js";
 import { losses, random } from "../src/index.js";
 import { scalar, tensor, type AnyTensor, type Tensor } from "../src/tensor/index.js";
@@ -319,6 +332,32 @@ describe("applyGradients", () => {
     expect(() => optim.applyGradients(opt, w, ws, wrong as never)).toThrow("applyUpdates: w has shape [2] in params but [3] in updates");
     expect(liveTensors()).toBe(before);
     tree.dispose([p, g, s, a, sa, u, sb, b, w, ws, wrong]);
+  });
+});
+
+describe("derivatives through the folded step are the composite's", () => {
+  const table: [string, (lr: Tensor<[]>) => GradientTransformation][] = [
+    ["adam", (lr) => optim.adam(() => lr)],
+    ["adamw", (lr) => optim.adamw(() => lr, { weightDecay: 0.1 })],
+    ["momentum", (lr) => optim.momentum(() => lr)],
+  ];
+  test.each(table)("%s: d/dlr of the new params' squared norm after two steps, natively and not", (_, make) => {
+    const p = { w: tensor(values(9, 330), [9]), b: tensor(values(3, 331), [3]) };
+    const gs = [0, 1].map((t) => ({ w: tensor(values(9, 332 + t), [9]), b: tensor(values(3, 334 + t), [3]) }));
+    const meta = (lr: Tensor<[]>) => {
+      const opt = make(lr);
+      let [q, s]: [unknown, unknown] = [p, opt.init(p)];
+      for (const g of gs) [q, s] = optim.applyGradients(opt, g, s as never, q as typeof p);
+      return tree.leaves(q).reduce<AnyTensor>((acc, x) => add(acc, sum(mul(x, x))), scalar(0)) as Tensor<[]>;
+    };
+    const lr = scalar(0.1);
+    const native = withSettings(true, true, () => grad(meta)(lr));
+    const composite = withSettings(true, false, () => grad(meta)(lr));
+    const plain = withSettings(false, false, () => grad(meta)(lr));
+    expect(Number.isFinite(native.item())).toBe(true);
+    expect(composite.item()).toBe(plain.item());
+    expect(Math.abs(native.item() - composite.item())).toBeLessThan(1e-5 * Math.abs(composite.item()) + 1e-6);
+    tree.dispose([native, composite, plain, p, gs, lr]);
   });
 });
 
