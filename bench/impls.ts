@@ -6,7 +6,8 @@ import { createInterface } from "node:readline";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs-core";
-import { valueAndGrad, add, sum } from "../src/core/index.js";
+import { valueAndGrad } from "../src/core/index.js";
+import { updateAndApply } from "../src/optim/transform.js";
 import { losses, optim, random, tensor, tree } from "../src/index.js";
 import type { AnyTensor, Tensor } from "../src/tensor/index.js";
 import { makeTrainStep } from "../src/train/index.js";
@@ -116,9 +117,8 @@ function eagerStep(model: BenchModel, loss: (out: AnyTensor, y: AnyTensor) => Te
         return [loss(out, y), { out, state: newState }];
       };
       const [[l, aux], grads] = valueAndGrad(objective, { hasAux: true })(params);
-      const [updates, nextOpt] = opt.update(grads as never, optState, params as never);
-      const next = optim.applyUpdates(params, updates);
-      const probe = tree.leaves(next).reduce<AnyTensor>((acc, p) => add(acc, sum(p)), sum(l));
+      // as makeTrainStep: the update applied in the optimizer's kernel, the probe summed there
+      const [next, nextOpt, probe] = updateAndApply(opt, grads, optState, params, l) as [unknown, unknown, AnyTensor];
       r = { loss: l, params: next, optState: nextOpt, state: aux.state, out: aux.out, probe };
       return r;
     } finally {

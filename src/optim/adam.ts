@@ -1,7 +1,15 @@
 // Adam and Adamax moment estimates (Kingma & Ba 2015, Algorithm 1 and section 7.1).
 import { abs, add, div, maximum, mul, pow, sqrt, square, sub, asTensor } from "../core/index.js";
 import type { AnyTensor } from "../tensor/index.js";
-import { fusedLeafStep, leafwiseTransformation, scalableLeafwiseTransformation, type LeafRule } from "./leafwise.js";
+import {
+  appliedLeafStep,
+  fusedLeafStep,
+  leafwiseTransformation,
+  scalableLeafwiseTransformation,
+  withAppliedLeafRule,
+  type LeafRule,
+  type LeafwiseSpec,
+} from "./leafwise.js";
 import { movingAverage } from "./tree-math.js";
 import { checkDecayRate, checkNonNegative, type Count, type GradientTransformation, type StateFamily, checkOptions } from "./transform.js";
 
@@ -62,15 +70,20 @@ function adamLeafStep(b1: number, b2: number, eps: number, epsRoot: number, scal
       kernel: scaled ? "ShapeflowAdamScaledUpdate" : "ShapeflowAdamUpdate",
       attrs: { b1, b2, eps, epsRoot },
       composite: ([g, mu, nu, c1, c2, scale]) => {
-        const m = movingAverage(mu, g, b1);
-        const v = movingAverage(nu, square(g), b2);
-        const vHat = div(v, c2);
-        const update = div(div(m, c1), add(sqrt(epsRoot === 0 ? vHat : add(vHat, epsRoot)), eps));
+        const [update, m, v] = adamMath(b1, b2, eps, epsRoot, g, mu, nu, c1, c2);
         return [scaled ? mul(update, scale) : update, m, v];
       },
     },
     3,
   );
+}
+
+/** Adam's step in core's ops: `[update, mu', nu']` (the fused steps' composites). */
+function adamMath(b1: number, b2: number, eps: number, epsRoot: number, ...[g, mu, nu, c1, c2]: AnyTensor[]): AnyTensor[] {
+  const m = movingAverage(mu, g, b1);
+  const v = movingAverage(nu, square(g), b2);
+  const vHat = div(v, c2);
+  return [div(div(m, c1), add(sqrt(epsRoot === 0 ? vHat : add(vHat, epsRoot)), eps)), m, v];
 }
 
 /**
@@ -93,11 +106,25 @@ export function scaleByAdam(opts: AdamOptions = {}): GradientTransformation<Scal
     };
   };
   // in a chain, the learning-rate scaling that follows is folded into the same pass
-  return scalableLeafwiseTransformation(
-    "scaleByAdam",
-    { initial: { mu: 0, nu: 0 }, counted: true, rule: (count) => ruleWith(count) },
-    ruleWith,
-  );
+  const spec: LeafwiseSpec<"mu" | "nu", true> = { initial: { mu: 0, nu: 0 }, counted: true, rule: (count) => ruleWith(count) };
+  // and updateAndApply (applyGradients, a training step) adds the update to the params in it too
+  const applied = appliedLeafStep({
+    name: "scaleByAdam",
+    kernel: "ShapeflowAdamApply",
+    attrs: { b1, b2, eps, epsRoot },
+    statistics: 2,
+    step: (g, [mu, nu], [c1, c2]) => {
+      const [update, m, v] = adamMath(b1, b2, eps, epsRoot, g, mu, nu, c1, c2);
+      return [update, [m, v]];
+    },
+  });
+  return withAppliedLeafRule(scalableLeafwiseTransformation("scaleByAdam", spec, ruleWith), spec, (count, factor) => {
+    const [c1, c2] = [biasCorrection(b1, count), biasCorrection(b2, count)];
+    return (g, { mu, nu }, p, probe, decay) => {
+      const [[m, v], q, pr] = applied(g, [mu, nu], p, [c1, c2], factor, probe, decay);
+      return [q, { mu: m, nu: v }, pr];
+    };
+  });
 }
 
 /** Step count, first moment and the exponentially weighted infinity norm. */
@@ -128,20 +155,26 @@ export type AdamaxOptions = Omit<AdamOptions, "epsRoot">;
 export function scaleByAdamax(opts: AdamaxOptions = {}): GradientTransformation<ScaleByAdamaxFamily> {
   const { b1, b2, eps } = momentOptions("scaleByAdamax", opts);
   // one pass per leaf on WASM (core/native/adam.c), like scaleByAdam's
+  const math = (g: AnyTensor, mu: AnyTensor, nu: AnyTensor, c1: AnyTensor): [AnyTensor, AnyTensor, AnyTensor] => {
+    const m = movingAverage(mu, g, b1);
+    const u = maximum(add(abs(g), eps), mul(nu, b2));
+    return [div(div(m, c1), u), m, u];
+  };
   const step = fusedLeafStep(
-    {
-      name: "scaleByAdamax",
-      kernel: "ShapeflowAdamaxUpdate",
-      attrs: { b1, b2, eps },
-      composite: ([g, mu, nu, c1]) => {
-        const m = movingAverage(mu, g, b1);
-        const u = maximum(add(abs(g), eps), mul(nu, b2));
-        return [div(div(m, c1), u), m, u];
-      },
-    },
+    { name: "scaleByAdamax", kernel: "ShapeflowAdamaxUpdate", attrs: { b1, b2, eps }, composite: ([g, mu, nu, c1]) => math(g, mu, nu, c1) },
     3,
   );
-  return leafwiseTransformation("scaleByAdamax", {
+  const applied = appliedLeafStep({
+    name: "scaleByAdamax",
+    kernel: "ShapeflowAdamaxApply",
+    attrs: { b1, b2, eps },
+    statistics: 2,
+    step: (g, [mu, nu], [c1]) => {
+      const [update, m, u] = math(g, mu, nu, c1);
+      return [update, [m, u]];
+    },
+  });
+  const spec: LeafwiseSpec<"mu" | "nu", true> = {
     initial: { mu: 0, nu: 0 },
     counted: true,
     rule: (count) => {
@@ -151,5 +184,12 @@ export function scaleByAdamax(opts: AdamaxOptions = {}): GradientTransformation<
         return [update, { mu: m, nu: u }];
       };
     },
+  };
+  return withAppliedLeafRule(leafwiseTransformation("scaleByAdamax", spec), spec, (count, factor) => {
+    const c1 = biasCorrection(b1, count);
+    return (g, { mu, nu }, p, probe, decay) => {
+      const [[m, u], q, pr] = applied(g, [mu, nu], p, [c1], factor, probe, decay);
+      return [q, { mu: m, nu: u }, pr];
+    };
   });
 }

@@ -1,5 +1,7 @@
 // chain: transforms applied in order, each with its own slot in a tuple state.
 import {
+  appliedUpdateOf,
+  decayOf,
   scaledUpdateOf,
   scalingOf,
   transformation,
@@ -7,6 +9,7 @@ import {
   type GradientTransformation,
   type StateFamily,
   type StateFromFamily,
+  withAppliedUpdate,
 } from "./transform.js";
 import { ValueError, type AnyTensor } from "../tensor/index.js";
 
@@ -37,39 +40,76 @@ export function chain<const Ts extends readonly GradientTransformation[]>(
     }
   });
   const name = `chain(${transforms.map((t) => t.name).join(", ")})`;
-  return transformation(
+  const checkState = (state: unknown): unknown[] => {
+    if (!Array.isArray(state) || state.length !== transforms.length) {
+      const got = Array.isArray(state) ? `an array of ${state.length}` : state === null ? "null" : typeof state;
+      throw new ValueError(
+        { op: name, expected: `the state from init (an array of ${transforms.length})`, got: got },
+        `${name}: expected the state from init (an array of ${transforms.length}), got ${got}`,
+      );
+    }
+    return state;
+  };
+  /** Transforms [from, to) on `updates`, their next states pushed onto `next`. */
+  const run = (from: number, to: number, updates: unknown, state: unknown[], params: unknown, next: unknown[]): unknown => {
+    let u = updates;
+    for (let i = from; i < to; i++) {
+      const scaled = scaledUpdateOf(transforms[i]);
+      const scaling = i + 1 < to ? scalingOf(transforms[i + 1]) : undefined;
+      if (scaled !== undefined && scaling !== undefined) {
+        // NOTE: a per-leaf step then a scaling (adam's scaleByLearningRate) run as one pass per leaf; the
+        // scaling's state is read after the step's checked its own, so errors come in the same order
+        let after: [AnyTensor, unknown] | undefined;
+        const factor = () => (after ??= scaling(state[i + 1]))[0];
+        const [nu, s] = scaled(u, state[i], factor);
+        factor();
+        next.push(s, after?.[1]);
+        u = nu;
+        i++;
+        continue;
+      }
+      const [nu, s] = transforms[i].update(u, state[i], params);
+      u = nu;
+      next.push(s);
+    }
+    return u;
+  };
+  const chained = transformation<ChainFamily<{ -readonly [K in keyof Ts]: FamilyOf<Ts[K]> }>>(
     name,
     (params) => transforms.map((t) => t.init(params)),
     (updates, state, params) => {
-      if (!Array.isArray(state) || state.length !== transforms.length) {
-        const got = Array.isArray(state) ? `an array of ${state.length}` : state === null ? "null" : typeof state;
-        throw new ValueError(
-          { op: name, expected: `the state from init (an array of ${transforms.length})`, got: got },
-          `${name}: expected the state from init (an array of ${transforms.length}), got ${got}`,
-        );
-      }
-      let u: unknown = updates;
       const next: unknown[] = [];
-      for (let i = 0; i < transforms.length; i++) {
-        const scaled = scaledUpdateOf(transforms[i]);
-        const scaling = i + 1 < transforms.length ? scalingOf(transforms[i + 1]) : undefined;
-        if (scaled !== undefined && scaling !== undefined) {
-          // NOTE: a per-leaf step then a scaling (adam's scaleByLearningRate) run as one pass per leaf; the
-          // scaling's state is read after the step's checked its own, so errors come in the same order
-          let after: [AnyTensor, unknown] | undefined;
-          const factor = () => (after ??= scaling(state[i + 1]))[0];
-          const [nu, s] = scaled(u, state[i], factor);
-          factor();
-          next.push(s, after?.[1]);
-          u = nu;
-          i++;
-          continue;
-        }
-        const [nu, s] = transforms[i].update(u, state[i], params);
-        u = nu;
-        next.push(s);
-      }
+      const u = run(0, transforms.length, updates, checkState(state), params, next);
       return [u, next];
     },
+  );
+  // updateAndApply: the last transform that applies its step to the params does so (with a decoupled
+  // weight decay and a scaling after it, as in adamw, folded in), after the ones before it ran as in update
+  const n = transforms.length;
+  let j = n - 1;
+  const scaling = scalingOf(transforms[j]);
+  if (scaling !== undefined) j--;
+  const decay = j >= 0 ? decayOf(transforms[j]) : undefined;
+  if (decay !== undefined) j--;
+  const hook = j >= 0 ? appliedUpdateOf(transforms[j]) : undefined;
+  const at = j;
+  if (hook === undefined || (at < n - 1 && !hook.scalable)) return chained;
+  return withAppliedUpdate(
+    chained,
+    (updates, state, params, _tail, probe) => {
+      const states = checkState(state);
+      const next: unknown[] = [];
+      const u = run(0, at, updates, states, params, next);
+      let after: [AnyTensor, unknown] | undefined;
+      const factor = scaling === undefined ? undefined : () => (after ??= scaling(states[n - 1]))[0];
+      const [p, s, pr] = hook.run(u, states[at], params, { decay, factor }, probe);
+      factor?.();
+      next.push(s);
+      // NOTE: the decay keeps no state: its slot is the one it was given, as its update returns it
+      if (decay !== undefined) next.push(states[at + 1]);
+      if (after !== undefined) next.push(after[1]);
+      return [p, next, pr];
+    },
+    false,
   );
 }

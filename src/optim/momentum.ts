@@ -1,6 +1,6 @@
 // Heavy-ball and Nesterov momentum (optax's trace).
 import { add, mul } from "../core/index.js";
-import { fusedLeafStep, leafwiseTransformation } from "./leafwise.js";
+import { appliedLeafStep, fusedLeafStep, leafwiseTransformation, withAppliedLeafRule, type LeafwiseSpec } from "./leafwise.js";
 import { checkNonNegative, type GradientTransformation, type StateFamily, checkOptions } from "./transform.js";
 
 /** The running momentum, a tree like the params. */
@@ -55,7 +55,18 @@ export function scaleByMomentum(opts: ScaleByMomentumOptions = {}): GradientTran
     },
     2,
   );
-  return leafwiseTransformation(nesterov ? "scaleByMomentum(nesterov)" : "scaleByMomentum", {
+  // and applied to the params in the same pass (updateAndApply)
+  const applied = appliedLeafStep({
+    name: nesterov ? "scaleByMomentum(nesterov)" : "scaleByMomentum",
+    kernel: nesterov ? "ShapeflowNesterovApply" : "ShapeflowMomentumApply",
+    attrs: { decay },
+    statistics: 1,
+    step: (g, [trace]) => {
+      const t = add(g, mul(trace, decay));
+      return [nesterov ? add(g, mul(t, decay)) : t, [t]];
+    },
+  });
+  const spec: LeafwiseSpec<"trace", false> = {
     initial: { trace: 0 },
     counted: false,
     rule:
@@ -68,6 +79,11 @@ export function scaleByMomentum(opts: ScaleByMomentumOptions = {}): GradientTran
         const [update, t] = lookAhead([g, trace]);
         return [update, { trace: t }];
       },
+  };
+  const name = nesterov ? "scaleByMomentum(nesterov)" : "scaleByMomentum";
+  return withAppliedLeafRule(leafwiseTransformation(name, spec), spec, (_, factor) => (g, { trace }, p, probe, decay) => {
+    const [[t], q, pr] = applied(g, [trace], p, [], factor, probe, decay);
+    return [q, { trace: t }, pr];
   });
 }
 

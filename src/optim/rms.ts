@@ -1,6 +1,7 @@
 // Per-coordinate scaling by accumulated squared gradients: RMSProp and Adagrad.
 import { add, greater, mul, rsqrt, sqrt, div, square, where } from "../core/index.js";
-import { fusedLeafStep, leafwiseTransformation } from "./leafwise.js";
+import type { AnyTensor } from "../tensor/index.js";
+import { appliedLeafStep, fusedLeafStep, leafwiseTransformation, withAppliedLeafRule, type LeafwiseSpec } from "./leafwise.js";
 import { movingAverage } from "./tree-math.js";
 import { checkDecayRate, checkNonNegative, type GradientTransformation, type StateFamily, checkOptions } from "./transform.js";
 
@@ -41,19 +42,24 @@ export function scaleByRms(opts: ScaleByRmsOptions = {}): GradientTransformation
   checkNonNegative("scaleByRms", "eps", eps);
   checkNonNegative("scaleByRms", "initialScale", initialScale);
   // one pass per leaf on WASM (core/native/adam.c)
-  const step = fusedLeafStep(
-    {
-      name: "scaleByRms",
-      kernel: "ShapeflowRmsUpdate",
-      attrs: { decay, eps, epsInSqrt },
-      composite: ([g, nu]) => {
-        const v = movingAverage(nu, square(g), decay);
-        return [epsInSqrt ? mul(g, rsqrt(add(v, eps))) : div(g, add(sqrt(v), eps)), v];
-      },
+  const math = (g: AnyTensor, nu: AnyTensor): [AnyTensor, AnyTensor] => {
+    const v = movingAverage(nu, square(g), decay);
+    return [epsInSqrt ? mul(g, rsqrt(add(v, eps))) : div(g, add(sqrt(v), eps)), v];
+  };
+  const attrs = { decay, eps, epsInSqrt };
+  const step = fusedLeafStep({ name: "scaleByRms", kernel: "ShapeflowRmsUpdate", attrs, composite: ([g, nu]) => math(g, nu) }, 2);
+  // and applied to the params in the same pass (updateAndApply)
+  const applied = appliedLeafStep({
+    name: "scaleByRms",
+    kernel: "ShapeflowRmsApply",
+    attrs,
+    statistics: 1,
+    step: (g, [nu]) => {
+      const [update, v] = math(g, nu);
+      return [update, [v]];
     },
-    2,
-  );
-  return leafwiseTransformation("scaleByRms", {
+  });
+  const spec: LeafwiseSpec<"nu", false> = {
     initial: { nu: initialScale },
     counted: false,
     rule:
@@ -62,6 +68,10 @@ export function scaleByRms(opts: ScaleByRmsOptions = {}): GradientTransformation
         const [update, v] = step([g, nu]);
         return [update, { nu: v }];
       },
+  };
+  return withAppliedLeafRule(leafwiseTransformation("scaleByRms", spec), spec, (_, factor) => (g, { nu }, p, probe, decay) => {
+    const [[v], q, pr] = applied(g, [nu], p, [], factor, probe, decay);
+    return [q, { nu: v }, pr];
   });
 }
 
@@ -97,21 +107,28 @@ export function scaleByAdagrad(opts: ScaleByAdagradOptions = {}): GradientTransf
   checkNonNegative("scaleByAdagrad", "initialAccumulatorValue", initialAccumulatorValue);
   checkNonNegative("scaleByAdagrad", "eps", eps);
   // one pass per leaf on WASM (core/native/adam.c)
+  const math = (g: AnyTensor, sumOfSquares: AnyTensor): [AnyTensor, AnyTensor] => {
+    const s = add(sumOfSquares, square(g));
+    // NOTE: where(s > 0) guards the rsqrt of 0 when both eps and the accumulator are 0.
+    const positive = greater(s, 0);
+    return [mul(g, where(positive, rsqrt(add(where(positive, s, 1), eps)), 0)), s];
+  };
   const step = fusedLeafStep(
-    {
-      name: "scaleByAdagrad",
-      kernel: "ShapeflowAdagradUpdate",
-      attrs: { eps },
-      composite: ([g, sumOfSquares]) => {
-        const s = add(sumOfSquares, square(g));
-        // NOTE: where(s > 0) guards the rsqrt of 0 when both eps and the accumulator are 0.
-        const positive = greater(s, 0);
-        return [mul(g, where(positive, rsqrt(add(where(positive, s, 1), eps)), 0)), s];
-      },
-    },
+    { name: "scaleByAdagrad", kernel: "ShapeflowAdagradUpdate", attrs: { eps }, composite: ([g, s]) => math(g, s) },
     2,
   );
-  return leafwiseTransformation("scaleByAdagrad", {
+  // and applied to the params in the same pass (updateAndApply)
+  const applied = appliedLeafStep({
+    name: "scaleByAdagrad",
+    kernel: "ShapeflowAdagradApply",
+    attrs: { eps },
+    statistics: 1,
+    step: (g, [sumOfSquares]) => {
+      const [update, s] = math(g, sumOfSquares);
+      return [update, [s]];
+    },
+  });
+  const spec: LeafwiseSpec<"sumOfSquares", false> = {
     initial: { sumOfSquares: initialAccumulatorValue },
     counted: false,
     rule:
@@ -120,5 +137,14 @@ export function scaleByAdagrad(opts: ScaleByAdagradOptions = {}): GradientTransf
         const [update, s] = step([g, sumOfSquares]);
         return [update, { sumOfSquares: s }];
       },
-  });
+  };
+  return withAppliedLeafRule(
+    leafwiseTransformation("scaleByAdagrad", spec),
+    spec,
+    (_, factor) =>
+      (g, { sumOfSquares }, p, probe, decay) => {
+        const [[s], q, pr] = applied(g, [sumOfSquares], p, [], factor, probe, decay);
+        return [q, { sumOfSquares: s }, pr];
+      },
+  );
 }

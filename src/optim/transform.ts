@@ -13,9 +13,9 @@ import {
   describeValue,
   expectOptions,
 } from "../tensor/index.js";
-import { scoped, leafTensors, add } from "../core/index.js";
+import { scoped, leafTensors, add, sum } from "../core/index.js";
 import type { CheckedTree } from "../../typelevel/index.js";
-import { assertSameStructure, flatten, map2, paths, structureDiff, unflatten } from "../tree/index.js";
+import { assertSameStructure, flatten, leaves, map2, paths, structureDiff, unflatten } from "../tree/index.js";
 
 /** A state type as a function of the params type: `StateFromFamily<F, P>` is the state for params P. */
 export interface StateFamily {
@@ -240,7 +240,10 @@ export function checkLeafPair(op: string, p: AnyTensor, u: AnyTensor, path: stri
 
 /**
  * One optimizer step: `update` then `applyUpdates`, returning `[newParams, newState]`; the
- * intermediate updates are freed. Inputs stay owned by the caller (dispose them when done).
+ * intermediate updates are freed. Inputs stay owned by the caller (dispose them when done). Where the
+ * optimizer's per-leaf step has a native kernel (adam, adamw, adamax, rmsprop, adagrad, momentum,
+ * nesterov) it runs as one pass per leaf that writes the new params directly (the same values, to
+ * float32 rounding).
  * ```ts
  * const [next, nextState] = applyGradients(opt, grads, state, params);
  * tree.dispose([params, state, grads]);
@@ -260,13 +263,110 @@ export function applyGradients<F extends StateFamily, P, S = StateFromFamily<F, 
       `applyGradients: expected an optimizer { init, update } (e.g. optim.adam(1e-3)), got ${got}`,
     );
   }
+  // the checked parameter types are the trees themselves once the call type-checked
+  const [next, nextState] = updateAndApply(optimizer, grads, state, params);
+  return [next as P, nextState];
+}
+
+/**
+ * `optimizer.update` then `applyUpdates`, as one pass per leaf where the optimizer has one (its
+ * per-leaf step applied to the params: `withAppliedUpdate`), else the two in turn. With `probe`, it
+ * also returns `sum(probe)` plus the sum of every new param leaf (a training step's divergence probe:
+ * non-finite when one of them is), summed in the same pass when the step is folded. The values are
+ * the two calls' either way (the folded step's composite is that math). Internal: applyGradients and
+ * train's step call it.
+ */
+export function updateAndApply(
+  optimizer: GradientTransformation,
+  grads: unknown,
+  state: unknown,
+  params: unknown,
+  probe?: AnyTensor,
+): [unknown, unknown, AnyTensor | undefined] {
   return scoped(() => {
-    // the checked parameter types are the trees themselves once the call type-checked
-    const checkedState: unknown = state;
-    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc needs it (the rule misreads update's deferred parameter type as accepting unknown)
-    const [updates, next] = optimizer.update(grads, checkedState as StateFromFamily<F, P>, params as P);
-    return [applyUpdates(params as P, updates), next] as [P, StateFromFamily<F, P>];
+    const hook = applyFold ? appliedUpdates.get(optimizer) : undefined;
+    if (hook !== undefined && foldable(grads, params)) {
+      const start = probe === undefined || (probe.rank === 0 && probe.dtype === "float32") ? probe : sum(probe);
+      const [next, nextState, out] = hook.run(grads, state, params, {}, start);
+      // NOTE: no leaves: the probe went through untouched (summed, so the result is a new tensor as in the plain path)
+      const probed = out === undefined ? undefined : out === start ? sum(out) : out;
+      return ownedResult([next, nextState, probed] as [unknown, unknown, AnyTensor | undefined], [grads, state, params, probe]);
+    }
+    const [updates, nextState] = optimizer.update(grads, state, params);
+    const next = applyUpdates(params, updates as never);
+    const probed = probe === undefined ? undefined : leaves(next).reduce<AnyTensor>((acc, p) => add(acc, sum(p)), sum(probe));
+    return [next, nextState, probed];
   }, leafTensors);
+}
+
+/** Same structure, same shapes, all float32: what a folded step takes (anything else goes the plain way, with its errors). */
+function foldable(grads: unknown, params: unknown): boolean {
+  const [gs, gd] = flatten(grads);
+  const [ps, pd] = flatten(params);
+  return (
+    structureDiff(gd, pd) === undefined &&
+    gs.every(
+      (g, i) =>
+        g.dtype === "float32" &&
+        ps[i].dtype === "float32" &&
+        g.shape.length === ps[i].shape.length &&
+        g.shape.every((d, j) => d === ps[i].shape[j]),
+    )
+  );
+}
+
+// ------------------------------------------------------------------ the update applied to the params in the same pass
+// A transform whose per-leaf step can also add its update to the params (writing p + update and the
+// new statistics, not the update) lets updateAndApply skip the update tensors and applyUpdates' Add per
+// leaf: one kernel per leaf for the whole optimizer step. Internal, like the scaling fold below.
+
+/**
+ * What a chain folds into a step after it: a decoupled weight decay (`decay(updates, params)`: each
+ * leaf's rate, 0 where masked off, after addDecayedWeights' checks), then a scaling (`factor()`, read
+ * after the step's and the decay's checks).
+ */
+export interface AppliedTail {
+  readonly decay?: (updates: unknown, params: unknown) => number[];
+  readonly factor?: () => AnyTensor;
+}
+/**
+ * The update applied to `params`: `[params + (update + decay * params) * factor(), next state, probe']`
+ * (no decay or factor when the tail has none), with probe' = probe plus the sum of every new param leaf
+ * when `probe` (a float32 scalar) is given.
+ */
+export type AppliedUpdate = (
+  updates: unknown,
+  state: unknown,
+  params: unknown,
+  tail: AppliedTail,
+  probe: AnyTensor | undefined,
+) => [unknown, unknown, AnyTensor | undefined];
+/** An applied update, and whether it takes a tail (a chain's does not: its own tail is folded in already). */
+export interface AppliedHook {
+  readonly run: AppliedUpdate;
+  readonly scalable: boolean;
+}
+
+const appliedUpdates = new WeakMap<object, AppliedHook>();
+let applyFold = true;
+
+/** Marks `transform` as able to apply its update to the params in its own pass. */
+export function withAppliedUpdate<T extends object>(transform: T, run: AppliedUpdate, scalable: boolean): T {
+  appliedUpdates.set(transform, { run, scalable });
+  return transform;
+}
+/** The applied update of `transform`, when it has one. */
+export const appliedUpdateOf = (transform: object): AppliedHook | undefined => appliedUpdates.get(transform);
+
+/**
+ * Turns the fold of the update into the step on or off (default on) and returns the previous
+ * setting: off, updateAndApply always runs `update` then `applyUpdates`. For A/B benches and tests;
+ * a jitted step keeps the graph it traced, so make a new one.
+ */
+export function setApplyFold(on: boolean): boolean {
+  const before = applyFold;
+  applyFold = on;
+  return before;
 }
 
 // ------------------------------------------------------------------ scaling fused into the step before it
@@ -287,6 +387,17 @@ export function withScaledUpdate<T extends object>(transform: T, scaled: ScaledU
   scaledUpdates.set(transform, scaled);
   return transform;
 }
+/** A decoupled weight decay's rate per leaf (0 where masked off), after its checks of the params. */
+export type Decay = (updates: unknown, params: unknown) => number[];
+const decays = new WeakMap<object, Decay>();
+/** Marks `transform` as a decoupled weight decay (its update adds `rate * params` to each leaf). */
+export function withDecay<T extends object>(transform: T, decay: Decay): T {
+  decays.set(transform, decay);
+  return transform;
+}
+/** The decay `transform` is, when it is one. */
+export const decayOf = (transform: object): Decay | undefined => decays.get(transform);
+
 /** Marks `transform` as a pure scaling (its update multiplies every leaf by one factor). */
 export function withScaling<T extends object>(transform: T, scaling: Scaling): T {
   scalings.set(transform, scaling);

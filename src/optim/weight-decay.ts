@@ -6,6 +6,7 @@ import {
   checkTree,
   requireParams,
   transformation,
+  withDecay,
   type EmptyFamily,
   type GradientTransformation,
   checkOptions,
@@ -23,22 +24,32 @@ export function addDecayedWeights(weightDecay: number, opts: { mask?: PathFilter
   checkNonNegative("addDecayedWeights", "weightDecay", weightDecay);
   checkOptions("addDecayedWeights", opts);
   const selected = pathPredicate(opts.mask, "addDecayedWeights", "mask");
-  return transformation(
-    "addDecayedWeights",
-    (params) => {
-      if (opts.mask !== undefined && !paths(params).some(selected)) {
-        throw new ValueError(
-          { op: "addDecayedWeights", expected: "a mask matching a leaf", got: paths(params).join(", ") },
-          `addDecayedWeights: the mask matches none of the params' leaves (${paths(params).join(", ")})`,
-        );
-      }
-      return {};
-    },
-    (updates, state, params) => {
-      requireParams("addDecayedWeights", params);
-      checkTree("addDecayedWeights", "params", updates, params);
-      const out = map2(updates, params, (u, p, path) => (selected(path) && weightDecay !== 0 ? add(u, mul(p, weightDecay)) : u));
-      return [out, state];
+  const checked = (updates: unknown, params: unknown) => {
+    requireParams("addDecayedWeights", params);
+    checkTree("addDecayedWeights", "params", updates, params);
+  };
+  // a decay: chain folds it, with the scaling after it, into an applied step before it (adamw's)
+  return withDecay(
+    transformation(
+      "addDecayedWeights",
+      (params) => {
+        if (opts.mask !== undefined && !paths(params).some(selected)) {
+          throw new ValueError(
+            { op: "addDecayedWeights", expected: "a mask matching a leaf", got: paths(params).join(", ") },
+            `addDecayedWeights: the mask matches none of the params' leaves (${paths(params).join(", ")})`,
+          );
+        }
+        return {};
+      },
+      (updates, state, params) => {
+        checked(updates, params);
+        const out = map2(updates, params, (u, p, path) => (selected(path) && weightDecay !== 0 ? add(u, mul(p, weightDecay)) : u));
+        return [out, state];
+      },
+    ),
+    (updates, params) => {
+      checked(updates, params);
+      return paths(updates).map((path) => (selected(path) ? weightDecay : 0));
     },
   );
 }

@@ -1,9 +1,9 @@
 // One training step as a single jitted graph: forward, backward and optimizer update.
 import type { AnyTensor, Tensor } from "../tensor/index.js";
-import { jit, valueAndGrad, type Jitted, add, sum, check, finiteMask } from "../core/index.js";
-import { applyUpdates, type GradientTransformation } from "../optim/index.js";
+import { jit, valueAndGrad, type Jitted, check, finiteMask } from "../core/index.js";
+import type { GradientTransformation } from "../optim/index.js";
+import { updateAndApply } from "../optim/transform.js";
 import type { Key } from "../random/index.js";
-import { leaves } from "../tree/index.js";
 import type { StepModel } from "./model.js";
 import type { TensorTree, TreeLossFn } from "./records.js";
 
@@ -50,10 +50,9 @@ export function makeTrainStep<P, St>(model: StepModel<P, St>, loss: TreeLossFn, 
       return [loss(out, y), { out, state: newState }];
     };
     const [[l, aux], grads] = valueAndGrad(objective, { hasAux: true })(params);
-    const [updates, nextOpt] = optimizer.update(grads, optState, params);
-    const next = applyUpdates(params, updates);
-    // NOTE: core's surface is untyped (AnyTensor); a sum of scalars is a scalar.
-    const probe = leaves(next).reduce<AnyTensor>((acc, p) => add(acc, sum(p)), sum(l));
+    // NOTE: update then applyUpdates, as one kernel per leaf where the optimizer has one (adam and the
+    // other per-leaf steps), which also sums the new params into the probe: sum(l) plus each leaf's sum
+    const [next, nextOpt, probe] = updateAndApply(optimizer, grads, optState, params, l) as [P, unknown, AnyTensor];
     // NOTE: one check for loss and params (the probe sums both), read by the caller after the step with
     // the loss: one host read per step. The caller words it from the loss it reads ("loss became NaN").
     const checkedProbe = check(probe, finiteMask(probe), {
