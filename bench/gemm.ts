@@ -1,0 +1,118 @@
+// `npx tsx bench/gemm.ts [rounds]`: our float32 GEMM (src/core/native/gemm.c, kernel ShapeflowMatMul)
+// against tfjs-backend-wasm's BatchMatMul (XNNPACK) at every matmul shape of M1-M4's training steps:
+// NN with b the same tensor each call ("same-b": XNNPACK's packed copy of b is cached) and with a
+// fresh b each call ("fresh-b", as in a training step: new weights, fresh gradients; the clone's
+// own cost subtracted); the transposed products of the vjp (TN: aᵀ x ct, NT: ct x bᵀ) against
+// Transpose + BatchMatMul (fresh b), as matmul's rules ran them before. CPU µs per call
+// (process.cpuUsage), variants alternated within each round, medians over rounds; GFLOP/s = 2mnk / time.
+// ONLY=M2 restricts to one model's shapes.
+import { loadavg } from "node:os";
+import * as tf from "@tensorflow/tfjs-core";
+import { init } from "../src/backend/index.js";
+import { MATMUL_KERNEL, nativeAvailable } from "../src/core/index.js";
+
+await init();
+if (!nativeAvailable(MATMUL_KERNEL)) throw new Error("the native gemm does not run here");
+const ROUNDS = Number(process.argv[2] ?? 9);
+console.log(`load ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+
+type Variant = "NN" | "TN" | "NT";
+// [model, variant, m, k, n]: C [m, n] = op(A) op(B) with k the inner dimension
+const SHAPES: [string, Variant, number, number, number][] = [
+  // M1: 784-128-128-128-10, batch 128
+  ["M1", "NN", 128, 784, 128],
+  ["M1", "NN", 128, 128, 128],
+  ["M1", "NN", 128, 128, 10],
+  ["M1", "TN", 784, 128, 128],
+  ["M1", "TN", 128, 128, 128],
+  ["M1", "TN", 128, 128, 10],
+  ["M1", "NT", 128, 128, 128],
+  ["M1", "NT", 128, 10, 128],
+  // M2: 784-500-300-10, batch 128
+  ["M2", "NN", 128, 784, 500],
+  ["M2", "NN", 128, 500, 300],
+  ["M2", "NN", 128, 300, 10],
+  ["M2", "TN", 784, 128, 500],
+  ["M2", "TN", 500, 128, 300],
+  ["M2", "TN", 300, 128, 10],
+  ["M2", "NT", 128, 300, 500],
+  ["M2", "NT", 128, 10, 300],
+  // M3: dense 3136-128-10, batch 64
+  ["M3", "NN", 64, 3136, 128],
+  ["M3", "NN", 64, 128, 10],
+  ["M3", "TN", 3136, 64, 128],
+  ["M3", "TN", 128, 64, 10],
+  ["M3", "NT", 64, 128, 3136],
+  ["M3", "NT", 64, 10, 128],
+];
+
+const med = (v: number[]) => [...v].sort((x, y) => x - y)[Math.floor(v.length / 2)];
+const cpuUs = (f: () => void, reps: number) => {
+  const c0 = process.cpuUsage();
+  f();
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / reps;
+};
+const ours = (a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean): tf.Tensor => {
+  const y = tf.engine().runKernel<tf.Tensor | tf.Tensor[]>(MATMUL_KERNEL, { x0: a, x1: b }, { transposeA, transposeB });
+  return Array.isArray(y) ? y[0] : y;
+};
+
+
+for (const [model, variant, m, k, n] of SHAPES.filter(([md]) => process.env.ONLY === undefined || md === process.env.ONLY)) {
+  // operands as the step holds them: TN's a is [k, m], NT's b is [n, k]
+  const a = tf.randomNormal(variant === "TN" ? [k, m] : [m, k]);
+  const b = tf.randomNormal(variant === "NT" ? [n, k] : [k, n]);
+  const ta = variant === "TN";
+  const tb = variant === "NT";
+  const reps = Math.max(10, Math.round(2e7 / (m * k * n + 2e4)));
+  const loop = (f: () => void) => () => {
+    for (let i = 0; i < reps; i++) f();
+  };
+  const cases: Record<string, () => void> = {
+    ours: loop(() => {
+      const b2 = tf.clone(b);
+      ours(a, b2, ta, tb).dispose();
+      b2.dispose();
+    }),
+    clone: loop(() => tf.clone(b).dispose()),
+  };
+  if (variant === "NN") {
+    cases.xnnSame = loop(() => {
+      const b2 = tf.clone(b); // the clone's cost, as in the fresh-b loops, but b stays the same tensor
+      tf.matMul(a, b).dispose();
+      b2.dispose();
+    });
+    cases.xnnFresh = loop(() => {
+      const b2 = tf.clone(b);
+      tf.matMul(a, b2).dispose();
+      b2.dispose();
+    });
+  } else {
+    // what matmul's rules ran: the transposed operand materialised, then an NN product
+    cases.xnnTransposed = loop(() => {
+      const b2 = tf.clone(b);
+      tf.tidy(() => (ta ? tf.matMul(tf.transpose(a), b2) : tf.matMul(a, tf.transpose(b2)))).dispose();
+      b2.dispose();
+    });
+  }
+  // correctness, once
+  const want = tf.matMul(a, b, ta, tb);
+  const got = ours(a, b, ta, tb);
+  const err = tf.max(tf.abs(tf.sub(want, got))).dataSync()[0] / Math.max(1e-30, tf.max(tf.abs(want)).dataSync()[0]);
+  tf.dispose([want, got]);
+  const names = Object.keys(cases);
+  const times = new Map<string, number[]>(names.map((x) => [x, []]));
+  for (const f of Object.values(cases)) f(); // warm-up
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const name of r % 2 === 0 ? names : [...names].reverse()) times.get(name)?.push(cpuUs(cases[name], reps));
+  }
+  const t = (name: string) => med(times.get(name) ?? []) - med(times.get("clone") ?? []);
+  const gf = (us: number) => ((2 * m * n * k) / us / 1e3).toFixed(1);
+  const fmt = (name: string) => `${name} ${t(name).toFixed(0)} µs (${gf(t(name))} GFLOP/s)`;
+  const others = names.filter((x) => x !== "ours" && x !== "clone");
+  const ratios = others.map((x) => `${x}/ours ${(t(x) / t("ours")).toFixed(2)}`).join(", ");
+  console.log(`${model} ${variant} ${m}x${k}x${n}: ${[fmt("ours"), ...others.map(fmt)].join(", ")}; ${ratios}; rel err ${err.toExponential(1)}`);
+  tf.dispose([a, b]);
+}
+console.log(`load ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);

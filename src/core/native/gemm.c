@@ -1,0 +1,169 @@
+// float32 GEMM on row-major operands: C [m, n] = op(A) op(B), where op(A) is A [m, k] or, transposed,
+// A given as [k, m]; op(B) is B [k, n] or, transposed, B given as [n, k].
+//
+// tfjs-backend-wasm's BatchMatMul (XNNPACK) packs B into its own layout once per tensor id: in a
+// training step every right operand is fresh (new weights, fresh gradients), so it packs on every
+// call. Here B is packed per call, one panel of 8 columns x KC rows at a time, into a scratch the
+// caller gives (KC x 8 floats, zero-padded past n): a copy the size of B, done in cache, once per
+// panel, and reused by every row tile. A is read in place at its strides (either layout).
+//
+// A tile is R rows (R <= 4) x 8 columns: per k step, two vectors of the panel and R broadcast
+// elements of A, multiplied and added into 2R accumulators (no FMA: Node 20 has no relaxed SIMD).
+// The k axis runs in blocks of KC so a panel stays in L1; blocks after the first add onto C.
+#include <wasm_simd128.h>
+
+#define EXPORT(name) __attribute__((export_name(name)))
+#define INLINE static inline __attribute__((always_inline))
+
+// rows of k per block: a panel is KC x 8 floats (8 KB), kept in L1 while every row tile reads it
+#define KC 256
+
+INLINE int imin(int a, int b) { return a < b ? a : b; }
+
+// Stores lanes [0, nc) of v (nc < 4) at p, added to what is there when acc.
+INLINE void store_part(float* p, v128_t v, int nc, int acc) {
+  if (nc > 0) p[0] = (acc ? p[0] : 0) + wasm_f32x4_extract_lane(v, 0);
+  if (nc > 1) p[1] = (acc ? p[1] : 0) + wasm_f32x4_extract_lane(v, 1);
+  if (nc > 2) p[2] = (acc ? p[2] : 0) + wasm_f32x4_extract_lane(v, 2);
+}
+
+// Stores a row's 8 accumulators (nc of them valid) at p.
+INLINE void store_row(float* p, v128_t v0, v128_t v1, int nc, int acc) {
+  if (nc == 8) {
+    if (acc) {
+      v0 = wasm_f32x4_add(v0, wasm_v128_load(p));
+      v1 = wasm_f32x4_add(v1, wasm_v128_load(p + 4));
+    }
+    wasm_v128_store(p, v0);
+    wasm_v128_store(p + 4, v1);
+  } else if (nc >= 4) {
+    if (acc) v0 = wasm_f32x4_add(v0, wasm_v128_load(p));
+    wasm_v128_store(p, v0);
+    store_part(p + 4, v1, nc - 4, acc);
+  } else {
+    store_part(p, v0, nc, acc);
+  }
+}
+
+// R rows x 8 columns over kc steps: A's rows at a + r * ars, stepping acs per k; the panel bp
+// [kc, 8]; C's rows at c + r * ldc, nc columns valid, added onto C when acc.
+INLINE void tile(const int R, const float* a, int ars, int acs, const float* bp, int kc, float* c, int ldc, int nc, int acc) {
+  v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  const float* a0 = a;
+  const float* a1 = a + ars;
+  const float* a2 = a + 2 * ars;
+  const float* a3 = a + 3 * ars;
+  for (int p = 0; p < kc; p++) {
+    const v128_t b0 = wasm_v128_load(bp);
+    const v128_t b1 = wasm_v128_load(bp + 4);
+    bp += 8;
+    v128_t s = wasm_v128_load32_splat(a0);
+    a0 += acs;
+    c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(s, b0));
+    c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(s, b1));
+    if (R > 1) {
+      s = wasm_v128_load32_splat(a1);
+      a1 += acs;
+      c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(s, b0));
+      c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(s, b1));
+    }
+    if (R > 2) {
+      s = wasm_v128_load32_splat(a2);
+      a2 += acs;
+      c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(s, b0));
+      c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(s, b1));
+    }
+    if (R > 3) {
+      s = wasm_v128_load32_splat(a3);
+      a3 += acs;
+      c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(s, b0));
+      c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(s, b1));
+    }
+  }
+  store_row(c, c00, c01, nc, acc);
+  if (R > 1) store_row(c + ldc, c10, c11, nc, acc);
+  if (R > 2) store_row(c + 2 * ldc, c20, c21, nc, acc);
+  if (R > 3) store_row(c + 3 * ldc, c30, c31, nc, acc);
+}
+
+// The panel of B's columns [j, j + nc) and rows [p0, p0 + kc) into bp [kc, 8], zeros past nc.
+// B [k, n] (tb = 0) or B given as [n, k] (tb = 1).
+INLINE void pack(const float* b, float* bp, int tb, int n, int k, int j, int nc, int p0, int kc) {
+  if (!tb) {
+    const float* src = b + p0 * n + j;
+    if (nc == 8) {
+      for (int p = 0; p < kc; p++, src += n, bp += 8) {
+        wasm_v128_store(bp, wasm_v128_load(src));
+        wasm_v128_store(bp + 4, wasm_v128_load(src + 4));
+      }
+    } else {
+      for (int p = 0; p < kc; p++, src += n, bp += 8)
+        for (int q = 0; q < 8; q++) bp[q] = q < nc ? src[q] : 0;
+    }
+    return;
+  }
+  // B given as [n, k]: rows j .. j + 7 of it, transposed 4 x 4 at a time
+  const float* src = b + j * k + p0;
+  if (nc == 8) {
+    int p = 0;
+    for (; p + 4 <= kc; p += 4) {
+      for (int h = 0; h < 2; h++) {
+        const float* s = src + 4 * h * k + p;
+        const v128_t r0 = wasm_v128_load(s);
+        const v128_t r1 = wasm_v128_load(s + k);
+        const v128_t r2 = wasm_v128_load(s + 2 * k);
+        const v128_t r3 = wasm_v128_load(s + 3 * k);
+        const v128_t t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5);
+        const v128_t t1 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5);
+        const v128_t t2 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7);
+        const v128_t t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+        float* d = bp + p * 8 + 4 * h;
+        wasm_v128_store(d, wasm_i64x2_shuffle(t0, t1, 0, 2));
+        wasm_v128_store(d + 8, wasm_i64x2_shuffle(t0, t1, 1, 3));
+        wasm_v128_store(d + 16, wasm_i64x2_shuffle(t2, t3, 0, 2));
+        wasm_v128_store(d + 24, wasm_i64x2_shuffle(t2, t3, 1, 3));
+      }
+    }
+    for (; p < kc; p++)
+      for (int q = 0; q < 8; q++) bp[p * 8 + q] = src[q * k + p];
+  } else {
+    for (int p = 0; p < kc; p++)
+      for (int q = 0; q < 8; q++) bp[p * 8 + q] = q < nc ? src[q * k + p] : 0;
+  }
+}
+
+// C [m, n] = op(A) op(B) (see the top). ta: A given as [k, m]; tb: B given as [n, k]. scratch:
+// min(k, KC) * 8 floats. k = 0 writes zeros.
+EXPORT("gemm_f32") __attribute__((no_builtin("memset")))
+void gemm_f32(const float* a, const float* b, float* c, float* scratch, int m, int n, int k, int ta, int tb) {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    for (int i = 0; i < m * n; i++) c[i] = 0;
+    return;
+  }
+  const int ars = ta ? 1 : k;
+  const int acs = ta ? m : 1;
+  for (int p0 = 0; p0 < k; p0 += KC) {
+    const int kc = imin(KC, k - p0);
+    const int acc = p0 > 0;
+    for (int j = 0; j < n; j += 8) {
+      const int nc = imin(8, n - j);
+      pack(b, scratch, tb, n, k, j, nc, p0, kc);
+      const float* ap = a + p0 * acs;
+      float* cp = c + j;
+      int i = 0;
+      for (; i + 4 <= m; i += 4) tile(4, ap + i * ars, ars, acs, scratch, kc, cp + i * n, n, nc, acc);
+      switch (m - i) {
+        case 3:
+          tile(3, ap + i * ars, ars, acs, scratch, kc, cp + i * n, n, nc, acc);
+          break;
+        case 2:
+          tile(2, ap + i * ars, ars, acs, scratch, kc, cp + i * n, n, nc, acc);
+          break;
+        case 1:
+          tile(1, ap + i * ars, ars, acs, scratch, kc, cp + i * n, n, nc, acc);
+          break;
+      }
+    }
+  }
+}
