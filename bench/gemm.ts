@@ -14,7 +14,11 @@ import { MATMUL_KERNEL, nativeAvailable } from "../src/core/index.js";
 await init();
 if (!nativeAvailable(MATMUL_KERNEL)) throw new Error("the native gemm does not run here");
 const ROUNDS = Number(process.argv[2] ?? 9);
-console.log(`load ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+console.log(
+  `load ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ")}`,
+);
 
 type Variant = "NN" | "TN" | "NT";
 // [model, variant, m, k, n]: C [m, n] = op(A) op(B) with k the inner dimension
@@ -44,6 +48,14 @@ const SHAPES: [string, Variant, number, number, number][] = [
   ["M3", "TN", 128, 64, 10],
   ["M3", "NT", 64, 128, 3136],
   ["M3", "NT", 64, 10, 128],
+  // M4: LSTM(64) over 28 steps of 28 features, batch 64, dense 10 (the step's products; the
+  // recurrent weights are the same tensor in all 28 steps, so XNNPACK's same-b is what it gets there)
+  ["M4", "NN", 64, 93, 256],
+  ["M4", "NN", 64, 256, 64],
+  ["M4", "NN", 256, 1792, 93],
+  ["M4", "NN", 64, 64, 10],
+  ["M4", "TN", 64, 64, 10],
+  ["M4", "NT", 64, 10, 64],
 ];
 
 const med = (v: number[]) => [...v].sort((x, y) => x - y)[Math.floor(v.length / 2)];
@@ -57,7 +69,6 @@ const ours = (a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boole
   const y = tf.engine().runKernel<tf.Tensor | tf.Tensor[]>(MATMUL_KERNEL, { x0: a, x1: b }, { transposeA, transposeB });
   return Array.isArray(y) ? y[0] : y;
 };
-
 
 for (const [model, variant, m, k, n] of SHAPES.filter(([md]) => process.env.ONLY === undefined || md === process.env.ONLY)) {
   // operands as the step holds them: TN's a is [k, m], NT's b is [n, k]
@@ -112,7 +123,13 @@ for (const [model, variant, m, k, n] of SHAPES.filter(([md]) => process.env.ONLY
   const fmt = (name: string) => `${name} ${t(name).toFixed(0)} µs (${gf(t(name))} GFLOP/s)`;
   const others = names.filter((x) => x !== "ours" && x !== "clone");
   const ratios = others.map((x) => `${x}/ours ${(t(x) / t("ours")).toFixed(2)}`).join(", ");
-  console.log(`${model} ${variant} ${m}x${k}x${n}: ${[fmt("ours"), ...others.map(fmt)].join(", ")}; ${ratios}; rel err ${err.toExponential(1)}`);
+  console.log(
+    `${model} ${variant} ${m}x${k}x${n}: ${[fmt("ours"), ...others.map(fmt)].join(", ")}; ${ratios}; rel err ${err.toExponential(1)}`,
+  );
   tf.dispose([a, b]);
 }
-console.log(`load ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+console.log(
+  `load ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ")}`,
+);

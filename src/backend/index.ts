@@ -261,6 +261,10 @@ export function init(options: InitOptions = {}): Promise<BackendName> {
       );
     }
     const gate = started.threads > 1 ? await gateThreads(options) : undefined;
+    // NOTE: read by core's GEMM (core/native/gemm.ts), which core cannot import from here: below this
+    // many multiply-adds a matmul runs on one thread, where ours is faster than XNNPACK
+    tf.env().registerFlag("SHAPEFLOW_MIN_THREADED_WORK", () => 0);
+    tf.env().set("SHAPEFLOW_MIN_THREADED_WORK", typeof gate === "number" ? gate : 0);
     running = true;
     info = {
       backend: name,
