@@ -19,9 +19,18 @@ const KC = 256;
  */
 export const MIN_THREADED_WORK_FLAG = "SHAPEFLOW_MIN_THREADED_WORK";
 
+let gemmOn = true;
+
+/** Our GEMM on (the default) or off while the other native kernels stay on (A/B benches, tests); returns the previous setting. */
+export function setNativeGemm(on: boolean): boolean {
+  const was = gemmOn;
+  gemmOn = on;
+  return was;
+}
+
 /** Whether our GEMM runs a float32 product of `work` multiply-adds now (native kernels on; below the thread gate on the threaded build). */
 export function nativeGemm(work: number): boolean {
-  if (!nativeAvailable(MATMUL_KERNEL)) return false;
+  if (!gemmOn || !nativeAvailable(MATMUL_KERNEL)) return false;
   if (!threadedHeap()) return true;
   const gate = tf.env().getFlags()[MIN_THREADED_WORK_FLAG];
   return typeof gate === "number" && work < gate;
