@@ -1,0 +1,302 @@
+// The native float32 GEMM (src/core/native/gemm.c, kernel ShapeflowMatMul): each variant (NN, TN,
+// NT, and TT) against a float64 reference over odd shapes; matmul's impl and its vjp's fused
+// transposed products running it (eager and in the jit plan, no Transpose left); matmul's spec
+// (values, derivatives of order 1 and 2, vmap, jit) with native kernels on and off; grad of grad
+// and vmap through a dense layer, a training step against native-off, the threaded gate, no leaks.
+import { afterEach, describe, expect, test } from "vitest";
+import * as tf from "@tensorflow/tfjs-core";
+import {
+  MATMUL_KERNEL,
+  grad,
+  jit,
+  matmul,
+  nativeAvailable,
+  primitives,
+  setNativeGemm,
+  setNativeKernels,
+  sum,
+  tanh,
+  vmap,
+  withNativeKernels,
+} from "../src/core/index.js";
+import { liveTensors } from "../src/backend/index.js";
+import { losses, nn, optim, random } from "../src/index.js";
+import { makeTrainStep } from "../src/train/index.js";
+import { tensor, type AnyTensor, type Tensor } from "../src/tensor/index.js";
+import * as tree from "../src/tree/index.js";
+import { specs, type PrimitiveSpec } from "./primitive-specs.js";
+import { checkFirstOrder, checkJit, checkSecondOrder, checkShapeAndValues, checkVmap, forCases } from "./primitive-harness.js";
+
+afterEach(() => {
+  setNativeKernels(true);
+  setNativeGemm(true);
+});
+
+/** Deterministic values in [-1, 1) (a small LCG: no random backend involved). */
+function values(n: number, seed: number): number[] {
+  let s = seed * 2654435761 + 1;
+  return Array.from({ length: n }, () => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    return -1 + (2 * s) / 2147483648;
+  });
+}
+
+type Variant = "NN" | "TN" | "NT" | "TT";
+
+/** The kernel on a (given as [k, m] when transposed) and b (given as [n, k] when transposed). */
+function kernel(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean): tf.Tensor {
+  const y = tf.engine().runKernel<tf.Tensor | tf.Tensor[]>(MATMUL_KERNEL, { x0: a, x1: b }, { transposeA, transposeB });
+  return Array.isArray(y) ? y[0] : y;
+}
+
+/**
+ * Every entry of got within tol of the float64 product: relative to the sum of the absolute
+ * products that make it (the scale float32 accumulation errs against), k = 0 exactly 0.
+ */
+function expectProduct(got: Float32Array, a: Float32Array, b: Float32Array, m: number, n: number, k: number, v: Variant): void {
+  const [ta, tb] = [v[0] === "T", v[1] === "T"];
+  const at = (i: number, p: number) => (ta ? a[p * m + i] : a[i * k + p]);
+  const bt = (p: number, j: number) => (tb ? b[j * k + p] : b[p * n + j]);
+  expect(got.length).toBe(m * n);
+  let worst = 0;
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      let scale = 0;
+      for (let p = 0; p < k; p++) {
+        s += at(i, p) * bt(p, j);
+        scale += Math.abs(at(i, p) * bt(p, j));
+      }
+      const e = Math.abs(got[i * n + j] - s);
+      if (k === 0) expect(got[i * n + j]).toBe(0);
+      else worst = Math.max(worst, e / scale);
+    }
+  expect(worst).toBeLessThan(1e-6);
+}
+
+// m, n, k from 1 to ~70 (multiples of 4, 8 and 16 and not), k = 0, and k past one block of 256
+const DIMS: [number, number, number][] = [
+  [1, 1, 1],
+  [1, 7, 3],
+  [3, 1, 5],
+  [2, 3, 0],
+  [4, 8, 16],
+  [5, 9, 17],
+  [7, 13, 4],
+  [8, 16, 1],
+  [12, 24, 33],
+  [15, 17, 31],
+  [16, 70, 8],
+  [33, 5, 64],
+  [64, 64, 70],
+  [70, 63, 65],
+  [9, 11, 257],
+  [6, 20, 600],
+];
+const VARIANTS: Variant[] = ["NN", "TN", "NT", "TT"];
+
+describe("the kernel", () => {
+  test("is there on WASM", () => {
+    expect(tf.getBackend()).toBe("wasm");
+    expect(nativeAvailable(MATMUL_KERNEL)).toBe(true);
+  });
+
+  test.each(VARIANTS)("%s against a float64 reference over odd shapes (k = 0 and k > 256 included)", (v) => {
+    DIMS.forEach(([m, n, k], s) => {
+      const [ta, tb] = [v[0] === "T", v[1] === "T"];
+      const a = tf.tensor(values(m * k, s), ta ? [k, m] : [m, k]);
+      const b = tf.tensor(values(k * n, s + 100), tb ? [n, k] : [k, n]);
+      const y = kernel(a, b, ta, tb);
+      expect(y.shape).toEqual([m, n]);
+      expectProduct(y.dataSync() as Float32Array, a.dataSync() as Float32Array, b.dataSync() as Float32Array, m, n, k, v);
+      tf.dispose([a, b, y]);
+    });
+  });
+
+  test("folds a's leading axes into rows (NN and NT), and takes empty operands", () => {
+    for (const tb of [false, true]) {
+      const a = tf.tensor(values(2 * 3 * 5 * 7, 7), [2, 3, 5, 7]);
+      const b = tf.tensor(values(7 * 9, 8), tb ? [9, 7] : [7, 9]);
+      const y = kernel(a, b, false, tb);
+      expect(y.shape).toEqual([2, 3, 5, 9]);
+      expectProduct(y.dataSync() as Float32Array, a.dataSync() as Float32Array, b.dataSync() as Float32Array, 30, 9, 7, tb ? "NT" : "NN");
+      tf.dispose([a, b, y]);
+    }
+    for (const [sa, sb, out] of [
+      [
+        [0, 4],
+        [4, 3],
+        [0, 3],
+      ],
+      [
+        [3, 4],
+        [4, 0],
+        [3, 0],
+      ],
+    ]) {
+      const a = tf.zeros(sa);
+      const b = tf.zeros(sb);
+      const y = kernel(a, b, false, false);
+      expect(y.shape).toEqual(out);
+      tf.dispose([a, b, y]);
+    }
+  });
+});
+
+/** The kernel names one call of f dispatches. */
+async function kernelsOf(f: () => unknown): Promise<string[]> {
+  const info = await tf.profile(() => void tree.dispose(f()));
+  return info.kernels.map((k) => k.name);
+}
+
+const dense = (x: AnyTensor, w: AnyTensor) => sum(tanh(matmul(x, w))) as Tensor<[]>;
+
+describe("matmul on the kernel", () => {
+  const x = () => tensor(values(6 * 5, 1), [6, 5]);
+  const w = () => tensor(values(5 * 3, 2), [5, 3]);
+
+  test("the impl and both cotangents run it, eagerly: no BatchMatMul, no Transpose", async () => {
+    const [xs, ws] = [x(), w()];
+    const g = () => grad((a: AnyTensor, b: AnyTensor) => dense(a, b), { argnums: [0, 1] })(xs, ws);
+    const native = await kernelsOf(g);
+    expect(native.filter((k) => k === MATMUL_KERNEL).length).toBe(3);
+    expect(native).not.toContain("BatchMatMul");
+    expect(native).not.toContain("Transpose");
+    const off = await kernelsOf(() => withNativeKernels(false, g));
+    expect(off).not.toContain(MATMUL_KERNEL);
+    expect(off.filter((k) => k === "BatchMatMul").length).toBe(3);
+    expect(off).toContain("Transpose");
+    // the GEMM alone off: XNNPACK's products, the other native kernels untouched
+    setNativeGemm(false);
+    expect(await kernelsOf(g)).not.toContain(MATMUL_KERNEL);
+    setNativeGemm(true);
+    tree.dispose([xs, ws]);
+  });
+
+  test("a jitted gradient's plan calls it three times, and no Transpose", () => {
+    const [xs, ws] = [x(), w()];
+    const results = [true, false].map((on) =>
+      withNativeKernels(on, () => {
+        const f = jit(grad((a: AnyTensor, b: AnyTensor) => dense(a, b), { argnums: [0, 1] }));
+        const r = [f(xs, ws), f(xs, ws)];
+        const calls = f.lastPlan?.steps.flatMap((st) => (st.kind === "call" ? [st.name] : [])) ?? [];
+        expect(calls.filter((k) => k === MATMUL_KERNEL).length).toBe(on ? 3 : 0);
+        if (on) expect(calls).not.toContain("Transpose");
+        f.dispose();
+        tree.dispose(r[0]);
+        return r[1];
+      }),
+    );
+    const flat = (t: unknown) => tree.leaves(t).map((l) => Array.from(l.dataSync()));
+    const [on, off] = results.map(flat);
+    on.forEach((l, i) => l.forEach((v, j) => expect(Math.abs(v - off[i][j])).toBeLessThan(1e-6)));
+    tree.dispose([results, xs, ws]);
+  });
+
+  test("batched a against one matrix b (folded rows), and b with leading 1 axes", () => {
+    const a = tensor(values(2 * 3 * 4, 3), [2, 3, 4]);
+    const bs = [tensor(values(4 * 5, 4), [4, 5]), tensor(values(4 * 5, 4), [1, 1, 4, 5])];
+    for (const b of bs) {
+      const [on, off] = [true, false].map((n) => withNativeKernels(n, () => matmul(a, b)));
+      expect(on.shape).toEqual(off.shape);
+      const [u, v] = [on.dataSync(), off.dataSync()];
+      u.forEach((e, i) => expect(Math.abs(e - v[i])).toBeLessThan(1e-6));
+      // its gradients through the fused products
+      const g = (n: boolean) => withNativeKernels(n, () => grad((p: AnyTensor, q: AnyTensor) => dense(p, q), { argnums: [0, 1] })(a, b));
+      const [gn, gf] = [g(true), g(false)];
+      tree.leaves(gn).forEach((l, i) => {
+        const r = tree.leaves(gf)[i];
+        expect(l.shape).toEqual(r.shape);
+        l.dataSync().forEach((e, j) => expect(Math.abs(e - r.dataSync()[j])).toBeLessThan(1e-5));
+      });
+      tree.dispose([on, off, gn, gf]);
+    }
+    tree.dispose([a, bs]);
+  });
+
+  test("grad of grad and vmap through a dense layer match native-off", () => {
+    const [xs, ws] = [x(), w()];
+    const v = tensor(values(5 * 3, 9), [5, 3]);
+    // d/dw <grad_w f(x, w), v>: the fused products differentiated through their composites
+    const hvp = () =>
+      grad((b: AnyTensor) => {
+        const gw = grad((c: AnyTensor) => dense(xs, c))(b);
+        return sum(tanh(gw)) as Tensor<[]>;
+      })(ws);
+    const perExample = () => vmap((row: AnyTensor) => grad((c: AnyTensor) => dense(row, c))(ws))(tensor(values(4 * 2 * 5, 5), [4, 2, 5]));
+    for (const f of [hvp, perExample]) {
+      const [on, off] = [true, false].map((n) => withNativeKernels(n, f));
+      expect(on.shape).toEqual(off.shape);
+      const [u, r] = [on.dataSync(), off.dataSync()];
+      expect(u.every(Number.isFinite)).toBe(true);
+      u.forEach((e, i) => expect(Math.abs(e - r[i])).toBeLessThan(1e-5));
+      tree.dispose([on, off]);
+    }
+    tree.dispose([xs, ws, v]);
+  });
+
+  test("training steps of an MLP (jit, adam) give native-off's losses to float32 rounding", () => {
+    const xs = tensor(values(32 * 20, 11), [32, 20]);
+    const ys = tensor(
+      Int32Array.from({ length: 32 }, (_, j) => (j * 7) % 5),
+      [32],
+      "int32",
+    );
+    const train = (on: boolean) =>
+      withNativeKernels(on, () => {
+        const model = nn.input(["batch", 20]).add(nn.dense(24)).add(nn.relu()).add(nn.dense(16)).add(nn.tanh()).add(nn.dense(5));
+        const step = makeTrainStep(model as never, losses.sparseCategoricalCrossEntropy as never, optim.adam(1e-2));
+        const key = random.key(3);
+        let params: unknown = model.init(key);
+        let state: unknown = model.initState();
+        let optState: unknown = optim.adam(1e-2).init(params as never);
+        const out: number[] = [];
+        for (let t = 0; t < 6; t++) {
+          const r = step(params, optState, state, xs, ys, key);
+          out.push(r.loss.concrete().dataSync()[0]);
+          tree.dispose([params, optState, state, r.loss, r.out, r.probe]);
+          ({ params, optState, state } = r as { params: unknown; optState: unknown; state: unknown });
+        }
+        step.dispose();
+        tree.dispose([params, optState, state, key]);
+        return out;
+      });
+    const [on, off] = [train(true), train(false)];
+    expect(on[5]).toBeLessThan(on[0]);
+    on.forEach((l, i) => expect(Math.abs(l - off[i])).toBeLessThan(2e-6 * Math.max(1, Math.abs(off[i]))));
+    tree.dispose([xs, ys]);
+  });
+
+  test("leaves no tensors (nor backend buffers) behind, eager and jitted", () => {
+    const [xs, ws] = [x(), w()];
+    const before = [liveTensors(), tf.engine().backend.numDataIds()];
+    const f = (a: AnyTensor, b: AnyTensor) => grad((p: AnyTensor, q: AnyTensor) => dense(p, q), { argnums: [0, 1] })(a, b);
+    const jitted = jit(f);
+    for (const g of [f, jitted, f, jitted]) tree.dispose(g(xs, ws));
+    tree.dispose(matmul(xs, ws));
+    jitted.dispose();
+    expect([liveTensors(), tf.engine().backend.numDataIds()]).toEqual(before);
+    tree.dispose([xs, ws]);
+  });
+});
+
+describe("matmul's spec with native kernels on and off", () => {
+  const spec = specs.matmul as PrimitiveSpec;
+  const prim = primitives.matmul;
+  const RUNS = 12;
+  describe.each([true, false])("native %s", (on) => {
+    test("values, first derivatives", () => {
+      withNativeKernels(on, () => {
+        forCases(spec, (c) => checkShapeAndValues("matmul", prim, spec, c), RUNS);
+        forCases(spec, (c) => checkFirstOrder(prim, spec, c), RUNS);
+      });
+    });
+    test("second derivatives, vmap, jit", () => {
+      withNativeKernels(on, () => {
+        forCases(spec, (c) => checkSecondOrder(prim, c), RUNS / 2);
+        forCases(spec, (c, seed) => checkVmap("matmul", prim, c, seed), RUNS);
+        forCases(spec, (c, seed) => checkJit("matmul", prim, spec, c, seed), RUNS);
+      });
+    });
+  });
+});
