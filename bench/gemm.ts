@@ -107,6 +107,23 @@ const SHAPES: [string, Variant, number, number, number][] = [
   ["M4", "NN", 64, 64, 10],
   ["M4", "TN", 64, 64, 10],
   ["M4", "NT", 64, 10, 64],
+  // elsewhere: batch-1 inference, tiny, large and long-k products (for the routing's limits)
+  ["misc", "NN", 1, 784, 128],
+  ["small", "NN", 1, 784, 512],
+  ["small", "NN", 2, 784, 512],
+  ["small", "NN", 4, 784, 512],
+  ["small", "NN", 8, 784, 512],
+  ["small", "NN", 16, 784, 512],
+  ["small", "NN", 32, 784, 512],
+  ["small", "NN", 16, 128, 128],
+  ["small", "NN", 32, 128, 128],
+  ["small", "TN", 8, 128, 128],
+  ["misc", "NN", 8, 8, 8],
+  ["misc", "NN", 512, 512, 512],
+  ["misc", "NN", 1024, 1024, 1024],
+  ["misc", "NN", 64, 8192, 64],
+  ["misc", "NT", 512, 512, 512],
+  ["misc", "TN", 512, 512, 512],
 ];
 
 const cpuUs = (f: () => void, reps: number) => {

@@ -74,10 +74,15 @@ function expectProduct(got: Float32Array, a: Float32Array, b: Float32Array, m: n
   expect(worst).toBeLessThan(1e-6);
 }
 
-// m, n, k from 1 to ~70 (multiples of 4, 8 and 16 and not), k = 0, and k past one block of 256
+// m, n, k from 1 to ~70 (multiples of 4, 8 and 16 and not), k = 0, k past one block of 256, and
+// m < 4 with n of 16 and 32 and more (the wide one- and two-row tiles)
 const DIMS: [number, number, number][] = [
   [1, 1, 1],
   [1, 7, 3],
+  [1, 70, 9],
+  [2, 40, 300],
+  [3, 33, 20],
+  [2, 16, 5],
   [3, 1, 5],
   [2, 3, 0],
   [4, 8, 16],

@@ -47,7 +47,7 @@ INLINE void store_row(float* p, v128_t v0, v128_t v1, int nc, int acc) {
 
 // R rows x 8 columns over kc steps: A's rows at a + r * ars, stepping acs per k; the panel bp
 // [kc, 8]; C's rows at c + r * ldc, nc columns valid, added onto C when acc.
-INLINE void tile(const int R, const float* a, int ars, int acs, const float* bp, int kc, float* c, int ldc, int nc, int acc) {
+INLINE void tile(const int R, const float* a, int ars, int acs, const float* bp, int ldb, int kc, float* c, int ldc, int nc, int acc) {
   v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
   const float* a0 = a;
   const float* a1 = a + ars;
@@ -56,7 +56,7 @@ INLINE void tile(const int R, const float* a, int ars, int acs, const float* bp,
   for (int p = 0; p < kc; p++) {
     const v128_t b0 = wasm_v128_load(bp);
     const v128_t b1 = wasm_v128_load(bp + 4);
-    bp += 8;
+    bp += ldb;
     v128_t s = wasm_v128_load32_splat(a0);
     a0 += acs;
     c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(s, b0));
@@ -84,6 +84,42 @@ INLINE void tile(const int R, const float* a, int ars, int acs, const float* bp,
   if (R > 1) store_row(c + ldc, c10, c11, nc, acc);
   if (R > 2) store_row(c + 2 * ldc, c20, c21, nc, acc);
   if (R > 3) store_row(c + 3 * ldc, c30, c31, nc, acc);
+}
+
+// Products of 1 or 2 rows (m < 4), which the tile above runs on too few accumulators to hide the
+// add's latency: R rows x 4V columns (V = 8 / R, eight accumulators), read from B in place (no
+// panel: each row of B is read once whatever the layout of the panel). Full widths only.
+INLINE void wide(const int R, const int V, const float* a, int acs, int ars, const float* b, int ldb, int kc, float* c, int ldc, int acc) {
+  v128_t r0[8], r1[4];
+  for (int v = 0; v < V; v++) r0[v] = wasm_f32x4_splat(0);
+  if (R > 1)
+    for (int v = 0; v < 4; v++) r1[v] = wasm_f32x4_splat(0);
+  const float* a0 = a;
+  const float* a1 = a + ars;
+  for (int p = 0; p < kc; p++, b += ldb) {
+    const v128_t s0 = wasm_v128_load32_splat(a0);
+    a0 += acs;
+    if (R > 1) {
+      const v128_t s1 = wasm_v128_load32_splat(a1);
+      a1 += acs;
+      for (int v = 0; v < 4; v++) {
+        const v128_t bv = wasm_v128_load(b + 4 * v);
+        r0[v] = wasm_f32x4_add(r0[v], wasm_f32x4_mul(s0, bv));
+        r1[v] = wasm_f32x4_add(r1[v], wasm_f32x4_mul(s1, bv));
+      }
+    } else {
+      for (int v = 0; v < V; v++) r0[v] = wasm_f32x4_add(r0[v], wasm_f32x4_mul(s0, wasm_v128_load(b + 4 * v)));
+    }
+  }
+  for (int v = 0; v < V; v++) {
+    if (acc) r0[v] = wasm_f32x4_add(r0[v], wasm_v128_load(c + 4 * v));
+    wasm_v128_store(c + 4 * v, r0[v]);
+  }
+  if (R > 1)
+    for (int v = 0; v < 4; v++) {
+      if (acc) r1[v] = wasm_f32x4_add(r1[v], wasm_v128_load(c + ldc + 4 * v));
+      wasm_v128_store(c + ldc + 4 * v, r1[v]);
+    }
 }
 
 // The panel of B's columns [j, j + nc) and rows [p0, p0 + kc) into bp [kc, 8], zeros past nc.
@@ -135,7 +171,7 @@ INLINE void pack(const float* b, float* bp, int tb, int n, int k, int j, int nc,
 // C [m, n] = op(A) op(B) (see the top). ta: A given as [k, m]; tb: B given as [n, k]. scratch:
 // min(k, KC) * 8 floats. k = 0 writes zeros.
 EXPORT("gemm_f32") __attribute__((no_builtin("memset")))
-void gemm_f32(const float* a, const float* b, float* c, float* scratch, int m, int n, int k, int ta, int tb) {
+void gemm_f32(const float* a, const float* b, float* c, float* scratch, int m, int n, int k, int ta, int tb, int pack_min) {
   if (m <= 0 || n <= 0) return;
   if (k <= 0) {
     for (int i = 0; i < m * n; i++) c[i] = 0;
@@ -146,22 +182,43 @@ void gemm_f32(const float* a, const float* b, float* c, float* scratch, int m, i
   for (int p0 = 0; p0 < k; p0 += KC) {
     const int kc = imin(KC, k - p0);
     const int acc = p0 > 0;
-    for (int j = 0; j < n; j += 8) {
+    int j = 0;
+    if (m < 4 && !tb) {
+      // one or two rows at a time, 32 or 16 columns wide, B in place
+      const int w = m == 2 ? 16 : 32;
+      for (; j + w <= n; j += w) {
+        const float* bp = b + p0 * n + j;
+        const float* ap = a + p0 * acs;
+        if (m == 2) {
+          wide(2, 4, ap, acs, ars, bp, n, kc, c + j, n, acc);
+        } else {
+          for (int i = 0; i < m; i++) wide(1, 8, ap + i * ars, acs, ars, bp, n, kc, c + i * n + j, n, acc);
+        }
+      }
+    }
+    for (; j < n; j += 8) {
       const int nc = imin(8, n - j);
-      pack(b, scratch, tb, n, k, j, nc, p0, kc);
+      const float* bp = scratch;
+      int ldb = 8;
+      if (!tb && nc == 8 && m < pack_min) {
+        bp = b + p0 * n + j;
+        ldb = n;
+      } else {
+        pack(b, scratch, tb, n, k, j, nc, p0, kc);
+      }
       const float* ap = a + p0 * acs;
       float* cp = c + j;
       int i = 0;
-      for (; i + 4 <= m; i += 4) tile(4, ap + i * ars, ars, acs, scratch, kc, cp + i * n, n, nc, acc);
+      for (; i + 4 <= m; i += 4) tile(4, ap + i * ars, ars, acs, bp, ldb, kc, cp + i * n, n, nc, acc);
       switch (m - i) {
         case 3:
-          tile(3, ap + i * ars, ars, acs, scratch, kc, cp + i * n, n, nc, acc);
+          tile(3, ap + i * ars, ars, acs, bp, ldb, kc, cp + i * n, n, nc, acc);
           break;
         case 2:
-          tile(2, ap + i * ars, ars, acs, scratch, kc, cp + i * n, n, nc, acc);
+          tile(2, ap + i * ars, ars, acs, bp, ldb, kc, cp + i * n, n, nc, acc);
           break;
         case 1:
-          tile(1, ap + i * ars, ars, acs, scratch, kc, cp + i * n, n, nc, acc);
+          tile(1, ap + i * ars, ars, acs, bp, ldb, kc, cp + i * n, n, nc, acc);
           break;
       }
     }

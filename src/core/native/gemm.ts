@@ -11,6 +11,7 @@ export const MATMUL_KERNEL = "ShapeflowMatMul";
 
 /** Rows of k per block in gemm.c (its KC): the packed panel of B is at most this many x 8 floats. */
 const KC = 256;
+const PACK_MIN = Number(process.env.PACK_MIN ?? 1e9);
 
 /**
  * The tfjs flag through which the backend (src/backend, which core does not import) says from how many
@@ -51,7 +52,7 @@ registerNativeKernel({
     // NOTE: the panel of B the kernel packs, freed here (never an output of the kernel)
     const scratch = ctx.makeOutput([Math.max(1, Math.min(k, KC) * 8)], "float32");
     try {
-      ctx.exports.gemm_f32(ctx.offset(a), ctx.offset(b), ctx.offset(out), ctx.offset(scratch), m, n, k, ta ? 1 : 0, tb ? 1 : 0);
+      ctx.exports.gemm_f32(ctx.offset(a), ctx.offset(b), ctx.offset(out), ctx.offset(scratch), m, n, k, ta ? 1 : 0, tb ? 1 : 0, PACK_MIN);
     } finally {
       tf.backend().disposeData(scratch.dataId);
     }
