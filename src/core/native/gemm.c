@@ -3,9 +3,9 @@
 //
 // tfjs-backend-wasm's BatchMatMul (XNNPACK) packs B into its own layout once per tensor id: in a
 // training step every right operand is fresh (new weights, fresh gradients), so it packs on every
-// call. Here B is packed per call, one panel of 8 columns x KC rows at a time, into a scratch the
-// caller gives (KC x 8 floats, zero-padded past n): a copy the size of B, done in cache, once per
-// panel, and reused by every row tile. A is read in place at its strides (either layout).
+// call. Here B is packed per call, KC rows at a time, into panels of 8 columns x KC rows in a
+// scratch the caller gives (zero-padded past n): a copy the size of B, done in cache, reused by
+// every row tile. A is read in place at its strides (either layout).
 //
 // A tile is R rows (R <= 4) x 8 columns: per k step, two vectors of the panel and R broadcast
 // elements of A, multiplied and added into 2R accumulators (no FMA: Node 20 has no relaxed SIMD).
@@ -122,23 +122,9 @@ INLINE void wide(const int R, const int V, const float* a, int acs, int ars, con
     }
 }
 
-// The panel of B's columns [j, j + nc) and rows [p0, p0 + kc) into bp [kc, 8], zeros past nc.
-// B [k, n] (tb = 0) or B given as [n, k] (tb = 1).
-INLINE void pack(const float* b, float* bp, int tb, int n, int k, int j, int nc, int p0, int kc) {
-  if (!tb) {
-    const float* src = b + p0 * n + j;
-    if (nc == 8) {
-      for (int p = 0; p < kc; p++, src += n, bp += 8) {
-        wasm_v128_store(bp, wasm_v128_load(src));
-        wasm_v128_store(bp + 4, wasm_v128_load(src + 4));
-      }
-    } else {
-      for (int p = 0; p < kc; p++, src += n, bp += 8)
-        for (int q = 0; q < 8; q++) bp[q] = q < nc ? src[q] : 0;
-    }
-    return;
-  }
-  // B given as [n, k]: rows j .. j + 7 of it, transposed 4 x 4 at a time
+// The panel of columns [j, j + nc) and rows [p0, p0 + kc) of B given as [n, k] (its rows j .. j + 7,
+// transposed 4 x 4 at a time) into bp [kc, 8], zeros past nc.
+INLINE void pack_nt(const float* b, float* bp, int k, int j, int nc, int p0, int kc) {
   const float* src = b + j * k + p0;
   if (nc == 8) {
     int p = 0;
@@ -168,10 +154,31 @@ INLINE void pack(const float* b, float* bp, int tb, int n, int k, int j, int nc,
   }
 }
 
+// Panels are PANEL(kc) floats apart: [kc, 8] and a cache line, so that the same row of successive
+// panels does not fall into the same cache set (kc * 32 bytes is a multiple of 4 KB for kc = 128, 256).
+#define PANEL(kc) ((kc) * 8 + 16)
+
+// Rows [p0, p0 + kc) of B [k, n], columns [j0, n), as panels of 8 columns: panel q at bp + q * PANEL(kc),
+// [kc, 8] each, zeros past n.
+INLINE void pack_block(const float* b, float* bp, int n, int j0, int p0, int kc) {
+  const int full = (n - j0) / 8;
+  const int rest = (n - j0) % 8;
+  for (int p = 0; p < kc; p++) {
+    const float* src = b + (p0 + p) * n + j0;
+    float* dst = bp + p * 8;
+    for (int q = 0; q < full; q++, src += 8, dst += PANEL(kc)) {
+      wasm_v128_store(dst, wasm_v128_load(src));
+      wasm_v128_store(dst + 4, wasm_v128_load(src + 4));
+    }
+    if (rest > 0)
+      for (int r = 0; r < 8; r++) dst[r] = r < rest ? src[r] : 0;
+  }
+}
+
 // C [m, n] = op(A) op(B) (see the top). ta: A given as [k, m]; tb: B given as [n, k]. scratch:
-// min(k, KC) * 8 floats. k = 0 writes zeros.
+// min(k, KC) * 8 floats when tb, else (min(k, KC) * 8 + 16) per 8 columns of n (rounded up). k = 0 writes zeros.
 EXPORT("gemm_f32") __attribute__((no_builtin("memset")))
-void gemm_f32(const float* a, const float* b, float* c, float* scratch, int m, int n, int k, int ta, int tb, int pack_min) {
+void gemm_f32(const float* a, const float* b, float* c, float* scratch, int m, int n, int k, int ta, int tb) {
   if (m <= 0 || n <= 0) return;
   if (k <= 0) {
     for (int i = 0; i < m * n; i++) c[i] = 0;
@@ -196,16 +203,18 @@ void gemm_f32(const float* a, const float* b, float* c, float* scratch, int m, i
         }
       }
     }
+    // NOTE: B [k, n] is packed a whole block of rows at a time, each row read once front to back
+    // (a panel at a time would read 32 bytes per row at a stride of n floats, and with n a power
+    // of 2 those rows fall into a few cache sets); B given as [n, k] a panel at a time (its rows
+    // are the panel's columns, read in order)
+    const int j0 = j;
+    if (!tb) pack_block(b, scratch, n, j0, p0, kc);
     for (; j < n; j += 8) {
       const int nc = imin(8, n - j);
       const float* bp = scratch;
-      int ldb = 8;
-      if (!tb && nc == 8 && m < pack_min) {
-        bp = b + p0 * n + j;
-        ldb = n;
-      } else {
-        pack(b, scratch, tb, n, k, j, nc, p0, kc);
-      }
+      const int ldb = 8;
+      if (tb) pack_nt(b, scratch, k, j, nc, p0, kc);
+      else bp = scratch + (j - j0) / 8 * PANEL(kc);
       const float* ap = a + p0 * acs;
       float* cp = c + j;
       int i = 0;

@@ -9,9 +9,8 @@ import { binary } from "./gemm.wasm.js";
 /** The tfjs kernel name of the native float32 matrix product (2-D operands, optionally transposed). */
 export const MATMUL_KERNEL = "ShapeflowMatMul";
 
-/** Rows of k per block in gemm.c (its KC): the packed panel of B is at most this many x 8 floats. */
+/** Rows of k per block in gemm.c (its KC): the packed panels of B hold at most this many rows. */
 const KC = 256;
-const PACK_MIN = Number(process.env.PACK_MIN ?? 1e9);
 
 /**
  * The tfjs flag through which the backend (src/backend, which core does not import) says from how many
@@ -49,10 +48,11 @@ registerNativeKernel({
     const n = tb ? b.shape[0] : b.shape[1];
     const out = ctx.makeOutput(ta ? [m, n] : [...rows, n], "float32");
     if (m === 0 || n === 0) return [out];
-    // NOTE: the panel of B the kernel packs, freed here (never an output of the kernel)
-    const scratch = ctx.makeOutput([Math.max(1, Math.min(k, KC) * 8)], "float32");
+    // NOTE: the panels of B the kernel packs (a block of rows, or one panel of bᵀ), freed here
+    const kc = Math.min(k, KC);
+    const scratch = ctx.makeOutput([Math.max(1, tb ? kc * 8 : Math.ceil(n / 8) * (kc * 8 + 16))], "float32");
     try {
-      ctx.exports.gemm_f32(ctx.offset(a), ctx.offset(b), ctx.offset(out), ctx.offset(scratch), m, n, k, ta ? 1 : 0, tb ? 1 : 0, PACK_MIN);
+      ctx.exports.gemm_f32(ctx.offset(a), ctx.offset(b), ctx.offset(out), ctx.offset(scratch), m, n, k, ta ? 1 : 0, tb ? 1 : 0);
     } finally {
       tf.backend().disposeData(scratch.dataId);
     }
