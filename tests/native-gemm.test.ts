@@ -3,6 +3,8 @@
 // transposed products running it (eager and in the jit plan, no Transpose left); matmul's spec
 // (values, derivatives of order 1 and 2, vmap, jit) with native kernels on and off; grad of grad
 // and vmap through a dense layer, a training step against native-off, the threaded gate, no leaks.
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import * as tf from "@tensorflow/tfjs-core";
 import {
@@ -303,5 +305,47 @@ describe("matmul's spec with native kernels on and off", () => {
         forCases(spec, (c, seed) => checkJit("matmul", prim, spec, c, seed), RUNS);
       });
     });
+  });
+});
+
+describe("on tfjs' threaded build", () => {
+  /** What `body` reports (JSON lines "REPORT ...") in a new Node process (the setup has started a backend in this one). */
+  function child(body: string): unknown[] {
+    const script = `import * as sf from "./src/index.ts";
+import * as tf from "@tensorflow/tfjs-core";
+const core = await import("./src/core/index.ts");
+const out = [];
+const report = (x) => out.push(x);
+${body}
+console.log("REPORT " + JSON.stringify(out));
+process.exit(0);`;
+    const env = { ...process.env };
+    delete env.SHAPEFLOW_THREADS;
+    delete env.SHAPEFLOW_BACKEND;
+    const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      cwd: join(import.meta.dirname, ".."),
+      env,
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    const line = r.stdout.split("\n").find((l) => l.startsWith("REPORT "));
+    if (line === undefined) throw new Error(`child failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+    return JSON.parse(line.slice("REPORT ".length)) as unknown[];
+  }
+
+  // products under the gate's minThreadedWork on ours (XNNPACK would run them on this thread too),
+  // those over it on XNNPACK's thread pool; with every kernel threaded, none on ours
+  const body = (gate: string) => `
+await sf.init({ threads: 2, minThreadedWork: ${gate} });
+report(sf.backendInfo().threads);
+const kernels = async (n) => (await tf.profile(() => core.matmul(sf.ones([n, n]), sf.ones([n, n])).concrete())).kernelNames.filter((k) => k.includes("MatMul"));
+report(await kernels(64));
+report(await kernels(128));
+report(Array.from(core.matmul(sf.ones([64, 64]), sf.ones([64, 64])).dataSync().slice(0, 2)));`;
+
+  test("products under the thread gate's work run on the kernel, bigger ones on XNNPACK's pool", () => {
+    // 64^3 = 262,144 multiply-adds; 128^3 = 2,097,152
+    expect(child(body("1e6"))).toEqual([2, [MATMUL_KERNEL], ["BatchMatMul"], [64, 64]]);
+    expect(child(body("false"))).toEqual([2, ["BatchMatMul"], ["BatchMatMul"], [64, 64]]);
   });
 });
