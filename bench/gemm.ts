@@ -5,7 +5,7 @@
 // own cost subtracted); the transposed products of the vjp (TN: aᵀ x ct, NT: ct x bᵀ) against
 // Transpose + BatchMatMul (fresh b), as matmul's rules ran them before. CPU µs per call
 // (process.cpuUsage), variants alternated within each round, medians over rounds; GFLOP/s = 2mnk / time.
-// ONLY=M2 restricts to one model's shapes.
+// ONLY=M2 restricts to one model's shapes (ONLY=misc, ONLY=small: batch-1, tiny, large and few-row products).
 // `npx tsx bench/gemm.ts steps [M1,M2,M3] [rounds]`: the models' jitted training steps with our GEMM
 // on and off (setNativeGemm; the other native kernels stay on), alternating blocks of 4 steps in
 // one process (the order flips every round), CPU and wall ms per step, fastest and median.
