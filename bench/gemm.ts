@@ -8,7 +8,8 @@
 // ONLY=M2 restricts to one model's shapes (ONLY=misc, ONLY=small: batch-1, tiny, large and few-row products).
 // `npx tsx bench/gemm.ts steps [M1,M2,M3] [rounds]`: the models' jitted training steps with our GEMM
 // on and off (setNativeGemm; the other native kernels stay on), alternating blocks of 4 steps in
-// one process (the order flips every round), CPU and wall ms per step, fastest and median.
+// one process (the order flips every round), CPU and wall ms per step, fastest and median
+// (AB_MODE=eager: the eager steps).
 import { loadavg } from "node:os";
 import * as tf from "@tensorflow/tfjs-core";
 import { init } from "../src/backend/index.js";
@@ -36,7 +37,10 @@ if (process.argv[2] === "steps") {
       ["gemm", true],
       ["xnnpack", false],
     ] as const;
-    const impls = variants.map(([name, on]) => [name, on, shapeflowImpl(spec, makeBatches(spec, digits), "jit")] as const);
+    const impls = variants.map(
+      ([name, on]) =>
+        [name, on, shapeflowImpl(spec, makeBatches(spec, digits), process.env.AB_MODE === "eager" ? "eager" : "jit")] as const,
+    );
     for (const [, on, impl] of impls) {
       const was = setNativeGemm(on);
       await impl.setup();
