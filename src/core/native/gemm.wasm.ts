@@ -2,7 +2,7 @@
 import type { NativeBinary } from "./registry.js";
 
 /** sha256 of gemm.c when this was built. */
-export const sourceSha256 = "4d32decd93fc77d98cdbfb6eb56593f6ce463f2659bd7107f5ab0ea5e420acc6";
+export const sourceSha256 = "4db117e65a3f94106872d421c39d578f761628312b93d2d0b4b4d81dec5e57ae";
 
 export const binary: NativeBinary = {
   name: "gemm",
