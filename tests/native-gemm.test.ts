@@ -77,7 +77,7 @@ function expectProduct(got: Float32Array, a: Float32Array, b: Float32Array, m: n
 }
 
 // m, n, k from 1 to ~70 (multiples of 4, 8 and 16 and not), k = 0, k past one block of 256, and
-// m < 4 with n of 16 and 32 and more (the wide one- and two-row tiles)
+// m < 4 with n of 16 and 32 and more (the wide one- and two-row tiles), one row with n >= 256 (streamed)
 const DIMS: [number, number, number][] = [
   [1, 1, 1],
   [1, 7, 3],
@@ -85,6 +85,8 @@ const DIMS: [number, number, number][] = [
   [2, 40, 300],
   [3, 33, 20],
   [2, 16, 5],
+  [1, 259, 7],
+  [1, 300, 601],
   [3, 1, 5],
   [2, 3, 0],
   [4, 8, 16],
