@@ -110,11 +110,10 @@ for (let epoch = 1; epoch <= epochs; epoch++) {
   for (const batch of data.batches(fitSet, 64, { seed: epoch, dropRemainder: true })) {
     const [x, y] = asTensors(batch);
     const [l, g] = step(params, x, y);
-    const [updates, next] = optimizer.update(g, state, params);
-    const nextParams = optim.applyUpdates(params, updates);
+    const [nextParams, next] = optim.applyGradients(optimizer, g, state, params);
     total += l.dataSync()[0];
     count++;
-    tree.dispose([x, y, l, g, updates, params, state]);
+    tree.dispose([x, y, l, g, params, state]);
     params = nextParams;
     state = next;
   }

@@ -75,8 +75,8 @@ const steps = quick ? 150 : 300;
 const optimizer = optim.adam(optim.cosineDecay({ init: 0.1, decaySteps: steps, alpha: 0.01 }));
 const step = jit((p: Params, state: unknown, y: Tensor<[2, number]>) => {
   const [l, g] = valueAndGrad(loss)(p, y);
-  const [updates, next] = optimizer.update(g, state as never, p);
-  return { loss: l, params: optim.applyUpdates(p, updates), state: next };
+  const [params, next] = optim.applyGradients(optimizer, g, state as never, p);
+  return { loss: l, params, state: next };
 });
 
 // a wrong start: β = 0.6, γ = 0.2 (twice the true values)

@@ -75,8 +75,8 @@ const optimizer = optim.adam(1e-3);
 let optState: unknown = optimizer.init(params);
 const step = jit((p: Params, s: unknown, x: Batch, key: random.Key) => {
   const [l, g] = valueAndGrad(negativeElbo)(p, x, key);
-  const [updates, next] = optimizer.update(g, s as never, p);
-  return { loss: l, params: optim.applyUpdates(p, updates), state: next };
+  const [params, next] = optim.applyGradients(optimizer, g, s as never, p);
+  return { loss: l, params, state: next };
 });
 const evalElbo = jit(negativeElbo);
 

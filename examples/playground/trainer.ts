@@ -180,8 +180,8 @@ function makeStep(model: AnyModel, optimizer: optim.GradientTransformation, l2: 
   };
   return jit((params: Params, optState: unknown, x: Tensor<[number, 2]>, y: Tensor<[number], "int32">) => {
     const [loss, grads] = valueAndGrad(objective)(params, x, y);
-    const [updates, nextState] = optimizer.update(grads, optState, params);
-    return { loss, params: optim.applyUpdates(params, updates), optState: nextState };
+    const [next, nextState] = optim.applyGradients(optimizer, grads, optState, params);
+    return { loss, params: next, optState: nextState };
   });
 }
 
