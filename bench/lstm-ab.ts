@@ -1,6 +1,6 @@
 // `npx tsx bench/lstm-ab.ts [lstm|gru|simpleRnn] [rounds]`: the M4 training step (jit, batch 64,
 // 28 steps of 28 features -> 64 units -> dense 10) with the recurrent cell's native step kernels
-// (src/core/native/lstm.c) against the same step on their composites (setNativeKernels(false)),
+// (src/core/native/recurrent.c) against the same step on their composites (setNativeKernels(false)),
 // in one process, alternating blocks of 4 steps (the order flips every round); CPU (process.cpuUsage)
 // and wall ms per step, fastest and median, and the kernel calls of each jitted step's plan
 // (AB_PROFILE=1 prints both plans' profiles: where the time goes, kernel by kernel). AB_MODE=eager

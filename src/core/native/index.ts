@@ -11,7 +11,7 @@ export {
   type NativeKernelSpec,
 } from "./registry.js";
 import "./adam.js";
-import "./lstm.js";
+import "./recurrent.js";
 import "./gemm.js";
 // kernel names, for tests and profiles that look for them
 export { CONV2D_FILTER_GRAD_KERNEL, CONV2D_FLIP_FILTER_KERNEL, CONV2D_FORWARD_KERNEL, MAX_POOL_GRAD_TILED_KERNEL } from "./conv.js";

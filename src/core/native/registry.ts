@@ -143,7 +143,7 @@ export function threadedHeap(): boolean {
  * failed to load). Where one does not run, the same ops run as tfjs kernels, only slower.
  * ```ts
  * await init();
- * nativeStatus(); // { adam: "ok", conv: "ok", gemm: "ok", lstm: "ok", xent: "ok" }
+ * nativeStatus(); // { adam: "ok", conv: "ok", gemm: "ok", recurrent: "ok", xent: "ok" }
  * ```
  */
 export function nativeStatus(): Record<string, string> {

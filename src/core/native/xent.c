@@ -14,7 +14,7 @@
 // range (a bool byte, for the loss's check).
 //
 // exp: x = n ln2 + r, |r| ≤ ln2/2, e^r from a degree-5 minimax polynomial (XNNPACK's coefficients, as
-// in lstm.c), 2^n from the exponent bits; within 3 ulp (measured). Inputs below −87.33 give 0, above 87 +inf
+// in recurrent.c), 2^n from the exponent bits; within 3 ulp (measured). Inputs below −87.33 give 0, above 87 +inf
 // (only rows whose max is not finite reach positive inputs: then the sum is +inf or NaN anyway), NaN
 // stays NaN. log: once per row, in double (the row's sum of exps is in [1, C] for finite rows).
 // Row-major, contiguous; C need not be a multiple of 4 (scalar tails compute the same formulas).

@@ -2,7 +2,7 @@
 import type { NativeBinary } from "./registry.js";
 
 /** sha256 of xent.c when this was built. */
-export const sourceSha256 = "741b02863fd06320f2c4374e81c9de4abf998fa788d30174d2ea3abf03899b0c";
+export const sourceSha256 = "ee76aeb6d9554c1579dcb005ba320125c7c088c6f9759ee5fdf35dc9cb552b63";
 
 export const binary: NativeBinary = {
   name: "xent",

@@ -11,7 +11,7 @@
 //   state and bidirectional runs use it. Every cell has one (the reset-before GRU, Keras 1's cell,
 //   with a second product a step after the reset gate).
 // A step of the LSTM, the reset-after GRU and the simple RNN, forward and reverse, is a fused op
-// (`lstmStepOps`, `gruStepOps`, `rnnStepOps`): one native kernel on WASM (src/core/native/lstm.c),
+// (`lstmStepOps`, `gruStepOps`, `rnnStepOps`): one native kernel on WASM (src/core/native/recurrent.c),
 // its composite here (what runs elsewhere, and what every derivative, vmap and export go through).
 import type { Dim, IsAny, Mul, Shape } from "../../../typelevel/index.js";
 import {
@@ -936,7 +936,7 @@ function lstmStepBack(
   return forget === undefined ? [dPre, dPreT] : [dPre, dPreT, mul(dc, forget)];
 }
 
-// The two steps as fused ops (a SIMD kernel each on WASM, src/core/native/lstm.c; their composites
+// The two steps as fused ops (a SIMD kernel each on WASM, src/core/native/recurrent.c; their composites
 // elsewhere and for every derivative), one op per combination of the optional operands.
 const lstmForwardOps = [false, true].map((hasC) =>
   [false, true].map((keep): FusedOp => ({

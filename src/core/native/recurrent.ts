@@ -1,10 +1,10 @@
-// The recurrent steps' kernels (lstm.c), for the fused ops of src/nn/layers/recurrent.ts (their
+// The recurrent steps' kernels (recurrent.c), for the fused ops of src/nn/layers/recurrent.ts (their
 // composites there): the LSTM's, the reset-after GRU's, the simple RNN's, and concatColumns.
 // The LSTM's `lstmStepForward` and `lstmStepBackward`, inputs in the ops' order:
 //   forward   [pre [B, 4U], 2c [B, U] when attrs.hasC]  ->  [h, 2c'] (+ [factor [B, 4U], cellFromH, forget] with attrs.keep)
 //   backward  [factor, cellFromH, dh, dc_next when attrs.hasDc, forget when attrs.carry]  ->  [dPre [B, 4U], dPreᵀ [4U, B]] (+ dc with attrs.carry)
 import { registerNativeKernel } from "./registry.js";
-import { binary } from "./lstm.wasm.js";
+import { binary } from "./recurrent.wasm.js";
 
 registerNativeKernel({
   kernelName: "ShapeflowLstmStepForward",

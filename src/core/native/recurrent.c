@@ -1,6 +1,6 @@
 // The recurrent cells' steps of the fused sequence (src/nn/layers/recurrent.ts: `lstmFused`,
 // `gruFused`, `simpleRnnFused`), forward and reverse, in WASM SIMD over tfjs' heap; registered in
-// lstm.ts. Each computes exactly its fused op's composite (recurrent.ts: lstmStep, lstmStepBack, ...).
+// core/native/recurrent.ts. Each computes exactly its fused op's composite (recurrent.ts: lstmStep, lstmStepBack, ...).
 // The LSTM:
 //
 //   pre [B, 4U] = the packed pre-activations [i, f, 2 z_g, o];  a = σ(pre)

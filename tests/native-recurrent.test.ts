@@ -1,4 +1,4 @@
-// The recurrent step kernels (src/core/native/lstm.c: LSTM, reset-after GRU, simple RNN) against
+// The recurrent step kernels (src/core/native/recurrent.c: LSTM, reset-after GRU, simple RNN) against
 // their composites (the same fused ops with native kernels off), over shapes with B = 1 and U not a
 // multiple of 4 and pre-activations far into σ's tails; then each layer with the kernels against
 // the layer on the composites and on the step-by-step loop: values and gradients (eager and jit,
