@@ -1,5 +1,5 @@
 // The recurrent cells' steps of the fused sequence (src/nn/layers/recurrent.ts: `lstmFused`,
-// `gruFused`, `simpleRnnFused`), forward and reverse, in WASM SIMD over tfjs' heap; registered in
+// `gruFused`, `gruBeforeFused`, `simpleRnnFused`), forward and reverse, in WASM SIMD over tfjs' heap; registered in
 // core/native/recurrent.ts. Each computes exactly its fused op's composite (recurrent.ts: lstmStep, lstmStepBack, ...).
 // The LSTM:
 //
@@ -364,6 +364,150 @@ void gru_backward(const float *factor, const float *z, const float *dh, float *d
     int j = 0;
     for (; j + 4 <= n; j += 4) ST(dhOut + j, wasm_f32x4_mul(LD(dh + j), LD(z + j)));
     for (; j < n; j++) dhOut[j] = dh[j] * z[j];
+  }
+}
+
+// The reset-before GRU's step (`gruBeforeFused`): two products a step, the second after the reset
+// gate, so its step is two kernels around that product and one in reverse. pre [B, 3U] = [z, r | 2 x_n]
+// (x_n with its bias), hRec = h_{k-1} (after recurrent dropout), rhU = (r ⊙ hRec) 2 U_n:
+//   gates:  z = σ(pre_z), r = σ(pre_r);  rh = r hRec          keep: r, rSlope = hRec r (1 − r)
+//   step:   s = σ(2 x_n + rhU);  n = 2 s − 1;  diff = h − n;  h' = n + z diff
+//           keep: q = 2 (1 − z) s (1 − s), zSlope = diff z (1 − z)
+//   reverse: dPre = [dh zSlope, dRh rSlope, dh q] (and dPreᵀ [3U, B]), where dRh = (dh q)(2 U_n)ᵀ;
+//            carry: dh_prev = dh z + dRh r (r times the dropout mask, z blended with a padding mask, by the caller)
+// flags: 2 = keep (write r and rSlope).
+EXPORT("gru_before_gates")
+void gru_before_gates(const float *pre, const float *hRec, float *rh, float *zOut, float *rOut, float *rSlope, int b, int u, int flags) {
+  const int keep = flags & 2;
+  const int w = 3 * u;
+  for (int row = 0; row < b; row++) {
+    const float *pr = pre + row * w;
+    const int at = row * u;
+    int j = 0;
+    for (; j + 4 <= u; j += 4) {
+      v128_t z = vsigmoid(LD(pr + j));
+      v128_t r = vsigmoid(LD(pr + u + j));
+      v128_t hr = LD(hRec + at + j);
+      ST(rh + at + j, wasm_f32x4_mul(r, hr));
+      ST(zOut + at + j, z);
+      if (keep) {
+        ST(rOut + at + j, r);
+        ST(rSlope + at + j, wasm_f32x4_mul(hr, wasm_f32x4_mul(r, wasm_f32x4_sub(SPLAT(1.0f), r))));
+      }
+    }
+    for (; j < u; j++) {
+      float z = ssigmoid(pr[j]);
+      float r = ssigmoid(pr[u + j]);
+      float hr = hRec[at + j];
+      rh[at + j] = r * hr;
+      zOut[at + j] = z;
+      if (keep) {
+        rOut[at + j] = r;
+        rSlope[at + j] = hr * (r * (1.0f - r));
+      }
+    }
+  }
+}
+
+// flags: 2 = keep (write q and zSlope).
+EXPORT("gru_before_step")
+void gru_before_step(const float *pre, const float *rhU, const float *h, const float *z, float *hOut, float *q, float *zSlope, int b, int u,
+                     int flags) {
+  const int keep = flags & 2;
+  const int w = 3 * u;
+  for (int row = 0; row < b; row++) {
+    const float *pn = pre + row * w + 2 * u;
+    const int at = row * u;
+    int j = 0;
+    for (; j + 4 <= u; j += 4) {
+      v128_t one = SPLAT(1.0f);
+      v128_t s = vsigmoid(wasm_f32x4_add(LD(pn + j), LD(rhU + at + j)));
+      v128_t n = wasm_f32x4_sub(wasm_f32x4_mul(s, SPLAT(2.0f)), one);
+      v128_t zv = LD(z + at + j);
+      v128_t diff = wasm_f32x4_sub(LD(h + at + j), n);
+      ST(hOut + at + j, wasm_f32x4_add(n, wasm_f32x4_mul(zv, diff)));
+      if (keep) {
+        v128_t nz = wasm_f32x4_sub(one, zv);
+        ST(q + at + j, wasm_f32x4_mul(wasm_f32x4_mul(nz, wasm_f32x4_mul(s, wasm_f32x4_sub(one, s))), SPLAT(2.0f)));
+        ST(zSlope + at + j, wasm_f32x4_mul(diff, wasm_f32x4_mul(zv, nz)));
+      }
+    }
+    for (; j < u; j++) {
+      float s = ssigmoid(pn[j] + rhU[at + j]);
+      float n = s * 2.0f - 1.0f;
+      float zv = z[at + j];
+      float diff = h[at + j] - n;
+      hOut[at + j] = n + zv * diff;
+      if (keep) {
+        q[at + j] = ((1.0f - zv) * (s * (1.0f - s))) * 2.0f;
+        zSlope[at + j] = diff * (zv * (1.0f - zv));
+      }
+    }
+  }
+}
+
+// Block k of the reverse step's dPre at (r, j..j+3): by ⊙ f (both [B, U]), stored in dPre [B, 3U] (and returned).
+static inline v128_t gb_block(const float *by, const float *f, float *dPre, int u, int r, int k, int j) {
+  v128_t d = wasm_f32x4_mul(LD(by + r * u + j), LD(f + r * u + j));
+  ST(dPre + r * 3 * u + k * u + j, d);
+  return d;
+}
+
+// The scalar form of one element (r, j) of the reverse step, dPreT included when `trans`.
+static inline void gb_scalar(const float *zSlope, const float *rSlope, const float *q, const float *dh, const float *dRh, float *dPre,
+                             float *dPreT, int b, int u, int r, int j, int trans) {
+  const int at = r * u + j;
+  float d0 = dh[at] * zSlope[at];
+  float d1 = dRh[at] * rSlope[at];
+  float d2 = dh[at] * q[at];
+  float *dp = dPre + r * 3 * u;
+  dp[j] = d0;
+  dp[u + j] = d1;
+  dp[2 * u + j] = d2;
+  if (trans) {
+    dPreT[j * b + r] = d0;
+    dPreT[(u + j) * b + r] = d1;
+    dPreT[(2 * u + j) * b + r] = d2;
+  }
+}
+
+// flags: 2 = carry (write dhOut = dh z + dRh r), 4 = write dPreT [3U, B] (four rows at a time in 4 × 4 blocks where it can).
+EXPORT("gru_before_backward")
+void gru_before_backward(const float *zSlope, const float *rSlope, const float *q, const float *dh, const float *dRh, const float *z,
+                         const float *r, float *dPre, float *dPreT, float *dhOut, int b, int u, int flags) {
+  const int trans = flags & 4;
+  int row = 0;
+  if (trans)
+    for (; row + 4 <= b; row += 4) {
+      int j = 0;
+      for (; j + 4 <= u; j += 4) {
+        for (int k = 0; k < 3; k++) {
+          const float *by = k == 1 ? dRh : dh;
+          const float *f = k == 0 ? zSlope : k == 1 ? rSlope : q;
+          v128_t d0 = gb_block(by, f, dPre, u, row, k, j);
+          v128_t d1 = gb_block(by, f, dPre, u, row + 1, k, j);
+          v128_t d2 = gb_block(by, f, dPre, u, row + 2, k, j);
+          v128_t d3 = gb_block(by, f, dPre, u, row + 3, k, j);
+          STORE_T4(dPreT + (k * u + j) * b + row, b, d0, d1, d2, d3);
+        }
+      }
+      for (; j < u; j++)
+        for (int rr = row; rr < row + 4; rr++) gb_scalar(zSlope, rSlope, q, dh, dRh, dPre, dPreT, b, u, rr, j, 1);
+    }
+  for (; row < b; row++) {
+    int j = 0;
+    for (; j + 4 <= u; j += 4)
+      for (int k = 0; k < 3; k++) {
+        v128_t d = gb_block(k == 1 ? dRh : dh, k == 0 ? zSlope : k == 1 ? rSlope : q, dPre, u, row, k, j);
+        if (trans) store_column(dPreT + (k * u + j) * b + row, b, d);
+      }
+    for (; j < u; j++) gb_scalar(zSlope, rSlope, q, dh, dRh, dPre, dPreT, b, u, row, j, trans);
+  }
+  if (flags & 2) {
+    const int n = b * u;
+    int j = 0;
+    for (; j + 4 <= n; j += 4) ST(dhOut + j, wasm_f32x4_add(wasm_f32x4_mul(LD(dh + j), LD(z + j)), wasm_f32x4_mul(LD(dRh + j), LD(r + j))));
+    for (; j < n; j++) dhOut[j] = dh[j] * z[j] + dRh[j] * r[j];
   }
 }
 

@@ -1,5 +1,5 @@
 // The recurrent steps' kernels (recurrent.c), for the fused ops of src/nn/layers/recurrent.ts (their
-// composites there): the LSTM's, the reset-after GRU's, the simple RNN's, and concatColumns.
+// composites there): the LSTM's, the reset-after and reset-before GRUs', the simple RNN's, and concatColumns.
 // The LSTM's `lstmStepForward` and `lstmStepBackward`, inputs in the ops' order:
 //   forward   [pre [B, 4U], 2c [B, U] when attrs.hasC]  ->  [h, 2c'] (+ [factor [B, 4U], cellFromH, forget] with attrs.keep)
 //   backward  [factor, cellFromH, dh, dc_next when attrs.hasDc, forget when attrs.carry]  ->  [dPre [B, 4U], dPreᵀ [4U, B]] (+ dc with attrs.carry)
@@ -90,6 +90,72 @@ registerNativeKernel({
     const at = (i: number) => (i < outs.length ? ctx.offset(outs[i]) : 0);
     const z = carry ? ctx.offset(inputs[2]) : 0;
     ctx.exports.gru_backward(ctx.offset(inputs[0]), z, ctx.offset(inputs[1]), at(0), at(1), at(2), b, u, (carry ? 2 : 0) | 4);
+    return outs;
+  },
+});
+
+// The reset-before GRU's step, two kernels around its second product (r ⊙ h) 2U_n and one in reverse:
+//   gates     [pre [B, 3U], hRec [B, U]]  ->  [rh, z] (+ [r, rSlope] with attrs.keep)
+//   step      [pre, rhU [B, U], h, z]  ->  [h'] (+ [q, zSlope] with attrs.keep)
+//   backward  [zSlope, rSlope, q, dh, dRh, z and r when attrs.carry]  ->  [dPre [B, 3U], dPreᵀ [3U, B]] (+ dh_prev with attrs.carry)
+registerNativeKernel({
+  kernelName: "ShapeflowGruBeforeGatesForward",
+  binary,
+  run(ctx, inputs, attrs) {
+    const [b, w] = inputs[0].shape;
+    const u = w / 3;
+    const keep = attrs.keep === 1;
+    const outs = [ctx.makeOutput([b, u], "float32"), ctx.makeOutput([b, u], "float32")];
+    if (keep) outs.push(ctx.makeOutput([b, u], "float32"), ctx.makeOutput([b, u], "float32"));
+    const at = (i: number) => (i < outs.length ? ctx.offset(outs[i]) : 0);
+    ctx.exports.gru_before_gates(ctx.offset(inputs[0]), ctx.offset(inputs[1]), at(0), at(1), at(2), at(3), b, u, keep ? 2 : 0);
+    return outs;
+  },
+});
+
+registerNativeKernel({
+  kernelName: "ShapeflowGruBeforeStepForward",
+  binary,
+  run(ctx, inputs, attrs) {
+    const [b, w] = inputs[0].shape;
+    const u = w / 3;
+    const keep = attrs.keep === 1;
+    const outs = [ctx.makeOutput([b, u], "float32")];
+    if (keep) outs.push(ctx.makeOutput([b, u], "float32"), ctx.makeOutput([b, u], "float32"));
+    const at = (i: number) => (i < outs.length ? ctx.offset(outs[i]) : 0);
+    const [pre, rhU, h, z] = inputs.map((t) => ctx.offset(t));
+    ctx.exports.gru_before_step(pre, rhU, h, z, at(0), at(1), at(2), b, u, keep ? 2 : 0);
+    return outs;
+  },
+});
+
+registerNativeKernel({
+  kernelName: "ShapeflowGruBeforeStepBackward",
+  binary,
+  run(ctx, inputs, attrs) {
+    const [b, u] = inputs[0].shape;
+    const carry = attrs.carry === 1;
+    const outs = [ctx.makeOutput([b, 3 * u], "float32"), ctx.makeOutput([3 * u, b], "float32")];
+    if (carry) outs.push(ctx.makeOutput([b, u], "float32"));
+    const [zSlope, rSlope, q, dh, dRh] = inputs.map((t) => ctx.offset(t));
+    const z = carry ? ctx.offset(inputs[5]) : 0;
+    const r = carry ? ctx.offset(inputs[6]) : 0;
+    const dhOut = carry ? ctx.offset(outs[2]) : 0;
+    ctx.exports.gru_before_backward(
+      zSlope,
+      rSlope,
+      q,
+      dh,
+      dRh,
+      z,
+      r,
+      ctx.offset(outs[0]),
+      ctx.offset(outs[1]),
+      dhOut,
+      b,
+      u,
+      (carry ? 2 : 0) | 4,
+    );
     return outs;
   },
 });

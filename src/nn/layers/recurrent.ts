@@ -13,6 +13,8 @@
 // A step of the LSTM, the reset-after GRU and the simple RNN, forward and reverse, is a fused op
 // (`lstmStepOps`, `gruStepOps`, `rnnStepOps`): one native kernel on WASM (src/core/native/recurrent.c),
 // its composite here (what runs elsewhere, and what every derivative, vmap and export go through).
+// The reset-before GRU's step is two such ops forward, around its second product, and one in reverse
+// (`gruBeforeStepOps`).
 import type { Dim, IsAny, Mul, Shape } from "../../../typelevel/index.js";
 import {
   type AnyTensor,
@@ -1151,19 +1153,105 @@ export const gruStepOps = {
 // so ĥ's pre-activation, doubled, is x_n + (r ⊙ h) (2 U_n). The reverse step: dA = q dh with
 // q = (1 − z) 2σ(1 − σ), d(r ⊙ h) = dA (2 U_n)ᵀ, and the pre-activation cotangent
 // [dh (h_{k-1} − ĥ) z (1 − z), d(r ⊙ h) h_{k-1} r (1 − r), dA]; h_{k-1} also gets dh z + d(r ⊙ h) r.
+// The elementwise parts around the two products are fused ops (`gruBeforeStepOps`): the gates before
+// the second product, the candidate and h_k after it, and the reverse step after d(r ⊙ h)'s product.
+// With a mask, q and zSlope hold m and the carried z is 1 at padded rows (dh passes to h_{k-1}).
 interface GruBeforeResidual {
+  /** (1 − z) 2σ(1 − σ) (times m with a mask). */
   q: AnyTensor;
-  /** (h_{k-1} − ĥ) z (1 − z). */
+  /** (h_{k-1} − ĥ) z (1 − z) (times m with a mask). */
   zSlope: AnyTensor;
   /** h_{k-1} r (1 − r) (h_{k-1} after recurrent dropout). */
   rSlope: AnyTensor;
+  /** z, or z m + 1 − m with a mask: how dh reaches h_{k-1} other than through the products. */
   z: AnyTensor;
   /** r, times the recurrent dropout mask when there is one: how d(r ⊙ h) reaches h_{k-1}. */
   r: AnyTensor;
-  /** With a mask: m and 1 − m [B, 1]. */
-  on?: AnyTensor;
-  off?: AnyTensor;
 }
+
+/**
+ * The reset-before GRU step's gates (unmasked) from the pre-activations [B, 3U] = [z, r | 2 x_n] and
+ * h_{k-1} as the products see it: [r ⊙ hRec, z] and, with `keep`, [r, hRec r (1 − r)]. The
+ * composite of the `gruBeforeGatesForward` fused op (a SIMD kernel on WASM).
+ */
+function gruBeforeGates(pre: AnyTensor, hRec: AnyTensor, keep: boolean): AnyTensor[] {
+  const [b, w] = pre.shape;
+  const u = w / 3;
+  const a = sigmoid(slice(pre, [0, 0], [b, 2 * u])); // [z, r]
+  const z = slice(a, [0, 0], [b, u]);
+  const r = slice(a, [0, u], [b, u]);
+  const rh = mul(r, hRec);
+  return keep ? [rh, z, r, mul(hRec, mul(r, sub(1, r)))] : [rh, z];
+}
+
+/**
+ * The rest of the reset-before GRU step (unmasked), after the second product rhU = (r ⊙ hRec) 2U_n:
+ * [h_k] and, with `keep`, [q, zSlope] for the reverse step. The composite of the
+ * `gruBeforeStepForward` fused op (a SIMD kernel on WASM).
+ */
+function gruBeforeStep(pre: AnyTensor, rhU: AnyTensor, h: AnyTensor, z: AnyTensor, keep: boolean): AnyTensor[] {
+  const [b, w] = pre.shape;
+  const u = w / 3;
+  const [n, s] = tanhOfDoubled(add(slice(pre, [0, 2 * u], [b, u]), rhU));
+  const diff = sub(h, n);
+  const hNew = add(n, mul(z, diff));
+  if (!keep) return [hNew];
+  const notZ = sub(1, z);
+  return [hNew, mul(mul(notZ, mul(s, sub(1, s))), 2), mul(diff, mul(z, notZ))];
+}
+
+/**
+ * The reverse of one reset-before GRU step, from h_k's cotangent dh and d(r ⊙ h) = (dh q)(2 U_n)ᵀ:
+ * the pre-activation cotangent [B, 3U], its transpose [3U, B], and with `carry` (z and r given)
+ * h_{k-1}'s other than through the recurrent product. The composite of the `gruBeforeStepBackward`
+ * fused op (a SIMD kernel on WASM).
+ */
+function gruBeforeStepBack(
+  zSlope: AnyTensor,
+  rSlope: AnyTensor,
+  q: AnyTensor,
+  dh: AnyTensor,
+  dRh: AnyTensor,
+  z?: AnyTensor,
+  r?: AnyTensor,
+): AnyTensor[] {
+  const dPre = concat([mul(dh, zSlope), mul(dRh, rSlope), mul(dh, q)], 1);
+  const dPreT = transpose(dPre, [1, 0]);
+  return z === undefined || r === undefined ? [dPre, dPreT] : [dPre, dPreT, add(mul(dh, z), mul(dRh, r))];
+}
+
+const gruBeforeGatesOps = [false, true].map((keep): FusedOp => ({
+  name: "gruBeforeGatesForward",
+  kernel: "ShapeflowGruBeforeGatesForward",
+  attrs: { keep: Number(keep) },
+  composite: ([pre, hRec]) => gruBeforeGates(pre, hRec, keep),
+}));
+const gruBeforeStepOpsByKeep = [false, true].map((keep): FusedOp => ({
+  name: "gruBeforeStepForward",
+  kernel: "ShapeflowGruBeforeStepForward",
+  attrs: { keep: Number(keep) },
+  composite: ([pre, rhU, h, z]) => gruBeforeStep(pre, rhU, h, z, keep),
+}));
+const gruBeforeBackwardOps = [false, true].map((carry): FusedOp => ({
+  name: "gruBeforeStepBackward",
+  kernel: "ShapeflowGruBeforeStepBackward",
+  attrs: { carry: Number(carry) },
+  composite: ([zSlope, rSlope, q, dh, dRh, z, r]) =>
+    gruBeforeStepBack(zSlope, rSlope, q, dh, dRh, carry ? z : undefined, carry ? r : undefined),
+}));
+
+/**
+ * The reset-before GRU step's fused ops: `gates(keep)` takes [pre [B, 3U], hRec] and gives [r ⊙ hRec, z]
+ * and, with `keep`, [r, rSlope]; `step(keep)` takes [pre, rhU, h, z] and gives [h'] and, with
+ * `keep`, [q, zSlope]; `backward(carry)` takes [zSlope, rSlope, q, dh, dRh, z and r (with `carry`)]
+ * and gives [dPre, dPreᵀ] and, with `carry`, dh_prev. Internal (tests).
+ * @internal
+ */
+export const gruBeforeStepOps = {
+  gates: (keep: boolean): FusedOp => gruBeforeGatesOps[Number(keep)],
+  step: (keep: boolean): FusedOp => gruBeforeStepOpsByKeep[Number(keep)],
+  backward: (carry: boolean): FusedOp => gruBeforeBackwardOps[Number(carry)],
+};
 
 const gruBeforeFused: FusedCell<GruBeforeResidual> = {
   weights(p, u) {
@@ -1184,40 +1272,23 @@ const gruBeforeFused: FusedCell<GruBeforeResidual> = {
     backward: (rows) => transpose(slice(rows, [0, (2 * rows.shape[1]) / 3], [rows.shape[0], rows.shape[1] / 3]), [1, 0]),
   },
   forward(pre, h, _c, keep, m, aux, drop) {
-    const [b, w] = pre.shape;
-    const u = w / 3;
-    const a = sigmoid(slice(pre, [0, 0], [b, 2 * u])); // [z, r]
-    const z = slice(a, [0, 0], [b, u]);
-    const r = slice(a, [0, u], [b, u]);
     // with recurrent dropout, the second product sees the dropped h too (Keras' r ⊙ h_dropped)
     const hRec = drop?.hRec ?? h;
-    const rh = mul(r, hRec);
-    const [n, s] = tanhOfDoubled(add(slice(pre, [0, 2 * u], [b, u]), matmul(rh, aux!)));
-    const diff = sub(h, n);
-    const hNew = add(n, mul(z, diff));
+    const [rh, z, r, rSlope] = fused(gruBeforeStepOps.gates(keep), [pre, hRec]);
+    const [hNew, q, zSlope] = fused(gruBeforeStepOps.step(keep), [pre, matmul(rh, aux!), h, z]);
     const hNext = m === undefined ? hNew : where(m.real, hNew, h);
-    if (!keep) return { h: hNext, res: { q: hNext, zSlope: hNext, rSlope: hNext, z, r } };
-    const q = mul(mul(sub(1, z), mul(s, sub(1, s))), 2);
-    const slopes = mul(concat([diff, hRec], 1), mul(a, sub(1, a)));
-    const res: GruBeforeResidual = {
-      q,
-      zSlope: slice(slopes, [0, 0], [b, u]),
-      rSlope: slice(slopes, [0, u], [b, u]),
-      z,
-      // d(r ⊙ hRec)/d h_{k-1} = r ⊙ mask
-      r: drop === undefined ? r : mul(r, drop.mask),
-      on: m?.on,
-      off: m?.off,
-    };
+    if (!keep) return { h: hNext, res: { q: hNext, zSlope: hNext, rSlope: hNext, z: hNext, r: hNext } }; // (no reverse pass reads them)
+    // d(r ⊙ hRec)/d h_{k-1} = r ⊙ mask
+    const rCarry = drop === undefined ? r : mul(r, drop.mask);
+    if (m === undefined) return { h: hNext, res: { q, zSlope, rSlope, z, r: rCarry }, extra: rh };
+    // a padded row: no pre-activation cotangent (q and zSlope 0, so d(r ⊙ h) is 0 too), dh passes to h_{k-1} (z 1)
+    const res = { q: mul(q, m.on), zSlope: mul(zSlope, m.on), rSlope, z: add(mul(z, m.on), m.off!), r: rCarry };
     return { h: hNext, res, extra: rh };
   },
-  backward(res, dhIn, _dc, carry, auxT) {
-    const dh = res.on === undefined ? dhIn : mul(dhIn, res.on);
-    const dA = mul(dh, res.q);
-    const dRh = matmul(dA, auxT!);
-    const dPre = concat([mul(dh, res.zSlope), mul(dRh, res.rSlope), dA], 1);
-    if (!carry) return { dPre };
-    const dhPrev = add(mul(dh, res.z), mul(dRh, res.r));
-    return { dPre, dh: res.off === undefined ? dhPrev : add(dhPrev, mul(dhIn, res.off)) };
+  backward(res, dh, _dc, carry, auxT) {
+    const dRh = matmul(mul(dh, res.q), auxT!);
+    const ins = [res.zSlope, res.rSlope, res.q, dh, dRh, ...(carry ? [res.z, res.r] : [])];
+    const [dPre, dPreT, dhPrev] = fused(gruBeforeStepOps.backward(carry), ins);
+    return { dPre, dPreT, dh: dhPrev };
   },
 };
