@@ -1,5 +1,6 @@
-// `npx tsx bench/lstm-ab.ts [lstm|gru|simpleRnn] [rounds]`: the M4 training step (jit, batch 64,
-// 28 steps of 28 features -> 64 units -> dense 10) with the recurrent cell's native step kernels
+// `npx tsx bench/lstm-ab.ts [lstm|gru|gruResetBefore|simpleRnn] [rounds]`: the M4 training step
+// (jit, batch 64, 28 steps of 28 features -> 64 units -> dense 10; `gru` is the reset-after GRU,
+// `gruResetBefore` the `resetAfter: false` one) with the recurrent cell's native step kernels
 // (src/core/native/recurrent.c) against the same step on their composites (setNativeKernels(false)),
 // in one process, alternating blocks of 4 steps (the order flips every round); CPU (process.cpuUsage)
 // and wall ms per step, fastest and median, and the kernel calls of each jitted step's plan
@@ -13,7 +14,7 @@ import { MODELS, type ModelSpec } from "./models.js";
 import { formatProfile, profileStep } from "./profile.js";
 import { init } from "../src/backend/index.js";
 
-type Kind = "lstm" | "gru" | "simpleRnn";
+type Kind = "lstm" | "gru" | "gruResetBefore" | "simpleRnn";
 await init();
 const kind = (process.argv[2] ?? "lstm") as Kind;
 const rounds = Number(process.argv[3] ?? 12);
@@ -22,7 +23,7 @@ const spec: ModelSpec = {
   build: () =>
     nn
       .input(["batch", 28, 28])
-      .add((nn[kind] as (units: number) => unknown)(64) as never)
+      .add((kind === "gruResetBefore" ? nn.gru(64, { resetAfter: false }) : (nn[kind] as (units: number) => unknown)(64)) as never)
       .add(nn.dense(10)) as never,
 };
 const digits = loadDigits();

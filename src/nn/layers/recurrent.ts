@@ -820,16 +820,13 @@ function fusedSequence<Res>(cell: FusedCell<Res>, t: number, u: number, returnSe
         inputs:
           cell.aux === undefined
             ? base
-            : concat(
-                [
-                  base,
-                  concat(
-                    steps.map((s) => s.extra!),
-                    0,
-                  ),
-                ],
-                1,
-              ),
+            : concatColumns([
+                base,
+                concat(
+                  steps.map((s) => s.extra!),
+                  0,
+                ),
+              ]),
         auxT: cell.aux?.backward(slice(stacked, [rows - u, 0], [u, w])),
         kernelT: scaledT(slice(stacked, [0, 0], [f, w])),
         recurrentT: scaledT(slice(stacked, [f, 0], [u, w])),
