@@ -10,6 +10,7 @@ import {
   fused,
   grad,
   jit,
+  jvp,
   leafTensors,
   mul,
   nativeAvailable,
@@ -212,6 +213,24 @@ describe("the reset-before GRU layer on the kernels", () => {
           disposeTree(k, dropKey, p, x, h0, mask, out, grads);
         });
       });
+
+  test("jvp through the layer (the fused ops' tangents from their composites) equals the step-by-step loop's", () => {
+    noLeaks(() => {
+      const [b, tl, f, u] = [7, 3, 4, 5];
+      const layer = layerOf(u, true);
+      const k = key(80);
+      const p = layer.init(k, [b, tl, f]);
+      const x = input([b, tl, f], "float32", 81);
+      const dx = input([b, tl, f], "float32", 82);
+      const mask = tensor([1, 1, 1, 0, 1, 1, 1, 1, 0, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 0], [b, tl]);
+      const forward = (v: AnyTensor) => run(layer, p, v, { mask });
+      const native = withNativeKernels(true, () => jvp<[AnyTensor], AnyTensor>(forward, [x], [dx]));
+      const steps = stepByStep(() => jvp<[AnyTensor], AnyTensor>(forward, [x], [dx]));
+      assertAllClose(native[0], read(steps[0]), { rtol: 1e-5, atol: 1e-6, what: "primal" });
+      assertAllClose(native[1], read(steps[1]), { rtol: 1e-4, atol: 1e-6, what: "tangent" });
+      disposeTree(k, p, x, dx, mask, native, steps);
+    });
+  });
 
   test("the composites' jitted plan runs none of the kernels", () => {
     noLeaks(() => {
