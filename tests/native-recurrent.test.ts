@@ -166,53 +166,59 @@ describe("the reset-before GRU layer on the kernels", () => {
 
   for (const b of [1, 7])
     for (const u of [1, 3, 5, 17])
-      test(`B ${b}, U ${u}: values and gradients as the composites', masked, with an initial state and both dropouts (training), eager and jit`, () => {
-        noLeaks(() => {
-          const tl = 4;
-          const f = 3;
-          const layer = layerOf(u, true, 0.3);
-          const k = key(40 + u);
-          const dropKey = key(50 + b);
-          const p = layer.init(k, [b, tl, f]);
-          const x = input([b, tl, f], "float32", 41);
-          const h0 = [input([b, u], "float32", 42)];
-          // ragged lengths: row 0 all real, then a padded first step, a padded last step, ...
-          const mask = tensor(
-            Array.from({ length: b * tl }, (_, i) => (i < tl ? 1 : (i * 7 + b) % 3 === 0 ? 0 : 1)),
-            [b, tl],
-          );
-          const ctx = (init: AnyTensor[]): nn.RecurrentContext => ({ initialState: init, mask, training: true, key: dropKey });
-          const loss = (q: unknown, v: AnyTensor, init: AnyTensor[]) => sum(mul(tanh(run(layer, q, v, ctx(init))), 1.7)) as Tensor<[]>;
-          const gradAll = grad(loss, { argnums: [0, 1, 2] });
-          const out = {
-            native: withNativeKernels(true, () => run(layer, p, x, ctx(h0))),
-            composite: withNativeKernels(false, () => run(layer, p, x, ctx(h0))),
-          };
-          assertAllClose(out.native, read(out.composite), { rtol: 1e-5, atol: 1e-6, what: "forward" });
-          type Grads = [Params, AnyTensor, AnyTensor[]];
-          const jitted = withNativeKernels(true, () => jit(gradAll));
-          const grads = {
-            eager: withNativeKernels(true, () => gradAll(p, x, h0) as Grads),
-            jit: withNativeKernels(true, () => jitted(p, x, h0) as Grads),
-            composite: withNativeKernels(false, () => gradAll(p, x, h0) as Grads),
-          };
-          // the jitted step's plan calls the three kernels once a time step each
-          const calls = callsOf(jitted);
-          for (const name of kernels) expect(calls.filter((c) => c === name).length, name).toBe(tl);
-          for (const [name, g] of [
-            ["eager", grads.eager],
-            ["jit", grads.jit],
-          ] as const) {
-            const ref = grads.composite;
-            for (const w of ["kernel", "recurrentKernel", "bias"])
-              assertAllClose(g[0][w], read(ref[0][w]), { rtol: 1e-4, atol: 1e-6, what: `${name} d ${w}` });
-            assertAllClose(g[1], read(ref[1]), { rtol: 1e-4, atol: 1e-6, what: `${name} d x` });
-            assertAllClose(g[2][0], read(ref[2][0]), { rtol: 1e-4, atol: 1e-6, what: `${name} d h0` });
-          }
-          jitted.dispose();
-          disposeTree(k, dropKey, p, x, h0, mask, out, grads);
+      for (const masked of [true, false])
+        test(`B ${b}, U ${u}: values and gradients as the composites'${masked ? ", masked" : ""}, with an initial state and both dropouts (training), eager and jit`, () => {
+          noLeaks(() => {
+            const tl = 4;
+            const f = 3;
+            const layer = layerOf(u, true, 0.3);
+            const k = key(40 + u);
+            const dropKey = key(50 + b);
+            const p = layer.init(k, [b, tl, f]);
+            const x = input([b, tl, f], "float32", 41);
+            const h0 = [input([b, u], "float32", 42)];
+            // ragged lengths: row 0 all real, then a padded first step, a padded last step, ...
+            const mask = tensor(
+              Array.from({ length: b * tl }, (_, i) => (i < tl ? 1 : (i * 7 + b) % 3 === 0 ? 0 : 1)),
+              [b, tl],
+            );
+            const ctx = (init: AnyTensor[]): nn.RecurrentContext => ({
+              initialState: init,
+              ...(masked ? { mask } : {}),
+              training: true,
+              key: dropKey,
+            });
+            const loss = (q: unknown, v: AnyTensor, init: AnyTensor[]) => sum(mul(tanh(run(layer, q, v, ctx(init))), 1.7)) as Tensor<[]>;
+            const gradAll = grad(loss, { argnums: [0, 1, 2] });
+            const out = {
+              native: withNativeKernels(true, () => run(layer, p, x, ctx(h0))),
+              composite: withNativeKernels(false, () => run(layer, p, x, ctx(h0))),
+            };
+            assertAllClose(out.native, read(out.composite), { rtol: 1e-5, atol: 1e-6, what: "forward" });
+            type Grads = [Params, AnyTensor, AnyTensor[]];
+            const jitted = withNativeKernels(true, () => jit(gradAll));
+            const grads = {
+              eager: withNativeKernels(true, () => gradAll(p, x, h0) as Grads),
+              jit: withNativeKernels(true, () => jitted(p, x, h0) as Grads),
+              composite: withNativeKernels(false, () => gradAll(p, x, h0) as Grads),
+            };
+            // the jitted step's plan calls the three kernels once a time step each
+            const calls = callsOf(jitted);
+            for (const name of kernels) expect(calls.filter((c) => c === name).length, name).toBe(tl);
+            for (const [name, g] of [
+              ["eager", grads.eager],
+              ["jit", grads.jit],
+            ] as const) {
+              const ref = grads.composite;
+              for (const w of ["kernel", "recurrentKernel", "bias"])
+                assertAllClose(g[0][w], read(ref[0][w]), { rtol: 1e-4, atol: 1e-6, what: `${name} d ${w}` });
+              assertAllClose(g[1], read(ref[1]), { rtol: 1e-4, atol: 1e-6, what: `${name} d x` });
+              assertAllClose(g[2][0], read(ref[2][0]), { rtol: 1e-4, atol: 1e-6, what: `${name} d h0` });
+            }
+            jitted.dispose();
+            disposeTree(k, dropKey, p, x, h0, mask, out, grads);
+          });
         });
-      });
 
   test("jvp through the layer (the fused ops' tangents from their composites) equals the step-by-step loop's", () => {
     noLeaks(() => {
