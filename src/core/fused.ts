@@ -4,9 +4,9 @@
 // compute the same values. Under jit the op is one graph equation and the static plan calls the
 // kernel directly. Carried like remat: a primitive with the composite's traced body in its params.
 import * as tf from "@tensorflow/tfjs-core";
-import type { AnyTensor, TfAttrMap, TfTensor } from "../tensor/index.js";
-import { ShapeError } from "../tensor/index.js";
-import { bindMulti, scoped } from "./trace.js";
+import type { AnyTensor, DType, TfAttrMap, TfTensor } from "../tensor/index.js";
+import { Concrete, ShapeError } from "../tensor/index.js";
+import { bindMulti, scoped, Tracer } from "./trace.js";
 import { defineMultiPrimitive, type Aval, type MultiPrimitive } from "./primitive.js";
 import { batchBody, describeAval, evalBody, jvpFlat, runBody, sameAval, traceBody, type Body } from "./body.js";
 import { recomputingVjp } from "./remat.js";
@@ -25,6 +25,12 @@ export interface FusedOp {
   composite(inputs: AnyTensor[]): AnyTensor[];
   /** Whether the kernel takes these operands (shapes the composite broadcasts, say); the composite runs otherwise. */
   supports?(inputs: readonly Aval[]): boolean;
+  /**
+   * For an op made per call: names everything its composite depends on besides the inputs (and
+   * `name`, `kernel`, `attrs`), so ops with equal keys share traced composites. Without it an op is
+   * cached by identity: make ops module-level constants, or memoize their factories.
+   */
+  readonly key?: string;
 }
 
 export interface FusedParams {
@@ -68,17 +74,128 @@ export const fusedP: MultiPrimitive<FusedParams> = defineMultiPrimitive<FusedPar
   },
 });
 
+// ------------------------------------------------------------------ the trace cache
+
+/** A constant the composite made (or closed over), kept as host values: the cache holds no tensors. */
+interface HostConstant {
+  readonly shape: number[];
+  readonly dtype: DType;
+  readonly values: Float32Array | Int32Array | Uint8Array;
+}
+
+/** One op at one list of operand avals: its traced composite and the constants the body takes first. */
+interface Traced {
+  readonly body: Body;
+  readonly constants: readonly HostConstant[];
+}
+
+/** Shapes per op kept at most (oldest first out); a training step uses a handful. */
+const MAX_SHAPES_PER_OP = 64;
+/** Ops with a declared `key` kept at most (oldest first out). */
+const MAX_KEYED_OPS = 256;
+
+let cacheOn = true;
+let byIdentity = new WeakMap<FusedOp, Map<string, Traced>>();
+const byKey = new Map<string, Map<string, Traced>>();
+let traces = 0;
+
+/**
+ * Turns the fused ops' trace cache on or off (on by default) and returns what it was; off, every call
+ * traces the composite again (for A/B benches and tests). Internal.
+ */
+export function setFusedCache(on: boolean): boolean {
+  const was = cacheOn;
+  cacheOn = on;
+  return was;
+}
+
+/** Forgets every traced composite (the cache holds no tensors, so nothing is disposed). Internal. */
+export function clearFusedCache(): void {
+  byIdentity = new WeakMap();
+  byKey.clear();
+}
+
+/** How many times `fused` has traced a composite since the process started (tests, benches). Internal. */
+export function fusedTraceCount(): number {
+  return traces;
+}
+
+/** The shapes cache of `op`: by identity, or by its declared key (ops made per call). */
+function shapesOf(op: FusedOp): Map<string, Traced> {
+  if (op.key === undefined) {
+    let m = byIdentity.get(op);
+    if (m === undefined) byIdentity.set(op, (m = new Map()));
+    return m;
+  }
+  const k = `${op.name}\u0000${op.kernel}\u0000${JSON.stringify(op.attrs ?? {})}\u0000${op.key}`;
+  let m = byKey.get(k);
+  if (m === undefined) {
+    if (byKey.size >= MAX_KEYED_OPS) byKey.delete(byKey.keys().next().value!);
+    byKey.set(k, (m = new Map()));
+  }
+  return m;
+}
+
+function avalsKey(inputs: readonly AnyTensor[]): string {
+  let k = "";
+  for (const x of inputs) k += `${x.dtype}[${x.shape.join(",")}]`;
+  return k;
+}
+
+const avalsOf = (inputs: readonly AnyTensor[]): Aval[] => inputs.map((x) => ({ shape: x.shape, dtype: x.dtype }));
+
+/** The composite traced on `inputs`' avals; undefined as the cache entry when it closed over a traced value. */
+function traceComposite(op: FusedOp, inputs: readonly AnyTensor[]): { body: Body; captured: AnyTensor[]; entry?: Traced } {
+  traces++;
+  const t = traceBody(op.name, (ins) => op.composite(ins), avalsOf(inputs));
+  if (t.captured.some((c) => c instanceof Tracer)) return t;
+  // NOTE: host copies, not tensors: a cached body then holds nothing to dispose or to leak, and each
+  // call makes its constants afresh where it runs (in its scope, under its transforms), as tracing did
+  const constants = t.captured.map((c) => {
+    const v = c.concrete();
+    return { shape: [...v.shape], dtype: c.dtype, values: v.dataSync<"float32" | "int32" | "bool">() };
+  });
+  return { ...t, entry: { body: t.body, constants } };
+}
+
 /**
  * `op` applied to `inputs`: its native kernel on WASM when available, its composite otherwise; the
  * composite's derivatives either way. Internal (layers and optimizers fuse their inner loops with it).
+ *
+ * The composite is traced once per op and operand shapes and dtypes (ops are told apart by identity,
+ * or by their `key`); eagerly, where the kernel runs, a cached op is one kernel call and no trace.
  */
 export function fused(op: FusedOp, inputs: readonly AnyTensor[]): AnyTensor[] {
+  if (!cacheOn) return scoped(() => bindTraced(op, inputs, traceComposite(op, inputs)), leafTensors);
+  const shapes = shapesOf(op);
+  const key = avalsKey(inputs);
+  const hit = shapes.get(key);
+  if (hit !== undefined && !inputs.some((x) => x instanceof Tracer) && nativeAvailable(op.kernel)) {
+    const avals = hit.body.inAvals.slice(hit.constants.length);
+    if (op.supports?.(avals) ?? true) return runKernel(op, inputs);
+  }
   return scoped(() => {
-    const t = traceBody(
-      op.name,
-      (ins) => op.composite(ins),
-      inputs.map((x) => ({ shape: x.shape, dtype: x.dtype })),
-    );
-    return bindMulti(fusedP, [...t.captured, ...inputs], { op, body: t.body, nCaptured: t.captured.length, native: true });
+    if (hit !== undefined) {
+      const captured = hit.constants.map((c) => new Concrete(tf.tensor(c.values, c.shape, c.dtype)));
+      return bindTraced(op, inputs, { body: hit.body, captured });
+    }
+    const t = traceComposite(op, inputs);
+    if (t.entry !== undefined) {
+      if (shapes.size >= MAX_SHAPES_PER_OP) shapes.delete(shapes.keys().next().value!);
+      shapes.set(key, t.entry);
+    }
+    return bindTraced(op, inputs, t);
   }, leafTensors);
+}
+
+function bindTraced(op: FusedOp, inputs: readonly AnyTensor[], t: { body: Body; captured: AnyTensor[] }): AnyTensor[] {
+  return bindMulti(fusedP, [...t.captured, ...inputs], { op, body: t.body, nCaptured: t.captured.length, native: true });
+}
+
+/** The eager fast path: fusedP's impl on its kernel, without the bind (the shapes were checked when traced). */
+function runKernel(op: FusedOp, inputs: readonly AnyTensor[]): AnyTensor[] {
+  const named: Record<string, TfTensor> = {};
+  inputs.forEach((t, i) => (named[`x${i}`] = t.concrete()));
+  const outs = tf.engine().runKernel<TfTensor | TfTensor[]>(op.kernel, named, op.attrs ?? {});
+  return (Array.isArray(outs) ? outs : [outs]).map((t) => new Concrete(t));
 }

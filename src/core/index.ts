@@ -27,6 +27,6 @@ export {
 } from "./control.js";
 export { customJvp } from "./custom-jvp.js";
 export { remat } from "./remat.js";
-export { fused, type FusedOp } from "./fused.js";
+export { fused, setFusedCache, clearFusedCache, fusedTraceCount, type FusedOp } from "./fused.js";
 export * from "./native/index.js";
 export { controlPrimitives, type ControlPrimitiveName } from "./control.js";

@@ -1,0 +1,89 @@
+// `npx tsx bench/fused-cache-ab.ts [M1,M2,M4] [rounds]`: the models' eager training steps with the
+// fused ops' trace cache on and off (setFusedCache; src/core/fused.ts), alternating blocks of 4
+// steps in one process (the order flips every round), CPU and wall ms per step, fastest and median,
+// and how many composites each variant traces per step. AB_MODE=jit: jitted steps, and the first
+// call (trace, lowering, first run) of a fresh jitted step each round instead.
+import { loadavg } from "node:os";
+import { init } from "../src/backend/index.js";
+import { fusedTraceCount, setFusedCache, clearFusedCache } from "../src/core/index.js";
+import { loadDigits } from "./data.js";
+import { makeBatches, shapeflowImpl } from "./impls.js";
+import { MODELS, type ModelId } from "./models.js";
+
+await init();
+const loadNow = () =>
+  `load ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ")}`;
+console.log(loadNow());
+const med = (v: number[]) => [...v].sort((x, y) => x - y)[Math.floor(v.length / 2)];
+const ids = (process.argv[2] ?? "M1,M2,M4").split(",") as ModelId[];
+const rounds = Number(process.argv[3] ?? 12);
+const mode = process.env.AB_MODE === "jit" ? "jit" : "eager";
+const digits = loadDigits();
+const variants = [
+  ["cache", true],
+  ["no-cache", false],
+] as const;
+for (const id of ids) {
+  const spec = MODELS[id];
+  const batches = makeBatches(spec, digits);
+  const cpu = new Map<string, number[]>(variants.map(([n]) => [n, []]));
+  const wall = new Map<string, number[]>(variants.map(([n]) => [n, []]));
+  const traced = new Map<string, number>();
+  if (mode === "jit") {
+    // first calls: a fresh jitted step (and an empty cache) each time
+    for (let r = 0; r < rounds; r++) {
+      for (const [name, on] of r % 2 === 0 ? variants : [...variants].reverse()) {
+        const was = setFusedCache(on);
+        clearFusedCache();
+        const impl = shapeflowImpl(spec, batches, "jit");
+        const c0 = process.cpuUsage();
+        const t0 = performance.now();
+        const { firstMs } = await impl.setup();
+        const c = process.cpuUsage(c0);
+        void t0;
+        wall.get(name)?.push(firstMs);
+        cpu.get(name)?.push((c.user + c.system) / 1000);
+        impl.dispose();
+        setFusedCache(was);
+      }
+    }
+    for (const [name] of variants)
+      console.log(
+        `${id} jit ${name}: first call wall ms fastest ${Math.min(...wall.get(name)!).toFixed(1)} median ${med(wall.get(name)!).toFixed(1)}; setup (first + 2 steps) CPU ms median ${med(cpu.get(name)!).toFixed(1)}`,
+      );
+    console.log(`${id} ${loadNow()}`);
+    continue;
+  }
+  const impls = variants.map(([name, on]) => [name, on, shapeflowImpl(spec, batches, mode)] as const);
+  for (const [, on, impl] of impls) {
+    const was = setFusedCache(on);
+    await impl.setup();
+    setFusedCache(was);
+  }
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, on, impl] of r % 2 === 0 ? impls : [...impls].reverse()) {
+      const was = setFusedCache(on);
+      const n0 = fusedTraceCount();
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      await impl.run(4);
+      const c = process.cpuUsage(c0);
+      wall.get(name)?.push((performance.now() - t0) / 4);
+      cpu.get(name)?.push((c.user + c.system) / 4000);
+      traced.set(name, (fusedTraceCount() - n0) / 4);
+      setFusedCache(was);
+    }
+  }
+  for (const [name] of variants) {
+    const c = cpu.get(name)!;
+    const w = wall.get(name)!;
+    console.log(
+      `${id} ${mode} ${name}: CPU ms/step fastest ${Math.min(...c).toFixed(2)} median ${med(c).toFixed(2)}; wall fastest ${Math.min(...w).toFixed(2)} median ${med(w).toFixed(2)}; composites traced per step ${traced.get(name)}`,
+    );
+  }
+  console.log(`${id} no-cache / cache: CPU median ${(med(cpu.get("no-cache")!) / med(cpu.get("cache")!)).toFixed(2)}x; ${loadNow()}`);
+  for (const [, , impl] of impls) impl.dispose();
+}
+process.exit(0);
