@@ -357,7 +357,7 @@ export function conv2dInputGrad(ct: AnyTensor, w: AnyTensor, p: ConvParams, xSha
   // NOTE: one native pass on WASM: tfjs' Reverse kernel alone takes ~0.8 ms on a 3x3x32x64 filter
   const native = g === 1 && w.size > 0 && nativeAvailable(CONV2D_FLIP_FILTER_KERNEL);
   const swapped = native
-    ? fused({ name: "conv2dFlipFilter", kernel: CONV2D_FLIP_FILTER_KERNEL, composite: ([f]) => [flip(f)] }, [w])[0]
+    ? fused({ name: "conv2dFlipFilter", kernel: CONV2D_FLIP_FILTER_KERNEL, key: "groups 1", composite: ([f]) => [flip(f)] }, [w])[0]
     : flip(w);
   const cs = ct.shape;
   const axis = (i: 0 | 1): Pair => {
@@ -510,6 +510,7 @@ export function conv2dFilterGrad(x: AnyTensor, ct: AnyTensor, p: ConvParams, wSh
       padStart: [p.padding[0][0], p.padding[1][0]],
     },
     composite: ([a, d]) => [filterGradComposite(a, d, p, wShape)],
+    key: JSON.stringify([p, wShape]),
   };
   return fused(op, [x, ct])[0];
 }

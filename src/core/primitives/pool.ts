@@ -315,6 +315,8 @@ export const maxPool2dP: Primitive<PoolParams> = definePrimitive<PoolParams>({
       kernel: MAX_POOL_GRAD_TILED_KERNEL,
       attrs: { window: [...p.window] },
       composite: ([a, o, d]) => [rule(a, o, d)],
+      // the rule's tiling is p's at x's shape (part of the cache's key already)
+      key: JSON.stringify(p),
     };
     return [fused(op, [x, out, ct])[0]];
   },
