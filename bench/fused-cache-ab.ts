@@ -1,8 +1,9 @@
 // `npx tsx bench/fused-cache-ab.ts [M1,M2,M4] [rounds]`: the models' eager training steps with the
 // fused ops' trace cache on and off (setFusedCache; src/core/fused.ts), alternating blocks of 4
 // steps in one process (the order flips every round), CPU and wall ms per step, fastest and median,
-// and how many composites each variant traces per step. AB_MODE=jit: jitted steps, and the first
-// call (trace, lowering, first run) of a fresh jitted step each round instead.
+// and how many composites each variant traces per step. AB_MODE=jit: the CPU time of the first
+// call (trace, lowering, first run) of a fresh jitted step each round instead, the cache emptied
+// before each (AB_WARM=1: kept, as for a model jitted again).
 import { loadavg } from "node:os";
 import { init } from "../src/backend/index.js";
 import { fusedTraceCount, setFusedCache, clearFusedCache } from "../src/core/index.js";
@@ -34,7 +35,7 @@ for (const id of ids) {
   const wall = new Map<string, number[]>(variants.map(([n]) => [n, []]));
   const traced = new Map<string, number>();
   if (mode === "jit") {
-    // first calls (trace, lowering, first run) of a fresh jitted step, the cache emptied before each
+    // first calls (trace, lowering, first run) of a fresh jitted step
     const model = spec.build();
     const key = random.key(0);
     const params = model.init(key);
@@ -45,7 +46,7 @@ for (const id of ids) {
     for (let r = 0; r < rounds; r++) {
       for (const [name, on] of r % 2 === 0 ? variants : [...variants].reverse()) {
         const was = setFusedCache(on);
-        clearFusedCache();
+        if (process.env.AB_WARM !== "1") clearFusedCache();
         const step = makeTrainStep(model as never, losses.sparseCategoricalCrossEntropy as never, opt) as unknown as (
           ...a: unknown[]
         ) => unknown;

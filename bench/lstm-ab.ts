@@ -5,7 +5,7 @@
 // in one process, alternating blocks of 4 steps (the order flips every round); CPU (process.cpuUsage)
 // and wall ms per step, fastest and median, and the kernel calls of each jitted step's plan
 // (AB_PROFILE=1 prints both plans' profiles: where the time goes, kernel by kernel). AB_MODE=eager
-// times the eager step instead (no plan: each op dispatched, each fused op traced per call).
+// times the eager step instead (no plan: each op dispatched).
 import { nn } from "../src/index.js";
 import { setNativeKernels, withNativeKernels } from "../src/core/index.js";
 import { loadDigits } from "./data.js";

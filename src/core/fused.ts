@@ -3,6 +3,8 @@
 // transform (jvp, vjp and so grad of grad, vmap, ONNX export) works on it, so a kernel only has to
 // compute the same values. Under jit the op is one graph equation and the static plan calls the
 // kernel directly. Carried like remat: a primitive with the composite's traced body in its params.
+// The body is traced once per op and operand avals and cached (host copies of its constants, no
+// tensors); eagerly, a cached op whose kernel runs skips the trace and the bind altogether.
 import * as tf from "@tensorflow/tfjs-core";
 import type { AnyTensor, DType, TfAttrMap, TfTensor } from "../tensor/index.js";
 import { Concrete, ShapeError } from "../tensor/index.js";
