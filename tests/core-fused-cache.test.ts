@@ -173,6 +173,28 @@ describe("the trace cache", () => {
     free(xf, xi);
   });
 
+  test("the cache is bounded per op, least recently used first out", () => {
+    const op = countingAxpy(1);
+    const hot = input([1], 60);
+    const first = input([2], 61);
+    const run = (x: AnyTensor) => free(fused(op, [x, x]));
+    run(hot);
+    run(first);
+    for (let n = 3; n < 103; n++) {
+      const x = input([n], n);
+      run(x);
+      run(hot);
+      free(x);
+    }
+    // 102 shapes traced once each; the hot one stayed, the first other one was dropped
+    expect(op.traces).toBe(102);
+    run(hot);
+    expect(op.traces).toBe(102);
+    run(first);
+    expect(op.traces).toBe(103);
+    free(hot, first);
+  });
+
   test("ops are told apart by identity, or by a declared key (with their name, kernel and attrs)", () => {
     const x = input([4], 30);
     const y = input([4], 31);

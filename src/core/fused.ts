@@ -91,9 +91,9 @@ interface Traced {
   readonly constants: readonly HostConstant[];
 }
 
-/** Shapes per op kept at most (oldest first out); a training step uses a handful. */
+/** Shapes per op kept at most (least recently used first out); a training step uses a handful. */
 const MAX_SHAPES_PER_OP = 64;
-/** Ops with a declared `key` kept at most (oldest first out). */
+/** Ops with a declared `key` kept at most (least recently used first out). */
 const MAX_KEYED_OPS = 256;
 
 let cacheOn = true;
@@ -134,6 +134,9 @@ function shapesOf(op: FusedOp): Map<string, Traced> {
   if (m === undefined) {
     if (byKey.size >= MAX_KEYED_OPS) byKey.delete(byKey.keys().next().value!);
     byKey.set(k, (m = new Map()));
+  } else if (byKey.size > 8) {
+    byKey.delete(k);
+    byKey.set(k, m);
   }
   return m;
 }
@@ -172,6 +175,11 @@ export function fused(op: FusedOp, inputs: readonly AnyTensor[]): AnyTensor[] {
   const shapes = shapesOf(op);
   const key = avalsKey(inputs);
   const hit = shapes.get(key);
+  // least recently used first out: a hit moves to the end (only where a map could fill up)
+  if (hit !== undefined && shapes.size > 8) {
+    shapes.delete(key);
+    shapes.set(key, hit);
+  }
   if (hit !== undefined && !inputs.some((x) => x instanceof Tracer) && nativeAvailable(op.kernel)) {
     const avals = hit.body.inAvals.slice(hit.constants.length);
     if (op.supports?.(avals) ?? true) return runKernel(op, inputs);
