@@ -1,7 +1,9 @@
 // Value checks that also run under jit and vmap, in the spirit of JAX's checkify. The `check`
-// primitive (primitives/check.ts) computes one bool flag per check on the device and hands it to
-// the innermost collector opened here; the collector reads all flags at once, after the step, so
-// a check costs one kernel and no host read of its own. With no collector (plain eager code), a
+// primitive (primitives/check.ts) hands each check to the innermost collector opened here. On WASM
+// and CPU, where a read is a copy, a small predicate is read as the check runs (no kernel; handles
+// on its tensors kept only when it failed); elsewhere the check computes one bool flag on the
+// device and the collector reads all flags at once, after the step, so a check costs one kernel
+// and no host read of its own. With no collector (plain eager code), a
 // check reads its flag and throws at once, as an eager check should.
 import * as tf from "@tensorflow/tfjs-core";
 import { formatShape, ValueError, type AnyTensor, type TfTensor } from "../tensor/index.js";
@@ -36,11 +38,12 @@ export function checkError(f: CheckFailure): ValueError {
 }
 
 interface Recorded {
-  /** bool []: every entry of `ok` was true. */
-  readonly flag: TfTensor;
-  /** Handles on the checked value and the predicate (shared data, no copy), to name the first failure. */
-  readonly x: TfTensor;
-  readonly ok: TfTensor;
+  /** bool []: every entry of `ok` was true; undefined for a check decided on the host when it ran (`passed`). */
+  readonly flag: TfTensor | undefined;
+  readonly passed: boolean;
+  /** Handles on the checked value and the predicate (shared data, no copy), to name the first failure: none for a check that passed. */
+  readonly x: TfTensor | undefined;
+  readonly ok: TfTensor | undefined;
   readonly params: CheckParams;
 }
 
@@ -51,11 +54,54 @@ export function collectingChecks(): boolean {
   return collectors.length > 0;
 }
 
-/** Called by the check primitive's kernel: hands the flag to the collector, or reports at once. */
-export function recordCheck(flag: TfTensor, x: TfTensor, ok: TfTensor, params: CheckParams): void {
+/** Predicates up to this size are read on the host outright where reads are plain copies (see `recordCheck`). */
+const HOST_CHECK_MAX = 1 << 16;
+let hostChecks = true;
+
+/**
+ * Checks decided on the host as they run (the default) or by a flag computed on the device and read
+ * with the step's other values (A/B benches, tests); returns the previous setting.
+ */
+export function setHostChecks(on: boolean): boolean {
+  const was = hostChecks;
+  hostChecks = on;
+  return was;
+}
+
+/** Whether `ok` is read on the host now: on WASM and CPU a read is a copy out of memory the backend already holds, no sync. */
+function decidedOnHost(ok: TfTensor): boolean {
+  if (!hostChecks || ok.size > HOST_CHECK_MAX) return false;
+  const backend = tf.getBackend();
+  return backend === "wasm" || backend === "cpu";
+}
+
+function allTrue(values: ArrayLike<number>): boolean {
+  for (let i = 0; i < values.length; i++) if (values[i] === 0) return false;
+  return true;
+}
+
+/**
+ * Called by the check primitive's impl: hands the check to the collector, or reports at once. On
+ * WASM and CPU a small `ok` is read outright (a copy of its bytes: no All kernel, no flag to read
+ * later, and no handles kept on x and ok unless it failed); elsewhere one All kernel makes a flag
+ * the collector reads with the others after the step.
+ */
+export function recordCheck(x: TfTensor, ok: TfTensor, params: CheckParams): void {
   const sink = collectors[collectors.length - 1];
+  if (decidedOnHost(ok)) {
+    const passed = allTrue(ok.dataSync());
+    if (sink === undefined) {
+      if (!passed) throw checkError(describeFailure(x, ok, params));
+    } else if (passed) {
+      sink.push({ flag: undefined, passed, x: undefined, ok: undefined, params });
+    } else {
+      sink.push({ flag: undefined, passed, x: tf.keep(tf.clone(x)), ok: tf.keep(tf.clone(ok)), params });
+    }
+    return;
+  }
+  const flag = tf.all(ok);
   if (sink !== undefined) {
-    sink.push({ flag: tf.keep(flag), x: tf.keep(tf.clone(x)), ok: tf.keep(tf.clone(ok)), params });
+    sink.push({ flag: tf.keep(flag), passed: false, x: tf.keep(tf.clone(x)), ok: tf.keep(tf.clone(ok)), params });
     return;
   }
   const passed = flag.dataSync()[0] !== 0;
@@ -94,9 +140,9 @@ function unravel(index: number, shape: readonly number[]): number[] {
 
 function release(recorded: readonly Recorded[]): void {
   for (const r of recorded) {
-    r.flag.dispose();
-    r.x.dispose();
-    r.ok.dispose();
+    r.flag?.dispose();
+    r.x?.dispose();
+    r.ok?.dispose();
   }
 }
 
@@ -117,23 +163,26 @@ export class PendingChecks {
     const recorded = this.recorded;
     this.recorded = [];
     try {
-      if (recorded.length === 0 && alongside.length === 0) return { values: [] };
-      const joined = tf.tidy(() => {
-        const parts = alongside.map((t) => {
-          const v = t.concrete();
-          const flat = v.rank === 1 ? v : tf.reshape(v, [-1]);
-          return v.dtype === "float32" ? flat : tf.cast(flat, "float32");
+      const flags = recorded.flatMap((r) => (r.flag === undefined ? [] : [r.flag]));
+      let all: ArrayLike<number> = [];
+      if (flags.length > 0 || alongside.length > 0) {
+        const joined = tf.tidy(() => {
+          const parts = alongside.map((t) => {
+            const v = t.concrete();
+            const flat = v.rank === 1 ? v : tf.reshape(v, [-1]);
+            return v.dtype === "float32" ? flat : tf.cast(flat, "float32");
+          });
+          if (flags.length > 0) parts.push(tf.cast(tf.stack(flags), "float32"));
+          return parts.length === 1 ? parts[0].clone() : tf.concat(parts);
         });
-        if (recorded.length > 0) parts.push(tf.cast(tf.stack(recorded.map((r) => r.flag)), "float32"));
-        return tf.concat(parts);
-      });
-      const all = joined.dataSync();
-      joined.dispose();
-      const values = Array.from(all.subarray(0, alongside.length));
-      const failed = recorded.findIndex((_, i) => all[alongside.length + i] === 0);
-      if (failed < 0) return { values };
-      const r = recorded[failed];
-      return { failure: describeFailure(r.x, r.ok, r.params), values };
+        all = joined.dataSync();
+        joined.dispose();
+      }
+      const values = Array.from({ length: alongside.length }, (_, i) => all[i]);
+      let f = alongside.length;
+      const failed = recorded.find((r) => (r.flag === undefined ? !r.passed : all[f++] === 0));
+      if (failed === undefined || failed.x === undefined || failed.ok === undefined) return { values };
+      return { failure: describeFailure(failed.x, failed.ok, failed.params), values };
     } finally {
       release(recorded);
     }

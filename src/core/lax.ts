@@ -111,7 +111,16 @@ export {
 
 // ---------------------------------------------------------------- checks (reported after a jitted step; see checkify.ts)
 export { check, finiteMask, checkP } from "./primitives/check.js";
-export { checkify, collectChecks, collectingChecks, checkError, PendingChecks, type CheckParams, type CheckFailure } from "./checkify.js";
+export {
+  checkify,
+  collectChecks,
+  collectingChecks,
+  checkError,
+  PendingChecks,
+  setHostChecks,
+  type CheckParams,
+  type CheckFailure,
+} from "./checkify.js";
 
 // ---------------------------------------------------------------- gradients
 export { stopGradient, stopGradientP } from "./primitives/stop-gradient.js";

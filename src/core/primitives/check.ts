@@ -1,8 +1,8 @@
 // check: a value check that works under every transform (checkify.ts collects and reports them).
-// `check(x, ok, params)` passes `x` through; its kernel computes, on the device, whether every
-// entry of the bool `ok` is true, and hands that flag (with x and ok, to name the first failure
+// `check(x, ok, params)` passes `x` through; its impl works out whether every entry of the bool
+// `ok` is true (on WASM and CPU by reading a small `ok` outright, elsewhere as a flag computed on
+// the device) and hands that (with x and ok when it may have failed, to name the first failure
 // later) to the collector. NOTE: effectful, so jit never drops it as dead code, even when `x` goes unused.
-import * as tf from "@tensorflow/tfjs-core";
 import { DTypeError, formatShape, sameShape, ShapeError, ValueError, type AnyTensor } from "../../tensor/index.js";
 import { bind } from "../trace.js";
 import { definePrimitive, type Primitive } from "../primitive.js";
@@ -35,8 +35,8 @@ export const checkP: Primitive<CheckParams> = definePrimitive<CheckParams>({
     return x;
   },
   impl([x, ok], p) {
-    // NOTE: one kernel per check (all); which entry failed is worked out only when one did
-    recordCheck(tf.all(ok), x, ok, p);
+    // NOTE: at most one kernel per check (all); which entry failed is worked out only when one did
+    recordCheck(x, ok, p);
     return x;
   },
   jvp: (_primals, [xDot]) => xDot,
