@@ -34,7 +34,11 @@ const call = (name: keyof typeof fns) => {
 };
 const setFor = (name: string) => setHostChecks(name !== "device");
 const times = new Map<string, number[]>(Object.keys(fns).map((k) => [k, []]));
-for (const name of Object.keys(fns) as (keyof typeof fns)[]) for (let i = 0; i < 20; i++) (setFor(name), call(name));
+for (const name of Object.keys(fns) as (keyof typeof fns)[])
+  for (let i = 0; i < 20; i++) {
+    setFor(name);
+    call(name);
+  }
 for (let r = 0; r < rounds; r++) {
   const order = (Object.keys(fns) as (keyof typeof fns)[]).slice();
   if (r % 2) order.reverse();
