@@ -138,12 +138,12 @@ export function threadedHeap(): boolean {
 }
 
 /**
- * Our own WebAssembly kernels (recurrent cells, optimizer updates, convolutions, matrix products): for each module,
+ * Our own WebAssembly kernels (recurrent cells, optimizer updates, convolutions, matrix products, column sums): for each module,
  * "ok" when it runs on the active backend, else why not (another backend, no SIMD, a module that
  * failed to load). Where one does not run, the same ops run as tfjs kernels, only slower.
  * ```ts
  * await init();
- * nativeStatus(); // { adam: "ok", conv: "ok", gemm: "ok", recurrent: "ok", xent: "ok" }
+ * nativeStatus(); // { adam: "ok", colsum: "ok", conv: "ok", gemm: "ok", recurrent: "ok", xent: "ok" }
  * ```
  */
 export function nativeStatus(): Record<string, string> {
