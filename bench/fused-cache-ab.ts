@@ -4,20 +4,16 @@
 // and how many composites each variant traces per step. AB_MODE=jit: the CPU time of the first
 // call (trace, lowering, first run) of a fresh jitted step each round instead, the cache emptied
 // before each (AB_WARM=1: kept, as for a model jitted again).
-import { loadavg } from "node:os";
 import { init } from "../src/backend/index.js";
 import { fusedTraceCount, setFusedCache, clearFusedCache } from "../src/core/index.js";
 import { losses, optim, random, tree } from "../src/index.js";
 import { makeTrainStep } from "../src/train/index.js";
 import { loadDigits } from "./data.js";
-import { makeBatches, shapeflowImpl } from "./impls.js";
+import { makeBatches } from "./impls.js";
+import { compareSwitch, loadNow } from "./ab.js";
 import { MODELS, type ModelId } from "./models.js";
 
 await init();
-const loadNow = () =>
-  `load ${loadavg()
-    .map((l) => l.toFixed(2))
-    .join(" ")}`;
 console.log(loadNow());
 const med = (v: number[]) => [...v].sort((x, y) => x - y)[Math.floor(v.length / 2)];
 const ids = (process.argv[2] ?? "M1,M2,M4").split(",") as ModelId[];
@@ -33,7 +29,6 @@ for (const id of ids) {
   const batches = makeBatches(spec, digits);
   const cpu = new Map<string, number[]>(variants.map(([n]) => [n, []]));
   const wall = new Map<string, number[]>(variants.map(([n]) => [n, []]));
-  const traced = new Map<string, number>();
   if (mode === "jit") {
     // first calls (trace, lowering, first run) of a fresh jitted step
     const model = spec.build();
@@ -70,38 +65,11 @@ for (const id of ids) {
     tree.dispose([params, optState, state, key]);
     continue;
   }
-  const impls = variants.map(([name, on]) => [name, on, shapeflowImpl(spec, batches, mode)] as const);
-  for (const [, on, impl] of impls) {
-    const was = setFusedCache(on);
-    await impl.setup();
-    setFusedCache(was);
-  }
-  for (let r = 0; r < rounds; r++) {
-    for (const [name, on, impl] of r % 2 === 0 ? impls : [...impls].reverse()) {
-      const was = setFusedCache(on);
-      const n0 = fusedTraceCount();
-      const c0 = process.cpuUsage();
-      const t0 = performance.now();
-      await impl.run(4);
-      const c = process.cpuUsage(c0);
-      wall.get(name)?.push((performance.now() - t0) / 4);
-      cpu.get(name)?.push((c.user + c.system) / 4000);
-      traced.set(name, (fusedTraceCount() - n0) / 4);
-      setFusedCache(was);
-    }
-  }
-  for (const [name] of variants) {
-    const c = cpu.get(name)!;
-    const w = wall.get(name)!;
-    console.log(
-      `${id} ${mode} ${name}: CPU ms/step fastest ${Math.min(...c).toFixed(2)} median ${med(c).toFixed(2)}; wall fastest ${Math.min(...w).toFixed(2)} median ${med(w).toFixed(2)}; composites traced per step ${traced.get(name)}`,
-    );
-  }
-  // the ratio within each round (its two blocks ran back to back), then the median: steadier under load
-  const paired = cpu.get("no-cache")!.map((v, r) => v / cpu.get("cache")![r]);
-  console.log(
-    `${id} no-cache / cache: CPU median ${(med(cpu.get("no-cache")!) / med(cpu.get("cache")!)).toFixed(2)}x, paired median ${med(paired).toFixed(2)}x; ${loadNow()}`,
+  await compareSwitch(
+    spec,
+    digits,
+    { set: setFusedCache, names: ["cache", "no-cache"], mode, count: fusedTraceCount, counted: "composites traced" },
+    { rounds },
   );
-  for (const [, , impl] of impls) impl.dispose();
 }
 process.exit(0);

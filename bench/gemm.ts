@@ -10,20 +10,15 @@
 // on and off (setNativeGemm; the other native kernels stay on), alternating blocks of 4 steps in
 // one process (the order flips every round), CPU and wall ms per step, fastest and median
 // (AB_MODE=eager: the eager steps).
-import { loadavg } from "node:os";
 import * as tf from "@tensorflow/tfjs-core";
 import { init } from "../src/backend/index.js";
 import { MATMUL_KERNEL, nativeAvailable, setNativeGemm } from "../src/core/index.js";
 import { loadDigits } from "./data.js";
-import { makeBatches, shapeflowImpl } from "./impls.js";
+import { compareSwitch, loadNow } from "./ab.js";
 import { MODELS, type ModelId } from "./models.js";
 
 await init();
 if (!nativeAvailable(MATMUL_KERNEL)) throw new Error("the native gemm does not run here");
-const loadNow = () =>
-  `load ${loadavg()
-    .map((l) => l.toFixed(2))
-    .join(" ")}`;
 console.log(loadNow());
 const med = (v: number[]) => [...v].sort((x, y) => x - y)[Math.floor(v.length / 2)];
 
@@ -31,46 +26,8 @@ if (process.argv[2] === "steps") {
   const ids = (process.argv[3] ?? "M1,M2,M3").split(",") as ModelId[];
   const rounds = Number(process.argv[4] ?? 12);
   const digits = loadDigits();
-  for (const id of ids) {
-    const spec = MODELS[id];
-    const variants = [
-      ["gemm", true],
-      ["xnnpack", false],
-    ] as const;
-    const impls = variants.map(
-      ([name, on]) =>
-        [name, on, shapeflowImpl(spec, makeBatches(spec, digits), process.env.AB_MODE === "eager" ? "eager" : "jit")] as const,
-    );
-    for (const [, on, impl] of impls) {
-      const was = setNativeGemm(on);
-      await impl.setup();
-      setNativeGemm(was);
-    }
-    const cpu = new Map<string, number[]>(variants.map(([n]) => [n, []]));
-    const wall = new Map<string, number[]>(variants.map(([n]) => [n, []]));
-    for (let r = 0; r < rounds; r++) {
-      for (const [name, on, impl] of r % 2 === 0 ? impls : [...impls].reverse()) {
-        const was = setNativeGemm(on);
-        const c0 = process.cpuUsage();
-        const t0 = performance.now();
-        await impl.run(4);
-        const c = process.cpuUsage(c0);
-        wall.get(name)?.push((performance.now() - t0) / 4);
-        cpu.get(name)?.push((c.user + c.system) / 4000);
-        setNativeGemm(was);
-      }
-    }
-    const at = (m: Map<string, number[]>, n: string) => m.get(n) ?? [];
-    for (const [name] of variants) {
-      const c = at(cpu, name);
-      const w = at(wall, name);
-      console.log(
-        `${id} ${name}: CPU ms/step fastest ${Math.min(...c).toFixed(2)} median ${med(c).toFixed(2)}; wall fastest ${Math.min(...w).toFixed(2)} median ${med(w).toFixed(2)}`,
-      );
-    }
-    console.log(`${id} xnnpack / gemm: CPU median ${(med(at(cpu, "xnnpack")) / med(at(cpu, "gemm"))).toFixed(2)}x; ${loadNow()}`);
-    for (const [, , impl] of impls) impl.dispose();
-  }
+  const mode = process.env.AB_MODE === "eager" ? "eager" : "jit";
+  for (const id of ids) await compareSwitch(MODELS[id], digits, { set: setNativeGemm, names: ["gemm", "xnnpack"], mode }, { rounds });
   process.exit(0);
 }
 const ROUNDS = Number(process.argv[2] ?? 9);
