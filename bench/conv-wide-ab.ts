@@ -3,7 +3,7 @@
 // rounds of 3 calls. `npx tsx bench/conv-wide-ab.ts`
 import * as tf from "@tensorflow/tfjs-core";
 import { init } from "../src/backend/index.js";
-import "../src/core/native/index.js";
+import "../src/core/index.js"; // registers the native kernels
 await init();
 const cases: [number[], number[]][] = [
   [
