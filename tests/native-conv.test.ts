@@ -28,6 +28,7 @@ import {
   CONV2D_FLIP_FILTER_KERNEL,
   CONV2D_FORWARD_KERNEL,
   MAX_POOL_GRAD_TILED_KERNEL,
+  setConvForwardWide,
 } from "../src/core/index.js";
 import { tensor, type AnyTensor, type Tensor } from "../src/tensor/index.js";
 import { liveTensors } from "../src/backend/index.js";
@@ -240,6 +241,58 @@ describe("the native forward convolution", () => {
       [tx, tw].forEach((t) => t.dispose());
     },
   );
+});
+
+describe("the native forward convolution's 16-channel tiles", () => {
+  // 16-channel blocks (2 columns x 16 channels) first, then 8, 4 and 1; odd column counts leave a
+  // single column; the float64 reference and the 8-channel tiles (same sums, same order) agree
+  const wideCases: Case[] = [
+    base([2, 7, 9, 5], [3, 3, 5, 17], { padding: [same(3), same(3)] }),
+    base([1, 6, 5, 3], [2, 3, 3, 35], {
+      strides: [2, 1],
+      dilations: [1, 2],
+      padding: [
+        [1, 0],
+        [2, 1],
+      ],
+    }),
+    base([3, 5, 7, 64], [3, 3, 64, 32], { padding: [same(3), same(3)] }), // M3's input gradient, small
+    base([2, 9, 8, 1], [3, 3, 1, 48], {
+      strides: [2, 2],
+      padding: [
+        [0, 1],
+        [-1, 1],
+      ],
+    }),
+    base([1, 4, 4, 2], [1, 1, 2, 16], {}),
+  ];
+  test.each(wideCases)("$name: = the 8-channel tiles and the float64 reference, in the jitted plan too", async ({ xs, ws, p }) => {
+    const x = randomImg(xs, 21),
+      w = randomImg(ws, 22);
+    const [tx, tw] = [T(x), T(w)];
+    const before = liveTensors();
+    const run = () => bind(conv2dP, [tx, tw], p);
+    expect(await kernelsRun(run)).toContain(CONV2D_FORWARD_KERNEL);
+    const wide = values(run);
+    const was = setConvForwardWide(false);
+    let narrow: number[];
+    try {
+      narrow = values(run);
+    } finally {
+      setConvForwardWide(was);
+    }
+    expect(wide).toEqual(narrow);
+    assertAllClose(wide, refConv(x, w, p).data, { rtol: 1e-5, atol: 1e-5, what: "16-channel tiles against float64" });
+    const f = jit((a: AnyTensor, b: AnyTensor) => bind(conv2dP, [a, b], p));
+    const y = f(tx, tw);
+    const steps = (f.lastPlan?.steps ?? []).flatMap((st) => (st.kind === "call" ? [st.name] : []));
+    expect(steps).toContain(CONV2D_FORWARD_KERNEL);
+    expect(Array.from(y.dataSync())).toEqual(wide);
+    y.dispose();
+    f.dispose();
+    expect(liveTensors()).toBe(before);
+    [tx, tw].forEach((t) => t.dispose());
+  });
 });
 
 describe("grad of conv2d through the native kernel", () => {

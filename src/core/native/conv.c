@@ -220,6 +220,45 @@ INLINE void fwd_tile(const int R, const int V, const float* xp, int xsx, const f
   if (R > 3 && V > 1) wasm_v128_store(outp + 3 * o + 4, a31);
 }
 
+// R output columns (R <= 2) x 16 channels: per filter row 4 vectors of w (a whole cache line when
+// w is 64-byte aligned) and R broadcasts.
+INLINE void fwd_tile16(const int R, const float* xp, int xsx, const float* wp, float* outp, int o, TAPS) {
+  v128_t a0 = wasm_f32x4_splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+  for (int i = 0; i < nkh; i++) {
+    for (int j = 0; j < nkw; j++) {
+      const float* x0 = xp + i * xkh + j * xkw;
+      const float* x1 = x0 + xsx;
+      const float* wq = wp + i * wkh + j * wkw;
+      for (int k = 0; k < n; k++) {
+        const v128_t w0 = wasm_v128_load(wq), w1 = wasm_v128_load(wq + 4), w2 = wasm_v128_load(wq + 8), w3 = wasm_v128_load(wq + 12);
+        wq += o;
+        v128_t s = wasm_v128_load32_splat(x0 + k);
+        a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(s, w0));
+        a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(s, w1));
+        a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(s, w2));
+        a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(s, w3));
+        if (R > 1) {
+          s = wasm_v128_load32_splat(x1 + k);
+          b0 = wasm_f32x4_add(b0, wasm_f32x4_mul(s, w0));
+          b1 = wasm_f32x4_add(b1, wasm_f32x4_mul(s, w1));
+          b2 = wasm_f32x4_add(b2, wasm_f32x4_mul(s, w2));
+          b3 = wasm_f32x4_add(b3, wasm_f32x4_mul(s, w3));
+        }
+      }
+    }
+  }
+  wasm_v128_store(outp, a0);
+  wasm_v128_store(outp + 4, a1);
+  wasm_v128_store(outp + 8, a2);
+  wasm_v128_store(outp + 12, a3);
+  if (R > 1) {
+    wasm_v128_store(outp + o, b0);
+    wasm_v128_store(outp + o + 4, b1);
+    wasm_v128_store(outp + o + 8, b2);
+    wasm_v128_store(outp + o + 12, b3);
+  }
+}
+
 // One output column x one channel, scalar (the o % 4 trailing channels).
 INLINE void fwd_scalar(const float* xp, const float* wp, float* outp, int o, TAPS) {
   float acc = 0;
@@ -232,9 +271,13 @@ INLINE void fwd_scalar(const float* xp, const float* wp, float* outp, int o, TAP
   *outp = acc;
 }
 
-// R columns x one block of channels: 8 (V = 2), 4 (V = 1) or 1 (V = 0, scalar).
+// R columns x one block of channels: 16 (V = 4, columns in pairs), 8 (V = 2), 4 (V = 1) or 1 (V = 0, scalar).
 INLINE void fwd_block(const int R, const int V, const float* xp, int xsx, const float* wp, float* outp, int o, TAPS) {
-  if (V > 0)
+  if (V == 4) {
+    int r = 0;
+    for (; r + 2 <= R; r += 2) fwd_tile16(2, xp + r * xsx, xsx, wp, outp + r * o, o, TAPS_ARGS);
+    if (r < R) fwd_tile16(1, xp + r * xsx, xsx, wp, outp + r * o, o, TAPS_ARGS);
+  } else if (V > 0)
     fwd_tile(R, V, xp, xsx, wp, outp, o, TAPS_ARGS);
   else
     for (int r = 0; r < R; r++) fwd_scalar(xp + r * xsx, wp, outp + r * o, o, TAPS_ARGS);
@@ -244,7 +287,7 @@ INLINE void fwd_block(const int R, const int V, const float* xp, int xsx, const 
 #define GEOM int H, int W, int C, int Ho, int Wo, int O, int KH, int KW, int sh, int sw, int dh, int dl, int top, int left
 #define GEOM_ARGS H, W, C, Ho, Wo, O, KH, KW, sh, sw, dh, dl, top, left
 
-// One image, channels [oc, oc + 8, 4 or 1) (V = 2, 1, 0).
+// One image, channels [oc, oc + 16, 8, 4 or 1) (V = 4, 2, 1, 0).
 INLINE void fwd_image(const int V, const float* xb, const float* w, float* ob, int oc, int xi0, int xi1, GEOM) {
   const int merged = dl == 1 || KW == 1;  // a window row's taps are consecutive floats of x
   const int width = V > 0 ? 4 * V : 1;
@@ -295,7 +338,7 @@ INLINE void fwd_image(const int V, const float* xb, const float* w, float* ob, i
 
 // x [B, H, W, C], w [KH, KW, C, O] -> out [B, Ho, Wo, O]. Padding may be negative (crops).
 EXPORT("conv2d_forward") __attribute__((no_builtin("memset")))
-void conv2d_forward(const float* x, const float* w, float* out, int B, GEOM) {
+void conv2d_forward(const float* x, const float* w, float* out, int B, GEOM, int wide) {
   if (B <= 0 || Ho <= 0 || Wo <= 0 || O <= 0) return;
   // columns whose whole window row is inside the image
   int xi0 = imax(0, ceil_div(left, sw));
@@ -305,6 +348,8 @@ void conv2d_forward(const float* x, const float* w, float* out, int B, GEOM) {
     const float* xb = x + b * H * W * C;
     float* ob = out + b * Ho * Wo * O;
     int oc = 0;
+    if (wide)
+      for (; oc + 16 <= O; oc += 16) fwd_image(4, xb, w, ob, oc, xi0, xi1, GEOM_ARGS);
     for (; oc + 8 <= O; oc += 8) fwd_image(2, xb, w, ob, oc, xi0, xi1, GEOM_ARGS);
     if (oc + 4 <= O) {
       fwd_image(1, xb, w, ob, oc, xi0, xi1, GEOM_ARGS);

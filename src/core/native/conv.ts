@@ -14,6 +14,17 @@ export const CONV2D_FORWARD_KERNEL = "ShapeflowConv2D";
 /** The tfjs kernel name of the native max-pool gradient for windows with stride = window, no padding. */
 export const MAX_POOL_GRAD_TILED_KERNEL = "ShapeflowMaxPoolGradTiled";
 
+let forwardWide = true;
+/**
+ * Whether the native forward convolution runs 16-channel blocks (2 columns x 16 channels a tile)
+ * before its 8-channel ones (4 x 8); on by default, off for A/B benches. Returns the previous value.
+ */
+export function setConvForwardWide(on: boolean): boolean {
+  const was = forwardWide;
+  forwardWide = on;
+  return was;
+}
+
 const pair = (v: unknown): [number, number] => {
   if (!Array.isArray(v) || v.length !== 2 || !v.every((d) => typeof d === "number"))
     throw new Error(`internal: ${CONV2D_FILTER_GRAD_KERNEL}: expected a pair of numbers, got ${String(v)}`);
@@ -71,7 +82,7 @@ registerNativeKernel({
     const [dh, dw] = pair(attrs.dilations);
     const [top, left] = pair(attrs.padStart);
     const out = ctx.makeOutput([b, ho, wo, o], "float32");
-    const args = [b, h, wd, c, ho, wo, o, kh, kw, sh, sw, dh, dw, top, left];
+    const args = [b, h, wd, c, ho, wo, o, kh, kw, sh, sw, dh, dw, top, left, attrs.wide === false || !forwardWide ? 0 : 1];
     ctx.exports.conv2d_forward(ctx.offset(x), ctx.offset(w), ctx.offset(out), ...args);
     return [out];
   },
