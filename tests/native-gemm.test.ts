@@ -335,19 +335,38 @@ process.exit(0);`;
     return JSON.parse(line.slice("REPORT ".length)) as unknown[];
   }
 
-  // products under the gate's minThreadedWork on ours (XNNPACK would run them on this thread too),
-  // those over it on XNNPACK's thread pool; with every kernel threaded, none on ours
+  // with the gate on, every product on ours but the tall, big ones (THREADED_MIN_ROWS rows and
+  // THREADED_MIN_WORK multiply-adds, and over minThreadedWork), which run on XNNPACK's thread pool;
+  // the transposed products of the vjp (NT, TN) by the same rule; with every kernel threaded, none on ours
   const body = (gate: string) => `
 await sf.init({ threads: 2, minThreadedWork: ${gate} });
 report(sf.backendInfo().threads);
-const kernels = async (n) => (await tf.profile(() => core.matmul(sf.ones([n, n]), sf.ones([n, n])).concrete())).kernelNames.filter((k) => k.includes("MatMul"));
-report(await kernels(64));
-report(await kernels(128));
+const kernels = async (f) => (await tf.profile(() => f().concrete())).kernelNames.filter((k) => k.includes("MatMul"));
+const product = (m, k, n) => kernels(() => core.matmul(sf.ones([m, k]), sf.ones([k, n])));
+// the cotangents of a [m, k] and b [k, n]: ct [m, n] times bᵀ (NT, m rows), aᵀ times ct (TN, k rows)
+const grads = (m, k, n) => kernels(() => {
+  const back = core.vjp((a, b) => core.matmul(a, b), sf.ones([m, k]), sf.ones([k, n]))[1];
+  const [ga, gb] = back(sf.ones([m, n]));
+  gb.concrete();
+  return ga;
+});
+report(await product(64, 64, 64));
+report(await product(128, 128, 128));
+report(await product(128, 4096, 256));
+report(await product(512, 512, 512));
+report(await product(1024, 128, 512));
+report(await grads(128, 512, 1024));
 report(Array.from(core.matmul(sf.ones([64, 64]), sf.ones([64, 64])).dataSync().slice(0, 2)));`;
 
-  test("products under the thread gate's work run on the kernel, bigger ones on XNNPACK's pool", () => {
-    // 64^3 = 262,144 multiply-adds; 128^3 = 2,097,152
-    expect(child(body("1e6"))).toEqual([2, [MATMUL_KERNEL], ["BatchMatMul"], [64, 64]]);
-    expect(child(body("false"))).toEqual([2, ["BatchMatMul"], ["BatchMatMul"], [64, 64]]);
+  test("on the threaded build our GEMM runs every product but the tall, big ones, which run on XNNPACK's pool", () => {
+    const ours = [MATMUL_KERNEL];
+    const pool = ["BatchMatMul"];
+    // 64^3 = 2^18 and 128^3 = 2^21 multiply-adds (128^3 over the gate); 128x4096x256 = 2^27 with 128 rows;
+    // 512^3 = 2^27 with 512 rows; 1024x128x512 = 2^26 with 1024 rows; grads: the forward 2^26 with 128 rows,
+    // NT 128 rows, TN 512 rows of 2^26 (tf.profile lists each kernel name once)
+    expect(child(body("1e6"))).toEqual([2, ours, ours, ours, pool, pool, [MATMUL_KERNEL, "BatchMatMul"], [64, 64]]);
+    // a gate over the product's work keeps it on ours whatever its rows
+    expect(child(body("2e8")).slice(4, 6)).toEqual([ours, ours]);
+    expect(child(body("false"))).toEqual([2, pool, pool, pool, pool, pool, pool, [64, 64]]);
   });
 });

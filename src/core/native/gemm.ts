@@ -28,12 +28,30 @@ export function setNativeGemm(on: boolean): boolean {
   return was;
 }
 
-/** Whether our GEMM runs a float32 product of `work` multiply-adds now (native kernels on; below the thread gate on the threaded build). */
-export function nativeGemm(work: number): boolean {
+/**
+ * On the threaded build, the products XNNPACK's thread pool takes from our single-threaded GEMM: at
+ * least this many rows of the result, and at least {@link THREADED_MIN_WORK} multiply-adds (and the
+ * thread gate's `minThreadedWork`). XNNPACK packs its b on every call of a training step; on 2 threads,
+ * wall µs, its pool beat our GEMM only on tall, big products on a quiet machine (load 1.4: 512^3 4721
+ * against 5718, 784x128x500 1624 against 2058) and lost at every M1-M4 shape under load (load 5:
+ * 2.1-3.6x slower, 512^3 1.32x, 1024^3 1.40x; `bench/gemm-threads.ts`): a pool waits for its slowest thread.
+ */
+export const THREADED_MIN_ROWS = 512;
+/** Multiply-adds from which a product of {@link THREADED_MIN_ROWS} rows goes to XNNPACK's pool on the threaded build (2^26). */
+export const THREADED_MIN_WORK = 2 ** 26;
+
+/**
+ * Whether our GEMM runs a float32 product of `work` multiply-adds with `rows` rows of the result now
+ * (native kernels on). On the threaded build: every product but the tall, big ones
+ * ({@link THREADED_MIN_ROWS}, {@link THREADED_MIN_WORK}, and at least the thread gate's
+ * `minThreadedWork`), which XNNPACK runs on the pool; none when the gate is off (every kernel threaded, as tfjs does).
+ */
+export function nativeGemm(work: number, rows: number): boolean {
   if (!gemmOn || !nativeAvailable(MATMUL_KERNEL)) return false;
   if (!threadedHeap()) return true;
   const gate = tf.env().getFlags()[MIN_THREADED_WORK_FLAG];
-  return typeof gate === "number" && work < gate;
+  if (typeof gate !== "number" || gate <= 0) return false;
+  return rows < THREADED_MIN_ROWS || work < Math.max(gate, THREADED_MIN_WORK);
 }
 
 registerNativeKernel({

@@ -98,7 +98,7 @@ const productNT: FusedOp = {
   kernel: MATMUL_KERNEL,
   attrs: { transposeA: false, transposeB: true },
   composite: ([x, y]) => [matmul(x, swapLast(y))],
-  supports: ([x, y]) => nativeGemm(sizeOf(x.shape) * y.shape[0]),
+  supports: ([x, y]) => nativeGemm(sizeOf(x.shape) * y.shape[0], sizeOf(x.shape.slice(0, -1))),
 };
 
 /** xᵀ times y for x [k, m] and y [k, n], both 2-D: matmul's cotangent of b; on WASM our GEMM reading x in place. */
@@ -107,7 +107,7 @@ const productTN: FusedOp = {
   kernel: MATMUL_KERNEL,
   attrs: { transposeA: true, transposeB: false },
   composite: ([x, y]) => [matmul(swapLast(x), y)],
-  supports: ([x, y]) => nativeGemm(sizeOf(x.shape) * y.shape[1]),
+  supports: ([x, y]) => nativeGemm(sizeOf(x.shape) * y.shape[1], x.shape[1]),
 };
 
 /** The product on tfjs kernels (float32 on WASM; any numeric dtype elsewhere). */
@@ -119,7 +119,7 @@ function floatProduct(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   if (k === 0) return tf.zeros(outShape, a.dtype);
   const batch = outShape.slice(0, -2);
   const oneB = b.shape.slice(0, -2).every((d) => d === 1);
-  if (oneB && a.dtype === "float32" && nativeGemm(sizeOf(a.shape) * outShape[outShape.length - 1])) {
+  if (oneB && a.dtype === "float32" && nativeGemm(sizeOf(a.shape) * outShape[outShape.length - 1], sizeOf(a.shape.slice(0, -1)))) {
     // our GEMM (core/native/gemm.c): b as one matrix, a's leading axes folded into rows
     return tf.tidy(() => {
       const y = tf
