@@ -38,6 +38,8 @@ export interface InitOptions {
    * With threads: multiply-adds below which a matmul or convolution runs on the calling thread,
    * as every other kernel does (waking the pool costs more than small kernels gain). `false`
    * threads every kernel, as tfjs does by itself. Default 2^23 (env SHAPEFLOW_MIN_THREADED_WORK).
+   * Float32 matmuls run on shapeflow's own single-threaded GEMM unless they are tall and big (at
+   * least 512 rows and 2^26 multiply-adds, and this many), where XNNPACK's pool wins.
    */
   minThreadedWork?: number | false;
 }
