@@ -142,7 +142,7 @@ for (const id of models) {
   }
 }
 console.log(
-  `\nGFLOP/s: training FLOPs per step (bench_torch.py's count) over the median time. CPU ms: the process that ran the step (PyTorch 2t and shapeflow-jit-2t count both threads; shapeflow-jit-2t is tfjs' threaded build in a worker process, matmuls and convolutions of at least 2^23 multiply-adds on 2 threads).` +
+  `\nGFLOP/s: training FLOPs per step (bench_torch.py's count) over the median time. CPU ms: the process that ran the step (PyTorch 2t and shapeflow-jit-2t count both threads; shapeflow-jit-2t is tfjs' threaded build in a worker process, convolutions of at least 2^23 multiply-adds and matmuls of at least 512 rows and 2^26 on 2 threads, other matmuls on our single-threaded GEMM).` +
     (shim ? ` tfjs-layers M3 runs with a bench-registered Conv2DBackpropFilter for WASM (tfjs-backend-wasm has none).` : ""),
 );
 
