@@ -4,8 +4,9 @@
 // (a round's two blocks ran back to back: steadier under load).
 import { loadavg } from "node:os";
 import { makeBatches, shapeflowImpl } from "./impls.js";
-import type { ModelSpec } from "./models.js";
-import type { loadDigits } from "./data.js";
+import { MODELS, type ModelId, type ModelSpec } from "./models.js";
+import { loadDigits } from "./data.js";
+import { profileStep } from "./profile.js";
 
 export const loadNow = (): string =>
   `load ${loadavg()
@@ -134,4 +135,27 @@ export async function compareSteps(
   const [a, b] = impls.map(([name, impl]): Variant => ({ name, run: (steps) => impl.run(steps) }));
   await abCompare([a, b], { rounds, label, digits: 1 });
   for (const [, i] of impls) i.dispose();
+}
+
+/**
+ * An A/B script's whole run: `[M1 M2 ...] [rounds]` from argv (M1 M2 and 12 by default), AB_BLOCK
+ * steps a block, AB_MODE=eager for the eager step; per model, each side's graph equations and kernel
+ * calls (jit), then `compareSwitch`.
+ */
+export async function runSwitchScript(set: (on: boolean) => boolean, names: readonly [on: string, off: string]): Promise<void> {
+  const args = process.argv.slice(2);
+  const models = args.filter((a) => a in MODELS) as ModelId[];
+  const rounds = Number(args.find((a) => /^\d+$/.test(a)) ?? 12);
+  const block = Number(process.env.AB_BLOCK ?? 4);
+  const mode = process.env.AB_MODE === "eager" ? "eager" : "jit";
+  const digits = loadDigits();
+  for (const id of models.length > 0 ? models : (["M1", "M2"] as const)) {
+    const spec = MODELS[id];
+    if (mode === "jit")
+      for (const on of [true, false]) {
+        const p = withSwitch(set, on, () => profileStep(spec, digits, { reps: 3, rounds: 3 }));
+        console.log(`${id} ${on ? names[0] : names[1]}: ${p.equations} graph equations, ${p.kernelCalls} kernel calls a step`);
+      }
+    await compareSwitch(spec, digits, { set, names, mode }, { rounds, block });
+  }
 }

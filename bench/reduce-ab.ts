@@ -7,6 +7,8 @@
 // (process.cpuUsage) and wall ms per step, fastest and median, the median of the rounds' paired CPU
 // ratios, and the kernel calls of each step's plan. AB_MODE=eager times the eager step instead.
 import { setHostChecks, setNativeSumLeading } from "../src/core/index.js";
+import { runSwitchScript } from "./ab.js";
+import { init } from "../src/backend/index.js";
 
 const which = process.env.AB_SWITCH ?? "both";
 /** The new paths on or off (AB_SWITCH=sum: the native sum alone, check: host-decided checks alone); returns the previous setting. */
@@ -15,25 +17,6 @@ function setSwitch(on: boolean): boolean {
   const checkWas = which === "sum" ? true : setHostChecks(on);
   return sumWas && checkWas;
 }
-import { loadDigits } from "./data.js";
-import { compareSwitch, withSwitch } from "./ab.js";
-import { MODELS, type ModelId } from "./models.js";
-import { profileStep } from "./profile.js";
-import { init } from "../src/backend/index.js";
 
 await init();
-const args = process.argv.slice(2);
-const models = args.filter((a) => a in MODELS) as ModelId[];
-const rounds = Number(args.find((a) => /^\d+$/.test(a)) ?? 12);
-const block = Number(process.env.AB_BLOCK ?? 4);
-const mode = process.env.AB_MODE === "eager" ? "eager" : "jit";
-const digits = loadDigits();
-for (const id of models.length > 0 ? models : (["M1", "M2"] as const)) {
-  const spec = MODELS[id];
-  if (mode === "jit")
-    for (const on of [true, false]) {
-      const p = withSwitch(setSwitch, on, () => profileStep(spec, digits, { reps: 3, rounds: 3 }));
-      console.log(`${id} ${on ? "new" : "old"}: ${p.equations} graph equations, ${p.kernelCalls} kernel calls a step`);
-    }
-  await compareSwitch(spec, digits, { set: setSwitch, names: ["new", "old"], mode }, { rounds, block });
-}
+await runSwitchScript(setSwitch, ["new", "old"]);
