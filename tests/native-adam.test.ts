@@ -10,49 +10,13 @@ import { scalar, tensor, type AnyTensor, type Tensor } from "../src/tensor/index
 import * as tree from "../src/tree/index.js";
 import * as optim from "../src/optim/index.js";
 import type { GradientTransformation } from "../src/optim/index.js";
+import { expectClose, flat, leafTree as sharedLeafTree, values, type Leaves } from "./leaf-trees.js";
 
 afterEach(() => void setNativeKernels(true));
 
-/** Deterministic values in [lo, hi), every 7th exactly 0 unless `zeros` is false (a small LCG: no random backend involved). */
-function values(n: number, seed: number, lo = -1, hi = 1, zeros = true): number[] {
-  let s = seed * 2654435761 + 1;
-  return Array.from({ length: n }, (_, i) => {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    return zeros && i % 7 === 3 ? 0 : lo + ((hi - lo) * s) / 2147483648;
-  });
-}
-
 const SHAPES: number[][] = [[0], [1], [], [3], [7], [5, 3], [2, 0, 4], [33], [4, 129]];
 const NONEMPTY = SHAPES.filter((s) => !s.includes(0)).length;
-type Leaves = Record<string, AnyTensor>;
-const leafTree = (seed: number, lo = -1, hi = 1): Leaves =>
-  Object.fromEntries(
-    SHAPES.map((s, i) => [
-      `l${i}`,
-      tensor(
-        values(
-          s.reduce((a, d) => a * d, 1),
-          seed + i,
-          lo,
-          hi,
-        ),
-        s,
-      ),
-    ]),
-  );
-const flat = (t: unknown): number[][] => tree.leaves(t).map((l) => Array.from(l.dataSync() as Float32Array));
-
-/** Every entry of a within rel * max(|b|, floor) of b's; leaf by leaf (trees of equal structure) or as flat arrays. */
-function expectClose(a: unknown, b: unknown, rel = 2e-6, floor = 1e-6): void {
-  const [fa, fb] = Array.isArray(a) && typeof a[0] === "number" ? [[a as number[]], [b as number[]]] : [flat(a), flat(b)];
-  expect(fa.map((l) => l.length)).toEqual(fb.map((l) => l.length));
-  fa.forEach((la, i) =>
-    la.forEach((x, j) => {
-      const y = fb[i][j];
-      if (!(Math.abs(x - y) <= rel * Math.max(Math.abs(y), floor))) throw new Error(`leaf ${i} entry ${j}: ${x} vs ${y}`);
-    }),
-  );
-}
+const leafTree = (seed: number, lo = -1, hi = 1): Leaves => sharedLeafTree(SHAPES, seed, lo, hi, true);
 
 /** `f` with native kernels on, then off (the composite), each result owned by the caller. */
 function bothWays<T>(f: () => T): [T, T] {
@@ -216,7 +180,7 @@ describe.each(table)("$name: the native step", (e) => {
   test("vmap over a batch of gradients: the composite's batching, each row the unbatched step", () => {
     const opt = e.make();
     const { state } = oneLeaf(100);
-    const rowsData = values(27, 110);
+    const rowsData = values(27, 110, -1, 1, true);
     const gs = tensor(rowsData, [3, 9]);
     const perExample = vmap((x: Tensor<[9]>) => opt.update({ a: x }, state)[0].a);
     const [native, composite] = bothWays(() => perExample(gs));

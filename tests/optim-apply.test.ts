@@ -25,6 +25,7 @@ import { scalar, tensor, type AnyTensor, type Tensor } from "../src/tensor/index
 import * as tree from "../src/tree/index.js";
 import * as optim from "../src/optim/index.js";
 import type { GradientTransformation } from "../src/optim/index.js";
+import { expectClose, flat, leafTree as sharedLeafTree, values, type Leaves } from "./leaf-trees.js";
 import { setApplyFold, updateAndApply } from "../src/optim/transform.js";
 import { makeTrainStep } from "../src/train/index.js";
 import * as train from "../src/train/index.js";
@@ -37,45 +38,8 @@ afterEach(() => {
   setApplyFold(true);
 });
 
-/** Deterministic values in [lo, hi) (a small LCG: no random backend involved). */
-function values(n: number, seed: number, lo = -1, hi = 1): number[] {
-  let s = seed * 2654435761 + 1;
-  return Array.from({ length: n }, () => {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    return lo + ((hi - lo) * s) / 2147483648;
-  });
-}
-
 const SHAPES: number[][] = [[1], [3], [5], [17], [1000], [], [0], [4, 33]];
-type Leaves = Record<string, AnyTensor>;
-const leafTree = (seed: number, lo = -1, hi = 1): Leaves =>
-  Object.fromEntries(
-    SHAPES.map((s, i) => [
-      `l${i}`,
-      tensor(
-        values(
-          s.reduce((a, d) => a * d, 1),
-          seed + i,
-          lo,
-          hi,
-        ),
-        s,
-      ),
-    ]),
-  );
-const flat = (t: unknown): number[][] => tree.leaves(t).map((l) => Array.from(l.dataSync() as Float32Array));
-
-/** Every entry of a within rel * max(|b|, floor) of b's, leaf by leaf (trees of equal structure). */
-function expectClose(a: unknown, b: unknown, rel: number, floor: number): void {
-  const [fa, fb] = [flat(a), flat(b)];
-  expect(fa.map((l) => l.length)).toEqual(fb.map((l) => l.length));
-  fa.forEach((la, i) =>
-    la.forEach((x, j) => {
-      const y = fb[i][j];
-      if (!(Math.abs(x - y) <= rel * Math.max(Math.abs(y), floor))) throw new Error(`leaf ${i} entry ${j}: ${x} vs ${y}`);
-    }),
-  );
-}
+const leafTree = (seed: number, lo = -1, hi = 1): Leaves => sharedLeafTree(SHAPES, seed, lo, hi);
 
 interface Entry {
   name: string;
