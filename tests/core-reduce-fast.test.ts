@@ -21,7 +21,7 @@ import {
   withNativeKernels,
 } from "../src/core/index.js";
 import { losses, nn, optim, random } from "../src/index.js";
-import { makeTrainStep } from "../src/train/index.js";
+import { trainLosses } from "./train-harness.js";
 import { Concrete, tensor, type AnyTensor, type Tensor } from "../src/tensor/index.js";
 import * as tree from "../src/tree/index.js";
 import { expectFlatMemory } from "./primitive-harness.js";
@@ -257,23 +257,10 @@ describe("in gradients and plans", () => {
       const was = setNativeSumLeading(on);
       try {
         const model = nn.input(["batch", 20]).add(nn.dense(24)).add(nn.relu()).add(nn.dense(5));
-        const step = makeTrainStep(model as never, losses.sparseCategoricalCrossEntropy as never, optim.adam(1e-2));
-        const key = random.key(3);
-        let params: unknown = model.init(key);
-        let state: unknown = model.initState();
-        let optState: unknown = optim.adam(1e-2).init(params as never);
-        const out: number[] = [];
-        for (let t = 0; t < 5; t++) {
-          const r = step(params, optState, state, xs, ys, key);
-          out.push(r.loss.concrete().dataSync()[0]);
-          tree.dispose([params, optState, state, r.loss, r.out, r.probe]);
-          ({ params, optState, state } = r as { params: unknown; optState: unknown; state: unknown });
-        }
-        const calls = step.lastPlan?.steps.filter((st) => st.kind === "call" && st.name === SUM_LEADING_KERNEL).length;
-        expect(calls).toBe(on ? 2 : 0); // the two bias gradients
-        step.dispose();
-        tree.dispose([params, optState, state, key]);
-        return out;
+        return trainLosses(model, xs, ys, 5, (step) => {
+          const calls = step.lastPlan?.steps.filter((st) => st.kind === "call" && st.name === SUM_LEADING_KERNEL).length;
+          expect(calls).toBe(on ? 2 : 0); // the two bias gradients
+        });
       } finally {
         setNativeSumLeading(was);
       }

@@ -23,7 +23,7 @@ import {
 } from "../src/core/index.js";
 import { liveTensors } from "../src/backend/index.js";
 import { losses, nn, optim, random } from "../src/index.js";
-import { makeTrainStep } from "../src/train/index.js";
+import { trainLosses } from "./train-harness.js";
 import { tensor, type AnyTensor, type Tensor } from "../src/tensor/index.js";
 import * as tree from "../src/tree/index.js";
 import { specs, type PrimitiveSpec } from "./primitive-specs.js";
@@ -254,21 +254,7 @@ describe("matmul on the kernel", () => {
     const train = (on: boolean) =>
       withNativeKernels(on, () => {
         const model = nn.input(["batch", 20]).add(nn.dense(24)).add(nn.relu()).add(nn.dense(16)).add(nn.tanh()).add(nn.dense(5));
-        const step = makeTrainStep(model as never, losses.sparseCategoricalCrossEntropy as never, optim.adam(1e-2));
-        const key = random.key(3);
-        let params: unknown = model.init(key);
-        let state: unknown = model.initState();
-        let optState: unknown = optim.adam(1e-2).init(params as never);
-        const out: number[] = [];
-        for (let t = 0; t < 6; t++) {
-          const r = step(params, optState, state, xs, ys, key);
-          out.push(r.loss.concrete().dataSync()[0]);
-          tree.dispose([params, optState, state, r.loss, r.out, r.probe]);
-          ({ params, optState, state } = r as { params: unknown; optState: unknown; state: unknown });
-        }
-        step.dispose();
-        tree.dispose([params, optState, state, key]);
-        return out;
+        return trainLosses(model, xs, ys, 6);
       });
     const [on, off] = [train(true), train(false)];
     expect(on[5]).toBeLessThan(on[0]);
